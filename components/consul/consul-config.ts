@@ -1,0 +1,107 @@
+import { PORTS } from "../core/endpoints";
+
+export interface ConsulCommonOptions {
+  datacenter: string;
+  nodeName: string;
+  /** Addresses of the servers, for retry_join. */
+  servers: string[];
+  /** Base64 gossip encryption key (secret); omitted when undefined. */
+  encrypt?: string;
+  /** Address to advertise; Consul picks one when undefined (local stack). */
+  advertise?: string;
+}
+
+function common(o: ConsulCommonOptions): Record<string, unknown> {
+  return {
+    datacenter: o.datacenter,
+    node_name: o.nodeName,
+    data_dir: "/consul/data",
+    client_addr: "0.0.0.0",
+    bind_addr: "0.0.0.0",
+    ...(o.advertise ? { advertise_addr: o.advertise } : {}),
+    retry_join: o.servers,
+    retry_interval: "2s",
+    ...(o.encrypt !== undefined ? { encrypt: o.encrypt } : {}),
+    ports: { http: PORTS.consulHttp, dns: PORTS.consulDns },
+    log_level: "INFO",
+    disable_update_check: true,
+    enable_local_script_checks: true,
+  };
+}
+
+/**
+ * A Consul server of the master quorum. `bootstrap_expect` is the number of servers, so the first
+ * leader is elected once all of them joined; `raft_multiplier: 1` makes failover take about a
+ * second instead of the default five.
+ */
+export function renderConsulServerConfig(o: ConsulCommonOptions & { bootstrapExpect: number }): string {
+  const cfg = {
+    ...common(o),
+    server: true,
+    bootstrap_expect: o.bootstrapExpect,
+    ui_config: { enabled: true },
+    performance: { raft_multiplier: 1 },
+    leave_on_terminate: false,
+    skip_leave_on_interrupt: true,
+    autopilot: { cleanup_dead_servers: true, last_contact_threshold: "1s", server_stabilization_time: "5s" },
+  };
+  return JSON.stringify(cfg, null, 2) + "\n";
+}
+
+/** The host checks of a slave, like the paper's Nagios plugins: disk and load. */
+export function slaveHostChecks(): Record<string, unknown>[] {
+  return [
+    {
+      id: "disk",
+      name: "root disk below 95% used",
+      args: ["sh", "-c", "used=$(df -P / | awk 'NR==2 {print $5}' | tr -d %); test \"$used\" -lt 95"],
+      interval: "10s",
+      timeout: "5s",
+    },
+    {
+      id: "load",
+      name: "load average below 4 per CPU",
+      args: ["sh", "-c", "awk -v n=$(nproc) '{ exit ($1 > 4 * n) }' /proc/loadavg"],
+      interval: "10s",
+      timeout: "5s",
+    },
+  ];
+}
+
+/** Name of the Consul service every slave registers; the Mesos whitelist lists its healthy nodes. */
+export const SLAVE_SERVICE = "mesos-slave-host";
+
+/**
+ * A Consul client agent. On slaves it registers the host itself as the `mesos-slave-host`
+ * service with the host checks, which the whitelist template reads.
+ */
+export function renderConsulAgentConfig(o: ConsulCommonOptions & { slave: boolean }): string {
+  const cfg: Record<string, unknown> = { ...common(o), server: false, leave_on_terminate: true };
+  if (o.slave) {
+    cfg.services = [{ name: SLAVE_SERVICE, id: `${SLAVE_SERVICE}-${o.nodeName}`, tags: ["slave"], meta: { node: o.nodeName }, checks: slaveHostChecks() }];
+  }
+  return JSON.stringify(cfg, null, 2) + "\n";
+}
+
+/**
+ * consul-esm: runs the health checks of the instances registered on external nodes (the library
+ * registers every instance through the catalog API, which Consul agents do not check themselves).
+ */
+export function renderEsmConfig(o: { datacenter: string; consulAddress: string; instanceId: string }): string {
+  const cfg = {
+    log_level: "INFO",
+    consul_service: "consul-esm",
+    consul_kv_path: "consul-esm/",
+    http_addr: o.consulAddress,
+    datacenter: o.datacenter,
+    instance_id: o.instanceId,
+    external_node_meta: { "external-node": "true" },
+    node_reconnect_timeout: "72h",
+    node_probe_interval: "10s",
+    disable_coordinate_updates: true,
+    ping_type: "udp",
+    passing_threshold: 0,
+    critical_threshold: 0,
+  };
+  return JSON.stringify(cfg, null, 2) + "\n";
+}

@@ -1,0 +1,95 @@
+import { z } from "zod";
+import { RUN_MODES } from "./config-schema";
+import { CronError, parseCron } from "./cron";
+
+/** DIRAC-style names: `System/Component`, letters, digits, '_', '-', one '/' at most. */
+const entryName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_-]*(\/[A-Za-z][A-Za-z0-9_-]*)?$/, "expected a name like System/Component (letters, digits, '_', '-')");
+
+const port = z.number().int().min(1, "expected a port 1-65535").max(65535, "expected a port 1-65535");
+
+/** Host labels an entry's instances must run on: every key must match the host's label value. */
+const constraints = z.record(z.string(), z.string());
+
+/**
+ * A health check. Exactly one of `http`, `tcp` or `command`:
+ * - `http`: GET of that path on the instance must answer 2xx;
+ * - `tcp`: the port must accept a connection;
+ * - `command`: run inside the container (a DIRAC DISET ping), exit 0 means healthy; Consul sees it
+ *   through the instance's HTTP bridge (`bridgePath` on the service port), as the paper's
+ *   HTTP-to-DISET converter did.
+ */
+export const checkSchema = z
+  .strictObject({
+    http: z.string().regex(/^\//, "expected an HTTP path starting with '/'").optional(),
+    tcp: z.literal(true).optional(),
+    command: z.array(z.string().min(1)).min(1, "expected the command as a list of arguments").optional(),
+    /** For `command` checks: the HTTP path Consul and HAProxy probe. */
+    bridgePath: z.string().regex(/^\//).default("/ping"),
+    intervalSeconds: z.number().positive().max(300).default(2),
+    timeoutSeconds: z.number().positive().max(60).default(1),
+    /** Failures in a row before Docker marks the container unhealthy. */
+    retries: z.number().int().min(1).max(20).default(3),
+  })
+  .refine((c) => [c.http !== undefined, c.tcp !== undefined, c.command !== undefined].filter(Boolean).length === 1, {
+    message: "expected exactly one of http, tcp or command",
+  })
+  .refine((c) => c.timeoutSeconds <= c.intervalSeconds, { message: "expected timeoutSeconds <= intervalSeconds" });
+
+const resources = {
+  cpus: z.number().positive("expected a positive number of CPUs").optional(),
+  memoryMb: z.number().int().positive("expected a positive memory size in MiB").optional(),
+};
+
+export const serviceSchema = z.strictObject({
+  name: entryName,
+  /** Image; default: the one platform image, told which service to be by its argument. */
+  image: z.string().min(1).optional(),
+  instances: z.number().int().min(1, "expected at least one instance").max(100).default(2),
+  port,
+  /** `http` services get X-Forwarded-For; `tcp` ones the PROXY protocol when `proxyProtocol`. */
+  protocol: z.enum(["http", "tcp"]).default("http"),
+  proxyProtocol: z.boolean().default(false),
+  check: checkSchema.default({ http: "/ping", bridgePath: "/ping", intervalSeconds: 2, timeoutSeconds: 1, retries: 3 }),
+  ...resources,
+  constraints: constraints.default({}),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name"), z.string()).default({}),
+  mode: z.enum(RUN_MODES).optional(),
+});
+
+export const agentSchema = z.strictObject({
+  name: entryName,
+  image: z.string().min(1).optional(),
+  /** Cron: 5 fields, or 6 with seconds first. */
+  schedule: z.string().superRefine((value, ctx) => {
+    try {
+      parseCron(value);
+    } catch (e) {
+      if (!(e instanceof CronError)) throw e;
+      ctx.addIssue({ code: "custom", message: `invalid cron expression "${value}": ${e.message}` });
+    }
+  }),
+  /** How long a run of the sample image lasts; real agents ignore it. */
+  durationSeconds: z.number().positive().default(5),
+  ...resources,
+  constraints: constraints.default({}),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name"), z.string()).default({}),
+  mode: z.enum(RUN_MODES).optional(),
+});
+
+export const catalogSchema = z.strictObject({
+  defaults: z
+    .strictObject({
+      cpus: z.number().positive().default(0.25),
+      memoryMb: z.number().int().positive().default(256),
+    })
+    .default({ cpus: 0.25, memoryMb: 256 }),
+  services: z.array(serviceSchema).default([]),
+  agents: z.array(agentSchema).default([]),
+});
+
+export type CatalogInput = z.input<typeof catalogSchema>;
+export type HealthCheck = z.output<typeof checkSchema>;
+export type ServiceEntryInput = z.input<typeof serviceSchema>;
+export type AgentEntryInput = z.input<typeof agentSchema>;

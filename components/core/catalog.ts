@@ -1,0 +1,111 @@
+import { catalogSchema, HealthCheck } from "./catalog-schema";
+import { RunMode } from "./config-schema";
+import { InputProblem, PlatformInputError } from "./errors";
+import { slug } from "./naming";
+import { parseWith } from "./validate";
+import { parseYamlText } from "./yaml-file";
+
+/** A service of the catalog with every default applied. */
+export interface ServiceSpec {
+  kind: "service";
+  /** Catalog name, e.g. `DataManagement/FileCatalog`. */
+  name: string;
+  /** Lower-case dash form used in physical names and Consul: `datamanagement-filecatalog`. */
+  key: string;
+  /** Image name as written in the catalog; undefined means the platform image. */
+  image?: string;
+  instances: number;
+  port: number;
+  protocol: "http" | "tcp";
+  proxyProtocol: boolean;
+  check: HealthCheck;
+  cpus: number;
+  memoryMb: number;
+  constraints: Record<string, string>;
+  env: Record<string, string>;
+  /** Undefined: the stack's default mode. */
+  mode?: RunMode;
+}
+
+/** A scheduled agent of the catalog with every default applied. */
+export interface AgentSpec {
+  kind: "agent";
+  name: string;
+  key: string;
+  image?: string;
+  schedule: string;
+  durationSeconds: number;
+  cpus: number;
+  memoryMb: number;
+  constraints: Record<string, string>;
+  env: Record<string, string>;
+  mode?: RunMode;
+}
+
+export interface Catalog {
+  /** The file the catalog was read from, for messages. */
+  file: string;
+  services: ServiceSpec[];
+  agents: AgentSpec[];
+}
+
+/** Validates a parsed catalog value: schema, then names and ports that must be unique. */
+export function parseCatalog(value: unknown, file: string): Catalog {
+  const raw = parseWith(catalogSchema, value ?? {}, file);
+  const problems: InputProblem[] = [];
+  const seenName = new Map<string, string>();
+  const seenPort = new Map<number, string>();
+  const claim = (name: string, path: string) => {
+    const key = slug(name);
+    const prior = seenName.get(key);
+    if (prior !== undefined) problems.push({ file, path: `${path}.name`, expected: `a unique name; "${name}" is already used by ${prior}` });
+    else seenName.set(key, path);
+  };
+  raw.services.forEach((s, i) => {
+    claim(s.name, `services[${i}]`);
+    const prior = seenPort.get(s.port);
+    if (prior !== undefined) problems.push({ file, path: `services[${i}].port`, expected: `a port no other service uses; ${s.port} is already used by ${prior}` });
+    else seenPort.set(s.port, `services[${i}] (${s.name})`);
+  });
+  raw.agents.forEach((a, i) => claim(a.name, `agents[${i}]`));
+  if (problems.length > 0) throw new PlatformInputError(problems);
+
+  const { cpus, memoryMb } = raw.defaults;
+  return {
+    file,
+    services: raw.services.map((s) => ({
+      kind: "service",
+      name: s.name,
+      key: slug(s.name),
+      image: s.image,
+      instances: s.instances,
+      port: s.port,
+      protocol: s.protocol,
+      proxyProtocol: s.proxyProtocol,
+      check: s.check,
+      cpus: s.cpus ?? cpus,
+      memoryMb: s.memoryMb ?? memoryMb,
+      constraints: s.constraints,
+      env: s.env,
+      mode: s.mode,
+    })),
+    agents: raw.agents.map((a) => ({
+      kind: "agent",
+      name: a.name,
+      key: slug(a.name),
+      image: a.image,
+      schedule: a.schedule,
+      durationSeconds: a.durationSeconds,
+      cpus: a.cpus ?? cpus,
+      memoryMb: a.memoryMb ?? memoryMb,
+      constraints: a.constraints,
+      env: a.env,
+      mode: a.mode,
+    })),
+  };
+}
+
+/** Parses and validates catalog YAML text. */
+export function parseCatalogYaml(text: string, file: string): Catalog {
+  return parseCatalog(parseYamlText(text, file), file);
+}

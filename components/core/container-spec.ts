@@ -1,0 +1,73 @@
+/**
+ * A container as plain data. Every area computes these from the platform spec without Pulumi;
+ * `toContainerArgs` (hosts/container-args.ts) maps them onto the Docker provider.
+ */
+export interface ContainerFile {
+  /** Absolute path inside the container. */
+  path: string;
+  content: string;
+  executable?: boolean;
+}
+
+export interface ContainerPortSpec {
+  internal: number;
+  /** Host port; absent means not published. */
+  external?: number;
+  protocol?: "tcp" | "udp";
+}
+
+export interface ContainerVolumeSpec {
+  /** A named volume (physical name) … */
+  volume?: string;
+  /** … or a host path. */
+  hostPath?: string;
+  containerPath: string;
+  readOnly?: boolean;
+}
+
+export interface HealthcheckSpec {
+  test: string[];
+  intervalSeconds: number;
+  timeoutSeconds: number;
+  retries: number;
+  startPeriodSeconds: number;
+}
+
+export type RestartPolicy = "always" | "unless-stopped" | "on-failure" | "no";
+
+export interface ContainerSpec {
+  /** Physical container name (includes the stack). */
+  name: string;
+  image: string;
+  command?: string[];
+  entrypoint?: string[];
+  env?: Record<string, string>;
+  files?: ContainerFile[];
+  ports?: ContainerPortSpec[];
+  volumes?: ContainerVolumeSpec[];
+  healthcheck?: HealthcheckSpec;
+  labels?: Record<string, string>;
+  restart: RestartPolicy;
+  cpus?: number;
+  memoryMb?: number;
+  hostname?: string;
+  /** Extra DNS names on the platform network (local stack). */
+  aliases?: string[];
+  /** Use the host's network stack (real hosts), instead of the platform network. */
+  hostNetwork?: boolean;
+  privileged?: boolean;
+  /** Seconds Docker waits after SIGTERM before SIGKILL. */
+  stopGraceSeconds?: number;
+  /** Wait for the health check to pass before the container counts as created. */
+  waitHealthy?: boolean;
+}
+
+/** Labels every platform container carries; Filebeat and the dashboards group by them. */
+export function platformLabels(stack: string, component: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { "platform.stack": stack, "platform.component": component, ...extra };
+}
+
+/** Docker health check as `CMD` test with the given timing. */
+export function healthcheck(test: string[], intervalSeconds: number, timeoutSeconds: number, retries: number, startPeriodSeconds = 0): HealthcheckSpec {
+  return { test: ["CMD", ...test], intervalSeconds, timeoutSeconds, retries, startPeriodSeconds };
+}

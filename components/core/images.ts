@@ -1,0 +1,49 @@
+import { ImageOverrides } from "./config-schema";
+
+/** Upstream image of each part; a site overrides any of them or sets a registry prefix. */
+export const DEFAULT_IMAGES: Required<ImageOverrides> = {
+  zookeeper: "zookeeper:3.8.4",
+  mesosMaster: "mesosphere/mesos-master:1.7.1",
+  mesosAgent: "mesosphere/mesos-slave:1.7.1",
+  marathon: "mesosphere/marathon:v1.11.24",
+  chronos: "mesosphere/chronos:v3.0.2",
+  consul: "hashicorp/consul:1.16.4",
+  consulEsm: "hashicorp/consul-esm:0.7.1",
+  consulTemplate: "hashicorp/consul-template:0.42.1",
+  loadBalancer: "lhcb-platform/haproxy:2.6",
+  service: "lhcb-platform/service:1.0.0",
+  influxdb: "influxdb:1.8.10",
+  grafana: "grafana/grafana:10.4.2",
+  cadvisor: "gcr.io/cadvisor/cadvisor:v0.47.2",
+  filebeat: "docker.elastic.co/beats/filebeat:8.13.4",
+  logstash: "docker.elastic.co/logstash/logstash:8.13.4",
+};
+
+export type ImageRole = keyof typeof DEFAULT_IMAGES;
+export type ImageSet = Record<ImageRole, string>;
+
+/** True when the first path segment names a registry host (`gcr.io/...`, `localhost:5000/...`). */
+function hasRegistryHost(image: string): boolean {
+  const first = image.split("/")[0];
+  return image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost");
+}
+
+/**
+ * Puts an image under a site registry: `registry.cern.ch/lhcb` + `hashicorp/consul:1.16.4` →
+ * `registry.cern.ch/lhcb/hashicorp/consul:1.16.4`; an upstream registry host is replaced.
+ */
+export function withRegistry(image: string, registry: string): string {
+  const prefix = registry.replace(/\/+$/, "");
+  if (prefix === "") return image;
+  const path = hasRegistryHost(image) ? image.split("/").slice(1).join("/") : image;
+  return `${prefix}/${path}`;
+}
+
+/** Every image the stack uses: defaults, then overrides, then the registry prefix. */
+export function resolveImages(overrides: ImageOverrides, registry: string): ImageSet {
+  const out = {} as ImageSet;
+  for (const role of Object.keys(DEFAULT_IMAGES) as ImageRole[]) {
+    out[role] = withRegistry(overrides[role] ?? DEFAULT_IMAGES[role], registry);
+  }
+  return out;
+}

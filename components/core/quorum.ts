@@ -1,0 +1,27 @@
+import { EnvironmentKind } from "./config-schema";
+
+/** Majority of `n` voters: the members that must agree (Mesos `--quorum`, ZooKeeper, Raft). */
+export function quorumSize(n: number): number {
+  return Math.floor(n / 2) + 1;
+}
+
+/** How many members may fail while a majority remains. */
+export function toleratedFailures(n: number): number {
+  return n - quorumSize(n);
+}
+
+/**
+ * Why a master count is refused, or undefined when it is fine. cert and prod need an odd number of
+ * at least 3 (an even count tolerates no more failures than the odd count below it); local may
+ * run 1 or 3.
+ */
+export function quorumProblem(masters: number, environment: EnvironmentKind): string | undefined {
+  if (environment === "local") {
+    return masters === 1 || masters === 3 ? undefined : `expected 1 or 3 master hosts for the local stack, got ${masters}`;
+  }
+  if (masters < 3) return `expected an odd number of at least 3 master hosts for ${environment}, got ${masters}: the quorum of ${quorumSize(masters)} would tolerate no failure`;
+  if (masters % 2 === 0) {
+    return `expected an odd number of master hosts for ${environment}, got ${masters}: a quorum of ${quorumSize(masters)} tolerates ${toleratedFailures(masters)} failure(s), no more than ${masters - 1} masters would`;
+  }
+  return undefined;
+}

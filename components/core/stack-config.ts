@@ -1,0 +1,80 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseCatalogYaml } from "./catalog";
+import { StackConfig, stackConfigSchema } from "./config-schema";
+import { PlatformInputError } from "./errors";
+import { PlatformSpec, resolvePlatform } from "./platform-spec";
+import { parseWith } from "./validate";
+import { parseYamlText } from "./yaml-file";
+
+/** The config namespace of the project: keys are written `lhcb-platform:hosts`. */
+export const CONFIG_NAMESPACE = "lhcb-platform";
+
+/** Keys that hold secrets; read as Pulumi secrets by the program, never validated as plain values. */
+export const SECRET_KEYS = ["grafanaAdminPassword", "consulGossipKey", "sshPrivateKey"] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];
+
+const STRUCTURED = new Set(["images", "hosts", "features", "loadBalancer", "consul"]);
+
+/**
+ * Validates the project's config entries (`lhcb-platform:key` → value, as in the stack file or as
+ * the engine hands them over, where structured values arrive as JSON text). Keys of other
+ * namespaces are left to their owners; unknown keys of ours are refused.
+ */
+export function stackConfigFromEntries(entries: Record<string, unknown>, file: string): StackConfig {
+  const ours: Record<string, unknown> = {};
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  for (const [fullKey, raw] of Object.entries(entries)) {
+    if (!fullKey.startsWith(prefix)) continue;
+    const key = fullKey.slice(prefix.length);
+    if ((SECRET_KEYS as readonly string[]).includes(key)) continue;
+    let value = raw;
+    if (STRUCTURED.has(key) && typeof raw === "string") {
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        throw new PlatformInputError([{ file, path: `config.${fullKey}`, expected: "a structured value (map or list)" }]);
+      }
+    }
+    ours[key] = value;
+  }
+  return parseWith(stackConfigSchema, ours, file, `config.${prefix}`);
+}
+
+/** Reads `Pulumi.<stack>.yaml` from `projectDir` and returns its `config:` entries. */
+export function readStackFile(projectDir: string, stack: string): { file: string; entries: Record<string, unknown> } {
+  const file = `Pulumi.${stack}.yaml`;
+  let text: string;
+  try {
+    text = readFileSync(join(projectDir, file), "utf8");
+  } catch {
+    throw new PlatformInputError([{ file, path: "", expected: `a stack file ${file} in ${projectDir}` }]);
+  }
+  const doc = parseYamlText(text, file);
+  const entries = (doc as { config?: Record<string, unknown> } | null)?.config ?? {};
+  return { file, entries };
+}
+
+/** Reads the catalog file named by the config, relative to `projectDir`. */
+export function readCatalog(projectDir: string, path: string) {
+  let text: string;
+  try {
+    text = readFileSync(join(projectDir, path), "utf8");
+  } catch {
+    throw new PlatformInputError([{ file: path, path: "", expected: "a readable catalog file (config key lhcb-platform:catalog)" }]);
+  }
+  return parseCatalogYaml(text, path);
+}
+
+/** Config entries and stack → the resolved platform, reading the catalog the config names. */
+export function loadPlatform(projectDir: string, stack: string, entries: Record<string, unknown>, file: string): PlatformSpec {
+  const config = stackConfigFromEntries(entries, file);
+  const catalog = readCatalog(projectDir, config.catalog);
+  return resolvePlatform(config, catalog, { stack, configFile: file, configPrefix: `config.${CONFIG_NAMESPACE}:` });
+}
+
+/** Reads a stack file and resolves it: what the render command and tests use. */
+export function loadPlatformFromStackFile(projectDir: string, stack: string): PlatformSpec {
+  const { file, entries } = readStackFile(projectDir, stack);
+  return loadPlatform(projectDir, stack, entries, file);
+}

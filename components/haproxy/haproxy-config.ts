@@ -1,0 +1,116 @@
+import { PlacedService } from "../core/platform-spec";
+import { bridgePort } from "../services/service-containers";
+
+/** An instance as the load balancer sees it. */
+export interface BackendServer {
+  id: string;
+  address: string;
+  port: number;
+}
+
+export interface HaproxyOptions {
+  stack: string;
+  maxconn: number;
+  statsPort: number;
+  /** Where the master CLI and admin socket live. */
+  runDir: string;
+}
+
+/** Frontend/backend names of a service. */
+export function backendName(service: Pick<PlacedService, "key">): string {
+  return `be_${service.key.replace(/-/g, "_")}`;
+}
+
+/**
+ * The server options of an instance: HAProxy's own active checks (every 500 ms, 2 failures hide
+ * it: well under a second), PROXY protocol for TCP services that accept it, the HTTP bridge port
+ * for `command` checks.
+ */
+export function serverOptions(service: PlacedService): string {
+  const opts = ["check", "inter 500ms", "fastinter 250ms", "downinter 1s", "rise 2", "fall 2", "init-addr last,libc,none", "resolvers docker"];
+  if (service.protocol === "tcp" && service.proxyProtocol) opts.push("send-proxy-v2");
+  if (service.check.command) opts.push(`port ${bridgePort(service)}`);
+  return opts.join(" ");
+}
+
+function checkLines(service: PlacedService): string[] {
+  const c = service.check;
+  if (c.http) return [`    option httpchk GET ${c.http}`, "    http-check expect status 200"];
+  if (c.command) return [`    option httpchk GET ${c.bridgePath}`, "    http-check expect status 200"];
+  return ["    option tcp-check", "    tcp-check connect"];
+}
+
+/**
+ * haproxy.cfg for the given services. `servers(service)` yields the server lines of a backend: a
+ * consul-template range over Consul's healthy instances for the template, concrete lines for a
+ * sample rendering, so the two can never drift apart.
+ */
+export function renderHaproxyConfig(services: readonly PlacedService[], o: HaproxyOptions, servers: (s: PlacedService) => string[]): string {
+  const out: string[] = [
+    `# HAProxy of stack ${o.stack}; generated, do not edit`,
+    "global",
+    "    master-worker",
+    `    maxconn ${o.maxconn}`,
+    `    stats socket ${o.runDir}/admin.sock mode 600 level admin expose-fd listeners`,
+    "    stats timeout 30s",
+    "    log stdout format raw local0 info",
+    "    hard-stop-after 30s",
+    "",
+    "resolvers docker",
+    "    parse-resolv-conf",
+    "    hold valid 10s",
+    "",
+    "defaults",
+    "    log global",
+    "    option dontlognull",
+    "    timeout connect 1s",
+    "    timeout client 30s",
+    "    timeout server 5s",
+    "    timeout http-keep-alive 10s",
+    "    timeout check 1s",
+    "    option redispatch 1",
+    "    retries 3",
+    "",
+    "frontend stats",
+    "    mode http",
+    `    bind *:${o.statsPort}`,
+    "    http-request return status 200 content-type text/plain string ok if { path /healthz }",
+    "    stats enable",
+    "    stats uri /stats",
+    "    stats refresh 5s",
+    "    stats show-legends",
+  ];
+  for (const s of [...services].sort((a, b) => a.port - b.port)) {
+    const be = backendName(s);
+    out.push("");
+    out.push(`frontend fe_${s.key.replace(/-/g, "_")}`);
+    out.push(`    bind *:${s.port}`);
+    if (s.protocol === "http") {
+      out.push("    mode http", "    option httplog", "    option forwardfor", "    option http-keep-alive", "    option idle-close-on-response");
+    } else {
+      out.push("    mode tcp", "    option tcplog");
+    }
+    out.push(`    default_backend ${be}`);
+    out.push("");
+    out.push(`backend ${be}`);
+    out.push(`    mode ${s.protocol}`, "    balance roundrobin");
+    if (s.protocol === "http") out.push("    retry-on conn-failure empty-response response-timeout 502 503 504", "    http-request disable-l7-retry if !METH_GET !METH_HEAD !METH_OPTIONS");
+    out.push(...checkLines(s));
+    out.push(...servers(s));
+  }
+  return out.join("\n") + "\n";
+}
+
+/** The consul-template range over the healthy instances of a service in this stack. */
+export function consulTemplateServers(stack: string): (s: PlacedService) => string[] {
+  return (s) => [
+    `{{- range service "${stack}.${s.key}" }}`,
+    `    server {{ .ID }} {{ .Address }}:{{ .Port }} ${serverOptions(s)}`,
+    "{{- end }}",
+  ];
+}
+
+/** Concrete server lines, as consul-template renders them for the given healthy instances. */
+export function sampleServers(instances: (s: PlacedService) => BackendServer[]): (s: PlacedService) => string[] {
+  return (s) => instances(s).map((i) => `    server ${i.id} ${i.address}:${i.port} ${serverOptions(s)}`);
+}

@@ -1,0 +1,53 @@
+import { consulAddressFor } from "../consul/consul-containers";
+import { HostSpec } from "../core/config-schema";
+import { ContainerSpec, healthcheck, platformLabels } from "../core/container-spec";
+import { containerName, usesHostNetwork } from "../core/endpoints";
+import { PlacedService, PlatformSpec } from "../core/platform-spec";
+import { consulTemplateServers, renderHaproxyConfig } from "./haproxy-config";
+import { LB_PATHS, renderConsulTemplateConfig, renderReloadScript, renderStartScript } from "./lb-files";
+
+/** Services a load balancer fronts: every service of the catalog, whichever way it runs. */
+export function frontedServices(spec: PlatformSpec): PlacedService[] {
+  return spec.services;
+}
+
+function options(spec: PlatformSpec) {
+  return { stack: spec.stack, maxconn: spec.loadBalancer.maxconn, statsPort: spec.loadBalancer.statsPort, runDir: LB_PATHS.runDir };
+}
+
+/** The consul-template template of haproxy.cfg. */
+export function haproxyTemplate(spec: PlatformSpec): string {
+  return renderHaproxyConfig(frontedServices(spec), options(spec), consulTemplateServers(spec.stack));
+}
+
+/** The config HAProxy starts with before the first rendering: every frontend, no servers yet. */
+export function haproxyInitialConfig(spec: PlatformSpec): string {
+  return renderHaproxyConfig(frontedServices(spec), options(spec), () => []);
+}
+
+/** A load balancer on `host`: HAProxy in master-worker mode fed by consul-template. */
+export function loadBalancerContainer(spec: PlatformSpec, host: HostSpec): ContainerSpec {
+  const name = containerName(spec, "lb", host.id);
+  return {
+    name,
+    image: spec.images.loadBalancer,
+    hostname: name,
+    aliases: [name],
+    // Real hosts: the host network, where every frontend listens on the host's address. Local
+    // stack: the platform network, where clients reach each balancer by its container address.
+    hostNetwork: usesHostNetwork(spec),
+    entrypoint: [LB_PATHS.start],
+    restart: "always",
+    files: [
+      { path: LB_PATHS.template, content: haproxyTemplate(spec) },
+      { path: LB_PATHS.initial, content: haproxyInitialConfig(spec) },
+      { path: LB_PATHS.consulTemplateConfig, content: renderConsulTemplateConfig({ consulAddress: consulAddressFor(spec, host), waitMin: "100ms", waitMax: "500ms" }) },
+      { path: LB_PATHS.reload, content: renderReloadScript(), executable: true },
+      { path: LB_PATHS.start, content: renderStartScript(), executable: true },
+    ],
+    healthcheck: healthcheck(["curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${spec.loadBalancer.statsPort}/healthz`], 2, 1, 3, 5),
+    labels: platformLabels(spec.stack, "lb", { "platform.host": host.id }),
+    stopGraceSeconds: 10,
+    waitHealthy: true,
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * The files of a load balancer besides the HAProxy template: consul-template's config, the
+ * reload command it runs, and the start script. HAProxy runs in master-worker mode; a new
+ * rendering replaces the live config only after `haproxy -c` accepted it, and the master reloads
+ * its workers through the master CLI (listening sockets are passed on, so no connection is refused).
+ */
+export const LB_PATHS = {
+  template: "/etc/haproxy/haproxy.cfg.ctmpl",
+  candidate: "/etc/haproxy/candidate.cfg",
+  live: "/etc/haproxy/haproxy.cfg",
+  initial: "/etc/haproxy/initial.cfg",
+  consulTemplateConfig: "/etc/consul-template/lb.hcl",
+  reload: "/usr/local/bin/lb-reload",
+  start: "/usr/local/bin/lb-start",
+  runDir: "/var/run/haproxy",
+} as const;
+
+export interface ConsulTemplateOptions {
+  /** `host:port` of the Consul HTTP API. */
+  consulAddress: string;
+  /** Quiescence: wait this long for more changes before rendering. */
+  waitMin: string;
+  waitMax: string;
+}
+
+/**
+ * consul-template's config. It retries Consul forever and keeps the last rendering while Consul
+ * is unreachable, so a transient Consul failure never renders empty backends.
+ */
+export function renderConsulTemplateConfig(o: ConsulTemplateOptions): string {
+  return `consul {
+  address = "${o.consulAddress}"
+  retry {
+    enabled     = true
+    attempts    = 0
+    backoff     = "250ms"
+    max_backoff = "5s"
+  }
+}
+
+log_level = "info"
+kill_signal = "SIGTERM"
+
+template {
+  source          = "${LB_PATHS.template}"
+  destination     = "${LB_PATHS.candidate}"
+  command         = "${LB_PATHS.reload}"
+  command_timeout = "30s"
+  perms           = 0644
+  wait {
+    min = "${o.waitMin}"
+    max = "${o.waitMax}"
+  }
+}
+`;
+}
+
+/** The reload command: check the candidate, swap it in, reload the master; keep the old config on failure. */
+export function renderReloadScript(): string {
+  return `#!/bin/sh
+# Run by consul-template after each rendering of ${LB_PATHS.candidate}.
+set -u
+if ! out=$(haproxy -c -q -f ${LB_PATHS.candidate} 2>&1); then
+  echo "lb-reload: candidate rejected by haproxy -c, the running config stays: $out" >&2
+  exit 0
+fi
+if cmp -s ${LB_PATHS.candidate} ${LB_PATHS.live}; then
+  exit 0
+fi
+cp ${LB_PATHS.candidate} ${LB_PATHS.live}.new && mv ${LB_PATHS.live}.new ${LB_PATHS.live}
+if echo reload | socat -t 5 stdio unix-connect:${LB_PATHS.runDir}/master.sock >/dev/null; then
+  echo "lb-reload: reloaded $(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)"
+else
+  echo "lb-reload: master CLI did not answer; sending SIGUSR2" >&2
+  kill -USR2 "$(cat ${LB_PATHS.runDir}/haproxy.pid)"
+fi
+`;
+}
+
+/** Start script: HAProxy master with the initial config, then consul-template; either exiting stops the container. */
+export function renderStartScript(): string {
+  return `#!/bin/bash
+set -euo pipefail
+mkdir -p ${LB_PATHS.runDir}
+[ -f ${LB_PATHS.live} ] || cp ${LB_PATHS.initial} ${LB_PATHS.live}
+haproxy -W -db -S ${LB_PATHS.runDir}/master.sock,mode,600 -p ${LB_PATHS.runDir}/haproxy.pid -f ${LB_PATHS.live} &
+haproxy_pid=$!
+consul-template -config ${LB_PATHS.consulTemplateConfig} &
+ct_pid=$!
+trap 'kill -TERM $ct_pid $haproxy_pid 2>/dev/null' TERM INT
+wait -n $haproxy_pid $ct_pid
+status=$?
+kill -TERM $ct_pid $haproxy_pid 2>/dev/null || true
+wait || true
+exit $status
+`;
+}

@@ -1,0 +1,66 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { ContainerSpec } from "../core/container-spec";
+
+/** Seconds as a Go duration string, the form Docker's health check takes: 1.5 → `1500ms`. */
+export function goDuration(seconds: number): string {
+  return Number.isInteger(seconds) ? `${seconds}s` : `${Math.round(seconds * 1000)}ms`;
+}
+
+/**
+ * Maps a container spec onto the Docker provider's arguments. `secretFiles` are added as uploads
+ * whose content stays secret; `network` is the platform network for containers not on the host network.
+ */
+export function toContainerArgs(
+  spec: ContainerSpec,
+  network: pulumi.Input<string> | undefined,
+  secretFiles: { path: string; content: pulumi.Input<string> }[] = [],
+): docker.ContainerArgs {
+  const uploads: docker.types.input.ContainerUpload[] = (spec.files ?? []).map((f) => ({
+    file: f.path,
+    content: f.content,
+    executable: f.executable ?? false,
+  }));
+  for (const f of secretFiles) uploads.push({ file: f.path, content: pulumi.secret(f.content) });
+  const args: docker.ContainerArgs = {
+    name: spec.name,
+    image: spec.image,
+    restart: spec.restart,
+    labels: Object.entries(spec.labels ?? {}).map(([label, value]) => ({ label, value })),
+    envs: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    uploads,
+    mustRun: true,
+    destroyGraceSeconds: spec.stopGraceSeconds ?? 10,
+    stopTimeout: spec.stopGraceSeconds ?? 10,
+  };
+  if (spec.command) args.command = spec.command;
+  if (spec.entrypoint) args.entrypoints = spec.entrypoint;
+  if (spec.hostname) args.hostname = spec.hostname;
+  if (spec.privileged) args.privileged = true;
+  if (spec.cpus !== undefined) args.cpus = String(spec.cpus);
+  if (spec.memoryMb !== undefined) args.memory = spec.memoryMb;
+  if (spec.ports && spec.ports.length > 0) {
+    args.ports = spec.ports.map((p) => ({ internal: p.internal, external: p.external, protocol: p.protocol ?? "tcp" }));
+  }
+  if (spec.volumes && spec.volumes.length > 0) {
+    args.volumes = spec.volumes.map((v) => ({ volumeName: v.volume, hostPath: v.hostPath, containerPath: v.containerPath, readOnly: v.readOnly ?? false }));
+  }
+  if (spec.healthcheck) {
+    const h = spec.healthcheck;
+    args.healthcheck = {
+      tests: h.test,
+      interval: goDuration(h.intervalSeconds),
+      timeout: goDuration(h.timeoutSeconds),
+      retries: h.retries,
+      startPeriod: goDuration(h.startPeriodSeconds),
+      startInterval: goDuration(Math.min(1, h.intervalSeconds)),
+    };
+  }
+  if (spec.waitHealthy && spec.healthcheck) {
+    args.wait = true;
+    args.waitTimeout = Math.max(60, Math.ceil(spec.healthcheck.startPeriodSeconds + spec.healthcheck.intervalSeconds * (spec.healthcheck.retries + 2)));
+  }
+  if (spec.hostNetwork) args.networkMode = "host";
+  else if (network !== undefined) args.networksAdvanced = [{ name: network, aliases: spec.aliases ?? [] }];
+  return args;
+}

@@ -1,0 +1,119 @@
+import { HostSpec } from "../core/config-schema";
+import { ContainerSpec, HealthcheckSpec, healthcheck, platformLabels } from "../core/container-spec";
+import { containerName } from "../core/endpoints";
+import { physicalName } from "../core/naming";
+import { PlacedService, PlatformSpec } from "../core/platform-spec";
+
+/** Port of the HTTP health bridge of a service with a `command` check (the paper's HTTP-to-DISET converter). */
+export function bridgePort(service: Pick<PlacedService, "port">): number {
+  return service.port + 10000;
+}
+
+/** True when the entry runs the one platform image, which takes the service name as its argument. */
+export function usesPlatformImage(spec: PlatformSpec, image: string): boolean {
+  return image === spec.images.service;
+}
+
+/** The Docker health check of a service container. */
+export function serviceHealthcheck(spec: PlatformSpec, service: PlacedService): HealthcheckSpec {
+  const c = service.check;
+  const start = Math.max(5, c.intervalSeconds * 2);
+  if (c.command) return healthcheck(c.command, c.intervalSeconds, c.timeoutSeconds, c.retries, start);
+  if (usesPlatformImage(spec, service.image)) return healthcheck(["platform-service", "ping"], c.intervalSeconds, c.timeoutSeconds, c.retries, start);
+  const probe = c.http ? `curl -fsS -o /dev/null http://127.0.0.1:${service.port}${c.http}` : `bash -c '</dev/tcp/127.0.0.1/${service.port}'`;
+  return { test: ["CMD-SHELL", probe], intervalSeconds: c.intervalSeconds, timeoutSeconds: c.timeoutSeconds, retries: c.retries, startPeriodSeconds: start };
+}
+
+/** Address clients and the load balancers reach an instance at. */
+export function instanceAddress(spec: PlatformSpec, service: PlacedService, host: HostSpec): string {
+  return spec.local ? containerName(spec, service.key, host.id) : host.address;
+}
+
+/** The container of one instance of a `pulumi`-mode service on `host`. */
+export function serviceContainer(spec: PlatformSpec, service: PlacedService, host: HostSpec): ContainerSpec {
+  const name = containerName(spec, service.key, host.id);
+  const env: Record<string, string> = {
+    SERVICE_NAME: service.name,
+    SERVICE_PORT: String(service.port),
+    SERVICE_PROTOCOL: service.protocol,
+    PLATFORM_STACK: spec.stack,
+    PLATFORM_HOST: host.id,
+  };
+  if (service.proxyProtocol) env.SERVICE_PROXY_PROTOCOL = "1";
+  if (service.check.command) env.SERVICE_CHECK_PORT = String(bridgePort(service));
+  Object.assign(env, service.env);
+  const ports = spec.local
+    ? []
+    : [{ internal: service.port, external: service.port }, ...(service.check.command ? [{ internal: bridgePort(service), external: bridgePort(service) }] : [])];
+  return {
+    name,
+    image: service.image,
+    hostname: name,
+    aliases: [name],
+    ...(usesPlatformImage(spec, service.image) ? { command: ["serve", service.name] } : {}),
+    env,
+    ports,
+    restart: "always",
+    cpus: service.cpus,
+    memoryMb: service.memoryMb,
+    healthcheck: serviceHealthcheck(spec, service),
+    labels: platformLabels(spec.stack, "service", { "platform.service": service.key, "platform.host": host.id, "platform.instance": name }),
+    stopGraceSeconds: 10,
+    waitHealthy: true,
+  };
+}
+
+/** The Consul node the instances on `host` are registered under (an external node, checked by consul-esm). */
+export function instanceNodeName(spec: PlatformSpec, hostId: string): string {
+  return physicalName(spec.stack, hostId, "instances");
+}
+
+/** A Consul check of an instance, as the catalog API takes it. */
+export interface RegistrationCheck {
+  checkId: string;
+  name: string;
+  http?: string;
+  tcp?: string;
+  interval: string;
+  timeout: string;
+  deregisterCriticalServiceAfter: string;
+}
+
+/** What is registered in Consul for one instance. */
+export interface Registration {
+  serviceId: string;
+  name: string;
+  node: string;
+  address: string;
+  port: number;
+  tags: string[];
+  meta: Record<string, string>;
+  checks: RegistrationCheck[];
+}
+
+/** The registration of one instance with its check: HTTP path, TCP connect, or the HTTP bridge of a command check. */
+export function serviceRegistration(spec: PlatformSpec, service: PlacedService, host: HostSpec): Registration {
+  const address = instanceAddress(spec, service, host);
+  const c = service.check;
+  const id = containerName(spec, service.key, host.id);
+  const check: RegistrationCheck = {
+    checkId: `${id}:health`,
+    name: c.command ? `${service.name} ping (${c.command.join(" ")}) via HTTP bridge` : `${service.name} ${c.http ? "HTTP" : "TCP"} check`,
+    interval: `${Math.min(spec.consul.checkIntervalSeconds, c.intervalSeconds)}s`,
+    timeout: `${c.timeoutSeconds}s`,
+    deregisterCriticalServiceAfter: "30m",
+  };
+  if (c.http) check.http = `http://${address}:${service.port}${c.http}`;
+  else if (c.tcp) check.tcp = `${address}:${service.port}`;
+  else check.http = `http://${address}:${bridgePort(service)}${c.bridgePath}`;
+  return {
+    serviceId: id,
+    name: service.key,
+    node: instanceNodeName(spec, host.id),
+    address,
+    port: service.port,
+    tags: [spec.stack, service.protocol, ...(service.proxyProtocol ? ["proxy-protocol"] : [])],
+    meta: { catalog_name: service.name, stack: spec.stack, host: host.id, container: id },
+    checks: [check],
+  };
+}

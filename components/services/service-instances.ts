@@ -1,0 +1,78 @@
+import * as consul from "@pulumi/consul";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { PlatformSpec } from "../core/platform-spec";
+import { declareContainer } from "../hosts/declare-container";
+import { HostInventory } from "../hosts/host-inventory";
+import { instanceNodeName, serviceContainer, serviceRegistration } from "./service-containers";
+
+export interface ServiceInstancesArgs {
+  /** The resolved platform: its `pulumi`-mode services, already placed on slave hosts. */
+  spec: PlatformSpec;
+  hosts: HostInventory;
+  /** Consul provider the registrations go through. */
+  consulProvider: consul.Provider;
+  /** Resources the registrations wait for (consul-esm, which runs their checks). */
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * The `pulumi`-mode services: one container per instance on the hosts placement chose, each
+ * with a Docker health check and restart policy, and registered in Consul with its check once
+ * healthy. A registration depends on its container, so it is removed first (the instance is
+ * drained from the load balancers) and re-created with the container.
+ */
+export class ServiceInstances extends pulumi.ComponentResource {
+  /** Instance containers by `<service key>/<host id>`. */
+  public readonly containers: Record<string, docker.Container>;
+  /** Consul registrations by `<service key>/<host id>`. */
+  public readonly registrations: Record<string, consul.Service>;
+
+  constructor(name: string, args: ServiceInstancesArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("lhcb-platform:services:ServiceInstances", name, {}, opts);
+    const { spec, hosts } = args;
+    this.containers = {};
+    this.registrations = {};
+    const byId = new Map(spec.hosts.map((h) => [h.id, h]));
+    const nodes = new Map<string, consul.Node>();
+    const nodeFor = (hostId: string) => {
+      let node = nodes.get(hostId);
+      if (node === undefined) {
+        const host = byId.get(hostId)!;
+        node = new consul.Node(
+          `${name}-node-${hostId}`,
+          { name: instanceNodeName(spec, hostId), address: spec.local ? hostId : host.address, meta: { "external-node": "true", "external-probe": "false", stack: spec.stack } },
+          { parent: this, provider: args.consulProvider, dependsOn: args.dependsOn },
+        );
+        nodes.set(hostId, node);
+      }
+      return node;
+    };
+
+    for (const service of spec.services.filter((s) => s.mode === "pulumi")) {
+      for (const hostId of service.hosts) {
+        const host = byId.get(hostId)!;
+        const key = `${service.key}-${hostId}`;
+        const container = declareContainer(this, hosts, hostId, `${name}-${key}`, serviceContainer(spec, service, host)).container;
+        const reg = serviceRegistration(spec, service, host);
+        const node = nodeFor(hostId);
+        this.containers[`${service.key}/${hostId}`] = container;
+        this.registrations[`${service.key}/${hostId}`] = new consul.Service(
+          `${name}-${key}-registration`,
+          {
+            serviceId: reg.serviceId,
+            name: reg.name,
+            node: node.name,
+            address: reg.address,
+            port: reg.port,
+            tags: reg.tags,
+            meta: { ...reg.meta, container_id: container.id },
+            checks: reg.checks,
+          },
+          { parent: this, provider: args.consulProvider, dependsOn: [container, node], deleteBeforeReplace: true },
+        );
+      }
+    }
+    this.registerOutputs({});
+  }
+}

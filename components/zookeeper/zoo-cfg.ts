@@ -1,0 +1,69 @@
+import { PORTS } from "../core/endpoints";
+
+/** A member of the ensemble: its `myid` and the address the others reach it at. */
+export interface ZooKeeperMember {
+  id: number;
+  address: string;
+}
+
+export interface ZooCfgOptions {
+  dataDir: string;
+  /** Milliseconds per tick. */
+  tickTime?: number;
+  /** Ticks a follower may take to connect and sync to the leader. */
+  initLimit?: number;
+  /** Ticks a follower may lag behind the leader. */
+  syncLimit?: number;
+  clientPort?: number;
+  peerPort?: number;
+  electionPort?: number;
+  /** Address to bind the client port to; default all. */
+  clientPortAddress?: string;
+}
+
+/**
+ * zoo.cfg of one member. Every member gets the same file (the full server list); only `myid`
+ * differs. `quorumListenOnAllIPs` lets a member bind its peer ports on every interface while the
+ * others reach it by name.
+ */
+export function renderZooCfg(members: readonly ZooKeeperMember[], opts: ZooCfgOptions): string {
+  const peer = opts.peerPort ?? PORTS.zookeeperPeer;
+  const election = opts.electionPort ?? PORTS.zookeeperElection;
+  const lines = [
+    "# ZooKeeper ensemble; generated, do not edit",
+    `tickTime=${opts.tickTime ?? 2000}`,
+    `initLimit=${opts.initLimit ?? 10}`,
+    `syncLimit=${opts.syncLimit ?? 5}`,
+    `dataDir=${opts.dataDir}`,
+    `clientPort=${opts.clientPort ?? PORTS.zookeeperClient}`,
+    ...(opts.clientPortAddress ? [`clientPortAddress=${opts.clientPortAddress}`] : []),
+    "maxClientCnxns=200",
+    "autopurge.snapRetainCount=5",
+    "autopurge.purgeInterval=24",
+    "quorumListenOnAllIPs=true",
+    "4lw.commands.whitelist=srvr,stat,ruok,mntr,conf",
+    "admin.enableServer=false",
+  ];
+  if (members.length > 1) {
+    for (const m of [...members].sort((a, b) => a.id - b.id)) lines.push(`server.${m.id}=${m.address}:${peer}:${election}`);
+  } else {
+    lines.push("standaloneEnabled=true");
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** The `myid` file of a member. */
+export function renderMyId(id: number): string {
+  return `${id}\n`;
+}
+
+/** The ZooKeeper connection string: `zk://a:2181,b:2181,c:2181/<path>`. */
+export function zkUrl(members: readonly ZooKeeperMember[], path: string, clientPort: number = PORTS.zookeeperClient): string {
+  const hosts = [...members].sort((a, b) => a.id - b.id).map((m) => `${m.address}:${clientPort}`).join(",");
+  return `zk://${hosts}/${path.replace(/^\/+/, "")}`;
+}
+
+/** The plain connect string `a:2181,b:2181,c:2181`. */
+export function zkConnect(members: readonly ZooKeeperMember[], clientPort: number = PORTS.zookeeperClient): string {
+  return [...members].sort((a, b) => a.id - b.id).map((m) => `${m.address}:${clientPort}`).join(",");
+}

@@ -1,0 +1,71 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** A resource the program declared under mocks. */
+export interface DeclaredResource {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+  provider?: string;
+  parent?: string;
+}
+
+/**
+ * Installs Pulumi mocks that record every declared resource. Call once per test file (each test
+ * file runs in its own process, so the process-global mocks never leak between files).
+ */
+export function installMocks(stack = "test"): DeclaredResource[] {
+  const declared: DeclaredResource[] = [];
+  pulumi.runtime.setMocks(
+    {
+      newResource(args: pulumi.runtime.MockResourceArgs) {
+        declared.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+        return { id: `${args.name}-id`, state: { ...args.inputs } };
+      },
+      call(args: pulumi.runtime.MockCallArgs) {
+        return args.inputs;
+      },
+    },
+    "lhcb-platform",
+    stack,
+    false,
+  );
+  return declared;
+}
+
+/** Waits until no new resource has been declared for a few turns of the event loop. */
+export async function settle(declared: DeclaredResource[]): Promise<void> {
+  let last = -1;
+  let stable = 0;
+  while (stable < 5) {
+    await new Promise((r) => setTimeout(r, 5));
+    if (declared.length === last) stable++;
+    else {
+      stable = 0;
+      last = declared.length;
+    }
+  }
+}
+
+/** The value of an output (secret or not). */
+export function valueOf<T>(output: pulumi.Input<T>): Promise<T> {
+  return new Promise((resolve) => pulumi.output(output).apply((v) => resolve(v as T)));
+}
+
+/** Resources of one type. */
+export function ofType(declared: DeclaredResource[], type: string): DeclaredResource[] {
+  return declared.filter((r) => r.type === type);
+}
+
+/** The one resource with this logical name; fails loudly otherwise. */
+export function byName(declared: DeclaredResource[], name: string): DeclaredResource {
+  const found = declared.filter((r) => r.name === name);
+  if (found.length !== 1) throw new Error(`expected one resource named ${name}, found ${found.length}`);
+  return found[0];
+}
+
+/** Counts per resource type, sorted by type, for exact comparisons. */
+export function countByType(declared: DeclaredResource[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of declared) counts[r.type] = (counts[r.type] ?? 0) + 1;
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
