@@ -1,0 +1,30 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { agentContainer, agentLockKey } from "../../components/agents/agent-containers";
+import { loadPlatformFromStackFile } from "../../components/core/stack-config";
+
+const local = loadPlatformFromStackFile(process.cwd(), "local");
+
+test("an agent runs on two slaves, both guarded by the same Consul lock", () => {
+  const agent = local.agents[0];
+  assert.equal(agent.name, "Transformation/TransformationAgent");
+  assert.equal(agent.hosts.length, 2);
+  const [a, b] = agent.hosts.map((id) => agentContainer(local, agent, local.hosts.find((h) => h.id === id)!));
+  assert.equal(a.env!.AGENT_LOCK_KEY, "platform/local/agents/transformation-transformationagent/lock");
+  assert.equal(b.env!.AGENT_LOCK_KEY, a.env!.AGENT_LOCK_KEY);
+  assert.equal(agentLockKey(local, agent), a.env!.AGENT_LOCK_KEY);
+  assert.deepEqual(a.command, ["agent", "Transformation/TransformationAgent"]);
+  assert.equal(a.env!.AGENT_SCHEDULE, "*/10 * * * * *");
+  assert.equal(a.env!.AGENT_DURATION, "25");
+  assert.equal(a.env!.CONSUL_HTTP_ADDR, `http://local-consul-agent-${agent.hosts[0]}:8500`);
+  assert.equal(a.restart, "always");
+  assert.equal(a.labels!["platform.component"], "agent");
+});
+
+test("agents in marathon mode are not placed", () => {
+  const cert = loadPlatformFromStackFile(process.cwd(), "cert");
+  const byMode = (m: string) => cert.agents.filter((a) => a.mode === m).map((a) => [a.key, a.hosts.length]);
+  assert.deepEqual(byMode("pulumi"), [["framework-caupdateagent", 2]]);
+  assert.equal(byMode("marathon").every(([, n]) => n === 0), true);
+  assert.equal(byMode("marathon").length, 9);
+});

@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { consulAddressFor, consulAgentConfig, consulAgentHosts, consulServerConfig, esmContainer, esmHosts, withGossipKey } from "../../components/consul/consul-containers";
+import { loadPlatformFromStackFile } from "../../components/core/stack-config";
+
+const prod = loadPlatformFromStackFile(process.cwd(), "prod");
+const local = loadPlatformFromStackFile(process.cwd(), "local");
+
+test("a prod Consul server expects all five servers and joins them by address", () => {
+  const cfg = JSON.parse(withGossipKey(consulServerConfig(prod, prod.masters[0], true), "c2VjcmV0LWtleS0xMjM0NTY3ODkwMTIzNDU2Nzg5MDE="));
+  assert.deepEqual(cfg, {
+    datacenter: "dc1",
+    node_name: "prod-prod-master-1",
+    data_dir: "/consul/data",
+    client_addr: "0.0.0.0",
+    bind_addr: "0.0.0.0",
+    advertise_addr: "lbmaster01.cern.ch",
+    retry_join: ["lbmaster01.cern.ch", "lbmaster02.cern.ch", "lbmaster03.cern.ch", "lbmaster04.cern.ch", "lbmaster05.cern.ch"],
+    retry_interval: "2s",
+    encrypt: "c2VjcmV0LWtleS0xMjM0NTY3ODkwMTIzNDU2Nzg5MDE=",
+    ports: { http: 8500, dns: 8600 },
+    log_level: "INFO",
+    disable_update_check: true,
+    enable_local_script_checks: true,
+    server: true,
+    bootstrap_expect: 5,
+    ui_config: { enabled: true },
+    performance: { raft_multiplier: 1 },
+    leave_on_terminate: false,
+    skip_leave_on_interrupt: true,
+    autopilot: { cleanup_dead_servers: true, last_contact_threshold: "1s", server_stabilization_time: "5s" },
+  });
+});
+
+test("the rendered config keeps a placeholder, never the key", () => {
+  const text = consulServerConfig(prod, prod.masters[0], true);
+  assert.match(text, /"encrypt": "@@CONSUL_GOSSIP_KEY@@"/);
+  assert.equal(consulServerConfig(local, local.masters[0], false).includes("encrypt"), false);
+});
+
+test("agents run on every non-master host; slaves register the host service with its checks", () => {
+  assert.deepEqual(consulAgentHosts(local).map((h) => h.id), ["slave-1", "slave-2", "slave-3", "lb-1", "lb-2", "ops-1"]);
+  const slave = JSON.parse(consulAgentConfig(local, local.slaves[0], false));
+  assert.equal(slave.server, false);
+  assert.deepEqual(slave.retry_join, ["local-consul-server-master-1", "local-consul-server-master-2", "local-consul-server-master-3"]);
+  assert.equal(slave.advertise_addr, undefined);
+  assert.deepEqual(slave.services.map((s: { id: string; checks: { id: string }[] }) => [s.id, s.checks.map((c) => c.id)]), [["mesos-slave-host-local-slave-1", ["disk", "load"]]]);
+  const lb = JSON.parse(consulAgentConfig(local, local.loadBalancers[0], false));
+  assert.equal(lb.services, undefined);
+});
+
+test("consul-esm runs on two masters and talks to the local server", () => {
+  assert.deepEqual(esmHosts(prod).map((h) => h.id), ["prod-master-1", "prod-master-2"]);
+  assert.equal(consulAddressFor(prod, prod.masters[1]), "lbmaster02.cern.ch:8500");
+  assert.equal(consulAddressFor(local, local.slaves[2]), "local-consul-agent-slave-3:8500");
+  const esm = esmContainer(local, local.masters[0]);
+  assert.equal(esm.name, "local-consul-esm-master-1");
+  assert.deepEqual(JSON.parse(esm.files![0].content).external_node_meta, { "external-node": "true" });
+  assert.equal(JSON.parse(esm.files![0].content).http_addr, "local-consul-server-master-1:8500");
+});

@@ -1,0 +1,97 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { loadPlatformFromStackFile } from "../../components/core/stack-config";
+import { backendName, renderHaproxyConfig, sampleServers, serverOptions } from "../../components/haproxy/haproxy-config";
+import { haproxyInitialConfig, haproxyTemplate, loadBalancerContainer } from "../../components/haproxy/lb-containers";
+import { LB_PATHS, renderConsulTemplateConfig } from "../../components/haproxy/lb-files";
+import { matchSnapshot } from "../support/snapshot";
+
+const local = loadPlatformFromStackFile(process.cwd(), "local");
+
+test("the consul-template template of the local stack", () => {
+  matchSnapshot("haproxy/local.cfg.ctmpl", haproxyTemplate(local));
+});
+
+test("server options: active checks, PROXY protocol and the bridge port", () => {
+  const [admin, config, storage] = local.services;
+  assert.equal(admin.name, "Framework/SystemAdministrator");
+  assert.equal(serverOptions(admin), "check inter 500ms fastinter 250ms downinter 1s rise 2 fall 2 init-addr last,libc,none resolvers docker");
+  assert.equal(serverOptions(config), "check inter 500ms fastinter 250ms downinter 1s rise 2 fall 2 init-addr last,libc,none resolvers docker send-proxy-v2 port 19135");
+  assert.equal(serverOptions(storage), "check inter 500ms fastinter 250ms downinter 1s rise 2 fall 2 init-addr last,libc,none resolvers docker");
+  assert.equal(backendName(config), "be_configuration_server");
+});
+
+test("the template and a sample rendering differ only in the server lines", () => {
+  const sample = renderHaproxyConfig(local.services, { stack: "local", maxconn: 4096, statsPort: 8404, runDir: LB_PATHS.runDir }, sampleServers((s) =>
+    s.hosts.map((h) => ({ id: `local-${s.key}-${h}`, address: `local-${s.key}-${h}`, port: s.port })),
+  ));
+  const strip = (t: string) => t.split("\n").filter((l) => !/^\s*server |\{\{/.test(l)).join("\n");
+  assert.equal(strip(sample), strip(haproxyTemplate(local)));
+  assert.equal(sample.split("\n").filter((l) => l.startsWith("    server ")).length, 3 + 2 + 2);
+  assert.ok(sample.includes("    server local-framework-systemadministrator-slave-1 local-framework-systemadministrator-slave-1:9162 check"));
+});
+
+test("HTTP frontends forward the client address and close idle keep-alive connections on reload", () => {
+  const t = haproxyTemplate(local);
+  const fe = t.slice(t.indexOf("frontend fe_framework_systemadministrator"), t.indexOf("\nbackend be_framework_systemadministrator") + 1);
+  assert.equal(
+    fe,
+    "frontend fe_framework_systemadministrator\n    bind *:9162\n    mode http\n    option httplog\n    option forwardfor\n    option http-keep-alive\n    option idle-close-on-response\n    default_backend be_framework_systemadministrator\n\n",
+  );
+  assert.equal(haproxyInitialConfig(local).includes("{{"), false);
+});
+
+test("consul-template config renders a candidate and runs the checked reload", () => {
+  assert.equal(
+    renderConsulTemplateConfig({ consulAddress: "c:8500", waitMin: "100ms", waitMax: "500ms" }),
+    `consul {
+  address = "c:8500"
+  retry {
+    enabled     = true
+    attempts    = 0
+    backoff     = "250ms"
+    max_backoff = "5s"
+  }
+}
+
+log_level = "info"
+kill_signal = "SIGTERM"
+
+template {
+  source          = "/etc/haproxy/haproxy.cfg.ctmpl"
+  destination     = "/etc/haproxy/candidate.cfg"
+  command         = "/usr/local/bin/lb-reload"
+  command_timeout = "30s"
+  perms           = 0644
+  wait {
+    min = "100ms"
+    max = "500ms"
+  }
+}
+`,
+  );
+});
+
+test("load balancer containers: local on the platform network, prod on the host network", () => {
+  const c = loadBalancerContainer(local, local.loadBalancers[0]);
+  assert.equal(c.name, "local-lb-lb-1");
+  assert.equal(c.hostNetwork, false);
+  assert.deepEqual(c.entrypoint, ["/usr/local/bin/lb-start"]);
+  assert.deepEqual(
+    c.files!.map((f) => [f.path, f.executable ?? false]),
+    [
+      ["/etc/haproxy/haproxy.cfg.ctmpl", false],
+      ["/etc/haproxy/initial.cfg", false],
+      ["/etc/consul-template/lb.hcl", false],
+      ["/usr/local/bin/lb-reload", true],
+      ["/usr/local/bin/lb-start", true],
+    ],
+  );
+  assert.ok(c.files![2].content.includes('address = "local-consul-agent-lb-1:8500"'));
+  const prod = loadPlatformFromStackFile(process.cwd(), "prod");
+  const p = loadBalancerContainer(prod, prod.loadBalancers[2]);
+  assert.equal(p.name, "prod-lb-prod-lb-3");
+  assert.equal(p.hostNetwork, true);
+  assert.equal(p.image, "gitlab-registry.cern.ch/lhcb-dirac/lhcb-platform/haproxy:2.6");
+  assert.ok(p.files![2].content.includes('address = "lbproxy03.cern.ch:8500"'));
+});

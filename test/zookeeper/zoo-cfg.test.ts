@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { loadPlatformFromStackFile } from "../../components/core/stack-config";
+import { renderMyId, renderZooCfg, zkConnect, zkUrl } from "../../components/zookeeper/zoo-cfg";
+import { zookeeperContainer, zookeeperMembers } from "../../components/zookeeper/zookeeper-containers";
+
+const three = [
+  { id: 1, address: "zk-a" },
+  { id: 2, address: "zk-b" },
+  { id: 3, address: "zk-c" },
+];
+
+test("zoo.cfg of a three-member ensemble lists every server", () => {
+  assert.equal(
+    renderZooCfg(three, { dataDir: "/data" }),
+    `# ZooKeeper ensemble; generated, do not edit
+tickTime=2000
+initLimit=10
+syncLimit=5
+dataDir=/data
+clientPort=2181
+maxClientCnxns=200
+autopurge.snapRetainCount=5
+autopurge.purgeInterval=24
+quorumListenOnAllIPs=true
+4lw.commands.whitelist=srvr,stat,ruok,mntr,conf
+admin.enableServer=false
+server.1=zk-a:2888:3888
+server.2=zk-b:2888:3888
+server.3=zk-c:2888:3888
+`,
+  );
+});
+
+test("a single member runs standalone", () => {
+  const text = renderZooCfg([{ id: 1, address: "zk" }], { dataDir: "/d", clientPort: 12181 });
+  assert.ok(text.includes("clientPort=12181\n"));
+  assert.ok(text.endsWith("standaloneEnabled=true\n"));
+  assert.ok(!text.includes("server.1="));
+});
+
+test("connection strings", () => {
+  assert.equal(zkUrl(three, "/mesos"), "zk://zk-a:2181,zk-b:2181,zk-c:2181/mesos");
+  assert.equal(zkConnect([three[2], three[0]]), "zk-a:2181,zk-c:2181");
+  assert.equal(renderMyId(3), "3\n");
+});
+
+test("the local stack's members are named containers with their myid", () => {
+  const spec = loadPlatformFromStackFile(process.cwd(), "local");
+  assert.deepEqual(zookeeperMembers(spec), [
+    { id: 1, address: "local-zookeeper-master-1" },
+    { id: 2, address: "local-zookeeper-master-2" },
+    { id: 3, address: "local-zookeeper-master-3" },
+  ]);
+  const c = zookeeperContainer(spec, spec.masters[1]);
+  assert.equal(c.name, "local-zookeeper-master-2");
+  assert.equal(c.image, "lhcb-platform/zookeeper:3.8");
+  assert.deepEqual(c.files!.map((f) => f.path), ["/conf/zoo.cfg", "/data/myid"]);
+  assert.equal(c.files![1].content, "2\n");
+  assert.ok(c.files![0].content.includes("server.2=local-zookeeper-master-2:2888:3888\n"));
+  assert.equal(c.hostNetwork, false);
+});
+
+test("prod members are the masters' addresses on the host network", () => {
+  const spec = loadPlatformFromStackFile(process.cwd(), "prod");
+  assert.deepEqual(zookeeperMembers(spec).map((m) => m.address), ["lbmaster01.cern.ch", "lbmaster02.cern.ch", "lbmaster03.cern.ch", "lbmaster04.cern.ch", "lbmaster05.cern.ch"]);
+  const c = zookeeperContainer(spec, spec.masters[4]);
+  assert.equal(c.image, "gitlab-registry.cern.ch/lhcb-dirac/zookeeper:3.8.4");
+  assert.equal(c.hostNetwork, true);
+  assert.equal(c.env!.ZOO_MY_ID, "5");
+});
