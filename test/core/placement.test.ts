@@ -95,7 +95,7 @@ test("property: adding a host moves only instances onto the new host; removing o
       instances: 1 + Math.floor(rand() * 3),
       cpus: 0.25,
       memoryMb: 256,
-      constraints: rand() < 0.2 ? { zone: ["a", "b", "c"][Math.floor(rand() * 3)] } : {},
+      constraints: (rand() < 0.2 ? { zone: ["a", "b", "c"][Math.floor(rand() * 3)] } : {}) as Record<string, string>,
     })).filter((r) => inventory.filter((h) => !r.constraints.zone || h.labels.zone === r.constraints.zone).length > r.instances);
     const before = place(inventory, reqs);
     const total = [...before.usage.values()].reduce((s, u) => s + u.instances, 0);

@@ -85,7 +85,7 @@ test("a TCP check registers a TCP check; a custom image gets a shell probe", () 
   assert.equal(r.checks[0].interval, "1s");
   const custom = { ...svc, image: "registry.example.org/se:2" };
   assert.deepEqual(serviceHealthcheck(prod, custom).test, ["CMD-SHELL", "bash -c '</dev/tcp/127.0.0.1/9148'"]);
-  const http = { ...byName(prod, "Framework/Monitoring"), image: "registry.example.org/mon:2" };
-  assert.deepEqual(serviceHealthcheck(prod, http).test, ["CMD-SHELL", "curl -fsS -o /dev/null http://127.0.0.1:9142/ping"]);
+  const http = { ...byName(prod, "Framework/SystemAdministrator"), image: "registry.example.org/mon:2" };
+  assert.deepEqual(serviceHealthcheck(prod, http).test, ["CMD-SHELL", "curl -fsS -o /dev/null http://127.0.0.1:9162/ping"]);
   assert.equal(serviceContainer(prod, http, host(prod, http.hosts[0])).command, undefined);
 });

@@ -1,0 +1,39 @@
+// The package's public face: components, their args, and the pure functions behind them.
+export * from "./core/errors";
+export * from "./core/config-schema";
+export { CatalogInput, HealthCheck } from "./core/catalog-schema";
+export * from "./core/catalog";
+export * from "./core/cron";
+export * from "./core/placement";
+export * from "./core/quorum";
+export * from "./core/images";
+export * from "./core/naming";
+export * from "./core/endpoints";
+export * from "./core/container-spec";
+export * from "./core/platform-spec";
+export * from "./core/stack-config";
+
+export * from "./hosts/host-inventory";
+export * from "./hosts/declare-container";
+export * from "./hosts/container-args";
+
+export * from "./zookeeper/zoo-cfg";
+export * from "./zookeeper/zookeeper-containers";
+export * from "./zookeeper/zookeeper-ensemble";
+
+export * from "./consul/consul-config";
+export * from "./consul/consul-containers";
+export * from "./consul/consul-cluster";
+
+export * from "./services/service-containers";
+export * from "./services/service-instances";
+
+export * from "./agents/agent-containers";
+export * from "./agents/scheduled-agents";
+
+export * from "./haproxy/haproxy-config";
+export * from "./haproxy/lb-files";
+export * from "./haproxy/lb-containers";
+export * from "./haproxy/load-balancers";
+
+export * from "./platform";

@@ -1,0 +1,58 @@
+import { platformContainers } from "./containers";
+import { ContainerSpec } from "./core/container-spec";
+import { PlatformSpec } from "./core/platform-spec";
+import { renderHaproxyConfig, sampleServers } from "./haproxy/haproxy-config";
+import { LB_PATHS } from "./haproxy/lb-files";
+import { instanceAddress } from "./services/service-containers";
+
+/** A file the stack would deploy, at a path relative to the output folder. */
+export interface RenderedFile {
+  path: string;
+  content: string;
+}
+
+/** The placement table: which host runs which instance, and what each slave has left. */
+export function renderPlacementTable(spec: PlatformSpec): string {
+  const lines = [`# Placement of stack ${spec.stack} (${spec.environment})`, "", "entry\tkind\tmode\thosts"];
+  for (const e of [...spec.services, ...spec.agents]) {
+    lines.push(`${e.name}\t${e.kind}\t${e.mode}\t${e.mode === "pulumi" ? e.hosts.join(",") : "(placed by Mesos)"}`);
+  }
+  lines.push("", "host\tinstances\tcpus used/total\tmemory MiB used/total");
+  for (const h of spec.slaves) {
+    const u = spec.placement.usage.get(h.id)!;
+    lines.push(`${h.id}\t${u.instances}\t${+u.cpus.toFixed(2)}/${h.cpus}\t${u.memoryMb}/${h.memoryMb}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** What consul-template renders when every placed instance is healthy. */
+export function renderHaproxySample(spec: PlatformSpec): string {
+  const byId = new Map(spec.hosts.map((h) => [h.id, h]));
+  return renderHaproxyConfig(
+    spec.services,
+    { stack: spec.stack, maxconn: spec.loadBalancer.maxconn, statsPort: spec.loadBalancer.statsPort, runDir: LB_PATHS.runDir },
+    sampleServers((s) => s.hosts.map((id) => ({ id: `${spec.stack}-${s.key}-${id}`, address: instanceAddress(spec, s, byId.get(id)!), port: s.port }))),
+  );
+}
+
+function describe(c: ContainerSpec): string {
+  const { files, ...rest } = c;
+  return JSON.stringify({ ...rest, files: (files ?? []).map((f) => f.path) }, null, 2) + "\n";
+}
+
+/**
+ * Every file the stack would deploy, without the Pulumi engine: per host and container its
+ * definition and uploaded files, the placement table, and a sample HAProxy rendering.
+ */
+export function renderStack(spec: PlatformSpec): RenderedFile[] {
+  const out: RenderedFile[] = [
+    { path: "placement.tsv", content: renderPlacementTable(spec) },
+    { path: "haproxy/sample-haproxy.cfg", content: renderHaproxySample(spec) },
+  ];
+  for (const { hostId, spec: c } of platformContainers(spec)) {
+    const dir = `hosts/${hostId}/${c.name}`;
+    out.push({ path: `${dir}/container.json`, content: describe(c) });
+    for (const f of c.files ?? []) out.push({ path: `${dir}/files${f.path}`, content: f.content });
+  }
+  return out;
+}
