@@ -14,6 +14,14 @@ import { PlatformSpec } from "./core/platform-spec";
 import { loadBalancerContainer } from "./haproxy/lb-containers";
 import { serviceContainer } from "./services/service-containers";
 import { zookeeperContainer } from "./zookeeper/zookeeper-containers";
+import { mesosAgentContainer, mesosMasterContainer } from "./mesos/mesos-containers";
+import { marathonContainer } from "./marathon/marathon-containers";
+import { chronosContainer } from "./chronos/chronos-containers";
+import { whitelistRendererContainer } from "./whitelist/whitelist-containers";
+import { filebeatContainer, loggingHost, logstashContainer } from "./logging/logging-containers";
+import { cadvisorContainer } from "./metrics/cadvisor";
+import { influxdbContainer, monitoringHost } from "./metrics/influxdb-config";
+import { grafanaContainer } from "./metrics/grafana";
 
 /** A container of the platform and the host it runs on. */
 export interface PlacedContainer {
@@ -43,5 +51,21 @@ export function platformContainers(spec: PlatformSpec): PlacedContainer[] {
   for (const s of spec.services) for (const id of s.mode === "pulumi" ? s.hosts : []) add(id, serviceContainer(spec, s, byId.get(id)!));
   for (const a of spec.agents) for (const id of a.mode === "pulumi" ? a.hosts : []) add(id, agentContainer(spec, a, byId.get(id)!));
   for (const h of spec.loadBalancers) add(h.id, loadBalancerContainer(spec, h));
+  if (spec.features.mesos) {
+    for (const h of spec.masters) add(h.id, mesosMasterContainer(spec, h));
+    for (const h of spec.masters) add(h.id, whitelistRendererContainer(spec, h));
+    for (const h of spec.masters) add(h.id, marathonContainer(spec, h));
+    for (const h of spec.masters) add(h.id, chronosContainer(spec, h));
+    for (const h of spec.slaves) add(h.id, mesosAgentContainer(spec, h));
+  }
+  if (spec.features.logging) {
+    add(loggingHost(spec).id, logstashContainer(spec));
+    for (const h of spec.slaves) add(h.id, filebeatContainer(spec, h));
+  }
+  if (spec.features.metrics) {
+    add(monitoringHost(spec).id, influxdbContainer(spec));
+    if (spec.features.grafana) add(monitoringHost(spec).id, grafanaContainer(spec));
+    for (const h of spec.slaves) add(h.id, cadvisorContainer(spec, h));
+  }
   return out;
 }

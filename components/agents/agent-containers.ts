@@ -4,9 +4,9 @@ import { ContainerSpec, platformLabels } from "../core/container-spec";
 import { containerName } from "../core/endpoints";
 import { PlacedAgent, PlatformSpec } from "../core/platform-spec";
 
-/** The Consul KV key whose lock a run of the agent must hold; the same for every container of the agent. */
+/** The Consul KV prefix whose lock (`<prefix>/.lock`) a run of the agent must hold; the same for every container of the agent. */
 export function agentLockKey(spec: Pick<PlatformSpec, "stack">, agent: Pick<PlacedAgent, "key">): string {
-  return `platform/${spec.stack}/agents/${agent.key}/lock`;
+  return `platform/${spec.stack}/agents/${agent.key}`;
 }
 
 /**

@@ -1,7 +1,6 @@
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformSpec } from "../core/platform-spec";
-import { declareContainer } from "../hosts/declare-container";
+import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { agentContainer } from "./agent-containers";
 
@@ -16,7 +15,7 @@ export interface ScheduledAgentsArgs {
 /** The `pulumi`-mode scheduled agents: one container per placed host, runs guarded by a Consul lock. */
 export class ScheduledAgents extends pulumi.ComponentResource {
   /** Containers by `<agent key>/<host id>`. */
-  public readonly containers: Record<string, docker.Container>;
+  public readonly containers: Record<string, ContainerResource>;
 
   constructor(name: string, args: ScheduledAgentsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lhcb-platform:agents:ScheduledAgents", name, {}, opts);

@@ -1,9 +1,10 @@
 import * as consul from "@pulumi/consul";
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PORTS } from "../core/endpoints";
+import { HostSpec } from "../core/config-schema";
+import { ContainerSpec } from "../core/container-spec";
 import { PlatformSpec } from "../core/platform-spec";
-import { declareContainer } from "../hosts/declare-container";
+import { containerAddress, ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import {
   CONSUL_CONFIG_DIR,
@@ -32,13 +33,15 @@ export interface ConsulClusterArgs {
 
 /** Consul: servers on the masters (bootstrap_expect = masters), agents elsewhere, consul-esm, and a provider. */
 export class ConsulCluster extends pulumi.ComponentResource {
-  public readonly servers: Record<string, docker.Container>;
-  public readonly agents: Record<string, docker.Container>;
-  public readonly esm: Record<string, docker.Container>;
-  /** Provider for registrations, pointed at the API address. */
-  public readonly provider: consul.Provider;
-  /** The HTTP API address the provider uses. */
+  public readonly servers: Record<string, ContainerResource>;
+  public readonly agents: Record<string, ContainerResource>;
+  public readonly esm: Record<string, ContainerResource>;
+  /** Provider for catalog registrations, pointed at the API address (`providers` backend only). */
+  public readonly provider?: consul.Provider;
+  /** The HTTP API address of the first server. */
   public readonly apiAddress: pulumi.Output<string>;
+  /** Per host id, the HTTP API of the Consul process on that host: its agent, or the server on a master. */
+  public readonly localApi: Record<string, pulumi.Output<string>>;
 
   constructor(name: string, args: ConsulClusterArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lhcb-platform:consul:ConsulCluster", name, {}, opts);
@@ -68,14 +71,17 @@ export class ConsulCluster extends pulumi.ComponentResource {
       }
     }
 
-    const first = spec.masters[0];
-    this.apiAddress = pulumi.output(
-      args.apiAddress ??
-        (spec.local
-          ? this.servers[first.id].networkDatas.apply((n) => `http://${n?.[0]?.ipAddress ?? "127.0.0.1"}:${PORTS.consulHttp}`)
-          : `http://${first.address}:${PORTS.consulHttp}`),
-    );
-    this.provider = new consul.Provider(`${name}-api`, { address: this.apiAddress, datacenter: spec.consul.datacenter }, { parent: this, dependsOn: serverList });
+    // The local stack's containers are reached at their address on the platform network; real
+    // hosts at their own address (Consul runs on the host network there).
+    const api = (c: ContainerResource, containerSpec: ContainerSpec, host: HostSpec) =>
+      spec.local ? containerAddress(c, containerSpec).apply((ip) => `http://${ip}:${PORTS.consulHttp}`) : pulumi.output(`http://${host.address}:${PORTS.consulHttp}`);
+    this.localApi = {};
+    for (const host of spec.masters) this.localApi[host.id] = api(this.servers[host.id], consulServerContainer(spec, host), host);
+    for (const host of consulAgentHosts(spec)) this.localApi[host.id] = api(this.agents[host.id], consulAgentContainer(spec, host), host);
+    this.apiAddress = pulumi.output(args.apiAddress ?? this.localApi[spec.masters[0].id]);
+    if (hosts.backend === "providers") {
+      this.provider = new consul.Provider(`${name}-api`, { address: this.apiAddress, datacenter: spec.consul.datacenter }, { parent: this, dependsOn: serverList });
+    }
     this.registerOutputs({ apiAddress: this.apiAddress });
   }
 }

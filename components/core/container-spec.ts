@@ -56,6 +56,8 @@ export interface ContainerSpec {
   /** Use the host's network stack (real hosts), instead of the platform network. */
   hostNetwork?: boolean;
   privileged?: boolean;
+  /** User (name or uid[:gid]) the main process runs as; the image's default when absent. */
+  user?: string;
   /** Seconds Docker waits after SIGTERM before SIGKILL. */
   stopGraceSeconds?: number;
   /** Wait for the health check to pass before the container counts as created. */

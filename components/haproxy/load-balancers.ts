@@ -1,7 +1,6 @@
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformSpec } from "../core/platform-spec";
-import { declareContainer } from "../hosts/declare-container";
+import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { loadBalancerContainer } from "./lb-containers";
 
@@ -16,7 +15,7 @@ export interface LoadBalancersArgs {
 /** Several independent HAProxy servers, each rendering its backends from Consul's healthy instances. */
 export class LoadBalancers extends pulumi.ComponentResource {
   /** Load balancer container per host id. */
-  public readonly containers: Record<string, docker.Container>;
+  public readonly containers: Record<string, ContainerResource>;
   /** Stats page URL per host id. */
   public readonly statsUrls: Record<string, string>;
 

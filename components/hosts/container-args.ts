@@ -37,6 +37,7 @@ export function toContainerArgs(
   if (spec.entrypoint) args.entrypoints = spec.entrypoint;
   if (spec.hostname) args.hostname = spec.hostname;
   if (spec.privileged) args.privileged = true;
+  if (spec.user !== undefined) args.user = spec.user;
   if (spec.cpus !== undefined) args.cpus = String(spec.cpus);
   if (spec.memoryMb !== undefined) args.memory = spec.memoryMb;
   if (spec.ports && spec.ports.length > 0) {

@@ -1,12 +1,18 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerSpec } from "../core/container-spec";
+import { DockerContainer, DockerVolume } from "../dynamic/docker-resources";
 import { toContainerArgs } from "./container-args";
 import { HostInventory } from "./host-inventory";
 
+/** A container from either backend. */
+export type ContainerResource = docker.Container | DockerContainer;
+/** A named volume from either backend. */
+export type VolumeResource = docker.Volume | DockerVolume;
+
 export interface DeclaredContainer {
-  container: docker.Container;
-  volumes: docker.Volume[];
+  container: ContainerResource;
+  volumes: VolumeResource[];
 }
 
 export interface DeclareOptions {
@@ -19,9 +25,21 @@ export interface DeclareOptions {
   deleteBeforeReplace?: boolean;
 }
 
+/** Logical name of a volume: the container's logical name and the mount path. */
+function volumeKey(name: string, containerPath: string): string {
+  return `${name}-${containerPath.replace(/[^a-zA-Z0-9]+/g, "-").replace(/^-|-$/g, "")}`;
+}
+
+/** The address of a container on the platform network (its name on the host network). */
+export function containerAddress(c: ContainerResource, spec: ContainerSpec): pulumi.Output<string> {
+  if (spec.hostNetwork) return pulumi.output(spec.name);
+  if (c instanceof DockerContainer) return c.ipAddress;
+  return c.networkDatas.apply((n) => n?.[0]?.ipAddress ?? spec.name);
+}
+
 /**
- * Declares a container and the named volumes it mounts on `hostId`, as children of `parent`.
- * `name` is the logical name (component name + stable key); volumes are named after it.
+ * Declares a container and the named volumes it mounts on `hostId`, as children of `parent`,
+ * through the inventory's backend. `name` is the logical name (component name + stable key).
  */
 export function declareContainer(
   parent: pulumi.Resource,
@@ -31,28 +49,36 @@ export function declareContainer(
   spec: ContainerSpec,
   opts: DeclareOptions = {},
 ): DeclaredContainer {
-  const volumes = (spec.volumes ?? [])
-    .filter((v) => v.volume !== undefined)
-    .map(
-      (v) =>
-        new docker.Volume(
-          `${name}-${v.containerPath.replace(/[^a-zA-Z0-9]+/g, "-").replace(/^-|-$/g, "")}`,
-          { name: v.volume, labels: [{ label: "platform.stack", value: spec.labels?.["platform.stack"] ?? "" }] },
-          hosts.placeOn(hostId, parent, { retainOnDelete: false }),
-        ),
+  const stack = spec.labels?.["platform.stack"] ?? "";
+  const named = (spec.volumes ?? []).filter((v) => v.volume !== undefined);
+  const resourceOpts = (dependsOn: pulumi.Input<pulumi.Resource>[]) =>
+    hosts.placeOn(hostId, parent, { dependsOn, deleteBeforeReplace: opts.deleteBeforeReplace ?? true });
+
+  if (hosts.backend === "dynamic") {
+    const dockerHost = hosts.dockerHosts[hostId];
+    const volumes = named.map((v) => new DockerVolume(volumeKey(name, v.containerPath), { dockerHost, name: v.volume!, labels: { "platform.stack": stack } }, hosts.placeOn(hostId, parent)));
+    const container = new DockerContainer(
+      name,
+      {
+        dockerHost,
+        spec,
+        network: spec.hostNetwork ? undefined : hosts.networkName,
+        secretFiles: opts.secretFiles,
+        secretEnv: opts.secretEnv,
+      },
+      resourceOpts([...volumes, ...(opts.dependsOn ?? [])]),
     );
-  const args = toContainerArgs(spec, hosts.networks[hostId]?.name, opts.secretFiles);
+    return { container, volumes };
+  }
+
+  const volumes = named.map(
+    (v) => new docker.Volume(volumeKey(name, v.containerPath), { name: v.volume, labels: [{ label: "platform.stack", value: stack }] }, hosts.placeOn(hostId, parent)),
+  );
+  const args = toContainerArgs(spec, (hosts.networks[hostId] as docker.Network).name, opts.secretFiles);
   if (opts.secretEnv && Object.keys(opts.secretEnv).length > 0) {
     const secret = pulumi.secret(pulumi.all(opts.secretEnv).apply((env) => Object.entries(env).map(([k, v]) => `${k}=${v}`)));
     args.envs = pulumi.all([args.envs ?? [], secret]).apply(([plain, hidden]) => [...(plain as string[]), ...hidden]);
   }
-  const container = new docker.Container(
-    name,
-    args,
-    hosts.placeOn(hostId, parent, {
-      dependsOn: [...volumes, ...(opts.dependsOn ?? [])],
-      deleteBeforeReplace: opts.deleteBeforeReplace ?? true,
-    }),
-  );
+  const container = new docker.Container(name, args, resourceOpts([...volumes, ...(opts.dependsOn ?? [])]));
   return { container, volumes };
 }

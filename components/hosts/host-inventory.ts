@@ -1,8 +1,9 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { HostSpec } from "../core/config-schema";
+import { Backend, HostSpec } from "../core/config-schema";
 import { physicalName } from "../core/naming";
+import { DockerNetwork } from "../dynamic/docker-resources";
 
 export interface HostInventoryArgs {
   /** Stack name: part of every physical name. */
@@ -18,17 +19,27 @@ export interface HostInventoryArgs {
   localDockerHost?: string;
   /** Private key for host preparation over SSH; needed when any host has `prepare`. */
   sshPrivateKey?: pulumi.Input<string>;
+  /** `providers` (docker provider plugin, default) or `dynamic` (the project's Docker Engine API provider). */
+  backend?: Backend;
 }
 
+/** The platform network of a host, from either backend. */
+export type NetworkResource = docker.Network | DockerNetwork;
+
 /**
- * The host inventory: one Docker provider per host (one shared provider on the local Engine), the
- * platform network, and optional preparation of each host over SSH before anything is placed there.
+ * The host inventory: how each host's Docker Engine is reached (a Docker provider per host, one
+ * shared on the local Engine), the platform network, and optional preparation of each host over
+ * SSH before anything is placed there.
  */
 export class HostInventory extends pulumi.ComponentResource {
-  /** Docker provider per host id. */
+  /** Which backend declares containers. */
+  public readonly backend: Backend;
+  /** Docker host URL per host id. */
+  public readonly dockerHosts: Record<string, string>;
+  /** Docker provider per host id (`providers` backend only). */
   public readonly providers: Record<string, docker.Provider>;
   /** The platform network per host id (the same network for every host of the local stack). */
-  public readonly networks: Record<string, docker.Network>;
+  public readonly networks: Record<string, NetworkResource>;
   /** Physical name of the platform network. */
   public readonly networkName: string;
   /** Preparation commands per host id (absent when the host needs none). */
@@ -36,21 +47,34 @@ export class HostInventory extends pulumi.ComponentResource {
 
   constructor(name: string, args: HostInventoryArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lhcb-platform:hosts:HostInventory", name, {}, opts);
+    this.backend = args.backend ?? "providers";
+    this.dockerHosts = {};
     this.providers = {};
     this.networks = {};
     this.preparations = {};
     this.networkName = physicalName(args.stack, "net");
+    const labels = { "platform.stack": args.stack };
 
-    if (args.local) {
-      const provider = new docker.Provider(`${name}-local`, { host: args.localDockerHost ?? "unix:///var/run/docker.sock" }, { parent: this });
+    const declareEngine = (key: string, dockerHost: string, extra: { certPath?: string; sshOpts?: string[] }, dependsOn: pulumi.Resource[]) => {
+      if (this.backend === "dynamic") {
+        return { network: new DockerNetwork(`${name}-${key}net`, { dockerHost, name: this.networkName, labels }, { parent: this, dependsOn }) };
+      }
+      const provider = new docker.Provider(`${name}-${key === "" ? "local" : key.slice(0, -1)}`, { host: dockerHost, ...extra }, { parent: this, dependsOn });
       const network = new docker.Network(
-        `${name}-net`,
-        { name: this.networkName, driver: "bridge", labels: [{ label: "platform.stack", value: args.stack }] },
+        `${name}-${key}net`,
+        { name: this.networkName, driver: "bridge", labels: Object.entries(labels).map(([label, value]) => ({ label, value })) },
         { parent: this, provider },
       );
+      return { provider, network };
+    };
+
+    if (args.local) {
+      const dockerHost = args.localDockerHost ?? "unix:///var/run/docker.sock";
+      const engine = declareEngine("", dockerHost, {}, []);
       for (const h of args.hosts) {
-        this.providers[h.id] = provider;
-        this.networks[h.id] = network;
+        this.dockerHosts[h.id] = dockerHost;
+        this.networks[h.id] = engine.network;
+        if (engine.provider) this.providers[h.id] = engine.provider;
       }
     } else {
       for (const h of args.hosts) {
@@ -67,28 +91,21 @@ export class HostInventory extends pulumi.ComponentResource {
           );
         }
         const prep = this.preparations[h.id];
-        const provider = new docker.Provider(
-          `${name}-${h.id}`,
-          { host: h.docker!.host, certPath: h.docker!.certPath, sshOpts: h.docker!.sshOpts },
-          { parent: this, dependsOn: prep ? [prep] : [] },
-        );
-        this.providers[h.id] = provider;
-        this.networks[h.id] = new docker.Network(
-          `${name}-${h.id}-net`,
-          { name: this.networkName, driver: "bridge", labels: [{ label: "platform.stack", value: args.stack }] },
-          { parent: this, provider },
-        );
+        this.dockerHosts[h.id] = h.docker!.host;
+        const engine = declareEngine(`${h.id}-`, h.docker!.host, { certPath: h.docker!.certPath, sshOpts: h.docker!.sshOpts }, prep ? [prep] : []);
+        this.networks[h.id] = engine.network;
+        if (engine.provider) this.providers[h.id] = engine.provider;
       }
     }
     this.registerOutputs({ networkName: this.networkName });
   }
 
-  /** Options for a resource placed on `hostId`: its provider and, on real hosts, its preparation. */
+  /** Options for a resource placed on `hostId`: its provider (if any), its network and preparation. */
   public placeOn(hostId: string, parent: pulumi.Resource, extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
-    const provider = this.providers[hostId];
-    if (provider === undefined) throw new Error(`unknown host "${hostId}"`);
+    if (this.dockerHosts[hostId] === undefined) throw new Error(`unknown host "${hostId}"`);
     const deps = [this.networks[hostId], ...(this.preparations[hostId] ? [this.preparations[hostId]] : [])];
     const extraDeps = extra.dependsOn === undefined ? [] : Array.isArray(extra.dependsOn) ? extra.dependsOn : [extra.dependsOn];
-    return { ...extra, parent, provider, dependsOn: [...deps, ...(extraDeps as pulumi.Input<pulumi.Resource>[])] };
+    const provider = this.providers[hostId];
+    return { ...extra, parent, ...(provider ? { provider } : {}), dependsOn: [...deps, ...(extraDeps as pulumi.Input<pulumi.Resource>[])] };
   }
 }

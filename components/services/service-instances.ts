@@ -1,8 +1,8 @@
 import * as consul from "@pulumi/consul";
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformSpec } from "../core/platform-spec";
-import { declareContainer } from "../hosts/declare-container";
+import { ConsulAgentService } from "../dynamic/consul-agent-resources";
+import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { instanceNodeName, serviceContainer, serviceRegistration } from "./service-containers";
 
@@ -10,8 +10,13 @@ export interface ServiceInstancesArgs {
   /** The resolved platform: its `pulumi`-mode services, already placed on slave hosts. */
   spec: PlatformSpec;
   hosts: HostInventory;
-  /** Consul provider the registrations go through. */
-  consulProvider: consul.Provider;
+  /** Consul provider the catalog registrations go through (`providers` backend). */
+  consulProvider?: consul.Provider;
+  /**
+   * Per host id, the HTTP API of that host's Consul agent (`dynamic` backend): each instance is
+   * registered with its own host's agent, which runs its check.
+   */
+  consulAgents?: Record<string, pulumi.Input<string>>;
   /** Resources the registrations wait for (consul-esm, which runs their checks). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -24,9 +29,9 @@ export interface ServiceInstancesArgs {
  */
 export class ServiceInstances extends pulumi.ComponentResource {
   /** Instance containers by `<service key>/<host id>`. */
-  public readonly containers: Record<string, docker.Container>;
+  public readonly containers: Record<string, ContainerResource>;
   /** Consul registrations by `<service key>/<host id>`. */
-  public readonly registrations: Record<string, consul.Service>;
+  public readonly registrations: Record<string, consul.Service | ConsulAgentService>;
 
   constructor(name: string, args: ServiceInstancesArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lhcb-platform:services:ServiceInstances", name, {}, opts);
@@ -35,6 +40,10 @@ export class ServiceInstances extends pulumi.ComponentResource {
     this.registrations = {};
     const byId = new Map(spec.hosts.map((h) => [h.id, h]));
     const nodes = new Map<string, consul.Node>();
+    const dynamic = hosts.backend === "dynamic";
+    if (dynamic ? args.consulAgents === undefined : args.consulProvider === undefined) {
+      throw new Error(`ServiceInstances ${name}: the ${hosts.backend} backend needs ${dynamic ? "consulAgents" : "consulProvider"}`);
+    }
     const nodeFor = (hostId: string) => {
       let node = nodes.get(hostId);
       if (node === undefined) {
@@ -55,8 +64,25 @@ export class ServiceInstances extends pulumi.ComponentResource {
         const key = `${service.key}-${hostId}`;
         const container = declareContainer(this, hosts, hostId, `${name}-${key}`, serviceContainer(spec, service, host)).container;
         const reg = serviceRegistration(spec, service, host);
-        const node = nodeFor(hostId);
         this.containers[`${service.key}/${hostId}`] = container;
+        if (dynamic) {
+          this.registrations[`${service.key}/${hostId}`] = new ConsulAgentService(
+            `${name}-${key}-registration`,
+            {
+              agentAddress: args.consulAgents![hostId],
+              serviceId: reg.serviceId,
+              name: reg.name,
+              address: reg.address,
+              port: reg.port,
+              tags: reg.tags,
+              meta: { ...reg.meta, container_id: container.id },
+              checks: reg.checks,
+            },
+            { parent: this, dependsOn: [container, ...(args.dependsOn ?? [])], deleteBeforeReplace: true },
+          );
+          continue;
+        }
+        const node = nodeFor(hostId);
         this.registrations[`${service.key}/${hostId}`] = new consul.Service(
           `${name}-${key}-registration`,
           {

@@ -4,6 +4,9 @@ import { PORTS } from "../core/endpoints";
 export interface ZooKeeperMember {
   id: number;
   address: string;
+  /** Peer and election ports of this member, when they differ from the ensemble's (several members on one machine). */
+  peerPort?: number;
+  electionPort?: number;
 }
 
 export interface ZooCfgOptions {
@@ -45,7 +48,7 @@ export function renderZooCfg(members: readonly ZooKeeperMember[], opts: ZooCfgOp
     "admin.enableServer=false",
   ];
   if (members.length > 1) {
-    for (const m of [...members].sort((a, b) => a.id - b.id)) lines.push(`server.${m.id}=${m.address}:${peer}:${election}`);
+    for (const m of [...members].sort((a, b) => a.id - b.id)) lines.push(`server.${m.id}=${m.address}:${m.peerPort ?? peer}:${m.electionPort ?? election}`);
   } else {
     lines.push("standaloneEnabled=true");
   }

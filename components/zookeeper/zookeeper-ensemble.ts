@@ -1,7 +1,6 @@
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformSpec } from "../core/platform-spec";
-import { declareContainer } from "../hosts/declare-container";
+import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { zkConnect } from "./zoo-cfg";
 import { zookeeperContainer, zookeeperMembers } from "./zookeeper-containers";
@@ -16,7 +15,7 @@ export interface ZooKeeperEnsembleArgs {
 /** The ZooKeeper ensemble of the master quorum: one member per master, each with its `myid`. */
 export class ZooKeeperEnsemble extends pulumi.ComponentResource {
   /** Member container per master host id. */
-  public readonly members: Record<string, docker.Container>;
+  public readonly members: Record<string, ContainerResource>;
   /** `host:2181,...` for clients. */
   public readonly connectString: string;
 

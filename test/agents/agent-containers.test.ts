@@ -10,7 +10,7 @@ test("an agent runs on two slaves, both guarded by the same Consul lock", () => 
   assert.equal(agent.name, "Transformation/TransformationAgent");
   assert.equal(agent.hosts.length, 2);
   const [a, b] = agent.hosts.map((id) => agentContainer(local, agent, local.hosts.find((h) => h.id === id)!));
-  assert.equal(a.env!.AGENT_LOCK_KEY, "platform/local/agents/transformation-transformationagent/lock");
+  assert.equal(a.env!.AGENT_LOCK_KEY, "platform/local/agents/transformation-transformationagent");
   assert.equal(b.env!.AGENT_LOCK_KEY, a.env!.AGENT_LOCK_KEY);
   assert.equal(agentLockKey(local, agent), a.env!.AGENT_LOCK_KEY);
   assert.deepEqual(a.command, ["agent", "Transformation/TransformationAgent"]);

@@ -1,0 +1,59 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { PlatformSpec } from "../core/platform-spec";
+import { chronosDeleteCommand, chronosPostCommand } from "./chronos-api";
+import { chronosJobJson, chronosJobName } from "./chronos-job";
+
+export interface ChronosJobsArgs {
+  /** The resolved platform: one job per `marathon`-mode agent. */
+  spec: PlatformSpec;
+  /** Chronos' REST API as the machine running Pulumi reaches it, e.g. `http://lbcertmaster01.cern.ch:4400` (`Chronos.url`). */
+  chronosUrl: pulumi.Input<string>;
+  /**
+   * The instant schedules are computed from (see `ChronosJobOptions.from`). A fixed value, e.g.
+   * from config or the release: a new value changes every job.
+   */
+  from: Date;
+  /** Who Chronos notifies when a run fails; empty for nobody. */
+  owner?: string;
+  /** What must exist first: the Chronos containers (and the Mesos agents the runs land on). */
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * The `marathon`-mode agents, submitted to Chronos from the machine running Pulumi. A changed job
+ * is POSTed again (Chronos replaces the job of the same name); because `update` is set, a change
+ * of the triggers updates in place and never deletes the job. Removing an agent deletes its job.
+ */
+export class ChronosJobs extends pulumi.ComponentResource {
+  /** Submission per agent key. */
+  public readonly jobs: Record<string, command.local.Command>;
+  /** Job name per agent key: `<stack>-<key>`. */
+  public readonly jobNames: Record<string, string>;
+
+  constructor(name: string, args: ChronosJobsArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("lhcb-platform:chronos:ChronosJobs", name, {}, opts);
+    const { spec } = args;
+    this.jobs = {};
+    this.jobNames = {};
+    const url = pulumi.output(args.chronosUrl);
+    for (const agent of spec.agents.filter((a) => a.mode === "marathon")) {
+      const jobName = chronosJobName(spec.stack, agent);
+      const json = chronosJobJson(spec, agent, { from: args.from, owner: args.owner });
+      const post = url.apply((u) => chronosPostCommand(u));
+      this.jobNames[agent.key] = jobName;
+      this.jobs[agent.key] = new command.local.Command(
+        `${name}-${agent.key}`,
+        {
+          create: post,
+          update: post,
+          delete: url.apply((u) => chronosDeleteCommand(u, jobName)),
+          stdin: json,
+          triggers: [json],
+        },
+        { parent: this, dependsOn: args.dependsOn },
+      );
+    }
+    this.registerOutputs({ jobNames: this.jobNames });
+  }
+}

@@ -1,0 +1,47 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as agent from "./consul-agent-api";
+import { CatalogCheckInput } from "./consul-catalog-api";
+import { catalogDiff } from "./consul-resources";
+
+const IDENTITY = ["agentAddress", "serviceId"] as const;
+const KEYS = [...IDENTITY, "name", "address", "port", "tags", "meta", "checks"] as const;
+
+const agentServiceProvider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: agent.AgentServiceInputs) {
+    await agent.agentPut(inputs.agentAddress, "/v1/agent/service/register?replace-existing-checks=true", agent.agentServiceRegisterBody(inputs));
+    return { id: inputs.serviceId, outs: { ...inputs } };
+  },
+  async diff(_id: string, olds: agent.AgentServiceInputs, news: agent.AgentServiceInputs) {
+    return catalogDiff(IDENTITY, KEYS, olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>);
+  },
+  async update(_id: string, _olds: agent.AgentServiceInputs, news: agent.AgentServiceInputs) {
+    await agent.agentPut(news.agentAddress, "/v1/agent/service/register?replace-existing-checks=true", agent.agentServiceRegisterBody(news));
+    return { outs: { ...news } };
+  },
+  async read(id: string, props: agent.AgentServiceInputs) {
+    return (await agent.agentHasService(props.agentAddress, props.serviceId)) ? { id, props } : {};
+  },
+  async delete(_id: string, olds: agent.AgentServiceInputs) {
+    await agent.agentPut(olds.agentAddress, `/v1/agent/service/deregister/${encodeURIComponent(olds.serviceId)}`);
+  },
+};
+
+export interface ConsulAgentServiceArgs {
+  agentAddress: pulumi.Input<string>;
+  serviceId: pulumi.Input<string>;
+  name: pulumi.Input<string>;
+  address: pulumi.Input<string>;
+  port: pulumi.Input<number>;
+  tags?: pulumi.Input<pulumi.Input<string>[]>;
+  meta?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  checks?: pulumi.Input<pulumi.Input<CatalogCheckInput>[]>;
+}
+
+/** A service instance registered with the Consul agent of its host, which runs its checks. */
+export class ConsulAgentService extends pulumi.dynamic.Resource {
+  declare public readonly serviceId: pulumi.Output<string>;
+
+  constructor(name: string, args: ConsulAgentServiceArgs, opts?: pulumi.CustomResourceOptions) {
+    super(agentServiceProvider, name, { tags: [], meta: {}, checks: [], ...args }, opts, "consul", "AgentService");
+  }
+}

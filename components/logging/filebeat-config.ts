@@ -1,0 +1,77 @@
+/**
+ * filebeat.yml of a slave. Filebeat's own Docker autodiscover replaces the paper's docker-gen: it
+ * watches the Engine and starts a `container` input for every container carrying the label
+ * `platform.service` of this stack, so new instances are picked up without re-rendering anything.
+ */
+
+/** Where Filebeat's Docker autodiscover and the container input look on the host. */
+export const FILEBEAT_HOST_PATHS = {
+  dockerSocket: "/var/run/docker.sock",
+  containerLogs: "/var/lib/docker/containers",
+} as const;
+
+export interface FilebeatConfigOptions {
+  /** Stack name: only containers labelled with it are shipped; also a field of every event. */
+  stack: string;
+  /** Host id of the slave: the `host` field of every event. */
+  hostId: string;
+  /** Logstash beats endpoints, `host:port`. */
+  logstashHosts: string[];
+  /** Filebeat's data directory (its registry of read offsets). */
+  dataDir: string;
+  /** Port of Filebeat's HTTP monitoring endpoint on 127.0.0.1, probed by the health check. */
+  monitoringPort: number;
+}
+
+/** Quotes a value as a YAML double-quoted scalar (JSON strings are valid YAML). */
+function q(value: string): string {
+  return JSON.stringify(value);
+}
+
+/**
+ * Renders filebeat.yml. Docker labels reach autodiscover with their dots replaced by `_`
+ * (`labels.dedot`), so `platform.service` is matched as `platform_service`. Only containers of
+ * this stack placed on this host are shipped: on the local stack every "host" is a name on one
+ * Engine, and each Filebeat there sees every container.
+ */
+export function renderFilebeatConfig(o: FilebeatConfigOptions): string {
+  const data = (field: string) => "${data." + field + "}";
+  const lines = [
+    `# Filebeat on ${o.hostId} of stack ${o.stack}; generated, do not edit`,
+    "filebeat.autodiscover:",
+    "  providers:",
+    "    - type: docker",
+    `      host: ${q(`unix://${FILEBEAT_HOST_PATHS.dockerSocket}`)}`,
+    "      labels.dedot: true",
+    "      hints.enabled: false",
+    "      templates:",
+    "        - condition:",
+    "            and:",
+    '              - has_fields: ["docker.container.labels.platform_service"]',
+    "              - equals:",
+    `                  docker.container.labels.platform_stack: ${q(o.stack)}`,
+    "              - equals:",
+    `                  docker.container.labels.platform_host: ${q(o.hostId)}`,
+    "          config:",
+    "            - type: container",
+    "              paths:",
+    `                - ${q(`${FILEBEAT_HOST_PATHS.containerLogs}/${data("docker.container.id")}/*.log`)}`,
+    "              fields_under_root: false",
+    "              fields:",
+    `                service: ${q(data("docker.container.labels.platform_service"))}`,
+    `                stack: ${q(o.stack)}`,
+    `                host: ${q(o.hostId)}`,
+    "",
+    `path.data: ${q(o.dataDir)}`,
+    "",
+    "output.logstash:",
+    `  hosts: [${o.logstashHosts.map(q).join(", ")}]`,
+    "",
+    "http.enabled: true",
+    'http.host: "127.0.0.1"',
+    `http.port: ${o.monitoringPort}`,
+    "",
+    "logging.level: info",
+  ];
+  return lines.join("\n") + "\n";
+}

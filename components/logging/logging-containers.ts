@@ -1,0 +1,125 @@
+import { HostSpec } from "../core/config-schema";
+import { ContainerSpec, platformLabels } from "../core/container-spec";
+import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
+import { PlatformSpec } from "../core/platform-spec";
+import { FILEBEAT_HOST_PATHS, renderFilebeatConfig } from "./filebeat-config";
+import { renderLogstashPipeline, renderLogstashSettings } from "./logstash-config";
+
+/** Layout inside the upstream Filebeat image. */
+export const FILEBEAT_PATHS = {
+  config: "/usr/share/filebeat/filebeat.yml",
+  data: "/usr/share/filebeat/data",
+} as const;
+
+/** Port of Filebeat's monitoring endpoint on 127.0.0.1 (health check only). */
+export const FILEBEAT_MONITORING_PORT = 5066;
+
+/** Layout inside the upstream Logstash image, and the folder the service logs are written under. */
+export const LOGSTASH_PATHS = {
+  pipelineDir: "/usr/share/logstash/pipeline",
+  /** Replaces the image's default pipeline, which would open a second beats input. */
+  pipeline: "/usr/share/logstash/pipeline/logstash.conf",
+  settings: "/usr/share/logstash/config/logstash.yml",
+  logRoot: "/var/log/platform",
+} as const;
+
+/** Port of Logstash's monitoring API. */
+export const LOGSTASH_API_PORT = 9600;
+
+/** The Logstash beats endpoint every Filebeat ships to: `host:5044`. */
+export function logstashEndpoint(spec: PlatformSpec): string {
+  return `${partAddress(spec, "logstash", loggingHost(spec))}:${PORTS.logstashBeats}`;
+}
+
+/** The host with role logging; the logging stack needs one. */
+export function loggingHost(spec: PlatformSpec): HostSpec {
+  if (spec.logging === undefined) throw new Error(`stack ${spec.stack}: the logging stack needs a host with role logging`);
+  return spec.logging;
+}
+
+/** filebeat.yml of the Filebeat on `host`. */
+export function filebeatConfig(spec: PlatformSpec, host: HostSpec): string {
+  return renderFilebeatConfig({
+    stack: spec.stack,
+    hostId: host.id,
+    logstashHosts: [logstashEndpoint(spec)],
+    dataDir: FILEBEAT_PATHS.data,
+    monitoringPort: FILEBEAT_MONITORING_PORT,
+  });
+}
+
+/**
+ * Filebeat on a slave. It runs as root to read the Engine's log files and socket; its registry of
+ * read offsets lives in a volume, so a replaced Filebeat does not ship every log again.
+ */
+export function filebeatContainer(spec: PlatformSpec, host: HostSpec): ContainerSpec {
+  const name = containerName(spec, "filebeat", host.id);
+  return {
+    name,
+    image: spec.images.filebeat,
+    user: "root",
+    hostname: name,
+    aliases: [name],
+    hostNetwork: usesHostNetwork(spec),
+    command: ["filebeat", "-e", "--strict.perms=false", "-c", FILEBEAT_PATHS.config],
+    restart: "always",
+    files: [{ path: FILEBEAT_PATHS.config, content: filebeatConfig(spec, host) }],
+    volumes: [
+      { hostPath: FILEBEAT_HOST_PATHS.containerLogs, containerPath: FILEBEAT_HOST_PATHS.containerLogs, readOnly: true },
+      { hostPath: FILEBEAT_HOST_PATHS.dockerSocket, containerPath: FILEBEAT_HOST_PATHS.dockerSocket, readOnly: true },
+      { volume: `${name}-data`, containerPath: FILEBEAT_PATHS.data },
+    ],
+    healthcheck: {
+      test: ["CMD-SHELL", `curl -fs -o /dev/null http://127.0.0.1:${FILEBEAT_MONITORING_PORT}/`],
+      intervalSeconds: 10,
+      timeoutSeconds: 5,
+      retries: 3,
+      startPeriodSeconds: 30,
+    },
+    labels: platformLabels(spec.stack, "filebeat", { "platform.host": host.id }),
+    stopGraceSeconds: 10,
+  };
+}
+
+/** The Logstash pipeline of the stack. */
+export function logstashPipeline(spec: PlatformSpec): string {
+  return renderLogstashPipeline({ stack: spec.stack, beatsPort: PORTS.logstashBeats, logRoot: LOGSTASH_PATHS.logRoot });
+}
+
+/** logstash.yml of the stack's Logstash. */
+export function logstashSettings(): string {
+  return renderLogstashSettings({ apiPort: LOGSTASH_API_PORT, pipelineDir: LOGSTASH_PATHS.pipelineDir, workers: 2, batchSize: 125, allowSuperuser: true });
+}
+
+/**
+ * Logstash on the logging host: the log files live in a volume at /var/log/platform, one folder
+ * per stack and service. It runs as root because a fresh volume belongs to root.
+ */
+export function logstashContainer(spec: PlatformSpec): ContainerSpec {
+  const host = loggingHost(spec);
+  const name = containerName(spec, "logstash", host.id);
+  return {
+    name,
+    image: spec.images.logstash,
+    user: "root",
+    hostname: name,
+    aliases: [name],
+    hostNetwork: usesHostNetwork(spec),
+    restart: "always",
+    env: { LS_JAVA_OPTS: "-Xms512m -Xmx512m" },
+    files: [
+      { path: LOGSTASH_PATHS.pipeline, content: logstashPipeline(spec) },
+      { path: LOGSTASH_PATHS.settings, content: logstashSettings() },
+    ],
+    volumes: [{ volume: `${name}-logs`, containerPath: LOGSTASH_PATHS.logRoot }],
+    healthcheck: {
+      test: ["CMD-SHELL", `curl -fs -o /dev/null http://localhost:${LOGSTASH_API_PORT}/`],
+      intervalSeconds: 10,
+      timeoutSeconds: 5,
+      retries: 5,
+      startPeriodSeconds: 90,
+    },
+    labels: platformLabels(spec.stack, "logstash", { "platform.host": host.id }),
+    stopGraceSeconds: 30,
+  };
+}

@@ -1,0 +1,41 @@
+import * as pulumi from "@pulumi/pulumi";
+import { PlatformSpec } from "../core/platform-spec";
+import { ContainerResource, declareContainer } from "../hosts/declare-container";
+import { HostInventory } from "../hosts/host-inventory";
+import { filebeatContainer, loggingHost, logstashContainer, logstashEndpoint } from "./logging-containers";
+
+export interface LoggingStackArgs {
+  /** The resolved platform: Filebeat on every slave, Logstash on the host with role logging (required). */
+  spec: PlatformSpec;
+  /** Where the containers are placed. */
+  hosts: HostInventory;
+}
+
+/**
+ * The logging stack of an environment: Filebeat on every slave ships the output of every service
+ * and agent container to one Logstash, which writes one file per service and day.
+ */
+export class LoggingStack extends pulumi.ComponentResource {
+  /** The Logstash container. */
+  public readonly logstash: ContainerResource;
+  /** Filebeat container per slave host id. */
+  public readonly filebeats: Record<string, ContainerResource>;
+  /** Where Filebeat ships to: `host:5044`. */
+  public readonly logstashEndpoint: string;
+
+  constructor(name: string, args: LoggingStackArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    const { spec, hosts } = args;
+    const logstashSpec = logstashContainer(spec);
+    const filebeatSpecs = spec.slaves.map((host) => ({ host, spec: filebeatContainer(spec, host) }));
+    super("lhcb-platform:logging:LoggingStack", name, {}, opts);
+
+    const logging = loggingHost(spec);
+    this.logstash = declareContainer(this, hosts, logging.id, `${name}-logstash-${logging.id}`, logstashSpec).container;
+    this.filebeats = {};
+    for (const f of filebeatSpecs) {
+      this.filebeats[f.host.id] = declareContainer(this, hosts, f.host.id, `${name}-filebeat-${f.host.id}`, f.spec).container;
+    }
+    this.logstashEndpoint = logstashEndpoint(spec);
+    this.registerOutputs({ logstashEndpoint: this.logstashEndpoint });
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Logstash of a stack: one beats input, one file per service and day, as the paper's setup kept
+ * the logs of every service together whatever host its instances ran on.
+ */
+
+export interface LogstashPipelineOptions {
+  /** Stack name: the folder under `logRoot` that holds this stack's logs. */
+  stack: string;
+  /** Port of the beats input. */
+  beatsPort: number;
+  /** Root folder of the log files inside the container. */
+  logRoot: string;
+}
+
+/** The file a service's events go to, as a Logstash sprintf pattern (the date is the event's, UTC). */
+export function serviceLogPathPattern(o: Pick<LogstashPipelineOptions, "stack" | "logRoot">): string {
+  return `${o.logRoot}/${o.stack}/%{[fields][service]}/%{+YYYY-MM-dd}.log`;
+}
+
+/** The line written for each event: timestamp, host id, then the container's own line. */
+export const LOG_LINE_FORMAT = "%{@timestamp} %{[fields][host]} %{message}";
+
+/**
+ * The pipeline. Events without a service field (nothing Filebeat ships here lacks it) are dropped
+ * rather than written to a folder named after an unresolved pattern.
+ */
+export function renderLogstashPipeline(o: LogstashPipelineOptions): string {
+  const lines = [
+    `# Logstash pipeline of stack ${o.stack}; generated, do not edit`,
+    "input {",
+    "  beats {",
+    `    port => ${o.beatsPort}`,
+    "  }",
+    "}",
+    "",
+    "filter {",
+    "  if ![fields][service] {",
+    "    drop { }",
+    "  }",
+    "}",
+    "",
+    "output {",
+    "  file {",
+    `    path => "${serviceLogPathPattern(o)}"`,
+    "    codec => line {",
+    `      format => "${LOG_LINE_FORMAT}"`,
+    "    }",
+    "  }",
+    "}",
+  ];
+  return lines.join("\n") + "\n";
+}
+
+export interface LogstashSettingsOptions {
+  /** Port of the monitoring API, probed by the health check. */
+  apiPort: number;
+  /** Folder the pipeline definitions are read from. */
+  pipelineDir: string;
+  /** Worker threads of the pipeline. */
+  workers: number;
+  /** Events a worker takes at once. */
+  batchSize: number;
+  /** Logstash 8 refuses to run as root unless told; the container runs as root to write its volume. */
+  allowSuperuser: boolean;
+}
+
+/** logstash.yml: the API on every interface (the health check), the pipeline, no Elasticsearch monitoring. */
+export function renderLogstashSettings(o: LogstashSettingsOptions): string {
+  const lines = [
+    "# logstash.yml; generated, do not edit",
+    'http.host: "0.0.0.0"',
+    `http.port: ${o.apiPort}`,
+    "pipeline.id: main",
+    `pipeline.workers: ${o.workers}`,
+    `pipeline.batch.size: ${o.batchSize}`,
+    "pipeline.ecs_compatibility: disabled",
+    `path.config: "${o.pipelineDir}"`,
+    "config.reload.automatic: false",
+    "xpack.monitoring.enabled: false",
+    `allow_superuser: ${o.allowSuperuser}`,
+  ];
+  return lines.join("\n") + "\n";
+}

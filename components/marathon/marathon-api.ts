@@ -1,0 +1,22 @@
+/** The shell commands that submit and remove an app through Marathon's REST API. Pure. */
+
+function quote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+function appUrl(marathonUrl: string, appId: string): string {
+  return `${marathonUrl.replace(/\/+$/, "")}/v2/apps/${appId.replace(/^\/+/, "")}`;
+}
+
+/**
+ * Creates or replaces the app with the JSON read from stdin. `force=true` lets a new definition
+ * supersede a deployment still in progress (it is then rolled out from where that one stood).
+ */
+export function marathonPutCommand(marathonUrl: string, appId: string): string {
+  return `curl -fsS -X PUT -H 'Content-Type: application/json' --data-binary @- ${quote(`${appUrl(marathonUrl, appId)}?force=true`)}`;
+}
+
+/** Removes the app (Marathon stops its tasks). */
+export function marathonDeleteCommand(marathonUrl: string, appId: string): string {
+  return `curl -fsS -X DELETE ${quote(appUrl(marathonUrl, appId))}`;
+}

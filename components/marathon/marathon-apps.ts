@@ -1,0 +1,53 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { PlatformSpec } from "../core/platform-spec";
+import { marathonDeleteCommand, marathonPutCommand } from "./marathon-api";
+import { marathonAppId, marathonAppJson } from "./marathon-app";
+
+export interface MarathonAppsArgs {
+  /** The resolved platform: one app per `marathon`-mode service. */
+  spec: PlatformSpec;
+  /** Marathon's REST API as the machine running Pulumi reaches it, e.g. `http://lbcertmaster01.cern.ch:8080` (`Marathon.url`). */
+  marathonUrl: pulumi.Input<string>;
+  /** What must exist first: the Marathon containers (and the Mesos agents the tasks run on). */
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * The `marathon`-mode services, submitted to Marathon from the machine running Pulumi. A changed
+ * definition is PUT again (the `update` command), which Marathon rolls out one instance at a time;
+ * because `update` is set, a change of the triggers updates in place and never deletes the app.
+ * Removing a service from the catalog deletes its app.
+ */
+export class MarathonApps extends pulumi.ComponentResource {
+  /** Submission per service key. */
+  public readonly apps: Record<string, command.local.Command>;
+  /** App id per service key: `/<stack>/<key>`. */
+  public readonly appIds: Record<string, string>;
+
+  constructor(name: string, args: MarathonAppsArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("lhcb-platform:marathon:MarathonApps", name, {}, opts);
+    const { spec } = args;
+    this.apps = {};
+    this.appIds = {};
+    const url = pulumi.output(args.marathonUrl);
+    for (const service of spec.services.filter((s) => s.mode === "marathon")) {
+      const id = marathonAppId(spec.stack, service);
+      const json = marathonAppJson(spec, service);
+      const put = url.apply((u) => marathonPutCommand(u, id));
+      this.appIds[service.key] = id;
+      this.apps[service.key] = new command.local.Command(
+        `${name}-${service.key}`,
+        {
+          create: put,
+          update: put,
+          delete: url.apply((u) => marathonDeleteCommand(u, id)),
+          stdin: json,
+          triggers: [json],
+        },
+        { parent: this, dependsOn: args.dependsOn },
+      );
+    }
+    this.registerOutputs({ appIds: this.appIds });
+  }
+}

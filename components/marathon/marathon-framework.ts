@@ -1,0 +1,35 @@
+import * as pulumi from "@pulumi/pulumi";
+import { PlatformSpec } from "../core/platform-spec";
+import { ContainerResource, declareContainer } from "../hosts/declare-container";
+import { HostInventory } from "../hosts/host-inventory";
+import { marathonContainer, marathonUrl } from "./marathon-containers";
+
+export interface MarathonArgs {
+  /** The resolved platform: Marathon runs on each master host. Nothing is declared when `spec.features.mesos` is off. */
+  spec: PlatformSpec;
+  hosts: HostInventory;
+  /** What must exist first: the Mesos masters (and ZooKeeper). */
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** The Marathon framework: one instance per master, leader elected through ZooKeeper. */
+export class Marathon extends pulumi.ComponentResource {
+  /** Marathon container per master host id. */
+  public readonly containers: Record<string, ContainerResource>;
+  /** REST API of the first master's Marathon (it proxies to the leader); empty when Mesos is off. */
+  public readonly url: string;
+
+  constructor(name: string, args: MarathonArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("lhcb-platform:marathon:Marathon", name, {}, opts);
+    const { spec, hosts } = args;
+    const masters = spec.features.mesos ? spec.masters : [];
+    this.containers = {};
+    for (const host of masters) {
+      this.containers[host.id] = declareContainer(this, hosts, host.id, `${name}-${host.id}`, marathonContainer(spec, host), {
+        dependsOn: args.dependsOn,
+      }).container;
+    }
+    this.url = masters.length > 0 ? marathonUrl(spec, masters[0]) : "";
+    this.registerOutputs({ url: this.url });
+  }
+}

@@ -1,0 +1,66 @@
+import { HostSpec } from "../core/config-schema";
+import { ContainerSpec, healthcheck, platformLabels } from "../core/container-spec";
+import { containerName, PORTS, usesHostNetwork } from "../core/endpoints";
+import { PlatformSpec } from "../core/platform-spec";
+import { agentWorkDir, whitelistHostDir } from "./host-paths";
+import { MESOS_PATHS, mesosAgentEnv, mesosMasterEnv } from "./mesos-flags";
+
+/** Docker health check on a Mesos process's `/health` endpoint (200 while the process serves). */
+function mesosHealth(port: number) {
+  return healthcheck(["curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${port}/health`], 5, 3, 6, 30);
+}
+
+/**
+ * The Mesos master on a master host. Its registry (replicated log) lives in a named volume; the
+ * whitelist directory is the host directory the whitelist renderer on the same host writes into.
+ * It is mounted over `/etc/mesos`, which the mesosphere image only uses for its init wrapper's
+ * files: the master itself is configured from `MESOS_*` variables alone.
+ */
+export function mesosMasterContainer(spec: PlatformSpec, host: HostSpec): ContainerSpec {
+  const name = containerName(spec, "mesos-master", host.id);
+  return {
+    name,
+    image: spec.images.mesosMaster,
+    hostname: name,
+    aliases: [name],
+    hostNetwork: usesHostNetwork(spec),
+    env: mesosMasterEnv(spec, host),
+    volumes: [
+      { volume: `${name}-work`, containerPath: MESOS_PATHS.masterWorkDir },
+      { hostPath: whitelistHostDir(spec, host.id), containerPath: MESOS_PATHS.whitelistDir, readOnly: true },
+    ],
+    healthcheck: mesosHealth(PORTS.mesosMaster),
+    restart: "always",
+    labels: platformLabels(spec.stack, "mesos-master", { "platform.host": host.id }),
+    stopGraceSeconds: 10,
+  };
+}
+
+/**
+ * The Mesos agent on a slave host. It starts task containers through the host's Docker socket;
+ * its work directory is a host directory mounted at the same path, because task sandboxes are
+ * bind-mounted into task containers by their host path. Privileged: it manages the host's
+ * containers and mounts.
+ */
+export function mesosAgentContainer(spec: PlatformSpec, host: HostSpec): ContainerSpec {
+  const name = containerName(spec, "mesos-agent", host.id);
+  const workDir = agentWorkDir(spec, host.id);
+  return {
+    name,
+    image: spec.images.mesosAgent,
+    hostname: name,
+    aliases: [name],
+    hostNetwork: usesHostNetwork(spec),
+    privileged: true,
+    env: mesosAgentEnv(spec, host),
+    volumes: [
+      { hostPath: MESOS_PATHS.dockerSocket, containerPath: MESOS_PATHS.dockerSocket },
+      { hostPath: workDir, containerPath: workDir },
+    ],
+    healthcheck: mesosHealth(PORTS.mesosAgent),
+    restart: "always",
+    labels: platformLabels(spec.stack, "mesos-agent", { "platform.host": host.id }),
+    // Long enough for the agent to checkpoint; tasks keep running (recovered on restart).
+    stopGraceSeconds: 30,
+  };
+}

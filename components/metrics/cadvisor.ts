@@ -1,0 +1,55 @@
+import { HostSpec } from "../core/config-schema";
+import { ContainerSpec, platformLabels } from "../core/container-spec";
+import { containerName, PORTS, usesHostNetwork } from "../core/endpoints";
+import { PlatformSpec } from "../core/platform-spec";
+import { influxdbAddress, METRICS_DATABASE } from "./influxdb-config";
+
+/** Host folders cAdvisor reads, all read-only. */
+export const CADVISOR_HOST_MOUNTS = [
+  { hostPath: "/", containerPath: "/rootfs" },
+  { hostPath: "/var/run", containerPath: "/var/run" },
+  { hostPath: "/sys", containerPath: "/sys" },
+  { hostPath: "/var/lib/docker/", containerPath: "/var/lib/docker" },
+] as const;
+
+/** cAdvisor's flags: its own port, InfluxDB as storage, Docker containers only. */
+export function cadvisorArgs(spec: PlatformSpec): string[] {
+  return [
+    `-port=${PORTS.cadvisor}`,
+    "-storage_driver=influxdb",
+    `-storage_driver_host=${influxdbAddress(spec)}`,
+    `-storage_driver_db=${METRICS_DATABASE}`,
+    "-storage_driver_buffer_duration=10s",
+    "-docker_only=true",
+    "-housekeeping_interval=5s",
+  ];
+}
+
+/**
+ * cAdvisor on a slave. Its hostname is the host id, which cAdvisor writes as the `machine` tag of
+ * every point, so the host dashboard names hosts as the inventory does.
+ */
+export function cadvisorContainer(spec: PlatformSpec, host: HostSpec): ContainerSpec {
+  const name = containerName(spec, "cadvisor", host.id);
+  const probe = `http://127.0.0.1:${PORTS.cadvisor}/healthz`;
+  return {
+    name,
+    image: spec.images.cadvisor,
+    hostname: host.id,
+    aliases: [name],
+    hostNetwork: usesHostNetwork(spec),
+    command: cadvisorArgs(spec),
+    restart: "always",
+    privileged: true,
+    volumes: CADVISOR_HOST_MOUNTS.map((m) => ({ hostPath: m.hostPath, containerPath: m.containerPath, readOnly: true })),
+    healthcheck: {
+      test: ["CMD-SHELL", `wget -q -O /dev/null ${probe} || curl -fs -o /dev/null ${probe}`],
+      intervalSeconds: 10,
+      timeoutSeconds: 3,
+      retries: 3,
+      startPeriodSeconds: 10,
+    },
+    labels: platformLabels(spec.stack, "cadvisor", { "platform.host": host.id }),
+    stopGraceSeconds: 5,
+  };
+}

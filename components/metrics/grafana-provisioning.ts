@@ -1,0 +1,68 @@
+import { DATASOURCE_REF } from "./grafana-dashboards";
+
+export { hostsDashboard, serviceDashboard, stackDashboards } from "./grafana-dashboards";
+export type { DashboardEntry, DashboardFile, DashboardSite } from "./grafana-dashboards";
+
+/** Where Grafana reads its provisioning and the generated dashboards (outside its data volume). */
+export const GRAFANA_PATHS = {
+  provisioning: "/etc/grafana/provisioning",
+  datasource: "/etc/grafana/provisioning/datasources/influxdb.yaml",
+  dashboardProvider: "/etc/grafana/provisioning/dashboards/services.yaml",
+  dashboards: "/etc/grafana/dashboards",
+  data: "/var/lib/grafana",
+} as const;
+
+/** The folder in Grafana that holds the generated dashboards. */
+export const DASHBOARD_FOLDER = "Services";
+
+export interface DatasourceOptions {
+  /** `http://host:8086`. */
+  influxUrl: string;
+  database: string;
+}
+
+/** The InfluxDB data source (InfluxQL), the default one, not editable in the UI. */
+export function renderDatasourceProvisioning(o: DatasourceOptions): string {
+  const lines = [
+    "# Grafana data sources; generated, do not edit",
+    "apiVersion: 1",
+    "datasources:",
+    '  - name: "InfluxDB"',
+    `    uid: "${DATASOURCE_REF.uid}"`,
+    `    type: ${DATASOURCE_REF.type}`,
+    "    access: proxy",
+    `    url: "${o.influxUrl}"`,
+    `    database: "${o.database}"`,
+    "    isDefault: true",
+    "    editable: false",
+    "    jsonData:",
+    `      dbName: "${o.database}"`,
+    "      httpMode: GET",
+  ];
+  return lines.join("\n") + "\n";
+}
+
+export interface DashboardProviderOptions {
+  folder: string;
+  /** Folder inside the container holding the dashboard JSON files. */
+  path: string;
+}
+
+/** The file provider of the generated dashboards; they are replaced with the container, not edited. */
+export function renderDashboardProvider(o: DashboardProviderOptions): string {
+  const lines = [
+    "# Grafana dashboard providers; generated, do not edit",
+    "apiVersion: 1",
+    "providers:",
+    '  - name: "lhcb-platform"',
+    "    orgId: 1",
+    `    folder: "${o.folder}"`,
+    "    type: file",
+    "    disableDeletion: true",
+    "    allowUiUpdates: false",
+    "    updateIntervalSeconds: 30",
+    "    options:",
+    `      path: "${o.path}"`,
+  ];
+  return lines.join("\n") + "\n";
+}

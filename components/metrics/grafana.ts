@@ -1,0 +1,54 @@
+import { ContainerSpec, platformLabels } from "../core/container-spec";
+import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
+import { PlatformSpec } from "../core/platform-spec";
+import { influxdbUrl, METRICS_DATABASE, monitoringHost } from "./influxdb-config";
+import { DASHBOARD_FOLDER, GRAFANA_PATHS, renderDashboardProvider, renderDatasourceProvisioning, stackDashboards } from "./grafana-provisioning";
+
+/** The environment variable the component sets from the secret admin password. */
+export const GRAFANA_ADMIN_PASSWORD_ENV = "GF_SECURITY_ADMIN_PASSWORD";
+
+/** Grafana's URL. */
+export function grafanaUrl(spec: PlatformSpec): string {
+  return `http://${partAddress(spec, "grafana", monitoringHost(spec))}:${PORTS.grafana}`;
+}
+
+/**
+ * Grafana on the monitoring host: data source and dashboards provisioned from files. The admin
+ * password is not part of this spec; the component adds it as a secret environment variable.
+ */
+export function grafanaContainer(spec: PlatformSpec): ContainerSpec {
+  const host = monitoringHost(spec);
+  const name = containerName(spec, "grafana", host.id);
+  const probe = `http://127.0.0.1:${PORTS.grafana}/api/health`;
+  return {
+    name,
+    image: spec.images.grafana,
+    hostname: name,
+    aliases: [name],
+    hostNetwork: usesHostNetwork(spec),
+    restart: "always",
+    env: {
+      GF_SECURITY_ADMIN_USER: "admin",
+      GF_PATHS_PROVISIONING: GRAFANA_PATHS.provisioning,
+      GF_SERVER_HTTP_PORT: String(PORTS.grafana),
+      GF_USERS_ALLOW_SIGN_UP: "false",
+      GF_ANALYTICS_REPORTING_ENABLED: "false",
+      GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
+    },
+    files: [
+      { path: GRAFANA_PATHS.datasource, content: renderDatasourceProvisioning({ influxUrl: influxdbUrl(spec), database: METRICS_DATABASE }) },
+      { path: GRAFANA_PATHS.dashboardProvider, content: renderDashboardProvider({ folder: DASHBOARD_FOLDER, path: GRAFANA_PATHS.dashboards }) },
+      ...stackDashboards(spec).map((d) => ({ path: `${GRAFANA_PATHS.dashboards}/${d.file}`, content: d.content })),
+    ],
+    volumes: [{ volume: `${name}-data`, containerPath: GRAFANA_PATHS.data }],
+    healthcheck: {
+      test: ["CMD-SHELL", `wget -q -O /dev/null ${probe} || curl -fs -o /dev/null ${probe}`],
+      intervalSeconds: 10,
+      timeoutSeconds: 3,
+      retries: 5,
+      startPeriodSeconds: 30,
+    },
+    labels: platformLabels(spec.stack, "grafana", { "platform.host": host.id }),
+    stopGraceSeconds: 10,
+  };
+}

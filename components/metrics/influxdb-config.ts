@@ -1,0 +1,116 @@
+import { HostSpec } from "../core/config-schema";
+import { ContainerSpec, platformLabels } from "../core/container-spec";
+import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
+import { PlatformSpec } from "../core/platform-spec";
+
+/** The database cAdvisor writes to and Grafana reads. */
+export const METRICS_DATABASE = "cadvisor";
+
+/** Layout inside the InfluxDB 1.x image (upstream and the project's Debian one). */
+export const INFLUXDB_PATHS = {
+  config: "/etc/influxdb/influxdb.conf",
+  root: "/var/lib/influxdb",
+  meta: "/var/lib/influxdb/meta",
+  data: "/var/lib/influxdb/data",
+  wal: "/var/lib/influxdb/wal",
+} as const;
+
+/**
+ * Address of InfluxDB's backup/restore RPC service, on loopback. Not InfluxDB's default 8088:
+ * cAdvisor listens there, and both use the host network on real hosts.
+ */
+export const INFLUXDB_RPC_BIND = "127.0.0.1:8089";
+
+export interface InfluxdbConfigOptions {
+  metaDir: string;
+  dataDir: string;
+  walDir: string;
+  httpPort: number;
+  rpcBindAddress: string;
+}
+
+/** influxdb.conf in the 1.x format. */
+export function renderInfluxdbConfig(o: InfluxdbConfigOptions): string {
+  const lines = [
+    "# InfluxDB 1.x; generated, do not edit",
+    "reporting-disabled = true",
+    `bind-address = "${o.rpcBindAddress}"`,
+    "",
+    "[meta]",
+    `  dir = "${o.metaDir}"`,
+    "",
+    "[data]",
+    `  dir = "${o.dataDir}"`,
+    `  wal-dir = "${o.walDir}"`,
+    "",
+    "[http]",
+    "  enabled = true",
+    `  bind-address = ":${o.httpPort}"`,
+    "  auth-enabled = false",
+    "  log-enabled = false",
+    "",
+    "[continuous_queries]",
+    "  enabled = true",
+  ];
+  return lines.join("\n") + "\n";
+}
+
+/** The host with role monitoring; the metrics stack needs one. */
+export function monitoringHost(spec: PlatformSpec): HostSpec {
+  if (spec.monitoring === undefined) throw new Error(`stack ${spec.stack}: the metrics stack needs a host with role monitoring`);
+  return spec.monitoring;
+}
+
+/** `host:8086`, where cAdvisor writes and Grafana reads. */
+export function influxdbAddress(spec: PlatformSpec): string {
+  return `${partAddress(spec, "influxdb", monitoringHost(spec))}:${PORTS.influxdb}`;
+}
+
+/** The HTTP URL of InfluxDB. */
+export function influxdbUrl(spec: PlatformSpec): string {
+  return `http://${influxdbAddress(spec)}`;
+}
+
+/** influxdb.conf of the stack's InfluxDB. */
+export function influxdbConfig(): string {
+  return renderInfluxdbConfig({
+    metaDir: INFLUXDB_PATHS.meta,
+    dataDir: INFLUXDB_PATHS.data,
+    walDir: INFLUXDB_PATHS.wal,
+    httpPort: PORTS.influxdb,
+    rpcBindAddress: INFLUXDB_RPC_BIND,
+  });
+}
+
+/**
+ * The health check: InfluxDB answers its ping, and the database cAdvisor writes to exists
+ * (`CREATE DATABASE` is idempotent in 1.x; cAdvisor does not create it).
+ */
+export function influxdbHealthTest(): string[] {
+  const base = `http://127.0.0.1:${PORTS.influxdb}`;
+  return [
+    "CMD-SHELL",
+    `curl -fs -o /dev/null ${base}/ping && curl -fs -o /dev/null -XPOST ${base}/query --data-urlencode 'q=CREATE DATABASE ${METRICS_DATABASE}'`,
+  ];
+}
+
+/** InfluxDB on the monitoring host, its data in a volume. */
+export function influxdbContainer(spec: PlatformSpec): ContainerSpec {
+  const host = monitoringHost(spec);
+  const name = containerName(spec, "influxdb", host.id);
+  return {
+    name,
+    image: spec.images.influxdb,
+    hostname: name,
+    aliases: [name],
+    hostNetwork: usesHostNetwork(spec),
+    command: ["influxd", "-config", INFLUXDB_PATHS.config],
+    restart: "always",
+    files: [{ path: INFLUXDB_PATHS.config, content: influxdbConfig() }],
+    volumes: [{ volume: `${name}-data`, containerPath: INFLUXDB_PATHS.root }],
+    healthcheck: { test: influxdbHealthTest(), intervalSeconds: 5, timeoutSeconds: 3, retries: 5, startPeriodSeconds: 20 },
+    labels: platformLabels(spec.stack, "influxdb", { "platform.host": host.id }),
+    stopGraceSeconds: 10,
+    waitHealthy: true,
+  };
+}

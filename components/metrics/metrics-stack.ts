@@ -1,0 +1,59 @@
+import * as pulumi from "@pulumi/pulumi";
+import { PlatformSpec } from "../core/platform-spec";
+import { ContainerResource, declareContainer } from "../hosts/declare-container";
+import { HostInventory } from "../hosts/host-inventory";
+import { cadvisorContainer } from "./cadvisor";
+import { GRAFANA_ADMIN_PASSWORD_ENV, grafanaContainer, grafanaUrl } from "./grafana";
+import { influxdbContainer, influxdbUrl, monitoringHost } from "./influxdb-config";
+
+export interface MetricsStackArgs {
+  /**
+   * The resolved platform: InfluxDB (and Grafana when `features.grafana`) on the host with role
+   * monitoring (required), cAdvisor on every slave.
+   */
+  spec: PlatformSpec;
+  /** Where the containers are placed. */
+  hosts: HostInventory;
+  /** Grafana's admin password, a Pulumi secret. Required when `spec.features.grafana` is on. */
+  grafanaAdminPassword?: pulumi.Input<string>;
+}
+
+/** The metrics stack of an environment: cAdvisor on every slave → InfluxDB → Grafana dashboards per service. */
+export class MetricsStack extends pulumi.ComponentResource {
+  /** The InfluxDB container. */
+  public readonly influxdb: ContainerResource;
+  /** The Grafana container; undefined when Grafana is off. */
+  public readonly grafana?: ContainerResource;
+  /** cAdvisor container per slave host id. */
+  public readonly cadvisors: Record<string, ContainerResource>;
+  /** `http://host:8086`. */
+  public readonly influxdbUrl: string;
+  /** `http://host:3000`; undefined when Grafana is off. */
+  public readonly grafanaUrl?: string;
+
+  constructor(name: string, args: MetricsStackArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    const { spec, hosts } = args;
+    const monitoring = monitoringHost(spec);
+    if (spec.features.grafana && args.grafanaAdminPassword === undefined) {
+      throw new Error(`stack ${spec.stack}: the secret lhcb-platform:grafanaAdminPassword is required when Grafana is on`);
+    }
+    super("lhcb-platform:metrics:MetricsStack", name, {}, opts);
+
+    this.influxdb = declareContainer(this, hosts, monitoring.id, `${name}-influxdb-${monitoring.id}`, influxdbContainer(spec)).container;
+    this.influxdbUrl = influxdbUrl(spec);
+    if (spec.features.grafana) {
+      this.grafana = declareContainer(this, hosts, monitoring.id, `${name}-grafana-${monitoring.id}`, grafanaContainer(spec), {
+        secretEnv: { [GRAFANA_ADMIN_PASSWORD_ENV]: args.grafanaAdminPassword! },
+        dependsOn: [this.influxdb],
+      }).container;
+      this.grafanaUrl = grafanaUrl(spec);
+    }
+    this.cadvisors = {};
+    for (const host of spec.slaves) {
+      this.cadvisors[host.id] = declareContainer(this, hosts, host.id, `${name}-cadvisor-${host.id}`, cadvisorContainer(spec, host), {
+        dependsOn: [this.influxdb],
+      }).container;
+    }
+    this.registerOutputs({ influxdbUrl: this.influxdbUrl, grafanaUrl: this.grafanaUrl });
+  }
+}

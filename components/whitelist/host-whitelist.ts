@@ -1,0 +1,29 @@
+import * as pulumi from "@pulumi/pulumi";
+import { PlatformSpec } from "../core/platform-spec";
+import { ContainerResource, declareContainer } from "../hosts/declare-container";
+import { HostInventory } from "../hosts/host-inventory";
+import { whitelistRendererContainer } from "./whitelist-containers";
+
+export interface HostWhitelistArgs {
+  /** The resolved platform: a renderer runs beside each Mesos master. Nothing is declared when `spec.features.mesos` is off. */
+  spec: PlatformSpec;
+  hosts: HostInventory;
+  /** What must exist first: the Consul servers it reads (the file is picked up by the masters whenever it appears). */
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** The Mesos whitelist of healthy slaves: consul-template on each master, rendering from Consul health. */
+export class HostWhitelist extends pulumi.ComponentResource {
+  /** Renderer container per master host id. */
+  public readonly renderers: Record<string, ContainerResource>;
+
+  constructor(name: string, args: HostWhitelistArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    const specs = args.spec.features.mesos ? args.spec.masters.map((h) => ({ host: h, container: whitelistRendererContainer(args.spec, h) })) : [];
+    super("lhcb-platform:whitelist:HostWhitelist", name, {}, opts);
+    this.renderers = {};
+    for (const { host, container } of specs) {
+      this.renderers[host.id] = declareContainer(this, args.hosts, host.id, `${name}-${host.id}`, container, { dependsOn: args.dependsOn }).container;
+    }
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,21 @@
+# Source this file (bash/zsh): `. scripts/toolchain/env.sh`
+# Puts the locally built Pulumi toolchain first on PATH and configures Pulumi for
+# offline use with a local file backend. See docs/toolchain.md.
+if [ -n "${BASH_SOURCE[0]:-}" ]; then _tc_self=${BASH_SOURCE[0]}; else _tc_self=${(%):-%x}; fi
+_tc_repo=$(cd "$(dirname "$_tc_self")/../.." && pwd)
+_tc_cache=${PLATFORM_CACHE:-$_tc_repo/.cache}
+
+case ":$PATH:" in
+  *":$_tc_cache/toolchain/bin:"*) ;;
+  *) export PATH="$_tc_cache/toolchain/bin:$PATH" ;;
+esac
+export PULUMI_HOME="$_tc_cache/pulumi-home"
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+export PULUMI_DISABLE_REGISTRY_RESOLVE=true
+mkdir -p "$PULUMI_HOME" "$_tc_repo/.pulumi-state"
+export PULUMI_BACKEND_URL="file://$_tc_repo/.pulumi-state"
+if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+  export PULUMI_CONFIG_PASSPHRASE="local-only-passphrase"
+fi
+unset _tc_self _tc_repo _tc_cache

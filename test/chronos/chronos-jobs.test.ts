@@ -1,0 +1,71 @@
+// Chronos and its jobs under mocks: exact resources for the cert stack file.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { byName, countByType, installMocks, ofType, settle } from "../support/mocks";
+
+const declared = installMocks("cert");
+import { chronosEnv } from "../../components/chronos/chronos-containers";
+import { Chronos } from "../../components/chronos/chronos-framework";
+import { chronosJobJson } from "../../components/chronos/chronos-job";
+import { ChronosJobs } from "../../components/chronos/chronos-jobs";
+import { loadPlatformFromStackFile } from "../../components/core/stack-config";
+import { HostInventory } from "../../components/hosts/host-inventory";
+
+const spec = loadPlatformFromStackFile(process.cwd(), "cert");
+const FROM = new Date("2024-03-01T10:07:13Z");
+const chronosKeys = spec.agents.filter((a) => a.mode === "marathon").map((a) => a.key);
+
+test("cert: Chronos on the 3 masters, one submitted job per marathon-mode agent", async () => {
+  const hosts = new HostInventory("hosts", { stack: spec.stack, hosts: spec.hosts, local: spec.local });
+  const chronos = new Chronos("chronos", { spec, hosts });
+  const jobs = new ChronosJobs("jobs", { spec, chronosUrl: chronos.url, from: FROM, dependsOn: Object.values(chronos.containers) });
+  await settle(declared);
+
+  // Every agent but Framework/CAUpdateAgent (mode: pulumi) runs under Chronos in cert.
+  assert.equal(chronosKeys.length, 9);
+  assert.equal(chronosKeys.includes("framework-caupdateagent"), false);
+  assert.deepEqual(countByType(declared.filter((r) => r.name.startsWith("chronos"))), {
+    "docker:index/container:Container": 3,
+    "lhcb-platform:chronos:Chronos": 1,
+  });
+  assert.deepEqual(countByType(declared.filter((r) => r.name.startsWith("jobs"))), {
+    "command:local:Command": 9,
+    "lhcb-platform:chronos:ChronosJobs": 1,
+  });
+  assert.deepEqual(
+    ofType(declared, "docker:index/container:Container")
+      .map((r) => r.name)
+      .sort(),
+    ["chronos-cert-master-1", "chronos-cert-master-2", "chronos-cert-master-3"],
+  );
+  assert.deepEqual(
+    ofType(declared, "command:local:Command")
+      .map((r) => r.name)
+      .sort(),
+    chronosKeys.map((k) => `jobs-${k}`).sort(),
+  );
+  assert.equal(chronos.url, "http://lbcertmaster01.cern.ch:4400");
+  assert.equal(jobs.jobNames["workloadmanagement-pilotstatusagent"], "cert-workloadmanagement-pilotstatusagent");
+
+  const c = byName(declared, "chronos-cert-master-3");
+  assert.match(c.provider ?? "", /::hosts-cert-master-3::/);
+  assert.equal(c.inputs.name, "cert-chronos-cert-master-3");
+  assert.equal(c.inputs.image, "gitlab-registry.cern.ch/lhcb-dirac/mesosphere/chronos:v3.0.2");
+  assert.equal(c.inputs.networkMode, "host");
+  assert.deepEqual(
+    c.inputs.envs,
+    Object.entries(chronosEnv(spec, spec.masters[2])).map(([k, v]) => `${k}=${v}`),
+  );
+
+  const agent = spec.agents.find((a) => a.key === "workloadmanagement-pilotstatusagent")!;
+  const job = byName(declared, "jobs-workloadmanagement-pilotstatusagent");
+  const post = "curl -fsS -X POST -H 'Content-Type: application/json' --data-binary @- 'http://lbcertmaster01.cern.ch:4400/v1/scheduler/iso8601'";
+  assert.equal(job.inputs.create, post);
+  assert.equal(job.inputs.update, post);
+  assert.equal(job.inputs.delete, "curl -fsS -X DELETE 'http://lbcertmaster01.cern.ch:4400/v1/scheduler/job/cert-workloadmanagement-pilotstatusagent'");
+  assert.equal(job.inputs.stdin, chronosJobJson(spec, agent, { from: FROM }));
+  assert.deepEqual(job.inputs.triggers, [job.inputs.stdin]);
+  const parsed = JSON.parse(job.inputs.stdin as string);
+  assert.equal(parsed.schedule, "R/2024-03-01T10:15:00Z/PT15M");
+  assert.equal(parsed.concurrent, false);
+});

@@ -1,0 +1,90 @@
+// The logging stack under mocks: exact resources for the prod stack file.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { byName, countByType, installMocks, ofType, settle } from "../support/mocks";
+
+const declared = installMocks("prod");
+import { loadPlatformFromStackFile } from "../../components/core/stack-config";
+import { HostInventory } from "../../components/hosts/host-inventory";
+import { filebeatConfig, logstashPipeline, logstashSettings } from "../../components/logging/logging-containers";
+import { LoggingStack } from "../../components/logging/logging-stack";
+
+const spec = loadPlatformFromStackFile(process.cwd(), "prod");
+const slaveIds = spec.slaves.map((h) => h.id);
+
+interface Upload {
+  file: string;
+  content: string;
+  executable: boolean;
+}
+
+test("prod: Logstash on the logging host, Filebeat on each of the 8 slaves", async () => {
+  const hosts = new HostInventory("hosts", { stack: spec.stack, hosts: spec.hosts, local: spec.local });
+  const logging = new LoggingStack("logging", { spec, hosts });
+  await settle(declared);
+
+  const ours = declared.filter((r) => r.name.startsWith("logging"));
+  assert.deepEqual(countByType(ours), {
+    "docker:index/container:Container": 9,
+    "docker:index/volume:Volume": 9,
+    "lhcb-platform:logging:LoggingStack": 1,
+  });
+  assert.equal(ofType(declared, "docker:index/container:Container").length, 9);
+  assert.deepEqual(
+    ofType(ours, "docker:index/container:Container")
+      .map((r) => r.name)
+      .sort(),
+    ["logging-logstash-prod-ops-2", ...slaveIds.map((id) => `logging-filebeat-${id}`)].sort(),
+  );
+  assert.deepEqual(Object.keys(logging.filebeats).sort(), [...slaveIds].sort());
+  assert.equal(logging.logstashEndpoint, "lbops02.cern.ch:5044");
+
+  const ls = byName(declared, "logging-logstash-prod-ops-2");
+  assert.match(ls.provider ?? "", /::hosts-prod-ops-2::/);
+  assert.equal(ls.inputs.name, "prod-logstash-prod-ops-2");
+  assert.equal(ls.inputs.image, "gitlab-registry.cern.ch/lhcb-dirac/logstash/logstash:8.13.4");
+  assert.equal(ls.inputs.user, "root");
+  assert.equal(ls.inputs.networkMode, "host");
+  assert.equal(ls.inputs.restart, "always");
+  assert.deepEqual(ls.inputs.envs, ["LS_JAVA_OPTS=-Xms512m -Xmx512m"]);
+  assert.deepEqual(ls.inputs.uploads as Upload[], [
+    { file: "/usr/share/logstash/pipeline/logstash.conf", content: logstashPipeline(spec), executable: false },
+    { file: "/usr/share/logstash/config/logstash.yml", content: logstashSettings(), executable: false },
+  ]);
+  assert.deepEqual(ls.inputs.volumes, [{ volumeName: "prod-logstash-prod-ops-2-logs", containerPath: "/var/log/platform", readOnly: false }]);
+  assert.deepEqual(ls.inputs.healthcheck, {
+    tests: ["CMD-SHELL", "curl -fs -o /dev/null http://localhost:9600/"],
+    interval: "10s",
+    timeout: "5s",
+    retries: 5,
+    startPeriod: "90s",
+    startInterval: "1s",
+  });
+  assert.deepEqual(ls.inputs.labels, [
+    { label: "platform.stack", value: "prod" },
+    { label: "platform.component", value: "logstash" },
+    { label: "platform.host", value: "prod-ops-2" },
+  ]);
+  assert.deepEqual(byName(declared, "logging-logstash-prod-ops-2-var-log-platform").inputs, {
+    name: "prod-logstash-prod-ops-2-logs",
+    labels: [{ label: "platform.stack", value: "prod" }],
+  });
+
+  for (const h of spec.slaves) {
+    const fb = byName(declared, `logging-filebeat-${h.id}`);
+    assert.match(fb.provider ?? "", new RegExp(`::hosts-${h.id}::`));
+    assert.equal(fb.inputs.name, `prod-filebeat-${h.id}`);
+    assert.equal(fb.inputs.image, "gitlab-registry.cern.ch/lhcb-dirac/beats/filebeat:8.13.4");
+    assert.equal(fb.inputs.user, "root");
+    assert.equal(fb.inputs.networkMode, "host");
+    assert.deepEqual(fb.inputs.uploads as Upload[], [{ file: "/usr/share/filebeat/filebeat.yml", content: filebeatConfig(spec, h), executable: false }]);
+    assert.deepEqual(fb.inputs.volumes, [
+      { hostPath: "/var/lib/docker/containers", containerPath: "/var/lib/docker/containers", readOnly: true },
+      { hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock", readOnly: true },
+      { volumeName: `prod-filebeat-${h.id}-data`, containerPath: "/usr/share/filebeat/data", readOnly: false },
+    ]);
+  }
+  const fb1 = byName(declared, "logging-filebeat-prod-slave-1");
+  assert.deepEqual(fb1.inputs.command, ["filebeat", "-e", "--strict.perms=false", "-c", "/usr/share/filebeat/filebeat.yml"]);
+  assert.match((fb1.inputs.uploads as Upload[])[0].content, /host: "prod-slave-1"\n/);
+});

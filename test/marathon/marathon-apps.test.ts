@@ -1,0 +1,67 @@
+// Marathon and its apps under mocks: exact resources for the cert stack file.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { byName, countByType, installMocks, ofType, settle, valueOf } from "../support/mocks";
+
+const declared = installMocks("cert");
+import { loadPlatformFromStackFile } from "../../components/core/stack-config";
+import { HostInventory } from "../../components/hosts/host-inventory";
+import { marathonAppJson } from "../../components/marathon/marathon-app";
+import { MarathonApps } from "../../components/marathon/marathon-apps";
+import { marathonEnv } from "../../components/marathon/marathon-containers";
+import { Marathon } from "../../components/marathon/marathon-framework";
+
+const spec = loadPlatformFromStackFile(process.cwd(), "cert");
+const marathonKeys = spec.services.filter((s) => s.mode === "marathon").map((s) => s.key);
+
+test("cert: Marathon on the 3 masters, one submitted app per marathon-mode service", async () => {
+  const hosts = new HostInventory("hosts", { stack: spec.stack, hosts: spec.hosts, local: spec.local });
+  const marathon = new Marathon("marathon", { spec, hosts });
+  const apps = new MarathonApps("apps", { spec, marathonUrl: marathon.url, dependsOn: Object.values(marathon.containers) });
+  await settle(declared);
+
+  assert.equal(marathonKeys.length, 16);
+  assert.deepEqual(countByType(declared.filter((r) => r.name.startsWith("marathon"))), {
+    "docker:index/container:Container": 3,
+    "lhcb-platform:marathon:Marathon": 1,
+  });
+  assert.deepEqual(countByType(declared.filter((r) => r.name.startsWith("apps"))), {
+    "command:local:Command": 16,
+    "lhcb-platform:marathon:MarathonApps": 1,
+  });
+  assert.deepEqual(
+    ofType(declared, "docker:index/container:Container")
+      .map((r) => r.name)
+      .sort(),
+    ["marathon-cert-master-1", "marathon-cert-master-2", "marathon-cert-master-3"],
+  );
+  assert.deepEqual(
+    ofType(declared, "command:local:Command")
+      .map((r) => r.name)
+      .sort(),
+    marathonKeys.map((k) => `apps-${k}`).sort(),
+  );
+  assert.equal(marathon.url, "http://lbcertmaster01.cern.ch:8080");
+  assert.equal(apps.appIds["configuration-server"], "/cert/configuration-server");
+
+  const m = byName(declared, "marathon-cert-master-2");
+  assert.match(m.provider ?? "", /::hosts-cert-master-2::/);
+  assert.equal(m.inputs.name, "cert-marathon-cert-master-2");
+  assert.equal(m.inputs.image, "gitlab-registry.cern.ch/lhcb-dirac/mesosphere/marathon:v1.11.24");
+  assert.equal(m.inputs.networkMode, "host");
+  assert.deepEqual(
+    m.inputs.envs,
+    Object.entries(marathonEnv(spec, spec.masters[1])).map(([k, v]) => `${k}=${v}`),
+  );
+
+  const fc = spec.services.find((s) => s.key === "datamanagement-filecatalog")!;
+  const cmd = byName(declared, "apps-datamanagement-filecatalog");
+  const put = "curl -fsS -X PUT -H 'Content-Type: application/json' --data-binary @- 'http://lbcertmaster01.cern.ch:8080/v2/apps/cert/datamanagement-filecatalog?force=true'";
+  assert.equal(cmd.inputs.create, put);
+  assert.equal(cmd.inputs.update, put);
+  assert.equal(cmd.inputs.delete, "curl -fsS -X DELETE 'http://lbcertmaster01.cern.ch:8080/v2/apps/cert/datamanagement-filecatalog'");
+  assert.equal(cmd.inputs.stdin, marathonAppJson(spec, fc));
+  assert.deepEqual(cmd.inputs.triggers, [marathonAppJson(spec, fc)]);
+  assert.equal(JSON.parse(cmd.inputs.stdin as string).id, "/cert/datamanagement-filecatalog");
+  assert.equal(await valueOf(apps.apps["datamanagement-filecatalog"].stdin), marathonAppJson(spec, fc));
+});

@@ -1,0 +1,262 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { loadPlatformFromStackFile } from "../../components/core/stack-config";
+import { cadvisorArgs, cadvisorContainer } from "../../components/metrics/cadvisor";
+import { GRAFANA_ADMIN_PASSWORD_ENV, grafanaContainer, grafanaUrl } from "../../components/metrics/grafana";
+import { hostsDashboardUid, instanceNameRegex, serviceDashboardUid } from "../../components/metrics/grafana-dashboards";
+import {
+  hostsDashboard,
+  renderDashboardProvider,
+  renderDatasourceProvisioning,
+  serviceDashboard,
+  stackDashboards,
+} from "../../components/metrics/grafana-provisioning";
+import { influxdbConfig, influxdbContainer, influxdbUrl } from "../../components/metrics/influxdb-config";
+
+const prod = loadPlatformFromStackFile(process.cwd(), "prod");
+const local = loadPlatformFromStackFile(process.cwd(), "local");
+
+interface Dashboard {
+  uid: string;
+  title: string;
+  tags: string[];
+  panels: { id: number; title: string; type: string; gridPos: Record<string, number>; targets: { refId: string; query: string; alias: string }[] }[];
+}
+
+test("influxdb.conf in the 1.x format", () => {
+  assert.equal(
+    influxdbConfig(),
+    `# InfluxDB 1.x; generated, do not edit
+reporting-disabled = true
+bind-address = "127.0.0.1:8089"
+
+[meta]
+  dir = "/var/lib/influxdb/meta"
+
+[data]
+  dir = "/var/lib/influxdb/data"
+  wal-dir = "/var/lib/influxdb/wal"
+
+[http]
+  enabled = true
+  bind-address = ":8086"
+  auth-enabled = false
+  log-enabled = false
+
+[continuous_queries]
+  enabled = true
+`,
+  );
+});
+
+test("the InfluxDB container: config uploaded, data in a volume, health check creates the cAdvisor database", () => {
+  assert.deepEqual(influxdbContainer(prod), {
+    name: "prod-influxdb-prod-ops-1",
+    image: "gitlab-registry.cern.ch/lhcb-dirac/influxdb:1.8.10",
+    hostname: "prod-influxdb-prod-ops-1",
+    aliases: ["prod-influxdb-prod-ops-1"],
+    hostNetwork: true,
+    command: ["influxd", "-config", "/etc/influxdb/influxdb.conf"],
+    restart: "always",
+    files: [{ path: "/etc/influxdb/influxdb.conf", content: influxdbConfig() }],
+    volumes: [{ volume: "prod-influxdb-prod-ops-1-data", containerPath: "/var/lib/influxdb" }],
+    healthcheck: {
+      test: [
+        "CMD-SHELL",
+        "curl -fs -o /dev/null http://127.0.0.1:8086/ping && curl -fs -o /dev/null -XPOST http://127.0.0.1:8086/query --data-urlencode 'q=CREATE DATABASE cadvisor'",
+      ],
+      intervalSeconds: 5,
+      timeoutSeconds: 3,
+      retries: 5,
+      startPeriodSeconds: 20,
+    },
+    labels: { "platform.stack": "prod", "platform.component": "influxdb", "platform.host": "prod-ops-1" },
+    stopGraceSeconds: 10,
+    waitHealthy: true,
+  });
+  assert.equal(influxdbUrl(prod), "http://lbops01.cern.ch:8086");
+  assert.equal(influxdbUrl(local), "http://local-influxdb-ops-1:8086");
+  assert.equal(influxdbContainer(local).image, "lhcb-platform/influxdb:1.6");
+  assert.throws(() => influxdbContainer({ ...prod, monitoring: undefined }), /stack prod: the metrics stack needs a host with role monitoring/);
+});
+
+test("cAdvisor on a slave: InfluxDB storage, host mounts read-only, privileged", () => {
+  const h = prod.slaves[3];
+  assert.deepEqual(cadvisorContainer(prod, h), {
+    name: "prod-cadvisor-prod-slave-4",
+    image: "gitlab-registry.cern.ch/lhcb-dirac/cadvisor/cadvisor:v0.47.2",
+    hostname: "prod-slave-4",
+    aliases: ["prod-cadvisor-prod-slave-4"],
+    hostNetwork: true,
+    command: [
+      "-port=8088",
+      "-storage_driver=influxdb",
+      "-storage_driver_host=lbops01.cern.ch:8086",
+      "-storage_driver_db=cadvisor",
+      "-storage_driver_buffer_duration=10s",
+      "-docker_only=true",
+      "-housekeeping_interval=5s",
+    ],
+    restart: "always",
+    privileged: true,
+    volumes: [
+      { hostPath: "/", containerPath: "/rootfs", readOnly: true },
+      { hostPath: "/var/run", containerPath: "/var/run", readOnly: true },
+      { hostPath: "/sys", containerPath: "/sys", readOnly: true },
+      { hostPath: "/var/lib/docker/", containerPath: "/var/lib/docker", readOnly: true },
+    ],
+    healthcheck: {
+      test: ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1:8088/healthz || curl -fs -o /dev/null http://127.0.0.1:8088/healthz"],
+      intervalSeconds: 10,
+      timeoutSeconds: 3,
+      retries: 3,
+      startPeriodSeconds: 10,
+    },
+    labels: { "platform.stack": "prod", "platform.component": "cadvisor", "platform.host": "prod-slave-4" },
+    stopGraceSeconds: 5,
+  });
+  assert.equal(cadvisorArgs(local)[2], "-storage_driver_host=local-influxdb-ops-1:8086");
+  assert.equal(cadvisorContainer(local, local.slaves[0]).hostNetwork, false);
+});
+
+test("Grafana provisioning: the InfluxDB data source and the dashboard provider", () => {
+  assert.equal(
+    renderDatasourceProvisioning({ influxUrl: "http://lbops01.cern.ch:8086", database: "cadvisor" }),
+    `# Grafana data sources; generated, do not edit
+apiVersion: 1
+datasources:
+  - name: "InfluxDB"
+    uid: "platform-influxdb"
+    type: influxdb
+    access: proxy
+    url: "http://lbops01.cern.ch:8086"
+    database: "cadvisor"
+    isDefault: true
+    editable: false
+    jsonData:
+      dbName: "cadvisor"
+      httpMode: GET
+`,
+  );
+  assert.equal(
+    renderDashboardProvider({ folder: "Services", path: "/etc/grafana/dashboards" }),
+    `# Grafana dashboard providers; generated, do not edit
+apiVersion: 1
+providers:
+  - name: "lhcb-platform"
+    orgId: 1
+    folder: "Services"
+    type: file
+    disableDeletion: true
+    allowUiUpdates: false
+    updateIntervalSeconds: 30
+    options:
+      path: "/etc/grafana/dashboards"
+`,
+  );
+});
+
+test("a service dashboard: four panels over cAdvisor measurements, filtered on the instances' container names", () => {
+  const svc = prod.services.find((s) => s.key === "datamanagement-filecatalog")!;
+  assert.deepEqual(svc.hosts, ["prod-slave-1", "prod-slave-3", "prod-slave-5", "prod-slave-7"]);
+  const re = "/^(prod-datamanagement-filecatalog-prod-slave-1|prod-datamanagement-filecatalog-prod-slave-3|prod-datamanagement-filecatalog-prod-slave-5|prod-datamanagement-filecatalog-prod-slave-7)$/";
+  assert.equal(instanceNameRegex(prod, svc), re);
+  const text = serviceDashboard(svc, prod);
+  assert.equal(text, serviceDashboard(svc, prod));
+  const d = JSON.parse(text) as Dashboard;
+  assert.deepEqual(Object.keys(d), ["uid", "title", "tags", "timezone", "editable", "schemaVersion", "version", "refresh", "time", "annotations", "templating", "panels"]);
+  assert.equal(d.uid, "svc-ca5ee07c968fd234");
+  assert.equal(d.title, "DataManagement/FileCatalog (prod)");
+  assert.deepEqual(d.tags, ["lhcb-platform", "prod", "service"]);
+  assert.deepEqual(
+    d.panels.map((p) => [p.id, p.type, p.title, p.gridPos]),
+    [
+      [1, "timeseries", "CPU usage per container (cores)", { h: 8, w: 12, x: 0, y: 0 }],
+      [2, "timeseries", "Memory usage per container", { h: 8, w: 12, x: 12, y: 0 }],
+      [3, "timeseries", "Network received / sent per container", { h: 8, w: 12, x: 0, y: 8 }],
+      [4, "timeseries", "Running instances", { h: 8, w: 12, x: 12, y: 8 }],
+    ],
+  );
+  const where = `"container_name" =~ ${re} AND $timeFilter`;
+  assert.deepEqual(
+    d.panels.flatMap((p) => p.targets.map((t) => [t.refId, t.query, t.alias])),
+    [
+      ["A", `SELECT non_negative_derivative(mean("value"), 1s) / 1000000000 FROM "cpu_usage_total" WHERE ${where} GROUP BY time($__interval), "container_name" fill(none)`, "$tag_container_name"],
+      ["A", `SELECT mean("value") FROM "memory_usage" WHERE ${where} GROUP BY time($__interval), "container_name" fill(none)`, "$tag_container_name"],
+      ["A", `SELECT non_negative_derivative(mean("value"), 1s) FROM "rx_bytes" WHERE ${where} GROUP BY time($__interval), "container_name" fill(none)`, "$tag_container_name rx"],
+      ["B", `SELECT non_negative_derivative(mean("value"), 1s) FROM "tx_bytes" WHERE ${where} GROUP BY time($__interval), "container_name" fill(none)`, "$tag_container_name tx"],
+      [
+        "A",
+        `SELECT count("value") FROM (SELECT last("value") AS "value" FROM "memory_usage" WHERE ${where} GROUP BY time($__interval), "container_name") WHERE $timeFilter GROUP BY time($__interval) fill(0)`,
+        "instances",
+      ],
+    ],
+  );
+});
+
+test("an entry Marathon places: every slave is a candidate host", () => {
+  const svc = prod.services.find((s) => s.mode === "marathon")!;
+  assert.deepEqual(svc.hosts, []);
+  assert.equal(
+    instanceNameRegex(prod, svc),
+    `/^(${prod.slaves.map((h) => `prod-${svc.key}-${h.id}`).join("|")})$/`,
+  );
+});
+
+test("dashboard uids are stable, short, and unique across entries and stacks", () => {
+  const all = stackDashboards(prod);
+  assert.equal(all.length, 1 + prod.services.length + prod.agents.length);
+  const uids = all.map((d) => (JSON.parse(d.content) as Dashboard).uid);
+  assert.deepEqual(uids, all.map((d) => d.uid));
+  assert.equal(new Set(uids).size, uids.length);
+  assert.equal(new Set(all.map((d) => d.file)).size, all.length);
+  for (const u of uids) assert.ok(u.length <= 40 && /^[a-z0-9-]+$/.test(u), u);
+  assert.equal(serviceDashboardUid("prod", "configuration-server"), serviceDashboardUid("prod", "configuration-server"));
+  assert.notEqual(serviceDashboardUid("prod", "configuration-server"), serviceDashboardUid("cert", "configuration-server"));
+  assert.equal(hostsDashboardUid("prod"), "hosts-6754af9632a2745e");
+  assert.equal(all[0].file, "hosts-overview.json");
+  assert.equal(all[1].file, "service-configuration-server.json");
+  assert.equal(all[all.length - 1].file, `agent-${prod.agents[prod.agents.length - 1].key}.json`);
+  for (const d of all) assert.equal((JSON.parse(d.content) as Dashboard).panels.length, 4);
+});
+
+test("the host overview: whole-host series of the slaves, by cAdvisor's machine tag", () => {
+  const d = JSON.parse(hostsDashboard(local)) as Dashboard;
+  assert.equal(d.title, "Hosts (local)");
+  const hosts = `"machine" =~ /^(slave-1|slave-2|slave-3)$/`;
+  assert.deepEqual(
+    d.panels.map((p) => p.targets[0].query),
+    [
+      `SELECT non_negative_derivative(mean("value"), 1s) / 1000000000 FROM "cpu_usage_total" WHERE "container_name" = '/' AND ${hosts} AND $timeFilter GROUP BY time($__interval), "machine" fill(none)`,
+      `SELECT mean("value") FROM "memory_usage" WHERE "container_name" = '/' AND ${hosts} AND $timeFilter GROUP BY time($__interval), "machine" fill(none)`,
+      `SELECT non_negative_derivative(mean("value"), 1s) FROM "rx_bytes" WHERE "container_name" = '/' AND ${hosts} AND $timeFilter GROUP BY time($__interval), "machine" fill(none)`,
+      `SELECT count("value") FROM (SELECT last("value") AS "value" FROM "memory_usage" WHERE "container_name" =~ /^local-/ AND ${hosts} AND $timeFilter GROUP BY time($__interval), "container_name", "machine") WHERE $timeFilter GROUP BY time($__interval), "machine" fill(0)`,
+    ],
+  );
+});
+
+test("the Grafana container: provisioning and dashboards as files, no password in its spec", () => {
+  const g = grafanaContainer(prod);
+  assert.equal(g.name, "prod-grafana-prod-ops-1");
+  assert.equal(g.image, "gitlab-registry.cern.ch/lhcb-dirac/grafana/grafana:10.4.2");
+  assert.equal(g.hostNetwork, true);
+  assert.deepEqual(g.env, {
+    GF_SECURITY_ADMIN_USER: "admin",
+    GF_PATHS_PROVISIONING: "/etc/grafana/provisioning",
+    GF_SERVER_HTTP_PORT: "3000",
+    GF_USERS_ALLOW_SIGN_UP: "false",
+    GF_ANALYTICS_REPORTING_ENABLED: "false",
+    GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
+  });
+  assert.equal(GRAFANA_ADMIN_PASSWORD_ENV in g.env!, false);
+  const dashboards = stackDashboards(prod);
+  assert.deepEqual(g.files, [
+    { path: "/etc/grafana/provisioning/datasources/influxdb.yaml", content: renderDatasourceProvisioning({ influxUrl: "http://lbops01.cern.ch:8086", database: "cadvisor" }) },
+    { path: "/etc/grafana/provisioning/dashboards/services.yaml", content: renderDashboardProvider({ folder: "Services", path: "/etc/grafana/dashboards" }) },
+    ...dashboards.map((d) => ({ path: `/etc/grafana/dashboards/${d.file}`, content: d.content })),
+  ]);
+  assert.deepEqual(g.volumes, [{ volume: "prod-grafana-prod-ops-1-data", containerPath: "/var/lib/grafana" }]);
+  assert.deepEqual(g.healthcheck?.test, ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1:3000/api/health || curl -fs -o /dev/null http://127.0.0.1:3000/api/health"]);
+  assert.equal(grafanaUrl(prod), "http://lbops01.cern.ch:3000");
+  assert.equal(grafanaUrl(local), "http://local-grafana-ops-1:3000");
+});

@@ -1,0 +1,127 @@
+// The metrics stack under mocks: exact resources for the prod and local stack files.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { byName, countByType, installMocks, ofType, settle } from "../support/mocks";
+
+const declared = installMocks("prod");
+import { loadPlatformFromStackFile } from "../../components/core/stack-config";
+import { HostInventory } from "../../components/hosts/host-inventory";
+import { cadvisorArgs } from "../../components/metrics/cadvisor";
+import { grafanaContainer } from "../../components/metrics/grafana";
+import { influxdbConfig } from "../../components/metrics/influxdb-config";
+import { MetricsStack } from "../../components/metrics/metrics-stack";
+
+const prod = loadPlatformFromStackFile(process.cwd(), "prod");
+const local = loadPlatformFromStackFile(process.cwd(), "local");
+
+/** The signature the engine marks secret values with. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+interface Upload {
+  file: string;
+  content: string;
+}
+
+test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor on each of the 8 slaves", async () => {
+  const hosts = new HostInventory("hosts", { stack: prod.stack, hosts: prod.hosts, local: prod.local });
+  const metrics = new MetricsStack("metrics", { spec: prod, hosts, grafanaAdminPassword: pulumi.secret("correct-horse") });
+  await settle(declared);
+
+  const ours = declared.filter((r) => r.name.startsWith("metrics"));
+  assert.deepEqual(countByType(ours), {
+    "docker:index/container:Container": 10,
+    "docker:index/volume:Volume": 2,
+    "lhcb-platform:metrics:MetricsStack": 1,
+  });
+  assert.deepEqual(
+    ofType(ours, "docker:index/container:Container")
+      .map((r) => r.name)
+      .sort(),
+    ["metrics-grafana-prod-ops-1", "metrics-influxdb-prod-ops-1", ...prod.slaves.map((h) => `metrics-cadvisor-${h.id}`)].sort(),
+  );
+  assert.equal(metrics.influxdbUrl, "http://lbops01.cern.ch:8086");
+  assert.equal(metrics.grafanaUrl, "http://lbops01.cern.ch:3000");
+  assert.deepEqual(Object.keys(metrics.cadvisors).sort(), prod.slaves.map((h) => h.id).sort());
+
+  const influx = byName(declared, "metrics-influxdb-prod-ops-1");
+  assert.match(influx.provider ?? "", /::hosts-prod-ops-1::/);
+  assert.equal(influx.inputs.name, "prod-influxdb-prod-ops-1");
+  assert.equal(influx.inputs.image, "gitlab-registry.cern.ch/lhcb-dirac/influxdb:1.8.10");
+  assert.equal(influx.inputs.networkMode, "host");
+  assert.equal(influx.inputs.wait, true);
+  assert.deepEqual(influx.inputs.uploads, [{ file: "/etc/influxdb/influxdb.conf", content: influxdbConfig(), executable: false }]);
+  assert.deepEqual(influx.inputs.volumes, [{ volumeName: "prod-influxdb-prod-ops-1-data", containerPath: "/var/lib/influxdb", readOnly: false }]);
+  assert.deepEqual(byName(declared, "metrics-influxdb-prod-ops-1-var-lib-influxdb").inputs, {
+    name: "prod-influxdb-prod-ops-1-data",
+    labels: [{ label: "platform.stack", value: "prod" }],
+  });
+
+  const grafana = byName(declared, "metrics-grafana-prod-ops-1");
+  assert.match(grafana.provider ?? "", /::hosts-prod-ops-1::/);
+  assert.equal(grafana.inputs.image, "gitlab-registry.cern.ch/lhcb-dirac/grafana/grafana:10.4.2");
+  assert.equal(grafana.inputs.networkMode, "host");
+  const spec = grafanaContainer(prod);
+  assert.deepEqual(
+    (grafana.inputs.uploads as Upload[]).map((u) => [u.file, u.content]),
+    spec.files!.map((f) => [f.path, f.content]),
+  );
+  // The password arrives only through secretEnv: the whole env list is a secret, the plain part has no password.
+  const envs = grafana.inputs.envs as Record<string, unknown>;
+  assert.equal(envs[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270");
+  assert.deepEqual(envs.value, [...Object.entries(spec.env!).map(([k, v]) => `${k}=${v}`), "GF_SECURITY_ADMIN_PASSWORD=correct-horse"]);
+  assert.equal(JSON.stringify(spec).includes("correct-horse"), false);
+  assert.equal(await pulumi.isSecret((metrics.grafana as docker.Container).envs), true);
+
+  for (const h of prod.slaves) {
+    const c = byName(declared, `metrics-cadvisor-${h.id}`);
+    assert.match(c.provider ?? "", new RegExp(`::hosts-${h.id}::`));
+    assert.equal(c.inputs.name, `prod-cadvisor-${h.id}`);
+    assert.equal(c.inputs.image, "gitlab-registry.cern.ch/lhcb-dirac/cadvisor/cadvisor:v0.47.2");
+    assert.equal(c.inputs.hostname, h.id);
+    assert.equal(c.inputs.privileged, true);
+    assert.equal(c.inputs.networkMode, "host");
+    assert.deepEqual(c.inputs.command, cadvisorArgs(prod));
+    assert.deepEqual(c.inputs.volumes, [
+      { hostPath: "/", containerPath: "/rootfs", readOnly: true },
+      { hostPath: "/var/run", containerPath: "/var/run", readOnly: true },
+      { hostPath: "/sys", containerPath: "/sys", readOnly: true },
+      { hostPath: "/var/lib/docker/", containerPath: "/var/lib/docker", readOnly: true },
+    ]);
+    assert.deepEqual(c.inputs.labels, [
+      { label: "platform.stack", value: "prod" },
+      { label: "platform.component", value: "cadvisor" },
+      { label: "platform.host", value: h.id },
+    ]);
+  }
+});
+
+test("local, Grafana off: InfluxDB and 3 cAdvisors on the platform network", async () => {
+  const before = declared.length;
+  const hosts = new HostInventory("local-hosts", { stack: local.stack, hosts: local.hosts, local: true });
+  const metrics = new MetricsStack("local-metrics", { spec: local, hosts });
+  await settle(declared);
+  const ours = declared.slice(before).filter((r) => r.name.startsWith("local-metrics"));
+  assert.deepEqual(
+    ours.filter((r) => r.type === "docker:index/container:Container").map((r) => r.name).sort(),
+    ["local-metrics-cadvisor-slave-1", "local-metrics-cadvisor-slave-2", "local-metrics-cadvisor-slave-3", "local-metrics-influxdb-ops-1"],
+  );
+  assert.equal(metrics.grafana, undefined);
+  assert.equal(metrics.grafanaUrl, undefined);
+  assert.equal(metrics.influxdbUrl, "http://local-influxdb-ops-1:8086");
+  const c = byName(declared, "local-metrics-cadvisor-slave-2");
+  assert.equal(c.inputs.networkMode, undefined);
+  assert.deepEqual(c.inputs.networksAdvanced, [{ name: "local-net", aliases: ["local-cadvisor-slave-2"] }]);
+  assert.equal(c.inputs.image, "lhcb-platform/cadvisor:0.49.1");
+});
+
+test("Grafana on without a password: refused before anything is declared", async () => {
+  const hosts = new HostInventory("err-hosts", { stack: prod.stack, hosts: prod.hosts.slice(0, 1), local: false });
+  assert.throws(
+    () => new MetricsStack("err-metrics", { spec: prod, hosts }),
+    /stack prod: the secret lhcb-platform:grafanaAdminPassword is required when Grafana is on/,
+  );
+  await settle(declared);
+  assert.deepEqual(declared.filter((r) => r.name.startsWith("err-metrics")), []);
+});
