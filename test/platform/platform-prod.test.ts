@@ -1,0 +1,117 @@
+// The prod stack under mocks declares every part of the platform, with exact counts and names.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { byName, countByType, installMocks, ofType, settle, valueOf } from "../support/mocks";
+
+const declared = installMocks("prod");
+import { loadPlatformFromStackFile } from "../../components/core/stack-config";
+import { Platform } from "../../components/platform";
+
+const spec = loadPlatformFromStackFile(process.cwd(), "prod");
+const platform = new Platform("platform", {
+  spec,
+  secrets: { consulGossipKey: pulumi.secret("bm90LWEtcmVhbC1rZXktYnV0LTMyLWJ5dGVzLWxvbmc="), grafanaAdminPassword: pulumi.secret("correct-horse") },
+});
+
+const containerNames = () => ofType(declared, "docker:index/container:Container").map((r) => r.inputs.name as string);
+const withPrefix = (p: string) => containerNames().filter((n) => n.startsWith(p));
+
+test("every part is declared, with exact counts", async () => {
+  await settle(declared);
+  // 5 masters, 8 slaves, 3 load balancers, 1 monitoring and 1 logging host.
+  assert.equal(spec.masters.length, 5);
+  assert.equal(spec.slaves.length, 8);
+  const parts: [string, number][] = [
+    ["prod-zookeeper-", 5],
+    ["prod-consul-server-", 5],
+    ["prod-consul-agent-", 13],
+    ["prod-consul-esm-", 2],
+    ["prod-mesos-master-", 5],
+    ["prod-mesos-agent-", 8],
+    ["prod-mesos-whitelist-", 5],
+    ["prod-marathon-", 5],
+    ["prod-chronos-", 5],
+    ["prod-lb-", 3],
+    ["prod-logstash-", 1],
+    ["prod-filebeat-", 8],
+    ["prod-influxdb-", 1],
+    ["prod-grafana-", 1],
+    ["prod-cadvisor-", 8],
+  ];
+  for (const [prefix, n] of parts) assert.equal(withPrefix(prefix).length, n, prefix);
+  // Catalog: 15 pulumi-mode services with 38 instances, 9 pulumi-mode agents on 2 hosts each.
+  const services = ofType(declared, "docker:index/container:Container").filter((r) => (r.inputs.labels as { label: string; value: string }[]).some((l) => l.label === "platform.component" && l.value === "service"));
+  const agents = ofType(declared, "docker:index/container:Container").filter((r) => (r.inputs.labels as { label: string; value: string }[]).some((l) => l.label === "platform.component" && l.value === "agent"));
+  assert.equal(services.length, 38);
+  assert.equal(agents.length, 18);
+  const counts = countByType(declared);
+  assert.equal(counts["docker:index/container:Container"], 131);
+  assert.equal(counts["pulumi:providers:docker"], 18);
+  assert.equal(counts["docker:index/network:Network"], 18);
+  assert.equal(counts["pulumi:providers:consul"], 1);
+  assert.equal(counts["consul:index/service:Service"], 38);
+  // One external node per slave holding service instances: prod-slave-6 holds only agents.
+  assert.equal(counts["consul:index/node:Node"], 7);
+  assert.equal(spec.services.some((s) => s.hosts.includes("prod-slave-6")), false);
+  // One Marathon app (Framework/Monitoring) and one Chronos job (PilotStatusAgent) in marathon mode.
+  assert.equal(counts["command:local:Command"], 2);
+  for (const type of [
+    "lhcb-platform:index:Platform",
+    "lhcb-platform:hosts:HostInventory",
+    "lhcb-platform:zookeeper:ZooKeeperEnsemble",
+    "lhcb-platform:consul:ConsulCluster",
+    "lhcb-platform:services:ServiceInstances",
+    "lhcb-platform:agents:ScheduledAgents",
+    "lhcb-platform:haproxy:LoadBalancers",
+    "lhcb-platform:mesos:MesosCluster",
+    "lhcb-platform:whitelist:HostWhitelist",
+    "lhcb-platform:marathon:Marathon",
+    "lhcb-platform:marathon:MarathonApps",
+    "lhcb-platform:chronos:Chronos",
+    "lhcb-platform:chronos:ChronosJobs",
+    "lhcb-platform:logging:LoggingStack",
+    "lhcb-platform:metrics:MetricsStack",
+  ]) {
+    assert.equal(counts[type], 1, type);
+  }
+});
+
+test("each container sits on its host's provider with the host network", async () => {
+  await settle(declared);
+  const zk = byName(declared, "platform-zookeeper-prod-master-3");
+  assert.match(zk.provider ?? "", /::platform-hosts-prod-master-3::/);
+  assert.equal(zk.inputs.networkMode, "host");
+  assert.equal(zk.inputs.image, "gitlab-registry.cern.ch/lhcb-dirac/zookeeper:3.8.4");
+  const provider = byName(declared, "platform-hosts-prod-slave-4");
+  assert.equal(provider.inputs.host, "ssh://root@lbvobox04.cern.ch");
+});
+
+test("the gossip key and the Grafana password stay secret", async () => {
+  await settle(declared);
+  const server = byName(declared, "platform-consul-server-prod-master-1");
+  // The uploads that carry the key reach the engine as a secret value.
+  const uploads = server.inputs.uploads as Record<string, unknown> & { value: { file: string; content: string }[] };
+  assert.equal(uploads["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270");
+  const config = uploads.value.find((u) => u.file === "/consul/config/consul.json")!;
+  assert.ok(config.content.includes('"encrypt": "bm90LWEtcmVhbC1rZXktYnV0LTMyLWJ5dGVzLWxvbmc="'));
+  const plain = JSON.stringify(declared.filter((r) => r.name !== server.name && !r.name.startsWith("platform-consul-")));
+  assert.equal(plain.includes("bm90LWEtcmVhbC1rZXkt"), false);
+});
+
+test("the endpoints an operator needs", async () => {
+  const e = platform.endpoints;
+  assert.deepEqual(e.loadBalancers, { "prod-lb-1": "lbproxy01.cern.ch", "prod-lb-2": "lbproxy02.cern.ch", "prod-lb-3": "lbproxy03.cern.ch" });
+  assert.equal(e.loadBalancerStats["prod-lb-2"], "http://lbproxy02.cern.ch:8404/stats");
+  assert.equal(e.consulUi, "http://lbmaster01.cern.ch:8500/ui");
+  assert.equal(e.zookeeper, "lbmaster01.cern.ch:2181,lbmaster02.cern.ch:2181,lbmaster03.cern.ch:2181,lbmaster04.cern.ch:2181,lbmaster05.cern.ch:2181");
+  assert.equal(e.marathon, "http://lbmaster01.cern.ch:8080");
+  assert.equal(e.influxdb, "http://lbops01.cern.ch:8086");
+  assert.equal(e.grafana, "http://lbops01.cern.ch:3000");
+  assert.equal(e.logstash, "lbops02.cern.ch:5044");
+  assert.equal(await valueOf(platform.consul.apiAddress), "http://lbmaster01.cern.ch:8500");
+});
+
+test("a prod stack without the gossip key is refused", () => {
+  assert.throws(() => new Platform("nokey", { spec }), /the secret lhcb-platform:consulGossipKey is required for prod/);
+});
