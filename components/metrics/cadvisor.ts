@@ -40,7 +40,10 @@ export function cadvisorContainer(spec: PlatformSpec, host: HostSpec): Container
     hostNetwork: usesHostNetwork(spec),
     command: cadvisorArgs(spec),
     restart: "always",
-    privileged: true,
+    // Real hosts: privileged, for the kernel's view of every container (/dev/kmsg, all cgroups). The
+    // local stack runs where the Engine may refuse privileged containers, and needs no more than
+    // the read-only mounts.
+    privileged: !spec.local,
     volumes: CADVISOR_HOST_MOUNTS.map((m) => ({ hostPath: m.hostPath, containerPath: m.containerPath, readOnly: true })),
     healthcheck: {
       test: ["CMD-SHELL", `wget -q -O /dev/null ${probe} || curl -fs -o /dev/null ${probe}`],

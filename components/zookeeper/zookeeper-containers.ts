@@ -8,6 +8,9 @@ import { renderMyId, renderZooCfg, ZooKeeperMember } from "./zoo-cfg";
 export const ZK_CONF_DIR = "/conf";
 export const ZK_DATA_DIR = "/data";
 
+/** The health probe: the member answers the `srvr` four-letter word with its mode. */
+export const ZK_PROBE = `exec 3<>/dev/tcp/127.0.0.1/${PORTS.zookeeperClient} && echo srvr >&3 && grep -q '^Mode: ' <&3`;
+
 /** Members of the ensemble: one per master host, `myid` following the order of the masters. */
 export function zookeeperMembers(spec: Pick<PlatformSpec, "stack" | "local" | "masters">): ZooKeeperMember[] {
   return spec.masters.map((h, i) => ({ id: i + 1, address: partAddress(spec, "zookeeper", h) }));
@@ -25,13 +28,22 @@ export function zookeeperContainer(spec: PlatformSpec, host: HostSpec): Containe
     aliases: [name],
     hostNetwork: usesHostNetwork(spec),
     restart: "always",
-    env: { ZOOCFGDIR: ZK_CONF_DIR, ZOO_CONF_DIR: ZK_CONF_DIR, ZOO_DATA_DIR: ZK_DATA_DIR, ZOO_MY_ID: String(id), JVMFLAGS: "-Xmx512m" },
+    // Read by the upstream image (ZOO_CONF_DIR, ZOO_DATA_DIR, ZOO_MY_ID, SERVER_JVMFLAGS) and by
+    // the project's Debian image (ZOO_CFG, ZOO_MY_ID, SERVER_JVMFLAGS): both use the same layout.
+    env: {
+      ZOO_CONF_DIR: ZK_CONF_DIR,
+      ZOO_CFG: `${ZK_CONF_DIR}/zoo.cfg`,
+      ZOO_DATA_DIR: ZK_DATA_DIR,
+      ZOO_MY_ID: String(id),
+      SERVER_JVMFLAGS: "-Xmx256m",
+    },
     files: [
       { path: `${ZK_CONF_DIR}/zoo.cfg`, content: renderZooCfg(members, { dataDir: ZK_DATA_DIR, tickTime: 500, initLimit: 20, syncLimit: 4 }) },
       { path: `${ZK_DATA_DIR}/myid`, content: renderMyId(id) },
     ],
     volumes: [{ volume: `${name}-data`, containerPath: `${ZK_DATA_DIR}/version-2` }],
-    healthcheck: healthcheck(["zkServer.sh", "status"], 5, 4, 6, 30),
+    // Serving means answering `srvr` with a mode (leader, follower or standalone).
+    healthcheck: healthcheck(["bash", "-c", ZK_PROBE], 2, 2, 10, 30),
     labels: platformLabels(spec.stack, "zookeeper", { "platform.host": host.id, "platform.zookeeper.myid": String(id) }),
     stopGraceSeconds: 10,
   };

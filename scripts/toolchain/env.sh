@@ -15,7 +15,12 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_DISABLE_REGISTRY_RESOLVE=true
 mkdir -p "$PULUMI_HOME" "$_tc_repo/.pulumi-state"
 export PULUMI_BACKEND_URL="file://$_tc_repo/.pulumi-state"
+# The local file backend's passphrase: a random one made once per checkout, kept in the
+# git-ignored cache, unless the operator set their own.
 if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
-  export PULUMI_CONFIG_PASSPHRASE="local-only-passphrase"
+  if [ ! -s "$_tc_cache/pulumi-passphrase" ]; then
+    (umask 077 && head -c 32 /dev/urandom | base64 >"$_tc_cache/pulumi-passphrase")
+  fi
+  export PULUMI_CONFIG_PASSPHRASE_FILE="$_tc_cache/pulumi-passphrase"
 fi
 unset _tc_self _tc_repo _tc_cache

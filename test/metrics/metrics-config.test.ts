@@ -117,6 +117,7 @@ test("cAdvisor on a slave: InfluxDB storage, host mounts read-only, privileged",
   });
   assert.equal(cadvisorArgs(local)[2], "-storage_driver_host=local-influxdb-ops-1:8086");
   assert.equal(cadvisorContainer(local, local.slaves[0]).hostNetwork, false);
+  assert.equal(cadvisorContainer(local, local.slaves[0]).privileged, false);
 });
 
 test("Grafana provisioning: the InfluxDB data source and the dashboard provider", () => {

