@@ -1,21 +1,8 @@
 // Drives the real Pulumi engine for a stack through the Automation API with the program inline,
 // so no Node.js language host is needed: `engine.ts up|preview|refresh|down STACK`.
 // scripts/up.sh prepares the environment (toolchain on PATH, file backend, Docker Engine, images).
-import { LocalWorkspace, OutputMap } from "@pulumi/pulumi/automation";
-import { dirname, join, resolve } from "node:path";
-import { platformProgram } from "../program";
-
-const root = resolve(__dirname, "..");
-
-/** The environment the CLI and the dynamic provider plugin need. */
-function engineEnv(): Record<string, string> {
-  const pulumiPkg = join(root, "node_modules", "@pulumi", "pulumi");
-  return {
-    PATH: [dirname(process.execPath), pulumiPkg, process.env.PATH ?? ""].join(":"),
-    // pulumi-resource-pulumi-nodejs resolves @pulumi/pulumi from its working directory.
-    NODE_PATH: join(root, "node_modules"),
-  };
-}
+import { OutputMap } from "@pulumi/pulumi/automation";
+import { openStack } from "./engine-stack";
 
 function summary(outputs: OutputMap): string {
   return JSON.stringify(Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value])), null, 2);
@@ -24,10 +11,7 @@ function summary(outputs: OutputMap): string {
 async function main(action: string, stackName: string): Promise<number> {
   const started = Date.now();
   const log = (m: string) => console.log(`engine: ${m} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
-  const stack = await LocalWorkspace.createOrSelectStack(
-    { stackName, projectName: "lhcb-platform", program: platformProgram(root) },
-    { workDir: root, envVars: engineEnv() },
-  );
+  const stack = await openStack(stackName);
   const onOutput = (out: string) => process.stdout.write(out);
   log(`${action} of stack ${stackName}`);
   switch (action) {

@@ -62,7 +62,8 @@ export function chronosJob(spec: Pick<PlatformSpec, "stack">, agent: PlacedAgent
     name: chronosJobName(spec.stack, agent),
     description: agent.name,
     command: "agent",
-    arguments: [agent.name],
+    // Chronos starts a container per run: the agent runs once and exits.
+    arguments: [agent.name, "--once"],
     shell: false,
     schedule: toChronosSchedule(parseCron(agent.schedule), opts.from),
     scheduleTimeZone: "UTC",

@@ -17,7 +17,9 @@ export function usesPlatformImage(spec: PlatformSpec, image: string): boolean {
 /** The Docker health check of a service container. */
 export function serviceHealthcheck(spec: PlatformSpec, service: PlacedService): HealthcheckSpec {
   const c = service.check;
-  const start = Math.max(5, c.intervalSeconds * 2);
+  // Failures during the start period do not count: a loaded host may take seconds to start an
+  // interpreter-based service.
+  const start = Math.max(10, c.intervalSeconds * 2);
   if (c.command) return healthcheck(c.command, c.intervalSeconds, c.timeoutSeconds, c.retries, start);
   if (usesPlatformImage(spec, service.image)) return healthcheck(["platform-service", "ping"], c.intervalSeconds, c.timeoutSeconds, c.retries, start);
   const probe = c.http ? `curl -fsS -o /dev/null http://127.0.0.1:${service.port}${c.http}` : `bash -c '</dev/tcp/127.0.0.1/${service.port}'`;

@@ -39,7 +39,7 @@ test("a job, exactly: never concurrent, no retries, the agent's command without 
     name: "cert-workloadmanagement-jobcleaningagent",
     description: "WorkloadManagement/JobCleaningAgent",
     command: "agent",
-    arguments: ["WorkloadManagement/JobCleaningAgent"],
+    arguments: ["WorkloadManagement/JobCleaningAgent", "--once"],
     shell: false,
     schedule: "R/2024-03-02T02:30:00Z/P1D",
     scheduleTimeZone: "UTC",

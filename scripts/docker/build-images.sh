@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# Build the platform's Docker images locally, idempotently.
+#
+#   scripts/docker/build-images.sh [--force] [--service-version X] [--optional] [IMAGE ...]
+#
+#   IMAGE            any of: base zookeeper haproxy consul influxdb service
+#                    (default: all of them, in that order);
+#                    optional: cadvisor filebeat (also built with --optional)
+#   --force          rebuild images (and the base tarball) even if they exist
+#                    (Go binaries are rebuilt only when their version changes;
+#                    use scripts/docker/build-go-tools.sh --force for that)
+#   --service-version X   PLATFORM_VERSION of lhcb-platform/service (default 1.0.0)
+#   --rebuild-binaries  also rebuild the Go binaries (build-go-tools.sh --force)
+#   --no-dockerd     do not run ensure-dockerd.sh first
+#
+# Tags: lhcb-platform/base:bookworm, lhcb-platform/zookeeper:3.8,
+#       lhcb-platform/haproxy:2.6, lhcb-platform/consul:$CONSUL_VERSION,
+#       lhcb-platform/influxdb:1.6, lhcb-platform/service:<service-version>
+# Progress lines carry the elapsed seconds since the script started.
+set -euo pipefail
+# shellcheck source=scripts/docker/lib.sh source-path=SCRIPTDIR
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# The default versions live in build-go-tools.sh (read from there).
+# shellcheck disable=SC2016
+CONSUL_VERSION="${CONSUL_VERSION:-$(sed -n 's/^CONSUL_VERSION="${CONSUL_VERSION:-\(.*\)}"$/\1/p' "$REPO_ROOT/scripts/docker/build-go-tools.sh")}"
+# shellcheck disable=SC2016
+CADVISOR_VERSION="${CADVISOR_VERSION:-$(sed -n 's/^CADVISOR_VERSION="${CADVISOR_VERSION:-\(.*\)}"$/\1/p' "$REPO_ROOT/scripts/docker/build-go-tools.sh")}"
+# shellcheck disable=SC2016
+FILEBEAT_VERSION="${FILEBEAT_VERSION:-$(sed -n 's/^FILEBEAT_VERSION="${FILEBEAT_VERSION:-\(.*\)}"$/\1/p' "$REPO_ROOT/scripts/docker/build-go-tools.sh")}"
+SERVICE_VERSION="${SERVICE_VERSION:-1.0.0}"
+SUITE=bookworm
+FORCE=0
+ENSURE_DOCKERD=1
+OPTIONAL=0
+GO_FORCE=""
+WANT=()
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --force) FORCE=1 ;;
+    --service-version) SERVICE_VERSION="${2:?--service-version needs a value}"; shift ;;
+    --service-version=*) SERVICE_VERSION="${1#*=}" ;;
+    --optional) OPTIONAL=1 ;;
+    --rebuild-binaries) GO_FORCE=--force ;;
+    --no-dockerd) ENSURE_DOCKERD=0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -*) die "unknown option: $1" ;;
+    *) WANT+=("$1") ;;
+  esac
+  shift
+done
+if [ ${#WANT[@]} -eq 0 ]; then
+  WANT=(base zookeeper haproxy consul influxdb service)
+  [ "$OPTIONAL" = 0 ] || WANT+=(cadvisor filebeat)
+fi
+
+tag_of() {
+  case "$1" in
+    base) echo "lhcb-platform/base:$SUITE" ;;
+    zookeeper) echo "lhcb-platform/zookeeper:3.8" ;;
+    haproxy) echo "lhcb-platform/haproxy:2.6" ;;
+    consul) echo "lhcb-platform/consul:$CONSUL_VERSION" ;;
+    influxdb) echo "lhcb-platform/influxdb:1.6" ;;
+    service) echo "lhcb-platform/service:$SERVICE_VERSION" ;;
+    cadvisor) echo "lhcb-platform/cadvisor:$CADVISOR_VERSION" ;;
+    filebeat) echo "lhcb-platform/filebeat:$FILEBEAT_VERSION" ;;
+    *) die "unknown image: $1" ;;
+  esac
+}
+
+# Go binaries each image needs (copied into its build context).
+bins_of() {
+  case "$1" in
+    haproxy) echo consul-template ;;
+    consul) echo consul ;;
+    service) echo "consul consul-template" ;;
+    cadvisor) echo cadvisor ;;
+    filebeat) echo filebeat ;;
+    *) echo "" ;;
+  esac
+}
+
+image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
+
+[ "$ENSURE_DOCKERD" = 0 ] || "$REPO_ROOT/scripts/docker/ensure-dockerd.sh"
+export DOCKER_BUILDKIT=0   # the classic builder: works with Debian's dockerd, no buildx needed
+
+MIRROR="$(host_debian_mirror)"
+SECURITY_MIRROR="$(host_debian_security_mirror)"
+IMG_CACHE="$CACHE_DIR/images"
+mkdir -p "$IMG_CACHE"
+
+build_base() {
+  local tag=$1 tarball="$IMG_CACHE/debian-$SUITE-minbase.tar.gz" t0
+  t0=$(date +%s)
+  if [ "$FORCE" = 1 ] || [ ! -s "$tarball" ]; then
+    command -v debootstrap >/dev/null || die "debootstrap missing (run scripts/docker/ensure-dockerd.sh)"
+    local root="$IMG_CACHE/rootfs-$SUITE"
+    rm -rf "$root" "$tarball.tmp"
+    log "base: debootstrap --variant=minbase $SUITE from $MIRROR (log: $IMG_CACHE/debootstrap.log)"
+    debootstrap --variant=minbase "$SUITE" "$root" "$MIRROR" >"$IMG_CACHE/debootstrap.log" 2>&1 \
+      || { tail -n 20 "$IMG_CACHE/debootstrap.log" >&2; die "debootstrap failed"; }
+    # apt inside the image uses the same mirror as this host
+    rm -f "$root/etc/apt/sources.list"
+    cat >"$root/etc/apt/sources.list.d/debian.sources" <<SRC
+Types: deb
+URIs: $MIRROR
+Suites: $SUITE $SUITE-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: $SECURITY_MIRROR
+Suites: $SUITE-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+    cat >"$root/etc/apt/apt.conf.d/90lhcb-platform" <<'APT'
+APT::Install-Recommends "false";
+APT::Install-Suggests "false";
+Acquire::Languages "none";
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/*.bin || true"; };
+APT
+    cat >"$root/etc/dpkg/dpkg.cfg.d/90lhcb-platform-nodoc" <<'DPKG'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+DPKG
+    # services must not start while images are being built
+    printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+    chmod 0755 "$root/usr/sbin/policy-rc.d"
+    rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/archives/*.deb "$root"/var/cache/apt/*.bin \
+      "$root"/var/log/*.log "$root"/var/log/apt/* "$root"/tmp/* "$root"/usr/share/doc/* "$root"/usr/share/man/*
+    # some maintainer scripts (openjdk's update-alternatives) need the man dirs
+    mkdir -p "$root"/usr/share/man/man{1..8}
+    : >"$root/etc/machine-id"
+    log "base: packing $tarball"
+    tar --numeric-owner --xattrs -C "$root" \
+      --exclude=./dev/* --exclude=./proc/* --exclude=./sys/* --exclude=./run/* \
+      -c . | gzip -1 >"$tarball.tmp"
+    mv "$tarball.tmp" "$tarball"
+    rm -rf "$root"
+  else
+    log "base: using cached $tarball"
+  fi
+  log "base: docker import -> $tag"
+  docker import \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'ENV LANG=C.UTF-8' \
+    --change 'ENV DEBIAN_FRONTEND=noninteractive' \
+    --change 'CMD ["/bin/bash"]' \
+    --message "debootstrap --variant=minbase $SUITE $MIRROR" \
+    "$tarball" "$tag" >/dev/null
+  log "base: $tag ready in $(( $(date +%s) - t0 ))s"
+}
+
+build_dockerfile_image() { # name tag
+  local name=$1 tag=$2 ctx="$CACHE_DIR/build-context/$1" t0 b
+  t0=$(date +%s)
+  [ -f "$REPO_ROOT/images/$name/Dockerfile" ] || die "images/$name/Dockerfile missing"
+  image_exists "lhcb-platform/base:$SUITE" || die "base image lhcb-platform/base:$SUITE missing"
+  local bins; bins=$(bins_of "$name")
+  if [ -n "$bins" ]; then
+    # shellcheck disable=SC2086
+    "$REPO_ROOT/scripts/docker/build-go-tools.sh" $GO_FORCE $bins
+  fi
+  rm -rf "$ctx"; mkdir -p "$ctx"
+  cp -a "$REPO_ROOT/images/$name/." "$ctx/"
+  for b in $bins; do cp "$CACHE_DIR/bin/$b" "$ctx/$b"; chmod 0755 "$ctx/$b"; done
+  # executables keep their mode through COPY (the classic builder has no --chmod)
+  [ ! -f "$ctx/platform-service.py" ] || chmod 0755 "$ctx/platform-service.py"
+  local args=(--network host --pull=false -t "$tag" --build-arg "BASE_IMAGE=lhcb-platform/base:$SUITE")
+  [ "$name" != service ] || args+=(--build-arg "PLATFORM_VERSION=$SERVICE_VERSION")
+  [ "$FORCE" = 0 ] || args+=(--no-cache)
+  log "$name: docker build -> $tag (log: $CACHE_DIR/build-$name.log)"
+  if ! docker build "${args[@]}" "$ctx" >"$CACHE_DIR/build-$name.log" 2>&1; then
+    tail -n 25 "$CACHE_DIR/build-$name.log" >&2
+    die "$name: docker build failed"
+  fi
+  rm -rf "$ctx"
+  log "$name: $tag ready in $(( $(date +%s) - t0 ))s"
+}
+
+if [ -n "$GO_FORCE" ]; then
+  # rebuild each needed Go binary once, up front
+  all_bins=$(for n in "${WANT[@]}"; do bins_of "$n"; done | tr ' ' '\n' | sort -u | tr '\n' ' ')
+  # shellcheck disable=SC2086
+  [ -z "${all_bins// /}" ] || "$REPO_ROOT/scripts/docker/build-go-tools.sh" --force $all_bins
+  GO_FORCE=""
+fi
+
+for name in "${WANT[@]}"; do
+  tag=$(tag_of "$name")
+  if [ "$FORCE" = 0 ] && image_exists "$tag"; then
+    log "$name: $tag exists, skipping (use --force to rebuild)"
+    continue
+  fi
+  old_id=$(docker image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)
+  if [ "$name" = base ]; then build_base "$tag"; else build_dockerfile_image "$name" "$tag"; fi
+  new_id=$(docker image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)
+  if [ -n "$old_id" ] && [ "$old_id" != "$new_id" ]; then
+    # drop the replaced image unless something (a container, another tag, a child image) still uses it
+    docker rmi "$old_id" >/dev/null 2>&1 || true
+  fi
+done
+
+log "done: $(for n in "${WANT[@]}"; do t=$(tag_of "$n"); image_exists "$t" && printf '%s ' "$t"; done)"

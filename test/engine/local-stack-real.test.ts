@@ -1,0 +1,128 @@
+// The real engine on the local Docker Engine: `pulumi up` of the local stack's platform (under a
+// scratch stack name, so a developer's own `local` stack is left alone), checks of what it
+// started, `pulumi preview` showing no change, and `pulumi destroy` leaving nothing behind.
+// Needs what `npm run up` prepares: dockerd, the images, the Pulumi CLI (.cache/toolchain/bin).
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { connect } from "node:net";
+import { after, before, test } from "node:test";
+import { Stack } from "@pulumi/pulumi/automation";
+import { openScratchStack } from "../../scripts/engine-stack";
+
+const STACK = `enginetest${process.pid % 1000}`;
+let stack: Stack;
+
+function docker(...args: string[]): string {
+  return execFileSync("docker", args, { encoding: "utf8" }).trim();
+}
+function lines(text: string): string[] {
+  return text === "" ? [] : text.split("\n");
+}
+function ipOf(container: string): string {
+  return docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", container);
+}
+async function httpGet(url: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+  return { status: res.status, body: await res.text() };
+}
+function tcpLine(host: string, port: number, line: string, proxy = false): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host, port }, () => s.write(`${proxy ? "PROXY TCP4 10.9.8.7 10.0.0.1 5555 9135\r\n" : ""}${line}\n`));
+    let out = "";
+    s.setTimeout(3000, () => s.destroy(new Error("timeout")));
+    s.on("data", (d) => {
+      out += d.toString();
+      if (out.includes("\n")) s.end();
+    });
+    s.on("close", () => resolve(out.trim()));
+    s.on("error", reject);
+  });
+}
+async function eventually<T>(what: string, seconds: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const end = Date.now() + seconds * 1000;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`${what} did not happen within ${seconds}s${last ? `: ${String(last)}` : ""}`);
+}
+
+before(async () => {
+  stack = await openScratchStack(STACK, "local");
+});
+
+after(async () => {
+  // Whatever happened, leave nothing behind.
+  if (stack) await stack.destroy({ color: "never" }).catch(() => undefined);
+  if (stack) await stack.workspace.removeStack(STACK).catch(() => undefined);
+});
+
+test("up, probes, preview without change, destroy leaving nothing", { timeout: 900_000 }, async () => {
+  const up = await stack.up({ color: "never" });
+  assert.equal(up.summary.result, "succeeded");
+  const created = up.summary.resourceChanges?.create ?? 0;
+  console.log(`engine test: up created ${created} resources in ${(new Date(up.summary.endTime).getTime() - new Date(up.summary.startTime).getTime()) / 1000}s`);
+
+  const names = lines(docker("ps", "-a", "--filter", `label=platform.stack=${STACK}`, "--format", "{{.Names}}")).sort();
+  assert.equal(names.length, 29, names.join(" "));
+  // Every container with a health check is healthy; the agents have none and run.
+  await eventually("every container healthy", 120, async () => {
+    const states = names.map((n) => docker("inspect", "-f", "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}", n));
+    const bad = names.map((n, i) => `${n}: ${states[i]}`).filter((s) => !/: running (healthy|none)$/.test(s));
+    if (bad.length > 0) throw new Error(bad.join(", "));
+    return true;
+  });
+  assert.equal(names.filter((n) => docker("inspect", "-f", "{{if .State.Health}}yes{{end}}", n) === "yes").length, 25);
+
+  // The ZooKeeper ensemble has exactly one leader.
+  const modes = [1, 2, 3].map((i) =>
+    docker("exec", `${STACK}-zookeeper-master-${i}`, "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/2181; echo srvr >&3; sed -n 's/^Mode: //p' <&3"),
+  );
+  assert.deepEqual([...modes].sort(), ["follower", "follower", "leader"]);
+
+  // Consul has a leader and three servers.
+  const peers = docker("exec", `${STACK}-consul-server-master-1`, "consul", "operator", "raft", "list-peers");
+  assert.equal(lines(peers).length, 4, peers);
+  assert.equal(lines(peers).filter((l) => / leader /.test(l)).length, 1, peers);
+
+  // Every HAProxy answers for each service, and the service sees the client's address.
+  for (const lb of ["lb-1", "lb-2"]) {
+    const ip = ipOf(`${STACK}-lb-${lb}`);
+    const seen = await eventually(`${lb} serving every SystemAdministrator instance`, 60, async () => {
+      const instances = new Set<string>();
+      for (let i = 0; i < 9; i++) {
+        const r = await httpGet(`http://${ip}:9162/`);
+        if (r.status !== 200) return undefined;
+        instances.add(JSON.parse(r.body).instance);
+      }
+      return instances.size === 3 ? [...instances].sort() : undefined;
+    });
+    assert.deepEqual(seen, [1, 2, 3].map((i) => `${STACK}-framework-systemadministrator-slave-${i}`));
+    const r = JSON.parse((await httpGet(`http://${ip}:9162/`)).body);
+    assert.equal(r.service, "Framework/SystemAdministrator");
+    assert.match(r.client, /^\d+\.\d+\.\d+\.1$/, "the client is the Docker host, from X-Forwarded-For");
+    const se = JSON.parse(await eventually(`${lb} StorageElement`, 60, async () => (await tcpLine(ip, 9148, "hello")) || undefined));
+    assert.equal(se.service, "DataManagement/StorageElement");
+    const cs = JSON.parse(await eventually(`${lb} Configuration/Server`, 60, async () => (await tcpLine(ip, 9135, "hello")) || undefined));
+    assert.equal(cs.service, "Configuration/Server");
+    assert.match(cs.client, /^\d+\.\d+\.\d+\.1$/, "the PROXY protocol carries the client's address");
+    assert.equal((await httpGet(`http://${ip}:8404/healthz`)).status, 200);
+  }
+
+  const preview = await stack.preview({ color: "never" });
+  const changes = Object.entries(preview.changeSummary).filter(([op, n]) => op !== "same" && (n ?? 0) > 0);
+  assert.deepEqual(changes, [], "preview straight after up shows no change");
+
+  const down = await stack.destroy({ color: "never" });
+  assert.equal(down.summary.result, "succeeded");
+  assert.equal(docker("ps", "-a", "--filter", `label=platform.stack=${STACK}`, "-q"), "");
+  assert.equal(docker("network", "ls", "--filter", `label=platform.stack=${STACK}`, "-q"), "");
+  assert.equal(docker("volume", "ls", "--filter", `label=platform.stack=${STACK}`, "-q"), "");
+  assert.equal(lines(docker("volume", "ls", "-q")).filter((v) => v.startsWith(`${STACK}-`)).length, 0);
+});
