@@ -11,7 +11,7 @@ say() { echo "up: $* ($(( $(date +%s) - t0 ))s)"; }
 say "Docker Engine"
 scripts/docker/ensure-dockerd.sh
 say "images"
-scripts/docker/build-images.sh --no-dockerd --optional
+scripts/docker/build-images.sh --no-dockerd base zookeeper haproxy consul influxdb service cadvisor
 say "Pulumi CLI"
 scripts/toolchain/build.sh --only cli
 . scripts/toolchain/env.sh
