@@ -1,7 +1,8 @@
 // Opening a stack of this project under the real engine through the Automation API, with the
 // program inline (no Node.js language host needed). Shared by scripts/engine.ts and the tests.
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { mkdtempSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { readStackFile } from "../components/core/stack-config";
@@ -9,14 +10,36 @@ import { platformProgram } from "../program";
 
 export const PROJECT_ROOT = resolve(__dirname, "..");
 
-/** The environment the CLI and the dynamic provider plugin need, on top of scripts/toolchain/env.sh. */
+/**
+ * The environment the CLI and the dynamic provider plugin need. What scripts/toolchain/env.sh
+ * exports wins; otherwise the same defaults: the CLI built into .cache, a file backend in
+ * .pulumi-state, and a random passphrase made once in .cache.
+ */
 export function engineEnv(): Record<string, string> {
+  const cache = process.env.PLATFORM_CACHE ?? join(PROJECT_ROOT, ".cache");
   const pulumiPkg = join(PROJECT_ROOT, "node_modules", "@pulumi", "pulumi");
-  return {
-    PATH: [dirname(process.execPath), join(PROJECT_ROOT, ".cache", "toolchain", "bin"), pulumiPkg, process.env.PATH ?? ""].join(":"),
+  const env: Record<string, string> = {
+    PATH: [dirname(process.execPath), join(cache, "toolchain", "bin"), pulumiPkg, process.env.PATH ?? ""].join(":"),
     // pulumi-resource-pulumi-nodejs resolves @pulumi/pulumi from its working directory.
     NODE_PATH: join(PROJECT_ROOT, "node_modules"),
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_DISABLE_REGISTRY_RESOLVE: "true",
   };
+  if (!process.env.PULUMI_HOME) env.PULUMI_HOME = join(cache, "pulumi-home");
+  if (!process.env.PULUMI_BACKEND_URL) {
+    mkdirSync(join(PROJECT_ROOT, ".pulumi-state"), { recursive: true });
+    env.PULUMI_BACKEND_URL = `file://${join(PROJECT_ROOT, ".pulumi-state")}`;
+  }
+  if (!process.env.PULUMI_CONFIG_PASSPHRASE && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
+    const file = join(cache, "pulumi-passphrase");
+    if (!existsSync(file)) {
+      mkdirSync(cache, { recursive: true });
+      writeFileSync(file, randomBytes(32).toString("base64") + "\n", { mode: 0o600 });
+    }
+    env.PULUMI_CONFIG_PASSPHRASE_FILE = file;
+  }
+  return env;
 }
 
 /** Opens (or creates) `stackName` with the project's Pulumi.yaml and stack file. */

@@ -7,7 +7,9 @@ import { execFileSync } from "node:child_process";
 import { connect } from "node:net";
 import { after, before, test } from "node:test";
 import { Stack } from "@pulumi/pulumi/automation";
-import { openScratchStack } from "../../scripts/engine-stack";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { openScratchStack, PROJECT_ROOT } from "../../scripts/engine-stack";
 
 const STACK = `enginetest${process.pid % 1000}`;
 let stack: Stack;
@@ -54,6 +56,10 @@ async function eventually<T>(what: string, seconds: number, probe: () => Promise
 }
 
 before(async () => {
+  const missing = "run `npm run up` (or .ci/run) first: it starts the Docker Engine and builds the images and the Pulumi CLI";
+  assert.doesNotThrow(() => docker("info", "--format", "{{.ServerVersion}}"), `no Docker Engine answers; ${missing}`);
+  assert.doesNotThrow(() => docker("image", "inspect", "lhcb-platform/service:1.0.0"), `the platform images are missing; ${missing}`);
+  assert.ok(existsSync(join(PROJECT_ROOT, ".cache", "toolchain", "bin", "pulumi")) || !!process.env.PLATFORM_CACHE, `the Pulumi CLI is missing; ${missing}`);
   stack = await openScratchStack(STACK, "local");
 });
 
