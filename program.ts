@@ -31,6 +31,7 @@ export function platformProgram(projectDir: string) {
     return {
       environment: spec.environment,
       endpoints: platform.endpoints,
+      consulApi: platform.consul.apiAddress,
       placement: Object.fromEntries([...spec.services, ...spec.agents].map((e) => [e.name, e.mode === "pulumi" ? e.hosts : [`(${e.mode})`]])),
     };
   };

@@ -15,6 +15,11 @@ export interface AgentServiceInputs {
   tags?: string[];
   meta?: Record<string, string>;
   checks?: CatalogCheckInput[];
+  /**
+   * Seconds to wait after deregistering before the deletion counts as done: the load balancers
+   * re-render without the instance before its container is stopped. Default 0.
+   */
+  drainSeconds?: number;
 }
 
 export function agentServiceRegisterBody(s: AgentServiceInputs): Record<string, unknown> {

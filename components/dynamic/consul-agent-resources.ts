@@ -4,7 +4,7 @@ import { CatalogCheckInput } from "./consul-catalog-api";
 import { catalogDiff } from "./consul-resources";
 
 const IDENTITY = ["agentAddress", "serviceId"] as const;
-const KEYS = [...IDENTITY, "name", "address", "port", "tags", "meta", "checks"] as const;
+const KEYS = [...IDENTITY, "name", "address", "port", "tags", "meta", "checks", "drainSeconds"] as const;
 
 const agentServiceProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: agent.AgentServiceInputs) {
@@ -23,6 +23,8 @@ const agentServiceProvider: pulumi.dynamic.ResourceProvider = {
   },
   async delete(_id: string, olds: agent.AgentServiceInputs) {
     await agent.agentPut(olds.agentAddress, `/v1/agent/service/deregister/${encodeURIComponent(olds.serviceId)}`);
+    // Drain: the instance leaves the load balancers before its container (deleted next) stops.
+    if ((olds.drainSeconds ?? 0) > 0) await new Promise((r) => setTimeout(r, olds.drainSeconds! * 1000));
   },
 };
 
@@ -35,6 +37,8 @@ export interface ConsulAgentServiceArgs {
   tags?: pulumi.Input<pulumi.Input<string>[]>;
   meta?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   checks?: pulumi.Input<pulumi.Input<CatalogCheckInput>[]>;
+  /** Seconds between deregistration and the deletion counting as done (draining). Default 0. */
+  drainSeconds?: pulumi.Input<number>;
 }
 
 /** A service instance registered with the Consul agent of its host, which runs its checks. */

@@ -6,6 +6,12 @@ import { ContainerResource, declareContainer } from "../hosts/declare-container"
 import { HostInventory } from "../hosts/host-inventory";
 import { instanceNodeName, serviceContainer, serviceRegistration } from "./service-containers";
 
+/**
+ * Seconds an instance stays up after it left Consul, before its container stops: consul-template
+ * waits up to 0.5 s for quiet, then HAProxy reloads; the rest is margin.
+ */
+export const DRAIN_SECONDS = 1.5;
+
 export interface ServiceInstancesArgs {
   /** The resolved platform: its `pulumi`-mode services, already placed on slave hosts. */
   spec: PlatformSpec;
@@ -77,6 +83,7 @@ export class ServiceInstances extends pulumi.ComponentResource {
               tags: reg.tags,
               meta: { ...reg.meta, container_id: container.id },
               checks: reg.checks,
+              drainSeconds: DRAIN_SECONDS,
             },
             { parent: this, dependsOn: [container, ...(args.dependsOn ?? [])], deleteBeforeReplace: true },
           );
