@@ -68,12 +68,19 @@ if cmp -s ${LB_PATHS.candidate} ${LB_PATHS.live}; then
   exit 0
 fi
 cp ${LB_PATHS.candidate} ${LB_PATHS.live}.new && mv ${LB_PATHS.live}.new ${LB_PATHS.live}
-if echo reload | socat -t 5 stdio unix-connect:${LB_PATHS.runDir}/master.sock >/dev/null; then
-  echo "lb-reload: reloaded $(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)"
-else
-  echo "lb-reload: master CLI did not answer; sending SIGUSR2" >&2
-  kill -USR2 "$(cat ${LB_PATHS.runDir}/haproxy.pid)"
-fi
+# The master CLI is closed while the master re-executes itself for the previous reload, and a
+# signal arriving then is lost: retry the CLI for a while before falling back to SIGUSR2.
+i=0
+while [ $i -lt 50 ]; do
+  if echo reload | socat -t 5 stdio unix-connect:${LB_PATHS.runDir}/master.sock >/dev/null 2>&1; then
+    echo "lb-reload: reloaded $(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)"
+    exit 0
+  fi
+  i=$((i + 1))
+  sleep 0.2
+done
+echo "lb-reload: master CLI did not answer for 10 s; sending SIGUSR2" >&2
+kill -USR2 "$(cat ${LB_PATHS.runDir}/haproxy.pid)"
 `;
 }
 

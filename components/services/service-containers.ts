@@ -79,6 +79,11 @@ export interface RegistrationCheck {
   interval: string;
   timeout: string;
   deregisterCriticalServiceAfter: string;
+  /**
+   * Status until the first check: passing, because an instance is registered only once its
+   * container passed its Docker health check.
+   */
+  status: "passing";
 }
 
 /** What is registered in Consul for one instance. */
@@ -104,6 +109,7 @@ export function serviceRegistration(spec: PlatformSpec, service: PlacedService, 
     interval: `${Math.min(spec.consul.checkIntervalSeconds, c.intervalSeconds)}s`,
     timeout: `${c.timeoutSeconds}s`,
     deregisterCriticalServiceAfter: "30m",
+    status: "passing",
   };
   if (c.http) check.http = `http://${address}:${service.port}${c.http}`;
   else if (c.tcp) check.tcp = `${address}:${service.port}`;

@@ -50,6 +50,7 @@ test("an HTTP service instance on the local stack", () => {
         interval: "1s",
         timeout: "2s",
         deregisterCriticalServiceAfter: "30m",
+        status: "passing",
       },
     ],
   });
