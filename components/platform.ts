@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ScheduledAgents } from "./agents/scheduled-agents";
 import { ConsulCluster } from "./consul/consul-cluster";
 import { PORTS, partAddress } from "./core/endpoints";
+import { pauseStackTraces, withStack } from "./core/stack-traces";
 import { PlatformSpec } from "./core/platform-spec";
 import { LoadBalancers } from "./haproxy/load-balancers";
 import { HostInventory } from "./hosts/host-inventory";
@@ -79,44 +80,52 @@ export class Platform extends pulumi.ComponentResource {
     if (!spec.local && secrets.consulGossipKey === undefined) {
       throw new Error(`stack ${spec.stack}: the secret lhcb-platform:consulGossipKey is required for ${spec.environment}`);
     }
-    this.hosts = new HostInventory(
-      `${name}-hosts`,
-      { stack: spec.stack, hosts: spec.hosts, local: spec.local, localDockerHost: args.localDockerHost, sshPrivateKey: secrets.sshPrivateKey, backend: spec.backend },
-      { parent: this },
-    );
-    const base = { spec, hosts: this.hosts };
-    this.zookeeper = new ZooKeeperEnsemble(`${name}-zookeeper`, base, { parent: this });
-    this.consul = new ConsulCluster(`${name}-consul`, { ...base, gossipKey: secrets.consulGossipKey }, { parent: this });
-    const consulReady = [...Object.values(this.consul.servers), ...Object.values(this.consul.agents)];
-    this.services = new ServiceInstances(
-      `${name}-services`,
-      { ...base, consulProvider: this.consul.provider, consulAgents: this.consul.localApi, dependsOn: [...Object.values(this.consul.esm), ...consulReady] },
-      { parent: this },
-    );
-    this.agents = new ScheduledAgents(`${name}-agents`, { ...base, dependsOn: consulReady }, { parent: this });
-    this.loadBalancers = new LoadBalancers(`${name}-lb`, { ...base, dependsOn: consulReady }, { parent: this });
+    // Tens of thousands of output promises each capture a stack trace (core/stack-traces.ts).
+    const resume = pauseStackTraces();
+    try {
+      this.hosts = new HostInventory(
+        `${name}-hosts`,
+        { stack: spec.stack, hosts: spec.hosts, local: spec.local, localDockerHost: args.localDockerHost, sshPrivateKey: secrets.sshPrivateKey, backend: spec.backend },
+        { parent: this },
+      );
+      const base = { spec, hosts: this.hosts };
+      this.zookeeper = new ZooKeeperEnsemble(`${name}-zookeeper`, base, { parent: this });
+      this.consul = new ConsulCluster(`${name}-consul`, { ...base, gossipKey: secrets.consulGossipKey }, { parent: this });
+      this.services = new ServiceInstances(
+        `${name}-services`,
+        { ...base, consulProvider: this.consul.provider, consulAgents: this.consul.localApi, dependsOn: Object.values(this.consul.esm), dependsOnHost: (h) => this.consul.readyOn(h) },
+        { parent: this },
+      );
+      this.agents = new ScheduledAgents(`${name}-agents`, { ...base, dependsOnHost: (h) => this.consul.readyOn(h) }, { parent: this });
+      this.loadBalancers = new LoadBalancers(`${name}-lb`, { ...base, dependsOnHost: (h) => this.consul.readyOn(h) }, { parent: this });
 
-    if (spec.features.mesos) {
-      const cluster = new MesosCluster(`${name}-mesos`, { ...base, dependsOn: Object.values(this.zookeeper.members) }, { parent: this });
-      const masters = Object.values(cluster.masters);
-      const whitelist = new HostWhitelist(`${name}-whitelist`, { ...base, dependsOn: Object.values(this.consul.servers) }, { parent: this });
-      const marathon = new Marathon(`${name}-marathon`, { ...base, dependsOn: masters }, { parent: this });
-      const chronos = new Chronos(`${name}-chronos`, { ...base, dependsOn: masters }, { parent: this });
-      const apps = new MarathonApps(
-        `${name}-marathon-apps`,
-        { spec, marathonUrl: marathon.url, dependsOn: [...Object.values(marathon.containers), ...Object.values(cluster.agents)] },
-        { parent: this },
-      );
-      const jobs = new ChronosJobs(
-        `${name}-chronos-jobs`,
-        { spec, chronosUrl: chronos.url, from: CHRONOS_EPOCH, dependsOn: [...Object.values(chronos.containers), ...Object.values(cluster.agents)] },
-        { parent: this },
-      );
-      this.mesos = { cluster, whitelist, marathon, chronos, apps, jobs };
-    }
-    if (spec.features.logging) this.logging = new LoggingStack(`${name}-logging`, base, { parent: this });
-    if (spec.features.metrics) {
-      this.metrics = new MetricsStack(`${name}-metrics`, { ...base, grafanaAdminPassword: secrets.grafanaAdminPassword }, { parent: this });
+      if (spec.features.mesos) {
+        const cluster = new MesosCluster(`${name}-mesos`, { ...base, dependsOn: Object.values(this.zookeeper.members) }, { parent: this });
+        const masters = Object.values(cluster.masters);
+        const whitelist = new HostWhitelist(`${name}-whitelist`, { ...base, dependsOn: Object.values(this.consul.servers) }, { parent: this });
+        const marathon = new Marathon(`${name}-marathon`, { ...base, dependsOn: masters }, { parent: this });
+        const chronos = new Chronos(`${name}-chronos`, { ...base, dependsOn: masters }, { parent: this });
+        const apps = new MarathonApps(
+          `${name}-marathon-apps`,
+          { spec, marathonUrl: marathon.url, dependsOn: [...Object.values(marathon.containers), ...Object.values(cluster.agents)] },
+          { parent: this },
+        );
+        const jobs = new ChronosJobs(
+          `${name}-chronos-jobs`,
+          { spec, chronosUrl: chronos.url, from: CHRONOS_EPOCH, dependsOn: [...Object.values(chronos.containers), ...Object.values(cluster.agents)] },
+          { parent: this },
+        );
+        this.mesos = { cluster, whitelist, marathon, chronos, apps, jobs };
+      }
+      if (spec.features.logging) this.logging = new LoggingStack(`${name}-logging`, base, { parent: this });
+      if (spec.features.metrics) {
+        this.metrics = new MetricsStack(`${name}-metrics`, { ...base, grafanaAdminPassword: secrets.grafanaAdminPassword }, { parent: this });
+      }
+    } catch (e) {
+      resume();
+      throw withStack(e);
+    } finally {
+      resume();
     }
 
     this.endpoints = {

@@ -2,10 +2,9 @@
 // program inline (no Node.js language host needed). Shared by scripts/engine.ts and the tests.
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { readStackFile } from "../components/core/stack-config";
 import { platformProgram } from "../program";
 
 export const PROJECT_ROOT = resolve(__dirname, "..");
@@ -51,19 +50,15 @@ export function openStack(stackName: string): Promise<Stack> {
 }
 
 /**
- * Opens a throwaway stack `stackName` in a temporary project directory whose config is that of
- * `Pulumi.<configOf>.yaml`: the stack name (part of every physical name) differs, the platform
- * is the same. The catalog is read from the project.
+ * Opens a throwaway stack `stackName` in a temporary project directory whose stack file is a copy
+ * of `Pulumi.<configOf>.yaml`: the stack name (part of every physical name) differs, the platform
+ * and the shape of its config are the same. The catalog is read from the project.
  */
 export async function openScratchStack(stackName: string, configOf: string): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), "lhcb-platform-stack-"));
-  const stack = await LocalWorkspace.createOrSelectStack(
+  copyFileSync(join(PROJECT_ROOT, `Pulumi.${configOf}.yaml`), join(dir, `Pulumi.${stackName}.yaml`));
+  return LocalWorkspace.createOrSelectStack(
     { stackName, projectName: "lhcb-platform", program: platformProgram(PROJECT_ROOT) },
     { workDir: dir, envVars: engineEnv(), projectSettings: { name: "lhcb-platform", runtime: "nodejs" } },
   );
-  const { entries } = readStackFile(PROJECT_ROOT, configOf);
-  const config: Record<string, { value: string }> = {};
-  for (const [key, value] of Object.entries(entries)) config[key] = { value: typeof value === "string" ? value : JSON.stringify(value) };
-  await stack.setAllConfig(config);
-  return stack;
 }

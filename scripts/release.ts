@@ -70,7 +70,8 @@ export async function rollOut(stack: Stack, image: string, log: (m: string) => v
     log(`round ${i + 1} done in ${times[times.length - 1].toFixed(1)}s`);
   }
   log("converging the rest (agents)");
-  await stack.up({ color: "never" });
+  const rest = await stack.up({ color: "never" });
+  if (rest.summary.result !== "succeeded") throw new Error(`converging the rest failed: ${rest.summary.result}`);
   return times;
 }
 

@@ -10,6 +10,8 @@ export interface ScheduledAgentsArgs {
   hosts: HostInventory;
   /** The Consul agents the lock goes through must exist first. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** Further resources per host id that a container placed there waits for (its host's Consul agent). */
+  dependsOnHost?: (hostId: string) => pulumi.Resource[];
 }
 
 /** The `pulumi`-mode scheduled agents: one container per placed host, runs guarded by a Consul lock. */
@@ -29,7 +31,7 @@ export class ScheduledAgents extends pulumi.ComponentResource {
           hostId,
           `${name}-${agent.key}-${hostId}`,
           agentContainer(args.spec, agent, byId.get(hostId)!),
-          { dependsOn: args.dependsOn },
+          { dependsOn: [...(args.dependsOn ?? []), ...(args.dependsOnHost?.(hostId) ?? [])] },
         ).container;
       }
     }

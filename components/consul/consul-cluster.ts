@@ -84,4 +84,13 @@ export class ConsulCluster extends pulumi.ComponentResource {
     }
     this.registerOutputs({ apiAddress: this.apiAddress });
   }
+
+  /**
+   * What a part placed on `hostId` waits for before it talks to Consul: the servers and that
+   * host's own agent. Per host, so the dependencies grow with the inventory, not its square.
+   */
+  public readyOn(hostId: string): pulumi.Resource[] {
+    const agent = this.agents[hostId];
+    return [...Object.values(this.servers), ...(agent ? [agent] : [])];
+  }
 }

@@ -5,9 +5,11 @@
  * (as in the catalog YAML) — so callers put them through the same validation path as the
  * program: `stackConfigFromEntries`, `parseCatalog`, `resolvePlatform`.
  *
- * Capacity: every slave has at least 8 CPUs and 2 GiB per CPU; the catalog's average demand is
- * kept well under half of the inventory's capacity and every label constraint the catalog uses
- * matches at least a quarter of the slaves, so placement always succeeds with room to spare.
+ * Capacity: every slave has at least 16 CPUs and 2 GiB per CPU; the catalog's demand is about a
+ * quarter of the inventory's capacity, and every label constraint the catalog uses matches at
+ * least a quarter of the slaves (at least 4 of them from 16 slaves up, the most instances an entry
+ * has), so placement succeeds with room to spare: in the seeds tried, no slave is filled beyond
+ * two thirds, and capacity never decides where an instance goes.
  */
 import type { AgentEntryInput, CatalogInput, ServiceEntryInput } from "./catalog-schema";
 import type { HostRole } from "./config-schema";
@@ -82,7 +84,7 @@ const AGENT_NOUNS = [
 ];
 const SCHEDULES = ["*/5 * * * *", "*/10 * * * *", "0 * * * *", "15 */2 * * *", "30 3 * * *", "*/30 * * * * *", "0 */6 * * 1-5", "*/2 * * * *"];
 /** Slave sizes (CPUs); memory is 2 GiB per CPU. */
-const SLAVE_CPUS = [8, 16, 16, 24, 32];
+const SLAVE_CPUS = [16, 16, 24, 32, 48];
 /** Constraints the catalog uses; each matches at least a quarter of the slaves (labels go round-robin). */
 const CONSTRAINTS: Record<string, string>[] = [{ disk: "ssd" }, { network: "public" }, { zone: "a" }, { disk: "ssd", network: "public" }];
 

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import { parseCatalogYaml } from "./catalog";
 import { StackConfig, stackConfigSchema } from "./config-schema";
 import { PlatformInputError } from "./errors";
@@ -55,11 +55,11 @@ export function readStackFile(projectDir: string, stack: string): { file: string
   return { file, entries };
 }
 
-/** Reads the catalog file named by the config, relative to `projectDir`. */
+/** Reads the catalog file named by the config: relative to `projectDir`, or an absolute path. */
 export function readCatalog(projectDir: string, path: string) {
   let text: string;
   try {
-    text = readFileSync(join(projectDir, path), "utf8");
+    text = readFileSync(isAbsolute(path) ? path : join(projectDir, path), "utf8");
   } catch {
     throw new PlatformInputError([{ file: path, path: "", expected: "a readable catalog file (config key lhcb-platform:catalog)" }]);
   }

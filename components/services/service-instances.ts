@@ -25,6 +25,8 @@ export interface ServiceInstancesArgs {
   consulAgents?: Record<string, pulumi.Input<string>>;
   /** Resources the registrations wait for (consul-esm, which runs their checks). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** Further resources per host id that the registrations there wait for (its host's Consul agent). */
+  dependsOnHost?: (hostId: string) => pulumi.Resource[];
 }
 
 /**
@@ -57,7 +59,7 @@ export class ServiceInstances extends pulumi.ComponentResource {
         node = new consul.Node(
           `${name}-node-${hostId}`,
           { name: instanceNodeName(spec, hostId), address: spec.local ? hostId : host.address, meta: { "external-node": "true", "external-probe": "false", stack: spec.stack } },
-          { parent: this, provider: args.consulProvider, dependsOn: args.dependsOn },
+          { parent: this, provider: args.consulProvider, dependsOn: [...(args.dependsOn ?? []), ...(args.dependsOnHost?.(hostId) ?? [])] },
         );
         nodes.set(hostId, node);
       }
@@ -85,7 +87,7 @@ export class ServiceInstances extends pulumi.ComponentResource {
               checks: reg.checks,
               drainSeconds: DRAIN_SECONDS,
             },
-            { parent: this, dependsOn: [container, ...(args.dependsOn ?? [])], deleteBeforeReplace: true },
+            { parent: this, dependsOn: [container, ...(args.dependsOn ?? []), ...(args.dependsOnHost?.(hostId) ?? [])], deleteBeforeReplace: true },
           );
           continue;
         }
