@@ -10,6 +10,8 @@ export interface LoadBalancersArgs {
   hosts: HostInventory;
   /** The local Consul agents the balancers read from must exist first. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** Further resources per host id that a container placed there waits for (its host's Consul agent). */
+  dependsOnHost?: (hostId: string) => pulumi.Resource[];
 }
 
 /** Several independent HAProxy servers, each rendering its backends from Consul's healthy instances. */
@@ -25,7 +27,9 @@ export class LoadBalancers extends pulumi.ComponentResource {
     this.statsUrls = {};
     for (const host of args.spec.loadBalancers) {
       const spec = loadBalancerContainer(args.spec, host);
-      this.containers[host.id] = declareContainer(this, args.hosts, host.id, `${name}-${host.id}`, spec, { dependsOn: args.dependsOn }).container;
+      this.containers[host.id] = declareContainer(this, args.hosts, host.id, `${name}-${host.id}`, spec, {
+        dependsOn: [...(args.dependsOn ?? []), ...(args.dependsOnHost?.(host.id) ?? [])],
+      }).container;
       const address = args.spec.local ? spec.name : host.address;
       this.statsUrls[host.id] = `http://${address}:${args.spec.loadBalancer.statsPort}/stats`;
     }
