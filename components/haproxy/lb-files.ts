@@ -69,17 +69,29 @@ if cmp -s ${LB_PATHS.candidate} ${LB_PATHS.live}; then
 fi
 cp ${LB_PATHS.candidate} ${LB_PATHS.live}.new && mv ${LB_PATHS.live}.new ${LB_PATHS.live}
 # The master CLI is closed while the master re-executes itself for the previous reload, and a
-# signal arriving then is lost: retry the CLI for a while before falling back to SIGUSR2.
+# reload sent just before that re-exec, or a signal arriving during it, is lost: send the reload
+# until the master's reload counter (\`show proc\`) moved on, before falling back to SIGUSR2.
+cli() { echo "$1" | socat -t 5 stdio unix-connect:${LB_PATHS.runDir}/master.sock 2>/dev/null; }
+reloads() { cli "show proc" | awk '$2 == "master" { print $3; exit }'; }
 i=0
-while [ $i -lt 50 ]; do
-  if echo reload | socat -t 5 stdio unix-connect:${LB_PATHS.runDir}/master.sock >/dev/null 2>&1; then
-    echo "lb-reload: reloaded $(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)"
-    exit 0
+while [ $i -lt 20 ]; do
+  before=$(reloads)
+  if [ -n "$before" ] && cli reload >/dev/null; then
+    j=0
+    while [ $j -lt 25 ]; do
+      sleep 0.1
+      now=$(reloads)
+      if [ -n "$now" ] && [ "$now" -gt "$before" ]; then
+        echo "lb-reload: reloaded $(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)"
+        exit 0
+      fi
+      j=$((j + 1))
+    done
   fi
   i=$((i + 1))
   sleep 0.2
 done
-echo "lb-reload: master CLI did not answer for 10 s; sending SIGUSR2" >&2
+echo "lb-reload: the master did not reload through its CLI; sending SIGUSR2" >&2
 kill -USR2 "$(cat ${LB_PATHS.runDir}/haproxy.pid)"
 `;
 }

@@ -1,0 +1,140 @@
+// npm run bench [-- --runs N] [--only kill,pause,health,reloads,zookeeper,consul] [--stack NAME]
+// Brings up a scratch copy of the local stack under the real engine (or uses the running stack
+// NAME), repeats each measurement of the platform's promises N times, and prints the median and
+// the worst of each figure against its goal. docs/promises.md keeps the table.
+import { parseArgs } from "node:util";
+import { LoadSummary } from "./bench/load";
+import { Platform, platformOf } from "./bench/platform";
+import { sleep } from "./bench/probes";
+import { failHealth, HTTP_SERVICE, killConsulServer, killInstance, killZkLeader, pauseInstance, reloadsInARow, waitAllServing } from "./bench/scenarios";
+import { upScratchStack } from "./bench/stack";
+
+interface Figure {
+  name: string;
+  goalMs: number;
+  values: number[];
+  /** Requests failed under the steady client, over every run of the figure's scenario. */
+  failed?: number;
+  requests?: number;
+}
+
+const SCENARIOS = ["kill", "pause", "health", "reloads", "zookeeper", "consul"] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+function table(figures: Figure[]): string {
+  const rows = [["figure", "median", "worst", "goal", "runs", "met", "failed requests"]];
+  for (const f of figures) {
+    const worst = Math.max(...f.values);
+    rows.push([f.name, secs(median(f.values)), secs(worst), `≤ ${secs(f.goalMs)}`, String(f.values.length), worst <= f.goalMs ? "yes" : "NO", f.requests ? `${f.failed} of ${f.requests}` : "-"]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ")).join("\n");
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { runs: { type: "string", default: "5" }, only: { type: "string" }, stack: { type: "string" } },
+  });
+  const runs = Number(values.runs);
+  const only = (values.only ? values.only.split(",") : [...SCENARIOS]) as Scenario[];
+  for (const o of only) if (!SCENARIOS.includes(o)) throw new Error(`--only: unknown scenario ${o}; one of ${SCENARIOS.join(", ")}`);
+  const log = (m: string) => console.log(`bench: ${m}`);
+
+  let platform: Platform;
+  let destroy = async () => undefined as void;
+  if (values.stack) {
+    platform = platformOf(values.stack);
+  } else {
+    const scratch = await upScratchStack(`bench${process.pid % 100000}`, log);
+    platform = scratch.platform;
+    destroy = scratch.destroy;
+  }
+  const figures: Figure[] = [];
+  const fig = (name: string, goalMs: number) => {
+    const f: Figure = { name, goalMs, values: [], failed: 0, requests: 0 };
+    figures.push(f);
+    return f;
+  };
+  const count = (f: Figure, l: LoadSummary) => {
+    f.failed = (f.failed ?? 0) + l.failed;
+    f.requests = (f.requests ?? 0) + l.requests;
+  };
+  const instances = platform.instances[HTTP_SERVICE];
+  try {
+    await waitAllServing(platform);
+    if (only.includes("kill")) {
+      const hidden = fig("2. crash (kill -9) to hidden on every LB", 500);
+      const back = fig("2. crash to serving again (Docker restart)", 5000);
+      for (let i = 0; i < runs; i++) {
+        const r = await killInstance(platform, instances[i % instances.length]);
+        log(`kill ${r.victim}: hidden ${JSON.stringify(r.hiddenMsByLb)} ms, restarted by Docker ${r.restartedMs} ms, serving again ${r.servingAgainMs} ms, ${r.load.failed}/${r.load.requests} failed at ${r.load.rate}/s ${r.load.failures.join("; ")}`);
+        hidden.values.push(r.hiddenMs);
+        back.values.push(r.servingAgainMs);
+        count(hidden, r.load);
+        back.requests = undefined;
+        await waitAllServing(platform);
+      }
+    }
+    if (only.includes("pause")) {
+      const hidden = fig("3. docker pause to hidden on every LB", 1500);
+      for (let i = 0; i < runs; i++) {
+        const r = await pauseInstance(platform, instances[i % instances.length]);
+        log(`pause ${r.victim}: hidden ${JSON.stringify(r.hiddenMsByLb)} ms, serving again ${r.servingAgainMs} ms after unpause, ${r.load.failed}/${r.load.requests} failed, max latency ${r.load.maxMs} ms ${r.load.failures.join("; ")}`);
+        hidden.values.push(r.hiddenMs);
+        count(hidden, r.load);
+        await waitAllServing(platform);
+      }
+    }
+    if (only.includes("health")) {
+      const live = fig("4. health check fails to new config live on every LB", 2000);
+      for (let i = 0; i < runs; i++) {
+        const r = await failHealth(platform, instances[i % instances.length]);
+        log(`health fail ${r.victim}: Consul critical ${r.consulCriticalMs} ms, config live ${JSON.stringify(r.configLiveMsByLb)} ms, back ${r.backLiveMs} ms, reloads ${JSON.stringify(r.reloads)}, ${r.load.failed}/${r.load.requests} failed`);
+        live.values.push(r.configLiveMs);
+        count(live, r.load);
+        await waitAllServing(platform);
+      }
+    }
+    if (only.includes("reloads")) {
+      const r = await reloadsInARow(platform, platform.lbs[0], 100);
+      log(`100 reloads of ${r.lb}: master counted ${r.reloads}, ${r.load.failed}/${r.load.requests} failed at ${r.load.rate}/s, max latency ${r.load.maxMs} ms ${r.load.failures.join("; ")}`);
+      console.log(`bench: 4. ${r.reloads} reloads in a row under ${r.load.rate} req/s: ${r.load.failed} of ${r.load.requests} requests failed (goal 0)`);
+    }
+    if (only.includes("zookeeper")) {
+      const f = fig("5. ZooKeeper leader crash to new leader", 6000);
+      for (let i = 0; i < runs; i++) {
+        const r = await killZkLeader(platform);
+        log(`ZooKeeper: killed leader ${r.killed}, new leader ${r.newLeader} after ${r.newLeaderMs} ms`);
+        f.values.push(r.newLeaderMs);
+        f.requests = undefined;
+      }
+    }
+    if (only.includes("consul")) {
+      const f = fig("5. Consul leader crash to new leader", 6000);
+      f.requests = undefined;
+      for (let i = 0; i < runs; i++) {
+        const r = await killConsulServer(platform, "leader");
+        log(`Consul: killed leader ${r.killed}, new leader ${r.newLeader} after ${r.newLeaderMs} ms`);
+        f.values.push(r.newLeaderMs);
+      }
+      const r = await killConsulServer(platform, "follower");
+      log(`Consul: killed follower ${r.killed}: leader ${r.newLeader} ${r.leaderless ? "LOST for a while" : "kept throughout"}`);
+    }
+    await sleep(0);
+  } finally {
+    await destroy();
+  }
+  console.log("\n" + table(figures.filter((f) => f.values.length > 0)));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,138 @@
+// A steady HTTP client: keep-alive connections (node:http Agent), a fixed request rate spread
+// over one or more load balancers, and a record of every request: when it was sent and answered,
+// its outcome, and which instance answered (the `instance` field the platform service echoes).
+import { Agent, request } from "node:http";
+
+export interface Sample {
+  /** Target (load balancer URL) the request went to. */
+  target: string;
+  /** Wall-clock ms when sent and when finished. */
+  sent: number;
+  done: number;
+  /** HTTP status, 0 when the request failed without one. */
+  status: number;
+  instance?: string;
+  error?: string;
+}
+
+export interface LoadOptions {
+  /** URLs to spread requests over, round-robin (e.g. `http://<lb>:9162/` of every balancer). */
+  targets: string[];
+  /** Requests per second, in total. */
+  rate?: number;
+  /** A request not finished after this long counts as failed. */
+  timeoutMs?: number;
+}
+
+export function ok(s: Sample): boolean {
+  return s.status === 200 && s.instance !== undefined;
+}
+
+export class Load {
+  readonly samples: Sample[] = [];
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 512, keepAliveMsecs: 1000 });
+  private readonly rate: number;
+  private readonly timeoutMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private inflight = 0;
+  private sent = 0;
+  private t0 = 0;
+  private drained: (() => void) | undefined;
+
+  constructor(private readonly opts: LoadOptions) {
+    this.rate = opts.rate ?? 200;
+    this.timeoutMs = opts.timeoutMs ?? 15_000;
+  }
+
+  start(): this {
+    this.t0 = Date.now();
+    const tick = () => {
+      const due = Math.floor(((Date.now() - this.t0) * this.rate) / 1000);
+      // never burst more than 50 ms worth after a stall of the event loop
+      if (due - this.sent > this.rate / 20) this.sent = due - Math.ceil(this.rate / 20);
+      while (this.sent < due) {
+        this.one(this.opts.targets[this.sent % this.opts.targets.length]);
+        this.sent++;
+      }
+      this.timer = setTimeout(tick, 2);
+    };
+    tick();
+    return this;
+  }
+
+  /** Stops sending, waits for the requests in flight, and returns every sample. */
+  async stop(): Promise<Sample[]> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.inflight > 0) await new Promise<void>((r) => (this.drained = r));
+    this.agent.destroy();
+    return this.samples;
+  }
+
+  private one(target: string): void {
+    const sample: Sample = { target, sent: Date.now(), done: 0, status: 0 };
+    this.inflight++;
+    let finished = false;
+    const finish = (patch: Partial<Sample>) => {
+      if (finished) return;
+      finished = true;
+      Object.assign(sample, patch, { done: Date.now() });
+      this.samples.push(sample);
+      this.inflight--;
+      if (this.inflight === 0 && this.drained && !this.timer) this.drained();
+    };
+    const req = request(target, { agent: this.agent, method: "GET", timeout: this.timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        let instance: string | undefined;
+        try {
+          instance = (JSON.parse(Buffer.concat(chunks).toString()) as { instance?: string }).instance;
+        } catch {
+          instance = undefined;
+        }
+        finish({ status: res.statusCode ?? 0, instance, error: res.statusCode === 200 ? undefined : Buffer.concat(chunks).toString().slice(0, 200) });
+      });
+      res.on("error", (e) => finish({ status: res.statusCode ?? 0, error: String(e) }));
+    });
+    req.on("timeout", () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
+    req.on("error", (e) => finish({ error: String(e) }));
+    req.end();
+  }
+}
+
+/** What a run of samples amounts to. */
+export interface LoadSummary {
+  requests: number;
+  failed: number;
+  /** Requests per second actually sent. */
+  rate: number;
+  /** Answers per instance. */
+  byInstance: Record<string, number>;
+  /** The first few failures, for messages. */
+  failures: string[];
+  p99Ms: number;
+  maxMs: number;
+}
+
+export function summarize(samples: Sample[]): LoadSummary {
+  const byInstance: Record<string, number> = {};
+  for (const s of samples) if (s.instance) byInstance[s.instance] = (byInstance[s.instance] ?? 0) + 1;
+  const bad = samples.filter((s) => !ok(s));
+  const lat = samples.map((s) => s.done - s.sent).sort((a, b) => a - b);
+  const span = samples.length > 1 ? (Math.max(...samples.map((s) => s.sent)) - Math.min(...samples.map((s) => s.sent))) / 1000 : 0;
+  return {
+    requests: samples.length,
+    failed: bad.length,
+    rate: span > 0 ? Math.round(samples.length / span) : 0,
+    byInstance,
+    failures: bad.slice(0, 5).map((s) => `${new Date(s.sent).toISOString()} ${s.target} status ${s.status} ${s.error ?? ""}`),
+    p99Ms: lat.length ? lat[Math.min(lat.length - 1, Math.floor(lat.length * 0.99))] : 0,
+    maxMs: lat.length ? lat[lat.length - 1] : 0,
+  };
+}
+
+/** The first answer from `instance` to a request sent at or after `after` (ms), or undefined. */
+export function firstAnswerFrom(samples: Sample[], instance: string, after: number): Sample | undefined {
+  return samples.filter((s) => s.instance === instance && s.sent >= after).sort((a, b) => a.done - b.done)[0];
+}

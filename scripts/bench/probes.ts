@@ -1,0 +1,212 @@
+// Probes of a running stack, from the Docker host: container addresses, HAProxy's stats CSV and
+// master CLI, ZooKeeper modes, the Consul leader, agent run records, and fault injection (a crash
+// is a SIGKILL of the container's main process from the host, so the restart policy applies;
+// `docker kill`/`docker stop` are manual stops that Docker never restarts).
+import { execFile, execFileSync } from "node:child_process";
+import { connect } from "node:net";
+import { promisify } from "node:util";
+
+const execFileAsync = promisify(execFile);
+
+export function docker(...args: string[]): string {
+  return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+}
+export async function dockerAsync(...args: string[]): Promise<string> {
+  return (await execFileAsync("docker", args, { encoding: "utf8" })).stdout.trim();
+}
+export function lines(text: string): string[] {
+  return text === "" ? [] : text.split("\n");
+}
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export async function eventually<T>(what: string, seconds: number, probe: () => Promise<T | undefined>, everyMs = 250): Promise<T> {
+  const end = Date.now() + seconds * 1000;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(everyMs);
+  }
+  throw new Error(`${what} did not happen within ${seconds}s${last ? `: ${String(last)}` : ""}`);
+}
+
+/** Polls `probe` every `everyMs` until it returns true; resolves with the wall-clock time (ms) it first did. */
+export async function firstTrue(what: string, seconds: number, probe: () => Promise<boolean>, everyMs = 20): Promise<number> {
+  return eventually(what, seconds, async () => ((await probe()) ? Date.now() : undefined), everyMs);
+}
+
+export function ipOf(container: string): string {
+  return docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", container);
+}
+
+// ---------------------------------------------------------------------------------------------
+// fault injection
+
+/** A crash: SIGKILL of the container's main process from the host. Docker's restart policy applies. Returns the kill time (ms). */
+export function crash(container: string): number {
+  const pid = docker("inspect", "-f", "{{.State.Pid}}", container);
+  if (!/^[1-9]\d*$/.test(pid)) throw new Error(`${container} has no running process (pid ${pid})`);
+  const t = Date.now();
+  process.kill(Number(pid), "SIGKILL");
+  return t;
+}
+
+export function restartCount(container: string): number {
+  return Number(docker("inspect", "-f", "{{.RestartCount}}", container));
+}
+
+export function state(container: string): { status: string; health: string; pid: number } {
+  const [status, health, pid] = docker("inspect", "-f", "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.State.Pid}}", container).split(" ");
+  return { status, health, pid: Number(pid) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// HAProxy
+
+export interface ServerStat {
+  backend: string;
+  server: string;
+  /** UP, DOWN, MAINT, "UP 1/2", "DOWN 1/2", no check... */
+  status: string;
+}
+
+/** The servers of every backend in HAProxy's stats CSV at `http://lb:8404/stats;csv`. */
+export async function haproxyServers(lbIp: string, statsPort = 8404): Promise<ServerStat[]> {
+  const res = await fetch(`http://${lbIp}:${statsPort}/stats;csv`, { signal: AbortSignal.timeout(2000) });
+  if (res.status !== 200) throw new Error(`stats of ${lbIp}: HTTP ${res.status}`);
+  const text = await res.text();
+  const [header, ...rows] = text.split("\n").filter((l) => l.trim() !== "");
+  const cols = header.replace(/^# /, "").split(",");
+  const px = cols.indexOf("pxname");
+  const sv = cols.indexOf("svname");
+  const st = cols.indexOf("status");
+  return rows
+    .map((r) => r.split(","))
+    .filter((c) => c[sv] !== "FRONTEND" && c[sv] !== "BACKEND")
+    .map((c) => ({ backend: c[px], server: c[sv], status: c[st] }));
+}
+
+/** Status of `server` on the load balancer: its stats status, or "absent" when the live config has no such server. */
+export async function serverStatus(lbIp: string, server: string): Promise<string> {
+  const s = (await haproxyServers(lbIp)).find((x) => x.server === server);
+  return s ? s.status : "absent";
+}
+
+/** True when the balancer sends no new request to `server`: absent, DOWN or in maintenance. */
+export function hiddenStatus(status: string): boolean {
+  return status === "absent" || /^(DOWN|MAINT|NOLB)/.test(status);
+}
+
+/** The master's reload counter (`show proc` on the master CLI). */
+export function haproxyReloads(lb: string): number {
+  const out = docker("exec", lb, "sh", "-c", "echo 'show proc' | socat -t 5 stdio unix-connect:/var/run/haproxy/master.sock");
+  const master = lines(out).find((l) => /\bmaster\b/.test(l));
+  // <PID> <type> <reloads> <uptime> <version>
+  const fields = master?.trim().split(/\s+/) ?? [];
+  const n = Number(fields[2]);
+  if (!Number.isFinite(n)) throw new Error(`show proc of ${lb}: ${out}`);
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// plain TCP
+
+/** Sends `payload` and resolves with the first line answered (or all that came before close). */
+export function tcpLine(host: string, port: number, payload: string | Buffer, timeoutMs = 3000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host, port }, () => s.write(payload));
+    let out = "";
+    s.setTimeout(timeoutMs, () => s.destroy(new Error(`timeout from ${host}:${port}`)));
+    s.on("data", (d) => {
+      out += d.toString();
+      if (out.includes("\n")) s.end();
+    });
+    s.on("close", () => resolve(out.trim()));
+    s.on("error", reject);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// ZooKeeper and Consul
+
+/** `leader`, `follower`, ... of a ZooKeeper member from its `srvr` four-letter word, or "down". */
+export async function zkMode(ip: string): Promise<string> {
+  try {
+    // srvr answers several lines, then the server closes the connection
+    const full = await new Promise<string>((resolve, reject) => {
+      const s = connect({ host: ip, port: 2181 }, () => s.write("srvr\n"));
+      let buf = "";
+      s.setTimeout(500, () => s.destroy(new Error("timeout")));
+      s.on("data", (d) => (buf += d.toString()));
+      s.on("close", () => resolve(buf));
+      s.on("error", reject);
+    });
+    const m = /^Mode: (\S+)/m.exec(full);
+    return m ? m[1] : "down";
+  } catch {
+    return "down";
+  }
+}
+
+/** The Consul leader's address as seen by the server at `ip` ("" when it knows none, "down" when it does not answer). */
+export async function consulLeader(ip: string): Promise<string> {
+  try {
+    const res = await fetch(`http://${ip}:8500/v1/status/leader`, { signal: AbortSignal.timeout(500) });
+    if (res.status !== 200) return "";
+    return String(JSON.parse(await res.text()));
+  } catch {
+    return "down";
+  }
+}
+
+export async function consulGet(ip: string, path: string): Promise<unknown> {
+  const res = await fetch(`http://${ip}:8500${path}`, { signal: AbortSignal.timeout(2000) });
+  if (res.status === 404) return undefined;
+  if (res.status !== 200) throw new Error(`GET ${path} from ${ip}: HTTP ${res.status}`);
+  return JSON.parse(await res.text());
+}
+
+// ---------------------------------------------------------------------------------------------
+// scheduled agents
+
+export interface AgentRun {
+  instance: string;
+  start: number;
+  end: number;
+  key: string;
+}
+
+/** The run records of agent `name` (`agents/NAME/runs/<ts>` = {instance,start,end}), read with `consul kv get -recurse`. */
+export function agentRuns(consulServer: string, name: string): AgentRun[] {
+  const out = docker("exec", consulServer, "consul", "kv", "get", "-recurse", `agents/${name}/runs/`);
+  return lines(out).map((l) => {
+    const i = l.indexOf(":");
+    const key = l.slice(0, i);
+    const v = JSON.parse(l.slice(i + 1)) as { instance: string; start: string; end: string };
+    return { key, instance: v.instance, start: Date.parse(v.start), end: Date.parse(v.end) };
+  });
+}
+
+/** Run starts an agent container logged (`run start NAME ISO INSTANCE`), also of runs killed before they wrote a record. */
+export function agentRunStarts(container: string, name: string): { instance: string; start: number }[] {
+  const out = execFileSync("docker", ["logs", container], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
+  const re = new RegExp(`^run start ${name.replace(/[/.]/g, "\\$&")} (\\S+) (\\S+)`, "gm");
+  return [...out.matchAll(re)].map((m) => ({ start: Date.parse(m[1]), instance: m[2] }));
+}
+
+/** Pairs of runs that overlap in time (sorted by start); empty when no two runs were ever at once. */
+export function overlaps(runs: { instance: string; start: number; end: number }[]): string[] {
+  const sorted = [...runs].sort((a, b) => a.start - b.start);
+  const bad: string[] = [];
+  const show = (r: { instance: string; start: number; end: number }) => `${r.instance} ${new Date(r.start).toISOString()}..${new Date(r.end).toISOString()}`;
+  let latest = sorted[0];
+  for (const r of sorted.slice(1)) {
+    if (r.start < latest.end) bad.push(`${show(latest)} overlaps ${show(r)}`);
+    if (r.end > latest.end) latest = r;
+  }
+  return bad;
+}

@@ -1,0 +1,398 @@
+// The promises of the platform as measurements against a running stack. Each scenario injects one
+// fault (or change) under a steady client and returns what happened: the figures the benchmark
+// prints and the facts the tests assert. Times are wall-clock milliseconds from the fault.
+import { Load, LoadSummary, Sample, firstAnswerFrom, summarize } from "./load";
+import { Platform } from "./platform";
+import {
+  agentRunStarts,
+  agentRuns,
+  consulLeader,
+  crash,
+  docker,
+  dockerAsync,
+  eventually,
+  firstTrue,
+  haproxyReloads,
+  haproxyServers,
+  hiddenStatus,
+  restartCount,
+  serverStatus,
+  sleep,
+  state,
+  tcpLine,
+  zkMode,
+} from "./probes";
+
+export const HTTP_SERVICE = "framework-systemadministrator";
+export const HTTP_PORT = 9162;
+
+export function httpTargets(p: Platform, lbs = p.lbs): string[] {
+  return lbs.map((lb) => `http://${p.ip(lb)}:${HTTP_PORT}/`);
+}
+
+/** Waits until every balancer has every instance of every service UP (no fault left over from a previous scenario). */
+export async function waitAllServing(p: Platform, seconds = 90): Promise<void> {
+  const expected = Object.values(p.instances).flat().sort();
+  for (const lb of p.lbs) {
+    const ip = p.ip(lb);
+    await eventually(`${lb} has every instance UP`, seconds, async () => {
+      const up = (await haproxyServers(ip)).filter((s) => s.status === "UP").map((s) => s.server).sort();
+      if (up.join() !== expected.join()) throw new Error(`UP: ${up.join(" ")}`);
+      return true;
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. every balancer reaches every healthy instance, and the service sees the client
+
+export interface Reach {
+  lb: string;
+  service: string;
+  instances: string[];
+  clients: string[];
+}
+
+/** The address the Docker host (this client) has on the stack's network, as the services should see it. */
+export function hostAddressOn(p: Platform): string {
+  const net = docker("inspect", "-f", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}", p.lbs[0]);
+  return docker("network", "inspect", "-f", "{{range .IPAM.Config}}{{.Gateway}}{{end}}", net);
+}
+
+export async function reachEveryInstance(p: Platform, requestsPerService = 24): Promise<Reach[]> {
+  const out: Reach[] = [];
+  for (const lb of p.lbs) {
+    const ip = p.ip(lb);
+    // HTTP: HAProxy balances each request, also on a kept-alive connection
+    const http: Reach = { lb, service: HTTP_SERVICE, instances: [], clients: [] };
+    for (let i = 0; i < requestsPerService; i++) {
+      const res = await fetch(`http://${ip}:${HTTP_PORT}/`, { signal: AbortSignal.timeout(3000) });
+      const body = JSON.parse(await res.text()) as { instance: string; client: string };
+      http.instances.push(body.instance);
+      http.clients.push(body.client);
+    }
+    out.push(http);
+    // TCP: one line per connection; roundrobin moves each new connection on
+    for (const [service, port] of [["configuration-server", 9135], ["datamanagement-storageelement", 9148]] as const) {
+      const r: Reach = { lb, service, instances: [], clients: [] };
+      for (let i = 0; i < requestsPerService; i++) {
+        const body = JSON.parse(await tcpLine(ip, port, "hello\n")) as { instance: string; client: string };
+        r.instances.push(body.instance);
+        r.clients.push(body.client);
+      }
+      out.push(r);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers for faults under load
+
+/** Polls every balancer's stats until `server` is hidden on all of them; resolves with the time per balancer. */
+async function hiddenOnEvery(p: Platform, server: string, seconds: number, hidden: (status: string) => boolean = hiddenStatus): Promise<Record<string, number>> {
+  const times = await Promise.all(p.lbs.map((lb) => firstTrue(`${server} hidden on ${lb}`, seconds, async () => hidden(await serverStatus(p.ip(lb), server)))));
+  return Object.fromEntries(p.lbs.map((lb, i) => [lb, times[i]]));
+}
+
+async function withLoad<T>(p: Platform, lbs: string[], body: (load: Load) => Promise<T>): Promise<{ result: T; samples: Sample[]; load: LoadSummary }> {
+  const load = new Load({ targets: httpTargets(p, lbs), rate: 200 }).start();
+  try {
+    await sleep(1500);
+    const result = await body(load);
+    await sleep(1500);
+    const samples = await load.stop();
+    return { result, samples, load: summarize(samples) };
+  } catch (e) {
+    await load.stop();
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. crash of an instance under a steady client
+
+export interface KillResult {
+  victim: string;
+  /** Kill to hidden on every balancer (the slowest). */
+  hiddenMs: number;
+  hiddenMsByLb: Record<string, number>;
+  /** Kill to the first answer from the restarted instance through a balancer. */
+  servingAgainMs: number;
+  /** Kill to Docker having started the container again. */
+  restartedMs: number;
+  restarted: boolean;
+  load: LoadSummary;
+}
+
+export async function killInstance(p: Platform, victim: string): Promise<KillResult> {
+  const restartsBefore = restartCount(victim);
+  const { result, load } = await withLoad(p, p.lbs, async (l) => {
+    const killedAt = crash(victim);
+    const hidden = await hiddenOnEvery(p, victim, 30);
+    const back = await eventually(`${victim} serving again`, 60, async () => firstAnswerFrom(l.samples, victim, killedAt), 50);
+    return { killedAt, hidden, back };
+  });
+  const hiddenMsByLb = Object.fromEntries(Object.entries(result.hidden).map(([lb, t]) => [lb, t - result.killedAt]));
+  return {
+    victim,
+    hiddenMs: Math.max(...Object.values(hiddenMsByLb)),
+    hiddenMsByLb,
+    servingAgainMs: result.back.done - result.killedAt,
+    restartedMs: Date.parse(docker("inspect", "-f", "{{.State.StartedAt}}", victim)) - result.killedAt,
+    restarted: restartCount(victim) > restartsBefore,
+    load,
+  };
+}
+
+/** `docker kill` is a manual stop: Docker does not restart the container, whatever its restart policy. */
+export async function dockerKillStaysDown(victim: string, watchMs = 8000): Promise<{ status: string; restarts: number }> {
+  const before = restartCount(victim);
+  docker("kill", victim);
+  await sleep(watchMs);
+  const s = state(victim).status;
+  const restarts = restartCount(victim) - before;
+  return { status: s, restarts };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. a hung instance (docker pause)
+
+export interface PauseResult {
+  victim: string;
+  hiddenMs: number;
+  hiddenMsByLb: Record<string, number>;
+  /** Unpause to the first answer from it again. */
+  servingAgainMs: number;
+  load: LoadSummary;
+}
+
+export async function pauseInstance(p: Platform, victim: string, pausedMs = 3000): Promise<PauseResult> {
+  const { result, load } = await withLoad(p, p.lbs, async (l) => {
+    // The cgroup freezer may fail to freeze while a process is being started in the container
+    // (its Docker health check, on a busy host): try again.
+    let pausedAt = 0;
+    for (let attempt = 1; pausedAt === 0; attempt++) {
+      const t = Date.now();
+      try {
+        await dockerAsync("pause", victim);
+        pausedAt = t;
+      } catch (e) {
+        if (attempt >= 5) throw e;
+        await sleep(200);
+      }
+    }
+    let hidden: Record<string, number>;
+    try {
+      hidden = await hiddenOnEvery(p, victim, 30);
+      await sleep(Math.max(0, pausedAt + pausedMs - Date.now()));
+    } finally {
+      await dockerAsync("unpause", victim);
+    }
+    const unpausedAt = Date.now();
+    const back = await eventually(`${victim} serving again`, 60, async () => firstAnswerFrom(l.samples, victim, unpausedAt), 50);
+    return { pausedAt, hidden, unpausedAt, back };
+  });
+  const hiddenMsByLb = Object.fromEntries(Object.entries(result.hidden).map(([lb, t]) => [lb, t - result.pausedAt]));
+  return { victim, hiddenMs: Math.max(...Object.values(hiddenMsByLb)), hiddenMsByLb, servingAgainMs: result.back.done - result.unpausedAt, load };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. a health check that starts failing: Consul → consul-template → HAProxy reload
+
+export interface HealthResult {
+  victim: string;
+  /** Health change to a live config without the instance, on every balancer. */
+  configLiveMs: number;
+  configLiveMsByLb: Record<string, number>;
+  /** Consul's view: the check critical. */
+  consulCriticalMs: number;
+  /** Back to ok: to a live config with the instance again. */
+  backLiveMs: number;
+  reloads: Record<string, number>;
+  load: LoadSummary;
+}
+
+async function setHealth(p: Platform, victim: string, state: "fail" | "ok"): Promise<void> {
+  const res = await fetch(`http://${p.ip(victim)}:${HTTP_PORT}/admin/health?state=${state}`, { method: "POST", signal: AbortSignal.timeout(3000) });
+  if (res.status !== 200) throw new Error(`health ${state} of ${victim}: HTTP ${res.status}`);
+}
+
+/** Status of the check of instance `serviceId` (registered as the service key) in Consul's catalog. */
+async function checkStatus(consulIp: string, serviceKey: string, serviceId: string): Promise<string> {
+  const res = await fetch(`http://${consulIp}:8500/v1/health/checks/${serviceKey}`, { signal: AbortSignal.timeout(1000) });
+  const checks = JSON.parse(await res.text()) as { ServiceID: string; Status: string }[];
+  return checks.find((c) => c.ServiceID === serviceId)?.Status ?? "absent";
+}
+
+export async function failHealth(p: Platform, victim: string): Promise<HealthResult> {
+  const consulIp = p.ip(p.consulServers[0]);
+  const reloadsBefore = Object.fromEntries(p.lbs.map((lb) => [lb, haproxyReloads(lb)]));
+  const { result, load } = await withLoad(p, p.lbs, async () => {
+    const t0 = Date.now();
+    await setHealth(p, victim, "fail");
+    const [critical, live] = await Promise.all([
+      firstTrue(`${victim} critical in Consul`, 30, async () => (await checkStatus(consulIp, HTTP_SERVICE, victim)) === "critical"),
+      hiddenOnEvery(p, victim, 30, (s) => s === "absent"),
+    ]);
+    await sleep(1000);
+    const t1 = Date.now();
+    await setHealth(p, victim, "ok");
+    const back = await Promise.all(p.lbs.map((lb) => firstTrue(`${victim} back in ${lb}'s config`, 30, async () => (await serverStatus(p.ip(lb), victim)) !== "absent")));
+    return { t0, critical, live, t1, back };
+  });
+  const configLiveMsByLb = Object.fromEntries(Object.entries(result.live).map(([lb, t]) => [lb, t - result.t0]));
+  return {
+    victim,
+    configLiveMs: Math.max(...Object.values(configLiveMsByLb)),
+    configLiveMsByLb,
+    consulCriticalMs: result.critical - result.t0,
+    backLiveMs: Math.max(...result.back) - result.t1,
+    reloads: Object.fromEntries(p.lbs.map((lb) => [lb, haproxyReloads(lb) - reloadsBefore[lb]])),
+    load,
+  };
+}
+
+export interface ReloadsResult {
+  lb: string;
+  reloads: number;
+  load: LoadSummary;
+}
+
+/**
+ * `count` reloads in a row of one balancer under load, through its real reload path: a candidate
+ * that differs from the live config (a comment added), `lb-reload` checks it with `haproxy -c`,
+ * swaps it in and reloads the master through its CLI.
+ */
+export async function reloadsInARow(p: Platform, lb: string, count = 100, gapMs = 100): Promise<ReloadsResult> {
+  const before = haproxyReloads(lb);
+  const { load } = await withLoad(p, [lb], async () => {
+    for (let i = 0; i < count; i++) {
+      const out = await dockerAsync("exec", lb, "sh", "-c", `echo '# promises reload ${i} ${Date.now()}' >> /etc/haproxy/candidate.cfg && /usr/local/bin/lb-reload`);
+      if (!/lb-reload: reloaded/.test(out)) throw new Error(`reload ${i} of ${lb}: ${out}`);
+      await sleep(gapMs);
+    }
+  });
+  return { lb, reloads: haproxyReloads(lb) - before, load };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. quorum members
+
+export interface LeaderResult {
+  killed: string;
+  /** Kill to a new leader the surviving members agree on. */
+  newLeaderMs: number;
+  newLeader: string;
+}
+
+export async function zkLeaderOf(p: Platform): Promise<string | undefined> {
+  const modes = await Promise.all(p.zookeepers.map((z) => zkMode(p.ip(z))));
+  const leaders = p.zookeepers.filter((_, i) => modes[i] === "leader");
+  const followers = modes.filter((m) => m === "follower").length;
+  return leaders.length === 1 && followers === p.zookeepers.length - 1 ? leaders[0] : undefined;
+}
+
+export async function killZkLeader(p: Platform): Promise<LeaderResult> {
+  const leader = await eventually("a ZooKeeper leader with every follower", 120, () => zkLeaderOf(p));
+  const others = p.zookeepers.filter((z) => z !== leader).map((z) => ({ z, ip: p.ip(z) }));
+  const killedAt = crash(leader);
+  let newLeader = "";
+  const t = await firstTrue("a new ZooKeeper leader", 60, async () => {
+    const modes = await Promise.all(others.map((o) => zkMode(o.ip)));
+    const i = modes.indexOf("leader");
+    if (i < 0 || !modes.every((m) => m === "leader" || m === "follower")) return false;
+    newLeader = others[i].z;
+    return true;
+  });
+  // leave the ensemble whole for what comes next
+  await eventually("the killed ZooKeeper member back as a follower", 120, () => zkLeaderOf(p));
+  return { killed: leader, newLeaderMs: t - killedAt, newLeader };
+}
+
+async function consulLeaderName(p: Platform, servers: { name: string; ip: string }[]): Promise<string | undefined> {
+  const leaders = await Promise.all(servers.map((s) => consulLeader(s.ip)));
+  const answered = leaders.filter((l) => l !== "down");
+  if (answered.length === 0 || answered.some((l) => l === "" || l !== answered[0])) return undefined;
+  const leaderIp = answered[0].split(":")[0];
+  return p.consulServers.find((s) => p.ip(s) === leaderIp) ?? answered[0];
+}
+
+export async function consulLeaderOf(p: Platform): Promise<string | undefined> {
+  return consulLeaderName(p, p.consulServers.map((name) => ({ name, ip: p.ip(name) })));
+}
+
+async function consulWhole(p: Platform): Promise<string> {
+  return eventually("a Consul leader and every server a voter", 120, async () => {
+    const leader = await consulLeaderOf(p);
+    if (!leader) return undefined;
+    const peers = docker("exec", leader, "consul", "operator", "raft", "list-peers").split("\n").slice(1);
+    // Node ID Address State Voter ...
+    const rows = peers.map((l) => l.trim().split(/\s+/));
+    return rows.length === p.consulServers.length && rows.every((c) => c[4] === "true" && (c[3] === "leader" || c[3] === "follower")) ? leader : undefined;
+  });
+}
+
+/** Crashes one Consul server (`which`: the leader, or a follower) and watches the others for a leader. */
+export async function killConsulServer(p: Platform, which: "leader" | "follower"): Promise<LeaderResult & { leaderless: boolean }> {
+  const leader = await consulWhole(p);
+  const victim = which === "leader" ? leader : p.consulServers.find((s) => s !== leader)!;
+  const others = p.consulServers.filter((s) => s !== victim).map((name) => ({ name, ip: p.ip(name) }));
+  const killedAt = crash(victim);
+  let newLeader = "";
+  let leaderless = false;
+  const t = await firstTrue("a Consul leader among the others", 60, async () => {
+    const l = await consulLeaderName(p, others);
+    if (l === undefined || l === victim) {
+      leaderless = true;
+      return false;
+    }
+    newLeader = l;
+    return true;
+  });
+  if (which === "follower") {
+    // the cluster must keep its leader while the follower is away: watch it for a few seconds
+    const until = Date.now() + 5000;
+    while (Date.now() < until) {
+      const l = await consulLeaderName(p, others);
+      if (l !== leader) leaderless = true;
+      await sleep(100);
+    }
+  }
+  await consulWhole(p);
+  return { killed: victim, newLeaderMs: t - killedAt, newLeader, leaderless };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. scheduled agents
+
+export interface AgentRunsView {
+  /** Every run: the records in Consul, and runs killed before writing theirs ending at the kill. */
+  runs: { instance: string; start: number; end: number; recorded: boolean }[];
+  records: number;
+}
+
+/** The runs of agent `name` since `since` (ms), from Consul's run records and the containers' logs. */
+export function agentRunsSince(p: Platform, agentKey: string, name: string, since: number, kills: { container: string; at: number }[]): AgentRunsView {
+  const records = agentRuns(p.consulServers[0], name).filter((r) => r.start >= since);
+  const runs: AgentRunsView["runs"] = records.map((r) => ({ instance: r.instance, start: r.start, end: r.end, recorded: true }));
+  for (const container of p.agents[agentKey]) {
+    for (const s of agentRunStarts(container, name).filter((x) => x.start >= since)) {
+      if (records.some((r) => r.instance === s.instance && Math.abs(r.start - s.start) < 2)) continue;
+      // a run without a record: killed mid-run; it lasted until its container was killed, or is still going
+      const kill = kills.filter((k) => k.container === container && k.at >= s.start).sort((a, b) => a.at - b.at)[0];
+      runs.push({ instance: s.instance, start: s.start, end: kill ? kill.at : Date.now(), recorded: false });
+    }
+  }
+  return { runs: runs.sort((a, b) => a.start - b.start), records: records.length };
+}
+
+/** The container holding the agent's lock now (from the lock key's value), if any. */
+export async function agentLockHolder(p: Platform, agentKey: string): Promise<string | undefined> {
+  const ip = p.ip(p.consulServers[0]);
+  const res = await fetch(`http://${ip}:8500/v1/kv/platform/${p.stack}/agents/${agentKey}/.lock`, { signal: AbortSignal.timeout(2000) });
+  if (res.status !== 200) return undefined;
+  const [kv] = JSON.parse(await res.text()) as { Session?: string; Value?: string }[];
+  if (!kv.Session || !kv.Value) return undefined;
+  return (JSON.parse(Buffer.from(kv.Value, "base64").toString()) as { instance: string }).instance;
+}

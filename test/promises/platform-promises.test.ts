@@ -1,0 +1,181 @@
+// The promises of the platform (issue 4), asserted on a scratch copy of the local stack under the
+// real engine: one stack for this file, shared by its tests, destroyed at the end. These tests
+// assert behaviours (no failed request, hidden, restarted, a leader, no two runs at once), with
+// generous bounds; how fast each happens is measured by `npm run bench` (docs/promises.md).
+// Needs what `npm run up` prepares: dockerd, the images, the Pulumi CLI.
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { PROJECT_ROOT } from "../../scripts/engine-stack";
+import { Platform } from "../../scripts/bench/platform";
+import { agentRunStarts, consulGet, crash, docker, eventually, overlaps, restartCount, sleep, state } from "../../scripts/bench/probes";
+import {
+  agentLockHolder,
+  agentRunsSince,
+  dockerKillStaysDown,
+  failHealth,
+  hostAddressOn,
+  HTTP_SERVICE,
+  killConsulServer,
+  killInstance,
+  killZkLeader,
+  pauseInstance,
+  reachEveryInstance,
+  reloadsInARow,
+  waitAllServing,
+} from "../../scripts/bench/scenarios";
+import { ScratchStack, upScratchStack } from "../../scripts/bench/stack";
+
+const STACK = `promises${process.pid % 100000}`;
+let scratch: ScratchStack | undefined;
+let p: Platform;
+
+before(async () => {
+  const missing = "run `npm run up` (or .ci/run) first: it starts the Docker Engine and builds the images and the Pulumi CLI";
+  assert.doesNotThrow(() => docker("info", "--format", "{{.ServerVersion}}"), `no Docker Engine answers; ${missing}`);
+  assert.doesNotThrow(() => docker("image", "inspect", "lhcb-platform/service:1.0.0"), `the platform images are missing; ${missing}`);
+  assert.ok(existsSync(join(PROJECT_ROOT, ".cache", "toolchain", "bin", "pulumi")) || !!process.env.PLATFORM_CACHE, `the Pulumi CLI is missing; ${missing}`);
+  scratch = await upScratchStack(STACK, (m) => console.log(`promises: ${m}`));
+  p = scratch.platform;
+  assert.equal(p.lbs.length, 2);
+  assert.equal(p.instances[HTTP_SERVICE].length, 3);
+});
+
+after(async () => {
+  if (scratch) await scratch.destroy();
+  assert.equal(docker("ps", "-a", "--filter", `label=platform.stack=${STACK}`, "-q"), "", "destroy leaves no container behind");
+});
+
+const victims = () => p.instances[HTTP_SERVICE];
+
+test("1. every HAProxy reaches each healthy instance of every service, which sees the client's address", { timeout: 300_000 }, async () => {
+  await waitAllServing(p);
+  const host = hostAddressOn(p);
+  const reach = await reachEveryInstance(p);
+  for (const r of reach) {
+    assert.deepEqual([...new Set(r.instances)].sort(), p.instances[r.service], `${r.lb} → ${r.service}`);
+    if (r.service === HTTP_SERVICE) assert.deepEqual([...new Set(r.clients)], [host], `${r.lb}: X-Forwarded-For carries the client's address`);
+    if (r.service === "configuration-server") assert.deepEqual([...new Set(r.clients)], [host], `${r.lb}: the PROXY protocol carries the client's address`);
+  }
+  // a balancer spreads the requests: round-robin gives each instance its share
+  for (const r of reach.filter((x) => x.service === HTTP_SERVICE)) {
+    const counts = p.instances[HTTP_SERVICE].map((i) => r.instances.filter((x) => x === i).length);
+    assert.ok(Math.min(...counts) >= 4, `${r.lb}: ${counts.join("/")} of ${r.instances.length}`);
+  }
+});
+
+test("2. a crashed instance under a steady client: no request fails, it is hidden, Docker restarts it, it serves again", { timeout: 300_000 }, async () => {
+  await waitAllServing(p);
+  const r = await killInstance(p, victims()[0]);
+  console.log(`promises: crash of ${r.victim}: hidden after ${JSON.stringify(r.hiddenMsByLb)} ms, restarted after ${r.restartedMs} ms, serving after ${r.servingAgainMs} ms; ${r.load.requests} requests at ${r.load.rate}/s`);
+  assert.equal(r.load.failed, 0, r.load.failures.join("\n"));
+  assert.ok(r.load.rate >= 100, `the client kept a steady rate (${r.load.rate}/s)`);
+  assert.ok(r.restarted, "Docker restarted the crashed container");
+  assert.ok(r.hiddenMs < 10_000 && r.servingAgainMs < 60_000);
+  // every instance answered during the run, the victim before and after its crash
+  assert.deepEqual(Object.keys(r.load.byInstance).sort(), victims());
+});
+
+test("2b. `docker kill` is a manual stop: Docker does not restart the container; the balancers hide it", { timeout: 300_000 }, async () => {
+  await waitAllServing(p);
+  const victim = victims()[1];
+  const r = await dockerKillStaysDown(victim);
+  try {
+    assert.equal(r.status, "exited");
+    assert.equal(r.restarts, 0);
+    for (const lb of p.lbs) {
+      const csv = await fetch(`http://${p.ip(lb)}:8404/stats;csv`).then((x) => x.text());
+      const line = csv.split("\n").find((l) => l.includes(`,${victim},`));
+      assert.ok(line === undefined || /,(DOWN|MAINT)/.test(line), `${lb}: ${line}`);
+    }
+  } finally {
+    docker("start", victim);
+  }
+  await eventually(`${victim} healthy again`, 120, async () => (state(victim).health === "healthy" ? true : undefined));
+});
+
+test("3. a hung instance (docker pause): no request fails, it is hidden, and serves again once resumed", { timeout: 300_000 }, async () => {
+  await waitAllServing(p);
+  const r = await pauseInstance(p, victims()[2]);
+  console.log(`promises: pause of ${r.victim}: hidden after ${JSON.stringify(r.hiddenMsByLb)} ms; slowest request ${r.load.maxMs} ms`);
+  assert.equal(r.load.failed, 0, r.load.failures.join("\n"));
+  assert.ok(r.hiddenMs < 15_000);
+  assert.deepEqual(Object.keys(r.load.byInstance).sort(), victims());
+});
+
+test("4. a failing health check: Consul marks it critical, consul-template re-renders, HAProxy reloads, nothing dropped", { timeout: 300_000 }, async () => {
+  await waitAllServing(p);
+  const r = await failHealth(p, victims()[0]);
+  console.log(`promises: health of ${r.victim} failing: critical in Consul after ${r.consulCriticalMs} ms, out of the live config after ${JSON.stringify(r.configLiveMsByLb)} ms; reloads ${JSON.stringify(r.reloads)}`);
+  assert.equal(r.load.failed, 0, r.load.failures.join("\n"));
+  // out of the config and back in: each balancer reloaded (at least) twice
+  for (const lb of p.lbs) assert.ok(r.reloads[lb] >= 2, `${lb} reloaded ${r.reloads[lb]} times`);
+  assert.ok(r.configLiveMs < 20_000 && r.backLiveMs < 20_000);
+});
+
+test("4b. 100 HAProxy reloads in a row under a steady client fail no request", { timeout: 600_000 }, async () => {
+  await waitAllServing(p);
+  const r = await reloadsInARow(p, p.lbs[0], 100);
+  console.log(`promises: ${r.reloads} reloads of ${r.lb}: ${r.load.failed} of ${r.load.requests} requests failed at ${r.load.rate}/s`);
+  assert.ok(r.reloads >= 100, `the master reloaded ${r.reloads} times`);
+  assert.equal(r.load.failed, 0, r.load.failures.join("\n"));
+});
+
+test("5. the ZooKeeper leader crashes: the others elect a new one; the crashed member rejoins", { timeout: 300_000 }, async () => {
+  const r = await killZkLeader(p);
+  console.log(`promises: ZooKeeper leader ${r.killed} crashed; ${r.newLeader} leads after ${r.newLeaderMs} ms`);
+  assert.notEqual(r.newLeader, r.killed);
+  assert.ok(r.newLeaderMs < 60_000);
+});
+
+test("5b. a Consul server crashes: the cluster keeps (or elects) a leader; the server rejoins", { timeout: 300_000 }, async () => {
+  const follower = await killConsulServer(p, "follower");
+  console.log(`promises: Consul follower ${follower.killed} crashed; leader ${follower.newLeader} kept: ${!follower.leaderless}`);
+  assert.equal(follower.leaderless, false, "losing a follower never leaves the cluster without its leader");
+  const leader = await killConsulServer(p, "leader");
+  console.log(`promises: Consul leader ${leader.killed} crashed; ${leader.newLeader} leads after ${leader.newLeaderMs} ms`);
+  assert.notEqual(leader.newLeader, leader.killed);
+  assert.ok(leader.newLeaderMs < 60_000);
+  // the catalog still answers
+  assert.ok(Array.isArray(await consulGet(p.ip(p.consulServers[0]), `/v1/health/service/${HTTP_SERVICE}?passing`)));
+});
+
+test("7. an agent every 10 s whose run takes 25 s never runs twice at once, also when the lock holder is killed mid-run", { timeout: 600_000 }, async () => {
+  const key = "transformation-transformationagent";
+  const name = "Transformation/TransformationAgent";
+  assert.equal(p.agents[key].length, 2, "the agent runs on two hosts");
+  const since = Date.now() - 60_000 * 60;
+  // a run under way: kill its container (a crash; Docker restarts it) about 10 s into its 25 s
+  let holder: string | undefined;
+  await eventually("a run of the agent 10 s in", 120, async () => {
+    const h = await agentLockHolder(p, key);
+    if (!h) return undefined;
+    const last = agentRunStarts(h, name).at(-1);
+    const into = last ? Date.now() - last.start : Infinity;
+    if (into > 12_000) return undefined;
+    await sleep(Math.max(0, 10_000 - into));
+    holder = h;
+    return true;
+  }, 1000);
+  assert.ok(holder);
+  assert.equal(await agentLockHolder(p, key), holder, "the run still holds the lock mid-run");
+  const restarts = restartCount(holder);
+  const kills = [{ container: holder, at: crash(holder) }];
+  // runs go on after the kill: wait for two complete runs that started after it
+  await eventually("two runs recorded after the kill", 240, async () => {
+    const v = agentRunsSince(p, key, name, kills[0].at, []);
+    return v.runs.filter((r) => r.recorded).length >= 2 ? true : undefined;
+  }, 2000);
+  assert.ok(restartCount(holder) > restarts, "Docker restarted the killed agent container");
+  const view = agentRunsSince(p, key, name, since, kills);
+  console.log(`promises: agent runs: ${view.runs.map((r) => `${r.instance.replace(/^.*-/, "")} ${new Date(r.start).toISOString().slice(11, 19)}-${new Date(r.end).toISOString().slice(11, 19)}${r.recorded ? "" : " (killed)"}`).join(", ")}`);
+  assert.ok(view.runs.some((r) => !r.recorded && r.instance === holder), "the killed run is seen (started, never recorded)");
+  assert.ok(view.records >= 2);
+  assert.deepEqual(overlaps(view.runs), [], "no two runs at once");
+  // a run lasts its 25 s (the recorded ones after the kill)
+  for (const r of view.runs.filter((x) => x.recorded && x.start > kills[0].at)) assert.ok(r.end - r.start >= 24_000, `${r.instance} ran ${r.end - r.start} ms`);
+  // the first run after the kill waited for the dead holder's lock to expire
+  const next = view.runs.find((r) => r.start > kills[0].at);
+  assert.ok(next && next.start - kills[0].at >= 5_000, "the lock of the killed run is not taken over at once (session TTL, lock-delay)");
+});
