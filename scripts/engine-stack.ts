@@ -2,7 +2,7 @@
 // program inline (no Node.js language host needed). Shared by scripts/engine.ts and the tests.
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { randomBytes } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { platformProgram } from "../program";
@@ -56,7 +56,9 @@ export function openStack(stackName: string): Promise<Stack> {
  */
 export async function openScratchStack(stackName: string, configOf: string): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), "lhcb-platform-stack-"));
-  copyFileSync(join(PROJECT_ROOT, `Pulumi.${configOf}.yaml`), join(dir, `Pulumi.${stackName}.yaml`));
+  // The copy drops the source stack's encryption salt: the scratch stack gets its own.
+  const text = readFileSync(join(PROJECT_ROOT, `Pulumi.${configOf}.yaml`), "utf8");
+  writeFileSync(join(dir, `Pulumi.${stackName}.yaml`), text.replace(/^encryptionsalt:.*\n?/m, ""));
   return LocalWorkspace.createOrSelectStack(
     { stackName, projectName: "lhcb-platform", program: platformProgram(PROJECT_ROOT) },
     { workDir: dir, envVars: engineEnv(), projectSettings: { name: "lhcb-platform", runtime: "nodejs" } },

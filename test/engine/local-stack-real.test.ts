@@ -3,56 +3,19 @@
 // started, `pulumi preview` showing no change, and `pulumi destroy` leaving nothing behind.
 // Needs what `npm run up` prepares: dockerd, the images, the Pulumi CLI (.cache/toolchain/bin).
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { connect } from "node:net";
 import { after, before, test } from "node:test";
 import { Stack } from "@pulumi/pulumi/automation";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { docker, eventually, ipOf, lines, tcpLine } from "../../scripts/bench/probes";
 import { openScratchStack, PROJECT_ROOT } from "../../scripts/engine-stack";
 
 const STACK = `enginetest${process.pid % 1000}`;
 let stack: Stack;
 
-function docker(...args: string[]): string {
-  return execFileSync("docker", args, { encoding: "utf8" }).trim();
-}
-function lines(text: string): string[] {
-  return text === "" ? [] : text.split("\n");
-}
-function ipOf(container: string): string {
-  return docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", container);
-}
 async function httpGet(url: string): Promise<{ status: number; body: string }> {
   const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
   return { status: res.status, body: await res.text() };
-}
-function tcpLine(host: string, port: number, line: string, proxy = false): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ host, port }, () => s.write(`${proxy ? "PROXY TCP4 10.9.8.7 10.0.0.1 5555 9135\r\n" : ""}${line}\n`));
-    let out = "";
-    s.setTimeout(3000, () => s.destroy(new Error("timeout")));
-    s.on("data", (d) => {
-      out += d.toString();
-      if (out.includes("\n")) s.end();
-    });
-    s.on("close", () => resolve(out.trim()));
-    s.on("error", reject);
-  });
-}
-async function eventually<T>(what: string, seconds: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const end = Date.now() + seconds * 1000;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`${what} did not happen within ${seconds}s${last ? `: ${String(last)}` : ""}`);
 }
 
 before(async () => {

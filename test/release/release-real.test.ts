@@ -3,19 +3,16 @@
 // every instance runs the new version. Needs what `npm run up` prepares.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import http from "node:http";
 import { after, before, test } from "node:test";
 import { Stack } from "@pulumi/pulumi/automation";
+import { Load, summarize } from "../../scripts/bench/load";
+import { docker } from "../../scripts/bench/probes";
 import { openScratchStack, PROJECT_ROOT } from "../../scripts/engine-stack";
 import { pendingInstances, rollOut, rounds } from "../../scripts/release";
 
 const STACK = `release${process.pid % 1000}`;
 const VERSION = "0.0.1-rt";
 let stack: Stack;
-
-function docker(...args: string[]): string {
-  return execFileSync("docker", args, { encoding: "utf8" }).trim();
-}
 
 before(async () => {
   execFileSync("scripts/docker/build-images.sh", ["--no-dockerd", "--service-version", VERSION, "service"], { cwd: PROJECT_ROOT, stdio: "ignore" });
@@ -26,54 +23,6 @@ after(async () => {
   if (stack) await stack.destroy({ color: "never" }).catch(() => undefined);
   if (stack) await stack.workspace.removeStack(STACK).catch(() => undefined);
 });
-
-/** Steady keep-alive GETs through a load balancer until stopped; counts outcomes and versions. */
-function steadyLoad(host: string, port: number, perSecond: number) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-  const stats = { ok: 0, failed: 0, errors: [] as string[], versions: new Map<string, number>() };
-  let running = true;
-  const one = () =>
-    new Promise<void>((resolve) => {
-      const req = http.get({ host, port, path: "/", agent, timeout: 10_000 }, (res) => {
-        let body = "";
-        res.on("data", (d) => (body += d));
-        res.on("end", () => {
-          if (res.statusCode === 200) {
-            stats.ok++;
-            const v = JSON.parse(body).version as string;
-            stats.versions.set(v, (stats.versions.get(v) ?? 0) + 1);
-          } else {
-            stats.failed++;
-            stats.errors.push(`HTTP ${res.statusCode}`);
-          }
-          resolve();
-        });
-      });
-      req.on("timeout", () => req.destroy(new Error("timeout")));
-      req.on("error", (e) => {
-        stats.failed++;
-        stats.errors.push(String(e));
-        resolve();
-      });
-    });
-  const loop = (async () => {
-    const inflight = new Set<Promise<void>>();
-    while (running) {
-      const p = one().finally(() => inflight.delete(p));
-      inflight.add(p);
-      await new Promise((r) => setTimeout(r, 1000 / perSecond));
-    }
-    await Promise.all(inflight);
-  })();
-  return {
-    stats,
-    stop: async () => {
-      running = false;
-      await loop;
-      agent.destroy();
-    },
-  };
-}
 
 test("a release rolls out one instance per service at a time with no failed request", { timeout: 900_000 }, async () => {
   const up = await stack.up({ color: "never" });
@@ -91,7 +40,7 @@ test("a release rolls out one instance per service at a time with no failed requ
   assert.deepEqual(plan.map((r) => r.length), [3, 3, 1], "round i replaces the i-th instance of every service");
   for (const round of plan) assert.equal(new Set(round.map((u) => u.split("::").pop()!.replace(/-slave-\d$/, ""))).size, round.length);
 
-  const load = steadyLoad(lb, 9162, 100);
+  const load = new Load({ targets: [`http://${lb}:9162/`], rate: 100 }).start();
   let times: number[];
   try {
     times = await rollOut(stack, `lhcb-platform/service:${VERSION}`, (m) => console.log(`release test: ${m}`));
@@ -102,10 +51,12 @@ test("a release rolls out one instance per service at a time with no failed requ
   } finally {
     await load.stop();
   }
-  console.log(`release test: rounds ${times.map((t) => t.toFixed(1)).join("s, ")}s; requests ok ${load.stats.ok}, failed ${load.stats.failed}; versions ${JSON.stringify([...load.stats.versions])}`);
-  assert.equal(load.stats.failed, 0, load.stats.errors.slice(0, 5).join("; "));
-  assert.ok(load.stats.ok > 1000, `only ${load.stats.ok} requests were made`);
-  assert.ok((load.stats.versions.get(VERSION) ?? 0) > 0);
+  const summary = summarize(load.samples);
+  console.log(`release test: rounds ${times.map((t) => t.toFixed(1)).join("s, ")}s; ${summary.requests} requests, ${summary.failed} failed`);
+  assert.equal(summary.failed, 0, summary.failures.join("; "));
+  assert.ok(summary.requests > 1000, `only ${summary.requests} requests were made`);
+  // Every instance answered, and the replaced ones answered again after their replacement.
+  assert.equal(Object.keys(summary.byInstance).length, 3, JSON.stringify(summary.byInstance));
 
   // Every instance runs the new version now.
   const names = docker("ps", "--filter", `label=platform.stack=${STACK}`, "--filter", "label=platform.component=service", "--format", "{{.Names}}").split("\n");
