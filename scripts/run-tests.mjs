@@ -18,7 +18,9 @@ function collect(path) {
 
 const roots = process.argv.slice(2);
 const files = (roots.length > 0 ? roots : ["test"]).flatMap(collect);
-const concurrency = process.env.TEST_CONCURRENCY ?? "2";
+// One file at a time by default: the real-engine tests each bring up a whole platform, and two at
+// once on a 2-core machine turn their timing into noise. TEST_CONCURRENCY=2 for quicker runs.
+const concurrency = process.env.TEST_CONCURRENCY ?? "1";
 const result = spawnSync(
   node,
   ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-reporter=spec", ...files],

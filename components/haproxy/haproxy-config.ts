@@ -57,6 +57,10 @@ export function renderHaproxyConfig(services: readonly PlacedService[], o: Hapro
     "    stats timeout 30s",
     "    log stdout format raw local0 info",
     "    hard-stop-after 30s",
+    // The reload saves every server's state and address here first, so new workers start with
+    // what the old ones knew instead of resolving names again (a server that does not resolve at
+    // that moment would start in maintenance).
+    `    server-state-file ${o.runDir}/server-state`,
     "",
     "resolvers docker",
     "    parse-resolv-conf",
@@ -70,6 +74,7 @@ export function renderHaproxyConfig(services: readonly PlacedService[], o: Hapro
     "    timeout server 5s",
     "    timeout http-keep-alive 10s",
     "    timeout check 400ms",
+    "    load-server-state-from-file global",
     "    option redispatch 1",
     "    retries 3",
     "",

@@ -68,6 +68,9 @@ if cmp -s ${LB_PATHS.candidate} ${LB_PATHS.live}; then
   exit 0
 fi
 cp ${LB_PATHS.candidate} ${LB_PATHS.live}.new && mv ${LB_PATHS.live}.new ${LB_PATHS.live}
+# Servers keep their state and address across the reload (server-state-file in the config).
+echo "show servers state" | socat -t 5 stdio unix-connect:${LB_PATHS.runDir}/admin.sock >${LB_PATHS.runDir}/server-state.new 2>/dev/null \
+  && mv ${LB_PATHS.runDir}/server-state.new ${LB_PATHS.runDir}/server-state
 # The master CLI is closed while the master re-executes itself for the previous reload, and a
 # reload sent just before that re-exec, or a signal arriving during it, is lost: send the reload
 # until the master's reload counter (\`show proc\`) moved on, before falling back to SIGUSR2.
@@ -102,6 +105,8 @@ export function renderStartScript(): string {
 set -euo pipefail
 mkdir -p ${LB_PATHS.runDir}
 [ -f ${LB_PATHS.live} ] || cp ${LB_PATHS.initial} ${LB_PATHS.live}
+# An empty server state (format version 1) until the first reload saves one.
+[ -f ${LB_PATHS.runDir}/server-state ] || echo 1 >${LB_PATHS.runDir}/server-state
 haproxy -W -db -S ${LB_PATHS.runDir}/master.sock,mode,600 -p ${LB_PATHS.runDir}/haproxy.pid -f ${LB_PATHS.live} &
 haproxy_pid=$!
 consul-template -config ${LB_PATHS.consulTemplateConfig} &

@@ -14,6 +14,8 @@ function check(text: string): { status: number | null; output: string } {
   const file = join(dir, "haproxy.cfg");
   // The stats socket lives in the container's run dir; point it at the temp dir here.
   writeFileSync(file, text.replace(/\/var\/run\/haproxy\//g, `${dir}/`));
+  // The empty server state lb-start writes before HAProxy's first start.
+  writeFileSync(join(dir, "server-state"), "1\n");
   const r = spawnSync("haproxy", ["-c", "-f", file], { encoding: "utf8" });
   assert.ok(r.error === undefined, `haproxy is not installed (.ci/run installs it): ${r.error}`);
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
