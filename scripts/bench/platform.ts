@@ -39,9 +39,14 @@ export function platformOf(stack: string): Platform {
     consulServers: byLabel(stack, "consul-server").map((x) => x.name),
     agents: grouped(byLabel(stack, "agent")),
     ip(container: string) {
-      const ip = ipOf(container);
-      if (ip === "") throw new Error(`${container} has no address`);
-      return ip;
+      // A container Docker is restarting (after a crash) has no address for a moment: wait for it.
+      const end = Date.now() + 30_000;
+      for (;;) {
+        const ip = ipOf(container);
+        if (ip !== "") return ip;
+        if (Date.now() > end) throw new Error(`${container} has no address after 30 s`);
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+      }
     },
   };
 }

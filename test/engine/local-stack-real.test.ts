@@ -76,9 +76,9 @@ test("up, probes, preview without change, destroy leaving nothing", { timeout: 9
     const r = JSON.parse((await httpGet(`http://${ip}:9162/`)).body);
     assert.equal(r.service, "Framework/SystemAdministrator");
     assert.match(r.client, /^\d+\.\d+\.\d+\.1$/, "the client is the Docker host, from X-Forwarded-For");
-    const se = JSON.parse(await eventually(`${lb} StorageElement`, 60, async () => (await tcpLine(ip, 9148, "hello")) || undefined));
+    const se = JSON.parse(await eventually(`${lb} StorageElement`, 60, async () => (await tcpLine(ip, 9148, "hello\n")) || undefined));
     assert.equal(se.service, "DataManagement/StorageElement");
-    const cs = JSON.parse(await eventually(`${lb} Configuration/Server`, 60, async () => (await tcpLine(ip, 9135, "hello")) || undefined));
+    const cs = JSON.parse(await eventually(`${lb} Configuration/Server`, 60, async () => (await tcpLine(ip, 9135, "hello\n")) || undefined));
     assert.equal(cs.service, "Configuration/Server");
     assert.match(cs.client, /^\d+\.\d+\.\d+\.1$/, "the PROXY protocol carries the client's address");
     assert.equal((await httpGet(`http://${ip}:8404/healthz`)).status, 200);
