@@ -123,11 +123,17 @@ export interface KillResult {
   restartedMs: number;
   restarted: boolean;
   load: LoadSummary;
+  /**
+   * Requests whose response the crashed instance had begun (status line received) and never
+   * finished: sent before the kill, cut after it. No proxy can retry a response it has already
+   * started to forward; every other request must succeed.
+   */
+  cutByCrash: number;
 }
 
 export async function killInstance(p: Platform, victim: string): Promise<KillResult> {
   const restartsBefore = restartCount(victim);
-  const { result, load } = await withLoad(p, p.lbs, async (l) => {
+  const { result, load, samples } = await withLoad(p, p.lbs, async (l) => {
     const killedAt = crash(victim);
     const hidden = await hiddenOnEvery(p, victim, 30);
     const back = await eventually(`${victim} serving again`, 60, async () => firstAnswerFrom(l.samples, victim, killedAt), 50);
@@ -142,6 +148,7 @@ export async function killInstance(p: Platform, victim: string): Promise<KillRes
     restartedMs: Date.parse(docker("inspect", "-f", "{{.State.StartedAt}}", victim)) - result.killedAt,
     restarted: restartCount(victim) > restartsBefore,
     load,
+    cutByCrash: samples.filter((s) => s.status === 200 && s.error !== undefined && s.sent <= result.killedAt && s.done >= result.killedAt).length,
   };
 }
 
