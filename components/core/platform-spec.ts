@@ -98,9 +98,8 @@ export function resolvePlatform(config: StackConfig, catalog: Catalog, opts: Res
   const anyMarathon = [...catalog.services, ...catalog.agents].some((e) => modeOf(e.mode) === "marathon");
   const mesos = config.features.mesos ?? anyMarathon;
   if (anyMarathon && !mesos) {
-    const firstIndex = catalog.services.findIndex((s) => modeOf(s.mode) === "marathon");
-    const where = firstIndex >= 0 ? "mode" : "features.mesos";
-    cfg(where === "mode" ? "mode" : "features.mesos", "features.mesos on: some catalog entries run in marathon mode");
+    const path = catalog.services.some((s) => modeOf(s.mode) === "marathon") ? "mode" : "features.mesos";
+    cfg(path, "features.mesos on: some catalog entries run in marathon mode");
   }
   if (config.backend === "dynamic" && mesos) cfg("features.mesos", "false with backend dynamic: Marathon apps and Chronos jobs are submitted with the command provider");
   const needSlaves = mesos || catalog.services.length + catalog.agents.length > 0;
