@@ -16,6 +16,7 @@ export * from "./core/stack-config";
 export * from "./hosts/host-inventory";
 export * from "./hosts/declare-container";
 export * from "./hosts/container-args";
+export * from "./hosts/provider-container";
 
 export * from "./zookeeper/zoo-cfg";
 export * from "./zookeeper/zookeeper-containers";

@@ -3,10 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { ContainerSpec } from "../core/container-spec";
 import { DockerContainer, DockerVolume } from "../dynamic/docker-resources";
 import { toContainerArgs } from "./container-args";
+import { PlatformContainer } from "./provider-container";
 import { HostInventory } from "./host-inventory";
 
 /** A container from either backend. */
-export type ContainerResource = docker.Container | DockerContainer;
+export type ContainerResource = PlatformContainer | DockerContainer;
 /** A named volume from either backend. */
 export type VolumeResource = docker.Volume | DockerVolume;
 
@@ -79,6 +80,6 @@ export function declareContainer(
     const secret = pulumi.secret(pulumi.all(opts.secretEnv).apply((env) => Object.entries(env).map(([k, v]) => `${k}=${v}`)));
     args.envs = pulumi.all([args.envs ?? [], secret]).apply(([plain, hidden]) => [...(plain as string[]), ...hidden]);
   }
-  const container = new docker.Container(name, args, resourceOpts([...volumes, ...(opts.dependsOn ?? [])]));
+  const container = new PlatformContainer(name, args, resourceOpts([...volumes, ...(opts.dependsOn ?? [])]));
   return { container, volumes };
 }
