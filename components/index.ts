@@ -12,6 +12,7 @@ export * from "./core/endpoints";
 export * from "./core/container-spec";
 export * from "./core/platform-spec";
 export * from "./core/stack-config";
+export * from "./core/set-properties";
 
 export * from "./hosts/host-inventory";
 export * from "./hosts/declare-container";
@@ -28,6 +29,7 @@ export * from "./consul/consul-cluster";
 
 export * from "./services/service-containers";
 export * from "./services/service-instances";
+export * from "./services/catalog-service";
 
 export * from "./agents/agent-containers";
 export * from "./agents/scheduled-agents";

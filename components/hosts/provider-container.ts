@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import { getVersion } from "@pulumi/docker/utilities";
 import * as pulumi from "@pulumi/pulumi";
+import { setProperties } from "../core/set-properties";
 
 /**
  * The Docker provider's container resource (`docker:index/container:Container`), declared with only
@@ -30,13 +31,6 @@ export class PlatformContainer extends pulumi.CustomResource {
 
   /** The provider's type token, the same as @pulumi/docker's `Container`. */
   public static readonly type = "docker:index/container:Container";
-}
-
-/** The properties that have a value (an unset property is left out, as the engine would drop it). */
-export function setProperties(args: object): pulumi.Inputs {
-  const props: pulumi.Inputs = {};
-  for (const [k, v] of Object.entries(args)) if (v !== undefined) props[k] = v;
-  return props;
 }
 
 /** Resource options pinning the Docker provider plugin version that @pulumi/docker pins. */

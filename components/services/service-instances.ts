@@ -4,6 +4,7 @@ import { PlatformSpec } from "../core/platform-spec";
 import { ConsulAgentService } from "../dynamic/consul-agent-resources";
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
+import { CatalogService } from "./catalog-service";
 import { instanceNodeName, serviceContainer, serviceRegistration } from "./service-containers";
 
 /**
@@ -39,7 +40,7 @@ export class ServiceInstances extends pulumi.ComponentResource {
   /** Instance containers by `<service key>/<host id>`. */
   public readonly containers: Record<string, ContainerResource>;
   /** Consul registrations by `<service key>/<host id>`. */
-  public readonly registrations: Record<string, consul.Service | ConsulAgentService>;
+  public readonly registrations: Record<string, CatalogService | ConsulAgentService>;
 
   constructor(name: string, args: ServiceInstancesArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lhcb-platform:services:ServiceInstances", name, {}, opts);
@@ -92,7 +93,7 @@ export class ServiceInstances extends pulumi.ComponentResource {
           continue;
         }
         const node = nodeFor(hostId);
-        this.registrations[`${service.key}/${hostId}`] = new consul.Service(
+        this.registrations[`${service.key}/${hostId}`] = new CatalogService(
           `${name}-${key}-registration`,
           {
             serviceId: reg.serviceId,

@@ -1,14 +1,17 @@
-// PlatformContainer registers exactly what @pulumi/docker's Container registers, with fewer outputs.
+// PlatformContainer and CatalogService register exactly what the providers' generated classes register, with fewer outputs.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import * as consul from "@pulumi/consul";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { byName, installMocks, settle, valueOf } from "../support/mocks";
 
 const declared = installMocks("prod");
 import { toContainerArgs } from "../../components/hosts/container-args";
-import { PlatformContainer, setProperties } from "../../components/hosts/provider-container";
+import { PlatformContainer } from "../../components/hosts/provider-container";
+import { setProperties } from "../../components/core/set-properties";
 import { ContainerSpec } from "../../components/core/container-spec";
+import { CatalogService } from "../../components/services/catalog-service";
 
 const spec: ContainerSpec = {
   name: "prod-web-slave-1",
@@ -46,4 +49,15 @@ test("an Output only for what is set, plus the provider's network addresses", ()
 
 test("setProperties leaves out what is unset and keeps falsy values", () => {
   assert.deepEqual(setProperties({ a: 1, b: undefined, c: false, d: 0, e: "", f: null }), { a: 1, c: false, d: 0, e: "", f: null });
+});
+
+test("CatalogService: the same type and inputs as consul.Service", async () => {
+  const args = { serviceId: "web-slave-1", name: "web", node: "prod-slave-1", address: "10.0.0.1", port: 8080, tags: ["http"], meta: { stack: "prod" } };
+  const ours = new CatalogService("reg-ours", args);
+  new consul.Service("reg-theirs", args);
+  await settle(declared);
+  assert.equal(byName(declared, "reg-ours").type, "consul:index/service:Service");
+  assert.deepEqual(byName(declared, "reg-ours").inputs, byName(declared, "reg-theirs").inputs);
+  assert.equal(consul.Service.isInstance(ours), true);
+  assert.equal(await valueOf(ours.serviceId), "web-slave-1");
 });
