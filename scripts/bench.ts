@@ -1,4 +1,4 @@
-// npm run bench [-- --runs N] [--only kill,pause,health,reloads,zookeeper,consul] [--stack NAME]
+// npm run bench [-- --runs N] [--only kill,pause,health,reloads,zookeeper,consul,release] [--stack NAME]
 // Brings up a scratch copy of the local stack under the real engine (or uses the running stack
 // NAME), repeats each measurement of the platform's promises N times, and prints the median and
 // the worst of each figure against its goal. docs/promises.md keeps the table.
@@ -7,7 +7,10 @@ import { LoadSummary } from "./bench/load";
 import { Platform, platformOf } from "./bench/platform";
 import { sleep } from "./bench/probes";
 import { failHealth, HTTP_SERVICE, killConsulServer, killInstance, killZkLeader, pauseInstance, reloadsInARow, waitAllServing } from "./bench/scenarios";
+import { buildServiceImages, releaseUnderLoad } from "./bench/release-scenario";
 import { upScratchStack } from "./bench/stack";
+import { openStack } from "./engine-stack";
+import { Stack } from "@pulumi/pulumi/automation";
 
 interface Figure {
   name: string;
@@ -18,7 +21,7 @@ interface Figure {
   requests?: number;
 }
 
-const SCENARIOS = ["kill", "pause", "health", "reloads", "zookeeper", "consul"] as const;
+const SCENARIOS = ["kill", "pause", "health", "reloads", "zookeeper", "consul", "release"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function median(xs: number[]): number {
@@ -48,12 +51,15 @@ async function main(): Promise<void> {
   const log = (m: string) => console.log(`bench: ${m}`);
 
   let platform: Platform;
+  let stack: Stack;
   let destroy = async () => undefined as void;
   if (values.stack) {
     platform = platformOf(values.stack);
+    stack = await openStack(values.stack);
   } else {
     const scratch = await upScratchStack(`bench${process.pid % 100000}`, log);
     platform = scratch.platform;
+    stack = scratch.stack;
     destroy = scratch.destroy;
   }
   const figures: Figure[] = [];
@@ -126,6 +132,19 @@ async function main(): Promise<void> {
       }
       const r = await killConsulServer(platform, "follower");
       log(`Consul: killed follower ${r.killed}: leader ${r.newLeader} ${r.leaderless ? "LOST for a while" : "kept throughout"}`);
+    }
+    if (only.includes("release")) {
+      // Two image tags, rolled out in turn: every run replaces every instance.
+      const images = buildServiceImages(["0.0.1-bench-a", "0.0.1-bench-b"]);
+      const f = fig("6. release: rollout of every instance (3 of the HTTP service)", 30000);
+      for (let i = 0; i < runs; i++) {
+        const r = await releaseUnderLoad(platform, stack, images[i % 2]);
+        const http = r.rollout.replacements.filter((x) => x.instance.includes(HTTP_SERVICE));
+        log(`release ${r.image}: ${r.rollout.replacements.length} instances in ${r.rollout.seconds.toFixed(1)} s (${HTTP_SERVICE}: ${http.map((x) => `${x.drained.toFixed(1)}-${x.serving.toFixed(1)} s`).join(", ")}), ${r.load.failed}/${r.load.requests} failed at ${r.load.rate}/s ${r.load.failures.join("; ")}`);
+        f.values.push(r.rollout.seconds * 1000);
+        count(f, r.load);
+        await waitAllServing(platform);
+      }
     }
     await sleep(0);
   } finally {

@@ -1,37 +1,54 @@
 // npm run release -- VERSION [STACK]: the paper's single script. Builds the platform service
-// image at VERSION, then rolls it out on STACK (default local): in rounds, each replacing one
-// instance of every service (so every service keeps its other instances serving), each instance
-// drained before it stops, sent traffic only once healthy, and the next round starting only when
-// Consul sees every instance passing again. A final `up` converges the rest (the agents).
+// image at VERSION, then rolls it out on STACK (default local) in one `pulumi up`: one instance
+// of a service at a time (every service in parallel, so each keeps its other instances serving),
+// each drained before it stops and sent traffic only once healthy, the next one starting only
+// once it is registered again; the agents follow in the same run. Prints each step as it goes.
 import { execFileSync } from "node:child_process";
-import { Stack } from "@pulumi/pulumi/automation";
+import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { openStack, PROJECT_ROOT } from "./engine-stack";
 
-interface StateResource {
-  urn: string;
-  type: string;
-  parent?: string;
-  inputs?: { spec?: { image?: string; labels?: Record<string, string> } };
+/** One instance's replacement, as the engine reported it: seconds since the rollout began. */
+export interface InstanceReplacement {
+  /** Logical name of the instance's container. */
+  instance: string;
+  /** Drain began (its registration deleted). */
+  drained: number;
+  /** Serving again (its new registration created). */
+  serving: number;
 }
 
-/** Instance containers of the services still on another image, grouped by service. */
-export function pendingInstances(resources: StateResource[], image: string): Map<string, string[]> {
-  const byService = new Map<string, string[]>();
-  for (const r of resources) {
-    const labels = r.inputs?.spec?.labels;
-    if (!r.type.endsWith("docker:Container") || labels?.["platform.component"] !== "service") continue;
-    if (r.inputs?.spec?.image === image) continue;
-    const service = labels["platform.service"];
-    byService.set(service, [...(byService.get(service) ?? []), r.urn].sort());
+/** Engine events → each instance's replacement window, keyed by the instance's container name. */
+export class RolloutTimeline {
+  private readonly t0 = Date.now();
+  private readonly windows = new Map<string, { drained?: number; serving?: number }>();
+
+  /** Call with every engine event of the `up`. */
+  public readonly onEvent = (e: EngineEvent): void => {
+    const pre = e.resourcePreEvent?.metadata;
+    const done = e.resOutputsEvent?.metadata;
+    const now = (Date.now() - this.t0) / 1000;
+    if (pre?.op === "delete-replaced" && isRegistration(pre.urn)) this.window(pre.urn).drained ??= now;
+    if (done?.op === "create-replacement" && isRegistration(done.urn)) this.window(done.urn).serving = now;
+  };
+
+  /** The instances replaced so far, in the order their drain began. */
+  public replacements(): InstanceReplacement[] {
+    return [...this.windows.entries()]
+      .filter(([, w]) => w.drained !== undefined && w.serving !== undefined)
+      .map(([instance, w]) => ({ instance, drained: w.drained!, serving: w.serving! }))
+      .sort((a, b) => a.drained - b.drained);
   }
-  return byService;
+
+  private window(registrationUrn: string) {
+    const instance = registrationUrn.split("::").pop()!.replace(/-registration$/, "");
+    let w = this.windows.get(instance);
+    if (w === undefined) this.windows.set(instance, (w = {}));
+    return w;
+  }
 }
 
-/** Rounds: the i-th round holds the i-th pending instance of every service. */
-export function rounds(byService: Map<string, string[]>): string[][] {
-  const out: string[][] = [];
-  for (const urns of byService.values()) urns.forEach((u, i) => (out[i] ??= []).push(u));
-  return out;
+function isRegistration(urn: string): boolean {
+  return urn.endsWith("-registration");
 }
 
 async function consulPassing(consulApi: string): Promise<{ total: number; passing: number }> {
@@ -51,28 +68,46 @@ async function waitAllPassing(consulApi: string, expected: number, timeoutS: num
   }
 }
 
-/** Rolls the stack onto `image`; returns the seconds each round took. */
-export async function rollOut(stack: Stack, image: string, log: (m: string) => void): Promise<number[]> {
+/** Engine events as progress lines: each replace, create or delete step as it starts and ends, with its seconds. */
+export function stepProgress(log: (m: string) => void): (e: EngineEvent) => void {
+  const started = new Map<string, number>();
+  const label = (urn: string, op: string) => `${op} ${urn.split("::").pop()}`;
+  return (e) => {
+    const pre = e.resourcePreEvent?.metadata;
+    if (pre && pre.op !== "same") {
+      started.set(`${pre.urn} ${pre.op}`, Date.now());
+      log(`  ${label(pre.urn, pre.op)}`);
+    }
+    const done = e.resOutputsEvent?.metadata;
+    const t0 = done && started.get(`${done.urn} ${done.op}`);
+    if (done && t0 !== undefined) log(`  ${label(done.urn, done.op)}: done in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  };
+}
+
+/** What a rollout did: its seconds in all, and each instance's replacement. */
+export interface Rollout {
+  seconds: number;
+  replacements: InstanceReplacement[];
+}
+
+/**
+ * Rolls the stack onto `image` in one `pulumi up`. The instances of each service are chained
+ * (ServiceInstances), so the engine replaces them one at a time per service, every service in
+ * parallel: drained, stopped, started, healthy, registered, then the next. The agents follow in
+ * the same run. Waits until Consul shows every instance passing again.
+ */
+export async function rollOut(stack: Stack, image: string, log: (m: string) => void): Promise<Rollout> {
   await stack.setConfig("lhcb-platform:images.service", { value: image }, true);
-  const state = await stack.exportStack();
-  const resources = (state.deployment as { resources?: StateResource[] }).resources ?? [];
-  const plan = rounds(pendingInstances(resources, image));
   const consulApi = String((await stack.outputs()).consulApi?.value ?? "");
+  const resources = ((await stack.exportStack()).deployment as { resources?: { inputs?: { spec?: { labels?: Record<string, string> } } }[] }).resources ?? [];
   const instances = resources.filter((r) => r.inputs?.spec?.labels?.["platform.component"] === "service").length;
-  const times: number[] = [];
-  for (const [i, urns] of plan.entries()) {
-    const t0 = Date.now();
-    log(`round ${i + 1}/${plan.length}: replacing ${urns.length} instance(s): ${urns.map((u) => u.split("::").pop()).join(", ")}`);
-    const r = await stack.up({ target: urns, targetDependents: true, color: "never" });
-    if (r.summary.result !== "succeeded") throw new Error(`round ${i + 1} failed: ${r.summary.result}`);
-    if (consulApi !== "") await waitAllPassing(consulApi, instances, 60);
-    times.push((Date.now() - t0) / 1000);
-    log(`round ${i + 1} done in ${times[times.length - 1].toFixed(1)}s`);
-  }
-  log("converging the rest (agents)");
-  const rest = await stack.up({ color: "never" });
-  if (rest.summary.result !== "succeeded") throw new Error(`converging the rest failed: ${rest.summary.result}`);
-  return times;
+  const timeline = new RolloutTimeline();
+  const progress = stepProgress(log);
+  const t0 = Date.now();
+  const r = await stack.up({ color: "never", onEvent: (e) => (timeline.onEvent(e), progress(e)) });
+  if (r.summary.result !== "succeeded") throw new Error(`the rollout's up ended ${r.summary.result}`);
+  if (consulApi !== "") await waitAllPassing(consulApi, instances, 60);
+  return { seconds: (Date.now() - t0) / 1000, replacements: timeline.replacements() };
 }
 
 async function main(version: string | undefined, stackName: string): Promise<number> {
@@ -85,8 +120,9 @@ async function main(version: string | undefined, stackName: string): Promise<num
   log(`building lhcb-platform/service:${version}`);
   execFileSync("scripts/docker/build-images.sh", ["--no-dockerd", "--service-version", version, "service"], { cwd: PROJECT_ROOT, stdio: "inherit" });
   const stack = await openStack(stackName);
-  const rounds = await rollOut(stack, `lhcb-platform/service:${version}`, log);
-  log(`rolled out ${version} on ${stackName} in ${rounds.length} round(s): ${rounds.map((s) => `${s.toFixed(1)}s`).join(", ")}`);
+  const r = await rollOut(stack, `lhcb-platform/service:${version}`, log);
+  for (const i of r.replacements) log(`${i.instance}: drained at ${i.drained.toFixed(1)}s, serving again at ${i.serving.toFixed(1)}s`);
+  log(`rolled out ${version} on ${stackName}: ${r.replacements.length} instance(s) replaced in ${r.seconds.toFixed(1)}s`);
   return 0;
 }
 

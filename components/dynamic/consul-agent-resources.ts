@@ -6,13 +6,27 @@ import { catalogDiff } from "./consul-resources";
 const IDENTITY = ["agentAddress", "serviceId"] as const;
 const KEYS = [...IDENTITY, "name", "address", "port", "tags", "meta", "checks", "drainSeconds"] as const;
 
+/**
+ * Whether the registration is for another container than before (`meta.container_id`, unknown
+ * while that container is being replaced). A new instance gets a new registration: the old one
+ * is deleted first, and drained, before the old container stops, and the new one is created once
+ * the new container is healthy.
+ */
+export function newInstance(olds: Pick<agent.AgentServiceInputs, "meta">, news: Pick<agent.AgentServiceInputs, "meta">): boolean {
+  const was = olds.meta?.container_id;
+  if (was === undefined) return false;
+  const meta: unknown = news.meta;
+  return typeof meta !== "object" || meta === null || (meta as Record<string, unknown>).container_id !== was;
+}
+
 const agentServiceProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: agent.AgentServiceInputs) {
     await agent.agentPut(inputs.agentAddress, "/v1/agent/service/register?replace-existing-checks=true", agent.agentServiceRegisterBody(inputs));
     return { id: inputs.serviceId, outs: { ...inputs } };
   },
   async diff(_id: string, olds: agent.AgentServiceInputs, news: agent.AgentServiceInputs) {
-    return catalogDiff(IDENTITY, KEYS, olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>);
+    const d = catalogDiff(IDENTITY, KEYS, olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>);
+    return newInstance(olds, news) ? { ...d, changes: true, replaces: [...d.replaces, "meta"] } : d;
   },
   async update(_id: string, _olds: agent.AgentServiceInputs, news: agent.AgentServiceInputs) {
     await agent.agentPut(news.agentAddress, "/v1/agent/service/register?replace-existing-checks=true", agent.agentServiceRegisterBody(news));

@@ -53,7 +53,7 @@ export async function createDockerContainer(inputs: DockerContainerInputs): Prom
     const files = [...(spec.files ?? []), ...(inputs.secretFiles ?? []).map((f) => ({ path: f.path, content: f.content }))];
     await api.uploadFiles(dockerHost, id, files);
     await api.startContainer(dockerHost, id);
-    const c = spec.waitHealthy && spec.healthcheck ? await api.waitHealthy(dockerHost, id, healthyTimeoutSeconds(spec) * 1000) : await api.inspectContainer(dockerHost, id);
+    const c = spec.waitHealthy && spec.healthcheck ? await api.waitHealthy(dockerHost, id, healthyTimeoutSeconds(spec) * 1000, 250, { test: spec.healthcheck.test, timeoutSeconds: spec.healthcheck.timeoutSeconds }) : await api.inspectContainer(dockerHost, id);
     return { ...inputs, containerId: id, name: spec.name, ipAddress: containerIp(c, network, spec.hostNetwork ?? false), image: spec.image };
   } catch (e) {
     await api.removeContainer(dockerHost, id, true, true).catch(() => undefined);

@@ -25,7 +25,8 @@ export function backendName(service: Pick<PlacedService, "key">): string {
  * The server options of an instance: HAProxy's own active checks (every 250 ms, 100 ms once one
  * failed, 2 failures hide it: a dead instance in about half a second, a hung one, whose checks
  * time out after `timeout check` (400 ms), in about a second), and the live traffic observed: a
- * connection that fails marks the instance down at once (the request is retried elsewhere).
+ * connection that fails or is not answered within `timeout connect` (250 ms) marks the instance
+ * down at once (the request is retried elsewhere).
  * PROXY protocol for TCP services that accept it, the HTTP bridge port for `command` checks.
  */
 export function serverOptions(service: PlacedService): string {
@@ -69,7 +70,10 @@ export function renderHaproxyConfig(services: readonly PlacedService[], o: Hapro
     "defaults",
     "    log global",
     "    option dontlognull",
-    "    timeout connect 1s",
+    // A connection to a live instance is set up in well under a millisecond on the platform
+    // network; one to a crashed instance's address gets no answer at all, and the live request
+    // waiting on it is what marks the instance down (observe layer4) and is retried elsewhere.
+    "    timeout connect 250ms",
     "    timeout client 30s",
     "    timeout server 5s",
     "    timeout http-keep-alive 10s",

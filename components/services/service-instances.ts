@@ -68,14 +68,23 @@ export class ServiceInstances extends pulumi.ComponentResource {
     };
 
     for (const service of spec.services.filter((s) => s.mode === "pulumi")) {
+      // The instances of a service follow one another: each container waits for the registration
+      // of the one before it. A release (a new image for every instance) then replaces one
+      // instance at a time in a single `pulumi up`: the registration is deleted (drained), the
+      // old container stops, the new one starts and is registered once healthy, and only then
+      // does the next instance begin. (A `dependsOn` edge does not make the engine replace the
+      // next instance along with this one; only property dependencies do.)
+      let previous: pulumi.Resource | undefined;
       for (const hostId of service.hosts) {
         const host = byId.get(hostId)!;
         const key = `${service.key}-${hostId}`;
-        const container = declareContainer(this, hosts, hostId, `${name}-${key}`, serviceContainer(spec, service, host)).container;
+        const container = declareContainer(this, hosts, hostId, `${name}-${key}`, serviceContainer(spec, service, host), {
+          dependsOn: previous === undefined ? [] : [previous],
+        }).container;
         const reg = serviceRegistration(spec, service, host);
         this.containers[`${service.key}/${hostId}`] = container;
         if (dynamic) {
-          this.registrations[`${service.key}/${hostId}`] = new ConsulAgentService(
+          previous = this.registrations[`${service.key}/${hostId}`] = new ConsulAgentService(
             `${name}-${key}-registration`,
             {
               agentAddress: args.consulAgents![hostId],
@@ -93,7 +102,7 @@ export class ServiceInstances extends pulumi.ComponentResource {
           continue;
         }
         const node = nodeFor(hostId);
-        this.registrations[`${service.key}/${hostId}`] = new CatalogService(
+        previous = this.registrations[`${service.key}/${hostId}`] = new CatalogService(
           `${name}-${key}-registration`,
           {
             serviceId: reg.serviceId,
@@ -105,7 +114,8 @@ export class ServiceInstances extends pulumi.ComponentResource {
             meta: { ...reg.meta, container_id: container.id },
             checks: reg.checks,
           },
-          { parent: this, provider: args.consulProvider, dependsOn: [container, node], deleteBeforeReplace: true },
+          // A new container is a new instance: its registration goes (drained) and comes back with it.
+          { parent: this, provider: args.consulProvider, dependsOn: [container, node], deleteBeforeReplace: true, replaceWith: [container] },
         );
       }
     }

@@ -95,7 +95,7 @@ async function hiddenOnEvery(p: Platform, server: string, seconds: number, hidde
   return Object.fromEntries(p.lbs.map((lb, i) => [lb, times[i]]));
 }
 
-async function withLoad<T>(p: Platform, lbs: string[], body: (load: Load) => Promise<T>): Promise<{ result: T; samples: Sample[]; load: LoadSummary }> {
+export async function withLoad<T>(p: Platform, lbs: string[], body: (load: Load) => Promise<T>): Promise<{ result: T; samples: Sample[]; load: LoadSummary }> {
   const load = new Load({ targets: httpTargets(p, lbs), rate: 200 }).start();
   try {
     await sleep(1500);

@@ -129,3 +129,23 @@ test("a container that stays unhealthy: waitHealthy fails at its deadline with t
   assert.ok(Date.now() - t0 >= 5_000);
   await api.removeContainer(DOCKER_HOST, id, true);
 });
+
+test("waitHealthy with the check as a probe: healthy as soon as the test passes, before Docker's first check", async () => {
+  const spec: ContainerSpec = {
+    name: `${RUN}-probed`,
+    image: IMAGE,
+    command: ["sh", "-c", "sleep 1; touch /tmp/ready; exec sleep infinity"],
+    labels: { "dyn-test.run": RUN },
+    // Docker's own first check comes only after 60 s.
+    healthcheck: { test: ["CMD-SHELL", "test -e /tmp/ready"], intervalSeconds: 60, timeoutSeconds: 2, retries: 1, startPeriodSeconds: 0 },
+    restart: "no",
+  };
+  const id = await api.createContainer(DOCKER_HOST, spec);
+  await api.startContainer(DOCKER_HOST, id);
+  const c = await api.waitHealthy(DOCKER_HOST, id, 30_000, 100, { test: spec.healthcheck!.test, timeoutSeconds: 2 });
+  assert.equal(c.State.Running, true);
+  assert.equal(c.State.Health?.Status, "starting");
+  assert.equal(docker("exec", id, "sh", "-c", "test -e /tmp/ready && echo ready"), "ready");
+  assert.equal(await api.execExitCode(DOCKER_HOST, id, ["sh", "-c", "exit 3"], 5_000), 3);
+  await api.removeContainer(DOCKER_HOST, id, true);
+});

@@ -1,6 +1,7 @@
 // `npm run release`'s rollout under the real engine on a scratch copy of the local stack: under
-// steady load no request fails; instances are replaced in rounds of one per service; afterwards
-// every instance runs the new version. Needs what `npm run up` prepares.
+// steady load no request fails; the instances of a service are replaced one at a time (each
+// drained, replaced and registered again before the next is drained), every service in
+// parallel; afterwards every instance runs the new version. Needs what `npm run up` prepares.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { after, before, test } from "node:test";
@@ -8,7 +9,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { Load, summarize } from "../../scripts/bench/load";
 import { docker } from "../../scripts/bench/probes";
 import { openScratchStack, PROJECT_ROOT } from "../../scripts/engine-stack";
-import { pendingInstances, rollOut, rounds } from "../../scripts/release";
+import { Rollout, rollOut } from "../../scripts/release";
 
 const STACK = `release${process.pid % 1000}`;
 const VERSION = "0.0.1-rt";
@@ -35,15 +36,10 @@ test("a release rolls out one instance per service at a time with no failed requ
     await new Promise((r) => setTimeout(r, 500));
   }
 
-  const state = (await stack.exportStack()).deployment as { resources: Parameters<typeof pendingInstances>[0] };
-  const plan = rounds(pendingInstances(state.resources, `lhcb-platform/service:${VERSION}`));
-  assert.deepEqual(plan.map((r) => r.length), [3, 3, 1], "round i replaces the i-th instance of every service");
-  for (const round of plan) assert.equal(new Set(round.map((u) => u.split("::").pop()!.replace(/-slave-\d$/, ""))).size, round.length);
-
   const load = new Load({ targets: [`http://${lb}:9162/`], rate: 100 }).start();
-  let times: number[];
+  let rollout: Rollout;
   try {
-    times = await rollOut(stack, `lhcb-platform/service:${VERSION}`, (m) => console.log(`release test: ${m}`));
+    rollout = await rollOut(stack, `lhcb-platform/service:${VERSION}`, (m) => console.log(`release test: ${m}`));
     await new Promise((r) => setTimeout(r, 2000));
   } catch (e) {
     console.log(`release test: rollout failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -52,9 +48,19 @@ test("a release rolls out one instance per service at a time with no failed requ
     await load.stop();
   }
   const summary = summarize(load.samples);
-  console.log(`release test: rounds ${times.map((t) => t.toFixed(1)).join("s, ")}s; ${summary.requests} requests, ${summary.failed} failed`);
+  console.log(`release test: ${rollout.replacements.length} instances in ${rollout.seconds.toFixed(1)}s; ${summary.requests} requests, ${summary.failed} failed`);
   assert.equal(summary.failed, 0, summary.failures.join("; "));
   assert.ok(summary.requests > 1000, `only ${summary.requests} requests were made`);
+  // All 7 instances were replaced; per service, one at a time and in order: an instance is
+  // drained only once the one before it serves again.
+  const service = (instance: string) => instance.replace(/^.*-services-/, "").replace(/-slave-\d+$/, "");
+  assert.equal(rollout.replacements.length, 7, JSON.stringify(rollout.replacements));
+  const byService = new Map<string, Rollout["replacements"]>();
+  for (const r of rollout.replacements) byService.set(service(r.instance), [...(byService.get(service(r.instance)) ?? []), r]);
+  assert.deepEqual([...byService.values()].map((rs) => rs.length).sort(), [2, 2, 3]);
+  for (const rs of byService.values()) {
+    for (let i = 1; i < rs.length; i++) assert.ok(rs[i].drained >= rs[i - 1].serving, `${rs[i].instance} drained at ${rs[i].drained}s, before ${rs[i - 1].instance} served again at ${rs[i - 1].serving}s`);
+  }
   // Every instance answered, and the replaced ones answered again after their replacement.
   assert.equal(Object.keys(summary.byInstance).length, 3, JSON.stringify(summary.byInstance));
 
