@@ -22,15 +22,17 @@ export function backendName(service: Pick<PlacedService, "key">): string {
 }
 
 /**
- * The server options of an instance: HAProxy's own active checks (every 250 ms, 100 ms once one
- * failed, 2 failures hide it: a dead instance in about half a second, a hung one, whose checks
- * time out after `timeout check` (400 ms), in about a second), and the live traffic observed: a
- * connection that fails or is not answered within `timeout connect` (250 ms) marks the instance
- * down at once (the request is retried elsewhere).
- * PROXY protocol for TCP services that accept it, the HTTP bridge port for `command` checks.
+ * The server options of an instance: HAProxy's own active checks (every 150 ms, 50 ms once one
+ * failed; 2 failures hide it). A crashed instance's address first refuses connections, then,
+ * while Docker restarts the container, answers nothing: a check's connect gives up after
+ * `timeout connect` (100 ms), so it is hidden within about 0.4 s. A hung one, whose checks time
+ * out after `timeout check` (400 ms), in about a second. The live traffic is observed too: a
+ * refused or reset connection marks the instance down at once (the request is retried
+ * elsewhere). PROXY protocol for TCP services that accept it, the HTTP bridge port for
+ * `command` checks.
  */
 export function serverOptions(service: PlacedService): string {
-  const opts = ["check", "inter 250ms", "fastinter 100ms", "downinter 500ms", "rise 2", "fall 2", "observe layer4", "error-limit 1", "on-error mark-down", "init-addr last,libc,none", "resolvers docker"];
+  const opts = ["check", "inter 150ms", "fastinter 50ms", "downinter 500ms", "rise 2", "fall 2", "observe layer4", "error-limit 1", "on-error mark-down", "init-addr last,libc,none", "resolvers docker"];
   if (service.protocol === "tcp" && service.proxyProtocol) opts.push("send-proxy-v2");
   if (service.check.command) opts.push(`port ${bridgePort(service)}`);
   return opts.join(" ");
@@ -71,9 +73,9 @@ export function renderHaproxyConfig(services: readonly PlacedService[], o: Hapro
     "    log global",
     "    option dontlognull",
     // A connection to a live instance is set up in well under a millisecond on the platform
-    // network; one to a crashed instance's address gets no answer at all, and the live request
-    // waiting on it is what marks the instance down (observe layer4) and is retried elsewhere.
-    "    timeout connect 250ms",
+    // network; one to a crashed instance's address may get no answer at all, and the check or
+    // request waiting on it should give up soon (a request is retried on another instance).
+    "    timeout connect 100ms",
     "    timeout client 30s",
     "    timeout server 5s",
     "    timeout http-keep-alive 10s",
