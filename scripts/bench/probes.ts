@@ -2,7 +2,7 @@
 // master CLI, ZooKeeper modes, the Consul leader, agent run records, and fault injection (a crash
 // is a SIGKILL of the container's main process from the host, so the restart policy applies;
 // `docker kill`/`docker stop` are manual stops that Docker never restarts).
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { connect } from "node:net";
 import { promisify } from "node:util";
 
@@ -13,6 +13,20 @@ export function docker(...args: string[]): string {
 }
 export async function dockerAsync(...args: string[]): Promise<string> {
   return (await execFileAsync("docker", args, { encoding: "utf8" })).stdout.trim();
+}
+/**
+ * When balancer `lb` logged `server` DOWN after `sinceMs` (epoch ms): Docker's timestamp of the
+ * line HAProxy wrote as it changed the server's state, on the host's clock. Undefined if none.
+ */
+export function downLoggedAt(lb: string, server: string, sinceMs: number): number | undefined {
+  const r = spawnSync("docker", ["logs", "-t", "--since", new Date(sinceMs - 1000).toISOString(), lb], { encoding: "utf8" });
+  const marker = `/${server} is DOWN`;
+  for (const line of `${r.stdout}\n${r.stderr}`.split("\n")) {
+    if (!line.includes(marker)) continue;
+    const at = Date.parse(line.slice(0, line.indexOf(" ")));
+    if (at >= sinceMs) return at;
+  }
+  return undefined;
 }
 export function lines(text: string): string[] {
   return text === "" ? [] : text.split("\n");

@@ -10,6 +10,7 @@ import {
   crash,
   docker,
   dockerAsync,
+  downLoggedAt,
   eventually,
   firstTrue,
   haproxyReloads,
@@ -114,9 +115,14 @@ export async function withLoad<T>(p: Platform, lbs: string[], body: (load: Load)
 
 export interface KillResult {
   victim: string;
-  /** Kill to hidden on every balancer (the slowest). */
+  /** Kill to hidden on every balancer (the slowest), as the stats poll saw it. */
   hiddenMs: number;
   hiddenMsByLb: Record<string, number>;
+  /**
+   * Kill to each balancer's own "is DOWN" log line (Docker's timestamp of it), where there is
+   * one: when HAProxy changed the server's state, free of the poll's own delays.
+   */
+  downLoggedMsByLb: Record<string, number | undefined>;
   /** Kill to the first answer from the restarted instance through a balancer. */
   servingAgainMs: number;
   /** Kill to Docker having started the container again. */
@@ -140,10 +146,12 @@ export async function killInstance(p: Platform, victim: string): Promise<KillRes
     return { killedAt, hidden, back };
   });
   const hiddenMsByLb = Object.fromEntries(Object.entries(result.hidden).map(([lb, t]) => [lb, t - result.killedAt]));
+  const downLoggedMsByLb = Object.fromEntries(p.lbs.map((lb) => [lb, downLoggedAt(lb, victim, result.killedAt)]).map(([lb, t]) => [lb, t === undefined ? undefined : (t as number) - result.killedAt]));
   return {
     victim,
     hiddenMs: Math.max(...Object.values(hiddenMsByLb)),
     hiddenMsByLb,
+    downLoggedMsByLb,
     servingAgainMs: result.back.done - result.killedAt,
     restartedMs: Date.parse(docker("inspect", "-f", "{{.State.StartedAt}}", victim)) - result.killedAt,
     restarted: restartCount(victim) > restartsBefore,
