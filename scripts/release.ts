@@ -104,7 +104,15 @@ export async function rollOut(stack: Stack, image: string, log: (m: string) => v
   const timeline = new RolloutTimeline();
   const progress = stepProgress(log);
   const t0 = Date.now();
-  const r = await stack.up({ color: "never", onEvent: (e) => (timeline.onEvent(e), progress(e)) });
+  // The engine would otherwise write the whole state (about 5 MB here: every dynamic resource
+  // carries its provider's code) after each of the rollout's steps, a third of its time. Only
+  // the final state is written. A release that dies half-way leaves the state as before it:
+  // running it again converges (a container create replaces a leftover of the same name, a
+  // deregistration of an unknown instance is a no-op).
+  stack.workspace.envVars.PULUMI_SKIP_CHECKPOINTS = "true";
+  const r = await stack
+    .up({ color: "never", onEvent: (e) => (timeline.onEvent(e), progress(e)) })
+    .finally(() => delete stack.workspace.envVars.PULUMI_SKIP_CHECKPOINTS);
   if (r.summary.result !== "succeeded") throw new Error(`the rollout's up ended ${r.summary.result}`);
   if (consulApi !== "") await waitAllPassing(consulApi, instances, 60);
   return { seconds: (Date.now() - t0) / 1000, replacements: timeline.replacements() };
