@@ -304,9 +304,14 @@ def make_http_handler(name, tracker, proxy_required, access_log):
             if tracker.draining.is_set() or self.close_connection:
                 self.send_header("Connection", "close")
                 self.close_connection = True
-            self.end_headers()
+            # The status line, the headers and the body leave in one write: once in the socket's
+            # buffer the kernel delivers them even if this process is killed the next instant,
+            # so a crash never cuts a response half-way (a proxy can retry a request that got
+            # no answer, not one whose answer it has begun to forward).
+            self._headers_buffer.append(b"\r\n")
             if self.command != "HEAD":
-                self.wfile.write(body)
+                self._headers_buffer.append(body)
+            self.flush_headers()
 
         def log_message(self, fmt, *args):
             if access_log:

@@ -130,9 +130,9 @@ export interface KillResult {
   restarted: boolean;
   load: LoadSummary;
   /**
-   * Requests whose response the crashed instance had begun (status line received) and never
-   * finished: sent before the kill, cut after it. No proxy can retry a response it has already
-   * started to forward; every other request must succeed.
+   * Requests whose response had begun (status line received) and was cut: sent before the kill,
+   * ended after it. No proxy can retry a response it has begun to forward; the service writes
+   * each response whole in one write so that there are none.
    */
   cutByCrash: number;
 }
