@@ -7,9 +7,10 @@ import { LoadSummary } from "./bench/load";
 import { Platform, platformOf } from "./bench/platform";
 import { sleep } from "./bench/probes";
 import { failHealth, HTTP_SERVICE, killConsulServer, killInstance, killZkLeader, pauseInstance, reloadsInARow, waitAllServing } from "./bench/scenarios";
-import { buildServiceImages, releaseUnderLoad } from "./bench/release-scenario";
+import { releaseUnderLoad } from "./bench/release-scenario";
 import { upScratchStack } from "./bench/stack";
 import { openStack } from "./engine-stack";
+import { buildServiceImage, deployedServiceImages } from "./release";
 import { Stack } from "@pulumi/pulumi/automation";
 
 interface Figure {
@@ -137,11 +138,9 @@ async function main(): Promise<void> {
     }
     if (only.includes("release")) {
       // Two image tags, rolled out in turn: every run replaces every instance.
-      const images = buildServiceImages(["0.0.1-bench-a", "0.0.1-bench-b"]);
+      const images = ["0.0.1-bench-a", "0.0.1-bench-b"].map(buildServiceImage);
       // The first run must change something: start with the tag the stack does not run.
-      const deployed = ((await stack.exportStack()).deployment as { resources?: { inputs?: { spec?: { image?: string; labels?: Record<string, string> } } }[] }).resources ?? [];
-      const current = deployed.find((r) => r.inputs?.spec?.labels?.["platform.component"] === "service")?.inputs?.spec?.image;
-      if (current === images[0]) images.reverse();
+      if ((await deployedServiceImages(stack))[0] === images[0]) images.reverse();
       const three = fig("6. release: the 3 instances of a service on the new version", 30000);
       const f = fig("6. release: every instance and agent replaced, Consul passing", 30000);
       for (let i = 0; i < runs; i++) {

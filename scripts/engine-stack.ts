@@ -64,3 +64,12 @@ export async function openScratchStack(stackName: string, configOf: string): Pro
     { workDir: dir, envVars: engineEnv(), projectSettings: { name: "lhcb-platform", runtime: "nodejs" } },
   );
 }
+
+/**
+ * Destroys a scratch stack and removes it from the backend, whatever its state: `onError` hears
+ * why a destroy failed (the removal still runs).
+ */
+export async function removeScratchStack(stack: Stack, onError: (e: unknown) => void = () => undefined): Promise<void> {
+  await stack.destroy({ color: "never" }).catch(onError);
+  await stack.workspace.removeStack(stack.name).catch(() => undefined);
+}

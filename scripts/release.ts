@@ -51,6 +51,19 @@ function isRegistration(urn: string): boolean {
   return urn.endsWith("-registration");
 }
 
+/** Builds `lhcb-platform/service:VERSION` (what a release rolls out); returns the image. */
+export function buildServiceImage(version: string): string {
+  execFileSync("scripts/docker/build-images.sh", ["--no-dockerd", "--service-version", version, "service"], { cwd: PROJECT_ROOT, stdio: "inherit" });
+  return `lhcb-platform/service:${version}`;
+}
+
+/** The images of the service instances' containers, as the stack's state records them (`dynamic` backend). */
+export async function deployedServiceImages(stack: Stack): Promise<string[]> {
+  type StateResource = { inputs?: { spec?: { image?: string; labels?: Record<string, string> } } };
+  const resources = ((await stack.exportStack()).deployment as { resources?: StateResource[] }).resources ?? [];
+  return resources.filter((r) => r.inputs?.spec?.labels?.["platform.component"] === "service").map((r) => r.inputs!.spec!.image ?? "");
+}
+
 async function consulPassing(consulApi: string): Promise<{ total: number; passing: number }> {
   const res = await fetch(`${consulApi}/v1/health/state/any`, { signal: AbortSignal.timeout(3000) });
   const checks = (await res.json()) as { ServiceID: string; Status: string }[];
@@ -99,8 +112,7 @@ export interface Rollout {
 export async function rollOut(stack: Stack, image: string, log: (m: string) => void): Promise<Rollout> {
   await stack.setConfig("lhcb-platform:images.service", { value: image }, true);
   const consulApi = String((await stack.outputs()).consulApi?.value ?? "");
-  const resources = ((await stack.exportStack()).deployment as { resources?: { inputs?: { spec?: { labels?: Record<string, string> } } }[] }).resources ?? [];
-  const instances = resources.filter((r) => r.inputs?.spec?.labels?.["platform.component"] === "service").length;
+  const instances = (await deployedServiceImages(stack)).length;
   const timeline = new RolloutTimeline();
   const progress = stepProgress(log);
   const t0 = Date.now();
@@ -126,9 +138,9 @@ async function main(version: string | undefined, stackName: string): Promise<num
   const started = Date.now();
   const log = (m: string) => console.log(`release: ${m} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
   log(`building lhcb-platform/service:${version}`);
-  execFileSync("scripts/docker/build-images.sh", ["--no-dockerd", "--service-version", version, "service"], { cwd: PROJECT_ROOT, stdio: "inherit" });
+  const image = buildServiceImage(version);
   const stack = await openStack(stackName);
-  const r = await rollOut(stack, `lhcb-platform/service:${version}`, log);
+  const r = await rollOut(stack, image, log);
   for (const i of r.replacements) log(`${i.instance}: drained at ${i.drained.toFixed(1)}s, serving again at ${i.serving.toFixed(1)}s`);
   log(`rolled out ${version} on ${stackName}: ${r.replacements.length} instance(s) replaced in ${r.seconds.toFixed(1)}s`);
   return 0;

@@ -26,14 +26,9 @@ export class PlatformContainer extends pulumi.CustomResource {
   declare public readonly networkDatas: pulumi.Output<docker.types.output.ContainerNetworkData[]>;
 
   constructor(name: string, args: docker.ContainerArgs, opts: pulumi.CustomResourceOptions = {}) {
-    super(PlatformContainer.type, name, { ...setProperties(args), networkDatas: undefined }, providerOptions(opts));
+    super(PlatformContainer.type, name, { ...setProperties(args), networkDatas: undefined }, pulumi.mergeOptions({ version: getVersion() }, opts));
   }
 
   /** The provider's type token, the same as @pulumi/docker's `Container`. */
   public static readonly type = "docker:index/container:Container";
-}
-
-/** Resource options pinning the Docker provider plugin version that @pulumi/docker pins. */
-function providerOptions(opts: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions {
-  return pulumi.mergeOptions({ version: getVersion() }, opts);
 }

@@ -146,7 +146,12 @@ export async function killInstance(p: Platform, victim: string): Promise<KillRes
     return { killedAt, hidden, back };
   });
   const hiddenMsByLb = Object.fromEntries(Object.entries(result.hidden).map(([lb, t]) => [lb, t - result.killedAt]));
-  const downLoggedMsByLb = Object.fromEntries(p.lbs.map((lb) => [lb, downLoggedAt(lb, victim, result.killedAt)]).map(([lb, t]) => [lb, t === undefined ? undefined : (t as number) - result.killedAt]));
+  const downLoggedMsByLb = Object.fromEntries(
+    p.lbs.map((lb) => {
+      const at = downLoggedAt(lb, victim, result.killedAt);
+      return [lb, at === undefined ? undefined : at - result.killedAt];
+    }),
+  );
   return {
     victim,
     hiddenMs: Math.max(...Object.values(hiddenMsByLb)),

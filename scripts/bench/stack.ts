@@ -3,7 +3,7 @@
 // every load balancer serves every instance, `pulumi destroy` at the end.
 // CLI (development): node --import tsx scripts/bench/stack.ts up|down STACK
 import { Stack } from "@pulumi/pulumi/automation";
-import { openScratchStack } from "../engine-stack";
+import { openScratchStack, removeScratchStack } from "../engine-stack";
 import { docker, eventually, lines } from "./probes";
 import { Platform, platformOf } from "./platform";
 
@@ -31,10 +31,7 @@ export async function upScratchStack(name: string, log: (msg: string) => void = 
   return {
     stack,
     platform,
-    destroy: async () => {
-      await stack.destroy({ color: "never" }).catch((e) => log(`destroy of ${name}: ${String(e)}`));
-      await stack.workspace.removeStack(name).catch(() => undefined);
-    },
+    destroy: () => removeScratchStack(stack, (e) => log(`destroy of ${name}: ${String(e)}`)),
   };
 }
 

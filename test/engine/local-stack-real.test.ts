@@ -8,7 +8,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { docker, eventually, ipOf, lines, tcpLine } from "../../scripts/bench/probes";
-import { openScratchStack, PROJECT_ROOT } from "../../scripts/engine-stack";
+import { openScratchStack, PROJECT_ROOT, removeScratchStack } from "../../scripts/engine-stack";
 
 const STACK = `enginetest${process.pid % 1000}`;
 let stack: Stack;
@@ -28,8 +28,7 @@ before(async () => {
 
 after(async () => {
   // Whatever happened, leave nothing behind.
-  if (stack) await stack.destroy({ color: "never" }).catch(() => undefined);
-  if (stack) await stack.workspace.removeStack(STACK).catch(() => undefined);
+  if (stack) await removeScratchStack(stack);
 });
 
 test("up, probes, preview without change, destroy leaving nothing", { timeout: 900_000 }, async () => {

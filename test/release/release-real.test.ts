@@ -3,26 +3,24 @@
 // drained, replaced and registered again before the next is drained), every service in
 // parallel; afterwards every instance runs the new version. Needs what `npm run up` prepares.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { after, before, test } from "node:test";
 import { Stack } from "@pulumi/pulumi/automation";
 import { Load, summarize } from "../../scripts/bench/load";
 import { docker } from "../../scripts/bench/probes";
-import { openScratchStack, PROJECT_ROOT } from "../../scripts/engine-stack";
-import { Rollout, rollOut } from "../../scripts/release";
+import { openScratchStack, removeScratchStack } from "../../scripts/engine-stack";
+import { buildServiceImage, Rollout, rollOut } from "../../scripts/release";
 
 const STACK = `release${process.pid % 1000}`;
 const VERSION = "0.0.1-rt";
 let stack: Stack;
 
 before(async () => {
-  execFileSync("scripts/docker/build-images.sh", ["--no-dockerd", "--service-version", VERSION, "service"], { cwd: PROJECT_ROOT, stdio: "ignore" });
+  buildServiceImage(VERSION);
   stack = await openScratchStack(STACK, "local");
 });
 
 after(async () => {
-  if (stack) await stack.destroy({ color: "never" }).catch(() => undefined);
-  if (stack) await stack.workspace.removeStack(STACK).catch(() => undefined);
+  if (stack) await removeScratchStack(stack);
 });
 
 test("a release rolls out one instance per service at a time with no failed request", { timeout: 900_000 }, async () => {
