@@ -239,15 +239,12 @@ class ThreadingTCPServer(BaseServerMixin, socketserver.ThreadingMixIn, socketser
     pass
 
 
-def make_http_handler(name, tracker, proxy_required, access_log):
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        server_version = "platform-service/" + VERSION
-        sys_version = ""
-
+def tracked(base, tracker):
+    """`base`, a socketserver request handler, with its connection counted by `tracker` from
+    setup to finish (graceful shutdown waits for, and closes, what it counts)."""
+    class Tracked(base):
         def setup(self):
             super().setup()
-            self.proxy_client = None
             tracker.add(self)
 
         def finish(self):
@@ -256,6 +253,19 @@ def make_http_handler(name, tracker, proxy_required, access_log):
                 super().finish()
             except OSError:
                 pass
+
+    return Tracked
+
+
+def make_http_handler(name, tracker, proxy_required, access_log):
+    class Handler(tracked(http.server.BaseHTTPRequestHandler, tracker)):
+        protocol_version = "HTTP/1.1"
+        server_version = "platform-service/" + VERSION
+        sys_version = ""
+
+        def setup(self):
+            self.proxy_client = None
+            super().setup()
 
         def handle(self):
             if proxy_required:
@@ -357,17 +367,7 @@ def make_http_handler(name, tracker, proxy_required, access_log):
 
 
 def make_tcp_handler(name, tracker, proxy_required, access_log):
-    class Handler(socketserver.StreamRequestHandler):
-        def setup(self):
-            super().setup()
-            tracker.add(self)
-
-        def finish(self):
-            tracker.remove(self)
-            try:
-                super().finish()
-            except OSError:
-                pass
+    class Handler(tracked(socketserver.StreamRequestHandler, tracker)):
 
         def reply(self, obj):
             self.wfile.write((json.dumps(obj) + "\n").encode())
