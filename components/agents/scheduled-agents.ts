@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { BatchedComponent } from "../core/declare-in-batches";
 import { PlatformSpec } from "../core/platform-spec";
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
@@ -14,27 +15,27 @@ export interface ScheduledAgentsArgs {
   dependsOnHost?: (hostId: string) => pulumi.Resource[];
 }
 
-/** The `pulumi`-mode scheduled agents: one container per placed host, runs guarded by a Consul lock. */
-export class ScheduledAgents extends pulumi.ComponentResource {
-  /** Containers by `<agent key>/<host id>`. */
+/**
+ * The `pulumi`-mode scheduled agents: one container per placed host, runs guarded by a Consul lock.
+ * The containers are declared a few agents per turn of the event loop (`BatchedComponent`).
+ */
+export class ScheduledAgents extends BatchedComponent {
+  /** Containers by `<agent key>/<host id>` (complete once `declared` has settled). */
   public readonly containers: Record<string, ContainerResource>;
 
   constructor(name: string, args: ScheduledAgentsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lhcb-platform:agents:ScheduledAgents", name, {}, opts);
     this.containers = {};
     const byId = new Map(args.spec.hosts.map((h) => [h.id, h]));
-    for (const agent of args.spec.agents.filter((a) => a.mode === "pulumi")) {
-      for (const hostId of agent.hosts) {
-        this.containers[`${agent.key}/${hostId}`] = declareContainer(
-          this,
-          args.hosts,
-          hostId,
-          `${name}-${agent.key}-${hostId}`,
-          agentContainer(args.spec, agent, byId.get(hostId)!),
-          { dependsOn: [...(args.dependsOn ?? []), ...(args.dependsOnHost?.(hostId) ?? [])] },
-        ).container;
-      }
-    }
+    // Each container's spec is computed (and a bad spec throws) before anything is declared.
+    const planned = args.spec.agents
+      .filter((a) => a.mode === "pulumi")
+      .flatMap((agent) => agent.hosts.map((hostId) => ({ agent, hostId, container: agentContainer(args.spec, agent, byId.get(hostId)!) })));
+    this.declareChildren(planned, ({ agent, hostId, container }) => {
+      this.containers[`${agent.key}/${hostId}`] = declareContainer(this, args.hosts, hostId, `${name}-${agent.key}-${hostId}`, container, {
+        dependsOn: [...(args.dependsOn ?? []), ...(args.dependsOnHost?.(hostId) ?? [])],
+      }).container;
+    });
     this.registerOutputs({});
   }
 }

@@ -1,5 +1,6 @@
 import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
+import { BatchedComponent } from "../core/declare-in-batches";
 import { PlatformSpec } from "../core/platform-spec";
 import { ConsulAgentService } from "../dynamic/consul-agent-resources";
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
@@ -35,11 +36,14 @@ export interface ServiceInstancesArgs {
  * with a Docker health check and restart policy, and registered in Consul with its check once
  * healthy. A registration depends on its container, so it is removed first (the instance is
  * drained from the load balancers) and re-created with the container.
+ *
+ * The instances are declared a few services per turn of the event loop (`BatchedComponent`):
+ * `containers` and `registrations` are complete once `declared` has settled.
  */
-export class ServiceInstances extends pulumi.ComponentResource {
-  /** Instance containers by `<service key>/<host id>`. */
+export class ServiceInstances extends BatchedComponent {
+  /** Instance containers by `<service key>/<host id>` (complete once `declared` has settled). */
   public readonly containers: Record<string, ContainerResource>;
-  /** Consul registrations by `<service key>/<host id>`. */
+  /** Consul registrations by `<service key>/<host id>` (complete once `declared` has settled). */
   public readonly registrations: Record<string, CatalogService | ConsulAgentService>;
 
   constructor(name: string, args: ServiceInstancesArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -67,7 +71,18 @@ export class ServiceInstances extends pulumi.ComponentResource {
       return node;
     };
 
-    for (const service of spec.services.filter((s) => s.mode === "pulumi")) {
+    // What each instance is (pure, and where a bad spec throws) is computed here, before anything
+    // is declared; the resources are then declared a few services at a time (core/declare-in-batches.ts).
+    const planned = spec.services
+      .filter((s) => s.mode === "pulumi")
+      .map((service) => ({
+        service,
+        instances: service.hosts.map((hostId) => {
+          const host = byId.get(hostId)!;
+          return { hostId, container: serviceContainer(spec, service, host), registration: serviceRegistration(spec, service, host) };
+        }),
+      }));
+    this.declareChildren(planned, ({ service, instances }) => {
       // The instances of a service follow one another: each container waits for the registration
       // of the one before it. A release (a new image for every instance) then replaces one
       // instance at a time in a single `pulumi up`: the registration is deleted (drained), the
@@ -75,13 +90,11 @@ export class ServiceInstances extends pulumi.ComponentResource {
       // does the next instance begin. (A `dependsOn` edge does not make the engine replace the
       // next instance along with this one; only property dependencies do.)
       let previous: pulumi.Resource | undefined;
-      for (const hostId of service.hosts) {
-        const host = byId.get(hostId)!;
+      for (const { hostId, container: containerSpec, registration: reg } of instances) {
         const key = `${service.key}-${hostId}`;
-        const container = declareContainer(this, hosts, hostId, `${name}-${key}`, serviceContainer(spec, service, host), {
+        const container = declareContainer(this, hosts, hostId, `${name}-${key}`, containerSpec, {
           dependsOn: previous === undefined ? [] : [previous],
         }).container;
-        const reg = serviceRegistration(spec, service, host);
         this.containers[`${service.key}/${hostId}`] = container;
         if (dynamic) {
           previous = this.registrations[`${service.key}/${hostId}`] = new ConsulAgentService(
@@ -118,7 +131,7 @@ export class ServiceInstances extends pulumi.ComponentResource {
           { parent: this, provider: args.consulProvider, dependsOn: [container, node], deleteBeforeReplace: true, replaceWith: [container] },
         );
       }
-    }
+    });
     this.registerOutputs({});
   }
 }

@@ -18,6 +18,11 @@ const containerNames = () => ofType(declared, "docker:index/container:Container"
 const withPrefix = (p: string) => containerNames().filter((n) => n.startsWith(p));
 
 test("every part is declared, with exact counts", async () => {
+  // Instances and agents are declared a few per turn of the event loop; `declared` settles after the last.
+  await Promise.all([platform.services.declared, platform.agents.declared]);
+  assert.equal(Object.keys(platform.services.containers).length, 38);
+  assert.equal(Object.keys(platform.services.registrations).length, 38);
+  assert.equal(Object.keys(platform.agents.containers).length, 18);
   await settle(declared);
   // 5 masters, 8 slaves, 3 load balancers, 1 monitoring and 1 logging host.
   assert.equal(spec.masters.length, 5);

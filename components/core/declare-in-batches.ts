@@ -1,0 +1,73 @@
+import * as pulumi from "@pulumi/pulumi";
+import { withoutStackTraces } from "./stack-traces";
+
+/**
+ * Declaring hundreds of resources without holding all of their registrations in memory at once.
+ *
+ * A resource constructor only starts its registration: @pulumi/pulumi serializes the inputs and
+ * sends the request on later turns of the microtask queue. Constructors that run back to back for
+ * the whole platform therefore leave every registration pending at once, and all of them are then
+ * serialized in one lockstep pass: at the paper's scale that pass made a few hundred MiB of
+ * short-lived promises live together, which the collector promoted to the old generation
+ * (docs/scale.md).
+ *
+ * `declareInBatches` declares a first batch at once and each further batch on a later turn of the
+ * event loop. By then the previous batch's registrations have been serialized and handed to the
+ * engine (under mocks they have completed), so only one batch's worth is pending at a time. It does
+ * not wait for any resource to be created: the engine gets the same registrations, with the same
+ * dependencies, a few milliseconds apart, and deploys them with the same parallelism.
+ */
+
+/** Items declared per turn of the event loop. */
+export const DECLARE_BATCH = 4;
+
+/**
+ * Calls `declare` on every item, `batch` items per turn of the event loop, with stack traces paused
+ * (core/stack-traces.ts). The first batch is declared before this returns; the returned promise
+ * settles once the last one is. The Pulumi runtime stays connected until then.
+ */
+export function declareInBatches<T>(items: readonly T[], declare: (item: T) => void, batch = DECLARE_BATCH): Promise<void> {
+  if (!Number.isInteger(batch) || batch < 1) throw new Error(`declareInBatches: batch must be a positive integer, got ${batch}`);
+  withoutStackTraces(() => items.slice(0, batch).forEach(declare));
+  if (items.length <= batch) return Promise.resolve();
+  const done = pulumi.runtime.rpcKeepAlive();
+  return (async () => {
+    try {
+      for (let i = batch; i < items.length; i += batch) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        withoutStackTraces(() => items.slice(i, i + batch).forEach(declare));
+      }
+    } finally {
+      done();
+    }
+  })();
+}
+
+/** The resolvers of `BatchedComponent`s whose children are not all declared yet. */
+const pending = new WeakMap<pulumi.ComponentResource, (declared: Promise<void>) => void>();
+
+/**
+ * A component that declares its many similar children with `declareChildren` (in batches, see
+ * above). A resource that `dependsOn` the component waits, as for any component, for all of its
+ * children: @pulumi/pulumi collects a component's children once its `initialize` has settled, and
+ * here that is when the last batch is declared.
+ */
+export abstract class BatchedComponent extends pulumi.ComponentResource<void> {
+  /** Called by `ComponentResource` during `super()`: settles when `declareChildren` has declared everything. */
+  protected override async initialize(): Promise<void> {
+    await new Promise<void>((resolve) => pending.set(this, resolve));
+  }
+
+  /** Settles once every child is declared; rejects with the error of a batch that failed. */
+  public get declared(): Promise<void> {
+    return this.getData();
+  }
+
+  /** Declares `items` in batches (`declareInBatches`). Call once, from the constructor. */
+  protected declareChildren<T>(items: readonly T[], declare: (item: T) => void, batch = DECLARE_BATCH): void {
+    const settle = pending.get(this);
+    if (settle === undefined) throw new Error(`${this.constructor.name}: declareChildren may be called once, from the constructor`);
+    pending.delete(this);
+    settle(declareInBatches(items, declare, batch));
+  }
+}
