@@ -19,7 +19,7 @@ import { withoutStackTraces } from "./stack-traces";
  */
 
 /** Items declared per turn of the event loop. */
-export const DECLARE_BATCH = 4;
+export const DECLARE_BATCH = 2;
 
 /**
  * Calls `declare` on every item, `batch` items per turn of the event loop, with stack traces paused
