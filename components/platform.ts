@@ -72,6 +72,12 @@ export class Platform extends pulumi.ComponentResource {
   public readonly logging?: LoggingStack;
   public readonly metrics?: MetricsStack;
   public readonly endpoints: PlatformEndpoints;
+  /**
+   * Settles once every part is declared: the parts with many similar children declare them a few
+   * per turn of the event loop (core/declare-in-batches.ts), and their records (`services.containers`,
+   * `mesos.cluster.agents`, ...) are complete from then on. Rejects with the error of a batch that failed.
+   */
+  public readonly declared: Promise<void>;
 
   constructor(name: string, args: PlatformArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lhcb-platform:index:Platform", name, {}, opts);
@@ -93,7 +99,7 @@ export class Platform extends pulumi.ComponentResource {
       this.consul = new ConsulCluster(`${name}-consul`, { ...base, gossipKey: secrets.consulGossipKey }, { parent: this });
       this.services = new ServiceInstances(
         `${name}-services`,
-        { ...base, consulProvider: this.consul.provider, consulAgents: this.consul.localApi, dependsOn: Object.values(this.consul.esm), dependsOnHost: (h) => this.consul.readyOn(h) },
+        { ...base, consulProvider: this.consul.provider, consulApiOn: (h) => this.consul.apiOn(h), dependsOn: Object.values(this.consul.esm), dependsOnHost: (h) => this.consul.readyOn(h) },
         { parent: this },
       );
       this.agents = new ScheduledAgents(`${name}-agents`, { ...base, dependsOnHost: (h) => this.consul.readyOn(h) }, { parent: this });
@@ -107,12 +113,12 @@ export class Platform extends pulumi.ComponentResource {
         const chronos = new Chronos(`${name}-chronos`, { ...base, dependsOn: masters }, { parent: this });
         const apps = new MarathonApps(
           `${name}-marathon-apps`,
-          { spec, marathonUrl: marathon.url, dependsOn: [...Object.values(marathon.containers), ...Object.values(cluster.agents)] },
+          { spec, marathonUrl: marathon.url, dependsOn: [...Object.values(marathon.containers), cluster] },
           { parent: this },
         );
         const jobs = new ChronosJobs(
           `${name}-chronos-jobs`,
-          { spec, chronosUrl: chronos.url, from: CHRONOS_EPOCH, dependsOn: [...Object.values(chronos.containers), ...Object.values(cluster.agents)] },
+          { spec, chronosUrl: chronos.url, from: CHRONOS_EPOCH, dependsOn: [...Object.values(chronos.containers), cluster] },
           { parent: this },
         );
         this.mesos = { cluster, whitelist, marathon, chronos, apps, jobs };
@@ -127,6 +133,9 @@ export class Platform extends pulumi.ComponentResource {
     } finally {
       resume();
     }
+
+    const batched = [this.hosts, this.consul, this.services, this.agents, this.mesos?.cluster, this.logging, this.metrics];
+    this.declared = Promise.all(batched.map((part) => part?.declared)).then(() => undefined);
 
     this.endpoints = {
       loadBalancers: Object.fromEntries(spec.loadBalancers.map((h) => [h.id, partAddress(spec, "lb", h)])),

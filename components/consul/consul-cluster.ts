@@ -1,5 +1,7 @@
 import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
+import { BatchedComponent } from "../core/declare-in-batches";
+import { DeclaredOnUse } from "../core/declared-on-use";
 import { PORTS } from "../core/endpoints";
 import { HostSpec } from "../core/config-schema";
 import { ContainerSpec } from "../core/container-spec";
@@ -31,17 +33,23 @@ export interface ConsulClusterArgs {
   apiAddress?: pulumi.Input<string>;
 }
 
-/** Consul: servers on the masters (bootstrap_expect = masters), agents elsewhere, consul-esm, and a provider. */
-export class ConsulCluster extends pulumi.ComponentResource {
+/**
+ * Consul: servers on the masters (bootstrap_expect = masters), agents elsewhere, consul-esm, and a
+ * provider. A host's agent is declared when a part placed there first asks for it (`readyOn`,
+ * `apiOn`), or by this component's own batches (`BatchedComponent`); `declared` settles once every
+ * agent is.
+ */
+export class ConsulCluster extends BatchedComponent {
   public readonly servers: Record<string, ContainerResource>;
-  public readonly agents: Record<string, ContainerResource>;
   public readonly esm: Record<string, ContainerResource>;
   /** Provider for catalog registrations, pointed at the API address (`providers` backend only). */
   public readonly provider?: consul.Provider;
   /** The HTTP API address of the first server. */
   public readonly apiAddress: pulumi.Output<string>;
-  /** Per host id, the HTTP API of the Consul process on that host: its agent, or the server on a master. */
-  public readonly localApi: Record<string, pulumi.Output<string>>;
+  /** Client agents by host id. */
+  private readonly agents: DeclaredOnUse<{ container: ContainerResource; api: pulumi.Output<string> }>;
+  /** The servers' HTTP APIs by (master) host id. */
+  private readonly serverApis: Record<string, pulumi.Output<string>>;
 
   constructor(name: string, args: ConsulClusterArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lhcb-platform:consul:ConsulCluster", name, {}, opts);
@@ -49,40 +57,54 @@ export class ConsulCluster extends pulumi.ComponentResource {
     const encrypt = args.gossipKey !== undefined;
     const secretConfig = (rendered: string) =>
       args.gossipKey === undefined ? rendered : pulumi.secret(pulumi.output(args.gossipKey).apply((k) => withGossipKey(rendered, k)));
+    // The local stack's containers are reached at their address on the platform network; real
+    // hosts at their own address (Consul runs on the host network there).
+    const api = (c: ContainerResource, containerSpec: ContainerSpec, host: HostSpec) =>
+      spec.local ? containerAddress(c, containerSpec).apply((ip) => `http://${ip}:${PORTS.consulHttp}`) : pulumi.output(`http://${host.address}:${PORTS.consulHttp}`);
 
     this.servers = {};
+    this.serverApis = {};
     for (const host of spec.masters) {
-      this.servers[host.id] = declareContainer(this, hosts, host.id, `${name}-server-${host.id}`, consulServerContainer(spec, host), {
+      const containerSpec = consulServerContainer(spec, host);
+      this.servers[host.id] = declareContainer(this, hosts, host.id, `${name}-server-${host.id}`, containerSpec, {
         secretFiles: [{ path: `${CONSUL_CONFIG_DIR}/consul.json`, content: secretConfig(consulServerConfig(spec, host, encrypt)) }],
       }).container;
+      this.serverApis[host.id] = api(this.servers[host.id], containerSpec, host);
     }
     const serverList = Object.values(this.servers);
-    this.agents = {};
-    for (const host of consulAgentHosts(spec)) {
-      this.agents[host.id] = declareContainer(this, hosts, host.id, `${name}-agent-${host.id}`, consulAgentContainer(spec, host), {
+    const agentHosts = new Map(consulAgentHosts(spec).map((h) => [h.id, h]));
+    this.agents = new DeclaredOnUse("Consul agent host", [...agentHosts.keys()], (hostId) => {
+      const host = agentHosts.get(hostId)!;
+      const containerSpec = consulAgentContainer(spec, host);
+      const container = declareContainer(this, hosts, host.id, `${name}-agent-${host.id}`, containerSpec, {
         secretFiles: [{ path: `${CONSUL_CONFIG_DIR}/consul.json`, content: secretConfig(consulAgentConfig(spec, host, encrypt)) }],
         dependsOn: serverList,
       }).container;
-    }
+      return { container, api: api(container, containerSpec, host) };
+    });
     this.esm = {};
     if (spec.features.consulEsm) {
       for (const host of esmHosts(spec)) {
         this.esm[host.id] = declareContainer(this, hosts, host.id, `${name}-esm-${host.id}`, esmContainer(spec, host), { dependsOn: serverList }).container;
       }
     }
-
-    // The local stack's containers are reached at their address on the platform network; real
-    // hosts at their own address (Consul runs on the host network there).
-    const api = (c: ContainerResource, containerSpec: ContainerSpec, host: HostSpec) =>
-      spec.local ? containerAddress(c, containerSpec).apply((ip) => `http://${ip}:${PORTS.consulHttp}`) : pulumi.output(`http://${host.address}:${PORTS.consulHttp}`);
-    this.localApi = {};
-    for (const host of spec.masters) this.localApi[host.id] = api(this.servers[host.id], consulServerContainer(spec, host), host);
-    for (const host of consulAgentHosts(spec)) this.localApi[host.id] = api(this.agents[host.id], consulAgentContainer(spec, host), host);
-    this.apiAddress = pulumi.output(args.apiAddress ?? this.localApi[spec.masters[0].id]);
+    this.apiAddress = pulumi.output(args.apiAddress ?? this.serverApis[spec.masters[0].id]);
     if (hosts.backend === "providers") {
       this.provider = new consul.Provider(`${name}-api`, { address: this.apiAddress, datacenter: spec.consul.datacenter }, { parent: this, dependsOn: serverList });
     }
+    this.declareChildren(this.agents.keys, (hostId) => this.agents.get(hostId));
     this.registerOutputs({ apiAddress: this.apiAddress });
+  }
+
+  /** The client agent of `hostId` (declared now if it was not yet); undefined on a master, which runs a server. */
+  public agentOn(hostId: string): ContainerResource | undefined {
+    return this.agents.knows(hostId) ? this.agents.get(hostId).container : undefined;
+  }
+
+  /** The HTTP API of the Consul process on `hostId`: its agent, or the server on a master. */
+  public apiOn(hostId: string): pulumi.Output<string> {
+    const server = this.serverApis[hostId];
+    return server ?? this.agents.get(hostId).api;
   }
 
   /**
@@ -90,7 +112,7 @@ export class ConsulCluster extends pulumi.ComponentResource {
    * host's own agent. Per host, so the dependencies grow with the inventory, not its square.
    */
   public readyOn(hostId: string): pulumi.Resource[] {
-    const agent = this.agents[hostId];
+    const agent = this.agentOn(hostId);
     return [...Object.values(this.servers), ...(agent ? [agent] : [])];
   }
 }

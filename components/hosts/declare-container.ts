@@ -75,7 +75,7 @@ export function declareContainer(
   const volumes = named.map(
     (v) => new docker.Volume(volumeKey(name, v.containerPath), { name: v.volume, labels: [{ label: "platform.stack", value: stack }] }, hosts.placeOn(hostId, parent)),
   );
-  const args = toContainerArgs(spec, (hosts.networks[hostId] as docker.Network).name, opts.secretFiles);
+  const args = toContainerArgs(spec, (hosts.engineOn(hostId).network as docker.Network).name, opts.secretFiles);
   if (opts.secretEnv && Object.keys(opts.secretEnv).length > 0) {
     const secret = pulumi.secret(pulumi.all(opts.secretEnv).apply((env) => Object.entries(env).map(([k, v]) => `${k}=${v}`)));
     args.envs = pulumi.all([args.envs ?? [], secret]).apply(([plain, hidden]) => [...(plain as string[]), ...hidden]);

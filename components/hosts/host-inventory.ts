@@ -2,6 +2,8 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { Backend, HostSpec } from "../core/config-schema";
+import { BatchedComponent } from "../core/declare-in-batches";
+import { DeclaredOnUse } from "../core/declared-on-use";
 import { physicalName } from "../core/naming";
 import { DockerNetwork } from "../dynamic/docker-resources";
 
@@ -26,86 +28,97 @@ export interface HostInventoryArgs {
 /** The platform network of a host, from either backend. */
 export type NetworkResource = docker.Network | DockerNetwork;
 
+/** A host's Docker Engine as the platform uses it. */
+export interface HostEngine {
+  /** The Docker provider (`providers` backend only; one shared by every host of the local stack). */
+  provider?: docker.Provider;
+  /** The platform network. */
+  network: NetworkResource;
+  /** The host's preparation over SSH, when it has `prepare` commands. */
+  preparation?: command.remote.Command;
+}
+
 /**
  * The host inventory: how each host's Docker Engine is reached (a Docker provider per host, one
  * shared on the local Engine), the platform network, and optional preparation of each host over
  * SSH before anything is placed there.
+ *
+ * A host's engine is declared when a part is first placed there (`placeOn`), or by this
+ * component's own batches (`BatchedComponent`, core/declared-on-use.ts); `declared` settles once
+ * every host's is.
  */
-export class HostInventory extends pulumi.ComponentResource {
+export class HostInventory extends BatchedComponent {
   /** Which backend declares containers. */
   public readonly backend: Backend;
   /** Docker host URL per host id. */
   public readonly dockerHosts: Record<string, string>;
-  /** Docker provider per host id (`providers` backend only). */
-  public readonly providers: Record<string, docker.Provider>;
-  /** The platform network per host id (the same network for every host of the local stack). */
-  public readonly networks: Record<string, NetworkResource>;
   /** Physical name of the platform network. */
   public readonly networkName: string;
-  /** Preparation commands per host id (absent when the host needs none). */
-  public readonly preparations: Record<string, command.remote.Command>;
+  /** Engines by engine key: the host id, or "" for the one local Engine. */
+  private readonly engines: DeclaredOnUse<HostEngine>;
+  /** Engine key per host id. */
+  private readonly engineOf: Map<string, string>;
 
   constructor(name: string, args: HostInventoryArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lhcb-platform:hosts:HostInventory", name, {}, opts);
     this.backend = args.backend ?? "providers";
-    this.dockerHosts = {};
-    this.providers = {};
-    this.networks = {};
-    this.preparations = {};
     this.networkName = physicalName(args.stack, "net");
     const labels = { "platform.stack": args.stack };
+    const byId = new Map(args.hosts.map((h) => [h.id, h]));
+    if (!args.local) {
+      const unprepared = args.hosts.find((h) => h.prepare && args.sshPrivateKey === undefined);
+      if (unprepared) throw new Error(`host ${unprepared.id} has prepare commands but no sshPrivateKey was given`);
+    }
+    const localDockerHost = args.localDockerHost ?? "unix:///var/run/docker.sock";
+    this.dockerHosts = Object.fromEntries(args.hosts.map((h) => [h.id, args.local ? localDockerHost : h.docker!.host]));
+    this.engineOf = new Map(args.hosts.map((h) => [h.id, args.local ? "" : h.id]));
 
-    const declareEngine = (key: string, dockerHost: string, extra: { certPath?: string; sshOpts?: string[] }, dependsOn: pulumi.Resource[]) => {
+    const declareEngine = (key: string): HostEngine => {
+      const host = byId.get(key);
+      const prefix = key === "" ? "" : `${key}-`;
+      const preparation =
+        host?.prepare === undefined
+          ? undefined
+          : new command.remote.Command(
+              `${name}-${key}-prepare`,
+              {
+                connection: { host: host.address, user: host.prepare.user, port: host.prepare.port, privateKey: args.sshPrivateKey! },
+                create: host.prepare.commands.join(" && "),
+                triggers: [host.prepare.commands.join("\n")],
+              },
+              { parent: this },
+            );
+      const dependsOn = preparation ? [preparation] : [];
+      const dockerHost = host === undefined ? localDockerHost : host.docker!.host;
       if (this.backend === "dynamic") {
-        return { network: new DockerNetwork(`${name}-${key}net`, { dockerHost, name: this.networkName, labels }, { parent: this, dependsOn }) };
+        return { network: new DockerNetwork(`${name}-${prefix}net`, { dockerHost, name: this.networkName, labels }, { parent: this, dependsOn }), preparation };
       }
-      const provider = new docker.Provider(`${name}-${key === "" ? "local" : key.slice(0, -1)}`, { host: dockerHost, ...extra }, { parent: this, dependsOn });
+      const extra = host === undefined ? {} : { certPath: host.docker!.certPath, sshOpts: host.docker!.sshOpts };
+      const provider = new docker.Provider(`${name}-${key === "" ? "local" : key}`, { host: dockerHost, ...extra }, { parent: this, dependsOn });
       const network = new docker.Network(
-        `${name}-${key}net`,
+        `${name}-${prefix}net`,
         { name: this.networkName, driver: "bridge", labels: Object.entries(labels).map(([label, value]) => ({ label, value })) },
         { parent: this, provider },
       );
-      return { provider, network };
+      return { provider, network, preparation };
     };
-
-    if (args.local) {
-      const dockerHost = args.localDockerHost ?? "unix:///var/run/docker.sock";
-      const engine = declareEngine("", dockerHost, {}, []);
-      for (const h of args.hosts) {
-        this.dockerHosts[h.id] = dockerHost;
-        this.networks[h.id] = engine.network;
-        if (engine.provider) this.providers[h.id] = engine.provider;
-      }
-    } else {
-      for (const h of args.hosts) {
-        if (h.prepare) {
-          if (args.sshPrivateKey === undefined) throw new Error(`host ${h.id} has prepare commands but no sshPrivateKey was given`);
-          this.preparations[h.id] = new command.remote.Command(
-            `${name}-${h.id}-prepare`,
-            {
-              connection: { host: h.address, user: h.prepare.user, port: h.prepare.port, privateKey: args.sshPrivateKey },
-              create: h.prepare.commands.join(" && "),
-              triggers: [h.prepare.commands.join("\n")],
-            },
-            { parent: this },
-          );
-        }
-        const prep = this.preparations[h.id];
-        this.dockerHosts[h.id] = h.docker!.host;
-        const engine = declareEngine(`${h.id}-`, h.docker!.host, { certPath: h.docker!.certPath, sshOpts: h.docker!.sshOpts }, prep ? [prep] : []);
-        this.networks[h.id] = engine.network;
-        if (engine.provider) this.providers[h.id] = engine.provider;
-      }
-    }
+    this.engines = new DeclaredOnUse("host", args.local ? [""] : args.hosts.map((h) => h.id), declareEngine);
+    this.declareChildren(this.engines.keys, (key) => this.engines.get(key));
     this.registerOutputs({ networkName: this.networkName });
+  }
+
+  /** The engine of `hostId` (declared now if no part was placed there yet). */
+  public engineOn(hostId: string): HostEngine {
+    const key = this.engineOf.get(hostId);
+    if (key === undefined) throw new Error(`unknown host "${hostId}"`);
+    return this.engines.get(key);
   }
 
   /** Options for a resource placed on `hostId`: its provider (if any), its network and preparation. */
   public placeOn(hostId: string, parent: pulumi.Resource, extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
-    if (this.dockerHosts[hostId] === undefined) throw new Error(`unknown host "${hostId}"`);
-    const deps = [this.networks[hostId], ...(this.preparations[hostId] ? [this.preparations[hostId]] : [])];
+    const engine = this.engineOn(hostId);
+    const deps = [engine.network, ...(engine.preparation ? [engine.preparation] : [])];
     const extraDeps = extra.dependsOn === undefined ? [] : Array.isArray(extra.dependsOn) ? extra.dependsOn : [extra.dependsOn];
-    const provider = this.providers[hostId];
-    return { ...extra, parent, ...(provider ? { provider } : {}), dependsOn: [...deps, ...(extraDeps as pulumi.Input<pulumi.Resource>[])] };
+    return { ...extra, parent, ...(engine.provider ? { provider: engine.provider } : {}), dependsOn: [...deps, ...(extraDeps as pulumi.Input<pulumi.Resource>[])] };
   }
 }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { BatchedComponent } from "../core/declare-in-batches";
 import { PlatformSpec } from "../core/platform-spec";
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
@@ -15,10 +16,10 @@ export interface LoggingStackArgs {
  * The logging stack of an environment: Filebeat on every slave ships the output of every service
  * and agent container to one Logstash, which writes one file per service and day.
  */
-export class LoggingStack extends pulumi.ComponentResource {
+export class LoggingStack extends BatchedComponent {
   /** The Logstash container. */
   public readonly logstash: ContainerResource;
-  /** Filebeat container per slave host id. */
+  /** Filebeat container per slave host id (complete once `declared` has settled). */
   public readonly filebeats: Record<string, ContainerResource>;
   /** Where Filebeat ships to: `host:5044`. */
   public readonly logstashEndpoint: string;
@@ -32,9 +33,9 @@ export class LoggingStack extends pulumi.ComponentResource {
     const logging = loggingHost(spec);
     this.logstash = declareContainer(this, hosts, logging.id, `${name}-logstash-${logging.id}`, logstashSpec).container;
     this.filebeats = {};
-    for (const f of filebeatSpecs) {
+    this.declareChildren(filebeatSpecs, (f) => {
       this.filebeats[f.host.id] = declareContainer(this, hosts, f.host.id, `${name}-filebeat-${f.host.id}`, f.spec).container;
-    }
+    });
     this.logstashEndpoint = logstashEndpoint(spec);
     this.registerOutputs({ logstashEndpoint: this.logstashEndpoint });
   }

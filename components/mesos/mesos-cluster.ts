@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { BatchedComponent } from "../core/declare-in-batches";
 import { PORTS, partAddress } from "../core/endpoints";
 import { PlatformSpec } from "../core/platform-spec";
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
@@ -16,10 +17,10 @@ export interface MesosClusterArgs {
 }
 
 /** The Mesos cluster of the paper: masters (`--quorum` of the masters) elected through ZooKeeper, and agents offering the slaves' resources. */
-export class MesosCluster extends pulumi.ComponentResource {
+export class MesosCluster extends BatchedComponent {
   /** Master container per master host id. */
   public readonly masters: Record<string, ContainerResource>;
-  /** Agent container per slave host id. */
+  /** Agent container per slave host id (complete once `declared` has settled). */
   public readonly agents: Record<string, ContainerResource>;
   /** `zk://…/mesos`: how agents and frameworks find the leading master. */
   public readonly zkUrl: string;
@@ -40,11 +41,10 @@ export class MesosCluster extends pulumi.ComponentResource {
       this.masterUrls[host.id] = `http://${partAddress(spec, "mesos-master", host)}:${PORTS.mesosMaster}`;
     }
     const masters = Object.values(this.masters);
-    for (const host of on ? spec.slaves : []) {
-      this.agents[host.id] = declareContainer(this, hosts, host.id, `${name}-agent-${host.id}`, mesosAgentContainer(spec, host), {
-        dependsOn: [...(args.dependsOn ?? []), ...masters],
-      }).container;
-    }
+    const agentSpecs = (on ? spec.slaves : []).map((host) => ({ host, spec: mesosAgentContainer(spec, host) }));
+    this.declareChildren(agentSpecs, ({ host, spec: agent }) => {
+      this.agents[host.id] = declareContainer(this, hosts, host.id, `${name}-agent-${host.id}`, agent, { dependsOn: [...(args.dependsOn ?? []), ...masters] }).container;
+    });
     this.zkUrl = mesosZkUrl(spec);
     this.registerOutputs({ zkUrl: this.zkUrl, masterUrls: this.masterUrls });
   }

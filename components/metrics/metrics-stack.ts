@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { BatchedComponent } from "../core/declare-in-batches";
 import { PlatformSpec } from "../core/platform-spec";
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
@@ -19,12 +20,12 @@ export interface MetricsStackArgs {
 }
 
 /** The metrics stack of an environment: cAdvisor on every slave → InfluxDB → Grafana dashboards per service. */
-export class MetricsStack extends pulumi.ComponentResource {
+export class MetricsStack extends BatchedComponent {
   /** The InfluxDB container. */
   public readonly influxdb: ContainerResource;
   /** The Grafana container; undefined when Grafana is off. */
   public readonly grafana?: ContainerResource;
-  /** cAdvisor container per slave host id. */
+  /** cAdvisor container per slave host id (complete once `declared` has settled). */
   public readonly cadvisors: Record<string, ContainerResource>;
   /** `http://host:8086`. */
   public readonly influxdbUrl: string;
@@ -37,6 +38,7 @@ export class MetricsStack extends pulumi.ComponentResource {
     if (spec.features.grafana && args.grafanaAdminPassword === undefined) {
       throw new Error(`stack ${spec.stack}: the secret lhcb-platform:grafanaAdminPassword is required when Grafana is on`);
     }
+    const cadvisorSpecs = spec.slaves.map((host) => ({ host, spec: cadvisorContainer(spec, host) }));
     super("lhcb-platform:metrics:MetricsStack", name, {}, opts);
 
     this.influxdb = declareContainer(this, hosts, monitoring.id, `${name}-influxdb-${monitoring.id}`, influxdbContainer(spec)).container;
@@ -49,11 +51,10 @@ export class MetricsStack extends pulumi.ComponentResource {
       this.grafanaUrl = grafanaUrl(spec);
     }
     this.cadvisors = {};
-    for (const host of spec.slaves) {
-      this.cadvisors[host.id] = declareContainer(this, hosts, host.id, `${name}-cadvisor-${host.id}`, cadvisorContainer(spec, host), {
-        dependsOn: [this.influxdb],
-      }).container;
-    }
+    const influxdb = this.influxdb;
+    this.declareChildren(cadvisorSpecs, ({ host, spec: cadvisor }) => {
+      this.cadvisors[host.id] = declareContainer(this, hosts, host.id, `${name}-cadvisor-${host.id}`, cadvisor, { dependsOn: [influxdb] }).container;
+    });
     this.registerOutputs({ influxdbUrl: this.influxdbUrl, grafanaUrl: this.grafanaUrl });
   }
 }

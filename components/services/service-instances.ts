@@ -21,10 +21,10 @@ export interface ServiceInstancesArgs {
   /** Consul provider the catalog registrations go through (`providers` backend). */
   consulProvider?: consul.Provider;
   /**
-   * Per host id, the HTTP API of that host's Consul agent (`dynamic` backend): each instance is
-   * registered with its own host's agent, which runs its check.
+   * The HTTP API of a host's Consul agent (`dynamic` backend; `ConsulCluster.apiOn`): each instance
+   * is registered with its own host's agent, which runs its check.
    */
-  consulAgents?: Record<string, pulumi.Input<string>>;
+  consulApiOn?: (hostId: string) => pulumi.Input<string>;
   /** Resources the registrations wait for (consul-esm, which runs their checks). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
   /** Further resources per host id that the registrations there wait for (its host's Consul agent). */
@@ -54,8 +54,8 @@ export class ServiceInstances extends BatchedComponent {
     const byId = new Map(spec.hosts.map((h) => [h.id, h]));
     const nodes = new Map<string, consul.Node>();
     const dynamic = hosts.backend === "dynamic";
-    if (dynamic ? args.consulAgents === undefined : args.consulProvider === undefined) {
-      throw new Error(`ServiceInstances ${name}: the ${hosts.backend} backend needs ${dynamic ? "consulAgents" : "consulProvider"}`);
+    if (dynamic ? args.consulApiOn === undefined : args.consulProvider === undefined) {
+      throw new Error(`ServiceInstances ${name}: the ${hosts.backend} backend needs ${dynamic ? "consulApiOn" : "consulProvider"}`);
     }
     const nodeFor = (hostId: string) => {
       let node = nodes.get(hostId);
@@ -100,7 +100,7 @@ export class ServiceInstances extends BatchedComponent {
           previous = this.registrations[`${service.key}/${hostId}`] = new ConsulAgentService(
             `${name}-${key}-registration`,
             {
-              agentAddress: args.consulAgents![hostId],
+              agentAddress: args.consulApiOn!(hostId),
               serviceId: reg.serviceId,
               name: reg.name,
               address: reg.address,

@@ -9,6 +9,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { docker, eventually, ipOf, lines, tcpLine } from "../../scripts/bench/probes";
 import { openScratchStack, PROJECT_ROOT, removeScratchStack } from "../../scripts/engine-stack";
+import { instanceNameRegex } from "../../components/metrics/grafana-dashboards";
+import { METRICS_DATABASE } from "../../components/metrics/influxdb-config";
 
 const STACK = `enginetest${process.pid % 1000}`;
 let stack: Stack;
@@ -47,6 +49,22 @@ test("up, probes, preview without change, destroy leaving nothing", { timeout: 9
     return true;
   });
   assert.equal(names.filter((n) => docker("inspect", "-f", "{{if .State.Health}}yes{{end}}", n) === "yes").length, 25);
+
+  // cAdvisor writes every container's measurements to InfluxDB under its name: a service
+  // dashboard's selection finds exactly that service's instances.
+  const influx = `http://${ipOf(`${STACK}-influxdb-ops-1`)}:8086`;
+  const q = `SELECT last("value") FROM "memory_usage" WHERE "container_name" =~ ${instanceNameRegex(
+    { stack: STACK, local: true, slaves: [] },
+    { key: "framework-systemadministrator", hosts: ["slave-1", "slave-2", "slave-3"] },
+  )} AND time > now() - 10m GROUP BY "container_name"`;
+  const measured = await eventually("cAdvisor measurements of every SystemAdministrator instance in InfluxDB", 90, async () => {
+    const res = await fetch(`${influx}/query?db=${METRICS_DATABASE}&q=${encodeURIComponent(q)}`, { signal: AbortSignal.timeout(3000) }).catch(() => undefined);
+    if (!res?.ok) return undefined;
+    const body = (await res.json()) as { results: { series?: { tags: { container_name: string } }[] }[] };
+    const series = (body.results[0].series ?? []).map((x) => x.tags.container_name).sort();
+    return series.length === 3 ? series : undefined;
+  });
+  assert.deepEqual(measured, [1, 2, 3].map((i) => `${STACK}-framework-systemadministrator-slave-${i}`));
 
   // The ZooKeeper ensemble has exactly one leader.
   const modes = [1, 2, 3].map((i) =>

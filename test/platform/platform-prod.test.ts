@@ -18,11 +18,18 @@ const containerNames = () => ofType(declared, "docker:index/container:Container"
 const withPrefix = (p: string) => containerNames().filter((n) => n.startsWith(p));
 
 test("every part is declared, with exact counts", async () => {
-  // Instances and agents are declared a few per turn of the event loop; `declared` settles after the last.
-  await Promise.all([platform.services.declared, platform.agents.declared]);
+  // The per-instance and per-host parts are declared a few per turn of the event loop; `declared`
+  // settles after the last, and their records are complete from then on.
+  assert.ok(Object.keys(platform.services.containers).length < 38, "the constructor declared a first batch only");
+  await platform.declared;
   assert.equal(Object.keys(platform.services.containers).length, 38);
   assert.equal(Object.keys(platform.services.registrations).length, 38);
   assert.equal(Object.keys(platform.agents.containers).length, 18);
+  assert.deepEqual(Object.keys(platform.mesos!.cluster.agents).sort(), spec.slaves.map((h) => h.id).sort());
+  assert.deepEqual(Object.keys(platform.logging!.filebeats).sort(), spec.slaves.map((h) => h.id).sort());
+  assert.deepEqual(Object.keys(platform.metrics!.cadvisors).sort(), spec.slaves.map((h) => h.id).sort());
+  // A Consul agent on every host but the masters, which run the servers.
+  for (const h of spec.hosts) assert.equal(platform.consul.agentOn(h.id) === undefined, h.roles.includes("master"), h.id);
   await settle(declared);
   // 5 masters, 8 slaves, 3 load balancers, 1 monitoring and 1 logging host.
   assert.equal(spec.masters.length, 5);
