@@ -72,12 +72,13 @@ export class ConsulCluster extends BatchedComponent {
       this.serverApis[host.id] = api(this.servers[host.id], containerSpec, host);
     }
     const serverList = Object.values(this.servers);
-    const agentHosts = new Map(consulAgentHosts(spec).map((h) => [h.id, h]));
-    this.agents = new DeclaredOnUse("Consul agent host", [...agentHosts.keys()], (hostId) => {
-      const host = agentHosts.get(hostId)!;
-      const containerSpec = consulAgentContainer(spec, host);
+    // Each agent's container and configuration are computed here (pure, where a bad spec throws),
+    // before anything is declared; the agent itself is declared on use or in this component's batches.
+    const agentPlans = new Map(consulAgentHosts(spec).map((host) => [host.id, { host, container: consulAgentContainer(spec, host), config: consulAgentConfig(spec, host, encrypt) }]));
+    this.agents = new DeclaredOnUse("Consul agent host", [...agentPlans.keys()], (hostId) => {
+      const { host, container: containerSpec, config } = agentPlans.get(hostId)!;
       const container = declareContainer(this, hosts, host.id, `${name}-agent-${host.id}`, containerSpec, {
-        secretFiles: [{ path: `${CONSUL_CONFIG_DIR}/consul.json`, content: secretConfig(consulAgentConfig(spec, host, encrypt)) }],
+        secretFiles: [{ path: `${CONSUL_CONFIG_DIR}/consul.json`, content: secretConfig(config) }],
         dependsOn: serverList,
       }).container;
       return { container, api: api(container, containerSpec, host) };
