@@ -51,9 +51,8 @@ export class MetricsStack extends BatchedComponent {
       this.grafanaUrl = grafanaUrl(spec);
     }
     this.cadvisors = {};
-    const influxdb = this.influxdb;
     this.declareChildren(cadvisorSpecs, ({ host, spec: cadvisor }) => {
-      this.cadvisors[host.id] = declareContainer(this, hosts, host.id, `${name}-cadvisor-${host.id}`, cadvisor, { dependsOn: [influxdb] }).container;
+      this.cadvisors[host.id] = declareContainer(this, hosts, host.id, `${name}-cadvisor-${host.id}`, cadvisor, { dependsOn: [this.influxdb] }).container;
     });
     this.registerOutputs({ influxdbUrl: this.influxdbUrl, grafanaUrl: this.grafanaUrl });
   }

@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { docker, eventually, ipOf, lines, tcpLine } from "../../scripts/bench/probes";
 import { openScratchStack, PROJECT_ROOT, removeScratchStack } from "../../scripts/engine-stack";
+import { PORTS } from "../../components/core/endpoints";
 import { instanceNameRegex } from "../../components/metrics/grafana-dashboards";
 import { METRICS_DATABASE } from "../../components/metrics/influxdb-config";
 
@@ -52,7 +53,7 @@ test("up, probes, preview without change, destroy leaving nothing", { timeout: 9
 
   // cAdvisor writes every container's measurements to InfluxDB under its name: a service
   // dashboard's selection finds exactly that service's instances.
-  const influx = `http://${ipOf(`${STACK}-influxdb-ops-1`)}:8086`;
+  const influx = `http://${ipOf(`${STACK}-influxdb-ops-1`)}:${PORTS.influxdb}`;
   const q = `SELECT last("value") FROM "memory_usage" WHERE "container_name" =~ ${instanceNameRegex(
     { stack: STACK, local: true, slaves: [] },
     { key: "framework-systemadministrator", hosts: ["slave-1", "slave-2", "slave-3"] },
