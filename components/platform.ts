@@ -91,7 +91,7 @@ export class Platform extends pulumi.ComponentResource {
     try {
       this.hosts = new HostInventory(
         `${name}-hosts`,
-        { stack: spec.stack, hosts: spec.hosts, local: spec.local, localDockerHost: args.localDockerHost, sshPrivateKey: secrets.sshPrivateKey, backend: spec.backend },
+        { stack: spec.stack, hosts: spec.hosts, local: spec.local, localDockerHost: args.localDockerHost, sshPrivateKey: secrets.sshPrivateKey },
         { parent: this },
       );
       const base = { spec, hosts: this.hosts };
@@ -99,7 +99,12 @@ export class Platform extends pulumi.ComponentResource {
       this.consul = new ConsulCluster(`${name}-consul`, { ...base, gossipKey: secrets.consulGossipKey }, { parent: this });
       this.services = new ServiceInstances(
         `${name}-services`,
-        { ...base, consulProvider: this.consul.provider, consulApiOn: (h) => this.consul.apiOn(h), dependsOn: Object.values(this.consul.esm), dependsOnHost: (h) => this.consul.readyOn(h) },
+        {
+          ...base,
+          consulProvider: this.consul.provider,
+          dependsOn: Object.values(this.consul.esm),
+          dependsOnHost: (h) => this.consul.readyOn(h),
+        },
         { parent: this },
       );
       this.agents = new ScheduledAgents(`${name}-agents`, { ...base, dependsOnHost: (h) => this.consul.readyOn(h) }, { parent: this });

@@ -157,7 +157,8 @@ function spawnRun(scale: number): RunResult {
 
 /** Times `pulumi preview` of a scratch local stack with the paper-scale catalog and inventory, or says why not. */
 async function preview(): Promise<{ seconds: number; resources: number } | { skipped: string }> {
-  const cli = join(ROOT, ".cache", "toolchain", "bin", "pulumi");
+  const { pulumiCli } = await import("./engine-stack");
+  const cli = pulumiCli();
   if (!existsSync(cli)) return { skipped: `no Pulumi CLI at ${cli} (scripts/toolchain builds it)` };
   const docker = spawnSync("docker", ["info"], { encoding: "utf8" });
   if (docker.status !== 0) return { skipped: `no Docker Engine answers \`docker info\`: ${(docker.stderr || docker.error?.message || "").trim().split("\n")[0]}` };

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# npm run down [-- STACK]: `pulumi destroy` of STACK (default local), then stop the Docker Engine
-# if (and only if) the project's scripts started it.
+# npm run down [-- STACK]: `pulumi destroy --stack STACK` (default local), then stop the Docker
+# Engine if (and only if) the project's scripts started it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stack="${1:-local}"
 . scripts/toolchain/env.sh
-scripts/program-node.sh scripts/engine.ts down "$stack"
+if pulumi stack ls --json 2>/dev/null | grep -q "\"name\": \"$stack\""; then
+  # A stack made by an earlier version of the project holds dynamic resources, whose provider
+  # (pulumi-resource-pulumi-nodejs) ships with @pulumi/pulumi: on PATH, destroy can still run them.
+  PATH="$PWD/node_modules/@pulumi/pulumi:$PATH" pulumi destroy --stack "$stack" --yes --skip-preview --non-interactive
+else
+  echo "down: no stack $stack in $PULUMI_BACKEND_URL: nothing to destroy"
+fi
 if [ "${KEEP_DOCKERD:-0}" != 1 ]; then scripts/docker/stop-dockerd.sh; fi

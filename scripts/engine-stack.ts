@@ -3,34 +3,44 @@
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { platformProgram } from "../program";
 
 export const PROJECT_ROOT = resolve(__dirname, "..");
 
 /**
- * The environment the CLI and the dynamic provider plugin need. What scripts/toolchain/env.sh
- * exports wins; otherwise the same defaults: the CLI built into .cache, a file backend in
- * .pulumi-state, and a random passphrase made once in .cache.
+ * Where scripts/toolchain/build.sh keeps the CLI, language host, plugins and consul-esm: machine-wide,
+ * outside the clone (scripts/toolchain/paths.sh says the same).
+ */
+export function toolchainCache(): string {
+  return process.env.PLATFORM_TOOLCHAIN_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "lhcb-platform", "toolchain");
+}
+
+/** The Pulumi CLI scripts/toolchain/build.sh built. */
+export function pulumiCli(): string {
+  return join(toolchainCache(), "bin", "pulumi");
+}
+
+/**
+ * The environment the CLI needs: what scripts/toolchain/env.sh exports wins; otherwise the same
+ * defaults: the toolchain's CLI and language host and the project's Node 22 first on PATH, a file
+ * backend in .pulumi-state, and a random passphrase made once in .cache. The plugins are found in
+ * PULUMI_HOME (default ~/.pulumi), where scripts/toolchain/install-plugins.sh installed them.
  */
 export function engineEnv(): Record<string, string> {
-  const cache = process.env.PLATFORM_CACHE ?? join(PROJECT_ROOT, ".cache");
-  const pulumiPkg = join(PROJECT_ROOT, "node_modules", "@pulumi", "pulumi");
   const env: Record<string, string> = {
-    PATH: [dirname(process.execPath), join(cache, "toolchain", "bin"), pulumiPkg, process.env.PATH ?? ""].join(":"),
-    // pulumi-resource-pulumi-nodejs resolves @pulumi/pulumi from its working directory.
-    NODE_PATH: join(PROJECT_ROOT, "node_modules"),
+    PATH: [dirname(process.execPath), join(toolchainCache(), "bin"), process.env.PATH ?? ""].join(":"),
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_DISABLE_REGISTRY_RESOLVE: "true",
   };
-  if (!process.env.PULUMI_HOME) env.PULUMI_HOME = join(cache, "pulumi-home");
   if (!process.env.PULUMI_BACKEND_URL) {
     mkdirSync(join(PROJECT_ROOT, ".pulumi-state"), { recursive: true });
     env.PULUMI_BACKEND_URL = `file://${join(PROJECT_ROOT, ".pulumi-state")}`;
   }
   if (!process.env.PULUMI_CONFIG_PASSPHRASE && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
+    const cache = join(PROJECT_ROOT, ".cache");
     const file = join(cache, "pulumi-passphrase");
     if (!existsSync(file)) {
       mkdirSync(cache, { recursive: true });

@@ -57,11 +57,13 @@ export function buildServiceImage(version: string): string {
   return `lhcb-platform/service:${version}`;
 }
 
-/** The images of the service instances' containers, as the stack's state records them (`dynamic` backend). */
+/** The images of the service instances' containers, as the stack's state records them. */
 export async function deployedServiceImages(stack: Stack): Promise<string[]> {
-  type StateResource = { inputs?: { spec?: { image?: string; labels?: Record<string, string> } } };
+  type StateResource = { type?: string; inputs?: { image?: string; labels?: { label: string; value: string }[] } };
   const resources = ((await stack.exportStack()).deployment as { resources?: StateResource[] }).resources ?? [];
-  return resources.filter((r) => r.inputs?.spec?.labels?.["platform.component"] === "service").map((r) => r.inputs!.spec!.image ?? "");
+  return resources
+    .filter((r) => r.type === "docker:index/container:Container" && (r.inputs?.labels ?? []).some((l) => l.label === "platform.component" && l.value === "service"))
+    .map((r) => r.inputs!.image ?? "");
 }
 
 async function consulPassing(consulApi: string): Promise<{ total: number; passing: number }> {
@@ -116,15 +118,7 @@ export async function rollOut(stack: Stack, image: string, log: (m: string) => v
   const timeline = new RolloutTimeline();
   const progress = stepProgress(log);
   const t0 = Date.now();
-  // The engine would otherwise write the whole state (about 5 MB here: every dynamic resource
-  // carries its provider's code) after each of the rollout's steps, a third of its time. Only
-  // the final state is written. A release that dies half-way leaves the state as before it:
-  // running it again converges (a container create replaces a leftover of the same name, a
-  // deregistration of an unknown instance is a no-op).
-  stack.workspace.envVars.PULUMI_SKIP_CHECKPOINTS = "true";
-  const r = await stack
-    .up({ color: "never", onEvent: (e) => (timeline.onEvent(e), progress(e)) })
-    .finally(() => delete stack.workspace.envVars.PULUMI_SKIP_CHECKPOINTS);
+  const r = await stack.up({ color: "never", onEvent: (e) => (timeline.onEvent(e), progress(e)) });
   if (r.summary.result !== "succeeded") throw new Error(`the rollout's up ended ${r.summary.result}`);
   if (consulApi !== "") await waitAllPassing(consulApi, instances, 60);
   return { seconds: (Date.now() - t0) / 1000, replacements: timeline.replacements() };

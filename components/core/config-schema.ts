@@ -10,13 +10,6 @@ export type RunMode = (typeof RUN_MODES)[number];
 
 export const ENVIRONMENTS = ["local", "cert", "prod"] as const;
 
-/**
- * How resources reach Docker and Consul: `providers` uses the Pulumi docker and consul provider
- * plugins; `dynamic` uses the project's own dynamic providers (Docker Engine API, Consul agent
- * API), for machines where those plugins are not installed.
- */
-export const BACKENDS = ["providers", "dynamic"] as const;
-export type Backend = (typeof BACKENDS)[number];
 export type EnvironmentKind = (typeof ENVIRONMENTS)[number];
 
 const idPattern = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
@@ -101,8 +94,6 @@ export const consulSchema = z.strictObject({
 export const stackConfigSchema = z.strictObject({
   /** local, cert or prod; default: the stack name when it is one of these. */
   environment: z.enum(ENVIRONMENTS).optional(),
-  /** Resource backend; default `providers`. */
-  backend: z.enum(BACKENDS).default("providers"),
   /** Default run mode of catalog entries. */
   mode: z.enum(RUN_MODES).default("pulumi"),
   /** Path of the catalog YAML, relative to the project. */

@@ -60,8 +60,6 @@ export interface ContainerSpec {
   user?: string;
   /** Seconds Docker waits after SIGTERM before SIGKILL. */
   stopGraceSeconds?: number;
-  /** Wait for the health check to pass before the container counts as created. */
-  waitHealthy?: boolean;
 }
 
 /** Labels every platform container carries; Filebeat and the dashboards group by them. */

@@ -1,5 +1,5 @@
 import { AgentSpec, Catalog, ServiceSpec } from "./catalog";
-import { Backend, EnvironmentKind, HostSpec, RunMode, StackConfig } from "./config-schema";
+import { EnvironmentKind, HostSpec, RunMode, StackConfig } from "./config-schema";
 import { InputProblem, PlatformInputError } from "./errors";
 import { ImageSet, resolveImages } from "./images";
 import { place, Placement, PlacementError, PlacementRequest } from "./placement";
@@ -35,8 +35,6 @@ export interface PlatformSpec {
   environment: EnvironmentKind;
   /** True when every host is a name on the one local Docker Engine. */
   local: boolean;
-  /** Which providers declare the Docker and Consul resources. */
-  backend: Backend;
   hosts: HostSpec[];
   masters: HostSpec[];
   slaves: HostSpec[];
@@ -90,9 +88,6 @@ export function resolvePlatform(config: StackConfig, catalog: Catalog, opts: Res
   if (config.features.metrics && !monitoring) cfg("hosts", "a host with role monitoring (features.metrics is on)");
   if (config.features.logging && !logging) cfg("hosts", "a host with role logging (features.logging is on)");
   if (config.features.grafana && !config.features.metrics) cfg("features.grafana", "features.metrics on as well: Grafana reads InfluxDB");
-  if (config.backend === "dynamic" && config.features.consulEsm) {
-    cfg("features.consulEsm", "false with backend dynamic: instances are registered with their host's Consul agent, which runs their checks");
-  }
 
   const modeOf = (m: RunMode | undefined): RunMode => m ?? config.mode;
   const anyMarathon = [...catalog.services, ...catalog.agents].some((e) => modeOf(e.mode) === "marathon");
@@ -101,7 +96,9 @@ export function resolvePlatform(config: StackConfig, catalog: Catalog, opts: Res
     const path = catalog.services.some((s) => modeOf(s.mode) === "marathon") ? "mode" : "features.mesos";
     cfg(path, "features.mesos on: some catalog entries run in marathon mode");
   }
-  if (config.backend === "dynamic" && mesos) cfg("features.mesos", "false with backend dynamic: Marathon apps and Chronos jobs are submitted with the command provider");
+  if (!config.features.consulEsm && catalog.services.some((s) => modeOf(s.mode) === "pulumi")) {
+    cfg("features.consulEsm", "on: the instances of pulumi-mode services are registered in the Consul catalog, where only consul-esm runs their checks");
+  }
   const needSlaves = mesos || catalog.services.length + catalog.agents.length > 0;
   if (needSlaves && slaves.length === 0) cfg("hosts", "at least one host with role slave");
   if (problems.length > 0) throw new PlatformInputError(problems);
@@ -131,7 +128,6 @@ export function resolvePlatform(config: StackConfig, catalog: Catalog, opts: Res
     stack: opts.stack,
     environment,
     local: environment === "local",
-    backend: config.backend,
     hosts: config.hosts,
     masters,
     slaves,

@@ -48,6 +48,5 @@ export function loadBalancerContainer(spec: PlatformSpec, host: HostSpec): Conta
     healthcheck: healthcheck(["curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${spec.loadBalancer.statsPort}/healthz`], 2, 1, 3, 5),
     labels: platformLabels(spec.stack, "lb", { "platform.host": host.id }),
     stopGraceSeconds: 10,
-    waitHealthy: true,
   };
 }

@@ -1,15 +1,14 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerSpec } from "../core/container-spec";
-import { DockerContainer, DockerVolume } from "../dynamic/docker-resources";
 import { toContainerArgs } from "./container-args";
 import { PlatformContainer } from "./provider-container";
 import { HostInventory } from "./host-inventory";
 
-/** A container from either backend. */
-export type ContainerResource = PlatformContainer | DockerContainer;
-/** A named volume from either backend. */
-export type VolumeResource = docker.Volume | DockerVolume;
+/** A container of the platform. */
+export type ContainerResource = PlatformContainer;
+/** A named volume of the platform. */
+export type VolumeResource = docker.Volume;
 
 export interface DeclaredContainer {
   container: ContainerResource;
@@ -34,13 +33,12 @@ function volumeKey(name: string, containerPath: string): string {
 /** The address of a container on the platform network (its name on the host network). */
 export function containerAddress(c: ContainerResource, spec: ContainerSpec): pulumi.Output<string> {
   if (spec.hostNetwork) return pulumi.output(spec.name);
-  if (c instanceof DockerContainer) return c.ipAddress;
   return c.networkDatas.apply((n) => n?.[0]?.ipAddress ?? spec.name);
 }
 
 /**
  * Declares a container and the named volumes it mounts on `hostId`, as children of `parent`,
- * through the inventory's backend. `name` is the logical name (component name + stable key).
+ * through the host's Docker provider. `name` is the logical name (component name + stable key).
  */
 export function declareContainer(
   parent: pulumi.Resource,
@@ -55,27 +53,10 @@ export function declareContainer(
   const resourceOpts = (dependsOn: pulumi.Input<pulumi.Resource>[]) =>
     hosts.placeOn(hostId, parent, { dependsOn, deleteBeforeReplace: opts.deleteBeforeReplace ?? true });
 
-  if (hosts.backend === "dynamic") {
-    const dockerHost = hosts.dockerHosts[hostId];
-    const volumes = named.map((v) => new DockerVolume(volumeKey(name, v.containerPath), { dockerHost, name: v.volume!, labels: { "platform.stack": stack } }, hosts.placeOn(hostId, parent)));
-    const container = new DockerContainer(
-      name,
-      {
-        dockerHost,
-        spec,
-        network: spec.hostNetwork ? undefined : hosts.networkName,
-        secretFiles: opts.secretFiles,
-        secretEnv: opts.secretEnv,
-      },
-      resourceOpts([...volumes, ...(opts.dependsOn ?? [])]),
-    );
-    return { container, volumes };
-  }
-
   const volumes = named.map(
     (v) => new docker.Volume(volumeKey(name, v.containerPath), { name: v.volume, labels: [{ label: "platform.stack", value: stack }] }, hosts.placeOn(hostId, parent)),
   );
-  const args = toContainerArgs(spec, (hosts.engineOn(hostId).network as docker.Network).name, opts.secretFiles);
+  const args = toContainerArgs(spec, hosts.engineOn(hostId).network.name, opts.secretFiles);
   if (opts.secretEnv && Object.keys(opts.secretEnv).length > 0) {
     const secret = pulumi.secret(pulumi.all(opts.secretEnv).apply((env) => Object.entries(env).map(([k, v]) => `${k}=${v}`)));
     args.envs = pulumi.all([args.envs ?? [], secret]).apply(([plain, hidden]) => [...(plain as string[]), ...hidden]);

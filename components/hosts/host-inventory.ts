@@ -1,11 +1,10 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { Backend, HostSpec } from "../core/config-schema";
+import { HostSpec } from "../core/config-schema";
 import { BatchedComponent } from "../core/declare-in-batches";
 import { DeclaredOnUse } from "../core/declared-on-use";
 import { physicalName } from "../core/naming";
-import { DockerNetwork } from "../dynamic/docker-resources";
 
 export interface HostInventoryArgs {
   /** Stack name: part of every physical name. */
@@ -21,19 +20,14 @@ export interface HostInventoryArgs {
   localDockerHost?: string;
   /** Private key for host preparation over SSH; needed when any host has `prepare`. */
   sshPrivateKey?: pulumi.Input<string>;
-  /** `providers` (docker provider plugin, default) or `dynamic` (the project's Docker Engine API provider). */
-  backend?: Backend;
 }
-
-/** The platform network of a host, from either backend. */
-export type NetworkResource = docker.Network | DockerNetwork;
 
 /** A host's Docker Engine as the platform uses it. */
 export interface HostEngine {
-  /** The Docker provider (`providers` backend only; one shared by every host of the local stack). */
-  provider?: docker.Provider;
+  /** The Docker provider (one shared by every host of the local stack). */
+  provider: docker.Provider;
   /** The platform network. */
-  network: NetworkResource;
+  network: docker.Network;
   /** The host's preparation over SSH, when it has `prepare` commands. */
   preparation?: command.remote.Command;
 }
@@ -48,8 +42,6 @@ export interface HostEngine {
  * every host's is.
  */
 export class HostInventory extends BatchedComponent {
-  /** Which backend declares containers. */
-  public readonly backend: Backend;
   /** Docker host URL per host id. */
   public readonly dockerHosts: Record<string, string>;
   /** Physical name of the platform network. */
@@ -61,7 +53,6 @@ export class HostInventory extends BatchedComponent {
 
   constructor(name: string, args: HostInventoryArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lhcb-platform:hosts:HostInventory", name, {}, opts);
-    this.backend = args.backend ?? "providers";
     this.networkName = physicalName(args.stack, "net");
     const labels = { "platform.stack": args.stack };
     const byId = new Map(args.hosts.map((h) => [h.id, h]));
@@ -90,9 +81,6 @@ export class HostInventory extends BatchedComponent {
             );
       const dependsOn = preparation ? [preparation] : [];
       const dockerHost = host === undefined ? localDockerHost : host.docker!.host;
-      if (this.backend === "dynamic") {
-        return { network: new DockerNetwork(`${name}-${prefix}net`, { dockerHost, name: this.networkName, labels }, { parent: this, dependsOn }), preparation };
-      }
       const extra = host === undefined ? {} : { certPath: host.docker!.certPath, sshOpts: host.docker!.sshOpts };
       const provider = new docker.Provider(`${name}-${key === "" ? "local" : key}`, { host: dockerHost, ...extra }, { parent: this, dependsOn });
       const network = new docker.Network(
@@ -119,6 +107,6 @@ export class HostInventory extends BatchedComponent {
     const engine = this.engineOn(hostId);
     const deps = [engine.network, ...(engine.preparation ? [engine.preparation] : [])];
     const extraDeps = extra.dependsOn === undefined ? [] : Array.isArray(extra.dependsOn) ? extra.dependsOn : [extra.dependsOn];
-    return { ...extra, parent, ...(engine.provider ? { provider: engine.provider } : {}), dependsOn: [...deps, ...(extraDeps as pulumi.Input<pulumi.Resource>[])] };
+    return { ...extra, parent, provider: engine.provider, dependsOn: [...deps, ...(extraDeps as pulumi.Input<pulumi.Resource>[])] };
   }
 }

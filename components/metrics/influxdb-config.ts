@@ -111,6 +111,5 @@ export function influxdbContainer(spec: PlatformSpec): ContainerSpec {
     healthcheck: { test: influxdbHealthTest(), intervalSeconds: 5, timeoutSeconds: 3, retries: 5, startPeriodSeconds: 20 },
     labels: platformLabels(spec.stack, "influxdb", { "platform.host": host.id }),
     stopGraceSeconds: 10,
-    waitHealthy: true,
   };
 }

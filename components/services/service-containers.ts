@@ -3,6 +3,7 @@ import { ContainerSpec, HealthcheckSpec, healthcheck, platformLabels } from "../
 import { containerName } from "../core/endpoints";
 import { physicalName } from "../core/naming";
 import { PlacedService, PlatformSpec } from "../core/platform-spec";
+import { ProbeTarget } from "../core/readiness";
 
 /** Port of the HTTP health bridge of a service with a `command` check (the paper's HTTP-to-DISET converter). */
 export function bridgePort(service: Pick<PlacedService, "port">): number {
@@ -61,7 +62,6 @@ export function serviceContainer(spec: PlatformSpec, service: PlacedService, hos
     healthcheck: serviceHealthcheck(spec, service),
     labels: platformLabels(spec.stack, "service", { "platform.service": service.key, "platform.host": host.id, "platform.instance": name }),
     stopGraceSeconds: 10,
-    waitHealthy: true,
   };
 }
 
@@ -80,8 +80,9 @@ export interface RegistrationCheck {
   timeout: string;
   deregisterCriticalServiceAfter: string;
   /**
-   * Status until the first check: passing, because an instance is registered only once its
-   * container passed its Docker health check.
+   * Status until consul-esm first runs the check (up to 10 s later: it looks for new checks every
+   * 10 s): passing, because an instance is registered only once a direct probe of the same check
+   * passed (`instanceProbe`).
    */
   status: "passing";
 }
@@ -124,4 +125,17 @@ export function serviceRegistration(spec: PlatformSpec, service: PlacedService, 
     meta: { catalog_name: service.name, stack: spec.stack, host: host.id, container: id },
     checks: [check],
   };
+}
+
+/**
+ * The direct probe of an instance's own check (the one registered in Consul), at `address`: where
+ * the machine that runs `pulumi up` reaches the instance (its container's address on the local
+ * stack, its host's address at a site). The instance is registered only once it passes.
+ */
+export function instanceProbe(spec: PlatformSpec, service: PlacedService, host: HostSpec, address: string): ProbeTarget {
+  const c = service.check;
+  const what = `instance ${containerName(spec, service.key, host.id)} of ${service.name}`;
+  if (c.http) return { what, http: `http://${address}:${service.port}${c.http}` };
+  if (c.tcp) return { what, tcp: `${address}:${service.port}` };
+  return { what, http: `http://${address}:${bridgePort(service)}${c.bridgePath}` };
 }

@@ -1,62 +1,64 @@
+import * as command from "@pulumi/command";
 import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
 import { BatchedComponent } from "../core/declare-in-batches";
 import { PlatformSpec } from "../core/platform-spec";
-import { ConsulAgentService } from "../dynamic/consul-agent-resources";
-import { ContainerResource, declareContainer } from "../hosts/declare-container";
+import { DRAIN_COMMAND, PROBE_COMMAND, probeEnvironment } from "../core/readiness";
+import { containerAddress, ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { CatalogService } from "./catalog-service";
-import { instanceNodeName, serviceContainer, serviceRegistration } from "./service-containers";
-
-/**
- * Seconds an instance stays up after it left Consul, before its container stops: consul-template
- * waits up to 0.5 s for quiet, then HAProxy reloads; the rest is margin.
- */
-export const DRAIN_SECONDS = 1.5;
+import { instanceNodeName, instanceProbe, serviceContainer, serviceRegistration } from "./service-containers";
 
 export interface ServiceInstancesArgs {
   /** The resolved platform: its `pulumi`-mode services, already placed on slave hosts. */
   spec: PlatformSpec;
   hosts: HostInventory;
-  /** Consul provider the catalog registrations go through (`providers` backend). */
-  consulProvider?: consul.Provider;
-  /**
-   * The HTTP API of a host's Consul agent (`dynamic` backend; `ConsulCluster.apiOn`): each instance
-   * is registered with its own host's agent, which runs its check.
-   */
-  consulApiOn?: (hostId: string) => pulumi.Input<string>;
+  /** Consul provider the catalog registrations go through. */
+  consulProvider: consul.Provider;
   /** Resources the registrations wait for (consul-esm, which runs their checks). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
   /** Further resources per host id that the registrations there wait for (its host's Consul agent). */
   dependsOnHost?: (hostId: string) => pulumi.Resource[];
 }
 
+/** The resources of one instance, in the order they are created (and deleted in reverse). */
+export interface InstanceResources {
+  container: ContainerResource;
+  /**
+   * Created once a direct probe of the instance's check passes; deleted (the drain, 1.5 s) after
+   * its deregistration and before its container stops.
+   */
+  ready: command.local.Command;
+  /** In the Consul catalog, with the check consul-esm runs; the next instance waits for it. */
+  registration: CatalogService;
+}
+
 /**
  * The `pulumi`-mode services: one container per instance on the hosts placement chose, each
- * with a Docker health check and restart policy, and registered in Consul with its check once
- * healthy. A registration depends on its container, so it is removed first (the instance is
- * drained from the load balancers) and re-created with the container.
+ * registered in the Consul catalog with its check (run by consul-esm) once a direct probe of that
+ * check passes. The instances of a service follow one another (container, ready, registration;
+ * then the next instance), so a release replaces one instance at a time: deregistered, drained,
+ * stopped, started, probed, registered, then the next.
  *
  * The instances are declared a few services per turn of the event loop (`BatchedComponent`):
- * `containers` and `registrations` are complete once `declared` has settled.
+ * `containers`, `registrations` and `instances` are complete once `declared` has settled.
  */
 export class ServiceInstances extends BatchedComponent {
   /** Instance containers by `<service key>/<host id>` (complete once `declared` has settled). */
   public readonly containers: Record<string, ContainerResource>;
   /** Consul registrations by `<service key>/<host id>` (complete once `declared` has settled). */
-  public readonly registrations: Record<string, CatalogService | ConsulAgentService>;
+  public readonly registrations: Record<string, CatalogService>;
+  /** Every resource of an instance by `<service key>/<host id>` (complete once `declared` has settled). */
+  public readonly instances: Record<string, InstanceResources>;
 
   constructor(name: string, args: ServiceInstancesArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lhcb-platform:services:ServiceInstances", name, {}, opts);
     const { spec, hosts } = args;
     this.containers = {};
     this.registrations = {};
+    this.instances = {};
     const byId = new Map(spec.hosts.map((h) => [h.id, h]));
     const nodes = new Map<string, consul.Node>();
-    const dynamic = hosts.backend === "dynamic";
-    if (dynamic ? args.consulApiOn === undefined : args.consulProvider === undefined) {
-      throw new Error(`ServiceInstances ${name}: the ${hosts.backend} backend needs ${dynamic ? "consulApiOn" : "consulProvider"}`);
-    }
     const nodeFor = (hostId: string) => {
       let node = nodes.get(hostId);
       if (node === undefined) {
@@ -79,48 +81,43 @@ export class ServiceInstances extends BatchedComponent {
         service,
         instances: service.hosts.map((hostId) => {
           const host = byId.get(hostId)!;
-          return { hostId, container: serviceContainer(spec, service, host), registration: serviceRegistration(spec, service, host) };
+          return { hostId, host, container: serviceContainer(spec, service, host), registration: serviceRegistration(spec, service, host) };
         }),
       }));
     this.declareChildren(planned, ({ service, instances }) => {
       // The instances of a service follow one another: each container waits for the registration
       // of the one before it. A release (a new image for every instance) then replaces one
-      // instance at a time in a single `pulumi up`: the registration is deleted (drained), the
-      // old container stops, the new one starts and is registered once healthy, and only then
-      // does the next instance begin. (A `dependsOn` edge does not make the engine replace the
-      // next instance along with this one; only property dependencies do.)
+      // instance at a time in a single `pulumi up`: the engine first deletes what depends on the
+      // replaced container (its registration: the instance leaves the load balancers; its ready
+      // step: the drain), stops the old container, starts the new one, probes it, registers it,
+      // and only then does the next instance begin. (A `dependsOn` edge does not make the engine
+      // replace the next instance along with this one; only property dependencies do, such as
+      // the container id and address these carry.)
       let previous: pulumi.Resource | undefined;
-      for (const { hostId, container: containerSpec, registration: reg } of instances) {
+      for (const { hostId, host, container: containerSpec, registration: reg } of instances) {
         const key = `${service.key}-${hostId}`;
         const container = declareContainer(this, hosts, hostId, `${name}-${key}`, containerSpec, {
           dependsOn: previous === undefined ? [] : [previous],
         }).container;
-        this.containers[`${service.key}/${hostId}`] = container;
-        if (dynamic) {
-          previous = this.registrations[`${service.key}/${hostId}`] = new ConsulAgentService(
-            `${name}-${key}-registration`,
-            {
-              agentAddress: args.consulApiOn!(hostId),
-              serviceId: reg.serviceId,
-              name: reg.name,
-              address: reg.address,
-              port: reg.port,
-              tags: reg.tags,
-              meta: { ...reg.meta, container_id: container.id },
-              checks: reg.checks,
-              drainSeconds: DRAIN_SECONDS,
-            },
-            { parent: this, dependsOn: [container, ...(args.dependsOn ?? []), ...(args.dependsOnHost?.(hostId) ?? [])], deleteBeforeReplace: true },
-          );
-          continue;
-        }
-        const node = nodeFor(hostId);
-        previous = this.registrations[`${service.key}/${hostId}`] = new CatalogService(
+        // Where the machine running `pulumi up` reaches the instance: its container's address on
+        // the local stack's network, its host's address at a site.
+        const reachable = spec.local ? containerAddress(container, containerSpec) : pulumi.output(host.address);
+        const ready = new command.local.Command(
+          `${name}-${key}-ready`,
+          {
+            create: PROBE_COMMAND,
+            delete: DRAIN_COMMAND,
+            environment: reachable.apply((address) => probeEnvironment(instanceProbe(spec, service, host, address))),
+            triggers: [container.id],
+          },
+          { parent: this, dependsOn: [container], deleteBeforeReplace: true },
+        );
+        const registration = new CatalogService(
           `${name}-${key}-registration`,
           {
             serviceId: reg.serviceId,
             name: reg.name,
-            node: node.name,
+            node: nodeFor(hostId).name,
             address: reg.address,
             port: reg.port,
             tags: reg.tags,
@@ -128,8 +125,13 @@ export class ServiceInstances extends BatchedComponent {
             checks: reg.checks,
           },
           // A new container is a new instance: its registration goes (drained) and comes back with it.
-          { parent: this, provider: args.consulProvider, dependsOn: [container, node], deleteBeforeReplace: true, replaceWith: [container] },
+          { parent: this, provider: args.consulProvider, dependsOn: [ready, nodeFor(hostId)], deleteBeforeReplace: true, replaceWith: [container] },
         );
+        const at = `${service.key}/${hostId}`;
+        this.containers[at] = container;
+        this.registrations[at] = registration;
+        this.instances[at] = { container, ready, registration };
+        previous = registration;
       }
     });
     this.registerOutputs({});

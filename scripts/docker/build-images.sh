@@ -3,7 +3,7 @@
 #
 #   scripts/docker/build-images.sh [--force] [--service-version X] [--optional] [IMAGE ...]
 #
-#   IMAGE            any of: base zookeeper haproxy consul influxdb service
+#   IMAGE            any of: base zookeeper haproxy consul consul-esm influxdb service
 #                    (default: all of them, in that order);
 #                    optional: cadvisor filebeat (also built with --optional)
 #   --force          rebuild images (and the base tarball) even if they exist
@@ -15,6 +15,7 @@
 #
 # Tags: lhcb-platform/base:bookworm, lhcb-platform/zookeeper:3.8,
 #       lhcb-platform/haproxy:2.6, lhcb-platform/consul:$CONSUL_VERSION,
+#       lhcb-platform/consul-esm:$CONSUL_ESM_VERSION (binary from scripts/toolchain/build.sh),
 #       lhcb-platform/influxdb:1.6, lhcb-platform/service:<service-version>
 # Progress lines carry the elapsed seconds since the script started.
 set -euo pipefail
@@ -28,6 +29,10 @@ CONSUL_VERSION="${CONSUL_VERSION:-$(sed -n 's/^CONSUL_VERSION="${CONSUL_VERSION:
 CADVISOR_VERSION="${CADVISOR_VERSION:-$(sed -n 's/^CADVISOR_VERSION="${CADVISOR_VERSION:-\(.*\)}"$/\1/p' "$REPO_ROOT/scripts/docker/build-go-tools.sh")}"
 # shellcheck disable=SC2016
 FILEBEAT_VERSION="${FILEBEAT_VERSION:-$(sed -n 's/^FILEBEAT_VERSION="${FILEBEAT_VERSION:-\(.*\)}"$/\1/p' "$REPO_ROOT/scripts/docker/build-go-tools.sh")}"
+# shellcheck disable=SC2016
+CONSUL_ESM_VERSION="${CONSUL_ESM_VERSION:-$(sed -n 's/^CONSUL_ESM_VERSION=${CONSUL_ESM_VERSION:-\(.*\)}$/\1/p' "$REPO_ROOT/scripts/toolchain/build.sh")}"
+# shellcheck source=../toolchain/paths.sh
+. "$REPO_ROOT/scripts/toolchain/paths.sh"
 SERVICE_VERSION="${SERVICE_VERSION:-1.0.0}"
 SUITE=bookworm
 FORCE=0
@@ -51,7 +56,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 if [ ${#WANT[@]} -eq 0 ]; then
-  WANT=(base zookeeper haproxy consul influxdb service)
+  WANT=(base zookeeper haproxy consul consul-esm influxdb service)
   [ "$OPTIONAL" = 0 ] || WANT+=(cadvisor filebeat)
 fi
 
@@ -61,6 +66,7 @@ tag_of() {
     zookeeper) echo "lhcb-platform/zookeeper:3.8" ;;
     haproxy) echo "lhcb-platform/haproxy:2.6" ;;
     consul) echo "lhcb-platform/consul:$CONSUL_VERSION" ;;
+    consul-esm) echo "lhcb-platform/consul-esm:$CONSUL_ESM_VERSION" ;;
     influxdb) echo "lhcb-platform/influxdb:1.6" ;;
     service) echo "lhcb-platform/service:$SERVICE_VERSION" ;;
     cadvisor) echo "lhcb-platform/cadvisor:$CADVISOR_VERSION" ;;
@@ -164,13 +170,17 @@ build_dockerfile_image() { # name tag
   [ -f "$REPO_ROOT/images/$name/Dockerfile" ] || die "images/$name/Dockerfile missing"
   image_exists "lhcb-platform/base:$SUITE" || die "base image lhcb-platform/base:$SUITE missing"
   local bins; bins=$(bins_of "$name")
-  if [ -n "$bins" ]; then
+  if [ "$name" = consul-esm ]; then
+    # built from its upstream source with the rest of the toolchain, cached machine-wide
+    "$REPO_ROOT/scripts/toolchain/build.sh" --only consul-esm >&2 || die "consul-esm: scripts/toolchain/build.sh --only consul-esm failed"
+  elif [ -n "$bins" ]; then
     # shellcheck disable=SC2086
     "$REPO_ROOT/scripts/docker/build-go-tools.sh" $GO_FORCE $bins
   fi
   rm -rf "$ctx"; mkdir -p "$ctx"
   cp -a "$REPO_ROOT/images/$name/." "$ctx/"
   for b in $bins; do cp "$CACHE_DIR/bin/$b" "$ctx/$b"; chmod 0755 "$ctx/$b"; done
+  [ "$name" != consul-esm ] || install -m 0755 "$TOOLCHAIN_CACHE/bin/consul-esm" "$ctx/consul-esm"
   # executables keep their mode through COPY (the classic builder has no --chmod)
   [ ! -f "$ctx/platform-service.py" ] || chmod 0755 "$ctx/platform-service.py"
   local args=(--network host --pull=false -t "$tag" --build-arg "BASE_IMAGE=lhcb-platform/base:$SUITE")

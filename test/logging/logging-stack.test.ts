@@ -58,7 +58,6 @@ test("prod: Logstash on the logging host, Filebeat on each of the 8 slaves", asy
     timeout: "5s",
     retries: 5,
     startPeriod: "90s",
-    startInterval: "1s",
   });
   assert.deepEqual(ls.inputs.labels, [
     { label: "platform.stack", value: "prod" },

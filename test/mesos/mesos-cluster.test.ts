@@ -63,7 +63,6 @@ test("cert: a master on each of the 3 masters, an agent on each of the 4 slaves"
     timeout: "3s",
     retries: 6,
     startPeriod: "30s",
-    startInterval: "1s",
   });
   assert.equal(byName(declared, "mesos-master-cert-master-1-var-lib-mesos-master").inputs.name, "cert-mesos-master-cert-master-1-work");
 

@@ -72,7 +72,6 @@ test("the InfluxDB container: config uploaded, data in a volume, health check cr
     },
     labels: { "platform.stack": "prod", "platform.component": "influxdb", "platform.host": "prod-ops-1" },
     stopGraceSeconds: 10,
-    waitHealthy: true,
   });
   assert.equal(influxdbUrl(prod), "http://lbops01.cern.ch:8086");
   assert.equal(influxdbUrl(local), "http://local-influxdb-ops-1:8086");

@@ -66,8 +66,11 @@ test("every part is declared, with exact counts", async () => {
   // One external node per slave holding service instances: prod-slave-6 holds only agents.
   assert.equal(counts["consul:index/node:Node"], 7);
   assert.equal(spec.services.some((s) => s.hosts.includes("prod-slave-6")), false);
-  // One Marathon app (Framework/Monitoring) and one Chronos job (PilotStatusAgent) in marathon mode.
-  assert.equal(counts["command:local:Command"], 2);
+  // One Marathon app (Framework/Monitoring) and one Chronos job (PilotStatusAgent) in marathon mode,
+  // the wait for a Consul leader, and per instance its probe and drain.
+  const commands = ofType(declared, "command:local:Command").map((r) => r.name);
+  assert.equal(commands.length, 2 + 1 + 38);
+  assert.deepEqual(commands.filter((n) => !n.endsWith("-ready")).sort(), ["platform-chronos-jobs-workloadmanagement-pilotstatusagent", "platform-consul-leader", "platform-marathon-apps-framework-monitoring"].sort());
   for (const type of [
     "lhcb-platform:index:Platform",
     "lhcb-platform:hosts:HostInventory",

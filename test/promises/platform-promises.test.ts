@@ -5,9 +5,8 @@
 // Needs what `npm run up` prepares: dockerd, the images, the Pulumi CLI.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { PROJECT_ROOT } from "../../scripts/engine-stack";
+import { pulumiCli } from "../../scripts/engine-stack";
 import { Platform } from "../../scripts/bench/platform";
 import { agentRunStarts, consulGet, crash, docker, eventually, overlaps, restartCount, sleep, state } from "../../scripts/bench/probes";
 import {
@@ -35,7 +34,7 @@ before(async () => {
   const missing = "run `npm run up` (or .ci/run) first: it starts the Docker Engine and builds the images and the Pulumi CLI";
   assert.doesNotThrow(() => docker("info", "--format", "{{.ServerVersion}}"), `no Docker Engine answers; ${missing}`);
   assert.doesNotThrow(() => docker("image", "inspect", "lhcb-platform/service:1.0.0"), `the platform images are missing; ${missing}`);
-  assert.ok(existsSync(join(PROJECT_ROOT, ".cache", "toolchain", "bin", "pulumi")) || !!process.env.PLATFORM_CACHE, `the Pulumi CLI is missing; ${missing}`);
+  assert.ok(existsSync(pulumiCli()), `the Pulumi CLI is missing at ${pulumiCli()}; ${missing}`);
   scratch = await upScratchStack(STACK, (m) => console.log(`promises: ${m}`));
   p = scratch.platform;
   assert.equal(p.lbs.length, 2);

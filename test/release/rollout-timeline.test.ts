@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { EngineEvent } from "@pulumi/pulumi/automation";
 import { RolloutTimeline } from "../../scripts/release";
 
-const URN = "urn:pulumi:local::lhcb-platform::lhcb-platform:index:Platform$lhcb-platform:services:ServiceInstances$pulumi-nodejs:dynamic/consul:AgentService::";
+const URN = "urn:pulumi:local::lhcb-platform::lhcb-platform:index:Platform$lhcb-platform:services:ServiceInstances$consul:index/service:Service::";
 const pre = (name: string, op: string) => ({ resourcePreEvent: { metadata: { op, urn: URN + name } } }) as unknown as EngineEvent;
 const done = (name: string, op: string) => ({ resOutputsEvent: { metadata: { op, urn: URN + name } } }) as unknown as EngineEvent;
 

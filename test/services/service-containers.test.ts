@@ -32,7 +32,6 @@ test("an HTTP service instance on the local stack", () => {
       "platform.instance": "local-framework-systemadministrator-slave-2",
     },
     stopGraceSeconds: 10,
-    waitHealthy: true,
   });
   assert.deepEqual(serviceRegistration(local, svc, host(local, "slave-2")), {
     serviceId: "local-framework-systemadministrator-slave-2",

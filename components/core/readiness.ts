@@ -1,0 +1,62 @@
+/**
+ * What the platform waits for before it goes on, judged by a direct probe of the part itself (never
+ * by a Docker health check, which this Docker runs a whole interval after start): a Consul leader
+ * before anything registers, a new instance answering its own check before it is registered and
+ * the next instance of its service is replaced. A probe is a small Node program run where `pulumi
+ * up` runs (the command provider's local command; Node is there, it runs the program), against an
+ * address reachable from there: a container's address on the local stack's network, a host's
+ * address at a site. The program is one constant; what differs per use is in the environment.
+ */
+
+/** Seconds a wait gives up after: what is not ready by then fails the `up`, naming what it waited for. */
+export const READY_TIMEOUT_SECONDS = 120;
+
+/** Seconds an instance stays up after it left Consul, before its container stops. */
+export const DRAIN_SECONDS = 1.5;
+
+/**
+ * Run when an instance's readiness step is deleted, which comes between its deregistration and its
+ * container's stop: consul-template waits up to 0.5 s for quiet, then HAProxy reloads; the rest is margin.
+ */
+export const DRAIN_COMMAND = `sleep ${DRAIN_SECONDS}`;
+
+/** What one probe asks, as the environment of `PROBE_COMMAND`. */
+export interface ProbeTarget {
+  /** What is awaited, for the message on timeout. */
+  what: string;
+  /** `http://...`: passes on a 2xx answer. */
+  http?: string;
+  /** `host:port`: passes once a TCP connection is accepted. */
+  tcp?: string;
+  /** With `http`: the body must be neither empty nor `""` (Consul's answer while it has no leader). */
+  nonEmpty?: boolean;
+}
+
+/** The probe program: polls every 200 ms, each try bounded to 1 s, until it passes or times out. */
+export const PROBE_PROGRAM = [
+  'const e = process.env, end = Date.now() + Number(e.PROBE_TIMEOUT_SECONDS) * 1000; let last = "no answer";',
+  "const once = () => e.PROBE_HTTP",
+  "  ? fetch(e.PROBE_HTTP, { signal: AbortSignal.timeout(1000) }).then(async (r) => { const b = (await r.text()).trim();",
+  "      if (!r.ok) throw new Error(`HTTP ${r.status}`); if (e.PROBE_NON_EMPTY && (b === \"\" || b === '\"\"')) throw new Error(`empty answer ${b}`); })",
+  "  : new Promise((ok, fail) => { const i = e.PROBE_TCP.lastIndexOf(\":\"); const s = require(\"node:net\").connect(Number(e.PROBE_TCP.slice(i + 1)), e.PROBE_TCP.slice(0, i));",
+  '      s.setTimeout(1000, () => { s.destroy(); fail(new Error("connect timed out")); }); s.on("connect", () => { s.destroy(); ok(); }); s.on("error", fail); });',
+  "(async () => { for (;;) {",
+  "  try { await once(); return; } catch (x) { last = x.cause?.message ?? x.message; }",
+  "  if (Date.now() > end) { console.error(`${e.PROBE_WHAT}: not ready after ${e.PROBE_TIMEOUT_SECONDS}s (${e.PROBE_HTTP ?? e.PROBE_TCP}: ${last})`); process.exit(1); }",
+  "  await new Promise((r) => setTimeout(r, 200)); } })();",
+].join("\n");
+
+/** The shell command that runs the probe; its target is in the environment (`probeEnvironment`). */
+export const PROBE_COMMAND = 'node -e "$PROBE_PROGRAM"';
+
+/** The environment of `PROBE_COMMAND` for `target`. */
+export function probeEnvironment(target: ProbeTarget, timeoutSeconds = READY_TIMEOUT_SECONDS): Record<string, string> {
+  return {
+    PROBE_PROGRAM,
+    PROBE_WHAT: target.what,
+    PROBE_TIMEOUT_SECONDS: String(timeoutSeconds),
+    ...(target.http !== undefined ? { PROBE_HTTP: target.http } : {}),
+    ...(target.tcp !== undefined ? { PROBE_TCP: target.tcp } : {}),
+    ...(target.nonEmpty ? { PROBE_NON_EMPTY: "1" } : {}),
+  };
+}

@@ -1,0 +1,70 @@
+// A scratch stack of this project driven through the Pulumi CLI, as an operator runs it in a shell
+// (`pulumi up --stack NAME` in the project directory, the Node.js language host running index.ts),
+// rather than through the Automation API. Its stack file is a copy of another stack's config under
+// the scratch name (git-ignored: Pulumi.scratch-*.yaml), removed again with the stack.
+import { execFile } from "node:child_process";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { engineEnv, PROJECT_ROOT, pulumiCli } from "./engine-stack";
+
+const execFileAsync = promisify(execFile);
+
+export class CliStack {
+  /** The scratch stack's name: `scratch-<label>`. */
+  public readonly name: string;
+  private readonly file: string;
+
+  /** Creates stack `scratch-<label>` with the config of `Pulumi.<configOf>.yaml` (its salt dropped). */
+  public static async create(label: string, configOf: string): Promise<CliStack> {
+    const s = new CliStack(`scratch-${label}`);
+    const text = readFileSync(join(PROJECT_ROOT, `Pulumi.${configOf}.yaml`), "utf8");
+    writeFileSync(s.file, text.replace(/^encryptionsalt:.*\n?/m, ""));
+    await s.pulumi("stack", "init", s.name, "--non-interactive");
+    return s;
+  }
+
+  private constructor(name: string) {
+    this.name = name;
+    this.file = join(PROJECT_ROOT, `Pulumi.${name}.yaml`);
+  }
+
+  /** Runs `pulumi ARGS` in the project directory; resolves with its output, rejects with it on failure. */
+  public async pulumi(...args: string[]): Promise<string> {
+    try {
+      const r = await execFileAsync(pulumiCli(), args, { cwd: PROJECT_ROOT, env: { ...process.env, ...engineEnv() }, maxBuffer: 256 * 2 ** 20 });
+      return r.stdout + r.stderr;
+    } catch (e) {
+      const x = e as { stdout?: string; stderr?: string; message: string };
+      throw new Error(`pulumi ${args.join(" ")} failed: ${x.message}\n${x.stdout ?? ""}\n${x.stderr ?? ""}`);
+    }
+  }
+
+  /** `pulumi up --yes` of this stack. */
+  public up(): Promise<string> {
+    return this.pulumi("up", "--stack", this.name, "--yes", "--skip-preview", "--non-interactive", "--color", "never");
+  }
+
+  /** `pulumi preview --expect-no-changes`: rejects when the preview shows any change. */
+  public previewNoChanges(): Promise<string> {
+    return this.pulumi("preview", "--stack", this.name, "--expect-no-changes", "--non-interactive", "--color", "never", "--diff");
+  }
+
+  /** The stack's state (`pulumi stack export`). */
+  public async exportState(): Promise<{ resources: { type: string; urn: string }[] }> {
+    const out = await this.pulumi("stack", "export", "--stack", this.name);
+    return (JSON.parse(out) as { deployment: { resources: { type: string; urn: string }[] } }).deployment;
+  }
+
+  /** `pulumi destroy --yes`. */
+  public destroy(): Promise<string> {
+    return this.pulumi("destroy", "--stack", this.name, "--yes", "--skip-preview", "--non-interactive", "--color", "never");
+  }
+
+  /** Destroys the stack whatever its state, removes it from the backend, and deletes its stack file. */
+  public async remove(onError: (e: unknown) => void = () => undefined): Promise<void> {
+    await this.destroy().catch(onError);
+    await this.pulumi("stack", "rm", this.name, "--yes", "--force", "--non-interactive").catch(() => undefined);
+    rmSync(this.file, { force: true });
+  }
+}

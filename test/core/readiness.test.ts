@@ -1,0 +1,85 @@
+// The platform's readiness probe, run by sh and Node as the command provider runs it, against a
+// stand-in HTTP server and TCP port on loopback that answer what the test scripts.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { createServer, Server } from "node:http";
+import { createServer as createTcpServer } from "node:net";
+import { dirname } from "node:path";
+import { after, before, test } from "node:test";
+import { promisify } from "node:util";
+import { PROBE_COMMAND, probeEnvironment, ProbeTarget } from "../../components/core/readiness";
+
+const run = promisify(execFile);
+let server: Server;
+let base = "";
+/** Answers per path: [status, body], one per request; the last one repeats. */
+let answers: Record<string, [number, string][]> = {};
+const seen: string[] = [];
+
+before(async () => {
+  server = createServer((req, res) => {
+    seen.push(req.url ?? "");
+    const list = answers[req.url ?? ""] ?? [[404, ""]];
+    const [status, body] = list.length > 1 ? list.shift()! : list[0];
+    res.writeHead(status).end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+});
+
+after(() => new Promise<void>((r) => server.close(() => r())));
+
+/** Runs the probe as the command provider does: `sh -c PROBE_COMMAND` with the probe's environment. */
+function probe(target: ProbeTarget, timeoutSeconds = 10) {
+  return run("sh", ["-c", PROBE_COMMAND], { env: { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`, ...probeEnvironment(target, timeoutSeconds) } });
+}
+
+async function failure(p: Promise<unknown>): Promise<{ code: number; stderr: string }> {
+  return p.then(
+    () => assert.fail("the probe passed"),
+    (e: { code: number; stderr: string }) => e,
+  );
+}
+
+test("an HTTP probe passes on the first 2xx answer, after errors", async () => {
+  seen.length = 0;
+  answers = { "/ping": [[503, "starting"], [500, ""], [200, "pong"]] };
+  await probe({ what: "instance x", http: `${base}/ping` });
+  assert.deepEqual(seen, ["/ping", "/ping", "/ping"]);
+});
+
+test("a probe that never passes fails after its timeout, naming what it waited for and the last error", async () => {
+  answers = { "/ping": [[503, "starting"]] };
+  const e = await failure(probe({ what: "instance local-web-slave-2 of Web", http: `${base}/ping` }, 1));
+  assert.equal(e.code, 1);
+  assert.equal(e.stderr.trim(), `instance local-web-slave-2 of Web: not ready after 1s (${base}/ping: HTTP 503)`);
+});
+
+test("the leader probe waits for a non-empty answer: Consul answers \"\" while it has no leader", async () => {
+  seen.length = 0;
+  answers = { "/v1/status/leader": [[200, '""'], [200, '""'], [200, '"10.0.0.1:8300"']] };
+  await probe({ what: "the Consul leader", http: `${base}/v1/status/leader`, nonEmpty: true });
+  assert.equal(seen.length, 3);
+  answers = { "/v1/status/leader": [[200, '""']] };
+  const e = await failure(probe({ what: "the Consul leader", http: `${base}/v1/status/leader`, nonEmpty: true }, 1));
+  assert.match(e.stderr, /^the Consul leader: not ready after 1s \(.*: empty answer ""\)/);
+});
+
+test("a TCP probe passes once a connection is accepted, and fails on a closed port", async () => {
+  const tcp = createTcpServer((s) => s.end());
+  await new Promise<void>((r) => tcp.listen(0, "127.0.0.1", r));
+  const port = (tcp.address() as { port: number }).port;
+  await probe({ what: "instance tcp", tcp: `127.0.0.1:${port}` });
+  await new Promise<void>((r) => tcp.close(() => r()));
+  const e = await failure(probe({ what: "instance tcp", tcp: `127.0.0.1:${port}` }, 1));
+  assert.match(e.stderr, new RegExp(`^instance tcp: not ready after 1s \\(127\\.0\\.0\\.1:${port}: connect ECONNREFUSED`));
+});
+
+test("an unreachable address is reported with its cause", async () => {
+  const closed = createTcpServer();
+  await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+  const port = (closed.address() as { port: number }).port;
+  await new Promise<void>((r) => closed.close(() => r()));
+  const e = await failure(probe({ what: "instance gone", http: `http://127.0.0.1:${port}/ping` }, 1));
+  assert.equal(e.stderr.trim(), `instance gone: not ready after 1s (http://127.0.0.1:${port}/ping: connect ECONNREFUSED 127.0.0.1:${port})`);
+});
