@@ -1,6 +1,6 @@
 // Opening a stack of this project under the real engine through the Automation API, with the
 // program inline (no Node.js language host needed). Shared by scripts/engine.ts and the tests.
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, LocalWorkspaceOptions, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
@@ -51,11 +51,16 @@ export function engineEnv(): Record<string, string> {
   return env;
 }
 
+/** Workspace options for a stack of this project: the toolchain's CLI (whatever PATH says) and `engineEnv()`. */
+export async function workspaceOptions(workDir: string): Promise<LocalWorkspaceOptions> {
+  return { workDir, envVars: engineEnv(), pulumiCommand: await PulumiCommand.get({ root: toolchainCache() }) };
+}
+
 /** Opens (or creates) `stackName` with the project's Pulumi.yaml and stack file. */
-export function openStack(stackName: string): Promise<Stack> {
+export async function openStack(stackName: string): Promise<Stack> {
   return LocalWorkspace.createOrSelectStack(
     { stackName, projectName: "lhcb-platform", program: platformProgram(PROJECT_ROOT) },
-    { workDir: PROJECT_ROOT, envVars: engineEnv() },
+    await workspaceOptions(PROJECT_ROOT),
   );
 }
 
@@ -71,7 +76,7 @@ export async function openScratchStack(stackName: string, configOf: string): Pro
   writeFileSync(join(dir, `Pulumi.${stackName}.yaml`), text.replace(/^encryptionsalt:.*\n?/m, ""));
   return LocalWorkspace.createOrSelectStack(
     { stackName, projectName: "lhcb-platform", program: platformProgram(PROJECT_ROOT) },
-    { workDir: dir, envVars: engineEnv(), projectSettings: { name: "lhcb-platform", runtime: "nodejs" } },
+    { ...(await workspaceOptions(dir)), projectSettings: { name: "lhcb-platform", runtime: "nodejs" } },
   );
 }
 

@@ -1,5 +1,5 @@
 import { HostSpec } from "../core/config-schema";
-import { ContainerSpec, healthcheck, platformLabels } from "../core/container-spec";
+import { ContainerSpec, DOCKER_HEALTH_INTERVAL_SECONDS, healthcheck, platformLabels } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { physicalName } from "../core/naming";
 import { PlatformSpec } from "../core/platform-spec";
@@ -48,8 +48,8 @@ function consulContainer(spec: PlatformSpec, host: HostSpec, part: string, serve
     restart: "always",
     volumes: [{ volume: `${name}-data`, containerPath: "/consul/data" }],
     healthcheck: server
-      ? healthcheck(["consul", "operator", "raft", "list-peers"], 2, 2, 30, 60)
-      : healthcheck(["consul", "members"], 2, 2, 30, 30),
+      ? healthcheck(["consul", "operator", "raft", "list-peers"], DOCKER_HEALTH_INTERVAL_SECONDS, 2, 3, 60)
+      : healthcheck(["consul", "members"], DOCKER_HEALTH_INTERVAL_SECONDS, 2, 3, 30),
     labels: platformLabels(spec.stack, part, { "platform.host": host.id }),
     stopGraceSeconds: 5,
     env: { CONSUL_HTTP_ADDR: `http://127.0.0.1:${PORTS.consulHttp}` },

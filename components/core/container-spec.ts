@@ -25,6 +25,14 @@ export interface ContainerVolumeSpec {
   readOnly?: boolean;
 }
 
+/**
+ * Seconds between two runs of a container's Docker health check. Each run starts a process in the
+ * container; every 2 s on every container that cost more than a core on an idle local platform.
+ * Nothing waits on these checks (readiness is probed directly, core/readiness.ts; Consul, consul-esm
+ * and HAProxy judge traffic): they tell an operator looking at `docker ps`, so a slow pace is enough.
+ */
+export const DOCKER_HEALTH_INTERVAL_SECONDS = 30;
+
 export interface HealthcheckSpec {
   test: string[];
   intervalSeconds: number;

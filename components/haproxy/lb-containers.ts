@@ -1,6 +1,6 @@
 import { consulAddressFor } from "../consul/consul-containers";
 import { HostSpec } from "../core/config-schema";
-import { ContainerSpec, healthcheck, platformLabels } from "../core/container-spec";
+import { ContainerSpec, DOCKER_HEALTH_INTERVAL_SECONDS, healthcheck, platformLabels } from "../core/container-spec";
 import { containerName, usesHostNetwork } from "../core/endpoints";
 import { PlacedService, PlatformSpec } from "../core/platform-spec";
 import { consulTemplateServers, renderHaproxyConfig } from "./haproxy-config";
@@ -45,7 +45,7 @@ export function loadBalancerContainer(spec: PlatformSpec, host: HostSpec): Conta
       { path: LB_PATHS.reload, content: renderReloadScript(), executable: true },
       { path: LB_PATHS.start, content: renderStartScript(), executable: true },
     ],
-    healthcheck: healthcheck(["curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${spec.loadBalancer.statsPort}/healthz`], 2, 1, 3, 5),
+    healthcheck: healthcheck(["curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${spec.loadBalancer.statsPort}/healthz`], DOCKER_HEALTH_INTERVAL_SECONDS, 1, 3, 5),
     labels: platformLabels(spec.stack, "lb", { "platform.host": host.id }),
     stopGraceSeconds: 10,
   };

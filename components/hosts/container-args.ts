@@ -1,11 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerSpec } from "../core/container-spec";
-
-/** Seconds as a Go duration string, the form Docker's health check takes: 1.5 → `1500ms`. */
-export function goDuration(seconds: number): string {
-  return Number.isInteger(seconds) ? `${seconds}s` : `${Math.round(seconds * 1000)}ms`;
-}
+import { goDuration } from "../core/go-duration";
 
 /**
  * Maps a container spec onto the Docker provider's arguments. `secretFiles` are added as uploads
@@ -39,7 +35,12 @@ export function toContainerArgs(
   if (spec.privileged) args.privileged = true;
   if (spec.user !== undefined) args.user = spec.user;
   if (spec.cpus !== undefined) args.cpus = String(spec.cpus);
-  if (spec.memoryMb !== undefined) args.memory = spec.memoryMb;
+  if (spec.memoryMb !== undefined) {
+    args.memory = spec.memoryMb;
+    // No swap beyond the memory limit; Docker would otherwise set twice the limit, and the
+    // provider would read that back as a change on every preview.
+    args.memorySwap = spec.memoryMb;
+  }
   if (spec.ports && spec.ports.length > 0) {
     args.ports = spec.ports.map((p) => ({ internal: p.internal, external: p.external, protocol: p.protocol ?? "tcp" }));
   }

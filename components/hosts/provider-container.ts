@@ -4,6 +4,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { setProperties } from "../core/set-properties";
 
 /**
+ * Properties the provider (5.2.0) changes in place, in its state only: its update applies the
+ * restart policy and resource limits to the running container, nothing else, and the container
+ * keeps, say, its old health check. A change to one of these replaces the container instead.
+ */
+export const IN_PLACE_BUT_NOT_APPLIED = ["healthcheck", "tmpfs", "cpuPeriod", "cpuQuota"] as const;
+
+/**
  * The Docker provider's container resource (`docker:index/container:Container`), declared with only
  * the properties that are set, plus the outputs this package reads.
  *
@@ -26,7 +33,12 @@ export class PlatformContainer extends pulumi.CustomResource {
   declare public readonly networkDatas: pulumi.Output<docker.types.output.ContainerNetworkData[]>;
 
   constructor(name: string, args: docker.ContainerArgs, opts: pulumi.CustomResourceOptions = {}) {
-    super(PlatformContainer.type, name, { ...setProperties(args), networkDatas: undefined }, pulumi.mergeOptions({ version: getVersion() }, opts));
+    super(
+      PlatformContainer.type,
+      name,
+      { ...setProperties(args), networkDatas: undefined },
+      pulumi.mergeOptions({ version: getVersion(), replaceOnChanges: [...IN_PLACE_BUT_NOT_APPLIED] }, opts),
+    );
   }
 
   /** The provider's type token, the same as @pulumi/docker's `Container`. */

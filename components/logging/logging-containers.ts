@@ -1,5 +1,5 @@
 import { HostSpec } from "../core/config-schema";
-import { ContainerSpec, platformLabels } from "../core/container-spec";
+import { ContainerSpec, DOCKER_HEALTH_INTERVAL_SECONDS, platformLabels } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { PlatformSpec } from "../core/platform-spec";
 import { FILEBEAT_HOST_PATHS, renderFilebeatConfig } from "./filebeat-config";
@@ -71,7 +71,7 @@ export function filebeatContainer(spec: PlatformSpec, host: HostSpec): Container
     ],
     healthcheck: {
       test: ["CMD-SHELL", `curl -fs -o /dev/null http://127.0.0.1:${FILEBEAT_MONITORING_PORT}/`],
-      intervalSeconds: 10,
+      intervalSeconds: DOCKER_HEALTH_INTERVAL_SECONDS,
       timeoutSeconds: 5,
       retries: 3,
       startPeriodSeconds: 30,
@@ -114,7 +114,7 @@ export function logstashContainer(spec: PlatformSpec): ContainerSpec {
     volumes: [{ volume: `${name}-logs`, containerPath: LOGSTASH_PATHS.logRoot }],
     healthcheck: {
       test: ["CMD-SHELL", `curl -fs -o /dev/null http://localhost:${LOGSTASH_API_PORT}/`],
-      intervalSeconds: 10,
+      intervalSeconds: DOCKER_HEALTH_INTERVAL_SECONDS,
       timeoutSeconds: 5,
       retries: 5,
       startPeriodSeconds: 90,

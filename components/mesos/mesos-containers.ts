@@ -1,5 +1,5 @@
 import { HostSpec } from "../core/config-schema";
-import { ContainerSpec, healthcheck, platformLabels } from "../core/container-spec";
+import { ContainerSpec, DOCKER_HEALTH_INTERVAL_SECONDS, healthcheck, platformLabels } from "../core/container-spec";
 import { containerName, PORTS, usesHostNetwork } from "../core/endpoints";
 import { PlatformSpec } from "../core/platform-spec";
 import { agentWorkDir, whitelistHostDir } from "./host-paths";
@@ -7,7 +7,7 @@ import { MESOS_PATHS, mesosAgentEnv, mesosMasterEnv } from "./mesos-flags";
 
 /** Docker health check on a Mesos process's `/health` endpoint (200 while the process serves). */
 function mesosHealth(port: number) {
-  return healthcheck(["curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${port}/health`], 5, 3, 6, 30);
+  return healthcheck(["curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${port}/health`], DOCKER_HEALTH_INTERVAL_SECONDS, 3, 6, 30);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { HostSpec } from "../core/config-schema";
-import { ContainerSpec, platformLabels } from "../core/container-spec";
+import { ContainerSpec, DOCKER_HEALTH_INTERVAL_SECONDS, platformLabels } from "../core/container-spec";
 import { containerName, PORTS, usesHostNetwork } from "../core/endpoints";
 import { PlatformSpec } from "../core/platform-spec";
 import { influxdbAddress, METRICS_DATABASE } from "./influxdb-config";
@@ -47,7 +47,7 @@ export function cadvisorContainer(spec: PlatformSpec, host: HostSpec): Container
     volumes: CADVISOR_HOST_MOUNTS.map((m) => ({ hostPath: m.hostPath, containerPath: m.containerPath, readOnly: true })),
     healthcheck: {
       test: ["CMD-SHELL", `wget -q -O /dev/null ${probe} || curl -fs -o /dev/null ${probe}`],
-      intervalSeconds: 10,
+      intervalSeconds: DOCKER_HEALTH_INTERVAL_SECONDS,
       timeoutSeconds: 3,
       retries: 3,
       startPeriodSeconds: 10,

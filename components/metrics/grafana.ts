@@ -1,4 +1,4 @@
-import { ContainerSpec, platformLabels } from "../core/container-spec";
+import { ContainerSpec, DOCKER_HEALTH_INTERVAL_SECONDS, platformLabels } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { PlatformSpec } from "../core/platform-spec";
 import { influxdbUrl, METRICS_DATABASE, monitoringHost } from "./influxdb-config";
@@ -43,7 +43,7 @@ export function grafanaContainer(spec: PlatformSpec): ContainerSpec {
     volumes: [{ volume: `${name}-data`, containerPath: GRAFANA_PATHS.data }],
     healthcheck: {
       test: ["CMD-SHELL", `wget -q -O /dev/null ${probe} || curl -fs -o /dev/null ${probe}`],
-      intervalSeconds: 10,
+      intervalSeconds: DOCKER_HEALTH_INTERVAL_SECONDS,
       timeoutSeconds: 3,
       retries: 5,
       startPeriodSeconds: 30,

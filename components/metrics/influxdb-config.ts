@@ -1,5 +1,5 @@
 import { HostSpec } from "../core/config-schema";
-import { ContainerSpec, platformLabels } from "../core/container-spec";
+import { ContainerSpec, DOCKER_HEALTH_INTERVAL_SECONDS, platformLabels } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { PlatformSpec } from "../core/platform-spec";
 
@@ -108,7 +108,7 @@ export function influxdbContainer(spec: PlatformSpec): ContainerSpec {
     restart: "always",
     files: [{ path: INFLUXDB_PATHS.config, content: influxdbConfig() }],
     volumes: [{ volume: `${name}-data`, containerPath: INFLUXDB_PATHS.root }],
-    healthcheck: { test: influxdbHealthTest(), intervalSeconds: 5, timeoutSeconds: 3, retries: 5, startPeriodSeconds: 20 },
+    healthcheck: { test: influxdbHealthTest(), intervalSeconds: DOCKER_HEALTH_INTERVAL_SECONDS, timeoutSeconds: 3, retries: 5, startPeriodSeconds: 20 },
     labels: platformLabels(spec.stack, "influxdb", { "platform.host": host.id }),
     stopGraceSeconds: 10,
   };

@@ -1,6 +1,7 @@
 import { HostSpec } from "../core/config-schema";
-import { ContainerSpec, HealthcheckSpec, healthcheck, platformLabels } from "../core/container-spec";
+import { ContainerSpec, DOCKER_HEALTH_INTERVAL_SECONDS, HealthcheckSpec, healthcheck, platformLabels } from "../core/container-spec";
 import { containerName } from "../core/endpoints";
+import { goDuration } from "../core/go-duration";
 import { physicalName } from "../core/naming";
 import { PlacedService, PlatformSpec } from "../core/platform-spec";
 import { ProbeTarget } from "../core/readiness";
@@ -15,16 +16,21 @@ export function usesPlatformImage(spec: PlatformSpec, image: string): boolean {
   return image === spec.images.service;
 }
 
-/** The Docker health check of a service container. */
+/**
+ * The Docker health check of a service container: the catalog's check, at the slow pace of every
+ * Docker check (`DOCKER_HEALTH_INTERVAL_SECONDS`, or the catalog's interval if longer). Consul
+ * (through consul-esm) and HAProxy run the check itself at the catalog's pace.
+ */
 export function serviceHealthcheck(spec: PlatformSpec, service: PlacedService): HealthcheckSpec {
   const c = service.check;
+  const interval = Math.max(DOCKER_HEALTH_INTERVAL_SECONDS, c.intervalSeconds);
   // Failures during the start period do not count: a loaded host may take seconds to start an
   // interpreter-based service.
   const start = Math.max(10, c.intervalSeconds * 2);
-  if (c.command) return healthcheck(c.command, c.intervalSeconds, c.timeoutSeconds, c.retries, start);
-  if (usesPlatformImage(spec, service.image)) return healthcheck(["platform-service", "ping"], c.intervalSeconds, c.timeoutSeconds, c.retries, start);
+  if (c.command) return healthcheck(c.command, interval, c.timeoutSeconds, c.retries, start);
+  if (usesPlatformImage(spec, service.image)) return healthcheck(["platform-service", "ping"], interval, c.timeoutSeconds, c.retries, start);
   const probe = c.http ? `curl -fsS -o /dev/null http://127.0.0.1:${service.port}${c.http}` : `bash -c '</dev/tcp/127.0.0.1/${service.port}'`;
-  return { test: ["CMD-SHELL", probe], intervalSeconds: c.intervalSeconds, timeoutSeconds: c.timeoutSeconds, retries: c.retries, startPeriodSeconds: start };
+  return { test: ["CMD-SHELL", probe], intervalSeconds: interval, timeoutSeconds: c.timeoutSeconds, retries: c.retries, startPeriodSeconds: start };
 }
 
 /** Address clients and the load balancers reach an instance at. */
@@ -107,9 +113,9 @@ export function serviceRegistration(spec: PlatformSpec, service: PlacedService, 
   const check: RegistrationCheck = {
     checkId: `${id}:health`,
     name: c.command ? `${service.name} ping (${c.command.join(" ")}) via HTTP bridge` : `${service.name} ${c.http ? "HTTP" : "TCP"} check`,
-    interval: `${Math.min(spec.consul.checkIntervalSeconds, c.intervalSeconds)}s`,
-    timeout: `${c.timeoutSeconds}s`,
-    deregisterCriticalServiceAfter: "30m",
+    interval: goDuration(Math.min(spec.consul.checkIntervalSeconds, c.intervalSeconds)),
+    timeout: goDuration(c.timeoutSeconds),
+    deregisterCriticalServiceAfter: goDuration(30 * 60),
     status: "passing",
   };
   if (c.http) check.http = `http://${address}:${service.port}${c.http}`;

@@ -1,4 +1,4 @@
-import { ContainerSpec, healthcheck, platformLabels } from "../core/container-spec";
+import { ContainerSpec, DOCKER_HEALTH_INTERVAL_SECONDS, healthcheck, platformLabels } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { HostSpec } from "../core/config-schema";
 import { PlatformSpec } from "../core/platform-spec";
@@ -43,7 +43,7 @@ export function zookeeperContainer(spec: PlatformSpec, host: HostSpec): Containe
     ],
     volumes: [{ volume: `${name}-data`, containerPath: `${ZK_DATA_DIR}/version-2` }],
     // Serving means answering `srvr` with a mode (leader, follower or standalone).
-    healthcheck: healthcheck(["bash", "-c", ZK_PROBE], 2, 2, 10, 30),
+    healthcheck: healthcheck(["bash", "-c", ZK_PROBE], DOCKER_HEALTH_INTERVAL_SECONDS, 2, 10, 30),
     labels: platformLabels(spec.stack, "zookeeper", { "platform.host": host.id, "platform.zookeeper.myid": String(id) }),
     stopGraceSeconds: 10,
   };

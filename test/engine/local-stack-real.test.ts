@@ -38,7 +38,7 @@ after(async () => {
 test("up, probes, preview without change, destroy leaving nothing", { timeout: 900_000 }, async () => {
   const t0 = Date.now();
   const up = await stack.up();
-  console.log(`engine test: pulumi up (${/(\d+) created/.exec(up)?.[0] ?? "?"}) in ${(Date.now() - t0) / 1000}s`);
+  console.log(`engine test: pulumi up (${/\+ (\d+) created/.exec(up)?.[1] ?? "?"} created) in ${(Date.now() - t0) / 1000}s`);
 
   // The state holds only the plugins' resources: docker, consul and command, and the components.
   const state = await stack.exportState();

@@ -15,7 +15,7 @@ import { hostSchema } from "../../components/core/config-schema";
 import { declareContainer } from "../../components/hosts/declare-container";
 import { HostInventory } from "../../components/hosts/host-inventory";
 import { docker } from "../../scripts/bench/probes";
-import { engineEnv, pulumiCli } from "../../scripts/engine-stack";
+import { pulumiCli, workspaceOptions } from "../../scripts/engine-stack";
 
 const SSHD = "/usr/sbin/sshd";
 const STACK = `sshprep${process.pid % 1000}`;
@@ -102,7 +102,7 @@ before(async () => {
   const work = mkdtempSync(join(tmpdir(), "lhcb-ssh-stack-"));
   stack = await LocalWorkspace.createOrSelectStack(
     { stackName: STACK, projectName: "lhcb-platform-ssh-test", program },
-    { workDir: work, envVars: engineEnv(), projectSettings: { name: "lhcb-platform-ssh-test", runtime: "nodejs" } },
+    { ...(await workspaceOptions(work)), projectSettings: { name: "lhcb-platform-ssh-test", runtime: "nodejs" } },
   );
 });
 

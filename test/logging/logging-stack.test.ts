@@ -54,10 +54,10 @@ test("prod: Logstash on the logging host, Filebeat on each of the 8 slaves", asy
   assert.deepEqual(ls.inputs.volumes, [{ volumeName: "prod-logstash-prod-ops-2-logs", containerPath: "/var/log/platform", readOnly: false }]);
   assert.deepEqual(ls.inputs.healthcheck, {
     tests: ["CMD-SHELL", "curl -fs -o /dev/null http://localhost:9600/"],
-    interval: "10s",
+    interval: "30s",
     timeout: "5s",
     retries: 5,
-    startPeriod: "90s",
+    startPeriod: "1m30s",
   });
   assert.deepEqual(ls.inputs.labels, [
     { label: "platform.stack", value: "prod" },

@@ -23,7 +23,7 @@ test("an HTTP service instance on the local stack", () => {
     restart: "always",
     cpus: 0.1,
     memoryMb: 128,
-    healthcheck: { test: ["CMD", "platform-service", "ping"], intervalSeconds: 2, timeoutSeconds: 2, retries: 3, startPeriodSeconds: 10 },
+    healthcheck: { test: ["CMD", "platform-service", "ping"], intervalSeconds: 30, timeoutSeconds: 2, retries: 3, startPeriodSeconds: 10 },
     labels: {
       "platform.stack": "local",
       "platform.component": "service",
@@ -48,7 +48,7 @@ test("an HTTP service instance on the local stack", () => {
         http: "http://local-framework-systemadministrator-slave-2:9162/ping",
         interval: "1s",
         timeout: "2s",
-        deregisterCriticalServiceAfter: "30m",
+        deregisterCriticalServiceAfter: "30m0s",
         status: "passing",
       },
     ],
@@ -69,7 +69,7 @@ test("a DISET service: command check in Docker, HTTP bridge in Consul, PROXY pro
   assert.equal(c.env!.SERVICE_PROXY_PROTOCOL, "1");
   assert.equal(c.env!.SERVICE_CHECK_PORT, "19197");
   assert.equal(c.env!.DIRAC_DB_POOL, "20");
-  assert.deepEqual(c.healthcheck, { test: ["CMD", "platform-service", "ping"], intervalSeconds: 2, timeoutSeconds: 1, retries: 2, startPeriodSeconds: 10 });
+  assert.deepEqual(c.healthcheck, { test: ["CMD", "platform-service", "ping"], intervalSeconds: 30, timeoutSeconds: 1, retries: 2, startPeriodSeconds: 10 });
   const r = serviceRegistration(prod, svc, h);
   assert.equal(r.address, h.address);
   assert.deepEqual(r.tags, ["prod", "tcp", "proxy-protocol"]);
