@@ -68,8 +68,9 @@ export async function deployedServiceImages(stack: Stack): Promise<string[]> {
 
 async function consulPassing(consulApi: string): Promise<{ total: number; passing: number }> {
   const res = await fetch(`${consulApi}/v1/health/state/any`, { signal: AbortSignal.timeout(3000) });
-  const checks = (await res.json()) as { ServiceID: string; Status: string }[];
-  const instances = checks.filter((c) => c.ServiceID !== "" && !c.ServiceID.startsWith("mesos-slave-host"));
+  const checks = (await res.json()) as { Node: string; ServiceID: string; Status: string }[];
+  // The instances' checks are those on their external nodes (`<stack>-<host>-instances`, instanceNodeName).
+  const instances = checks.filter((c) => c.ServiceID !== "" && c.Node.endsWith("-instances"));
   return { total: instances.length, passing: instances.filter((c) => c.Status === "passing").length };
 }
 
