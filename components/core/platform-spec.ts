@@ -97,7 +97,7 @@ export function resolvePlatform(config: StackConfig, catalog: Catalog, opts: Res
     cfg(path, "features.mesos on: some catalog entries run in marathon mode");
   }
   if (!config.features.consulEsm && catalog.services.some((s) => modeOf(s.mode) === "pulumi")) {
-    cfg("features.consulEsm", "on: the instances of pulumi-mode services are registered in the Consul catalog, where only consul-esm runs their checks");
+    cfg("features.consulEsm", "expected true: the instances of pulumi-mode services are registered in the Consul catalog, where only consul-esm runs their checks");
   }
   const needSlaves = mesos || catalog.services.length + catalog.agents.length > 0;
   if (needSlaves && slaves.length === 0) cfg("hosts", "at least one host with role slave");

@@ -129,3 +129,15 @@ test("every problem is reported at once", () => {
     "Pulumi.prod.yaml: config.lhcb-platform:hosts: a host with role logging (features.logging is on)",
   ]);
 });
+
+test("consul-esm cannot be switched off while pulumi-mode services are registered in the catalog", () => {
+  const off = { features: { logging: true, metrics: true, grafana: true, consulEsm: false } };
+  assert.equal(
+    attempt(off),
+    "Pulumi.prod.yaml: config.lhcb-platform:features.consulEsm: expected true: the instances of pulumi-mode services are registered in the Consul catalog, where only consul-esm runs their checks",
+  );
+  // With every service in marathon mode, nothing is registered in the catalog: consul-esm may be off.
+  assert.equal(attempt({ ...off, mode: "marathon" }), "ok");
+  // The `backend` switch (the project's own dynamic providers) is gone: every stack uses the plugins.
+  assert.equal(attempt({ backend: "dynamic" }), "Pulumi.prod.yaml: config.lhcb-platform:backend: unknown key; expected only the documented keys (see README.md)");
+});

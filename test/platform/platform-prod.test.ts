@@ -7,6 +7,7 @@ import { byName, countByType, installMocks, ofType, settle, valueOf } from "../s
 const declared = installMocks("prod");
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { Platform } from "../../components/platform";
+import { bridgePort } from "../../components/services/service-containers";
 
 const spec = loadPlatformFromStackFile(process.cwd(), "prod");
 const platform = new Platform("platform", {
@@ -71,6 +72,16 @@ test("every part is declared, with exact counts", async () => {
   const commands = ofType(declared, "command:local:Command").map((r) => r.name);
   assert.equal(commands.length, 2 + 1 + 38);
   assert.deepEqual(commands.filter((n) => !n.endsWith("-ready")).sort(), ["platform-chronos-jobs-workloadmanagement-pilotstatusagent", "platform-consul-leader", "platform-marathon-apps-framework-monitoring"].sort());
+  // At a site, each instance is probed at its host's address, on its published port, before it is registered.
+  for (const at of Object.keys(platform.services.instances)) {
+    const [serviceKey, hostId] = at.split("/");
+    const service = spec.services.find((x) => x.key === serviceKey)!;
+    const host = spec.hosts.find((h) => h.id === hostId)!;
+    const env = byName(declared, `platform-services-${serviceKey}-${hostId}-ready`).inputs.environment as Record<string, string>;
+    const target = env.PROBE_HTTP ?? env.PROBE_TCP;
+    assert.ok(target.startsWith(env.PROBE_HTTP ? `http://${host.address}:` : `${host.address}:`), `${at}: ${target}`);
+    assert.ok(target.includes(`:${service.check.command ? bridgePort(service) : service.port}`), `${at}: ${target}`);
+  }
   for (const type of [
     "lhcb-platform:index:Platform",
     "lhcb-platform:hosts:HostInventory",
