@@ -42,8 +42,6 @@ export interface HostEngine {
  * every host's is.
  */
 export class HostInventory extends BatchedComponent {
-  /** Docker host URL per host id. */
-  public readonly dockerHosts: Record<string, string>;
   /** Physical name of the platform network. */
   public readonly networkName: string;
   /** Engines by engine key: the host id, or "" for the one local Engine. */
@@ -61,7 +59,6 @@ export class HostInventory extends BatchedComponent {
       if (unprepared) throw new Error(`host ${unprepared.id} has prepare commands but no sshPrivateKey was given`);
     }
     const localDockerHost = args.localDockerHost ?? "unix:///var/run/docker.sock";
-    this.dockerHosts = Object.fromEntries(args.hosts.map((h) => [h.id, args.local ? localDockerHost : h.docker!.host]));
     this.engineOf = new Map(args.hosts.map((h) => [h.id, args.local ? "" : h.id]));
 
     const declareEngine = (key: string): HostEngine => {
