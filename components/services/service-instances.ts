@@ -1,7 +1,7 @@
-import * as command from "@pulumi/command";
 import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
 import { BatchedComponent } from "../core/declare-in-batches";
+import { LocalCommand } from "../core/local-command";
 import { PlatformSpec } from "../core/platform-spec";
 import { DRAIN_COMMAND, PROBE_COMMAND, probeEnvironment } from "../core/readiness";
 import { containerAddress, ContainerResource, declareContainer } from "../hosts/declare-container";
@@ -28,7 +28,7 @@ export interface InstanceResources {
    * Created once a direct probe of the instance's check passes; deleted (the drain, 1.5 s) after
    * its deregistration and before its container stops.
    */
-  ready: command.local.Command;
+  ready: LocalCommand;
   /** In the Consul catalog, with the check consul-esm runs; the next instance waits for it. */
   registration: CatalogService;
 }
@@ -100,14 +100,15 @@ export class ServiceInstances extends BatchedComponent {
           dependsOn: previous === undefined ? [] : [previous],
         }).container;
         // Where the machine running `pulumi up` reaches the instance: its container's address on
-        // the local stack's network, its host's address at a site.
-        const reachable = spec.local ? containerAddress(container, containerSpec) : pulumi.output(host.address);
-        const ready = new command.local.Command(
+        // the local stack's network (known once it runs), its host's address at a site.
+        const probe = (address: string) => probeEnvironment(instanceProbe(spec, service, host, address));
+        const environment = spec.local ? containerAddress(container, containerSpec).apply(probe) : probe(host.address);
+        const ready = new LocalCommand(
           `${name}-${key}-ready`,
           {
             create: PROBE_COMMAND,
             delete: DRAIN_COMMAND,
-            environment: reachable.apply((address) => probeEnvironment(instanceProbe(spec, service, host, address))),
+            environment,
             triggers: [container.id],
           },
           { parent: this, dependsOn: [container], deleteBeforeReplace: true },
