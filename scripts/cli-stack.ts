@@ -3,10 +3,10 @@
 // rather than through the Automation API. Its stack file is a copy of another stack's config under
 // the scratch name (git-ignored: Pulumi.scratch-*.yaml), removed again with the stack.
 import { execFile } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { engineEnv, PROJECT_ROOT, pulumiCli } from "./engine-stack";
+import { engineEnv, PROJECT_ROOT, pulumiCli, writeScratchStackFile } from "./engine-stack";
 
 const execFileAsync = promisify(execFile);
 
@@ -18,8 +18,7 @@ export class CliStack {
   /** Creates stack `scratch-<label>` with the config of `Pulumi.<configOf>.yaml` (its salt dropped). */
   public static async create(label: string, configOf: string): Promise<CliStack> {
     const s = new CliStack(`scratch-${label}`);
-    const text = readFileSync(join(PROJECT_ROOT, `Pulumi.${configOf}.yaml`), "utf8");
-    writeFileSync(s.file, text.replace(/^encryptionsalt:.*\n?/m, ""));
+    writeScratchStackFile(s.file, configOf);
     await s.pulumi("stack", "init", s.name, "--non-interactive");
     return s;
   }

@@ -65,15 +65,22 @@ export async function openStack(stackName: string): Promise<Stack> {
 }
 
 /**
+ * Writes `file`, a scratch stack's file: a copy of `Pulumi.<configOf>.yaml` without its encryption
+ * salt (the salt belongs to the passphrase that made it; the scratch stack gets its own).
+ */
+export function writeScratchStackFile(file: string, configOf: string): void {
+  const text = readFileSync(join(PROJECT_ROOT, `Pulumi.${configOf}.yaml`), "utf8");
+  writeFileSync(file, text.replace(/^encryptionsalt:.*\n?/m, ""));
+}
+
+/**
  * Opens a throwaway stack `stackName` in a temporary project directory whose stack file is a copy
  * of `Pulumi.<configOf>.yaml`: the stack name (part of every physical name) differs, the platform
  * and the shape of its config are the same. The catalog is read from the project.
  */
 export async function openScratchStack(stackName: string, configOf: string): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), "lhcb-platform-stack-"));
-  // The copy drops the source stack's encryption salt: the scratch stack gets its own.
-  const text = readFileSync(join(PROJECT_ROOT, `Pulumi.${configOf}.yaml`), "utf8");
-  writeFileSync(join(dir, `Pulumi.${stackName}.yaml`), text.replace(/^encryptionsalt:.*\n?/m, ""));
+  writeScratchStackFile(join(dir, `Pulumi.${stackName}.yaml`), configOf);
   return LocalWorkspace.createOrSelectStack(
     { stackName, projectName: "lhcb-platform", program: platformProgram(PROJECT_ROOT) },
     { ...(await workspaceOptions(dir)), projectSettings: { name: "lhcb-platform", runtime: "nodejs" } },

@@ -117,10 +117,8 @@ export function serviceRegistration(spec: PlatformSpec, service: PlacedService, 
     timeout: goDuration(c.timeoutSeconds),
     deregisterCriticalServiceAfter: goDuration(30 * 60),
     status: "passing",
+    ...checkTarget(service, address),
   };
-  if (c.http) check.http = `http://${address}:${service.port}${c.http}`;
-  else if (c.tcp) check.tcp = `${address}:${service.port}`;
-  else check.http = `http://${address}:${bridgePort(service)}${c.bridgePath}`;
   return {
     serviceId: id,
     name: service.key,
@@ -139,9 +137,13 @@ export function serviceRegistration(spec: PlatformSpec, service: PlacedService, 
  * stack, its host's address at a site). The instance is registered only once it passes.
  */
 export function instanceProbe(spec: PlatformSpec, service: PlacedService, host: HostSpec, address: string): ProbeTarget {
+  return { what: `instance ${containerName(spec, service.key, host.id)} of ${service.name}`, ...checkTarget(service, address) };
+}
+
+/** What an instance's check reaches at `address`: its HTTP path, its TCP port, or the HTTP bridge of a command check. */
+function checkTarget(service: PlacedService, address: string): { http: string } | { tcp: string } {
   const c = service.check;
-  const what = `instance ${containerName(spec, service.key, host.id)} of ${service.name}`;
-  if (c.http) return { what, http: `http://${address}:${service.port}${c.http}` };
-  if (c.tcp) return { what, tcp: `${address}:${service.port}` };
-  return { what, http: `http://${address}:${bridgePort(service)}${c.bridgePath}` };
+  if (c.http) return { http: `http://${address}:${service.port}${c.http}` };
+  if (c.tcp) return { tcp: `${address}:${service.port}` };
+  return { http: `http://${address}:${bridgePort(service)}${c.bridgePath}` };
 }
