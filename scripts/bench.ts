@@ -1,12 +1,14 @@
-// npm run bench [-- --runs N] [--only kill,pause,health,reloads,zookeeper,consul,release] [--stack NAME]
+// npm run bench [-- --runs N] [--only idle,kill,pause,health,reloads,zookeeper,consul,release] [--stack NAME]
 // Brings up a scratch copy of the local stack under the real engine (or uses the running stack
 // NAME), repeats each measurement of the platform's promises N times, and prints the median and
 // the worst of each figure against its goal. docs/promises.md keeps the table.
 import { parseArgs } from "node:util";
+import { measureIdle } from "./bench/idle";
+import { idleReport, median } from "./bench/idle-report";
 import { LoadSummary } from "./bench/load";
 import { Platform, platformOf } from "./bench/platform";
 import { sleep } from "./bench/probes";
-import { failHealth, HTTP_SERVICE, killConsulServer, killInstance, killZkLeader, pauseInstance, reloadsInARow, waitAllServing } from "./bench/scenarios";
+import { CLIENT_TIMEOUT_MS, failHealth, HTTP_SERVICE, killConsulServer, killInstance, killZkLeader, pauseInstance, reloadsInARow, waitAllServing } from "./bench/scenarios";
 import { releaseUnderLoad } from "./bench/release-scenario";
 import { upScratchStack } from "./bench/stack";
 import { openStack } from "./engine-stack";
@@ -22,14 +24,9 @@ interface Figure {
   requests?: number;
 }
 
-const SCENARIOS = ["kill", "pause", "health", "reloads", "zookeeper", "consul", "release"] as const;
+const SCENARIOS = ["idle", "kill", "pause", "health", "reloads", "zookeeper", "consul", "release"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 function table(figures: Figure[]): string {
@@ -44,7 +41,7 @@ function table(figures: Figure[]): string {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { runs: { type: "string", default: "5" }, only: { type: "string" }, stack: { type: "string" } },
+    options: { runs: { type: "string", default: "5" }, only: { type: "string" }, stack: { type: "string" }, "idle-seconds": { type: "string", default: "20" } },
   });
   const runs = Number(values.runs);
   const only = (values.only ? values.only.split(",") : [...SCENARIOS]) as Scenario[];
@@ -74,10 +71,18 @@ async function main(): Promise<void> {
     f.requests = (f.requests ?? 0) + l.requests;
   };
   const instances = platform.instances[HTTP_SERVICE];
+  let idle = "";
   try {
     await waitAllServing(platform);
+    if (only.includes("idle")) {
+      // Settle first: the waits above and a fault's recovery are not idle.
+      await sleep(10_000);
+      const windows = [];
+      for (let i = 0; i < runs; i++) windows.push(await measureIdle(platform.stack, Number(values["idle-seconds"])));
+      idle = idleReport(windows).text;
+    }
     if (only.includes("kill")) {
-      const hidden = fig("2. crash (kill -9) to hidden on every LB", 500);
+      const hidden = fig("2. crash (kill -9) to hidden on every LB", 300);
       const back = fig("2. crash to serving again (Docker restart)", 5000);
       for (let i = 0; i < runs; i++) {
         const r = await killInstance(platform, instances[i % instances.length]);
@@ -92,10 +97,10 @@ async function main(): Promise<void> {
       }
     }
     if (only.includes("pause")) {
-      const hidden = fig("3. docker pause to hidden on every LB", 1500);
+      const hidden = fig("3. hang (docker pause, never resumed under the client) to hidden on every LB", 500);
       for (let i = 0; i < runs; i++) {
         const r = await pauseInstance(platform, instances[i % instances.length]);
-        log(`pause ${r.victim}: hidden ${JSON.stringify(r.hiddenMsByLb)} ms, serving again ${r.servingAgainMs} ms after unpause, ${r.load.failed}/${r.load.requests} failed, max latency ${r.load.maxMs} ms ${r.load.failures.join("; ")}`);
+        log(`pause ${r.victim} for ${(r.pausedMs / 1000).toFixed(1)} s: hidden ${JSON.stringify(r.hiddenMsByLb)} ms, UP again ${r.servingAgainMs} ms after unpause, ${r.load.failed}/${r.load.requests} failed (client timeout ${CLIENT_TIMEOUT_MS} ms), slowest ${r.load.maxMs} ms ${r.load.failures.join("; ")}`);
         hidden.values.push(r.hiddenMs);
         count(hidden, r.load);
         await waitAllServing(platform);
@@ -159,7 +164,9 @@ async function main(): Promise<void> {
   } finally {
     await destroy();
   }
-  console.log("\n" + table(figures.filter((f) => f.values.length > 0)));
+  if (idle) console.log(`\n1. idle\n${idle}`);
+  const measured = figures.filter((f) => f.values.length > 0);
+  if (measured.length > 0) console.log("\n" + table(measured));
 }
 
 main().catch((e) => {

@@ -44,6 +44,11 @@ export class CliStack {
     return this.pulumi("up", "--stack", this.name, "--yes", "--skip-preview", "--non-interactive", "--color", "never");
   }
 
+  /** `pulumi up --yes --replace URN ...`: replaces those resources even though nothing changed. */
+  public upReplacing(urns: string[]): Promise<string> {
+    return this.pulumi("up", "--stack", this.name, "--yes", "--skip-preview", "--non-interactive", "--color", "never", ...urns.flatMap((u) => ["--replace", u]));
+  }
+
   /** `pulumi preview --expect-no-changes`: rejects when the preview shows any change. */
   public previewNoChanges(): Promise<string> {
     return this.pulumi("preview", "--stack", this.name, "--expect-no-changes", "--non-interactive", "--color", "never", "--diff");

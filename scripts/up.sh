@@ -23,5 +23,11 @@ if pulumi stack export --stack "$stack" | grep -q '"pulumi-nodejs:dynamic/'; the
   echo "up: destroy it once with 'npm run down -- $stack' (which can still run them), then run 'npm run up' again" >&2
   exit 1
 fi
+net="$stack-net"
+if docker network inspect "$net" >/dev/null 2>&1 && [ -z "$(docker network inspect -f '{{range .IPAM.Config}}{{.IPRange}}{{end}}' "$net")" ]; then
+  echo "up: the network $net of stack $stack has no range for Docker's own addresses (it was made by an earlier version of the project);" >&2
+  echo "up: the quorum members now keep fixed addresses on it: run 'npm run down -- $stack' once, then 'npm run up' again" >&2
+  exit 1
+fi
 pulumi up --stack "$stack" --yes --skip-preview --non-interactive
 say "done"

@@ -7,7 +7,9 @@ import { PORTS } from "../core/endpoints";
 import { HostSpec } from "../core/config-schema";
 import { ContainerSpec } from "../core/container-spec";
 import { PlatformSpec } from "../core/platform-spec";
+import { LocalCommand } from "../core/local-command";
 import { PROBE_COMMAND, probeEnvironment } from "../core/readiness";
+import { quorumMemberReady } from "../hosts/quorum-member";
 import { containerAddress, ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import {
@@ -17,6 +19,7 @@ import {
   consulAgentHosts,
   consulServerConfig,
   consulServerContainer,
+  consulServerTarget,
   esmContainer,
   esmHosts,
   withGossipKey,
@@ -68,11 +71,17 @@ export class ConsulCluster extends BatchedComponent {
 
     this.servers = {};
     this.serverApis = {};
+    // One server after another (container, then back in the raft quorum; then the next), so a
+    // change that replaces them all keeps a leader throughout.
+    let previous: LocalCommand | undefined;
     for (const host of spec.masters) {
       const containerSpec = consulServerContainer(spec, host);
-      this.servers[host.id] = declareContainer(this, hosts, host.id, `${name}-server-${host.id}`, containerSpec, {
+      const key = `${name}-server-${host.id}`;
+      this.servers[host.id] = declareContainer(this, hosts, host.id, key, containerSpec, {
         secretFiles: [{ path: `${CONSUL_CONFIG_DIR}/consul.json`, content: secretConfig(consulServerConfig(spec, host, encrypt)) }],
+        dependsOn: previous ? [previous] : [],
       }).container;
+      previous = quorumMemberReady(this, key, this.servers[host.id], consulServerTarget(spec, host));
       this.serverApis[host.id] = api(this.servers[host.id], containerSpec, host);
     }
     const serverList = Object.values(this.servers);

@@ -1,8 +1,10 @@
 import { HostSpec } from "../core/config-schema";
-import { ContainerSpec, DOCKER_HEALTH_INTERVAL_SECONDS, healthcheck, platformLabels } from "../core/container-spec";
+import { ContainerSpec, platformLabels } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { physicalName } from "../core/naming";
 import { PlatformSpec } from "../core/platform-spec";
+import { localQuorumAddress } from "../core/local-network";
+import { masterMemberTarget, QuorumMemberTarget } from "../core/quorum-probe";
 import { renderConsulAgentConfig, renderConsulServerConfig, renderEsmConfig } from "./consul-config";
 
 export const CONSUL_CONFIG_DIR = "/consul/config";
@@ -36,7 +38,8 @@ export function withGossipKey(rendered: string, key: string): string {
   return rendered.replace(ENCRYPT_PLACEHOLDER, key);
 }
 
-function consulContainer(spec: PlatformSpec, host: HostSpec, part: string, server: boolean): ContainerSpec {
+/** A Consul agent's container: no Docker health check, gossip already tells whether it is alive (`serfHealth`). */
+function consulContainer(spec: PlatformSpec, host: HostSpec, part: string): ContainerSpec {
   const name = containerName(spec, part, host.id);
   return {
     name,
@@ -47,18 +50,31 @@ function consulContainer(spec: PlatformSpec, host: HostSpec, part: string, serve
     command: ["agent", `-config-dir=${CONSUL_CONFIG_DIR}`],
     restart: "always",
     volumes: [{ volume: `${name}-data`, containerPath: "/consul/data" }],
-    healthcheck: server
-      ? healthcheck(["consul", "operator", "raft", "list-peers"], DOCKER_HEALTH_INTERVAL_SECONDS, 2, 3, 60)
-      : healthcheck(["consul", "members"], DOCKER_HEALTH_INTERVAL_SECONDS, 2, 3, 30),
     labels: platformLabels(spec.stack, part, { "platform.host": host.id }),
     stopGraceSeconds: 5,
     env: { CONSUL_HTTP_ADDR: `http://127.0.0.1:${PORTS.consulHttp}` },
   };
 }
 
+/** What the readiness of the server on `host` asks (core/quorum-probe.ts): a leader, and itself among the raft peers. */
+export function consulServerTarget(spec: PlatformSpec, host: HostSpec): QuorumMemberTarget {
+  return masterMemberTarget(spec, host, {
+    kind: "consul",
+    part: "consul-server",
+    label: "Consul server",
+    port: PORTS.consulHttp,
+    // The servers elect a first leader only once all of them are there (`bootstrap_expect`).
+    mustServe: host.id === spec.masters[spec.masters.length - 1].id,
+  });
+}
+
 /** A Consul server container; its config (`consulServerConfig`) may hold the secret key, so the component uploads it. */
 export function consulServerContainer(spec: PlatformSpec, host: HostSpec): ContainerSpec {
-  return consulContainer(spec, host, "consul-server", true);
+  const container = consulContainer(spec, host, "consul-server");
+  if (!spec.local) return container;
+  // On the local stack, the same address whenever the server is replaced, as a host keeps its own.
+  const index = spec.masters.findIndex((h) => h.id === host.id);
+  return { ...container, ipv4Address: localQuorumAddress(spec.stack, "consul-server", index) };
 }
 
 export function consulServerConfig(spec: PlatformSpec, host: HostSpec, withEncrypt: boolean): string {
@@ -73,7 +89,7 @@ export function consulServerConfig(spec: PlatformSpec, host: HostSpec, withEncry
 }
 
 export function consulAgentContainer(spec: PlatformSpec, host: HostSpec): ContainerSpec {
-  return consulContainer(spec, host, "consul-agent", false);
+  return consulContainer(spec, host, "consul-agent");
 }
 
 export function consulAgentConfig(spec: PlatformSpec, host: HostSpec, withEncrypt: boolean): string {

@@ -51,6 +51,12 @@ export const serviceSchema = z.strictObject({
   /** `http` services get X-Forwarded-For; `tcp` ones the PROXY protocol when `proxyProtocol`. */
   protocol: z.enum(["http", "tcp"]).default("http"),
   proxyProtocol: z.boolean().default(false),
+  /**
+   * Seconds a balancer waits for an instance's answer (HAProxy's `timeout server`): then an
+   * idempotent HTTP request is retried on another instance (a hung one is not waited for
+   * forever), a TCP connection idle that long is closed. DIRAC calls can be long: set it per service.
+   */
+  requestTimeoutSeconds: z.number().positive().max(3600).default(30),
   check: checkSchema.default({ http: "/ping", bridgePath: "/ping", intervalSeconds: 2, timeoutSeconds: 1, retries: 3 }),
   ...resources,
   constraints: constraints.default({}),

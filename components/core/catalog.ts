@@ -18,6 +18,8 @@ export interface ServiceSpec {
   port: number;
   protocol: "http" | "tcp";
   proxyProtocol: boolean;
+  /** Seconds a balancer waits for an instance's answer before it gives up on it (`timeout server`). */
+  requestTimeoutSeconds: number;
   check: HealthCheck;
   cpus: number;
   memoryMb: number;
@@ -82,6 +84,7 @@ export function parseCatalog(value: unknown, file: string): Catalog {
       port: s.port,
       protocol: s.protocol,
       proxyProtocol: s.proxyProtocol,
+      requestTimeoutSeconds: s.requestTimeoutSeconds,
       check: s.check,
       cpus: s.cpus ?? cpus,
       memoryMb: s.memoryMb ?? memoryMb,

@@ -26,12 +26,17 @@ export interface ContainerVolumeSpec {
 }
 
 /**
- * Seconds between two runs of a container's Docker health check. Each run starts a process in the
- * container; every 2 s on every container that cost more than a core on an idle local platform.
- * Nothing waits on these checks (readiness is probed directly, core/readiness.ts; Consul, consul-esm
- * and HAProxy judge traffic): they tell an operator looking at `docker ps`, so a slow pace is enough.
+ * Seconds between two runs of a container's Docker health check, where one is declared at all.
+ * Each run is a `docker exec`: a process started in the container and about 0.1 s of CPU in
+ * dockerd, containerd and runc (measured on the local platform), so 25 containers checked every
+ * 30 s cost a tenth of a core doing nothing. Nothing waits on these checks (readiness is probed
+ * directly, core/readiness.ts): they only tell an operator looking at `docker ps`. So a part that
+ * something else already watches has none (a service instance: HAProxy and consul-esm; Consul:
+ * its own gossip; consul-esm: its TTL check in Consul), and the others are checked seldom. Docker
+ * runs the first check one interval after the start (the API these engines speak has no faster
+ * start interval): such a part shows `health: starting` for its first 5 minutes.
  */
-export const DOCKER_HEALTH_INTERVAL_SECONDS = 30;
+export const DOCKER_HEALTH_INTERVAL_SECONDS = 300;
 
 export interface HealthcheckSpec {
   test: string[];
@@ -61,6 +66,8 @@ export interface ContainerSpec {
   hostname?: string;
   /** Extra DNS names on the platform network (local stack). */
   aliases?: string[];
+  /** A fixed address on the platform network (local stack: the quorum members, core/local-network.ts). */
+  ipv4Address?: string;
   /** Use the host's network stack (real hosts), instead of the platform network. */
   hostNetwork?: boolean;
   privileged?: boolean;

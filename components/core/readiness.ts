@@ -30,13 +30,15 @@ export interface ProbeTarget {
   tcp?: string;
   /** With `http`: the body must be neither empty nor `""` (Consul's answer while it has no leader). */
   nonEmpty?: boolean;
+  /** With `http`: send a POST (an idempotent statement such as InfluxDB's `CREATE DATABASE`), not a GET. */
+  post?: boolean;
 }
 
 /** The probe program: polls every 200 ms, each try bounded to 1 s, until it passes or times out. */
 export const PROBE_PROGRAM = [
   'const e = process.env, end = Date.now() + Number(e.PROBE_TIMEOUT_SECONDS) * 1000; let last = "no answer";',
   "const once = () => e.PROBE_HTTP",
-  "  ? fetch(e.PROBE_HTTP, { signal: AbortSignal.timeout(1000) }).then(async (r) => { const b = (await r.text()).trim();",
+  "  ? fetch(e.PROBE_HTTP, { method: e.PROBE_METHOD ?? \"GET\", signal: AbortSignal.timeout(1000) }).then(async (r) => { const b = (await r.text()).trim();",
   "      if (!r.ok) throw new Error(`HTTP ${r.status}`); if (e.PROBE_NON_EMPTY && (b === \"\" || b === '\"\"')) throw new Error(`empty answer ${b}`); })",
   "  : new Promise((ok, fail) => { const i = e.PROBE_TCP.lastIndexOf(\":\"); const s = require(\"node:net\").connect(Number(e.PROBE_TCP.slice(i + 1)), e.PROBE_TCP.slice(0, i));",
   '      s.setTimeout(1000, () => { s.destroy(); fail(new Error("connect timed out")); }); s.on("connect", () => { s.destroy(); ok(); }); s.on("error", fail); });',
@@ -58,5 +60,6 @@ export function probeEnvironment(target: ProbeTarget, timeoutSeconds = READY_TIM
     ...(target.http !== undefined ? { PROBE_HTTP: target.http } : {}),
     ...(target.tcp !== undefined ? { PROBE_TCP: target.tcp } : {}),
     ...(target.nonEmpty ? { PROBE_NON_EMPTY: "1" } : {}),
+    ...(target.post ? { PROBE_METHOD: "POST" } : {}),
   };
 }

@@ -22,17 +22,18 @@ export function backendName(service: Pick<PlacedService, "key">): string {
 }
 
 /**
- * The server options of an instance: HAProxy's own active checks (every 150 ms, 50 ms once one
- * failed; 2 failures hide it). A crashed instance's address first refuses connections, then,
- * while Docker restarts the container, answers nothing: a check's connect gives up after
- * `timeout connect` (100 ms), so it is hidden within about 0.4 s. A hung one, whose checks time
- * out after `timeout check` (400 ms), in about a second. The live traffic is observed too: a
- * refused or reset connection marks the instance down at once (the request is retried
- * elsewhere). PROXY protocol for TCP services that accept it, the HTTP bridge port for
- * `command` checks.
+ * The server options of an instance: HAProxy's own active checks, every 200 ms; one failure hides
+ * it, two successes (every 500 ms while it is down) bring it back. A crashed instance's address
+ * refuses connections, or, while Docker restarts the container, answers nothing (a check's
+ * connect gives up after `timeout connect`, 100 ms): hidden within about 0.3 s. A hung one, whose
+ * checks time out after `timeout check` (200 ms), within about 0.4 s. The live traffic is observed
+ * too: a refused or reset connection marks the instance down at once (the request is retried
+ * elsewhere). PROXY protocol for TCP services that accept it, the HTTP bridge port for `command`
+ * checks. Each check is a connection to the instance: 5 a second per balancer, what an idle
+ * instance mostly spends (the bench prints it).
  */
 export function serverOptions(service: PlacedService): string {
-  const opts = ["check", "inter 150ms", "fastinter 50ms", "downinter 500ms", "rise 2", "fall 2", "observe layer4", "error-limit 1", "on-error mark-down", "init-addr last,libc,none", "resolvers docker"];
+  const opts = ["check", "inter 200ms", "fastinter 100ms", "downinter 500ms", "rise 2", "fall 1", "observe layer4", "error-limit 1", "on-error mark-down", "init-addr last,libc,none", "resolvers docker"];
   if (service.protocol === "tcp" && service.proxyProtocol) opts.push("send-proxy-v2");
   if (service.check.command) opts.push(`port ${bridgePort(service)}`);
   return opts.join(" ");
@@ -79,7 +80,7 @@ export function renderHaproxyConfig(services: readonly PlacedService[], o: Hapro
     "    timeout client 30s",
     "    timeout server 5s",
     "    timeout http-keep-alive 10s",
-    "    timeout check 400ms",
+    "    timeout check 200ms",
     "    load-server-state-from-file global",
     "    option redispatch 1",
     "    retries 3",
@@ -106,7 +107,7 @@ export function renderHaproxyConfig(services: readonly PlacedService[], o: Hapro
     out.push(`    default_backend ${be}`);
     out.push("");
     out.push(`backend ${be}`);
-    out.push(`    mode ${s.protocol}`, "    balance roundrobin");
+    out.push(`    mode ${s.protocol}`, "    balance roundrobin", `    timeout server ${s.requestTimeoutSeconds}s`);
     if (s.protocol === "http") out.push("    retry-on conn-failure empty-response response-timeout 502 503 504", "    http-request disable-l7-retry if !METH_GET !METH_HEAD !METH_OPTIONS");
     out.push(...checkLines(s));
     out.push(...servers(s));

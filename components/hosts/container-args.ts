@@ -58,8 +58,15 @@ export function toContainerArgs(
       // No start interval: Docker refuses one below API 1.44 (Docker 20.10 speaks 1.41), and
       // nothing waits on a Docker health check anyway.
     };
+  } else {
+    // Said explicitly: the provider keeps a check it no longer sees declared (the field is
+    // optional and computed), so a container whose check was dropped would keep being exec'd;
+    // and an image's own HEALTHCHECK is off too.
+    args.healthcheck = { tests: ["NONE"] };
   }
   if (spec.hostNetwork) args.networkMode = "host";
-  else if (network !== undefined) args.networksAdvanced = [{ name: network, aliases: spec.aliases ?? [] }];
+  else if (network !== undefined) {
+    args.networksAdvanced = [{ name: network, aliases: spec.aliases ?? [], ...(spec.ipv4Address ? { ipv4Address: spec.ipv4Address } : {}) }];
+  }
   return args;
 }

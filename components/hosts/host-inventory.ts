@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { HostSpec } from "../core/config-schema";
 import { BatchedComponent } from "../core/declare-in-batches";
 import { DeclaredOnUse } from "../core/declared-on-use";
+import { localNetwork } from "../core/local-network";
 import { physicalName } from "../core/naming";
 
 export interface HostInventoryArgs {
@@ -80,9 +81,16 @@ export class HostInventory extends BatchedComponent {
       const dockerHost = host === undefined ? localDockerHost : host.docker!.host;
       const extra = host === undefined ? {} : { certPath: host.docker!.certPath, sshOpts: host.docker!.sshOpts };
       const provider = new docker.Provider(`${name}-${key === "" ? "local" : key}`, { host: dockerHost, ...extra }, { parent: this, dependsOn });
+      // The local stack's network has fixed addresses for the quorum members (core/local-network.ts).
+      const ipam = key === "" ? localNetwork(args.stack) : undefined;
       const network = new docker.Network(
         `${name}-${prefix}net`,
-        { name: this.networkName, driver: "bridge", labels: Object.entries(labels).map(([label, value]) => ({ label, value })) },
+        {
+          name: this.networkName,
+          driver: "bridge",
+          labels: Object.entries(labels).map(([label, value]) => ({ label, value })),
+          ...(ipam ? { ipamConfigs: [{ subnet: ipam.subnet, gateway: ipam.gateway, ipRange: ipam.ipRange }] } : {}),
+        },
         { parent: this, provider },
       );
       return { provider, network, preparation };

@@ -12,7 +12,18 @@ export const CADVISOR_HOST_MOUNTS = [
   { hostPath: "/var/lib/docker/", containerPath: "/var/lib/docker" },
 ] as const;
 
-/** cAdvisor's flags: its own port, InfluxDB as storage, Docker containers only. */
+/**
+ * What cAdvisor does not collect: everything but CPU, memory and network, the only measurements
+ * the dashboards show (cpu_usage_total, memory_usage, rx_bytes, tx_bytes). The filesystem usage
+ * it would otherwise walk every container's layers for is the costliest of them. The names are
+ * the ones cAdvisor 0.36 accepts (`-disable_metrics` replaces its default list).
+ */
+export const CADVISOR_DISABLED_METRICS = ["disk", "diskIO", "tcp", "advtcp", "udp", "percpu", "sched", "process"];
+
+/**
+ * cAdvisor's flags: its own port, InfluxDB as storage, Docker containers only, the dashboards'
+ * measurements only, every 10 s (the dashboards' resolution).
+ */
 export function cadvisorArgs(spec: PlatformSpec): string[] {
   return [
     `-port=${PORTS.cadvisor}`,
@@ -21,7 +32,8 @@ export function cadvisorArgs(spec: PlatformSpec): string[] {
     `-storage_driver_db=${METRICS_DATABASE}`,
     "-storage_driver_buffer_duration=10s",
     "-docker_only=true",
-    "-housekeeping_interval=5s",
+    "-housekeeping_interval=10s",
+    `-disable_metrics=${CADVISOR_DISABLED_METRICS.join(",")}`,
   ];
 }
 

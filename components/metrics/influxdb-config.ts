@@ -2,6 +2,7 @@ import { HostSpec } from "../core/config-schema";
 import { ContainerSpec, DOCKER_HEALTH_INTERVAL_SECONDS, platformLabels } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { PlatformSpec } from "../core/platform-spec";
+import { ProbeTarget } from "../core/readiness";
 
 /** The database cAdvisor writes to and Grafana reads. */
 export const METRICS_DATABASE = "cadvisor";
@@ -92,6 +93,19 @@ export function influxdbHealthTest(): string[] {
     "CMD-SHELL",
     `curl -fs -o /dev/null ${base}/ping && curl -fs -o /dev/null -XPOST ${base}/query --data-urlencode 'q=CREATE DATABASE ${METRICS_DATABASE}'`,
   ];
+}
+
+/**
+ * The deploy-time step that creates cAdvisor's database once InfluxDB answers at `address`
+ * (`CREATE DATABASE` does nothing when it exists). The Docker health check creates it too, but
+ * only every 5 minutes; cAdvisor's writes are refused until it exists.
+ */
+export function influxdbDatabaseProbe(spec: PlatformSpec, address: string): ProbeTarget {
+  return {
+    what: `the ${METRICS_DATABASE} database in InfluxDB ${containerName(spec, "influxdb", monitoringHost(spec).id)}`,
+    http: `http://${address}:${PORTS.influxdb}/query?q=${encodeURIComponent(`CREATE DATABASE ${METRICS_DATABASE}`)}`,
+    post: true,
+  };
 }
 
 /** InfluxDB on the monitoring host, its data in a volume. */

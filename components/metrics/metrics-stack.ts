@@ -1,11 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BatchedComponent } from "../core/declare-in-batches";
 import { PlatformSpec } from "../core/platform-spec";
-import { ContainerResource, declareContainer } from "../hosts/declare-container";
+import { LocalCommand } from "../core/local-command";
+import { PROBE_COMMAND, probeEnvironment } from "../core/readiness";
+import { containerAddress, ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { cadvisorContainer } from "./cadvisor";
 import { GRAFANA_ADMIN_PASSWORD_ENV, grafanaContainer, grafanaUrl } from "./grafana";
-import { influxdbContainer, influxdbUrl, monitoringHost } from "./influxdb-config";
+import { influxdbContainer, influxdbDatabaseProbe, influxdbUrl, monitoringHost } from "./influxdb-config";
 
 export interface MetricsStackArgs {
   /**
@@ -23,6 +25,8 @@ export interface MetricsStackArgs {
 export class MetricsStack extends BatchedComponent {
   /** The InfluxDB container. */
   public readonly influxdb: ContainerResource;
+  /** Created once InfluxDB answers and holds cAdvisor's database; the cAdvisors wait for it. */
+  public readonly database: LocalCommand;
   /** The Grafana container; undefined when Grafana is off. */
   public readonly grafana?: ContainerResource;
   /** cAdvisor container per slave host id (complete once `declared` has settled). */
@@ -41,7 +45,18 @@ export class MetricsStack extends BatchedComponent {
     const cadvisorSpecs = spec.slaves.map((host) => ({ host, spec: cadvisorContainer(spec, host) }));
     super("lhcb-platform:metrics:MetricsStack", name, {}, opts);
 
-    this.influxdb = declareContainer(this, hosts, monitoring.id, `${name}-influxdb-${monitoring.id}`, influxdbContainer(spec)).container;
+    const influxdbSpec = influxdbContainer(spec);
+    this.influxdb = declareContainer(this, hosts, monitoring.id, `${name}-influxdb-${monitoring.id}`, influxdbSpec).container;
+    const probe = (address: string) => probeEnvironment(influxdbDatabaseProbe(spec, address));
+    this.database = new LocalCommand(
+      `${name}-influxdb-database`,
+      {
+        create: PROBE_COMMAND,
+        environment: spec.local ? containerAddress(this.influxdb, influxdbSpec).apply(probe) : probe(monitoring.address),
+        triggers: [this.influxdb.id],
+      },
+      { parent: this, dependsOn: [this.influxdb], deleteBeforeReplace: true },
+    );
     this.influxdbUrl = influxdbUrl(spec);
     if (spec.features.grafana) {
       this.grafana = declareContainer(this, hosts, monitoring.id, `${name}-grafana-${monitoring.id}`, grafanaContainer(spec), {
@@ -52,7 +67,7 @@ export class MetricsStack extends BatchedComponent {
     }
     this.cadvisors = {};
     this.declareChildren(cadvisorSpecs, ({ host, spec: cadvisor }) => {
-      this.cadvisors[host.id] = declareContainer(this, hosts, host.id, `${name}-cadvisor-${host.id}`, cadvisor, { dependsOn: [this.influxdb] }).container;
+      this.cadvisors[host.id] = declareContainer(this, hosts, host.id, `${name}-cadvisor-${host.id}`, cadvisor, { dependsOn: [this.database] }).container;
     });
     this.registerOutputs({ influxdbUrl: this.influxdbUrl, grafanaUrl: this.grafanaUrl });
   }

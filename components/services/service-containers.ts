@@ -1,5 +1,5 @@
 import { HostSpec } from "../core/config-schema";
-import { ContainerSpec, DOCKER_HEALTH_INTERVAL_SECONDS, HealthcheckSpec, healthcheck, platformLabels } from "../core/container-spec";
+import { ContainerSpec, platformLabels } from "../core/container-spec";
 import { containerName } from "../core/endpoints";
 import { goDuration } from "../core/go-duration";
 import { physicalName } from "../core/naming";
@@ -16,29 +16,16 @@ export function usesPlatformImage(spec: PlatformSpec, image: string): boolean {
   return image === spec.images.service;
 }
 
-/**
- * The Docker health check of a service container: the catalog's check, at the slow pace of every
- * Docker check (`DOCKER_HEALTH_INTERVAL_SECONDS`, or the catalog's interval if longer). Consul
- * (through consul-esm) and HAProxy run the check itself at the catalog's pace.
- */
-export function serviceHealthcheck(spec: PlatformSpec, service: PlacedService): HealthcheckSpec {
-  const c = service.check;
-  const interval = Math.max(DOCKER_HEALTH_INTERVAL_SECONDS, c.intervalSeconds);
-  // Failures during the start period do not count: a loaded host may take seconds to start an
-  // interpreter-based service.
-  const start = Math.max(10, c.intervalSeconds * 2);
-  if (c.command) return healthcheck(c.command, interval, c.timeoutSeconds, c.retries, start);
-  if (usesPlatformImage(spec, service.image)) return healthcheck(["platform-service", "ping"], interval, c.timeoutSeconds, c.retries, start);
-  const probe = c.http ? `curl -fsS -o /dev/null http://127.0.0.1:${service.port}${c.http}` : `bash -c '</dev/tcp/127.0.0.1/${service.port}'`;
-  return { test: ["CMD-SHELL", probe], intervalSeconds: interval, timeoutSeconds: c.timeoutSeconds, retries: c.retries, startPeriodSeconds: start };
-}
-
 /** Address clients and the load balancers reach an instance at. */
 export function instanceAddress(spec: PlatformSpec, service: PlacedService, host: HostSpec): string {
   return spec.local ? containerName(spec, service.key, host.id) : host.address;
 }
 
-/** The container of one instance of a `pulumi`-mode service on `host`. */
+/**
+ * The container of one instance of a `pulumi`-mode service on `host`. It has no Docker health
+ * check: the balancers check it (HTTP or TCP, every fraction of a second) and consul-esm runs its
+ * catalog check for Consul; an exec every interval would cost more than both (container-spec.ts).
+ */
 export function serviceContainer(spec: PlatformSpec, service: PlacedService, host: HostSpec): ContainerSpec {
   const name = containerName(spec, service.key, host.id);
   const env: Record<string, string> = {
@@ -65,7 +52,6 @@ export function serviceContainer(spec: PlatformSpec, service: PlacedService, hos
     restart: "always",
     cpus: service.cpus,
     memoryMb: service.memoryMb,
-    healthcheck: serviceHealthcheck(spec, service),
     labels: platformLabels(spec.stack, "service", { "platform.service": service.key, "platform.host": host.id, "platform.instance": name }),
     stopGraceSeconds: 10,
   };

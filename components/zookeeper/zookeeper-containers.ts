@@ -2,6 +2,8 @@ import { ContainerSpec, DOCKER_HEALTH_INTERVAL_SECONDS, healthcheck, platformLab
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { HostSpec } from "../core/config-schema";
 import { PlatformSpec } from "../core/platform-spec";
+import { localQuorumAddress } from "../core/local-network";
+import { masterMemberTarget, QuorumMemberTarget } from "../core/quorum-probe";
 import { renderMyId, renderZooCfg, ZooKeeperMember } from "./zoo-cfg";
 
 /** Layout inside the image (the upstream `zookeeper` image's: config in /conf, data in /data). */
@@ -16,6 +18,18 @@ export function zookeeperMembers(spec: Pick<PlatformSpec, "stack" | "local" | "m
   return spec.masters.map((h, i) => ({ id: i + 1, address: partAddress(spec, "zookeeper", h) }));
 }
 
+/** What the readiness of the member on `host` asks (core/quorum-probe.ts): back in the ensemble. */
+export function zookeeperMemberTarget(spec: PlatformSpec, host: HostSpec): QuorumMemberTarget {
+  return masterMemberTarget(spec, host, {
+    kind: "zookeeper",
+    part: "zookeeper",
+    label: "ZooKeeper member",
+    port: PORTS.zookeeperClient,
+    // The members up to this one are a majority: they elect a leader on their own.
+    mustServe: spec.masters.findIndex((h) => h.id === host.id) + 1 >= Math.floor(spec.masters.length / 2) + 1,
+  });
+}
+
 /** The container of the ZooKeeper member on `host`. */
 export function zookeeperContainer(spec: PlatformSpec, host: HostSpec): ContainerSpec {
   const members = zookeeperMembers(spec);
@@ -27,6 +41,8 @@ export function zookeeperContainer(spec: PlatformSpec, host: HostSpec): Containe
     hostname: name,
     aliases: [name],
     hostNetwork: usesHostNetwork(spec),
+    // On the local stack, the same address whenever the member is replaced, as a host keeps its own.
+    ...(spec.local ? { ipv4Address: localQuorumAddress(spec.stack, "zookeeper", id - 1) } : {}),
     restart: "always",
     // Read by the upstream image (ZOO_CONF_DIR, ZOO_DATA_DIR, ZOO_MY_ID, SERVER_JVMFLAGS) and by
     // the project's Debian image (ZOO_CFG, ZOO_MY_ID, SERVER_JVMFLAGS): both use the same layout.

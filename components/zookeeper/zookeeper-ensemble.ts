@@ -3,7 +3,9 @@ import { PlatformSpec } from "../core/platform-spec";
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { zkConnect } from "./zoo-cfg";
-import { zookeeperContainer, zookeeperMembers } from "./zookeeper-containers";
+import { quorumMemberReady } from "../hosts/quorum-member";
+import { LocalCommand } from "../core/local-command";
+import { zookeeperContainer, zookeeperMembers, zookeeperMemberTarget } from "./zookeeper-containers";
 
 export interface ZooKeeperEnsembleArgs {
   /** The resolved platform; one member runs on each master host. */
@@ -12,18 +14,30 @@ export interface ZooKeeperEnsembleArgs {
   hosts: HostInventory;
 }
 
-/** The ZooKeeper ensemble of the master quorum: one member per master, each with its `myid`. */
+/**
+ * The ZooKeeper ensemble of the master quorum: one member per master, each with its `myid`. The
+ * members follow one another (container, then its readiness: back in the ensemble; then the next),
+ * so a change that replaces them all keeps a quorum throughout.
+ */
 export class ZooKeeperEnsemble extends pulumi.ComponentResource {
   /** Member container per master host id. */
   public readonly members: Record<string, ContainerResource>;
+  /** Per master host id: created once that member serves in the ensemble. */
+  public readonly ready: Record<string, LocalCommand>;
   /** `host:2181,...` for clients. */
   public readonly connectString: string;
 
   constructor(name: string, args: ZooKeeperEnsembleArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lhcb-platform:zookeeper:ZooKeeperEnsemble", name, {}, opts);
     this.members = {};
+    this.ready = {};
+    let previous: LocalCommand | undefined;
     for (const host of args.spec.masters) {
-      this.members[host.id] = declareContainer(this, args.hosts, host.id, `${name}-${host.id}`, zookeeperContainer(args.spec, host)).container;
+      const key = `${name}-${host.id}`;
+      const container = declareContainer(this, args.hosts, host.id, key, zookeeperContainer(args.spec, host), { dependsOn: previous ? [previous] : [] }).container;
+      previous = quorumMemberReady(this, key, container, zookeeperMemberTarget(args.spec, host));
+      this.members[host.id] = container;
+      this.ready[host.id] = previous;
     }
     this.connectString = zkConnect(zookeeperMembers(args.spec));
     this.registerOutputs({ connectString: this.connectString });

@@ -33,14 +33,12 @@ Common: PLATFORM_VERSION (baked into the image).
 Python 3 standard library only.
 """
 
+import asyncio
 import datetime
-import http.client
-import http.server
 import json
 import os
 import signal
 import socket
-import socketserver
 import struct
 import sys
 import threading
@@ -119,363 +117,303 @@ HEALTH = Health()
 
 
 # --------------------------------------------------------------------------
-# PROXY protocol (v1 text, v2 binary)
+# PROXY protocol (v1 text, v2 binary), parsed from the start of a buffer
 # --------------------------------------------------------------------------
 
 class ProxyHeaderError(Exception):
     pass
 
 
-def read_proxy_header(rfile):
-    """Read a PROXY v1/v2 header from a buffered reader.
+def parse_proxy_header(buf):
+    """A PROXY v1/v2 header at the start of `buf`.
 
-    Returns the source address (str) or None for LOCAL/UNKNOWN connections.
-    Raises ProxyHeaderError when no valid header is present.
+    Returns (bytes consumed, source address or None for LOCAL/UNKNOWN), or None
+    while `buf` holds too little to tell. Raises ProxyHeaderError when no valid
+    header is there.
     """
-    first = rfile.peek(16)[:16] if hasattr(rfile, "peek") else b""
-    if first.startswith(PROXY_V2_SIG[:len(first)]) and len(first) >= 12 and first[:12] == PROXY_V2_SIG:
-        head = rfile.read(16)
-        if len(head) < 16:
-            raise ProxyHeaderError("short PROXY v2 header")
-        ver_cmd, fam = head[12], head[13]
-        (length,) = struct.unpack("!H", head[14:16])
-        body = rfile.read(length)
-        if len(body) < length:
-            raise ProxyHeaderError("short PROXY v2 address block")
+    if buf[:12] == PROXY_V2_SIG[:min(12, len(buf))] and len(buf) < 16:
+        return None
+    if buf[:12] == PROXY_V2_SIG:
+        ver_cmd, fam = buf[12], buf[13]
+        (length,) = struct.unpack("!H", buf[14:16])
+        if len(buf) < 16 + length:
+            return None
+        body = buf[16:16 + length]
         if ver_cmd >> 4 != 2:
             raise ProxyHeaderError("bad PROXY v2 version")
         cmd = ver_cmd & 0x0F
         if cmd == 0:  # LOCAL (e.g. health checks from the proxy itself)
-            return None
+            return 16 + length, None
         if cmd != 1:
             raise ProxyHeaderError("bad PROXY v2 command")
         af = fam >> 4
         if af == 1 and length >= 12:
-            return socket.inet_ntop(socket.AF_INET, body[0:4])
+            return 16 + length, socket.inet_ntop(socket.AF_INET, body[0:4])
         if af == 2 and length >= 36:
-            return socket.inet_ntop(socket.AF_INET6, body[0:16])
-        return None  # AF_UNSPEC / AF_UNIX
-    line = rfile.readline(108)
-    if not line.startswith(b"PROXY "):
+            return 16 + length, socket.inet_ntop(socket.AF_INET6, body[0:16])
+        return 16 + length, None  # AF_UNSPEC / AF_UNIX
+    if not buf.startswith(b"PROXY "[:len(buf)]):
         raise ProxyHeaderError("missing PROXY header")
+    end = buf.find(b"\n")
+    if end < 0:
+        if len(buf) >= 108:
+            raise ProxyHeaderError("PROXY v1 header too long")
+        return None
+    line = buf[:end + 1]
     if not line.endswith(b"\r\n"):
         raise ProxyHeaderError("PROXY v1 header not terminated by CRLF")
     parts = line[:-2].decode("ascii", "replace").split(" ")
     if len(parts) >= 2 and parts[1] == "UNKNOWN":
-        return None
+        return end + 1, None
     if len(parts) != 6 or parts[1] not in ("TCP4", "TCP6"):
         raise ProxyHeaderError("malformed PROXY v1 header: %r" % line)
-    return parts[2]
+    return end + 1, parts[2]
 
 
-def looks_like_proxy_header(rfile):
-    try:
-        first = rfile.peek(12)
-    except (OSError, ValueError):
-        return False
-    return first.startswith(b"PROXY ") or first[:12] == PROXY_V2_SIG
+def may_be_proxy_header(buf):
+    """True while `buf` could still be the start of a PROXY header."""
+    n = min(len(buf), 12)
+    return buf[:n] == PROXY_V2_SIG[:n] or buf[:min(n, 6)] == b"PROXY "[:min(n, 6)]
 
 
 # --------------------------------------------------------------------------
-# serve: connection tracking for graceful shutdown
+# serve: one event loop, no thread per connection
 # --------------------------------------------------------------------------
+# Health checks arrive several times a second from every balancer and from
+# consul-esm, each on a new connection: a thread and a header parser per
+# connection cost about 0.4 ms of CPU each, an event loop a fraction of that.
 
-class ConnTracker:
-    """Tracks open connections and whether each one is mid-request."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._conns = {}  # handler -> busy flag
-        self.draining = threading.Event()
-
-    def add(self, handler):
-        with self._lock:
-            self._conns[handler] = False
-
-    def remove(self, handler):
-        with self._lock:
-            self._conns.pop(handler, None)
-
-    def set_busy(self, handler, busy):
-        with self._lock:
-            if handler in self._conns:
-                self._conns[handler] = busy
-
-    def close_idle(self):
-        with self._lock:
-            idle = [h for h, busy in self._conns.items() if not busy]
-        for h in idle:
-            try:
-                h.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def count(self):
-        with self._lock:
-            return len(self._conns)
-
-    def close_all(self):
-        with self._lock:
-            handlers = list(self._conns)
-        for h in handlers:
-            try:
-                h.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+MAX_HEAD = 65536
+REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 413: "Payload Too Large",
+           431: "Request Header Fields Too Large", 503: "Service Unavailable"}
 
 
-class BaseServerMixin:
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-    block_on_close = False
+class Service:
+    """What a connection needs to know about the service it belongs to."""
+
+    def __init__(self, name, proto, proxy_required, access_log):
+        self.name = name
+        self.proto = proto
+        self.proxy_required = proxy_required
+        self.access_log = access_log
+        self.conns = set()
+        self.draining = False
+
+    def reply(self, **fields):
+        return dict({"service": self.name, "instance": INSTANCE, "version": VERSION}, **fields)
+
+    def status(self):
+        return "failing" if HEALTH.failing() else "ok"
 
 
-class ThreadingHTTPServer(BaseServerMixin, socketserver.ThreadingMixIn, http.server.HTTPServer):
-    pass
+class Connection(asyncio.Protocol):
+    """One client connection: an optional PROXY header, then HTTP/1.1 requests
+    (keep-alive, Content-Length bodies) or lines of the TCP protocol."""
 
+    def __init__(self, service):
+        self.svc = service
+        self.buf = b""
+        self.transport = None
+        self.peer = "-"
+        self.proxy_client = None
+        self.header_pending = service.proxy_required
 
-class ThreadingTCPServer(BaseServerMixin, socketserver.ThreadingMixIn, socketserver.TCPServer):
-    pass
+    def connection_made(self, transport):
+        self.transport = transport
+        peer = transport.get_extra_info("peername")
+        self.peer = peer[0] if peer else "-"
+        # In TCP mode a PROXY header is also accepted when not required.
+        if self.svc.proto == "tcp":
+            self.header_pending = True
+        self.svc.conns.add(self)
 
+    def connection_lost(self, exc):
+        self.svc.conns.discard(self)
 
-def tracked(base, tracker):
-    """`base`, a socketserver request handler, with its connection counted by `tracker` from
-    setup to finish (graceful shutdown waits for, and closes, what it counts)."""
-    class Tracked(base):
-        def setup(self):
-            super().setup()
-            tracker.add(self)
+    def idle(self):
+        return self.buf == b"" and not self.header_pending
 
-        def finish(self):
-            tracker.remove(self)
-            try:
-                super().finish()
-            except OSError:
-                pass
+    def close(self):
+        if self.transport is not None:
+            self.transport.close()
 
-    return Tracked
-
-
-def make_http_handler(name, tracker, proxy_required, access_log):
-    class Handler(tracked(http.server.BaseHTTPRequestHandler, tracker)):
-        protocol_version = "HTTP/1.1"
-        server_version = "platform-service/" + VERSION
-        sys_version = ""
-
-        def setup(self):
-            self.proxy_client = None
-            super().setup()
-
-        def handle(self):
-            if proxy_required:
-                try:
-                    self.proxy_client = read_proxy_header(self.rfile)
-                except (ProxyHeaderError, OSError) as exc:
-                    log("%s: rejecting connection from %s: %s" % (name, self.client_address[0], exc))
-                    self.close_connection = True
-                    return
-            super().handle()
-
-        def handle_one_request(self):
-            if tracker.draining.is_set():
-                self.close_connection = True
+    def data_received(self, data):
+        self.buf += data
+        try:
+            if self.header_pending and not self.take_proxy_header():
                 return
-            try:
-                super().handle_one_request()
-            finally:
-                tracker.set_busy(self, False)
-            if tracker.draining.is_set():
-                self.close_connection = True
-
-        def parse_request(self):
-            tracker.set_busy(self, True)
-            return super().parse_request()
-
-        def peer(self):
-            return self.proxy_client or self.client_address[0]
-
-        def client(self):
-            # The load balancer appends the address it saw to X-Forwarded-For: the last entry is
-            # the one to trust (earlier entries come from the client and can be forged).
-            xff = self.headers.get("X-Forwarded-For")
-            if xff:
-                last = xff.split(",")[-1].strip()
-                if last:
-                    return last
-            return self.peer()
-
-        def send_json(self, code, obj):
-            body = (json.dumps(obj) + "\n").encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            if tracker.draining.is_set() or self.close_connection:
-                self.send_header("Connection", "close")
-                self.close_connection = True
-            # The status line, the headers and the body leave in one write: once in the socket's
-            # buffer the kernel delivers them even if this process is killed the next instant,
-            # so a crash never cuts a response half-way (a proxy can retry a request that got
-            # no answer, not one whose answer it has begun to forward).
-            self._headers_buffer.append(b"\r\n")
-            if self.command != "HEAD":
-                self._headers_buffer.append(body)
-            self.flush_headers()
-
-        def log_message(self, fmt, *args):
-            if access_log:
-                log("%s %s %s" % (name, self.peer(), fmt % args))
-
-        def do_GET(self):
-            path = urllib.parse.urlsplit(self.path).path
-            if path == "/ping":
-                if HEALTH.failing():
-                    self.send_json(503, {"service": name, "instance": INSTANCE,
-                                         "version": VERSION, "status": "failing"})
-                else:
-                    self.send_json(200, {"service": name, "instance": INSTANCE,
-                                         "version": VERSION, "status": "ok"})
-                return
-            self.send_json(200, {"service": name, "instance": INSTANCE, "version": VERSION,
-                                 "client": self.client(), "path": self.path})
-
-        do_HEAD = do_GET
-
-        def do_POST(self):
-            # drain any request body so keep-alive stays in sync
-            length = int(self.headers.get("Content-Length") or 0)
-            if length:
-                self.rfile.read(length)
-            parts = urllib.parse.urlsplit(self.path)
-            if parts.path != "/admin/health":
-                self.send_json(404, {"error": "not found", "path": self.path})
-                return
-            state = (urllib.parse.parse_qs(parts.query).get("state") or [""])[0]
-            if state == "fail":
-                HEALTH.set_failing(True)
-            elif state == "ok":
-                HEALTH.set_failing(False)
+            if self.svc.proto == "http":
+                self.serve_http()
             else:
-                self.send_json(400, {"error": "state must be fail or ok"})
+                self.serve_lines()
+        except ProxyHeaderError as exc:
+            log("%s: rejecting connection from %s: %s" % (self.svc.name, self.peer, exc))
+            self.transport.abort()
+
+    def take_proxy_header(self):
+        """Consumes the PROXY header; False while more bytes are needed."""
+        if not self.svc.proxy_required and not may_be_proxy_header(self.buf):
+            self.header_pending = False
+            return True
+        if not self.svc.proxy_required and len(self.buf) < 6 and may_be_proxy_header(self.buf):
+            return False
+        parsed = parse_proxy_header(self.buf)
+        if parsed is None:
+            return False
+        used, self.proxy_client = parsed
+        self.buf = self.buf[used:]
+        self.header_pending = False
+        return True
+
+    # ---- TCP: one line in, one JSON line out ------------------------------
+
+    def serve_lines(self):
+        while not self.transport.is_closing():
+            end = self.buf.find(b"\n")
+            if end < 0:
+                if len(self.buf) > MAX_HEAD:
+                    self.transport.abort()
                 return
-            log("%s: health state set to %s by %s" % (name, state, self.client()))
-            self.send_json(200, {"service": name, "instance": INSTANCE, "version": VERSION,
-                                 "status": "failing" if HEALTH.failing() else "ok"})
+            line, self.buf = self.buf[:end], self.buf[end + 1:]
+            cmd = line.decode("utf-8", "replace").strip()
+            if cmd in ("health fail", "health ok"):
+                HEALTH.set_failing(cmd.endswith("fail"))
+            if cmd == "ping" or cmd.startswith("health "):
+                obj = self.svc.reply(status=self.svc.status())
+            else:
+                obj = self.svc.reply(client=self.proxy_client or self.peer)
+            self.transport.write((json.dumps(obj) + "\n").encode())
+            if self.svc.access_log and cmd != "ping":
+                log("%s %s %r" % (self.svc.name, self.proxy_client or self.peer, cmd[:80]))
+            if self.svc.draining:
+                self.close()
 
-    return Handler
+    # ---- HTTP --------------------------------------------------------------
 
-
-def make_tcp_handler(name, tracker, proxy_required, access_log):
-    class Handler(tracked(socketserver.StreamRequestHandler, tracker)):
-
-        def reply(self, obj):
-            self.wfile.write((json.dumps(obj) + "\n").encode())
-            self.wfile.flush()
-
-        def handle(self):
-            peer = self.client_address[0]
-            client = peer
+    def serve_http(self):
+        while not self.transport.is_closing():
+            end = self.buf.find(b"\r\n\r\n")
+            if end < 0:
+                if len(self.buf) > MAX_HEAD:
+                    self.respond_close(431, {"error": "request head too large"})
+                return
+            head = self.buf[:end].decode("latin-1").split("\r\n")
+            parts = head[0].split(" ")
+            if len(parts) != 3 or not parts[2].startswith("HTTP/"):
+                self.respond_close(400, {"error": "bad request line"})
+                return
+            headers = {}
+            for h in head[1:]:
+                k, _, v = h.partition(":")
+                headers[k.strip().lower()] = v.strip()
             try:
-                if proxy_required or looks_like_proxy_header(self.rfile):
-                    src = read_proxy_header(self.rfile)
-                    client = src or peer
-            except (ProxyHeaderError, OSError) as exc:
-                log("%s: rejecting connection from %s: %s" % (name, peer, exc))
+                length = int(headers.get("content-length") or 0)
+            except ValueError:
+                self.respond_close(400, {"error": "bad Content-Length"})
                 return
-            while not tracker.draining.is_set():
-                try:
-                    line = self.rfile.readline(65536)
-                except OSError:
-                    return
-                if not line:
-                    return
-                tracker.set_busy(self, True)
-                try:
-                    cmd = line.decode("utf-8", "replace").strip()
-                    if cmd == "ping":
-                        status = "failing" if HEALTH.failing() else "ok"
-                        self.reply({"service": name, "instance": INSTANCE, "version": VERSION,
-                                    "status": status})
-                    elif cmd in ("health fail", "health ok"):
-                        HEALTH.set_failing(cmd.endswith("fail"))
-                        self.reply({"service": name, "instance": INSTANCE, "version": VERSION,
-                                    "status": "failing" if HEALTH.failing() else "ok"})
-                    else:
-                        self.reply({"service": name, "instance": INSTANCE, "version": VERSION,
-                                    "client": client})
-                    if access_log:
-                        log("%s %s %r" % (name, client, cmd[:80]))
-                except OSError:
-                    return
-                finally:
-                    tracker.set_busy(self, False)
+            if length > MAX_HEAD:
+                self.respond_close(413, {"error": "body too large"})
+                return
+            if len(self.buf) < end + 4 + length:
+                return
+            self.buf = self.buf[end + 4 + length:]
+            method, target, version = parts
+            conn = headers.get("connection", "").lower()
+            keep = conn != "close" and (version == "HTTP/1.1" or conn == "keep-alive")
+            code, obj = self.route(method, target, headers)
+            self.respond(code, obj, method, keep and not self.svc.draining)
+            if self.svc.access_log and urllib.parse.urlsplit(target).path != "/ping":
+                log('%s %s "%s" %d -' % (self.svc.name, self.proxy_client or self.peer, head[0], code))
 
-    return Handler
+    def client(self, headers):
+        # The load balancer appends the address it saw to X-Forwarded-For: the last entry is
+        # the one to trust (earlier entries come from the client and can be forged).
+        last = headers.get("x-forwarded-for", "").split(",")[-1].strip()
+        return last or self.proxy_client or self.peer
+
+    def route(self, method, target, headers):
+        parts = urllib.parse.urlsplit(target)
+        if method in ("GET", "HEAD"):
+            if parts.path == "/ping":
+                status = self.svc.status()
+                return (503 if status == "failing" else 200), self.svc.reply(status=status)
+            return 200, self.svc.reply(client=self.client(headers), path=target)
+        if method == "POST" and parts.path == "/admin/health":
+            state = (urllib.parse.parse_qs(parts.query).get("state") or [""])[0]
+            if state not in ("fail", "ok"):
+                return 400, {"error": "state must be fail or ok"}
+            HEALTH.set_failing(state == "fail")
+            log("%s: health state set to %s by %s" % (self.svc.name, state, self.client(headers)))
+            return 200, self.svc.reply(status=self.svc.status())
+        return 404, {"error": "not found", "path": target}
+
+    def respond(self, code, obj, method, keep):
+        body = (json.dumps(obj) + "\n").encode()
+        head = ["HTTP/1.1 %d %s" % (code, REASONS.get(code, "")),
+                "Server: platform-service/" + VERSION,
+                "Content-Type: application/json",
+                "Content-Length: %d" % len(body),
+                "Cache-Control: no-store"]
+        if not keep:
+            head.append("Connection: close")
+        # The status line, the headers and the body leave in one write: once in the socket's
+        # buffer the kernel delivers them even if this process is killed the next instant,
+        # so a crash never cuts a response half-way (a proxy can retry a request that got
+        # no answer, not one whose answer it has begun to forward).
+        self.transport.write(("\r\n".join(head) + "\r\n\r\n").encode() + (b"" if method == "HEAD" else body))
+        if not keep:
+            self.close()
+
+    def respond_close(self, code, obj):
+        self.buf = b""
+        self.respond(code, obj, "GET", False)
 
 
-def install_stop_signals(stop, what):
-    """SIGTERM/SIGINT set `stop`.
-
-    The signals are blocked in every thread and received by one dedicated
-    sigwait() thread, so a blocked main thread wakes up at once (a Python
-    signal handler would only run when the main thread next runs bytecode).
-    Must be called before any other thread is started.
-    """
-    sigs = {signal.SIGTERM, signal.SIGINT}
-    signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
-
-    def waiter():
-        signum = signal.sigwait(sigs)
-        log("%s: received signal %d, shutting down" % (what, signum))
-        stop.set()
-
-    threading.Thread(target=waiter, name="signals", daemon=True).start()
-
-
-def cmd_serve(name):
-    port = env_port()
-    proto = env_protocol()
-    proxy_required = env_proxy_required()
-    access_log = os.environ.get("SERVICE_ACCESS_LOG", "1") != "0"
-    bind = os.environ.get("SERVICE_BIND", "0.0.0.0")
-    tracker = ConnTracker()
-    if proto == "http":
-        server = ThreadingHTTPServer((bind, port), make_http_handler(name, tracker, proxy_required, access_log))
-    else:
-        server = ThreadingTCPServer((bind, port), make_tcp_handler(name, tracker, proxy_required, access_log))
-
-    stop = threading.Event()
-    install_stop_signals(stop, name)
-
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-    start_check_bridge(name)
+def serve_forever(name, proto, port, bind, proxy_required, access_log):
+    svc = Service(name, proto, proxy_required, access_log)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    server = loop.run_until_complete(loop.create_server(lambda: Connection(svc), bind, port, reuse_address=True, backlog=128))
+    bridge = start_check_bridge(loop, name)
+    stopping = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
     log("%s: serving version %s on %s:%d (%s%s) instance %s" % (
         name, VERSION, bind, port, proto, ", PROXY protocol required" if proxy_required else "", INSTANCE))
     out("serving %s %s %s:%d %s" % (name, VERSION, bind, port, proto))
-    stop.wait()
 
-    t0 = time.monotonic()
-    tracker.draining.set()
-    server.shutdown()        # stop accepting (serve_forever returns)
-    server.server_close()    # close the listening socket
-    tracker.close_idle()     # idle keep-alive connections end now
-    while tracker.count() and time.monotonic() - t0 < SHUTDOWN_GRACE:
-        tracker.close_idle()
-        time.sleep(0.02)
-    left = tracker.count()
-    if left:
-        log("%s: %d connection(s) still busy after %.1fs; closing" % (name, left, SHUTDOWN_GRACE))
-        tracker.close_all()
+    async def drain():
+        await stopping.wait()
+        log("%s: received a stop signal, shutting down" % name)
+        t0 = time.monotonic()
+        svc.draining = True
+        server.close()  # stop accepting
+        if bridge is not None:
+            bridge.close()
+        # Idle keep-alive connections end now; one with a request under way ends once answered.
+        while svc.conns and time.monotonic() - t0 < SHUTDOWN_GRACE:
+            for c in [c for c in svc.conns if c.idle()]:
+                c.close()
+            await asyncio.sleep(0.02)
+        if svc.conns:
+            log("%s: %d connection(s) still busy after %.1fs; closing" % (name, len(svc.conns), SHUTDOWN_GRACE))
+            for c in list(svc.conns):
+                c.transport.abort()
+
+    loop.run_until_complete(drain())
     log("%s: stopped" % name)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
 
 
+def cmd_serve(name):
+    serve_forever(name, env_protocol(), env_port(), os.environ.get("SERVICE_BIND", "0.0.0.0"),
+                  env_proxy_required(), os.environ.get("SERVICE_ACCESS_LOG", "1") != "0")
+
+
 # --------------------------------------------------------------------------
-# ping (health check command)
+# ping (health check command, and the HTTP bridge's persistent client)
 # --------------------------------------------------------------------------
 
 def cmd_ping():
@@ -484,11 +422,19 @@ def cmd_ping():
     return 0 if ok else 1
 
 
+def ping_request(port, proto, proxy, local_port):
+    """The bytes of one ping of the service on `port`, over a new connection from `local_port`."""
+    head = ("PROXY TCP4 127.0.0.1 127.0.0.1 %d %d\r\n" % (local_port, port)).encode() if proxy else b""
+    if proto == "tcp":
+        return head + b"ping\n"
+    return head + (b"GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                   b"User-Agent: platform-service-ping\r\n\r\n")
+
+
 def ping_self():
     """Pings the service on its own port; returns (healthy, what it answered or the failure)."""
     port = env_port()
     proto = env_protocol()
-    proxy = env_proxy_required()
     deadline = 2.0
     try:
         sock = socket.create_connection(("127.0.0.1", port), timeout=deadline)
@@ -496,61 +442,110 @@ def ping_self():
         return False, "ping failed: %s" % exc
     try:
         sock.settimeout(deadline)
-        if proxy:
-            sock.sendall(("PROXY TCP4 127.0.0.1 127.0.0.1 %d %d\r\n" % (sock.getsockname()[1], port)).encode())
+        sock.sendall(ping_request(port, proto, env_proxy_required(), sock.getsockname()[1]))
+        f = sock.makefile("rb")
         if proto == "tcp":
-            sock.sendall(b"ping\n")
-            f = sock.makefile("rb")
             line = f.readline(65536)
             try:
                 reply = json.loads(line.decode())
             except ValueError:
                 return False, "ping failed: bad reply %r" % line[:200]
-            ok = reply.get("status") == "ok"
-        else:
-            sock.sendall(b"GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                         b"User-Agent: platform-service-ping\r\n\r\n")
-            resp = http.client.HTTPResponse(sock)
-            resp.begin()
-            body = resp.read()
-            try:
-                reply = json.loads(body.decode())
-            except ValueError:
-                reply = {}
-            ok = resp.status == 200 and reply.get("status") == "ok"
-        return ok, json.dumps(reply)
-    except (OSError, http.client.HTTPException) as exc:
+            return reply.get("status") == "ok", json.dumps(reply)
+        status_line = f.readline(65536).decode("latin-1")
+        while f.readline(65536) not in (b"\r\n", b"\n", b""):
+            pass
+        body = f.read()
+        try:
+            reply = json.loads(body.decode())
+        except ValueError:
+            reply = {}
+        code = status_line.split(" ")[1] if status_line.count(" ") >= 1 else ""
+        return code == "200" and reply.get("status") == "ok", json.dumps(reply)
+    except OSError as exc:
         return False, "ping failed: %s" % exc
     finally:
         sock.close()
 
 
-def start_check_bridge(name):
-    """The HTTP health bridge on SERVICE_CHECK_PORT: GET answers 200 when the service's own ping
-    (the DIRAC DISET ping of a TCP service) succeeds, 503 otherwise, so HTTP-only checkers
-    (Consul, HAProxy) can follow a service that speaks another protocol."""
+class SelfPing:
+    """The bridge's client of the service's own ping over one kept-open TCP connection (TCP
+    services: a `ping` line per check), so a check costs two small writes, not a connection and
+    a process. A new connection after any failure."""
+
+    def __init__(self, port, proxy):
+        self.port = port
+        self.proxy = proxy
+        self.lock = asyncio.Lock()
+        self.reader = None
+        self.writer = None
+
+    async def ping(self, timeout=2.0):
+        async with self.lock:
+            try:
+                return await asyncio.wait_for(self._ping(), timeout)
+            except (OSError, asyncio.TimeoutError, ValueError) as exc:
+                self.drop()
+                return False, "ping failed: %s" % (exc or type(exc).__name__)
+
+    async def _ping(self):
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+            if self.proxy:
+                local = self.writer.get_extra_info("sockname")[1]
+                self.writer.write(("PROXY TCP4 127.0.0.1 127.0.0.1 %d %d\r\n" % (local, self.port)).encode())
+        self.writer.write(b"ping\n")
+        line = await self.reader.readline()
+        if not line:
+            raise OSError("connection closed")
+        reply = json.loads(line.decode())
+        return reply.get("status") == "ok", json.dumps(reply)
+
+    def drop(self):
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+class BridgeConnection(asyncio.Protocol):
+    """GET on the bridge port: 200 when the service's own ping succeeds, 503 otherwise."""
+
+    def __init__(self, pinger):
+        self.pinger = pinger
+        self.buf = b""
+        self.started = False
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def data_received(self, data):
+        self.buf += data
+        if self.started or b"\r\n\r\n" not in self.buf:
+            if len(self.buf) > MAX_HEAD:
+                self.transport.abort()
+            return
+        self.started = True
+        asyncio.ensure_future(self.answer())
+
+    async def answer(self):
+        ok, text = await self.pinger.ping()
+        body = (text + "\n").encode()
+        code = 200 if ok else 503
+        if not self.transport.is_closing():
+            self.transport.write(("HTTP/1.0 %d %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                                  % (code, REASONS[code], len(body))).encode() + body)
+            self.transport.close()
+
+
+def start_check_bridge(loop, name):
+    """The HTTP health bridge on SERVICE_CHECK_PORT (the paper's HTTP-to-DISET converter), so
+    HTTP-only checkers (Consul, HAProxy) can follow a service that speaks another protocol."""
     port = os.environ.get("SERVICE_CHECK_PORT", "").strip()
     if not port:
         return None
-
-    class Bridge(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.0"
-
-        def do_GET(self):
-            ok, text = ping_self()
-            body = (text + "\n").encode()
-            self.send_response(200 if ok else 503)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("0.0.0.0", int(port)), Bridge)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
+    if env_protocol() != "tcp":
+        raise SystemExit("SERVICE_CHECK_PORT: the HTTP bridge is for TCP services (an HTTP service is checked on its own port)")
+    pinger = SelfPing(env_port(), env_proxy_required())
+    server = loop.run_until_complete(loop.create_server(lambda: BridgeConnection(pinger), "0.0.0.0", int(port), reuse_address=True))
     log("%s: health bridge on port %s" % (name, port))
     return server
 
@@ -761,6 +756,25 @@ class AgentLock:
             self.sid = None
 
 
+def install_stop_signals(stop, what):
+    """SIGTERM/SIGINT set `stop`.
+
+    The signals are blocked in every thread and received by one dedicated
+    sigwait() thread, so a blocked main thread wakes up at once (a Python
+    signal handler would only run when the main thread next runs bytecode).
+    Must be called before any other thread is started.
+    """
+    sigs = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
+
+    def waiter():
+        signum = signal.sigwait(sigs)
+        log("%s: received signal %d, shutting down" % (what, signum))
+        stop.set()
+
+    threading.Thread(target=waiter, name="signals", daemon=True).start()
+
+
 def cmd_agent(name, once=False):
     schedule = Cron(os.environ.get("AGENT_SCHEDULE", "* * * * *"))
     duration = float(os.environ.get("AGENT_DURATION", "5"))
@@ -804,10 +818,15 @@ def cmd_agent(name, once=False):
         # the record is written while the lock is still held
         if consul:
             key = "agents/%s/runs/%s" % (name, start.strftime("%Y%m%dT%H%M%S.%fZ"))
-            try:
-                consul.kv_put(key, json.dumps({"instance": INSTANCE, "start": iso(start), "end": iso(end)}))
-            except (OSError, urllib.error.URLError) as exc:
-                log("agent %s: could not write run record %s: %s" % (name, key, exc))
+            # A few tries: a Consul election or a busy host may refuse one write.
+            for attempt in range(1, 4):
+                try:
+                    consul.kv_put(key, json.dumps({"instance": INSTANCE, "start": iso(start), "end": iso(end)}))
+                    break
+                except (OSError, urllib.error.URLError) as exc:
+                    log("agent %s: could not write run record %s (try %d of 3): %s" % (name, key, attempt, exc))
+                    if attempt < 3:
+                        time.sleep(0.5)
         if lock:
             lock.release()
         out("run end %s %s %s%s" % (name, iso(end), INSTANCE, "" if status == "ok" else " " + status))

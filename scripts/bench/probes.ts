@@ -205,11 +205,20 @@ export function agentRuns(consulServer: string, name: string): AgentRun[] {
   });
 }
 
-/** Run starts an agent container logged (`run start NAME ISO INSTANCE`), also of runs killed before they wrote a record. */
-export function agentRunStarts(container: string, name: string): { instance: string; start: number }[] {
+/**
+ * The runs an agent container logged: each `run start NAME ISO INSTANCE` with the `run end` line
+ * that followed it, if any (none when the run was killed, or is still going). Also the runs that
+ * wrote no record in Consul.
+ */
+export function agentRunStarts(container: string, name: string): { instance: string; start: number; end?: number }[] {
   const out = execFileSync("docker", ["logs", container], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
-  const re = new RegExp(`^run start ${name.replace(/[/.]/g, "\\$&")} (\\S+) (\\S+)`, "gm");
-  return [...out.matchAll(re)].map((m) => ({ start: Date.parse(m[1]), instance: m[2] }));
+  const re = new RegExp(`^run (start|end) ${name.replace(/[/.]/g, "\\$&")} (\\S+) (\\S+)`, "gm");
+  const runs: { instance: string; start: number; end?: number }[] = [];
+  for (const m of out.matchAll(re)) {
+    if (m[1] === "start") runs.push({ start: Date.parse(m[2]), instance: m[3] });
+    else if (runs.length > 0 && runs[runs.length - 1].end === undefined) runs[runs.length - 1].end = Date.parse(m[2]);
+  }
+  return runs;
 }
 
 /** Pairs of runs that overlap in time (sorted by start); empty when no two runs were ever at once. */

@@ -96,8 +96,13 @@ async function hiddenOnEvery(p: Platform, server: string, seconds: number, hidde
   return Object.fromEntries(p.lbs.map((lb, i) => [lb, times[i]]));
 }
 
-export async function withLoad<T>(p: Platform, lbs: string[], body: (load: Load) => Promise<T>): Promise<{ result: T; samples: Sample[]; load: LoadSummary }> {
-  const load = new Load({ targets: httpTargets(p, lbs), rate: 200 }).start();
+export async function withLoad<T>(
+  p: Platform,
+  lbs: string[],
+  body: (load: Load) => Promise<T>,
+  timeoutMs?: number,
+): Promise<{ result: T; samples: Sample[]; load: LoadSummary }> {
+  const load = new Load({ targets: httpTargets(p, lbs), rate: 200, timeoutMs }).start();
   try {
     await sleep(1500);
     const result = await body(load);
@@ -182,39 +187,55 @@ export interface PauseResult {
   victim: string;
   hiddenMs: number;
   hiddenMsByLb: Record<string, number>;
-  /** Unpause to the first answer from it again. */
+  /** How long the instance stayed hung, all of it under the client. */
+  pausedMs: number;
+  /** Unpause (after the client stopped) to UP again on every balancer. */
   servingAgainMs: number;
   load: LoadSummary;
 }
 
-export async function pauseInstance(p: Platform, victim: string, pausedMs = 3000): Promise<PauseResult> {
-  const { result, load } = await withLoad(p, p.lbs, async (l) => {
-    // The cgroup freezer may fail to freeze while a process is being started in the container
-    // (its Docker health check, on a busy host): try again.
-    let pausedAt = 0;
-    for (let attempt = 1; pausedAt === 0; attempt++) {
-      const t = Date.now();
-      try {
-        await dockerAsync("pause", victim);
-        pausedAt = t;
-      } catch (e) {
-        if (attempt >= 5) throw e;
-        await sleep(200);
+/** A client's timeout in the hang scenario: the hang outlasts it, so a request left waiting on the hung instance fails. */
+export const CLIENT_TIMEOUT_MS = 5000;
+
+/**
+ * A hang that outlasts any client's patience: the instance is paused and stays paused while the
+ * client runs for its whole timeout and more after the instance was hidden, and is resumed only
+ * once the client stopped. A request the hung instance took before it was hidden gets no answer
+ * from it: it must be retried on another instance after the service's `requestTimeoutSeconds`
+ * (shorter than the client's timeout), or it fails.
+ */
+export async function pauseInstance(p: Platform, victim: string): Promise<PauseResult> {
+  let pausedAt = 0;
+  const { result, load } = await withLoad(
+    p,
+    p.lbs,
+    async () => {
+      // The cgroup freezer may fail to freeze while a process is being started in the container: try again.
+      for (let attempt = 1; pausedAt === 0; attempt++) {
+        const t = Date.now();
+        try {
+          await dockerAsync("pause", victim);
+          pausedAt = t;
+        } catch (e) {
+          if (attempt >= 5) throw e;
+          await sleep(200);
+        }
       }
-    }
-    let hidden: Record<string, number>;
-    try {
-      hidden = await hiddenOnEvery(p, victim, 30);
-      await sleep(Math.max(0, pausedAt + pausedMs - Date.now()));
-    } finally {
-      await dockerAsync("unpause", victim);
-    }
-    const unpausedAt = Date.now();
-    const back = await eventually(`${victim} serving again`, 60, async () => firstAnswerFrom(l.samples, victim, unpausedAt), 50);
-    return { pausedAt, hidden, unpausedAt, back };
+      const hidden = await hiddenOnEvery(p, victim, 30);
+      await sleep(CLIENT_TIMEOUT_MS + 1000);
+      return { hidden };
+    },
+    CLIENT_TIMEOUT_MS,
+  ).catch(async (e) => {
+    if (pausedAt !== 0) await dockerAsync("unpause", victim);
+    throw e;
   });
-  const hiddenMsByLb = Object.fromEntries(Object.entries(result.hidden).map(([lb, t]) => [lb, t - result.pausedAt]));
-  return { victim, hiddenMs: Math.max(...Object.values(hiddenMsByLb)), hiddenMsByLb, servingAgainMs: result.back.done - result.unpausedAt, load };
+  const pausedMs = Date.now() - pausedAt;
+  await dockerAsync("unpause", victim);
+  const unpausedAt = Date.now();
+  const up = await Promise.all(p.lbs.map((lb) => firstTrue(`${victim} UP again on ${lb}`, 60, async () => (await serverStatus(p.ip(lb), victim)) === "UP")));
+  const hiddenMsByLb = Object.fromEntries(Object.entries(result.hidden).map(([lb, t]) => [lb, t - pausedAt]));
+  return { victim, hiddenMs: Math.max(...Object.values(hiddenMsByLb)), hiddenMsByLb, pausedMs, servingAgainMs: Math.max(...up) - unpausedAt, load };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -399,9 +420,10 @@ export function agentRunsSince(p: Platform, agentKey: string, name: string, sinc
   for (const container of p.agents[agentKey]) {
     for (const s of agentRunStarts(container, name).filter((x) => x.start >= since)) {
       if (records.some((r) => r.instance === s.instance && Math.abs(r.start - s.start) < 2)) continue;
-      // a run without a record: killed mid-run; it lasted until its container was killed, or is still going
+      // A run without a record: it ended when it logged so (its record write failed), or when its
+      // container was killed mid-run, or it is still going.
       const kill = kills.filter((k) => k.container === container && k.at >= s.start).sort((a, b) => a.at - b.at)[0];
-      runs.push({ instance: s.instance, start: s.start, end: kill ? kill.at : Date.now(), recorded: false });
+      runs.push({ instance: s.instance, start: s.start, end: s.end ?? (kill ? kill.at : Date.now()), recorded: false });
     }
   }
   return { runs: runs.sort((a, b) => a.start - b.start), records: records.length };

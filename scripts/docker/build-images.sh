@@ -6,7 +6,8 @@
 #   IMAGE            any of: base zookeeper haproxy consul consul-esm influxdb service
 #                    (default: all of them, in that order);
 #                    optional: cadvisor filebeat (also built with --optional)
-#   --force          rebuild images (and the base tarball) even if they exist
+#   --force          rebuild images (and the base tarball) even if they are up to date
+#                    (an image is rebuilt anyway when images/NAME changed since it was built)
 #                    (Go binaries are rebuilt only when their version changes;
 #                    use scripts/docker/build-go-tools.sh --force for that)
 #   --service-version X   PLATFORM_VERSION of lhcb-platform/service (default 1.0.0)
@@ -88,6 +89,19 @@ bins_of() {
 }
 
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
+
+# What an image is built from: the files of images/NAME (and the service's version), hashed. Each
+# image carries it as a label, so an image whose sources changed since it was built is rebuilt
+# (with Docker's layer cache) instead of kept because its tag exists.
+source_hash() { # name
+  { (cd "$REPO_ROOT/images/$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
+    [ "$1" != service ] || echo "PLATFORM_VERSION=$SERVICE_VERSION"; } | sha256sum | cut -c1-16
+}
+built_from() { docker image inspect -f '{{index .Config.Labels "platform.source"}}' "$1" 2>/dev/null || true; }
+up_to_date() { # name tag
+  [ "$1" = base ] && image_exists "$2" && return 0
+  image_exists "$2" && [ "$(built_from "$2")" = "$(source_hash "$1")" ]
+}
 
 [ "$ENSURE_DOCKERD" = 0 ] || "$REPO_ROOT/scripts/docker/ensure-dockerd.sh"
 export DOCKER_BUILDKIT=0   # the classic builder: works with Debian's dockerd, no buildx needed
@@ -183,7 +197,7 @@ build_dockerfile_image() { # name tag
   [ "$name" != consul-esm ] || install -m 0755 "$TOOLCHAIN_CACHE/bin/consul-esm" "$ctx/consul-esm"
   # executables keep their mode through COPY (the classic builder has no --chmod)
   [ ! -f "$ctx/platform-service.py" ] || chmod 0755 "$ctx/platform-service.py"
-  local args=(--network host --pull=false -t "$tag" --build-arg "BASE_IMAGE=lhcb-platform/base:$SUITE")
+  local args=(--network host --pull=false -t "$tag" --label "platform.source=$(source_hash "$name")" --build-arg "BASE_IMAGE=lhcb-platform/base:$SUITE")
   [ "$name" != service ] || args+=(--build-arg "PLATFORM_VERSION=$SERVICE_VERSION")
   [ "$FORCE" = 0 ] || args+=(--no-cache)
   log "$name: docker build -> $tag (log: $CACHE_DIR/build-$name.log)"
@@ -205,10 +219,11 @@ fi
 
 for name in "${WANT[@]}"; do
   tag=$(tag_of "$name")
-  if [ "$FORCE" = 0 ] && image_exists "$tag"; then
-    log "$name: $tag exists, skipping (use --force to rebuild)"
+  if [ "$FORCE" = 0 ] && up_to_date "$name" "$tag"; then
+    log "$name: $tag is up to date with images/$name, skipping (use --force to rebuild)"
     continue
   fi
+  [ "$FORCE" = 1 ] || ! image_exists "$tag" || log "$name: $tag was built from other sources than images/$name, rebuilding"
   old_id=$(docker image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)
   if [ "$name" = base ]; then build_base "$tag"; else build_dockerfile_image "$name" "$tag"; fi
   new_id=$(docker image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)

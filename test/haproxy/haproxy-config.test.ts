@@ -15,9 +15,9 @@ test("the consul-template template of the local stack", () => {
 test("server options: active checks, PROXY protocol and the bridge port", () => {
   const [admin, config, storage] = local.services;
   assert.equal(admin.name, "Framework/SystemAdministrator");
-  assert.equal(serverOptions(admin), "check inter 150ms fastinter 50ms downinter 500ms rise 2 fall 2 observe layer4 error-limit 1 on-error mark-down init-addr last,libc,none resolvers docker");
-  assert.equal(serverOptions(config), "check inter 150ms fastinter 50ms downinter 500ms rise 2 fall 2 observe layer4 error-limit 1 on-error mark-down init-addr last,libc,none resolvers docker send-proxy-v2 port 19135");
-  assert.equal(serverOptions(storage), "check inter 150ms fastinter 50ms downinter 500ms rise 2 fall 2 observe layer4 error-limit 1 on-error mark-down init-addr last,libc,none resolvers docker");
+  assert.equal(serverOptions(admin), "check inter 200ms fastinter 100ms downinter 500ms rise 2 fall 1 observe layer4 error-limit 1 on-error mark-down init-addr last,libc,none resolvers docker");
+  assert.equal(serverOptions(config), "check inter 200ms fastinter 100ms downinter 500ms rise 2 fall 1 observe layer4 error-limit 1 on-error mark-down init-addr last,libc,none resolvers docker send-proxy-v2 port 19135");
+  assert.equal(serverOptions(storage), "check inter 200ms fastinter 100ms downinter 500ms rise 2 fall 1 observe layer4 error-limit 1 on-error mark-down init-addr last,libc,none resolvers docker");
   assert.equal(backendName(config), "be_configuration_server");
 });
 

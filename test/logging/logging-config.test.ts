@@ -132,7 +132,7 @@ test("the Filebeat container of a prod slave", () => {
       { hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock", readOnly: true },
       { volume: "prod-filebeat-prod-slave-1-data", containerPath: "/usr/share/filebeat/data" },
     ],
-    healthcheck: { test: ["CMD-SHELL", "curl -fs -o /dev/null http://127.0.0.1:5066/"], intervalSeconds: 30, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 30 },
+    healthcheck: { test: ["CMD-SHELL", "curl -fs -o /dev/null http://127.0.0.1:5066/"], intervalSeconds: 300, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 30 },
     labels: { "platform.stack": "prod", "platform.component": "filebeat", "platform.host": "prod-slave-1" },
     stopGraceSeconds: 10,
   });
@@ -153,7 +153,7 @@ test("the Logstash container on the logging host", () => {
       { path: "/usr/share/logstash/config/logstash.yml", content: logstashSettings() },
     ],
     volumes: [{ volume: "prod-logstash-prod-ops-2-logs", containerPath: "/var/log/platform" }],
-    healthcheck: { test: ["CMD-SHELL", "curl -fs -o /dev/null http://localhost:9600/"], intervalSeconds: 30, timeoutSeconds: 5, retries: 5, startPeriodSeconds: 90 },
+    healthcheck: { test: ["CMD-SHELL", "curl -fs -o /dev/null http://localhost:9600/"], intervalSeconds: 300, timeoutSeconds: 5, retries: 5, startPeriodSeconds: 90 },
     labels: { "platform.stack": "prod", "platform.component": "logstash", "platform.host": "prod-ops-2" },
     stopGraceSeconds: 30,
   });

@@ -54,7 +54,7 @@ test("prod: Logstash on the logging host, Filebeat on each of the 8 slaves", asy
   assert.deepEqual(ls.inputs.volumes, [{ volumeName: "prod-logstash-prod-ops-2-logs", containerPath: "/var/log/platform", readOnly: false }]);
   assert.deepEqual(ls.inputs.healthcheck, {
     tests: ["CMD-SHELL", "curl -fs -o /dev/null http://localhost:9600/"],
-    interval: "30s",
+    interval: "5m0s",
     timeout: "5s",
     retries: 5,
     startPeriod: "1m30s",

@@ -159,6 +159,6 @@ test("Marathon on a master: zk urls for Mesos and for its own state, /ping check
   assert.equal(c.name, "cert-marathon-cert-master-1");
   assert.equal(c.image, "gitlab-registry.cern.ch/lhcb-dirac/mesosphere/marathon:v1.11.24");
   assert.equal(c.hostNetwork, true);
-  assert.deepEqual(c.healthcheck, { test: ["CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:8080/ping"], intervalSeconds: 30, timeoutSeconds: 3, retries: 6, startPeriodSeconds: 60 });
+  assert.deepEqual(c.healthcheck, { test: ["CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:8080/ping"], intervalSeconds: 300, timeoutSeconds: 3, retries: 6, startPeriodSeconds: 60 });
   assert.equal(marathonUrl(cert, cert.masters[0]), "http://lbcertmaster01.cern.ch:8080");
 });

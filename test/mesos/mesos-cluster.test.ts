@@ -59,7 +59,7 @@ test("cert: a master on each of the 3 masters, an agent on each of the 4 slaves"
   ]);
   assert.deepEqual(master.inputs.healthcheck, {
     tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:5050/health"],
-    interval: "30s",
+    interval: "5m0s",
     timeout: "3s",
     retries: 6,
     startPeriod: "30s",

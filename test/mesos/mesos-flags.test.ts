@@ -118,7 +118,7 @@ test("master container: host network, registry volume, whitelist directory read-
   ]);
   assert.deepEqual(c.healthcheck, {
     test: ["CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:5050/health"],
-    intervalSeconds: 30,
+    intervalSeconds: 300,
     timeoutSeconds: 3,
     retries: 6,
     startPeriodSeconds: 30,

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { byName, countByType, installMocks, ofType, settle } from "../support/mocks";
 
 const declared = installMocks("prod");
+import { PROBE_COMMAND, PROBE_PROGRAM } from "../../components/core/readiness";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { HostInventory } from "../../components/hosts/host-inventory";
 import { cadvisorArgs } from "../../components/metrics/cadvisor";
@@ -31,6 +32,7 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor on each of the
 
   const ours = declared.filter((r) => r.name.startsWith("metrics"));
   assert.deepEqual(countByType(ours), {
+    "command:local:Command": 1,
     "docker:index/container:Container": 10,
     "docker:index/volume:Volume": 2,
     "lhcb-platform:metrics:MetricsStack": 1,
@@ -53,6 +55,16 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor on each of the
   // Nothing waits on a Docker health check: readiness is judged by what the platform checks itself.
   assert.equal(influx.inputs.wait, undefined);
   assert.deepEqual(influx.inputs.uploads, [{ file: "/etc/influxdb/influxdb.conf", content: influxdbConfig(), executable: false }]);
+  // cAdvisor's database is created at deploy time, once InfluxDB answers at its host's address.
+  const database = byName(declared, "metrics-influxdb-database").inputs as { create: string; environment: Record<string, string> };
+  assert.equal(database.create, PROBE_COMMAND);
+  assert.deepEqual(database.environment, {
+    PROBE_PROGRAM,
+    PROBE_WHAT: "the cadvisor database in InfluxDB prod-influxdb-prod-ops-1",
+    PROBE_TIMEOUT_SECONDS: "120",
+    PROBE_HTTP: "http://lbops01.cern.ch:8086/query?q=CREATE%20DATABASE%20cadvisor",
+    PROBE_METHOD: "POST",
+  });
   assert.deepEqual(influx.inputs.volumes, [{ volumeName: "prod-influxdb-prod-ops-1-data", containerPath: "/var/lib/influxdb", readOnly: false }]);
   assert.deepEqual(byName(declared, "metrics-influxdb-prod-ops-1-var-lib-influxdb").inputs, {
     name: "prod-influxdb-prod-ops-1-data",

@@ -2,11 +2,12 @@
 // registration and wait on the one local Engine, exactly as on cert and prod.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { countByType, installMocks, ofType, settle, valueOf } from "../support/mocks";
+import { byName, countByType, installMocks, ofType, settle, valueOf } from "../support/mocks";
 
 const declared = installMocks("local");
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { Platform } from "../../components/platform";
+import { CONSUL_HANDOVER_COMMAND, CONSUL_HANDOVER_PROGRAM, QUORUM_PROBE_COMMAND, QUORUM_PROBE_PROGRAM } from "../../components/core/quorum-probe";
 import { DRAIN_COMMAND, PROBE_COMMAND, PROBE_PROGRAM } from "../../components/core/readiness";
 
 const spec = loadPlatformFromStackFile(process.cwd(), "local");
@@ -18,8 +19,9 @@ test("the local stack declares provider resources and components only", async ()
   assert.deepEqual(
     Object.entries(counts).filter(([t]) => !t.startsWith("lhcb-platform:")),
     [
-      // The wait for a Consul leader, and per instance its probe and drain.
-      ["command:local:Command", 1 + 7],
+      // The wait for a Consul leader, the readiness of each ZooKeeper member and Consul server,
+      // the creation of cAdvisor's database, and per instance its probe and drain.
+      ["command:local:Command", 1 + 3 + 3 + 1 + 7],
       // One external node per slave that holds service instances.
       ["consul:index/node:Node", 3],
       ["consul:index/service:Service", 7],
@@ -92,7 +94,7 @@ test("every instance is registered in the Consul catalog once a direct probe of 
   }
   // Each instance's probe: the same check as its registration's, at the container's address on the
   // platform network (where this machine reaches it; the mocks give no address, so the container name).
-  const ready = Object.fromEntries(ofType(declared, "command:local:Command").filter((r) => r.name.endsWith("-ready")).map((r) => [r.name, r.inputs]));
+  const ready = Object.fromEntries(ofType(declared, "command:local:Command").filter((r) => r.name.startsWith("platform-services-")).map((r) => [r.name, r.inputs]));
   assert.equal(Object.keys(ready).length, 7);
   const probe = (key: string) => ready[`platform-services-${key}-ready`] as { create: string; delete: string; environment: Record<string, string> };
   assert.deepEqual(probe("framework-systemadministrator-slave-2").environment, {
@@ -106,4 +108,44 @@ test("every instance is registered in the Consul catalog once a direct probe of 
   for (const r of Object.values(ready) as { create: string; delete: string }[]) assert.deepEqual([r.create, r.delete], [PROBE_COMMAND, DRAIN_COMMAND]);
   assert.deepEqual(ofType(declared, "docker:index/network:Network").map((r) => r.name), ["platform-hosts-net"]);
   assert.equal(await valueOf(platform.services.instances["framework-systemadministrator/slave-2"].registration.serviceId), "local-framework-systemadministrator-slave-2");
+});
+
+test("quorum members are ready one after another: back in their quorum, the others named by container", async () => {
+  await settle(declared);
+  const env = (name: string) => byName(declared, name).inputs as { create: string; delete?: string; environment: Record<string, string>; triggers: unknown[] };
+  const zk = env("platform-zookeeper-master-2-ready");
+  assert.equal(zk.create, QUORUM_PROBE_COMMAND);
+  assert.deepEqual(zk.environment, {
+    QUORUM_PROBE_PROGRAM,
+    PROBE_KIND: "zookeeper",
+    PROBE_WHAT: "ZooKeeper member local-zookeeper-master-2",
+    PROBE_SELF: "local-zookeeper-master-2",
+    PROBE_OTHERS: "local-zookeeper-master-1,local-zookeeper-master-3",
+    PROBE_PORT: "2181",
+    PROBE_TIMEOUT_SECONDS: "120",
+    PROBE_RESOLVE: "docker",
+    PROBE_MUST_SERVE: "1",
+  });
+  // On a first deployment the first members cannot form a quorum alone: from ZooKeeper's majority
+  // (2 of 3) and Consul's expected servers (all 3) on, a member must serve to be ready.
+  const mustServe = (name: string) => env(name).environment.PROBE_MUST_SERVE === "1";
+  assert.deepEqual(["master-1", "master-2", "master-3"].map((m) => mustServe(`platform-zookeeper-${m}-ready`)), [false, true, true]);
+  assert.deepEqual(["master-1", "master-2", "master-3"].map((m) => mustServe(`platform-consul-server-${m}-ready`)), [false, false, true]);
+  assert.deepEqual(zk.triggers, ["platform-zookeeper-master-2-id"]);
+  assert.equal(zk.delete, undefined);
+  // A Consul server hands its leadership over before it stops.
+  assert.equal(env("platform-consul-server-master-3-ready").delete, CONSUL_HANDOVER_COMMAND);
+  assert.equal(env("platform-consul-server-master-3-ready").environment.CONSUL_HANDOVER_PROGRAM, CONSUL_HANDOVER_PROGRAM);
+  const consul = env("platform-consul-server-master-3-ready").environment;
+  assert.deepEqual([consul.PROBE_KIND, consul.PROBE_SELF, consul.PROBE_OTHERS, consul.PROBE_PORT], [
+    "consul",
+    "local-consul-server-master-3",
+    "local-consul-server-master-1,local-consul-server-master-2",
+    "8500",
+  ]);
+  assert.deepEqual(Object.keys(platform.zookeeper.ready), ["master-1", "master-2", "master-3"]);
+  // They keep their address when replaced: fixed ones on the local network, below Docker's own range.
+  assert.deepEqual(byName(declared, "platform-hosts-net").inputs.ipamConfigs, [{ subnet: "10.213.37.0/24", gateway: "10.213.37.1", ipRange: "10.213.37.128/25" }]);
+  assert.deepEqual((byName(declared, "platform-consul-server-master-1").inputs.networksAdvanced as { ipv4Address: string }[])[0].ipv4Address, "10.213.37.31");
+
 });

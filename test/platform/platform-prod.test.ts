@@ -68,10 +68,20 @@ test("every part is declared, with exact counts", async () => {
   assert.equal(counts["consul:index/node:Node"], 7);
   assert.equal(spec.services.some((s) => s.hosts.includes("prod-slave-6")), false);
   // One Marathon app (Framework/Monitoring) and one Chronos job (PilotStatusAgent) in marathon mode,
-  // the wait for a Consul leader, and per instance its probe and drain.
+  // the wait for a Consul leader, the readiness of each ZooKeeper member and Consul server (one
+  // per master), the creation of cAdvisor's database, and per instance its probe and drain.
   const commands = ofType(declared, "command:local:Command").map((r) => r.name);
-  assert.equal(commands.length, 2 + 1 + 38);
-  assert.deepEqual(commands.filter((n) => !n.endsWith("-ready")).sort(), ["platform-chronos-jobs-workloadmanagement-pilotstatusagent", "platform-consul-leader", "platform-marathon-apps-framework-monitoring"].sort());
+  assert.equal(spec.masters.length, 5);
+  assert.equal(commands.length, 2 + 1 + 5 + 5 + 1 + 38);
+  assert.deepEqual(
+    commands.filter((n) => !n.endsWith("-ready")).sort(),
+    ["platform-chronos-jobs-workloadmanagement-pilotstatusagent", "platform-consul-leader", "platform-marathon-apps-framework-monitoring", "platform-metrics-influxdb-database"].sort(),
+  );
+  // At a site, a quorum member is reached at its host's address, as its peers are.
+  const zk1 = byName(declared, `platform-zookeeper-${spec.masters[0].id}-ready`).inputs.environment as Record<string, string>;
+  assert.equal(zk1.PROBE_SELF, spec.masters[0].address);
+  assert.equal(zk1.PROBE_OTHERS, spec.masters.slice(1).map((h) => h.address).join(","));
+  assert.equal(zk1.PROBE_RESOLVE, undefined);
   // At a site, each instance is probed at its host's address, on its published port, before it is registered.
   for (const at of Object.keys(platform.services.instances)) {
     const [serviceKey, hostId] = at.split("/");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
-import { serviceContainer, serviceHealthcheck, serviceRegistration } from "../../components/services/service-containers";
+import { serviceContainer, serviceRegistration } from "../../components/services/service-containers";
 
 const local = loadPlatformFromStackFile(process.cwd(), "local");
 const prod = loadPlatformFromStackFile(process.cwd(), "prod");
@@ -23,7 +23,6 @@ test("an HTTP service instance on the local stack", () => {
     restart: "always",
     cpus: 0.1,
     memoryMb: 128,
-    healthcheck: { test: ["CMD", "platform-service", "ping"], intervalSeconds: 30, timeoutSeconds: 2, retries: 3, startPeriodSeconds: 10 },
     labels: {
       "platform.stack": "local",
       "platform.component": "service",
@@ -55,7 +54,7 @@ test("an HTTP service instance on the local stack", () => {
   });
 });
 
-test("a DISET service: command check in Docker, HTTP bridge in Consul, PROXY protocol, published ports in prod", () => {
+test("a DISET service: no Docker health check, the command check behind the HTTP bridge in Consul, PROXY protocol, published ports in prod", () => {
   const svc = byName(prod, "DataManagement/FileCatalog");
   assert.equal(svc.hosts.length, 4);
   const h = host(prod, svc.hosts[0]);
@@ -69,7 +68,7 @@ test("a DISET service: command check in Docker, HTTP bridge in Consul, PROXY pro
   assert.equal(c.env!.SERVICE_PROXY_PROTOCOL, "1");
   assert.equal(c.env!.SERVICE_CHECK_PORT, "19197");
   assert.equal(c.env!.DIRAC_DB_POOL, "20");
-  assert.deepEqual(c.healthcheck, { test: ["CMD", "platform-service", "ping"], intervalSeconds: 30, timeoutSeconds: 1, retries: 2, startPeriodSeconds: 10 });
+  assert.equal(c.healthcheck, undefined);
   const r = serviceRegistration(prod, svc, h);
   assert.equal(r.address, h.address);
   assert.deepEqual(r.tags, ["prod", "tcp", "proxy-protocol"]);
@@ -77,15 +76,14 @@ test("a DISET service: command check in Docker, HTTP bridge in Consul, PROXY pro
   assert.equal(r.checks[0].name, "DataManagement/FileCatalog ping (platform-service ping) via HTTP bridge");
 });
 
-test("a TCP check registers a TCP check; a custom image gets a shell probe", () => {
+test("a TCP check registers a TCP check; a custom image gets no platform command", () => {
   const svc = byName(prod, "DataManagement/StorageElement");
   const r = serviceRegistration(prod, svc, host(prod, svc.hosts[0]));
   assert.equal(r.checks[0].tcp, `${host(prod, svc.hosts[0]).address}:9148`);
   assert.equal(r.checks[0].http, undefined);
   assert.equal(r.checks[0].interval, "1s");
-  const custom = { ...svc, image: "registry.example.org/se:2" };
-  assert.deepEqual(serviceHealthcheck(prod, custom).test, ["CMD-SHELL", "bash -c '</dev/tcp/127.0.0.1/9148'"]);
   const http = { ...byName(prod, "Framework/SystemAdministrator"), image: "registry.example.org/mon:2" };
-  assert.deepEqual(serviceHealthcheck(prod, http).test, ["CMD-SHELL", "curl -fsS -o /dev/null http://127.0.0.1:9162/ping"]);
-  assert.equal(serviceContainer(prod, http, host(prod, http.hosts[0])).command, undefined);
+  const c = serviceContainer(prod, http, host(prod, http.hosts[0]));
+  assert.equal(c.command, undefined);
+  assert.equal(c.healthcheck, undefined);
 });

@@ -1,0 +1,139 @@
+/**
+ * The readiness of one member of a quorum (a ZooKeeper ensemble, the Consul servers), so that a
+ * change that replaces every member replaces them one at a time: the next member is stopped only
+ * once this one serves in the quorum again. Declared all at once, Pulumi replaces them together
+ * and the quorum is gone until they are all back (with new addresses on the local stack's network,
+ * Consul's raft never elects again).
+ *
+ * A member is ready when it serves in the quorum (ZooKeeper: `Mode: leader` or `follower` in its
+ * `srvr` answer; Consul: a leader known and the member's own address among the raft peers), or,
+ * when no other member serves, as soon as it answers at all: there is no quorum to join yet (the
+ * first deployment, where the first members alone cannot form one) or none to protect. From the
+ * member that completes a first quorum on (`mustServe`: ZooKeeper's majority, Consul's expected
+ * servers) it must serve whatever the others do, so the `up` ends with the quorum formed. A member's raft
+ * address is the one its name resolves to where the probe runs.
+ *
+ * Like the instance probes (readiness.ts) it is a small Node program run where `pulumi up` runs.
+ * Members are named by the address that machine reaches them at; on the local stack that is the
+ * container's name, resolved through `docker inspect` (the Docker host runs `pulumi up` there).
+ */
+import { HostSpec } from "./config-schema";
+import { containerName, partAddress, Site } from "./endpoints";
+import { READY_TIMEOUT_SECONDS } from "./readiness";
+
+export type QuorumKind = "zookeeper" | "consul";
+
+export interface QuorumMemberTarget {
+  kind: QuorumKind;
+  /** What is awaited, for the message on timeout. */
+  what: string;
+  /** This member's address (or container name, with `resolveWithDocker`). */
+  self: string;
+  /** The other members' addresses (or container names). */
+  others: string[];
+  /** The port each member serves its probe on: ZooKeeper's client port, Consul's HTTP API. */
+  port: number;
+  /** Addresses are container names on the Docker engine of the machine that runs the probe. */
+  resolveWithDocker: boolean;
+  /** Ready only once it serves, even when no other member does (the members before it and it form a quorum). */
+  mustServe: boolean;
+}
+
+/**
+ * The target of the member of `part` on `host`, one per master: reached where the machine that
+ * runs `pulumi up` reaches it (its container's name on the local stack, the host's address at a site).
+ */
+export function masterMemberTarget(
+  spec: Site & { masters: readonly HostSpec[] },
+  host: HostSpec,
+  member: { kind: QuorumKind; part: string; label: string; port: number; mustServe: boolean },
+): QuorumMemberTarget {
+  return {
+    kind: member.kind,
+    what: `${member.label} ${containerName(spec, member.part, host.id)}`,
+    self: partAddress(spec, member.part, host),
+    others: spec.masters.filter((h) => h.id !== host.id).map((h) => partAddress(spec, member.part, h)),
+    port: member.port,
+    resolveWithDocker: spec.local,
+    mustServe: member.mustServe,
+  };
+}
+
+/** What both programs start with: a member's address and how to ask it. */
+const MEMBER_ACCESS = [
+  'const e = process.env, net = require("node:net"), cp = require("node:child_process");',
+  "const end = Date.now() + Number(e.PROBE_TIMEOUT_SECONDS) * 1000, port = Number(e.PROBE_PORT); let last = \"no answer\";",
+  'const addr = (m) => { const a = e.PROBE_RESOLVE !== "docker" ? m : cp.execFileSync("docker", ["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", m], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();',
+  '  if (a === "") throw new Error(`${m} has no address`); return a; };',
+  "const srvr = (a) => new Promise((ok, fail) => { let b = \"\"; const s = net.connect(port, a, () => s.end(\"srvr\"));",
+  '  s.setTimeout(1000, () => { s.destroy(); fail(new Error("srvr timed out")); }); s.on("data", (d) => (b += d)); s.on("end", () => ok(b)); s.on("error", fail); });',
+  "const get = async (a, p) => { const r = await fetch(`http://${a}:${port}${p}`, { signal: AbortSignal.timeout(1000) }); if (!r.ok) throw new Error(`${p}: HTTP ${r.status}`); return r.json(); };",
+  'const ipOf = async (a) => (await require("node:dns").promises.lookup(a)).address;',
+];
+
+/** The probe: every 250 ms, each question bounded to 1 s, until ready or timed out. */
+export const QUORUM_PROBE_PROGRAM = [
+  ...MEMBER_ACCESS,
+  // /v1/agent/self is no use here: without a leader Consul 1.16 holds it for seconds.
+  "const answers = async (a) => e.PROBE_KIND === \"zookeeper\" ? (await srvr(a), true) : (await get(a, \"/v1/status/leader\"), true);",
+  "const serves = async (a) => {",
+  '  if (e.PROBE_KIND === "zookeeper") return /^Mode: (leader|follower)$/m.test(await srvr(a));',
+  '  const leader = await get(a, "/v1/status/leader"); return leader !== "";',
+  "};",
+  "const selfServes = async (a) => {",
+  '  if (e.PROBE_KIND === "zookeeper") return serves(a);',
+  '  if (!(await serves(a))) return false; const me = await ipOf(a);',
+  '  return (await get(a, "/v1/status/peers")).some((p) => p.startsWith(`${me}:`));',
+  "};",
+  "const quietly = (f) => f().catch((x) => { last = x.cause?.message ?? x.message; return false; });",
+  "(async () => { for (;;) {",
+  "  const self = await quietly(async () => addr(e.PROBE_SELF));",
+  "  if (self && (await quietly(() => selfServes(self)))) return;",
+  '  const others = (e.PROBE_OTHERS ?? "").split(",").filter((m) => m !== "");',
+  "  let anyServes = false;",
+  "  for (const m of others) if (await quietly(async () => serves(addr(m)))) { anyServes = true; break; }",
+  "  if (self && !anyServes && !e.PROBE_MUST_SERVE && (await quietly(() => answers(self)))) return;",
+  "  if (Date.now() > end) { console.error(`${e.PROBE_WHAT}: not back in its quorum after ${e.PROBE_TIMEOUT_SECONDS}s (${last})`); process.exit(1); }",
+  "  await new Promise((r) => setTimeout(r, 250)); } })();",
+].join("\n");
+
+/**
+ * Run as a Consul server's readiness is deleted, which comes just before its container stops: if
+ * it leads, it hands the leadership to another server first (`/v1/operator/raft/transfer-leader`)
+ * and waits up to 5 s for the new leader, so writes see no election timeout. It never fails: a
+ * server that does not answer any more cannot hand anything over, and the others elect.
+ */
+export const CONSUL_HANDOVER_PROGRAM = [
+  ...MEMBER_ACCESS,
+  "(async () => { try {",
+  "  const a = addr(e.PROBE_SELF), me = await ipOf(a);",
+  '  if (!(await get(a, "/v1/status/leader")).startsWith(`${me}:`)) return;',
+  '  await fetch(`http://${a}:${port}/v1/operator/raft/transfer-leader`, { method: "POST", signal: AbortSignal.timeout(5000) });',
+  "  for (let i = 0; i < 50; i++) {",
+  '    const l = await get(a, "/v1/status/leader").catch(() => "");',
+  '    if (l !== "" && !l.startsWith(`${me}:`)) return;',
+  "    await new Promise((r) => setTimeout(r, 100)); }",
+  "} catch (x) { console.error(`${e.PROBE_WHAT}: leadership not handed over (${x.cause?.message ?? x.message})`); } })();",
+].join("\n");
+
+/** The shell command that hands a leading Consul server's leadership over (`CONSUL_HANDOVER_PROGRAM`). */
+export const CONSUL_HANDOVER_COMMAND = 'node -e "$CONSUL_HANDOVER_PROGRAM"';
+
+/** The shell command that runs the quorum probe; its target is in the environment. */
+export const QUORUM_PROBE_COMMAND = 'node -e "$QUORUM_PROBE_PROGRAM"';
+
+/** The environment of `QUORUM_PROBE_COMMAND` for `target`. */
+export function quorumProbeEnvironment(target: QuorumMemberTarget, timeoutSeconds = READY_TIMEOUT_SECONDS): Record<string, string> {
+  return {
+    QUORUM_PROBE_PROGRAM,
+    ...(target.kind === "consul" ? { CONSUL_HANDOVER_PROGRAM } : {}),
+    PROBE_KIND: target.kind,
+    PROBE_WHAT: target.what,
+    PROBE_SELF: target.self,
+    PROBE_OTHERS: target.others.join(","),
+    PROBE_PORT: String(target.port),
+    PROBE_TIMEOUT_SECONDS: String(timeoutSeconds),
+    ...(target.resolveWithDocker ? { PROBE_RESOLVE: "docker" } : {}),
+    ...(target.mustServe ? { PROBE_MUST_SERVE: "1" } : {}),
+  };
+}
