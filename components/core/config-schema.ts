@@ -86,8 +86,12 @@ export const loadBalancerSchema = z.strictObject({
 
 export const consulSchema = z.strictObject({
   datacenter: z.string().regex(idPattern, "expected a lower-case datacenter name").default("dc1"),
-  /** Seconds between catalog health checks of service instances. */
-  checkIntervalSeconds: z.number().positive().max(60).default(1),
+  /**
+   * Most seconds between two runs of an instance's catalog check by consul-esm (the catalog's own
+   * interval when shorter). The balancers check every instance themselves every 200 ms; Consul's
+   * check decides what consul-template renders.
+   */
+  checkIntervalSeconds: z.number().positive().max(60).default(2),
 });
 
 /** The whole structured config of a stack, namespace `lhcb-platform:` in `Pulumi.<stack>.yaml`. */
@@ -104,7 +108,7 @@ export const stackConfigSchema = z.strictObject({
   hosts: z.array(hostSchema).min(1, "expected at least one host"),
   features: featuresSchema.default({ logging: true, metrics: true, grafana: true, consulEsm: true }),
   loadBalancer: loadBalancerSchema.default({ statsPort: 8404, maxconn: 4096 }),
-  consul: consulSchema.default({ datacenter: "dc1", checkIntervalSeconds: 1 }),
+  consul: consulSchema.default({ datacenter: "dc1", checkIntervalSeconds: 2 }),
 });
 
 export type StackConfigInput = z.input<typeof stackConfigSchema>;

@@ -374,7 +374,17 @@ async function consulWhole(p: Platform): Promise<string> {
   });
 }
 
-/** Crashes one Consul server (`which`: the leader, or a follower) and watches the others for a leader. */
+/** True once a Consul server at `ip` accepts a write again: there is a leader, whichever it is. */
+async function consulWrites(ip: string): Promise<boolean> {
+  const res = await fetch(`http://${ip}:8500/v1/kv/bench/leader-probe`, { method: "PUT", body: String(Date.now()), signal: AbortSignal.timeout(1000) }).catch(() => undefined);
+  return res?.status === 200;
+}
+
+/**
+ * Crashes one Consul server (`which`: the leader, or a follower). For the leader: the time until
+ * the others accept writes again, which takes a leader; Docker restarts the crashed server within
+ * about half a second, so the election may make it the leader again.
+ */
 export async function killConsulServer(p: Platform, which: "leader" | "follower"): Promise<LeaderResult & { leaderless: boolean }> {
   const leader = await consulWhole(p);
   const victim = which === "leader" ? leader : p.consulServers.find((s) => s !== leader)!;
@@ -383,12 +393,20 @@ export async function killConsulServer(p: Platform, which: "leader" | "follower"
   let newLeader = "";
   let leaderless = false;
   const t = await firstTrue("a Consul leader among the others", 60, async () => {
-    const l = await consulLeaderName(p, others);
-    if (l === undefined || l === victim) {
+    if (which === "follower") {
+      const l = await consulLeaderName(p, others);
+      if (l === undefined || l === victim) {
+        leaderless = true;
+        return false;
+      }
+      newLeader = l;
+      return true;
+    }
+    if (!(await consulWrites(others[0].ip))) {
       leaderless = true;
       return false;
     }
-    newLeader = l;
+    newLeader = (await consulLeaderName(p, others)) ?? "?";
     return true;
   });
   if (which === "follower") {

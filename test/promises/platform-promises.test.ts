@@ -139,8 +139,10 @@ test("5b. a Consul server crashes: the cluster keeps (or elects) a leader; the s
   console.log(`promises: Consul follower ${follower.killed} crashed; leader ${follower.newLeader} kept: ${!follower.leaderless}`);
   assert.equal(follower.leaderless, false, "losing a follower never leaves the cluster without its leader");
   const leader = await killConsulServer(p, "leader");
-  console.log(`promises: Consul leader ${leader.killed} crashed; ${leader.newLeader} leads after ${leader.newLeaderMs} ms`);
-  assert.notEqual(leader.newLeader, leader.killed);
+  console.log(`promises: Consul leader ${leader.killed} crashed; writes accepted again after ${leader.newLeaderMs} ms, ${leader.newLeader} leads`);
+  // A leader again, whichever: Docker restarts the crashed server within about half a second, in
+  // time for the election, which it may win again.
+  assert.ok(p.consulServers.includes(leader.newLeader), leader.newLeader);
   assert.ok(leader.newLeaderMs < 60_000);
   // the catalog still answers
   assert.ok(Array.isArray(await consulGet(p.ip(p.consulServers[0]), `/v1/health/service/${HTTP_SERVICE}?passing`)));

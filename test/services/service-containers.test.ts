@@ -45,7 +45,7 @@ test("an HTTP service instance on the local stack", () => {
         checkId: "local-framework-systemadministrator-slave-2:health",
         name: "Framework/SystemAdministrator HTTP check",
         http: "http://local-framework-systemadministrator-slave-2:9162/ping",
-        interval: "1s",
+        interval: "2s",
         timeout: "2s",
         deregisterCriticalServiceAfter: "30m0s",
         status: "passing",
@@ -81,7 +81,7 @@ test("a TCP check registers a TCP check; a custom image gets no platform command
   const r = serviceRegistration(prod, svc, host(prod, svc.hosts[0]));
   assert.equal(r.checks[0].tcp, `${host(prod, svc.hosts[0]).address}:9148`);
   assert.equal(r.checks[0].http, undefined);
-  assert.equal(r.checks[0].interval, "1s");
+  assert.equal(r.checks[0].interval, "2s");
   const http = { ...byName(prod, "Framework/SystemAdministrator"), image: "registry.example.org/mon:2" };
   const c = serviceContainer(prod, http, host(prod, http.hosts[0]));
   assert.equal(c.command, undefined);
