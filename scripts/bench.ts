@@ -24,6 +24,9 @@ interface Figure {
   requests?: number;
 }
 
+const RELOADS = 1000;
+// Asked a little above the goal: the client paces itself on a timer and lands about 0.2% under what it is asked.
+const RELOAD_RATE = 520;
 const SCENARIOS = ["idle", "kill", "pause", "health", "reloads", "zookeeper", "consul", "release"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -72,6 +75,7 @@ async function main(): Promise<void> {
   };
   const instances = platform.instances[HTTP_SERVICE];
   let idle = "";
+  let reloads = "";
   try {
     await waitAllServing(platform);
     if (only.includes("idle")) {
@@ -117,9 +121,10 @@ async function main(): Promise<void> {
       }
     }
     if (only.includes("reloads")) {
-      const r = await reloadsInARow(platform, platform.lbs[0], 100);
-      log(`100 reloads of ${r.lb}: master counted ${r.reloads}, ${r.load.failed}/${r.load.requests} failed at ${r.load.rate}/s, max latency ${r.load.maxMs} ms ${r.load.failures.join("; ")}`);
-      console.log(`bench: 4. ${r.reloads} reloads in a row under ${r.load.rate} req/s: ${r.load.failed} of ${r.load.requests} requests failed (goal 0)`);
+      // The goal's conditions: 1,000 reloads, at least 500 requests a second, both cores kept busy by a hog.
+      const r = await reloadsInARow(platform, platform.lbs[0], RELOADS, { rate: RELOAD_RATE, hogCores: 2 });
+      log(`${RELOADS} reloads of ${r.lb} under a CPU hog: master counted ${r.reloads}, ${r.load.failed}/${r.load.requests} failed at ${r.load.rate}/s, max latency ${r.load.maxMs} ms ${r.load.failures.slice(0, 5).join("; ")}`);
+      reloads = `4. ${r.reloads} reloads in a row under ${r.load.rate} req/s (asked ${RELOAD_RATE}) while 2 processes spin at normal priority: ${r.load.failed} of ${r.load.requests} requests failed (goal 0 over 1,000 reloads at ≥ 500 req/s)`;
     }
     if (only.includes("zookeeper")) {
       const f = fig("5. ZooKeeper leader crash to new leader", 6000);
@@ -165,6 +170,7 @@ async function main(): Promise<void> {
     await destroy();
   }
   if (idle) console.log(`\n1. idle\n${idle}`);
+  if (reloads) console.log(`\n${reloads}`);
   const measured = figures.filter((f) => f.values.length > 0);
   if (measured.length > 0) console.log("\n" + table(measured));
 }

@@ -2,6 +2,7 @@
 // fault (or change) under a steady client and returns what happened: the figures the benchmark
 // prints and the facts the tests assert. Times are wall-clock milliseconds from the fault.
 import { Load, LoadSummary, Sample, firstAnswerFrom, summarize } from "./load";
+import { startCpuHog } from "./cpu-hog";
 import { Platform } from "./platform";
 import {
   agentRunStarts,
@@ -100,9 +101,9 @@ export async function withLoad<T>(
   p: Platform,
   lbs: string[],
   body: (load: Load) => Promise<T>,
-  timeoutMs?: number,
+  opts: { timeoutMs?: number; rate?: number } = {},
 ): Promise<{ result: T; samples: Sample[]; load: LoadSummary }> {
-  const load = new Load({ targets: httpTargets(p, lbs), rate: 200, timeoutMs }).start();
+  const load = new Load({ targets: httpTargets(p, lbs), rate: opts.rate ?? 200, timeoutMs: opts.timeoutMs }).start();
   try {
     await sleep(1500);
     const result = await body(load);
@@ -225,7 +226,7 @@ export async function pauseInstance(p: Platform, victim: string): Promise<PauseR
       await sleep(CLIENT_TIMEOUT_MS + 1000);
       return { hidden };
     },
-    CLIENT_TIMEOUT_MS,
+    { timeoutMs: CLIENT_TIMEOUT_MS },
   ).catch(async (e) => {
     if (pausedAt !== 0) await dockerAsync("unpause", victim);
     throw e;
@@ -301,20 +302,31 @@ export interface ReloadsResult {
 }
 
 /**
- * `count` reloads in a row of one balancer under load, through its real reload path: a candidate
- * that differs from the live config (a comment added), `lb-reload` checks it with `haproxy -c`,
- * swaps it in and reloads the master through its CLI.
+ * `count` reloads in a row of one balancer under load (`rate` requests a second), through its real
+ * reload path: a candidate that differs from the live config (a comment added), `lb-reload` checks
+ * it with `haproxy -c`, swaps it in and reloads the master through its CLI. With `hogCores`, that
+ * many processes spin at normal priority meanwhile: a busy machine.
  */
-export async function reloadsInARow(p: Platform, lb: string, count = 100, gapMs = 100): Promise<ReloadsResult> {
+export async function reloadsInARow(p: Platform, lb: string, count = 100, opts: { rate?: number; hogCores?: number; gapMs?: number } = {}): Promise<ReloadsResult> {
   const before = haproxyReloads(lb);
-  const { load } = await withLoad(p, [lb], async () => {
-    for (let i = 0; i < count; i++) {
-      const out = await dockerAsync("exec", lb, "sh", "-c", `echo '# promises reload ${i} ${Date.now()}' >> /etc/haproxy/candidate.cfg && /usr/local/bin/lb-reload`);
-      if (!/lb-reload: reloaded/.test(out)) throw new Error(`reload ${i} of ${lb}: ${out}`);
-      await sleep(gapMs);
-    }
-  });
-  return { lb, reloads: haproxyReloads(lb) - before, load };
+  const stopHog = opts.hogCores ? startCpuHog(opts.hogCores) : () => undefined;
+  try {
+    const { load } = await withLoad(
+      p,
+      [lb],
+      async () => {
+        for (let i = 0; i < count; i++) {
+          const out = await dockerAsync("exec", lb, "sh", "-c", `echo '# promises reload ${i} ${Date.now()}' >> /etc/haproxy/candidate.cfg && /usr/local/bin/lb-reload`);
+          if (!/lb-reload: reloaded/.test(out)) throw new Error(`reload ${i} of ${lb}: ${out}`);
+          await sleep(opts.gapMs ?? 100);
+        }
+      },
+      { rate: opts.rate },
+    );
+    return { lb, reloads: haproxyReloads(lb) - before, load };
+  } finally {
+    stopHog();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
