@@ -10,8 +10,8 @@
  * when no other member serves, as soon as it answers at all: there is no quorum to join yet (the
  * first deployment, where the first members alone cannot form one) or none to protect. From the
  * member that completes a first quorum on (`mustServe`: ZooKeeper's majority, Consul's expected
- * servers) it must serve whatever the others do, so the `up` ends with the quorum formed. A member's raft
- * address is the one its name resolves to where the probe runs.
+ * servers) it must serve whatever the others do, so the `up` ends with the quorum formed. A
+ * member's raft address is the one its name resolves to where the probe runs.
  *
  * Like the instance probes (readiness.ts) it is a small Node program run where `pulumi up` runs.
  * Members are named by the address that machine reaches them at; on the local stack that is the

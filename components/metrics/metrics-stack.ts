@@ -3,7 +3,8 @@ import { BatchedComponent } from "../core/declare-in-batches";
 import { PlatformSpec } from "../core/platform-spec";
 import { LocalCommand } from "../core/local-command";
 import { PROBE_COMMAND, probeEnvironment } from "../core/readiness";
-import { containerAddress, ContainerResource, declareContainer } from "../hosts/declare-container";
+import { atProbeAddress, containerReadiness } from "../hosts/container-readiness";
+import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { cadvisorContainer } from "./cadvisor";
 import { GRAFANA_ADMIN_PASSWORD_ENV, grafanaContainer, grafanaUrl } from "./grafana";
@@ -47,16 +48,10 @@ export class MetricsStack extends BatchedComponent {
 
     const influxdbSpec = influxdbContainer(spec);
     this.influxdb = declareContainer(this, hosts, monitoring.id, `${name}-influxdb-${monitoring.id}`, influxdbSpec).container;
-    const probe = (address: string) => probeEnvironment(influxdbDatabaseProbe(spec, address));
-    this.database = new LocalCommand(
-      `${name}-influxdb-database`,
-      {
-        create: PROBE_COMMAND,
-        environment: spec.local ? containerAddress(this.influxdb, influxdbSpec).apply(probe) : probe(monitoring.address),
-        triggers: [this.influxdb.id],
-      },
-      { parent: this, dependsOn: [this.influxdb], deleteBeforeReplace: true },
-    );
+    this.database = containerReadiness(this, `${name}-influxdb-database`, this.influxdb, {
+      create: PROBE_COMMAND,
+      environment: atProbeAddress(spec.local, this.influxdb, influxdbSpec, monitoring.address, (address) => probeEnvironment(influxdbDatabaseProbe(spec, address))),
+    });
     this.influxdbUrl = influxdbUrl(spec);
     if (spec.features.grafana) {
       this.grafana = declareContainer(this, hosts, monitoring.id, `${name}-grafana-${monitoring.id}`, grafanaContainer(spec), {

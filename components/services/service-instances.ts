@@ -4,7 +4,8 @@ import { BatchedComponent } from "../core/declare-in-batches";
 import { LocalCommand } from "../core/local-command";
 import { PlatformSpec } from "../core/platform-spec";
 import { DRAIN_COMMAND, PROBE_COMMAND, probeEnvironment } from "../core/readiness";
-import { containerAddress, ContainerResource, declareContainer } from "../hosts/declare-container";
+import { atProbeAddress, containerReadiness } from "../hosts/container-readiness";
+import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { CatalogService } from "./catalog-service";
 import { instanceNodeName, instanceProbe, serviceContainer, serviceRegistration } from "./service-containers";
@@ -99,20 +100,11 @@ export class ServiceInstances extends BatchedComponent {
         const container = declareContainer(this, hosts, hostId, `${name}-${key}`, containerSpec, {
           dependsOn: previous === undefined ? [] : [previous],
         }).container;
-        // Where the machine running `pulumi up` reaches the instance: its container's address on
-        // the local stack's network (known once it runs), its host's address at a site.
-        const probe = (address: string) => probeEnvironment(instanceProbe(spec, service, host, address));
-        const environment = spec.local ? containerAddress(container, containerSpec).apply(probe) : probe(host.address);
-        const ready = new LocalCommand(
-          `${name}-${key}-ready`,
-          {
-            create: PROBE_COMMAND,
-            delete: DRAIN_COMMAND,
-            environment,
-            triggers: [container.id],
-          },
-          { parent: this, dependsOn: [container], deleteBeforeReplace: true },
-        );
+        const ready = containerReadiness(this, `${name}-${key}-ready`, container, {
+          create: PROBE_COMMAND,
+          delete: DRAIN_COMMAND,
+          environment: atProbeAddress(spec.local, container, containerSpec, host.address, (address) => probeEnvironment(instanceProbe(spec, service, host, address))),
+        });
         const registration = new CatalogService(
           `${name}-${key}-registration`,
           {

@@ -17,7 +17,8 @@ export interface ZooKeeperEnsembleArgs {
 /**
  * The ZooKeeper ensemble of the master quorum: one member per master, each with its `myid`. The
  * members follow one another (container, then its readiness: back in the ensemble; then the next),
- * so a change that replaces them all keeps a quorum throughout.
+ * so a change that replaces them all never has two away at once; replacing the leader still costs
+ * an election (ZooKeeper cannot hand its leadership over).
  */
 export class ZooKeeperEnsemble extends pulumi.ComponentResource {
   /** Member container per master host id. */

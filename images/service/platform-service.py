@@ -422,9 +422,14 @@ def cmd_ping():
     return 0 if ok else 1
 
 
+def local_proxy_header(local_port, port):
+    """The PROXY v1 header of a connection from this host to itself (`local_port` to `port`)."""
+    return ("PROXY TCP4 127.0.0.1 127.0.0.1 %d %d\r\n" % (local_port, port)).encode()
+
+
 def ping_request(port, proto, proxy, local_port):
     """The bytes of one ping of the service on `port`, over a new connection from `local_port`."""
-    head = ("PROXY TCP4 127.0.0.1 127.0.0.1 %d %d\r\n" % (local_port, port)).encode() if proxy else b""
+    head = local_proxy_header(local_port, port) if proxy else b""
     if proto == "tcp":
         return head + b"ping\n"
     return head + (b"GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
@@ -491,8 +496,7 @@ class SelfPing:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
             if self.proxy:
-                local = self.writer.get_extra_info("sockname")[1]
-                self.writer.write(("PROXY TCP4 127.0.0.1 127.0.0.1 %d %d\r\n" % (local, self.port)).encode())
+                self.writer.write(local_proxy_header(self.writer.get_extra_info("sockname")[1], self.port))
         self.writer.write(b"ping\n")
         line = await self.reader.readline()
         if not line:

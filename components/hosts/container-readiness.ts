@@ -1,0 +1,27 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ContainerSpec } from "../core/container-spec";
+import { LocalCommand } from "../core/local-command";
+import { containerAddress, ContainerResource } from "./declare-container";
+
+/**
+ * A step run where `pulumi up` runs that waits on a container's part (core/readiness.ts,
+ * core/quorum-probe.ts): created once its command passes, and again whenever the container is
+ * replaced; deleted (running `delete`, if any) before the container stops.
+ */
+export function containerReadiness(
+  parent: pulumi.Resource,
+  name: string,
+  container: ContainerResource,
+  command: { create: string; delete?: string; environment: pulumi.Input<Record<string, pulumi.Input<string>>> },
+): LocalCommand {
+  return new LocalCommand(name, { ...command, triggers: [container.id] }, { parent, dependsOn: [container], deleteBeforeReplace: true });
+}
+
+/**
+ * `at(address)` for the address the machine running `pulumi up` reaches a container's part at:
+ * the container's address on the local stack's network (known once it runs), its host's address
+ * at a site (a plain value there, no Output to resolve).
+ */
+export function atProbeAddress<T>(local: boolean, container: ContainerResource, spec: ContainerSpec, hostAddress: string, at: (address: string) => T): pulumi.Input<T> {
+  return local ? containerAddress(container, spec).apply(at) : at(hostAddress);
+}
