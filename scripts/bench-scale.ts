@@ -7,11 +7,9 @@
 // are present, it times `pulumi preview` of a scratch copy of the local stack with the
 // paper-scale catalog and inventory (nothing is started by a preview). docs/scale.md keeps the figures.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { stringify } from "yaml";
+import { engineMissing, paperScalePreview } from "./bench/engine";
 
 const ROOT = resolve(__dirname, "..");
 
@@ -155,38 +153,6 @@ function spawnRun(scale: number): RunResult {
   return JSON.parse(line) as RunResult;
 }
 
-/** Times `pulumi preview` of a scratch local stack with the paper-scale catalog and inventory, or says why not. */
-async function preview(): Promise<{ seconds: number; resources: number } | { skipped: string }> {
-  const { pulumiCli } = await import("./engine-stack");
-  const cli = pulumiCli();
-  if (!existsSync(cli)) return { skipped: `no Pulumi CLI at ${cli} (scripts/toolchain builds it)` };
-  const docker = spawnSync("docker", ["info"], { encoding: "utf8" });
-  if (docker.status !== 0) return { skipped: `no Docker Engine answers \`docker info\`: ${(docker.stderr || docker.error?.message || "").trim().split("\n")[0]}` };
-
-  const { generateCatalog, generateInventory, paperScale } = await import("../components/core/catalog-generator");
-  const { openScratchStack } = await import("./engine-stack");
-  const opts = paperScale(1);
-  // The local stack's config (backend, images, features) with the paper-scale inventory as names on
-  // the local Engine (local takes 1 or 3 masters) and catalog; no marathon entries (Mesos is off there).
-  const hosts = generateInventory({ ...opts, stack: "local", masters: 3 }).map(({ docker: _docker, ...h }) => h);
-  const dir = mkdtempSync(join(tmpdir(), "lhcb-bench-scale-"));
-  const catalogFile = join(dir, "catalog.yaml");
-  writeFileSync(catalogFile, stringify(generateCatalog({ ...opts, marathonEvery: 0 })));
-  const stackName = `scale${process.pid}`;
-  const stack = await openScratchStack(stackName, "local");
-  try {
-    await stack.setConfig("lhcb-platform:catalog", { value: catalogFile });
-    await stack.setConfig("lhcb-platform:hosts", { value: JSON.stringify(hosts) });
-    const t = performance.now();
-    const r = await stack.preview({ color: "never" });
-    const seconds = (performance.now() - t) / 1000;
-    return { seconds, resources: Object.values(r.changeSummary).reduce((n, v) => n + (v ?? 0), 0) };
-  } finally {
-    await stack.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { child: { type: "string" }, runs: { type: "string", default: "3" }, scales: { type: "string", default: "1,10" }, "no-preview": { type: "boolean", default: false } },
@@ -244,15 +210,17 @@ async function main(): Promise<void> {
   if (values["no-preview"]) return;
   console.log("");
   log("pulumi preview of a scratch local stack with the paper-scale catalog and inventory");
-  const p = await preview().catch((e: unknown) => ({ skipped: `preview failed: ${e instanceof Error ? e.message.split("\n").slice(-5).join(" ") : String(e)}` }));
-  const mock = results.get(1);
-  if ("skipped" in p) console.log(`pulumi preview: skipped: ${p.skipped}`);
-  else {
-    console.log(
-      `pulumi preview (scale 1, local stack config, ${p.resources} resources): ${s(p.seconds)} s` +
-        (mock ? `   beside the mocks at scale 1: declare ${s(median(mock.map((r) => r.declareS)))} s (median), ${mock[0].resources} resources` : ""),
-    );
+  const missing = engineMissing();
+  if (missing) {
+    console.log(`pulumi preview: skipped: ${missing}`);
+    return;
   }
+  const p = await paperScalePreview(1, 0, log);
+  const mock = results.get(1);
+  console.log(
+    `pulumi preview (scale 1, local stack config, ${p.resources} resources): ${s(p.seconds[0])} s` +
+      (mock ? `   beside the mocks at scale 1: declare ${s(median(mock.map((r) => r.declareS)))} s (median), ${mock[0].resources} resources` : ""),
+  );
 }
 
 main().then(

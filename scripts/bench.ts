@@ -1,8 +1,11 @@
-// npm run bench [-- --runs N] [--only idle,kill,pause,health,reloads,zookeeper,consul,release] [--stack NAME]
+// npm run bench [-- --runs N] [--only engine,idle,kill,pause,health,reloads,zookeeper,consul,release] [--stack NAME]
+//   [--idle-seconds N] [--scale-baseline-runs N]
 // Brings up a scratch copy of the local stack under the real engine (or uses the running stack
 // NAME), repeats each measurement of the platform's promises N times, and prints the median and
-// the worst of each figure against its goal. docs/promises.md keeps the table.
+// the worst of each figure against its goal. The engine's figures come first, from scratch stacks
+// of their own (docs/scale.md). docs/promises.md keeps the table.
 import { parseArgs } from "node:util";
+import { engineMissing, paperScalePreview, upFromNothing } from "./bench/engine";
 import { measureIdle } from "./bench/idle";
 import { idleReport, median } from "./bench/idle-report";
 import { LoadSummary } from "./bench/load";
@@ -17,7 +20,8 @@ import { Stack } from "@pulumi/pulumi/automation";
 
 interface Figure {
   name: string;
-  goalMs: number;
+  /** Undefined for a baseline, printed beside the figure it explains. */
+  goalMs?: number;
   values: number[];
   /** Requests failed under the steady client, over every run of the figure's scenario. */
   failed?: number;
@@ -27,7 +31,7 @@ interface Figure {
 const RELOADS = 1000;
 // Asked a little above the goal: the client paces itself on a timer and lands about 0.2% under what it is asked.
 const RELOAD_RATE = 520;
-const SCENARIOS = ["idle", "kill", "pause", "health", "reloads", "zookeeper", "consul", "release"] as const;
+const SCENARIOS = ["engine", "idle", "kill", "pause", "health", "reloads", "zookeeper", "consul", "release"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -36,20 +40,55 @@ function table(figures: Figure[]): string {
   const rows = [["figure", "median", "worst", "goal", "runs", "met", "failed requests"]];
   for (const f of figures) {
     const worst = Math.max(...f.values);
-    rows.push([f.name, secs(median(f.values)), secs(worst), `≤ ${secs(f.goalMs)}`, String(f.values.length), worst <= f.goalMs ? "yes" : "NO", f.requests ? `${f.failed} of ${f.requests}` : "-"]);
+    const goal = f.goalMs === undefined ? ["-", "-"] : [`≤ ${secs(f.goalMs)}`, worst <= f.goalMs ? "yes" : "NO"];
+    rows.push([f.name, secs(median(f.values)), secs(worst), goal[0], String(f.values.length), goal[1], f.requests ? `${f.failed} of ${f.requests}` : "-"]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ")).join("\n");
 }
 
+/** Goal 5: `up` from nothing, a preview without change, and the paper-scale preview beside its baseline. */
+async function engineFigures(fig: (name: string, goalMs?: number) => Figure, runs: number, baselineRuns: number, log: (m: string) => void): Promise<void> {
+  const missing = engineMissing();
+  if (missing) throw new Error(`bench: the engine figures need ${missing}`);
+  const add = (name: string, goalMs: number | undefined, seconds: number[]) => {
+    const f = fig(name, goalMs);
+    f.values.push(...seconds.map((x) => x * 1000));
+    f.requests = undefined;
+  };
+  const lifecycle = await upFromNothing(runs, log);
+  add("5. up of the local stack from nothing (images built)", 15000, lifecycle.map((r) => r.up));
+  add("5. preview of the local stack without change", 5000, lifecycle.map((r) => r.preview));
+  const scale = await paperScalePreview(runs, baselineRuns, log);
+  add(`5. preview of the paper-scale catalog (${scale.resources} resources)`, 15000, scale.seconds);
+  if (scale.baselineSeconds.length > 0) add("   baseline: the same with a snapshot after every step", undefined, scale.baselineSeconds);
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { runs: { type: "string", default: "5" }, only: { type: "string" }, stack: { type: "string" }, "idle-seconds": { type: "string", default: "20" } },
+    options: {
+      runs: { type: "string", default: "5" },
+      only: { type: "string" },
+      stack: { type: "string" },
+      "idle-seconds": { type: "string", default: "20" },
+      "scale-baseline-runs": { type: "string", default: "1" },
+    },
   });
   const runs = Number(values.runs);
   const only = (values.only ? values.only.split(",") : [...SCENARIOS]) as Scenario[];
   for (const o of only) if (!SCENARIOS.includes(o)) throw new Error(`--only: unknown scenario ${o}; one of ${SCENARIOS.join(", ")}`);
   const log = (m: string) => console.log(`bench: ${m}`);
+  const figures: Figure[] = [];
+  const fig = (name: string, goalMs?: number) => {
+    const f: Figure = { name, goalMs, values: [], failed: 0, requests: 0 };
+    figures.push(f);
+    return f;
+  };
+  if (only.includes("engine")) await engineFigures(fig, runs, Number(values["scale-baseline-runs"]), log);
+  if (only.every((o) => o === "engine")) {
+    console.log("\n" + table(figures));
+    return;
+  }
 
   let platform: Platform;
   let stack: Stack;
@@ -63,12 +102,6 @@ async function main(): Promise<void> {
     stack = scratch.stack;
     destroy = scratch.destroy;
   }
-  const figures: Figure[] = [];
-  const fig = (name: string, goalMs: number) => {
-    const f: Figure = { name, goalMs, values: [], failed: 0, requests: 0 };
-    figures.push(f);
-    return f;
-  };
   const count = (f: Figure, l: LoadSummary) => {
     f.failed = (f.failed ?? 0) + l.failed;
     f.requests = (f.requests ?? 0) + l.requests;

@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { parseDocument } from "yaml";
 import { platformProgram } from "../program";
 
 export const PROJECT_ROOT = resolve(__dirname, "..");
@@ -20,6 +21,15 @@ export function toolchainCache(): string {
 /** The Pulumi CLI scripts/toolchain/build.sh built. */
 export function pulumiCli(): string {
   return join(toolchainCache(), "bin", "pulumi");
+}
+
+/**
+ * The CLI as an operator's shell runs it after `. scripts/toolchain/env.sh`: the project's
+ * scripts/toolchain/bin/pulumi, which runs `pulumiCli()` (and skips the per-step snapshot in a
+ * preview, see there).
+ */
+export function operatorCli(): string {
+  return join(PROJECT_ROOT, "scripts", "toolchain", "bin", "pulumi");
 }
 
 /**
@@ -66,11 +76,18 @@ export async function openStack(stackName: string): Promise<Stack> {
 
 /**
  * Writes `file`, a scratch stack's file: a copy of `Pulumi.<configOf>.yaml` without its encryption
- * salt (the salt belongs to the passphrase that made it; the scratch stack gets its own).
+ * salt (the salt belongs to the passphrase that made it; the scratch stack gets its own), with the
+ * keys of `config` (full keys, `lhcb-platform:catalog`) set to plain values.
  */
-export function writeScratchStackFile(file: string, configOf: string): void {
-  const text = readFileSync(join(PROJECT_ROOT, `Pulumi.${configOf}.yaml`), "utf8");
-  writeFileSync(file, text.replace(/^encryptionsalt:.*\n?/m, ""));
+export function writeScratchStackFile(file: string, configOf: string, config: Record<string, unknown> = {}): void {
+  const text = readFileSync(join(PROJECT_ROOT, `Pulumi.${configOf}.yaml`), "utf8").replace(/^encryptionsalt:.*\n?/m, "");
+  if (Object.keys(config).length === 0) {
+    writeFileSync(file, text);
+    return;
+  }
+  const doc = parseDocument(text);
+  for (const [key, value] of Object.entries(config)) doc.setIn(["config", key], value);
+  writeFileSync(file, doc.toString());
 }
 
 /**

