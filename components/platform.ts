@@ -99,12 +99,12 @@ export class Platform extends pulumi.ComponentResource {
       this.consul = new ConsulCluster(`${name}-consul`, { ...base, gossipKey: secrets.consulGossipKey }, { parent: this });
       this.services = new ServiceInstances(
         `${name}-services`,
-        {
-          ...base,
-          consulProvider: this.consul.provider,
-          dependsOn: Object.values(this.consul.esm),
-          dependsOnHost: (h) => this.consul.readyOn(h),
-        },
+        // The registrations go to the catalog through the API once it has a leader. Neither
+        // consul-esm nor the host's agent is needed for that: consul-esm runs the checks of
+        // whatever the catalog holds when it starts, and an instance is registered passing, its
+        // probe having passed. Waiting for them made the first instance of every service, and so
+        // the next ones, wait for the slowest agent.
+        { ...base, consulProvider: this.consul.provider, dependsOn: [this.consul.leader] },
         { parent: this },
       );
       this.agents = new ScheduledAgents(`${name}-agents`, { ...base, dependsOnHost: (h) => this.consul.readyOn(h) }, { parent: this });

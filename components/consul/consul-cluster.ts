@@ -47,7 +47,7 @@ export interface ConsulClusterArgs {
 export class ConsulCluster extends BatchedComponent {
   public readonly servers: Record<string, ContainerResource>;
   public readonly esm: Record<string, ContainerResource>;
-  /** Provider for catalog registrations, pointed at the API address once it has a leader. */
+  /** Provider for catalog registrations, pointed at the API address; what goes through it must wait for `leader`. */
   public readonly provider: consul.Provider;
   /** Created once the servers have elected a leader (asked of the API itself). */
   public readonly leader: command.local.Command;
@@ -113,7 +113,9 @@ export class ConsulCluster extends BatchedComponent {
       },
       { parent: this, dependsOn: serverList },
     );
-    this.provider = new consul.Provider(`${name}-api`, { address: this.apiAddress, datacenter: spec.consul.datacenter }, { parent: this, dependsOn: [this.leader] });
+    // Configured as soon as the API has an address (configuring asks nothing of Consul), so the
+    // plugin has started by the time there is a leader; what is written through it waits for `leader`.
+    this.provider = new consul.Provider(`${name}-api`, { address: this.apiAddress, datacenter: spec.consul.datacenter }, { parent: this });
     this.declareChildren(this.agents.keys, (hostId) => this.agents.get(hostId));
     this.registerOutputs({ apiAddress: this.apiAddress });
   }

@@ -16,9 +16,9 @@ export interface ServiceInstancesArgs {
   hosts: HostInventory;
   /** Consul provider the catalog registrations go through. */
   consulProvider: consul.Provider;
-  /** Resources the registrations wait for (consul-esm, which runs their checks). */
+  /** Resources the registrations wait for: at least a Consul leader (the platform's `ConsulCluster.leader`). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
-  /** Further resources per host id that the registrations there wait for (its host's Consul agent). */
+  /** Further resources per host id that the registrations there wait for (the platform names none). */
   dependsOnHost?: (hostId: string) => pulumi.Resource[];
 }
 

@@ -4,7 +4,7 @@ import { HostSpec } from "../core/config-schema";
 import { PlatformSpec } from "../core/platform-spec";
 import { localQuorumAddress } from "../core/local-network";
 import { masterMemberTarget, QuorumMemberTarget } from "../core/quorum-probe";
-import { renderMyId, renderZooCfg, ZooKeeperMember } from "./zoo-cfg";
+import { renderJavaSecurity, renderMyId, renderZooCfg, ZooKeeperMember } from "./zoo-cfg";
 
 /** Layout inside the image (the upstream `zookeeper` image's: config in /conf, data in /data). */
 export const ZK_CONF_DIR = "/conf";
@@ -51,11 +51,12 @@ export function zookeeperContainer(spec: PlatformSpec, host: HostSpec): Containe
       ZOO_CFG: `${ZK_CONF_DIR}/zoo.cfg`,
       ZOO_DATA_DIR: ZK_DATA_DIR,
       ZOO_MY_ID: String(id),
-      SERVER_JVMFLAGS: "-Xmx256m",
+      SERVER_JVMFLAGS: `-Xmx256m -Djava.security.properties=${ZK_CONF_DIR}/java.security`,
     },
     files: [
       { path: `${ZK_CONF_DIR}/zoo.cfg`, content: renderZooCfg(members, { dataDir: ZK_DATA_DIR, tickTime: 500, initLimit: 20, syncLimit: 4 }) },
       { path: `${ZK_DATA_DIR}/myid`, content: renderMyId(id) },
+      { path: `${ZK_CONF_DIR}/java.security`, content: renderJavaSecurity() },
     ],
     volumes: [{ volume: `${name}-data`, containerPath: `${ZK_DATA_DIR}/version-2` }],
     // Serving means answering `srvr` with a mode (leader, follower or standalone).

@@ -2,7 +2,7 @@
 // registration and wait on the one local Engine, exactly as on cert and prod.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { byName, countByType, installMocks, ofType, settle, valueOf } from "../support/mocks";
+import { byName, countByType, dependenciesOf, installMocks, ofType, settle, valueOf } from "../support/mocks";
 
 const declared = installMocks("local");
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
@@ -108,6 +108,20 @@ test("every instance is registered in the Consul catalog once a direct probe of 
   for (const r of Object.values(ready) as { create: string; delete: string }[]) assert.deepEqual([r.create, r.delete], [PROBE_COMMAND, DRAIN_COMMAND]);
   assert.deepEqual(ofType(declared, "docker:index/network:Network").map((r) => r.name), ["platform-hosts-net"]);
   assert.equal(await valueOf(platform.services.instances["framework-systemadministrator/slave-2"].registration.serviceId), "local-framework-systemadministrator-slave-2");
+});
+
+test("registrations wait for a Consul leader, not for consul-esm or the host's agent; the API's provider waits for nothing", async () => {
+  await settle(declared);
+  for (const slave of ["slave-1", "slave-2", "slave-3"]) assert.deepEqual(dependenciesOf(`platform-services-node-${slave}`), ["platform-consul-leader"]);
+  // The first instance of a service waits for its probe and its host's node; the next also for the one before.
+  assert.deepEqual(dependenciesOf("platform-services-framework-systemadministrator-slave-1-registration"), [
+    "platform-services-framework-systemadministrator-slave-1",
+    "platform-services-framework-systemadministrator-slave-1-ready",
+    "platform-services-node-slave-1",
+  ]);
+  assert.deepEqual(dependenciesOf("platform-services-framework-systemadministrator-slave-2"), ["platform-hosts-net", "platform-services-framework-systemadministrator-slave-1-registration"]);
+  // Configured once the API has an address (the first server's), long before there is a leader.
+  assert.deepEqual(dependenciesOf("platform-consul-api"), ["platform-consul-server-master-1"]);
 });
 
 test("quorum members are ready one after another: back in their quorum, the others named by container", async () => {

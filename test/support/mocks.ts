@@ -29,7 +29,33 @@ export function installMocks(stack = "test"): DeclaredResource[] {
     stack,
     false,
   );
+  recordDependencies();
   return declared;
+}
+
+/** The names of the resources each registration told the engine it depends on, by resource name. */
+const dependenciesByName = new Map<string, string[]>();
+
+/** Records what each registration request carries to the engine as its dependencies (the mocks' `newResource` does not see them). */
+function recordDependencies(): void {
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: { getName(): string; getDependenciesList(): string[] }, cb: unknown): void;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    dependenciesByName.set(
+      req.getName(),
+      req.getDependenciesList().map((urn) => urn.slice(urn.lastIndexOf("::") + 2)),
+    );
+    register(req, cb);
+  };
+}
+
+/** The names of the resources `name` was registered as depending on (`dependsOn` and its inputs' resources), sorted. */
+export function dependenciesOf(name: string): string[] {
+  const deps = dependenciesByName.get(name);
+  if (deps === undefined) throw new Error(`no registration of ${name} was recorded`);
+  return [...deps].sort();
 }
 
 /** Waits until no new resource has been declared for a few turns of the event loop. */

@@ -55,8 +55,11 @@ test("the local stack's members are named containers with their myid", () => {
   const c = zookeeperContainer(spec, spec.masters[1]);
   assert.equal(c.name, "local-zookeeper-master-2");
   assert.equal(c.image, "lhcb-platform/zookeeper:3.8");
-  assert.deepEqual(c.files!.map((f) => f.path), ["/conf/zoo.cfg", "/data/myid"]);
+  assert.deepEqual(c.files!.map((f) => f.path), ["/conf/zoo.cfg", "/data/myid", "/conf/java.security"]);
   assert.equal(c.files![1].content, "2\n");
+  // A failed lookup of another member is not cached (the JVM's default is 10 s), found ones for 10 s.
+  assert.equal(c.files![2].content, "networkaddress.cache.ttl=10\nnetworkaddress.cache.negative.ttl=0\n");
+  assert.equal(c.env!.SERVER_JVMFLAGS, "-Xmx256m -Djava.security.properties=/conf/java.security");
   assert.ok(c.files![0].content.includes("server.2=local-zookeeper-master-2:2888:3888\n"));
   assert.equal(c.hostNetwork, false);
 });
