@@ -19,7 +19,8 @@ export interface InstanceReplacement {
 
 /** Engine events → each instance's replacement window, keyed by the instance's container name. */
 export class RolloutTimeline {
-  private readonly t0 = Date.now();
+  /** `t0`: what the seconds count from (ms since the epoch; default now). */
+  constructor(private readonly t0 = Date.now()) {}
   private readonly windows = new Map<string, { drained?: number; serving?: number }>();
 
   /** Call with every engine event of the `up`. */
@@ -100,7 +101,7 @@ export function stepProgress(log: (m: string) => void): (e: EngineEvent) => void
   };
 }
 
-/** What a rollout did: its seconds in all, and each instance's replacement. */
+/** What a rollout did: its seconds in all, and each instance's replacement (seconds since `startedAt`). */
 export interface Rollout {
   seconds: number;
   replacements: InstanceReplacement[];
@@ -110,19 +111,19 @@ export interface Rollout {
  * Rolls the stack onto `image` in one `pulumi up`. The instances of each service are chained
  * (ServiceInstances), so the engine replaces them one at a time per service, every service in
  * parallel: drained, stopped, started, healthy, registered, then the next. The agents follow in
- * the same run. Waits until Consul shows every instance passing again.
+ * the same run. Waits until Consul shows every instance passing again. Times count from
+ * `startedAt` (default: now), the start of the release command.
  */
-export async function rollOut(stack: Stack, image: string, log: (m: string) => void): Promise<Rollout> {
+export async function rollOut(stack: Stack, image: string, log: (m: string) => void, startedAt = Date.now()): Promise<Rollout> {
   await stack.setConfig("lhcb-platform:images.service", { value: image }, true);
   const consulApi = String((await stack.outputs()).consulApi?.value ?? "");
   const instances = (await deployedServiceImages(stack)).length;
-  const timeline = new RolloutTimeline();
+  const timeline = new RolloutTimeline(startedAt);
   const progress = stepProgress(log);
-  const t0 = Date.now();
   const r = await stack.up({ color: "never", onEvent: (e) => (timeline.onEvent(e), progress(e)) });
   if (r.summary.result !== "succeeded") throw new Error(`the rollout's up ended ${r.summary.result}`);
   if (consulApi !== "") await waitAllPassing(consulApi, instances, 60);
-  return { seconds: (Date.now() - t0) / 1000, replacements: timeline.replacements() };
+  return { seconds: (Date.now() - startedAt) / 1000, replacements: timeline.replacements() };
 }
 
 async function main(version: string | undefined, stackName: string): Promise<number> {
@@ -135,7 +136,7 @@ async function main(version: string | undefined, stackName: string): Promise<num
   log(`building lhcb-platform/service:${version}`);
   const image = buildServiceImage(version);
   const stack = await openStack(stackName);
-  const r = await rollOut(stack, image, log);
+  const r = await rollOut(stack, image, log, started);
   for (const i of r.replacements) log(`${i.instance}: drained at ${i.drained.toFixed(1)}s, serving again at ${i.serving.toFixed(1)}s`);
   log(`rolled out ${version} on ${stackName}: ${r.replacements.length} instance(s) replaced in ${r.seconds.toFixed(1)}s`);
   return 0;

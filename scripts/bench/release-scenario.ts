@@ -1,19 +1,40 @@
-// 6. A release under a steady client: `npm run release`'s rollout (scripts/release.ts) onto a
-// service image tag built beforehand, timed from the start of its `pulumi up` until Consul shows
-// every instance passing again.
+// 6. A release under a steady client: what `npm run release -- TAG` does (scripts/release.ts) for
+// a tag built beforehand: the image checked (build-images.sh finds it up to date), the stack's
+// config set, its rollout; timed from before the image check (the command's own Node start is
+// not counted) until Consul shows every instance passing again. The client's requests are summarized apart: those sent during the
+// rollout, and those of the 1.5 s of steady client before and after it (the baseline).
 import { Stack } from "@pulumi/pulumi/automation";
-import { Rollout, rollOut } from "../release";
-import { LoadSummary } from "./load";
+import { buildServiceImage, Rollout, rollOut } from "../release";
+import { LoadSummary, summarize } from "./load";
 import { Platform } from "./platform";
 import { withLoad } from "./scenarios";
 
 export interface ReleaseResult {
   image: string;
   rollout: Rollout;
+  /** Every request of the client. */
   load: LoadSummary;
+  /** The requests sent while the rollout ran. */
+  during: LoadSummary;
+  /** The requests sent before and after it. */
+  outside: LoadSummary;
 }
 
-export async function releaseUnderLoad(p: Platform, stack: Stack, image: string, log: (m: string) => void = () => undefined): Promise<ReleaseResult> {
-  const { result, load } = await withLoad(p, p.lbs, () => rollOut(stack, image, log));
-  return { image, rollout: result, load };
+export async function releaseUnderLoad(p: Platform, stack: Stack, tag: string, log: (m: string) => void = () => undefined): Promise<ReleaseResult> {
+  let window = { from: 0, to: 0 };
+  const { result, load, samples } = await withLoad(p, p.lbs, async () => {
+    const from = Date.now();
+    const image = buildServiceImage(tag);
+    const r = await rollOut(stack, image, log, from);
+    window = { from, to: Date.now() };
+    return r;
+  });
+  const inWindow = (sent: number) => sent >= window.from && sent <= window.to;
+  return {
+    image: `lhcb-platform/service:${tag}`,
+    rollout: result,
+    load,
+    during: summarize(samples.filter((s) => inWindow(s.sent))),
+    outside: summarize(samples.filter((s) => !inWindow(s.sent))),
+  };
 }
