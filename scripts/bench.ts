@@ -34,7 +34,7 @@ const RELOAD_RATE = 520;
 const SCENARIOS = ["engine", "idle", "kill", "pause", "health", "reloads", "zookeeper", "consul", "release"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
-const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const secs = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`);
 
 function table(figures: Figure[]): string {
   const rows = [["figure", "median", "worst", "goal", "runs", "met", "failed requests"]];
