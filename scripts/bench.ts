@@ -1,11 +1,12 @@
-// npm run bench [-- --runs N] [--only engine,idle,kill,pause,health,reloads,zookeeper,consul,release] [--stack NAME]
-//   [--idle-seconds N] [--scale-baseline-runs N]
+// npm run bench [-- --runs N] [--only engine,growth,idle,kill,pause,health,reloads,zookeeper,consul,release] [--stack NAME]
+//   [--idle-seconds N] [--scale-baseline-runs N] [--growth-factors 1,4,16]
 // Brings up a scratch copy of the local stack under the real engine (or uses the running stack
 // NAME), repeats each measurement of the platform's promises N times, and prints the median and
 // the worst of each figure against its goal. The engine's figures come first, from scratch stacks
 // of their own (docs/scale.md). docs/promises.md keeps the table.
 import { parseArgs } from "node:util";
 import { engineMissing, paperScalePreview, upFromNothing } from "./bench/engine";
+import { GROWTH_FACTORS, GrowthRow, growthRow, growthTable } from "./bench/growth";
 import { measureIdle } from "./bench/idle";
 import { idleReport, median } from "./bench/idle-report";
 import { LoadSummary } from "./bench/load";
@@ -31,7 +32,7 @@ interface Figure {
 const RELOADS = 1000;
 // Asked a little above the goal: the client paces itself on a timer and lands about 0.2% under what it is asked.
 const RELOAD_RATE = 520;
-const SCENARIOS = ["engine", "idle", "kill", "pause", "health", "reloads", "zookeeper", "consul", "release"] as const;
+const SCENARIOS = ["engine", "growth", "idle", "kill", "pause", "health", "reloads", "zookeeper", "consul", "release"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const secs = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`);
@@ -72,6 +73,7 @@ async function main(): Promise<void> {
       stack: { type: "string" },
       "idle-seconds": { type: "string", default: "20" },
       "scale-baseline-runs": { type: "string", default: "1" },
+      "growth-factors": { type: "string", default: GROWTH_FACTORS.join(",") },
     },
   });
   const runs = Number(values.runs);
@@ -85,8 +87,15 @@ async function main(): Promise<void> {
     return f;
   };
   if (only.includes("engine")) await engineFigures(fig, runs, Number(values["scale-baseline-runs"]), log);
-  if (only.every((o) => o === "engine")) {
-    console.log("\n" + table(figures));
+  let growth = "";
+  if (only.includes("growth")) {
+    const rows: GrowthRow[] = [];
+    for (const factor of values["growth-factors"]!.split(",").map(Number)) rows.push(await growthRow(factor, Number(values["idle-seconds"]), `0.0.1-growth-${factor}`, log));
+    growth = growthTable(rows);
+  }
+  if (only.every((o) => o === "engine" || o === "growth")) {
+    if (growth) console.log(`\n7. how cost grows\n${growth}`);
+    if (figures.length > 0) console.log("\n" + table(figures));
     return;
   }
 
@@ -210,6 +219,7 @@ async function main(): Promise<void> {
   } finally {
     await destroy();
   }
+  if (growth) console.log(`\n7. how cost grows\n${growth}`);
   if (idle) console.log(`\n1. idle\n${idle}`);
   if (reloads) console.log(`\n${reloads}`);
   const measured = figures.filter((f) => f.values.length > 0);
