@@ -1,4 +1,4 @@
-// npm run bench [-- --runs N] [--only engine,growth,idle,kill,pause,health,reloads,zookeeper,consul,release] [--stack NAME]
+// npm run bench [-- --runs N] [--only engine,growth,idle,kill,pause,tcp-hang,health,reloads,zookeeper,consul,release] [--stack NAME]
 //   [--idle-seconds N] [--scale-baseline-runs N] [--growth-factors 1,4,16]
 // Brings up a scratch copy of the local stack under the real engine (or uses the running stack
 // NAME), repeats each measurement of the platform's promises N times, and prints the median and
@@ -14,6 +14,7 @@ import { Platform, platformOf } from "./bench/platform";
 import { sleep } from "./bench/probes";
 import { CLIENT_TIMEOUT_MS, failHealth, HTTP_SERVICE, killConsulServer, killInstance, killZkLeader, pauseInstance, reloadsInARow, waitAllServing } from "./bench/scenarios";
 import { releaseUnderLoad } from "./bench/release-scenario";
+import { hangTcpInstance, TCP_SERVICE } from "./bench/tcp-hang";
 import { upScratchStack } from "./bench/stack";
 import { openStack } from "./engine-stack";
 import { buildServiceImage, deployedServiceImages } from "./release";
@@ -27,12 +28,14 @@ interface Figure {
   /** Requests failed under the steady client, over every run of the figure's scenario. */
   failed?: number;
   requests?: number;
+  /** Non-idempotent requests (POST), counted apart. */
+  posts?: { failed: number; requests: number };
 }
 
 const RELOADS = 1000;
 // Asked a little above the goal: the client paces itself on a timer and lands about 0.2% under what it is asked.
 const RELOAD_RATE = 520;
-const SCENARIOS = ["engine", "growth", "idle", "kill", "pause", "health", "reloads", "zookeeper", "consul", "release"] as const;
+const SCENARIOS = ["engine", "growth", "idle", "kill", "pause", "tcp-hang", "health", "reloads", "zookeeper", "consul", "release"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const secs = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`);
@@ -42,7 +45,8 @@ function table(figures: Figure[]): string {
   for (const f of figures) {
     const worst = Math.max(...f.values);
     const goal = f.goalMs === undefined ? ["-", "-"] : [`≤ ${secs(f.goalMs)}`, worst <= f.goalMs ? "yes" : "NO"];
-    rows.push([f.name, secs(median(f.values)), secs(worst), goal[0], String(f.values.length), goal[1], f.requests ? `${f.failed} of ${f.requests}` : "-"]);
+    const posts = f.posts ? ` (POST, not retried: ${f.posts.failed} of ${f.posts.requests} failed)` : "";
+    rows.push([f.name, secs(median(f.values)), secs(worst), goal[0], String(f.values.length), goal[1], f.requests ? `${f.failed} of ${f.requests}${posts}` : "-"]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ")).join("\n");
@@ -118,6 +122,7 @@ async function main(): Promise<void> {
   const instances = platform.instances[HTTP_SERVICE];
   let idle = "";
   let reloads = "";
+  let tcpHang = "";
   try {
     await waitAllServing(platform);
     if (only.includes("idle")) {
@@ -146,11 +151,39 @@ async function main(): Promise<void> {
       const hidden = fig("3. hang (docker pause, never resumed under the client) to hidden on every LB", 500);
       for (let i = 0; i < runs; i++) {
         const r = await pauseInstance(platform, instances[i % instances.length]);
-        log(`pause ${r.victim} for ${(r.pausedMs / 1000).toFixed(1)} s: hidden ${JSON.stringify(r.hiddenMsByLb)} ms, UP again ${r.servingAgainMs} ms after unpause, ${r.load.failed}/${r.load.requests} failed (client timeout ${CLIENT_TIMEOUT_MS} ms), slowest ${r.load.maxMs} ms ${r.load.failures.join("; ")}`);
+        const np = r.load.nonIdempotent;
+        log(
+          `pause ${r.victim} for ${(r.pausedMs / 1000).toFixed(1)} s: hidden ${JSON.stringify(r.hiddenMsByLb)} ms, UP again ${r.servingAgainMs} ms after unpause, ` +
+            `${r.load.failed}/${r.load.requests} GET failed (client timeout ${CLIENT_TIMEOUT_MS} ms), ${np.failed}/${np.requests} POST failed (not retried), slowest ${r.load.maxMs} ms ${r.load.failures.join("; ")}`,
+        );
         hidden.values.push(r.hiddenMs);
         count(hidden, r.load);
+        hidden.posts = { failed: (hidden.posts?.failed ?? 0) + np.failed, requests: (hidden.posts?.requests ?? 0) + np.requests };
         await waitAllServing(platform);
       }
+    }
+    if (only.includes("tcp-hang")) {
+      const hidden = fig("3. TCP hang (docker pause, connections held through every LB) to hidden on every LB", 500);
+      hidden.requests = undefined;
+      const victims = platform.instances[TCP_SERVICE];
+      const sum = { held: 0, others: 0, othersUnanswered: 0, fresh: 0, freshUnanswered: 0 };
+      for (let i = 0; i < runs; i++) {
+        const r = await hangTcpInstance(platform, victims[i % victims.length]);
+        log(
+          `TCP hang of ${r.victim}: hidden ${r.hiddenMs} ms; open connections: ${r.heldByVictim} held by it (counted apart), ${r.openToOthers.unanswered} of ${r.openToOthers.total} to the others unanswered; ` +
+            `new connections after the hiding: ${r.newConnections.unanswered} of ${r.newConnections.total} unanswered`,
+        );
+        hidden.values.push(r.hiddenMs);
+        sum.held += r.heldByVictim;
+        sum.others += r.openToOthers.total;
+        sum.othersUnanswered += r.openToOthers.unanswered;
+        sum.fresh += r.newConnections.total;
+        sum.freshUnanswered += r.newConnections.unanswered;
+        await waitAllServing(platform);
+      }
+      tcpHang =
+        `3. TCP service hang, ${runs} runs: new connections opened once it was hidden: ${sum.freshUnanswered} of ${sum.fresh} unanswered (goal 0); ` +
+        `connections already open: ${sum.held} held by the hung instance (counted apart), ${sum.othersUnanswered} of ${sum.others} to the others unanswered`;
     }
     if (only.includes("health")) {
       const live = fig("4. health check fails to new config live on every LB", 2000);
@@ -221,6 +254,7 @@ async function main(): Promise<void> {
   }
   if (growth) console.log(`\n7. how cost grows\n${growth}`);
   if (idle) console.log(`\n1. idle\n${idle}`);
+  if (tcpHang) console.log(`\n${tcpHang}`);
   if (reloads) console.log(`\n${reloads}`);
   const measured = figures.filter((f) => f.values.length > 0);
   if (measured.length > 0) console.log("\n" + table(measured));

@@ -24,9 +24,9 @@ if pulumi stack export --stack "$stack" | grep -q '"pulumi-nodejs:dynamic/'; the
   exit 1
 fi
 net="$stack-net"
-if docker network inspect "$net" >/dev/null 2>&1 && [ -z "$(docker network inspect -f '{{range .IPAM.Config}}{{.IPRange}}{{end}}' "$net")" ]; then
-  echo "up: the network $net of stack $stack has no range for Docker's own addresses (it was made by an earlier version of the project);" >&2
-  echo "up: the quorum members now keep fixed addresses on it: run 'npm run down -- $stack' once, then 'npm run up' again" >&2
+if docker network inspect "$net" >/dev/null 2>&1 && ! docker network inspect -f '{{range .IPAM.Config}}{{.Subnet}} {{.IPRange}}{{end}}' "$net" | grep -q '/22 .*/23$'; then
+  echo "up: the network $net of stack $stack is not the /22 with a /23 for Docker's own addresses that the stack declares (it was made by an earlier version of the project);" >&2
+  echo "up: run 'npm run down -- $stack' once (its containers are on that network), then 'npm run up' again" >&2
   exit 1
 fi
 pulumi up --stack "$stack" --yes --skip-preview --non-interactive

@@ -338,6 +338,9 @@ class Connection(asyncio.Protocol):
                 status = self.svc.status()
                 return (503 if status == "failing" else 200), self.svc.reply(status=status)
             return 200, self.svc.reply(client=self.client(headers), path=target)
+        if method == "POST" and parts.path == "/calls":
+            # A call that changes something (what a DIRAC write is): the balancers never retry it.
+            return 200, self.svc.reply(client=self.client(headers), path=target, method=method)
         if method == "POST" and parts.path == "/admin/health":
             state = (urllib.parse.parse_qs(parts.query).get("state") or [""])[0]
             if state not in ("fail", "ok"):

@@ -6,6 +6,8 @@ import { Agent, request } from "node:http";
 export interface Sample {
   /** Target (load balancer URL) the request went to. */
   target: string;
+  /** GET (idempotent: a balancer may send it again elsewhere) or POST (a call that changes something: never resent). */
+  method: "GET" | "POST";
   /** Wall-clock ms when sent and when finished. */
   sent: number;
   done: number;
@@ -22,6 +24,8 @@ export interface LoadOptions {
   rate?: number;
   /** A request not finished after this long counts as failed. */
   timeoutMs?: number;
+  /** Every `postEvery`-th request is a `POST /calls` (counted apart); none when unset. */
+  postEvery?: number;
 }
 
 export function ok(s: Sample): boolean {
@@ -51,7 +55,8 @@ export class Load {
       // never burst more than 50 ms worth after a stall of the event loop
       if (due - this.sent > this.rate / 20) this.sent = due - Math.ceil(this.rate / 20);
       while (this.sent < due) {
-        this.one(this.opts.targets[this.sent % this.opts.targets.length]);
+        const post = this.opts.postEvery !== undefined && this.sent % this.opts.postEvery === this.opts.postEvery - 1;
+        this.one(this.opts.targets[this.sent % this.opts.targets.length], post);
         this.sent++;
       }
       this.timer = setTimeout(tick, 2);
@@ -69,8 +74,8 @@ export class Load {
     return this.samples;
   }
 
-  private one(target: string): void {
-    const sample: Sample = { target, sent: Date.now(), done: 0, status: 0 };
+  private one(target: string, post: boolean): void {
+    const sample: Sample = { target, method: post ? "POST" : "GET", sent: Date.now(), done: 0, status: 0 };
     this.inflight++;
     let finished = false;
     const finish = (patch: Partial<Sample>) => {
@@ -81,7 +86,9 @@ export class Load {
       this.inflight--;
       if (this.inflight === 0 && this.drained && !this.timer) this.drained();
     };
-    const req = request(target, { agent: this.agent, method: "GET", timeout: this.timeoutMs }, (res) => {
+    const url = post ? new URL("/calls", target).toString() : target;
+    const options = post ? { method: "POST", headers: { "content-length": "0" } } : { method: "GET" };
+    const req = request(url, { agent: this.agent, ...options, timeout: this.timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => {
@@ -103,8 +110,11 @@ export class Load {
 
 /** What a run of samples amounts to. */
 export interface LoadSummary {
+  /** The idempotent requests (GET), which must not fail. */
   requests: number;
   failed: number;
+  /** The non-idempotent ones (POST), counted apart: one a hung instance held fails after its server timeout. */
+  nonIdempotent: { requests: number; failed: number };
   /** Requests per second actually sent. */
   rate: number;
   /** Answers per instance. */
@@ -118,7 +128,9 @@ export interface LoadSummary {
 export function summarize(samples: Sample[]): LoadSummary {
   const byInstance: Record<string, number> = {};
   for (const s of samples) if (s.instance) byInstance[s.instance] = (byInstance[s.instance] ?? 0) + 1;
-  const bad = samples.filter((s) => !ok(s));
+  const posts = samples.filter((s) => s.method === "POST");
+  const gets = samples.filter((s) => s.method !== "POST");
+  const bad = gets.filter((s) => !ok(s));
   const lat = samples.map((s) => s.done - s.sent).sort((a, b) => a - b);
   // A loop, not Math.max(...): a run of 1,000 reloads holds more samples than a call takes arguments.
   let first = Infinity;
@@ -129,8 +141,9 @@ export function summarize(samples: Sample[]): LoadSummary {
   }
   const span = samples.length > 1 ? (last - first) / 1000 : 0;
   return {
-    requests: samples.length,
+    requests: gets.length,
     failed: bad.length,
+    nonIdempotent: { requests: posts.length, failed: posts.filter((s) => !ok(s)).length },
     rate: span > 0 ? Math.round(samples.length / span) : 0,
     byInstance,
     failures: bad.slice(0, 5).map((s) => `${new Date(s.sent).toISOString()} ${s.target} status ${s.status} ${s.error ?? ""}`),

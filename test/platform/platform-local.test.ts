@@ -159,7 +159,7 @@ test("quorum members are ready one after another: back in their quorum, the othe
   ]);
   assert.deepEqual(Object.keys(platform.zookeeper.ready), ["master-1", "master-2", "master-3"]);
   // They keep their address when replaced: fixed ones on the local network, below Docker's own range.
-  assert.deepEqual(byName(declared, "platform-hosts-net").inputs.ipamConfigs, [{ subnet: "10.213.37.0/24", gateway: "10.213.37.1", ipRange: "10.213.37.128/25" }]);
-  assert.deepEqual((byName(declared, "platform-consul-server-master-1").inputs.networksAdvanced as { ipv4Address: string }[])[0].ipv4Address, "10.213.37.31");
+  assert.deepEqual(byName(declared, "platform-hosts-net").inputs.ipamConfigs, [{ subnet: "10.213.148.0/22", gateway: "10.213.148.1", ipRange: "10.213.150.0/23" }]);
+  assert.deepEqual((byName(declared, "platform-consul-server-master-1").inputs.networksAdvanced as { ipv4Address: string }[])[0].ipv4Address, "10.213.148.31");
 
 });
