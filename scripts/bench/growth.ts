@@ -106,7 +106,7 @@ export async function growthRow(factor: number, idleSeconds: number, releaseTag:
       destroyS,
     };
   } finally {
-    await stack.remove();
+    await stack.remove((e) => log(`${factor}x: the destroy of ${stack.name} failed, the stack is removed anyway: ${String(e).split("\n").filter((l) => /error/i.test(l)).slice(0, 3).join(" | ")}`));
     rmSync(dir, { recursive: true, force: true });
   }
 }
