@@ -76,9 +76,11 @@ export interface TcpHangResult {
 /**
  * Opens `perLb` connections through every balancer to the TCP service, pauses `victim` (one of
  * its instances), and once it is hidden on every balancer asks every open connection again and
- * opens `perLb` new ones through every balancer. The victim is resumed at the end.
+ * opens `perLb` new ones through every balancer. A connection that has not answered within
+ * `answerMs` counts as unanswered (3 s: on a machine busy with other tests, 1 s was once missed by
+ * a healthy instance). The victim is resumed at the end.
  */
-export async function hangTcpInstance(p: Platform, victim: string, perLb = 12, answerMs = 1000): Promise<TcpHangResult> {
+export async function hangTcpInstance(p: Platform, victim: string, perLb = 12, answerMs = 3000): Promise<TcpHangResult> {
   const open: { c: LineConnection; instance: string }[] = [];
   const fresh: LineConnection[] = [];
   let pausedAt = 0;
