@@ -104,6 +104,15 @@ export async function openScratchStack(stackName: string, configOf: string): Pro
   );
 }
 
+/** The lines of a failed engine command's error that say what failed (`error` lines), `max` of them joined. */
+export function errorLines(e: unknown, max: number): string {
+  return String(e)
+    .split("\n")
+    .filter((l) => /error/i.test(l))
+    .slice(0, max)
+    .join(" | ");
+}
+
 /**
  * Destroys a scratch stack and removes it from the backend, whatever its state: `onError` hears
  * why a destroy failed (the removal still runs).

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { generateCatalog, generateInventory, paperScale } from "../../components/core/catalog-generator";
 import { CliStack } from "../cli-stack";
-import { pulumiCli } from "../engine-stack";
+import { errorLines, pulumiCli } from "../engine-stack";
 
 /** Seconds of each step of one `upFromNothing` run. */
 export interface LifecycleRun {
@@ -28,7 +28,8 @@ export function engineMissing(): string | undefined {
   return undefined;
 }
 
-async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
+/** What `f` resolves with, and the seconds it took. */
+export async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
   const t = performance.now();
   const r = await f();
   return [r, (performance.now() - t) / 1000];
@@ -46,10 +47,33 @@ export async function upFromNothing(runs: number, log: (m: string) => void): Pro
       log(`engine run ${i + 1} of ${runs}: up from nothing ${up.toFixed(2)} s, preview without change ${preview.toFixed(2)} s, destroy ${destroy.toFixed(2)} s`);
       out.push({ up, preview, destroy });
     } finally {
-      await stack.remove((e) => log(`the destroy of ${stack.name} failed, the stack is removed anyway: ${String(e).split("\n").filter((l) => /error/i.test(l)).slice(0, 3).join(" | ")}`));
+      await stack.remove(destroyFailed(stack, log));
     }
   }
   return out;
+}
+
+/** Tells `log` why the destroy of `stack` failed (CliStack.remove removes the stack anyway). */
+function destroyFailed(stack: CliStack, log: (m: string) => void): (e: unknown) => void {
+  return (e) => log(`the destroy of ${stack.name} failed, the stack is removed anyway: ${errorLines(e, 3)}`);
+}
+
+/**
+ * Runs `body` on scratch stack `scratch-<label>`: the local stack's config with `catalog` (written
+ * to a temporary file that `lhcb-platform:catalog` names) and `hosts`; the stack and the file are
+ * removed afterwards, whatever happened.
+ */
+export async function withCatalogStack<T>(label: string, catalog: unknown, hosts: unknown[], log: (m: string) => void, body: (stack: CliStack) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), "lhcb-bench-stack-"));
+  const file = join(dir, "catalog.yaml");
+  writeFileSync(file, stringify(catalog));
+  const stack = await CliStack.create(label, "local", { "lhcb-platform:catalog": file, "lhcb-platform:hosts": hosts });
+  try {
+    return await body(stack);
+  } finally {
+    await stack.remove(destroyFailed(stack, log));
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Seconds of each paper-scale preview, as shipped and (`baselineRuns`) with the per-step snapshot. */
@@ -68,12 +92,9 @@ export interface ScalePreview {
 export async function paperScalePreview(runs: number, baselineRuns: number, log: (m: string) => void): Promise<ScalePreview> {
   const opts = paperScale(1);
   const hosts = generateInventory({ ...opts, stack: "local", masters: 3 }).map(({ docker: _docker, ...h }) => h);
-  const dir = mkdtempSync(join(tmpdir(), "lhcb-bench-scale-"));
-  const catalog = join(dir, "catalog.yaml");
-  writeFileSync(catalog, stringify(generateCatalog({ ...opts, marathonEvery: 0 })));
-  const stack = await CliStack.create(`scale${process.pid % 100000}`, "local", { "lhcb-platform:catalog": catalog, "lhcb-platform:hosts": hosts });
-  const result: ScalePreview = { resources: 0, seconds: [], baselineSeconds: [] };
-  try {
+  const catalog = generateCatalog({ ...opts, marathonEvery: 0 });
+  return withCatalogStack(`scale${process.pid % 100000}`, catalog, hosts, log, async (stack) => {
+    const result: ScalePreview = { resources: 0, seconds: [], baselineSeconds: [] };
     const once = async (label: string, env: Record<string, string>) => {
       const [text, s] = await timed(() => stack.preview(env));
       const created = /\+ (\d+) to create/.exec(text);
@@ -84,9 +105,6 @@ export async function paperScalePreview(runs: number, baselineRuns: number, log:
     };
     for (let i = 0; i < runs; i++) result.seconds.push(await once("", {}));
     for (let i = 0; i < baselineRuns; i++) result.baselineSeconds.push(await once(" with a snapshot after every step (baseline)", { PULUMI_SKIP_CHECKPOINTS: "false" }));
-  } finally {
-    await stack.remove();
-    rmSync(dir, { recursive: true, force: true });
-  }
-  return result;
+    return result;
+  });
 }

@@ -4,13 +4,12 @@
 // an operator runs it (CliStack): `pulumi up` from nothing until every instance passes in Consul,
 // the idle cost, a release (a new service image for every instance) until every instance passes
 // again, and the destroy.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse, stringify } from "yaml";
-import { CliStack } from "../cli-stack";
+import { parse } from "yaml";
 import { PROJECT_ROOT } from "../engine-stack";
 import { buildServiceImage } from "../release";
+import { timed, withCatalogStack } from "./engine";
 import { IdleSample, measureIdle, totalCores, totalMiB } from "./idle";
 import { idleReport } from "./idle-report";
 import { platformOf } from "./platform";
@@ -60,20 +59,10 @@ function growthHosts(): Record<string, unknown>[] {
   return file.config["lhcb-platform:hosts"].map((h) => ((h.roles as string[]).includes("slave") ? { ...h, ...SLAVE_SIZE } : h));
 }
 
-async function timed(f: () => Promise<unknown>): Promise<number> {
-  const t = performance.now();
-  await f();
-  return (performance.now() - t) / 1000;
-}
-
 /** Brings up the platform at `factor`, measures it, releases it onto `releaseTag`, destroys it. */
 export async function growthRow(factor: number, idleSeconds: number, releaseTag: string, log: (m: string) => void): Promise<GrowthRow> {
-  const dir = mkdtempSync(join(tmpdir(), "lhcb-bench-growth-"));
-  const catalog = join(dir, "catalog.yaml");
-  writeFileSync(catalog, stringify(multipliedCatalog(factor)));
-  const stack = await CliStack.create(`gr${factor}x${process.pid % 1000}`, "local", { "lhcb-platform:catalog": catalog, "lhcb-platform:hosts": growthHosts() });
-  try {
-    const upS = await timed(async () => {
+  return withCatalogStack(`gr${factor}x${process.pid % 1000}`, multipliedCatalog(factor), growthHosts(), log, async (stack) => {
+    const [, upS] = await timed(async () => {
       await stack.up();
       await waitServing(platformOf(stack.name), 600);
     });
@@ -86,13 +75,13 @@ export async function growthRow(factor: number, idleSeconds: number, releaseTag:
     const report = idleReport([idle]);
     const instanceMiB = idle.containers.filter((c) => c.component === "service").map((c) => c.memoryMiB).sort((a, b) => a - b);
     const image = buildServiceImage(releaseTag);
-    const releaseS = await timed(async () => {
+    const [, releaseS] = await timed(async () => {
       await stack.pulumi(["config", "set", "--stack", stack.name, "--path", "lhcb-platform:images.service", image]);
       await stack.up();
       await waitServing(platform, 600);
     });
     log(`${factor}x: idle ${totalCores(idle).toFixed(3)} cores, ${totalMiB(idle).toFixed(0)} MiB; released onto ${image} in ${releaseS.toFixed(1)} s`);
-    const destroyS = await timed(() => stack.destroy());
+    const [, destroyS] = await timed(() => stack.destroy());
     return {
       factor,
       instances,
@@ -105,10 +94,7 @@ export async function growthRow(factor: number, idleSeconds: number, releaseTag:
       releaseS,
       destroyS,
     };
-  } finally {
-    await stack.remove((e) => log(`${factor}x: the destroy of ${stack.name} failed, the stack is removed anyway: ${String(e).split("\n").filter((l) => /error/i.test(l)).slice(0, 3).join(" | ")}`));
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** The rows as a table, with per-instance growth beside the 1x row's. */

@@ -3,7 +3,7 @@
 // has every instance passing, `pulumi destroy` at the end.
 // CLI (development): node --import tsx scripts/bench/stack.ts up|down STACK
 import { Stack } from "@pulumi/pulumi/automation";
-import { openScratchStack, removeScratchStack } from "../engine-stack";
+import { errorLines, openScratchStack, removeScratchStack } from "../engine-stack";
 import { consulGet, docker, eventually, lines } from "./probes";
 import { Platform, platformOf } from "./platform";
 
@@ -20,7 +20,7 @@ export async function upScratchStack(name: string, log: (msg: string) => void = 
   // One retry: on 2 busy cores a container may miss its health deadline the first time; a
   // second `up` converges what the first left.
   const up = await stack.up({ color: "never" }).catch(async (e) => {
-    log(`pulumi up of ${name} failed, once more: ${String(e).split("\n").filter((l) => /error/i.test(l)).slice(0, 5).join(" | ")}`);
+    log(`pulumi up of ${name} failed, once more: ${errorLines(e, 5)}`);
     return stack.up({ color: "never" });
   });
   if (up.summary.result !== "succeeded") throw new Error(`pulumi up of ${name}: ${up.summary.result}`);
