@@ -54,7 +54,7 @@ export function declareContainer(
     hosts.placeOn(hostId, parent, { dependsOn, deleteBeforeReplace: opts.deleteBeforeReplace ?? true });
 
   const volumes = named.map(
-    (v) => new docker.Volume(volumeKey(name, v.containerPath), { name: v.volume, labels: [{ label: "platform.stack", value: stack }] }, hosts.placeOn(hostId, parent)),
+    (v) => new docker.Volume(volumeKey(name, v.containerPath), { name: v.volume, labels: [{ label: "platform.stack", value: stack }] }, hosts.onEngineOf(hostId, parent)),
   );
   const args = toContainerArgs(spec, hosts.engineOn(hostId).network.name, opts.secretFiles);
   if (opts.secretEnv && Object.keys(opts.secretEnv).length > 0) {

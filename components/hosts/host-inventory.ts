@@ -107,6 +107,15 @@ export class HostInventory extends BatchedComponent {
     return this.engines.get(key);
   }
 
+  /**
+   * Options for a resource on `hostId`'s engine that needs no network (a volume): its provider (if
+   * any) and the host's preparation, so it is created while the network is still being made.
+   */
+  public onEngineOf(hostId: string, parent: pulumi.Resource): pulumi.CustomResourceOptions {
+    const engine = this.engineOn(hostId);
+    return { parent, provider: engine.provider, dependsOn: engine.preparation ? [engine.preparation] : [] };
+  }
+
   /** Options for a resource placed on `hostId`: its provider (if any), its network and preparation. */
   public placeOn(hostId: string, parent: pulumi.Resource, extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
     const engine = this.engineOn(hostId);

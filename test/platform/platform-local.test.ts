@@ -124,6 +124,14 @@ test("registrations wait for a Consul leader, not for consul-esm or the host's a
   assert.deepEqual(dependenciesOf("platform-consul-api"), ["platform-consul-server-master-1"]);
 });
 
+test("volumes are made while the network is (they need none); their containers wait for both", async () => {
+  await settle(declared);
+  const volumes = ofType(declared, "docker:index/volume:Volume").map((r) => r.name);
+  assert.equal(volumes.length, 13);
+  for (const v of volumes) assert.deepEqual(dependenciesOf(v), [], v);
+  assert.deepEqual(dependenciesOf("platform-consul-server-master-1"), ["platform-consul-server-master-1-consul-data", "platform-hosts-net"]);
+});
+
 test("quorum members are ready one after another: back in their quorum, the others named by container", async () => {
   await settle(declared);
   const env = (name: string) => byName(declared, name).inputs as { create: string; delete?: string; environment: Record<string, string>; triggers: unknown[] };

@@ -59,7 +59,7 @@ test("the local stack's members are named containers with their myid", () => {
   assert.equal(c.files![1].content, "2\n");
   // A failed lookup of another member is not cached (the JVM's default is 10 s), found ones for 10 s.
   assert.equal(c.files![2].content, "networkaddress.cache.ttl=10\nnetworkaddress.cache.negative.ttl=0\n");
-  assert.equal(c.env!.SERVER_JVMFLAGS, "-Xmx256m -Djava.security.properties=/conf/java.security");
+  assert.equal(c.env!.SERVER_JVMFLAGS, "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.security.properties=/conf/java.security");
   assert.ok(c.files![0].content.includes("server.2=local-zookeeper-master-2:2888:3888\n"));
   assert.equal(c.hostNetwork, false);
 });
