@@ -40,4 +40,35 @@ export * from "./haproxy/lb-files";
 export * from "./haproxy/lb-containers";
 export * from "./haproxy/load-balancers";
 
+export * from "./mesos/mesos-flags";
+export * from "./mesos/mesos-containers";
+export * from "./mesos/mesos-cluster";
+
+export * from "./marathon/marathon-app";
+export * from "./marathon/marathon-containers";
+export * from "./marathon/marathon-framework";
+export * from "./marathon/marathon-apps";
+
+export * from "./chronos/chronos-job";
+export * from "./chronos/chronos-containers";
+export * from "./chronos/chronos-framework";
+export * from "./chronos/chronos-jobs";
+
+export * from "./whitelist/whitelist-template";
+export * from "./whitelist/whitelist-containers";
+export * from "./whitelist/host-whitelist";
+
+export * from "./logging/filebeat-config";
+export * from "./logging/logstash-config";
+export * from "./logging/logging-containers";
+export * from "./logging/logging-stack";
+
+export * from "./metrics/cadvisor";
+export * from "./metrics/influxdb-config";
+export * from "./metrics/grafana";
+export * from "./metrics/grafana-dashboards";
+export * from "./metrics/grafana-provisioning";
+export * from "./metrics/metrics-stack";
+
+export * from "./render";
 export * from "./platform";

@@ -1,0 +1,52 @@
+// A consumer project of the library, as an operator makes one: its own package.json, the library
+// installed the way npm installs packages (a tarball made by `npm pack`, or a git URL).
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const ROOT = join(__dirname, "..", "..");
+
+/** What `npm pack` made of the library: the tarball's path and the paths it holds. */
+export interface PackedLibrary {
+  tarball: string;
+  files: string[];
+}
+
+function npm(cwd: string, args: string[]): string {
+  return execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 2 ** 20 });
+}
+
+/** Packs the library as `npm pack` does (its `prepare` builds dist/) into a new temporary folder. */
+export function packLibrary(): PackedLibrary {
+  const dir = mkdtempSync(join(tmpdir(), "lhcb-pack-"));
+  const [report] = JSON.parse(npm(ROOT, ["pack", "--json", "--pack-destination", dir])) as { filename: string; files: { path: string }[] }[];
+  return { tarball: join(dir, report.filename), files: report.files.map((f) => f.path).sort() };
+}
+
+/** A new project in a temporary folder with `dependencies`, installed by `npm install`; returns its folder. */
+export function consumerProject(name: string, dependencies: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), `lhcb-${name}-`));
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name, version: "1.0.0", private: true, dependencies }, null, 2));
+  npm(dir, ["install", "--no-audit", "--no-fund"]);
+  return dir;
+}
+
+/** Every version of `pkg` installed anywhere in the project's tree (`npm ls --all`). */
+export function installedVersions(dir: string, pkg: string): string[] {
+  const found = new Set<string>();
+  const walk = (deps: Record<string, { version?: string; dependencies?: Record<string, unknown> }> | undefined) => {
+    for (const [name, d] of Object.entries(deps ?? {})) {
+      if (name === pkg && d.version) found.add(d.version);
+      walk(d.dependencies as typeof deps);
+    }
+  };
+  walk((JSON.parse(npm(dir, ["ls", "--all", "--json", pkg])) as { dependencies?: Record<string, { version?: string }> }).dependencies);
+  return [...found].sort();
+}
+
+/** The exports of `id` as the consumer's code loads it (`require` from its folder): name to `typeof`. */
+export function exportsFrom(dir: string, id: string): Record<string, string> {
+  const program = `const m = require(${JSON.stringify(id)}); process.stdout.write(JSON.stringify(Object.fromEntries(Object.keys(m).map((k) => [k, typeof m[k]]))))`;
+  return JSON.parse(execFileSync(process.execPath, ["-e", program], { cwd: dir, encoding: "utf8" })) as Record<string, string>;
+}
