@@ -12,6 +12,7 @@ export * from "./core/endpoints";
 export * from "./core/container-spec";
 export * from "./core/platform-spec";
 export * from "./core/stack-config";
+export * from "./core/platform-input";
 export * from "./core/set-properties";
 export * from "./core/declare-in-batches";
 

@@ -1,0 +1,39 @@
+import { CatalogInput } from "./catalog-schema";
+import { parseCatalog } from "./catalog";
+import { StackConfigInput, stackConfigSchema } from "./config-schema";
+import { PlatformInputError } from "./errors";
+import { PlatformSpec, resolvePlatform } from "./platform-spec";
+import { parseWith } from "./validate";
+
+/** The platform as plain values, for a project with a configuration of its own (no stack file, no catalog file). */
+export interface PlatformValues {
+  /** The stack's name: part of every physical name (`<stack>-zookeeper-<host>`), and the default environment (`local`, `cert`, `prod`). */
+  stack: string;
+  /**
+   * The platform's settings, as they would stand under `lhcb-platform:` in a stack file (hosts,
+   * images, features, ...; README.md, "Stack config"), without `catalog`: the catalog comes as a
+   * value. Secrets (gossip key, passwords, SSH key) are not settings: `Platform` takes them.
+   */
+  config: Omit<StackConfigInput, "catalog">;
+  /** The services and agents, as a catalog file holds them. */
+  catalog: CatalogInput;
+  /** How messages name the two values: by default `config` and `catalog`; a project names its own sources. */
+  sources?: { config?: string; catalog?: string };
+}
+
+/**
+ * Validates and resolves the platform from plain values: the entry point beside the stack-file
+ * one (`loadPlatform`). Bad input throws one `PlatformInputError` listing every problem, each
+ * naming the source (`sources`), the path inside it (`hosts[2].cpus`) and what was expected;
+ * nothing is declared before it returns.
+ */
+export function platformFromValues(values: PlatformValues): PlatformSpec {
+  const configSource = values.sources?.config ?? "config";
+  const catalogSource = values.sources?.catalog ?? "catalog";
+  if (values.config !== null && typeof values.config === "object" && "catalog" in values.config) {
+    throw new PlatformInputError([{ file: configSource, path: "catalog", expected: "no catalog path: the catalog is given as a value (PlatformValues.catalog)" }]);
+  }
+  const config = parseWith(stackConfigSchema, values.config, configSource);
+  const catalog = parseCatalog(values.catalog, catalogSource);
+  return resolvePlatform(config, catalog, { stack: values.stack, configFile: configSource, configPrefix: "" });
+}

@@ -1,0 +1,54 @@
+// The entry point from plain values: the same platform as from the stack file, and messages that
+// name the caller's own sources.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { parse } from "yaml";
+import { PlatformInputError } from "../../components/core/errors";
+import { platformFromValues } from "../../components/core/platform-input";
+import { loadPlatformFromStackFile } from "../../components/core/stack-config";
+
+const ROOT = join(__dirname, "..", "..");
+
+/** The local stack's settings as plain values: its stack file's `lhcb-platform:` keys, less the catalog path. */
+function localValues() {
+  const entries = (parse(readFileSync(join(ROOT, "Pulumi.local.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+  const config = Object.fromEntries(Object.entries(entries).map(([k, v]) => [k.replace(/^lhcb-platform:/, ""), v]));
+  const catalog = parse(readFileSync(join(ROOT, String(config.catalog)), "utf8")) as Record<string, unknown>;
+  delete config.catalog;
+  return { config, catalog };
+}
+
+/** The problems of a `PlatformInputError` thrown by `f`, as `file: path: expected` lines. */
+function problemsOf(f: () => unknown): string[] {
+  try {
+    f();
+  } catch (e) {
+    assert.ok(e instanceof PlatformInputError, String(e));
+    return e.message.split("\n");
+  }
+  assert.fail("no error");
+}
+
+test("from plain values, the same platform as from the local stack file and its catalog file", () => {
+  const { config, catalog } = localValues();
+  const fromValues = platformFromValues({ stack: "local", config, catalog });
+  const fromFile = loadPlatformFromStackFile(ROOT, "local");
+  assert.deepEqual(fromValues, fromFile);
+  assert.equal(fromValues.services.length, 3);
+});
+
+test("every problem of both values, each naming the caller's source and the path inside it, before anything is declared", () => {
+  const { config, catalog } = localValues();
+  const hosts = (config.hosts as Record<string, unknown>[]).map((h, i) => (i === 1 ? { ...h, cpus: -1 } : h));
+  const services = (catalog.services as Record<string, unknown>[]).map((s, i) => (i === 1 ? { ...s, port: (catalog.services as { port: number }[])[0].port } : s));
+  const problems = problemsOf(() => platformFromValues({ stack: "local", config: { ...config, hosts }, catalog: { ...catalog, services }, sources: { config: "site.ts", catalog: "services.json" } }));
+  assert.equal(problems.length, 1);
+  assert.match(problems[0], /^site\.ts: hosts\[1\]\.cpus: /);
+  const catalogProblems = problemsOf(() => platformFromValues({ stack: "local", config, catalog: { ...catalog, services }, sources: { catalog: "services.json" } }));
+  assert.deepEqual(catalogProblems.map((p) => p.replace(/: a port.*/, "")), ["services.json: services[1].port"]);
+  assert.deepEqual(problemsOf(() => platformFromValues({ stack: "local", config: { ...config, catalog: "x.yaml" } as typeof config, catalog })), [
+    "config: catalog: no catalog path: the catalog is given as a value (PlatformValues.catalog)",
+  ]);
+});
