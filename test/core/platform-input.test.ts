@@ -6,18 +6,19 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { parse } from "yaml";
 import { PlatformInputError } from "../../components/core/errors";
-import { platformFromValues } from "../../components/core/platform-input";
+import { CatalogInput } from "../../components/core/catalog-schema";
+import { platformFromValues, PlatformValues } from "../../components/core/platform-input";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 
 const ROOT = join(__dirname, "..", "..");
 
 /** The local stack's settings as plain values: its stack file's `lhcb-platform:` keys, less the catalog path. */
-function localValues() {
+function localValues(): { config: PlatformValues["config"]; catalog: CatalogInput } {
   const entries = (parse(readFileSync(join(ROOT, "Pulumi.local.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
   const config = Object.fromEntries(Object.entries(entries).map(([k, v]) => [k.replace(/^lhcb-platform:/, ""), v]));
-  const catalog = parse(readFileSync(join(ROOT, String(config.catalog)), "utf8")) as Record<string, unknown>;
+  const catalog = parse(readFileSync(join(ROOT, String(config.catalog)), "utf8")) as CatalogInput;
   delete config.catalog;
-  return { config, catalog };
+  return { config: config as PlatformValues["config"], catalog };
 }
 
 /** The problems of a `PlatformInputError` thrown by `f`, as `file: path: expected` lines. */
@@ -41,8 +42,8 @@ test("from plain values, the same platform as from the local stack file and its 
 
 test("every problem of both values, each naming the caller's source and the path inside it, before anything is declared", () => {
   const { config, catalog } = localValues();
-  const hosts = (config.hosts as Record<string, unknown>[]).map((h, i) => (i === 1 ? { ...h, cpus: -1 } : h));
-  const services = (catalog.services as Record<string, unknown>[]).map((s, i) => (i === 1 ? { ...s, port: (catalog.services as { port: number }[])[0].port } : s));
+  const hosts = config.hosts.map((h, i) => (i === 1 ? { ...h, cpus: -1 } : h));
+  const services = (catalog.services ?? []).map((s, i, all) => (i === 1 ? { ...s, port: all[0].port } : s));
   const problems = problemsOf(() => platformFromValues({ stack: "local", config: { ...config, hosts }, catalog: { ...catalog, services }, sources: { config: "site.ts", catalog: "services.json" } }));
   assert.equal(problems.length, 1);
   assert.match(problems[0], /^site\.ts: hosts\[1\]\.cpus: /);
