@@ -1,7 +1,7 @@
 import { CatalogInput } from "./catalog-schema";
 import { parseCatalog } from "./catalog";
 import { StackConfigInput, stackConfigSchema } from "./config-schema";
-import { PlatformInputError } from "./errors";
+import { InputProblem, PlatformInputError } from "./errors";
 import { PlatformSpec, resolvePlatform } from "./platform-spec";
 import { parseWith } from "./validate";
 
@@ -33,7 +33,19 @@ export function platformFromValues(values: PlatformValues): PlatformSpec {
   if (values.config !== null && typeof values.config === "object" && "catalog" in values.config) {
     throw new PlatformInputError([{ file: configSource, path: "catalog", expected: "no catalog path: the catalog is given as a value (PlatformValues.catalog)" }]);
   }
-  const config = parseWith(stackConfigSchema, values.config, configSource);
-  const catalog = parseCatalog(values.catalog, catalogSource);
-  return resolvePlatform(config, catalog, { stack: values.stack, configFile: configSource, configPrefix: "" });
+  // Both values are checked before either's problems are thrown, so one message lists them all.
+  const config = problemsOf(() => parseWith(stackConfigSchema, values.config, configSource));
+  const catalog = problemsOf(() => parseCatalog(values.catalog, catalogSource));
+  if (!config.ok || !catalog.ok) throw new PlatformInputError([...(config.ok ? [] : config.problems), ...(catalog.ok ? [] : catalog.problems)]);
+  return resolvePlatform(config.value, catalog.value, { stack: values.stack, configFile: configSource, configPrefix: "" });
+}
+
+/** What `parse` returns, or the problems of the `PlatformInputError` it throws. */
+function problemsOf<T>(parse: () => T): { ok: true; value: T } | { ok: false; problems: InputProblem[] } {
+  try {
+    return { ok: true, value: parse() };
+  } catch (e) {
+    if (e instanceof PlatformInputError) return { ok: false, problems: [...e.problems] };
+    throw e;
+  }
 }

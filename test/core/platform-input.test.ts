@@ -45,8 +45,9 @@ test("every problem of both values, each naming the caller's source and the path
   const hosts = config.hosts.map((h, i) => (i === 1 ? { ...h, cpus: -1 } : h));
   const services = (catalog.services ?? []).map((s, i, all) => (i === 1 ? { ...s, port: all[0].port } : s));
   const problems = problemsOf(() => platformFromValues({ stack: "local", config: { ...config, hosts }, catalog: { ...catalog, services }, sources: { config: "site.ts", catalog: "services.json" } }));
-  assert.equal(problems.length, 1);
+  assert.equal(problems.length, 2);
   assert.match(problems[0], /^site\.ts: hosts\[1\]\.cpus: /);
+  assert.match(problems[1], /^services\.json: services\[1\]\.port: a port no other service uses/);
   const catalogProblems = problemsOf(() => platformFromValues({ stack: "local", config, catalog: { ...catalog, services }, sources: { catalog: "services.json" } }));
   assert.deepEqual(catalogProblems.map((p) => p.replace(/: a port.*/, "")), ["services.json: services[1].port"]);
   assert.deepEqual(problemsOf(() => platformFromValues({ stack: "local", config: { ...config, catalog: "x.yaml" } as typeof config, catalog })), [
