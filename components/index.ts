@@ -71,5 +71,6 @@ export * from "./metrics/grafana-dashboards";
 export * from "./metrics/grafana-provisioning";
 export * from "./metrics/metrics-stack";
 
+export * from "./plan";
 export * from "./render";
 export * from "./platform";

@@ -83,9 +83,6 @@ export class Platform extends pulumi.ComponentResource {
     super("lhcb-platform:index:Platform", name, {}, opts);
     const { spec } = args;
     const secrets = args.secrets ?? {};
-    if (!spec.local && secrets.consulGossipKey === undefined) {
-      throw new Error(`stack ${spec.stack}: the secret lhcb-platform:consulGossipKey is required for ${spec.environment}`);
-    }
     // Tens of thousands of output promises each capture a stack trace (core/stack-traces.ts).
     const resume = pauseStackTraces();
     try {

@@ -1,11 +1,9 @@
-import { platformContainers } from "./containers";
+import { chronosJobsPlan, marathonAppsPlan, plannedContainers, servicesPlan } from "./plan";
 import { ContainerSpec } from "./core/container-spec";
 import { PlatformSpec } from "./core/platform-spec";
 import { renderHaproxyConfig, sampleServers } from "./haproxy/haproxy-config";
 import { LB_PATHS } from "./haproxy/lb-files";
 import { instanceAddress } from "./services/service-containers";
-import { marathonAppJson } from "./marathon/marathon-app";
-import { CHRONOS_EPOCH, chronosJobJson } from "./chronos/chronos-job";
 import { renderWhitelistSample, renderWhitelistTemplate, whitelistSlaves } from "./whitelist/whitelist-template";
 
 /** A file the stack would deploy, at a path relative to the output folder. */
@@ -56,10 +54,13 @@ export function renderStack(spec: PlatformSpec): RenderedFile[] {
     const slaves = whitelistSlaves(spec);
     out.push({ path: "whitelist/whitelist.ctmpl", content: renderWhitelistTemplate(slaves) });
     out.push({ path: "whitelist/sample-whitelist", content: renderWhitelistSample(slaves, slaves.map((s) => s.hostname)) });
-    for (const s of spec.services.filter((x) => x.mode === "marathon")) out.push({ path: `marathon/apps/${s.key}.json`, content: marathonAppJson(spec, s) });
-    for (const a of spec.agents.filter((x) => x.mode === "marathon")) out.push({ path: `chronos/jobs/${a.key}.json`, content: chronosJobJson(spec, a, { from: CHRONOS_EPOCH }) });
+    for (const app of marathonAppsPlan(spec)) out.push({ path: `marathon/apps/${app.key}.json`, content: app.json });
+    for (const job of chronosJobsPlan(spec)) out.push({ path: `chronos/jobs/${job.key}.json`, content: job.json });
   }
-  for (const { hostId, spec: c } of platformContainers(spec)) {
+  for (const { instances } of servicesPlan(spec)) {
+    for (const { registration } of instances) out.push({ path: `consul/services/${registration.serviceId}.json`, content: JSON.stringify(registration, null, 2) + "\n" });
+  }
+  for (const { hostId, container: c } of plannedContainers(spec)) {
     const dir = `hosts/${hostId}/${c.name}`;
     out.push({ path: `${dir}/container.json`, content: describe(c) });
     for (const f of c.files ?? []) out.push({ path: `${dir}/files${f.path}`, content: f.content });

@@ -3,7 +3,7 @@ import { BatchedComponent } from "../core/declare-in-batches";
 import { PlatformSpec } from "../core/platform-spec";
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
-import { agentContainer } from "./agent-containers";
+import { agentsPlan } from "../plan";
 
 export interface ScheduledAgentsArgs {
   /** The resolved platform: its `pulumi`-mode agents, placed on slave hosts. */
@@ -26,11 +26,8 @@ export class ScheduledAgents extends BatchedComponent {
   constructor(name: string, args: ScheduledAgentsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lhcb-platform:agents:ScheduledAgents", name, {}, opts);
     this.containers = {};
-    const byId = new Map(args.spec.hosts.map((h) => [h.id, h]));
     // Each container's spec is computed (and a bad spec throws) before anything is declared.
-    const planned = args.spec.agents
-      .filter((a) => a.mode === "pulumi")
-      .flatMap((agent) => agent.hosts.map((hostId) => ({ agent, hostId, container: agentContainer(args.spec, agent, byId.get(hostId)!) })));
+    const planned = agentsPlan(args.spec);
     this.declareChildren(planned, ({ agent, hostId, container }) => {
       this.containers[`${agent.key}/${hostId}`] = declareContainer(this, args.hosts, hostId, `${name}-${agent.key}-${hostId}`, container, {
         dependsOn: [...(args.dependsOn ?? []), ...(args.dependsOnHost?.(hostId) ?? [])],

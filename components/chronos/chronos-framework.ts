@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { PlatformSpec } from "../core/platform-spec";
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
-import { chronosContainer, chronosUrl } from "./chronos-containers";
+import { chronosUrl } from "./chronos-containers";
+import { mesosPlan } from "../plan";
 
 export interface ChronosArgs {
   /** The resolved platform: Chronos runs on each master host. Nothing is declared when `spec.features.mesos` is off. */
@@ -24,8 +25,8 @@ export class Chronos extends pulumi.ComponentResource {
     const { spec, hosts } = args;
     const masters = spec.features.mesos ? spec.masters : [];
     this.containers = {};
-    for (const host of masters) {
-      this.containers[host.id] = declareContainer(this, hosts, host.id, `${name}-${host.id}`, chronosContainer(spec, host), {
+    for (const { hostId, container } of mesosPlan(spec).chronos) {
+      this.containers[hostId] = declareContainer(this, hosts, hostId, `${name}-${hostId}`, container, {
         dependsOn: args.dependsOn,
       }).container;
     }

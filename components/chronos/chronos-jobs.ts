@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformSpec } from "../core/platform-spec";
 import { chronosDeleteCommand, chronosPostCommand } from "./chronos-api";
-import { chronosJobJson, chronosJobName } from "./chronos-job";
+import { chronosJobsPlan } from "../plan";
 
 export interface ChronosJobsArgs {
   /** The resolved platform: one job per `marathon`-mode agent. */
@@ -37,13 +37,11 @@ export class ChronosJobs extends pulumi.ComponentResource {
     this.jobs = {};
     this.jobNames = {};
     const url = pulumi.output(args.chronosUrl);
-    for (const agent of spec.agents.filter((a) => a.mode === "marathon")) {
-      const jobName = chronosJobName(spec.stack, agent);
-      const json = chronosJobJson(spec, agent, { from: args.from, owner: args.owner });
+    for (const { key, name: jobName, json } of chronosJobsPlan(spec, { from: args.from, owner: args.owner })) {
       const post = url.apply((u) => chronosPostCommand(u));
-      this.jobNames[agent.key] = jobName;
-      this.jobs[agent.key] = new command.local.Command(
-        `${name}-${agent.key}`,
+      this.jobNames[key] = jobName;
+      this.jobs[key] = new command.local.Command(
+        `${name}-${key}`,
         {
           create: post,
           update: post,

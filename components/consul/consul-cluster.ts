@@ -12,24 +12,17 @@ import { PROBE_COMMAND, probeEnvironment } from "../core/readiness";
 import { quorumMemberReady } from "../hosts/quorum-member";
 import { containerAddress, ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
-import {
-  CONSUL_CONFIG_DIR,
-  consulAgentConfig,
-  consulAgentContainer,
-  consulAgentHosts,
-  consulServerConfig,
-  consulServerContainer,
-  consulServerTarget,
-  esmContainer,
-  esmHosts,
-  withGossipKey,
-} from "./consul-containers";
+import { consulPlan } from "../plan";
+import { consulServerTarget, gossipEncrypted } from "./consul-containers";
 
 export interface ConsulClusterArgs {
   /** The resolved platform: servers on the masters, client agents on every other host. */
   spec: PlatformSpec;
   hosts: HostInventory;
-  /** Gossip encryption key (a Pulumi secret, `consul keygen`); gossip is unencrypted when absent. */
+  /**
+   * Gossip encryption key (a Pulumi secret, `consul keygen`): required where gossip is encrypted
+   * (every stack but the local one, `gossipEncrypted`), not used on the local stack.
+   */
   gossipKey?: pulumi.Input<string>;
   /**
    * Address of the Consul HTTP API the library registers instances through. Default: the first
@@ -61,9 +54,11 @@ export class ConsulCluster extends BatchedComponent {
   constructor(name: string, args: ConsulClusterArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lhcb-platform:consul:ConsulCluster", name, {}, opts);
     const { spec, hosts } = args;
-    const encrypt = args.gossipKey !== undefined;
-    const secretConfig = (rendered: string) =>
-      args.gossipKey === undefined ? rendered : pulumi.secret(pulumi.output(args.gossipKey).apply((k) => withGossipKey(rendered, k)));
+    if (gossipEncrypted(spec) && args.gossipKey === undefined) {
+      throw new Error(`stack ${spec.stack}: the secret lhcb-platform:consulGossipKey is required for ${spec.environment} (Consul's gossip is encrypted there)`);
+    }
+    // The key goes into the agents' config files where gossip is encrypted (their placeholder).
+    const secrets = { consulGossipKey: args.gossipKey };
     // The local stack's containers are reached at their address on the platform network; real
     // hosts at their own address (Consul runs on the host network there).
     const api = (c: ContainerResource, containerSpec: ContainerSpec, host: HostSpec) =>
@@ -73,34 +68,29 @@ export class ConsulCluster extends BatchedComponent {
     this.serverApis = {};
     // One server after another (container, then back in the raft quorum; then the next), so a
     // change that replaces them all keeps a leader throughout.
+    const plan = consulPlan(spec);
+    const byId = new Map(spec.hosts.map((h) => [h.id, h]));
     let previous: LocalCommand | undefined;
-    for (const host of spec.masters) {
-      const containerSpec = consulServerContainer(spec, host);
+    for (const { hostId, container: containerSpec } of plan.servers) {
+      const host = byId.get(hostId)!;
       const key = `${name}-server-${host.id}`;
-      this.servers[host.id] = declareContainer(this, hosts, host.id, key, containerSpec, {
-        secretFiles: [{ path: `${CONSUL_CONFIG_DIR}/consul.json`, content: secretConfig(consulServerConfig(spec, host, encrypt)) }],
-        dependsOn: previous ? [previous] : [],
-      }).container;
+      this.servers[host.id] = declareContainer(this, hosts, host.id, key, containerSpec, { secrets, dependsOn: previous ? [previous] : [] }).container;
       previous = quorumMemberReady(this, key, this.servers[host.id], consulServerTarget(spec, host));
       this.serverApis[host.id] = api(this.servers[host.id], containerSpec, host);
     }
     const serverList = Object.values(this.servers);
     // Each agent's container and configuration are computed here (pure, where a bad spec throws),
     // before anything is declared; the agent itself is declared on use or in this component's batches.
-    const agentPlans = new Map(consulAgentHosts(spec).map((host) => [host.id, { host, container: consulAgentContainer(spec, host), config: consulAgentConfig(spec, host, encrypt) }]));
+    const agentPlans = new Map(plan.agents.map((a) => [a.hostId, a.container]));
     this.agents = new DeclaredOnUse("Consul agent host", [...agentPlans.keys()], (hostId) => {
-      const { host, container: containerSpec, config } = agentPlans.get(hostId)!;
-      const container = declareContainer(this, hosts, host.id, `${name}-agent-${host.id}`, containerSpec, {
-        secretFiles: [{ path: `${CONSUL_CONFIG_DIR}/consul.json`, content: secretConfig(config) }],
-        dependsOn: serverList,
-      }).container;
+      const host = byId.get(hostId)!;
+      const containerSpec = agentPlans.get(hostId)!;
+      const container = declareContainer(this, hosts, host.id, `${name}-agent-${host.id}`, containerSpec, { secrets, dependsOn: serverList }).container;
       return { container, api: api(container, containerSpec, host) };
     });
     this.esm = {};
-    if (spec.features.consulEsm) {
-      for (const host of esmHosts(spec)) {
-        this.esm[host.id] = declareContainer(this, hosts, host.id, `${name}-esm-${host.id}`, esmContainer(spec, host), { dependsOn: serverList }).container;
-      }
+    for (const { hostId, container } of plan.esm) {
+      this.esm[hostId] = declareContainer(this, hosts, hostId, `${name}-esm-${hostId}`, container, { dependsOn: serverList }).container;
     }
     this.apiAddress = pulumi.output(args.apiAddress ?? this.serverApis[spec.masters[0].id]);
     this.leader = new command.local.Command(

@@ -1,5 +1,5 @@
 import { HostSpec } from "../core/config-schema";
-import { ContainerSpec, platformLabels } from "../core/container-spec";
+import { ContainerSpec, platformLabels, secretPlaceholder } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { physicalName } from "../core/naming";
 import { PlatformSpec } from "../core/platform-spec";
@@ -31,12 +31,17 @@ export function consulAddressFor(spec: PlatformSpec, host: HostSpec): string {
   return `${partAddress(spec, isMaster ? "consul-server" : "consul-agent", host)}:${PORTS.consulHttp}`;
 }
 
-const ENCRYPT_PLACEHOLDER = "@@CONSUL_GOSSIP_KEY@@";
-
-/** The config file with the gossip key placeholder; the component substitutes the secret. */
-export function withGossipKey(rendered: string, key: string): string {
-  return rendered.replace(ENCRYPT_PLACEHOLDER, key);
+/**
+ * Whether the platform's Consul gossip is encrypted: everywhere but on the local stack, where every
+ * agent is on one machine's private network. Where it is, each agent's config holds the key's
+ * placeholder (`secretPlaceholder`) and the key is required (`ConsulCluster`).
+ */
+export function gossipEncrypted(spec: Pick<PlatformSpec, "local">): boolean {
+  return !spec.local;
 }
+
+/** Path of an agent's or server's config file (`consulServerConfig`, `consulAgentConfig`). */
+export const CONSUL_CONFIG_FILE = `${CONSUL_CONFIG_DIR}/consul.json`;
 
 /** A Consul agent's container: no Docker health check, gossip already tells whether it is alive (`serfHealth`). */
 function consulContainer(spec: PlatformSpec, host: HostSpec, part: string): ContainerSpec {
@@ -69,35 +74,41 @@ export function consulServerTarget(spec: PlatformSpec, host: HostSpec): QuorumMe
 }
 
 /** A Consul server container; its config (`consulServerConfig`) may hold the secret key, so the component uploads it. */
+/** A Consul server's container, its config file included (the gossip key's placeholder where `gossipEncrypted`). */
 export function consulServerContainer(spec: PlatformSpec, host: HostSpec): ContainerSpec {
-  const container = consulContainer(spec, host, "consul-server");
+  const container = withConfig(consulContainer(spec, host, "consul-server"), consulServerConfig(spec, host));
   if (!spec.local) return container;
   // On the local stack, the same address whenever the server is replaced, as a host keeps its own.
   const index = spec.masters.findIndex((h) => h.id === host.id);
   return { ...container, ipv4Address: localQuorumAddress(spec.stack, "consul-server", index) };
 }
 
-export function consulServerConfig(spec: PlatformSpec, host: HostSpec, withEncrypt: boolean): string {
+function withConfig(container: ContainerSpec, config: string): ContainerSpec {
+  return { ...container, files: [...(container.files ?? []), { path: CONSUL_CONFIG_FILE, content: config }] };
+}
+
+export function consulServerConfig(spec: PlatformSpec, host: HostSpec): string {
   return renderConsulServerConfig({
     datacenter: spec.consul.datacenter,
     nodeName: consulNodeName(spec, host.id),
     servers: consulServerAddresses(spec),
-    encrypt: withEncrypt ? ENCRYPT_PLACEHOLDER : undefined,
+    encrypt: gossipEncrypted(spec) ? secretPlaceholder("consulGossipKey") : undefined,
     advertise: spec.local ? undefined : host.address,
     bootstrapExpect: spec.masters.length,
   });
 }
 
+/** A Consul client agent's container, its config file included. */
 export function consulAgentContainer(spec: PlatformSpec, host: HostSpec): ContainerSpec {
-  return consulContainer(spec, host, "consul-agent");
+  return withConfig(consulContainer(spec, host, "consul-agent"), consulAgentConfig(spec, host));
 }
 
-export function consulAgentConfig(spec: PlatformSpec, host: HostSpec, withEncrypt: boolean): string {
+export function consulAgentConfig(spec: PlatformSpec, host: HostSpec): string {
   return renderConsulAgentConfig({
     datacenter: spec.consul.datacenter,
     nodeName: consulNodeName(spec, host.id),
     servers: consulServerAddresses(spec),
-    encrypt: withEncrypt ? ENCRYPT_PLACEHOLDER : undefined,
+    encrypt: gossipEncrypted(spec) ? secretPlaceholder("consulGossipKey") : undefined,
     advertise: spec.local ? undefined : host.address,
     slave: host.roles.includes("slave"),
   });

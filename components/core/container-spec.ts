@@ -48,6 +48,22 @@ export interface HealthcheckSpec {
 
 export type RestartPolicy = "always" | "unless-stopped" | "on-failure" | "no";
 
+/** The secrets a container may hold; `Platform` takes their values as Pulumi secrets (`PlatformSecrets`). */
+export type SecretName = "consulGossipKey" | "grafanaAdminPassword";
+
+/**
+ * Where a secret's value goes in a file's content or an environment value of a planned container:
+ * the plan (and `render`) carries this placeholder, `declareContainer` puts the value in, as a secret.
+ */
+export function secretPlaceholder(name: SecretName): string {
+  return `@@secret:${name}@@`;
+}
+
+/** The secrets whose placeholders `text` holds. */
+export function secretsIn(text: string): SecretName[] {
+  return [...text.matchAll(/@@secret:(\w+)@@/g)].map((m) => m[1] as SecretName);
+}
+
 export interface ContainerSpec {
   /** Physical container name (includes the stack). */
   name: string;
@@ -85,4 +101,10 @@ export function platformLabels(stack: string, component: string, extra: Record<s
 /** Docker health check as `CMD` test with the given timing. */
 export function healthcheck(test: string[], intervalSeconds: number, timeoutSeconds: number, retries: number, startPeriodSeconds = 0): HealthcheckSpec {
   return { test: ["CMD", ...test], intervalSeconds, timeoutSeconds, retries, startPeriodSeconds };
+}
+
+/** A container of the platform's plan and the host it runs on. */
+export interface PlannedContainer {
+  hostId: string;
+  container: ContainerSpec;
 }

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PlatformSpec } from "../core/platform-spec";
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
-import { loadBalancerContainer } from "./lb-containers";
+import { loadBalancersPlan } from "../plan";
 
 export interface LoadBalancersArgs {
   /** The resolved platform: one independent HAProxy on every host with role lb. */
@@ -25,13 +25,13 @@ export class LoadBalancers extends pulumi.ComponentResource {
     super("lhcb-platform:haproxy:LoadBalancers", name, {}, opts);
     this.containers = {};
     this.statsUrls = {};
-    for (const host of args.spec.loadBalancers) {
-      const spec = loadBalancerContainer(args.spec, host);
-      this.containers[host.id] = declareContainer(this, args.hosts, host.id, `${name}-${host.id}`, spec, {
-        dependsOn: [...(args.dependsOn ?? []), ...(args.dependsOnHost?.(host.id) ?? [])],
+    const byId = new Map(args.spec.hosts.map((h) => [h.id, h]));
+    for (const { hostId, container } of loadBalancersPlan(args.spec)) {
+      this.containers[hostId] = declareContainer(this, args.hosts, hostId, `${name}-${hostId}`, container, {
+        dependsOn: [...(args.dependsOn ?? []), ...(args.dependsOnHost?.(hostId) ?? [])],
       }).container;
-      const address = args.spec.local ? spec.name : host.address;
-      this.statsUrls[host.id] = `http://${address}:${args.spec.loadBalancer.statsPort}/stats`;
+      const address = args.spec.local ? container.name : byId.get(hostId)!.address;
+      this.statsUrls[hostId] = `http://${address}:${args.spec.loadBalancer.statsPort}/stats`;
     }
     this.registerOutputs({ statsUrls: this.statsUrls });
   }

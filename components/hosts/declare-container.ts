@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ContainerSpec } from "../core/container-spec";
+import { ContainerSpec, SecretName, secretPlaceholder, secretsIn } from "../core/container-spec";
 import { toContainerArgs } from "./container-args";
 import { PlatformContainer } from "./provider-container";
 import { HostInventory } from "./host-inventory";
@@ -16,10 +16,12 @@ export interface DeclaredContainer {
 }
 
 export interface DeclareOptions {
-  /** Files whose content is secret (Consul gossip key, Grafana password). */
-  secretFiles?: { path: string; content: pulumi.Input<string> }[];
-  /** Secret environment variables. */
-  secretEnv?: Record<string, pulumi.Input<string>>;
+  /**
+   * The values of the secrets whose placeholders (`secretPlaceholder`) the container's files or
+   * environment hold: put in there, and those uploads and variables kept secret. A placeholder
+   * without its value here throws, naming the container and the secret.
+   */
+  secrets?: Partial<Record<SecretName, pulumi.Input<string>>>;
   dependsOn?: pulumi.Input<pulumi.Resource>[];
   /** Stop the old container before starting its replacement (fixed names and ports). Default true. */
   deleteBeforeReplace?: boolean;
@@ -56,11 +58,32 @@ export function declareContainer(
   const volumes = named.map(
     (v) => new docker.Volume(volumeKey(name, v.containerPath), { name: v.volume, labels: [{ label: "platform.stack", value: stack }] }, hosts.onEngineOf(hostId, parent)),
   );
-  const args = toContainerArgs(spec, hosts.engineOn(hostId).network.name, opts.secretFiles);
-  if (opts.secretEnv && Object.keys(opts.secretEnv).length > 0) {
-    const secret = pulumi.secret(pulumi.all(opts.secretEnv).apply((env) => Object.entries(env).map(([k, v]) => `${k}=${v}`)));
-    args.envs = pulumi.all([args.envs ?? [], secret]).apply(([plain, hidden]) => [...(plain as string[]), ...hidden]);
+  const { plain, secretFiles, secretEnv } = withSecrets(spec, opts.secrets ?? {});
+  const args = toContainerArgs(plain, hosts.engineOn(hostId).network.name, secretFiles);
+  if (secretEnv.length > 0) {
+    const hidden = pulumi.secret(pulumi.all(secretEnv).apply((env) => env));
+    args.envs = pulumi.all([args.envs ?? [], hidden]).apply(([open, secret]) => [...(open as string[]), ...secret]);
   }
   const container = new PlatformContainer(name, args, resourceOpts([...volumes, ...(opts.dependsOn ?? [])]));
   return { container, volumes };
+}
+
+/**
+ * `spec` without the files and environment values that hold a secret's placeholder, and those
+ * with the secrets' values put in (outputs, to be kept secret).
+ */
+function withSecrets(spec: ContainerSpec, secrets: Partial<Record<SecretName, pulumi.Input<string>>>) {
+  const fill = (text: string): pulumi.Output<string> => {
+    const names = secretsIn(text);
+    for (const n of names) if (secrets[n] === undefined) throw new Error(`container ${spec.name}: the secret ${n} is required (it goes into its configuration)`);
+    return pulumi.all(names.map((n) => secrets[n]!)).apply((values) => names.reduce((t, n, i) => t.split(secretPlaceholder(n)).join(values[i]), text));
+  };
+  const files = spec.files ?? [];
+  const env = Object.entries(spec.env ?? {});
+  const holds = (text: string) => secretsIn(text).length > 0;
+  return {
+    plain: { ...spec, files: files.filter((f) => !holds(f.content)), env: Object.fromEntries(env.filter(([, v]) => !holds(v))) },
+    secretFiles: files.filter((f) => holds(f.content)).map((f) => ({ path: f.path, content: fill(f.content) })),
+    secretEnv: env.filter(([, v]) => holds(v)).map(([k, v]) => fill(v).apply((value) => `${k}=${value}`)),
+  };
 }

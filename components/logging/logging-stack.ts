@@ -3,7 +3,8 @@ import { BatchedComponent } from "../core/declare-in-batches";
 import { PlatformSpec } from "../core/platform-spec";
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
-import { filebeatContainer, loggingHost, logstashContainer, logstashEndpoint } from "./logging-containers";
+import { logstashEndpoint } from "./logging-containers";
+import { loggingPlan } from "../plan";
 
 export interface LoggingStackArgs {
   /** The resolved platform: Filebeat on every slave, Logstash on the host with role logging (required). */
@@ -26,15 +27,14 @@ export class LoggingStack extends BatchedComponent {
 
   constructor(name: string, args: LoggingStackArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const { spec, hosts } = args;
-    const logstashSpec = logstashContainer(spec);
-    const filebeatSpecs = spec.slaves.map((host) => ({ host, spec: filebeatContainer(spec, host) }));
+    const plan = loggingPlan(spec);
     super("lhcb-platform:logging:LoggingStack", name, {}, opts);
 
-    const logging = loggingHost(spec);
-    this.logstash = declareContainer(this, hosts, logging.id, `${name}-logstash-${logging.id}`, logstashSpec).container;
+    const { hostId: logging, container: logstash } = plan.logstash;
+    this.logstash = declareContainer(this, hosts, logging, `${name}-logstash-${logging}`, logstash).container;
     this.filebeats = {};
-    this.declareChildren(filebeatSpecs, (f) => {
-      this.filebeats[f.host.id] = declareContainer(this, hosts, f.host.id, `${name}-filebeat-${f.host.id}`, f.spec).container;
+    this.declareChildren(plan.filebeats, ({ hostId, container }) => {
+      this.filebeats[hostId] = declareContainer(this, hosts, hostId, `${name}-filebeat-${hostId}`, container).container;
     });
     this.logstashEndpoint = logstashEndpoint(spec);
     this.registerOutputs({ logstashEndpoint: this.logstashEndpoint });

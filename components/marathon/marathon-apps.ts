@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformSpec } from "../core/platform-spec";
 import { marathonDeleteCommand, marathonPutCommand } from "./marathon-api";
-import { marathonAppId, marathonAppJson } from "./marathon-app";
+import { marathonAppsPlan } from "../plan";
 
 export interface MarathonAppsArgs {
   /** The resolved platform: one app per `marathon`-mode service. */
@@ -31,13 +31,11 @@ export class MarathonApps extends pulumi.ComponentResource {
     this.apps = {};
     this.appIds = {};
     const url = pulumi.output(args.marathonUrl);
-    for (const service of spec.services.filter((s) => s.mode === "marathon")) {
-      const id = marathonAppId(spec.stack, service);
-      const json = marathonAppJson(spec, service);
+    for (const { key, id, json } of marathonAppsPlan(spec)) {
       const put = url.apply((u) => marathonPutCommand(u, id));
-      this.appIds[service.key] = id;
-      this.apps[service.key] = new command.local.Command(
-        `${name}-${service.key}`,
+      this.appIds[key] = id;
+      this.apps[key] = new command.local.Command(
+        `${name}-${key}`,
         {
           create: put,
           update: put,

@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { PlatformSpec } from "../core/platform-spec";
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
-import { marathonContainer, marathonUrl } from "./marathon-containers";
+import { marathonUrl } from "./marathon-containers";
+import { mesosPlan } from "../plan";
 
 export interface MarathonArgs {
   /** The resolved platform: Marathon runs on each master host. Nothing is declared when `spec.features.mesos` is off. */
@@ -24,8 +25,8 @@ export class Marathon extends pulumi.ComponentResource {
     const { spec, hosts } = args;
     const masters = spec.features.mesos ? spec.masters : [];
     this.containers = {};
-    for (const host of masters) {
-      this.containers[host.id] = declareContainer(this, hosts, host.id, `${name}-${host.id}`, marathonContainer(spec, host), {
+    for (const { hostId, container } of mesosPlan(spec).marathon) {
+      this.containers[hostId] = declareContainer(this, hosts, hostId, `${name}-${hostId}`, container, {
         dependsOn: args.dependsOn,
       }).container;
     }

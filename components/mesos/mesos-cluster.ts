@@ -5,7 +5,7 @@ import { PlatformSpec } from "../core/platform-spec";
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { mesosZkUrl } from "./mesos-flags";
-import { mesosAgentContainer, mesosMasterContainer } from "./mesos-containers";
+import { mesosPlan } from "../plan";
 
 export interface MesosClusterArgs {
   /** The resolved platform: a master on each master host, an agent on each slave host. Nothing is declared when `spec.features.mesos` is off. */
@@ -30,20 +30,18 @@ export class MesosCluster extends BatchedComponent {
   constructor(name: string, args: MesosClusterArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lhcb-platform:mesos:MesosCluster", name, {}, opts);
     const { spec, hosts } = args;
-    const on = spec.features.mesos;
     this.masters = {};
     this.agents = {};
     this.masterUrls = {};
-    for (const host of on ? spec.masters : []) {
-      this.masters[host.id] = declareContainer(this, hosts, host.id, `${name}-master-${host.id}`, mesosMasterContainer(spec, host), {
-        dependsOn: args.dependsOn,
-      }).container;
-      this.masterUrls[host.id] = `http://${partAddress(spec, "mesos-master", host)}:${PORTS.mesosMaster}`;
+    const plan = mesosPlan(spec);
+    const byId = new Map(spec.hosts.map((h) => [h.id, h]));
+    for (const { hostId, container } of plan.masters) {
+      this.masters[hostId] = declareContainer(this, hosts, hostId, `${name}-master-${hostId}`, container, { dependsOn: args.dependsOn }).container;
+      this.masterUrls[hostId] = `http://${partAddress(spec, "mesos-master", byId.get(hostId)!)}:${PORTS.mesosMaster}`;
     }
     const masters = Object.values(this.masters);
-    const agentSpecs = (on ? spec.slaves : []).map((host) => ({ host, spec: mesosAgentContainer(spec, host) }));
-    this.declareChildren(agentSpecs, ({ host, spec: agent }) => {
-      this.agents[host.id] = declareContainer(this, hosts, host.id, `${name}-agent-${host.id}`, agent, { dependsOn: [...(args.dependsOn ?? []), ...masters] }).container;
+    this.declareChildren(plan.agents, ({ hostId, container }) => {
+      this.agents[hostId] = declareContainer(this, hosts, hostId, `${name}-agent-${hostId}`, container, { dependsOn: [...(args.dependsOn ?? []), ...masters] }).container;
     });
     this.zkUrl = mesosZkUrl(spec);
     this.registerOutputs({ zkUrl: this.zkUrl, masterUrls: this.masterUrls });

@@ -1,10 +1,10 @@
-import { ContainerSpec, DOCKER_HEALTH_INTERVAL_SECONDS, platformLabels } from "../core/container-spec";
+import { ContainerSpec, DOCKER_HEALTH_INTERVAL_SECONDS, platformLabels, secretPlaceholder } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { PlatformSpec } from "../core/platform-spec";
 import { influxdbUrl, METRICS_DATABASE, monitoringHost } from "./influxdb-config";
 import { DASHBOARD_FOLDER, GRAFANA_PATHS, renderDashboardProvider, renderDatasourceProvisioning, stackDashboards } from "./grafana-provisioning";
 
-/** The environment variable the component sets from the secret admin password. */
+/** The environment variable that holds the admin password (the secret's placeholder in the plan). */
 export const GRAFANA_ADMIN_PASSWORD_ENV = "GF_SECURITY_ADMIN_PASSWORD";
 
 /** Grafana's URL. */
@@ -14,7 +14,8 @@ export function grafanaUrl(spec: PlatformSpec): string {
 
 /**
  * Grafana on the monitoring host: data source and dashboards provisioned from files. The admin
- * password is not part of this spec; the component adds it as a secret environment variable.
+ * password is the secret `grafanaAdminPassword`: its placeholder here, its value put in (as a
+ * secret) when the container is declared.
  */
 export function grafanaContainer(spec: PlatformSpec): ContainerSpec {
   const host = monitoringHost(spec);
@@ -29,6 +30,7 @@ export function grafanaContainer(spec: PlatformSpec): ContainerSpec {
     restart: "always",
     env: {
       GF_SECURITY_ADMIN_USER: "admin",
+      [GRAFANA_ADMIN_PASSWORD_ENV]: secretPlaceholder("grafanaAdminPassword"),
       GF_PATHS_PROVISIONING: GRAFANA_PATHS.provisioning,
       GF_SERVER_HTTP_PORT: String(PORTS.grafana),
       GF_USERS_ALLOW_SIGN_UP: "false",

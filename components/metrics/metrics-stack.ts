@@ -6,9 +6,9 @@ import { PROBE_COMMAND, probeEnvironment } from "../core/readiness";
 import { atProbeAddress, containerReadiness } from "../hosts/container-readiness";
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
-import { cadvisorContainer } from "./cadvisor";
-import { GRAFANA_ADMIN_PASSWORD_ENV, grafanaContainer, grafanaUrl } from "./grafana";
-import { influxdbContainer, influxdbDatabaseProbe, influxdbUrl, monitoringHost } from "./influxdb-config";
+import { grafanaUrl } from "./grafana";
+import { influxdbDatabaseProbe, influxdbUrl, monitoringHost } from "./influxdb-config";
+import { metricsPlan } from "../plan";
 
 export interface MetricsStackArgs {
   /**
@@ -43,26 +43,26 @@ export class MetricsStack extends BatchedComponent {
     if (spec.features.grafana && args.grafanaAdminPassword === undefined) {
       throw new Error(`stack ${spec.stack}: the secret lhcb-platform:grafanaAdminPassword is required when Grafana is on`);
     }
-    const cadvisorSpecs = spec.slaves.map((host) => ({ host, spec: cadvisorContainer(spec, host) }));
+    const plan = metricsPlan(spec);
     super("lhcb-platform:metrics:MetricsStack", name, {}, opts);
 
-    const influxdbSpec = influxdbContainer(spec);
+    const influxdbSpec = plan.influxdb.container;
     this.influxdb = declareContainer(this, hosts, monitoring.id, `${name}-influxdb-${monitoring.id}`, influxdbSpec).container;
     this.database = containerReadiness(this, `${name}-influxdb-database`, this.influxdb, {
       create: PROBE_COMMAND,
       environment: atProbeAddress(spec.local, this.influxdb, influxdbSpec, monitoring.address, (address) => probeEnvironment(influxdbDatabaseProbe(spec, address))),
     });
     this.influxdbUrl = influxdbUrl(spec);
-    if (spec.features.grafana) {
-      this.grafana = declareContainer(this, hosts, monitoring.id, `${name}-grafana-${monitoring.id}`, grafanaContainer(spec), {
-        secretEnv: { [GRAFANA_ADMIN_PASSWORD_ENV]: args.grafanaAdminPassword! },
+    if (plan.grafana) {
+      this.grafana = declareContainer(this, hosts, monitoring.id, `${name}-grafana-${monitoring.id}`, plan.grafana.container, {
+        secrets: { grafanaAdminPassword: args.grafanaAdminPassword },
         dependsOn: [this.influxdb],
       }).container;
       this.grafanaUrl = grafanaUrl(spec);
     }
     this.cadvisors = {};
-    this.declareChildren(cadvisorSpecs, ({ host, spec: cadvisor }) => {
-      this.cadvisors[host.id] = declareContainer(this, hosts, host.id, `${name}-cadvisor-${host.id}`, cadvisor, { dependsOn: [this.database] }).container;
+    this.declareChildren(plan.cadvisors, ({ hostId, container }) => {
+      this.cadvisors[hostId] = declareContainer(this, hosts, hostId, `${name}-cadvisor-${hostId}`, container, { dependsOn: [this.database] }).container;
     });
     this.registerOutputs({ influxdbUrl: this.influxdbUrl, grafanaUrl: this.grafanaUrl });
   }

@@ -8,7 +8,8 @@ import { atProbeAddress, containerReadiness } from "../hosts/container-readiness
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { CatalogService } from "./catalog-service";
-import { instanceNodeName, instanceProbe, serviceContainer, serviceRegistration } from "./service-containers";
+import { servicesPlan } from "../plan";
+import { instanceNodeName, instanceProbe } from "./service-containers";
 
 export interface ServiceInstancesArgs {
   /** The resolved platform: its `pulumi`-mode services, already placed on slave hosts. */
@@ -76,15 +77,7 @@ export class ServiceInstances extends BatchedComponent {
 
     // What each instance is (pure, and where a bad spec throws) is computed here, before anything
     // is declared; the resources are then declared a few services at a time (core/declare-in-batches.ts).
-    const planned = spec.services
-      .filter((s) => s.mode === "pulumi")
-      .map((service) => ({
-        service,
-        instances: service.hosts.map((hostId) => {
-          const host = byId.get(hostId)!;
-          return { hostId, host, container: serviceContainer(spec, service, host), registration: serviceRegistration(spec, service, host) };
-        }),
-      }));
+    const planned = servicesPlan(spec);
     this.declareChildren(planned, ({ service, instances }) => {
       // The instances of a service follow one another: each container waits for the registration
       // of the one before it. A release (a new image for every instance) then replaces one
@@ -95,7 +88,8 @@ export class ServiceInstances extends BatchedComponent {
       // replace the next instance along with this one; only property dependencies do, such as
       // the container id and address these carry.)
       let previous: pulumi.Resource | undefined;
-      for (const { hostId, host, container: containerSpec, registration: reg } of instances) {
+      for (const { hostId, container: containerSpec, registration: reg } of instances) {
+        const host = byId.get(hostId)!;
         const key = `${service.key}-${hostId}`;
         const container = declareContainer(this, hosts, hostId, `${name}-${key}`, containerSpec, {
           dependsOn: previous === undefined ? [] : [previous],

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PlatformSpec } from "../core/platform-spec";
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
-import { whitelistRendererContainer } from "./whitelist-containers";
+import { mesosPlan } from "../plan";
 
 export interface HostWhitelistArgs {
   /** The resolved platform: a renderer runs beside each Mesos master. Nothing is declared when `spec.features.mesos` is off. */
@@ -18,11 +18,11 @@ export class HostWhitelist extends pulumi.ComponentResource {
   public readonly renderers: Record<string, ContainerResource>;
 
   constructor(name: string, args: HostWhitelistArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    const specs = args.spec.features.mesos ? args.spec.masters.map((h) => ({ host: h, container: whitelistRendererContainer(args.spec, h) })) : [];
+    const planned = mesosPlan(args.spec).whitelists;
     super("lhcb-platform:whitelist:HostWhitelist", name, {}, opts);
     this.renderers = {};
-    for (const { host, container } of specs) {
-      this.renderers[host.id] = declareContainer(this, args.hosts, host.id, `${name}-${host.id}`, container, { dependsOn: args.dependsOn }).container;
+    for (const { hostId, container } of planned) {
+      this.renderers[hostId] = declareContainer(this, args.hosts, hostId, `${name}-${hostId}`, container, { dependsOn: args.dependsOn }).container;
     }
     this.registerOutputs({});
   }

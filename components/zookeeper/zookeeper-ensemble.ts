@@ -5,7 +5,8 @@ import { HostInventory } from "../hosts/host-inventory";
 import { zkConnect } from "./zoo-cfg";
 import { quorumMemberReady } from "../hosts/quorum-member";
 import { LocalCommand } from "../core/local-command";
-import { zookeeperContainer, zookeeperMembers, zookeeperMemberTarget } from "./zookeeper-containers";
+import { zookeeperMembers, zookeeperMemberTarget } from "./zookeeper-containers";
+import { zookeeperPlan } from "../plan";
 
 export interface ZooKeeperEnsembleArgs {
   /** The resolved platform; one member runs on each master host. */
@@ -33,12 +34,13 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     this.members = {};
     this.ready = {};
     let previous: LocalCommand | undefined;
-    for (const host of args.spec.masters) {
-      const key = `${name}-${host.id}`;
-      const container = declareContainer(this, args.hosts, host.id, key, zookeeperContainer(args.spec, host), { dependsOn: previous ? [previous] : [] }).container;
-      previous = quorumMemberReady(this, key, container, zookeeperMemberTarget(args.spec, host));
-      this.members[host.id] = container;
-      this.ready[host.id] = previous;
+    const byId = new Map(args.spec.hosts.map((h) => [h.id, h]));
+    for (const { hostId, container: member } of zookeeperPlan(args.spec)) {
+      const key = `${name}-${hostId}`;
+      const container = declareContainer(this, args.hosts, hostId, key, member, { dependsOn: previous ? [previous] : [] }).container;
+      previous = quorumMemberReady(this, key, container, zookeeperMemberTarget(args.spec, byId.get(hostId)!));
+      this.members[hostId] = container;
+      this.ready[hostId] = previous;
     }
     this.connectString = zkConnect(zookeeperMembers(args.spec));
     this.registerOutputs({ connectString: this.connectString });

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { consulAddressFor, consulAgentConfig, consulAgentHosts, consulServerConfig, esmContainer, esmHosts, withGossipKey } from "../../components/consul/consul-containers";
+import { CONSUL_CONFIG_FILE, consulAddressFor, consulAgentConfig, consulAgentHosts, consulServerConfig, consulServerContainer, esmContainer, esmHosts, gossipEncrypted } from "../../components/consul/consul-containers";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 
 const prod = loadPlatformFromStackFile(process.cwd(), "prod");
 const local = loadPlatformFromStackFile(process.cwd(), "local");
 
 test("a prod Consul server expects all five servers and joins them by address", () => {
-  const cfg = JSON.parse(withGossipKey(consulServerConfig(prod, prod.masters[0], true), "c2VjcmV0LWtleS0xMjM0NTY3ODkwMTIzNDU2Nzg5MDE="));
+  const cfg = JSON.parse(consulServerConfig(prod, prod.masters[0]));
   assert.deepEqual(cfg, {
     datacenter: "dc1",
     node_name: "prod-prod-master-1",
@@ -17,7 +17,7 @@ test("a prod Consul server expects all five servers and joins them by address", 
     advertise_addr: "lbmaster01.cern.ch",
     retry_join: ["lbmaster01.cern.ch", "lbmaster02.cern.ch", "lbmaster03.cern.ch", "lbmaster04.cern.ch", "lbmaster05.cern.ch"],
     retry_interval: "2s",
-    encrypt: "c2VjcmV0LWtleS0xMjM0NTY3ODkwMTIzNDU2Nzg5MDE=",
+    encrypt: "@@secret:consulGossipKey@@",
     ports: { http: 8500, dns: 8600 },
     log_level: "INFO",
     disable_update_check: true,
@@ -32,20 +32,22 @@ test("a prod Consul server expects all five servers and joins them by address", 
   });
 });
 
-test("the rendered config keeps a placeholder, never the key", () => {
-  const text = consulServerConfig(prod, prod.masters[0], true);
-  assert.match(text, /"encrypt": "@@CONSUL_GOSSIP_KEY@@"/);
-  assert.equal(consulServerConfig(local, local.masters[0], false).includes("encrypt"), false);
+test("gossip is encrypted everywhere but on the local stack; the config holds the key's placeholder, in the container's files", () => {
+  assert.deepEqual([gossipEncrypted(prod), gossipEncrypted(local)], [true, false]);
+  const file = consulServerContainer(prod, prod.masters[0]).files!.find((f) => f.path === CONSUL_CONFIG_FILE)!;
+  assert.equal(file.content, consulServerConfig(prod, prod.masters[0]));
+  assert.match(file.content, /"encrypt": "@@secret:consulGossipKey@@"/);
+  assert.equal(consulServerConfig(local, local.masters[0]).includes("encrypt"), false);
 });
 
 test("agents run on every non-master host; slaves register the host service with its checks", () => {
   assert.deepEqual(consulAgentHosts(local).map((h) => h.id), ["slave-1", "slave-2", "slave-3", "lb-1", "lb-2", "ops-1"]);
-  const slave = JSON.parse(consulAgentConfig(local, local.slaves[0], false));
+  const slave = JSON.parse(consulAgentConfig(local, local.slaves[0]));
   assert.equal(slave.server, false);
   assert.deepEqual(slave.retry_join, ["local-consul-server-master-1", "local-consul-server-master-2", "local-consul-server-master-3"]);
   assert.equal(slave.advertise_addr, undefined);
   assert.deepEqual(slave.services.map((s: { id: string; checks: { id: string }[] }) => [s.id, s.checks.map((c) => c.id)]), [["mesos-slave-host-local-slave-1", ["disk", "load"]]]);
-  const lb = JSON.parse(consulAgentConfig(local, local.loadBalancers[0], false));
+  const lb = JSON.parse(consulAgentConfig(local, local.loadBalancers[0]));
   assert.equal(lb.services, undefined);
 });
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { secretPlaceholder } from "../../components/core/container-spec";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { cadvisorArgs, cadvisorContainer } from "../../components/metrics/cadvisor";
 import { GRAFANA_ADMIN_PASSWORD_ENV, grafanaContainer, grafanaUrl } from "../../components/metrics/grafana";
@@ -236,20 +237,21 @@ test("the host overview: whole-host series of the slaves, by cAdvisor's machine 
   );
 });
 
-test("the Grafana container: provisioning and dashboards as files, no password in its spec", () => {
+test("the Grafana container: provisioning and dashboards as files, the admin password's placeholder in its spec", () => {
   const g = grafanaContainer(prod);
   assert.equal(g.name, "prod-grafana-prod-ops-1");
   assert.equal(g.image, "gitlab-registry.cern.ch/lhcb-dirac/grafana/grafana:10.4.2");
   assert.equal(g.hostNetwork, true);
   assert.deepEqual(g.env, {
     GF_SECURITY_ADMIN_USER: "admin",
+    GF_SECURITY_ADMIN_PASSWORD: "@@secret:grafanaAdminPassword@@",
     GF_PATHS_PROVISIONING: "/etc/grafana/provisioning",
     GF_SERVER_HTTP_PORT: "3000",
     GF_USERS_ALLOW_SIGN_UP: "false",
     GF_ANALYTICS_REPORTING_ENABLED: "false",
     GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
   });
-  assert.equal(GRAFANA_ADMIN_PASSWORD_ENV in g.env!, false);
+  assert.equal(g.env![GRAFANA_ADMIN_PASSWORD_ENV], secretPlaceholder("grafanaAdminPassword"));
   const dashboards = stackDashboards(prod);
   assert.deepEqual(g.files, [
     { path: "/etc/grafana/provisioning/datasources/influxdb.yaml", content: renderDatasourceProvisioning({ influxUrl: "http://lbops01.cern.ch:8086", database: "cadvisor" }) },
