@@ -64,17 +64,22 @@ export function agentsPlan(spec: PlatformSpec): (PlannedContainer & { agent: Pla
 /** One HAProxy with consul-template per load-balancer host. */
 export const loadBalancersPlan = (spec: PlatformSpec): PlannedContainer[] => on(spec, spec.loadBalancers, loadBalancerContainer);
 
-/** The Mesos side (empty unless `features.mesos`): masters, whitelist renderers, Marathon and Chronos on the masters, agents on the slaves. */
-export function mesosPlan(spec: PlatformSpec) {
-  const masters = spec.features.mesos ? spec.masters : [];
-  return {
-    masters: on(spec, masters, mesosMasterContainer),
-    whitelists: on(spec, masters, whitelistRendererContainer),
-    marathon: on(spec, masters, marathonContainer),
-    chronos: on(spec, masters, chronosContainer),
-    agents: on(spec, spec.features.mesos ? spec.slaves : [], mesosAgentContainer),
-  };
-}
+/** The hosts of a part of the Mesos side: none unless `features.mesos`. */
+const mesosOn = (spec: PlatformSpec, hosts: readonly HostSpec[]) => (spec.features.mesos ? hosts : []);
+
+/** The Mesos side (empty unless `features.mesos`), part by part. */
+export const mesosPlan = {
+  /** A Mesos master on each master. */
+  masters: (spec: PlatformSpec): PlannedContainer[] => on(spec, mesosOn(spec, spec.masters), mesosMasterContainer),
+  /** A whitelist renderer (consul-template) beside each Mesos master. */
+  whitelists: (spec: PlatformSpec): PlannedContainer[] => on(spec, mesosOn(spec, spec.masters), whitelistRendererContainer),
+  /** Marathon on each master. */
+  marathon: (spec: PlatformSpec): PlannedContainer[] => on(spec, mesosOn(spec, spec.masters), marathonContainer),
+  /** Chronos on each master. */
+  chronos: (spec: PlatformSpec): PlannedContainer[] => on(spec, mesosOn(spec, spec.masters), chronosContainer),
+  /** A Mesos agent on each slave. */
+  agents: (spec: PlatformSpec): PlannedContainer[] => on(spec, mesosOn(spec, spec.slaves), mesosAgentContainer),
+};
 
 /** The Marathon apps of the `marathon`-mode services (none unless `features.mesos`): their key, app id and JSON. */
 export function marathonAppsPlan(spec: PlatformSpec): { key: string; id: string; json: string }[] {
@@ -109,7 +114,6 @@ export function metricsPlan(spec: PlatformSpec): { influxdb: PlannedContainer; g
  */
 export function plannedContainers(spec: PlatformSpec): PlannedContainer[] {
   const consul = consulPlan(spec);
-  const mesos = mesosPlan(spec);
   const logging = spec.features.logging ? loggingPlan(spec) : undefined;
   const metrics = spec.features.metrics ? metricsPlan(spec) : undefined;
   return [
@@ -120,11 +124,11 @@ export function plannedContainers(spec: PlatformSpec): PlannedContainer[] {
     ...servicesPlan(spec).flatMap((s) => s.instances.map(({ hostId, container }) => ({ hostId, container }))),
     ...agentsPlan(spec).map(({ hostId, container }) => ({ hostId, container })),
     ...loadBalancersPlan(spec),
-    ...mesos.masters,
-    ...mesos.whitelists,
-    ...mesos.marathon,
-    ...mesos.chronos,
-    ...mesos.agents,
+    ...mesosPlan.masters(spec),
+    ...mesosPlan.whitelists(spec),
+    ...mesosPlan.marathon(spec),
+    ...mesosPlan.chronos(spec),
+    ...mesosPlan.agents(spec),
     ...(logging ? [logging.logstash, ...logging.filebeats] : []),
     ...(metrics ? [metrics.influxdb, ...(metrics.grafana ? [metrics.grafana] : []), ...metrics.cadvisors] : []),
   ];

@@ -25,7 +25,7 @@ export class Chronos extends pulumi.ComponentResource {
     const { spec, hosts } = args;
     const masters = spec.features.mesos ? spec.masters : [];
     this.containers = {};
-    for (const { hostId, container } of mesosPlan(spec).chronos) {
+    for (const { hostId, container } of mesosPlan.chronos(spec)) {
       this.containers[hostId] = declareContainer(this, hosts, hostId, `${name}-${hostId}`, container, {
         dependsOn: args.dependsOn,
       }).container;

@@ -61,6 +61,7 @@ export function secretPlaceholder(name: SecretName): string {
 
 /** The secrets whose placeholders `text` holds. */
 export function secretsIn(text: string): SecretName[] {
+  if (!text.includes("@@secret:")) return [];
   return [...text.matchAll(/@@secret:(\w+)@@/g)].map((m) => m[1] as SecretName);
 }
 

@@ -33,14 +33,13 @@ export class MesosCluster extends BatchedComponent {
     this.masters = {};
     this.agents = {};
     this.masterUrls = {};
-    const plan = mesosPlan(spec);
     const byId = new Map(spec.hosts.map((h) => [h.id, h]));
-    for (const { hostId, container } of plan.masters) {
+    for (const { hostId, container } of mesosPlan.masters(spec)) {
       this.masters[hostId] = declareContainer(this, hosts, hostId, `${name}-master-${hostId}`, container, { dependsOn: args.dependsOn }).container;
       this.masterUrls[hostId] = `http://${partAddress(spec, "mesos-master", byId.get(hostId)!)}:${PORTS.mesosMaster}`;
     }
     const masters = Object.values(this.masters);
-    this.declareChildren(plan.agents, ({ hostId, container }) => {
+    this.declareChildren(mesosPlan.agents(spec), ({ hostId, container }) => {
       this.agents[hostId] = declareContainer(this, hosts, hostId, `${name}-agent-${hostId}`, container, { dependsOn: [...(args.dependsOn ?? []), ...masters] }).container;
     });
     this.zkUrl = mesosZkUrl(spec);

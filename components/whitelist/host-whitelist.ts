@@ -18,7 +18,7 @@ export class HostWhitelist extends pulumi.ComponentResource {
   public readonly renderers: Record<string, ContainerResource>;
 
   constructor(name: string, args: HostWhitelistArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    const planned = mesosPlan(args.spec).whitelists;
+    const planned = mesosPlan.whitelists(args.spec);
     super("lhcb-platform:whitelist:HostWhitelist", name, {}, opts);
     this.renderers = {};
     for (const { hostId, container } of planned) {
