@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { engineEnv, operatorCli, PROJECT_ROOT, writeScratchStackFile } from "./engine-stack";
+import { engineEnv, operatorCli, PROJECT_ROOT, stackWithFreeNetwork, writeScratchStackFile } from "./engine-stack";
 
 const execFileAsync = promisify(execFile);
 
@@ -16,11 +16,12 @@ export class CliStack {
   private readonly file: string;
 
   /**
-   * Creates stack `scratch-<label>` with the config of `Pulumi.<configOf>.yaml` (its salt dropped),
-   * and `config` (full keys) set over it.
+   * Creates stack `scratch-<label>` (a number added if its local network is taken:
+   * `stackWithFreeNetwork`) with the config of `Pulumi.<configOf>.yaml` (its salt dropped), and
+   * `config` (full keys) set over it.
    */
   public static async create(label: string, configOf: string, config: Record<string, unknown> = {}): Promise<CliStack> {
-    const s = new CliStack(`scratch-${label}`);
+    const s = new CliStack(stackWithFreeNetwork(`scratch-${label}`));
     writeScratchStackFile(s.file, configOf, config);
     await s.pulumi(["stack", "init", s.name, "--non-interactive"]);
     return s;

@@ -1,11 +1,13 @@
 // Opening a stack of this project under the real engine through the Automation API, with the
 // program inline (no Node.js language host needed). Shared by scripts/engine.ts and the tests.
 import { LocalWorkspace, LocalWorkspaceOptions, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseDocument } from "yaml";
+import { localNetwork } from "../components/core/local-network";
 import { platformProgram } from "../program";
 
 export const PROJECT_ROOT = resolve(__dirname, "..");
@@ -120,4 +122,19 @@ export function errorLines(e: unknown, max: number): string {
 export async function removeScratchStack(stack: Stack, onError: (e: unknown) => void = () => undefined): Promise<void> {
   await stack.destroy({ color: "never" }).catch(onError);
   await stack.workspace.removeStack(stack.name).catch(() => undefined);
+}
+
+/**
+ * `base`, or `base` with a number after it, whichever first names a stack whose local network
+ * (core/local-network.ts: a /22 chosen by the stack's name) no Docker network on this engine holds
+ * yet, so a scratch stack never collides with the developer's `local` or another scratch stack.
+ */
+export function stackWithFreeNetwork(base: string): string {
+  const inspect = spawnSync("sh", ["-c", "docker network inspect -f '{{range .IPAM.Config}}{{.Subnet}} {{end}}' $(docker network ls -q)"], { encoding: "utf8" });
+  const taken = new Set(inspect.status === 0 ? inspect.stdout.split(/\s+/).filter((x) => x !== "") : []);
+  for (let i = 0; i < 256; i++) {
+    const name = i === 0 ? base : `${base}${i}`;
+    if (!taken.has(localNetwork(name).subnet)) return name;
+  }
+  throw new Error(`no stack name from ${base} with a free local network (${taken.size} subnets taken)`);
 }

@@ -1,7 +1,7 @@
 // A consumer project of the library, as an operator makes one: its own package.json, the library
 // installed the way npm installs packages (a tarball made by `npm pack`, or a git URL).
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -49,4 +49,28 @@ export function installedVersions(dir: string, pkg: string): string[] {
 export function exportsFrom(dir: string, id: string): Record<string, string> {
   const program = `const m = require(${JSON.stringify(id)}); process.stdout.write(JSON.stringify(Object.fromEntries(Object.keys(m).map((k) => [k, typeof m[k]]))))`;
   return JSON.parse(execFileSync(process.execPath, ["-e", program], { cwd: dir, encoding: "utf8" })) as Record<string, string>;
+}
+
+/**
+ * A copy of `examples/<name>` in a temporary folder, its dependency on the library pointed at
+ * `tarball`, installed by `npm install`; returns its folder.
+ */
+export function installedExample(name: string, tarball: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `lhcb-example-${name}-`));
+  cpSync(join(ROOT, "examples", name), dir, { recursive: true, filter: (src) => !/node_modules|package-lock\.json/.test(src) });
+  const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+  manifest.dependencies["lhcb-platform"] = `file:${tarball}`;
+  writeFileSync(join(dir, "package.json"), JSON.stringify(manifest, null, 2));
+  npm(dir, ["install", "--no-audit", "--no-fund"]);
+  return dir;
+}
+
+/** Node 20 where the machine has it (Debian's), the Node running the tests otherwise. */
+export function oldestNode(): string {
+  try {
+    const v = execFileSync("/usr/bin/node", ["--version"], { encoding: "utf8" }).trim();
+    return v.startsWith("v20.") ? "/usr/bin/node" : process.execPath;
+  } catch {
+    return process.execPath;
+  }
 }
