@@ -2,7 +2,18 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", ".cache/", ".pulumi-state/", "out/", "images/", "scripts/toolchain/", "scripts/docker/"] },
+  {
+    ignores: [
+      "node_modules/",
+      "dist/",
+      ".cache/",
+      ".pulumi-state/",
+      "out/",
+      "images/",
+      "scripts/toolchain/",
+      "scripts/docker/",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -16,7 +16,8 @@ export function platformProgram(projectDir: string) {
     try {
       spec = loadPlatform(projectDir, stack, pulumi.runtime.allConfig(), file);
     } catch (e) {
-      if (e instanceof PlatformInputError) throw new pulumi.RunError(`invalid input:\n${e.message}`);
+      if (e instanceof PlatformInputError)
+        throw new pulumi.RunError(`invalid input:\n${e.message}`);
       throw e;
     }
     const config = new pulumi.Config(CONFIG_NAMESPACE);
@@ -32,7 +33,12 @@ export function platformProgram(projectDir: string) {
       environment: spec.environment,
       endpoints: platform.endpoints,
       consulApi: platform.consul.apiAddress,
-      placement: Object.fromEntries([...spec.services, ...spec.agents].map((e) => [e.name, e.mode === "pulumi" ? e.hosts : [`(${e.mode})`]])),
+      placement: Object.fromEntries(
+        [...spec.services, ...spec.agents].map((e) => [
+          e.name,
+          e.mode === "pulumi" ? e.hosts : [`(${e.mode})`],
+        ]),
+      ),
     };
   };
 }

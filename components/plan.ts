@@ -3,7 +3,13 @@
 // and `render` writes all of it, so what is rendered is what is declared
 // (test/platform/plan-*.test.ts checks that for every stack).
 import { agentContainer } from "./agents/agent-containers";
-import { consulAgentContainer, consulAgentHosts, consulServerContainer, esmContainer, esmHosts } from "./consul/consul-containers";
+import {
+  consulAgentContainer,
+  consulAgentHosts,
+  consulServerContainer,
+  esmContainer,
+  esmHosts,
+} from "./consul/consul-containers";
 import { PlannedContainer } from "./core/container-spec";
 import { HostSpec } from "./core/config-schema";
 import { PlacedAgent, PlacedService, PlatformSpec } from "./core/platform-spec";
@@ -13,7 +19,12 @@ import { zookeeperContainer } from "./zookeeper/zookeeper-containers";
 import { mesosAgentContainer, mesosMasterContainer } from "./mesos/mesos-containers";
 import { marathonContainer } from "./marathon/marathon-containers";
 import { chronosContainer } from "./chronos/chronos-containers";
-import { CHRONOS_EPOCH, chronosJobJson, chronosJobName, ChronosJobOptions } from "./chronos/chronos-job";
+import {
+  CHRONOS_EPOCH,
+  chronosJobJson,
+  chronosJobName,
+  ChronosJobOptions,
+} from "./chronos/chronos-job";
 import { marathonAppId, marathonAppJson } from "./marathon/marathon-app";
 import { whitelistRendererContainer } from "./whitelist/whitelist-containers";
 import { filebeatContainer, loggingHost, logstashContainer } from "./logging/logging-containers";
@@ -21,14 +32,22 @@ import { cadvisorContainer } from "./metrics/cadvisor";
 import { influxdbContainer, monitoringHost } from "./metrics/influxdb-config";
 import { grafanaContainer } from "./metrics/grafana";
 
-const on = (spec: PlatformSpec, hosts: readonly HostSpec[], container: (spec: PlatformSpec, host: HostSpec) => PlannedContainer["container"]) =>
-  hosts.map((h) => ({ hostId: h.id, container: container(spec, h) }));
+const on = (
+  spec: PlatformSpec,
+  hosts: readonly HostSpec[],
+  container: (spec: PlatformSpec, host: HostSpec) => PlannedContainer["container"],
+) => hosts.map((h) => ({ hostId: h.id, container: container(spec, h) }));
 
 /** The ZooKeeper members, one per master, in the masters' order (`myid` 1, 2, ...). */
-export const zookeeperPlan = (spec: PlatformSpec): PlannedContainer[] => on(spec, spec.masters, zookeeperContainer);
+export const zookeeperPlan = (spec: PlatformSpec): PlannedContainer[] =>
+  on(spec, spec.masters, zookeeperContainer);
 
 /** The Consul servers (one per master, in order), client agents (every other host) and consul-esm. */
-export function consulPlan(spec: PlatformSpec): { servers: PlannedContainer[]; agents: PlannedContainer[]; esm: PlannedContainer[] } {
+export function consulPlan(spec: PlatformSpec): {
+  servers: PlannedContainer[];
+  agents: PlannedContainer[];
+  esm: PlannedContainer[];
+} {
   return {
     servers: on(spec, spec.masters, consulServerContainer),
     agents: on(spec, consulAgentHosts(spec), consulAgentContainer),
@@ -42,7 +61,9 @@ export interface PlannedInstance extends PlannedContainer {
 }
 
 /** The `pulumi`-mode services, each with its instances in placement order (a release replaces them in that order). */
-export function servicesPlan(spec: PlatformSpec): { service: PlacedService; instances: PlannedInstance[] }[] {
+export function servicesPlan(
+  spec: PlatformSpec,
+): { service: PlacedService; instances: PlannedInstance[] }[] {
   const byId = new Map(spec.hosts.map((h) => [h.id, h]));
   return spec.services
     .filter((s) => s.mode === "pulumi")
@@ -50,7 +71,11 @@ export function servicesPlan(spec: PlatformSpec): { service: PlacedService; inst
       service,
       instances: service.hosts.map((hostId) => {
         const host = byId.get(hostId)!;
-        return { hostId, container: serviceContainer(spec, service, host), registration: serviceRegistration(spec, service, host) };
+        return {
+          hostId,
+          container: serviceContainer(spec, service, host),
+          registration: serviceRegistration(spec, service, host),
+        };
       }),
     }));
 }
@@ -58,52 +83,90 @@ export function servicesPlan(spec: PlatformSpec): { service: PlacedService; inst
 /** The `pulumi`-mode agents' containers (an active one and its standby per agent). */
 export function agentsPlan(spec: PlatformSpec): (PlannedContainer & { agent: PlacedAgent })[] {
   const byId = new Map(spec.hosts.map((h) => [h.id, h]));
-  return spec.agents.filter((a) => a.mode === "pulumi").flatMap((agent) => agent.hosts.map((hostId) => ({ agent, hostId, container: agentContainer(spec, agent, byId.get(hostId)!) })));
+  return spec.agents
+    .filter((a) => a.mode === "pulumi")
+    .flatMap((agent) =>
+      agent.hosts.map((hostId) => ({
+        agent,
+        hostId,
+        container: agentContainer(spec, agent, byId.get(hostId)!),
+      })),
+    );
 }
 
 /** One HAProxy with consul-template per load-balancer host. */
-export const loadBalancersPlan = (spec: PlatformSpec): PlannedContainer[] => on(spec, spec.loadBalancers, loadBalancerContainer);
+export const loadBalancersPlan = (spec: PlatformSpec): PlannedContainer[] =>
+  on(spec, spec.loadBalancers, loadBalancerContainer);
 
 /** The hosts of a part of the Mesos side: none unless `features.mesos`. */
-const mesosOn = (spec: PlatformSpec, hosts: readonly HostSpec[]) => (spec.features.mesos ? hosts : []);
+const mesosOn = (spec: PlatformSpec, hosts: readonly HostSpec[]) =>
+  spec.features.mesos ? hosts : [];
 
 /** The Mesos side (empty unless `features.mesos`), part by part. */
 export const mesosPlan = {
   /** A Mesos master on each master. */
-  masters: (spec: PlatformSpec): PlannedContainer[] => on(spec, mesosOn(spec, spec.masters), mesosMasterContainer),
+  masters: (spec: PlatformSpec): PlannedContainer[] =>
+    on(spec, mesosOn(spec, spec.masters), mesosMasterContainer),
   /** A whitelist renderer (consul-template) beside each Mesos master. */
-  whitelists: (spec: PlatformSpec): PlannedContainer[] => on(spec, mesosOn(spec, spec.masters), whitelistRendererContainer),
+  whitelists: (spec: PlatformSpec): PlannedContainer[] =>
+    on(spec, mesosOn(spec, spec.masters), whitelistRendererContainer),
   /** Marathon on each master. */
-  marathon: (spec: PlatformSpec): PlannedContainer[] => on(spec, mesosOn(spec, spec.masters), marathonContainer),
+  marathon: (spec: PlatformSpec): PlannedContainer[] =>
+    on(spec, mesosOn(spec, spec.masters), marathonContainer),
   /** Chronos on each master. */
-  chronos: (spec: PlatformSpec): PlannedContainer[] => on(spec, mesosOn(spec, spec.masters), chronosContainer),
+  chronos: (spec: PlatformSpec): PlannedContainer[] =>
+    on(spec, mesosOn(spec, spec.masters), chronosContainer),
   /** A Mesos agent on each slave. */
-  agents: (spec: PlatformSpec): PlannedContainer[] => on(spec, mesosOn(spec, spec.slaves), mesosAgentContainer),
+  agents: (spec: PlatformSpec): PlannedContainer[] =>
+    on(spec, mesosOn(spec, spec.slaves), mesosAgentContainer),
 };
 
 /** The Marathon apps of the `marathon`-mode services (none unless `features.mesos`): their key, app id and JSON. */
 export function marathonAppsPlan(spec: PlatformSpec): { key: string; id: string; json: string }[] {
   if (!spec.features.mesos) return [];
-  return spec.services.filter((s) => s.mode === "marathon").map((s) => ({ key: s.key, id: marathonAppId(spec.stack, s), json: marathonAppJson(spec, s) }));
+  return spec.services
+    .filter((s) => s.mode === "marathon")
+    .map((s) => ({ key: s.key, id: marathonAppId(spec.stack, s), json: marathonAppJson(spec, s) }));
 }
 
 /** The Chronos jobs of the `marathon`-mode agents (none unless `features.mesos`), scheduled from `opts.from`. */
-export function chronosJobsPlan(spec: PlatformSpec, opts: ChronosJobOptions = { from: CHRONOS_EPOCH }): { key: string; name: string; json: string }[] {
+export function chronosJobsPlan(
+  spec: PlatformSpec,
+  opts: ChronosJobOptions = { from: CHRONOS_EPOCH },
+): { key: string; name: string; json: string }[] {
   if (!spec.features.mesos) return [];
-  return spec.agents.filter((a) => a.mode === "marathon").map((a) => ({ key: a.key, name: chronosJobName(spec.stack, a), json: chronosJobJson(spec, a, opts) }));
+  return spec.agents
+    .filter((a) => a.mode === "marathon")
+    .map((a) => ({
+      key: a.key,
+      name: chronosJobName(spec.stack, a),
+      json: chronosJobJson(spec, a, opts),
+    }));
 }
 
 /** Logstash on the logging host and a Filebeat per slave. */
-export function loggingPlan(spec: PlatformSpec): { logstash: PlannedContainer; filebeats: PlannedContainer[] } {
-  return { logstash: { hostId: loggingHost(spec).id, container: logstashContainer(spec) }, filebeats: on(spec, spec.slaves, filebeatContainer) };
+export function loggingPlan(spec: PlatformSpec): {
+  logstash: PlannedContainer;
+  filebeats: PlannedContainer[];
+} {
+  return {
+    logstash: { hostId: loggingHost(spec).id, container: logstashContainer(spec) },
+    filebeats: on(spec, spec.slaves, filebeatContainer),
+  };
 }
 
 /** InfluxDB (and Grafana, when on) on the monitoring host and a cAdvisor per slave. */
-export function metricsPlan(spec: PlatformSpec): { influxdb: PlannedContainer; grafana?: PlannedContainer; cadvisors: PlannedContainer[] } {
+export function metricsPlan(spec: PlatformSpec): {
+  influxdb: PlannedContainer;
+  grafana?: PlannedContainer;
+  cadvisors: PlannedContainer[];
+} {
   const monitoring = monitoringHost(spec).id;
   return {
     influxdb: { hostId: monitoring, container: influxdbContainer(spec) },
-    ...(spec.features.grafana ? { grafana: { hostId: monitoring, container: grafanaContainer(spec) } } : {}),
+    ...(spec.features.grafana
+      ? { grafana: { hostId: monitoring, container: grafanaContainer(spec) } }
+      : {}),
     cadvisors: on(spec, spec.slaves, cadvisorContainer),
   };
 }
@@ -121,7 +184,9 @@ export function plannedContainers(spec: PlatformSpec): PlannedContainer[] {
     ...consul.servers,
     ...consul.agents,
     ...consul.esm,
-    ...servicesPlan(spec).flatMap((s) => s.instances.map(({ hostId, container }) => ({ hostId, container }))),
+    ...servicesPlan(spec).flatMap((s) =>
+      s.instances.map(({ hostId, container }) => ({ hostId, container })),
+    ),
     ...agentsPlan(spec).map(({ hostId, container }) => ({ hostId, container })),
     ...loadBalancersPlan(spec),
     ...mesosPlan.masters(spec),
@@ -130,6 +195,8 @@ export function plannedContainers(spec: PlatformSpec): PlannedContainer[] {
     ...mesosPlan.chronos(spec),
     ...mesosPlan.agents(spec),
     ...(logging ? [logging.logstash, ...logging.filebeats] : []),
-    ...(metrics ? [metrics.influxdb, ...(metrics.grafana ? [metrics.grafana] : []), ...metrics.cadvisors] : []),
+    ...(metrics
+      ? [metrics.influxdb, ...(metrics.grafana ? [metrics.grafana] : []), ...metrics.cadvisors]
+      : []),
   ];
 }

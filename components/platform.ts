@@ -88,12 +88,22 @@ export class Platform extends pulumi.ComponentResource {
     try {
       this.hosts = new HostInventory(
         `${name}-hosts`,
-        { stack: spec.stack, hosts: spec.hosts, local: spec.local, localDockerHost: args.localDockerHost, sshPrivateKey: secrets.sshPrivateKey },
+        {
+          stack: spec.stack,
+          hosts: spec.hosts,
+          local: spec.local,
+          localDockerHost: args.localDockerHost,
+          sshPrivateKey: secrets.sshPrivateKey,
+        },
         { parent: this },
       );
       const base = { spec, hosts: this.hosts };
       this.zookeeper = new ZooKeeperEnsemble(`${name}-zookeeper`, base, { parent: this });
-      this.consul = new ConsulCluster(`${name}-consul`, { ...base, gossipKey: secrets.consulGossipKey }, { parent: this });
+      this.consul = new ConsulCluster(
+        `${name}-consul`,
+        { ...base, gossipKey: secrets.consulGossipKey },
+        { parent: this },
+      );
       this.services = new ServiceInstances(
         `${name}-services`,
         // The registrations go to the catalog through the API once it has a leader. Neither
@@ -104,30 +114,68 @@ export class Platform extends pulumi.ComponentResource {
         { ...base, consulProvider: this.consul.provider, dependsOn: [this.consul.leader] },
         { parent: this },
       );
-      this.agents = new ScheduledAgents(`${name}-agents`, { ...base, dependsOnHost: (h) => this.consul.readyOn(h) }, { parent: this });
-      this.loadBalancers = new LoadBalancers(`${name}-lb`, { ...base, dependsOnHost: (h) => this.consul.readyOn(h) }, { parent: this });
+      this.agents = new ScheduledAgents(
+        `${name}-agents`,
+        { ...base, dependsOnHost: (h) => this.consul.readyOn(h) },
+        { parent: this },
+      );
+      this.loadBalancers = new LoadBalancers(
+        `${name}-lb`,
+        { ...base, dependsOnHost: (h) => this.consul.readyOn(h) },
+        { parent: this },
+      );
 
       if (spec.features.mesos) {
-        const cluster = new MesosCluster(`${name}-mesos`, { ...base, dependsOn: Object.values(this.zookeeper.members) }, { parent: this });
+        const cluster = new MesosCluster(
+          `${name}-mesos`,
+          { ...base, dependsOn: Object.values(this.zookeeper.members) },
+          { parent: this },
+        );
         const masters = Object.values(cluster.masters);
-        const whitelist = new HostWhitelist(`${name}-whitelist`, { ...base, dependsOn: Object.values(this.consul.servers) }, { parent: this });
-        const marathon = new Marathon(`${name}-marathon`, { ...base, dependsOn: masters }, { parent: this });
-        const chronos = new Chronos(`${name}-chronos`, { ...base, dependsOn: masters }, { parent: this });
+        const whitelist = new HostWhitelist(
+          `${name}-whitelist`,
+          { ...base, dependsOn: Object.values(this.consul.servers) },
+          { parent: this },
+        );
+        const marathon = new Marathon(
+          `${name}-marathon`,
+          { ...base, dependsOn: masters },
+          { parent: this },
+        );
+        const chronos = new Chronos(
+          `${name}-chronos`,
+          { ...base, dependsOn: masters },
+          { parent: this },
+        );
         const apps = new MarathonApps(
           `${name}-marathon-apps`,
-          { spec, marathonUrl: marathon.url, dependsOn: [...Object.values(marathon.containers), cluster] },
+          {
+            spec,
+            marathonUrl: marathon.url,
+            dependsOn: [...Object.values(marathon.containers), cluster],
+          },
           { parent: this },
         );
         const jobs = new ChronosJobs(
           `${name}-chronos-jobs`,
-          { spec, chronosUrl: chronos.url, from: CHRONOS_EPOCH, dependsOn: [...Object.values(chronos.containers), cluster] },
+          {
+            spec,
+            chronosUrl: chronos.url,
+            from: CHRONOS_EPOCH,
+            dependsOn: [...Object.values(chronos.containers), cluster],
+          },
           { parent: this },
         );
         this.mesos = { cluster, whitelist, marathon, chronos, apps, jobs };
       }
-      if (spec.features.logging) this.logging = new LoggingStack(`${name}-logging`, base, { parent: this });
+      if (spec.features.logging)
+        this.logging = new LoggingStack(`${name}-logging`, base, { parent: this });
       if (spec.features.metrics) {
-        this.metrics = new MetricsStack(`${name}-metrics`, { ...base, grafanaAdminPassword: secrets.grafanaAdminPassword }, { parent: this });
+        this.metrics = new MetricsStack(
+          `${name}-metrics`,
+          { ...base, grafanaAdminPassword: secrets.grafanaAdminPassword },
+          { parent: this },
+        );
       }
     } catch (e) {
       resume();
@@ -136,18 +184,37 @@ export class Platform extends pulumi.ComponentResource {
       resume();
     }
 
-    const batched = [this.hosts, this.consul, this.services, this.agents, this.mesos?.cluster, this.logging, this.metrics];
+    const batched = [
+      this.hosts,
+      this.consul,
+      this.services,
+      this.agents,
+      this.mesos?.cluster,
+      this.logging,
+      this.metrics,
+    ];
     this.declared = Promise.all(batched.map((part) => part?.declared)).then(() => undefined);
 
     this.endpoints = {
-      loadBalancers: Object.fromEntries(spec.loadBalancers.map((h) => [h.id, partAddress(spec, "lb", h)])),
+      loadBalancers: Object.fromEntries(
+        spec.loadBalancers.map((h) => [h.id, partAddress(spec, "lb", h)]),
+      ),
       loadBalancerStats: this.loadBalancers.statsUrls,
       consulUi: `http://${partAddress(spec, "consul-server", spec.masters[0])}:${PORTS.consulHttp}/ui`,
       zookeeper: this.zookeeper.connectString,
       ...(this.mesos
-        ? { marathon: this.mesos.marathon.url, chronos: this.mesos.chronos.url, mesosMasters: this.mesos.cluster.masterUrls }
+        ? {
+            marathon: this.mesos.marathon.url,
+            chronos: this.mesos.chronos.url,
+            mesosMasters: this.mesos.cluster.masterUrls,
+          }
         : {}),
-      ...(this.metrics ? { influxdb: this.metrics.influxdbUrl, ...(this.metrics.grafanaUrl ? { grafana: this.metrics.grafanaUrl } : {}) } : {}),
+      ...(this.metrics
+        ? {
+            influxdb: this.metrics.influxdbUrl,
+            ...(this.metrics.grafanaUrl ? { grafana: this.metrics.grafanaUrl } : {}),
+          }
+        : {}),
       ...(this.logging ? { logstash: this.logging.logstashEndpoint } : {}),
     };
     this.registerOutputs({ endpoints: this.endpoints });

@@ -4,7 +4,11 @@ import { PlatformSpec } from "./core/platform-spec";
 import { renderHaproxyConfig, sampleServers } from "./haproxy/haproxy-config";
 import { LB_PATHS } from "./haproxy/lb-files";
 import { instanceAddress } from "./services/service-containers";
-import { renderWhitelistSample, renderWhitelistTemplate, whitelistSlaves } from "./whitelist/whitelist-template";
+import {
+  renderWhitelistSample,
+  renderWhitelistTemplate,
+  whitelistSlaves,
+} from "./whitelist/whitelist-template";
 
 /** A file the stack would deploy, at a path relative to the output folder. */
 export interface RenderedFile {
@@ -14,14 +18,22 @@ export interface RenderedFile {
 
 /** The placement table: which host runs which instance, and what each slave has left. */
 export function renderPlacementTable(spec: PlatformSpec): string {
-  const lines = [`# Placement of stack ${spec.stack} (${spec.environment})`, "", "entry\tkind\tmode\thosts"];
+  const lines = [
+    `# Placement of stack ${spec.stack} (${spec.environment})`,
+    "",
+    "entry\tkind\tmode\thosts",
+  ];
   for (const e of [...spec.services, ...spec.agents]) {
-    lines.push(`${e.name}\t${e.kind}\t${e.mode}\t${e.mode === "pulumi" ? e.hosts.join(",") : "(placed by Mesos)"}`);
+    lines.push(
+      `${e.name}\t${e.kind}\t${e.mode}\t${e.mode === "pulumi" ? e.hosts.join(",") : "(placed by Mesos)"}`,
+    );
   }
   lines.push("", "host\tinstances\tcpus used/total\tmemory MiB used/total");
   for (const h of spec.slaves) {
     const u = spec.placement.usage.get(h.id)!;
-    lines.push(`${h.id}\t${u.instances}\t${+u.cpus.toFixed(2)}/${h.cpus}\t${u.memoryMb}/${h.memoryMb}`);
+    lines.push(
+      `${h.id}\t${u.instances}\t${+u.cpus.toFixed(2)}/${h.cpus}\t${u.memoryMb}/${h.memoryMb}`,
+    );
   }
   return lines.join("\n") + "\n";
 }
@@ -31,8 +43,19 @@ export function renderHaproxySample(spec: PlatformSpec): string {
   const byId = new Map(spec.hosts.map((h) => [h.id, h]));
   return renderHaproxyConfig(
     spec.services,
-    { stack: spec.stack, maxconn: spec.loadBalancer.maxconn, statsPort: spec.loadBalancer.statsPort, runDir: LB_PATHS.runDir },
-    sampleServers((s) => s.hosts.map((id) => ({ id: `${spec.stack}-${s.key}-${id}`, address: instanceAddress(spec, s, byId.get(id)!), port: s.port }))),
+    {
+      stack: spec.stack,
+      maxconn: spec.loadBalancer.maxconn,
+      statsPort: spec.loadBalancer.statsPort,
+      runDir: LB_PATHS.runDir,
+    },
+    sampleServers((s) =>
+      s.hosts.map((id) => ({
+        id: `${spec.stack}-${s.key}-${id}`,
+        address: instanceAddress(spec, s, byId.get(id)!),
+        port: s.port,
+      })),
+    ),
   );
 }
 
@@ -53,12 +76,24 @@ export function renderStack(spec: PlatformSpec): RenderedFile[] {
   if (spec.features.mesos) {
     const slaves = whitelistSlaves(spec);
     out.push({ path: "whitelist/whitelist.ctmpl", content: renderWhitelistTemplate(slaves) });
-    out.push({ path: "whitelist/sample-whitelist", content: renderWhitelistSample(slaves, slaves.map((s) => s.hostname)) });
-    for (const app of marathonAppsPlan(spec)) out.push({ path: `marathon/apps/${app.key}.json`, content: app.json });
-    for (const job of chronosJobsPlan(spec)) out.push({ path: `chronos/jobs/${job.key}.json`, content: job.json });
+    out.push({
+      path: "whitelist/sample-whitelist",
+      content: renderWhitelistSample(
+        slaves,
+        slaves.map((s) => s.hostname),
+      ),
+    });
+    for (const app of marathonAppsPlan(spec))
+      out.push({ path: `marathon/apps/${app.key}.json`, content: app.json });
+    for (const job of chronosJobsPlan(spec))
+      out.push({ path: `chronos/jobs/${job.key}.json`, content: job.json });
   }
   for (const { instances } of servicesPlan(spec)) {
-    for (const { registration } of instances) out.push({ path: `consul/services/${registration.serviceId}.json`, content: JSON.stringify(registration, null, 2) + "\n" });
+    for (const { registration } of instances)
+      out.push({
+        path: `consul/services/${registration.serviceId}.json`,
+        content: JSON.stringify(registration, null, 2) + "\n",
+      });
   }
   for (const { hostId, container: c } of plannedContainers(spec)) {
     const dir = `hosts/${hostId}/${c.name}`;

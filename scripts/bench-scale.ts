@@ -34,7 +34,10 @@ interface RunResult {
   peakMiB: number;
 }
 
-const GOALS: Record<number, { seconds: number; mib: number }> = { 1: { seconds: 3, mib: 400 }, 10: { seconds: 20, mib: 1536 } };
+const GOALS: Record<number, { seconds: number; mib: number }> = {
+  1: { seconds: 3, mib: 400 },
+  10: { seconds: 20, mib: 1536 },
+};
 
 const cpuSeconds = (since: NodeJS.CpuUsage) => {
   const d = process.cpuUsage(since);
@@ -67,7 +70,9 @@ async function child(scale: number): Promise<RunResult> {
   const { renderStack } = await import("../components/render");
   const { Platform } = await import("../components/platform");
   // @pulumi/pulumi's own wait for outstanding resource registrations (what `disconnect` awaits).
-  const settings = (await import("@pulumi/pulumi/runtime/settings")) as unknown as { waitForRPCs: () => Promise<void> };
+  const settings = (await import("@pulumi/pulumi/runtime/settings")) as unknown as {
+    waitForRPCs: () => Promise<void>;
+  };
 
   const generated = generatePlatform(paperScale(scale));
   let t = performance.now();
@@ -79,7 +84,9 @@ async function child(scale: number): Promise<RunResult> {
   const slaves = config.hosts.filter((h) => h.roles.includes("slave"));
   const requests = [
     ...catalog.services.filter((s) => (s.mode ?? config.mode) === "pulumi"),
-    ...catalog.agents.filter((a) => (a.mode ?? config.mode) === "pulumi").map((a) => ({ ...a, instances: Math.min(AGENT_STANDBYS, slaves.length) })),
+    ...catalog.agents
+      .filter((a) => (a.mode ?? config.mode) === "pulumi")
+      .map((a) => ({ ...a, instances: Math.min(AGENT_STANDBYS, slaves.length) })),
   ];
   t = performance.now();
   let cpu = process.cpuUsage();
@@ -88,14 +95,21 @@ async function child(scale: number): Promise<RunResult> {
   const placeCpuS = cpuSeconds(cpu);
 
   t = performance.now();
-  const spec = resolvePlatform(config, catalog, { stack: "prod", configFile: "Pulumi.prod.yaml", configPrefix: "config.lhcb-platform:" });
+  const spec = resolvePlatform(config, catalog, {
+    stack: "prod",
+    configFile: "Pulumi.prod.yaml",
+    configPrefix: "config.lhcb-platform:",
+  });
   const resolveS = (performance.now() - t) / 1000;
 
   t = performance.now();
   cpu = process.cpuUsage();
   new Platform("platform", {
     spec,
-    secrets: { consulGossipKey: pulumi.secret("bm90LWEtcmVhbC1rZXktYnV0LTMyLWJ5dGVzLWxvbmc="), grafanaAdminPassword: pulumi.secret("bench") },
+    secrets: {
+      consulGossipKey: pulumi.secret("bm90LWEtcmVhbC1rZXktYnV0LTMyLWJ5dGVzLWxvbmc="),
+      grafanaAdminPassword: pulumi.secret("bench"),
+    },
   });
   await settings.waitForRPCs();
   const declareS = (performance.now() - t) / 1000;
@@ -137,25 +151,44 @@ function median(xs: number[]): number {
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 /** Runs one measurement in a fresh Node process (peak memory is that run's own), with the program's Node arguments (scripts/program-node.sh). */
 function spawnRun(scale: number): RunResult {
   // A heap limit above the default, so the ten-times run finishes and reports its peak, whatever it is.
-  const r = spawnSync(join(ROOT, "scripts", "program-node.sh"), ["--max-old-space-size=16384", __filename, "--child", String(scale)], {
-    cwd: ROOT,
-    encoding: "utf8",
-    maxBuffer: 64 * 2 ** 20,
-  });
-  if (r.status !== 0) throw new Error(`bench-scale: the run at scale ${scale} failed (exit ${r.status}):\n${r.stderr}`);
+  const r = spawnSync(
+    join(ROOT, "scripts", "program-node.sh"),
+    ["--max-old-space-size=16384", __filename, "--child", String(scale)],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      maxBuffer: 64 * 2 ** 20,
+    },
+  );
+  if (r.status !== 0)
+    throw new Error(
+      `bench-scale: the run at scale ${scale} failed (exit ${r.status}):\n${r.stderr}`,
+    );
   const line = r.stdout.trim().split("\n").pop()!;
   return JSON.parse(line) as RunResult;
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { child: { type: "string" }, runs: { type: "string", default: "3" }, scales: { type: "string", default: "1,10" }, "no-preview": { type: "boolean", default: false } },
+    options: {
+      child: { type: "string" },
+      runs: { type: "string", default: "3" },
+      scales: { type: "string", default: "1,10" },
+      "no-preview": { type: "boolean", default: false },
+    },
   });
   if (values.child !== undefined) {
     console.log(JSON.stringify(await child(Number(values.child))));
@@ -175,21 +208,59 @@ async function main(): Promise<void> {
   }
 
   const s = (x: number) => x.toFixed(2);
-  const rows = [["scale", "services", "agents", "slaves", "instances", "resources", "figure", "median", "worst", "goal", "met"]];
+  const rows = [
+    [
+      "scale",
+      "services",
+      "agents",
+      "slaves",
+      "instances",
+      "resources",
+      "figure",
+      "median",
+      "worst",
+      "goal",
+      "met",
+    ],
+  ];
   const verdicts: string[] = [];
   for (const [scale, rs] of results) {
     const first = rs[0];
     const goal = GOALS[scale];
     let firstRow = true;
-    const figure = (name: string, pick: (r: RunResult) => number, unit: "s" | "MiB", limit?: number) => {
+    const figure = (
+      name: string,
+      pick: (r: RunResult) => number,
+      unit: "s" | "MiB",
+      limit?: number,
+    ) => {
       const xs = rs.map(pick);
       const worst = Math.max(...xs);
       const fmt = (x: number) => (unit === "s" ? `${s(x)} s` : `${x.toFixed(0)} MiB`);
       const met = limit === undefined ? "" : worst <= limit ? "yes" : "NO";
-      const lead = firstRow ? [String(scale), String(first.services), String(first.agents), String(first.slaves), String(first.instances), String(first.resources)] : ["", "", "", "", "", ""];
+      const lead = firstRow
+        ? [
+            String(scale),
+            String(first.services),
+            String(first.agents),
+            String(first.slaves),
+            String(first.instances),
+            String(first.resources),
+          ]
+        : ["", "", "", "", "", ""];
       firstRow = false;
-      rows.push([...lead, name, fmt(median(xs)), fmt(worst), limit === undefined ? "" : `≤ ${fmt(limit)}`, met]);
-      if (limit !== undefined) verdicts.push(`scale ${scale}: ${name} worst ${fmt(worst)} ${met === "yes" ? "meets" : "MISSES"} the goal ${fmt(limit)}`);
+      rows.push([
+        ...lead,
+        name,
+        fmt(median(xs)),
+        fmt(worst),
+        limit === undefined ? "" : `≤ ${fmt(limit)}`,
+        met,
+      ]);
+      if (limit !== undefined)
+        verdicts.push(
+          `scale ${scale}: ${name} worst ${fmt(worst)} ${met === "yes" ? "meets" : "MISSES"} the goal ${fmt(limit)}`,
+        );
     };
     figure("validate config+catalog", (r) => r.validateS, "s");
     figure("placement (place)", (r) => r.placeS, "s");
@@ -197,10 +268,19 @@ async function main(): Promise<void> {
     figure("resolvePlatform", (r) => r.resolveS, "s");
     figure("declare (mocks)", (r) => r.declareS, "s", goal?.seconds);
     figure("  cpu", (r) => r.declareCpuS, "s");
-    figure(`render (${first.files} files, ${first.renderedMiB.toFixed(1)} MiB)`, (r) => r.renderS, "s");
+    figure(
+      `render (${first.files} files, ${first.renderedMiB.toFixed(1)} MiB)`,
+      (r) => r.renderS,
+      "s",
+    );
     figure("  cpu", (r) => r.renderCpuS, "s");
     figure("peak RSS", (r) => r.peakMiB, "MiB", goal?.mib);
-    figure("total (validate..render)", (r) => r.validateS + r.resolveS + r.declareS + r.renderS, "s", goal?.seconds);
+    figure(
+      "total (validate..render)",
+      (r) => r.validateS + r.resolveS + r.declareS + r.renderS,
+      "s",
+      goal?.seconds,
+    );
   }
   console.log("");
   console.log(table(rows));
@@ -219,7 +299,9 @@ async function main(): Promise<void> {
   const mock = results.get(1);
   console.log(
     `pulumi preview (scale 1, local stack config, ${p.resources} resources): ${s(p.seconds[0])} s` +
-      (mock ? `   beside the mocks at scale 1: declare ${s(median(mock.map((r) => r.declareS)))} s (median), ${mock[0].resources} resources` : ""),
+      (mock
+        ? `   beside the mocks at scale 1: declare ${s(median(mock.map((r) => r.declareS)))} s (median), ${mock[0].resources} resources`
+        : ""),
   );
 }
 

@@ -12,7 +12,17 @@ import { idleReport, median } from "./bench/idle-report";
 import { LoadSummary } from "./bench/load";
 import { Platform, platformOf } from "./bench/platform";
 import { sleep } from "./bench/probes";
-import { CLIENT_TIMEOUT_MS, failHealth, HTTP_SERVICE, killConsulServer, killInstance, killZkLeader, pauseInstance, reloadsInARow, waitAllServing } from "./bench/scenarios";
+import {
+  CLIENT_TIMEOUT_MS,
+  failHealth,
+  HTTP_SERVICE,
+  killConsulServer,
+  killInstance,
+  killZkLeader,
+  pauseInstance,
+  reloadsInARow,
+  waitAllServing,
+} from "./bench/scenarios";
 import { releaseUnderLoad } from "./bench/release-scenario";
 import { hangTcpInstance, TCP_SERVICE } from "./bench/tcp-hang";
 import { upScratchStack } from "./bench/stack";
@@ -35,7 +45,19 @@ interface Figure {
 const RELOADS = 1000;
 // Asked a little above the goal: the client paces itself on a timer and lands about 0.2% under what it is asked.
 const RELOAD_RATE = 520;
-const SCENARIOS = ["engine", "growth", "idle", "kill", "pause", "tcp-hang", "health", "reloads", "zookeeper", "consul", "release"] as const;
+const SCENARIOS = [
+  "engine",
+  "growth",
+  "idle",
+  "kill",
+  "pause",
+  "tcp-hang",
+  "health",
+  "reloads",
+  "zookeeper",
+  "consul",
+  "release",
+] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const secs = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`);
@@ -44,16 +66,34 @@ function table(figures: Figure[]): string {
   const rows = [["figure", "median", "worst", "goal", "runs", "met", "failed requests"]];
   for (const f of figures) {
     const worst = Math.max(...f.values);
-    const goal = f.goalMs === undefined ? ["-", "-"] : [`≤ ${secs(f.goalMs)}`, worst <= f.goalMs ? "yes" : "NO"];
-    const posts = f.posts ? ` (POST, not retried: ${f.posts.failed} of ${f.posts.requests} failed)` : "";
-    rows.push([f.name, secs(median(f.values)), secs(worst), goal[0], String(f.values.length), goal[1], f.requests ? `${f.failed} of ${f.requests}${posts}` : "-"]);
+    const goal =
+      f.goalMs === undefined
+        ? ["-", "-"]
+        : [`≤ ${secs(f.goalMs)}`, worst <= f.goalMs ? "yes" : "NO"];
+    const posts = f.posts
+      ? ` (POST, not retried: ${f.posts.failed} of ${f.posts.requests} failed)`
+      : "";
+    rows.push([
+      f.name,
+      secs(median(f.values)),
+      secs(worst),
+      goal[0],
+      String(f.values.length),
+      goal[1],
+      f.requests ? `${f.failed} of ${f.requests}${posts}` : "-",
+    ]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ")).join("\n");
 }
 
 /** Goal 5: `up` from nothing, a preview without change, and the paper-scale preview beside its baseline. */
-async function engineFigures(fig: (name: string, goalMs?: number) => Figure, runs: number, baselineRuns: number, log: (m: string) => void): Promise<void> {
+async function engineFigures(
+  fig: (name: string, goalMs?: number) => Figure,
+  runs: number,
+  baselineRuns: number,
+  log: (m: string) => void,
+): Promise<void> {
   const missing = engineMissing();
   if (missing) throw new Error(`bench: the engine figures need ${missing}`);
   const add = (name: string, goalMs: number | undefined, seconds: number[]) => {
@@ -62,11 +102,20 @@ async function engineFigures(fig: (name: string, goalMs?: number) => Figure, run
     f.requests = undefined;
   };
   const lifecycle = await upFromNothing(runs, log);
-  add("5. up of the local stack from nothing (images built)", 15000, lifecycle.map((r) => r.up));
-  add("5. preview of the local stack without change", 5000, lifecycle.map((r) => r.preview));
+  add(
+    "5. up of the local stack from nothing (images built)",
+    15000,
+    lifecycle.map((r) => r.up),
+  );
+  add(
+    "5. preview of the local stack without change",
+    5000,
+    lifecycle.map((r) => r.preview),
+  );
   const scale = await paperScalePreview(runs, baselineRuns, log);
   add(`5. preview of the paper-scale catalog (${scale.resources} resources)`, 15000, scale.seconds);
-  if (scale.baselineSeconds.length > 0) add("   baseline: the same with a snapshot after every step", undefined, scale.baselineSeconds);
+  if (scale.baselineSeconds.length > 0)
+    add("   baseline: the same with a snapshot after every step", undefined, scale.baselineSeconds);
 }
 
 async function main(): Promise<void> {
@@ -82,7 +131,9 @@ async function main(): Promise<void> {
   });
   const runs = Number(values.runs);
   const only = (values.only ? values.only.split(",") : [...SCENARIOS]) as Scenario[];
-  for (const o of only) if (!SCENARIOS.includes(o)) throw new Error(`--only: unknown scenario ${o}; one of ${SCENARIOS.join(", ")}`);
+  for (const o of only)
+    if (!SCENARIOS.includes(o))
+      throw new Error(`--only: unknown scenario ${o}; one of ${SCENARIOS.join(", ")}`);
   const log = (m: string) => console.log(`bench: ${m}`);
   const figures: Figure[] = [];
   const fig = (name: string, goalMs?: number) => {
@@ -90,11 +141,15 @@ async function main(): Promise<void> {
     figures.push(f);
     return f;
   };
-  if (only.includes("engine")) await engineFigures(fig, runs, Number(values["scale-baseline-runs"]), log);
+  if (only.includes("engine"))
+    await engineFigures(fig, runs, Number(values["scale-baseline-runs"]), log);
   let growth = "";
   if (only.includes("growth")) {
     const rows: GrowthRow[] = [];
-    for (const factor of values["growth-factors"]!.split(",").map(Number)) rows.push(await growthRow(factor, Number(values["idle-seconds"]), `0.0.1-growth-${factor}`, log));
+    for (const factor of values["growth-factors"]!.split(",").map(Number))
+      rows.push(
+        await growthRow(factor, Number(values["idle-seconds"]), `0.0.1-growth-${factor}`, log),
+      );
     growth = growthTable(rows);
   }
   if (only.every((o) => o === "engine" || o === "growth")) {
@@ -129,7 +184,8 @@ async function main(): Promise<void> {
       // Settle first: the waits above and a fault's recovery are not idle.
       await sleep(10_000);
       const windows = [];
-      for (let i = 0; i < runs; i++) windows.push(await measureIdle(platform.stack, Number(values["idle-seconds"])));
+      for (let i = 0; i < runs; i++)
+        windows.push(await measureIdle(platform.stack, Number(values["idle-seconds"])));
       idle = idleReport(windows).text;
     }
     if (only.includes("kill")) {
@@ -137,10 +193,14 @@ async function main(): Promise<void> {
       const back = fig("2. crash to serving again (Docker restart)", 5000);
       for (let i = 0; i < runs; i++) {
         const r = await killInstance(platform, instances[i % instances.length]);
-        log(`kill ${r.victim}: hidden ${JSON.stringify(r.hiddenMsByLb)} ms (HAProxy's DOWN log line: ${JSON.stringify(r.downLoggedMsByLb)} ms), restarted by Docker ${r.restartedMs} ms, serving again ${r.servingAgainMs} ms, ${r.load.failed}/${r.load.requests} failed at ${r.load.rate}/s ${r.load.failures.join("; ")}`);
+        log(
+          `kill ${r.victim}: hidden ${JSON.stringify(r.hiddenMsByLb)} ms (HAProxy's DOWN log line: ${JSON.stringify(r.downLoggedMsByLb)} ms), restarted by Docker ${r.restartedMs} ms, serving again ${r.servingAgainMs} ms, ${r.load.failed}/${r.load.requests} failed at ${r.load.rate}/s ${r.load.failures.join("; ")}`,
+        );
         // HAProxy's own DOWN time where every balancer logged one; the stats poll's otherwise.
         const logged = Object.values(r.downLoggedMsByLb);
-        hidden.values.push(logged.every((t) => t !== undefined) ? Math.max(...(logged as number[])) : r.hiddenMs);
+        hidden.values.push(
+          logged.every((t) => t !== undefined) ? Math.max(...(logged as number[])) : r.hiddenMs,
+        );
         back.values.push(r.servingAgainMs);
         count(hidden, r.load);
         back.requests = undefined;
@@ -148,7 +208,10 @@ async function main(): Promise<void> {
       }
     }
     if (only.includes("pause")) {
-      const hidden = fig("3. hang (docker pause, never resumed under the client) to hidden on every LB", 500);
+      const hidden = fig(
+        "3. hang (docker pause, never resumed under the client) to hidden on every LB",
+        500,
+      );
       for (let i = 0; i < runs; i++) {
         const r = await pauseInstance(platform, instances[i % instances.length]);
         const np = r.load.nonIdempotent;
@@ -158,12 +221,18 @@ async function main(): Promise<void> {
         );
         hidden.values.push(r.hiddenMs);
         count(hidden, r.load);
-        hidden.posts = { failed: (hidden.posts?.failed ?? 0) + np.failed, requests: (hidden.posts?.requests ?? 0) + np.requests };
+        hidden.posts = {
+          failed: (hidden.posts?.failed ?? 0) + np.failed,
+          requests: (hidden.posts?.requests ?? 0) + np.requests,
+        };
         await waitAllServing(platform);
       }
     }
     if (only.includes("tcp-hang")) {
-      const hidden = fig("3. TCP hang (docker pause, connections held through every LB) to hidden on every LB", 500);
+      const hidden = fig(
+        "3. TCP hang (docker pause, connections held through every LB) to hidden on every LB",
+        500,
+      );
       hidden.requests = undefined;
       const victims = platform.instances[TCP_SERVICE];
       const sum = { held: 0, others: 0, othersUnanswered: 0, fresh: 0, freshUnanswered: 0 };
@@ -189,7 +258,9 @@ async function main(): Promise<void> {
       const live = fig("4. health check fails to new config live on every LB", 2000);
       for (let i = 0; i < runs; i++) {
         const r = await failHealth(platform, instances[i % instances.length]);
-        log(`health fail ${r.victim}: Consul critical ${r.consulCriticalMs} ms, config live ${JSON.stringify(r.configLiveMsByLb)} ms, back ${r.backLiveMs} ms, reloads ${JSON.stringify(r.reloads)}, ${r.load.failed}/${r.load.requests} failed`);
+        log(
+          `health fail ${r.victim}: Consul critical ${r.consulCriticalMs} ms, config live ${JSON.stringify(r.configLiveMsByLb)} ms, back ${r.backLiveMs} ms, reloads ${JSON.stringify(r.reloads)}, ${r.load.failed}/${r.load.requests} failed`,
+        );
         live.values.push(r.configLiveMs);
         count(live, r.load);
         await waitAllServing(platform);
@@ -197,15 +268,22 @@ async function main(): Promise<void> {
     }
     if (only.includes("reloads")) {
       // The goal's conditions: 1,000 reloads, at least 500 requests a second, both cores kept busy by a hog.
-      const r = await reloadsInARow(platform, platform.lbs[0], RELOADS, { rate: RELOAD_RATE, hogCores: 2 });
-      log(`${RELOADS} reloads of ${r.lb} under a CPU hog: master counted ${r.reloads}, ${r.load.failed}/${r.load.requests} failed at ${r.load.rate}/s, max latency ${r.load.maxMs} ms ${r.load.failures.slice(0, 5).join("; ")}`);
+      const r = await reloadsInARow(platform, platform.lbs[0], RELOADS, {
+        rate: RELOAD_RATE,
+        hogCores: 2,
+      });
+      log(
+        `${RELOADS} reloads of ${r.lb} under a CPU hog: master counted ${r.reloads}, ${r.load.failed}/${r.load.requests} failed at ${r.load.rate}/s, max latency ${r.load.maxMs} ms ${r.load.failures.slice(0, 5).join("; ")}`,
+      );
       reloads = `4. ${r.reloads} reloads in a row under ${r.load.rate} req/s (asked ${RELOAD_RATE}) while 2 processes spin at normal priority: ${r.load.failed} of ${r.load.requests} requests failed (goal 0 over 1,000 reloads at ≥ 500 req/s)`;
     }
     if (only.includes("zookeeper")) {
       const f = fig("5. ZooKeeper leader crash to new leader", 6000);
       for (let i = 0; i < runs; i++) {
         const r = await killZkLeader(platform);
-        log(`ZooKeeper: killed leader ${r.killed}, new leader ${r.newLeader} after ${r.newLeaderMs} ms`);
+        log(
+          `ZooKeeper: killed leader ${r.killed}, new leader ${r.newLeader} after ${r.newLeaderMs} ms`,
+        );
         f.values.push(r.newLeaderMs);
         f.requests = undefined;
       }
@@ -215,22 +293,30 @@ async function main(): Promise<void> {
       f.requests = undefined;
       for (let i = 0; i < runs; i++) {
         const r = await killConsulServer(platform, "leader");
-        log(`Consul: killed leader ${r.killed}, writes accepted again after ${r.newLeaderMs} ms, leader ${r.newLeader}${r.newLeader === r.killed ? " (re-elected after its restart)" : ""}`);
+        log(
+          `Consul: killed leader ${r.killed}, writes accepted again after ${r.newLeaderMs} ms, leader ${r.newLeader}${r.newLeader === r.killed ? " (re-elected after its restart)" : ""}`,
+        );
         f.values.push(r.newLeaderMs);
       }
       const r = await killConsulServer(platform, "follower");
-      log(`Consul: killed follower ${r.killed}: leader ${r.newLeader} ${r.leaderless ? "LOST for a while" : "kept throughout"}`);
+      log(
+        `Consul: killed follower ${r.killed}: leader ${r.newLeader} ${r.leaderless ? "LOST for a while" : "kept throughout"}`,
+      );
     }
     if (only.includes("release")) {
       // Two image tags, rolled out in turn: every run replaces every instance.
       const tags = ["0.0.1-bench-a", "0.0.1-bench-b"];
       for (const t of tags) buildServiceImage(t);
       // The first run must change something: start with the tag the stack does not run.
-      if ((await deployedServiceImages(stack))[0] === `lhcb-platform/service:${tags[0]}`) tags.reverse();
+      if ((await deployedServiceImages(stack))[0] === `lhcb-platform/service:${tags[0]}`)
+        tags.reverse();
       const three = fig("6. release: the 3 instances of a service on the new version", 15000);
       const f = fig("6. release: every instance and agent replaced, Consul passing", undefined);
       const p99 = fig("6. release: p99 latency of the steady client during it", 100);
-      const p99Outside = fig("   baseline: p99 latency of the same client before and after it", undefined);
+      const p99Outside = fig(
+        "   baseline: p99 latency of the same client before and after it",
+        undefined,
+      );
       for (const x of [f, p99, p99Outside]) x.requests = undefined;
       for (let i = 0; i < runs; i++) {
         const r = await releaseUnderLoad(platform, stack, tags[i % 2]);

@@ -6,7 +6,13 @@ import { execFile } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { engineEnv, operatorCli, PROJECT_ROOT, stackWithFreeNetwork, writeScratchStackFile } from "./engine-stack";
+import {
+  engineEnv,
+  operatorCli,
+  PROJECT_ROOT,
+  stackWithFreeNetwork,
+  writeScratchStackFile,
+} from "./engine-stack";
 
 const execFileAsync = promisify(execFile);
 
@@ -20,7 +26,11 @@ export class CliStack {
    * `stackWithFreeNetwork`) with the config of `Pulumi.<configOf>.yaml` (its salt dropped), and
    * `config` (full keys) set over it.
    */
-  public static async create(label: string, configOf: string, config: Record<string, unknown> = {}): Promise<CliStack> {
+  public static async create(
+    label: string,
+    configOf: string,
+    config: Record<string, unknown> = {},
+  ): Promise<CliStack> {
     const s = new CliStack(stackWithFreeNetwork(`scratch-${label}`));
     writeScratchStackFile(s.file, configOf, config);
     await s.pulumi(["stack", "init", s.name, "--non-interactive"]);
@@ -38,49 +48,98 @@ export class CliStack {
    */
   public async pulumi(args: string[], env: Record<string, string> = {}): Promise<string> {
     try {
-      const r = await execFileAsync(operatorCli(), args, { cwd: PROJECT_ROOT, env: { ...process.env, ...engineEnv(), ...env }, maxBuffer: 256 * 2 ** 20 });
+      const r = await execFileAsync(operatorCli(), args, {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, ...engineEnv(), ...env },
+        maxBuffer: 256 * 2 ** 20,
+      });
       return r.stdout + r.stderr;
     } catch (e) {
       const x = e as { stdout?: string; stderr?: string; message: string };
-      throw new Error(`pulumi ${args.join(" ")} failed: ${x.message}\n${x.stdout ?? ""}\n${x.stderr ?? ""}`);
+      throw new Error(
+        `pulumi ${args.join(" ")} failed: ${x.message}\n${x.stdout ?? ""}\n${x.stderr ?? ""}`,
+      );
     }
   }
 
   /** `pulumi up --yes` of this stack. */
   public up(): Promise<string> {
-    return this.pulumi(["up", "--stack", this.name, "--yes", "--skip-preview", "--non-interactive", "--color", "never"]);
+    return this.pulumi([
+      "up",
+      "--stack",
+      this.name,
+      "--yes",
+      "--skip-preview",
+      "--non-interactive",
+      "--color",
+      "never",
+    ]);
   }
 
   /** `pulumi up --yes --replace URN ...`: replaces those resources even though nothing changed. */
   public upReplacing(urns: string[]): Promise<string> {
-    return this.pulumi(["up", "--stack", this.name, "--yes", "--skip-preview", "--non-interactive", "--color", "never", ...urns.flatMap((u) => ["--replace", u])]);
+    return this.pulumi([
+      "up",
+      "--stack",
+      this.name,
+      "--yes",
+      "--skip-preview",
+      "--non-interactive",
+      "--color",
+      "never",
+      ...urns.flatMap((u) => ["--replace", u]),
+    ]);
   }
 
   /** `pulumi preview`; `env` is added to the CLI's environment. */
   public preview(env: Record<string, string> = {}): Promise<string> {
-    return this.pulumi(["preview", "--stack", this.name, "--non-interactive", "--color", "never"], env);
+    return this.pulumi(
+      ["preview", "--stack", this.name, "--non-interactive", "--color", "never"],
+      env,
+    );
   }
 
   /** `pulumi preview --expect-no-changes`: rejects when the preview shows any change. */
   public previewNoChanges(): Promise<string> {
-    return this.pulumi(["preview", "--stack", this.name, "--expect-no-changes", "--non-interactive", "--color", "never", "--diff"]);
+    return this.pulumi([
+      "preview",
+      "--stack",
+      this.name,
+      "--expect-no-changes",
+      "--non-interactive",
+      "--color",
+      "never",
+      "--diff",
+    ]);
   }
 
   /** The stack's state (`pulumi stack export`). */
   public async exportState(): Promise<{ resources: { type: string; urn: string }[] }> {
     const out = await this.pulumi(["stack", "export", "--stack", this.name]);
-    return (JSON.parse(out) as { deployment: { resources: { type: string; urn: string }[] } }).deployment;
+    return (JSON.parse(out) as { deployment: { resources: { type: string; urn: string }[] } })
+      .deployment;
   }
 
   /** `pulumi destroy --yes`. */
   public destroy(): Promise<string> {
-    return this.pulumi(["destroy", "--stack", this.name, "--yes", "--skip-preview", "--non-interactive", "--color", "never"]);
+    return this.pulumi([
+      "destroy",
+      "--stack",
+      this.name,
+      "--yes",
+      "--skip-preview",
+      "--non-interactive",
+      "--color",
+      "never",
+    ]);
   }
 
   /** Destroys the stack whatever its state, removes it from the backend, and deletes its stack file. */
   public async remove(onError: (e: unknown) => void = () => undefined): Promise<void> {
     await this.destroy().catch(onError);
-    await this.pulumi(["stack", "rm", this.name, "--yes", "--force", "--non-interactive"]).catch(() => undefined);
+    await this.pulumi(["stack", "rm", this.name, "--yes", "--force", "--non-interactive"]).catch(
+      () => undefined,
+    );
     rmSync(this.file, { force: true });
   }
 }

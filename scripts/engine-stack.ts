@@ -1,6 +1,11 @@
 // Opening a stack of this project under the real engine through the Automation API, with the
 // program inline (no Node.js language host needed). Shared by scripts/engine.ts and the tests.
-import { LocalWorkspace, LocalWorkspaceOptions, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import {
+  LocalWorkspace,
+  LocalWorkspaceOptions,
+  PulumiCommand,
+  Stack,
+} from "@pulumi/pulumi/automation";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -17,7 +22,10 @@ export const PROJECT_ROOT = resolve(__dirname, "..");
  * outside the clone (scripts/toolchain/paths.sh says the same).
  */
 export function toolchainCache(): string {
-  return process.env.PLATFORM_TOOLCHAIN_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "lhcb-platform", "toolchain");
+  return (
+    process.env.PLATFORM_TOOLCHAIN_CACHE ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "lhcb-platform", "toolchain")
+  );
 }
 
 /** The Pulumi CLI scripts/toolchain/build.sh built. */
@@ -42,7 +50,9 @@ export function operatorCli(): string {
  */
 export function engineEnv(): Record<string, string> {
   const env: Record<string, string> = {
-    PATH: [dirname(process.execPath), join(toolchainCache(), "bin"), process.env.PATH ?? ""].join(":"),
+    PATH: [dirname(process.execPath), join(toolchainCache(), "bin"), process.env.PATH ?? ""].join(
+      ":",
+    ),
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_DISABLE_REGISTRY_RESOLVE: "true",
@@ -65,7 +75,11 @@ export function engineEnv(): Record<string, string> {
 
 /** Workspace options for a stack of this project: the toolchain's CLI (whatever PATH says) and `engineEnv()`. */
 export async function workspaceOptions(workDir: string): Promise<LocalWorkspaceOptions> {
-  return { workDir, envVars: engineEnv(), pulumiCommand: await PulumiCommand.get({ root: toolchainCache() }) };
+  return {
+    workDir,
+    envVars: engineEnv(),
+    pulumiCommand: await PulumiCommand.get({ root: toolchainCache() }),
+  };
 }
 
 /** Opens (or creates) `stackName` with the project's Pulumi.yaml and stack file. */
@@ -81,8 +95,15 @@ export async function openStack(stackName: string): Promise<Stack> {
  * salt (the salt belongs to the passphrase that made it; the scratch stack gets its own), with the
  * keys of `config` (full keys, `lhcb-platform:catalog`) set to plain values.
  */
-export function writeScratchStackFile(file: string, configOf: string, config: Record<string, unknown> = {}): void {
-  const text = readFileSync(join(PROJECT_ROOT, `Pulumi.${configOf}.yaml`), "utf8").replace(/^encryptionsalt:.*\n?/m, "");
+export function writeScratchStackFile(
+  file: string,
+  configOf: string,
+  config: Record<string, unknown> = {},
+): void {
+  const text = readFileSync(join(PROJECT_ROOT, `Pulumi.${configOf}.yaml`), "utf8").replace(
+    /^encryptionsalt:.*\n?/m,
+    "",
+  );
   if (Object.keys(config).length === 0) {
     writeFileSync(file, text);
     return;
@@ -102,7 +123,10 @@ export async function openScratchStack(stackName: string, configOf: string): Pro
   writeScratchStackFile(join(dir, `Pulumi.${stackName}.yaml`), configOf);
   return LocalWorkspace.createOrSelectStack(
     { stackName, projectName: "lhcb-platform", program: platformProgram(PROJECT_ROOT) },
-    { ...(await workspaceOptions(dir)), projectSettings: { name: "lhcb-platform", runtime: "nodejs" } },
+    {
+      ...(await workspaceOptions(dir)),
+      projectSettings: { name: "lhcb-platform", runtime: "nodejs" },
+    },
   );
 }
 
@@ -119,7 +143,10 @@ export function errorLines(e: unknown, max: number): string {
  * Destroys a scratch stack and removes it from the backend, whatever its state: `onError` hears
  * why a destroy failed (the removal still runs).
  */
-export async function removeScratchStack(stack: Stack, onError: (e: unknown) => void = () => undefined): Promise<void> {
+export async function removeScratchStack(
+  stack: Stack,
+  onError: (e: unknown) => void = () => undefined,
+): Promise<void> {
   await stack.destroy({ color: "never" }).catch(onError);
   await stack.workspace.removeStack(stack.name).catch(() => undefined);
 }
@@ -130,11 +157,22 @@ export async function removeScratchStack(stack: Stack, onError: (e: unknown) => 
  * yet, so a scratch stack never collides with the developer's `local` or another scratch stack.
  */
 export function stackWithFreeNetwork(base: string): string {
-  const inspect = spawnSync("sh", ["-c", "docker network inspect -f '{{range .IPAM.Config}}{{.Subnet}} {{end}}' $(docker network ls -q)"], { encoding: "utf8" });
-  const taken = new Set(inspect.status === 0 ? inspect.stdout.split(/\s+/).filter((x) => x !== "") : []);
+  const inspect = spawnSync(
+    "sh",
+    [
+      "-c",
+      "docker network inspect -f '{{range .IPAM.Config}}{{.Subnet}} {{end}}' $(docker network ls -q)",
+    ],
+    { encoding: "utf8" },
+  );
+  const taken = new Set(
+    inspect.status === 0 ? inspect.stdout.split(/\s+/).filter((x) => x !== "") : [],
+  );
   for (let i = 0; i < 256; i++) {
     const name = i === 0 ? base : `${base}${i}`;
     if (!taken.has(localNetwork(name).subnet)) return name;
   }
-  throw new Error(`no stack name from ${base} with a free local network (${taken.size} subnets taken)`);
+  throw new Error(
+    `no stack name from ${base} with a free local network (${taken.size} subnets taken)`,
+  );
 }

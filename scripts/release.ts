@@ -28,8 +28,10 @@ export class RolloutTimeline {
     const pre = e.resourcePreEvent?.metadata;
     const done = e.resOutputsEvent?.metadata;
     const now = (Date.now() - this.t0) / 1000;
-    if (pre?.op === "delete-replaced" && isRegistration(pre.urn)) this.window(pre.urn).drained ??= now;
-    if (done?.op === "create-replacement" && isRegistration(done.urn)) this.window(done.urn).serving = now;
+    if (pre?.op === "delete-replaced" && isRegistration(pre.urn))
+      this.window(pre.urn).drained ??= now;
+    if (done?.op === "create-replacement" && isRegistration(done.urn))
+      this.window(done.urn).serving = now;
   };
 
   /** The instances replaced so far, in the order their drain began. */
@@ -41,7 +43,10 @@ export class RolloutTimeline {
   }
 
   private window(registrationUrn: string) {
-    const instance = registrationUrn.split("::").pop()!.replace(/-registration$/, "");
+    const instance = registrationUrn
+      .split("::")
+      .pop()!
+      .replace(/-registration$/, "");
     let w = this.windows.get(instance);
     if (w === undefined) this.windows.set(instance, (w = {}));
     return w;
@@ -54,33 +59,59 @@ function isRegistration(urn: string): boolean {
 
 /** Builds `lhcb-platform/service:VERSION` (what a release rolls out); returns the image. */
 export function buildServiceImage(version: string): string {
-  execFileSync("scripts/docker/build-images.sh", ["--no-dockerd", "--service-version", version, "service"], { cwd: PROJECT_ROOT, stdio: "inherit" });
+  execFileSync(
+    "scripts/docker/build-images.sh",
+    ["--no-dockerd", "--service-version", version, "service"],
+    { cwd: PROJECT_ROOT, stdio: "inherit" },
+  );
   return `lhcb-platform/service:${version}`;
 }
 
 /** The images of the service instances' containers, as the stack's state records them. */
 export async function deployedServiceImages(stack: Stack): Promise<string[]> {
-  type StateResource = { type?: string; inputs?: { image?: string; labels?: { label: string; value: string }[] } };
-  const resources = ((await stack.exportStack()).deployment as { resources?: StateResource[] }).resources ?? [];
+  type StateResource = {
+    type?: string;
+    inputs?: { image?: string; labels?: { label: string; value: string }[] };
+  };
+  const resources =
+    ((await stack.exportStack()).deployment as { resources?: StateResource[] }).resources ?? [];
   return resources
-    .filter((r) => r.type === "docker:index/container:Container" && (r.inputs?.labels ?? []).some((l) => l.label === "platform.component" && l.value === "service"))
+    .filter(
+      (r) =>
+        r.type === "docker:index/container:Container" &&
+        (r.inputs?.labels ?? []).some(
+          (l) => l.label === "platform.component" && l.value === "service",
+        ),
+    )
     .map((r) => r.inputs!.image ?? "");
 }
 
 async function consulPassing(consulApi: string): Promise<{ total: number; passing: number }> {
-  const res = await fetch(`${consulApi}/v1/health/state/any`, { signal: AbortSignal.timeout(3000) });
+  const res = await fetch(`${consulApi}/v1/health/state/any`, {
+    signal: AbortSignal.timeout(3000),
+  });
   const checks = (await res.json()) as { Node: string; ServiceID: string; Status: string }[];
   // The instances' checks are those on their external nodes (`<stack>-<host>-instances`, instanceNodeName).
   const instances = checks.filter((c) => c.ServiceID !== "" && c.Node.endsWith("-instances"));
-  return { total: instances.length, passing: instances.filter((c) => c.Status === "passing").length };
+  return {
+    total: instances.length,
+    passing: instances.filter((c) => c.Status === "passing").length,
+  };
 }
 
-async function waitAllPassing(consulApi: string, expected: number, timeoutS: number): Promise<void> {
+async function waitAllPassing(
+  consulApi: string,
+  expected: number,
+  timeoutS: number,
+): Promise<void> {
   const end = Date.now() + timeoutS * 1000;
   for (;;) {
     const s = await consulPassing(consulApi).catch(() => ({ total: -1, passing: -1 }));
     if (s.total === expected && s.passing === expected) return;
-    if (Date.now() > end) throw new Error(`Consul shows ${s.passing} of ${s.total} instance checks passing, expected ${expected}, after ${timeoutS}s`);
+    if (Date.now() > end)
+      throw new Error(
+        `Consul shows ${s.passing} of ${s.total} instance checks passing, expected ${expected}, after ${timeoutS}s`,
+      );
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -97,7 +128,8 @@ export function stepProgress(log: (m: string) => void): (e: EngineEvent) => void
     }
     const done = e.resOutputsEvent?.metadata;
     const t0 = done && started.get(`${done.urn} ${done.op}`);
-    if (done && t0 !== undefined) log(`  ${label(done.urn, done.op)}: done in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+    if (done && t0 !== undefined)
+      log(`  ${label(done.urn, done.op)}: done in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   };
 }
 
@@ -114,31 +146,45 @@ export interface Rollout {
  * the same run. Waits until Consul shows every instance passing again. Times count from
  * `startedAt` (default: now), the start of the release command.
  */
-export async function rollOut(stack: Stack, image: string, log: (m: string) => void, startedAt = Date.now()): Promise<Rollout> {
+export async function rollOut(
+  stack: Stack,
+  image: string,
+  log: (m: string) => void,
+  startedAt = Date.now(),
+): Promise<Rollout> {
   await stack.setConfig("lhcb-platform:images.service", { value: image }, true);
   const consulApi = String((await stack.outputs()).consulApi?.value ?? "");
   const instances = (await deployedServiceImages(stack)).length;
   const timeline = new RolloutTimeline(startedAt);
   const progress = stepProgress(log);
   const r = await stack.up({ color: "never", onEvent: (e) => (timeline.onEvent(e), progress(e)) });
-  if (r.summary.result !== "succeeded") throw new Error(`the rollout's up ended ${r.summary.result}`);
+  if (r.summary.result !== "succeeded")
+    throw new Error(`the rollout's up ended ${r.summary.result}`);
   if (consulApi !== "") await waitAllPassing(consulApi, instances, 60);
   return { seconds: (Date.now() - startedAt) / 1000, replacements: timeline.replacements() };
 }
 
 async function main(version: string | undefined, stackName: string): Promise<number> {
   if (!version || !/^[0-9A-Za-z][0-9A-Za-z._-]*$/.test(version)) {
-    console.error("usage: npm run release -- VERSION [STACK]   (VERSION: a Docker tag, e.g. 1.0.1)");
+    console.error(
+      "usage: npm run release -- VERSION [STACK]   (VERSION: a Docker tag, e.g. 1.0.1)",
+    );
     return 2;
   }
   const started = Date.now();
-  const log = (m: string) => console.log(`release: ${m} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+  const log = (m: string) =>
+    console.log(`release: ${m} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
   log(`building lhcb-platform/service:${version}`);
   const image = buildServiceImage(version);
   const stack = await openStack(stackName);
   const r = await rollOut(stack, image, log, started);
-  for (const i of r.replacements) log(`${i.instance}: drained at ${i.drained.toFixed(1)}s, serving again at ${i.serving.toFixed(1)}s`);
-  log(`rolled out ${version} on ${stackName}: ${r.replacements.length} instance(s) replaced in ${r.seconds.toFixed(1)}s`);
+  for (const i of r.replacements)
+    log(
+      `${i.instance}: drained at ${i.drained.toFixed(1)}s, serving again at ${i.serving.toFixed(1)}s`,
+    );
+  log(
+    `rolled out ${version} on ${stackName}: ${r.replacements.length} instance(s) replaced in ${r.seconds.toFixed(1)}s`,
+  );
   return 0;
 }
 

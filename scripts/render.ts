@@ -9,7 +9,9 @@ import { renderStack } from "../components/render";
 function main(argv: string[]): number {
   const [stack, dirArg] = argv;
   if (!stack) {
-    console.error("usage: npm run render -- STACK [DIR]   (STACK: local, cert, prod or any Pulumi.<stack>.yaml here)");
+    console.error(
+      "usage: npm run render -- STACK [DIR]   (STACK: local, cert, prod or any Pulumi.<stack>.yaml here)",
+    );
     return 2;
   }
   const projectDir = resolve(__dirname, "..");

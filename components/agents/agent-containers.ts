@@ -5,7 +5,10 @@ import { containerName } from "../core/endpoints";
 import { PlacedAgent, PlatformSpec } from "../core/platform-spec";
 
 /** The Consul KV prefix whose lock (`<prefix>/.lock`) a run of the agent must hold; the same for every container of the agent. */
-export function agentLockKey(spec: Pick<PlatformSpec, "stack">, agent: Pick<PlacedAgent, "key">): string {
+export function agentLockKey(
+  spec: Pick<PlatformSpec, "stack">,
+  agent: Pick<PlacedAgent, "key">,
+): string {
   return `platform/${spec.stack}/agents/${agent.key}`;
 }
 
@@ -14,7 +17,11 @@ export function agentLockKey(spec: Pick<PlatformSpec, "stack">, agent: Pick<Plac
  * one; each fires on the schedule, and a run starts only under the agent's Consul lock (session
  * with TTL and lock-delay), so two runs never overlap, also when the holder dies mid-run.
  */
-export function agentContainer(spec: PlatformSpec, agent: PlacedAgent, host: HostSpec): ContainerSpec {
+export function agentContainer(
+  spec: PlatformSpec,
+  agent: PlacedAgent,
+  host: HostSpec,
+): ContainerSpec {
   const name = containerName(spec, agent.key, host.id);
   return {
     name,
@@ -35,7 +42,11 @@ export function agentContainer(spec: PlatformSpec, agent: PlacedAgent, host: Hos
     restart: "always",
     cpus: agent.cpus,
     memoryMb: agent.memoryMb,
-    labels: platformLabels(spec.stack, "agent", { "platform.service": agent.key, "platform.host": host.id, "platform.instance": name }),
+    labels: platformLabels(spec.stack, "agent", {
+      "platform.service": agent.key,
+      "platform.host": host.id,
+      "platform.instance": name,
+    }),
     stopGraceSeconds: 10,
   };
 }

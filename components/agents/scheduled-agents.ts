@@ -29,9 +29,16 @@ export class ScheduledAgents extends BatchedComponent {
     // Each container's spec is computed (and a bad spec throws) before anything is declared.
     const planned = agentsPlan(args.spec);
     this.declareChildren(planned, ({ agent, hostId, container }) => {
-      this.containers[`${agent.key}/${hostId}`] = declareContainer(this, args.hosts, hostId, `${name}-${agent.key}-${hostId}`, container, {
-        dependsOn: [...(args.dependsOn ?? []), ...(args.dependsOnHost?.(hostId) ?? [])],
-      }).container;
+      this.containers[`${agent.key}/${hostId}`] = declareContainer(
+        this,
+        args.hosts,
+        hostId,
+        `${name}-${agent.key}-${hostId}`,
+        container,
+        {
+          dependsOn: [...(args.dependsOn ?? []), ...(args.dependsOnHost?.(hostId) ?? [])],
+        },
+      ).container;
     });
     this.registerOutputs({});
   }

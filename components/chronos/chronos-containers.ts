@@ -1,5 +1,10 @@
 import { HostSpec } from "../core/config-schema";
-import { ContainerSpec, DOCKER_HEALTH_INTERVAL_SECONDS, healthcheck, platformLabels } from "../core/container-spec";
+import {
+  ContainerSpec,
+  DOCKER_HEALTH_INTERVAL_SECONDS,
+  healthcheck,
+  platformLabels,
+} from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { PlatformSpec } from "../core/platform-spec";
 import { mesosZkUrl } from "../mesos/mesos-flags";
@@ -36,7 +41,13 @@ export function chronosContainer(spec: PlatformSpec, host: HostSpec): ContainerS
     aliases: [name],
     hostNetwork: usesHostNetwork(spec),
     env: chronosEnv(spec, host),
-    healthcheck: healthcheck(["curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${PORTS.chronos}/v1/scheduler/jobs`], DOCKER_HEALTH_INTERVAL_SECONDS, 3, 6, 60),
+    healthcheck: healthcheck(
+      ["curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${PORTS.chronos}/v1/scheduler/jobs`],
+      DOCKER_HEALTH_INTERVAL_SECONDS,
+      3,
+      6,
+      60,
+    ),
     restart: "always",
     labels: platformLabels(spec.stack, "chronos", { "platform.host": host.id }),
     stopGraceSeconds: 10,

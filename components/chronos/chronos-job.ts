@@ -12,7 +12,13 @@ export interface ChronosJob {
   scheduleTimeZone: string;
   epsilon: string;
   owner: string;
-  container: { type: "DOCKER"; image: string; network: "BRIDGE"; forcePullImage: boolean; volumes: never[] };
+  container: {
+    type: "DOCKER";
+    image: string;
+    network: "BRIDGE";
+    forcePullImage: boolean;
+    volumes: never[];
+  };
   cpus: number;
   mem: number;
   concurrent: boolean;
@@ -50,8 +56,13 @@ export function chronosJobName(stack: string, agent: Pick<PlacedAgent, "key">): 
  * shell: Mesos' Docker containerizer appends it to the image's entrypoint (`platform-service` for
  * the platform image), so the run is `platform-service agent <name>`, as in `pulumi` mode.
  */
-export function chronosJob(spec: Pick<PlatformSpec, "stack">, agent: PlacedAgent, opts: ChronosJobOptions): ChronosJob {
-  if (agent.mode !== "marathon") throw new Error(`agent ${agent.name} runs in ${agent.mode} mode, not marathon`);
+export function chronosJob(
+  spec: Pick<PlatformSpec, "stack">,
+  agent: PlacedAgent,
+  opts: ChronosJobOptions,
+): ChronosJob {
+  if (agent.mode !== "marathon")
+    throw new Error(`agent ${agent.name} runs in ${agent.mode} mode, not marathon`);
   const env: Record<string, string> = {
     AGENT_NAME: agent.name,
     AGENT_DURATION: String(agent.durationSeconds),
@@ -69,7 +80,13 @@ export function chronosJob(spec: Pick<PlatformSpec, "stack">, agent: PlacedAgent
     scheduleTimeZone: "UTC",
     epsilon: CHRONOS_EPSILON,
     owner: opts.owner ?? "",
-    container: { type: "DOCKER", image: agent.image, network: "BRIDGE", forcePullImage: false, volumes: [] },
+    container: {
+      type: "DOCKER",
+      image: agent.image,
+      network: "BRIDGE",
+      forcePullImage: false,
+      volumes: [],
+    },
     cpus: agent.cpus,
     mem: agent.memoryMb,
     concurrent: false,
@@ -84,7 +101,11 @@ export function chronosJob(spec: Pick<PlatformSpec, "stack">, agent: PlacedAgent
 }
 
 /** The job as the JSON text submitted to Chronos. */
-export function chronosJobJson(spec: Pick<PlatformSpec, "stack">, agent: PlacedAgent, opts: ChronosJobOptions): string {
+export function chronosJobJson(
+  spec: Pick<PlatformSpec, "stack">,
+  agent: PlacedAgent,
+  opts: ChronosJobOptions,
+): string {
   return JSON.stringify(chronosJob(spec, agent, opts), null, 2) + "\n";
 }
 

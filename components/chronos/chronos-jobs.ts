@@ -37,7 +37,10 @@ export class ChronosJobs extends pulumi.ComponentResource {
     this.jobs = {};
     this.jobNames = {};
     const url = pulumi.output(args.chronosUrl);
-    for (const { key, name: jobName, json } of chronosJobsPlan(spec, { from: args.from, owner: args.owner })) {
+    for (const { key, name: jobName, json } of chronosJobsPlan(spec, {
+      from: args.from,
+      owner: args.owner,
+    })) {
       const post = url.apply((u) => chronosPostCommand(u));
       this.jobNames[key] = jobName;
       this.jobs[key] = new command.local.Command(

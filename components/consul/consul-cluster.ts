@@ -47,7 +47,10 @@ export class ConsulCluster extends BatchedComponent {
   /** The HTTP API address of the first server. */
   public readonly apiAddress: pulumi.Output<string>;
   /** Client agents by host id. */
-  private readonly agents: DeclaredOnUse<{ container: ContainerResource; api: pulumi.Output<string> }>;
+  private readonly agents: DeclaredOnUse<{
+    container: ContainerResource;
+    api: pulumi.Output<string>;
+  }>;
   /** The servers' HTTP APIs by (master) host id. */
   private readonly serverApis: Record<string, pulumi.Output<string>>;
 
@@ -55,14 +58,18 @@ export class ConsulCluster extends BatchedComponent {
     super("lhcb-platform:consul:ConsulCluster", name, {}, opts);
     const { spec, hosts } = args;
     if (gossipEncrypted(spec) && args.gossipKey === undefined) {
-      throw new Error(`stack ${spec.stack}: the secret lhcb-platform:consulGossipKey is required for ${spec.environment} (Consul's gossip is encrypted there)`);
+      throw new Error(
+        `stack ${spec.stack}: the secret lhcb-platform:consulGossipKey is required for ${spec.environment} (Consul's gossip is encrypted there)`,
+      );
     }
     // The key goes into the agents' config files where gossip is encrypted (their placeholder).
     const secrets = { consulGossipKey: args.gossipKey };
     // The local stack's containers are reached at their address on the platform network; real
     // hosts at their own address (Consul runs on the host network there).
     const api = (c: ContainerResource, containerSpec: ContainerSpec, host: HostSpec) =>
-      spec.local ? containerAddress(c, containerSpec).apply((ip) => `http://${ip}:${PORTS.consulHttp}`) : pulumi.output(`http://${host.address}:${PORTS.consulHttp}`);
+      spec.local
+        ? containerAddress(c, containerSpec).apply((ip) => `http://${ip}:${PORTS.consulHttp}`)
+        : pulumi.output(`http://${host.address}:${PORTS.consulHttp}`);
 
     this.servers = {};
     this.serverApis = {};
@@ -74,8 +81,16 @@ export class ConsulCluster extends BatchedComponent {
     for (const { hostId, container: containerSpec } of plan.servers) {
       const host = byId.get(hostId)!;
       const key = `${name}-server-${host.id}`;
-      this.servers[host.id] = declareContainer(this, hosts, host.id, key, containerSpec, { secrets, dependsOn: previous ? [previous] : [] }).container;
-      previous = quorumMemberReady(this, key, this.servers[host.id], consulServerTarget(spec, host));
+      this.servers[host.id] = declareContainer(this, hosts, host.id, key, containerSpec, {
+        secrets,
+        dependsOn: previous ? [previous] : [],
+      }).container;
+      previous = quorumMemberReady(
+        this,
+        key,
+        this.servers[host.id],
+        consulServerTarget(spec, host),
+      );
       this.serverApis[host.id] = api(this.servers[host.id], containerSpec, host);
     }
     const serverList = Object.values(this.servers);
@@ -85,12 +100,21 @@ export class ConsulCluster extends BatchedComponent {
     this.agents = new DeclaredOnUse("Consul agent host", [...agentPlans.keys()], (hostId) => {
       const host = byId.get(hostId)!;
       const containerSpec = agentPlans.get(hostId)!;
-      const container = declareContainer(this, hosts, host.id, `${name}-agent-${host.id}`, containerSpec, { secrets, dependsOn: serverList }).container;
+      const container = declareContainer(
+        this,
+        hosts,
+        host.id,
+        `${name}-agent-${host.id}`,
+        containerSpec,
+        { secrets, dependsOn: serverList },
+      ).container;
       return { container, api: api(container, containerSpec, host) };
     });
     this.esm = {};
     for (const { hostId, container } of plan.esm) {
-      this.esm[hostId] = declareContainer(this, hosts, hostId, `${name}-esm-${hostId}`, container, { dependsOn: serverList }).container;
+      this.esm[hostId] = declareContainer(this, hosts, hostId, `${name}-esm-${hostId}`, container, {
+        dependsOn: serverList,
+      }).container;
     }
     this.apiAddress = pulumi.output(args.apiAddress ?? this.serverApis[spec.masters[0].id]);
     this.leader = new command.local.Command(
@@ -98,14 +122,24 @@ export class ConsulCluster extends BatchedComponent {
       // Run again whenever a server container is replaced.
       {
         create: PROBE_COMMAND,
-        environment: this.apiAddress.apply((api) => probeEnvironment({ what: `the Consul leader at ${api}`, http: `${api}/v1/status/leader`, nonEmpty: true })),
+        environment: this.apiAddress.apply((api) =>
+          probeEnvironment({
+            what: `the Consul leader at ${api}`,
+            http: `${api}/v1/status/leader`,
+            nonEmpty: true,
+          }),
+        ),
         triggers: serverList.map((c) => c.id),
       },
       { parent: this, dependsOn: serverList },
     );
     // Configured as soon as the API has an address (configuring asks nothing of Consul), so the
     // plugin has started by the time there is a leader; what is written through it waits for `leader`.
-    this.provider = new consul.Provider(`${name}-api`, { address: this.apiAddress, datacenter: spec.consul.datacenter }, { parent: this });
+    this.provider = new consul.Provider(
+      `${name}-api`,
+      { address: this.apiAddress, datacenter: spec.consul.datacenter },
+      { parent: this },
+    );
     this.declareChildren(this.agents.keys, (hostId) => this.agents.get(hostId));
     this.registerOutputs({ apiAddress: this.apiAddress });
   }

@@ -36,7 +36,9 @@ function common(o: ConsulCommonOptions): Record<string, unknown> {
  * heartbeats cost the idle servers about 8 ms of CPU a second more; 3: 4 to 6 s), measured on the
  * local platform (docs/promises.md).
  */
-export function renderConsulServerConfig(o: ConsulCommonOptions & { bootstrapExpect: number }): string {
+export function renderConsulServerConfig(
+  o: ConsulCommonOptions & { bootstrapExpect: number },
+): string {
   const cfg = {
     ...common(o),
     server: true,
@@ -45,7 +47,11 @@ export function renderConsulServerConfig(o: ConsulCommonOptions & { bootstrapExp
     performance: { raft_multiplier: 2 },
     leave_on_terminate: false,
     skip_leave_on_interrupt: true,
-    autopilot: { cleanup_dead_servers: true, last_contact_threshold: "1s", server_stabilization_time: "5s" },
+    autopilot: {
+      cleanup_dead_servers: true,
+      last_contact_threshold: "1s",
+      server_stabilization_time: "5s",
+    },
   };
   return JSON.stringify(cfg, null, 2) + "\n";
 }
@@ -56,7 +62,11 @@ export function slaveHostChecks(): Record<string, unknown>[] {
     {
       id: "disk",
       name: "root disk below 95% used",
-      args: ["sh", "-c", "used=$(df -P / | awk 'NR==2 {print $5}' | tr -d %); test \"$used\" -lt 95"],
+      args: [
+        "sh",
+        "-c",
+        "used=$(df -P / | awk 'NR==2 {print $5}' | tr -d %); test \"$used\" -lt 95",
+      ],
       interval: "10s",
       timeout: "5s",
     },
@@ -80,7 +90,15 @@ export const SLAVE_SERVICE = "mesos-slave-host";
 export function renderConsulAgentConfig(o: ConsulCommonOptions & { slave: boolean }): string {
   const cfg: Record<string, unknown> = { ...common(o), server: false, leave_on_terminate: true };
   if (o.slave) {
-    cfg.services = [{ name: SLAVE_SERVICE, id: `${SLAVE_SERVICE}-${o.nodeName}`, tags: ["slave"], meta: { node: o.nodeName }, checks: slaveHostChecks() }];
+    cfg.services = [
+      {
+        name: SLAVE_SERVICE,
+        id: `${SLAVE_SERVICE}-${o.nodeName}`,
+        tags: ["slave"],
+        meta: { node: o.nodeName },
+        checks: slaveHostChecks(),
+      },
+    ];
   }
   return JSON.stringify(cfg, null, 2) + "\n";
 }
@@ -89,7 +107,11 @@ export function renderConsulAgentConfig(o: ConsulCommonOptions & { slave: boolea
  * consul-esm: runs the health checks of the instances registered on external nodes (the library
  * registers every instance through the catalog API, which Consul agents do not check themselves).
  */
-export function renderEsmConfig(o: { datacenter: string; consulAddress: string; instanceId: string }): string {
+export function renderEsmConfig(o: {
+  datacenter: string;
+  consulAddress: string;
+  instanceId: string;
+}): string {
   const cfg = {
     log_level: "INFO",
     consul_service: "consul-esm",

@@ -5,7 +5,11 @@ import { physicalName } from "../core/naming";
 import { PlatformSpec } from "../core/platform-spec";
 import { localQuorumAddress } from "../core/local-network";
 import { masterMemberTarget, QuorumMemberTarget } from "../core/quorum-probe";
-import { renderConsulAgentConfig, renderConsulServerConfig, renderEsmConfig } from "./consul-config";
+import {
+  renderConsulAgentConfig,
+  renderConsulServerConfig,
+  renderEsmConfig,
+} from "./consul-config";
 
 export const CONSUL_CONFIG_DIR = "/consul/config";
 
@@ -76,7 +80,10 @@ export function consulServerTarget(spec: PlatformSpec, host: HostSpec): QuorumMe
 /** A Consul server container; its config (`consulServerConfig`) may hold the secret key, so the component uploads it. */
 /** A Consul server's container, its config file included (the gossip key's placeholder where `gossipEncrypted`). */
 export function consulServerContainer(spec: PlatformSpec, host: HostSpec): ContainerSpec {
-  const container = withConfig(consulContainer(spec, host, "consul-server"), consulServerConfig(spec, host));
+  const container = withConfig(
+    consulContainer(spec, host, "consul-server"),
+    consulServerConfig(spec, host),
+  );
   if (!spec.local) return container;
   // On the local stack, the same address whenever the server is replaced, as a host keeps its own.
   const index = spec.masters.findIndex((h) => h.id === host.id);
@@ -84,7 +91,10 @@ export function consulServerContainer(spec: PlatformSpec, host: HostSpec): Conta
 }
 
 function withConfig(container: ContainerSpec, config: string): ContainerSpec {
-  return { ...container, files: [...(container.files ?? []), { path: CONSUL_CONFIG_FILE, content: config }] };
+  return {
+    ...container,
+    files: [...(container.files ?? []), { path: CONSUL_CONFIG_FILE, content: config }],
+  };
 }
 
 export function consulServerConfig(spec: PlatformSpec, host: HostSpec): string {
@@ -131,7 +141,11 @@ export function esmContainer(spec: PlatformSpec, host: HostSpec): ContainerSpec 
     files: [
       {
         path: "/etc/consul-esm/config.hcl",
-        content: renderEsmConfig({ datacenter: spec.consul.datacenter, consulAddress: consulAddressFor(spec, host), instanceId: name }),
+        content: renderEsmConfig({
+          datacenter: spec.consul.datacenter,
+          consulAddress: consulAddressFor(spec, host),
+          instanceId: name,
+        }),
       },
     ],
     labels: platformLabels(spec.stack, "consul-esm", { "platform.host": host.id }),

@@ -72,21 +72,72 @@ export const SYSTEMS = [
 ] as const;
 
 const SERVICE_NOUNS = [
-  "FileCatalog", "StorageElement", "JobManager", "JobMonitoring", "JobStateUpdate", "Matcher", "SandboxStore",
-  "WMSAdministrator", "PilotManager", "ReqManager", "ReqProxy", "TransformationManager", "DataStore", "Notification",
-  "ProxyManager", "SystemAdministrator", "BundleDelivery", "ComponentMonitoring", "UserProfileManager", "Plotting",
-  "ResourceStatus", "ResourceManagement", "Publisher", "BookkeepingManager", "MCStatsElasticDB", "Server", "Gateway",
+  "FileCatalog",
+  "StorageElement",
+  "JobManager",
+  "JobMonitoring",
+  "JobStateUpdate",
+  "Matcher",
+  "SandboxStore",
+  "WMSAdministrator",
+  "PilotManager",
+  "ReqManager",
+  "ReqProxy",
+  "TransformationManager",
+  "DataStore",
+  "Notification",
+  "ProxyManager",
+  "SystemAdministrator",
+  "BundleDelivery",
+  "ComponentMonitoring",
+  "UserProfileManager",
+  "Plotting",
+  "ResourceStatus",
+  "ResourceManagement",
+  "Publisher",
+  "BookkeepingManager",
+  "MCStatsElasticDB",
+  "Server",
+  "Gateway",
 ];
 const AGENT_NOUNS = [
-  "TransformationAgent", "InputDataAgent", "PilotStatusAgent", "StalledJobAgent", "JobCleaningAgent", "RequestExecutingAgent",
-  "CleanReqDBAgent", "FTS3Agent", "MCExtensionAgent", "SiteDirector", "StatesAccountingAgent", "CacheFeederAgent",
-  "ElementInspectorAgent", "SummarizeLogsAgent", "BKInputDataAgent", "DataRecoveryAgent", "ValidateOutputDataAgent",
+  "TransformationAgent",
+  "InputDataAgent",
+  "PilotStatusAgent",
+  "StalledJobAgent",
+  "JobCleaningAgent",
+  "RequestExecutingAgent",
+  "CleanReqDBAgent",
+  "FTS3Agent",
+  "MCExtensionAgent",
+  "SiteDirector",
+  "StatesAccountingAgent",
+  "CacheFeederAgent",
+  "ElementInspectorAgent",
+  "SummarizeLogsAgent",
+  "BKInputDataAgent",
+  "DataRecoveryAgent",
+  "ValidateOutputDataAgent",
 ];
-const SCHEDULES = ["*/5 * * * *", "*/10 * * * *", "0 * * * *", "15 */2 * * *", "30 3 * * *", "*/30 * * * * *", "0 */6 * * 1-5", "*/2 * * * *"];
+const SCHEDULES = [
+  "*/5 * * * *",
+  "*/10 * * * *",
+  "0 * * * *",
+  "15 */2 * * *",
+  "30 3 * * *",
+  "*/30 * * * * *",
+  "0 */6 * * 1-5",
+  "*/2 * * * *",
+];
 /** Slave sizes (CPUs); memory is 2 GiB per CPU. */
 const SLAVE_CPUS = [16, 16, 24, 32, 48];
 /** Constraints the catalog uses; each matches at least a quarter of the slaves (labels go round-robin). */
-const CONSTRAINTS: Record<string, string>[] = [{ disk: "ssd" }, { network: "public" }, { zone: "a" }, { disk: "ssd", network: "public" }];
+const CONSTRAINTS: Record<string, string>[] = [
+  { disk: "ssd" },
+  { network: "public" },
+  { zone: "a" },
+  { disk: "ssd", network: "public" },
+];
 
 /** mulberry32: a small, fast, seedable PRNG returning floats in [0, 1). */
 export function seededRandom(seed: number): () => number {
@@ -102,8 +153,23 @@ export function seededRandom(seed: number): () => number {
 
 const pick = <T>(rnd: () => number, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
 
-function host(stack: string, id: string, address: string, roles: HostRole[], cpus: number, labels?: Record<string, string>): GeneratedHost {
-  return { id: `${stack}-${id}`, address, roles, cpus, memoryMb: cpus * 2048, ...(labels ? { labels } : {}), docker: { host: `ssh://root@${address}` } };
+function host(
+  stack: string,
+  id: string,
+  address: string,
+  roles: HostRole[],
+  cpus: number,
+  labels?: Record<string, string>,
+): GeneratedHost {
+  return {
+    id: `${stack}-${id}`,
+    address,
+    roles,
+    cpus,
+    memoryMb: cpus * 2048,
+    ...(labels ? { labels } : {}),
+    docker: { host: `ssh://root@${address}` },
+  };
 }
 
 /**
@@ -114,8 +180,19 @@ function host(stack: string, id: string, address: string, roles: HostRole[], cpu
 export function generateSlave(index: number, seed = 1, stack = "prod"): GeneratedHost {
   const rnd = seededRandom((seed * 0x9e3779b1) ^ (index * 0x85ebca6b));
   const i = index - 1;
-  const labels = { disk: i % 2 === 0 ? "ssd" : "hdd", network: Math.floor(i / 2) % 2 === 0 ? "public" : "internal", zone: ["a", "b", "c"][i % 3] };
-  return host(stack, `slave-${index}`, `lbvobox${String(index).padStart(3, "0")}.cern.ch`, ["slave"], pick(rnd, SLAVE_CPUS), labels);
+  const labels = {
+    disk: i % 2 === 0 ? "ssd" : "hdd",
+    network: Math.floor(i / 2) % 2 === 0 ? "public" : "internal",
+    zone: ["a", "b", "c"][i % 3],
+  };
+  return host(
+    stack,
+    `slave-${index}`,
+    `lbvobox${String(index).padStart(3, "0")}.cern.ch`,
+    ["slave"],
+    pick(rnd, SLAVE_CPUS),
+    labels,
+  );
 }
 
 /** A unique `System/Component` name: the component noun, numbered when already taken. */
@@ -129,25 +206,40 @@ function uniqueName(rnd: () => number, nouns: readonly string[], taken: Set<stri
 }
 
 /** A catalog of `services` services and `agents` agents. */
-export function generateCatalog(opts: Pick<GeneratorOptions, "services" | "agents" | "seed" | "marathonEvery" | "firstPort">): CatalogInput {
+export function generateCatalog(
+  opts: Pick<GeneratorOptions, "services" | "agents" | "seed" | "marathonEvery" | "firstPort">,
+): CatalogInput {
   const rnd = seededRandom(opts.seed ?? 1);
   const marathonEvery = opts.marathonEvery ?? 40;
   const firstPort = opts.firstPort ?? 9100;
-  if (firstPort + opts.services > 65535 - 10000) throw new Error(`generateCatalog: ${opts.services} services from port ${firstPort} leave no room for health bridge ports (port + 10000)`);
+  if (firstPort + opts.services > 65535 - 10000)
+    throw new Error(
+      `generateCatalog: ${opts.services} services from port ${firstPort} leave no room for health bridge ports (port + 10000)`,
+    );
   const taken = new Set<string>();
   const services: ServiceEntryInput[] = [];
   for (let i = 0; i < opts.services; i++) {
     const name = uniqueName(rnd, SERVICE_NOUNS, taken);
     const kind = rnd();
-    const s: ServiceEntryInput = { name, instances: 2 + Math.floor(rnd() * 3), port: firstPort + i };
-    if (kind < 0.4) s.check = { http: "/ping", intervalSeconds: pick(rnd, [2, 5]), timeoutSeconds: 1 };
+    const s: ServiceEntryInput = {
+      name,
+      instances: 2 + Math.floor(rnd() * 3),
+      port: firstPort + i,
+    };
+    if (kind < 0.4)
+      s.check = { http: "/ping", intervalSeconds: pick(rnd, [2, 5]), timeoutSeconds: 1 };
     else if (kind < 0.7) {
       s.protocol = "tcp";
       s.check = { tcp: true, intervalSeconds: 3, timeoutSeconds: 2 };
     } else {
       s.protocol = "tcp";
       s.proxyProtocol = true;
-      s.check = { command: ["platform-service", "ping"], intervalSeconds: 2, timeoutSeconds: 1, retries: pick(rnd, [2, 3]) };
+      s.check = {
+        command: ["platform-service", "ping"],
+        intervalSeconds: 2,
+        timeoutSeconds: 1,
+        retries: pick(rnd, [2, 3]),
+      };
     }
     const size = rnd();
     if (size < 0.15) Object.assign(s, { cpus: 1, memoryMb: 2048 });
@@ -160,7 +252,11 @@ export function generateCatalog(opts: Pick<GeneratorOptions, "services" | "agent
   }
   const agents: AgentEntryInput[] = [];
   for (let i = 0; i < opts.agents; i++) {
-    const a: AgentEntryInput = { name: uniqueName(rnd, AGENT_NOUNS, taken), schedule: pick(rnd, SCHEDULES), durationSeconds: 5 + Math.floor(rnd() * 120) };
+    const a: AgentEntryInput = {
+      name: uniqueName(rnd, AGENT_NOUNS, taken),
+      schedule: pick(rnd, SCHEDULES),
+      durationSeconds: 5 + Math.floor(rnd() * 120),
+    };
     if (rnd() < 0.1) a.constraints = { ...pick(rnd, CONSTRAINTS.slice(0, 3)) };
     if (rnd() < 0.1) a.memoryMb = 512;
     if (marathonEvery > 0 && i % marathonEvery === marathonEvery - 1) a.mode = "marathon";
@@ -170,20 +266,29 @@ export function generateCatalog(opts: Pick<GeneratorOptions, "services" | "agent
 }
 
 /** The prod-like inventory: masters, slaves of mixed sizes with labels, load balancers, monitoring and logging. */
-export function generateInventory(opts: Pick<GeneratorOptions, "slaves" | "seed" | "stack" | "masters" | "loadBalancers">): GeneratedHost[] {
+export function generateInventory(
+  opts: Pick<GeneratorOptions, "slaves" | "seed" | "stack" | "masters" | "loadBalancers">,
+): GeneratedHost[] {
   const stack = opts.stack ?? "prod";
   const seed = opts.seed ?? 1;
   const hosts: GeneratedHost[] = [];
-  for (let i = 1; i <= (opts.masters ?? 5); i++) hosts.push(host(stack, `master-${i}`, `lbmaster${String(i).padStart(2, "0")}.cern.ch`, ["master"], 8));
+  for (let i = 1; i <= (opts.masters ?? 5); i++)
+    hosts.push(
+      host(stack, `master-${i}`, `lbmaster${String(i).padStart(2, "0")}.cern.ch`, ["master"], 8),
+    );
   for (let i = 1; i <= opts.slaves; i++) hosts.push(generateSlave(i, seed, stack));
-  for (let i = 1; i <= (opts.loadBalancers ?? 3); i++) hosts.push(host(stack, `lb-${i}`, `lbproxy${String(i).padStart(2, "0")}.cern.ch`, ["lb"], 8));
+  for (let i = 1; i <= (opts.loadBalancers ?? 3); i++)
+    hosts.push(host(stack, `lb-${i}`, `lbproxy${String(i).padStart(2, "0")}.cern.ch`, ["lb"], 8));
   hosts.push(host(stack, "ops-1", "lbops01.cern.ch", ["monitoring"], 16));
   hosts.push(host(stack, "ops-2", "lbops02.cern.ch", ["logging"], 16));
   return hosts;
 }
 
 /** Stack config entries for an inventory, like `Pulumi.prod.yaml`'s. */
-export function stackEntries(hosts: GeneratedHost[], catalogPath = "catalog/generated.yaml"): Record<string, unknown> {
+export function stackEntries(
+  hosts: GeneratedHost[],
+  catalogPath = "catalog/generated.yaml",
+): Record<string, unknown> {
   return {
     "lhcb-platform:environment": "prod",
     "lhcb-platform:mode": "pulumi",

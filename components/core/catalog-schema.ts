@@ -5,9 +5,16 @@ import { CronError, parseCron } from "./cron";
 /** DIRAC-style names: `System/Component`, letters, digits, '_', '-', one '/' at most. */
 const entryName = z
   .string()
-  .regex(/^[A-Za-z][A-Za-z0-9_-]*(\/[A-Za-z][A-Za-z0-9_-]*)?$/, "expected a name like System/Component (letters, digits, '_', '-')");
+  .regex(
+    /^[A-Za-z][A-Za-z0-9_-]*(\/[A-Za-z][A-Za-z0-9_-]*)?$/,
+    "expected a name like System/Component (letters, digits, '_', '-')",
+  );
 
-const port = z.number().int().min(1, "expected a port 1-65535").max(65535, "expected a port 1-65535");
+const port = z
+  .number()
+  .int()
+  .min(1, "expected a port 1-65535")
+  .max(65535, "expected a port 1-65535");
 
 /** Host labels an entry's instances must run on: every key must match the host's label value. */
 const constraints = z.record(z.string(), z.string());
@@ -24,7 +31,10 @@ export const checkSchema = z
   .strictObject({
     http: z.string().regex(/^\//, "expected an HTTP path starting with '/'").optional(),
     tcp: z.literal(true).optional(),
-    command: z.array(z.string().min(1)).min(1, "expected the command as a list of arguments").optional(),
+    command: z
+      .array(z.string().min(1))
+      .min(1, "expected the command as a list of arguments")
+      .optional(),
     /** For `command` checks: the HTTP path Consul and HAProxy probe. */
     bridgePath: z.string().regex(/^\//).default("/ping"),
     intervalSeconds: z.number().positive().max(300).default(2),
@@ -32,10 +42,17 @@ export const checkSchema = z
     /** Failures in a row before Docker marks the container unhealthy. */
     retries: z.number().int().min(1).max(20).default(3),
   })
-  .refine((c) => [c.http !== undefined, c.tcp !== undefined, c.command !== undefined].filter(Boolean).length === 1, {
-    message: "expected exactly one of http, tcp or command",
-  })
-  .refine((c) => c.timeoutSeconds <= c.intervalSeconds, { message: "expected timeoutSeconds <= intervalSeconds" });
+  .refine(
+    (c) =>
+      [c.http !== undefined, c.tcp !== undefined, c.command !== undefined].filter(Boolean)
+        .length === 1,
+    {
+      message: "expected exactly one of http, tcp or command",
+    },
+  )
+  .refine((c) => c.timeoutSeconds <= c.intervalSeconds, {
+    message: "expected timeoutSeconds <= intervalSeconds",
+  });
 
 const resources = {
   cpus: z.number().positive("expected a positive number of CPUs").optional(),
@@ -57,10 +74,21 @@ export const serviceSchema = z.strictObject({
    * forever), a TCP connection idle that long is closed. DIRAC calls can be long: set it per service.
    */
   requestTimeoutSeconds: z.number().positive().max(3600).default(30),
-  check: checkSchema.default({ http: "/ping", bridgePath: "/ping", intervalSeconds: 2, timeoutSeconds: 1, retries: 3 }),
+  check: checkSchema.default({
+    http: "/ping",
+    bridgePath: "/ping",
+    intervalSeconds: 2,
+    timeoutSeconds: 1,
+    retries: 3,
+  }),
   ...resources,
   constraints: constraints.default({}),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name"), z.string()).default({}),
+  env: z
+    .record(
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name"),
+      z.string(),
+    )
+    .default({}),
   mode: z.enum(RUN_MODES).optional(),
 });
 
@@ -80,7 +108,12 @@ export const agentSchema = z.strictObject({
   durationSeconds: z.number().positive().default(5),
   ...resources,
   constraints: constraints.default({}),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name"), z.string()).default({}),
+  env: z
+    .record(
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name"),
+      z.string(),
+    )
+    .default({}),
   mode: z.enum(RUN_MODES).optional(),
 });
 

@@ -60,13 +60,23 @@ export function parseCatalog(value: unknown, file: string): Catalog {
   const claim = (name: string, path: string) => {
     const key = slug(name);
     const prior = seenName.get(key);
-    if (prior !== undefined) problems.push({ file, path: `${path}.name`, expected: `a unique name; "${name}" is already used by ${prior}` });
+    if (prior !== undefined)
+      problems.push({
+        file,
+        path: `${path}.name`,
+        expected: `a unique name; "${name}" is already used by ${prior}`,
+      });
     else seenName.set(key, path);
   };
   raw.services.forEach((s, i) => {
     claim(s.name, `services[${i}]`);
     const prior = seenPort.get(s.port);
-    if (prior !== undefined) problems.push({ file, path: `services[${i}].port`, expected: `a port no other service uses; ${s.port} is already used by ${prior}` });
+    if (prior !== undefined)
+      problems.push({
+        file,
+        path: `services[${i}].port`,
+        expected: `a port no other service uses; ${s.port} is already used by ${prior}`,
+      });
     else seenPort.set(s.port, `services[${i}] (${s.name})`);
   });
   raw.agents.forEach((a, i) => claim(a.name, `agents[${i}]`));

@@ -13,12 +13,20 @@ export const ENVIRONMENTS = ["local", "cert", "prod"] as const;
 export type EnvironmentKind = (typeof ENVIRONMENTS)[number];
 
 const idPattern = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-const labelMap = z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, "label keys are letters, digits, '_', '.', '-'"), z.string());
+const labelMap = z.record(
+  z.string().regex(/^[A-Za-z0-9_.-]+$/, "label keys are letters, digits, '_', '.', '-'"),
+  z.string(),
+);
 
 /** How the library reaches a host's Docker Engine. Absent: the local Engine's socket. */
 export const dockerEndpointSchema = z.strictObject({
   /** `ssh://user@host[:port]`, `tcp://host:2376` or `unix:///var/run/docker.sock`. */
-  host: z.string().regex(/^(ssh|tcp|unix):\/\/.+/, "expected a Docker host URL: ssh://user@host, tcp://host:2376 or unix:///path"),
+  host: z
+    .string()
+    .regex(
+      /^(ssh|tcp|unix):\/\/.+/,
+      "expected a Docker host URL: ssh://user@host, tcp://host:2376 or unix:///path",
+    ),
   /** For `tcp://`: a directory holding ca.pem, cert.pem and key.pem. */
   certPath: z.string().min(1).optional(),
   /** Extra options for `ssh://` connections. */
@@ -106,7 +114,12 @@ export const stackConfigSchema = z.strictObject({
   registry: z.string().default(""),
   images: imagesSchema.default({}),
   hosts: z.array(hostSchema).min(1, "expected at least one host"),
-  features: featuresSchema.default({ logging: true, metrics: true, grafana: true, consulEsm: true }),
+  features: featuresSchema.default({
+    logging: true,
+    metrics: true,
+    grafana: true,
+    consulEsm: true,
+  }),
   loadBalancer: loadBalancerSchema.default({ statsPort: 8404, maxconn: 4096 }),
   consul: consulSchema.default({ datacenter: "dc1", checkIntervalSeconds: 2 }),
 });

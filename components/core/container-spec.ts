@@ -95,12 +95,22 @@ export interface ContainerSpec {
 }
 
 /** Labels every platform container carries; Filebeat and the dashboards group by them. */
-export function platformLabels(stack: string, component: string, extra: Record<string, string> = {}): Record<string, string> {
+export function platformLabels(
+  stack: string,
+  component: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return { "platform.stack": stack, "platform.component": component, ...extra };
 }
 
 /** Docker health check as `CMD` test with the given timing. */
-export function healthcheck(test: string[], intervalSeconds: number, timeoutSeconds: number, retries: number, startPeriodSeconds = 0): HealthcheckSpec {
+export function healthcheck(
+  test: string[],
+  intervalSeconds: number,
+  timeoutSeconds: number,
+  retries: number,
+  startPeriodSeconds = 0,
+): HealthcheckSpec {
   return { test: ["CMD", ...test], intervalSeconds, timeoutSeconds, retries, startPeriodSeconds };
 }
 

@@ -39,7 +39,8 @@ function parseField(text: string, spec: FieldSpec): number[] {
   const values = new Set<number>();
   for (const part of text.split(",")) {
     const m = /^(\*|\d+(?:-\d+)?)(?:\/(\d+))?$/.exec(part);
-    if (!m) throw new CronError(`${spec.name} field "${text}" is not a number, range, list, '*' or step`);
+    if (!m)
+      throw new CronError(`${spec.name} field "${text}" is not a number, range, list, '*' or step`);
     const [, range, stepText] = m;
     let lo = spec.min;
     let hi = spec.max;
@@ -62,12 +63,16 @@ function parseField(text: string, spec: FieldSpec): number[] {
 export function parseCron(expression: string): CronSchedule {
   const parts = expression.trim().split(/\s+/);
   if (parts.length !== 5 && parts.length !== 6) {
-    throw new CronError(`expected 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first, got ${parts.length}`);
+    throw new CronError(
+      `expected 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first, got ${parts.length}`,
+    );
   }
   const withSeconds = parts.length === 6;
   const seconds = withSeconds ? parseField(parts[0], SECOND) : [0];
   const rest = withSeconds ? parts.slice(1) : parts;
-  const [minutes, hours, daysOfMonth, months, daysOfWeek] = rest.map((p, i) => parseField(p, FIELDS[i]));
+  const [minutes, hours, daysOfMonth, months, daysOfWeek] = rest.map((p, i) =>
+    parseField(p, FIELDS[i]),
+  );
   const dayOr = rest[2] !== "*" && rest[4] !== "*";
   return { source: expression, seconds, minutes, hours, daysOfMonth, months, daysOfWeek, dayOr };
 }
@@ -129,7 +134,8 @@ export function nextRuns(s: CronSchedule, after: Date, count: number): Date[] {
 export function toChronosSchedule(s: CronSchedule, from: Date): string {
   const runs = nextRuns(s, from, 50);
   let period = Infinity;
-  for (let i = 1; i < runs.length; i++) period = Math.min(period, runs[i].getTime() - runs[i - 1].getTime());
+  for (let i = 1; i < runs.length; i++)
+    period = Math.min(period, runs[i].getTime() - runs[i - 1].getTime());
   const seconds = Math.round(period / 1000);
   const start = runs[0].toISOString().replace(/\.000Z$/, "Z");
   return `R/${start}/${isoDuration(seconds)}`;

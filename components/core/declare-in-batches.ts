@@ -26,8 +26,13 @@ export const DECLARE_BATCH = 2;
  * (core/stack-traces.ts). The first batch is declared before this returns; the returned promise
  * settles once the last one is. The Pulumi runtime stays connected until then.
  */
-export function declareInBatches<T>(items: readonly T[], declare: (item: T) => void, batch = DECLARE_BATCH): Promise<void> {
-  if (!Number.isInteger(batch) || batch < 1) throw new Error(`declareInBatches: batch must be a positive integer, got ${batch}`);
+export function declareInBatches<T>(
+  items: readonly T[],
+  declare: (item: T) => void,
+  batch = DECLARE_BATCH,
+): Promise<void> {
+  if (!Number.isInteger(batch) || batch < 1)
+    throw new Error(`declareInBatches: batch must be a positive integer, got ${batch}`);
   withoutStackTraces(() => items.slice(0, batch).forEach(declare));
   if (items.length <= batch) return Promise.resolve();
   const done = pulumi.runtime.rpcKeepAlive();
@@ -64,9 +69,16 @@ export abstract class BatchedComponent extends pulumi.ComponentResource<void> {
   }
 
   /** Declares `items` in batches (`declareInBatches`). Call once, from the constructor. */
-  protected declareChildren<T>(items: readonly T[], declare: (item: T) => void, batch = DECLARE_BATCH): void {
+  protected declareChildren<T>(
+    items: readonly T[],
+    declare: (item: T) => void,
+    batch = DECLARE_BATCH,
+  ): void {
     const settle = pending.get(this);
-    if (settle === undefined) throw new Error(`${this.constructor.name}: declareChildren may be called once, from the constructor`);
+    if (settle === undefined)
+      throw new Error(
+        `${this.constructor.name}: declareChildren may be called once, from the constructor`,
+      );
     pending.delete(this);
     settle(declareInBatches(items, declare, batch));
   }

@@ -25,7 +25,9 @@ export type ImageSet = Record<ImageRole, string>;
 /** True when the first path segment names a registry host (`gcr.io/...`, `localhost:5000/...`). */
 function hasRegistryHost(image: string): boolean {
   const first = image.split("/")[0];
-  return image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost");
+  return (
+    image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost")
+  );
 }
 
 /**

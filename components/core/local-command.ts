@@ -11,9 +11,18 @@ import { setProperties } from "./set-properties";
  * `command.local.Command`, so the engine, the provider and the state see no difference.
  */
 export class LocalCommand extends pulumi.CustomResource {
-  constructor(name: string, args: command.local.CommandArgs, opts: pulumi.CustomResourceOptions = {}) {
+  constructor(
+    name: string,
+    args: command.local.CommandArgs,
+    opts: pulumi.CustomResourceOptions = {},
+  ) {
     // `triggers` replace the command, as the generated class declares.
-    super(LocalCommand.type, name, setProperties(args), pulumi.mergeOptions({ version: getVersion(), replaceOnChanges: ["triggers[*]"] }, opts));
+    super(
+      LocalCommand.type,
+      name,
+      setProperties(args),
+      pulumi.mergeOptions({ version: getVersion(), replaceOnChanges: ["triggers[*]"] }, opts),
+    );
   }
 
   /** The provider's type token, the same as @pulumi/command's `local.Command`. */

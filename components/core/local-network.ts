@@ -28,14 +28,23 @@ function third(stack: string): number {
 
 export function localNetwork(stack: string): LocalNetwork {
   const t = third(stack);
-  return { subnet: `${FIRST_TWO}.${t}.0/22`, gateway: `${FIRST_TWO}.${t}.1`, ipRange: `${FIRST_TWO}.${t + 2}.0/23` };
+  return {
+    subnet: `${FIRST_TWO}.${t}.0/22`,
+    gateway: `${FIRST_TWO}.${t}.1`,
+    ipRange: `${FIRST_TWO}.${t + 2}.0/23`,
+  };
 }
 
 /** Fixed host numbers of the quorum members: ZooKeeper's from .11, the Consul servers' from .31 (up to 19 of each). */
 const FIRST_HOST = { zookeeper: 11, "consul-server": 31 } as const;
 
 /** The fixed address of the `index`-th (0-based) member of a quorum on the local stack's network. */
-export function localQuorumAddress(stack: string, part: keyof typeof FIRST_HOST, index: number): string {
-  if (index < 0 || index > 18) throw new Error(`local network: no fixed address for ${part} member ${index + 1} (at most 19)`);
+export function localQuorumAddress(
+  stack: string,
+  part: keyof typeof FIRST_HOST,
+  index: number,
+): string {
+  if (index < 0 || index > 18)
+    throw new Error(`local network: no fixed address for ${part} member ${index + 1} (at most 19)`);
   return `${FIRST_TWO}.${third(stack)}.${FIRST_HOST[part] + index}`;
 }

@@ -13,7 +13,10 @@ export function slug(name: string): string {
 
 /** The physical name of something that belongs to a stack: `prod-zookeeper-master-1`. */
 export function physicalName(stack: string, ...parts: string[]): string {
-  return [stack, ...parts].map(slug).filter((p) => p !== "").join("-");
+  return [stack, ...parts]
+    .map(slug)
+    .filter((p) => p !== "")
+    .join("-");
 }
 
 /** The Consul service name of a catalog entry. */

@@ -85,9 +85,14 @@ function matches(host: PlacementHost, constraints: Record<string, string>): bool
 }
 
 /** Places every request; throws a `PlacementError` listing every entry that does not fit. */
-export function place(hosts: readonly PlacementHost[], requests: readonly PlacementRequest[]): Placement {
+export function place(
+  hosts: readonly PlacementHost[],
+  requests: readonly PlacementRequest[],
+): Placement {
   const hostHashes = hosts.map((h) => fnv1a(h.id));
-  const usage = new Map<string, HostUsage>(hosts.map((h) => [h.id, { cpus: 0, memoryMb: 0, instances: 0 }]));
+  const usage = new Map<string, HostUsage>(
+    hosts.map((h) => [h.id, { cpus: 0, memoryMb: 0, instances: 0 }]),
+  );
   const assignments = new Map<string, string[]>();
   const failures: PlacementFailure[] = [];
   const order = [...requests].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -97,7 +102,8 @@ export function place(hosts: readonly PlacementHost[], requests: readonly Placem
     const entryHash = fnv1a(req.key);
     scored.length = 0;
     for (let i = 0; i < hosts.length; i++) {
-      if (matches(hosts[i], req.constraints)) scored.push({ index: i, score: rendezvousScore(entryHash, hostHashes[i], hosts[i].cpus) });
+      if (matches(hosts[i], req.constraints))
+        scored.push({ index: i, score: rendezvousScore(entryHash, hostHashes[i], hosts[i].cpus) });
     }
     const eligible = scored.length;
     scored.sort((a, b) => b.score - a.score);
@@ -106,14 +112,18 @@ export function place(hosts: readonly PlacementHost[], requests: readonly Placem
       if (chosen.length === req.instances) break;
       const host = hosts[index];
       const used = usage.get(host.id)!;
-      if (used.cpus + req.cpus > host.cpus + 1e-9 || used.memoryMb + req.memoryMb > host.memoryMb) continue;
+      if (used.cpus + req.cpus > host.cpus + 1e-9 || used.memoryMb + req.memoryMb > host.memoryMb)
+        continue;
       used.cpus += req.cpus;
       used.memoryMb += req.memoryMb;
       used.instances += 1;
       chosen.push(host.id);
     }
     if (chosen.length < req.instances) {
-      const labels = Object.keys(req.constraints).length === 0 ? "" : ` matching ${JSON.stringify(req.constraints)}`;
+      const labels =
+        Object.keys(req.constraints).length === 0
+          ? ""
+          : ` matching ${JSON.stringify(req.constraints)}`;
       const reason =
         eligible < req.instances
           ? `needs ${req.instances} instances on distinct slave hosts${labels}, but only ${eligible} such host(s) exist`

@@ -31,17 +31,33 @@ export function platformFromValues(values: PlatformValues): PlatformSpec {
   const configSource = values.sources?.config ?? "config";
   const catalogSource = values.sources?.catalog ?? "catalog";
   if (values.config !== null && typeof values.config === "object" && "catalog" in values.config) {
-    throw new PlatformInputError([{ file: configSource, path: "catalog", expected: "no catalog path: the catalog is given as a value (PlatformValues.catalog)" }]);
+    throw new PlatformInputError([
+      {
+        file: configSource,
+        path: "catalog",
+        expected: "no catalog path: the catalog is given as a value (PlatformValues.catalog)",
+      },
+    ]);
   }
   // Both values are checked before either's problems are thrown, so one message lists them all.
   const config = problemsOf(() => parseWith(stackConfigSchema, values.config, configSource));
   const catalog = problemsOf(() => parseCatalog(values.catalog, catalogSource));
-  if (!config.ok || !catalog.ok) throw new PlatformInputError([...(config.ok ? [] : config.problems), ...(catalog.ok ? [] : catalog.problems)]);
-  return resolvePlatform(config.value, catalog.value, { stack: values.stack, configFile: configSource, configPrefix: "" });
+  if (!config.ok || !catalog.ok)
+    throw new PlatformInputError([
+      ...(config.ok ? [] : config.problems),
+      ...(catalog.ok ? [] : catalog.problems),
+    ]);
+  return resolvePlatform(config.value, catalog.value, {
+    stack: values.stack,
+    configFile: configSource,
+    configPrefix: "",
+  });
 }
 
 /** What `parse` returns, or the problems of the `PlatformInputError` it throws. */
-function problemsOf<T>(parse: () => T): { ok: true; value: T } | { ok: false; problems: InputProblem[] } {
+function problemsOf<T>(
+  parse: () => T,
+): { ok: true; value: T } | { ok: false; problems: InputProblem[] } {
   try {
     return { ok: true, value: parse() };
   } catch (e) {

@@ -63,18 +63,27 @@ export interface ResolveOptions {
 export const AGENT_STANDBYS = 2;
 
 /** Resolves a validated stack config and catalog into a `PlatformSpec`, or throws every problem at once. */
-export function resolvePlatform(config: StackConfig, catalog: Catalog, opts: ResolveOptions): PlatformSpec {
+export function resolvePlatform(
+  config: StackConfig,
+  catalog: Catalog,
+  opts: ResolveOptions,
+): PlatformSpec {
   const problems: InputProblem[] = [];
-  const cfg = (path: string, expected: string) => problems.push({ file: opts.configFile, path: `${opts.configPrefix}${path}`, expected });
-  const environment: EnvironmentKind = config.environment ?? (["local", "cert", "prod"].includes(opts.stack) ? (opts.stack as EnvironmentKind) : "prod");
+  const cfg = (path: string, expected: string) =>
+    problems.push({ file: opts.configFile, path: `${opts.configPrefix}${path}`, expected });
+  const environment: EnvironmentKind =
+    config.environment ??
+    (["local", "cert", "prod"].includes(opts.stack) ? (opts.stack as EnvironmentKind) : "prod");
 
   const seen = new Set<string>();
   config.hosts.forEach((h, i) => {
     if (seen.has(h.id)) cfg(`hosts[${i}].id`, `a unique host id; "${h.id}" appears twice`);
     seen.add(h.id);
-    if (environment !== "local" && h.docker === undefined) cfg(`hosts[${i}].docker`, `a Docker endpoint (ssh:// or tcp://) for a ${environment} host`);
+    if (environment !== "local" && h.docker === undefined)
+      cfg(`hosts[${i}].docker`, `a Docker endpoint (ssh:// or tcp://) for a ${environment} host`);
   });
-  const withRole = (role: string) => config.hosts.filter((h) => (h.roles as string[]).includes(role));
+  const withRole = (role: string) =>
+    config.hosts.filter((h) => (h.roles as string[]).includes(role));
   const masters = withRole("master");
   const slaves = withRole("slave");
   const loadBalancers = withRole("lb");
@@ -84,20 +93,31 @@ export function resolvePlatform(config: StackConfig, catalog: Catalog, opts: Res
   const qp = quorumProblem(masters.length, environment);
   if (qp) cfg("hosts", qp);
   if (loadBalancers.length === 0) cfg("hosts", "at least one host with role lb");
-  if (environment === "prod" && loadBalancers.length < 2) cfg("hosts", `at least 2 hosts with role lb for prod, got ${loadBalancers.length}`);
-  if (config.features.metrics && !monitoring) cfg("hosts", "a host with role monitoring (features.metrics is on)");
-  if (config.features.logging && !logging) cfg("hosts", "a host with role logging (features.logging is on)");
-  if (config.features.grafana && !config.features.metrics) cfg("features.grafana", "features.metrics on as well: Grafana reads InfluxDB");
+  if (environment === "prod" && loadBalancers.length < 2)
+    cfg("hosts", `at least 2 hosts with role lb for prod, got ${loadBalancers.length}`);
+  if (config.features.metrics && !monitoring)
+    cfg("hosts", "a host with role monitoring (features.metrics is on)");
+  if (config.features.logging && !logging)
+    cfg("hosts", "a host with role logging (features.logging is on)");
+  if (config.features.grafana && !config.features.metrics)
+    cfg("features.grafana", "features.metrics on as well: Grafana reads InfluxDB");
 
   const modeOf = (m: RunMode | undefined): RunMode => m ?? config.mode;
-  const anyMarathon = [...catalog.services, ...catalog.agents].some((e) => modeOf(e.mode) === "marathon");
+  const anyMarathon = [...catalog.services, ...catalog.agents].some(
+    (e) => modeOf(e.mode) === "marathon",
+  );
   const mesos = config.features.mesos ?? anyMarathon;
   if (anyMarathon && !mesos) {
-    const path = catalog.services.some((s) => modeOf(s.mode) === "marathon") ? "mode" : "features.mesos";
+    const path = catalog.services.some((s) => modeOf(s.mode) === "marathon")
+      ? "mode"
+      : "features.mesos";
     cfg(path, "features.mesos on: some catalog entries run in marathon mode");
   }
   if (!config.features.consulEsm && catalog.services.some((s) => modeOf(s.mode) === "pulumi")) {
-    cfg("features.consulEsm", "expected true: the instances of pulumi-mode services are registered in the Consul catalog, where only consul-esm runs their checks");
+    cfg(
+      "features.consulEsm",
+      "expected true: the instances of pulumi-mode services are registered in the Consul catalog, where only consul-esm runs their checks",
+    );
   }
   const needSlaves = mesos || catalog.services.length + catalog.agents.length > 0;
   if (needSlaves && slaves.length === 0) cfg("hosts", "at least one host with role slave");
@@ -107,7 +127,8 @@ export function resolvePlatform(config: StackConfig, catalog: Catalog, opts: Res
   const requests: PlacementRequest[] = [];
   const agentInstances = Math.min(AGENT_STANDBYS, slaves.length);
   for (const s of catalog.services) if (modeOf(s.mode) === "pulumi") requests.push(s);
-  for (const a of catalog.agents) if (modeOf(a.mode) === "pulumi") requests.push({ ...a, instances: agentInstances });
+  for (const a of catalog.agents)
+    if (modeOf(a.mode) === "pulumi") requests.push({ ...a, instances: agentInstances });
 
   let placement: Placement;
   try {
@@ -117,7 +138,10 @@ export function resolvePlatform(config: StackConfig, catalog: Catalog, opts: Res
     throw new PlatformInputError(
       e.failures.map((f) => {
         const si = catalog.services.findIndex((s) => s.key === f.key);
-        const path = si >= 0 ? `services[${si}]` : `agents[${catalog.agents.findIndex((a) => a.key === f.key)}]`;
+        const path =
+          si >= 0
+            ? `services[${si}]`
+            : `agents[${catalog.agents.findIndex((a) => a.key === f.key)}]`;
         return { file: catalog.file, path, expected: `a placement that fits: ${f.reason}` };
       }),
     );
@@ -136,11 +160,27 @@ export function resolvePlatform(config: StackConfig, catalog: Catalog, opts: Res
     logging,
     quorum: quorumSize(masters.length),
     images,
-    features: { mesos, logging: config.features.logging, metrics: config.features.metrics, grafana: config.features.grafana, consulEsm: config.features.consulEsm },
+    features: {
+      mesos,
+      logging: config.features.logging,
+      metrics: config.features.metrics,
+      grafana: config.features.grafana,
+      consulEsm: config.features.consulEsm,
+    },
     loadBalancer: config.loadBalancer,
     consul: config.consul,
-    services: catalog.services.map((s) => ({ ...s, mode: modeOf(s.mode), image: s.image ?? images.service, hosts: hostsOf(s.key) })),
-    agents: catalog.agents.map((a) => ({ ...a, mode: modeOf(a.mode), image: a.image ?? images.service, hosts: hostsOf(a.key) })),
+    services: catalog.services.map((s) => ({
+      ...s,
+      mode: modeOf(s.mode),
+      image: s.image ?? images.service,
+      hosts: hostsOf(s.key),
+    })),
+    agents: catalog.agents.map((a) => ({
+      ...a,
+      mode: modeOf(a.mode),
+      image: a.image ?? images.service,
+      hosts: hostsOf(a.key),
+    })),
     placement,
   };
 }

@@ -52,7 +52,9 @@ export function masterMemberTarget(
     kind: member.kind,
     what: `${member.label} ${containerName(spec, member.part, host.id)}`,
     self: partAddress(spec, member.part, host),
-    others: spec.masters.filter((h) => h.id !== host.id).map((h) => partAddress(spec, member.part, h)),
+    others: spec.masters
+      .filter((h) => h.id !== host.id)
+      .map((h) => partAddress(spec, member.part, h)),
     port: member.port,
     resolveWithDocker: spec.local,
     mustServe: member.mustServe,
@@ -62,10 +64,10 @@ export function masterMemberTarget(
 /** What both programs start with: a member's address and how to ask it. */
 const MEMBER_ACCESS = [
   'const e = process.env, net = require("node:net"), cp = require("node:child_process");',
-  "const end = Date.now() + Number(e.PROBE_TIMEOUT_SECONDS) * 1000, port = Number(e.PROBE_PORT); let last = \"no answer\";",
+  'const end = Date.now() + Number(e.PROBE_TIMEOUT_SECONDS) * 1000, port = Number(e.PROBE_PORT); let last = "no answer";',
   'const addr = (m) => { const a = e.PROBE_RESOLVE !== "docker" ? m : cp.execFileSync("docker", ["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", m], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();',
   '  if (a === "") throw new Error(`${m} has no address`); return a; };',
-  "const srvr = (a) => new Promise((ok, fail) => { let b = \"\"; const s = net.connect(port, a, () => s.end(\"srvr\"));",
+  'const srvr = (a) => new Promise((ok, fail) => { let b = ""; const s = net.connect(port, a, () => s.end("srvr"));',
   '  s.setTimeout(1000, () => { s.destroy(); fail(new Error("srvr timed out")); }); s.on("data", (d) => (b += d)); s.on("end", () => ok(b)); s.on("error", fail); });',
   "const get = async (a, p) => { const r = await fetch(`http://${a}:${port}${p}`, { signal: AbortSignal.timeout(1000) }); if (!r.ok) throw new Error(`${p}: HTTP ${r.status}`); return r.json(); };",
   'const ipOf = async (a) => (await require("node:dns").promises.lookup(a)).address;',
@@ -75,14 +77,14 @@ const MEMBER_ACCESS = [
 export const QUORUM_PROBE_PROGRAM = [
   ...MEMBER_ACCESS,
   // /v1/agent/self is no use here: without a leader Consul 1.16 holds it for seconds.
-  "const answers = async (a) => e.PROBE_KIND === \"zookeeper\" ? (await srvr(a), true) : (await get(a, \"/v1/status/leader\"), true);",
+  'const answers = async (a) => e.PROBE_KIND === "zookeeper" ? (await srvr(a), true) : (await get(a, "/v1/status/leader"), true);',
   "const serves = async (a) => {",
   '  if (e.PROBE_KIND === "zookeeper") return /^Mode: (leader|follower)$/m.test(await srvr(a));',
   '  const leader = await get(a, "/v1/status/leader"); return leader !== "";',
   "};",
   "const selfServes = async (a) => {",
   '  if (e.PROBE_KIND === "zookeeper") return serves(a);',
-  '  if (!(await serves(a))) return false; const me = await ipOf(a);',
+  "  if (!(await serves(a))) return false; const me = await ipOf(a);",
   '  return (await get(a, "/v1/status/peers")).some((p) => p.startsWith(`${me}:`));',
   "};",
   "const quietly = (f) => f().catch((x) => { last = x.cause?.message ?? x.message; return false; });",
@@ -123,7 +125,10 @@ export const CONSUL_HANDOVER_COMMAND = 'node -e "$CONSUL_HANDOVER_PROGRAM"';
 export const QUORUM_PROBE_COMMAND = 'node -e "$QUORUM_PROBE_PROGRAM"';
 
 /** The environment of `QUORUM_PROBE_COMMAND` for `target`. */
-export function quorumProbeEnvironment(target: QuorumMemberTarget, timeoutSeconds = READY_TIMEOUT_SECONDS): Record<string, string> {
+export function quorumProbeEnvironment(
+  target: QuorumMemberTarget,
+  timeoutSeconds = READY_TIMEOUT_SECONDS,
+): Record<string, string> {
   return {
     QUORUM_PROBE_PROGRAM,
     ...(target.kind === "consul" ? { CONSUL_HANDOVER_PROGRAM } : {}),

@@ -17,9 +17,12 @@ export function toleratedFailures(n: number): number {
  */
 export function quorumProblem(masters: number, environment: EnvironmentKind): string | undefined {
   if (environment === "local") {
-    return masters === 1 || masters === 3 ? undefined : `expected 1 or 3 master hosts for the local stack, got ${masters}`;
+    return masters === 1 || masters === 3
+      ? undefined
+      : `expected 1 or 3 master hosts for the local stack, got ${masters}`;
   }
-  if (masters < 3) return `expected an odd number of at least 3 master hosts for ${environment}, got ${masters}: the quorum of ${quorumSize(masters)} would tolerate no failure`;
+  if (masters < 3)
+    return `expected an odd number of at least 3 master hosts for ${environment}, got ${masters}: the quorum of ${quorumSize(masters)} would tolerate no failure`;
   if (masters % 2 === 0) {
     return `expected an odd number of master hosts for ${environment}, got ${masters}: a quorum of ${quorumSize(masters)} tolerates ${toleratedFailures(masters)} failure(s), no more than ${masters - 1} masters would`;
   }

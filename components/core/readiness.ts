@@ -38,9 +38,9 @@ export interface ProbeTarget {
 export const PROBE_PROGRAM = [
   'const e = process.env, end = Date.now() + Number(e.PROBE_TIMEOUT_SECONDS) * 1000; let last = "no answer";',
   "const once = () => e.PROBE_HTTP",
-  "  ? fetch(e.PROBE_HTTP, { method: e.PROBE_METHOD ?? \"GET\", signal: AbortSignal.timeout(1000) }).then(async (r) => { const b = (await r.text()).trim();",
-  "      if (!r.ok) throw new Error(`HTTP ${r.status}`); if (e.PROBE_NON_EMPTY && (b === \"\" || b === '\"\"')) throw new Error(`empty answer ${b}`); })",
-  "  : new Promise((ok, fail) => { const i = e.PROBE_TCP.lastIndexOf(\":\"); const s = require(\"node:net\").connect(Number(e.PROBE_TCP.slice(i + 1)), e.PROBE_TCP.slice(0, i));",
+  '  ? fetch(e.PROBE_HTTP, { method: e.PROBE_METHOD ?? "GET", signal: AbortSignal.timeout(1000) }).then(async (r) => { const b = (await r.text()).trim();',
+  '      if (!r.ok) throw new Error(`HTTP ${r.status}`); if (e.PROBE_NON_EMPTY && (b === "" || b === \'""\')) throw new Error(`empty answer ${b}`); })',
+  '  : new Promise((ok, fail) => { const i = e.PROBE_TCP.lastIndexOf(":"); const s = require("node:net").connect(Number(e.PROBE_TCP.slice(i + 1)), e.PROBE_TCP.slice(0, i));',
   '      s.setTimeout(1000, () => { s.destroy(); fail(new Error("connect timed out")); }); s.on("connect", () => { s.destroy(); ok(); }); s.on("error", fail); });',
   "(async () => { for (;;) {",
   "  try { await once(); return; } catch (x) { last = x.cause?.message ?? x.message; }",
@@ -52,7 +52,10 @@ export const PROBE_PROGRAM = [
 export const PROBE_COMMAND = 'node -e "$PROBE_PROGRAM"';
 
 /** The environment of `PROBE_COMMAND` for `target`. */
-export function probeEnvironment(target: ProbeTarget, timeoutSeconds = READY_TIMEOUT_SECONDS): Record<string, string> {
+export function probeEnvironment(
+  target: ProbeTarget,
+  timeoutSeconds = READY_TIMEOUT_SECONDS,
+): Record<string, string> {
   return {
     PROBE_PROGRAM,
     PROBE_WHAT: target.what,

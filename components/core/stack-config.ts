@@ -21,7 +21,10 @@ const STRUCTURED = new Set(["images", "hosts", "features", "loadBalancer", "cons
  * the engine hands them over, where structured values arrive as JSON text). Keys of other
  * namespaces are left to their owners; unknown keys of ours are refused.
  */
-export function stackConfigFromEntries(entries: Record<string, unknown>, file: string): StackConfig {
+export function stackConfigFromEntries(
+  entries: Record<string, unknown>,
+  file: string,
+): StackConfig {
   const ours: Record<string, unknown> = {};
   const prefix = `${CONFIG_NAMESPACE}:`;
   for (const [fullKey, raw] of Object.entries(entries)) {
@@ -33,7 +36,9 @@ export function stackConfigFromEntries(entries: Record<string, unknown>, file: s
       try {
         value = JSON.parse(raw);
       } catch {
-        throw new PlatformInputError([{ file, path: `config.${fullKey}`, expected: "a structured value (map or list)" }]);
+        throw new PlatformInputError([
+          { file, path: `config.${fullKey}`, expected: "a structured value (map or list)" },
+        ]);
       }
     }
     ours[key] = value;
@@ -42,13 +47,18 @@ export function stackConfigFromEntries(entries: Record<string, unknown>, file: s
 }
 
 /** Reads `Pulumi.<stack>.yaml` from `projectDir` and returns its `config:` entries. */
-export function readStackFile(projectDir: string, stack: string): { file: string; entries: Record<string, unknown> } {
+export function readStackFile(
+  projectDir: string,
+  stack: string,
+): { file: string; entries: Record<string, unknown> } {
   const file = `Pulumi.${stack}.yaml`;
   let text: string;
   try {
     text = readFileSync(join(projectDir, file), "utf8");
   } catch {
-    throw new PlatformInputError([{ file, path: "", expected: `a stack file ${file} in ${projectDir}` }]);
+    throw new PlatformInputError([
+      { file, path: "", expected: `a stack file ${file} in ${projectDir}` },
+    ]);
   }
   const doc = parseYamlText(text, file);
   const entries = (doc as { config?: Record<string, unknown> } | null)?.config ?? {};
@@ -61,16 +71,31 @@ export function readCatalog(projectDir: string, path: string) {
   try {
     text = readFileSync(isAbsolute(path) ? path : join(projectDir, path), "utf8");
   } catch {
-    throw new PlatformInputError([{ file: path, path: "", expected: "a readable catalog file (config key lhcb-platform:catalog)" }]);
+    throw new PlatformInputError([
+      {
+        file: path,
+        path: "",
+        expected: "a readable catalog file (config key lhcb-platform:catalog)",
+      },
+    ]);
   }
   return parseCatalogYaml(text, path);
 }
 
 /** Config entries and stack → the resolved platform, reading the catalog the config names. */
-export function loadPlatform(projectDir: string, stack: string, entries: Record<string, unknown>, file: string): PlatformSpec {
+export function loadPlatform(
+  projectDir: string,
+  stack: string,
+  entries: Record<string, unknown>,
+  file: string,
+): PlatformSpec {
   const config = stackConfigFromEntries(entries, file);
   const catalog = readCatalog(projectDir, config.catalog);
-  return resolvePlatform(config, catalog, { stack, configFile: file, configPrefix: `config.${CONFIG_NAMESPACE}:` });
+  return resolvePlatform(config, catalog, {
+    stack,
+    configFile: file,
+    configPrefix: `config.${CONFIG_NAMESPACE}:`,
+  });
 }
 
 /** Reads a stack file and resolves it: what the render command and tests use. */

@@ -8,14 +8,23 @@ import { PlatformInputError, InputProblem, formatPath, joinPath } from "./errors
 export function problemsFromZod(error: z.ZodError, file: string, prefix = ""): InputProblem[] {
   return error.issues.flatMap((issue) => {
     if (issue.code === "unrecognized_keys") {
-      return issue.keys.map((k) => ({ file, path: joinPath(prefix, formatPath([...issue.path, k])), expected: "unknown key; expected only the documented keys (see README.md)" }));
+      return issue.keys.map((k) => ({
+        file,
+        path: joinPath(prefix, formatPath([...issue.path, k])),
+        expected: "unknown key; expected only the documented keys (see README.md)",
+      }));
     }
     return [{ file, path: joinPath(prefix, formatPath(issue.path)), expected: issue.message }];
   });
 }
 
 /** Parses `value` with `schema` or throws one error listing every problem. */
-export function parseWith<T extends z.ZodType>(schema: T, value: unknown, file: string, prefix = ""): z.infer<T> {
+export function parseWith<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  file: string,
+  prefix = "",
+): z.infer<T> {
   const result = schema.safeParse(value);
   if (!result.success) throw new PlatformInputError(problemsFromZod(result.error, file, prefix));
   return result.data;

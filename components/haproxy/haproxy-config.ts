@@ -33,7 +33,19 @@ export function backendName(service: Pick<PlacedService, "key">): string {
  * instance mostly spends (the bench prints it).
  */
 export function serverOptions(service: PlacedService): string {
-  const opts = ["check", "inter 200ms", "fastinter 100ms", "downinter 500ms", "rise 2", "fall 1", "observe layer4", "error-limit 1", "on-error mark-down", "init-addr last,libc,none", "resolvers docker"];
+  const opts = [
+    "check",
+    "inter 200ms",
+    "fastinter 100ms",
+    "downinter 500ms",
+    "rise 2",
+    "fall 1",
+    "observe layer4",
+    "error-limit 1",
+    "on-error mark-down",
+    "init-addr last,libc,none",
+    "resolvers docker",
+  ];
   if (service.protocol === "tcp" && service.proxyProtocol) opts.push("send-proxy-v2");
   if (service.check.command) opts.push(`port ${bridgePort(service)}`);
   return opts.join(" ");
@@ -42,7 +54,8 @@ export function serverOptions(service: PlacedService): string {
 function checkLines(service: PlacedService): string[] {
   const c = service.check;
   if (c.http) return [`    option httpchk GET ${c.http}`, "    http-check expect status 200"];
-  if (c.command) return [`    option httpchk GET ${c.bridgePath}`, "    http-check expect status 200"];
+  if (c.command)
+    return [`    option httpchk GET ${c.bridgePath}`, "    http-check expect status 200"];
   return ["    option tcp-check", "    tcp-check connect"];
 }
 
@@ -51,7 +64,11 @@ function checkLines(service: PlacedService): string[] {
  * consul-template range over Consul's healthy instances for the template, concrete lines for a
  * sample rendering, so the two can never drift apart.
  */
-export function renderHaproxyConfig(services: readonly PlacedService[], o: HaproxyOptions, servers: (s: PlacedService) => string[]): string {
+export function renderHaproxyConfig(
+  services: readonly PlacedService[],
+  o: HaproxyOptions,
+  servers: (s: PlacedService) => string[],
+): string {
   const out: string[] = [
     `# HAProxy of stack ${o.stack}; generated, do not edit`,
     "global",
@@ -100,15 +117,29 @@ export function renderHaproxyConfig(services: readonly PlacedService[], o: Hapro
     out.push(`frontend fe_${s.key.replace(/-/g, "_")}`);
     out.push(`    bind *:${s.port}`);
     if (s.protocol === "http") {
-      out.push("    mode http", "    option httplog", "    option forwardfor", "    option http-keep-alive", "    option idle-close-on-response");
+      out.push(
+        "    mode http",
+        "    option httplog",
+        "    option forwardfor",
+        "    option http-keep-alive",
+        "    option idle-close-on-response",
+      );
     } else {
       out.push("    mode tcp", "    option tcplog");
     }
     out.push(`    default_backend ${be}`);
     out.push("");
     out.push(`backend ${be}`);
-    out.push(`    mode ${s.protocol}`, "    balance roundrobin", `    timeout server ${s.requestTimeoutSeconds}s`);
-    if (s.protocol === "http") out.push("    retry-on conn-failure empty-response response-timeout 502 503 504", "    http-request disable-l7-retry if !METH_GET !METH_HEAD !METH_OPTIONS");
+    out.push(
+      `    mode ${s.protocol}`,
+      "    balance roundrobin",
+      `    timeout server ${s.requestTimeoutSeconds}s`,
+    );
+    if (s.protocol === "http")
+      out.push(
+        "    retry-on conn-failure empty-response response-timeout 502 503 504",
+        "    http-request disable-l7-retry if !METH_GET !METH_HEAD !METH_OPTIONS",
+      );
     out.push(...checkLines(s));
     out.push(...servers(s));
   }
@@ -125,6 +156,9 @@ export function consulTemplateServers(stack: string): (s: PlacedService) => stri
 }
 
 /** Concrete server lines, as consul-template renders them for the given healthy instances. */
-export function sampleServers(instances: (s: PlacedService) => BackendServer[]): (s: PlacedService) => string[] {
-  return (s) => instances(s).map((i) => `    server ${i.id} ${i.address}:${i.port} ${serverOptions(s)}`);
+export function sampleServers(
+  instances: (s: PlacedService) => BackendServer[],
+): (s: PlacedService) => string[] {
+  return (s) =>
+    instances(s).map((i) => `    server ${i.id} ${i.address}:${i.port} ${serverOptions(s)}`);
 }

@@ -1,10 +1,20 @@
 import { consulAddressFor } from "../consul/consul-containers";
 import { HostSpec } from "../core/config-schema";
-import { ContainerSpec, DOCKER_HEALTH_INTERVAL_SECONDS, healthcheck, platformLabels } from "../core/container-spec";
+import {
+  ContainerSpec,
+  DOCKER_HEALTH_INTERVAL_SECONDS,
+  healthcheck,
+  platformLabels,
+} from "../core/container-spec";
 import { containerName, usesHostNetwork } from "../core/endpoints";
 import { PlacedService, PlatformSpec } from "../core/platform-spec";
 import { consulTemplateServers, renderHaproxyConfig } from "./haproxy-config";
-import { LB_PATHS, renderConsulTemplateConfig, renderReloadScript, renderStartScript } from "./lb-files";
+import {
+  LB_PATHS,
+  renderConsulTemplateConfig,
+  renderReloadScript,
+  renderStartScript,
+} from "./lb-files";
 
 /** Services a load balancer fronts: every service of the catalog, whichever way it runs. */
 export function frontedServices(spec: PlatformSpec): PlacedService[] {
@@ -12,12 +22,21 @@ export function frontedServices(spec: PlatformSpec): PlacedService[] {
 }
 
 function options(spec: PlatformSpec) {
-  return { stack: spec.stack, maxconn: spec.loadBalancer.maxconn, statsPort: spec.loadBalancer.statsPort, runDir: LB_PATHS.runDir };
+  return {
+    stack: spec.stack,
+    maxconn: spec.loadBalancer.maxconn,
+    statsPort: spec.loadBalancer.statsPort,
+    runDir: LB_PATHS.runDir,
+  };
 }
 
 /** The consul-template template of haproxy.cfg. */
 export function haproxyTemplate(spec: PlatformSpec): string {
-  return renderHaproxyConfig(frontedServices(spec), options(spec), consulTemplateServers(spec.stack));
+  return renderHaproxyConfig(
+    frontedServices(spec),
+    options(spec),
+    consulTemplateServers(spec.stack),
+  );
 }
 
 /** The config HAProxy starts with before the first rendering: every frontend, no servers yet. */
@@ -41,11 +60,30 @@ export function loadBalancerContainer(spec: PlatformSpec, host: HostSpec): Conta
     files: [
       { path: LB_PATHS.template, content: haproxyTemplate(spec) },
       { path: LB_PATHS.initial, content: haproxyInitialConfig(spec) },
-      { path: LB_PATHS.consulTemplateConfig, content: renderConsulTemplateConfig({ consulAddress: consulAddressFor(spec, host), waitMin: "100ms", waitMax: "500ms" }) },
+      {
+        path: LB_PATHS.consulTemplateConfig,
+        content: renderConsulTemplateConfig({
+          consulAddress: consulAddressFor(spec, host),
+          waitMin: "100ms",
+          waitMax: "500ms",
+        }),
+      },
       { path: LB_PATHS.reload, content: renderReloadScript(), executable: true },
       { path: LB_PATHS.start, content: renderStartScript(), executable: true },
     ],
-    healthcheck: healthcheck(["curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${spec.loadBalancer.statsPort}/healthz`], DOCKER_HEALTH_INTERVAL_SECONDS, 1, 3, 5),
+    healthcheck: healthcheck(
+      [
+        "curl",
+        "-fsS",
+        "-o",
+        "/dev/null",
+        `http://127.0.0.1:${spec.loadBalancer.statsPort}/healthz`,
+      ],
+      DOCKER_HEALTH_INTERVAL_SECONDS,
+      1,
+      3,
+      5,
+    ),
     labels: platformLabels(spec.stack, "lb", { "platform.host": host.id }),
     stopGraceSeconds: 10,
   };

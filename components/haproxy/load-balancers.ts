@@ -27,9 +27,16 @@ export class LoadBalancers extends pulumi.ComponentResource {
     this.statsUrls = {};
     const byId = new Map(args.spec.hosts.map((h) => [h.id, h]));
     for (const { hostId, container } of loadBalancersPlan(args.spec)) {
-      this.containers[hostId] = declareContainer(this, args.hosts, hostId, `${name}-${hostId}`, container, {
-        dependsOn: [...(args.dependsOn ?? []), ...(args.dependsOnHost?.(hostId) ?? [])],
-      }).container;
+      this.containers[hostId] = declareContainer(
+        this,
+        args.hosts,
+        hostId,
+        `${name}-${hostId}`,
+        container,
+        {
+          dependsOn: [...(args.dependsOn ?? []), ...(args.dependsOnHost?.(hostId) ?? [])],
+        },
+      ).container;
       const address = args.spec.local ? container.name : byId.get(hostId)!.address;
       this.statsUrls[hostId] = `http://${address}:${args.spec.loadBalancer.statsPort}/stats`;
     }

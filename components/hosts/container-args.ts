@@ -42,10 +42,19 @@ export function toContainerArgs(
     args.memorySwap = spec.memoryMb;
   }
   if (spec.ports && spec.ports.length > 0) {
-    args.ports = spec.ports.map((p) => ({ internal: p.internal, external: p.external, protocol: p.protocol ?? "tcp" }));
+    args.ports = spec.ports.map((p) => ({
+      internal: p.internal,
+      external: p.external,
+      protocol: p.protocol ?? "tcp",
+    }));
   }
   if (spec.volumes && spec.volumes.length > 0) {
-    args.volumes = spec.volumes.map((v) => ({ volumeName: v.volume, hostPath: v.hostPath, containerPath: v.containerPath, readOnly: v.readOnly ?? false }));
+    args.volumes = spec.volumes.map((v) => ({
+      volumeName: v.volume,
+      hostPath: v.hostPath,
+      containerPath: v.containerPath,
+      readOnly: v.readOnly ?? false,
+    }));
   }
   if (spec.healthcheck) {
     const h = spec.healthcheck;
@@ -66,7 +75,13 @@ export function toContainerArgs(
   }
   if (spec.hostNetwork) args.networkMode = "host";
   else if (network !== undefined) {
-    args.networksAdvanced = [{ name: network, aliases: spec.aliases ?? [], ...(spec.ipv4Address ? { ipv4Address: spec.ipv4Address } : {}) }];
+    args.networksAdvanced = [
+      {
+        name: network,
+        aliases: spec.aliases ?? [],
+        ...(spec.ipv4Address ? { ipv4Address: spec.ipv4Address } : {}),
+      },
+    ];
   }
   return args;
 }

@@ -12,9 +12,17 @@ export function containerReadiness(
   parent: pulumi.Resource,
   name: string,
   container: ContainerResource,
-  command: { create: string; delete?: string; environment: pulumi.Input<Record<string, pulumi.Input<string>>> },
+  command: {
+    create: string;
+    delete?: string;
+    environment: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  },
 ): LocalCommand {
-  return new LocalCommand(name, { ...command, triggers: [container.id] }, { parent, dependsOn: [container], deleteBeforeReplace: true });
+  return new LocalCommand(
+    name,
+    { ...command, triggers: [container.id] },
+    { parent, dependsOn: [container], deleteBeforeReplace: true },
+  );
 }
 
 /**
@@ -22,6 +30,12 @@ export function containerReadiness(
  * the container's address on the local stack's network (known once it runs), its host's address
  * at a site (a plain value there, no Output to resolve).
  */
-export function atProbeAddress<T>(local: boolean, container: ContainerResource, spec: ContainerSpec, hostAddress: string, at: (address: string) => T): pulumi.Input<T> {
+export function atProbeAddress<T>(
+  local: boolean,
+  container: ContainerResource,
+  spec: ContainerSpec,
+  hostAddress: string,
+  at: (address: string) => T,
+): pulumi.Input<T> {
   return local ? containerAddress(container, spec).apply(at) : at(hostAddress);
 }

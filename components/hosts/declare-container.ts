@@ -53,18 +53,32 @@ export function declareContainer(
   const stack = spec.labels?.["platform.stack"] ?? "";
   const named = (spec.volumes ?? []).filter((v) => v.volume !== undefined);
   const resourceOpts = (dependsOn: pulumi.Input<pulumi.Resource>[]) =>
-    hosts.placeOn(hostId, parent, { dependsOn, deleteBeforeReplace: opts.deleteBeforeReplace ?? true });
+    hosts.placeOn(hostId, parent, {
+      dependsOn,
+      deleteBeforeReplace: opts.deleteBeforeReplace ?? true,
+    });
 
   const volumes = named.map(
-    (v) => new docker.Volume(volumeKey(name, v.containerPath), { name: v.volume, labels: [{ label: "platform.stack", value: stack }] }, hosts.onEngineOf(hostId, parent)),
+    (v) =>
+      new docker.Volume(
+        volumeKey(name, v.containerPath),
+        { name: v.volume, labels: [{ label: "platform.stack", value: stack }] },
+        hosts.onEngineOf(hostId, parent),
+      ),
   );
   const { plain, secretFiles, secretEnv } = withSecrets(spec, opts.secrets ?? {});
   const args = toContainerArgs(plain, hosts.engineOn(hostId).network.name, secretFiles);
   if (secretEnv.length > 0) {
     const hidden = pulumi.secret(pulumi.all(secretEnv).apply((env) => env));
-    args.envs = pulumi.all([args.envs ?? [], hidden]).apply(([open, secret]) => [...(open as string[]), ...secret]);
+    args.envs = pulumi
+      .all([args.envs ?? [], hidden])
+      .apply(([open, secret]) => [...(open as string[]), ...secret]);
   }
-  const container = new PlatformContainer(name, args, resourceOpts([...volumes, ...(opts.dependsOn ?? [])]));
+  const container = new PlatformContainer(
+    name,
+    args,
+    resourceOpts([...volumes, ...(opts.dependsOn ?? [])]),
+  );
   return { container, volumes };
 }
 
@@ -72,18 +86,37 @@ export function declareContainer(
  * `spec` without the files and environment values that hold a secret's placeholder, and those
  * with the secrets' values put in (outputs, to be kept secret).
  */
-function withSecrets(spec: ContainerSpec, secrets: Partial<Record<SecretName, pulumi.Input<string>>>) {
+function withSecrets(
+  spec: ContainerSpec,
+  secrets: Partial<Record<SecretName, pulumi.Input<string>>>,
+) {
   const fill = (text: string): pulumi.Output<string> => {
     const names = secretsIn(text);
-    for (const n of names) if (secrets[n] === undefined) throw new Error(`container ${spec.name}: the secret ${n} is required (it goes into its configuration)`);
-    return pulumi.all(names.map((n) => secrets[n]!)).apply((values) => names.reduce((t, n, i) => t.split(secretPlaceholder(n)).join(values[i]), text));
+    for (const n of names)
+      if (secrets[n] === undefined)
+        throw new Error(
+          `container ${spec.name}: the secret ${n} is required (it goes into its configuration)`,
+        );
+    return pulumi
+      .all(names.map((n) => secrets[n]!))
+      .apply((values) =>
+        names.reduce((t, n, i) => t.split(secretPlaceholder(n)).join(values[i]), text),
+      );
   };
   const files = spec.files ?? [];
   const env = Object.entries(spec.env ?? {});
   const holds = (text: string) => secretsIn(text).length > 0;
   return {
-    plain: { ...spec, files: files.filter((f) => !holds(f.content)), env: Object.fromEntries(env.filter(([, v]) => !holds(v))) },
-    secretFiles: files.filter((f) => holds(f.content)).map((f) => ({ path: f.path, content: fill(f.content) })),
-    secretEnv: env.filter(([, v]) => holds(v)).map(([k, v]) => fill(v).apply((value) => `${k}=${value}`)),
+    plain: {
+      ...spec,
+      files: files.filter((f) => !holds(f.content)),
+      env: Object.fromEntries(env.filter(([, v]) => !holds(v))),
+    },
+    secretFiles: files
+      .filter((f) => holds(f.content))
+      .map((f) => ({ path: f.path, content: fill(f.content) })),
+    secretEnv: env
+      .filter(([, v]) => holds(v))
+      .map(([k, v]) => fill(v).apply((value) => `${k}=${value}`)),
   };
 }

@@ -57,7 +57,10 @@ export class HostInventory extends BatchedComponent {
     const byId = new Map(args.hosts.map((h) => [h.id, h]));
     if (!args.local) {
       const unprepared = args.hosts.find((h) => h.prepare && args.sshPrivateKey === undefined);
-      if (unprepared) throw new Error(`host ${unprepared.id} has prepare commands but no sshPrivateKey was given`);
+      if (unprepared)
+        throw new Error(
+          `host ${unprepared.id} has prepare commands but no sshPrivateKey was given`,
+        );
     }
     const localDockerHost = args.localDockerHost ?? "unix:///var/run/docker.sock";
     this.engineOf = new Map(args.hosts.map((h) => [h.id, args.local ? "" : h.id]));
@@ -71,7 +74,12 @@ export class HostInventory extends BatchedComponent {
           : new command.remote.Command(
               `${name}-${key}-prepare`,
               {
-                connection: { host: host.address, user: host.prepare.user, port: host.prepare.port, privateKey: args.sshPrivateKey! },
+                connection: {
+                  host: host.address,
+                  user: host.prepare.user,
+                  port: host.prepare.port,
+                  privateKey: args.sshPrivateKey!,
+                },
                 create: host.prepare.commands.join(" && "),
                 triggers: [host.prepare.commands.join("\n")],
               },
@@ -79,8 +87,15 @@ export class HostInventory extends BatchedComponent {
             );
       const dependsOn = preparation ? [preparation] : [];
       const dockerHost = host === undefined ? localDockerHost : host.docker!.host;
-      const extra = host === undefined ? {} : { certPath: host.docker!.certPath, sshOpts: host.docker!.sshOpts };
-      const provider = new docker.Provider(`${name}-${key === "" ? "local" : key}`, { host: dockerHost, ...extra }, { parent: this, dependsOn });
+      const extra =
+        host === undefined
+          ? {}
+          : { certPath: host.docker!.certPath, sshOpts: host.docker!.sshOpts };
+      const provider = new docker.Provider(
+        `${name}-${key === "" ? "local" : key}`,
+        { host: dockerHost, ...extra },
+        { parent: this, dependsOn },
+      );
       // The local stack's network has fixed addresses for the quorum members (core/local-network.ts).
       const ipam = key === "" ? localNetwork(args.stack) : undefined;
       const network = new docker.Network(
@@ -89,13 +104,23 @@ export class HostInventory extends BatchedComponent {
           name: this.networkName,
           driver: "bridge",
           labels: Object.entries(labels).map(([label, value]) => ({ label, value })),
-          ...(ipam ? { ipamConfigs: [{ subnet: ipam.subnet, gateway: ipam.gateway, ipRange: ipam.ipRange }] } : {}),
+          ...(ipam
+            ? {
+                ipamConfigs: [
+                  { subnet: ipam.subnet, gateway: ipam.gateway, ipRange: ipam.ipRange },
+                ],
+              }
+            : {}),
         },
         { parent: this, provider },
       );
       return { provider, network, preparation };
     };
-    this.engines = new DeclaredOnUse("host", args.local ? [""] : args.hosts.map((h) => h.id), declareEngine);
+    this.engines = new DeclaredOnUse(
+      "host",
+      args.local ? [""] : args.hosts.map((h) => h.id),
+      declareEngine,
+    );
     this.declareChildren(this.engines.keys, (key) => this.engines.get(key));
     this.registerOutputs({ networkName: this.networkName });
   }
@@ -113,14 +138,32 @@ export class HostInventory extends BatchedComponent {
    */
   public onEngineOf(hostId: string, parent: pulumi.Resource): pulumi.CustomResourceOptions {
     const engine = this.engineOn(hostId);
-    return { parent, provider: engine.provider, dependsOn: engine.preparation ? [engine.preparation] : [] };
+    return {
+      parent,
+      provider: engine.provider,
+      dependsOn: engine.preparation ? [engine.preparation] : [],
+    };
   }
 
   /** Options for a resource placed on `hostId`: its provider (if any), its network and preparation. */
-  public placeOn(hostId: string, parent: pulumi.Resource, extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
+  public placeOn(
+    hostId: string,
+    parent: pulumi.Resource,
+    extra: pulumi.CustomResourceOptions = {},
+  ): pulumi.CustomResourceOptions {
     const engine = this.engineOn(hostId);
     const deps = [engine.network, ...(engine.preparation ? [engine.preparation] : [])];
-    const extraDeps = extra.dependsOn === undefined ? [] : Array.isArray(extra.dependsOn) ? extra.dependsOn : [extra.dependsOn];
-    return { ...extra, parent, provider: engine.provider, dependsOn: [...deps, ...(extraDeps as pulumi.Input<pulumi.Resource>[])] };
+    const extraDeps =
+      extra.dependsOn === undefined
+        ? []
+        : Array.isArray(extra.dependsOn)
+          ? extra.dependsOn
+          : [extra.dependsOn];
+    return {
+      ...extra,
+      parent,
+      provider: engine.provider,
+      dependsOn: [...deps, ...(extraDeps as pulumi.Input<pulumi.Resource>[])],
+    };
   }
 }

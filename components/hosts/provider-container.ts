@@ -37,7 +37,10 @@ export class PlatformContainer extends pulumi.CustomResource {
       PlatformContainer.type,
       name,
       { ...setProperties(args), networkDatas: undefined },
-      pulumi.mergeOptions({ version: getVersion(), replaceOnChanges: [...IN_PLACE_BUT_NOT_APPLIED] }, opts),
+      pulumi.mergeOptions(
+        { version: getVersion(), replaceOnChanges: [...IN_PLACE_BUT_NOT_APPLIED] },
+        opts,
+      ),
     );
   }
 

@@ -1,6 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { LocalCommand } from "../core/local-command";
-import { CONSUL_HANDOVER_COMMAND, QUORUM_PROBE_COMMAND, QuorumMemberTarget, quorumProbeEnvironment } from "../core/quorum-probe";
+import {
+  CONSUL_HANDOVER_COMMAND,
+  QUORUM_PROBE_COMMAND,
+  QuorumMemberTarget,
+  quorumProbeEnvironment,
+} from "../core/quorum-probe";
 import { containerReadiness } from "./container-readiness";
 import { ContainerResource } from "./declare-container";
 
@@ -10,7 +15,12 @@ import { ContainerResource } from "./declare-container";
  * leadership over before it stops). The next member's container depends on it, so the members
  * are replaced one after another.
  */
-export function quorumMemberReady(parent: pulumi.Resource, name: string, container: ContainerResource, target: QuorumMemberTarget): LocalCommand {
+export function quorumMemberReady(
+  parent: pulumi.Resource,
+  name: string,
+  container: ContainerResource,
+  target: QuorumMemberTarget,
+): LocalCommand {
   return containerReadiness(parent, `${name}-ready`, container, {
     create: QUORUM_PROBE_COMMAND,
     // Deleted just before the container stops: a leading Consul server hands its leadership over.

@@ -1,5 +1,9 @@
 import { HostSpec } from "../core/config-schema";
-import { ContainerSpec, DOCKER_HEALTH_INTERVAL_SECONDS, platformLabels } from "../core/container-spec";
+import {
+  ContainerSpec,
+  DOCKER_HEALTH_INTERVAL_SECONDS,
+  platformLabels,
+} from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { PlatformSpec } from "../core/platform-spec";
 import { FILEBEAT_HOST_PATHS, renderFilebeatConfig } from "./filebeat-config";
@@ -33,7 +37,8 @@ export function logstashEndpoint(spec: PlatformSpec): string {
 
 /** The host with role logging; the logging stack needs one. */
 export function loggingHost(spec: PlatformSpec): HostSpec {
-  if (spec.logging === undefined) throw new Error(`stack ${spec.stack}: the logging stack needs a host with role logging`);
+  if (spec.logging === undefined)
+    throw new Error(`stack ${spec.stack}: the logging stack needs a host with role logging`);
   return spec.logging;
 }
 
@@ -65,8 +70,16 @@ export function filebeatContainer(spec: PlatformSpec, host: HostSpec): Container
     restart: "always",
     files: [{ path: FILEBEAT_PATHS.config, content: filebeatConfig(spec, host) }],
     volumes: [
-      { hostPath: FILEBEAT_HOST_PATHS.containerLogs, containerPath: FILEBEAT_HOST_PATHS.containerLogs, readOnly: true },
-      { hostPath: FILEBEAT_HOST_PATHS.dockerSocket, containerPath: FILEBEAT_HOST_PATHS.dockerSocket, readOnly: true },
+      {
+        hostPath: FILEBEAT_HOST_PATHS.containerLogs,
+        containerPath: FILEBEAT_HOST_PATHS.containerLogs,
+        readOnly: true,
+      },
+      {
+        hostPath: FILEBEAT_HOST_PATHS.dockerSocket,
+        containerPath: FILEBEAT_HOST_PATHS.dockerSocket,
+        readOnly: true,
+      },
       { volume: `${name}-data`, containerPath: FILEBEAT_PATHS.data },
     ],
     healthcheck: {
@@ -83,12 +96,22 @@ export function filebeatContainer(spec: PlatformSpec, host: HostSpec): Container
 
 /** The Logstash pipeline of the stack. */
 export function logstashPipeline(spec: PlatformSpec): string {
-  return renderLogstashPipeline({ stack: spec.stack, beatsPort: PORTS.logstashBeats, logRoot: LOGSTASH_PATHS.logRoot });
+  return renderLogstashPipeline({
+    stack: spec.stack,
+    beatsPort: PORTS.logstashBeats,
+    logRoot: LOGSTASH_PATHS.logRoot,
+  });
 }
 
 /** logstash.yml of the stack's Logstash. */
 export function logstashSettings(): string {
-  return renderLogstashSettings({ apiPort: LOGSTASH_API_PORT, pipelineDir: LOGSTASH_PATHS.pipelineDir, workers: 2, batchSize: 125, allowSuperuser: true });
+  return renderLogstashSettings({
+    apiPort: LOGSTASH_API_PORT,
+    pipelineDir: LOGSTASH_PATHS.pipelineDir,
+    workers: 2,
+    batchSize: 125,
+    allowSuperuser: true,
+  });
 }
 
 /**

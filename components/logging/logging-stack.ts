@@ -31,10 +31,22 @@ export class LoggingStack extends BatchedComponent {
     super("lhcb-platform:logging:LoggingStack", name, {}, opts);
 
     const { hostId: logging, container: logstash } = plan.logstash;
-    this.logstash = declareContainer(this, hosts, logging, `${name}-logstash-${logging}`, logstash).container;
+    this.logstash = declareContainer(
+      this,
+      hosts,
+      logging,
+      `${name}-logstash-${logging}`,
+      logstash,
+    ).container;
     this.filebeats = {};
     this.declareChildren(plan.filebeats, ({ hostId, container }) => {
-      this.filebeats[hostId] = declareContainer(this, hosts, hostId, `${name}-filebeat-${hostId}`, container).container;
+      this.filebeats[hostId] = declareContainer(
+        this,
+        hosts,
+        hostId,
+        `${name}-filebeat-${hostId}`,
+        container,
+      ).container;
     });
     this.logstashEndpoint = logstashEndpoint(spec);
     this.registerOutputs({ logstashEndpoint: this.logstashEndpoint });

@@ -13,7 +13,9 @@ export interface LogstashPipelineOptions {
 }
 
 /** The file a service's events go to, as a Logstash sprintf pattern (the date is the event's, UTC). */
-export function serviceLogPathPattern(o: Pick<LogstashPipelineOptions, "stack" | "logRoot">): string {
+export function serviceLogPathPattern(
+  o: Pick<LogstashPipelineOptions, "stack" | "logRoot">,
+): string {
   return `${o.logRoot}/${o.stack}/%{[fields][service]}/%{+YYYY-MM-dd}.log`;
 }
 

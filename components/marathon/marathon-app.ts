@@ -57,7 +57,8 @@ export function marathonHealthCheck(check: HealthCheck): MarathonHealthCheck {
     timeoutSeconds: check.timeoutSeconds,
     maxConsecutiveFailures: check.retries,
   };
-  if (check.http !== undefined) return { protocol: "MESOS_HTTP", path: check.http, portIndex: 0, ...timing };
+  if (check.http !== undefined)
+    return { protocol: "MESOS_HTTP", path: check.http, portIndex: 0, ...timing };
   if (check.tcp !== undefined) return { protocol: "MESOS_TCP", portIndex: 0, ...timing };
   return { protocol: "COMMAND", command: { value: (check.command ?? []).join(" ") }, ...timing };
 }
@@ -73,12 +74,21 @@ export function marathonHealthCheck(check: HealthCheck): MarathonHealthCheck {
  * aims at one and a half extra instances (1.5/instances, rounded up to 3 decimals, at most 1):
  * the total lands between n+1.5 and n+1.6 for up to 100 instances, and truncates to exactly n+1.
  */
-export function rollingUpgrade(instances: number): { minimumHealthCapacity: number; maximumOverCapacity: number } {
-  return { minimumHealthCapacity: 1, maximumOverCapacity: Math.min(1, Math.ceil(1500 / instances) / 1000) };
+export function rollingUpgrade(instances: number): {
+  minimumHealthCapacity: number;
+  maximumOverCapacity: number;
+} {
+  return {
+    minimumHealthCapacity: 1,
+    maximumOverCapacity: Math.min(1, Math.ceil(1500 / instances) / 1000),
+  };
 }
 
 /** Consul tags of a service, the same whichever way it runs. */
-export function serviceTags(stack: string, service: Pick<PlacedService, "protocol" | "proxyProtocol">): string[] {
+export function serviceTags(
+  stack: string,
+  service: Pick<PlacedService, "protocol" | "proxyProtocol">,
+): string[] {
   return [stack, service.protocol, ...(service.proxyProtocol ? ["proxy-protocol"] : [])];
 }
 
@@ -88,8 +98,12 @@ export function serviceTags(stack: string, service: Pick<PlacedService, "protoco
  * (`hostPort 0`). mesos-consul registers every task in Consul under the `overrideTaskName` label
  * (the service key, as the `pulumi`-mode registrations) with the comma-separated `tags` label.
  */
-export function marathonApp(spec: Pick<PlatformSpec, "stack" | "images">, service: PlacedService): MarathonApp {
-  if (service.mode !== "marathon") throw new Error(`service ${service.name} runs in ${service.mode} mode, not marathon`);
+export function marathonApp(
+  spec: Pick<PlatformSpec, "stack" | "images">,
+  service: PlacedService,
+): MarathonApp {
+  if (service.mode !== "marathon")
+    throw new Error(`service ${service.name} runs in ${service.mode} mode, not marathon`);
   const env: Record<string, string> = {
     SERVICE_NAME: service.name,
     SERVICE_PORT: String(service.port),
@@ -112,7 +126,9 @@ export function marathonApp(spec: Pick<PlatformSpec, "stack" | "images">, servic
     container: {
       type: "DOCKER",
       docker: { image: service.image, forcePullImage: false },
-      portMappings: [{ containerPort: service.port, hostPort: 0, protocol: "tcp", name: service.key }],
+      portMappings: [
+        { containerPort: service.port, hostPort: 0, protocol: "tcp", name: service.key },
+      ],
     },
     networks: [{ mode: "container/bridge" }],
     constraints: [["hostname", "UNIQUE"], ...constraints],
@@ -136,6 +152,9 @@ export function marathonApp(spec: Pick<PlatformSpec, "stack" | "images">, servic
 }
 
 /** The app as the JSON text submitted to Marathon. */
-export function marathonAppJson(spec: Pick<PlatformSpec, "stack" | "images">, service: PlacedService): string {
+export function marathonAppJson(
+  spec: Pick<PlatformSpec, "stack" | "images">,
+  service: PlacedService,
+): string {
   return JSON.stringify(marathonApp(spec, service), null, 2) + "\n";
 }

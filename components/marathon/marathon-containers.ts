@@ -1,5 +1,10 @@
 import { HostSpec } from "../core/config-schema";
-import { ContainerSpec, DOCKER_HEALTH_INTERVAL_SECONDS, healthcheck, platformLabels } from "../core/container-spec";
+import {
+  ContainerSpec,
+  DOCKER_HEALTH_INTERVAL_SECONDS,
+  healthcheck,
+  platformLabels,
+} from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { PlatformSpec } from "../core/platform-spec";
 import { mesosZkUrl } from "../mesos/mesos-flags";
@@ -44,7 +49,13 @@ export function marathonContainer(spec: PlatformSpec, host: HostSpec): Container
     aliases: [name],
     hostNetwork: usesHostNetwork(spec),
     env: marathonEnv(spec, host),
-    healthcheck: healthcheck(["curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${PORTS.marathon}/ping`], DOCKER_HEALTH_INTERVAL_SECONDS, 3, 6, 60),
+    healthcheck: healthcheck(
+      ["curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${PORTS.marathon}/ping`],
+      DOCKER_HEALTH_INTERVAL_SECONDS,
+      3,
+      6,
+      60,
+    ),
     restart: "always",
     labels: platformLabels(spec.stack, "marathon", { "platform.host": host.id }),
     stopGraceSeconds: 10,

@@ -26,9 +26,16 @@ export class Marathon extends pulumi.ComponentResource {
     const masters = spec.features.mesos ? spec.masters : [];
     this.containers = {};
     for (const { hostId, container } of mesosPlan.marathon(spec)) {
-      this.containers[hostId] = declareContainer(this, hosts, hostId, `${name}-${hostId}`, container, {
-        dependsOn: args.dependsOn,
-      }).container;
+      this.containers[hostId] = declareContainer(
+        this,
+        hosts,
+        hostId,
+        `${name}-${hostId}`,
+        container,
+        {
+          dependsOn: args.dependsOn,
+        },
+      ).container;
     }
     this.url = masters.length > 0 ? marathonUrl(spec, masters[0]) : "";
     this.registerOutputs({ url: this.url });

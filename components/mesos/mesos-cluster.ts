@@ -35,12 +35,27 @@ export class MesosCluster extends BatchedComponent {
     this.masterUrls = {};
     const byId = new Map(spec.hosts.map((h) => [h.id, h]));
     for (const { hostId, container } of mesosPlan.masters(spec)) {
-      this.masters[hostId] = declareContainer(this, hosts, hostId, `${name}-master-${hostId}`, container, { dependsOn: args.dependsOn }).container;
-      this.masterUrls[hostId] = `http://${partAddress(spec, "mesos-master", byId.get(hostId)!)}:${PORTS.mesosMaster}`;
+      this.masters[hostId] = declareContainer(
+        this,
+        hosts,
+        hostId,
+        `${name}-master-${hostId}`,
+        container,
+        { dependsOn: args.dependsOn },
+      ).container;
+      this.masterUrls[hostId] =
+        `http://${partAddress(spec, "mesos-master", byId.get(hostId)!)}:${PORTS.mesosMaster}`;
     }
     const masters = Object.values(this.masters);
     this.declareChildren(mesosPlan.agents(spec), ({ hostId, container }) => {
-      this.agents[hostId] = declareContainer(this, hosts, hostId, `${name}-agent-${hostId}`, container, { dependsOn: [...(args.dependsOn ?? []), ...masters] }).container;
+      this.agents[hostId] = declareContainer(
+        this,
+        hosts,
+        hostId,
+        `${name}-agent-${hostId}`,
+        container,
+        { dependsOn: [...(args.dependsOn ?? []), ...masters] },
+      ).container;
     });
     this.zkUrl = mesosZkUrl(spec);
     this.registerOutputs({ zkUrl: this.zkUrl, masterUrls: this.masterUrls });

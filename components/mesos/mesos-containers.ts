@@ -1,5 +1,10 @@
 import { HostSpec } from "../core/config-schema";
-import { ContainerSpec, DOCKER_HEALTH_INTERVAL_SECONDS, healthcheck, platformLabels } from "../core/container-spec";
+import {
+  ContainerSpec,
+  DOCKER_HEALTH_INTERVAL_SECONDS,
+  healthcheck,
+  platformLabels,
+} from "../core/container-spec";
 import { containerName, PORTS, usesHostNetwork } from "../core/endpoints";
 import { PlatformSpec } from "../core/platform-spec";
 import { agentWorkDir, whitelistHostDir } from "./host-paths";
@@ -7,7 +12,13 @@ import { MESOS_PATHS, mesosAgentEnv, mesosMasterEnv } from "./mesos-flags";
 
 /** Docker health check on a Mesos process's `/health` endpoint (200 while the process serves). */
 function mesosHealth(port: number) {
-  return healthcheck(["curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${port}/health`], DOCKER_HEALTH_INTERVAL_SECONDS, 3, 6, 30);
+  return healthcheck(
+    ["curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${port}/health`],
+    DOCKER_HEALTH_INTERVAL_SECONDS,
+    3,
+    6,
+    30,
+  );
 }
 
 /**
@@ -27,7 +38,11 @@ export function mesosMasterContainer(spec: PlatformSpec, host: HostSpec): Contai
     env: mesosMasterEnv(spec, host),
     volumes: [
       { volume: `${name}-work`, containerPath: MESOS_PATHS.masterWorkDir },
-      { hostPath: whitelistHostDir(spec, host.id), containerPath: MESOS_PATHS.whitelistDir, readOnly: true },
+      {
+        hostPath: whitelistHostDir(spec, host.id),
+        containerPath: MESOS_PATHS.whitelistDir,
+        readOnly: true,
+      },
     ],
     healthcheck: mesosHealth(PORTS.mesosMaster),
     restart: "always",

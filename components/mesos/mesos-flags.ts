@@ -60,7 +60,10 @@ function decimal(n: number): string {
  * Mesos adds its defaults for what is not named (disk, and the ports 31000-32000 Marathon picks
  * host ports from). Throws when the host is too small to give anything.
  */
-export function agentResources(host: Pick<HostSpec, "id" | "cpus" | "memoryMb">, reserve: { cpus: number; memoryMb: number } = AGENT_RESERVE): string {
+export function agentResources(
+  host: Pick<HostSpec, "id" | "cpus" | "memoryMb">,
+  reserve: { cpus: number; memoryMb: number } = AGENT_RESERVE,
+): string {
   const cpus = host.cpus - reserve.cpus;
   const mem = host.memoryMb - reserve.memoryMb;
   if (cpus <= 0 || mem <= 0) {
@@ -81,7 +84,10 @@ const ATTRIBUTE_VALUE = /^[A-Za-z0-9_./-]+$/;
 export function agentAttributes(host: Pick<HostSpec, "id" | "labels">): string | undefined {
   const entries = Object.entries(host.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   for (const [k, v] of entries) {
-    if (!ATTRIBUTE_VALUE.test(v)) throw new Error(`host ${host.id}: label ${k}="${v}" cannot be a Mesos attribute value (letters, digits, '_', '.', '/', '-')`);
+    if (!ATTRIBUTE_VALUE.test(v))
+      throw new Error(
+        `host ${host.id}: label ${k}="${v}" cannot be a Mesos attribute value (letters, digits, '_', '.', '/', '-')`,
+      );
   }
   return entries.length === 0 ? undefined : entries.map(([k, v]) => `${k}:${v}`).join(";");
 }

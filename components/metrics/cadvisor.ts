@@ -1,5 +1,9 @@
 import { HostSpec } from "../core/config-schema";
-import { ContainerSpec, DOCKER_HEALTH_INTERVAL_SECONDS, platformLabels } from "../core/container-spec";
+import {
+  ContainerSpec,
+  DOCKER_HEALTH_INTERVAL_SECONDS,
+  platformLabels,
+} from "../core/container-spec";
 import { containerName, PORTS, usesHostNetwork } from "../core/endpoints";
 import { PlatformSpec } from "../core/platform-spec";
 import { influxdbAddress, METRICS_DATABASE } from "./influxdb-config";
@@ -18,7 +22,16 @@ export const CADVISOR_HOST_MOUNTS = [
  * it would otherwise walk every container's layers for is the costliest of them. The names are
  * the ones cAdvisor 0.36 accepts (`-disable_metrics` replaces its default list).
  */
-export const CADVISOR_DISABLED_METRICS = ["disk", "diskIO", "tcp", "advtcp", "udp", "percpu", "sched", "process"];
+export const CADVISOR_DISABLED_METRICS = [
+  "disk",
+  "diskIO",
+  "tcp",
+  "advtcp",
+  "udp",
+  "percpu",
+  "sched",
+  "process",
+];
 
 /**
  * cAdvisor's flags: its own port, InfluxDB as storage, Docker containers only, the dashboards'
@@ -56,7 +69,11 @@ export function cadvisorContainer(spec: PlatformSpec, host: HostSpec): Container
     // local stack runs where the Engine may refuse privileged containers, and needs no more than
     // the read-only mounts.
     privileged: !spec.local,
-    volumes: CADVISOR_HOST_MOUNTS.map((m) => ({ hostPath: m.hostPath, containerPath: m.containerPath, readOnly: true })),
+    volumes: CADVISOR_HOST_MOUNTS.map((m) => ({
+      hostPath: m.hostPath,
+      containerPath: m.containerPath,
+      readOnly: true,
+    })),
     healthcheck: {
       test: ["CMD-SHELL", `wget -q -O /dev/null ${probe} || curl -fs -o /dev/null ${probe}`],
       intervalSeconds: DOCKER_HEALTH_INTERVAL_SECONDS,

@@ -34,7 +34,10 @@ export function hostsDashboardUid(stack: string): string {
  * InfluxQL regex of the container names of an entry's instances, `<stack>-<key>-<hostId>`. For
  * entries Marathon places (no hosts decided here), every slave is a candidate.
  */
-export function instanceNameRegex(site: DashboardSite, entry: Pick<DashboardEntry, "key" | "hosts">): string {
+export function instanceNameRegex(
+  site: DashboardSite,
+  entry: Pick<DashboardEntry, "key" | "hosts">,
+): string {
   const hostIds = entry.hosts.length > 0 ? entry.hosts : site.slaves.map((h) => h.id);
   const names = [...hostIds].sort().map((id) => escapeRegex(containerName(site, entry.key, id)));
   return `/^(${names.join("|")})$/`;
@@ -42,7 +45,10 @@ export function instanceNameRegex(site: DashboardSite, entry: Pick<DashboardEntr
 
 /** InfluxQL regex of the slave host ids (cAdvisor's `machine` tag). */
 export function machineRegex(site: DashboardSite): string {
-  return `/^(${site.slaves.map((h) => escapeRegex(h.id)).sort().join("|")})$/`;
+  return `/^(${site.slaves
+    .map((h) => escapeRegex(h.id))
+    .sort()
+    .join("|")})$/`;
 }
 
 interface Target {
@@ -64,7 +70,9 @@ const level = (measurement: string, where: string, by: string) =>
 const countOf = (where: string, innerBy: string[], outerBy: string[]) =>
   `SELECT count("value") FROM (SELECT last("value") AS "value" FROM "memory_usage" WHERE ${where} AND $timeFilter GROUP BY time($__interval), ${innerBy
     .map((t) => `"${t}"`)
-    .join(", ")}) WHERE $timeFilter GROUP BY ${["time($__interval)", ...outerBy.map((t) => `"${t}"`)].join(", ")} fill(0)`;
+    .join(
+      ", ",
+    )}) WHERE $timeFilter GROUP BY ${["time($__interval)", ...outerBy.map((t) => `"${t}"`)].join(", ")} fill(0)`;
 
 /** Panels two to a row, each a time series over InfluxQL. Keys are written in a fixed order. */
 function panel(p: PanelSpec, index: number): Record<string, unknown> {
@@ -75,7 +83,10 @@ function panel(p: PanelSpec, index: number): Record<string, unknown> {
     datasource: { ...DATASOURCE_REF },
     gridPos: { h: 8, w: 12, x: (index % 2) * 12, y: Math.floor(index / 2) * 8 },
     fieldConfig: { defaults: { unit: p.unit }, overrides: [] },
-    options: { legend: { displayMode: "list", placement: "bottom", showLegend: true }, tooltip: { mode: "multi", sort: "desc" } },
+    options: {
+      legend: { displayMode: "list", placement: "bottom", showLegend: true },
+      tooltip: { mode: "multi", sort: "desc" },
+    },
     targets: p.targets.map((t) => ({
       refId: t.refId,
       datasource: { ...DATASOURCE_REF },
@@ -112,19 +123,44 @@ function dashboard(uid: string, title: string, tags: string[], panels: PanelSpec
 export function serviceDashboard(entry: DashboardEntry, site: DashboardSite): string {
   const where = `"container_name" =~ ${instanceNameRegex(site, entry)}`;
   const by = "container_name";
-  return dashboard(serviceDashboardUid(site.stack, entry.key), `${entry.name} (${site.stack})`, ["lhcb-platform", site.stack, entry.kind], [
-    { title: "CPU usage per container (cores)", unit: "short", targets: [{ refId: "A", query: rate("cpu_usage_total", where, by, " / 1000000000"), alias: "$tag_container_name" }] },
-    { title: "Memory usage per container", unit: "bytes", targets: [{ refId: "A", query: level("memory_usage", where, by), alias: "$tag_container_name" }] },
-    {
-      title: "Network received / sent per container",
-      unit: "Bps",
-      targets: [
-        { refId: "A", query: rate("rx_bytes", where, by), alias: "$tag_container_name rx" },
-        { refId: "B", query: rate("tx_bytes", where, by), alias: "$tag_container_name tx" },
-      ],
-    },
-    { title: "Running instances", unit: "short", targets: [{ refId: "A", query: countOf(where, [by], []), alias: "instances" }] },
-  ]);
+  return dashboard(
+    serviceDashboardUid(site.stack, entry.key),
+    `${entry.name} (${site.stack})`,
+    ["lhcb-platform", site.stack, entry.kind],
+    [
+      {
+        title: "CPU usage per container (cores)",
+        unit: "short",
+        targets: [
+          {
+            refId: "A",
+            query: rate("cpu_usage_total", where, by, " / 1000000000"),
+            alias: "$tag_container_name",
+          },
+        ],
+      },
+      {
+        title: "Memory usage per container",
+        unit: "bytes",
+        targets: [
+          { refId: "A", query: level("memory_usage", where, by), alias: "$tag_container_name" },
+        ],
+      },
+      {
+        title: "Network received / sent per container",
+        unit: "Bps",
+        targets: [
+          { refId: "A", query: rate("rx_bytes", where, by), alias: "$tag_container_name rx" },
+          { refId: "B", query: rate("tx_bytes", where, by), alias: "$tag_container_name tx" },
+        ],
+      },
+      {
+        title: "Running instances",
+        unit: "short",
+        targets: [{ refId: "A", query: countOf(where, [by], []), alias: "instances" }],
+      },
+    ],
+  );
 }
 
 /** The overview of the slaves: whole-host CPU, memory, network and containers of the stack per host. */
@@ -133,19 +169,48 @@ export function hostsDashboard(site: DashboardSite): string {
   const root = `"container_name" = '/' AND ${hosts}`;
   const ofStack = `"container_name" =~ /^${escapeRegex(site.stack)}-/ AND ${hosts}`;
   const by = "machine";
-  return dashboard(hostsDashboardUid(site.stack), `Hosts (${site.stack})`, ["lhcb-platform", site.stack, "hosts"], [
-    { title: "CPU usage per host (cores)", unit: "short", targets: [{ refId: "A", query: rate("cpu_usage_total", root, by, " / 1000000000"), alias: "$tag_machine" }] },
-    { title: "Memory usage per host", unit: "bytes", targets: [{ refId: "A", query: level("memory_usage", root, by), alias: "$tag_machine" }] },
-    {
-      title: "Network received / sent per host",
-      unit: "Bps",
-      targets: [
-        { refId: "A", query: rate("rx_bytes", root, by), alias: "$tag_machine rx" },
-        { refId: "B", query: rate("tx_bytes", root, by), alias: "$tag_machine tx" },
-      ],
-    },
-    { title: "Containers of the stack per host", unit: "short", targets: [{ refId: "A", query: countOf(ofStack, ["container_name", by], [by]), alias: "$tag_machine" }] },
-  ]);
+  return dashboard(
+    hostsDashboardUid(site.stack),
+    `Hosts (${site.stack})`,
+    ["lhcb-platform", site.stack, "hosts"],
+    [
+      {
+        title: "CPU usage per host (cores)",
+        unit: "short",
+        targets: [
+          {
+            refId: "A",
+            query: rate("cpu_usage_total", root, by, " / 1000000000"),
+            alias: "$tag_machine",
+          },
+        ],
+      },
+      {
+        title: "Memory usage per host",
+        unit: "bytes",
+        targets: [{ refId: "A", query: level("memory_usage", root, by), alias: "$tag_machine" }],
+      },
+      {
+        title: "Network received / sent per host",
+        unit: "Bps",
+        targets: [
+          { refId: "A", query: rate("rx_bytes", root, by), alias: "$tag_machine rx" },
+          { refId: "B", query: rate("tx_bytes", root, by), alias: "$tag_machine tx" },
+        ],
+      },
+      {
+        title: "Containers of the stack per host",
+        unit: "short",
+        targets: [
+          {
+            refId: "A",
+            query: countOf(ofStack, ["container_name", by], [by]),
+            alias: "$tag_machine",
+          },
+        ],
+      },
+    ],
+  );
 }
 
 /** A dashboard file: its name in the dashboards folder and its JSON. */
@@ -156,10 +221,20 @@ export interface DashboardFile {
 }
 
 /** Every dashboard of the stack: one per catalog service and agent, and the host overview. */
-export function stackDashboards(spec: Pick<PlatformSpec, "stack" | "local" | "slaves" | "services" | "agents">): DashboardFile[] {
+export function stackDashboards(
+  spec: Pick<PlatformSpec, "stack" | "local" | "slaves" | "services" | "agents">,
+): DashboardFile[] {
   const entries: DashboardEntry[] = [...spec.services, ...spec.agents];
   return [
-    { file: "hosts-overview.json", uid: hostsDashboardUid(spec.stack), content: hostsDashboard(spec) },
-    ...entries.map((e) => ({ file: `${e.kind}-${e.key}.json`, uid: serviceDashboardUid(spec.stack, e.key), content: serviceDashboard(e, spec) })),
+    {
+      file: "hosts-overview.json",
+      uid: hostsDashboardUid(spec.stack),
+      content: hostsDashboard(spec),
+    },
+    ...entries.map((e) => ({
+      file: `${e.kind}-${e.key}.json`,
+      uid: serviceDashboardUid(spec.stack, e.key),
+      content: serviceDashboard(e, spec),
+    })),
   ];
 }

@@ -1,8 +1,19 @@
-import { ContainerSpec, DOCKER_HEALTH_INTERVAL_SECONDS, platformLabels, secretPlaceholder } from "../core/container-spec";
+import {
+  ContainerSpec,
+  DOCKER_HEALTH_INTERVAL_SECONDS,
+  platformLabels,
+  secretPlaceholder,
+} from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { PlatformSpec } from "../core/platform-spec";
 import { influxdbUrl, METRICS_DATABASE, monitoringHost } from "./influxdb-config";
-import { DASHBOARD_FOLDER, GRAFANA_PATHS, renderDashboardProvider, renderDatasourceProvisioning, stackDashboards } from "./grafana-provisioning";
+import {
+  DASHBOARD_FOLDER,
+  GRAFANA_PATHS,
+  renderDashboardProvider,
+  renderDatasourceProvisioning,
+  stackDashboards,
+} from "./grafana-provisioning";
 
 /** The environment variable that holds the admin password (the secret's placeholder in the plan). */
 export const GRAFANA_ADMIN_PASSWORD_ENV = "GF_SECURITY_ADMIN_PASSWORD";
@@ -38,9 +49,24 @@ export function grafanaContainer(spec: PlatformSpec): ContainerSpec {
       GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
     },
     files: [
-      { path: GRAFANA_PATHS.datasource, content: renderDatasourceProvisioning({ influxUrl: influxdbUrl(spec), database: METRICS_DATABASE }) },
-      { path: GRAFANA_PATHS.dashboardProvider, content: renderDashboardProvider({ folder: DASHBOARD_FOLDER, path: GRAFANA_PATHS.dashboards }) },
-      ...stackDashboards(spec).map((d) => ({ path: `${GRAFANA_PATHS.dashboards}/${d.file}`, content: d.content })),
+      {
+        path: GRAFANA_PATHS.datasource,
+        content: renderDatasourceProvisioning({
+          influxUrl: influxdbUrl(spec),
+          database: METRICS_DATABASE,
+        }),
+      },
+      {
+        path: GRAFANA_PATHS.dashboardProvider,
+        content: renderDashboardProvider({
+          folder: DASHBOARD_FOLDER,
+          path: GRAFANA_PATHS.dashboards,
+        }),
+      },
+      ...stackDashboards(spec).map((d) => ({
+        path: `${GRAFANA_PATHS.dashboards}/${d.file}`,
+        content: d.content,
+      })),
     ],
     volumes: [{ volume: `${name}-data`, containerPath: GRAFANA_PATHS.data }],
     healthcheck: {

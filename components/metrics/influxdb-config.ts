@@ -1,5 +1,9 @@
 import { HostSpec } from "../core/config-schema";
-import { ContainerSpec, DOCKER_HEALTH_INTERVAL_SECONDS, platformLabels } from "../core/container-spec";
+import {
+  ContainerSpec,
+  DOCKER_HEALTH_INTERVAL_SECONDS,
+  platformLabels,
+} from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { PlatformSpec } from "../core/platform-spec";
 import { ProbeTarget } from "../core/readiness";
@@ -58,7 +62,8 @@ export function renderInfluxdbConfig(o: InfluxdbConfigOptions): string {
 
 /** The host with role monitoring; the metrics stack needs one. */
 export function monitoringHost(spec: PlatformSpec): HostSpec {
-  if (spec.monitoring === undefined) throw new Error(`stack ${spec.stack}: the metrics stack needs a host with role monitoring`);
+  if (spec.monitoring === undefined)
+    throw new Error(`stack ${spec.stack}: the metrics stack needs a host with role monitoring`);
   return spec.monitoring;
 }
 
@@ -122,7 +127,13 @@ export function influxdbContainer(spec: PlatformSpec): ContainerSpec {
     restart: "always",
     files: [{ path: INFLUXDB_PATHS.config, content: influxdbConfig() }],
     volumes: [{ volume: `${name}-data`, containerPath: INFLUXDB_PATHS.root }],
-    healthcheck: { test: influxdbHealthTest(), intervalSeconds: DOCKER_HEALTH_INTERVAL_SECONDS, timeoutSeconds: 3, retries: 5, startPeriodSeconds: 20 },
+    healthcheck: {
+      test: influxdbHealthTest(),
+      intervalSeconds: DOCKER_HEALTH_INTERVAL_SECONDS,
+      timeoutSeconds: 3,
+      retries: 5,
+      startPeriodSeconds: 20,
+    },
     labels: platformLabels(spec.stack, "influxdb", { "platform.host": host.id }),
     stopGraceSeconds: 10,
   };

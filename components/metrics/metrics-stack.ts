@@ -41,28 +41,56 @@ export class MetricsStack extends BatchedComponent {
     const { spec, hosts } = args;
     const monitoring = monitoringHost(spec);
     if (spec.features.grafana && args.grafanaAdminPassword === undefined) {
-      throw new Error(`stack ${spec.stack}: the secret lhcb-platform:grafanaAdminPassword is required when Grafana is on`);
+      throw new Error(
+        `stack ${spec.stack}: the secret lhcb-platform:grafanaAdminPassword is required when Grafana is on`,
+      );
     }
     const plan = metricsPlan(spec);
     super("lhcb-platform:metrics:MetricsStack", name, {}, opts);
 
     const influxdbSpec = plan.influxdb.container;
-    this.influxdb = declareContainer(this, hosts, monitoring.id, `${name}-influxdb-${monitoring.id}`, influxdbSpec).container;
+    this.influxdb = declareContainer(
+      this,
+      hosts,
+      monitoring.id,
+      `${name}-influxdb-${monitoring.id}`,
+      influxdbSpec,
+    ).container;
     this.database = containerReadiness(this, `${name}-influxdb-database`, this.influxdb, {
       create: PROBE_COMMAND,
-      environment: atProbeAddress(spec.local, this.influxdb, influxdbSpec, monitoring.address, (address) => probeEnvironment(influxdbDatabaseProbe(spec, address))),
+      environment: atProbeAddress(
+        spec.local,
+        this.influxdb,
+        influxdbSpec,
+        monitoring.address,
+        (address) => probeEnvironment(influxdbDatabaseProbe(spec, address)),
+      ),
     });
     this.influxdbUrl = influxdbUrl(spec);
     if (plan.grafana) {
-      this.grafana = declareContainer(this, hosts, monitoring.id, `${name}-grafana-${monitoring.id}`, plan.grafana.container, {
-        secrets: { grafanaAdminPassword: args.grafanaAdminPassword },
-        dependsOn: [this.influxdb],
-      }).container;
+      this.grafana = declareContainer(
+        this,
+        hosts,
+        monitoring.id,
+        `${name}-grafana-${monitoring.id}`,
+        plan.grafana.container,
+        {
+          secrets: { grafanaAdminPassword: args.grafanaAdminPassword },
+          dependsOn: [this.influxdb],
+        },
+      ).container;
       this.grafanaUrl = grafanaUrl(spec);
     }
     this.cadvisors = {};
     this.declareChildren(plan.cadvisors, ({ hostId, container }) => {
-      this.cadvisors[hostId] = declareContainer(this, hosts, hostId, `${name}-cadvisor-${hostId}`, container, { dependsOn: [this.database] }).container;
+      this.cadvisors[hostId] = declareContainer(
+        this,
+        hosts,
+        hostId,
+        `${name}-cadvisor-${hostId}`,
+        container,
+        { dependsOn: [this.database] },
+      ).container;
     });
     this.registerOutputs({ influxdbUrl: this.influxdbUrl, grafanaUrl: this.grafanaUrl });
   }

@@ -18,7 +18,12 @@ export class CatalogService extends pulumi.CustomResource {
   declare public readonly node: pulumi.Output<string>;
 
   constructor(name: string, args: consul.ServiceArgs, opts: pulumi.CustomResourceOptions = {}) {
-    super(CatalogService.type, name, setProperties(args), pulumi.mergeOptions({ version: getVersion() }, opts));
+    super(
+      CatalogService.type,
+      name,
+      setProperties(args),
+      pulumi.mergeOptions({ version: getVersion() }, opts),
+    );
   }
 
   /** The provider's type token, the same as @pulumi/consul's `Service`. */

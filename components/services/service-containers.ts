@@ -17,7 +17,11 @@ export function usesPlatformImage(spec: PlatformSpec, image: string): boolean {
 }
 
 /** Address clients and the load balancers reach an instance at. */
-export function instanceAddress(spec: PlatformSpec, service: PlacedService, host: HostSpec): string {
+export function instanceAddress(
+  spec: PlatformSpec,
+  service: PlacedService,
+  host: HostSpec,
+): string {
   return spec.local ? containerName(spec, service.key, host.id) : host.address;
 }
 
@@ -26,7 +30,11 @@ export function instanceAddress(spec: PlatformSpec, service: PlacedService, host
  * check: the balancers check it (HTTP or TCP, every fraction of a second) and consul-esm runs its
  * catalog check for Consul; an exec every interval would cost more than both (container-spec.ts).
  */
-export function serviceContainer(spec: PlatformSpec, service: PlacedService, host: HostSpec): ContainerSpec {
+export function serviceContainer(
+  spec: PlatformSpec,
+  service: PlacedService,
+  host: HostSpec,
+): ContainerSpec {
   const name = containerName(spec, service.key, host.id);
   const env: Record<string, string> = {
     SERVICE_NAME: service.name,
@@ -40,7 +48,12 @@ export function serviceContainer(spec: PlatformSpec, service: PlacedService, hos
   Object.assign(env, service.env);
   const ports = spec.local
     ? []
-    : [{ internal: service.port, external: service.port }, ...(service.check.command ? [{ internal: bridgePort(service), external: bridgePort(service) }] : [])];
+    : [
+        { internal: service.port, external: service.port },
+        ...(service.check.command
+          ? [{ internal: bridgePort(service), external: bridgePort(service) }]
+          : []),
+      ];
   return {
     name,
     image: service.image,
@@ -52,7 +65,11 @@ export function serviceContainer(spec: PlatformSpec, service: PlacedService, hos
     restart: "always",
     cpus: service.cpus,
     memoryMb: service.memoryMb,
-    labels: platformLabels(spec.stack, "service", { "platform.service": service.key, "platform.host": host.id, "platform.instance": name }),
+    labels: platformLabels(spec.stack, "service", {
+      "platform.service": service.key,
+      "platform.host": host.id,
+      "platform.instance": name,
+    }),
     stopGraceSeconds: 10,
   };
 }
@@ -92,13 +109,19 @@ export interface Registration {
 }
 
 /** The registration of one instance with its check: HTTP path, TCP connect, or the HTTP bridge of a command check. */
-export function serviceRegistration(spec: PlatformSpec, service: PlacedService, host: HostSpec): Registration {
+export function serviceRegistration(
+  spec: PlatformSpec,
+  service: PlacedService,
+  host: HostSpec,
+): Registration {
   const address = instanceAddress(spec, service, host);
   const c = service.check;
   const id = containerName(spec, service.key, host.id);
   const check: RegistrationCheck = {
     checkId: `${id}:health`,
-    name: c.command ? `${service.name} ping (${c.command.join(" ")}) via HTTP bridge` : `${service.name} ${c.http ? "HTTP" : "TCP"} check`,
+    name: c.command
+      ? `${service.name} ping (${c.command.join(" ")}) via HTTP bridge`
+      : `${service.name} ${c.http ? "HTTP" : "TCP"} check`,
     interval: goDuration(Math.min(spec.consul.checkIntervalSeconds, c.intervalSeconds)),
     timeout: goDuration(c.timeoutSeconds),
     deregisterCriticalServiceAfter: goDuration(30 * 60),
@@ -122,8 +145,16 @@ export function serviceRegistration(spec: PlatformSpec, service: PlacedService, 
  * the machine that runs `pulumi up` reaches the instance (its container's address on the local
  * stack, its host's address at a site). The instance is registered only once it passes.
  */
-export function instanceProbe(spec: PlatformSpec, service: PlacedService, host: HostSpec, address: string): ProbeTarget {
-  return { what: `instance ${containerName(spec, service.key, host.id)} of ${service.name}`, ...checkTarget(service, address) };
+export function instanceProbe(
+  spec: PlatformSpec,
+  service: PlacedService,
+  host: HostSpec,
+  address: string,
+): ProbeTarget {
+  return {
+    what: `instance ${containerName(spec, service.key, host.id)} of ${service.name}`,
+    ...checkTarget(service, address),
+  };
 }
 
 /** What an instance's check reaches at `address`: its HTTP path, its TCP port, or the HTTP bridge of a command check. */

@@ -53,7 +53,11 @@ export class ServiceInstances extends BatchedComponent {
   /** Every resource of an instance by `<service key>/<host id>` (complete once `declared` has settled). */
   public readonly instances: Record<string, InstanceResources>;
 
-  constructor(name: string, args: ServiceInstancesArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(
+    name: string,
+    args: ServiceInstancesArgs,
+    opts: pulumi.ComponentResourceOptions = {},
+  ) {
     super("lhcb-platform:services:ServiceInstances", name, {}, opts);
     const { spec, hosts } = args;
     this.containers = {};
@@ -67,8 +71,16 @@ export class ServiceInstances extends BatchedComponent {
         const host = byId.get(hostId)!;
         node = new consul.Node(
           `${name}-node-${hostId}`,
-          { name: instanceNodeName(spec, hostId), address: spec.local ? hostId : host.address, meta: { "external-node": "true", "external-probe": "false", stack: spec.stack } },
-          { parent: this, provider: args.consulProvider, dependsOn: [...(args.dependsOn ?? []), ...(args.dependsOnHost?.(hostId) ?? [])] },
+          {
+            name: instanceNodeName(spec, hostId),
+            address: spec.local ? hostId : host.address,
+            meta: { "external-node": "true", "external-probe": "false", stack: spec.stack },
+          },
+          {
+            parent: this,
+            provider: args.consulProvider,
+            dependsOn: [...(args.dependsOn ?? []), ...(args.dependsOnHost?.(hostId) ?? [])],
+          },
         );
         nodes.set(hostId, node);
       }
@@ -97,7 +109,13 @@ export class ServiceInstances extends BatchedComponent {
         const ready = containerReadiness(this, `${name}-${key}-ready`, container, {
           create: PROBE_COMMAND,
           delete: DRAIN_COMMAND,
-          environment: atProbeAddress(spec.local, container, containerSpec, host.address, (address) => probeEnvironment(instanceProbe(spec, service, host, address))),
+          environment: atProbeAddress(
+            spec.local,
+            container,
+            containerSpec,
+            host.address,
+            (address) => probeEnvironment(instanceProbe(spec, service, host, address)),
+          ),
         });
         const registration = new CatalogService(
           `${name}-${key}-registration`,
@@ -112,7 +130,13 @@ export class ServiceInstances extends BatchedComponent {
             checks: reg.checks,
           },
           // A new container is a new instance: its registration goes (drained) and comes back with it.
-          { parent: this, provider: args.consulProvider, dependsOn: [ready, nodeFor(hostId)], deleteBeforeReplace: true, replaceWith: [container] },
+          {
+            parent: this,
+            provider: args.consulProvider,
+            dependsOn: [ready, nodeFor(hostId)],
+            deleteBeforeReplace: true,
+            replaceWith: [container],
+          },
         );
         const at = `${service.key}/${hostId}`;
         this.containers[at] = container;

@@ -22,7 +22,14 @@ export class HostWhitelist extends pulumi.ComponentResource {
     super("lhcb-platform:whitelist:HostWhitelist", name, {}, opts);
     this.renderers = {};
     for (const { hostId, container } of planned) {
-      this.renderers[hostId] = declareContainer(this, args.hosts, hostId, `${name}-${hostId}`, container, { dependsOn: args.dependsOn }).container;
+      this.renderers[hostId] = declareContainer(
+        this,
+        args.hosts,
+        hostId,
+        `${name}-${hostId}`,
+        container,
+        { dependsOn: args.dependsOn },
+      ).container;
     }
     this.registerOutputs({});
   }

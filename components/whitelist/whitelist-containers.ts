@@ -1,11 +1,20 @@
 import { consulAddressFor } from "../consul/consul-containers";
 import { HostSpec } from "../core/config-schema";
-import { ContainerSpec, DOCKER_HEALTH_INTERVAL_SECONDS, healthcheck, platformLabels } from "../core/container-spec";
+import {
+  ContainerSpec,
+  DOCKER_HEALTH_INTERVAL_SECONDS,
+  healthcheck,
+  platformLabels,
+} from "../core/container-spec";
 import { containerName, usesHostNetwork } from "../core/endpoints";
 import { PlatformSpec } from "../core/platform-spec";
 import { whitelistHostDir } from "../mesos/host-paths";
 import { MESOS_PATHS } from "../mesos/mesos-flags";
-import { renderWhitelistRendererConfig, renderWhitelistTemplate, whitelistSlaves } from "./whitelist-template";
+import {
+  renderWhitelistRendererConfig,
+  renderWhitelistTemplate,
+  whitelistSlaves,
+} from "./whitelist-template";
 
 /** Files of the whitelist renderer. The destination is in the directory shared with the Mesos master. */
 export const WHITELIST_PATHS = {
@@ -52,7 +61,13 @@ export function whitelistRendererContainer(spec: PlatformSpec, host: HostSpec): 
       { path: WHITELIST_PATHS.template, content: renderWhitelistTemplate(whitelistSlaves(spec)) },
     ],
     volumes: [{ hostPath: whitelistHostDir(spec, host.id), containerPath: WHITELIST_PATHS.dir }],
-    healthcheck: healthcheck(["test", "-f", WHITELIST_PATHS.file], DOCKER_HEALTH_INTERVAL_SECONDS, 2, 3, 30),
+    healthcheck: healthcheck(
+      ["test", "-f", WHITELIST_PATHS.file],
+      DOCKER_HEALTH_INTERVAL_SECONDS,
+      2,
+      3,
+      30,
+    ),
     restart: "always",
     labels: platformLabels(spec.stack, "mesos-whitelist", { "platform.host": host.id }),
     stopGraceSeconds: 5,

@@ -50,11 +50,15 @@ function literal(text: string): string {
  * while its slave is healthy.
  */
 export function renderWhitelistTemplate(slaves: readonly WhitelistSlave[]): string {
-  const out = [`{{- /* Mesos agent whitelist: healthy nodes of Consul service ${SLAVE_SERVICE}; generated, do not edit */ -}}\n`];
+  const out = [
+    `{{- /* Mesos agent whitelist: healthy nodes of Consul service ${SLAVE_SERVICE}; generated, do not edit */ -}}\n`,
+  ];
   out.push(`{{- range service ${literal(SLAVE_SERVICE)} }}\n`);
   slaves.forEach((s, i) => {
     // Only the first `if` trims the newline before it: an `else if` must keep the previous line's end.
-    out.push(`{{${i === 0 ? "- if" : " else if"} eq .Node ${literal(s.node)} }}${whitelistLine(s.hostname)}`);
+    out.push(
+      `{{${i === 0 ? "- if" : " else if"} eq .Node ${literal(s.node)} }}${whitelistLine(s.hostname)}`,
+    );
   });
   if (slaves.length > 0) out.push("{{ end }}\n");
   out.push("{{- end -}}\n");
@@ -65,7 +69,10 @@ export function renderWhitelistTemplate(slaves: readonly WhitelistSlave[]): stri
  * What consul-template renders from `renderWhitelistTemplate(slaves)` when the slaves with these
  * hostnames are healthy (and the others are not): their lines, in node order.
  */
-export function renderWhitelistSample(slaves: readonly WhitelistSlave[], healthyHostnames: readonly string[]): string {
+export function renderWhitelistSample(
+  slaves: readonly WhitelistSlave[],
+  healthyHostnames: readonly string[],
+): string {
   const healthy = new Set(healthyHostnames);
   return slaves
     .filter((s) => healthy.has(s.hostname))

@@ -48,7 +48,8 @@ export function renderZooCfg(members: readonly ZooKeeperMember[], opts: ZooCfgOp
     "admin.enableServer=false",
   ];
   if (members.length > 1) {
-    for (const m of [...members].sort((a, b) => a.id - b.id)) lines.push(`server.${m.id}=${m.address}:${m.peerPort ?? peer}:${m.electionPort ?? election}`);
+    for (const m of [...members].sort((a, b) => a.id - b.id))
+      lines.push(`server.${m.id}=${m.address}:${m.peerPort ?? peer}:${m.electionPort ?? election}`);
   } else {
     lines.push("standaloneEnabled=true");
   }
@@ -75,12 +76,25 @@ export function renderMyId(id: number): string {
 }
 
 /** The ZooKeeper connection string: `zk://a:2181,b:2181,c:2181/<path>`. */
-export function zkUrl(members: readonly ZooKeeperMember[], path: string, clientPort: number = PORTS.zookeeperClient): string {
-  const hosts = [...members].sort((a, b) => a.id - b.id).map((m) => `${m.address}:${clientPort}`).join(",");
+export function zkUrl(
+  members: readonly ZooKeeperMember[],
+  path: string,
+  clientPort: number = PORTS.zookeeperClient,
+): string {
+  const hosts = [...members]
+    .sort((a, b) => a.id - b.id)
+    .map((m) => `${m.address}:${clientPort}`)
+    .join(",");
   return `zk://${hosts}/${path.replace(/^\/+/, "")}`;
 }
 
 /** The plain connect string `a:2181,b:2181,c:2181`. */
-export function zkConnect(members: readonly ZooKeeperMember[], clientPort: number = PORTS.zookeeperClient): string {
-  return [...members].sort((a, b) => a.id - b.id).map((m) => `${m.address}:${clientPort}`).join(",");
+export function zkConnect(
+  members: readonly ZooKeeperMember[],
+  clientPort: number = PORTS.zookeeperClient,
+): string {
+  return [...members]
+    .sort((a, b) => a.id - b.id)
+    .map((m) => `${m.address}:${clientPort}`)
+    .join(",");
 }

@@ -1,4 +1,9 @@
-import { ContainerSpec, DOCKER_HEALTH_INTERVAL_SECONDS, healthcheck, platformLabels } from "../core/container-spec";
+import {
+  ContainerSpec,
+  DOCKER_HEALTH_INTERVAL_SECONDS,
+  healthcheck,
+  platformLabels,
+} from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { HostSpec } from "../core/config-schema";
 import { PlatformSpec } from "../core/platform-spec";
@@ -14,7 +19,9 @@ export const ZK_DATA_DIR = "/data";
 export const ZK_PROBE = `exec 3<>/dev/tcp/127.0.0.1/${PORTS.zookeeperClient} && echo srvr >&3 && grep -q '^Mode: ' <&3`;
 
 /** Members of the ensemble: one per master host, `myid` following the order of the masters. */
-export function zookeeperMembers(spec: Pick<PlatformSpec, "stack" | "local" | "masters">): ZooKeeperMember[] {
+export function zookeeperMembers(
+  spec: Pick<PlatformSpec, "stack" | "local" | "masters">,
+): ZooKeeperMember[] {
   return spec.masters.map((h, i) => ({ id: i + 1, address: partAddress(spec, "zookeeper", h) }));
 }
 
@@ -26,7 +33,9 @@ export function zookeeperMemberTarget(spec: PlatformSpec, host: HostSpec): Quoru
     label: "ZooKeeper member",
     port: PORTS.zookeeperClient,
     // The members up to this one are a majority: they elect a leader on their own.
-    mustServe: spec.masters.findIndex((h) => h.id === host.id) + 1 >= Math.floor(spec.masters.length / 2) + 1,
+    mustServe:
+      spec.masters.findIndex((h) => h.id === host.id) + 1 >=
+      Math.floor(spec.masters.length / 2) + 1,
   });
 }
 
@@ -54,14 +63,25 @@ export function zookeeperContainer(spec: PlatformSpec, host: HostSpec): Containe
       SERVER_JVMFLAGS: ZOOKEEPER_JVM_FLAGS,
     },
     files: [
-      { path: `${ZK_CONF_DIR}/zoo.cfg`, content: renderZooCfg(members, { dataDir: ZK_DATA_DIR, tickTime: 500, initLimit: 20, syncLimit: 4 }) },
+      {
+        path: `${ZK_CONF_DIR}/zoo.cfg`,
+        content: renderZooCfg(members, {
+          dataDir: ZK_DATA_DIR,
+          tickTime: 500,
+          initLimit: 20,
+          syncLimit: 4,
+        }),
+      },
       { path: `${ZK_DATA_DIR}/myid`, content: renderMyId(id) },
       { path: `${ZK_CONF_DIR}/java.security`, content: renderJavaSecurity() },
     ],
     volumes: [{ volume: `${name}-data`, containerPath: `${ZK_DATA_DIR}/version-2` }],
     // Serving means answering `srvr` with a mode (leader, follower or standalone).
     healthcheck: healthcheck(["bash", "-c", ZK_PROBE], DOCKER_HEALTH_INTERVAL_SECONDS, 2, 10, 30),
-    labels: platformLabels(spec.stack, "zookeeper", { "platform.host": host.id, "platform.zookeeper.myid": String(id) }),
+    labels: platformLabels(spec.stack, "zookeeper", {
+      "platform.host": host.id,
+      "platform.zookeeper.myid": String(id),
+    }),
     stopGraceSeconds: 10,
   };
 }

@@ -29,7 +29,11 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
   /** `host:2181,...` for clients. */
   public readonly connectString: string;
 
-  constructor(name: string, args: ZooKeeperEnsembleArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(
+    name: string,
+    args: ZooKeeperEnsembleArgs,
+    opts: pulumi.ComponentResourceOptions = {},
+  ) {
     super("lhcb-platform:zookeeper:ZooKeeperEnsemble", name, {}, opts);
     this.members = {};
     this.ready = {};
@@ -37,8 +41,15 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     const byId = new Map(args.spec.hosts.map((h) => [h.id, h]));
     for (const { hostId, container: member } of zookeeperPlan(args.spec)) {
       const key = `${name}-${hostId}`;
-      const container = declareContainer(this, args.hosts, hostId, key, member, { dependsOn: previous ? [previous] : [] }).container;
-      previous = quorumMemberReady(this, key, container, zookeeperMemberTarget(args.spec, byId.get(hostId)!));
+      const container = declareContainer(this, args.hosts, hostId, key, member, {
+        dependsOn: previous ? [previous] : [],
+      }).container;
+      previous = quorumMemberReady(
+        this,
+        key,
+        container,
+        zookeeperMemberTarget(args.spec, byId.get(hostId)!),
+      );
       this.members[hostId] = container;
       this.ready[hostId] = previous;
     }

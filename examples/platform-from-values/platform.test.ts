@@ -22,7 +22,7 @@ test("the site's platform: every container and registration its values call for"
   const { catalog, config } = await import("./site");
   const platform = sitePlatform("example");
   await platform.declared;
-  for (let seen = -1; seen !== declared.length; ) {
+  for (let seen = -1; seen !== declared.length;) {
     seen = declared.length;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -35,11 +35,19 @@ test("the site's platform: every container and registration its values call for"
   const agents = (catalog.agents ?? []).length * Math.min(2, slaves);
   // ZooKeeper and a Consul server per master, a Consul agent on every other host, consul-esm on two
   // masters, the instances, each agent and its standby, an HAProxy per load balancer.
-  assert.equal(count("docker:index/container:Container"), 2 * masters + others + 2 + instances + agents + lbs);
+  assert.equal(
+    count("docker:index/container:Container"),
+    2 * masters + others + 2 + instances + agents + lbs,
+  );
   assert.equal(count("consul:index/service:Service"), instances);
   assert.equal(count("consul:index/node:Node"), slaves);
   assert.equal(count("docker:index/network:Network"), 1);
-  assert.deepEqual(Object.keys(platform.services.registrations).sort(), ["configuration-server/s1", "configuration-server/s2", "framework-systemadministrator/s1", "framework-systemadministrator/s2"]);
+  assert.deepEqual(Object.keys(platform.services.registrations).sort(), [
+    "configuration-server/s1",
+    "configuration-server/s2",
+    "framework-systemadministrator/s1",
+    "framework-systemadministrator/s2",
+  ]);
 });
 
 test("a bad value stops before anything is declared, naming the site's file and the path", async () => {
@@ -47,8 +55,18 @@ test("a bad value stops before anything is declared, naming the site's file and 
   const { catalog, config } = await import("./site");
   const before = declared.length;
   assert.throws(
-    () => platformFromValues({ stack: "example", config: { ...config, hosts: config.hosts.map((h, i) => (i === 0 ? { ...h, cpus: -1 } : h)) }, catalog, sources: { config: "site.ts (config)" } }),
-    (e: unknown) => e instanceof PlatformInputError && /^site\.ts \(config\): hosts\[0\]\.cpus: /.test(e.message),
+    () =>
+      platformFromValues({
+        stack: "example",
+        config: {
+          ...config,
+          hosts: config.hosts.map((h, i) => (i === 0 ? { ...h, cpus: -1 } : h)),
+        },
+        catalog,
+        sources: { config: "site.ts (config)" },
+      }),
+    (e: unknown) =>
+      e instanceof PlatformInputError && /^site\.ts \(config\): hosts\[0\]\.cpus: /.test(e.message),
   );
   assert.equal(declared.length, before);
 });

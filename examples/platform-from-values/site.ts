@@ -27,8 +27,21 @@ export const config: PlatformValues["config"] = {
 export const catalog: CatalogInput = {
   defaults: { cpus: 0.1, memoryMb: 128 },
   services: [
-    { name: "Framework/SystemAdministrator", instances: 2, port: 9162, check: { http: "/ping", intervalSeconds: 2, timeoutSeconds: 2, retries: 3 } },
-    { name: "Configuration/Server", instances: 2, port: 9135, protocol: "tcp", check: { tcp: true, intervalSeconds: 2, timeoutSeconds: 2, retries: 3 } },
+    {
+      name: "Framework/SystemAdministrator",
+      instances: 2,
+      port: 9162,
+      check: { http: "/ping", intervalSeconds: 2, timeoutSeconds: 2, retries: 3 },
+    },
+    {
+      name: "Configuration/Server",
+      instances: 2,
+      port: 9135,
+      protocol: "tcp",
+      check: { tcp: true, intervalSeconds: 2, timeoutSeconds: 2, retries: 3 },
+    },
   ],
-  agents: [{ name: "Transformation/TransformationAgent", schedule: "0 * * * * *", durationSeconds: 5 }],
+  agents: [
+    { name: "Transformation/TransformationAgent", schedule: "0 * * * * *", durationSeconds: 5 },
+  ],
 };

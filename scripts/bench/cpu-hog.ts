@@ -4,7 +4,8 @@ import { ChildProcess, spawn } from "node:child_process";
 
 export function startCpuHog(cores: number): () => void {
   const hogs: ChildProcess[] = [];
-  for (let i = 0; i < cores; i++) hogs.push(spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" }));
+  for (let i = 0; i < cores; i++)
+    hogs.push(spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" }));
   const stop = () => {
     for (const h of hogs) h.kill("SIGKILL");
   };

@@ -9,7 +9,11 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { generateCatalog, generateInventory, paperScale } from "../../components/core/catalog-generator";
+import {
+  generateCatalog,
+  generateInventory,
+  paperScale,
+} from "../../components/core/catalog-generator";
 import { CliStack } from "../cli-stack";
 import { errorLines, pulumiCli } from "../engine-stack";
 
@@ -22,9 +26,11 @@ export interface LifecycleRun {
 
 /** Why the engine cannot be measured here (no CLI, no Docker Engine), or undefined. */
 export function engineMissing(): string | undefined {
-  if (!existsSync(pulumiCli())) return `no Pulumi CLI at ${pulumiCli()} (scripts/toolchain/build.sh builds it)`;
+  if (!existsSync(pulumiCli()))
+    return `no Pulumi CLI at ${pulumiCli()} (scripts/toolchain/build.sh builds it)`;
   const docker = spawnSync("docker", ["info"], { encoding: "utf8" });
-  if (docker.status !== 0) return `no Docker Engine answers \`docker info\`: ${(docker.stderr || docker.error?.message || "").trim().split("\n")[0]}`;
+  if (docker.status !== 0)
+    return `no Docker Engine answers \`docker info\`: ${(docker.stderr || docker.error?.message || "").trim().split("\n")[0]}`;
   return undefined;
 }
 
@@ -36,7 +42,10 @@ export async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
 }
 
 /** `runs` times: `pulumi up` of a new scratch local stack, a preview without change, its destroy. */
-export async function upFromNothing(runs: number, log: (m: string) => void): Promise<LifecycleRun[]> {
+export async function upFromNothing(
+  runs: number,
+  log: (m: string) => void,
+): Promise<LifecycleRun[]> {
   const out: LifecycleRun[] = [];
   for (let i = 0; i < runs; i++) {
     const stack = await CliStack.create(`eng${process.pid % 10000}`, "local");
@@ -44,7 +53,9 @@ export async function upFromNothing(runs: number, log: (m: string) => void): Pro
       const [, up] = await timed(() => stack.up());
       const [, preview] = await timed(() => stack.previewNoChanges());
       const [, destroy] = await timed(() => stack.destroy());
-      log(`engine run ${i + 1} of ${runs}: up from nothing ${up.toFixed(2)} s, preview without change ${preview.toFixed(2)} s, destroy ${destroy.toFixed(2)} s`);
+      log(
+        `engine run ${i + 1} of ${runs}: up from nothing ${up.toFixed(2)} s, preview without change ${preview.toFixed(2)} s, destroy ${destroy.toFixed(2)} s`,
+      );
       out.push({ up, preview, destroy });
     } finally {
       await stack.remove(destroyFailed(stack, log));
@@ -55,7 +66,8 @@ export async function upFromNothing(runs: number, log: (m: string) => void): Pro
 
 /** Tells `log` why the destroy of `stack` failed (CliStack.remove removes the stack anyway). */
 function destroyFailed(stack: CliStack, log: (m: string) => void): (e: unknown) => void {
-  return (e) => log(`the destroy of ${stack.name} failed, the stack is removed anyway: ${errorLines(e, 3)}`);
+  return (e) =>
+    log(`the destroy of ${stack.name} failed, the stack is removed anyway: ${errorLines(e, 3)}`);
 }
 
 /**
@@ -63,11 +75,20 @@ function destroyFailed(stack: CliStack, log: (m: string) => void): (e: unknown) 
  * to a temporary file that `lhcb-platform:catalog` names) and `hosts`; the stack and the file are
  * removed afterwards, whatever happened.
  */
-export async function withCatalogStack<T>(label: string, catalog: unknown, hosts: unknown[], log: (m: string) => void, body: (stack: CliStack) => Promise<T>): Promise<T> {
+export async function withCatalogStack<T>(
+  label: string,
+  catalog: unknown,
+  hosts: unknown[],
+  log: (m: string) => void,
+  body: (stack: CliStack) => Promise<T>,
+): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), "lhcb-bench-stack-"));
   const file = join(dir, "catalog.yaml");
   writeFileSync(file, stringify(catalog));
-  const stack = await CliStack.create(label, "local", { "lhcb-platform:catalog": file, "lhcb-platform:hosts": hosts });
+  const stack = await CliStack.create(label, "local", {
+    "lhcb-platform:catalog": file,
+    "lhcb-platform:hosts": hosts,
+  });
   try {
     return await body(stack);
   } finally {
@@ -89,22 +110,38 @@ export interface ScalePreview {
  * paper-scale catalog without `marathon` entries (Mesos is off there); then `baselineRuns` more
  * with PULUMI_SKIP_CHECKPOINTS=false, which the operator's CLI otherwise sets for previews.
  */
-export async function paperScalePreview(runs: number, baselineRuns: number, log: (m: string) => void): Promise<ScalePreview> {
+export async function paperScalePreview(
+  runs: number,
+  baselineRuns: number,
+  log: (m: string) => void,
+): Promise<ScalePreview> {
   const opts = paperScale(1);
-  const hosts = generateInventory({ ...opts, stack: "local", masters: 3 }).map(({ docker: _docker, ...h }) => h);
+  const hosts = generateInventory({ ...opts, stack: "local", masters: 3 }).map(
+    ({ docker: _docker, ...h }) => h,
+  );
   const catalog = generateCatalog({ ...opts, marathonEvery: 0 });
   return withCatalogStack(`scale${process.pid % 100000}`, catalog, hosts, log, async (stack) => {
     const result: ScalePreview = { resources: 0, seconds: [], baselineSeconds: [] };
     const once = async (label: string, env: Record<string, string>) => {
       const [text, s] = await timed(() => stack.preview(env));
       const created = /\+ (\d+) to create/.exec(text);
-      if (!created) throw new Error(`the paper-scale preview printed no count of resources to create:\n${text.slice(-2000)}`);
+      if (!created)
+        throw new Error(
+          `the paper-scale preview printed no count of resources to create:\n${text.slice(-2000)}`,
+        );
       result.resources = Number(created[1]);
-      log(`paper-scale preview${label}: ${s.toFixed(2)} s, ${result.resources} resources to create`);
+      log(
+        `paper-scale preview${label}: ${s.toFixed(2)} s, ${result.resources} resources to create`,
+      );
       return s;
     };
     for (let i = 0; i < runs; i++) result.seconds.push(await once("", {}));
-    for (let i = 0; i < baselineRuns; i++) result.baselineSeconds.push(await once(" with a snapshot after every step (baseline)", { PULUMI_SKIP_CHECKPOINTS: "false" }));
+    for (let i = 0; i < baselineRuns; i++)
+      result.baselineSeconds.push(
+        await once(" with a snapshot after every step (baseline)", {
+          PULUMI_SKIP_CHECKPOINTS: "false",
+        }),
+      );
     return result;
   });
 }

@@ -46,61 +46,106 @@ interface CatalogService {
 
 /** The local catalog with each service `factor` times: copy k (from 2) named `<name>k`, on port + 1000 (k - 1). */
 export function multipliedCatalog(factor: number): Record<string, unknown> {
-  const catalog = parse(readFileSync(join(PROJECT_ROOT, "catalog", "local.yaml"), "utf8")) as { services: CatalogService[] };
+  const catalog = parse(readFileSync(join(PROJECT_ROOT, "catalog", "local.yaml"), "utf8")) as {
+    services: CatalogService[];
+  };
   const services = catalog.services.flatMap((s) =>
-    Array.from({ length: factor }, (_, k) => (k === 0 ? s : { ...s, name: `${s.name}${k + 1}`, port: s.port + 1000 * k })),
+    Array.from({ length: factor }, (_, k) =>
+      k === 0 ? s : { ...s, name: `${s.name}${k + 1}`, port: s.port + 1000 * k },
+    ),
   );
   return { ...catalog, services };
 }
 
 /** The local stack's hosts with the slaves sized by SLAVE_SIZE. */
 function growthHosts(): Record<string, unknown>[] {
-  const file = parse(readFileSync(join(PROJECT_ROOT, "Pulumi.local.yaml"), "utf8")) as { config: Record<string, Record<string, unknown>[]> };
-  return file.config["lhcb-platform:hosts"].map((h) => ((h.roles as string[]).includes("slave") ? { ...h, ...SLAVE_SIZE } : h));
+  const file = parse(readFileSync(join(PROJECT_ROOT, "Pulumi.local.yaml"), "utf8")) as {
+    config: Record<string, Record<string, unknown>[]>;
+  };
+  return file.config["lhcb-platform:hosts"].map((h) =>
+    (h.roles as string[]).includes("slave") ? { ...h, ...SLAVE_SIZE } : h,
+  );
 }
 
 /** Brings up the platform at `factor`, measures it, releases it onto `releaseTag`, destroys it. */
-export async function growthRow(factor: number, idleSeconds: number, releaseTag: string, log: (m: string) => void): Promise<GrowthRow> {
-  return withCatalogStack(`gr${factor}x${process.pid % 1000}`, multipliedCatalog(factor), growthHosts(), log, async (stack) => {
-    const [, upS] = await timed(async () => {
-      await stack.up();
-      await waitServing(platformOf(stack.name), 600);
-    });
-    const platform = platformOf(stack.name);
-    const instances = Object.values(platform.instances).flat().length;
-    log(`${factor}x: ${instances} instances serving ${upS.toFixed(1)} s after \`pulumi up\` began`);
-    // Settle first: the start-up is not idle.
-    await new Promise((r) => setTimeout(r, 10_000));
-    const idle: IdleSample = await measureIdle(stack.name, idleSeconds);
-    const report = idleReport([idle]);
-    const instanceMiB = idle.containers.filter((c) => c.component === "service").map((c) => c.memoryMiB).sort((a, b) => a - b);
-    const image = buildServiceImage(releaseTag);
-    const [, releaseS] = await timed(async () => {
-      await stack.pulumi(["config", "set", "--stack", stack.name, "--path", "lhcb-platform:images.service", image]);
-      await stack.up();
-      await waitServing(platform, 600);
-    });
-    log(`${factor}x: idle ${totalCores(idle).toFixed(3)} cores, ${totalMiB(idle).toFixed(0)} MiB; released onto ${image} in ${releaseS.toFixed(1)} s`);
-    const [, destroyS] = await timed(() => stack.destroy());
-    return {
-      factor,
-      instances,
-      containers: idle.containers.length,
-      upS,
-      idleCores: totalCores(idle),
-      idleMiB: totalMiB(idle),
-      perInstanceMsPerS: report.perInstanceMedian * 1000,
-      perInstanceMiB: instanceMiB[Math.floor(instanceMiB.length / 2)] ?? 0,
-      releaseS,
-      destroyS,
-    };
-  });
+export async function growthRow(
+  factor: number,
+  idleSeconds: number,
+  releaseTag: string,
+  log: (m: string) => void,
+): Promise<GrowthRow> {
+  return withCatalogStack(
+    `gr${factor}x${process.pid % 1000}`,
+    multipliedCatalog(factor),
+    growthHosts(),
+    log,
+    async (stack) => {
+      const [, upS] = await timed(async () => {
+        await stack.up();
+        await waitServing(platformOf(stack.name), 600);
+      });
+      const platform = platformOf(stack.name);
+      const instances = Object.values(platform.instances).flat().length;
+      log(
+        `${factor}x: ${instances} instances serving ${upS.toFixed(1)} s after \`pulumi up\` began`,
+      );
+      // Settle first: the start-up is not idle.
+      await new Promise((r) => setTimeout(r, 10_000));
+      const idle: IdleSample = await measureIdle(stack.name, idleSeconds);
+      const report = idleReport([idle]);
+      const instanceMiB = idle.containers
+        .filter((c) => c.component === "service")
+        .map((c) => c.memoryMiB)
+        .sort((a, b) => a - b);
+      const image = buildServiceImage(releaseTag);
+      const [, releaseS] = await timed(async () => {
+        await stack.pulumi([
+          "config",
+          "set",
+          "--stack",
+          stack.name,
+          "--path",
+          "lhcb-platform:images.service",
+          image,
+        ]);
+        await stack.up();
+        await waitServing(platform, 600);
+      });
+      log(
+        `${factor}x: idle ${totalCores(idle).toFixed(3)} cores, ${totalMiB(idle).toFixed(0)} MiB; released onto ${image} in ${releaseS.toFixed(1)} s`,
+      );
+      const [, destroyS] = await timed(() => stack.destroy());
+      return {
+        factor,
+        instances,
+        containers: idle.containers.length,
+        upS,
+        idleCores: totalCores(idle),
+        idleMiB: totalMiB(idle),
+        perInstanceMsPerS: report.perInstanceMedian * 1000,
+        perInstanceMiB: instanceMiB[Math.floor(instanceMiB.length / 2)] ?? 0,
+        releaseS,
+        destroyS,
+      };
+    },
+  );
 }
 
 /** The rows as a table, with per-instance growth beside the 1x row's. */
 export function growthTable(rows: GrowthRow[]): string {
   const base = rows[0];
-  const header = ["factor", "instances", "containers", "up", "idle cores", "idle MiB", "instance CPU", "instance MiB", "release", "destroy"];
+  const header = [
+    "factor",
+    "instances",
+    "containers",
+    "up",
+    "idle cores",
+    "idle MiB",
+    "instance CPU",
+    "instance MiB",
+    "release",
+    "destroy",
+  ];
   const body = rows.map((r) => [
     `${r.factor}x`,
     String(r.instances),
@@ -115,7 +160,24 @@ export function growthTable(rows: GrowthRow[]): string {
   ]);
   const all = [header, ...body];
   const widths = header.map((_, i) => Math.max(...all.map((row) => row[i].length)));
-  const lines = all.map((row) => row.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd());
-  if (base) lines.push(`(idle cores grow by ${rows.map((r) => ((r.idleCores - base.idleCores) / Math.max(1, r.instances - base.instances)) * 1000).slice(1).map((x) => `${x.toFixed(1)} ms/s`).join(", ") || "-"} per added instance)`);
+  const lines = all.map((row) =>
+    row
+      .map((c, i) => c.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd(),
+  );
+  if (base)
+    lines.push(
+      `(idle cores grow by ${
+        rows
+          .map(
+            (r) =>
+              ((r.idleCores - base.idleCores) / Math.max(1, r.instances - base.instances)) * 1000,
+          )
+          .slice(1)
+          .map((x) => `${x.toFixed(1)} ms/s`)
+          .join(", ") || "-"
+      } per added instance)`,
+    );
   return lines.join("\n");
 }

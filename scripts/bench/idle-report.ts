@@ -16,7 +16,9 @@ const ms = (cores: number) => `${(cores * 1000).toFixed(1)}`;
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ")).join("\n");
+  return rows
+    .map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  "))
+    .join("\n");
 }
 
 /** Per window: the cores of each part (a component label, or "docker daemons"). */
@@ -48,22 +50,42 @@ export interface IdleFigures {
 export function idleReport(samples: IdleSample[]): IdleFigures {
   const totals = samples.map(totalCores);
   const byPart = samples.map(coresByPart);
-  const names = [...byPart[0].keys()].sort((a, b) => median(byPart.map((p) => p.get(b)?.cores ?? 0)) - median(byPart.map((p) => p.get(a)?.cores ?? 0)));
+  const names = [...byPart[0].keys()].sort(
+    (a, b) =>
+      median(byPart.map((p) => p.get(b)?.cores ?? 0)) -
+      median(byPart.map((p) => p.get(a)?.cores ?? 0)),
+  );
   const rows = [["part", "containers", "ms CPU/s median", "worst", "MiB"]];
   for (const n of names) {
     const v = byPart.map((p) => p.get(n)?.cores ?? 0);
     const last = byPart[byPart.length - 1].get(n);
-    rows.push([n, String(last?.count ?? 0), ms(median(v)), ms(Math.max(...v)), (last?.mib ?? 0).toFixed(0)]);
+    rows.push([
+      n,
+      String(last?.count ?? 0),
+      ms(median(v)),
+      ms(Math.max(...v)),
+      (last?.mib ?? 0).toFixed(0),
+    ]);
   }
   const totalMiBLast = totalMiB(samples[samples.length - 1]);
-  rows.push(["total", String(samples[0].containers.length), ms(median(totals)), ms(Math.max(...totals)), totalMiBLast.toFixed(0)]);
+  rows.push([
+    "total",
+    String(samples[0].containers.length),
+    ms(median(totals)),
+    ms(Math.max(...totals)),
+    totalMiBLast.toFixed(0),
+  ]);
 
   const instances = samples[0].containers.filter((c) => c.component === "service");
   const slaveHosts = new Set(instances.map((c) => c.host));
   const perWindow = samples.map((s) => {
-    const own = s.containers.filter((c) => c.component === "service").reduce((a, c) => a + c.cores, 0);
+    const own = s.containers
+      .filter((c) => c.component === "service")
+      .reduce((a, c) => a + c.cores, 0);
     const lbs = s.containers.filter((c) => c.component === "lb").reduce((a, c) => a + c.cores, 0);
-    const hostParts = s.containers.filter((c) => slaveHosts.has(c.host) && c.component !== "service" && c.component !== "agent").reduce((a, c) => a + c.cores, 0);
+    const hostParts = s.containers
+      .filter((c) => slaveHosts.has(c.host) && c.component !== "service" && c.component !== "agent")
+      .reduce((a, c) => a + c.cores, 0);
     return { perInstance: (own + lbs) / instances.length, perSlave: hostParts / slaveHosts.size };
   });
   const perInstance = median(perWindow.map((w) => w.perInstance));
@@ -73,7 +95,7 @@ export function idleReport(samples: IdleSample[]): IdleFigures {
   const text = [
     table(rows),
     "",
-    `idle platform: ${(mt).toFixed(3)} cores median, ${worst.toFixed(3)} worst (${samples.length} windows of ${samples[0].seconds.toFixed(0)} s), goal ≤ ${IDLE_GOAL_CORES}: ${worst <= IDLE_GOAL_CORES ? "met" : "NOT met"}; memory ${totalMiBLast.toFixed(0)} MiB`,
+    `idle platform: ${mt.toFixed(3)} cores median, ${worst.toFixed(3)} worst (${samples.length} windows of ${samples[0].seconds.toFixed(0)} s), goal ≤ ${IDLE_GOAL_CORES}: ${worst <= IDLE_GOAL_CORES ? "met" : "NOT met"}; memory ${totalMiBLast.toFixed(0)} MiB`,
     `one service instance: ${ms(perInstance)} ms CPU/s (its container and its share of the balancers' checks), ${instances.length} instances`,
     `a slave's own parts (Consul agent, cAdvisor): ${ms(perSlave)} ms CPU/s; projected slave of ${PROJECTED_INSTANCES} instances: ${ms(perSlave + PROJECTED_INSTANCES * perInstance)} ms CPU/s`,
   ].join("\n");

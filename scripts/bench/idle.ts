@@ -37,7 +37,8 @@ export interface IdleSample {
 function containersOf(stack: string): ContainerRef[] {
   const ids = lines(docker("ps", "-q", "--filter", `label=platform.stack=${stack}`));
   if (ids.length === 0) throw new Error(`no running containers of stack ${stack}`);
-  const format = '{{.Name}} {{index .Config.Labels "platform.component"}} {{index .Config.Labels "platform.host"}} {{.State.Pid}}';
+  const format =
+    '{{.Name}} {{index .Config.Labels "platform.component"}} {{index .Config.Labels "platform.host"}} {{.State.Pid}}';
   return lines(docker("inspect", "-f", format, ...ids)).map((l) => {
     const [name, component, host, pid] = l.split(" ");
     return { name: name.replace(/^\//, ""), component, host, pid: Number(pid) };
@@ -46,23 +47,38 @@ function containersOf(stack: string): ContainerRef[] {
 
 /** The cgroup files of process `pid`: v1 (cpuacct and memory hierarchies) or v2 (unified). */
 function cgroupFiles(pid: number): { cpuNs(): number; memoryBytes(): number } {
-  const entries = readFileSync(`/proc/${pid}/cgroup`, "utf8").trim().split("\n").map((l) => l.split(":"));
+  const entries = readFileSync(`/proc/${pid}/cgroup`, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => l.split(":"));
   const unified = entries.find(([, controllers]) => controllers === "");
-  const v1 = (controller: string) => entries.find(([, controllers]) => controllers.split(",").includes(controller))?.[2];
+  const v1 = (controller: string) =>
+    entries.find(([, controllers]) => controllers.split(",").includes(controller))?.[2];
   const cpuacct = v1("cpuacct");
   const memory = v1("memory");
-  const stat = (path: string) => Object.fromEntries(readFileSync(path, "utf8").trim().split("\n").map((l) => l.split(" ")).map(([k, v]) => [k, Number(v)]));
+  const stat = (path: string) =>
+    Object.fromEntries(
+      readFileSync(path, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => l.split(" "))
+        .map(([k, v]) => [k, Number(v)]),
+    );
   if (cpuacct !== undefined && memory !== undefined) {
     return {
       cpuNs: () => Number(readFileSync(`/sys/fs/cgroup/cpuacct${cpuacct}/cpuacct.usage`, "utf8")),
-      memoryBytes: () => Number(readFileSync(`/sys/fs/cgroup/memory${memory}/memory.usage_in_bytes`, "utf8")) - (stat(`/sys/fs/cgroup/memory${memory}/memory.stat`).total_inactive_file ?? 0),
+      memoryBytes: () =>
+        Number(readFileSync(`/sys/fs/cgroup/memory${memory}/memory.usage_in_bytes`, "utf8")) -
+        (stat(`/sys/fs/cgroup/memory${memory}/memory.stat`).total_inactive_file ?? 0),
     };
   }
   if (unified === undefined) throw new Error(`process ${pid}: no cgroup to read`);
   const dir = `/sys/fs/cgroup${unified[2]}`;
   return {
     cpuNs: () => stat(`${dir}/cpu.stat`).usage_usec * 1000,
-    memoryBytes: () => Number(readFileSync(`${dir}/memory.current`, "utf8")) - (stat(`${dir}/memory.stat`).inactive_file ?? 0),
+    memoryBytes: () =>
+      Number(readFileSync(`${dir}/memory.current`, "utf8")) -
+      (stat(`${dir}/memory.stat`).inactive_file ?? 0),
   };
 }
 

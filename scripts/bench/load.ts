@@ -55,7 +55,9 @@ export class Load {
       // never burst more than 50 ms worth after a stall of the event loop
       if (due - this.sent > this.rate / 20) this.sent = due - Math.ceil(this.rate / 20);
       while (this.sent < due) {
-        const post = this.opts.postEvery !== undefined && this.sent % this.opts.postEvery === this.opts.postEvery - 1;
+        const post =
+          this.opts.postEvery !== undefined &&
+          this.sent % this.opts.postEvery === this.opts.postEvery - 1;
         this.one(this.opts.targets[this.sent % this.opts.targets.length], post);
         this.sent++;
       }
@@ -75,7 +77,13 @@ export class Load {
   }
 
   private one(target: string, post: boolean): void {
-    const sample: Sample = { target, method: post ? "POST" : "GET", sent: Date.now(), done: 0, status: 0 };
+    const sample: Sample = {
+      target,
+      method: post ? "POST" : "GET",
+      sent: Date.now(),
+      done: 0,
+      status: 0,
+    };
     this.inflight++;
     let finished = false;
     const finish = (patch: Partial<Sample>) => {
@@ -87,18 +95,26 @@ export class Load {
       if (this.inflight === 0 && this.drained && !this.timer) this.drained();
     };
     const url = post ? new URL("/calls", target).toString() : target;
-    const options = post ? { method: "POST", headers: { "content-length": "0" } } : { method: "GET" };
+    const options = post
+      ? { method: "POST", headers: { "content-length": "0" } }
+      : { method: "GET" };
     const req = request(url, { agent: this.agent, ...options, timeout: this.timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => {
         let instance: string | undefined;
         try {
-          instance = (JSON.parse(Buffer.concat(chunks).toString()) as { instance?: string }).instance;
+          instance = (JSON.parse(Buffer.concat(chunks).toString()) as { instance?: string })
+            .instance;
         } catch {
           instance = undefined;
         }
-        finish({ status: res.statusCode ?? 0, instance, error: res.statusCode === 200 ? undefined : Buffer.concat(chunks).toString().slice(0, 200) });
+        finish({
+          status: res.statusCode ?? 0,
+          instance,
+          error:
+            res.statusCode === 200 ? undefined : Buffer.concat(chunks).toString().slice(0, 200),
+        });
       });
       res.on("error", (e) => finish({ status: res.statusCode ?? 0, error: String(e) }));
     });
@@ -127,7 +143,8 @@ export interface LoadSummary {
 
 export function summarize(samples: Sample[]): LoadSummary {
   const byInstance: Record<string, number> = {};
-  for (const s of samples) if (s.instance) byInstance[s.instance] = (byInstance[s.instance] ?? 0) + 1;
+  for (const s of samples)
+    if (s.instance) byInstance[s.instance] = (byInstance[s.instance] ?? 0) + 1;
   const posts = samples.filter((s) => s.method === "POST");
   const gets = samples.filter((s) => s.method !== "POST");
   const bad = gets.filter((s) => !ok(s));
@@ -146,13 +163,23 @@ export function summarize(samples: Sample[]): LoadSummary {
     nonIdempotent: { requests: posts.length, failed: posts.filter((s) => !ok(s)).length },
     rate: span > 0 ? Math.round(samples.length / span) : 0,
     byInstance,
-    failures: bad.slice(0, 5).map((s) => `${new Date(s.sent).toISOString()} ${s.target} status ${s.status} ${s.error ?? ""}`),
+    failures: bad
+      .slice(0, 5)
+      .map(
+        (s) => `${new Date(s.sent).toISOString()} ${s.target} status ${s.status} ${s.error ?? ""}`,
+      ),
     p99Ms: lat.length ? lat[Math.min(lat.length - 1, Math.floor(lat.length * 0.99))] : 0,
     maxMs: lat.length ? lat[lat.length - 1] : 0,
   };
 }
 
 /** The first answer from `instance` to a request sent at or after `after` (ms), or undefined. */
-export function firstAnswerFrom(samples: Sample[], instance: string, after: number): Sample | undefined {
-  return samples.filter((s) => s.instance === instance && s.sent >= after).sort((a, b) => a.done - b.done)[0];
+export function firstAnswerFrom(
+  samples: Sample[],
+  instance: string,
+  after: number,
+): Sample | undefined {
+  return samples
+    .filter((s) => s.instance === instance && s.sent >= after)
+    .sort((a, b) => a.done - b.done)[0];
 }

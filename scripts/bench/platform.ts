@@ -15,7 +15,16 @@ export interface Platform {
 }
 
 function byLabel(stack: string, component: string): { name: string; service: string }[] {
-  const out = docker("ps", "-a", "--filter", `label=platform.stack=${stack}`, "--filter", `label=platform.component=${component}`, "--format", '{{.Names}} {{.Label "platform.service"}}');
+  const out = docker(
+    "ps",
+    "-a",
+    "--filter",
+    `label=platform.stack=${stack}`,
+    "--filter",
+    `label=platform.component=${component}`,
+    "--format",
+    '{{.Names}} {{.Label "platform.service"}}',
+  );
   return lines(out)
     .map((l) => {
       const [name, service] = l.split(" ");

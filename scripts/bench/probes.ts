@@ -9,7 +9,10 @@ import { promisify } from "node:util";
 const execFileAsync = promisify(execFile);
 
 export function docker(...args: string[]): string {
-  return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+  return execFileSync("docker", args, {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  }).trim();
 }
 export async function dockerAsync(...args: string[]): Promise<string> {
   return (await execFileAsync("docker", args, { encoding: "utf8" })).stdout.trim();
@@ -19,7 +22,11 @@ export async function dockerAsync(...args: string[]): Promise<string> {
  * line HAProxy wrote as it changed the server's state, on the host's clock. Undefined if none.
  */
 export function downLoggedAt(lb: string, server: string, sinceMs: number): number | undefined {
-  const r = spawnSync("docker", ["logs", "-t", "--since", new Date(sinceMs - 1000).toISOString(), lb], { encoding: "utf8" });
+  const r = spawnSync(
+    "docker",
+    ["logs", "-t", "--since", new Date(sinceMs - 1000).toISOString(), lb],
+    { encoding: "utf8" },
+  );
   const marker = `/${server} is DOWN`;
   for (const line of `${r.stdout}\n${r.stderr}`.split("\n")) {
     if (!line.includes(marker)) continue;
@@ -33,7 +40,12 @@ export function lines(text: string): string[] {
 }
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export async function eventually<T>(what: string, seconds: number, probe: () => Promise<T | undefined>, everyMs = 250): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  seconds: number,
+  probe: () => Promise<T | undefined>,
+  everyMs = 250,
+): Promise<T> {
   const end = Date.now() + seconds * 1000;
   let last: unknown;
   while (Date.now() < end) {
@@ -49,12 +61,22 @@ export async function eventually<T>(what: string, seconds: number, probe: () => 
 }
 
 /** Polls `probe` every `everyMs` until it returns true; resolves with the wall-clock time (ms) it first did. */
-export async function firstTrue(what: string, seconds: number, probe: () => Promise<boolean>, everyMs = 20): Promise<number> {
+export async function firstTrue(
+  what: string,
+  seconds: number,
+  probe: () => Promise<boolean>,
+  everyMs = 20,
+): Promise<number> {
   return eventually(what, seconds, async () => ((await probe()) ? Date.now() : undefined), everyMs);
 }
 
 export function ipOf(container: string): string {
-  return docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", container);
+  return docker(
+    "inspect",
+    "-f",
+    "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+    container,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -74,7 +96,12 @@ export function restartCount(container: string): number {
 }
 
 export function state(container: string): { status: string; health: string; pid: number } {
-  const [status, health, pid] = docker("inspect", "-f", "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.State.Pid}}", container).split(" ");
+  const [status, health, pid] = docker(
+    "inspect",
+    "-f",
+    "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.State.Pid}}",
+    container,
+  ).split(" ");
   return { status, health, pid: Number(pid) };
 }
 
@@ -90,7 +117,9 @@ export interface ServerStat {
 
 /** The servers of every backend in HAProxy's stats CSV at `http://lb:8404/stats;csv`. */
 export async function haproxyServers(lbIp: string, statsPort = 8404): Promise<ServerStat[]> {
-  const res = await fetch(`http://${lbIp}:${statsPort}/stats;csv`, { signal: AbortSignal.timeout(2000) });
+  const res = await fetch(`http://${lbIp}:${statsPort}/stats;csv`, {
+    signal: AbortSignal.timeout(2000),
+  });
   if (res.status !== 200) throw new Error(`stats of ${lbIp}: HTTP ${res.status}`);
   const text = await res.text();
   const [header, ...rows] = text.split("\n").filter((l) => l.trim() !== "");
@@ -117,7 +146,13 @@ export function hiddenStatus(status: string): boolean {
 
 /** The master's reload counter (`show proc` on the master CLI). */
 export function haproxyReloads(lb: string): number {
-  const out = docker("exec", lb, "sh", "-c", "echo 'show proc' | socat -t 5 stdio unix-connect:/var/run/haproxy/master.sock");
+  const out = docker(
+    "exec",
+    lb,
+    "sh",
+    "-c",
+    "echo 'show proc' | socat -t 5 stdio unix-connect:/var/run/haproxy/master.sock",
+  );
   const master = lines(out).find((l) => /\bmaster\b/.test(l));
   // <PID> <type> <reloads> <uptime> <version>
   const fields = master?.trim().split(/\s+/) ?? [];
@@ -130,7 +165,12 @@ export function haproxyReloads(lb: string): number {
 // plain TCP
 
 /** Sends `payload` and resolves with the first line answered (or all that came before close). */
-export function tcpLine(host: string, port: number, payload: string | Buffer, timeoutMs = 3000): Promise<string> {
+export function tcpLine(
+  host: string,
+  port: number,
+  payload: string | Buffer,
+  timeoutMs = 3000,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const s = connect({ host, port }, () => s.write(payload));
     let out = "";
@@ -169,7 +209,9 @@ export async function zkMode(ip: string): Promise<string> {
 /** The Consul leader's address as seen by the server at `ip` ("" when it knows none, "down" when it does not answer). */
 export async function consulLeader(ip: string): Promise<string> {
   try {
-    const res = await fetch(`http://${ip}:8500/v1/status/leader`, { signal: AbortSignal.timeout(500) });
+    const res = await fetch(`http://${ip}:8500/v1/status/leader`, {
+      signal: AbortSignal.timeout(500),
+    });
     if (res.status !== 200) return "";
     return String(JSON.parse(await res.text()));
   } catch {
@@ -196,7 +238,15 @@ export interface AgentRun {
 
 /** The run records of agent `name` (`agents/NAME/runs/<ts>` = {instance,start,end}), read with `consul kv get -recurse`. */
 export function agentRuns(consulServer: string, name: string): AgentRun[] {
-  const out = docker("exec", consulServer, "consul", "kv", "get", "-recurse", `agents/${name}/runs/`);
+  const out = docker(
+    "exec",
+    consulServer,
+    "consul",
+    "kv",
+    "get",
+    "-recurse",
+    `agents/${name}/runs/`,
+  );
   return lines(out).map((l) => {
     const i = l.indexOf(":");
     const key = l.slice(0, i);
@@ -210,13 +260,21 @@ export function agentRuns(consulServer: string, name: string): AgentRun[] {
  * that followed it, if any (none when the run was killed, or is still going). Also the runs that
  * wrote no record in Consul.
  */
-export function agentRunStarts(container: string, name: string): { instance: string; start: number; end?: number }[] {
-  const out = execFileSync("docker", ["logs", container], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
+export function agentRunStarts(
+  container: string,
+  name: string,
+): { instance: string; start: number; end?: number }[] {
+  const out = execFileSync("docker", ["logs", container], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 64 << 20,
+  });
   const re = new RegExp(`^run (start|end) ${name.replace(/[/.]/g, "\\$&")} (\\S+) (\\S+)`, "gm");
   const runs: { instance: string; start: number; end?: number }[] = [];
   for (const m of out.matchAll(re)) {
     if (m[1] === "start") runs.push({ start: Date.parse(m[2]), instance: m[3] });
-    else if (runs.length > 0 && runs[runs.length - 1].end === undefined) runs[runs.length - 1].end = Date.parse(m[2]);
+    else if (runs.length > 0 && runs[runs.length - 1].end === undefined)
+      runs[runs.length - 1].end = Date.parse(m[2]);
   }
   return runs;
 }
@@ -225,7 +283,8 @@ export function agentRunStarts(container: string, name: string): { instance: str
 export function overlaps(runs: { instance: string; start: number; end: number }[]): string[] {
   const sorted = [...runs].sort((a, b) => a.start - b.start);
   const bad: string[] = [];
-  const show = (r: { instance: string; start: number; end: number }) => `${r.instance} ${new Date(r.start).toISOString()}..${new Date(r.end).toISOString()}`;
+  const show = (r: { instance: string; start: number; end: number }) =>
+    `${r.instance} ${new Date(r.start).toISOString()}..${new Date(r.end).toISOString()}`;
   let latest = sorted[0];
   for (const r of sorted.slice(1)) {
     if (r.start < latest.end) bad.push(`${show(latest)} overlaps ${show(r)}`);

@@ -20,7 +20,12 @@ export interface ReleaseResult {
   outside: LoadSummary;
 }
 
-export async function releaseUnderLoad(p: Platform, stack: Stack, tag: string, log: (m: string) => void = () => undefined): Promise<ReleaseResult> {
+export async function releaseUnderLoad(
+  p: Platform,
+  stack: Stack,
+  tag: string,
+  log: (m: string) => void = () => undefined,
+): Promise<ReleaseResult> {
   let window = { from: 0, to: 0 };
   const { result, load, samples } = await withLoad(p, p.lbs, async () => {
     const from = Date.now();

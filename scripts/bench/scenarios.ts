@@ -38,7 +38,10 @@ export async function waitAllServing(p: Platform, seconds = 90): Promise<void> {
   for (const lb of p.lbs) {
     const ip = p.ip(lb);
     await eventually(`${lb} has every instance UP`, seconds, async () => {
-      const up = (await haproxyServers(ip)).filter((s) => s.status === "UP").map((s) => s.server).sort();
+      const up = (await haproxyServers(ip))
+        .filter((s) => s.status === "UP")
+        .map((s) => s.server)
+        .sort();
       if (up.join() !== expected.join()) throw new Error(`UP: ${up.join(" ")}`);
       return true;
     });
@@ -57,7 +60,12 @@ export interface Reach {
 
 /** The address the Docker host (this client) has on the stack's network, as the services should see it. */
 export function hostAddressOn(p: Platform): string {
-  const net = docker("inspect", "-f", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}", p.lbs[0]);
+  const net = docker(
+    "inspect",
+    "-f",
+    "{{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}",
+    p.lbs[0],
+  );
   return docker("network", "inspect", "-f", "{{range .IPAM.Config}}{{.Gateway}}{{end}}", net);
 }
 
@@ -75,10 +83,16 @@ export async function reachEveryInstance(p: Platform, requestsPerService = 24): 
     }
     out.push(http);
     // TCP: one line per connection; roundrobin moves each new connection on
-    for (const [service, port] of [["configuration-server", 9135], ["datamanagement-storageelement", 9148]] as const) {
+    for (const [service, port] of [
+      ["configuration-server", 9135],
+      ["datamanagement-storageelement", 9148],
+    ] as const) {
       const r: Reach = { lb, service, instances: [], clients: [] };
       for (let i = 0; i < requestsPerService; i++) {
-        const body = JSON.parse(await tcpLine(ip, port, "hello\n")) as { instance: string; client: string };
+        const body = JSON.parse(await tcpLine(ip, port, "hello\n")) as {
+          instance: string;
+          client: string;
+        };
         r.instances.push(body.instance);
         r.clients.push(body.client);
       }
@@ -92,8 +106,19 @@ export async function reachEveryInstance(p: Platform, requestsPerService = 24): 
 // helpers for faults under load
 
 /** Polls every balancer's stats until `server` is hidden on all of them; resolves with the time per balancer. */
-export async function hiddenOnEvery(p: Platform, server: string, seconds: number, hidden: (status: string) => boolean = hiddenStatus): Promise<Record<string, number>> {
-  const times = await Promise.all(p.lbs.map((lb) => firstTrue(`${server} hidden on ${lb}`, seconds, async () => hidden(await serverStatus(p.ip(lb), server)))));
+export async function hiddenOnEvery(
+  p: Platform,
+  server: string,
+  seconds: number,
+  hidden: (status: string) => boolean = hiddenStatus,
+): Promise<Record<string, number>> {
+  const times = await Promise.all(
+    p.lbs.map((lb) =>
+      firstTrue(`${server} hidden on ${lb}`, seconds, async () =>
+        hidden(await serverStatus(p.ip(lb), server)),
+      ),
+    ),
+  );
   return Object.fromEntries(p.lbs.map((lb, i) => [lb, times[i]]));
 }
 
@@ -103,7 +128,12 @@ export async function withLoad<T>(
   body: (load: Load) => Promise<T>,
   opts: { timeoutMs?: number; rate?: number; postEvery?: number } = {},
 ): Promise<{ result: T; samples: Sample[]; load: LoadSummary }> {
-  const load = new Load({ targets: httpTargets(p, lbs), rate: opts.rate ?? 200, timeoutMs: opts.timeoutMs, postEvery: opts.postEvery }).start();
+  const load = new Load({
+    targets: httpTargets(p, lbs),
+    rate: opts.rate ?? 200,
+    timeoutMs: opts.timeoutMs,
+    postEvery: opts.postEvery,
+  }).start();
   try {
     await sleep(1500);
     const result = await body(load);
@@ -148,10 +178,17 @@ export async function killInstance(p: Platform, victim: string): Promise<KillRes
   const { result, load, samples } = await withLoad(p, p.lbs, async (l) => {
     const killedAt = crash(victim);
     const hidden = await hiddenOnEvery(p, victim, 30);
-    const back = await eventually(`${victim} serving again`, 60, async () => firstAnswerFrom(l.samples, victim, killedAt), 50);
+    const back = await eventually(
+      `${victim} serving again`,
+      60,
+      async () => firstAnswerFrom(l.samples, victim, killedAt),
+      50,
+    );
     return { killedAt, hidden, back };
   });
-  const hiddenMsByLb = Object.fromEntries(Object.entries(result.hidden).map(([lb, t]) => [lb, t - result.killedAt]));
+  const hiddenMsByLb = Object.fromEntries(
+    Object.entries(result.hidden).map(([lb, t]) => [lb, t - result.killedAt]),
+  );
   const downLoggedMsByLb = Object.fromEntries(
     p.lbs.map((lb) => {
       const at = downLoggedAt(lb, victim, result.killedAt);
@@ -164,15 +201,25 @@ export async function killInstance(p: Platform, victim: string): Promise<KillRes
     hiddenMsByLb,
     downLoggedMsByLb,
     servingAgainMs: result.back.done - result.killedAt,
-    restartedMs: Date.parse(docker("inspect", "-f", "{{.State.StartedAt}}", victim)) - result.killedAt,
+    restartedMs:
+      Date.parse(docker("inspect", "-f", "{{.State.StartedAt}}", victim)) - result.killedAt,
     restarted: restartCount(victim) > restartsBefore,
     load,
-    cutByCrash: samples.filter((s) => s.status === 200 && s.error !== undefined && s.sent <= result.killedAt && s.done >= result.killedAt).length,
+    cutByCrash: samples.filter(
+      (s) =>
+        s.status === 200 &&
+        s.error !== undefined &&
+        s.sent <= result.killedAt &&
+        s.done >= result.killedAt,
+    ).length,
   };
 }
 
 /** `docker kill` is a manual stop: Docker does not restart the container, whatever its restart policy. */
-export async function dockerKillStaysDown(victim: string, watchMs = 8000): Promise<{ status: string; restarts: number }> {
+export async function dockerKillStaysDown(
+  victim: string,
+  watchMs = 8000,
+): Promise<{ status: string; restarts: number }> {
   const before = restartCount(victim);
   docker("kill", victim);
   await sleep(watchMs);
@@ -235,9 +282,26 @@ export async function pauseInstance(p: Platform, victim: string): Promise<PauseR
   const pausedMs = Date.now() - pausedAt;
   await dockerAsync("unpause", victim);
   const unpausedAt = Date.now();
-  const up = await Promise.all(p.lbs.map((lb) => firstTrue(`${victim} UP again on ${lb}`, 60, async () => (await serverStatus(p.ip(lb), victim)) === "UP")));
-  const hiddenMsByLb = Object.fromEntries(Object.entries(result.hidden).map(([lb, t]) => [lb, t - pausedAt]));
-  return { victim, hiddenMs: Math.max(...Object.values(hiddenMsByLb)), hiddenMsByLb, pausedMs, servingAgainMs: Math.max(...up) - unpausedAt, load };
+  const up = await Promise.all(
+    p.lbs.map((lb) =>
+      firstTrue(
+        `${victim} UP again on ${lb}`,
+        60,
+        async () => (await serverStatus(p.ip(lb), victim)) === "UP",
+      ),
+    ),
+  );
+  const hiddenMsByLb = Object.fromEntries(
+    Object.entries(result.hidden).map(([lb, t]) => [lb, t - pausedAt]),
+  );
+  return {
+    victim,
+    hiddenMs: Math.max(...Object.values(hiddenMsByLb)),
+    hiddenMsByLb,
+    pausedMs,
+    servingAgainMs: Math.max(...up) - unpausedAt,
+    load,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -257,13 +321,22 @@ export interface HealthResult {
 }
 
 async function setHealth(p: Platform, victim: string, state: "fail" | "ok"): Promise<void> {
-  const res = await fetch(`http://${p.ip(victim)}:${HTTP_PORT}/admin/health?state=${state}`, { method: "POST", signal: AbortSignal.timeout(3000) });
+  const res = await fetch(`http://${p.ip(victim)}:${HTTP_PORT}/admin/health?state=${state}`, {
+    method: "POST",
+    signal: AbortSignal.timeout(3000),
+  });
   if (res.status !== 200) throw new Error(`health ${state} of ${victim}: HTTP ${res.status}`);
 }
 
 /** Status of the check of instance `serviceId` (registered as the service key) in Consul's catalog. */
-async function checkStatus(consulIp: string, serviceKey: string, serviceId: string): Promise<string> {
-  const res = await fetch(`http://${consulIp}:8500/v1/health/checks/${serviceKey}`, { signal: AbortSignal.timeout(1000) });
+async function checkStatus(
+  consulIp: string,
+  serviceKey: string,
+  serviceId: string,
+): Promise<string> {
+  const res = await fetch(`http://${consulIp}:8500/v1/health/checks/${serviceKey}`, {
+    signal: AbortSignal.timeout(1000),
+  });
   const checks = JSON.parse(await res.text()) as { ServiceID: string; Status: string }[];
   return checks.find((c) => c.ServiceID === serviceId)?.Status ?? "absent";
 }
@@ -275,16 +348,30 @@ export async function failHealth(p: Platform, victim: string): Promise<HealthRes
     const t0 = Date.now();
     await setHealth(p, victim, "fail");
     const [critical, live] = await Promise.all([
-      firstTrue(`${victim} critical in Consul`, 30, async () => (await checkStatus(consulIp, HTTP_SERVICE, victim)) === "critical"),
+      firstTrue(
+        `${victim} critical in Consul`,
+        30,
+        async () => (await checkStatus(consulIp, HTTP_SERVICE, victim)) === "critical",
+      ),
       hiddenOnEvery(p, victim, 30, (s) => s === "absent"),
     ]);
     await sleep(1000);
     const t1 = Date.now();
     await setHealth(p, victim, "ok");
-    const back = await Promise.all(p.lbs.map((lb) => firstTrue(`${victim} back in ${lb}'s config`, 30, async () => (await serverStatus(p.ip(lb), victim)) !== "absent")));
+    const back = await Promise.all(
+      p.lbs.map((lb) =>
+        firstTrue(
+          `${victim} back in ${lb}'s config`,
+          30,
+          async () => (await serverStatus(p.ip(lb), victim)) !== "absent",
+        ),
+      ),
+    );
     return { t0, critical, live, t1, back };
   });
-  const configLiveMsByLb = Object.fromEntries(Object.entries(result.live).map(([lb, t]) => [lb, t - result.t0]));
+  const configLiveMsByLb = Object.fromEntries(
+    Object.entries(result.live).map(([lb, t]) => [lb, t - result.t0]),
+  );
   return {
     victim,
     configLiveMs: Math.max(...Object.values(configLiveMsByLb)),
@@ -308,7 +395,12 @@ export interface ReloadsResult {
  * it with `haproxy -c`, swaps it in and reloads the master through its CLI. With `hogCores`, that
  * many processes spin at normal priority meanwhile: a busy machine.
  */
-export async function reloadsInARow(p: Platform, lb: string, count = 100, opts: { rate?: number; hogCores?: number; gapMs?: number } = {}): Promise<ReloadsResult> {
+export async function reloadsInARow(
+  p: Platform,
+  lb: string,
+  count = 100,
+  opts: { rate?: number; hogCores?: number; gapMs?: number } = {},
+): Promise<ReloadsResult> {
   const before = haproxyReloads(lb);
   const stopHog = opts.hogCores ? startCpuHog(opts.hogCores) : () => undefined;
   try {
@@ -317,7 +409,13 @@ export async function reloadsInARow(p: Platform, lb: string, count = 100, opts: 
       [lb],
       async () => {
         for (let i = 0; i < count; i++) {
-          const out = await dockerAsync("exec", lb, "sh", "-c", `echo '# promises reload ${i} ${Date.now()}' >> /etc/haproxy/candidate.cfg && /usr/local/bin/lb-reload`);
+          const out = await dockerAsync(
+            "exec",
+            lb,
+            "sh",
+            "-c",
+            `echo '# promises reload ${i} ${Date.now()}' >> /etc/haproxy/candidate.cfg && /usr/local/bin/lb-reload`,
+          );
           if (!/lb-reload: reloaded/.test(out)) throw new Error(`reload ${i} of ${lb}: ${out}`);
           await sleep(opts.gapMs ?? 100);
         }
@@ -348,7 +446,9 @@ export async function zkLeaderOf(p: Platform): Promise<string | undefined> {
 }
 
 export async function killZkLeader(p: Platform): Promise<LeaderResult> {
-  const leader = await eventually("a ZooKeeper leader with every follower", 120, () => zkLeaderOf(p));
+  const leader = await eventually("a ZooKeeper leader with every follower", 120, () =>
+    zkLeaderOf(p),
+  );
   const others = p.zookeepers.filter((z) => z !== leader).map((z) => ({ z, ip: p.ip(z) }));
   const killedAt = crash(leader);
   let newLeader = "";
@@ -364,32 +464,48 @@ export async function killZkLeader(p: Platform): Promise<LeaderResult> {
   return { killed: leader, newLeaderMs: t - killedAt, newLeader };
 }
 
-async function consulLeaderName(p: Platform, servers: { name: string; ip: string }[]): Promise<string | undefined> {
+async function consulLeaderName(
+  p: Platform,
+  servers: { name: string; ip: string }[],
+): Promise<string | undefined> {
   const leaders = await Promise.all(servers.map((s) => consulLeader(s.ip)));
   const answered = leaders.filter((l) => l !== "down");
-  if (answered.length === 0 || answered.some((l) => l === "" || l !== answered[0])) return undefined;
+  if (answered.length === 0 || answered.some((l) => l === "" || l !== answered[0]))
+    return undefined;
   const leaderIp = answered[0].split(":")[0];
   return p.consulServers.find((s) => p.ip(s) === leaderIp) ?? answered[0];
 }
 
 export async function consulLeaderOf(p: Platform): Promise<string | undefined> {
-  return consulLeaderName(p, p.consulServers.map((name) => ({ name, ip: p.ip(name) })));
+  return consulLeaderName(
+    p,
+    p.consulServers.map((name) => ({ name, ip: p.ip(name) })),
+  );
 }
 
 async function consulWhole(p: Platform): Promise<string> {
   return eventually("a Consul leader and every server a voter", 120, async () => {
     const leader = await consulLeaderOf(p);
     if (!leader) return undefined;
-    const peers = docker("exec", leader, "consul", "operator", "raft", "list-peers").split("\n").slice(1);
+    const peers = docker("exec", leader, "consul", "operator", "raft", "list-peers")
+      .split("\n")
+      .slice(1);
     // Node ID Address State Voter ...
     const rows = peers.map((l) => l.trim().split(/\s+/));
-    return rows.length === p.consulServers.length && rows.every((c) => c[4] === "true" && (c[3] === "leader" || c[3] === "follower")) ? leader : undefined;
+    return rows.length === p.consulServers.length &&
+      rows.every((c) => c[4] === "true" && (c[3] === "leader" || c[3] === "follower"))
+      ? leader
+      : undefined;
   });
 }
 
 /** True once a Consul server at `ip` accepts a write again: there is a leader, whichever it is. */
 async function consulWrites(ip: string): Promise<boolean> {
-  const res = await fetch(`http://${ip}:8500/v1/kv/bench/leader-probe`, { method: "PUT", body: String(Date.now()), signal: AbortSignal.timeout(1000) }).catch(() => undefined);
+  const res = await fetch(`http://${ip}:8500/v1/kv/bench/leader-probe`, {
+    method: "PUT",
+    body: String(Date.now()),
+    signal: AbortSignal.timeout(1000),
+  }).catch(() => undefined);
   return res?.status === 200;
 }
 
@@ -398,10 +514,15 @@ async function consulWrites(ip: string): Promise<boolean> {
  * the others accept writes again, which takes a leader; Docker restarts the crashed server within
  * about half a second, so the election may make it the leader again.
  */
-export async function killConsulServer(p: Platform, which: "leader" | "follower"): Promise<LeaderResult & { leaderless: boolean }> {
+export async function killConsulServer(
+  p: Platform,
+  which: "leader" | "follower",
+): Promise<LeaderResult & { leaderless: boolean }> {
   const leader = await consulWhole(p);
   const victim = which === "leader" ? leader : p.consulServers.find((s) => s !== leader)!;
-  const others = p.consulServers.filter((s) => s !== victim).map((name) => ({ name, ip: p.ip(name) }));
+  const others = p.consulServers
+    .filter((s) => s !== victim)
+    .map((name) => ({ name, ip: p.ip(name) }));
   const killedAt = crash(victim);
   let newLeader = "";
   let leaderless = false;
@@ -445,16 +566,35 @@ export interface AgentRunsView {
 }
 
 /** The runs of agent `name` since `since` (ms), from Consul's run records and the containers' logs. */
-export function agentRunsSince(p: Platform, agentKey: string, name: string, since: number, kills: { container: string; at: number }[]): AgentRunsView {
+export function agentRunsSince(
+  p: Platform,
+  agentKey: string,
+  name: string,
+  since: number,
+  kills: { container: string; at: number }[],
+): AgentRunsView {
   const records = agentRuns(p.consulServers[0], name).filter((r) => r.start >= since);
-  const runs: AgentRunsView["runs"] = records.map((r) => ({ instance: r.instance, start: r.start, end: r.end, recorded: true }));
+  const runs: AgentRunsView["runs"] = records.map((r) => ({
+    instance: r.instance,
+    start: r.start,
+    end: r.end,
+    recorded: true,
+  }));
   for (const container of p.agents[agentKey]) {
     for (const s of agentRunStarts(container, name).filter((x) => x.start >= since)) {
-      if (records.some((r) => r.instance === s.instance && Math.abs(r.start - s.start) < 2)) continue;
+      if (records.some((r) => r.instance === s.instance && Math.abs(r.start - s.start) < 2))
+        continue;
       // A run without a record: it ended when it logged so (its record write failed), or when its
       // container was killed mid-run, or it is still going.
-      const kill = kills.filter((k) => k.container === container && k.at >= s.start).sort((a, b) => a.at - b.at)[0];
-      runs.push({ instance: s.instance, start: s.start, end: s.end ?? (kill ? kill.at : Date.now()), recorded: false });
+      const kill = kills
+        .filter((k) => k.container === container && k.at >= s.start)
+        .sort((a, b) => a.at - b.at)[0];
+      runs.push({
+        instance: s.instance,
+        start: s.start,
+        end: s.end ?? (kill ? kill.at : Date.now()),
+        recorded: false,
+      });
     }
   }
   return { runs: runs.sort((a, b) => a.start - b.start), records: records.length };
@@ -463,7 +603,9 @@ export function agentRunsSince(p: Platform, agentKey: string, name: string, sinc
 /** The container holding the agent's lock now (from the lock key's value), if any. */
 export async function agentLockHolder(p: Platform, agentKey: string): Promise<string | undefined> {
   const ip = p.ip(p.consulServers[0]);
-  const res = await fetch(`http://${ip}:8500/v1/kv/platform/${p.stack}/agents/${agentKey}/.lock`, { signal: AbortSignal.timeout(2000) });
+  const res = await fetch(`http://${ip}:8500/v1/kv/platform/${p.stack}/agents/${agentKey}/.lock`, {
+    signal: AbortSignal.timeout(2000),
+  });
   if (res.status !== 200) return undefined;
   const [kv] = JSON.parse(await res.text()) as { Session?: string; Value?: string }[];
   if (!kv.Session || !kv.Value) return undefined;

@@ -80,7 +80,12 @@ export interface TcpHangResult {
  * `answerMs` counts as unanswered (3 s: on a machine busy with other tests, 1 s was once missed by
  * a healthy instance). The victim is resumed at the end.
  */
-export async function hangTcpInstance(p: Platform, victim: string, perLb = 12, answerMs = 3000): Promise<TcpHangResult> {
+export async function hangTcpInstance(
+  p: Platform,
+  victim: string,
+  perLb = 12,
+  answerMs = 3000,
+): Promise<TcpHangResult> {
   const open: { c: LineConnection; instance: string }[] = [];
   const fresh: LineConnection[] = [];
   let pausedAt = 0;
@@ -89,17 +94,21 @@ export async function hangTcpInstance(p: Platform, victim: string, perLb = 12, a
       for (let i = 0; i < perLb; i++) {
         const c = await LineConnection.open(p.ip(lb), TCP_PORT, answerMs);
         const instance = await c.instance(answerMs);
-        if (instance === undefined) throw new Error(`a connection through ${lb} was not answered before the hang`);
+        if (instance === undefined)
+          throw new Error(`a connection through ${lb} was not answered before the hang`);
         open.push({ c, instance });
       }
     }
-    if (!open.some((o) => o.instance === victim)) throw new Error(`no connection went to ${victim} before the hang`);
+    if (!open.some((o) => o.instance === victim))
+      throw new Error(`no connection went to ${victim} before the hang`);
     pausedAt = Date.now();
     await dockerAsync("pause", victim);
     const hidden = await hiddenOnEvery(p, victim, 30);
     const hiddenMs = Math.max(...Object.values(hidden)) - pausedAt;
     const again = await Promise.all(open.map((o) => o.c.instance(answerMs)));
-    const others = open.map((o, i) => ({ was: o.instance, now: again[i] })).filter((x) => x.was !== victim);
+    const others = open
+      .map((o, i) => ({ was: o.instance, now: again[i] }))
+      .filter((x) => x.was !== victim);
     const answers: (string | undefined)[] = [];
     for (const lb of p.lbs) {
       for (let i = 0; i < perLb; i++) {
@@ -112,8 +121,14 @@ export async function hangTcpInstance(p: Platform, victim: string, perLb = 12, a
       victim,
       hiddenMs,
       heldByVictim: open.length - others.length,
-      openToOthers: { total: others.length, unanswered: others.filter((x) => x.now !== x.was).length },
-      newConnections: { total: answers.length, unanswered: answers.filter((a) => a === undefined).length },
+      openToOthers: {
+        total: others.length,
+        unanswered: others.filter((x) => x.now !== x.was).length,
+      },
+      newConnections: {
+        total: answers.length,
+        unanswered: answers.filter((a) => a === undefined).length,
+      },
     };
   } finally {
     for (const c of [...open.map((o) => o.c), ...fresh]) c.close();

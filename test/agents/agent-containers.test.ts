@@ -9,7 +9,13 @@ test("an agent runs on two slaves, both guarded by the same Consul lock", () => 
   const agent = local.agents[0];
   assert.equal(agent.name, "Transformation/TransformationAgent");
   assert.equal(agent.hosts.length, 2);
-  const [a, b] = agent.hosts.map((id) => agentContainer(local, agent, local.hosts.find((h) => h.id === id)!));
+  const [a, b] = agent.hosts.map((id) =>
+    agentContainer(
+      local,
+      agent,
+      local.hosts.find((h) => h.id === id)!,
+    ),
+  );
   assert.equal(a.env!.AGENT_LOCK_KEY, "platform/local/agents/transformation-transformationagent");
   assert.equal(b.env!.AGENT_LOCK_KEY, a.env!.AGENT_LOCK_KEY);
   assert.equal(agentLockKey(local, agent), a.env!.AGENT_LOCK_KEY);
@@ -23,8 +29,12 @@ test("an agent runs on two slaves, both guarded by the same Consul lock", () => 
 
 test("agents in marathon mode are not placed", () => {
   const cert = loadPlatformFromStackFile(process.cwd(), "cert");
-  const byMode = (m: string) => cert.agents.filter((a) => a.mode === m).map((a) => [a.key, a.hosts.length]);
+  const byMode = (m: string) =>
+    cert.agents.filter((a) => a.mode === m).map((a) => [a.key, a.hosts.length]);
   assert.deepEqual(byMode("pulumi"), [["framework-caupdateagent", 2]]);
-  assert.equal(byMode("marathon").every(([, n]) => n === 0), true);
+  assert.equal(
+    byMode("marathon").every(([, n]) => n === 0),
+    true,
+  );
   assert.equal(byMode("marathon").length, 9);
 });

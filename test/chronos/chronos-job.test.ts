@@ -2,7 +2,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { chronosDeleteCommand, chronosPostCommand } from "../../components/chronos/chronos-api";
-import { chronosContainer, chronosEnv, chronosUrl } from "../../components/chronos/chronos-containers";
+import {
+  chronosContainer,
+  chronosEnv,
+  chronosUrl,
+} from "../../components/chronos/chronos-containers";
 import { chronosJob, chronosJobJson } from "../../components/chronos/chronos-job";
 import { PlacedAgent } from "../../components/core/platform-spec";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
@@ -15,7 +19,10 @@ const agent = (key: string): PlacedAgent => {
   assert.ok(a, key);
   return a;
 };
-const withSchedule = (schedule: string): PlacedAgent => ({ ...agent("transformation-inputdataagent"), schedule });
+const withSchedule = (schedule: string): PlacedAgent => ({
+  ...agent("transformation-inputdataagent"),
+  schedule,
+});
 
 const schedules: [string, string][] = [
   ["* * * * *", "R/2024-03-01T10:08:00Z/PT1M"],
@@ -35,34 +42,50 @@ for (const [cron, expected] of schedules) {
 }
 
 test("a job, exactly: never concurrent, no retries, the agent's command without a shell", () => {
-  assert.deepEqual(chronosJob(cert, agent("workloadmanagement-jobcleaningagent"), { from: FROM, owner: "lhcb-ops@cern.ch" }), {
-    name: "cert-workloadmanagement-jobcleaningagent",
-    description: "WorkloadManagement/JobCleaningAgent",
-    command: "agent",
-    arguments: ["WorkloadManagement/JobCleaningAgent", "--once"],
-    shell: false,
-    schedule: "R/2024-03-02T02:30:00Z/P1D",
-    scheduleTimeZone: "UTC",
-    epsilon: "PT30S",
-    owner: "lhcb-ops@cern.ch",
-    container: { type: "DOCKER", image: "gitlab-registry.cern.ch/lhcb-dirac/lhcb-platform/service:1.0.0", network: "BRIDGE", forcePullImage: false, volumes: [] },
-    cpus: 0.25,
-    mem: 1024,
-    concurrent: false,
-    retries: 0,
-    async: false,
-    disabled: false,
-    constraints: [],
-    environmentVariables: [
-      { name: "AGENT_NAME", value: "WorkloadManagement/JobCleaningAgent" },
-      { name: "AGENT_DURATION", value: "600" },
-      { name: "PLATFORM_STACK", value: "cert" },
-    ],
-  });
+  assert.deepEqual(
+    chronosJob(cert, agent("workloadmanagement-jobcleaningagent"), {
+      from: FROM,
+      owner: "lhcb-ops@cern.ch",
+    }),
+    {
+      name: "cert-workloadmanagement-jobcleaningagent",
+      description: "WorkloadManagement/JobCleaningAgent",
+      command: "agent",
+      arguments: ["WorkloadManagement/JobCleaningAgent", "--once"],
+      shell: false,
+      schedule: "R/2024-03-02T02:30:00Z/P1D",
+      scheduleTimeZone: "UTC",
+      epsilon: "PT30S",
+      owner: "lhcb-ops@cern.ch",
+      container: {
+        type: "DOCKER",
+        image: "gitlab-registry.cern.ch/lhcb-dirac/lhcb-platform/service:1.0.0",
+        network: "BRIDGE",
+        forcePullImage: false,
+        volumes: [],
+      },
+      cpus: 0.25,
+      mem: 1024,
+      concurrent: false,
+      retries: 0,
+      async: false,
+      disabled: false,
+      constraints: [],
+      environmentVariables: [
+        { name: "AGENT_NAME", value: "WorkloadManagement/JobCleaningAgent" },
+        { name: "AGENT_DURATION", value: "600" },
+        { name: "PLATFORM_STACK", value: "cert" },
+      ],
+    },
+  );
 });
 
 test("constraints become EQUALS on the agent attributes, sorted; catalog env follows", () => {
-  const a: PlacedAgent = { ...agent("bookkeeping-bookkeepingwatchagent"), constraints: { network: "public", disk: "ssd" }, env: { DIRAC_X: "1" } };
+  const a: PlacedAgent = {
+    ...agent("bookkeeping-bookkeepingwatchagent"),
+    constraints: { network: "public", disk: "ssd" },
+    env: { DIRAC_X: "1" },
+  };
   const job = chronosJob(cert, a, { from: FROM });
   assert.deepEqual(job.constraints, [
     ["disk", "EQUALS", "ssd"],
@@ -74,7 +97,10 @@ test("constraints become EQUALS on the agent attributes, sorted; catalog env fol
 });
 
 test("a pulumi-mode agent has no Chronos job", () => {
-  assert.throws(() => chronosJob(cert, agent("framework-caupdateagent"), { from: FROM }), /agent Framework\/CAUpdateAgent runs in pulumi mode, not marathon/);
+  assert.throws(
+    () => chronosJob(cert, agent("framework-caupdateagent"), { from: FROM }),
+    /agent Framework\/CAUpdateAgent runs in pulumi mode, not marathon/,
+  );
 });
 
 test("submit and delete commands", () => {
@@ -83,7 +109,10 @@ test("submit and delete commands", () => {
     "curl -fsS -X POST -H 'Content-Type: application/json' --data-binary @- 'http://lbcertmaster01.cern.ch:4400/v1/scheduler/iso8601'",
   );
   assert.equal(
-    chronosDeleteCommand("http://lbcertmaster01.cern.ch:4400", "cert-transformation-transformationagent"),
+    chronosDeleteCommand(
+      "http://lbcertmaster01.cern.ch:4400",
+      "cert-transformation-transformationagent",
+    ),
     "curl -fsS -X DELETE 'http://lbcertmaster01.cern.ch:4400/v1/scheduler/job/cert-transformation-transformationagent'",
   );
 });
@@ -102,6 +131,13 @@ test("Chronos on a master: Mesos zk url, ZooKeeper hosts, port 4400", () => {
   assert.equal(c.name, "cert-chronos-cert-master-2");
   assert.equal(c.image, "gitlab-registry.cern.ch/lhcb-dirac/mesosphere/chronos:v3.0.2");
   assert.equal(c.hostNetwork, true);
-  assert.deepEqual(c.healthcheck?.test, ["CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:4400/v1/scheduler/jobs"]);
+  assert.deepEqual(c.healthcheck?.test, [
+    "CMD",
+    "curl",
+    "-fsS",
+    "-o",
+    "/dev/null",
+    "http://127.0.0.1:4400/v1/scheduler/jobs",
+  ]);
   assert.equal(chronosUrl(cert, cert.masters[0]), "http://lbcertmaster01.cern.ch:4400");
 });

@@ -16,9 +16,18 @@ const FROM = new Date("2024-03-01T10:07:13Z");
 const chronosKeys = spec.agents.filter((a) => a.mode === "marathon").map((a) => a.key);
 
 test("cert: Chronos on the 3 masters, one submitted job per marathon-mode agent", async () => {
-  const hosts = new HostInventory("hosts", { stack: spec.stack, hosts: spec.hosts, local: spec.local });
+  const hosts = new HostInventory("hosts", {
+    stack: spec.stack,
+    hosts: spec.hosts,
+    local: spec.local,
+  });
   const chronos = new Chronos("chronos", { spec, hosts });
-  const jobs = new ChronosJobs("jobs", { spec, chronosUrl: chronos.url, from: FROM, dependsOn: Object.values(chronos.containers) });
+  const jobs = new ChronosJobs("jobs", {
+    spec,
+    chronosUrl: chronos.url,
+    from: FROM,
+    dependsOn: Object.values(chronos.containers),
+  });
   await settle(declared);
 
   // Every agent but Framework/CAUpdateAgent (mode: pulumi) runs under Chronos in cert.
@@ -45,7 +54,10 @@ test("cert: Chronos on the 3 masters, one submitted job per marathon-mode agent"
     chronosKeys.map((k) => `jobs-${k}`).sort(),
   );
   assert.equal(chronos.url, "http://lbcertmaster01.cern.ch:4400");
-  assert.equal(jobs.jobNames["workloadmanagement-pilotstatusagent"], "cert-workloadmanagement-pilotstatusagent");
+  assert.equal(
+    jobs.jobNames["workloadmanagement-pilotstatusagent"],
+    "cert-workloadmanagement-pilotstatusagent",
+  );
 
   const c = byName(declared, "chronos-cert-master-3");
   assert.match(c.provider ?? "", /::hosts-cert-master-3::/);
@@ -59,10 +71,14 @@ test("cert: Chronos on the 3 masters, one submitted job per marathon-mode agent"
 
   const agent = spec.agents.find((a) => a.key === "workloadmanagement-pilotstatusagent")!;
   const job = byName(declared, "jobs-workloadmanagement-pilotstatusagent");
-  const post = "curl -fsS -X POST -H 'Content-Type: application/json' --data-binary @- 'http://lbcertmaster01.cern.ch:4400/v1/scheduler/iso8601'";
+  const post =
+    "curl -fsS -X POST -H 'Content-Type: application/json' --data-binary @- 'http://lbcertmaster01.cern.ch:4400/v1/scheduler/iso8601'";
   assert.equal(job.inputs.create, post);
   assert.equal(job.inputs.update, post);
-  assert.equal(job.inputs.delete, "curl -fsS -X DELETE 'http://lbcertmaster01.cern.ch:4400/v1/scheduler/job/cert-workloadmanagement-pilotstatusagent'");
+  assert.equal(
+    job.inputs.delete,
+    "curl -fsS -X DELETE 'http://lbcertmaster01.cern.ch:4400/v1/scheduler/job/cert-workloadmanagement-pilotstatusagent'",
+  );
   assert.equal(job.inputs.stdin, chronosJobJson(spec, agent, { from: FROM }));
   assert.deepEqual(job.inputs.triggers, [job.inputs.stdin]);
   const parsed = JSON.parse(job.inputs.stdin as string);

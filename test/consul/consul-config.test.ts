@@ -1,6 +1,16 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CONSUL_CONFIG_FILE, consulAddressFor, consulAgentConfig, consulAgentHosts, consulServerConfig, consulServerContainer, esmContainer, esmHosts, gossipEncrypted } from "../../components/consul/consul-containers";
+import {
+  CONSUL_CONFIG_FILE,
+  consulAddressFor,
+  consulAgentConfig,
+  consulAgentHosts,
+  consulServerConfig,
+  consulServerContainer,
+  esmContainer,
+  esmHosts,
+  gossipEncrypted,
+} from "../../components/consul/consul-containers";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 
 const prod = loadPlatformFromStackFile(process.cwd(), "prod");
@@ -15,7 +25,13 @@ test("a prod Consul server expects all five servers and joins them by address", 
     client_addr: "0.0.0.0",
     bind_addr: "0.0.0.0",
     advertise_addr: "lbmaster01.cern.ch",
-    retry_join: ["lbmaster01.cern.ch", "lbmaster02.cern.ch", "lbmaster03.cern.ch", "lbmaster04.cern.ch", "lbmaster05.cern.ch"],
+    retry_join: [
+      "lbmaster01.cern.ch",
+      "lbmaster02.cern.ch",
+      "lbmaster03.cern.ch",
+      "lbmaster04.cern.ch",
+      "lbmaster05.cern.ch",
+    ],
     retry_interval: "2s",
     encrypt: "@@secret:consulGossipKey@@",
     ports: { http: 8500, dns: 8600 },
@@ -28,35 +44,59 @@ test("a prod Consul server expects all five servers and joins them by address", 
     performance: { raft_multiplier: 2 },
     leave_on_terminate: false,
     skip_leave_on_interrupt: true,
-    autopilot: { cleanup_dead_servers: true, last_contact_threshold: "1s", server_stabilization_time: "5s" },
+    autopilot: {
+      cleanup_dead_servers: true,
+      last_contact_threshold: "1s",
+      server_stabilization_time: "5s",
+    },
   });
 });
 
 test("gossip is encrypted everywhere but on the local stack; the config holds the key's placeholder, in the container's files", () => {
   assert.deepEqual([gossipEncrypted(prod), gossipEncrypted(local)], [true, false]);
-  const file = consulServerContainer(prod, prod.masters[0]).files!.find((f) => f.path === CONSUL_CONFIG_FILE)!;
+  const file = consulServerContainer(prod, prod.masters[0]).files!.find(
+    (f) => f.path === CONSUL_CONFIG_FILE,
+  )!;
   assert.equal(file.content, consulServerConfig(prod, prod.masters[0]));
   assert.match(file.content, /"encrypt": "@@secret:consulGossipKey@@"/);
   assert.equal(consulServerConfig(local, local.masters[0]).includes("encrypt"), false);
 });
 
 test("agents run on every non-master host; slaves register the host service with its checks", () => {
-  assert.deepEqual(consulAgentHosts(local).map((h) => h.id), ["slave-1", "slave-2", "slave-3", "lb-1", "lb-2", "ops-1"]);
+  assert.deepEqual(
+    consulAgentHosts(local).map((h) => h.id),
+    ["slave-1", "slave-2", "slave-3", "lb-1", "lb-2", "ops-1"],
+  );
   const slave = JSON.parse(consulAgentConfig(local, local.slaves[0]));
   assert.equal(slave.server, false);
-  assert.deepEqual(slave.retry_join, ["local-consul-server-master-1", "local-consul-server-master-2", "local-consul-server-master-3"]);
+  assert.deepEqual(slave.retry_join, [
+    "local-consul-server-master-1",
+    "local-consul-server-master-2",
+    "local-consul-server-master-3",
+  ]);
   assert.equal(slave.advertise_addr, undefined);
-  assert.deepEqual(slave.services.map((s: { id: string; checks: { id: string }[] }) => [s.id, s.checks.map((c) => c.id)]), [["mesos-slave-host-local-slave-1", ["disk", "load"]]]);
+  assert.deepEqual(
+    slave.services.map((s: { id: string; checks: { id: string }[] }) => [
+      s.id,
+      s.checks.map((c) => c.id),
+    ]),
+    [["mesos-slave-host-local-slave-1", ["disk", "load"]]],
+  );
   const lb = JSON.parse(consulAgentConfig(local, local.loadBalancers[0]));
   assert.equal(lb.services, undefined);
 });
 
 test("consul-esm runs on two masters and talks to the local server", () => {
-  assert.deepEqual(esmHosts(prod).map((h) => h.id), ["prod-master-1", "prod-master-2"]);
+  assert.deepEqual(
+    esmHosts(prod).map((h) => h.id),
+    ["prod-master-1", "prod-master-2"],
+  );
   assert.equal(consulAddressFor(prod, prod.masters[1]), "lbmaster02.cern.ch:8500");
   assert.equal(consulAddressFor(local, local.slaves[2]), "local-consul-agent-slave-3:8500");
   const esm = esmContainer(local, local.masters[0]);
   assert.equal(esm.name, "local-consul-esm-master-1");
-  assert.deepEqual(JSON.parse(esm.files![0].content).external_node_meta, { "external-node": "true" });
+  assert.deepEqual(JSON.parse(esm.files![0].content).external_node_meta, {
+    "external-node": "true",
+  });
   assert.equal(JSON.parse(esm.files![0].content).http_addr, "local-consul-server-master-1:8500");
 });

@@ -1,36 +1,78 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CronError, isoDuration, nextRuns, parseCron, toChronosSchedule } from "../../components/core/cron";
+import {
+  CronError,
+  isoDuration,
+  nextRuns,
+  parseCron,
+  toChronosSchedule,
+} from "../../components/core/cron";
 
 const FROM = new Date("2026-01-05T10:07:30Z"); // a Monday
 
 test("next runs of cron expressions", () => {
   const table: [string, string[]][] = [
-    ["*/5 * * * *", ["2026-01-05T10:10:00.000Z", "2026-01-05T10:15:00.000Z", "2026-01-05T10:20:00.000Z"]],
-    ["0 * * * *", ["2026-01-05T11:00:00.000Z", "2026-01-05T12:00:00.000Z", "2026-01-05T13:00:00.000Z"]],
-    ["30 2 * * *", ["2026-01-06T02:30:00.000Z", "2026-01-07T02:30:00.000Z", "2026-01-08T02:30:00.000Z"]],
-    ["*/10 * * * * *", ["2026-01-05T10:07:40.000Z", "2026-01-05T10:07:50.000Z", "2026-01-05T10:08:00.000Z"]],
-    ["0 4 * * 0", ["2026-01-11T04:00:00.000Z", "2026-01-18T04:00:00.000Z", "2026-01-25T04:00:00.000Z"]],
-    ["0 */6 * * 1-5", ["2026-01-05T12:00:00.000Z", "2026-01-05T18:00:00.000Z", "2026-01-06T00:00:00.000Z"]],
-    ["0 0 1 2 *", ["2026-02-01T00:00:00.000Z", "2027-02-01T00:00:00.000Z", "2028-02-01T00:00:00.000Z"]],
-    ["0 0 13 * 5", ["2026-01-09T00:00:00.000Z", "2026-01-13T00:00:00.000Z", "2026-01-16T00:00:00.000Z"]],
+    [
+      "*/5 * * * *",
+      ["2026-01-05T10:10:00.000Z", "2026-01-05T10:15:00.000Z", "2026-01-05T10:20:00.000Z"],
+    ],
+    [
+      "0 * * * *",
+      ["2026-01-05T11:00:00.000Z", "2026-01-05T12:00:00.000Z", "2026-01-05T13:00:00.000Z"],
+    ],
+    [
+      "30 2 * * *",
+      ["2026-01-06T02:30:00.000Z", "2026-01-07T02:30:00.000Z", "2026-01-08T02:30:00.000Z"],
+    ],
+    [
+      "*/10 * * * * *",
+      ["2026-01-05T10:07:40.000Z", "2026-01-05T10:07:50.000Z", "2026-01-05T10:08:00.000Z"],
+    ],
+    [
+      "0 4 * * 0",
+      ["2026-01-11T04:00:00.000Z", "2026-01-18T04:00:00.000Z", "2026-01-25T04:00:00.000Z"],
+    ],
+    [
+      "0 */6 * * 1-5",
+      ["2026-01-05T12:00:00.000Z", "2026-01-05T18:00:00.000Z", "2026-01-06T00:00:00.000Z"],
+    ],
+    [
+      "0 0 1 2 *",
+      ["2026-02-01T00:00:00.000Z", "2027-02-01T00:00:00.000Z", "2028-02-01T00:00:00.000Z"],
+    ],
+    [
+      "0 0 13 * 5",
+      ["2026-01-09T00:00:00.000Z", "2026-01-13T00:00:00.000Z", "2026-01-16T00:00:00.000Z"],
+    ],
   ];
   for (const [expr, expected] of table) {
-    assert.deepEqual(nextRuns(parseCron(expr), FROM, 3).map((d) => d.toISOString()), expected, expr);
+    assert.deepEqual(
+      nextRuns(parseCron(expr), FROM, 3).map((d) => d.toISOString()),
+      expected,
+      expr,
+    );
   }
 });
 
 test("invalid cron expressions say what is wrong", () => {
   const table: [string, string][] = [
-    ["* * * *", "expected 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first, got 4"],
+    [
+      "* * * *",
+      "expected 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first, got 4",
+    ],
     ["61 * * * *", 'minute value "61" is outside 0-59'],
     ["* 24 * * *", 'hour value "24" is outside 0-23'],
     ["* * 0 * *", 'day of month value "0" is outside 1-31'],
     ["*/0 * * * *", "minute step must be at least 1"],
-    ["a * * * *", 'minute field "a" is not a number, range, list, \'*\' or step'],
+    ["a * * * *", "minute field \"a\" is not a number, range, list, '*' or step"],
     ["5-2 * * * *", 'minute value "5-2" is outside 0-59'],
   ];
-  for (const [expr, message] of table) assert.throws(() => parseCron(expr), (e: unknown) => e instanceof CronError && e.message === message, expr);
+  for (const [expr, message] of table)
+    assert.throws(
+      () => parseCron(expr),
+      (e: unknown) => e instanceof CronError && e.message === message,
+      expr,
+    );
 });
 
 test("an expression that never fires is refused", () => {
@@ -38,8 +80,18 @@ test("an expression that never fires is refused", () => {
 });
 
 test("Chronos schedules take the shortest period", () => {
-  assert.equal(toChronosSchedule(parseCron("*/10 * * * * *"), FROM), "R/2026-01-05T10:07:40Z/PT10S");
+  assert.equal(
+    toChronosSchedule(parseCron("*/10 * * * * *"), FROM),
+    "R/2026-01-05T10:07:40Z/PT10S",
+  );
   assert.equal(toChronosSchedule(parseCron("*/5 * * * *"), FROM), "R/2026-01-05T10:10:00Z/PT5M");
   assert.equal(toChronosSchedule(parseCron("30 2 * * *"), FROM), "R/2026-01-06T02:30:00Z/P1D");
-  assert.deepEqual([0, 59, 90, 3600, 86400, 90061].map(isoDuration), ["PT0S", "PT59S", "PT1M30S", "PT1H", "P1D", "P1DT1H1M1S"]);
+  assert.deepEqual([0, 59, 90, 3600, 86400, 90061].map(isoDuration), [
+    "PT0S",
+    "PT59S",
+    "PT1M30S",
+    "PT1H",
+    "P1D",
+    "P1DT1H1M1S",
+  ]);
 });

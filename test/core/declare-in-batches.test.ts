@@ -6,7 +6,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { dependenciesOf, installMocks, settle, valueOf } from "../support/mocks";
 
 const declared = installMocks();
-import { BatchedComponent, DECLARE_BATCH, declareInBatches } from "../../components/core/declare-in-batches";
+import {
+  BatchedComponent,
+  DECLARE_BATCH,
+  declareInBatches,
+} from "../../components/core/declare-in-batches";
 
 class Thing extends pulumi.CustomResource {
   constructor(name: string, opts?: pulumi.CustomResourceOptions) {
@@ -39,24 +43,36 @@ test("declareInBatches declares the first batch at once and one more batch per t
   assert.deepEqual(seen, [0, 1, 2, 3, 4, 5, 6, 7]);
   await all;
   assert.deepEqual(seen, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-  assert.throws(() => declareInBatches([1], () => undefined, 0), /batch must be a positive integer, got 0/);
+  assert.throws(
+    () => declareInBatches([1], () => undefined, 0),
+    /batch must be a positive integer, got 0/,
+  );
 });
 
 test("a BatchedComponent declares every child, and a dependent waits for all of them", async () => {
   const count = DECLARE_BATCH * 3 + 1;
   const things = new Things("many", count);
-  assert.equal(things.things.length, DECLARE_BATCH, "the first batch is declared in the constructor");
+  assert.equal(
+    things.things.length,
+    DECLARE_BATCH,
+    "the first batch is declared in the constructor",
+  );
   const dependent = new Thing("dependent", { dependsOn: [things] });
   await things.declared;
   assert.equal(things.things.length, count);
   await settle(declared);
   assert.deepEqual(
-    declared.filter((r) => r.type === "test:index:Thing" && r.name.startsWith("many-")).map((r) => r.name),
+    declared
+      .filter((r) => r.type === "test:index:Thing" && r.name.startsWith("many-"))
+      .map((r) => r.name),
     Array.from({ length: count }, (_, i) => `many-${i}`),
   );
   await valueOf(dependent.urn);
   // What the dependent's registration carries to the engine: every child, those of later batches too.
-  assert.deepEqual(dependenciesOf("dependent"), Array.from({ length: count }, (_, i) => `many-${i}`).sort());
+  assert.deepEqual(
+    dependenciesOf("dependent"),
+    Array.from({ length: count }, (_, i) => `many-${i}`).sort(),
+  );
 });
 
 test("an error in a later batch rejects `declared` and stops the declaration there", async () => {

@@ -58,7 +58,11 @@ class Inventory extends BatchedComponent {
 class Parts extends BatchedComponent {
   constructor(name: string, inventory: Inventory, hosts: string[]) {
     super("test:index:Parts", name, {});
-    this.declareChildren(hosts, (host) => new Part(`${name}-${host}`, { parent: this, dependsOn: [inventory.engines.get(host)] }));
+    this.declareChildren(
+      hosts,
+      (host) =>
+        new Part(`${name}-${host}`, { parent: this, dependsOn: [inventory.engines.get(host)] }),
+    );
     this.registerOutputs({});
   }
 }
@@ -73,7 +77,13 @@ test("every engine is declared exactly once, by a consumer's batch or the owner'
   await settle(declared);
   assert.deepEqual([...inventory.order].sort(), hosts);
   const engines = declared.filter((r) => r.type === "test:index:Engine").map((r) => r.name);
-  assert.deepEqual([...engines].sort(), hosts.map((h) => `inv-${h}`));
+  assert.deepEqual(
+    [...engines].sort(),
+    hosts.map((h) => `inv-${h}`),
+  );
   assert.deepEqual(declared.filter((r) => r.type === "test:index:Part").length, hosts.length);
-  assert.equal(await valueOf(inventory.engines.get("h5").urn), "urn:pulumi:test::lhcb-platform::test:index:Inventory$test:index:Engine::inv-h5");
+  assert.equal(
+    await valueOf(inventory.engines.get("h5").urn),
+    "urn:pulumi:test::lhcb-platform::test:index:Inventory$test:index:Engine::inv-h5",
+  );
 });

@@ -9,13 +9,49 @@ import { loadPlatform } from "../../components/core/stack-config";
 const FILE = "Pulumi.prod.yaml";
 
 function masters(n: number) {
-  return Array.from({ length: n }, (_, i) => ({ id: `m${i + 1}`, address: `m${i + 1}.example.org`, roles: ["master"], cpus: 4, memoryMb: 8192, docker: { host: `ssh://root@m${i + 1}.example.org` } }));
+  return Array.from({ length: n }, (_, i) => ({
+    id: `m${i + 1}`,
+    address: `m${i + 1}.example.org`,
+    roles: ["master"],
+    cpus: 4,
+    memoryMb: 8192,
+    docker: { host: `ssh://root@m${i + 1}.example.org` },
+  }));
 }
-const slaves = [1, 2, 3].map((i) => ({ id: `s${i}`, address: `s${i}.example.org`, roles: ["slave"], cpus: 2, memoryMb: 4096, labels: { disk: i === 1 ? "ssd" : "hdd" }, docker: { host: `ssh://root@s${i}.example.org` } }));
+const slaves = [1, 2, 3].map((i) => ({
+  id: `s${i}`,
+  address: `s${i}.example.org`,
+  roles: ["slave"],
+  cpus: 2,
+  memoryMb: 4096,
+  labels: { disk: i === 1 ? "ssd" : "hdd" },
+  docker: { host: `ssh://root@s${i}.example.org` },
+}));
 const others = [
-  { id: "lb1", address: "lb1.example.org", roles: ["lb"], cpus: 2, memoryMb: 2048, docker: { host: "ssh://root@lb1.example.org" } },
-  { id: "lb2", address: "lb2.example.org", roles: ["lb"], cpus: 2, memoryMb: 2048, docker: { host: "ssh://root@lb2.example.org" } },
-  { id: "ops", address: "ops.example.org", roles: ["monitoring", "logging"], cpus: 4, memoryMb: 8192, docker: { host: "ssh://root@ops.example.org" } },
+  {
+    id: "lb1",
+    address: "lb1.example.org",
+    roles: ["lb"],
+    cpus: 2,
+    memoryMb: 2048,
+    docker: { host: "ssh://root@lb1.example.org" },
+  },
+  {
+    id: "lb2",
+    address: "lb2.example.org",
+    roles: ["lb"],
+    cpus: 2,
+    memoryMb: 2048,
+    docker: { host: "ssh://root@lb2.example.org" },
+  },
+  {
+    id: "ops",
+    address: "ops.example.org",
+    roles: ["monitoring", "logging"],
+    cpus: 4,
+    memoryMb: 8192,
+    docker: { host: "ssh://root@ops.example.org" },
+  },
 ];
 
 const GOOD_CATALOG = `services:
@@ -31,7 +67,10 @@ agents:
 function attempt(config: Record<string, unknown>, catalog = GOOD_CATALOG): string {
   const dir = mkdtempSync(join(tmpdir(), "platform-input-"));
   writeFileSync(join(dir, "catalog.yaml"), catalog);
-  const entries: Record<string, unknown> = { "lhcb-platform:catalog": "catalog.yaml", "lhcb-platform:hosts": [...masters(3), ...slaves, ...others] };
+  const entries: Record<string, unknown> = {
+    "lhcb-platform:catalog": "catalog.yaml",
+    "lhcb-platform:hosts": [...masters(3), ...slaves, ...others],
+  };
   for (const [k, v] of Object.entries(config)) entries[`lhcb-platform:${k}`] = v;
   try {
     loadPlatform(dir, "prod", entries, FILE);
@@ -47,33 +86,63 @@ test("a valid config and catalog load", () => {
 });
 
 test("unknown keys are refused with the path", () => {
-  assert.equal(attempt({ colour: "blue" }), 'Pulumi.prod.yaml: config.lhcb-platform:colour: unknown key; expected only the documented keys (see README.md)');
+  assert.equal(
+    attempt({ colour: "blue" }),
+    "Pulumi.prod.yaml: config.lhcb-platform:colour: unknown key; expected only the documented keys (see README.md)",
+  );
   const hosts = [...masters(3), ...slaves, ...others];
   hosts[4] = { ...hosts[4], cpu: 4 } as never;
-  assert.equal(attempt({ hosts }), 'Pulumi.prod.yaml: config.lhcb-platform:hosts[4].cpu: unknown key; expected only the documented keys (see README.md)');
+  assert.equal(
+    attempt({ hosts }),
+    "Pulumi.prod.yaml: config.lhcb-platform:hosts[4].cpu: unknown key; expected only the documented keys (see README.md)",
+  );
   assert.equal(
     attempt({}, GOOD_CATALOG.replace("port: 9142", "port: 9142\n    replicas: 3")),
-    'catalog.yaml: services[0].replicas: unknown key; expected only the documented keys (see README.md)',
+    "catalog.yaml: services[0].replicas: unknown key; expected only the documented keys (see README.md)",
   );
 });
 
 test("wrong types are refused with the path and the expected type", () => {
   const hosts = [...masters(3), ...slaves, ...others];
   hosts[3] = { ...hosts[3], cpus: "two" } as never;
-  assert.equal(attempt({ hosts }), "Pulumi.prod.yaml: config.lhcb-platform:hosts[3].cpus: Invalid input: expected number, received string");
-  assert.equal(attempt({}, GOOD_CATALOG.replace("port: 9142", "port: 70000")), "catalog.yaml: services[0].port: expected a port 1-65535");
-  assert.equal(attempt({ mode: "kubernetes" }), 'Pulumi.prod.yaml: config.lhcb-platform:mode: Invalid option: expected one of "pulumi"|"marathon"');
+  assert.equal(
+    attempt({ hosts }),
+    "Pulumi.prod.yaml: config.lhcb-platform:hosts[3].cpus: Invalid input: expected number, received string",
+  );
+  assert.equal(
+    attempt({}, GOOD_CATALOG.replace("port: 9142", "port: 70000")),
+    "catalog.yaml: services[0].port: expected a port 1-65535",
+  );
+  assert.equal(
+    attempt({ mode: "kubernetes" }),
+    'Pulumi.prod.yaml: config.lhcb-platform:mode: Invalid option: expected one of "pulumi"|"marathon"',
+  );
 });
 
 test("duplicate service names and ports are refused", () => {
-  const dup = GOOD_CATALOG.replace("agents:", "  - name: Framework/Monitoring\n    port: 9143\nagents:");
-  assert.equal(attempt({}, dup), 'catalog.yaml: services[1].name: a unique name; "Framework/Monitoring" is already used by services[0]');
-  const port = GOOD_CATALOG.replace("agents:", "  - name: Framework/Other\n    port: 9142\nagents:");
-  assert.equal(attempt({}, port), "catalog.yaml: services[1].port: a port no other service uses; 9142 is already used by services[0] (Framework/Monitoring)");
+  const dup = GOOD_CATALOG.replace(
+    "agents:",
+    "  - name: Framework/Monitoring\n    port: 9143\nagents:",
+  );
+  assert.equal(
+    attempt({}, dup),
+    'catalog.yaml: services[1].name: a unique name; "Framework/Monitoring" is already used by services[0]',
+  );
+  const port = GOOD_CATALOG.replace(
+    "agents:",
+    "  - name: Framework/Other\n    port: 9142\nagents:",
+  );
+  assert.equal(
+    attempt({}, port),
+    "catalog.yaml: services[1].port: a port no other service uses; 9142 is already used by services[0] (Framework/Monitoring)",
+  );
 });
 
 test("impossible placement and exceeded capacity are refused", () => {
-  const tooMany = GOOD_CATALOG.replace("instances: 2", "instances: 2\n    constraints: { disk: ssd }");
+  const tooMany = GOOD_CATALOG.replace(
+    "instances: 2",
+    "instances: 2\n    constraints: { disk: ssd }",
+  );
   assert.equal(
     attempt({}, tooMany),
     'catalog.yaml: services[0]: a placement that fits: needs 2 instances on distinct slave hosts matching {"disk":"ssd"}, but only 1 such host(s) exist',
@@ -101,7 +170,10 @@ test("an even or too small quorum is refused for prod; local takes 1 or 3", () =
     "Pulumi.prod.yaml: config.lhcb-platform:hosts: expected an odd number of at least 3 master hosts for prod, got 1: the quorum of 1 would tolerate no failure",
   );
   assert.equal(attempt(withMasters(5)), "ok");
-  assert.equal(attempt({ ...withMasters(2), environment: "local" }), "Pulumi.prod.yaml: config.lhcb-platform:hosts: expected 1 or 3 master hosts for the local stack, got 2");
+  assert.equal(
+    attempt({ ...withMasters(2), environment: "local" }),
+    "Pulumi.prod.yaml: config.lhcb-platform:hosts: expected 1 or 3 master hosts for the local stack, got 2",
+  );
   assert.equal(attempt({ ...withMasters(1), environment: "local" }), "ok");
 });
 
@@ -117,7 +189,10 @@ test("a malformed YAML file is refused with line and column", () => {
     attempt({}, "services:\n  - name: A/B\n    port: [9001\n"),
     "catalog.yaml: line 4, column 1: malformed YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
   );
-  assert.equal(attempt({}, "services:\n  - name: A/B\n    name: A/C\n    port: 9001\n"), "catalog.yaml: line 3, column 5: malformed YAML: Map keys must be unique");
+  assert.equal(
+    attempt({}, "services:\n  - name: A/B\n    name: A/C\n    port: 9001\n"),
+    "catalog.yaml: line 3, column 5: malformed YAML: Map keys must be unique",
+  );
 });
 
 test("every problem is reported at once", () => {
@@ -139,5 +214,8 @@ test("consul-esm cannot be switched off while pulumi-mode services are registere
   // With every service in marathon mode, nothing is registered in the catalog: consul-esm may be off.
   assert.equal(attempt({ ...off, mode: "marathon" }), "ok");
   // The `backend` switch (the project's own dynamic providers) is gone: every stack uses the plugins.
-  assert.equal(attempt({ backend: "dynamic" }), "Pulumi.prod.yaml: config.lhcb-platform:backend: unknown key; expected only the documented keys (see README.md)");
+  assert.equal(
+    attempt({ backend: "dynamic" }),
+    "Pulumi.prod.yaml: config.lhcb-platform:backend: unknown key; expected only the documented keys (see README.md)",
+  );
 });

@@ -1,13 +1,34 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { place, PlacementError, PlacementHost, PlacementRequest } from "../../components/core/placement";
+import {
+  place,
+  PlacementError,
+  PlacementHost,
+  PlacementRequest,
+} from "../../components/core/placement";
 
-function hosts(n: number, cpus = 16, memoryMb = 65536, labels: (i: number) => Record<string, string> = () => ({})): PlacementHost[] {
-  return Array.from({ length: n }, (_, i) => ({ id: `slave-${i + 1}`, cpus, memoryMb, labels: labels(i) }));
+function hosts(
+  n: number,
+  cpus = 16,
+  memoryMb = 65536,
+  labels: (i: number) => Record<string, string> = () => ({}),
+): PlacementHost[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `slave-${i + 1}`,
+    cpus,
+    memoryMb,
+    labels: labels(i),
+  }));
 }
 
 function requests(n: number, instances = 3): PlacementRequest[] {
-  return Array.from({ length: n }, (_, i) => ({ key: `svc-${i}`, instances, cpus: 0.25, memoryMb: 256, constraints: {} }));
+  return Array.from({ length: n }, (_, i) => ({
+    key: `svc-${i}`,
+    instances,
+    cpus: 0.25,
+    memoryMb: 256,
+    constraints: {},
+  }));
 }
 
 /** A seeded generator, so every failure is reproducible from the printed seed. */
@@ -19,7 +40,10 @@ function rng(seed: number): () => number {
   };
 }
 
-function moved(before: Map<string, string[]>, after: Map<string, string[]>): { key: string; from: string[]; to: string[] }[] {
+function moved(
+  before: Map<string, string[]>,
+  after: Map<string, string[]>,
+): { key: string; from: string[]; to: string[] }[] {
   const out = [];
   for (const [key, a] of before) {
     const b = after.get(key)!;
@@ -39,12 +63,17 @@ test("instances of one entry go to distinct hosts, and the result is independent
     assert.equal(new Set(ids).size, 4, key);
     assert.deepEqual(b.assignments.get(key), ids);
   }
-  assert.equal([...a.usage.values()].reduce((n, u) => n + u.instances, 0), 80);
+  assert.equal(
+    [...a.usage.values()].reduce((n, u) => n + u.instances, 0),
+    80,
+  );
 });
 
 test("label constraints are respected", () => {
   const h = hosts(6, 16, 65536, (i) => ({ disk: i % 2 === 0 ? "ssd" : "hdd" }));
-  const p = place(h, [{ key: "fc", instances: 3, cpus: 1, memoryMb: 1024, constraints: { disk: "ssd" } }]);
+  const p = place(h, [
+    { key: "fc", instances: 3, cpus: 1, memoryMb: 1024, constraints: { disk: "ssd" } },
+  ]);
   assert.deepEqual(p.assignments.get("fc"), ["slave-1", "slave-3", "slave-5"]);
 });
 
@@ -56,16 +85,24 @@ test("capacity is respected and exhaustion is reported per entry", () => {
   ]);
   for (const u of p.usage.values()) assert.deepEqual(u, { cpus: 1, memoryMb: 1024, instances: 2 });
   assert.throws(
-    () => place(h, [{ key: "c", instances: 2, cpus: 0.75, memoryMb: 512, constraints: {} }, { key: "d", instances: 2, cpus: 0.5, memoryMb: 512, constraints: {} }]),
+    () =>
+      place(h, [
+        { key: "c", instances: 2, cpus: 0.75, memoryMb: 512, constraints: {} },
+        { key: "d", instances: 2, cpus: 0.5, memoryMb: 512, constraints: {} },
+      ]),
     (e: unknown) =>
       e instanceof PlacementError &&
       e.failures.length === 1 &&
       e.failures[0].key === "d" &&
-      e.failures[0].reason === "needs 2 instances (0.5 CPUs, 512 MiB each) on distinct slave hosts; only 1 of the 3 eligible host(s) have that capacity left (capacity exceeded)",
+      e.failures[0].reason ===
+        "needs 2 instances (0.5 CPUs, 512 MiB each) on distinct slave hosts; only 1 of the 3 eligible host(s) have that capacity left (capacity exceeded)",
   );
   assert.throws(
     () => place(h, [{ key: "e", instances: 4, cpus: 0.1, memoryMb: 10, constraints: {} }]),
-    (e: unknown) => e instanceof PlacementError && e.failures[0].reason === "needs 4 instances on distinct slave hosts, but only 3 such host(s) exist",
+    (e: unknown) =>
+      e instanceof PlacementError &&
+      e.failures[0].reason ===
+        "needs 4 instances on distinct slave hosts, but only 3 such host(s) exist",
   );
 });
 
@@ -90,13 +127,22 @@ test("property: adding a host moves only instances onto the new host; removing o
       memoryMb: 1 << 20,
       labels: { zone: ["a", "b", "c"][Math.floor(rand() * 3)] },
     }));
-    const reqs: PlacementRequest[] = Array.from({ length: 30 + Math.floor(rand() * 120) }, (_, i) => ({
-      key: `s${seed}-${i}`,
-      instances: 1 + Math.floor(rand() * 3),
-      cpus: 0.25,
-      memoryMb: 256,
-      constraints: (rand() < 0.2 ? { zone: ["a", "b", "c"][Math.floor(rand() * 3)] } : {}) as Record<string, string>,
-    })).filter((r) => inventory.filter((h) => !r.constraints.zone || h.labels.zone === r.constraints.zone).length > r.instances);
+    const reqs: PlacementRequest[] = Array.from(
+      { length: 30 + Math.floor(rand() * 120) },
+      (_, i) => ({
+        key: `s${seed}-${i}`,
+        instances: 1 + Math.floor(rand() * 3),
+        cpus: 0.25,
+        memoryMb: 256,
+        constraints: (rand() < 0.2
+          ? { zone: ["a", "b", "c"][Math.floor(rand() * 3)] }
+          : {}) as Record<string, string>,
+      }),
+    ).filter(
+      (r) =>
+        inventory.filter((h) => !r.constraints.zone || h.labels.zone === r.constraints.zone)
+          .length > r.instances,
+    );
     const before = place(inventory, reqs);
     const total = [...before.usage.values()].reduce((s, u) => s + u.instances, 0);
 
@@ -108,10 +154,16 @@ test("property: adding a host moves only instances onto the new host; removing o
       assert.equal(m.from.length, 1, `seed ${seed}: ${m.key}`);
     }
     assert.equal(movesIn.length, grown.usage.get(added.id)!.instances, `seed ${seed}`);
-    assert.ok(movesIn.length <= Math.ceil((total * 16) / 100) + 10, `seed ${seed}: ${movesIn.length} of ${total} moved`);
+    assert.ok(
+      movesIn.length <= Math.ceil((total * 16) / 100) + 10,
+      `seed ${seed}: ${movesIn.length} of ${total} moved`,
+    );
 
     const gone = inventory[Math.floor(rand() * n)];
-    const shrunk = place(inventory.filter((h) => h.id !== gone.id), reqs);
+    const shrunk = place(
+      inventory.filter((h) => h.id !== gone.id),
+      reqs,
+    );
     for (const m of moved(before.assignments, shrunk.assignments)) {
       assert.deepEqual(m.from, [gone.id], `seed ${seed}: ${m.key} left ${m.from}`);
       assert.equal(m.to.length, 1, `seed ${seed}: ${m.key}`);

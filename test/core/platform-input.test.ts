@@ -14,8 +14,14 @@ const ROOT = join(__dirname, "..", "..");
 
 /** The local stack's settings as plain values: its stack file's `lhcb-platform:` keys, less the catalog path. */
 function localValues(): { config: PlatformValues["config"]; catalog: CatalogInput } {
-  const entries = (parse(readFileSync(join(ROOT, "Pulumi.local.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
-  const config = Object.fromEntries(Object.entries(entries).map(([k, v]) => [k.replace(/^lhcb-platform:/, ""), v]));
+  const entries = (
+    parse(readFileSync(join(ROOT, "Pulumi.local.yaml"), "utf8")) as {
+      config: Record<string, unknown>;
+    }
+  ).config;
+  const config = Object.fromEntries(
+    Object.entries(entries).map(([k, v]) => [k.replace(/^lhcb-platform:/, ""), v]),
+  );
   const catalog = parse(readFileSync(join(ROOT, String(config.catalog)), "utf8")) as CatalogInput;
   delete config.catalog;
   return { config: config as PlatformValues["config"], catalog };
@@ -43,14 +49,40 @@ test("from plain values, the same platform as from the local stack file and its 
 test("every problem of both values, each naming the caller's source and the path inside it, before anything is declared", () => {
   const { config, catalog } = localValues();
   const hosts = config.hosts.map((h, i) => (i === 1 ? { ...h, cpus: -1 } : h));
-  const services = (catalog.services ?? []).map((s, i, all) => (i === 1 ? { ...s, port: all[0].port } : s));
-  const problems = problemsOf(() => platformFromValues({ stack: "local", config: { ...config, hosts }, catalog: { ...catalog, services }, sources: { config: "site.ts", catalog: "services.json" } }));
+  const services = (catalog.services ?? []).map((s, i, all) =>
+    i === 1 ? { ...s, port: all[0].port } : s,
+  );
+  const problems = problemsOf(() =>
+    platformFromValues({
+      stack: "local",
+      config: { ...config, hosts },
+      catalog: { ...catalog, services },
+      sources: { config: "site.ts", catalog: "services.json" },
+    }),
+  );
   assert.equal(problems.length, 2);
   assert.match(problems[0], /^site\.ts: hosts\[1\]\.cpus: /);
   assert.match(problems[1], /^services\.json: services\[1\]\.port: a port no other service uses/);
-  const catalogProblems = problemsOf(() => platformFromValues({ stack: "local", config, catalog: { ...catalog, services }, sources: { catalog: "services.json" } }));
-  assert.deepEqual(catalogProblems.map((p) => p.replace(/: a port.*/, "")), ["services.json: services[1].port"]);
-  assert.deepEqual(problemsOf(() => platformFromValues({ stack: "local", config: { ...config, catalog: "x.yaml" } as typeof config, catalog })), [
-    "config: catalog: no catalog path: the catalog is given as a value (PlatformValues.catalog)",
-  ]);
+  const catalogProblems = problemsOf(() =>
+    platformFromValues({
+      stack: "local",
+      config,
+      catalog: { ...catalog, services },
+      sources: { catalog: "services.json" },
+    }),
+  );
+  assert.deepEqual(
+    catalogProblems.map((p) => p.replace(/: a port.*/, "")),
+    ["services.json: services[1].port"],
+  );
+  assert.deepEqual(
+    problemsOf(() =>
+      platformFromValues({
+        stack: "local",
+        config: { ...config, catalog: "x.yaml" } as typeof config,
+        catalog,
+      }),
+    ),
+    ["config: catalog: no catalog path: the catalog is given as a value (PlatformValues.catalog)"],
+  );
 });

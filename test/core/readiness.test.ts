@@ -31,7 +31,12 @@ after(() => new Promise<void>((r) => server.close(() => r())));
 
 /** Runs the probe as the command provider does: `sh -c PROBE_COMMAND` with the probe's environment. */
 function probe(target: ProbeTarget, timeoutSeconds = 10) {
-  return run("sh", ["-c", PROBE_COMMAND], { env: { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`, ...probeEnvironment(target, timeoutSeconds) } });
+  return run("sh", ["-c", PROBE_COMMAND], {
+    env: {
+      PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
+      ...probeEnvironment(target, timeoutSeconds),
+    },
+  });
 }
 
 async function failure(p: Promise<unknown>): Promise<{ code: number; stderr: string }> {
@@ -43,25 +48,44 @@ async function failure(p: Promise<unknown>): Promise<{ code: number; stderr: str
 
 test("an HTTP probe passes on the first 2xx answer, after errors", async () => {
   seen.length = 0;
-  answers = { "/ping": [[503, "starting"], [500, ""], [200, "pong"]] };
+  answers = {
+    "/ping": [
+      [503, "starting"],
+      [500, ""],
+      [200, "pong"],
+    ],
+  };
   await probe({ what: "instance x", http: `${base}/ping` });
   assert.deepEqual(seen, ["/ping", "/ping", "/ping"]);
 });
 
 test("a probe that never passes fails after its timeout, naming what it waited for and the last error", async () => {
   answers = { "/ping": [[503, "starting"]] };
-  const e = await failure(probe({ what: "instance local-web-slave-2 of Web", http: `${base}/ping` }, 1));
+  const e = await failure(
+    probe({ what: "instance local-web-slave-2 of Web", http: `${base}/ping` }, 1),
+  );
   assert.equal(e.code, 1);
-  assert.equal(e.stderr.trim(), `instance local-web-slave-2 of Web: not ready after 1s (${base}/ping: HTTP 503)`);
+  assert.equal(
+    e.stderr.trim(),
+    `instance local-web-slave-2 of Web: not ready after 1s (${base}/ping: HTTP 503)`,
+  );
 });
 
-test("the leader probe waits for a non-empty answer: Consul answers \"\" while it has no leader", async () => {
+test('the leader probe waits for a non-empty answer: Consul answers "" while it has no leader', async () => {
   seen.length = 0;
-  answers = { "/v1/status/leader": [[200, '""'], [200, '""'], [200, '"10.0.0.1:8300"']] };
+  answers = {
+    "/v1/status/leader": [
+      [200, '""'],
+      [200, '""'],
+      [200, '"10.0.0.1:8300"'],
+    ],
+  };
   await probe({ what: "the Consul leader", http: `${base}/v1/status/leader`, nonEmpty: true });
   assert.equal(seen.length, 3);
   answers = { "/v1/status/leader": [[200, '""']] };
-  const e = await failure(probe({ what: "the Consul leader", http: `${base}/v1/status/leader`, nonEmpty: true }, 1));
+  const e = await failure(
+    probe({ what: "the Consul leader", http: `${base}/v1/status/leader`, nonEmpty: true }, 1),
+  );
   assert.match(e.stderr, /^the Consul leader: not ready after 1s \(.*: empty answer ""\)/);
 });
 
@@ -72,7 +96,12 @@ test("a TCP probe passes once a connection is accepted, and fails on a closed po
   await probe({ what: "instance tcp", tcp: `127.0.0.1:${port}` });
   await new Promise<void>((r) => tcp.close(() => r()));
   const e = await failure(probe({ what: "instance tcp", tcp: `127.0.0.1:${port}` }, 1));
-  assert.match(e.stderr, new RegExp(`^instance tcp: not ready after 1s \\(127\\.0\\.0\\.1:${port}: connect ECONNREFUSED`));
+  assert.match(
+    e.stderr,
+    new RegExp(
+      `^instance tcp: not ready after 1s \\(127\\.0\\.0\\.1:${port}: connect ECONNREFUSED`,
+    ),
+  );
 });
 
 test("an unreachable address is reported with its cause", async () => {
@@ -80,6 +109,11 @@ test("an unreachable address is reported with its cause", async () => {
   await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
   const port = (closed.address() as { port: number }).port;
   await new Promise<void>((r) => closed.close(() => r()));
-  const e = await failure(probe({ what: "instance gone", http: `http://127.0.0.1:${port}/ping` }, 1));
-  assert.equal(e.stderr.trim(), `instance gone: not ready after 1s (http://127.0.0.1:${port}/ping: connect ECONNREFUSED 127.0.0.1:${port})`);
+  const e = await failure(
+    probe({ what: "instance gone", http: `http://127.0.0.1:${port}/ping` }, 1),
+  );
+  assert.equal(
+    e.stderr.trim(),
+    `instance gone: not ready after 1s (http://127.0.0.1:${port}/ping: connect ECONNREFUSED 127.0.0.1:${port})`,
+  );
 });

@@ -18,20 +18,36 @@ function builtVersion(name: string): string {
 }
 
 test("the npm SDKs are pinned exactly to the plugin versions the toolchain builds", () => {
-  const deps = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies;
+  const deps = (
+    JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    }
+  ).dependencies;
   assert.deepEqual(
-    { docker: deps["@pulumi/docker"], command: deps["@pulumi/command"], consul: deps["@pulumi/consul"] },
-    { docker: builtVersion("DOCKER_PLUGIN_VERSION"), command: builtVersion("COMMAND_PLUGIN_VERSION"), consul: builtVersion("CONSUL_PLUGIN_VERSION") },
+    {
+      docker: deps["@pulumi/docker"],
+      command: deps["@pulumi/command"],
+      consul: deps["@pulumi/consul"],
+    },
+    {
+      docker: builtVersion("DOCKER_PLUGIN_VERSION"),
+      command: builtVersion("COMMAND_PLUGIN_VERSION"),
+      consul: builtVersion("CONSUL_PLUGIN_VERSION"),
+    },
   );
   // Each SDK asks the engine for the plugin version of its own package.json.
   for (const sdk of ["docker", "command", "consul"]) {
-    const pkg = JSON.parse(readFileSync(join(ROOT, "node_modules", "@pulumi", sdk, "package.json"), "utf8")) as { version: string };
+    const pkg = JSON.parse(
+      readFileSync(join(ROOT, "node_modules", "@pulumi", sdk, "package.json"), "utf8"),
+    ) as { version: string };
     assert.equal(pkg.version, deps[`@pulumi/${sdk}`], `installed @pulumi/${sdk}`);
   }
 });
 
 test("no committed stack file carries an encryption salt", () => {
-  const files = execFileSync("git", ["ls-files", "Pulumi.*.yaml"], { cwd: ROOT, encoding: "utf8" }).split("\n").filter((f) => f !== "");
+  const files = execFileSync("git", ["ls-files", "Pulumi.*.yaml"], { cwd: ROOT, encoding: "utf8" })
+    .split("\n")
+    .filter((f) => f !== "");
   assert.deepEqual(files.sort(), ["Pulumi.cert.yaml", "Pulumi.local.yaml", "Pulumi.prod.yaml"]);
   for (const f of files) {
     // What is committed (the index), not the working copy, where `pulumi stack init` adds this machine's salt.

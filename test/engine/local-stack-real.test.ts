@@ -22,9 +22,16 @@ async function httpGet(url: string): Promise<{ status: number; body: string }> {
 }
 
 before(async () => {
-  const missing = "run `npm run up` (or .ci/run) first: it starts the Docker Engine and builds the images and the Pulumi CLI";
-  assert.doesNotThrow(() => docker("info", "--format", "{{.ServerVersion}}"), `no Docker Engine answers; ${missing}`);
-  assert.doesNotThrow(() => docker("image", "inspect", "lhcb-platform/service:1.0.0"), `the platform images are missing; ${missing}`);
+  const missing =
+    "run `npm run up` (or .ci/run) first: it starts the Docker Engine and builds the images and the Pulumi CLI";
+  assert.doesNotThrow(
+    () => docker("info", "--format", "{{.ServerVersion}}"),
+    `no Docker Engine answers; ${missing}`,
+  );
+  assert.doesNotThrow(
+    () => docker("image", "inspect", "lhcb-platform/service:1.0.0"),
+    `the platform images are missing; ${missing}`,
+  );
   assert.ok(existsSync(pulumiCli()), `the Pulumi CLI is missing at ${pulumiCli()}; ${missing}`);
   stack = await CliStack.create(`engine${process.pid % 1000}`, "local");
   STACK = stack.name;
@@ -35,148 +42,263 @@ after(async () => {
   if (stack) await stack.remove();
 });
 
-test("up, probes, preview without change, destroy leaving nothing", { timeout: 900_000 }, async () => {
-  const t0 = Date.now();
-  const up = await stack.up();
-  console.log(`engine test: pulumi up (${/\+ (\d+) created/.exec(up)?.[1] ?? "?"} created) in ${(Date.now() - t0) / 1000}s`);
+test(
+  "up, probes, preview without change, destroy leaving nothing",
+  { timeout: 900_000 },
+  async () => {
+    const t0 = Date.now();
+    const up = await stack.up();
+    console.log(
+      `engine test: pulumi up (${/\+ (\d+) created/.exec(up)?.[1] ?? "?"} created) in ${(Date.now() - t0) / 1000}s`,
+    );
 
-  // The state holds only the plugins' resources: docker, consul and command, and the components.
-  const state = await stack.exportState();
-  const types = [...new Set(state.resources.map((r) => r.type.split(":")[0]))].sort();
-  assert.deepEqual(types, ["command", "consul", "docker", "lhcb-platform", "pulumi"]);
-  assert.deepEqual(
-    [...new Set(state.resources.filter((r) => r.type.startsWith("pulumi:")).map((r) => r.type))].sort(),
-    ["pulumi:providers:command", "pulumi:providers:consul", "pulumi:providers:docker", "pulumi:pulumi:Stack"],
-  );
+    // The state holds only the plugins' resources: docker, consul and command, and the components.
+    const state = await stack.exportState();
+    const types = [...new Set(state.resources.map((r) => r.type.split(":")[0]))].sort();
+    assert.deepEqual(types, ["command", "consul", "docker", "lhcb-platform", "pulumi"]);
+    assert.deepEqual(
+      [
+        ...new Set(state.resources.filter((r) => r.type.startsWith("pulumi:")).map((r) => r.type)),
+      ].sort(),
+      [
+        "pulumi:providers:command",
+        "pulumi:providers:consul",
+        "pulumi:providers:docker",
+        "pulumi:pulumi:Stack",
+      ],
+    );
 
-  const names = lines(docker("ps", "-a", "--filter", `label=platform.stack=${STACK}`, "--format", "{{.Names}}")).sort();
-  assert.equal(names.length, 31, names.join(" "));
-  // Every container runs. A Docker health check (an exec every 5 minutes) only where nothing
-  // else watches the part; every other container has Docker's checks off, its image's included.
-  await eventually("every container running", 120, async () => {
-    const bad = names.filter((n) => docker("inspect", "-f", "{{.State.Status}}", n) !== "running");
-    if (bad.length > 0) throw new Error(`not running: ${bad.join(", ")}`);
-    return true;
-  });
-  const checks = names.map((n) => `${n.slice(STACK.length + 1)} ${docker("inspect", "-f", "{{json .Config.Healthcheck.Test}} {{.Config.Healthcheck.Interval}}", n)}`);
-  const checked = checks.filter((c) => !c.includes('["NONE"]'));
-  assert.deepEqual(
-    checked.map((c) => c.replace(/ \[.*\] /, " ")).sort(),
-    ["cadvisor-slave-1", "cadvisor-slave-2", "cadvisor-slave-3", "influxdb-ops-1", "lb-lb-1", "lb-lb-2", "zookeeper-master-1", "zookeeper-master-2", "zookeeper-master-3"].map((c) => `${c} 5m0s`),
-  );
-  assert.equal(checks.length - checked.length, 22);
-
-  // cAdvisor writes every container's measurements to InfluxDB under its name: a service
-  // dashboard's selection finds exactly that service's instances.
-  const influx = `http://${ipOf(`${STACK}-influxdb-ops-1`)}:${PORTS.influxdb}`;
-  const q = `SELECT last("value") FROM "memory_usage" WHERE "container_name" =~ ${instanceNameRegex(
-    { stack: STACK, local: true, slaves: [] },
-    { key: "framework-systemadministrator", hosts: ["slave-1", "slave-2", "slave-3"] },
-  )} AND time > now() - 10m GROUP BY "container_name"`;
-  const measured = await eventually("cAdvisor measurements of every SystemAdministrator instance in InfluxDB", 90, async () => {
-    const res = await fetch(`${influx}/query?db=${METRICS_DATABASE}&q=${encodeURIComponent(q)}`, { signal: AbortSignal.timeout(3000) }).catch(() => undefined);
-    if (!res?.ok) return undefined;
-    const body = (await res.json()) as { results: { series?: { tags: { container_name: string } }[] }[] };
-    const series = (body.results[0].series ?? []).map((x) => x.tags.container_name).sort();
-    return series.length === 3 ? series : undefined;
-  });
-  assert.deepEqual(measured, [1, 2, 3].map((i) => `${STACK}-framework-systemadministrator-slave-${i}`));
-
-  // The ZooKeeper ensemble has exactly one leader.
-  const modes = [1, 2, 3].map((i) =>
-    docker("exec", `${STACK}-zookeeper-master-${i}`, "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/2181; echo srvr >&3; sed -n 's/^Mode: //p' <&3"),
-  );
-  assert.deepEqual([...modes].sort(), ["follower", "follower", "leader"]);
-
-  // Consul has a leader and three servers.
-  const peers = docker("exec", `${STACK}-consul-server-master-1`, "consul", "operator", "raft", "list-peers");
-  assert.equal(lines(peers).length, 4, peers);
-  assert.equal(lines(peers).filter((l) => / leader /.test(l)).length, 1, peers);
-
-  // Every HAProxy answers for each service, and the service sees the client's address.
-  for (const lb of ["lb-1", "lb-2"]) {
-    const ip = ipOf(`${STACK}-lb-${lb}`);
-    const seen = await eventually(`${lb} serving every SystemAdministrator instance`, 60, async () => {
-      const instances = new Set<string>();
-      for (let i = 0; i < 9; i++) {
-        const r = await httpGet(`http://${ip}:9162/`);
-        if (r.status !== 200) return undefined;
-        instances.add(JSON.parse(r.body).instance);
-      }
-      return instances.size === 3 ? [...instances].sort() : undefined;
+    const names = lines(
+      docker("ps", "-a", "--filter", `label=platform.stack=${STACK}`, "--format", "{{.Names}}"),
+    ).sort();
+    assert.equal(names.length, 31, names.join(" "));
+    // Every container runs. A Docker health check (an exec every 5 minutes) only where nothing
+    // else watches the part; every other container has Docker's checks off, its image's included.
+    await eventually("every container running", 120, async () => {
+      const bad = names.filter(
+        (n) => docker("inspect", "-f", "{{.State.Status}}", n) !== "running",
+      );
+      if (bad.length > 0) throw new Error(`not running: ${bad.join(", ")}`);
+      return true;
     });
-    assert.deepEqual(seen, [1, 2, 3].map((i) => `${STACK}-framework-systemadministrator-slave-${i}`));
-    const r = JSON.parse((await httpGet(`http://${ip}:9162/`)).body);
-    assert.equal(r.service, "Framework/SystemAdministrator");
-    assert.match(r.client, /^\d+\.\d+\.\d+\.1$/, "the client is the Docker host, from X-Forwarded-For");
-    const se = JSON.parse(await eventually(`${lb} StorageElement`, 60, async () => (await tcpLine(ip, 9148, "hello\n")) || undefined));
-    assert.equal(se.service, "DataManagement/StorageElement");
-    const cs = JSON.parse(await eventually(`${lb} Configuration/Server`, 60, async () => (await tcpLine(ip, 9135, "hello\n")) || undefined));
-    assert.equal(cs.service, "Configuration/Server");
-    assert.match(cs.client, /^\d+\.\d+\.\d+\.1$/, "the PROXY protocol carries the client's address");
-    assert.equal((await httpGet(`http://${ip}:8404/healthz`)).status, 200);
-  }
+    const checks = names.map(
+      (n) =>
+        `${n.slice(STACK.length + 1)} ${docker("inspect", "-f", "{{json .Config.Healthcheck.Test}} {{.Config.Healthcheck.Interval}}", n)}`,
+    );
+    const checked = checks.filter((c) => !c.includes('["NONE"]'));
+    assert.deepEqual(
+      checked.map((c) => c.replace(/ \[.*\] /, " ")).sort(),
+      [
+        "cadvisor-slave-1",
+        "cadvisor-slave-2",
+        "cadvisor-slave-3",
+        "influxdb-ops-1",
+        "lb-lb-1",
+        "lb-lb-2",
+        "zookeeper-master-1",
+        "zookeeper-master-2",
+        "zookeeper-master-3",
+      ].map((c) => `${c} 5m0s`),
+    );
+    assert.equal(checks.length - checked.length, 22);
 
-  // Every member of both quorums replaced in one `up` (what a change to their containers does):
-  // one after another, each back in its quorum before the next stops. Consul keeps a leader
-  // (a leading server hands its leadership over before it stops: the new leader is elected at
-  // once, so a poll may land in the moment between the two, never two polls in a row, where an
-  // election after a lost leader takes seconds with raft_multiplier 2); declared all at
-  // once, the local stack's servers come back on new addresses together and never elect again.
-  // ZooKeeper has no leadership handover: replacing its leader costs an election, so what is
-  // asserted there is that two members always run, and the quorum is back at the end.
-  const members = (await stack.exportState()).resources.filter((r) => /Container::platform-(consul-server|zookeeper)-master-\d$/.test(r.urn)).map((r) => r.urn);
-  assert.equal(members.length, 6);
-  const agent = ipOf(`${STACK}-consul-agent-lb-1`);
-  const watch = { polls: 0, noLeader: [] as { poll: number; seen: string }[], zkDown: [] as string[], zkNoQuorumPolls: 0, done: false };
-  // What each ZooKeeper member is: "leader"/"follower" when it serves, "up" when it answers without serving, "-" when gone.
-  const zkState = async (i: number): Promise<string> => {
-    let ip = "";
-    try {
-      ip = ipOf(`${STACK}-zookeeper-master-${i}`);
-    } catch {
-      return "-";
+    // cAdvisor writes every container's measurements to InfluxDB under its name: a service
+    // dashboard's selection finds exactly that service's instances.
+    const influx = `http://${ipOf(`${STACK}-influxdb-ops-1`)}:${PORTS.influxdb}`;
+    const q = `SELECT last("value") FROM "memory_usage" WHERE "container_name" =~ ${instanceNameRegex(
+      { stack: STACK, local: true, slaves: [] },
+      { key: "framework-systemadministrator", hosts: ["slave-1", "slave-2", "slave-3"] },
+    )} AND time > now() - 10m GROUP BY "container_name"`;
+    const measured = await eventually(
+      "cAdvisor measurements of every SystemAdministrator instance in InfluxDB",
+      90,
+      async () => {
+        const res = await fetch(
+          `${influx}/query?db=${METRICS_DATABASE}&q=${encodeURIComponent(q)}`,
+          { signal: AbortSignal.timeout(3000) },
+        ).catch(() => undefined);
+        if (!res?.ok) return undefined;
+        const body = (await res.json()) as {
+          results: { series?: { tags: { container_name: string } }[] }[];
+        };
+        const series = (body.results[0].series ?? []).map((x) => x.tags.container_name).sort();
+        return series.length === 3 ? series : undefined;
+      },
+    );
+    assert.deepEqual(
+      measured,
+      [1, 2, 3].map((i) => `${STACK}-framework-systemadministrator-slave-${i}`),
+    );
+
+    // The ZooKeeper ensemble has exactly one leader.
+    const modes = [1, 2, 3].map((i) =>
+      docker(
+        "exec",
+        `${STACK}-zookeeper-master-${i}`,
+        "bash",
+        "-c",
+        "exec 3<>/dev/tcp/127.0.0.1/2181; echo srvr >&3; sed -n 's/^Mode: //p' <&3",
+      ),
+    );
+    assert.deepEqual([...modes].sort(), ["follower", "follower", "leader"]);
+
+    // Consul has a leader and three servers.
+    const peers = docker(
+      "exec",
+      `${STACK}-consul-server-master-1`,
+      "consul",
+      "operator",
+      "raft",
+      "list-peers",
+    );
+    assert.equal(lines(peers).length, 4, peers);
+    assert.equal(lines(peers).filter((l) => / leader /.test(l)).length, 1, peers);
+
+    // Every HAProxy answers for each service, and the service sees the client's address.
+    for (const lb of ["lb-1", "lb-2"]) {
+      const ip = ipOf(`${STACK}-lb-${lb}`);
+      const seen = await eventually(
+        `${lb} serving every SystemAdministrator instance`,
+        60,
+        async () => {
+          const instances = new Set<string>();
+          for (let i = 0; i < 9; i++) {
+            const r = await httpGet(`http://${ip}:9162/`);
+            if (r.status !== 200) return undefined;
+            instances.add(JSON.parse(r.body).instance);
+          }
+          return instances.size === 3 ? [...instances].sort() : undefined;
+        },
+      );
+      assert.deepEqual(
+        seen,
+        [1, 2, 3].map((i) => `${STACK}-framework-systemadministrator-slave-${i}`),
+      );
+      const r = JSON.parse((await httpGet(`http://${ip}:9162/`)).body);
+      assert.equal(r.service, "Framework/SystemAdministrator");
+      assert.match(
+        r.client,
+        /^\d+\.\d+\.\d+\.1$/,
+        "the client is the Docker host, from X-Forwarded-For",
+      );
+      const se = JSON.parse(
+        await eventually(
+          `${lb} StorageElement`,
+          60,
+          async () => (await tcpLine(ip, 9148, "hello\n")) || undefined,
+        ),
+      );
+      assert.equal(se.service, "DataManagement/StorageElement");
+      const cs = JSON.parse(
+        await eventually(
+          `${lb} Configuration/Server`,
+          60,
+          async () => (await tcpLine(ip, 9135, "hello\n")) || undefined,
+        ),
+      );
+      assert.equal(cs.service, "Configuration/Server");
+      assert.match(
+        cs.client,
+        /^\d+\.\d+\.\d+\.1$/,
+        "the PROXY protocol carries the client's address",
+      );
+      assert.equal((await httpGet(`http://${ip}:8404/healthz`)).status, 200);
     }
-    if (ip === "") return "-";
-    const mode = await zkMode(ip);
-    if (mode !== "down") return mode;
-    return (await tcpLine(ip, PORTS.zookeeperClient, "srvr", 500).catch(() => "")) === "" ? "-" : "up";
-  };
-  const watcher = (async () => {
-    while (!watch.done) {
-      const at = new Date().toISOString().slice(11, 23);
-      const leader = await httpGet(`http://${agent}:${PORTS.consulHttp}/v1/status/leader`).catch((e) => ({ status: 0, body: String(e) }));
-      if (leader.status !== 200 || leader.body.trim() === '""') watch.noLeader.push({ poll: watch.polls, seen: `${at} ${leader.status} ${leader.body}` });
-      const zk = await Promise.all([1, 2, 3].map(zkState));
-      if (zk.filter((m) => m !== "-").length < 2) watch.zkDown.push(`${at} ${zk.join(",")}`);
-      if (zk.filter((m) => m === "leader" || m === "follower").length < 2) watch.zkNoQuorumPolls++;
-      watch.polls++;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
-  const t2 = Date.now();
-  await stack.upReplacing(members);
-  watch.done = true;
-  await watcher;
-  console.log(`engine test: every quorum member replaced in ${(Date.now() - t2) / 1000}s; ${watch.polls} polls, Consul without a leader in ${watch.noLeader.length}, ZooKeeper without a quorum in ${watch.zkNoQuorumPolls}`);
-  assert.ok(watch.polls > 20, `${watch.polls} polls`);
-  const leaderless = watch.noLeader.filter((x, i) => i > 0 && watch.noLeader[i - 1].poll === x.poll - 1);
-  assert.deepEqual(leaderless, [], `Consul without a leader in two polls in a row while its servers were replaced: ${watch.noLeader.map((x) => x.seen).join("; ")}`);
-  assert.deepEqual(watch.zkDown, [], "two ZooKeeper members down at once while they were replaced");
-  const zkAfter = await eventually("a ZooKeeper leader and two followers after the replacements", 30, async () => {
-    const modes = (await Promise.all([1, 2, 3].map(zkState))).sort();
-    return modes.join() === "follower,follower,leader" ? modes : undefined;
-  });
-  assert.deepEqual(zkAfter, ["follower", "follower", "leader"]);
 
-  // `pulumi preview --expect-no-changes` fails on any change.
-  const t1 = Date.now();
-  await stack.previewNoChanges();
-  console.log(`engine test: pulumi preview, no change, in ${(Date.now() - t1) / 1000}s`);
+    // Every member of both quorums replaced in one `up` (what a change to their containers does):
+    // one after another, each back in its quorum before the next stops. Consul keeps a leader
+    // (a leading server hands its leadership over before it stops: the new leader is elected at
+    // once, so a poll may land in the moment between the two, never two polls in a row, where an
+    // election after a lost leader takes seconds with raft_multiplier 2); declared all at
+    // once, the local stack's servers come back on new addresses together and never elect again.
+    // ZooKeeper has no leadership handover: replacing its leader costs an election, so what is
+    // asserted there is that two members always run, and the quorum is back at the end.
+    const members = (await stack.exportState()).resources
+      .filter((r) => /Container::platform-(consul-server|zookeeper)-master-\d$/.test(r.urn))
+      .map((r) => r.urn);
+    assert.equal(members.length, 6);
+    const agent = ipOf(`${STACK}-consul-agent-lb-1`);
+    const watch = {
+      polls: 0,
+      noLeader: [] as { poll: number; seen: string }[],
+      zkDown: [] as string[],
+      zkNoQuorumPolls: 0,
+      done: false,
+    };
+    // What each ZooKeeper member is: "leader"/"follower" when it serves, "up" when it answers without serving, "-" when gone.
+    const zkState = async (i: number): Promise<string> => {
+      let ip = "";
+      try {
+        ip = ipOf(`${STACK}-zookeeper-master-${i}`);
+      } catch {
+        return "-";
+      }
+      if (ip === "") return "-";
+      const mode = await zkMode(ip);
+      if (mode !== "down") return mode;
+      return (await tcpLine(ip, PORTS.zookeeperClient, "srvr", 500).catch(() => "")) === ""
+        ? "-"
+        : "up";
+    };
+    const watcher = (async () => {
+      while (!watch.done) {
+        const at = new Date().toISOString().slice(11, 23);
+        const leader = await httpGet(`http://${agent}:${PORTS.consulHttp}/v1/status/leader`).catch(
+          (e) => ({ status: 0, body: String(e) }),
+        );
+        if (leader.status !== 200 || leader.body.trim() === '""')
+          watch.noLeader.push({ poll: watch.polls, seen: `${at} ${leader.status} ${leader.body}` });
+        const zk = await Promise.all([1, 2, 3].map(zkState));
+        if (zk.filter((m) => m !== "-").length < 2) watch.zkDown.push(`${at} ${zk.join(",")}`);
+        if (zk.filter((m) => m === "leader" || m === "follower").length < 2)
+          watch.zkNoQuorumPolls++;
+        watch.polls++;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const t2 = Date.now();
+    await stack.upReplacing(members);
+    watch.done = true;
+    await watcher;
+    console.log(
+      `engine test: every quorum member replaced in ${(Date.now() - t2) / 1000}s; ${watch.polls} polls, Consul without a leader in ${watch.noLeader.length}, ZooKeeper without a quorum in ${watch.zkNoQuorumPolls}`,
+    );
+    assert.ok(watch.polls > 20, `${watch.polls} polls`);
+    const leaderless = watch.noLeader.filter(
+      (x, i) => i > 0 && watch.noLeader[i - 1].poll === x.poll - 1,
+    );
+    assert.deepEqual(
+      leaderless,
+      [],
+      `Consul without a leader in two polls in a row while its servers were replaced: ${watch.noLeader.map((x) => x.seen).join("; ")}`,
+    );
+    assert.deepEqual(
+      watch.zkDown,
+      [],
+      "two ZooKeeper members down at once while they were replaced",
+    );
+    const zkAfter = await eventually(
+      "a ZooKeeper leader and two followers after the replacements",
+      30,
+      async () => {
+        const modes = (await Promise.all([1, 2, 3].map(zkState))).sort();
+        return modes.join() === "follower,follower,leader" ? modes : undefined;
+      },
+    );
+    assert.deepEqual(zkAfter, ["follower", "follower", "leader"]);
 
-  await stack.destroy();
-  assert.equal(docker("ps", "-a", "--filter", `label=platform.stack=${STACK}`, "-q"), "");
-  assert.equal(docker("network", "ls", "--filter", `label=platform.stack=${STACK}`, "-q"), "");
-  assert.equal(docker("volume", "ls", "--filter", `label=platform.stack=${STACK}`, "-q"), "");
-  assert.equal(lines(docker("volume", "ls", "-q")).filter((v) => v.startsWith(`${STACK}-`)).length, 0);
-});
+    // `pulumi preview --expect-no-changes` fails on any change.
+    const t1 = Date.now();
+    await stack.previewNoChanges();
+    console.log(`engine test: pulumi preview, no change, in ${(Date.now() - t1) / 1000}s`);
+
+    await stack.destroy();
+    assert.equal(docker("ps", "-a", "--filter", `label=platform.stack=${STACK}`, "-q"), "");
+    assert.equal(docker("network", "ls", "--filter", `label=platform.stack=${STACK}`, "-q"), "");
+    assert.equal(docker("volume", "ls", "--filter", `label=platform.stack=${STACK}`, "-q"), "");
+    assert.equal(
+      lines(docker("volume", "ls", "-q")).filter((v) => v.startsWith(`${STACK}-`)).length,
+      0,
+    );
+  },
+);

@@ -28,8 +28,19 @@ for (const stack of ["local", "cert", "prod"]) {
     assert.equal(initial.status, 0, initial.output);
     const sample = renderHaproxyConfig(
       spec.services,
-      { stack, maxconn: spec.loadBalancer.maxconn, statsPort: spec.loadBalancer.statsPort, runDir: "/var/run/haproxy" },
-      sampleServers((s) => [1, 2, 3].map((i) => ({ id: `${stack}-${s.key}-${i}`, address: `10.0.${i}.${(s.port % 200) + 1}`, port: s.port }))),
+      {
+        stack,
+        maxconn: spec.loadBalancer.maxconn,
+        statsPort: spec.loadBalancer.statsPort,
+        runDir: "/var/run/haproxy",
+      },
+      sampleServers((s) =>
+        [1, 2, 3].map((i) => ({
+          id: `${stack}-${s.key}-${i}`,
+          address: `10.0.${i}.${(s.port % 200) + 1}`,
+          port: s.port,
+        })),
+      ),
     );
     const r = check(sample);
     assert.equal(r.status, 0, r.output);

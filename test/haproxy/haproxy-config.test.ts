@@ -1,8 +1,17 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
-import { backendName, renderHaproxyConfig, sampleServers, serverOptions } from "../../components/haproxy/haproxy-config";
-import { haproxyInitialConfig, haproxyTemplate, loadBalancerContainer } from "../../components/haproxy/lb-containers";
+import {
+  backendName,
+  renderHaproxyConfig,
+  sampleServers,
+  serverOptions,
+} from "../../components/haproxy/haproxy-config";
+import {
+  haproxyInitialConfig,
+  haproxyTemplate,
+  loadBalancerContainer,
+} from "../../components/haproxy/lb-containers";
 import { LB_PATHS, renderConsulTemplateConfig } from "../../components/haproxy/lb-files";
 import { matchSnapshot } from "../support/snapshot";
 
@@ -15,25 +24,53 @@ test("the consul-template template of the local stack", () => {
 test("server options: active checks, PROXY protocol and the bridge port", () => {
   const [admin, config, storage] = local.services;
   assert.equal(admin.name, "Framework/SystemAdministrator");
-  assert.equal(serverOptions(admin), "check inter 200ms fastinter 100ms downinter 500ms rise 2 fall 1 observe layer4 error-limit 1 on-error mark-down init-addr last,libc,none resolvers docker");
-  assert.equal(serverOptions(config), "check inter 200ms fastinter 100ms downinter 500ms rise 2 fall 1 observe layer4 error-limit 1 on-error mark-down init-addr last,libc,none resolvers docker send-proxy-v2 port 19135");
-  assert.equal(serverOptions(storage), "check inter 200ms fastinter 100ms downinter 500ms rise 2 fall 1 observe layer4 error-limit 1 on-error mark-down init-addr last,libc,none resolvers docker");
+  assert.equal(
+    serverOptions(admin),
+    "check inter 200ms fastinter 100ms downinter 500ms rise 2 fall 1 observe layer4 error-limit 1 on-error mark-down init-addr last,libc,none resolvers docker",
+  );
+  assert.equal(
+    serverOptions(config),
+    "check inter 200ms fastinter 100ms downinter 500ms rise 2 fall 1 observe layer4 error-limit 1 on-error mark-down init-addr last,libc,none resolvers docker send-proxy-v2 port 19135",
+  );
+  assert.equal(
+    serverOptions(storage),
+    "check inter 200ms fastinter 100ms downinter 500ms rise 2 fall 1 observe layer4 error-limit 1 on-error mark-down init-addr last,libc,none resolvers docker",
+  );
   assert.equal(backendName(config), "be_configuration_server");
 });
 
 test("the template and a sample rendering differ only in the server lines", () => {
-  const sample = renderHaproxyConfig(local.services, { stack: "local", maxconn: 4096, statsPort: 8404, runDir: LB_PATHS.runDir }, sampleServers((s) =>
-    s.hosts.map((h) => ({ id: `local-${s.key}-${h}`, address: `local-${s.key}-${h}`, port: s.port })),
-  ));
-  const strip = (t: string) => t.split("\n").filter((l) => !/^\s*server |\{\{/.test(l)).join("\n");
+  const sample = renderHaproxyConfig(
+    local.services,
+    { stack: "local", maxconn: 4096, statsPort: 8404, runDir: LB_PATHS.runDir },
+    sampleServers((s) =>
+      s.hosts.map((h) => ({
+        id: `local-${s.key}-${h}`,
+        address: `local-${s.key}-${h}`,
+        port: s.port,
+      })),
+    ),
+  );
+  const strip = (t: string) =>
+    t
+      .split("\n")
+      .filter((l) => !/^\s*server |\{\{/.test(l))
+      .join("\n");
   assert.equal(strip(sample), strip(haproxyTemplate(local)));
   assert.equal(sample.split("\n").filter((l) => l.startsWith("    server ")).length, 3 + 2 + 2);
-  assert.ok(sample.includes("    server local-framework-systemadministrator-slave-1 local-framework-systemadministrator-slave-1:9162 check"));
+  assert.ok(
+    sample.includes(
+      "    server local-framework-systemadministrator-slave-1 local-framework-systemadministrator-slave-1:9162 check",
+    ),
+  );
 });
 
 test("HTTP frontends forward the client address and close idle keep-alive connections on reload", () => {
   const t = haproxyTemplate(local);
-  const fe = t.slice(t.indexOf("frontend fe_framework_systemadministrator"), t.indexOf("\nbackend be_framework_systemadministrator") + 1);
+  const fe = t.slice(
+    t.indexOf("frontend fe_framework_systemadministrator"),
+    t.indexOf("\nbackend be_framework_systemadministrator") + 1,
+  );
   assert.equal(
     fe,
     "frontend fe_framework_systemadministrator\n    bind *:9162\n    mode http\n    option httplog\n    option forwardfor\n    option http-keep-alive\n    option idle-close-on-response\n    default_backend be_framework_systemadministrator\n\n",

@@ -38,7 +38,9 @@ function freePort(): Promise<number> {
 async function startSshd(port: number): Promise<string> {
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "host_key")]);
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "client_key")]);
-  writeFileSync(join(dir, "authorized_keys"), readFileSync(join(dir, "client_key.pub")), { mode: 0o600 });
+  writeFileSync(join(dir, "authorized_keys"), readFileSync(join(dir, "client_key.pub")), {
+    mode: 0o600,
+  });
   writeFileSync(
     join(dir, "sshd_config"),
     [
@@ -55,11 +57,26 @@ async function startSshd(port: number): Promise<string> {
     ].join("\n") + "\n",
   );
   mkdirSync("/run/sshd", { recursive: true });
-  sshd = spawn(SSHD, ["-D", "-e", "-f", join(dir, "sshd_config")], { stdio: ["ignore", "ignore", "pipe"] });
+  sshd = spawn(SSHD, ["-D", "-e", "-f", join(dir, "sshd_config")], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let log = "";
   sshd.stderr!.on("data", (d: Buffer) => (log += d.toString()));
   const key = join(dir, "client_key");
-  const sshArgs = ["-i", key, "-p", String(port), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR"];
+  const sshArgs = [
+    "-i",
+    key,
+    "-p",
+    String(port),
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "LogLevel=ERROR",
+  ];
   for (let i = 0; i < 50; i++) {
     try {
       execFileSync("ssh", [...sshArgs, "root@127.0.0.1", "true"], { stdio: "pipe" });
@@ -73,11 +90,26 @@ async function startSshd(port: number): Promise<string> {
 
 before(async () => {
   assert.ok(existsSync(SSHD), `${SSHD} is missing: install Debian's openssh-server (.ci/run does)`);
-  assert.ok(existsSync(pulumiCli()), `the Pulumi CLI is missing at ${pulumiCli()}: run \`npm run up\` first`);
-  assert.doesNotThrow(() => docker("image", "inspect", "lhcb-platform/base:bookworm"), "the base image is missing: run `npm run up` first");
+  assert.ok(
+    existsSync(pulumiCli()),
+    `the Pulumi CLI is missing at ${pulumiCli()}: run \`npm run up\` first`,
+  );
+  assert.doesNotThrow(
+    () => docker("image", "inspect", "lhcb-platform/base:bookworm"),
+    "the base image is missing: run `npm run up` first",
+  );
   const port = await freePort();
   const key = await startSshd(port);
-  const sshOpts = ["-i", key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"];
+  const sshOpts = [
+    "-i",
+    key,
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
+    "-o",
+    "LogLevel=ERROR",
+  ];
   const host = hostSchema.parse({
     id: "site-1",
     address: "127.0.0.1",
@@ -85,11 +117,19 @@ before(async () => {
     cpus: 1,
     memoryMb: 512,
     docker: { host: `ssh://root@127.0.0.1:${port}`, sshOpts },
-    prepare: { user: "root", port, commands: [`mkdir -p ${join(dir, "prepared")}`, `echo "prepared on $(hostname)" > ${marker}`] },
+    prepare: {
+      user: "root",
+      port,
+      commands: [`mkdir -p ${join(dir, "prepared")}`, `echo "prepared on $(hostname)" > ${marker}`],
+    },
   });
   const program = async () => {
     const site = new pulumi.ComponentResource("lhcb-platform:test:Site", "site", {});
-    const hosts = new HostInventory("hosts", { stack: STACK, hosts: [host], sshPrivateKey: pulumi.secret(readFileSync(key, "utf8")) }, { parent: site });
+    const hosts = new HostInventory(
+      "hosts",
+      { stack: STACK, hosts: [host], sshPrivateKey: pulumi.secret(readFileSync(key, "utf8")) },
+      { parent: site },
+    );
     declareContainer(site, hosts, "site-1", "probe", {
       name: `${STACK}-probe`,
       image: "lhcb-platform/base:bookworm",
@@ -102,7 +142,10 @@ before(async () => {
   const work = mkdtempSync(join(tmpdir(), "lhcb-ssh-stack-"));
   stack = await LocalWorkspace.createOrSelectStack(
     { stackName: STACK, projectName: "lhcb-platform-ssh-test", program },
-    { ...(await workspaceOptions(work)), projectSettings: { name: "lhcb-platform-ssh-test", runtime: "nodejs" } },
+    {
+      ...(await workspaceOptions(work)),
+      projectSettings: { name: "lhcb-platform-ssh-test", runtime: "nodejs" },
+    },
   );
 });
 
@@ -115,28 +158,40 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test("a host prepared over SSH and reached over ssh://: up, no change, destroy", { timeout: 300_000 }, async () => {
-  const up = await stack!.up({ color: "never" });
-  assert.equal(up.summary.result, "succeeded");
-  // The prepare commands ran over SSH, as root, before anything was placed on the host.
-  assert.match(readFileSync(marker, "utf8"), /^prepared on /);
-  // The container was created through the Docker Engine reached over ssh://.
-  assert.equal(docker("inspect", "-f", "{{.State.Status}}", `${STACK}-probe`), "running");
-  const state = (await stack!.exportStack()).deployment as { resources: { type: string; inputs?: { host?: string } }[] };
-  const types = state.resources.map((r) => r.type).sort();
-  for (const t of ["command:remote:Command", "docker:index/container:Container", "docker:index/network:Network", "pulumi:providers:docker"]) assert.ok(types.includes(t), t);
-  const provider = state.resources.find((r) => r.type === "pulumi:providers:docker");
-  assert.match(provider?.inputs?.host ?? "", /^ssh:\/\/root@127\.0\.0\.1:\d+$/);
+test(
+  "a host prepared over SSH and reached over ssh://: up, no change, destroy",
+  { timeout: 300_000 },
+  async () => {
+    const up = await stack!.up({ color: "never" });
+    assert.equal(up.summary.result, "succeeded");
+    // The prepare commands ran over SSH, as root, before anything was placed on the host.
+    assert.match(readFileSync(marker, "utf8"), /^prepared on /);
+    // The container was created through the Docker Engine reached over ssh://.
+    assert.equal(docker("inspect", "-f", "{{.State.Status}}", `${STACK}-probe`), "running");
+    const state = (await stack!.exportStack()).deployment as {
+      resources: { type: string; inputs?: { host?: string } }[];
+    };
+    const types = state.resources.map((r) => r.type).sort();
+    for (const t of [
+      "command:remote:Command",
+      "docker:index/container:Container",
+      "docker:index/network:Network",
+      "pulumi:providers:docker",
+    ])
+      assert.ok(types.includes(t), t);
+    const provider = state.resources.find((r) => r.type === "pulumi:providers:docker");
+    assert.match(provider?.inputs?.host ?? "", /^ssh:\/\/root@127\.0\.0\.1:\d+$/);
 
-  const preview = await stack!.preview({ color: "never" });
-  assert.deepEqual(
-    Object.entries(preview.changeSummary).filter(([op, n]) => op !== "same" && (n ?? 0) > 0),
-    [],
-  );
+    const preview = await stack!.preview({ color: "never" });
+    assert.deepEqual(
+      Object.entries(preview.changeSummary).filter(([op, n]) => op !== "same" && (n ?? 0) > 0),
+      [],
+    );
 
-  rmSync(marker);
-  const down = await stack!.destroy({ color: "never" });
-  assert.equal(down.summary.result, "succeeded");
-  assert.equal(docker("ps", "-a", "--filter", `label=platform.stack=${STACK}`, "-q"), "");
-  assert.equal(docker("network", "ls", "--filter", `label=platform.stack=${STACK}`, "-q"), "");
-});
+    rmSync(marker);
+    const down = await stack!.destroy({ color: "never" });
+    assert.equal(down.summary.result, "succeeded");
+    assert.equal(docker("ps", "-a", "--filter", `label=platform.stack=${STACK}`, "-q"), "");
+    assert.equal(docker("network", "ls", "--filter", `label=platform.stack=${STACK}`, "-q"), "");
+  },
+);

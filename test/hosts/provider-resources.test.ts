@@ -21,11 +21,19 @@ const spec: ContainerSpec = {
   env: { SERVICE_NAME: "web" },
   files: [{ path: "/etc/platform/service.json", content: "{}" }],
   ports: [{ internal: 8080, external: 18080 }],
-  healthcheck: { test: ["CMD", "platform-service", "health"], intervalSeconds: 1, timeoutSeconds: 1, retries: 3, startPeriodSeconds: 5 },
+  healthcheck: {
+    test: ["CMD", "platform-service", "health"],
+    intervalSeconds: 1,
+    timeoutSeconds: 1,
+    retries: 3,
+    startPeriodSeconds: 5,
+  },
 };
 
 test("the same type and the same inputs as docker.Container, for the same arguments", async () => {
-  const args = toContainerArgs(spec, "prod-net", [{ path: "/etc/secret", content: pulumi.secret("s3cret") }]);
+  const args = toContainerArgs(spec, "prod-net", [
+    { path: "/etc/secret", content: pulumi.secret("s3cret") },
+  ]);
   const ours = new PlatformContainer("ours", args);
   new docker.Container("theirs", args);
   await settle(declared);
@@ -42,17 +50,35 @@ test("the same type and the same inputs as docker.Container, for the same argume
 test("an Output only for what is set, plus the provider's network addresses", () => {
   const theirs = new docker.Container("count-theirs", { name: "a", image: "b" });
   const ours = new PlatformContainer("count-ours", { name: "a", image: "b", command: undefined });
-  const outputs = (r: object) => Object.keys(r).filter((k) => pulumi.Output.isInstance((r as Record<string, unknown>)[k]) && k !== "urn" && k !== "id");
+  const outputs = (r: object) =>
+    Object.keys(r).filter(
+      (k) =>
+        pulumi.Output.isInstance((r as Record<string, unknown>)[k]) && k !== "urn" && k !== "id",
+    );
   assert.deepEqual(outputs(ours).sort(), ["image", "name", "networkDatas"]);
   assert.ok(outputs(theirs).length > 70, `docker.Container has ${outputs(theirs).length} outputs`);
 });
 
 test("setProperties leaves out what is unset and keeps falsy values", () => {
-  assert.deepEqual(setProperties({ a: 1, b: undefined, c: false, d: 0, e: "", f: null }), { a: 1, c: false, d: 0, e: "", f: null });
+  assert.deepEqual(setProperties({ a: 1, b: undefined, c: false, d: 0, e: "", f: null }), {
+    a: 1,
+    c: false,
+    d: 0,
+    e: "",
+    f: null,
+  });
 });
 
 test("CatalogService: the same type and inputs as consul.Service", async () => {
-  const args = { serviceId: "web-slave-1", name: "web", node: "prod-slave-1", address: "10.0.0.1", port: 8080, tags: ["http"], meta: { stack: "prod" } };
+  const args = {
+    serviceId: "web-slave-1",
+    name: "web",
+    node: "prod-slave-1",
+    address: "10.0.0.1",
+    port: 8080,
+    tags: ["http"],
+    meta: { stack: "prod" },
+  };
   const ours = new CatalogService("reg-ours", args);
   new consul.Service("reg-theirs", args);
   await settle(declared);

@@ -10,7 +10,10 @@ import {
   logstashPipeline,
   logstashSettings,
 } from "../../components/logging/logging-containers";
-import { renderLogstashPipeline, serviceLogPathPattern } from "../../components/logging/logstash-config";
+import {
+  renderLogstashPipeline,
+  serviceLogPathPattern,
+} from "../../components/logging/logstash-config";
 import { toContainerArgs } from "../../components/hosts/container-args";
 
 const prod = loadPlatformFromStackFile(process.cwd(), "prod");
@@ -60,7 +63,13 @@ logging.level: info
 });
 
 test("on the local stack Filebeat ships to the Logstash container by name and only its own host's containers", () => {
-  const text = renderFilebeatConfig({ stack: "local", hostId: "slave-2", logstashHosts: ["local-logstash-ops-1:5044"], dataDir: "/d", monitoringPort: 5066 });
+  const text = renderFilebeatConfig({
+    stack: "local",
+    hostId: "slave-2",
+    logstashHosts: ["local-logstash-ops-1:5044"],
+    dataDir: "/d",
+    monitoringPort: 5066,
+  });
   assert.match(text, /^ {18}docker\.container\.labels\.platform_host: "slave-2"$/m);
   assert.match(text, /^ {2}hosts: \["local-logstash-ops-1:5044"\]$/m);
   assert.equal(logstashEndpoint(local), "local-logstash-ops-1:5044");
@@ -93,8 +102,14 @@ output {
 }
 `,
   );
-  assert.equal(serviceLogPathPattern({ stack: "cert", logRoot: "/logs" }), "/logs/cert/%{[fields][service]}/%{+YYYY-MM-dd}.log");
-  assert.match(renderLogstashPipeline({ stack: "x", beatsPort: 6000, logRoot: "/l" }), /port => 6000\n/);
+  assert.equal(
+    serviceLogPathPattern({ stack: "cert", logRoot: "/logs" }),
+    "/logs/cert/%{[fields][service]}/%{+YYYY-MM-dd}.log",
+  );
+  assert.match(
+    renderLogstashPipeline({ stack: "x", beatsPort: 6000, logRoot: "/l" }),
+    /port => 6000\n/,
+  );
 });
 
 test("logstash.yml: API on every interface, one pipeline, no Elasticsearch monitoring", () => {
@@ -128,12 +143,26 @@ test("the Filebeat container of a prod slave", () => {
     restart: "always",
     files: [{ path: "/usr/share/filebeat/filebeat.yml", content: filebeatConfig(prod, h) }],
     volumes: [
-      { hostPath: "/var/lib/docker/containers", containerPath: "/var/lib/docker/containers", readOnly: true },
+      {
+        hostPath: "/var/lib/docker/containers",
+        containerPath: "/var/lib/docker/containers",
+        readOnly: true,
+      },
       { hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock", readOnly: true },
       { volume: "prod-filebeat-prod-slave-1-data", containerPath: "/usr/share/filebeat/data" },
     ],
-    healthcheck: { test: ["CMD-SHELL", "curl -fs -o /dev/null http://127.0.0.1:5066/"], intervalSeconds: 300, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 30 },
-    labels: { "platform.stack": "prod", "platform.component": "filebeat", "platform.host": "prod-slave-1" },
+    healthcheck: {
+      test: ["CMD-SHELL", "curl -fs -o /dev/null http://127.0.0.1:5066/"],
+      intervalSeconds: 300,
+      timeoutSeconds: 5,
+      retries: 3,
+      startPeriodSeconds: 30,
+    },
+    labels: {
+      "platform.stack": "prod",
+      "platform.component": "filebeat",
+      "platform.host": "prod-slave-1",
+    },
     stopGraceSeconds: 10,
   });
 });
@@ -153,8 +182,18 @@ test("the Logstash container on the logging host", () => {
       { path: "/usr/share/logstash/config/logstash.yml", content: logstashSettings() },
     ],
     volumes: [{ volume: "prod-logstash-prod-ops-2-logs", containerPath: "/var/log/platform" }],
-    healthcheck: { test: ["CMD-SHELL", "curl -fs -o /dev/null http://localhost:9600/"], intervalSeconds: 300, timeoutSeconds: 5, retries: 5, startPeriodSeconds: 90 },
-    labels: { "platform.stack": "prod", "platform.component": "logstash", "platform.host": "prod-ops-2" },
+    healthcheck: {
+      test: ["CMD-SHELL", "curl -fs -o /dev/null http://localhost:9600/"],
+      intervalSeconds: 300,
+      timeoutSeconds: 5,
+      retries: 5,
+      startPeriodSeconds: 90,
+    },
+    labels: {
+      "platform.stack": "prod",
+      "platform.component": "logstash",
+      "platform.host": "prod-ops-2",
+    },
     stopGraceSeconds: 30,
   });
   const l = logstashContainer(local);
@@ -163,10 +202,16 @@ test("the Logstash container on the logging host", () => {
 });
 
 test("no logging host: a clear error", () => {
-  assert.throws(() => logstashContainer({ ...prod, logging: undefined }), /stack prod: the logging stack needs a host with role logging/);
+  assert.throws(
+    () => logstashContainer({ ...prod, logging: undefined }),
+    /stack prod: the logging stack needs a host with role logging/,
+  );
 });
 
 test("Filebeat and Logstash run as root, which toContainerArgs passes on", () => {
-  assert.equal(toContainerArgs(filebeatContainer(prod, host("prod-slave-1")), undefined).user, "root");
+  assert.equal(
+    toContainerArgs(filebeatContainer(prod, host("prod-slave-1")), undefined).user,
+    "root",
+  );
   assert.equal(toContainerArgs(logstashContainer(prod), undefined).user, "root");
 });

@@ -6,7 +6,11 @@ import { byName, countByType, installMocks, ofType, settle } from "../support/mo
 const declared = installMocks("prod");
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { HostInventory } from "../../components/hosts/host-inventory";
-import { filebeatConfig, logstashPipeline, logstashSettings } from "../../components/logging/logging-containers";
+import {
+  filebeatConfig,
+  logstashPipeline,
+  logstashSettings,
+} from "../../components/logging/logging-containers";
 import { LoggingStack } from "../../components/logging/logging-stack";
 
 const spec = loadPlatformFromStackFile(process.cwd(), "prod");
@@ -19,7 +23,11 @@ interface Upload {
 }
 
 test("prod: Logstash on the logging host, Filebeat on each of the 8 slaves", async () => {
-  const hosts = new HostInventory("hosts", { stack: spec.stack, hosts: spec.hosts, local: spec.local });
+  const hosts = new HostInventory("hosts", {
+    stack: spec.stack,
+    hosts: spec.hosts,
+    local: spec.local,
+  });
   const logging = new LoggingStack("logging", { spec, hosts });
   await settle(declared);
 
@@ -48,10 +56,24 @@ test("prod: Logstash on the logging host, Filebeat on each of the 8 slaves", asy
   assert.equal(ls.inputs.restart, "always");
   assert.deepEqual(ls.inputs.envs, ["LS_JAVA_OPTS=-Xms512m -Xmx512m"]);
   assert.deepEqual(ls.inputs.uploads as Upload[], [
-    { file: "/usr/share/logstash/pipeline/logstash.conf", content: logstashPipeline(spec), executable: false },
-    { file: "/usr/share/logstash/config/logstash.yml", content: logstashSettings(), executable: false },
+    {
+      file: "/usr/share/logstash/pipeline/logstash.conf",
+      content: logstashPipeline(spec),
+      executable: false,
+    },
+    {
+      file: "/usr/share/logstash/config/logstash.yml",
+      content: logstashSettings(),
+      executable: false,
+    },
   ]);
-  assert.deepEqual(ls.inputs.volumes, [{ volumeName: "prod-logstash-prod-ops-2-logs", containerPath: "/var/log/platform", readOnly: false }]);
+  assert.deepEqual(ls.inputs.volumes, [
+    {
+      volumeName: "prod-logstash-prod-ops-2-logs",
+      containerPath: "/var/log/platform",
+      readOnly: false,
+    },
+  ]);
   assert.deepEqual(ls.inputs.healthcheck, {
     tests: ["CMD-SHELL", "curl -fs -o /dev/null http://localhost:9600/"],
     interval: "5m0s",
@@ -76,14 +98,34 @@ test("prod: Logstash on the logging host, Filebeat on each of the 8 slaves", asy
     assert.equal(fb.inputs.image, "gitlab-registry.cern.ch/lhcb-dirac/beats/filebeat:8.13.4");
     assert.equal(fb.inputs.user, "root");
     assert.equal(fb.inputs.networkMode, "host");
-    assert.deepEqual(fb.inputs.uploads as Upload[], [{ file: "/usr/share/filebeat/filebeat.yml", content: filebeatConfig(spec, h), executable: false }]);
+    assert.deepEqual(fb.inputs.uploads as Upload[], [
+      {
+        file: "/usr/share/filebeat/filebeat.yml",
+        content: filebeatConfig(spec, h),
+        executable: false,
+      },
+    ]);
     assert.deepEqual(fb.inputs.volumes, [
-      { hostPath: "/var/lib/docker/containers", containerPath: "/var/lib/docker/containers", readOnly: true },
+      {
+        hostPath: "/var/lib/docker/containers",
+        containerPath: "/var/lib/docker/containers",
+        readOnly: true,
+      },
       { hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock", readOnly: true },
-      { volumeName: `prod-filebeat-${h.id}-data`, containerPath: "/usr/share/filebeat/data", readOnly: false },
+      {
+        volumeName: `prod-filebeat-${h.id}-data`,
+        containerPath: "/usr/share/filebeat/data",
+        readOnly: false,
+      },
     ]);
   }
   const fb1 = byName(declared, "logging-filebeat-prod-slave-1");
-  assert.deepEqual(fb1.inputs.command, ["filebeat", "-e", "--strict.perms=false", "-c", "/usr/share/filebeat/filebeat.yml"]);
+  assert.deepEqual(fb1.inputs.command, [
+    "filebeat",
+    "-e",
+    "--strict.perms=false",
+    "-c",
+    "/usr/share/filebeat/filebeat.yml",
+  ]);
   assert.match((fb1.inputs.uploads as Upload[])[0].content, /host: "prod-slave-1"\n/);
 });

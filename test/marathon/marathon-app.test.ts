@@ -4,8 +4,16 @@ import { test } from "node:test";
 import { PlacedService } from "../../components/core/platform-spec";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { marathonDeleteCommand, marathonPutCommand } from "../../components/marathon/marathon-api";
-import { marathonApp, marathonAppJson, rollingUpgrade } from "../../components/marathon/marathon-app";
-import { marathonContainer, marathonEnv, marathonUrl } from "../../components/marathon/marathon-containers";
+import {
+  marathonApp,
+  marathonAppJson,
+  rollingUpgrade,
+} from "../../components/marathon/marathon-app";
+import {
+  marathonContainer,
+  marathonEnv,
+  marathonUrl,
+} from "../../components/marathon/marathon-containers";
 
 const cert = loadPlatformFromStackFile(process.cwd(), "cert");
 const IMAGE = "gitlab-registry.cern.ch/lhcb-dirac/lhcb-platform/service:1.0.0";
@@ -29,18 +37,40 @@ test("http check → MESOS_HTTP on the path, with the catalog timing", () => {
     cpus: 0.25,
     mem: 256,
     args: ["serve", "Framework/Monitoring"],
-    env: { SERVICE_NAME: "Framework/Monitoring", SERVICE_PORT: "9142", SERVICE_PROTOCOL: "http", PLATFORM_STACK: "cert" },
+    env: {
+      SERVICE_NAME: "Framework/Monitoring",
+      SERVICE_PORT: "9142",
+      SERVICE_PROTOCOL: "http",
+      PLATFORM_STACK: "cert",
+    },
     container: {
       type: "DOCKER",
       docker: { image: IMAGE, forcePullImage: false },
-      portMappings: [{ containerPort: 9142, hostPort: 0, protocol: "tcp", name: "framework-monitoring" }],
+      portMappings: [
+        { containerPort: 9142, hostPort: 0, protocol: "tcp", name: "framework-monitoring" },
+      ],
     },
     networks: [{ mode: "container/bridge" }],
     constraints: [["hostname", "UNIQUE"]],
-    healthChecks: [{ protocol: "MESOS_HTTP", path: "/ping", portIndex: 0, gracePeriodSeconds: 10, intervalSeconds: 5, timeoutSeconds: 2, maxConsecutiveFailures: 3 }],
+    healthChecks: [
+      {
+        protocol: "MESOS_HTTP",
+        path: "/ping",
+        portIndex: 0,
+        gracePeriodSeconds: 10,
+        intervalSeconds: 5,
+        timeoutSeconds: 2,
+        maxConsecutiveFailures: 3,
+      },
+    ],
     upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 0.75 },
     ...common,
-    labels: { overrideTaskName: "framework-monitoring", tags: "cert,http", "platform.stack": "cert", "platform.service": "framework-monitoring" },
+    labels: {
+      overrideTaskName: "framework-monitoring",
+      tags: "cert,http",
+      "platform.stack": "cert",
+      "platform.service": "framework-monitoring",
+    },
   });
 });
 
@@ -51,18 +81,44 @@ test("tcp check → MESOS_TCP", () => {
     cpus: 0.25,
     mem: 1024,
     args: ["serve", "DataManagement/StorageElement"],
-    env: { SERVICE_NAME: "DataManagement/StorageElement", SERVICE_PORT: "9148", SERVICE_PROTOCOL: "tcp", PLATFORM_STACK: "cert" },
+    env: {
+      SERVICE_NAME: "DataManagement/StorageElement",
+      SERVICE_PORT: "9148",
+      SERVICE_PROTOCOL: "tcp",
+      PLATFORM_STACK: "cert",
+    },
     container: {
       type: "DOCKER",
       docker: { image: IMAGE, forcePullImage: false },
-      portMappings: [{ containerPort: 9148, hostPort: 0, protocol: "tcp", name: "datamanagement-storageelement" }],
+      portMappings: [
+        {
+          containerPort: 9148,
+          hostPort: 0,
+          protocol: "tcp",
+          name: "datamanagement-storageelement",
+        },
+      ],
     },
     networks: [{ mode: "container/bridge" }],
     constraints: [["hostname", "UNIQUE"]],
-    healthChecks: [{ protocol: "MESOS_TCP", portIndex: 0, gracePeriodSeconds: 6, intervalSeconds: 3, timeoutSeconds: 2, maxConsecutiveFailures: 3 }],
+    healthChecks: [
+      {
+        protocol: "MESOS_TCP",
+        portIndex: 0,
+        gracePeriodSeconds: 6,
+        intervalSeconds: 3,
+        timeoutSeconds: 2,
+        maxConsecutiveFailures: 3,
+      },
+    ],
     upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 0.75 },
     ...common,
-    labels: { overrideTaskName: "datamanagement-storageelement", tags: "cert,tcp", "platform.stack": "cert", "platform.service": "datamanagement-storageelement" },
+    labels: {
+      overrideTaskName: "datamanagement-storageelement",
+      tags: "cert,tcp",
+      "platform.stack": "cert",
+      "platform.service": "datamanagement-storageelement",
+    },
   });
 });
 
@@ -84,14 +140,25 @@ test("command check → COMMAND; PROXY protocol, catalog env and constraints car
     container: {
       type: "DOCKER",
       docker: { image: IMAGE, forcePullImage: false },
-      portMappings: [{ containerPort: 9197, hostPort: 0, protocol: "tcp", name: "datamanagement-filecatalog" }],
+      portMappings: [
+        { containerPort: 9197, hostPort: 0, protocol: "tcp", name: "datamanagement-filecatalog" },
+      ],
     },
     networks: [{ mode: "container/bridge" }],
     constraints: [
       ["hostname", "UNIQUE"],
       ["disk", "CLUSTER", "ssd"],
     ],
-    healthChecks: [{ protocol: "COMMAND", command: { value: "platform-service ping" }, gracePeriodSeconds: 5, intervalSeconds: 2, timeoutSeconds: 1, maxConsecutiveFailures: 2 }],
+    healthChecks: [
+      {
+        protocol: "COMMAND",
+        command: { value: "platform-service ping" },
+        gracePeriodSeconds: 5,
+        intervalSeconds: 2,
+        timeoutSeconds: 1,
+        maxConsecutiveFailures: 2,
+      },
+    ],
     upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 0.375 },
     ...common,
     labels: {
@@ -104,7 +171,11 @@ test("command check → COMMAND; PROXY protocol, catalog env and constraints car
 });
 
 test("several constraints are sorted by label; another image gets no arguments", () => {
-  const s: PlacedService = { ...service("framework-proxymanager"), constraints: { zone: "b", network: "public" }, image: "registry.example.org/other:2" };
+  const s: PlacedService = {
+    ...service("framework-proxymanager"),
+    constraints: { zone: "b", network: "public" },
+    image: "registry.example.org/other:2",
+  };
   const app = marathonApp(cert, s);
   assert.deepEqual(app.constraints, [
     ["hostname", "UNIQUE"],
@@ -118,7 +189,10 @@ test("several constraints are sorted by label; another image gets no arguments",
 
 test("a pulumi-mode service has no Marathon app", () => {
   const s: PlacedService = { ...service("framework-monitoring"), mode: "pulumi" };
-  assert.throws(() => marathonApp(cert, s), /service Framework\/Monitoring runs in pulumi mode, not marathon/);
+  assert.throws(
+    () => marathonApp(cert, s),
+    /service Framework\/Monitoring runs in pulumi mode, not marathon/,
+  );
 });
 
 test("rolling upgrade: Marathon's own arithmetic gives exactly one extra instance, none stopped early", () => {
@@ -130,7 +204,10 @@ test("rolling upgrade: Marathon's own arithmetic gives exactly one extra instanc
     assert.equal(Math.ceil(n * u.minimumHealthCapacity), n, `n=${n}`);
     assert.equal(Math.trunc(n * (1 + u.maximumOverCapacity)), n + 1, `n=${n}`);
   }
-  assert.deepEqual([1, 2, 3, 4, 5, 7].map((n) => rollingUpgrade(n).maximumOverCapacity), [1, 0.75, 0.5, 0.375, 0.3, 0.215]);
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 7].map((n) => rollingUpgrade(n).maximumOverCapacity),
+    [1, 0.75, 0.5, 0.375, 0.3, 0.215],
+  );
 });
 
 test("the app JSON is the definition, pretty-printed with a final newline", () => {
@@ -143,7 +220,10 @@ test("submit and delete commands", () => {
     marathonPutCommand("http://lbcertmaster01.cern.ch:8080/", "/cert/framework-monitoring"),
     "curl -fsS -X PUT -H 'Content-Type: application/json' --data-binary @- 'http://lbcertmaster01.cern.ch:8080/v2/apps/cert/framework-monitoring?force=true'",
   );
-  assert.equal(marathonDeleteCommand("http://lbcertmaster01.cern.ch:8080", "/cert/framework-monitoring"), "curl -fsS -X DELETE 'http://lbcertmaster01.cern.ch:8080/v2/apps/cert/framework-monitoring'");
+  assert.equal(
+    marathonDeleteCommand("http://lbcertmaster01.cern.ch:8080", "/cert/framework-monitoring"),
+    "curl -fsS -X DELETE 'http://lbcertmaster01.cern.ch:8080/v2/apps/cert/framework-monitoring'",
+  );
 });
 
 test("Marathon on a master: zk urls for Mesos and for its own state, /ping check", () => {
@@ -159,6 +239,12 @@ test("Marathon on a master: zk urls for Mesos and for its own state, /ping check
   assert.equal(c.name, "cert-marathon-cert-master-1");
   assert.equal(c.image, "gitlab-registry.cern.ch/lhcb-dirac/mesosphere/marathon:v1.11.24");
   assert.equal(c.hostNetwork, true);
-  assert.deepEqual(c.healthcheck, { test: ["CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:8080/ping"], intervalSeconds: 300, timeoutSeconds: 3, retries: 6, startPeriodSeconds: 60 });
+  assert.deepEqual(c.healthcheck, {
+    test: ["CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:8080/ping"],
+    intervalSeconds: 300,
+    timeoutSeconds: 3,
+    retries: 6,
+    startPeriodSeconds: 60,
+  });
   assert.equal(marathonUrl(cert, cert.masters[0]), "http://lbcertmaster01.cern.ch:8080");
 });

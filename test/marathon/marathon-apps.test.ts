@@ -15,9 +15,17 @@ const spec = loadPlatformFromStackFile(process.cwd(), "cert");
 const marathonKeys = spec.services.filter((s) => s.mode === "marathon").map((s) => s.key);
 
 test("cert: Marathon on the 3 masters, one submitted app per marathon-mode service", async () => {
-  const hosts = new HostInventory("hosts", { stack: spec.stack, hosts: spec.hosts, local: spec.local });
+  const hosts = new HostInventory("hosts", {
+    stack: spec.stack,
+    hosts: spec.hosts,
+    local: spec.local,
+  });
   const marathon = new Marathon("marathon", { spec, hosts });
-  const apps = new MarathonApps("apps", { spec, marathonUrl: marathon.url, dependsOn: Object.values(marathon.containers) });
+  const apps = new MarathonApps("apps", {
+    spec,
+    marathonUrl: marathon.url,
+    dependsOn: Object.values(marathon.containers),
+  });
   await settle(declared);
 
   assert.equal(marathonKeys.length, 16);
@@ -56,12 +64,19 @@ test("cert: Marathon on the 3 masters, one submitted app per marathon-mode servi
 
   const fc = spec.services.find((s) => s.key === "datamanagement-filecatalog")!;
   const cmd = byName(declared, "apps-datamanagement-filecatalog");
-  const put = "curl -fsS -X PUT -H 'Content-Type: application/json' --data-binary @- 'http://lbcertmaster01.cern.ch:8080/v2/apps/cert/datamanagement-filecatalog?force=true'";
+  const put =
+    "curl -fsS -X PUT -H 'Content-Type: application/json' --data-binary @- 'http://lbcertmaster01.cern.ch:8080/v2/apps/cert/datamanagement-filecatalog?force=true'";
   assert.equal(cmd.inputs.create, put);
   assert.equal(cmd.inputs.update, put);
-  assert.equal(cmd.inputs.delete, "curl -fsS -X DELETE 'http://lbcertmaster01.cern.ch:8080/v2/apps/cert/datamanagement-filecatalog'");
+  assert.equal(
+    cmd.inputs.delete,
+    "curl -fsS -X DELETE 'http://lbcertmaster01.cern.ch:8080/v2/apps/cert/datamanagement-filecatalog'",
+  );
   assert.equal(cmd.inputs.stdin, marathonAppJson(spec, fc));
   assert.deepEqual(cmd.inputs.triggers, [marathonAppJson(spec, fc)]);
   assert.equal(JSON.parse(cmd.inputs.stdin as string).id, "/cert/datamanagement-filecatalog");
-  assert.equal(await valueOf(apps.apps["datamanagement-filecatalog"].stdin), marathonAppJson(spec, fc));
+  assert.equal(
+    await valueOf(apps.apps["datamanagement-filecatalog"].stdin),
+    marathonAppJson(spec, fc),
+  );
 });

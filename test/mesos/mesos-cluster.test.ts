@@ -13,7 +13,11 @@ const spec = loadPlatformFromStackFile(process.cwd(), "cert");
 const envs = (env: Record<string, string>) => Object.entries(env).map(([k, v]) => `${k}=${v}`);
 
 test("cert: a master on each of the 3 masters, an agent on each of the 4 slaves", async () => {
-  const hosts = new HostInventory("hosts", { stack: spec.stack, hosts: spec.hosts, local: spec.local });
+  const hosts = new HostInventory("hosts", {
+    stack: spec.stack,
+    hosts: spec.hosts,
+    local: spec.local,
+  });
   const mesos = new MesosCluster("mesos", { spec, hosts });
   await settle(declared);
 
@@ -38,8 +42,16 @@ test("cert: a master on each of the 3 masters, an agent on each of the 4 slaves"
     ],
   );
   assert.deepEqual(Object.keys(mesos.masters), ["cert-master-1", "cert-master-2", "cert-master-3"]);
-  assert.deepEqual(Object.keys(mesos.agents), ["cert-slave-1", "cert-slave-2", "cert-slave-3", "cert-slave-4"]);
-  assert.equal(mesos.zkUrl, "zk://lbcertmaster01.cern.ch:2181,lbcertmaster02.cern.ch:2181,lbcertmaster03.cern.ch:2181/mesos");
+  assert.deepEqual(Object.keys(mesos.agents), [
+    "cert-slave-1",
+    "cert-slave-2",
+    "cert-slave-3",
+    "cert-slave-4",
+  ]);
+  assert.equal(
+    mesos.zkUrl,
+    "zk://lbcertmaster01.cern.ch:2181,lbcertmaster02.cern.ch:2181,lbcertmaster03.cern.ch:2181/mesos",
+  );
   assert.deepEqual(mesos.masterUrls, {
     "cert-master-1": "http://lbcertmaster01.cern.ch:5050",
     "cert-master-2": "http://lbcertmaster02.cern.ch:5050",
@@ -49,13 +61,24 @@ test("cert: a master on each of the 3 masters, an agent on each of the 4 slaves"
   const master = byName(declared, "mesos-master-cert-master-1");
   assert.match(master.provider ?? "", /::hosts-cert-master-1::/);
   assert.equal(master.inputs.name, "cert-mesos-master-cert-master-1");
-  assert.equal(master.inputs.image, "gitlab-registry.cern.ch/lhcb-dirac/mesosphere/mesos-master:1.7.1");
+  assert.equal(
+    master.inputs.image,
+    "gitlab-registry.cern.ch/lhcb-dirac/mesosphere/mesos-master:1.7.1",
+  );
   assert.equal(master.inputs.networkMode, "host");
   assert.equal(master.inputs.restart, "always");
   assert.deepEqual(master.inputs.envs, envs(mesosMasterEnv(spec, spec.masters[0])));
   assert.deepEqual(master.inputs.volumes, [
-    { volumeName: "cert-mesos-master-cert-master-1-work", containerPath: "/var/lib/mesos/master", readOnly: false },
-    { hostPath: "/var/lib/lhcb-platform/cert-mesos-whitelist-cert-master-1", containerPath: "/etc/mesos", readOnly: true },
+    {
+      volumeName: "cert-mesos-master-cert-master-1-work",
+      containerPath: "/var/lib/mesos/master",
+      readOnly: false,
+    },
+    {
+      hostPath: "/var/lib/lhcb-platform/cert-mesos-whitelist-cert-master-1",
+      containerPath: "/etc/mesos",
+      readOnly: true,
+    },
   ]);
   assert.deepEqual(master.inputs.healthcheck, {
     tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:5050/health"],
@@ -64,12 +87,18 @@ test("cert: a master on each of the 3 masters, an agent on each of the 4 slaves"
     retries: 6,
     startPeriod: "30s",
   });
-  assert.equal(byName(declared, "mesos-master-cert-master-1-var-lib-mesos-master").inputs.name, "cert-mesos-master-cert-master-1-work");
+  assert.equal(
+    byName(declared, "mesos-master-cert-master-1-var-lib-mesos-master").inputs.name,
+    "cert-mesos-master-cert-master-1-work",
+  );
 
   const agent = byName(declared, "mesos-agent-cert-slave-2");
   assert.match(agent.provider ?? "", /::hosts-cert-slave-2::/);
   assert.equal(agent.inputs.name, "cert-mesos-agent-cert-slave-2");
-  assert.equal(agent.inputs.image, "gitlab-registry.cern.ch/lhcb-dirac/mesosphere/mesos-slave:1.7.1");
+  assert.equal(
+    agent.inputs.image,
+    "gitlab-registry.cern.ch/lhcb-dirac/mesosphere/mesos-slave:1.7.1",
+  );
   assert.equal(agent.inputs.networkMode, "host");
   assert.equal(agent.inputs.privileged, true);
   assert.deepEqual(agent.inputs.envs, envs(mesosAgentEnv(spec, spec.slaves[1])));
@@ -77,7 +106,18 @@ test("cert: a master on each of the 3 masters, an agent on each of the 4 slaves"
   assert.ok((agent.inputs.envs as string[]).includes("MESOS_ATTRIBUTES=disk:ssd;network:public"));
   assert.deepEqual(agent.inputs.volumes, [
     { hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock", readOnly: false },
-    { hostPath: "/var/lib/lhcb-platform/cert-mesos-agent-cert-slave-2", containerPath: "/var/lib/lhcb-platform/cert-mesos-agent-cert-slave-2", readOnly: false },
+    {
+      hostPath: "/var/lib/lhcb-platform/cert-mesos-agent-cert-slave-2",
+      containerPath: "/var/lib/lhcb-platform/cert-mesos-agent-cert-slave-2",
+      readOnly: false,
+    },
   ]);
-  assert.deepEqual((agent.inputs.healthcheck as { tests: string[] }).tests, ["CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:5051/health"]);
+  assert.deepEqual((agent.inputs.healthcheck as { tests: string[] }).tests, [
+    "CMD",
+    "curl",
+    "-fsS",
+    "-o",
+    "/dev/null",
+    "http://127.0.0.1:5051/health",
+  ]);
 });

@@ -5,7 +5,14 @@ import { stackConfigSchema } from "../../components/core/config-schema";
 import { PlatformSpec, resolvePlatform } from "../../components/core/platform-spec";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { agentWorkDir, whitelistHostDir } from "../../components/mesos/host-paths";
-import { agentAttributes, agentResources, mesosAgentEnv, mesosAgentHostname, mesosMasterEnv, mesosZkUrl } from "../../components/mesos/mesos-flags";
+import {
+  agentAttributes,
+  agentResources,
+  mesosAgentEnv,
+  mesosAgentHostname,
+  mesosMasterEnv,
+  mesosZkUrl,
+} from "../../components/mesos/mesos-flags";
 import { mesosAgentContainer, mesosMasterContainer } from "../../components/mesos/mesos-containers";
 
 const cert = loadPlatformFromStackFile(process.cwd(), "cert");
@@ -15,19 +22,39 @@ const local = loadPlatformFromStackFile(process.cwd(), "local");
 function withMasters(n: number): PlatformSpec {
   const environment = n === 1 ? "local" : "prod";
   const docker = environment === "local" ? {} : { docker: { host: "ssh://root@example.org" } };
-  const host = (id: string, roles: string[]) => ({ id, address: `${id}.example.org`, roles, cpus: 4, memoryMb: 8192, ...docker });
+  const host = (id: string, roles: string[]) => ({
+    id,
+    address: `${id}.example.org`,
+    roles,
+    cpus: 4,
+    memoryMb: 8192,
+    ...docker,
+  });
   const config = stackConfigSchema.parse({
     environment,
     features: { mesos: true, logging: false, metrics: false, grafana: false },
-    hosts: [...Array.from({ length: n }, (_, i) => host(`m${i + 1}`, ["master"])), host("s1", ["slave"]), host("lb1", ["lb"]), host("lb2", ["lb"])],
+    hosts: [
+      ...Array.from({ length: n }, (_, i) => host(`m${i + 1}`, ["master"])),
+      host("s1", ["slave"]),
+      host("lb1", ["lb"]),
+      host("lb2", ["lb"]),
+    ],
   });
-  return resolvePlatform(config, { file: "catalog.yaml", services: [], agents: [] }, { stack: "t", configFile: "Pulumi.t.yaml", configPrefix: "config.lhcb-platform:" });
+  return resolvePlatform(
+    config,
+    { file: "catalog.yaml", services: [], agents: [] },
+    { stack: "t", configFile: "Pulumi.t.yaml", configPrefix: "config.lhcb-platform:" },
+  );
 }
 
 const quorumTable: [number, string, string][] = [
   [1, "1", "zk://t-zookeeper-m1:2181/mesos"],
   [3, "2", "zk://m1.example.org:2181,m2.example.org:2181,m3.example.org:2181/mesos"],
-  [5, "3", "zk://m1.example.org:2181,m2.example.org:2181,m3.example.org:2181,m4.example.org:2181,m5.example.org:2181/mesos"],
+  [
+    5,
+    "3",
+    "zk://m1.example.org:2181,m2.example.org:2181,m3.example.org:2181,m4.example.org:2181,m5.example.org:2181/mesos",
+  ],
 ];
 
 for (const [n, quorum, zk] of quorumTable) {
@@ -43,7 +70,8 @@ for (const [n, quorum, zk] of quorumTable) {
   });
 }
 
-const CERT_ZK = "zk://lbcertmaster01.cern.ch:2181,lbcertmaster02.cern.ch:2181,lbcertmaster03.cern.ch:2181/mesos";
+const CERT_ZK =
+  "zk://lbcertmaster01.cern.ch:2181,lbcertmaster02.cern.ch:2181,lbcertmaster03.cern.ch:2181/mesos";
 
 test("cert master env, exactly", () => {
   assert.deepEqual(mesosMasterEnv(cert, cert.masters[1]), {
@@ -82,28 +110,53 @@ test("agent resources: the host minus 1 CPU and 1 GiB; refused when nothing is l
     [1.5, 2048, "cpus:0.5;mem:1024"],
     [2.2, 1500, "cpus:1.2;mem:476"],
   ];
-  for (const [cpus, memoryMb, expected] of table) assert.equal(agentResources({ id: "h", cpus, memoryMb }), expected);
-  assert.throws(() => agentResources({ id: "tiny", cpus: 1, memoryMb: 4096 }), /host tiny \(1 CPUs, 4096 MiB\) leaves nothing for Mesos tasks/);
+  for (const [cpus, memoryMb, expected] of table)
+    assert.equal(agentResources({ id: "h", cpus, memoryMb }), expected);
+  assert.throws(
+    () => agentResources({ id: "tiny", cpus: 1, memoryMb: 4096 }),
+    /host tiny \(1 CPUs, 4096 MiB\) leaves nothing for Mesos tasks/,
+  );
   assert.throws(() => agentResources({ id: "small", cpus: 4, memoryMb: 1024 }), /host small/);
 });
 
 test("agent attributes: sorted by label, none without labels, refused when Mesos would misread them", () => {
-  assert.equal(agentAttributes({ id: "h", labels: { zone: "a", disk: "ssd", rack: "r-12.b" } }), "disk:ssd;rack:r-12.b;zone:a");
+  assert.equal(
+    agentAttributes({ id: "h", labels: { zone: "a", disk: "ssd", rack: "r-12.b" } }),
+    "disk:ssd;rack:r-12.b;zone:a",
+  );
   assert.equal(agentAttributes({ id: "h", labels: {} }), undefined);
-  assert.throws(() => agentAttributes({ id: "h", labels: { zone: "a;b" } }), /host h: label zone="a;b" cannot be a Mesos attribute value/);
-  assert.throws(() => agentAttributes({ id: "h", labels: { zone: "a b" } }), /cannot be a Mesos attribute value/);
+  assert.throws(
+    () => agentAttributes({ id: "h", labels: { zone: "a;b" } }),
+    /host h: label zone="a;b" cannot be a Mesos attribute value/,
+  );
+  assert.throws(
+    () => agentAttributes({ id: "h", labels: { zone: "a b" } }),
+    /cannot be a Mesos attribute value/,
+  );
 });
 
 test("local stack: masters and agents are named after their containers", () => {
   assert.equal(mesosAgentHostname(local, local.slaves[0]), "local-mesos-agent-slave-1");
-  assert.equal(mesosMasterEnv(local, local.masters[0]).MESOS_HOSTNAME, "local-mesos-master-master-1");
-  assert.equal(mesosZkUrl(local), "zk://local-zookeeper-master-1:2181,local-zookeeper-master-2:2181,local-zookeeper-master-3:2181/mesos");
+  assert.equal(
+    mesosMasterEnv(local, local.masters[0]).MESOS_HOSTNAME,
+    "local-mesos-master-master-1",
+  );
+  assert.equal(
+    mesosZkUrl(local),
+    "zk://local-zookeeper-master-1:2181,local-zookeeper-master-2:2181,local-zookeeper-master-3:2181/mesos",
+  );
   assert.equal(mesosAgentEnv(local, local.slaves[1]).MESOS_ATTRIBUTES, "disk:hdd;zone:b");
 });
 
 test("host paths carry the stack and host", () => {
-  assert.equal(agentWorkDir(cert, "cert-slave-1"), "/var/lib/lhcb-platform/cert-mesos-agent-cert-slave-1");
-  assert.equal(whitelistHostDir(cert, "cert-master-1"), "/var/lib/lhcb-platform/cert-mesos-whitelist-cert-master-1");
+  assert.equal(
+    agentWorkDir(cert, "cert-slave-1"),
+    "/var/lib/lhcb-platform/cert-mesos-agent-cert-slave-1",
+  );
+  assert.equal(
+    whitelistHostDir(cert, "cert-master-1"),
+    "/var/lib/lhcb-platform/cert-mesos-whitelist-cert-master-1",
+  );
 });
 
 test("master container: host network, registry volume, whitelist directory read-only, /health check", () => {
@@ -114,7 +167,11 @@ test("master container: host network, registry volume, whitelist directory read-
   assert.equal(c.restart, "always");
   assert.deepEqual(c.volumes, [
     { volume: "cert-mesos-master-cert-master-1-work", containerPath: "/var/lib/mesos/master" },
-    { hostPath: "/var/lib/lhcb-platform/cert-mesos-whitelist-cert-master-1", containerPath: "/etc/mesos", readOnly: true },
+    {
+      hostPath: "/var/lib/lhcb-platform/cert-mesos-whitelist-cert-master-1",
+      containerPath: "/etc/mesos",
+      readOnly: true,
+    },
   ]);
   assert.deepEqual(c.healthcheck, {
     test: ["CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:5050/health"],
@@ -123,7 +180,11 @@ test("master container: host network, registry volume, whitelist directory read-
     retries: 6,
     startPeriodSeconds: 30,
   });
-  assert.deepEqual(c.labels, { "platform.stack": "cert", "platform.component": "mesos-master", "platform.host": "cert-master-1" });
+  assert.deepEqual(c.labels, {
+    "platform.stack": "cert",
+    "platform.component": "mesos-master",
+    "platform.host": "cert-master-1",
+  });
 });
 
 test("agent container: privileged, Docker socket, work dir at the same path, /health check", () => {
@@ -134,8 +195,18 @@ test("agent container: privileged, Docker socket, work dir at the same path, /he
   assert.equal(c.hostNetwork, true);
   assert.deepEqual(c.volumes, [
     { hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" },
-    { hostPath: "/var/lib/lhcb-platform/cert-mesos-agent-cert-slave-1", containerPath: "/var/lib/lhcb-platform/cert-mesos-agent-cert-slave-1" },
+    {
+      hostPath: "/var/lib/lhcb-platform/cert-mesos-agent-cert-slave-1",
+      containerPath: "/var/lib/lhcb-platform/cert-mesos-agent-cert-slave-1",
+    },
   ]);
-  assert.deepEqual(c.healthcheck?.test, ["CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:5051/health"]);
+  assert.deepEqual(c.healthcheck?.test, [
+    "CMD",
+    "curl",
+    "-fsS",
+    "-o",
+    "/dev/null",
+    "http://127.0.0.1:5051/health",
+  ]);
   assert.equal(c.stopGraceSeconds, 30);
 });

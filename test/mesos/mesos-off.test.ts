@@ -17,13 +17,21 @@ const spec = loadPlatformFromStackFile(process.cwd(), "local");
 
 test("local: no Mesos, Marathon, Chronos, apps, jobs or whitelist", async () => {
   assert.equal(spec.features.mesos, false);
-  const hosts = new HostInventory("hosts", { stack: spec.stack, hosts: spec.hosts, local: spec.local });
+  const hosts = new HostInventory("hosts", {
+    stack: spec.stack,
+    hosts: spec.hosts,
+    local: spec.local,
+  });
   const marathon = new Marathon("marathon", { spec, hosts });
   const chronos = new Chronos("chronos", { spec, hosts });
   new MesosCluster("mesos", { spec, hosts });
   new HostWhitelist("whitelist", { spec, hosts });
   new MarathonApps("apps", { spec, marathonUrl: marathon.url });
-  new ChronosJobs("jobs", { spec, chronosUrl: chronos.url, from: new Date("2024-03-01T00:00:00Z") });
+  new ChronosJobs("jobs", {
+    spec,
+    chronosUrl: chronos.url,
+    from: new Date("2024-03-01T00:00:00Z"),
+  });
   await settle(declared);
   assert.deepEqual(countByType(declared.filter((r) => !r.name.startsWith("hosts"))), {
     "lhcb-platform:chronos:Chronos": 1,

@@ -3,8 +3,16 @@ import { test } from "node:test";
 import { secretPlaceholder } from "../../components/core/container-spec";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { cadvisorArgs, cadvisorContainer } from "../../components/metrics/cadvisor";
-import { GRAFANA_ADMIN_PASSWORD_ENV, grafanaContainer, grafanaUrl } from "../../components/metrics/grafana";
-import { hostsDashboardUid, instanceNameRegex, serviceDashboardUid } from "../../components/metrics/grafana-dashboards";
+import {
+  GRAFANA_ADMIN_PASSWORD_ENV,
+  grafanaContainer,
+  grafanaUrl,
+} from "../../components/metrics/grafana";
+import {
+  hostsDashboardUid,
+  instanceNameRegex,
+  serviceDashboardUid,
+} from "../../components/metrics/grafana-dashboards";
 import {
   hostsDashboard,
   renderDashboardProvider,
@@ -12,7 +20,11 @@ import {
   serviceDashboard,
   stackDashboards,
 } from "../../components/metrics/grafana-provisioning";
-import { influxdbConfig, influxdbContainer, influxdbUrl } from "../../components/metrics/influxdb-config";
+import {
+  influxdbConfig,
+  influxdbContainer,
+  influxdbUrl,
+} from "../../components/metrics/influxdb-config";
 
 const prod = loadPlatformFromStackFile(process.cwd(), "prod");
 const local = loadPlatformFromStackFile(process.cwd(), "local");
@@ -21,7 +33,13 @@ interface Dashboard {
   uid: string;
   title: string;
   tags: string[];
-  panels: { id: number; title: string; type: string; gridPos: Record<string, number>; targets: { refId: string; query: string; alias: string }[] }[];
+  panels: {
+    id: number;
+    title: string;
+    type: string;
+    gridPos: Record<string, number>;
+    targets: { refId: string; query: string; alias: string }[];
+  }[];
 }
 
 test("influxdb.conf in the 1.x format", () => {
@@ -71,13 +89,20 @@ test("the InfluxDB container: config uploaded, data in a volume, health check cr
       retries: 5,
       startPeriodSeconds: 20,
     },
-    labels: { "platform.stack": "prod", "platform.component": "influxdb", "platform.host": "prod-ops-1" },
+    labels: {
+      "platform.stack": "prod",
+      "platform.component": "influxdb",
+      "platform.host": "prod-ops-1",
+    },
     stopGraceSeconds: 10,
   });
   assert.equal(influxdbUrl(prod), "http://lbops01.cern.ch:8086");
   assert.equal(influxdbUrl(local), "http://local-influxdb-ops-1:8086");
   assert.equal(influxdbContainer(local).image, "lhcb-platform/influxdb:1.6");
-  assert.throws(() => influxdbContainer({ ...prod, monitoring: undefined }), /stack prod: the metrics stack needs a host with role monitoring/);
+  assert.throws(
+    () => influxdbContainer({ ...prod, monitoring: undefined }),
+    /stack prod: the metrics stack needs a host with role monitoring/,
+  );
 });
 
 test("cAdvisor on a slave: InfluxDB storage, host mounts read-only, privileged", () => {
@@ -107,13 +132,20 @@ test("cAdvisor on a slave: InfluxDB storage, host mounts read-only, privileged",
       { hostPath: "/var/lib/docker/", containerPath: "/var/lib/docker", readOnly: true },
     ],
     healthcheck: {
-      test: ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1:8088/healthz || curl -fs -o /dev/null http://127.0.0.1:8088/healthz"],
+      test: [
+        "CMD-SHELL",
+        "wget -q -O /dev/null http://127.0.0.1:8088/healthz || curl -fs -o /dev/null http://127.0.0.1:8088/healthz",
+      ],
       intervalSeconds: 300,
       timeoutSeconds: 3,
       retries: 3,
       startPeriodSeconds: 10,
     },
-    labels: { "platform.stack": "prod", "platform.component": "cadvisor", "platform.host": "prod-slave-4" },
+    labels: {
+      "platform.stack": "prod",
+      "platform.component": "cadvisor",
+      "platform.host": "prod-slave-4",
+    },
     stopGraceSeconds: 5,
   });
   assert.equal(cadvisorArgs(local)[2], "-storage_driver_host=local-influxdb-ops-1:8086");
@@ -123,7 +155,10 @@ test("cAdvisor on a slave: InfluxDB storage, host mounts read-only, privileged",
 
 test("Grafana provisioning: the InfluxDB data source and the dashboard provider", () => {
   assert.equal(
-    renderDatasourceProvisioning({ influxUrl: "http://lbops01.cern.ch:8086", database: "cadvisor" }),
+    renderDatasourceProvisioning({
+      influxUrl: "http://lbops01.cern.ch:8086",
+      database: "cadvisor",
+    }),
     `# Grafana data sources; generated, do not edit
 apiVersion: 1
 datasources:
@@ -161,12 +196,26 @@ providers:
 test("a service dashboard: four panels over cAdvisor measurements, filtered on the instances' container names", () => {
   const svc = prod.services.find((s) => s.key === "datamanagement-filecatalog")!;
   assert.deepEqual(svc.hosts, ["prod-slave-1", "prod-slave-3", "prod-slave-5", "prod-slave-7"]);
-  const re = "/^(prod-datamanagement-filecatalog-prod-slave-1|prod-datamanagement-filecatalog-prod-slave-3|prod-datamanagement-filecatalog-prod-slave-5|prod-datamanagement-filecatalog-prod-slave-7)$/";
+  const re =
+    "/^(prod-datamanagement-filecatalog-prod-slave-1|prod-datamanagement-filecatalog-prod-slave-3|prod-datamanagement-filecatalog-prod-slave-5|prod-datamanagement-filecatalog-prod-slave-7)$/";
   assert.equal(instanceNameRegex(prod, svc), re);
   const text = serviceDashboard(svc, prod);
   assert.equal(text, serviceDashboard(svc, prod));
   const d = JSON.parse(text) as Dashboard;
-  assert.deepEqual(Object.keys(d), ["uid", "title", "tags", "timezone", "editable", "schemaVersion", "version", "refresh", "time", "annotations", "templating", "panels"]);
+  assert.deepEqual(Object.keys(d), [
+    "uid",
+    "title",
+    "tags",
+    "timezone",
+    "editable",
+    "schemaVersion",
+    "version",
+    "refresh",
+    "time",
+    "annotations",
+    "templating",
+    "panels",
+  ]);
   assert.equal(d.uid, "svc-ca5ee07c968fd234");
   assert.equal(d.title, "DataManagement/FileCatalog (prod)");
   assert.deepEqual(d.tags, ["lhcb-platform", "prod", "service"]);
@@ -183,10 +232,26 @@ test("a service dashboard: four panels over cAdvisor measurements, filtered on t
   assert.deepEqual(
     d.panels.flatMap((p) => p.targets.map((t) => [t.refId, t.query, t.alias])),
     [
-      ["A", `SELECT non_negative_derivative(mean("value"), 1s) / 1000000000 FROM "cpu_usage_total" WHERE ${where} GROUP BY time($__interval), "container_name" fill(none)`, "$tag_container_name"],
-      ["A", `SELECT mean("value") FROM "memory_usage" WHERE ${where} GROUP BY time($__interval), "container_name" fill(none)`, "$tag_container_name"],
-      ["A", `SELECT non_negative_derivative(mean("value"), 1s) FROM "rx_bytes" WHERE ${where} GROUP BY time($__interval), "container_name" fill(none)`, "$tag_container_name rx"],
-      ["B", `SELECT non_negative_derivative(mean("value"), 1s) FROM "tx_bytes" WHERE ${where} GROUP BY time($__interval), "container_name" fill(none)`, "$tag_container_name tx"],
+      [
+        "A",
+        `SELECT non_negative_derivative(mean("value"), 1s) / 1000000000 FROM "cpu_usage_total" WHERE ${where} GROUP BY time($__interval), "container_name" fill(none)`,
+        "$tag_container_name",
+      ],
+      [
+        "A",
+        `SELECT mean("value") FROM "memory_usage" WHERE ${where} GROUP BY time($__interval), "container_name" fill(none)`,
+        "$tag_container_name",
+      ],
+      [
+        "A",
+        `SELECT non_negative_derivative(mean("value"), 1s) FROM "rx_bytes" WHERE ${where} GROUP BY time($__interval), "container_name" fill(none)`,
+        "$tag_container_name rx",
+      ],
+      [
+        "B",
+        `SELECT non_negative_derivative(mean("value"), 1s) FROM "tx_bytes" WHERE ${where} GROUP BY time($__interval), "container_name" fill(none)`,
+        "$tag_container_name tx",
+      ],
       [
         "A",
         `SELECT count("value") FROM (SELECT last("value") AS "value" FROM "memory_usage" WHERE ${where} GROUP BY time($__interval), "container_name") WHERE $timeFilter GROUP BY time($__interval) fill(0)`,
@@ -209,12 +274,21 @@ test("dashboard uids are stable, short, and unique across entries and stacks", (
   const all = stackDashboards(prod);
   assert.equal(all.length, 1 + prod.services.length + prod.agents.length);
   const uids = all.map((d) => (JSON.parse(d.content) as Dashboard).uid);
-  assert.deepEqual(uids, all.map((d) => d.uid));
+  assert.deepEqual(
+    uids,
+    all.map((d) => d.uid),
+  );
   assert.equal(new Set(uids).size, uids.length);
   assert.equal(new Set(all.map((d) => d.file)).size, all.length);
   for (const u of uids) assert.ok(u.length <= 40 && /^[a-z0-9-]+$/.test(u), u);
-  assert.equal(serviceDashboardUid("prod", "configuration-server"), serviceDashboardUid("prod", "configuration-server"));
-  assert.notEqual(serviceDashboardUid("prod", "configuration-server"), serviceDashboardUid("cert", "configuration-server"));
+  assert.equal(
+    serviceDashboardUid("prod", "configuration-server"),
+    serviceDashboardUid("prod", "configuration-server"),
+  );
+  assert.notEqual(
+    serviceDashboardUid("prod", "configuration-server"),
+    serviceDashboardUid("cert", "configuration-server"),
+  );
   assert.equal(hostsDashboardUid("prod"), "hosts-6754af9632a2745e");
   assert.equal(all[0].file, "hosts-overview.json");
   assert.equal(all[1].file, "service-configuration-server.json");
@@ -254,12 +328,26 @@ test("the Grafana container: provisioning and dashboards as files, the admin pas
   assert.equal(g.env![GRAFANA_ADMIN_PASSWORD_ENV], secretPlaceholder("grafanaAdminPassword"));
   const dashboards = stackDashboards(prod);
   assert.deepEqual(g.files, [
-    { path: "/etc/grafana/provisioning/datasources/influxdb.yaml", content: renderDatasourceProvisioning({ influxUrl: "http://lbops01.cern.ch:8086", database: "cadvisor" }) },
-    { path: "/etc/grafana/provisioning/dashboards/services.yaml", content: renderDashboardProvider({ folder: "Services", path: "/etc/grafana/dashboards" }) },
+    {
+      path: "/etc/grafana/provisioning/datasources/influxdb.yaml",
+      content: renderDatasourceProvisioning({
+        influxUrl: "http://lbops01.cern.ch:8086",
+        database: "cadvisor",
+      }),
+    },
+    {
+      path: "/etc/grafana/provisioning/dashboards/services.yaml",
+      content: renderDashboardProvider({ folder: "Services", path: "/etc/grafana/dashboards" }),
+    },
     ...dashboards.map((d) => ({ path: `/etc/grafana/dashboards/${d.file}`, content: d.content })),
   ]);
-  assert.deepEqual(g.volumes, [{ volume: "prod-grafana-prod-ops-1-data", containerPath: "/var/lib/grafana" }]);
-  assert.deepEqual(g.healthcheck?.test, ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1:3000/api/health || curl -fs -o /dev/null http://127.0.0.1:3000/api/health"]);
+  assert.deepEqual(g.volumes, [
+    { volume: "prod-grafana-prod-ops-1-data", containerPath: "/var/lib/grafana" },
+  ]);
+  assert.deepEqual(g.healthcheck?.test, [
+    "CMD-SHELL",
+    "wget -q -O /dev/null http://127.0.0.1:3000/api/health || curl -fs -o /dev/null http://127.0.0.1:3000/api/health",
+  ]);
   assert.equal(grafanaUrl(prod), "http://lbops01.cern.ch:3000");
   assert.equal(grafanaUrl(local), "http://local-grafana-ops-1:3000");
 });

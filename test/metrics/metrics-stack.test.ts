@@ -26,8 +26,16 @@ interface Upload {
 }
 
 test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor on each of the 8 slaves", async () => {
-  const hosts = new HostInventory("hosts", { stack: prod.stack, hosts: prod.hosts, local: prod.local });
-  const metrics = new MetricsStack("metrics", { spec: prod, hosts, grafanaAdminPassword: pulumi.secret("correct-horse") });
+  const hosts = new HostInventory("hosts", {
+    stack: prod.stack,
+    hosts: prod.hosts,
+    local: prod.local,
+  });
+  const metrics = new MetricsStack("metrics", {
+    spec: prod,
+    hosts,
+    grafanaAdminPassword: pulumi.secret("correct-horse"),
+  });
   await settle(declared);
 
   const ours = declared.filter((r) => r.name.startsWith("metrics"));
@@ -41,7 +49,11 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor on each of the
     ofType(ours, "docker:index/container:Container")
       .map((r) => r.name)
       .sort(),
-    ["metrics-grafana-prod-ops-1", "metrics-influxdb-prod-ops-1", ...prod.slaves.map((h) => `metrics-cadvisor-${h.id}`)].sort(),
+    [
+      "metrics-grafana-prod-ops-1",
+      "metrics-influxdb-prod-ops-1",
+      ...prod.slaves.map((h) => `metrics-cadvisor-${h.id}`),
+    ].sort(),
   );
   assert.equal(metrics.influxdbUrl, "http://lbops01.cern.ch:8086");
   assert.equal(metrics.grafanaUrl, "http://lbops01.cern.ch:3000");
@@ -54,9 +66,14 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor on each of the
   assert.equal(influx.inputs.networkMode, "host");
   // Nothing waits on a Docker health check: readiness is judged by what the platform checks itself.
   assert.equal(influx.inputs.wait, undefined);
-  assert.deepEqual(influx.inputs.uploads, [{ file: "/etc/influxdb/influxdb.conf", content: influxdbConfig(), executable: false }]);
+  assert.deepEqual(influx.inputs.uploads, [
+    { file: "/etc/influxdb/influxdb.conf", content: influxdbConfig(), executable: false },
+  ]);
   // cAdvisor's database is created at deploy time, once InfluxDB answers at its host's address.
-  const database = byName(declared, "metrics-influxdb-database").inputs as { create: string; environment: Record<string, string> };
+  const database = byName(declared, "metrics-influxdb-database").inputs as {
+    create: string;
+    environment: Record<string, string>;
+  };
   assert.equal(database.create, PROBE_COMMAND);
   assert.deepEqual(database.environment, {
     PROBE_PROGRAM,
@@ -65,7 +82,13 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor on each of the
     PROBE_HTTP: "http://lbops01.cern.ch:8086/query?q=CREATE%20DATABASE%20cadvisor",
     PROBE_METHOD: "POST",
   });
-  assert.deepEqual(influx.inputs.volumes, [{ volumeName: "prod-influxdb-prod-ops-1-data", containerPath: "/var/lib/influxdb", readOnly: false }]);
+  assert.deepEqual(influx.inputs.volumes, [
+    {
+      volumeName: "prod-influxdb-prod-ops-1-data",
+      containerPath: "/var/lib/influxdb",
+      readOnly: false,
+    },
+  ]);
   assert.deepEqual(byName(declared, "metrics-influxdb-prod-ops-1-var-lib-influxdb").inputs, {
     name: "prod-influxdb-prod-ops-1-data",
     labels: [{ label: "platform.stack", value: "prod" }],
@@ -84,7 +107,10 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor on each of the
   const envs = grafana.inputs.envs as Record<string, unknown>;
   assert.equal(envs[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270");
   const open = Object.entries(spec.env!).filter(([k]) => k !== "GF_SECURITY_ADMIN_PASSWORD");
-  assert.deepEqual(envs.value, [...open.map(([k, v]) => `${k}=${v}`), "GF_SECURITY_ADMIN_PASSWORD=correct-horse"]);
+  assert.deepEqual(envs.value, [
+    ...open.map(([k, v]) => `${k}=${v}`),
+    "GF_SECURITY_ADMIN_PASSWORD=correct-horse",
+  ]);
   assert.equal(JSON.stringify(spec).includes("correct-horse"), false);
   assert.equal(await pulumi.isSecret((metrics.grafana as docker.Container).envs), true);
 
@@ -113,29 +139,50 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor on each of the
 
 test("local, Grafana off: InfluxDB and 3 cAdvisors on the platform network", async () => {
   const before = declared.length;
-  const hosts = new HostInventory("local-hosts", { stack: local.stack, hosts: local.hosts, local: true });
+  const hosts = new HostInventory("local-hosts", {
+    stack: local.stack,
+    hosts: local.hosts,
+    local: true,
+  });
   const metrics = new MetricsStack("local-metrics", { spec: local, hosts });
   await settle(declared);
   const ours = declared.slice(before).filter((r) => r.name.startsWith("local-metrics"));
   assert.deepEqual(
-    ours.filter((r) => r.type === "docker:index/container:Container").map((r) => r.name).sort(),
-    ["local-metrics-cadvisor-slave-1", "local-metrics-cadvisor-slave-2", "local-metrics-cadvisor-slave-3", "local-metrics-influxdb-ops-1"],
+    ours
+      .filter((r) => r.type === "docker:index/container:Container")
+      .map((r) => r.name)
+      .sort(),
+    [
+      "local-metrics-cadvisor-slave-1",
+      "local-metrics-cadvisor-slave-2",
+      "local-metrics-cadvisor-slave-3",
+      "local-metrics-influxdb-ops-1",
+    ],
   );
   assert.equal(metrics.grafana, undefined);
   assert.equal(metrics.grafanaUrl, undefined);
   assert.equal(metrics.influxdbUrl, "http://local-influxdb-ops-1:8086");
   const c = byName(declared, "local-metrics-cadvisor-slave-2");
   assert.equal(c.inputs.networkMode, undefined);
-  assert.deepEqual(c.inputs.networksAdvanced, [{ name: "local-net", aliases: ["local-cadvisor-slave-2"] }]);
+  assert.deepEqual(c.inputs.networksAdvanced, [
+    { name: "local-net", aliases: ["local-cadvisor-slave-2"] },
+  ]);
   assert.equal(c.inputs.image, "lhcb-platform/cadvisor:0.36.0");
 });
 
 test("Grafana on without a password: refused before anything is declared", async () => {
-  const hosts = new HostInventory("err-hosts", { stack: prod.stack, hosts: prod.hosts.slice(0, 1), local: false });
+  const hosts = new HostInventory("err-hosts", {
+    stack: prod.stack,
+    hosts: prod.hosts.slice(0, 1),
+    local: false,
+  });
   assert.throws(
     () => new MetricsStack("err-metrics", { spec: prod, hosts }),
     /stack prod: the secret lhcb-platform:grafanaAdminPassword is required when Grafana is on/,
   );
   await settle(declared);
-  assert.deepEqual(declared.filter((r) => r.name.startsWith("err-metrics")), []);
+  assert.deepEqual(
+    declared.filter((r) => r.name.startsWith("err-metrics")),
+    [],
+  );
 });

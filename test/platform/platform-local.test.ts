@@ -2,12 +2,25 @@
 // registration and wait on the one local Engine, exactly as on cert and prod.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { byName, countByType, dependenciesOf, installMocks, ofType, settle, valueOf } from "../support/mocks";
+import {
+  byName,
+  countByType,
+  dependenciesOf,
+  installMocks,
+  ofType,
+  settle,
+  valueOf,
+} from "../support/mocks";
 
 const declared = installMocks("local");
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { Platform } from "../../components/platform";
-import { CONSUL_HANDOVER_COMMAND, CONSUL_HANDOVER_PROGRAM, QUORUM_PROBE_COMMAND, QUORUM_PROBE_PROGRAM } from "../../components/core/quorum-probe";
+import {
+  CONSUL_HANDOVER_COMMAND,
+  CONSUL_HANDOVER_PROGRAM,
+  QUORUM_PROBE_COMMAND,
+  QUORUM_PROBE_PROGRAM,
+} from "../../components/core/quorum-probe";
 import { DRAIN_COMMAND, PROBE_COMMAND, PROBE_PROGRAM } from "../../components/core/readiness";
 
 const spec = loadPlatformFromStackFile(process.cwd(), "local");
@@ -35,41 +48,48 @@ test("the local stack declares provider resources and components only", async ()
   const containers = ofType(declared, "docker:index/container:Container")
     .map((r) => r.inputs.name as string)
     .sort();
-  assert.deepEqual(containers, [
-    "local-configuration-server-slave-1",
-    "local-configuration-server-slave-2",
-    "local-consul-agent-lb-1",
-    "local-consul-agent-lb-2",
-    "local-consul-agent-ops-1",
-    "local-consul-agent-slave-1",
-    "local-consul-agent-slave-2",
-    "local-consul-agent-slave-3",
-    "local-consul-esm-master-1",
-    "local-consul-esm-master-2",
-    "local-consul-server-master-1",
-    "local-consul-server-master-2",
-    "local-consul-server-master-3",
-    "local-datamanagement-storageelement-slave-1",
-    "local-datamanagement-storageelement-slave-3",
-    "local-framework-systemadministrator-slave-1",
-    "local-framework-systemadministrator-slave-2",
-    "local-framework-systemadministrator-slave-3",
-    "local-influxdb-ops-1",
-    "local-lb-lb-1",
-    "local-lb-lb-2",
-    "local-transformation-transformationagent-slave-1",
-    "local-transformation-transformationagent-slave-3",
-    "local-workloadmanagement-stalledjobagent-slave-1",
-    "local-workloadmanagement-stalledjobagent-slave-3",
-    "local-zookeeper-master-1",
-    "local-zookeeper-master-2",
-    "local-zookeeper-master-3",
-    "local-cadvisor-slave-1",
-    "local-cadvisor-slave-2",
-    "local-cadvisor-slave-3",
-  ].sort());
+  assert.deepEqual(
+    containers,
+    [
+      "local-configuration-server-slave-1",
+      "local-configuration-server-slave-2",
+      "local-consul-agent-lb-1",
+      "local-consul-agent-lb-2",
+      "local-consul-agent-ops-1",
+      "local-consul-agent-slave-1",
+      "local-consul-agent-slave-2",
+      "local-consul-agent-slave-3",
+      "local-consul-esm-master-1",
+      "local-consul-esm-master-2",
+      "local-consul-server-master-1",
+      "local-consul-server-master-2",
+      "local-consul-server-master-3",
+      "local-datamanagement-storageelement-slave-1",
+      "local-datamanagement-storageelement-slave-3",
+      "local-framework-systemadministrator-slave-1",
+      "local-framework-systemadministrator-slave-2",
+      "local-framework-systemadministrator-slave-3",
+      "local-influxdb-ops-1",
+      "local-lb-lb-1",
+      "local-lb-lb-2",
+      "local-transformation-transformationagent-slave-1",
+      "local-transformation-transformationagent-slave-3",
+      "local-workloadmanagement-stalledjobagent-slave-1",
+      "local-workloadmanagement-stalledjobagent-slave-3",
+      "local-zookeeper-master-1",
+      "local-zookeeper-master-2",
+      "local-zookeeper-master-3",
+      "local-cadvisor-slave-1",
+      "local-cadvisor-slave-2",
+      "local-cadvisor-slave-3",
+    ].sort(),
+  );
   for (const r of ofType(declared, "docker:index/container:Container")) {
-    assert.deepEqual((r.inputs.networksAdvanced as { name: string }[]).map((n) => n.name), ["local-net"], r.name);
+    assert.deepEqual(
+      (r.inputs.networksAdvanced as { name: string }[]).map((n) => n.name),
+      ["local-net"],
+      r.name,
+    );
     // Nothing waits on a Docker health check (docs/promises.md).
     assert.equal(r.inputs.wait, undefined, r.name);
   }
@@ -89,37 +109,75 @@ test("every instance is registered in the Consul catalog once a direct probe of 
     "local-framework-systemadministrator-slave-3",
   ]);
   for (const r of regs) {
-    assert.equal(r.name, `platform-services-${(r.inputs.serviceId as string).slice("local-".length)}-registration`);
-    assert.equal(r.inputs.node, `local-${(r.inputs.meta as Record<string, string>).host}-instances`);
+    assert.equal(
+      r.name,
+      `platform-services-${(r.inputs.serviceId as string).slice("local-".length)}-registration`,
+    );
+    assert.equal(
+      r.inputs.node,
+      `local-${(r.inputs.meta as Record<string, string>).host}-instances`,
+    );
   }
   // Each instance's probe: the same check as its registration's, at the container's address on the
   // platform network (where this machine reaches it; the mocks give no address, so the container name).
-  const ready = Object.fromEntries(ofType(declared, "command:local:Command").filter((r) => r.name.startsWith("platform-services-")).map((r) => [r.name, r.inputs]));
+  const ready = Object.fromEntries(
+    ofType(declared, "command:local:Command")
+      .filter((r) => r.name.startsWith("platform-services-"))
+      .map((r) => [r.name, r.inputs]),
+  );
   assert.equal(Object.keys(ready).length, 7);
-  const probe = (key: string) => ready[`platform-services-${key}-ready`] as { create: string; delete: string; environment: Record<string, string> };
+  const probe = (key: string) =>
+    ready[`platform-services-${key}-ready`] as {
+      create: string;
+      delete: string;
+      environment: Record<string, string>;
+    };
   assert.deepEqual(probe("framework-systemadministrator-slave-2").environment, {
     PROBE_PROGRAM,
-    PROBE_WHAT: "instance local-framework-systemadministrator-slave-2 of Framework/SystemAdministrator",
+    PROBE_WHAT:
+      "instance local-framework-systemadministrator-slave-2 of Framework/SystemAdministrator",
     PROBE_TIMEOUT_SECONDS: "120",
     PROBE_HTTP: "http://local-framework-systemadministrator-slave-2:9162/ping",
   });
-  assert.equal(probe("datamanagement-storageelement-slave-3").environment.PROBE_TCP, "local-datamanagement-storageelement-slave-3:9148");
-  assert.equal(probe("configuration-server-slave-1").environment.PROBE_HTTP, "http://local-configuration-server-slave-1:19135/ping");
-  for (const r of Object.values(ready) as { create: string; delete: string }[]) assert.deepEqual([r.create, r.delete], [PROBE_COMMAND, DRAIN_COMMAND]);
-  assert.deepEqual(ofType(declared, "docker:index/network:Network").map((r) => r.name), ["platform-hosts-net"]);
-  assert.equal(await valueOf(platform.services.instances["framework-systemadministrator/slave-2"].registration.serviceId), "local-framework-systemadministrator-slave-2");
+  assert.equal(
+    probe("datamanagement-storageelement-slave-3").environment.PROBE_TCP,
+    "local-datamanagement-storageelement-slave-3:9148",
+  );
+  assert.equal(
+    probe("configuration-server-slave-1").environment.PROBE_HTTP,
+    "http://local-configuration-server-slave-1:19135/ping",
+  );
+  for (const r of Object.values(ready) as { create: string; delete: string }[])
+    assert.deepEqual([r.create, r.delete], [PROBE_COMMAND, DRAIN_COMMAND]);
+  assert.deepEqual(
+    ofType(declared, "docker:index/network:Network").map((r) => r.name),
+    ["platform-hosts-net"],
+  );
+  assert.equal(
+    await valueOf(
+      platform.services.instances["framework-systemadministrator/slave-2"].registration.serviceId,
+    ),
+    "local-framework-systemadministrator-slave-2",
+  );
 });
 
 test("registrations wait for a Consul leader, not for consul-esm or the host's agent; the API's provider waits for nothing", async () => {
   await settle(declared);
-  for (const slave of ["slave-1", "slave-2", "slave-3"]) assert.deepEqual(dependenciesOf(`platform-services-node-${slave}`), ["platform-consul-leader"]);
+  for (const slave of ["slave-1", "slave-2", "slave-3"])
+    assert.deepEqual(dependenciesOf(`platform-services-node-${slave}`), ["platform-consul-leader"]);
   // The first instance of a service waits for its probe and its host's node; the next also for the one before.
-  assert.deepEqual(dependenciesOf("platform-services-framework-systemadministrator-slave-1-registration"), [
-    "platform-services-framework-systemadministrator-slave-1",
-    "platform-services-framework-systemadministrator-slave-1-ready",
-    "platform-services-node-slave-1",
+  assert.deepEqual(
+    dependenciesOf("platform-services-framework-systemadministrator-slave-1-registration"),
+    [
+      "platform-services-framework-systemadministrator-slave-1",
+      "platform-services-framework-systemadministrator-slave-1-ready",
+      "platform-services-node-slave-1",
+    ],
+  );
+  assert.deepEqual(dependenciesOf("platform-services-framework-systemadministrator-slave-2"), [
+    "platform-hosts-net",
+    "platform-services-framework-systemadministrator-slave-1-registration",
   ]);
-  assert.deepEqual(dependenciesOf("platform-services-framework-systemadministrator-slave-2"), ["platform-hosts-net", "platform-services-framework-systemadministrator-slave-1-registration"]);
   // Configured once the API has an address (the first server's), long before there is a leader.
   assert.deepEqual(dependenciesOf("platform-consul-api"), ["platform-consul-server-master-1"]);
 });
@@ -129,12 +187,21 @@ test("volumes are made while the network is (they need none); their containers w
   const volumes = ofType(declared, "docker:index/volume:Volume").map((r) => r.name);
   assert.equal(volumes.length, 13);
   for (const v of volumes) assert.deepEqual(dependenciesOf(v), [], v);
-  assert.deepEqual(dependenciesOf("platform-consul-server-master-1"), ["platform-consul-server-master-1-consul-data", "platform-hosts-net"]);
+  assert.deepEqual(dependenciesOf("platform-consul-server-master-1"), [
+    "platform-consul-server-master-1-consul-data",
+    "platform-hosts-net",
+  ]);
 });
 
 test("quorum members are ready one after another: back in their quorum, the others named by container", async () => {
   await settle(declared);
-  const env = (name: string) => byName(declared, name).inputs as { create: string; delete?: string; environment: Record<string, string>; triggers: unknown[] };
+  const env = (name: string) =>
+    byName(declared, name).inputs as {
+      create: string;
+      delete?: string;
+      environment: Record<string, string>;
+      triggers: unknown[];
+    };
   const zk = env("platform-zookeeper-master-2-ready");
   assert.equal(zk.create, QUORUM_PROBE_COMMAND);
   assert.deepEqual(zk.environment, {
@@ -151,23 +218,43 @@ test("quorum members are ready one after another: back in their quorum, the othe
   // On a first deployment the first members cannot form a quorum alone: from ZooKeeper's majority
   // (2 of 3) and Consul's expected servers (all 3) on, a member must serve to be ready.
   const mustServe = (name: string) => env(name).environment.PROBE_MUST_SERVE === "1";
-  assert.deepEqual(["master-1", "master-2", "master-3"].map((m) => mustServe(`platform-zookeeper-${m}-ready`)), [false, true, true]);
-  assert.deepEqual(["master-1", "master-2", "master-3"].map((m) => mustServe(`platform-consul-server-${m}-ready`)), [false, false, true]);
+  assert.deepEqual(
+    ["master-1", "master-2", "master-3"].map((m) => mustServe(`platform-zookeeper-${m}-ready`)),
+    [false, true, true],
+  );
+  assert.deepEqual(
+    ["master-1", "master-2", "master-3"].map((m) => mustServe(`platform-consul-server-${m}-ready`)),
+    [false, false, true],
+  );
   assert.deepEqual(zk.triggers, ["platform-zookeeper-master-2-id"]);
   assert.equal(zk.delete, undefined);
   // A Consul server hands its leadership over before it stops.
   assert.equal(env("platform-consul-server-master-3-ready").delete, CONSUL_HANDOVER_COMMAND);
-  assert.equal(env("platform-consul-server-master-3-ready").environment.CONSUL_HANDOVER_PROGRAM, CONSUL_HANDOVER_PROGRAM);
+  assert.equal(
+    env("platform-consul-server-master-3-ready").environment.CONSUL_HANDOVER_PROGRAM,
+    CONSUL_HANDOVER_PROGRAM,
+  );
   const consul = env("platform-consul-server-master-3-ready").environment;
-  assert.deepEqual([consul.PROBE_KIND, consul.PROBE_SELF, consul.PROBE_OTHERS, consul.PROBE_PORT], [
-    "consul",
-    "local-consul-server-master-3",
-    "local-consul-server-master-1,local-consul-server-master-2",
-    "8500",
-  ]);
+  assert.deepEqual(
+    [consul.PROBE_KIND, consul.PROBE_SELF, consul.PROBE_OTHERS, consul.PROBE_PORT],
+    [
+      "consul",
+      "local-consul-server-master-3",
+      "local-consul-server-master-1,local-consul-server-master-2",
+      "8500",
+    ],
+  );
   assert.deepEqual(Object.keys(platform.zookeeper.ready), ["master-1", "master-2", "master-3"]);
   // They keep their address when replaced: fixed ones on the local network, below Docker's own range.
-  assert.deepEqual(byName(declared, "platform-hosts-net").inputs.ipamConfigs, [{ subnet: "10.213.148.0/22", gateway: "10.213.148.1", ipRange: "10.213.150.0/23" }]);
-  assert.deepEqual((byName(declared, "platform-consul-server-master-1").inputs.networksAdvanced as { ipv4Address: string }[])[0].ipv4Address, "10.213.148.31");
-
+  assert.deepEqual(byName(declared, "platform-hosts-net").inputs.ipamConfigs, [
+    { subnet: "10.213.148.0/22", gateway: "10.213.148.1", ipRange: "10.213.150.0/23" },
+  ]);
+  assert.deepEqual(
+    (
+      byName(declared, "platform-consul-server-master-1").inputs.networksAdvanced as {
+        ipv4Address: string;
+      }[]
+    )[0].ipv4Address,
+    "10.213.148.31",
+  );
 });

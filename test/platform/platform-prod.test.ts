@@ -12,25 +12,42 @@ import { bridgePort } from "../../components/services/service-containers";
 const spec = loadPlatformFromStackFile(process.cwd(), "prod");
 const platform = new Platform("platform", {
   spec,
-  secrets: { consulGossipKey: pulumi.secret("bm90LWEtcmVhbC1rZXktYnV0LTMyLWJ5dGVzLWxvbmc="), grafanaAdminPassword: pulumi.secret("correct-horse") },
+  secrets: {
+    consulGossipKey: pulumi.secret("bm90LWEtcmVhbC1rZXktYnV0LTMyLWJ5dGVzLWxvbmc="),
+    grafanaAdminPassword: pulumi.secret("correct-horse"),
+  },
 });
 
-const containerNames = () => ofType(declared, "docker:index/container:Container").map((r) => r.inputs.name as string);
+const containerNames = () =>
+  ofType(declared, "docker:index/container:Container").map((r) => r.inputs.name as string);
 const withPrefix = (p: string) => containerNames().filter((n) => n.startsWith(p));
 
 test("every part is declared, with exact counts", async () => {
   // The per-instance and per-host parts are declared a few per turn of the event loop; `declared`
   // settles after the last, and their records are complete from then on.
-  assert.ok(Object.keys(platform.services.containers).length < 38, "the constructor declared a first batch only");
+  assert.ok(
+    Object.keys(platform.services.containers).length < 38,
+    "the constructor declared a first batch only",
+  );
   await platform.declared;
   assert.equal(Object.keys(platform.services.containers).length, 38);
   assert.equal(Object.keys(platform.services.registrations).length, 38);
   assert.equal(Object.keys(platform.agents.containers).length, 18);
-  assert.deepEqual(Object.keys(platform.mesos!.cluster.agents).sort(), spec.slaves.map((h) => h.id).sort());
-  assert.deepEqual(Object.keys(platform.logging!.filebeats).sort(), spec.slaves.map((h) => h.id).sort());
-  assert.deepEqual(Object.keys(platform.metrics!.cadvisors).sort(), spec.slaves.map((h) => h.id).sort());
+  assert.deepEqual(
+    Object.keys(platform.mesos!.cluster.agents).sort(),
+    spec.slaves.map((h) => h.id).sort(),
+  );
+  assert.deepEqual(
+    Object.keys(platform.logging!.filebeats).sort(),
+    spec.slaves.map((h) => h.id).sort(),
+  );
+  assert.deepEqual(
+    Object.keys(platform.metrics!.cadvisors).sort(),
+    spec.slaves.map((h) => h.id).sort(),
+  );
   // A Consul agent on every host but the masters, which run the servers.
-  for (const h of spec.hosts) assert.equal(platform.consul.agentOn(h.id) === undefined, h.roles.includes("master"), h.id);
+  for (const h of spec.hosts)
+    assert.equal(platform.consul.agentOn(h.id) === undefined, h.roles.includes("master"), h.id);
   await settle(declared);
   // 5 masters, 8 slaves, 3 load balancers, 1 monitoring and 1 logging host.
   assert.equal(spec.masters.length, 5);
@@ -54,8 +71,16 @@ test("every part is declared, with exact counts", async () => {
   ];
   for (const [prefix, n] of parts) assert.equal(withPrefix(prefix).length, n, prefix);
   // Catalog: 15 pulumi-mode services with 38 instances, 9 pulumi-mode agents on 2 hosts each.
-  const services = ofType(declared, "docker:index/container:Container").filter((r) => (r.inputs.labels as { label: string; value: string }[]).some((l) => l.label === "platform.component" && l.value === "service"));
-  const agents = ofType(declared, "docker:index/container:Container").filter((r) => (r.inputs.labels as { label: string; value: string }[]).some((l) => l.label === "platform.component" && l.value === "agent"));
+  const services = ofType(declared, "docker:index/container:Container").filter((r) =>
+    (r.inputs.labels as { label: string; value: string }[]).some(
+      (l) => l.label === "platform.component" && l.value === "service",
+    ),
+  );
+  const agents = ofType(declared, "docker:index/container:Container").filter((r) =>
+    (r.inputs.labels as { label: string; value: string }[]).some(
+      (l) => l.label === "platform.component" && l.value === "agent",
+    ),
+  );
   assert.equal(services.length, 38);
   assert.equal(agents.length, 18);
   const counts = countByType(declared);
@@ -66,7 +91,10 @@ test("every part is declared, with exact counts", async () => {
   assert.equal(counts["consul:index/service:Service"], 38);
   // One external node per slave holding service instances: prod-slave-6 holds only agents.
   assert.equal(counts["consul:index/node:Node"], 7);
-  assert.equal(spec.services.some((s) => s.hosts.includes("prod-slave-6")), false);
+  assert.equal(
+    spec.services.some((s) => s.hosts.includes("prod-slave-6")),
+    false,
+  );
   // One Marathon app (Framework/Monitoring) and one Chronos job (PilotStatusAgent) in marathon mode,
   // the wait for a Consul leader, the readiness of each ZooKeeper member and Consul server (one
   // per master), the creation of cAdvisor's database, and per instance its probe and drain.
@@ -75,22 +103,41 @@ test("every part is declared, with exact counts", async () => {
   assert.equal(commands.length, 2 + 1 + 5 + 5 + 1 + 38);
   assert.deepEqual(
     commands.filter((n) => !n.endsWith("-ready")).sort(),
-    ["platform-chronos-jobs-workloadmanagement-pilotstatusagent", "platform-consul-leader", "platform-marathon-apps-framework-monitoring", "platform-metrics-influxdb-database"].sort(),
+    [
+      "platform-chronos-jobs-workloadmanagement-pilotstatusagent",
+      "platform-consul-leader",
+      "platform-marathon-apps-framework-monitoring",
+      "platform-metrics-influxdb-database",
+    ].sort(),
   );
   // At a site, a quorum member is reached at its host's address, as its peers are.
-  const zk1 = byName(declared, `platform-zookeeper-${spec.masters[0].id}-ready`).inputs.environment as Record<string, string>;
+  const zk1 = byName(declared, `platform-zookeeper-${spec.masters[0].id}-ready`).inputs
+    .environment as Record<string, string>;
   assert.equal(zk1.PROBE_SELF, spec.masters[0].address);
-  assert.equal(zk1.PROBE_OTHERS, spec.masters.slice(1).map((h) => h.address).join(","));
+  assert.equal(
+    zk1.PROBE_OTHERS,
+    spec.masters
+      .slice(1)
+      .map((h) => h.address)
+      .join(","),
+  );
   assert.equal(zk1.PROBE_RESOLVE, undefined);
   // At a site, each instance is probed at its host's address, on its published port, before it is registered.
   for (const at of Object.keys(platform.services.instances)) {
     const [serviceKey, hostId] = at.split("/");
     const service = spec.services.find((x) => x.key === serviceKey)!;
     const host = spec.hosts.find((h) => h.id === hostId)!;
-    const env = byName(declared, `platform-services-${serviceKey}-${hostId}-ready`).inputs.environment as Record<string, string>;
+    const env = byName(declared, `platform-services-${serviceKey}-${hostId}-ready`).inputs
+      .environment as Record<string, string>;
     const target = env.PROBE_HTTP ?? env.PROBE_TCP;
-    assert.ok(target.startsWith(env.PROBE_HTTP ? `http://${host.address}:` : `${host.address}:`), `${at}: ${target}`);
-    assert.ok(target.includes(`:${service.check.command ? bridgePort(service) : service.port}`), `${at}: ${target}`);
+    assert.ok(
+      target.startsWith(env.PROBE_HTTP ? `http://${host.address}:` : `${host.address}:`),
+      `${at}: ${target}`,
+    );
+    assert.ok(
+      target.includes(`:${service.check.command ? bridgePort(service) : service.port}`),
+      `${at}: ${target}`,
+    );
   }
   for (const type of [
     "lhcb-platform:index:Platform",
@@ -127,20 +174,31 @@ test("the gossip key and the Grafana password stay secret", async () => {
   await settle(declared);
   const server = byName(declared, "platform-consul-server-prod-master-1");
   // The uploads that carry the key reach the engine as a secret value.
-  const uploads = server.inputs.uploads as Record<string, unknown> & { value: { file: string; content: string }[] };
+  const uploads = server.inputs.uploads as Record<string, unknown> & {
+    value: { file: string; content: string }[];
+  };
   assert.equal(uploads["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270");
   const config = uploads.value.find((u) => u.file === "/consul/config/consul.json")!;
   assert.ok(config.content.includes('"encrypt": "bm90LWEtcmVhbC1rZXktYnV0LTMyLWJ5dGVzLWxvbmc="'));
-  const plain = JSON.stringify(declared.filter((r) => r.name !== server.name && !r.name.startsWith("platform-consul-")));
+  const plain = JSON.stringify(
+    declared.filter((r) => r.name !== server.name && !r.name.startsWith("platform-consul-")),
+  );
   assert.equal(plain.includes("bm90LWEtcmVhbC1rZXkt"), false);
 });
 
 test("the endpoints an operator needs", async () => {
   const e = platform.endpoints;
-  assert.deepEqual(e.loadBalancers, { "prod-lb-1": "lbproxy01.cern.ch", "prod-lb-2": "lbproxy02.cern.ch", "prod-lb-3": "lbproxy03.cern.ch" });
+  assert.deepEqual(e.loadBalancers, {
+    "prod-lb-1": "lbproxy01.cern.ch",
+    "prod-lb-2": "lbproxy02.cern.ch",
+    "prod-lb-3": "lbproxy03.cern.ch",
+  });
   assert.equal(e.loadBalancerStats["prod-lb-2"], "http://lbproxy02.cern.ch:8404/stats");
   assert.equal(e.consulUi, "http://lbmaster01.cern.ch:8500/ui");
-  assert.equal(e.zookeeper, "lbmaster01.cern.ch:2181,lbmaster02.cern.ch:2181,lbmaster03.cern.ch:2181,lbmaster04.cern.ch:2181,lbmaster05.cern.ch:2181");
+  assert.equal(
+    e.zookeeper,
+    "lbmaster01.cern.ch:2181,lbmaster02.cern.ch:2181,lbmaster03.cern.ch:2181,lbmaster04.cern.ch:2181,lbmaster05.cern.ch:2181",
+  );
   assert.equal(e.marathon, "http://lbmaster01.cern.ch:8080");
   assert.equal(e.influxdb, "http://lbops01.cern.ch:8086");
   assert.equal(e.grafana, "http://lbops01.cern.ch:3000");
@@ -149,5 +207,8 @@ test("the endpoints an operator needs", async () => {
 });
 
 test("a prod stack without the gossip key is refused", () => {
-  assert.throws(() => new Platform("nokey", { spec }), /the secret lhcb-platform:consulGossipKey is required for prod/);
+  assert.throws(
+    () => new Platform("nokey", { spec }),
+    /the secret lhcb-platform:consulGossipKey is required for prod/,
+  );
 });

@@ -8,8 +8,18 @@ const declared = installMocks("prod");
 import { platformProgram } from "../../program";
 
 test("an even quorum in the prod stack file stops the run with nothing declared", async () => {
-  const hosts = [1, 2, 3, 4].map((i) => ({ id: `m${i}`, address: `m${i}`, roles: ["master", "slave", "lb", "monitoring", "logging"], cpus: 4, memoryMb: 8192, docker: { host: `ssh://root@m${i}` } }));
-  pulumi.runtime.setAllConfig({ "lhcb-platform:hosts": JSON.stringify(hosts), "lhcb-platform:catalog": "catalog/dirac.yaml" });
+  const hosts = [1, 2, 3, 4].map((i) => ({
+    id: `m${i}`,
+    address: `m${i}`,
+    roles: ["master", "slave", "lb", "monitoring", "logging"],
+    cpus: 4,
+    memoryMb: 8192,
+    docker: { host: `ssh://root@m${i}` },
+  }));
+  pulumi.runtime.setAllConfig({
+    "lhcb-platform:hosts": JSON.stringify(hosts),
+    "lhcb-platform:catalog": "catalog/dirac.yaml",
+  });
   await assert.rejects(platformProgram(process.cwd())(), (e: unknown) => {
     assert.ok(e instanceof pulumi.RunError);
     assert.equal(

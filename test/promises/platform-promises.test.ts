@@ -8,7 +8,16 @@ import { existsSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { pulumiCli } from "../../scripts/engine-stack";
 import { Platform } from "../../scripts/bench/platform";
-import { agentRunStarts, consulGet, crash, docker, eventually, overlaps, restartCount, sleep } from "../../scripts/bench/probes";
+import {
+  agentRunStarts,
+  consulGet,
+  crash,
+  docker,
+  eventually,
+  overlaps,
+  restartCount,
+  sleep,
+} from "../../scripts/bench/probes";
 import {
   agentLockHolder,
   agentRunsSince,
@@ -33,9 +42,16 @@ let scratch: ScratchStack | undefined;
 let p: Platform;
 
 before(async () => {
-  const missing = "run `npm run up` (or .ci/run) first: it starts the Docker Engine and builds the images and the Pulumi CLI";
-  assert.doesNotThrow(() => docker("info", "--format", "{{.ServerVersion}}"), `no Docker Engine answers; ${missing}`);
-  assert.doesNotThrow(() => docker("image", "inspect", "lhcb-platform/service:1.0.0"), `the platform images are missing; ${missing}`);
+  const missing =
+    "run `npm run up` (or .ci/run) first: it starts the Docker Engine and builds the images and the Pulumi CLI";
+  assert.doesNotThrow(
+    () => docker("info", "--format", "{{.ServerVersion}}"),
+    `no Docker Engine answers; ${missing}`,
+  );
+  assert.doesNotThrow(
+    () => docker("image", "inspect", "lhcb-platform/service:1.0.0"),
+    `the platform images are missing; ${missing}`,
+  );
   assert.ok(existsSync(pulumiCli()), `the Pulumi CLI is missing at ${pulumiCli()}; ${missing}`);
   scratch = await upScratchStack(STACK, (m) => console.log(`promises: ${m}`));
   p = scratch.platform;
@@ -45,164 +61,276 @@ before(async () => {
 
 after(async () => {
   if (scratch) await scratch.destroy();
-  assert.equal(docker("ps", "-a", "--filter", `label=platform.stack=${STACK}`, "-q"), "", "destroy leaves no container behind");
+  assert.equal(
+    docker("ps", "-a", "--filter", `label=platform.stack=${STACK}`, "-q"),
+    "",
+    "destroy leaves no container behind",
+  );
 });
 
 const victims = () => p.instances[HTTP_SERVICE];
 
-test("1. every HAProxy reaches each healthy instance of every service, which sees the client's address", { timeout: 300_000 }, async () => {
-  await waitAllServing(p);
-  const host = hostAddressOn(p);
-  const reach = await reachEveryInstance(p);
-  for (const r of reach) {
-    assert.deepEqual([...new Set(r.instances)].sort(), p.instances[r.service], `${r.lb} → ${r.service}`);
-    if (r.service === HTTP_SERVICE) assert.deepEqual([...new Set(r.clients)], [host], `${r.lb}: X-Forwarded-For carries the client's address`);
-    if (r.service === "configuration-server") assert.deepEqual([...new Set(r.clients)], [host], `${r.lb}: the PROXY protocol carries the client's address`);
-  }
-  // a balancer spreads the requests: round-robin gives each instance its share
-  for (const r of reach.filter((x) => x.service === HTTP_SERVICE)) {
-    const counts = p.instances[HTTP_SERVICE].map((i) => r.instances.filter((x) => x === i).length);
-    assert.ok(Math.min(...counts) >= 4, `${r.lb}: ${counts.join("/")} of ${r.instances.length}`);
-  }
-});
-
-test("2. a crashed instance under a steady client: no request fails, it is hidden, Docker restarts it, it serves again", { timeout: 300_000 }, async () => {
-  await waitAllServing(p);
-  const r = await killInstance(p, victims()[0]);
-  console.log(`promises: crash of ${r.victim}: hidden after ${JSON.stringify(r.hiddenMsByLb)} ms, restarted after ${r.restartedMs} ms, serving after ${r.servingAgainMs} ms; ${r.load.requests} requests at ${r.load.rate}/s`);
-  // Every request succeeds: HAProxy retries a request that failed before its answer started, and
-  // the service writes each answer whole in one write, so a crash cannot cut one half-way.
-  assert.equal(r.load.failed, 0, r.load.failures.join("\n"));
-  assert.equal(r.cutByCrash, 0);
-  assert.ok(r.load.rate >= 100, `the client kept a steady rate (${r.load.rate}/s)`);
-  assert.ok(r.restarted, "Docker restarted the crashed container");
-  assert.ok(r.hiddenMs < 10_000 && r.servingAgainMs < 60_000);
-  // every instance answered during the run, the victim before and after its crash
-  assert.deepEqual(Object.keys(r.load.byInstance).sort(), victims());
-});
-
-test("2b. `docker kill` is a manual stop: Docker does not restart the container; the balancers hide it", { timeout: 300_000 }, async () => {
-  await waitAllServing(p);
-  const victim = victims()[1];
-  const r = await dockerKillStaysDown(victim);
-  try {
-    assert.equal(r.status, "exited");
-    assert.equal(r.restarts, 0);
-    for (const lb of p.lbs) {
-      const csv = await fetch(`http://${p.ip(lb)}:8404/stats;csv`).then((x) => x.text());
-      const line = csv.split("\n").find((l) => l.includes(`,${victim},`));
-      assert.ok(line === undefined || /,(DOWN|MAINT)/.test(line), `${lb}: ${line}`);
+test(
+  "1. every HAProxy reaches each healthy instance of every service, which sees the client's address",
+  { timeout: 300_000 },
+  async () => {
+    await waitAllServing(p);
+    const host = hostAddressOn(p);
+    const reach = await reachEveryInstance(p);
+    for (const r of reach) {
+      assert.deepEqual(
+        [...new Set(r.instances)].sort(),
+        p.instances[r.service],
+        `${r.lb} → ${r.service}`,
+      );
+      if (r.service === HTTP_SERVICE)
+        assert.deepEqual(
+          [...new Set(r.clients)],
+          [host],
+          `${r.lb}: X-Forwarded-For carries the client's address`,
+        );
+      if (r.service === "configuration-server")
+        assert.deepEqual(
+          [...new Set(r.clients)],
+          [host],
+          `${r.lb}: the PROXY protocol carries the client's address`,
+        );
     }
-  } finally {
-    docker("start", victim);
-  }
-  // Started again by hand: back in service on every balancer.
-  await waitAllServing(p, 120);
-});
+    // a balancer spreads the requests: round-robin gives each instance its share
+    for (const r of reach.filter((x) => x.service === HTTP_SERVICE)) {
+      const counts = p.instances[HTTP_SERVICE].map(
+        (i) => r.instances.filter((x) => x === i).length,
+      );
+      assert.ok(Math.min(...counts) >= 4, `${r.lb}: ${counts.join("/")} of ${r.instances.length}`);
+    }
+  },
+);
 
-test("3. a hang that outlasts the client's timeout (docker pause, resumed only after the client stopped): no request fails, it is hidden, and serves again once resumed", { timeout: 300_000 }, async () => {
-  await waitAllServing(p);
-  const r = await pauseInstance(p, victims()[2]);
-  const np = r.load.nonIdempotent;
-  console.log(
-    `promises: pause of ${r.victim} for ${r.pausedMs} ms: hidden after ${JSON.stringify(r.hiddenMsByLb)} ms; slowest request ${r.load.maxMs} ms; UP again ${r.servingAgainMs} ms after the unpause; ` +
-      `POST (not retried, counted apart): ${np.failed} of ${np.requests} failed`,
-  );
-  assert.ok(r.pausedMs > CLIENT_TIMEOUT_MS + r.hiddenMs, `paused ${r.pausedMs} ms only`);
-  // Every GET answered (one the hung instance held was sent again elsewhere); one request in ten was a POST, counted apart.
-  assert.equal(r.load.failed, 0, r.load.failures.join("\n"));
-  assert.ok(np.requests >= r.load.requests / 10 - 2, `${np.requests} POSTs beside ${r.load.requests} GETs`);
-  assert.ok(r.hiddenMs < 15_000);
-  assert.deepEqual(Object.keys(r.load.byInstance).sort(), victims());
-});
+test(
+  "2. a crashed instance under a steady client: no request fails, it is hidden, Docker restarts it, it serves again",
+  { timeout: 300_000 },
+  async () => {
+    await waitAllServing(p);
+    const r = await killInstance(p, victims()[0]);
+    console.log(
+      `promises: crash of ${r.victim}: hidden after ${JSON.stringify(r.hiddenMsByLb)} ms, restarted after ${r.restartedMs} ms, serving after ${r.servingAgainMs} ms; ${r.load.requests} requests at ${r.load.rate}/s`,
+    );
+    // Every request succeeds: HAProxy retries a request that failed before its answer started, and
+    // the service writes each answer whole in one write, so a crash cannot cut one half-way.
+    assert.equal(r.load.failed, 0, r.load.failures.join("\n"));
+    assert.equal(r.cutByCrash, 0);
+    assert.ok(r.load.rate >= 100, `the client kept a steady rate (${r.load.rate}/s)`);
+    assert.ok(r.restarted, "Docker restarted the crashed container");
+    assert.ok(r.hiddenMs < 10_000 && r.servingAgainMs < 60_000);
+    // every instance answered during the run, the victim before and after its crash
+    assert.deepEqual(Object.keys(r.load.byInstance).sort(), victims());
+  },
+);
 
-test("3. a hang of a TCP service's instance: connections opened once it is hidden all go to another instance; those open to it are held, the others keep answering", { timeout: 300_000 }, async () => {
-  await waitAllServing(p);
-  const victim = p.instances[TCP_SERVICE][0];
-  const r = await hangTcpInstance(p, victim);
-  console.log(`promises: TCP hang of ${victim}: hidden after ${r.hiddenMs} ms; ${r.heldByVictim} open connections held by it; new connections unanswered: ${r.newConnections.unanswered} of ${r.newConnections.total}`);
-  assert.ok(r.heldByVictim > 0, "some connections were open to the hung instance");
-  assert.deepEqual(r.openToOthers.unanswered, 0, `${r.openToOthers.unanswered} of ${r.openToOthers.total} connections to the other instance went unanswered`);
-  assert.equal(r.newConnections.total, 2 * 12);
-  assert.equal(r.newConnections.unanswered, 0, "a new connection went to the hidden instance (or failed)");
-  // Resumed: back in service on every balancer.
-  await waitAllServing(p, 120);
-});
+test(
+  "2b. `docker kill` is a manual stop: Docker does not restart the container; the balancers hide it",
+  { timeout: 300_000 },
+  async () => {
+    await waitAllServing(p);
+    const victim = victims()[1];
+    const r = await dockerKillStaysDown(victim);
+    try {
+      assert.equal(r.status, "exited");
+      assert.equal(r.restarts, 0);
+      for (const lb of p.lbs) {
+        const csv = await fetch(`http://${p.ip(lb)}:8404/stats;csv`).then((x) => x.text());
+        const line = csv.split("\n").find((l) => l.includes(`,${victim},`));
+        assert.ok(line === undefined || /,(DOWN|MAINT)/.test(line), `${lb}: ${line}`);
+      }
+    } finally {
+      docker("start", victim);
+    }
+    // Started again by hand: back in service on every balancer.
+    await waitAllServing(p, 120);
+  },
+);
 
-test("4. a failing health check: Consul marks it critical, consul-template re-renders, HAProxy reloads, nothing dropped", { timeout: 300_000 }, async () => {
-  await waitAllServing(p);
-  const r = await failHealth(p, victims()[0]);
-  console.log(`promises: health of ${r.victim} failing: critical in Consul after ${r.consulCriticalMs} ms, out of the live config after ${JSON.stringify(r.configLiveMsByLb)} ms; reloads ${JSON.stringify(r.reloads)}`);
-  assert.equal(r.load.failed, 0, r.load.failures.join("\n"));
-  // out of the config and back in: each balancer reloaded (at least) twice
-  for (const lb of p.lbs) assert.ok(r.reloads[lb] >= 2, `${lb} reloaded ${r.reloads[lb]} times`);
-  assert.ok(r.configLiveMs < 20_000 && r.backLiveMs < 20_000);
-});
+test(
+  "3. a hang that outlasts the client's timeout (docker pause, resumed only after the client stopped): no request fails, it is hidden, and serves again once resumed",
+  { timeout: 300_000 },
+  async () => {
+    await waitAllServing(p);
+    const r = await pauseInstance(p, victims()[2]);
+    const np = r.load.nonIdempotent;
+    console.log(
+      `promises: pause of ${r.victim} for ${r.pausedMs} ms: hidden after ${JSON.stringify(r.hiddenMsByLb)} ms; slowest request ${r.load.maxMs} ms; UP again ${r.servingAgainMs} ms after the unpause; ` +
+        `POST (not retried, counted apart): ${np.failed} of ${np.requests} failed`,
+    );
+    assert.ok(r.pausedMs > CLIENT_TIMEOUT_MS + r.hiddenMs, `paused ${r.pausedMs} ms only`);
+    // Every GET answered (one the hung instance held was sent again elsewhere); one request in ten was a POST, counted apart.
+    assert.equal(r.load.failed, 0, r.load.failures.join("\n"));
+    assert.ok(
+      np.requests >= r.load.requests / 10 - 2,
+      `${np.requests} POSTs beside ${r.load.requests} GETs`,
+    );
+    assert.ok(r.hiddenMs < 15_000);
+    assert.deepEqual(Object.keys(r.load.byInstance).sort(), victims());
+  },
+);
 
-test("4b. 100 HAProxy reloads in a row under 500 requests a second, on a machine a CPU hog keeps busy, fail no request", { timeout: 600_000 }, async () => {
-  await waitAllServing(p);
-  const r = await reloadsInARow(p, p.lbs[0], 100, { rate: 500, hogCores: 2 });
-  console.log(`promises: ${r.reloads} reloads of ${r.lb} under a CPU hog: ${r.load.failed} of ${r.load.requests} requests failed at ${r.load.rate}/s`);
-  assert.ok(r.reloads >= 100, `the master reloaded ${r.reloads} times`);
-  assert.equal(r.load.failed, 0, r.load.failures.join("\n"));
-});
+test(
+  "3. a hang of a TCP service's instance: connections opened once it is hidden all go to another instance; those open to it are held, the others keep answering",
+  { timeout: 300_000 },
+  async () => {
+    await waitAllServing(p);
+    const victim = p.instances[TCP_SERVICE][0];
+    const r = await hangTcpInstance(p, victim);
+    console.log(
+      `promises: TCP hang of ${victim}: hidden after ${r.hiddenMs} ms; ${r.heldByVictim} open connections held by it; new connections unanswered: ${r.newConnections.unanswered} of ${r.newConnections.total}`,
+    );
+    assert.ok(r.heldByVictim > 0, "some connections were open to the hung instance");
+    assert.deepEqual(
+      r.openToOthers.unanswered,
+      0,
+      `${r.openToOthers.unanswered} of ${r.openToOthers.total} connections to the other instance went unanswered`,
+    );
+    assert.equal(r.newConnections.total, 2 * 12);
+    assert.equal(
+      r.newConnections.unanswered,
+      0,
+      "a new connection went to the hidden instance (or failed)",
+    );
+    // Resumed: back in service on every balancer.
+    await waitAllServing(p, 120);
+  },
+);
 
-test("5. the ZooKeeper leader crashes: the others elect a new one; the crashed member rejoins", { timeout: 300_000 }, async () => {
-  const r = await killZkLeader(p);
-  console.log(`promises: ZooKeeper leader ${r.killed} crashed; ${r.newLeader} leads after ${r.newLeaderMs} ms`);
-  assert.notEqual(r.newLeader, r.killed);
-  assert.ok(r.newLeaderMs < 60_000);
-});
+test(
+  "4. a failing health check: Consul marks it critical, consul-template re-renders, HAProxy reloads, nothing dropped",
+  { timeout: 300_000 },
+  async () => {
+    await waitAllServing(p);
+    const r = await failHealth(p, victims()[0]);
+    console.log(
+      `promises: health of ${r.victim} failing: critical in Consul after ${r.consulCriticalMs} ms, out of the live config after ${JSON.stringify(r.configLiveMsByLb)} ms; reloads ${JSON.stringify(r.reloads)}`,
+    );
+    assert.equal(r.load.failed, 0, r.load.failures.join("\n"));
+    // out of the config and back in: each balancer reloaded (at least) twice
+    for (const lb of p.lbs) assert.ok(r.reloads[lb] >= 2, `${lb} reloaded ${r.reloads[lb]} times`);
+    assert.ok(r.configLiveMs < 20_000 && r.backLiveMs < 20_000);
+  },
+);
 
-test("5b. a Consul server crashes: the cluster keeps (or elects) a leader; the server rejoins", { timeout: 300_000 }, async () => {
-  const follower = await killConsulServer(p, "follower");
-  console.log(`promises: Consul follower ${follower.killed} crashed; leader ${follower.newLeader} kept: ${!follower.leaderless}`);
-  assert.equal(follower.leaderless, false, "losing a follower never leaves the cluster without its leader");
-  const leader = await killConsulServer(p, "leader");
-  console.log(`promises: Consul leader ${leader.killed} crashed; writes accepted again after ${leader.newLeaderMs} ms, ${leader.newLeader} leads`);
-  // A leader again, whichever: Docker restarts the crashed server within about half a second, in
-  // time for the election, which it may win again.
-  assert.ok(p.consulServers.includes(leader.newLeader), leader.newLeader);
-  assert.ok(leader.newLeaderMs < 60_000);
-  // the catalog still answers
-  assert.ok(Array.isArray(await consulGet(p.ip(p.consulServers[0]), `/v1/health/service/${HTTP_SERVICE}?passing`)));
-});
+test(
+  "4b. 100 HAProxy reloads in a row under 500 requests a second, on a machine a CPU hog keeps busy, fail no request",
+  { timeout: 600_000 },
+  async () => {
+    await waitAllServing(p);
+    const r = await reloadsInARow(p, p.lbs[0], 100, { rate: 500, hogCores: 2 });
+    console.log(
+      `promises: ${r.reloads} reloads of ${r.lb} under a CPU hog: ${r.load.failed} of ${r.load.requests} requests failed at ${r.load.rate}/s`,
+    );
+    assert.ok(r.reloads >= 100, `the master reloaded ${r.reloads} times`);
+    assert.equal(r.load.failed, 0, r.load.failures.join("\n"));
+  },
+);
 
-test("7. an agent every 10 s whose run takes 25 s never runs twice at once, also when the lock holder is killed mid-run", { timeout: 600_000 }, async () => {
-  const key = "transformation-transformationagent";
-  const name = "Transformation/TransformationAgent";
-  assert.equal(p.agents[key].length, 2, "the agent runs on two hosts");
-  const since = Date.now() - 60_000 * 60;
-  // a run under way: kill its container (a crash; Docker restarts it) about 10 s into its 25 s
-  let holder: string | undefined;
-  await eventually("a run of the agent 10 s in", 120, async () => {
-    const h = await agentLockHolder(p, key);
-    if (!h) return undefined;
-    const last = agentRunStarts(h, name).at(-1);
-    const into = last ? Date.now() - last.start : Infinity;
-    if (into > 12_000) return undefined;
-    await sleep(Math.max(0, 10_000 - into));
-    holder = h;
-    return true;
-  }, 1000);
-  assert.ok(holder);
-  assert.equal(await agentLockHolder(p, key), holder, "the run still holds the lock mid-run");
-  const restarts = restartCount(holder);
-  const kills = [{ container: holder, at: crash(holder) }];
-  // runs go on after the kill: wait for two complete runs that started after it
-  await eventually("two runs recorded after the kill", 240, async () => {
-    const v = agentRunsSince(p, key, name, kills[0].at, []);
-    return v.runs.filter((r) => r.recorded).length >= 2 ? true : undefined;
-  }, 2000);
-  assert.ok(restartCount(holder) > restarts, "Docker restarted the killed agent container");
-  const view = agentRunsSince(p, key, name, since, kills);
-  console.log(`promises: agent runs: ${view.runs.map((r) => `${r.instance.replace(/^.*-/, "")} ${new Date(r.start).toISOString().slice(11, 19)}-${new Date(r.end).toISOString().slice(11, 19)}${r.recorded ? "" : " (killed)"}`).join(", ")}`);
-  assert.ok(view.runs.some((r) => !r.recorded && r.instance === holder), "the killed run is seen (started, never recorded)");
-  assert.ok(view.records >= 2);
-  assert.deepEqual(overlaps(view.runs), [], "no two runs at once");
-  // a run lasts its 25 s (the recorded ones after the kill)
-  for (const r of view.runs.filter((x) => x.recorded && x.start > kills[0].at)) assert.ok(r.end - r.start >= 24_000, `${r.instance} ran ${r.end - r.start} ms`);
-  // the first run after the kill waited for the dead holder's lock to expire
-  const next = view.runs.find((r) => r.start > kills[0].at);
-  assert.ok(next && next.start - kills[0].at >= 5_000, "the lock of the killed run is not taken over at once (session TTL, lock-delay)");
-});
+test(
+  "5. the ZooKeeper leader crashes: the others elect a new one; the crashed member rejoins",
+  { timeout: 300_000 },
+  async () => {
+    const r = await killZkLeader(p);
+    console.log(
+      `promises: ZooKeeper leader ${r.killed} crashed; ${r.newLeader} leads after ${r.newLeaderMs} ms`,
+    );
+    assert.notEqual(r.newLeader, r.killed);
+    assert.ok(r.newLeaderMs < 60_000);
+  },
+);
+
+test(
+  "5b. a Consul server crashes: the cluster keeps (or elects) a leader; the server rejoins",
+  { timeout: 300_000 },
+  async () => {
+    const follower = await killConsulServer(p, "follower");
+    console.log(
+      `promises: Consul follower ${follower.killed} crashed; leader ${follower.newLeader} kept: ${!follower.leaderless}`,
+    );
+    assert.equal(
+      follower.leaderless,
+      false,
+      "losing a follower never leaves the cluster without its leader",
+    );
+    const leader = await killConsulServer(p, "leader");
+    console.log(
+      `promises: Consul leader ${leader.killed} crashed; writes accepted again after ${leader.newLeaderMs} ms, ${leader.newLeader} leads`,
+    );
+    // A leader again, whichever: Docker restarts the crashed server within about half a second, in
+    // time for the election, which it may win again.
+    assert.ok(p.consulServers.includes(leader.newLeader), leader.newLeader);
+    assert.ok(leader.newLeaderMs < 60_000);
+    // the catalog still answers
+    assert.ok(
+      Array.isArray(
+        await consulGet(p.ip(p.consulServers[0]), `/v1/health/service/${HTTP_SERVICE}?passing`),
+      ),
+    );
+  },
+);
+
+test(
+  "7. an agent every 10 s whose run takes 25 s never runs twice at once, also when the lock holder is killed mid-run",
+  { timeout: 600_000 },
+  async () => {
+    const key = "transformation-transformationagent";
+    const name = "Transformation/TransformationAgent";
+    assert.equal(p.agents[key].length, 2, "the agent runs on two hosts");
+    const since = Date.now() - 60_000 * 60;
+    // a run under way: kill its container (a crash; Docker restarts it) about 10 s into its 25 s
+    let holder: string | undefined;
+    await eventually(
+      "a run of the agent 10 s in",
+      120,
+      async () => {
+        const h = await agentLockHolder(p, key);
+        if (!h) return undefined;
+        const last = agentRunStarts(h, name).at(-1);
+        const into = last ? Date.now() - last.start : Infinity;
+        if (into > 12_000) return undefined;
+        await sleep(Math.max(0, 10_000 - into));
+        holder = h;
+        return true;
+      },
+      1000,
+    );
+    assert.ok(holder);
+    assert.equal(await agentLockHolder(p, key), holder, "the run still holds the lock mid-run");
+    const restarts = restartCount(holder);
+    const kills = [{ container: holder, at: crash(holder) }];
+    // runs go on after the kill: wait for two complete runs that started after it
+    await eventually(
+      "two runs recorded after the kill",
+      240,
+      async () => {
+        const v = agentRunsSince(p, key, name, kills[0].at, []);
+        return v.runs.filter((r) => r.recorded).length >= 2 ? true : undefined;
+      },
+      2000,
+    );
+    assert.ok(restartCount(holder) > restarts, "Docker restarted the killed agent container");
+    const view = agentRunsSince(p, key, name, since, kills);
+    console.log(
+      `promises: agent runs: ${view.runs.map((r) => `${r.instance.replace(/^.*-/, "")} ${new Date(r.start).toISOString().slice(11, 19)}-${new Date(r.end).toISOString().slice(11, 19)}${r.recorded ? "" : " (killed)"}`).join(", ")}`,
+    );
+    assert.ok(
+      view.runs.some((r) => !r.recorded && r.instance === holder),
+      "the killed run is seen (started, never recorded)",
+    );
+    assert.ok(view.records >= 2);
+    assert.deepEqual(overlaps(view.runs), [], "no two runs at once");
+    // a run lasts its 25 s (the recorded ones after the kill)
+    for (const r of view.runs.filter((x) => x.recorded && x.start > kills[0].at))
+      assert.ok(r.end - r.start >= 24_000, `${r.instance} ran ${r.end - r.start} ms`);
+    // the first run after the kill waited for the dead holder's lock to expire
+    const next = view.runs.find((r) => r.start > kills[0].at);
+    assert.ok(
+      next && next.start - kills[0].at >= 5_000,
+      "the lock of the killed run is not taken over at once (session TTL, lock-delay)",
+    );
+  },
+);

@@ -4,9 +4,12 @@ import { test } from "node:test";
 import { EngineEvent } from "@pulumi/pulumi/automation";
 import { RolloutTimeline } from "../../scripts/release";
 
-const URN = "urn:pulumi:local::lhcb-platform::lhcb-platform:index:Platform$lhcb-platform:services:ServiceInstances$consul:index/service:Service::";
-const pre = (name: string, op: string) => ({ resourcePreEvent: { metadata: { op, urn: URN + name } } }) as unknown as EngineEvent;
-const done = (name: string, op: string) => ({ resOutputsEvent: { metadata: { op, urn: URN + name } } }) as unknown as EngineEvent;
+const URN =
+  "urn:pulumi:local::lhcb-platform::lhcb-platform:index:Platform$lhcb-platform:services:ServiceInstances$consul:index/service:Service::";
+const pre = (name: string, op: string) =>
+  ({ resourcePreEvent: { metadata: { op, urn: URN + name } } }) as unknown as EngineEvent;
+const done = (name: string, op: string) =>
+  ({ resOutputsEvent: { metadata: { op, urn: URN + name } } }) as unknown as EngineEvent;
 
 test("an instance's window runs from its registration's delete to its new registration's create", async () => {
   const t = new RolloutTimeline();
@@ -29,5 +32,8 @@ test("an instance's window runs from its registration's delete to its new regist
     r.map((x) => x.instance),
     ["platform-services-web-slave-1", "platform-services-web-slave-2"],
   );
-  assert.ok(r[0].drained < r[0].serving && r[0].serving <= r[1].drained && r[1].drained < r[1].serving, JSON.stringify(r));
+  assert.ok(
+    r[0].drained < r[0].serving && r[0].serving <= r[1].drained && r[1].drained < r[1].serving,
+    JSON.stringify(r),
+  );
 });

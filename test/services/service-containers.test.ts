@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
-import { serviceContainer, serviceRegistration } from "../../components/services/service-containers";
+import {
+  serviceContainer,
+  serviceRegistration,
+} from "../../components/services/service-containers";
 
 const local = loadPlatformFromStackFile(process.cwd(), "local");
 const prod = loadPlatformFromStackFile(process.cwd(), "prod");
@@ -18,7 +21,13 @@ test("an HTTP service instance on the local stack", () => {
     hostname: "local-framework-systemadministrator-slave-2",
     aliases: ["local-framework-systemadministrator-slave-2"],
     command: ["serve", "Framework/SystemAdministrator"],
-    env: { SERVICE_NAME: "Framework/SystemAdministrator", SERVICE_PORT: "9162", SERVICE_PROTOCOL: "http", PLATFORM_STACK: "local", PLATFORM_HOST: "slave-2" },
+    env: {
+      SERVICE_NAME: "Framework/SystemAdministrator",
+      SERVICE_PORT: "9162",
+      SERVICE_PROTOCOL: "http",
+      PLATFORM_STACK: "local",
+      PLATFORM_HOST: "slave-2",
+    },
     ports: [],
     restart: "always",
     cpus: 0.1,
@@ -39,7 +48,12 @@ test("an HTTP service instance on the local stack", () => {
     address: "local-framework-systemadministrator-slave-2",
     port: 9162,
     tags: ["local", "http"],
-    meta: { catalog_name: "Framework/SystemAdministrator", stack: "local", host: "slave-2", container: "local-framework-systemadministrator-slave-2" },
+    meta: {
+      catalog_name: "Framework/SystemAdministrator",
+      stack: "local",
+      host: "slave-2",
+      container: "local-framework-systemadministrator-slave-2",
+    },
     checks: [
       {
         checkId: "local-framework-systemadministrator-slave-2:health",
@@ -73,7 +87,10 @@ test("a DISET service: no Docker health check, the command check behind the HTTP
   assert.equal(r.address, h.address);
   assert.deepEqual(r.tags, ["prod", "tcp", "proxy-protocol"]);
   assert.equal(r.checks[0].http, `http://${h.address}:19197/ping`);
-  assert.equal(r.checks[0].name, "DataManagement/FileCatalog ping (platform-service ping) via HTTP bridge");
+  assert.equal(
+    r.checks[0].name,
+    "DataManagement/FileCatalog ping (platform-service ping) via HTTP bridge",
+  );
 });
 
 test("a TCP check registers a TCP check; a custom image gets no platform command", () => {
@@ -82,7 +99,10 @@ test("a TCP check registers a TCP check; a custom image gets no platform command
   assert.equal(r.checks[0].tcp, `${host(prod, svc.hosts[0]).address}:9148`);
   assert.equal(r.checks[0].http, undefined);
   assert.equal(r.checks[0].interval, "2s");
-  const http = { ...byName(prod, "Framework/SystemAdministrator"), image: "registry.example.org/mon:2" };
+  const http = {
+    ...byName(prod, "Framework/SystemAdministrator"),
+    image: "registry.example.org/mon:2",
+  };
   const c = serviceContainer(prod, http, host(prod, http.hosts[0]));
   assert.equal(c.command, undefined);
   assert.equal(c.healthcheck, undefined);

@@ -14,20 +14,31 @@ export interface PackedLibrary {
 }
 
 function npm(cwd: string, args: string[]): string {
-  return execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 2 ** 20 });
+  return execFileSync("npm", args, {
+    cwd,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 64 * 2 ** 20,
+  });
 }
 
 /** Packs the library as `npm pack` does (its `prepare` builds dist/) into a new temporary folder. */
 export function packLibrary(): PackedLibrary {
   const dir = mkdtempSync(join(tmpdir(), "lhcb-pack-"));
-  const [report] = JSON.parse(npm(ROOT, ["pack", "--json", "--pack-destination", dir])) as { filename: string; files: { path: string }[] }[];
+  const [report] = JSON.parse(npm(ROOT, ["pack", "--json", "--pack-destination", dir])) as {
+    filename: string;
+    files: { path: string }[];
+  }[];
   return { tarball: join(dir, report.filename), files: report.files.map((f) => f.path).sort() };
 }
 
 /** A new project in a temporary folder with `dependencies`, installed by `npm install`; returns its folder. */
 export function consumerProject(name: string, dependencies: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), `lhcb-${name}-`));
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ name, version: "1.0.0", private: true, dependencies }, null, 2));
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({ name, version: "1.0.0", private: true, dependencies }, null, 2),
+  );
   npm(dir, ["install", "--no-audit", "--no-fund"]);
   return dir;
 }
@@ -35,20 +46,30 @@ export function consumerProject(name: string, dependencies: Record<string, strin
 /** Every version of `pkg` installed anywhere in the project's tree (`npm ls --all`). */
 export function installedVersions(dir: string, pkg: string): string[] {
   const found = new Set<string>();
-  const walk = (deps: Record<string, { version?: string; dependencies?: Record<string, unknown> }> | undefined) => {
+  const walk = (
+    deps: Record<string, { version?: string; dependencies?: Record<string, unknown> }> | undefined,
+  ) => {
     for (const [name, d] of Object.entries(deps ?? {})) {
       if (name === pkg && d.version) found.add(d.version);
       walk(d.dependencies as typeof deps);
     }
   };
-  walk((JSON.parse(npm(dir, ["ls", "--all", "--json", pkg])) as { dependencies?: Record<string, { version?: string }> }).dependencies);
+  walk(
+    (
+      JSON.parse(npm(dir, ["ls", "--all", "--json", pkg])) as {
+        dependencies?: Record<string, { version?: string }>;
+      }
+    ).dependencies,
+  );
   return [...found].sort();
 }
 
 /** The exports of `id` as the consumer's code loads it (`require` from its folder): name to `typeof`. */
 export function exportsFrom(dir: string, id: string): Record<string, string> {
   const program = `const m = require(${JSON.stringify(id)}); process.stdout.write(JSON.stringify(Object.fromEntries(Object.keys(m).map((k) => [k, typeof m[k]]))))`;
-  return JSON.parse(execFileSync(process.execPath, ["-e", program], { cwd: dir, encoding: "utf8" })) as Record<string, string>;
+  return JSON.parse(
+    execFileSync(process.execPath, ["-e", program], { cwd: dir, encoding: "utf8" }),
+  ) as Record<string, string>;
 }
 
 /**
@@ -57,8 +78,13 @@ export function exportsFrom(dir: string, id: string): Record<string, string> {
  */
 export function installedExample(name: string, tarball: string): string {
   const dir = mkdtempSync(join(tmpdir(), `lhcb-example-${name}-`));
-  cpSync(join(ROOT, "examples", name), dir, { recursive: true, filter: (src) => !/node_modules|package-lock\.json/.test(src) });
-  const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+  cpSync(join(ROOT, "examples", name), dir, {
+    recursive: true,
+    filter: (src) => !/node_modules|package-lock\.json/.test(src),
+  });
+  const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
+    dependencies: Record<string, string>;
+  };
   manifest.dependencies["lhcb-platform"] = `file:${tarball}`;
   writeFileSync(join(dir, "package.json"), JSON.stringify(manifest, null, 2));
   npm(dir, ["install", "--no-audit", "--no-fund"]);

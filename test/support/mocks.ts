@@ -18,7 +18,12 @@ export function installMocks(stack = "test"): DeclaredResource[] {
   pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs) {
-        declared.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+        declared.push({
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs,
+          provider: args.provider,
+        });
         return { id: `${args.name}-id`, state: { ...args.inputs } };
       },
       call(args: pulumi.runtime.MockCallArgs) {
@@ -39,7 +44,10 @@ const dependenciesByName = new Map<string, string[]>();
 /** Records what each registration request carries to the engine as its dependencies (the mocks' `newResource` does not see them). */
 function recordDependencies(): void {
   const monitor = pulumi.runtime.getMonitor() as unknown as {
-    registerResource(req: { getName(): string; getDependenciesList(): string[] }, cb: unknown): void;
+    registerResource(
+      req: { getName(): string; getDependenciesList(): string[] },
+      cb: unknown,
+    ): void;
   };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
@@ -85,7 +93,8 @@ export function ofType(declared: DeclaredResource[], type: string): DeclaredReso
 /** The one resource with this logical name; fails loudly otherwise. */
 export function byName(declared: DeclaredResource[], name: string): DeclaredResource {
   const found = declared.filter((r) => r.name === name);
-  if (found.length !== 1) throw new Error(`expected one resource named ${name}, found ${found.length}`);
+  if (found.length !== 1)
+    throw new Error(`expected one resource named ${name}, found ${found.length}`);
   return found[0];
 }
 

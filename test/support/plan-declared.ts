@@ -30,10 +30,17 @@ export interface ContainerForm {
   files: [string, string][];
 }
 
-const byKey = <T>(pairs: [string, T][]) => [...pairs].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-const port = (p: { internal: number; external?: number; protocol?: string }) => `${p.external ?? "-"}:${p.internal}/${p.protocol ?? "tcp"}`;
-const volume = (v: { volume?: string; volumeName?: string; hostPath?: string; containerPath: string; readOnly?: boolean }) =>
-  `${v.volume ?? v.volumeName ?? v.hostPath}:${v.containerPath}:${v.readOnly ? "ro" : "rw"}`;
+const byKey = <T>(pairs: [string, T][]) =>
+  [...pairs].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+const port = (p: { internal: number; external?: number; protocol?: string }) =>
+  `${p.external ?? "-"}:${p.internal}/${p.protocol ?? "tcp"}`;
+const volume = (v: {
+  volume?: string;
+  volumeName?: string;
+  hostPath?: string;
+  containerPath: string;
+  readOnly?: boolean;
+}) => `${v.volume ?? v.volumeName ?? v.hostPath}:${v.containerPath}:${v.readOnly ? "ro" : "rw"}`;
 
 /** Every container `render` wrote (hosts/<host>/<name>/container.json and files/...), in the normal form. */
 export function renderedContainers(files: RenderedFile[]): ContainerForm[] {
@@ -43,56 +50,139 @@ export function renderedContainers(files: RenderedFile[]): ContainerForm[] {
     .map((f) => {
       const [, host, dir] = f.path.split("/");
       const c = JSON.parse(f.content) as {
-        name: string; image: string; hostname?: string; restart?: string; command?: string[]; entrypoint?: string[];
-        env?: Record<string, string>; labels?: Record<string, string>; ports?: { internal: number; external?: number; protocol?: string }[];
-        volumes?: { volume?: string; hostPath?: string; containerPath: string; readOnly?: boolean }[]; hostNetwork?: boolean; aliases?: string[];
-        ipv4Address?: string; healthcheck?: { test: string[] }; privileged?: boolean; user?: string; cpus?: number; memoryMb?: number; files: string[];
+        name: string;
+        image: string;
+        hostname?: string;
+        restart?: string;
+        command?: string[];
+        entrypoint?: string[];
+        env?: Record<string, string>;
+        labels?: Record<string, string>;
+        ports?: { internal: number; external?: number; protocol?: string }[];
+        volumes?: {
+          volume?: string;
+          hostPath?: string;
+          containerPath: string;
+          readOnly?: boolean;
+        }[];
+        hostNetwork?: boolean;
+        aliases?: string[];
+        ipv4Address?: string;
+        healthcheck?: { test: string[] };
+        privileged?: boolean;
+        user?: string;
+        cpus?: number;
+        memoryMb?: number;
+        files: string[];
       };
       return {
-        host, name: c.name, image: c.image, hostname: c.hostname, restart: c.restart, command: c.command, entrypoint: c.entrypoint,
-        env: byKey(Object.entries(c.env ?? {})), labels: byKey(Object.entries(c.labels ?? {})),
-        ports: (c.ports ?? []).map(port), volumes: (c.volumes ?? []).map(volume),
-        network: c.hostNetwork ? "host" : `platform ${(c.aliases ?? []).join(",")} ${c.ipv4Address ?? ""}`,
-        healthcheck: c.healthcheck?.test ?? ["NONE"], privileged: c.privileged ?? false, user: c.user,
-        cpus: c.cpus === undefined ? undefined : String(c.cpus), memoryMb: c.memoryMb,
-        files: byKey(c.files.map((p) => [p, content.get(`hosts/${host}/${dir}/files${p}`) ?? "(not written)"])),
+        host,
+        name: c.name,
+        image: c.image,
+        hostname: c.hostname,
+        restart: c.restart,
+        command: c.command,
+        entrypoint: c.entrypoint,
+        env: byKey(Object.entries(c.env ?? {})),
+        labels: byKey(Object.entries(c.labels ?? {})),
+        ports: (c.ports ?? []).map(port),
+        volumes: (c.volumes ?? []).map(volume),
+        network: c.hostNetwork
+          ? "host"
+          : `platform ${(c.aliases ?? []).join(",")} ${c.ipv4Address ?? ""}`,
+        healthcheck: c.healthcheck?.test ?? ["NONE"],
+        privileged: c.privileged ?? false,
+        user: c.user,
+        cpus: c.cpus === undefined ? undefined : String(c.cpus),
+        memoryMb: c.memoryMb,
+        files: byKey(
+          c.files.map((p) => [p, content.get(`hosts/${host}/${dir}/files${p}`) ?? "(not written)"]),
+        ),
       };
     })
     .sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
 type Inputs = {
-  name: string; image: string; hostname?: string; restart?: string; command?: string[]; entrypoints?: string[]; envs?: string[];
-  labels?: { label: string; value: string }[]; ports?: { internal: number; external?: number; protocol?: string }[];
-  volumes?: { volumeName?: string; hostPath?: string; containerPath: string; readOnly?: boolean }[]; networkMode?: string;
-  networksAdvanced?: { aliases?: string[]; ipv4Address?: string }[]; healthcheck?: { tests: string[] }; privileged?: boolean;
-  user?: string; cpus?: string; memory?: number; uploads?: { file: string; content: string }[];
+  name: string;
+  image: string;
+  hostname?: string;
+  restart?: string;
+  command?: string[];
+  entrypoints?: string[];
+  envs?: string[];
+  labels?: { label: string; value: string }[];
+  ports?: { internal: number; external?: number; protocol?: string }[];
+  volumes?: { volumeName?: string; hostPath?: string; containerPath: string; readOnly?: boolean }[];
+  networkMode?: string;
+  networksAdvanced?: { aliases?: string[]; ipv4Address?: string }[];
+  healthcheck?: { tests: string[] };
+  privileged?: boolean;
+  user?: string;
+  cpus?: string;
+  memory?: number;
+  uploads?: { file: string; content: string }[];
 };
 
 /** The mocks hand a secret input over wrapped with Pulumi's secret signature; its value. */
 function plain<T>(v: T | { value: T }): T {
-  return v !== null && typeof v === "object" && "4dabf18193072939515e22adb298388d" in v ? (v as { value: T }).value : (v as T);
+  return v !== null && typeof v === "object" && "4dabf18193072939515e22adb298388d" in v
+    ? (v as { value: T }).value
+    : (v as T);
 }
 
 /**
  * Every container the components registered, in the normal form; its host is the one its labels
  * name. `unsecret` turns a secret (in a file or the environment) back into what render writes.
  */
-export function declaredContainers(declared: DeclaredResource[], unsecret: (content: string) => string): ContainerForm[] {
+export function declaredContainers(
+  declared: DeclaredResource[],
+  unsecret: (content: string) => string,
+): ContainerForm[] {
   return declared
     .filter((r) => r.type === "docker:index/container:Container")
     .map((r) => {
-      const c = Object.fromEntries(Object.entries(r.inputs).map(([k, v]) => [k, plain(v)])) as Inputs;
+      const c = Object.fromEntries(
+        Object.entries(r.inputs).map(([k, v]) => [k, plain(v)]),
+      ) as Inputs;
       const labels = byKey((c.labels ?? []).map((l) => [l.label, l.value] as [string, string]));
       const n = c.networksAdvanced?.[0];
       return {
         host: labels.find(([k]) => k === "platform.host")?.[1] ?? "(no platform.host label)",
-        name: c.name, image: c.image, hostname: c.hostname, restart: c.restart, command: c.command, entrypoint: c.entrypoints,
-        env: byKey((c.envs ?? []).map(plain).map((e) => [e.slice(0, e.indexOf("=")), unsecret(e.slice(e.indexOf("=") + 1))] as [string, string])), labels,
-        ports: (c.ports ?? []).map(port), volumes: (c.volumes ?? []).map(volume),
-        network: c.networkMode === "host" ? "host" : `platform ${(n?.aliases ?? []).join(",")} ${n?.ipv4Address ?? ""}`,
-        healthcheck: c.healthcheck?.tests ?? ["NONE"], privileged: c.privileged ?? false, user: c.user, cpus: c.cpus, memoryMb: c.memory,
-        files: byKey((c.uploads ?? []).map((u) => [u.file, unsecret(String(plain(u.content)))] as [string, string])),
+        name: c.name,
+        image: c.image,
+        hostname: c.hostname,
+        restart: c.restart,
+        command: c.command,
+        entrypoint: c.entrypoints,
+        env: byKey(
+          (c.envs ?? [])
+            .map(plain)
+            .map(
+              (e) =>
+                [e.slice(0, e.indexOf("=")), unsecret(e.slice(e.indexOf("=") + 1))] as [
+                  string,
+                  string,
+                ],
+            ),
+        ),
+        labels,
+        ports: (c.ports ?? []).map(port),
+        volumes: (c.volumes ?? []).map(volume),
+        network:
+          c.networkMode === "host"
+            ? "host"
+            : `platform ${(n?.aliases ?? []).join(",")} ${n?.ipv4Address ?? ""}`,
+        healthcheck: c.healthcheck?.tests ?? ["NONE"],
+        privileged: c.privileged ?? false,
+        user: c.user,
+        cpus: c.cpus,
+        memoryMb: c.memory,
+        files: byKey(
+          (c.uploads ?? []).map(
+            (u) => [u.file, unsecret(String(plain(u.content)))] as [string, string],
+          ),
+        ),
       };
     })
     .sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -100,15 +190,23 @@ export function declaredContainers(declared: DeclaredResource[], unsecret: (cont
 
 /** The Consul registrations, Marathon apps and Chronos jobs `render` wrote, by path. */
 export function renderedSubmissions(files: RenderedFile[]): Record<string, unknown> {
-  const of = (prefix: string) => files.filter((f) => f.path.startsWith(prefix)).map((f) => [f.path, JSON.parse(f.content)] as [string, unknown]);
-  return Object.fromEntries([...of("consul/services/"), ...of("marathon/apps/"), ...of("chronos/jobs/")].sort());
+  const of = (prefix: string) =>
+    files
+      .filter((f) => f.path.startsWith(prefix))
+      .map((f) => [f.path, JSON.parse(f.content)] as [string, unknown]);
+  return Object.fromEntries(
+    [...of("consul/services/"), ...of("marathon/apps/"), ...of("chronos/jobs/")].sort(),
+  );
 }
 
 /**
  * The same as the components declared them: each registration's inputs (less the container id its
  * meta carries, known only once the container exists) and what each submission sends to Marathon or Chronos.
  */
-export function declaredSubmissions(declared: DeclaredResource[], component: string): Record<string, unknown> {
+export function declaredSubmissions(
+  declared: DeclaredResource[],
+  component: string,
+): Record<string, unknown> {
   const out: [string, unknown][] = [];
   for (const r of declared) {
     if (r.type === "consul:index/service:Service") {
@@ -117,9 +215,16 @@ export function declaredSubmissions(declared: DeclaredResource[], component: str
       void _id;
       out.push([`consul/services/${rest.serviceId}.json`, { ...rest, meta: kept }]);
     }
-    for (const [kind, dir] of [["marathon-apps", "marathon/apps"], ["chronos-jobs", "chronos/jobs"]]) {
+    for (const [kind, dir] of [
+      ["marathon-apps", "marathon/apps"],
+      ["chronos-jobs", "chronos/jobs"],
+    ]) {
       const prefix = `${component}-${kind}-`;
-      if (r.type === "command:local:Command" && r.name.startsWith(prefix)) out.push([`${dir}/${r.name.slice(prefix.length)}.json`, JSON.parse(String(r.inputs.stdin))]);
+      if (r.type === "command:local:Command" && r.name.startsWith(prefix))
+        out.push([
+          `${dir}/${r.name.slice(prefix.length)}.json`,
+          JSON.parse(String(r.inputs.stdin)),
+        ]);
     }
   }
   return Object.fromEntries(out.sort());
@@ -140,18 +245,37 @@ export function testPlanDeclared(stack: string): void {
     const { Platform } = await import("../../components/platform");
     const { renderStack } = await import("../../components/render");
     const spec = loadPlatformFromStackFile(process.cwd(), stack);
-    const secrets = { consulGossipKey: pulumi.secret(GOSSIP_KEY), grafanaAdminPassword: pulumi.secret(GRAFANA_PASSWORD), sshPrivateKey: pulumi.secret("test-key") };
+    const secrets = {
+      consulGossipKey: pulumi.secret(GOSSIP_KEY),
+      grafanaAdminPassword: pulumi.secret(GRAFANA_PASSWORD),
+      sshPrivateKey: pulumi.secret("test-key"),
+    };
     const platform = new Platform("platform", { spec, secrets });
     await platform.declared;
     await settle(declared);
-    const unsecret = (s: string) => s.replace(GOSSIP_KEY, secretPlaceholder("consulGossipKey")).replace(GRAFANA_PASSWORD, secretPlaceholder("grafanaAdminPassword"));
+    const unsecret = (s: string) =>
+      s
+        .replace(GOSSIP_KEY, secretPlaceholder("consulGossipKey"))
+        .replace(GRAFANA_PASSWORD, secretPlaceholder("grafanaAdminPassword"));
     const rendered = renderedContainers(renderStack(spec));
     const containers = declaredContainers(declared, unsecret);
-    assert.deepEqual(containers.map((c) => c.name), rendered.map((c) => c.name));
+    assert.deepEqual(
+      containers.map((c) => c.name),
+      rendered.map((c) => c.name),
+    );
     // Which fields differ, container by container, before the whole comparison.
-    const differing = (c: ContainerForm, r: ContainerForm) => (Object.keys(r) as (keyof ContainerForm)[]).filter((k) => JSON.stringify(c[k]) !== JSON.stringify(r[k]));
-    assert.deepEqual(containers.map((c, i) => [c.name, differing(c, rendered[i])]).filter(([, d]) => d.length > 0), []);
+    const differing = (c: ContainerForm, r: ContainerForm) =>
+      (Object.keys(r) as (keyof ContainerForm)[]).filter(
+        (k) => JSON.stringify(c[k]) !== JSON.stringify(r[k]),
+      );
+    assert.deepEqual(
+      containers.map((c, i) => [c.name, differing(c, rendered[i])]).filter(([, d]) => d.length > 0),
+      [],
+    );
     assert.deepEqual(containers, rendered);
-    assert.deepEqual(declaredSubmissions(declared, "platform"), renderedSubmissions(renderStack(spec)));
+    assert.deepEqual(
+      declaredSubmissions(declared, "platform"),
+      renderedSubmissions(renderStack(spec)),
+    );
   });
 }

@@ -15,6 +15,9 @@ export function matchSnapshot(name: string, actual: string): void {
     writeFileSync(file, actual);
     return;
   }
-  assert.ok(existsSync(file), `snapshot ${name} is missing; run UPDATE_SNAPSHOTS=1 npm test and review it`);
+  assert.ok(
+    existsSync(file),
+    `snapshot ${name} is missing; run UPDATE_SNAPSHOTS=1 npm test and review it`,
+  );
   assert.equal(actual, readFileSync(file, "utf8"), `rendered text differs from snapshot ${name}`);
 }

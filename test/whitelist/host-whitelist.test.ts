@@ -8,12 +8,19 @@ import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { HostInventory } from "../../components/hosts/host-inventory";
 import { HostWhitelist } from "../../components/whitelist/host-whitelist";
 import { whitelistRendererConfig } from "../../components/whitelist/whitelist-containers";
-import { renderWhitelistTemplate, whitelistSlaves } from "../../components/whitelist/whitelist-template";
+import {
+  renderWhitelistTemplate,
+  whitelistSlaves,
+} from "../../components/whitelist/whitelist-template";
 
 const spec = loadPlatformFromStackFile(process.cwd(), "cert");
 
 test("cert: a renderer beside each of the 3 Mesos masters, writing into the shared directory", async () => {
-  const hosts = new HostInventory("hosts", { stack: spec.stack, hosts: spec.hosts, local: spec.local });
+  const hosts = new HostInventory("hosts", {
+    stack: spec.stack,
+    hosts: spec.hosts,
+    local: spec.local,
+  });
   const whitelist = new HostWhitelist("whitelist", { spec, hosts });
   await settle(declared);
 
@@ -27,20 +34,44 @@ test("cert: a renderer beside each of the 3 Mesos masters, writing into the shar
       .sort(),
     ["whitelist-cert-master-1", "whitelist-cert-master-2", "whitelist-cert-master-3"],
   );
-  assert.deepEqual(Object.keys(whitelist.renderers), ["cert-master-1", "cert-master-2", "cert-master-3"]);
+  assert.deepEqual(Object.keys(whitelist.renderers), [
+    "cert-master-1",
+    "cert-master-2",
+    "cert-master-3",
+  ]);
 
   const r = byName(declared, "whitelist-cert-master-2");
   assert.match(r.provider ?? "", /::hosts-cert-master-2::/);
   assert.equal(r.inputs.name, "cert-mesos-whitelist-cert-master-2");
-  assert.equal(r.inputs.image, "gitlab-registry.cern.ch/lhcb-dirac/hashicorp/consul-template:0.42.1");
+  assert.equal(
+    r.inputs.image,
+    "gitlab-registry.cern.ch/lhcb-dirac/hashicorp/consul-template:0.42.1",
+  );
   assert.equal(r.inputs.user, "0:0");
   assert.equal(r.inputs.networkMode, "host");
   assert.deepEqual(r.inputs.entrypoints, ["consul-template"]);
   assert.deepEqual(r.inputs.command, ["-config", "/etc/consul-template/whitelist.hcl"]);
-  assert.deepEqual(r.inputs.volumes, [{ hostPath: "/var/lib/lhcb-platform/cert-mesos-whitelist-cert-master-2", containerPath: "/etc/mesos", readOnly: false }]);
-  assert.deepEqual(r.inputs.uploads, [
-    { file: "/etc/consul-template/whitelist.hcl", content: whitelistRendererConfig(spec, spec.masters[1]), executable: false },
-    { file: "/etc/consul-template/whitelist.ctmpl", content: renderWhitelistTemplate(whitelistSlaves(spec)), executable: false },
+  assert.deepEqual(r.inputs.volumes, [
+    {
+      hostPath: "/var/lib/lhcb-platform/cert-mesos-whitelist-cert-master-2",
+      containerPath: "/etc/mesos",
+      readOnly: false,
+    },
   ]);
-  assert.match(whitelistRendererConfig(spec, spec.masters[1]), /address = "lbcertmaster02.cern.ch:8500"/);
+  assert.deepEqual(r.inputs.uploads, [
+    {
+      file: "/etc/consul-template/whitelist.hcl",
+      content: whitelistRendererConfig(spec, spec.masters[1]),
+      executable: false,
+    },
+    {
+      file: "/etc/consul-template/whitelist.ctmpl",
+      content: renderWhitelistTemplate(whitelistSlaves(spec)),
+      executable: false,
+    },
+  ]);
+  assert.match(
+    whitelistRendererConfig(spec, spec.masters[1]),
+    /address = "lbcertmaster02.cern.ch:8500"/,
+  );
 });

@@ -2,8 +2,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
-import { whitelistRendererConfig, whitelistRendererContainer } from "../../components/whitelist/whitelist-containers";
-import { renderWhitelistSample, renderWhitelistTemplate, whitelistSlaves } from "../../components/whitelist/whitelist-template";
+import {
+  whitelistRendererConfig,
+  whitelistRendererContainer,
+} from "../../components/whitelist/whitelist-containers";
+import {
+  renderWhitelistSample,
+  renderWhitelistTemplate,
+  whitelistSlaves,
+} from "../../components/whitelist/whitelist-template";
 
 const cert = loadPlatformFromStackFile(process.cwd(), "cert");
 const local = loadPlatformFromStackFile(process.cwd(), "local");
@@ -47,9 +54,26 @@ test("a template for no slaves renders nothing", () => {
 });
 
 const samples: [string, string[], string][] = [
-  ["all healthy", ["lbcertvobox01.cern.ch", "lbcertvobox02.cern.ch", "lbcertvobox03.cern.ch", "lbcertvobox04.cern.ch"], "lbcertvobox01.cern.ch\nlbcertvobox02.cern.ch\nlbcertvobox03.cern.ch\nlbcertvobox04.cern.ch\n"],
-  ["two healthy, given out of order", ["lbcertvobox04.cern.ch", "lbcertvobox02.cern.ch"], "lbcertvobox02.cern.ch\nlbcertvobox04.cern.ch\n"],
-  ["one healthy and a host of another stack", ["lbcertvobox03.cern.ch", "lbvobox09.cern.ch"], "lbcertvobox03.cern.ch\n"],
+  [
+    "all healthy",
+    [
+      "lbcertvobox01.cern.ch",
+      "lbcertvobox02.cern.ch",
+      "lbcertvobox03.cern.ch",
+      "lbcertvobox04.cern.ch",
+    ],
+    "lbcertvobox01.cern.ch\nlbcertvobox02.cern.ch\nlbcertvobox03.cern.ch\nlbcertvobox04.cern.ch\n",
+  ],
+  [
+    "two healthy, given out of order",
+    ["lbcertvobox04.cern.ch", "lbcertvobox02.cern.ch"],
+    "lbcertvobox02.cern.ch\nlbcertvobox04.cern.ch\n",
+  ],
+  [
+    "one healthy and a host of another stack",
+    ["lbcertvobox03.cern.ch", "lbvobox09.cern.ch"],
+    "lbcertvobox03.cern.ch\n",
+  ],
   ["none healthy: an empty file, Mesos offers no agent", [], ""],
 ];
 
@@ -87,19 +111,36 @@ template {
 }
 `,
   );
-  assert.match(whitelistRendererConfig(local, local.masters[1]), /address = "local-consul-server-master-2:8500"/);
+  assert.match(
+    whitelistRendererConfig(local, local.masters[1]),
+    /address = "local-consul-server-master-2:8500"/,
+  );
 });
 
 test("renderer container: consul-template, the shared whitelist directory, healthy once rendered", () => {
   const c = whitelistRendererContainer(cert, cert.masters[0]);
   assert.equal(c.name, "cert-mesos-whitelist-cert-master-1");
   assert.equal(c.image, "gitlab-registry.cern.ch/lhcb-dirac/hashicorp/consul-template:0.42.1");
-  assert.deepEqual([...(c.entrypoint ?? []), ...(c.command ?? [])], ["consul-template", "-config", "/etc/consul-template/whitelist.hcl"]);
+  assert.deepEqual(
+    [...(c.entrypoint ?? []), ...(c.command ?? [])],
+    ["consul-template", "-config", "/etc/consul-template/whitelist.hcl"],
+  );
   assert.equal(c.hostNetwork, true);
-  assert.deepEqual(c.volumes, [{ hostPath: "/var/lib/lhcb-platform/cert-mesos-whitelist-cert-master-1", containerPath: "/etc/mesos" }]);
+  assert.deepEqual(c.volumes, [
+    {
+      hostPath: "/var/lib/lhcb-platform/cert-mesos-whitelist-cert-master-1",
+      containerPath: "/etc/mesos",
+    },
+  ]);
   assert.deepEqual(c.files, [
-    { path: "/etc/consul-template/whitelist.hcl", content: whitelistRendererConfig(cert, cert.masters[0]) },
-    { path: "/etc/consul-template/whitelist.ctmpl", content: renderWhitelistTemplate(whitelistSlaves(cert)) },
+    {
+      path: "/etc/consul-template/whitelist.hcl",
+      content: whitelistRendererConfig(cert, cert.masters[0]),
+    },
+    {
+      path: "/etc/consul-template/whitelist.ctmpl",
+      content: renderWhitelistTemplate(whitelistSlaves(cert)),
+    },
   ]);
   assert.deepEqual(c.healthcheck?.test, ["CMD", "test", "-f", "/etc/mesos/whitelist"]);
 });

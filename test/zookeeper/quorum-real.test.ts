@@ -27,7 +27,11 @@ async function modes(ports: number[]): Promise<string[]> {
   return Promise.all(ports.map(async (p) => /Mode: (\w+)/.exec(await srvr(p))?.[1] ?? "down"));
 }
 
-async function waitFor(ports: number[], pred: (m: string[]) => boolean, seconds: number): Promise<string[]> {
+async function waitFor(
+  ports: number[],
+  pred: (m: string[]) => boolean,
+  seconds: number,
+): Promise<string[]> {
   const end = Date.now() + seconds * 1000;
   let m: string[] = [];
   while (Date.now() < end) {
@@ -41,32 +45,69 @@ async function waitFor(ports: number[], pred: (m: string[]) => boolean, seconds:
 const procs: ChildProcess[] = [];
 after(() => procs.forEach((p) => p.kill("SIGKILL")));
 
-test("three members from the rendered zoo.cfg elect exactly one leader", { timeout: 120_000 }, async () => {
-  assert.ok(existsSync(`${ZK_LIB}/lib`) || existsSync("/usr/share/java/zookeeper.jar"), "Debian's zookeeper package is not installed (.ci/run installs it)");
-  const classpath = spawnSync("sh", ["-c", `ls /usr/share/java/*.jar | tr '\\n' ':'`], { encoding: "utf8" }).stdout;
-  const root = mkdtempSync(join(tmpdir(), "zk-quorum-"));
-  // On one machine every member needs its own ports.
-  const members = [1, 2, 3].map((id) => ({ id, address: "127.0.0.1", peerPort: BASE + 100 + id, electionPort: BASE + 200 + id }));
-  const clientPorts: number[] = [];
-  for (const m of members) {
-    const dir = join(root, `zk${m.id}`);
-    mkdirSync(dir, { recursive: true });
-    const clientPort = BASE + m.id;
-    clientPorts.push(clientPort);
-    const cfg = renderZooCfg(members, { dataDir: dir, clientPort, tickTime: 200, initLimit: 10, syncLimit: 5 });
-    writeFileSync(join(dir, "zoo.cfg"), cfg);
-    writeFileSync(join(dir, "myid"), renderMyId(m.id));
-    const p = spawn("java", ["-Xmx128m", "-Dzookeeper.log.dir=" + dir, "-cp", classpath, "org.apache.zookeeper.server.quorum.QuorumPeerMain", join(dir, "zoo.cfg")], {
-      stdio: "ignore",
-    });
-    procs.push(p);
-  }
-  const m = await waitFor(clientPorts, (x) => x.filter((v) => v === "leader").length === 1 && x.filter((v) => v === "follower").length === 2, 90);
-  assert.deepEqual([...m].sort(), ["follower", "follower", "leader"]);
+test(
+  "three members from the rendered zoo.cfg elect exactly one leader",
+  { timeout: 120_000 },
+  async () => {
+    assert.ok(
+      existsSync(`${ZK_LIB}/lib`) || existsSync("/usr/share/java/zookeeper.jar"),
+      "Debian's zookeeper package is not installed (.ci/run installs it)",
+    );
+    const classpath = spawnSync("sh", ["-c", `ls /usr/share/java/*.jar | tr '\\n' ':'`], {
+      encoding: "utf8",
+    }).stdout;
+    const root = mkdtempSync(join(tmpdir(), "zk-quorum-"));
+    // On one machine every member needs its own ports.
+    const members = [1, 2, 3].map((id) => ({
+      id,
+      address: "127.0.0.1",
+      peerPort: BASE + 100 + id,
+      electionPort: BASE + 200 + id,
+    }));
+    const clientPorts: number[] = [];
+    for (const m of members) {
+      const dir = join(root, `zk${m.id}`);
+      mkdirSync(dir, { recursive: true });
+      const clientPort = BASE + m.id;
+      clientPorts.push(clientPort);
+      const cfg = renderZooCfg(members, {
+        dataDir: dir,
+        clientPort,
+        tickTime: 200,
+        initLimit: 10,
+        syncLimit: 5,
+      });
+      writeFileSync(join(dir, "zoo.cfg"), cfg);
+      writeFileSync(join(dir, "myid"), renderMyId(m.id));
+      const p = spawn(
+        "java",
+        [
+          "-Xmx128m",
+          "-Dzookeeper.log.dir=" + dir,
+          "-cp",
+          classpath,
+          "org.apache.zookeeper.server.quorum.QuorumPeerMain",
+          join(dir, "zoo.cfg"),
+        ],
+        {
+          stdio: "ignore",
+        },
+      );
+      procs.push(p);
+    }
+    const m = await waitFor(
+      clientPorts,
+      (x) =>
+        x.filter((v) => v === "leader").length === 1 &&
+        x.filter((v) => v === "follower").length === 2,
+      90,
+    );
+    assert.deepEqual([...m].sort(), ["follower", "follower", "leader"]);
 
-  const leader = m.indexOf("leader");
-  procs[leader].kill("SIGKILL");
-  const rest = clientPorts.filter((_, i) => i !== leader);
-  const m2 = await waitFor(rest, (x) => x.includes("leader") && x.includes("follower"), 30);
-  assert.deepEqual([...m2].sort(), ["follower", "leader"]);
-});
+    const leader = m.indexOf("leader");
+    procs[leader].kill("SIGKILL");
+    const rest = clientPorts.filter((_, i) => i !== leader);
+    const m2 = await waitFor(rest, (x) => x.includes("leader") && x.includes("follower"), 30);
+    assert.deepEqual([...m2].sort(), ["follower", "leader"]);
+  },
+);

@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { renderMyId, renderZooCfg, zkConnect, zkUrl } from "../../components/zookeeper/zoo-cfg";
-import { zookeeperContainer, zookeeperMembers } from "../../components/zookeeper/zookeeper-containers";
+import {
+  zookeeperContainer,
+  zookeeperMembers,
+} from "../../components/zookeeper/zookeeper-containers";
 
 const three = [
   { id: 1, address: "zk-a" },
@@ -55,18 +58,36 @@ test("the local stack's members are named containers with their myid", () => {
   const c = zookeeperContainer(spec, spec.masters[1]);
   assert.equal(c.name, "local-zookeeper-master-2");
   assert.equal(c.image, "lhcb-platform/zookeeper:3.8");
-  assert.deepEqual(c.files!.map((f) => f.path), ["/conf/zoo.cfg", "/data/myid", "/conf/java.security"]);
+  assert.deepEqual(
+    c.files!.map((f) => f.path),
+    ["/conf/zoo.cfg", "/data/myid", "/conf/java.security"],
+  );
   assert.equal(c.files![1].content, "2\n");
   // A failed lookup of another member is not cached (the JVM's default is 10 s), found ones for 10 s.
-  assert.equal(c.files![2].content, "networkaddress.cache.ttl=10\nnetworkaddress.cache.negative.ttl=0\n");
-  assert.equal(c.env!.SERVER_JVMFLAGS, "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.security.properties=/conf/java.security");
+  assert.equal(
+    c.files![2].content,
+    "networkaddress.cache.ttl=10\nnetworkaddress.cache.negative.ttl=0\n",
+  );
+  assert.equal(
+    c.env!.SERVER_JVMFLAGS,
+    "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.security.properties=/conf/java.security",
+  );
   assert.ok(c.files![0].content.includes("server.2=local-zookeeper-master-2:2888:3888\n"));
   assert.equal(c.hostNetwork, false);
 });
 
 test("prod members are the masters' addresses on the host network", () => {
   const spec = loadPlatformFromStackFile(process.cwd(), "prod");
-  assert.deepEqual(zookeeperMembers(spec).map((m) => m.address), ["lbmaster01.cern.ch", "lbmaster02.cern.ch", "lbmaster03.cern.ch", "lbmaster04.cern.ch", "lbmaster05.cern.ch"]);
+  assert.deepEqual(
+    zookeeperMembers(spec).map((m) => m.address),
+    [
+      "lbmaster01.cern.ch",
+      "lbmaster02.cern.ch",
+      "lbmaster03.cern.ch",
+      "lbmaster04.cern.ch",
+      "lbmaster05.cern.ch",
+    ],
+  );
   const c = zookeeperContainer(spec, spec.masters[4]);
   assert.equal(c.image, "gitlab-registry.cern.ch/lhcb-dirac/zookeeper:3.8.4");
   assert.equal(c.hostNetwork, true);
