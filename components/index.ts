@@ -73,4 +73,5 @@ export * from "./metrics/metrics-stack";
 
 export * from "./plan";
 export * from "./render";
+export * from "./master-quorum";
 export * from "./platform";

@@ -5,7 +5,7 @@ import { PORTS, partAddress } from "./core/endpoints";
 import { pauseStackTraces, withStack } from "./core/stack-traces";
 import { PlatformSpec } from "./core/platform-spec";
 import { LoadBalancers } from "./haproxy/load-balancers";
-import { HostInventory } from "./hosts/host-inventory";
+import { HostInventory, inventoryOf } from "./hosts/host-inventory";
 import { ServiceInstances } from "./services/service-instances";
 import { ZooKeeperEnsemble } from "./zookeeper/zookeeper-ensemble";
 import { MesosCluster } from "./mesos/mesos-cluster";
@@ -88,13 +88,10 @@ export class Platform extends pulumi.ComponentResource {
     try {
       this.hosts = new HostInventory(
         `${name}-hosts`,
-        {
-          stack: spec.stack,
-          hosts: spec.hosts,
-          local: spec.local,
+        inventoryOf(spec, {
           localDockerHost: args.localDockerHost,
           sshPrivateKey: secrets.sshPrivateKey,
-        },
+        }),
         { parent: this },
       );
       const base = { spec, hosts: this.hosts };

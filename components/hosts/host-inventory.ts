@@ -23,6 +23,14 @@ export interface HostInventoryArgs {
   sshPrivateKey?: pulumi.Input<string>;
 }
 
+/** The inventory of a resolved spec's hosts, their engines reached with `access`. */
+export function inventoryOf(
+  spec: { stack: string; hosts: HostSpec[]; local: boolean },
+  access: Pick<HostInventoryArgs, "localDockerHost" | "sshPrivateKey">,
+): HostInventoryArgs {
+  return { stack: spec.stack, hosts: spec.hosts, local: spec.local, ...access };
+}
+
 /** A host's Docker Engine as the platform uses it. */
 export interface HostEngine {
   /** The Docker provider (one shared by every host of the local stack). */

@@ -1,0 +1,165 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { ConsulCluster } from "./consul/consul-cluster";
+import {
+  dockerEndpointSchema,
+  ENVIRONMENTS,
+  HostSpec,
+  sshPrepareSchema,
+} from "./core/config-schema";
+import { PlatformInputError } from "./core/errors";
+import { resolveImages } from "./core/images";
+import { place } from "./core/placement";
+import { PlatformSpec } from "./core/platform-spec";
+import { quorumProblem, quorumSize } from "./core/quorum";
+import { parseWith } from "./core/validate";
+import { HostInventory, inventoryOf } from "./hosts/host-inventory";
+import { ZooKeeperEnsemble } from "./zookeeper/zookeeper-ensemble";
+
+const quorumHostSchema = z.strictObject({
+  /** Stable id: names every resource placed on the host. */
+  id: z
+    .string()
+    .regex(
+      /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/,
+      "expected a lower-case id of letters, digits and '-'",
+    ),
+  /** Address the other members and the clients reach this host at (DNS name or IP). */
+  address: z.string().min(1, "expected a DNS name or IP address"),
+  /** How its Docker Engine is reached; absent: the local Engine (the `local` environment only). */
+  docker: dockerEndpointSchema.optional(),
+  /** Shell commands run once over SSH before anything is placed on the host. */
+  prepare: sshPrepareSchema.optional(),
+});
+
+const quorumArgsSchema = z.strictObject({
+  stack: z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, "expected a lower-case stack name"),
+  environment: z.enum(ENVIRONMENTS),
+  hosts: z.array(quorumHostSchema).min(1, "expected the quorum's hosts"),
+  images: z.strictObject({ zookeeper: z.string().min(1), consul: z.string().min(1) }),
+  datacenter: z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, "expected a lower-case datacenter name")
+    .default("dc1"),
+});
+
+/** One host of the quorum. */
+export type QuorumHost = z.input<typeof quorumHostSchema>;
+
+export interface MasterQuorumArgs {
+  /** Part of every physical name (`<stack>-zookeeper-<host id>`). */
+  stack: string;
+  /**
+   * `local`: every host is a name on one Docker Engine (a development machine: 1 or 3 hosts, on
+   * one network, gossip unencrypted); `cert` or `prod`: each host is reached at its own `docker`
+   * endpoint, the members on the host network (an odd number of at least 3 hosts, the gossip key required).
+   */
+  environment: "local" | "cert" | "prod";
+  /** The quorum's hosts, in order: ZooKeeper's `myid` follows it. */
+  hosts: QuorumHost[];
+  /** The two parts' images. */
+  images: { zookeeper: string; consul: string };
+  /** Consul's datacenter. Default `dc1`. */
+  datacenter?: string;
+  /** Consul's gossip encryption key (`consul keygen`), a secret: required but on `local`. */
+  gossipKey?: pulumi.Input<string>;
+  /** SSH key for the hosts' `prepare` commands (a secret). */
+  sshPrivateKey?: pulumi.Input<string>;
+  /** Docker host of the local Engine (`local`). Default `unix:///var/run/docker.sock`. */
+  localDockerHost?: string;
+}
+
+/**
+ * The validated arguments as the parts' common spec: the masters alone, no catalog, no optional
+ * part. Throws one `PlatformInputError` listing every problem, each naming `MasterQuorumArgs` and the path.
+ */
+export function quorumSpec(
+  args: Omit<MasterQuorumArgs, "gossipKey" | "sshPrivateKey" | "localDockerHost">,
+): PlatformSpec {
+  const file = "MasterQuorumArgs";
+  const a = parseWith(quorumArgsSchema, args, file);
+  const problems = [quorumProblem(a.hosts.length, a.environment)]
+    .filter((p): p is string => p !== undefined)
+    .map((expected) => ({ file, path: "hosts", expected }));
+  a.hosts.forEach((h, i) => {
+    if (a.hosts.findIndex((o) => o.id === h.id) !== i)
+      problems.push({
+        file,
+        path: `hosts[${i}].id`,
+        expected: `a unique host id; "${h.id}" appears twice`,
+      });
+    if (a.environment !== "local" && h.docker === undefined)
+      problems.push({
+        file,
+        path: `hosts[${i}].docker`,
+        expected: `a Docker endpoint (ssh:// or tcp://) for a ${a.environment} host`,
+      });
+  });
+  if (problems.length > 0) throw new PlatformInputError(problems);
+  // Only the masters' parts read cpus and memory (none of them does); they are the schema's minimum.
+  const masters: HostSpec[] = a.hosts.map((h) => ({
+    ...h,
+    roles: ["master"],
+    cpus: 1,
+    memoryMb: 1,
+    labels: {},
+  }));
+  return {
+    stack: a.stack,
+    environment: a.environment,
+    local: a.environment === "local",
+    hosts: masters,
+    masters,
+    slaves: [],
+    loadBalancers: [],
+    quorum: quorumSize(masters.length),
+    images: resolveImages({ zookeeper: a.images.zookeeper, consul: a.images.consul }, ""),
+    features: { mesos: false, logging: false, metrics: false, grafana: false, consulEsm: false },
+    loadBalancer: { statsPort: 8404, maxconn: 4096 },
+    consul: { datacenter: a.datacenter, checkIntervalSeconds: 2 },
+    services: [],
+    agents: [],
+    placement: place([], []),
+  };
+}
+
+/**
+ * The master quorum alone, on a project's own hosts: a ZooKeeper ensemble and Consul servers, one
+ * member of each per host, each replaced one at a time (`ZooKeeperEnsemble`, `ConsulCluster`).
+ * Bad arguments throw before anything is declared (`quorumSpec`).
+ */
+export class MasterQuorum extends pulumi.ComponentResource {
+  /** The hosts' Docker providers (and, on `local`, the network). */
+  public readonly hosts: HostInventory;
+  public readonly zookeeper: ZooKeeperEnsemble;
+  /** Its `provider` registers in the catalog once `leader` exists. */
+  public readonly consul: ConsulCluster;
+  /** `host:2181,...` for ZooKeeper's clients. */
+  public readonly zookeeperConnect: string;
+  /** Consul's HTTP API (the first server). */
+  public readonly consulApi: pulumi.Output<string>;
+
+  constructor(name: string, args: MasterQuorumArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    const { gossipKey, sshPrivateKey, localDockerHost, ...plain } = args;
+    const spec = quorumSpec(plain);
+    super("lhcb-platform:index:MasterQuorum", name, {}, opts);
+    this.hosts = new HostInventory(
+      `${name}-hosts`,
+      inventoryOf(spec, { localDockerHost, sshPrivateKey }),
+      { parent: this },
+    );
+    this.zookeeper = new ZooKeeperEnsemble(
+      `${name}-zookeeper`,
+      { spec, hosts: this.hosts },
+      { parent: this },
+    );
+    this.consul = new ConsulCluster(
+      `${name}-consul`,
+      { spec, hosts: this.hosts, gossipKey },
+      { parent: this },
+    );
+    this.zookeeperConnect = this.zookeeper.connectString;
+    this.consulApi = this.consul.apiAddress;
+    this.registerOutputs({ zookeeperConnect: this.zookeeperConnect, consulApi: this.consulApi });
+  }
+}

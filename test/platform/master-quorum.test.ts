@@ -1,0 +1,96 @@
+// The master quorum alone, on a project's own hosts, under mocks: exactly the two quorums, on
+// those hosts' engines, and bad arguments stopped before anything is declared.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { countByType, installMocks, settle } from "../support/mocks";
+
+const declared = installMocks("quorum");
+import { PlatformInputError } from "../../components/core/errors";
+import { MasterQuorum, quorumSpec } from "../../components/master-quorum";
+
+const images = {
+  zookeeper: "registry.example/zookeeper:3.8",
+  consul: "registry.example/consul:1.16.6",
+};
+const hosts = ["q1", "q2", "q3"].map((id) => ({
+  id,
+  address: `${id}.example.org`,
+  docker: { host: `ssh://root@${id}.example.org` },
+}));
+
+test("three hosts of a site: a ZooKeeper member and a Consul server on each, through each host's engine, nothing else", async () => {
+  const quorum = new MasterQuorum("coord", {
+    stack: "site",
+    environment: "prod",
+    hosts,
+    images,
+    gossipKey: pulumi.secret("a2V5LWtleS1rZXkta2V5LWtleS1rZXkta2V5LWtleTA="),
+  });
+  await settle(declared);
+  assert.deepEqual(countByType(declared), {
+    "lhcb-platform:index:MasterQuorum": 1,
+    "lhcb-platform:hosts:HostInventory": 1,
+    "lhcb-platform:zookeeper:ZooKeeperEnsemble": 1,
+    "lhcb-platform:consul:ConsulCluster": 1,
+    "pulumi:providers:docker": 3,
+    "pulumi:providers:consul": 1,
+    // Each host's engine gets the platform network, as under Platform; the members use the host's.
+    "docker:index/network:Network": 3,
+    "docker:index/container:Container": 6,
+    "docker:index/volume:Volume": 6,
+    // Each member's readiness, and the Consul leader.
+    "command:local:Command": 7,
+  });
+  const containers = declared.filter((r) => r.type === "docker:index/container:Container");
+  assert.deepEqual(
+    containers.map((c) => [c.inputs.name, c.inputs.image, c.inputs.networkMode]).sort(),
+    [
+      ...["q1", "q2", "q3"].map((h) => [`site-consul-server-${h}`, images.consul, "host"]),
+      ...["q1", "q2", "q3"].map((h) => [`site-zookeeper-${h}`, images.zookeeper, "host"]),
+    ],
+  );
+  for (const c of containers)
+    assert.match(
+      c.provider ?? "",
+      new RegExp(`::coord-hosts-${String(c.inputs.name).slice(-2)}::`),
+    );
+  assert.equal(
+    quorum.zookeeperConnect,
+    "q1.example.org:2181,q2.example.org:2181,q3.example.org:2181",
+  );
+});
+
+test("bad arguments: every problem at once, naming MasterQuorumArgs and the path", () => {
+  const problems = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      assert.ok(e instanceof PlatformInputError);
+      return e.message.split("\n");
+    }
+    assert.fail("no error");
+  };
+  assert.deepEqual(
+    problems(() =>
+      quorumSpec({
+        stack: "site",
+        environment: "prod",
+        hosts: [hosts[0], { ...hosts[1], docker: undefined }],
+        images,
+      }),
+    ),
+    [
+      "MasterQuorumArgs: hosts: expected an odd number of at least 3 master hosts for prod, got 2: the quorum of 2 would tolerate no failure",
+      "MasterQuorumArgs: hosts[1].docker: a Docker endpoint (ssh:// or tcp://) for a prod host",
+    ],
+  );
+  assert.match(
+    problems(() => quorumSpec({ stack: "Site", environment: "local", hosts, images }))[0],
+    /^MasterQuorumArgs: stack: expected a lower-case stack name$/,
+  );
+  assert.throws(
+    () => new MasterQuorum("q", { stack: "site", environment: "prod", hosts, images }),
+    /consulGossipKey is required for prod/,
+  );
+});
