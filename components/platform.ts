@@ -111,69 +111,15 @@ export class Platform extends pulumi.ComponentResource {
         { ...base, consulProvider: this.consul.provider, dependsOn: [this.consul.leader] },
         { parent: this },
       );
-      this.agents = new ScheduledAgents(
-        `${name}-agents`,
-        { ...base, dependsOnHost: (h) => this.consul.readyOn(h) },
-        { parent: this },
-      );
-      this.loadBalancers = new LoadBalancers(
-        `${name}-lb`,
-        { ...base, dependsOnHost: (h) => this.consul.readyOn(h) },
-        { parent: this },
-      );
+      // The agents and load balancers talk to their host's Consul agent.
+      const nearConsul = { ...base, dependsOnHost: (h: string) => this.consul.readyOn(h) };
+      this.agents = new ScheduledAgents(`${name}-agents`, nearConsul, { parent: this });
+      this.loadBalancers = new LoadBalancers(`${name}-lb`, nearConsul, { parent: this });
 
-      if (spec.features.mesos) {
-        const cluster = new MesosCluster(
-          `${name}-mesos`,
-          { ...base, dependsOn: Object.values(this.zookeeper.members) },
-          { parent: this },
-        );
-        const masters = Object.values(cluster.masters);
-        const whitelist = new HostWhitelist(
-          `${name}-whitelist`,
-          { ...base, dependsOn: Object.values(this.consul.servers) },
-          { parent: this },
-        );
-        const marathon = new Marathon(
-          `${name}-marathon`,
-          { ...base, dependsOn: masters },
-          { parent: this },
-        );
-        const chronos = new Chronos(
-          `${name}-chronos`,
-          { ...base, dependsOn: masters },
-          { parent: this },
-        );
-        const apps = new MarathonApps(
-          `${name}-marathon-apps`,
-          {
-            spec,
-            marathonUrl: marathon.url,
-            dependsOn: [...Object.values(marathon.containers), cluster],
-          },
-          { parent: this },
-        );
-        const jobs = new ChronosJobs(
-          `${name}-chronos-jobs`,
-          {
-            spec,
-            chronosUrl: chronos.url,
-            from: CHRONOS_EPOCH,
-            dependsOn: [...Object.values(chronos.containers), cluster],
-          },
-          { parent: this },
-        );
-        this.mesos = { cluster, whitelist, marathon, chronos, apps, jobs };
-      }
-      if (spec.features.logging)
-        this.logging = new LoggingStack(`${name}-logging`, base, { parent: this });
-      if (spec.features.metrics) {
-        this.metrics = new MetricsStack(
-          `${name}-metrics`,
-          { ...base, grafanaAdminPassword: secrets.grafanaAdminPassword },
-          { parent: this },
-        );
-      }
+      const optional = declareOptionalParts(this, name, base, secrets.grafanaAdminPassword);
+      this.mesos = optional.mesos;
+      this.logging = optional.logging;
+      this.metrics = optional.metrics;
     } catch (e) {
       resume();
       throw withStack(e);
@@ -181,39 +127,107 @@ export class Platform extends pulumi.ComponentResource {
       resume();
     }
 
-    const batched = [
-      this.hosts,
-      this.consul,
-      this.services,
-      this.agents,
-      this.mesos?.cluster,
-      this.logging,
-      this.metrics,
-    ];
-    this.declared = Promise.all(batched.map((part) => part?.declared)).then(() => undefined);
+    const batched = [this.hosts, this.consul, this.services, this.agents, this.mesos?.cluster];
+    this.declared = Promise.all(
+      [...batched, this.logging, this.metrics].map((part) => part?.declared),
+    ).then(() => undefined);
 
-    this.endpoints = {
-      loadBalancers: Object.fromEntries(
-        spec.loadBalancers.map((h) => [h.id, partAddress(spec, "lb", h)]),
-      ),
-      loadBalancerStats: this.loadBalancers.statsUrls,
-      consulUi: `http://${partAddress(spec, "consul-server", spec.masters[0])}:${PORTS.consulHttp}/ui`,
-      zookeeper: this.zookeeper.connectString,
-      ...(this.mesos
-        ? {
-            marathon: this.mesos.marathon.url,
-            chronos: this.mesos.chronos.url,
-            mesosMasters: this.mesos.cluster.masterUrls,
-          }
-        : {}),
-      ...(this.metrics
-        ? {
-            influxdb: this.metrics.influxdbUrl,
-            ...(this.metrics.grafanaUrl ? { grafana: this.metrics.grafanaUrl } : {}),
-          }
-        : {}),
-      ...(this.logging ? { logstash: this.logging.logstashEndpoint } : {}),
-    };
+    this.endpoints = platformEndpoints(spec, this);
     this.registerOutputs({ endpoints: this.endpoints });
   }
+}
+
+/** The parts the spec's features switch on: the Mesos side, logging, metrics. */
+function declareOptionalParts(
+  parent: Platform,
+  name: string,
+  base: { spec: PlatformSpec; hosts: HostInventory },
+  grafanaAdminPassword: pulumi.Input<string> | undefined,
+): Pick<Platform, "mesos" | "logging" | "metrics"> {
+  const { features } = base.spec;
+  const opts = { parent };
+  return {
+    mesos: features.mesos
+      ? declareMesosParts(parent, name, base, parent.zookeeper, parent.consul)
+      : undefined,
+    logging: features.logging ? new LoggingStack(`${name}-logging`, base, opts) : undefined,
+    metrics: features.metrics
+      ? new MetricsStack(`${name}-metrics`, { ...base, grafanaAdminPassword }, opts)
+      : undefined,
+  };
+}
+
+/** The Mesos side: the cluster on ZooKeeper, the whitelist on Consul, the frameworks and what they run. */
+function declareMesosParts(
+  parent: Platform,
+  name: string,
+  base: { spec: PlatformSpec; hosts: HostInventory },
+  zookeeper: ZooKeeperEnsemble,
+  consul: ConsulCluster,
+): MesosParts {
+  const { spec } = base;
+  const opts = { parent };
+  const cluster = new MesosCluster(
+    `${name}-mesos`,
+    { ...base, dependsOn: Object.values(zookeeper.members) },
+    opts,
+  );
+  const masters = Object.values(cluster.masters);
+  const whitelist = new HostWhitelist(
+    `${name}-whitelist`,
+    { ...base, dependsOn: Object.values(consul.servers) },
+    opts,
+  );
+  const marathon = new Marathon(`${name}-marathon`, { ...base, dependsOn: masters }, opts);
+  const chronos = new Chronos(`${name}-chronos`, { ...base, dependsOn: masters }, opts);
+  const apps = new MarathonApps(
+    `${name}-marathon-apps`,
+    {
+      spec,
+      marathonUrl: marathon.url,
+      dependsOn: [...Object.values(marathon.containers), cluster],
+    },
+    opts,
+  );
+  const jobs = new ChronosJobs(
+    `${name}-chronos-jobs`,
+    {
+      spec,
+      chronosUrl: chronos.url,
+      from: CHRONOS_EPOCH,
+      dependsOn: [...Object.values(chronos.containers), cluster],
+    },
+    opts,
+  );
+  return { cluster, whitelist, marathon, chronos, apps, jobs };
+}
+
+/** The addresses an operator needs, from the spec and the declared parts. */
+function platformEndpoints(
+  spec: PlatformSpec,
+  parts: Pick<Platform, "loadBalancers" | "zookeeper" | "mesos" | "metrics" | "logging">,
+): PlatformEndpoints {
+  const { mesos, metrics, logging } = parts;
+  return {
+    loadBalancers: Object.fromEntries(
+      spec.loadBalancers.map((h) => [h.id, partAddress(spec, "lb", h)]),
+    ),
+    loadBalancerStats: parts.loadBalancers.statsUrls,
+    consulUi: `http://${partAddress(spec, "consul-server", spec.masters[0])}:${PORTS.consulHttp}/ui`,
+    zookeeper: parts.zookeeper.connectString,
+    ...(mesos
+      ? {
+          marathon: mesos.marathon.url,
+          chronos: mesos.chronos.url,
+          mesosMasters: mesos.cluster.masterUrls,
+        }
+      : {}),
+    ...(metrics
+      ? {
+          influxdb: metrics.influxdbUrl,
+          ...(metrics.grafanaUrl ? { grafana: metrics.grafanaUrl } : {}),
+        }
+      : {}),
+    ...(logging ? { logstash: logging.logstashEndpoint } : {}),
+  };
 }

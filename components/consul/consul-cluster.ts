@@ -5,7 +5,7 @@ import { BatchedComponent } from "../core/declare-in-batches";
 import { DeclaredOnUse } from "../core/declared-on-use";
 import { PORTS } from "../core/endpoints";
 import { HostSpec } from "../core/config-schema";
-import { ContainerSpec } from "../core/container-spec";
+import { ContainerSpec, PlannedContainer } from "../core/container-spec";
 import { PlatformSpec } from "../core/platform-spec";
 import { LocalCommand } from "../core/local-command";
 import { PROBE_COMMAND, probeEnvironment } from "../core/readiness";
@@ -64,35 +64,11 @@ export class ConsulCluster extends BatchedComponent {
     }
     // The key goes into the agents' config files where gossip is encrypted (their placeholder).
     const secrets = { consulGossipKey: args.gossipKey };
-    // The local stack's containers are reached at their address on the platform network; real
-    // hosts at their own address (Consul runs on the host network there).
-    const api = (c: ContainerResource, containerSpec: ContainerSpec, host: HostSpec) =>
-      spec.local
-        ? containerAddress(c, containerSpec).apply((ip) => `http://${ip}:${PORTS.consulHttp}`)
-        : pulumi.output(`http://${host.address}:${PORTS.consulHttp}`);
-
-    this.servers = {};
-    this.serverApis = {};
-    // One server after another (container, then back in the raft quorum; then the next), so a
-    // change that replaces them all keeps a leader throughout.
     const plan = consulPlan(spec);
     const byId = new Map(spec.hosts.map((h) => [h.id, h]));
-    let previous: LocalCommand | undefined;
-    for (const { hostId, container: containerSpec } of plan.servers) {
-      const host = byId.get(hostId)!;
-      const key = `${name}-server-${host.id}`;
-      this.servers[host.id] = declareContainer(this, hosts, host.id, key, containerSpec, {
-        secrets,
-        dependsOn: previous ? [previous] : [],
-      }).container;
-      previous = quorumMemberReady(
-        this,
-        key,
-        this.servers[host.id],
-        consulServerTarget(spec, host),
-      );
-      this.serverApis[host.id] = api(this.servers[host.id], containerSpec, host);
-    }
+    this.servers = {};
+    this.serverApis = {};
+    this.declareServers(name, args, plan.servers, secrets);
     const serverList = Object.values(this.servers);
     // Each agent's container and configuration are computed here (pure, where a bad spec throws),
     // before anything is declared; the agent itself is declared on use or in this component's batches.
@@ -108,7 +84,7 @@ export class ConsulCluster extends BatchedComponent {
         containerSpec,
         { secrets, dependsOn: serverList },
       ).container;
-      return { container, api: api(container, containerSpec, host) };
+      return { container, api: consulApiOf(spec, container, containerSpec, host) };
     });
     this.esm = {};
     for (const { hostId, container } of plan.esm) {
@@ -117,22 +93,7 @@ export class ConsulCluster extends BatchedComponent {
       }).container;
     }
     this.apiAddress = pulumi.output(args.apiAddress ?? this.serverApis[spec.masters[0].id]);
-    this.leader = new command.local.Command(
-      `${name}-leader`,
-      // Run again whenever a server container is replaced.
-      {
-        create: PROBE_COMMAND,
-        environment: this.apiAddress.apply((api) =>
-          probeEnvironment({
-            what: `the Consul leader at ${api}`,
-            http: `${api}/v1/status/leader`,
-            nonEmpty: true,
-          }),
-        ),
-        triggers: serverList.map((c) => c.id),
-      },
-      { parent: this, dependsOn: serverList },
-    );
+    this.leader = leaderProbe(this, `${name}-leader`, this.apiAddress, serverList);
     // Configured as soon as the API has an address (configuring asks nothing of Consul), so the
     // plugin has started by the time there is a leader; what is written through it waits for `leader`.
     this.provider = new consul.Provider(
@@ -142,6 +103,31 @@ export class ConsulCluster extends BatchedComponent {
     );
     this.declareChildren(this.agents.keys, (hostId) => this.agents.get(hostId));
     this.registerOutputs({ apiAddress: this.apiAddress });
+  }
+
+  /**
+   * The servers, one after another (container, then back in the raft quorum; then the next), so
+   * a change that replaces them all keeps a leader throughout.
+   */
+  private declareServers(
+    name: string,
+    args: ConsulClusterArgs,
+    servers: PlannedContainer[],
+    secrets: { consulGossipKey?: pulumi.Input<string> },
+  ): void {
+    const { spec, hosts } = args;
+    let previous: LocalCommand | undefined;
+    for (const { hostId, container: containerSpec } of servers) {
+      const host = spec.hosts.find((h) => h.id === hostId)!;
+      const key = `${name}-server-${host.id}`;
+      const server = declareContainer(this, hosts, host.id, key, containerSpec, {
+        secrets,
+        dependsOn: previous ? [previous] : [],
+      }).container;
+      previous = quorumMemberReady(this, key, server, consulServerTarget(spec, host));
+      this.servers[host.id] = server;
+      this.serverApis[host.id] = consulApiOf(spec, server, containerSpec, host);
+    }
   }
 
   /** The client agent of `hostId` (declared now if it was not yet); undefined on a master, which runs a server. */
@@ -163,4 +149,43 @@ export class ConsulCluster extends BatchedComponent {
     const agent = this.agentOn(hostId);
     return [...Object.values(this.servers), ...(agent ? [agent] : [])];
   }
+}
+
+/**
+ * The HTTP API of a Consul process: its container's address on the local stack's network, its
+ * host's address at a site (Consul runs on the host network there).
+ */
+function consulApiOf(
+  spec: PlatformSpec,
+  c: ContainerResource,
+  containerSpec: ContainerSpec,
+  host: HostSpec,
+): pulumi.Output<string> {
+  return spec.local
+    ? containerAddress(c, containerSpec).apply((ip) => `http://${ip}:${PORTS.consulHttp}`)
+    : pulumi.output(`http://${host.address}:${PORTS.consulHttp}`);
+}
+
+/** Created once the servers have elected a leader, asked of `api`; run again whenever a server container is replaced. */
+function leaderProbe(
+  parent: pulumi.Resource,
+  name: string,
+  api: pulumi.Output<string>,
+  servers: ContainerResource[],
+): command.local.Command {
+  return new command.local.Command(
+    name,
+    {
+      create: PROBE_COMMAND,
+      environment: api.apply((a) =>
+        probeEnvironment({
+          what: `the Consul leader at ${a}`,
+          http: `${a}/v1/status/leader`,
+          nonEmpty: true,
+        }),
+      ),
+      triggers: servers.map((c) => c.id),
+    },
+    { parent, dependsOn: servers },
+  );
 }

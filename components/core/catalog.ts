@@ -54,32 +54,7 @@ export interface Catalog {
 /** Validates a parsed catalog value: schema, then names and ports that must be unique. */
 export function parseCatalog(value: unknown, file: string): Catalog {
   const raw = parseWith(catalogSchema, value ?? {}, file);
-  const problems: InputProblem[] = [];
-  const seenName = new Map<string, string>();
-  const seenPort = new Map<number, string>();
-  const claim = (name: string, path: string) => {
-    const key = slug(name);
-    const prior = seenName.get(key);
-    if (prior !== undefined)
-      problems.push({
-        file,
-        path: `${path}.name`,
-        expected: `a unique name; "${name}" is already used by ${prior}`,
-      });
-    else seenName.set(key, path);
-  };
-  raw.services.forEach((s, i) => {
-    claim(s.name, `services[${i}]`);
-    const prior = seenPort.get(s.port);
-    if (prior !== undefined)
-      problems.push({
-        file,
-        path: `services[${i}].port`,
-        expected: `a port no other service uses; ${s.port} is already used by ${prior}`,
-      });
-    else seenPort.set(s.port, `services[${i}] (${s.name})`);
-  });
-  raw.agents.forEach((a, i) => claim(a.name, `agents[${i}]`));
+  const problems = duplicateProblems(raw, file);
   if (problems.length > 0) throw new PlatformInputError(problems);
 
   const { cpus, memoryMb } = raw.defaults;
@@ -121,4 +96,37 @@ export function parseCatalog(value: unknown, file: string): Catalog {
 /** Parses and validates catalog YAML text. */
 export function parseCatalogYaml(text: string, file: string): Catalog {
   return parseCatalog(parseYamlText(text, file), file);
+}
+
+/** Names (as keys) and ports used twice in a catalog: every instance after the first is a problem. */
+function duplicateProblems(
+  raw: { services: { name: string; port: number }[]; agents: { name: string }[] },
+  file: string,
+): InputProblem[] {
+  const problems: InputProblem[] = [];
+  const seenName = new Map<string, string>();
+  const seenPort = new Map<number, string>();
+  const claim = (name: string, path: string) => {
+    const prior = seenName.get(slug(name));
+    if (prior === undefined) seenName.set(slug(name), path);
+    else
+      problems.push({
+        file,
+        path: `${path}.name`,
+        expected: `a unique name; "${name}" is already used by ${prior}`,
+      });
+  };
+  raw.services.forEach((s, i) => {
+    claim(s.name, `services[${i}]`);
+    const prior = seenPort.get(s.port);
+    if (prior === undefined) seenPort.set(s.port, `services[${i}] (${s.name})`);
+    else
+      problems.push({
+        file,
+        path: `services[${i}].port`,
+        expected: `a port no other service uses; ${s.port} is already used by ${prior}`,
+      });
+  });
+  raw.agents.forEach((a, i) => claim(a.name, `agents[${i}]`));
+  return problems;
 }

@@ -62,46 +62,61 @@ export interface ResolveOptions {
 /** Standby containers per agent in `pulumi` mode: one runs, the other takes the lock on failover. */
 export const AGENT_STANDBYS = 2;
 
-/** Resolves a validated stack config and catalog into a `PlatformSpec`, or throws every problem at once. */
-export function resolvePlatform(
-  config: StackConfig,
-  catalog: Catalog,
-  opts: ResolveOptions,
-): PlatformSpec {
-  const problems: InputProblem[] = [];
-  const cfg = (path: string, expected: string) =>
-    problems.push({ file: opts.configFile, path: `${opts.configPrefix}${path}`, expected });
-  const environment: EnvironmentKind =
-    config.environment ??
-    (["local", "cert", "prod"].includes(opts.stack) ? (opts.stack as EnvironmentKind) : "prod");
+/** The hosts by role. */
+interface HostRoles {
+  masters: HostSpec[];
+  slaves: HostSpec[];
+  loadBalancers: HostSpec[];
+  monitoring?: HostSpec;
+  logging?: HostSpec;
+}
 
+/** Splits the hosts by role, telling `problem` about ids used twice and missing Docker endpoints. */
+function hostRoles(
+  config: StackConfig,
+  environment: EnvironmentKind,
+  problem: (path: string, expected: string) => void,
+): HostRoles {
   const seen = new Set<string>();
   config.hosts.forEach((h, i) => {
-    if (seen.has(h.id)) cfg(`hosts[${i}].id`, `a unique host id; "${h.id}" appears twice`);
+    if (seen.has(h.id)) problem(`hosts[${i}].id`, `a unique host id; "${h.id}" appears twice`);
     seen.add(h.id);
     if (environment !== "local" && h.docker === undefined)
-      cfg(`hosts[${i}].docker`, `a Docker endpoint (ssh:// or tcp://) for a ${environment} host`);
+      problem(
+        `hosts[${i}].docker`,
+        `a Docker endpoint (ssh:// or tcp://) for a ${environment} host`,
+      );
   });
   const withRole = (role: string) =>
     config.hosts.filter((h) => (h.roles as string[]).includes(role));
-  const masters = withRole("master");
-  const slaves = withRole("slave");
-  const loadBalancers = withRole("lb");
-  const monitoring = withRole("monitoring")[0];
-  const logging = withRole("logging")[0];
+  return {
+    masters: withRole("master"),
+    slaves: withRole("slave"),
+    loadBalancers: withRole("lb"),
+    monitoring: withRole("monitoring")[0],
+    logging: withRole("logging")[0],
+  };
+}
 
-  const qp = quorumProblem(masters.length, environment);
-  if (qp) cfg("hosts", qp);
-  if (loadBalancers.length === 0) cfg("hosts", "at least one host with role lb");
-  if (environment === "prod" && loadBalancers.length < 2)
-    cfg("hosts", `at least 2 hosts with role lb for prod, got ${loadBalancers.length}`);
-  if (config.features.metrics && !monitoring)
-    cfg("hosts", "a host with role monitoring (features.metrics is on)");
-  if (config.features.logging && !logging)
-    cfg("hosts", "a host with role logging (features.logging is on)");
+/** Tells `problem` what the roles and features lack for the environment and the catalog; returns whether Mesos is on. */
+function checkRolesAndFeatures(
+  config: StackConfig,
+  catalog: Catalog,
+  environment: EnvironmentKind,
+  roles: HostRoles,
+  problem: (path: string, expected: string) => void,
+): boolean {
+  const qp = quorumProblem(roles.masters.length, environment);
+  if (qp) problem("hosts", qp);
+  if (roles.loadBalancers.length === 0) problem("hosts", "at least one host with role lb");
+  if (environment === "prod" && roles.loadBalancers.length < 2)
+    problem("hosts", `at least 2 hosts with role lb for prod, got ${roles.loadBalancers.length}`);
+  if (config.features.metrics && !roles.monitoring)
+    problem("hosts", "a host with role monitoring (features.metrics is on)");
+  if (config.features.logging && !roles.logging)
+    problem("hosts", "a host with role logging (features.logging is on)");
   if (config.features.grafana && !config.features.metrics)
-    cfg("features.grafana", "features.metrics on as well: Grafana reads InfluxDB");
-
+    problem("features.grafana", "features.metrics on as well: Grafana reads InfluxDB");
   const modeOf = (m: RunMode | undefined): RunMode => m ?? config.mode;
   const anyMarathon = [...catalog.services, ...catalog.agents].some(
     (e) => modeOf(e.mode) === "marathon",
@@ -111,28 +126,35 @@ export function resolvePlatform(
     const path = catalog.services.some((s) => modeOf(s.mode) === "marathon")
       ? "mode"
       : "features.mesos";
-    cfg(path, "features.mesos on: some catalog entries run in marathon mode");
+    problem(path, "features.mesos on: some catalog entries run in marathon mode");
   }
   if (!config.features.consulEsm && catalog.services.some((s) => modeOf(s.mode) === "pulumi")) {
-    cfg(
+    problem(
       "features.consulEsm",
       "expected true: the instances of pulumi-mode services are registered in the Consul catalog, where only consul-esm runs their checks",
     );
   }
   const needSlaves = mesos || catalog.services.length + catalog.agents.length > 0;
-  if (needSlaves && slaves.length === 0) cfg("hosts", "at least one host with role slave");
-  if (problems.length > 0) throw new PlatformInputError(problems);
+  if (needSlaves && roles.slaves.length === 0)
+    problem("hosts", "at least one host with role slave");
+  return mesos;
+}
 
-  const images = resolveImages(config.images, config.registry);
-  const requests: PlacementRequest[] = [];
+/** Places the `pulumi`-mode entries on the slaves; an entry that does not fit is a problem of the catalog. */
+function placeEntries(
+  slaves: HostSpec[],
+  catalog: Catalog,
+  modeOf: (m: RunMode | undefined) => RunMode,
+): Placement {
   const agentInstances = Math.min(AGENT_STANDBYS, slaves.length);
-  for (const s of catalog.services) if (modeOf(s.mode) === "pulumi") requests.push(s);
-  for (const a of catalog.agents)
-    if (modeOf(a.mode) === "pulumi") requests.push({ ...a, instances: agentInstances });
-
-  let placement: Placement;
+  const requests: PlacementRequest[] = [
+    ...catalog.services.filter((s) => modeOf(s.mode) === "pulumi"),
+    ...catalog.agents
+      .filter((a) => modeOf(a.mode) === "pulumi")
+      .map((a) => ({ ...a, instances: agentInstances })),
+  ];
   try {
-    placement = place(slaves, requests);
+    return place(slaves, requests);
   } catch (e) {
     if (!(e instanceof PlacementError)) throw e;
     throw new PlatformInputError(
@@ -146,19 +168,40 @@ export function resolvePlatform(
       }),
     );
   }
+}
 
-  const hostsOf = (key: string) => placement.assignments.get(key) ?? [];
+/** Resolves a validated stack config and catalog into a `PlatformSpec`, or throws every problem at once. */
+export function resolvePlatform(
+  config: StackConfig,
+  catalog: Catalog,
+  opts: ResolveOptions,
+): PlatformSpec {
+  const problems: InputProblem[] = [];
+  const problem = (path: string, expected: string) =>
+    problems.push({ file: opts.configFile, path: `${opts.configPrefix}${path}`, expected });
+  const environment: EnvironmentKind =
+    config.environment ??
+    (["local", "cert", "prod"].includes(opts.stack) ? (opts.stack as EnvironmentKind) : "prod");
+  const roles = hostRoles(config, environment, problem);
+  const mesos = checkRolesAndFeatures(config, catalog, environment, roles, problem);
+  if (problems.length > 0) throw new PlatformInputError(problems);
+
+  const modeOf = (m: RunMode | undefined): RunMode => m ?? config.mode;
+  const images = resolveImages(config.images, config.registry);
+  const placement = placeEntries(roles.slaves, catalog, modeOf);
+  const placed = <E extends { key: string; mode?: RunMode; image?: string }>(e: E) => ({
+    ...e,
+    mode: modeOf(e.mode),
+    image: e.image ?? images.service,
+    hosts: placement.assignments.get(e.key) ?? [],
+  });
   return {
     stack: opts.stack,
     environment,
     local: environment === "local",
     hosts: config.hosts,
-    masters,
-    slaves,
-    loadBalancers,
-    monitoring,
-    logging,
-    quorum: quorumSize(masters.length),
+    ...roles,
+    quorum: quorumSize(roles.masters.length),
     images,
     features: {
       mesos,
@@ -169,18 +212,8 @@ export function resolvePlatform(
     },
     loadBalancer: config.loadBalancer,
     consul: config.consul,
-    services: catalog.services.map((s) => ({
-      ...s,
-      mode: modeOf(s.mode),
-      image: s.image ?? images.service,
-      hosts: hostsOf(s.key),
-    })),
-    agents: catalog.agents.map((a) => ({
-      ...a,
-      mode: modeOf(a.mode),
-      image: a.image ?? images.service,
-      hosts: hostsOf(a.key),
-    })),
+    services: catalog.services.map(placed),
+    agents: catalog.agents.map(placed),
     placement,
   };
 }

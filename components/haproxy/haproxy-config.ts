@@ -69,7 +69,15 @@ export function renderHaproxyConfig(
   o: HaproxyOptions,
   servers: (s: PlacedService) => string[],
 ): string {
-  const out: string[] = [
+  const out = [...haproxyHead(o)];
+  for (const s of [...services].sort((a, b) => a.port - b.port))
+    out.push(...serviceSection(s, servers(s)));
+  return out.join("\n") + "\n";
+}
+
+/** The global, resolvers, defaults and stats sections. */
+function haproxyHead(o: HaproxyOptions): string[] {
+  return [
     `# HAProxy of stack ${o.stack}; generated, do not edit`,
     "global",
     "    master-worker",
@@ -111,39 +119,40 @@ export function renderHaproxyConfig(
     "    stats refresh 5s",
     "    stats show-legends",
   ];
-  for (const s of [...services].sort((a, b) => a.port - b.port)) {
-    const be = backendName(s);
-    out.push("");
-    out.push(`frontend fe_${s.key.replace(/-/g, "_")}`);
-    out.push(`    bind *:${s.port}`);
-    if (s.protocol === "http") {
-      out.push(
-        "    mode http",
-        "    option httplog",
-        "    option forwardfor",
-        "    option http-keep-alive",
-        "    option idle-close-on-response",
-      );
-    } else {
-      out.push("    mode tcp", "    option tcplog");
-    }
-    out.push(`    default_backend ${be}`);
-    out.push("");
-    out.push(`backend ${be}`);
-    out.push(
-      `    mode ${s.protocol}`,
-      "    balance roundrobin",
-      `    timeout server ${s.requestTimeoutSeconds}s`,
-    );
-    if (s.protocol === "http")
-      out.push(
-        "    retry-on conn-failure empty-response response-timeout 502 503 504",
-        "    http-request disable-l7-retry if !METH_GET !METH_HEAD !METH_OPTIONS",
-      );
-    out.push(...checkLines(s));
-    out.push(...servers(s));
-  }
-  return out.join("\n") + "\n";
+}
+
+/** A service's frontend and its backend with `serverLines`. */
+function serviceSection(s: PlacedService, serverLines: string[]): string[] {
+  const be = backendName(s);
+  const http = s.protocol === "http";
+  return [
+    "",
+    `frontend fe_${s.key.replace(/-/g, "_")}`,
+    `    bind *:${s.port}`,
+    ...(http
+      ? [
+          "    mode http",
+          "    option httplog",
+          "    option forwardfor",
+          "    option http-keep-alive",
+          "    option idle-close-on-response",
+        ]
+      : ["    mode tcp", "    option tcplog"]),
+    `    default_backend ${be}`,
+    "",
+    `backend ${be}`,
+    `    mode ${s.protocol}`,
+    "    balance roundrobin",
+    `    timeout server ${s.requestTimeoutSeconds}s`,
+    ...(http
+      ? [
+          "    retry-on conn-failure empty-response response-timeout 502 503 504",
+          "    http-request disable-l7-retry if !METH_GET !METH_HEAD !METH_OPTIONS",
+        ]
+      : []),
+    ...checkLines(s),
+    ...serverLines,
+  ];
 }
 
 /** The consul-template range over the healthy instances of a service in this stack. */

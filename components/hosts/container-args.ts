@@ -34,54 +34,75 @@ export function toContainerArgs(
   if (spec.hostname) args.hostname = spec.hostname;
   if (spec.privileged) args.privileged = true;
   if (spec.user !== undefined) args.user = spec.user;
-  if (spec.cpus !== undefined) args.cpus = String(spec.cpus);
-  if (spec.memoryMb !== undefined) {
-    args.memory = spec.memoryMb;
+  return {
+    ...args,
+    ...limitArgs(spec),
+    ...mountArgs(spec),
+    healthcheck: healthcheckArgs(spec),
+    ...networkArgs(spec, network),
+  };
+}
+
+/** CPU and memory limits, where the spec sets them. */
+function limitArgs(
+  spec: ContainerSpec,
+): Pick<docker.ContainerArgs, "cpus" | "memory" | "memorySwap"> {
+  return {
+    ...(spec.cpus !== undefined ? { cpus: String(spec.cpus) } : {}),
     // No swap beyond the memory limit; Docker would otherwise set twice the limit, and the
     // provider would read that back as a change on every preview.
-    args.memorySwap = spec.memoryMb;
-  }
-  if (spec.ports && spec.ports.length > 0) {
-    args.ports = spec.ports.map((p) => ({
-      internal: p.internal,
-      external: p.external,
-      protocol: p.protocol ?? "tcp",
-    }));
-  }
-  if (spec.volumes && spec.volumes.length > 0) {
-    args.volumes = spec.volumes.map((v) => ({
-      volumeName: v.volume,
-      hostPath: v.hostPath,
-      containerPath: v.containerPath,
-      readOnly: v.readOnly ?? false,
-    }));
-  }
-  if (spec.healthcheck) {
-    const h = spec.healthcheck;
-    args.healthcheck = {
-      tests: h.test,
-      interval: goDuration(h.intervalSeconds),
-      timeout: goDuration(h.timeoutSeconds),
-      retries: h.retries,
-      startPeriod: goDuration(h.startPeriodSeconds),
-      // No start interval: Docker refuses one below API 1.44 (Docker 20.10 speaks 1.41), and
-      // nothing waits on a Docker health check anyway.
-    };
-  } else {
-    // Said explicitly: the provider keeps a check it no longer sees declared (the field is
-    // optional and computed), so a container whose check was dropped would keep being exec'd;
-    // and an image's own HEALTHCHECK is off too.
-    args.healthcheck = { tests: ["NONE"] };
-  }
-  if (spec.hostNetwork) args.networkMode = "host";
-  else if (network !== undefined) {
-    args.networksAdvanced = [
+    ...(spec.memoryMb !== undefined ? { memory: spec.memoryMb, memorySwap: spec.memoryMb } : {}),
+  };
+}
+
+/** Published ports and mounted volumes, where the spec has any. */
+function mountArgs(spec: ContainerSpec): Pick<docker.ContainerArgs, "ports" | "volumes"> {
+  const ports = (spec.ports ?? []).map((p) => ({
+    internal: p.internal,
+    external: p.external,
+    protocol: p.protocol ?? "tcp",
+  }));
+  const volumes = (spec.volumes ?? []).map((v) => ({
+    volumeName: v.volume,
+    hostPath: v.hostPath,
+    containerPath: v.containerPath,
+    readOnly: v.readOnly ?? false,
+  }));
+  return { ...(ports.length > 0 ? { ports } : {}), ...(volumes.length > 0 ? { volumes } : {}) };
+}
+
+/** The Docker health check, or none said explicitly. */
+function healthcheckArgs(spec: ContainerSpec): docker.ContainerArgs["healthcheck"] {
+  const h = spec.healthcheck;
+  // Said explicitly when there is none: the provider keeps a check it no longer sees declared (the
+  // field is optional and computed), so a container whose check was dropped would keep being
+  // exec'd; and an image's own HEALTHCHECK is off too.
+  if (h === undefined) return { tests: ["NONE"] };
+  return {
+    tests: h.test,
+    interval: goDuration(h.intervalSeconds),
+    timeout: goDuration(h.timeoutSeconds),
+    retries: h.retries,
+    startPeriod: goDuration(h.startPeriodSeconds),
+    // No start interval: Docker refuses one below API 1.44 (Docker 20.10 speaks 1.41), and
+    // nothing waits on a Docker health check anyway.
+  };
+}
+
+/** The host's network stack, or the platform network with the spec's aliases and fixed address. */
+function networkArgs(
+  spec: ContainerSpec,
+  network: pulumi.Input<string> | undefined,
+): Pick<docker.ContainerArgs, "networkMode" | "networksAdvanced"> {
+  if (spec.hostNetwork) return { networkMode: "host" };
+  if (network === undefined) return {};
+  return {
+    networksAdvanced: [
       {
         name: network,
         aliases: spec.aliases ?? [],
         ...(spec.ipv4Address ? { ipv4Address: spec.ipv4Address } : {}),
       },
-    ];
-  }
-  return args;
+    ],
+  };
 }

@@ -61,7 +61,6 @@ export class HostInventory extends BatchedComponent {
   constructor(name: string, args: HostInventoryArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lhcb-platform:hosts:HostInventory", name, {}, opts);
     this.networkName = physicalName(args.stack, "net");
-    const labels = { "platform.stack": args.stack };
     const byId = new Map(args.hosts.map((h) => [h.id, h]));
     if (!args.local) {
       const unprepared = args.hosts.find((h) => h.prepare && args.sshPrivateKey === undefined);
@@ -75,54 +74,26 @@ export class HostInventory extends BatchedComponent {
 
     const declareEngine = (key: string): HostEngine => {
       const host = byId.get(key);
-      const prefix = key === "" ? "" : `${key}-`;
       const preparation =
         host?.prepare === undefined
           ? undefined
-          : new command.remote.Command(
-              `${name}-${key}-prepare`,
-              {
-                connection: {
-                  host: host.address,
-                  user: host.prepare.user,
-                  port: host.prepare.port,
-                  privateKey: args.sshPrivateKey!,
-                },
-                create: host.prepare.commands.join(" && "),
-                triggers: [host.prepare.commands.join("\n")],
-              },
-              { parent: this },
-            );
-      const dependsOn = preparation ? [preparation] : [];
-      const dockerHost = host === undefined ? localDockerHost : host.docker!.host;
-      const extra =
-        host === undefined
-          ? {}
-          : { certPath: host.docker!.certPath, sshOpts: host.docker!.sshOpts };
+          : this.prepare(name, host, host.prepare, args.sshPrivateKey!);
       const provider = new docker.Provider(
         `${name}-${key === "" ? "local" : key}`,
-        { host: dockerHost, ...extra },
-        { parent: this, dependsOn },
+        host === undefined
+          ? { host: localDockerHost }
+          : {
+              host: host.docker!.host,
+              certPath: host.docker!.certPath,
+              sshOpts: host.docker!.sshOpts,
+            },
+        { parent: this, dependsOn: preparation ? [preparation] : [] },
       );
-      // The local stack's network has fixed addresses for the quorum members (core/local-network.ts).
-      const ipam = key === "" ? localNetwork(args.stack) : undefined;
-      const network = new docker.Network(
-        `${name}-${prefix}net`,
-        {
-          name: this.networkName,
-          driver: "bridge",
-          labels: Object.entries(labels).map(([label, value]) => ({ label, value })),
-          ...(ipam
-            ? {
-                ipamConfigs: [
-                  { subnet: ipam.subnet, gateway: ipam.gateway, ipRange: ipam.ipRange },
-                ],
-              }
-            : {}),
-        },
-        { parent: this, provider },
-      );
-      return { provider, network, preparation };
+      return {
+        provider,
+        network: this.platformNetwork(name, key, args.stack, provider),
+        preparation,
+      };
     };
     this.engines = new DeclaredOnUse(
       "host",
@@ -131,6 +102,50 @@ export class HostInventory extends BatchedComponent {
     );
     this.declareChildren(this.engines.keys, (key) => this.engines.get(key));
     this.registerOutputs({ networkName: this.networkName });
+  }
+
+  /** The host's `prepare` commands, run once over SSH before anything is placed on it. */
+  private prepare(
+    name: string,
+    host: HostSpec,
+    prepare: NonNullable<HostSpec["prepare"]>,
+    privateKey: pulumi.Input<string>,
+  ): command.remote.Command {
+    const { user, port, commands } = prepare;
+    return new command.remote.Command(
+      `${name}-${host.id}-prepare`,
+      {
+        connection: { host: host.address, user, port, privateKey },
+        create: commands.join(" && "),
+        triggers: [commands.join("\n")],
+      },
+      { parent: this },
+    );
+  }
+
+  /**
+   * The platform network on the engine of `key` ("" for the one local Engine, whose network has
+   * fixed addresses for the quorum members: core/local-network.ts).
+   */
+  private platformNetwork(
+    name: string,
+    key: string,
+    stack: string,
+    provider: docker.Provider,
+  ): docker.Network {
+    const ipam = key === "" ? localNetwork(stack) : undefined;
+    return new docker.Network(
+      `${name}-${key === "" ? "" : `${key}-`}net`,
+      {
+        name: this.networkName,
+        driver: "bridge",
+        labels: [{ label: "platform.stack", value: stack }],
+        ...(ipam
+          ? { ipamConfigs: [{ subnet: ipam.subnet, gateway: ipam.gateway, ipRange: ipam.ipRange }] }
+          : {}),
+      },
+      { parent: this, provider },
+    );
   }
 
   /** The engine of `hostId` (declared now if no part was placed there yet). */

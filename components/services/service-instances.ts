@@ -8,7 +8,8 @@ import { atProbeAddress, containerReadiness } from "../hosts/container-readiness
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { CatalogService } from "./catalog-service";
-import { servicesPlan } from "../plan";
+import { PlannedInstance, servicesPlan } from "../plan";
+import { PlacedService } from "../core/platform-spec";
 import { instanceNodeName, instanceProbe } from "./service-containers";
 
 export interface ServiceInstancesArgs {
@@ -52,6 +53,8 @@ export class ServiceInstances extends BatchedComponent {
   public readonly registrations: Record<string, CatalogService>;
   /** Every resource of an instance by `<service key>/<host id>` (complete once `declared` has settled). */
   public readonly instances: Record<string, InstanceResources>;
+  /** Consul nodes by host id. */
+  private readonly nodes = new Map<string, consul.Node>();
 
   constructor(
     name: string,
@@ -59,38 +62,13 @@ export class ServiceInstances extends BatchedComponent {
     opts: pulumi.ComponentResourceOptions = {},
   ) {
     super("lhcb-platform:services:ServiceInstances", name, {}, opts);
-    const { spec, hosts } = args;
+    const { spec } = args;
     this.containers = {};
     this.registrations = {};
     this.instances = {};
-    const byId = new Map(spec.hosts.map((h) => [h.id, h]));
-    const nodes = new Map<string, consul.Node>();
-    const nodeFor = (hostId: string) => {
-      let node = nodes.get(hostId);
-      if (node === undefined) {
-        const host = byId.get(hostId)!;
-        node = new consul.Node(
-          `${name}-node-${hostId}`,
-          {
-            name: instanceNodeName(spec, hostId),
-            address: spec.local ? hostId : host.address,
-            meta: { "external-node": "true", "external-probe": "false", stack: spec.stack },
-          },
-          {
-            parent: this,
-            provider: args.consulProvider,
-            dependsOn: [...(args.dependsOn ?? []), ...(args.dependsOnHost?.(hostId) ?? [])],
-          },
-        );
-        nodes.set(hostId, node);
-      }
-      return node;
-    };
-
     // What each instance is (pure, and where a bad spec throws) is computed here, before anything
     // is declared; the resources are then declared a few services at a time (core/declare-in-batches.ts).
-    const planned = servicesPlan(spec);
-    this.declareChildren(planned, ({ service, instances }) => {
+    this.declareChildren(servicesPlan(spec), ({ service, instances }) => {
       // The instances of a service follow one another: each container waits for the registration
       // of the one before it. A release (a new image for every instance) then replaces one
       // instance at a time in a single `pulumi up`: the engine first deletes what depends on the
@@ -100,51 +78,76 @@ export class ServiceInstances extends BatchedComponent {
       // replace the next instance along with this one; only property dependencies do, such as
       // the container id and address these carry.)
       let previous: pulumi.Resource | undefined;
-      for (const { hostId, container: containerSpec, registration: reg } of instances) {
-        const host = byId.get(hostId)!;
-        const key = `${service.key}-${hostId}`;
-        const container = declareContainer(this, hosts, hostId, `${name}-${key}`, containerSpec, {
-          dependsOn: previous === undefined ? [] : [previous],
-        }).container;
-        const ready = containerReadiness(this, `${name}-${key}-ready`, container, {
-          create: PROBE_COMMAND,
-          delete: DRAIN_COMMAND,
-          environment: atProbeAddress(
-            spec.local,
-            container,
-            containerSpec,
-            host.address,
-            (address) => probeEnvironment(instanceProbe(spec, service, host, address)),
-          ),
-        });
-        const registration = new CatalogService(
-          `${name}-${key}-registration`,
-          {
-            serviceId: reg.serviceId,
-            name: reg.name,
-            node: nodeFor(hostId).name,
-            address: reg.address,
-            port: reg.port,
-            tags: reg.tags,
-            meta: { ...reg.meta, container_id: container.id },
-            checks: reg.checks,
-          },
-          // A new container is a new instance: its registration goes (drained) and comes back with it.
-          {
-            parent: this,
-            provider: args.consulProvider,
-            dependsOn: [ready, nodeFor(hostId)],
-            deleteBeforeReplace: true,
-            replaceWith: [container],
-          },
-        );
-        const at = `${service.key}/${hostId}`;
-        this.containers[at] = container;
-        this.registrations[at] = registration;
-        this.instances[at] = { container, ready, registration };
-        previous = registration;
+      for (const instance of instances) {
+        const declared = this.declareInstance(name, args, service, instance, previous);
+        const at = `${service.key}/${instance.hostId}`;
+        this.containers[at] = declared.container;
+        this.registrations[at] = declared.registration;
+        this.instances[at] = declared;
+        previous = declared.registration;
       }
     });
     this.registerOutputs({});
+  }
+
+  /** One instance: its container (once `previous` exists), its readiness, its registration. */
+  private declareInstance(
+    name: string,
+    args: ServiceInstancesArgs,
+    service: PlacedService,
+    { hostId, container: containerSpec, registration: reg }: PlannedInstance,
+    previous: pulumi.Resource | undefined,
+  ): InstanceResources {
+    const { spec, hosts } = args;
+    const host = spec.hosts.find((h) => h.id === hostId)!;
+    const key = `${service.key}-${hostId}`;
+    const container = declareContainer(this, hosts, hostId, `${name}-${key}`, containerSpec, {
+      dependsOn: previous === undefined ? [] : [previous],
+    }).container;
+    const ready = containerReadiness(this, `${name}-${key}-ready`, container, {
+      create: PROBE_COMMAND,
+      delete: DRAIN_COMMAND,
+      environment: atProbeAddress(spec.local, container, containerSpec, host.address, (address) =>
+        probeEnvironment(instanceProbe(spec, service, host, address)),
+      ),
+    });
+    const node = this.nodeOn(name, args, hostId);
+    const registration = new CatalogService(
+      `${name}-${key}-registration`,
+      { ...reg, node: node.name, meta: { ...reg.meta, container_id: container.id } },
+      // A new container is a new instance: its registration goes (drained) and comes back with it.
+      {
+        parent: this,
+        provider: args.consulProvider,
+        dependsOn: [ready, node],
+        deleteBeforeReplace: true,
+        replaceWith: [container],
+      },
+    );
+    return { container, ready, registration };
+  }
+
+  /** The Consul node the instances on `hostId` are registered on (declared on first use). */
+  private nodeOn(name: string, args: ServiceInstancesArgs, hostId: string): consul.Node {
+    const { spec } = args;
+    let node = this.nodes.get(hostId);
+    if (node === undefined) {
+      const host = spec.hosts.find((h) => h.id === hostId)!;
+      node = new consul.Node(
+        `${name}-node-${hostId}`,
+        {
+          name: instanceNodeName(spec, hostId),
+          address: spec.local ? hostId : host.address,
+          meta: { "external-node": "true", "external-probe": "false", stack: spec.stack },
+        },
+        {
+          parent: this,
+          provider: args.consulProvider,
+          dependsOn: [...(args.dependsOn ?? []), ...(args.dependsOnHost?.(hostId) ?? [])],
+        },
+      );
+      this.nodes.set(hostId, node);
+    }
+    return node;
   }
 }
