@@ -43,10 +43,12 @@ export function chronosContainer(spec: PlatformSpec, host: HostSpec): ContainerS
     env: chronosEnv(spec, host),
     healthcheck: healthcheck(
       ["curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${PORTS.chronos}/v1/scheduler/jobs`],
-      DOCKER_HEALTH_INTERVAL_SECONDS,
-      3,
-      6,
-      60,
+      {
+        intervalSeconds: DOCKER_HEALTH_INTERVAL_SECONDS,
+        timeoutSeconds: 3,
+        retries: 6,
+        startPeriodSeconds: 60,
+      },
     ),
     restart: "always",
     labels: platformLabels(spec.stack, "chronos", { "platform.host": host.id }),

@@ -103,15 +103,12 @@ export function platformLabels(
   return { "platform.stack": stack, "platform.component": component, ...extra };
 }
 
-/** Docker health check as `CMD` test with the given timing. */
+/** Docker health check running `test` (`CMD`) with the given timing (`startPeriodSeconds` 0 when absent). */
 export function healthcheck(
   test: string[],
-  intervalSeconds: number,
-  timeoutSeconds: number,
-  retries: number,
-  startPeriodSeconds = 0,
+  timing: Omit<HealthcheckSpec, "test" | "startPeriodSeconds"> & { startPeriodSeconds?: number },
 ): HealthcheckSpec {
-  return { test: ["CMD", ...test], intervalSeconds, timeoutSeconds, retries, startPeriodSeconds };
+  return { test: ["CMD", ...test], ...timing, startPeriodSeconds: timing.startPeriodSeconds ?? 0 };
 }
 
 /** A container of the platform's plan and the host it runs on. */

@@ -31,11 +31,15 @@ export function containerReadiness(
  * at a site (a plain value there, no Output to resolve).
  */
 export function atProbeAddress<T>(
-  local: boolean,
-  container: ContainerResource,
-  spec: ContainerSpec,
-  hostAddress: string,
+  where: {
+    local: boolean;
+    container: ContainerResource;
+    containerSpec: ContainerSpec;
+    hostAddress: string;
+  },
   at: (address: string) => T,
 ): pulumi.Input<T> {
-  return local ? containerAddress(container, spec).apply(at) : at(hostAddress);
+  return where.local
+    ? containerAddress(where.container, where.containerSpec).apply(at)
+    : at(where.hostAddress);
 }

@@ -51,10 +51,12 @@ export function marathonContainer(spec: PlatformSpec, host: HostSpec): Container
     env: marathonEnv(spec, host),
     healthcheck: healthcheck(
       ["curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${PORTS.marathon}/ping`],
-      DOCKER_HEALTH_INTERVAL_SECONDS,
-      3,
-      6,
-      60,
+      {
+        intervalSeconds: DOCKER_HEALTH_INTERVAL_SECONDS,
+        timeoutSeconds: 3,
+        retries: 6,
+        startPeriodSeconds: 60,
+      },
     ),
     restart: "always",
     labels: platformLabels(spec.stack, "marathon", { "platform.host": host.id }),

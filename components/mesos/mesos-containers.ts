@@ -12,13 +12,12 @@ import { MESOS_PATHS, mesosAgentEnv, mesosMasterEnv } from "./mesos-flags";
 
 /** Docker health check on a Mesos process's `/health` endpoint (200 while the process serves). */
 function mesosHealth(port: number) {
-  return healthcheck(
-    ["curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${port}/health`],
-    DOCKER_HEALTH_INTERVAL_SECONDS,
-    3,
-    6,
-    30,
-  );
+  return healthcheck(["curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${port}/health`], {
+    intervalSeconds: DOCKER_HEALTH_INTERVAL_SECONDS,
+    timeoutSeconds: 3,
+    retries: 6,
+    startPeriodSeconds: 30,
+  });
 }
 
 /**

@@ -59,10 +59,12 @@ export class MetricsStack extends BatchedComponent {
     this.database = containerReadiness(this, `${name}-influxdb-database`, this.influxdb, {
       create: PROBE_COMMAND,
       environment: atProbeAddress(
-        spec.local,
-        this.influxdb,
-        influxdbSpec,
-        monitoring.address,
+        {
+          local: spec.local,
+          container: this.influxdb,
+          containerSpec: influxdbSpec,
+          hostAddress: monitoring.address,
+        },
         (address) => probeEnvironment(influxdbDatabaseProbe(spec, address)),
       ),
     });

@@ -107,8 +107,9 @@ export class ServiceInstances extends BatchedComponent {
     const ready = containerReadiness(this, `${name}-${key}-ready`, container, {
       create: PROBE_COMMAND,
       delete: DRAIN_COMMAND,
-      environment: atProbeAddress(spec.local, container, containerSpec, host.address, (address) =>
-        probeEnvironment(instanceProbe(spec, service, host, address)),
+      environment: atProbeAddress(
+        { local: spec.local, container, containerSpec, hostAddress: host.address },
+        (address) => probeEnvironment(instanceProbe(spec, service, host, address)),
       ),
     });
     const node = this.nodeOn(name, args, hostId);

@@ -77,7 +77,12 @@ export function zookeeperContainer(spec: PlatformSpec, host: HostSpec): Containe
     ],
     volumes: [{ volume: `${name}-data`, containerPath: `${ZK_DATA_DIR}/version-2` }],
     // Serving means answering `srvr` with a mode (leader, follower or standalone).
-    healthcheck: healthcheck(["bash", "-c", ZK_PROBE], DOCKER_HEALTH_INTERVAL_SECONDS, 2, 10, 30),
+    healthcheck: healthcheck(["bash", "-c", ZK_PROBE], {
+      intervalSeconds: DOCKER_HEALTH_INTERVAL_SECONDS,
+      timeoutSeconds: 2,
+      retries: 10,
+      startPeriodSeconds: 30,
+    }),
     labels: platformLabels(spec.stack, "zookeeper", {
       "platform.host": host.id,
       "platform.zookeeper.myid": String(id),
