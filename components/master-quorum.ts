@@ -130,7 +130,7 @@ export function quorumSpec(
  */
 export class MasterQuorum extends pulumi.ComponentResource {
   /** The hosts' Docker providers (and, on `local`, the network). */
-  public readonly hosts: HostInventory;
+  public readonly inventory: HostInventory;
   public readonly zookeeper: ZooKeeperEnsemble;
   /** Its `provider` registers in the catalog once `leader` exists. */
   public readonly consul: ConsulCluster;
@@ -143,19 +143,19 @@ export class MasterQuorum extends pulumi.ComponentResource {
     const { gossipKey, sshPrivateKey, localDockerHost, ...plain } = args;
     const spec = quorumSpec(plain);
     super("lhcb-platform:index:MasterQuorum", name, {}, opts);
-    this.hosts = new HostInventory(
+    this.inventory = new HostInventory(
       `${name}-hosts`,
       inventoryOf(spec, { localDockerHost, sshPrivateKey }),
       { parent: this },
     );
     this.zookeeper = new ZooKeeperEnsemble(
       `${name}-zookeeper`,
-      { spec, hosts: this.hosts },
+      { spec, inventory: this.inventory },
       { parent: this },
     );
     this.consul = new ConsulCluster(
       `${name}-consul`,
-      { spec, hosts: this.hosts, gossipKey },
+      { spec, inventory: this.inventory, gossipKey },
       { parent: this },
     );
     this.zookeeperConnect = this.zookeeper.connectString;

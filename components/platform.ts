@@ -62,7 +62,7 @@ export interface MesosParts {
 
 /** The whole platform of one environment, composed from one typed spec. */
 export class Platform extends pulumi.ComponentResource {
-  public readonly hosts: HostInventory;
+  public readonly inventory: HostInventory;
   public readonly zookeeper: ZooKeeperEnsemble;
   public readonly consul: ConsulCluster;
   public readonly services: ServiceInstances;
@@ -86,7 +86,7 @@ export class Platform extends pulumi.ComponentResource {
     // Tens of thousands of output promises each capture a stack trace (core/stack-traces.ts).
     const resume = pauseStackTraces();
     try {
-      this.hosts = new HostInventory(
+      this.inventory = new HostInventory(
         `${name}-hosts`,
         inventoryOf(spec, {
           localDockerHost: args.localDockerHost,
@@ -94,7 +94,7 @@ export class Platform extends pulumi.ComponentResource {
         }),
         { parent: this },
       );
-      const base = { spec, hosts: this.hosts };
+      const base = { spec, inventory: this.inventory };
       this.zookeeper = new ZooKeeperEnsemble(`${name}-zookeeper`, base, { parent: this });
       this.consul = new ConsulCluster(
         `${name}-consul`,
@@ -127,7 +127,7 @@ export class Platform extends pulumi.ComponentResource {
       resume();
     }
 
-    const batched = [this.hosts, this.consul, this.services, this.agents, this.mesos?.cluster];
+    const batched = [this.inventory, this.consul, this.services, this.agents, this.mesos?.cluster];
     this.declared = Promise.all(
       [...batched, this.logging, this.metrics].map((part) => part?.declared),
     ).then(() => undefined);
@@ -141,7 +141,7 @@ export class Platform extends pulumi.ComponentResource {
 function declareOptionalParts(
   parent: Platform,
   name: string,
-  base: { spec: PlatformSpec; hosts: HostInventory },
+  base: { spec: PlatformSpec; inventory: HostInventory },
   grafanaAdminPassword: pulumi.Input<string> | undefined,
 ): Pick<Platform, "mesos" | "logging" | "metrics"> {
   const { features } = base.spec;
@@ -161,7 +161,7 @@ function declareOptionalParts(
 function declareMesosParts(
   parent: Platform,
   name: string,
-  base: { spec: PlatformSpec; hosts: HostInventory },
+  base: { spec: PlatformSpec; inventory: HostInventory },
   zookeeper: ZooKeeperEnsemble,
   consul: ConsulCluster,
 ): MesosParts {

@@ -8,7 +8,7 @@ import { agentsPlan } from "../plan";
 export interface ScheduledAgentsArgs {
   /** The resolved platform: its `pulumi`-mode agents, placed on slave hosts. */
   spec: PlatformSpec;
-  hosts: HostInventory;
+  inventory: HostInventory;
   /** The Consul agents the lock goes through must exist first. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
   /** Further resources per host id that a container placed there waits for (its host's Consul agent). */
@@ -31,7 +31,7 @@ export class ScheduledAgents extends BatchedComponent {
     this.declareChildren(planned, ({ agent, hostId, container }) => {
       this.containers[`${agent.key}/${hostId}`] = declareContainer(
         this,
-        args.hosts,
+        args.inventory,
         hostId,
         `${name}-${agent.key}-${hostId}`,
         container,

@@ -8,7 +8,7 @@ import { mesosPlan } from "../plan";
 export interface ChronosArgs {
   /** The resolved platform: Chronos runs on each master host. Nothing is declared when `spec.features.mesos` is off. */
   spec: PlatformSpec;
-  hosts: HostInventory;
+  inventory: HostInventory;
   /** What must exist first: the Mesos masters (and ZooKeeper). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -22,13 +22,13 @@ export class Chronos extends pulumi.ComponentResource {
 
   constructor(name: string, args: ChronosArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lhcb-platform:chronos:Chronos", name, {}, opts);
-    const { spec, hosts } = args;
+    const { spec, inventory } = args;
     const masters = spec.features.mesos ? spec.masters : [];
     this.containers = {};
     for (const { hostId, container } of mesosPlan.chronos(spec)) {
       this.containers[hostId] = declareContainer(
         this,
-        hosts,
+        inventory,
         hostId,
         `${name}-${hostId}`,
         container,

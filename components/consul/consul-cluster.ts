@@ -18,7 +18,7 @@ import { consulServerTarget, gossipEncrypted } from "./consul-containers";
 export interface ConsulClusterArgs {
   /** The resolved platform: servers on the masters, client agents on every other host. */
   spec: PlatformSpec;
-  hosts: HostInventory;
+  inventory: HostInventory;
   /**
    * Gossip encryption key (a Pulumi secret, `consul keygen`): required where gossip is encrypted
    * (every stack but the local one, `gossipEncrypted`), not used on the local stack.
@@ -56,7 +56,7 @@ export class ConsulCluster extends BatchedComponent {
 
   constructor(name: string, args: ConsulClusterArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lhcb-platform:consul:ConsulCluster", name, {}, opts);
-    const { spec, hosts } = args;
+    const { spec, inventory } = args;
     if (gossipEncrypted(spec) && args.gossipKey === undefined) {
       throw new Error(
         `stack ${spec.stack}: the secret lhcb-platform:consulGossipKey is required for ${spec.environment} (Consul's gossip is encrypted there)`,
@@ -78,7 +78,7 @@ export class ConsulCluster extends BatchedComponent {
       const containerSpec = agentPlans.get(hostId)!;
       const container = declareContainer(
         this,
-        hosts,
+        inventory,
         host.id,
         `${name}-agent-${host.id}`,
         containerSpec,
@@ -88,9 +88,16 @@ export class ConsulCluster extends BatchedComponent {
     });
     this.esm = {};
     for (const { hostId, container } of plan.esm) {
-      this.esm[hostId] = declareContainer(this, hosts, hostId, `${name}-esm-${hostId}`, container, {
-        dependsOn: serverList,
-      }).container;
+      this.esm[hostId] = declareContainer(
+        this,
+        inventory,
+        hostId,
+        `${name}-esm-${hostId}`,
+        container,
+        {
+          dependsOn: serverList,
+        },
+      ).container;
     }
     this.apiAddress = pulumi.output(args.apiAddress ?? this.serverApis[spec.masters[0].id]);
     this.leader = leaderProbe(this, `${name}-leader`, this.apiAddress, serverList);
@@ -115,12 +122,12 @@ export class ConsulCluster extends BatchedComponent {
     servers: PlannedContainer[],
     secrets: { consulGossipKey?: pulumi.Input<string> },
   ): void {
-    const { spec, hosts } = args;
+    const { spec, inventory } = args;
     let previous: LocalCommand | undefined;
     for (const { hostId, container: containerSpec } of servers) {
       const host = spec.hosts.find((h) => h.id === hostId)!;
       const key = `${name}-server-${host.id}`;
-      const server = declareContainer(this, hosts, host.id, key, containerSpec, {
+      const server = declareContainer(this, inventory, host.id, key, containerSpec, {
         secrets,
         dependsOn: previous ? [previous] : [],
       }).container;

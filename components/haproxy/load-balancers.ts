@@ -7,7 +7,7 @@ import { loadBalancersPlan } from "../plan";
 export interface LoadBalancersArgs {
   /** The resolved platform: one independent HAProxy on every host with role lb. */
   spec: PlatformSpec;
-  hosts: HostInventory;
+  inventory: HostInventory;
   /** The local Consul agents the balancers read from must exist first. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
   /** Further resources per host id that a container placed there waits for (its host's Consul agent). */
@@ -29,7 +29,7 @@ export class LoadBalancers extends pulumi.ComponentResource {
     for (const { hostId, container } of loadBalancersPlan(args.spec)) {
       this.containers[hostId] = declareContainer(
         this,
-        args.hosts,
+        args.inventory,
         hostId,
         `${name}-${hostId}`,
         container,

@@ -8,61 +8,63 @@ import { goDuration } from "../core/go-duration";
  * whose content stays secret; `network` is the platform network for containers not on the host network.
  */
 export function toContainerArgs(
-  spec: ContainerSpec,
+  containerSpec: ContainerSpec,
   network: pulumi.Input<string> | undefined,
   secretFiles: { path: string; content: pulumi.Input<string> }[] = [],
 ): docker.ContainerArgs {
-  const uploads: docker.types.input.ContainerUpload[] = (spec.files ?? []).map((f) => ({
+  const uploads: docker.types.input.ContainerUpload[] = (containerSpec.files ?? []).map((f) => ({
     file: f.path,
     content: f.content,
     executable: f.executable ?? false,
   }));
   for (const f of secretFiles) uploads.push({ file: f.path, content: pulumi.secret(f.content) });
   const args: docker.ContainerArgs = {
-    name: spec.name,
-    image: spec.image,
-    restart: spec.restart,
-    labels: Object.entries(spec.labels ?? {}).map(([label, value]) => ({ label, value })),
-    envs: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    name: containerSpec.name,
+    image: containerSpec.image,
+    restart: containerSpec.restart,
+    labels: Object.entries(containerSpec.labels ?? {}).map(([label, value]) => ({ label, value })),
+    envs: Object.entries(containerSpec.env ?? {}).map(([k, v]) => `${k}=${v}`),
     uploads,
     mustRun: true,
-    destroyGraceSeconds: spec.stopGraceSeconds ?? 10,
-    stopTimeout: spec.stopGraceSeconds ?? 10,
+    destroyGraceSeconds: containerSpec.stopGraceSeconds ?? 10,
+    stopTimeout: containerSpec.stopGraceSeconds ?? 10,
   };
-  if (spec.command) args.command = spec.command;
-  if (spec.entrypoint) args.entrypoints = spec.entrypoint;
-  if (spec.hostname) args.hostname = spec.hostname;
-  if (spec.privileged) args.privileged = true;
-  if (spec.user !== undefined) args.user = spec.user;
+  if (containerSpec.command) args.command = containerSpec.command;
+  if (containerSpec.entrypoint) args.entrypoints = containerSpec.entrypoint;
+  if (containerSpec.hostname) args.hostname = containerSpec.hostname;
+  if (containerSpec.privileged) args.privileged = true;
+  if (containerSpec.user !== undefined) args.user = containerSpec.user;
   return {
     ...args,
-    ...limitArgs(spec),
-    ...mountArgs(spec),
-    healthcheck: healthcheckArgs(spec),
-    ...networkArgs(spec, network),
+    ...limitArgs(containerSpec),
+    ...mountArgs(containerSpec),
+    healthcheck: healthcheckArgs(containerSpec),
+    ...networkArgs(containerSpec, network),
   };
 }
 
-/** CPU and memory limits, where the spec sets them. */
+/** CPU and memory limits, where the container spec sets them. */
 function limitArgs(
-  spec: ContainerSpec,
+  containerSpec: ContainerSpec,
 ): Pick<docker.ContainerArgs, "cpus" | "memory" | "memorySwap"> {
   return {
-    ...(spec.cpus !== undefined ? { cpus: String(spec.cpus) } : {}),
+    ...(containerSpec.cpus !== undefined ? { cpus: String(containerSpec.cpus) } : {}),
     // No swap beyond the memory limit; Docker would otherwise set twice the limit, and the
     // provider would read that back as a change on every preview.
-    ...(spec.memoryMb !== undefined ? { memory: spec.memoryMb, memorySwap: spec.memoryMb } : {}),
+    ...(containerSpec.memoryMb !== undefined
+      ? { memory: containerSpec.memoryMb, memorySwap: containerSpec.memoryMb }
+      : {}),
   };
 }
 
-/** Published ports and mounted volumes, where the spec has any. */
-function mountArgs(spec: ContainerSpec): Pick<docker.ContainerArgs, "ports" | "volumes"> {
-  const ports = (spec.ports ?? []).map((p) => ({
+/** Published ports and mounted volumes, where the container spec has any. */
+function mountArgs(containerSpec: ContainerSpec): Pick<docker.ContainerArgs, "ports" | "volumes"> {
+  const ports = (containerSpec.ports ?? []).map((p) => ({
     internal: p.internal,
     external: p.external,
     protocol: p.protocol ?? "tcp",
   }));
-  const volumes = (spec.volumes ?? []).map((v) => ({
+  const volumes = (containerSpec.volumes ?? []).map((v) => ({
     volumeName: v.volume,
     hostPath: v.hostPath,
     containerPath: v.containerPath,
@@ -72,8 +74,8 @@ function mountArgs(spec: ContainerSpec): Pick<docker.ContainerArgs, "ports" | "v
 }
 
 /** The Docker health check, or none said explicitly. */
-function healthcheckArgs(spec: ContainerSpec): docker.ContainerArgs["healthcheck"] {
-  const h = spec.healthcheck;
+function healthcheckArgs(containerSpec: ContainerSpec): docker.ContainerArgs["healthcheck"] {
+  const h = containerSpec.healthcheck;
   // Said explicitly when there is none: the provider keeps a check it no longer sees declared (the
   // field is optional and computed), so a container whose check was dropped would keep being
   // exec'd; and an image's own HEALTHCHECK is off too.
@@ -89,19 +91,19 @@ function healthcheckArgs(spec: ContainerSpec): docker.ContainerArgs["healthcheck
   };
 }
 
-/** The host's network stack, or the platform network with the spec's aliases and fixed address. */
+/** The host's network stack, or the platform network with the container spec's aliases and fixed address. */
 function networkArgs(
-  spec: ContainerSpec,
+  containerSpec: ContainerSpec,
   network: pulumi.Input<string> | undefined,
 ): Pick<docker.ContainerArgs, "networkMode" | "networksAdvanced"> {
-  if (spec.hostNetwork) return { networkMode: "host" };
+  if (containerSpec.hostNetwork) return { networkMode: "host" };
   if (network === undefined) return {};
   return {
     networksAdvanced: [
       {
         name: network,
-        aliases: spec.aliases ?? [],
-        ...(spec.ipv4Address ? { ipv4Address: spec.ipv4Address } : {}),
+        aliases: containerSpec.aliases ?? [],
+        ...(containerSpec.ipv4Address ? { ipv4Address: containerSpec.ipv4Address } : {}),
       },
     ],
   };

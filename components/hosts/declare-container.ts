@@ -33,9 +33,12 @@ function volumeKey(name: string, containerPath: string): string {
 }
 
 /** The address of a container on the platform network (its name on the host network). */
-export function containerAddress(c: ContainerResource, spec: ContainerSpec): pulumi.Output<string> {
-  if (spec.hostNetwork) return pulumi.output(spec.name);
-  return c.networkDatas.apply((n) => n?.[0]?.ipAddress ?? spec.name);
+export function containerAddress(
+  c: ContainerResource,
+  containerSpec: ContainerSpec,
+): pulumi.Output<string> {
+  if (containerSpec.hostNetwork) return pulumi.output(containerSpec.name);
+  return c.networkDatas.apply((n) => n?.[0]?.ipAddress ?? containerSpec.name);
 }
 
 /**
@@ -44,16 +47,16 @@ export function containerAddress(c: ContainerResource, spec: ContainerSpec): pul
  */
 export function declareContainer(
   parent: pulumi.Resource,
-  hosts: HostInventory,
+  inventory: HostInventory,
   hostId: string,
   name: string,
-  spec: ContainerSpec,
+  containerSpec: ContainerSpec,
   opts: DeclareOptions = {},
 ): DeclaredContainer {
-  const stack = spec.labels?.["platform.stack"] ?? "";
-  const named = (spec.volumes ?? []).filter((v) => v.volume !== undefined);
+  const stack = containerSpec.labels?.["platform.stack"] ?? "";
+  const named = (containerSpec.volumes ?? []).filter((v) => v.volume !== undefined);
   const resourceOpts = (dependsOn: pulumi.Input<pulumi.Resource>[]) =>
-    hosts.placeOn(hostId, parent, {
+    inventory.placeOn(hostId, parent, {
       dependsOn,
       deleteBeforeReplace: opts.deleteBeforeReplace ?? true,
     });
@@ -63,11 +66,11 @@ export function declareContainer(
       new docker.Volume(
         volumeKey(name, v.containerPath),
         { name: v.volume, labels: [{ label: "platform.stack", value: stack }] },
-        hosts.onEngineOf(hostId, parent),
+        inventory.onEngineOf(hostId, parent),
       ),
   );
-  const { plain, secretFiles, secretEnv } = withSecrets(spec, opts.secrets ?? {});
-  const args = toContainerArgs(plain, hosts.engineOn(hostId).network.name, secretFiles);
+  const { plain, secretFiles, secretEnv } = withSecrets(containerSpec, opts.secrets ?? {});
+  const args = toContainerArgs(plain, inventory.engineOn(hostId).network.name, secretFiles);
   if (secretEnv.length > 0) {
     const hidden = pulumi.secret(pulumi.all(secretEnv).apply((env) => env));
     args.envs = pulumi
@@ -83,11 +86,11 @@ export function declareContainer(
 }
 
 /**
- * `spec` without the files and environment values that hold a secret's placeholder, and those
+ * `containerSpec` without the files and environment values that hold a secret's placeholder, and those
  * with the secrets' values put in (outputs, to be kept secret).
  */
 function withSecrets(
-  spec: ContainerSpec,
+  containerSpec: ContainerSpec,
   secrets: Partial<Record<SecretName, pulumi.Input<string>>>,
 ) {
   const fill = (text: string): pulumi.Output<string> => {
@@ -95,7 +98,7 @@ function withSecrets(
     for (const n of names)
       if (secrets[n] === undefined)
         throw new Error(
-          `container ${spec.name}: the secret ${n} is required (it goes into its configuration)`,
+          `container ${containerSpec.name}: the secret ${n} is required (it goes into its configuration)`,
         );
     return pulumi
       .all(names.map((n) => secrets[n]!))
@@ -103,12 +106,12 @@ function withSecrets(
         names.reduce((t, n, i) => t.split(secretPlaceholder(n)).join(values[i]), text),
       );
   };
-  const files = spec.files ?? [];
-  const env = Object.entries(spec.env ?? {});
+  const files = containerSpec.files ?? [];
+  const env = Object.entries(containerSpec.env ?? {});
   const holds = (text: string) => secretsIn(text).length > 0;
   return {
     plain: {
-      ...spec,
+      ...containerSpec,
       files: files.filter((f) => !holds(f.content)),
       env: Object.fromEntries(env.filter(([, v]) => !holds(v))),
     },

@@ -10,7 +10,7 @@ export interface LoggingStackArgs {
   /** The resolved platform: Filebeat on every slave, Logstash on the host with role logging (required). */
   spec: PlatformSpec;
   /** Where the containers are placed. */
-  hosts: HostInventory;
+  inventory: HostInventory;
 }
 
 /**
@@ -26,14 +26,14 @@ export class LoggingStack extends BatchedComponent {
   public readonly logstashEndpoint: string;
 
   constructor(name: string, args: LoggingStackArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    const { spec, hosts } = args;
+    const { spec, inventory } = args;
     const plan = loggingPlan(spec);
     super("lhcb-platform:logging:LoggingStack", name, {}, opts);
 
     const { hostId: logging, container: logstash } = plan.logstash;
     this.logstash = declareContainer(
       this,
-      hosts,
+      inventory,
       logging,
       `${name}-logstash-${logging}`,
       logstash,
@@ -42,7 +42,7 @@ export class LoggingStack extends BatchedComponent {
     this.declareChildren(plan.filebeats, ({ hostId, container }) => {
       this.filebeats[hostId] = declareContainer(
         this,
-        hosts,
+        inventory,
         hostId,
         `${name}-filebeat-${hostId}`,
         container,

@@ -8,7 +8,7 @@ import { mesosPlan } from "../plan";
 export interface MarathonArgs {
   /** The resolved platform: Marathon runs on each master host. Nothing is declared when `spec.features.mesos` is off. */
   spec: PlatformSpec;
-  hosts: HostInventory;
+  inventory: HostInventory;
   /** What must exist first: the Mesos masters (and ZooKeeper). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -22,13 +22,13 @@ export class Marathon extends pulumi.ComponentResource {
 
   constructor(name: string, args: MarathonArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lhcb-platform:marathon:Marathon", name, {}, opts);
-    const { spec, hosts } = args;
+    const { spec, inventory } = args;
     const masters = spec.features.mesos ? spec.masters : [];
     this.containers = {};
     for (const { hostId, container } of mesosPlan.marathon(spec)) {
       this.containers[hostId] = declareContainer(
         this,
-        hosts,
+        inventory,
         hostId,
         `${name}-${hostId}`,
         container,

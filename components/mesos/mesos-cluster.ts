@@ -11,7 +11,7 @@ export interface MesosClusterArgs {
   /** The resolved platform: a master on each master host, an agent on each slave host. Nothing is declared when `spec.features.mesos` is off. */
   spec: PlatformSpec;
   /** Where the containers are placed. */
-  hosts: HostInventory;
+  inventory: HostInventory;
   /** What must exist first: the ZooKeeper ensemble (and, for the whitelist, the Consul servers). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -29,7 +29,7 @@ export class MesosCluster extends BatchedComponent {
 
   constructor(name: string, args: MesosClusterArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lhcb-platform:mesos:MesosCluster", name, {}, opts);
-    const { spec, hosts } = args;
+    const { spec, inventory } = args;
     this.masters = {};
     this.agents = {};
     this.masterUrls = {};
@@ -37,7 +37,7 @@ export class MesosCluster extends BatchedComponent {
     for (const { hostId, container } of mesosPlan.masters(spec)) {
       this.masters[hostId] = declareContainer(
         this,
-        hosts,
+        inventory,
         hostId,
         `${name}-master-${hostId}`,
         container,
@@ -50,7 +50,7 @@ export class MesosCluster extends BatchedComponent {
     this.declareChildren(mesosPlan.agents(spec), ({ hostId, container }) => {
       this.agents[hostId] = declareContainer(
         this,
-        hosts,
+        inventory,
         hostId,
         `${name}-agent-${hostId}`,
         container,

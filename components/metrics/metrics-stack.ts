@@ -17,7 +17,7 @@ export interface MetricsStackArgs {
    */
   spec: PlatformSpec;
   /** Where the containers are placed. */
-  hosts: HostInventory;
+  inventory: HostInventory;
   /** Grafana's admin password, a Pulumi secret. Required when `spec.features.grafana` is on. */
   grafanaAdminPassword?: pulumi.Input<string>;
 }
@@ -38,7 +38,7 @@ export class MetricsStack extends BatchedComponent {
   public readonly grafanaUrl?: string;
 
   constructor(name: string, args: MetricsStackArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    const { spec, hosts } = args;
+    const { spec, inventory } = args;
     const monitoring = monitoringHost(spec);
     if (spec.features.grafana && args.grafanaAdminPassword === undefined) {
       throw new Error(
@@ -51,7 +51,7 @@ export class MetricsStack extends BatchedComponent {
     const influxdbSpec = plan.influxdb.container;
     this.influxdb = declareContainer(
       this,
-      hosts,
+      inventory,
       monitoring.id,
       `${name}-influxdb-${monitoring.id}`,
       influxdbSpec,
@@ -72,7 +72,7 @@ export class MetricsStack extends BatchedComponent {
     if (plan.grafana) {
       this.grafana = declareContainer(
         this,
-        hosts,
+        inventory,
         monitoring.id,
         `${name}-grafana-${monitoring.id}`,
         plan.grafana.container,
@@ -87,7 +87,7 @@ export class MetricsStack extends BatchedComponent {
     this.declareChildren(plan.cadvisors, ({ hostId, container }) => {
       this.cadvisors[hostId] = declareContainer(
         this,
-        hosts,
+        inventory,
         hostId,
         `${name}-cadvisor-${hostId}`,
         container,

@@ -15,7 +15,7 @@ import { instanceNodeName, instanceProbe } from "./service-containers";
 export interface ServiceInstancesArgs {
   /** The resolved platform: its `pulumi`-mode services, already placed on slave hosts. */
   spec: PlatformSpec;
-  hosts: HostInventory;
+  inventory: HostInventory;
   /** Consul provider the catalog registrations go through. */
   consulProvider: consul.Provider;
   /** Resources the registrations wait for: at least a Consul leader (the platform's `ConsulCluster.leader`). */
@@ -98,10 +98,10 @@ export class ServiceInstances extends BatchedComponent {
     { hostId, container: containerSpec, registration: reg }: PlannedInstance,
     previous: pulumi.Resource | undefined,
   ): InstanceResources {
-    const { spec, hosts } = args;
+    const { spec, inventory } = args;
     const host = spec.hosts.find((h) => h.id === hostId)!;
     const key = `${service.key}-${hostId}`;
-    const container = declareContainer(this, hosts, hostId, `${name}-${key}`, containerSpec, {
+    const container = declareContainer(this, inventory, hostId, `${name}-${key}`, containerSpec, {
       dependsOn: previous === undefined ? [] : [previous],
     }).container;
     const ready = containerReadiness(this, `${name}-${key}-ready`, container, {

@@ -7,7 +7,7 @@ import { mesosPlan } from "../plan";
 export interface HostWhitelistArgs {
   /** The resolved platform: a renderer runs beside each Mesos master. Nothing is declared when `spec.features.mesos` is off. */
   spec: PlatformSpec;
-  hosts: HostInventory;
+  inventory: HostInventory;
   /** What must exist first: the Consul servers it reads (the file is picked up by the masters whenever it appears). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -24,7 +24,7 @@ export class HostWhitelist extends pulumi.ComponentResource {
     for (const { hostId, container } of planned) {
       this.renderers[hostId] = declareContainer(
         this,
-        args.hosts,
+        args.inventory,
         hostId,
         `${name}-${hostId}`,
         container,

@@ -12,7 +12,7 @@ export interface ZooKeeperEnsembleArgs {
   /** The resolved platform; one member runs on each master host. */
   spec: PlatformSpec;
   /** Where the members are placed. */
-  hosts: HostInventory;
+  inventory: HostInventory;
 }
 
 /**
@@ -41,7 +41,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     const byId = new Map(args.spec.hosts.map((h) => [h.id, h]));
     for (const { hostId, container: member } of zookeeperPlan(args.spec)) {
       const key = `${name}-${hostId}`;
-      const container = declareContainer(this, args.hosts, hostId, key, member, {
+      const container = declareContainer(this, args.inventory, hostId, key, member, {
         dependsOn: previous ? [previous] : [],
       }).container;
       previous = quorumMemberReady(

@@ -16,12 +16,12 @@ const FROM = new Date("2024-03-01T10:07:13Z");
 const chronosKeys = spec.agents.filter((a) => a.mode === "marathon").map((a) => a.key);
 
 test("cert: Chronos on the 3 masters, one submitted job per marathon-mode agent", async () => {
-  const hosts = new HostInventory("hosts", {
+  const inventory = new HostInventory("hosts", {
     stack: spec.stack,
     hosts: spec.hosts,
     local: spec.local,
   });
-  const chronos = new Chronos("chronos", { spec, hosts });
+  const chronos = new Chronos("chronos", { spec, inventory });
   const jobs = new ChronosJobs("jobs", {
     spec,
     chronosUrl: chronos.url,

@@ -125,12 +125,12 @@ before(async () => {
   });
   const program = async () => {
     const site = new pulumi.ComponentResource("lhcb-platform:test:Site", "site", {});
-    const hosts = new HostInventory(
+    const inventory = new HostInventory(
       "hosts",
       { stack: STACK, hosts: [host], sshPrivateKey: pulumi.secret(readFileSync(key, "utf8")) },
       { parent: site },
     );
-    declareContainer(site, hosts, "site-1", "probe", {
+    declareContainer(site, inventory, "site-1", "probe", {
       name: `${STACK}-probe`,
       image: "lhcb-platform/base:bookworm",
       command: ["sleep", "infinity"],

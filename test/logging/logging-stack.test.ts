@@ -23,12 +23,12 @@ interface Upload {
 }
 
 test("prod: Logstash on the logging host, Filebeat on each of the 8 slaves", async () => {
-  const hosts = new HostInventory("hosts", {
+  const inventory = new HostInventory("hosts", {
     stack: spec.stack,
     hosts: spec.hosts,
     local: spec.local,
   });
-  const logging = new LoggingStack("logging", { spec, hosts });
+  const logging = new LoggingStack("logging", { spec, inventory });
   await settle(declared);
 
   const ours = declared.filter((r) => r.name.startsWith("logging"));

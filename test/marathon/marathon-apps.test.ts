@@ -15,12 +15,12 @@ const spec = loadPlatformFromStackFile(process.cwd(), "cert");
 const marathonKeys = spec.services.filter((s) => s.mode === "marathon").map((s) => s.key);
 
 test("cert: Marathon on the 3 masters, one submitted app per marathon-mode service", async () => {
-  const hosts = new HostInventory("hosts", {
+  const inventory = new HostInventory("hosts", {
     stack: spec.stack,
     hosts: spec.hosts,
     local: spec.local,
   });
-  const marathon = new Marathon("marathon", { spec, hosts });
+  const marathon = new Marathon("marathon", { spec, inventory });
   const apps = new MarathonApps("apps", {
     spec,
     marathonUrl: marathon.url,

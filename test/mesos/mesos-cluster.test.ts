@@ -13,12 +13,12 @@ const spec = loadPlatformFromStackFile(process.cwd(), "cert");
 const envs = (env: Record<string, string>) => Object.entries(env).map(([k, v]) => `${k}=${v}`);
 
 test("cert: a master on each of the 3 masters, an agent on each of the 4 slaves", async () => {
-  const hosts = new HostInventory("hosts", {
+  const inventory = new HostInventory("hosts", {
     stack: spec.stack,
     hosts: spec.hosts,
     local: spec.local,
   });
-  const mesos = new MesosCluster("mesos", { spec, hosts });
+  const mesos = new MesosCluster("mesos", { spec, inventory });
   await settle(declared);
 
   const ours = declared.filter((r) => r.name.startsWith("mesos"));

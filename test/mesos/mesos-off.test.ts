@@ -17,15 +17,15 @@ const spec = loadPlatformFromStackFile(process.cwd(), "local");
 
 test("local: no Mesos, Marathon, Chronos, apps, jobs or whitelist", async () => {
   assert.equal(spec.features.mesos, false);
-  const hosts = new HostInventory("hosts", {
+  const inventory = new HostInventory("hosts", {
     stack: spec.stack,
     hosts: spec.hosts,
     local: spec.local,
   });
-  const marathon = new Marathon("marathon", { spec, hosts });
-  const chronos = new Chronos("chronos", { spec, hosts });
-  new MesosCluster("mesos", { spec, hosts });
-  new HostWhitelist("whitelist", { spec, hosts });
+  const marathon = new Marathon("marathon", { spec, inventory });
+  const chronos = new Chronos("chronos", { spec, inventory });
+  new MesosCluster("mesos", { spec, inventory });
+  new HostWhitelist("whitelist", { spec, inventory });
   new MarathonApps("apps", { spec, marathonUrl: marathon.url });
   new ChronosJobs("jobs", {
     spec,

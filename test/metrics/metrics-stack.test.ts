@@ -26,14 +26,14 @@ interface Upload {
 }
 
 test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor on each of the 8 slaves", async () => {
-  const hosts = new HostInventory("hosts", {
+  const inventory = new HostInventory("hosts", {
     stack: prod.stack,
     hosts: prod.hosts,
     local: prod.local,
   });
   const metrics = new MetricsStack("metrics", {
     spec: prod,
-    hosts,
+    inventory,
     grafanaAdminPassword: pulumi.secret("correct-horse"),
   });
   await settle(declared);
@@ -139,12 +139,12 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor on each of the
 
 test("local, Grafana off: InfluxDB and 3 cAdvisors on the platform network", async () => {
   const before = declared.length;
-  const hosts = new HostInventory("local-hosts", {
+  const inventory = new HostInventory("local-hosts", {
     stack: local.stack,
     hosts: local.hosts,
     local: true,
   });
-  const metrics = new MetricsStack("local-metrics", { spec: local, hosts });
+  const metrics = new MetricsStack("local-metrics", { spec: local, inventory });
   await settle(declared);
   const ours = declared.slice(before).filter((r) => r.name.startsWith("local-metrics"));
   assert.deepEqual(
@@ -171,13 +171,13 @@ test("local, Grafana off: InfluxDB and 3 cAdvisors on the platform network", asy
 });
 
 test("Grafana on without a password: refused before anything is declared", async () => {
-  const hosts = new HostInventory("err-hosts", {
+  const inventory = new HostInventory("err-hosts", {
     stack: prod.stack,
     hosts: prod.hosts.slice(0, 1),
     local: false,
   });
   assert.throws(
-    () => new MetricsStack("err-metrics", { spec: prod, hosts }),
+    () => new MetricsStack("err-metrics", { spec: prod, inventory }),
     /stack prod: the secret lhcb-platform:grafanaAdminPassword is required when Grafana is on/,
   );
   await settle(declared);

@@ -16,12 +16,12 @@ import {
 const spec = loadPlatformFromStackFile(process.cwd(), "cert");
 
 test("cert: a renderer beside each of the 3 Mesos masters, writing into the shared directory", async () => {
-  const hosts = new HostInventory("hosts", {
+  const inventory = new HostInventory("hosts", {
     stack: spec.stack,
     hosts: spec.hosts,
     local: spec.local,
   });
-  const whitelist = new HostWhitelist("whitelist", { spec, hosts });
+  const whitelist = new HostWhitelist("whitelist", { spec, inventory });
   await settle(declared);
 
   assert.deepEqual(countByType(declared.filter((r) => r.name.startsWith("whitelist"))), {
