@@ -26,7 +26,7 @@ import {
 import { releaseUnderLoad } from "./bench/release-scenario";
 import { hangTcpInstance, TCP_SERVICE } from "./bench/tcp-hang";
 import { upScratchStack } from "./bench/stack";
-import { openStack } from "./engine-stack";
+import { openStack, stackWithFreeNetwork } from "./engine-stack";
 import { buildServiceImage, deployedServiceImages } from "./release";
 import { Stack } from "@pulumi/pulumi/automation";
 
@@ -165,7 +165,7 @@ async function main(): Promise<void> {
     platform = platformOf(values.stack);
     stack = await openStack(values.stack);
   } else {
-    const scratch = await upScratchStack(`bench${process.pid % 100000}`, log);
+    const scratch = await upScratchStack(stackWithFreeNetwork(`bench${process.pid % 100000}`), log);
     platform = scratch.platform;
     stack = scratch.stack;
     destroy = scratch.destroy;

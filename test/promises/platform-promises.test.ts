@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { after, before, test } from "node:test";
-import { pulumiCli } from "../../scripts/engine-stack";
+import { pulumiCli, stackWithFreeNetwork } from "../../scripts/engine-stack";
 import { Platform } from "../../scripts/bench/platform";
 import {
   agentRunStarts,
@@ -37,7 +37,8 @@ import {
 import { ScratchStack, upScratchStack } from "../../scripts/bench/stack";
 import { hangTcpInstance, TCP_SERVICE } from "../../scripts/bench/tcp-hang";
 
-const STACK = `promises${process.pid % 100000}`;
+// A name whose local network no other stack on this engine holds (the developer's `local` among them).
+const STACK = stackWithFreeNetwork(`promises${process.pid % 100000}`);
 let scratch: ScratchStack | undefined;
 let p: Platform;
 

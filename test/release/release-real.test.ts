@@ -7,10 +7,15 @@ import { after, before, test } from "node:test";
 import { Stack } from "@pulumi/pulumi/automation";
 import { Load, summarize } from "../../scripts/bench/load";
 import { docker } from "../../scripts/bench/probes";
-import { openScratchStack, removeScratchStack } from "../../scripts/engine-stack";
+import {
+  openScratchStack,
+  removeScratchStack,
+  stackWithFreeNetwork,
+} from "../../scripts/engine-stack";
 import { buildServiceImage, Rollout, rollOut } from "../../scripts/release";
 
-const STACK = `release${process.pid % 1000}`;
+// A name whose local network no other stack on this engine holds (the developer's `local` among them).
+const STACK = stackWithFreeNetwork(`release${process.pid % 1000}`);
 const VERSION = "0.0.1-rt";
 let stack: Stack;
 
