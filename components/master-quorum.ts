@@ -2,45 +2,31 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ConsulCluster } from "./consul/consul-cluster";
 import {
-  dockerEndpointSchema,
+  consulSchema,
   ENVIRONMENTS,
+  hostSchema,
   HostSpec,
-  sshPrepareSchema,
+  idPattern,
+  loadBalancerSchema,
 } from "./core/config-schema";
-import { PlatformInputError } from "./core/errors";
+import { InputProblem, PlatformInputError } from "./core/errors";
 import { resolveImages } from "./core/images";
 import { place } from "./core/placement";
-import { PlatformSpec } from "./core/platform-spec";
+import { hostProblems, PlatformSpec } from "./core/platform-spec";
 import { quorumProblem, quorumSize } from "./core/quorum";
 import { parseWith } from "./core/validate";
 import { HostInventory, inventoryOf } from "./hosts/host-inventory";
 import { ZooKeeperEnsemble } from "./zookeeper/zookeeper-ensemble";
 
-const quorumHostSchema = z.strictObject({
-  /** Stable id: names every resource placed on the host. */
-  id: z
-    .string()
-    .regex(
-      /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/,
-      "expected a lower-case id of letters, digits and '-'",
-    ),
-  /** Address the other members and the clients reach this host at (DNS name or IP). */
-  address: z.string().min(1, "expected a DNS name or IP address"),
-  /** How its Docker Engine is reached; absent: the local Engine (the `local` environment only). */
-  docker: dockerEndpointSchema.optional(),
-  /** Shell commands run once over SSH before anything is placed on the host. */
-  prepare: sshPrepareSchema.optional(),
-});
+/** What a quorum host is: a platform host's id, address, Docker endpoint and preparation. */
+const quorumHostSchema = hostSchema.pick({ id: true, address: true, docker: true, prepare: true });
 
 const quorumArgsSchema = z.strictObject({
-  stack: z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, "expected a lower-case stack name"),
+  stack: z.string().regex(idPattern, "expected a lower-case stack name"),
   environment: z.enum(ENVIRONMENTS),
   hosts: z.array(quorumHostSchema).min(1, "expected the quorum's hosts"),
   images: z.strictObject({ zookeeper: z.string().min(1), consul: z.string().min(1) }),
-  datacenter: z
-    .string()
-    .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, "expected a lower-case datacenter name")
-    .default("dc1"),
+  datacenter: consulSchema.shape.datacenter,
 });
 
 /** One host of the quorum. */
@@ -78,23 +64,11 @@ export function quorumSpec(
 ): PlatformSpec {
   const file = "MasterQuorumArgs";
   const a = parseWith(quorumArgsSchema, args, file);
-  const problems = [quorumProblem(a.hosts.length, a.environment)]
-    .filter((p): p is string => p !== undefined)
-    .map((expected) => ({ file, path: "hosts", expected }));
-  a.hosts.forEach((h, i) => {
-    if (a.hosts.findIndex((o) => o.id === h.id) !== i)
-      problems.push({
-        file,
-        path: `hosts[${i}].id`,
-        expected: `a unique host id; "${h.id}" appears twice`,
-      });
-    if (a.environment !== "local" && h.docker === undefined)
-      problems.push({
-        file,
-        path: `hosts[${i}].docker`,
-        expected: `a Docker endpoint (ssh:// or tcp://) for a ${a.environment} host`,
-      });
-  });
+  const problems: InputProblem[] = [];
+  const problem = (path: string, expected: string) => problems.push({ file, path, expected });
+  const quorum = quorumProblem(a.hosts.length, a.environment);
+  if (quorum) problem("hosts", quorum);
+  hostProblems(a.hosts, a.environment, problem);
   if (problems.length > 0) throw new PlatformInputError(problems);
   // Only the masters' parts read cpus and memory (none of them does); they are the schema's minimum.
   const masters: HostSpec[] = a.hosts.map((h) => ({
@@ -115,8 +89,8 @@ export function quorumSpec(
     quorum: quorumSize(masters.length),
     images: resolveImages({ zookeeper: a.images.zookeeper, consul: a.images.consul }, ""),
     features: { mesos: false, logging: false, metrics: false, grafana: false, consulEsm: false },
-    loadBalancer: { statsPort: 8404, maxconn: 4096 },
-    consul: { datacenter: a.datacenter, checkIntervalSeconds: 2 },
+    loadBalancer: loadBalancerSchema.parse({}),
+    consul: consulSchema.parse({ datacenter: a.datacenter }),
     services: [],
     agents: [],
     placement: place([], []),

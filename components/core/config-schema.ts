@@ -12,7 +12,8 @@ export const ENVIRONMENTS = ["local", "cert", "prod"] as const;
 
 export type EnvironmentKind = (typeof ENVIRONMENTS)[number];
 
-const idPattern = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+/** A lower-case name of letters, digits and inner `-`: host ids, stacks, datacenters. */
+export const idPattern = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 const labelMap = z.record(
   z.string().regex(/^[A-Za-z0-9_.-]+$/, "label keys are letters, digits, '_', '.', '-'"),
   z.string(),

@@ -71,14 +71,14 @@ interface HostRoles {
   logging?: HostSpec;
 }
 
-/** Splits the hosts by role, telling `problem` about ids used twice and missing Docker endpoints. */
-function hostRoles(
-  config: StackConfig,
+/** Tells `problem` about host ids used twice and, outside `local`, hosts without a Docker endpoint. */
+export function hostProblems(
+  hosts: readonly { id: string; docker?: unknown }[],
   environment: EnvironmentKind,
   problem: (path: string, expected: string) => void,
-): HostRoles {
+): void {
   const seen = new Set<string>();
-  config.hosts.forEach((h, i) => {
+  hosts.forEach((h, i) => {
     if (seen.has(h.id)) problem(`hosts[${i}].id`, `a unique host id; "${h.id}" appears twice`);
     seen.add(h.id);
     if (environment !== "local" && h.docker === undefined)
@@ -87,6 +87,15 @@ function hostRoles(
         `a Docker endpoint (ssh:// or tcp://) for a ${environment} host`,
       );
   });
+}
+
+/** Splits the hosts by role, telling `problem` about ids used twice and missing Docker endpoints. */
+function hostRoles(
+  config: StackConfig,
+  environment: EnvironmentKind,
+  problem: (path: string, expected: string) => void,
+): HostRoles {
+  hostProblems(config.hosts, environment, problem);
   const withRole = (role: string) =>
     config.hosts.filter((h) => (h.roles as string[]).includes(role));
   return {
