@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformSpec } from "../core/platform-spec";
-import { ContainerResource, declareContainer } from "../hosts/declare-container";
+import { ContainerResource, declarePlanned } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { chronosUrl } from "./chronos-containers";
 import { mesosPlan } from "../plan";
@@ -23,21 +23,9 @@ export class Chronos extends pulumi.ComponentResource {
   constructor(name: string, args: ChronosArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lhcb-platform:chronos:Chronos", name, {}, opts);
     const { spec, inventory } = args;
-    const masters = spec.features.mesos ? spec.masters : [];
-    this.containers = {};
-    for (const { hostId, container } of mesosPlan.chronos(spec)) {
-      this.containers[hostId] = declareContainer(
-        this,
-        inventory,
-        hostId,
-        `${name}-${hostId}`,
-        container,
-        {
-          dependsOn: args.dependsOn,
-        },
-      ).container;
-    }
-    this.url = masters.length > 0 ? chronosUrl(spec, masters[0]) : "";
+    const planned = mesosPlan.chronos(spec);
+    this.containers = declarePlanned(this, inventory, `${name}-`, planned, args.dependsOn);
+    this.url = planned.length > 0 ? chronosUrl(spec, spec.masters[0]) : "";
     this.registerOutputs({ url: this.url });
   }
 }

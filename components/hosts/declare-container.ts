@@ -1,6 +1,12 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ContainerSpec, SecretName, secretPlaceholder, secretsIn } from "../core/container-spec";
+import {
+  ContainerSpec,
+  PlannedContainer,
+  SecretName,
+  secretPlaceholder,
+  secretsIn,
+} from "../core/container-spec";
 import { toContainerArgs } from "./container-args";
 import { PlatformContainer } from "./provider-container";
 import { HostInventory } from "./host-inventory";
@@ -83,6 +89,26 @@ export function declareContainer(
     resourceOpts([...volumes, ...(opts.dependsOn ?? [])]),
   );
   return { container, volumes };
+}
+
+/**
+ * Declares each planned container on its host as `<prefix><host id>`, every one waiting for
+ * `dependsOn`; returns them by host id.
+ */
+export function declarePlanned(
+  parent: pulumi.Resource,
+  inventory: HostInventory,
+  prefix: string,
+  planned: readonly PlannedContainer[],
+  dependsOn?: pulumi.Input<pulumi.Resource>[],
+): Record<string, ContainerResource> {
+  return Object.fromEntries(
+    planned.map(({ hostId, container }) => [
+      hostId,
+      declareContainer(parent, inventory, hostId, `${prefix}${hostId}`, container, { dependsOn })
+        .container,
+    ]),
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformSpec } from "../core/platform-spec";
-import { ContainerResource, declareContainer } from "../hosts/declare-container";
+import { ContainerResource, declarePlanned } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { marathonUrl } from "./marathon-containers";
 import { mesosPlan } from "../plan";
@@ -23,21 +23,9 @@ export class Marathon extends pulumi.ComponentResource {
   constructor(name: string, args: MarathonArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lhcb-platform:marathon:Marathon", name, {}, opts);
     const { spec, inventory } = args;
-    const masters = spec.features.mesos ? spec.masters : [];
-    this.containers = {};
-    for (const { hostId, container } of mesosPlan.marathon(spec)) {
-      this.containers[hostId] = declareContainer(
-        this,
-        inventory,
-        hostId,
-        `${name}-${hostId}`,
-        container,
-        {
-          dependsOn: args.dependsOn,
-        },
-      ).container;
-    }
-    this.url = masters.length > 0 ? marathonUrl(spec, masters[0]) : "";
+    const planned = mesosPlan.marathon(spec);
+    this.containers = declarePlanned(this, inventory, `${name}-`, planned, args.dependsOn);
+    this.url = planned.length > 0 ? marathonUrl(spec, spec.masters[0]) : "";
     this.registerOutputs({ url: this.url });
   }
 }

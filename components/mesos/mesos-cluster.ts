@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BatchedComponent } from "../core/declare-in-batches";
 import { PORTS, partAddress } from "../core/endpoints";
 import { PlatformSpec } from "../core/platform-spec";
-import { ContainerResource, declareContainer } from "../hosts/declare-container";
+import { ContainerResource, declareContainer, declarePlanned } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { mesosZkUrl } from "./mesos-flags";
 import { mesosPlan } from "../plan";
@@ -30,22 +30,16 @@ export class MesosCluster extends BatchedComponent {
   constructor(name: string, args: MesosClusterArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lhcb-platform:mesos:MesosCluster", name, {}, opts);
     const { spec, inventory } = args;
-    this.masters = {};
     this.agents = {};
-    this.masterUrls = {};
+    const planned = mesosPlan.masters(spec);
+    this.masters = declarePlanned(this, inventory, `${name}-master-`, planned, args.dependsOn);
     const byId = new Map(spec.hosts.map((h) => [h.id, h]));
-    for (const { hostId, container } of mesosPlan.masters(spec)) {
-      this.masters[hostId] = declareContainer(
-        this,
-        inventory,
+    this.masterUrls = Object.fromEntries(
+      planned.map(({ hostId }) => [
         hostId,
-        `${name}-master-${hostId}`,
-        container,
-        { dependsOn: args.dependsOn },
-      ).container;
-      this.masterUrls[hostId] =
-        `http://${partAddress(spec, "mesos-master", byId.get(hostId)!)}:${PORTS.mesosMaster}`;
-    }
+        `http://${partAddress(spec, "mesos-master", byId.get(hostId)!)}:${PORTS.mesosMaster}`,
+      ]),
+    );
     const masters = Object.values(this.masters);
     this.declareChildren(mesosPlan.agents(spec), ({ hostId, container }) => {
       this.agents[hostId] = declareContainer(

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformSpec } from "../core/platform-spec";
-import { ContainerResource, declareContainer } from "../hosts/declare-container";
+import { ContainerResource, declarePlanned } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { mesosPlan } from "../plan";
 
@@ -20,17 +20,7 @@ export class HostWhitelist extends pulumi.ComponentResource {
   constructor(name: string, args: HostWhitelistArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const planned = mesosPlan.whitelists(args.spec);
     super("lhcb-platform:whitelist:HostWhitelist", name, {}, opts);
-    this.renderers = {};
-    for (const { hostId, container } of planned) {
-      this.renderers[hostId] = declareContainer(
-        this,
-        args.inventory,
-        hostId,
-        `${name}-${hostId}`,
-        container,
-        { dependsOn: args.dependsOn },
-      ).container;
-    }
+    this.renderers = declarePlanned(this, args.inventory, `${name}-`, planned, args.dependsOn);
     this.registerOutputs({});
   }
 }
