@@ -78,7 +78,7 @@ export function declareContainer(
   const { plain, secretFiles, secretEnv } = withSecrets(containerSpec, opts.secrets ?? {});
   const args = toContainerArgs(plain, inventory.engineOn(hostId).network.name, secretFiles);
   if (secretEnv.length > 0) {
-    const hidden = pulumi.secret(pulumi.all(secretEnv).apply((env) => env));
+    const hidden = pulumi.secret(pulumi.all(secretEnv));
     args.envs = pulumi
       .all([args.envs ?? [], hidden])
       .apply(([open, secret]) => [...(open as string[]), ...secret]);
@@ -135,6 +135,10 @@ function withSecrets(
   const files = containerSpec.files ?? [];
   const env = Object.entries(containerSpec.env ?? {});
   const holds = (text: string) => secretsIn(text).length > 0;
+  // Most containers hold no secret: they are declared as they are, without a copy.
+  if (!files.some((f) => holds(f.content)) && !env.some(([, v]) => holds(v))) {
+    return { plain: containerSpec, secretFiles: [], secretEnv: [] };
+  }
   return {
     plain: {
       ...containerSpec,

@@ -9,6 +9,7 @@ import { ContainerResource, declareContainer } from "../hosts/declare-container"
 import { HostInventory } from "../hosts/host-inventory";
 import { CatalogService } from "./catalog-service";
 import { PlannedInstance, servicesPlan } from "../plan";
+import { HostSpec } from "../core/config-schema";
 import { PlacedService } from "../core/platform-spec";
 import { instanceNodeName, instanceProbe } from "./service-containers";
 
@@ -55,6 +56,8 @@ export class ServiceInstances extends BatchedComponent {
   public readonly instances: Record<string, InstanceResources>;
   /** Consul nodes by host id. */
   private readonly nodes = new Map<string, consul.Node>();
+  /** The spec's hosts by id (each instance looks its host up: thousands of times at paper scale). */
+  private readonly hostsById: Map<string, HostSpec>;
 
   constructor(
     name: string,
@@ -63,6 +66,7 @@ export class ServiceInstances extends BatchedComponent {
   ) {
     super("lhcb-platform:services:ServiceInstances", name, {}, opts);
     const { spec } = args;
+    this.hostsById = new Map(spec.hosts.map((h) => [h.id, h]));
     this.containers = {};
     this.registrations = {};
     this.instances = {};
@@ -99,7 +103,7 @@ export class ServiceInstances extends BatchedComponent {
     previous: pulumi.Resource | undefined,
   ): InstanceResources {
     const { spec, inventory } = args;
-    const host = spec.hosts.find((h) => h.id === hostId)!;
+    const host = this.hostsById.get(hostId)!;
     const key = `${service.key}-${hostId}`;
     const container = declareContainer(this, inventory, hostId, `${name}-${key}`, containerSpec, {
       dependsOn: previous === undefined ? [] : [previous],
@@ -133,7 +137,7 @@ export class ServiceInstances extends BatchedComponent {
     const { spec } = args;
     let node = this.nodes.get(hostId);
     if (node === undefined) {
-      const host = spec.hosts.find((h) => h.id === hostId)!;
+      const host = this.hostsById.get(hostId)!;
       node = new consul.Node(
         `${name}-node-${hostId}`,
         {
