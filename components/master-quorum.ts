@@ -97,43 +97,80 @@ export function quorumSpec(
   };
 }
 
+/** `quorumSpec` of the arguments without their secrets and Engine socket. */
+export function quorumSpecOf(args: MasterQuorumArgs): PlatformSpec {
+  return quorumSpec({
+    stack: args.stack,
+    environment: args.environment,
+    hosts: args.hosts,
+    images: args.images,
+    datacenter: args.datacenter,
+  });
+}
+
+/** What `declareMasterQuorum` declares under its parent. */
+export interface MasterQuorumParts {
+  /** The hosts' Docker providers (and, on `local`, the network). */
+  inventory: HostInventory;
+  zookeeper: ZooKeeperEnsemble;
+  /** Its `provider` registers in the catalog once `leader` exists. */
+  consul: ConsulCluster;
+  /** `host:2181,...` for ZooKeeper's clients. */
+  zookeeperConnect: string;
+  /** Consul's HTTP API (the first server). */
+  consulApi: pulumi.Output<string>;
+}
+
+/**
+ * The quorum's parts under `parent`, named from `name`, for the spec `quorumSpecOf` made of the
+ * arguments: what `MasterQuorum` (and the component package's facade of it) holds.
+ */
+export function declareMasterQuorum(
+  parent: pulumi.ComponentResource,
+  name: string,
+  spec: PlatformSpec,
+  access: Pick<MasterQuorumArgs, "gossipKey" | "sshPrivateKey" | "localDockerHost">,
+): MasterQuorumParts {
+  const { gossipKey, sshPrivateKey, localDockerHost } = access;
+  const opts = { parent };
+  const inventory = new HostInventory(
+    `${name}-hosts`,
+    inventoryOf(spec, { localDockerHost, sshPrivateKey }),
+    opts,
+  );
+  const zookeeper = new ZooKeeperEnsemble(`${name}-zookeeper`, { spec, inventory }, opts);
+  const consul = new ConsulCluster(`${name}-consul`, { spec, inventory, gossipKey }, opts);
+  return {
+    inventory,
+    zookeeper,
+    consul,
+    zookeeperConnect: zookeeper.connectString,
+    consulApi: consul.apiAddress,
+  };
+}
+
 /**
  * The master quorum alone, on a project's own hosts: a ZooKeeper ensemble and Consul servers, one
  * member of each per host, each replaced one at a time (`ZooKeeperEnsemble`, `ConsulCluster`).
  * Bad arguments throw before anything is declared (`quorumSpec`).
  */
-export class MasterQuorum extends pulumi.ComponentResource {
-  /** The hosts' Docker providers (and, on `local`, the network). */
+export class MasterQuorum extends pulumi.ComponentResource implements MasterQuorumParts {
   public readonly inventory: HostInventory;
   public readonly zookeeper: ZooKeeperEnsemble;
-  /** Its `provider` registers in the catalog once `leader` exists. */
   public readonly consul: ConsulCluster;
-  /** `host:2181,...` for ZooKeeper's clients. */
   public readonly zookeeperConnect: string;
-  /** Consul's HTTP API (the first server). */
   public readonly consulApi: pulumi.Output<string>;
 
   constructor(name: string, args: MasterQuorumArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    const { gossipKey, sshPrivateKey, localDockerHost, ...plain } = args;
-    const spec = quorumSpec(plain);
+    // Checked before the component itself is registered: nothing is declared on bad input.
+    const spec = quorumSpecOf(args);
     super("lhcb-platform:index:MasterQuorum", name, {}, opts);
-    this.inventory = new HostInventory(
-      `${name}-hosts`,
-      inventoryOf(spec, { localDockerHost, sshPrivateKey }),
-      { parent: this },
-    );
-    this.zookeeper = new ZooKeeperEnsemble(
-      `${name}-zookeeper`,
-      { spec, inventory: this.inventory },
-      { parent: this },
-    );
-    this.consul = new ConsulCluster(
-      `${name}-consul`,
-      { spec, inventory: this.inventory, gossipKey },
-      { parent: this },
-    );
-    this.zookeeperConnect = this.zookeeper.connectString;
-    this.consulApi = this.consul.apiAddress;
+    const parts = declareMasterQuorum(this, name, spec, args);
+    this.inventory = parts.inventory;
+    this.zookeeper = parts.zookeeper;
+    this.consul = parts.consul;
+    this.zookeeperConnect = parts.zookeeperConnect;
+    this.consulApi = parts.consulApi;
     this.registerOutputs({ zookeeperConnect: this.zookeeperConnect, consulApi: this.consulApi });
   }
 }

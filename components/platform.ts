@@ -38,15 +38,25 @@ export interface PlatformArgs {
 
 /** The addresses an operator needs. */
 export interface PlatformEndpoints {
+  /** Each load balancer's address (HAProxy serves every service there), by host id. */
   loadBalancers: Record<string, string>;
+  /** Each load balancer's HAProxy stats page, by host id. */
   loadBalancerStats: Record<string, string>;
+  /** Consul's web UI on the first master. */
   consulUi: string;
+  /** ZooKeeper's connect string, `host:2181,...`. */
   zookeeper: string;
+  /** Marathon's API and UI (with Mesos). */
   marathon?: string;
+  /** Chronos's API and UI (with Mesos). */
   chronos?: string;
+  /** Each Mesos master's UI, by host id (with Mesos). */
   mesosMasters?: Record<string, string>;
+  /** InfluxDB's HTTP API (with metrics). */
   influxdb?: string;
+  /** Grafana (with metrics and Grafana). */
   grafana?: string;
+  /** Where Filebeat ships to: Logstash's Beats input (with logging). */
   logstash?: string;
 }
 
@@ -60,8 +70,28 @@ export interface MesosParts {
   jobs: ChronosJobs;
 }
 
+/** What `declarePlatform` declares: the platform's parts, its endpoints, and when all is declared. */
+export interface PlatformParts {
+  inventory: HostInventory;
+  zookeeper: ZooKeeperEnsemble;
+  consul: ConsulCluster;
+  services: ServiceInstances;
+  agents: ScheduledAgents;
+  loadBalancers: LoadBalancers;
+  mesos?: MesosParts;
+  logging?: LoggingStack;
+  metrics?: MetricsStack;
+  endpoints: PlatformEndpoints;
+  /**
+   * Settles once every part is declared: the parts with many similar children declare them a few
+   * per turn of the event loop (core/declare-in-batches.ts), and their records (`services.containers`,
+   * `mesos.cluster.agents`, ...) are complete from then on. Rejects with the error of a batch that failed.
+   */
+  declared: Promise<void>;
+}
+
 /** The whole platform of one environment, composed from one typed spec. */
-export class Platform extends pulumi.ComponentResource {
+export class Platform extends pulumi.ComponentResource implements PlatformParts {
   public readonly inventory: HostInventory;
   public readonly zookeeper: ZooKeeperEnsemble;
   public readonly consul: ConsulCluster;
@@ -72,83 +102,120 @@ export class Platform extends pulumi.ComponentResource {
   public readonly logging?: LoggingStack;
   public readonly metrics?: MetricsStack;
   public readonly endpoints: PlatformEndpoints;
-  /**
-   * Settles once every part is declared: the parts with many similar children declare them a few
-   * per turn of the event loop (core/declare-in-batches.ts), and their records (`services.containers`,
-   * `mesos.cluster.agents`, ...) are complete from then on. Rejects with the error of a batch that failed.
-   */
+  /** See `PlatformParts.declared`. */
   public readonly declared: Promise<void>;
 
   constructor(name: string, args: PlatformArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lhcb-platform:index:Platform", name, {}, opts);
-    const { spec } = args;
-    const secrets = args.secrets ?? {};
-    // Tens of thousands of output promises each capture a stack trace (core/stack-traces.ts).
-    const resume = pauseStackTraces();
-    try {
-      this.inventory = new HostInventory(
-        `${name}-hosts`,
-        inventoryOf(spec, {
-          localDockerHost: args.localDockerHost,
-          sshPrivateKey: secrets.sshPrivateKey,
-        }),
-        { parent: this },
-      );
-      const base = { spec, inventory: this.inventory };
-      this.zookeeper = new ZooKeeperEnsemble(`${name}-zookeeper`, base, { parent: this });
-      this.consul = new ConsulCluster(
-        `${name}-consul`,
-        { ...base, gossipKey: secrets.consulGossipKey },
-        { parent: this },
-      );
-      this.services = new ServiceInstances(
-        `${name}-services`,
-        // The registrations go to the catalog through the API once it has a leader. Neither
-        // consul-esm nor the host's agent is needed for that: consul-esm runs the checks of
-        // whatever the catalog holds when it starts, and an instance is registered passing, its
-        // probe having passed. Waiting for them made the first instance of every service, and so
-        // the next ones, wait for the slowest agent.
-        { ...base, consulProvider: this.consul.provider, dependsOn: [this.consul.leader] },
-        { parent: this },
-      );
-      // The agents and load balancers talk to their host's Consul agent.
-      const nearConsul = { ...base, dependsOnHost: (h: string) => this.consul.readyOn(h) };
-      this.agents = new ScheduledAgents(`${name}-agents`, nearConsul, { parent: this });
-      this.loadBalancers = new LoadBalancers(`${name}-lb`, nearConsul, { parent: this });
-
-      const optional = declareOptionalParts(this, name, base, secrets.grafanaAdminPassword);
-      this.mesos = optional.mesos;
-      this.logging = optional.logging;
-      this.metrics = optional.metrics;
-    } catch (e) {
-      resume();
-      throw withStack(e);
-    } finally {
-      resume();
-    }
-
-    const batched = [this.inventory, this.consul, this.services, this.agents, this.mesos?.cluster];
-    this.declared = Promise.all(
-      [...batched, this.logging, this.metrics].map((part) => part?.declared),
-    ).then(() => undefined);
-
-    this.endpoints = platformEndpoints(spec, this);
+    const parts = declarePlatform(this, name, args);
+    this.inventory = parts.inventory;
+    this.zookeeper = parts.zookeeper;
+    this.consul = parts.consul;
+    this.services = parts.services;
+    this.agents = parts.agents;
+    this.loadBalancers = parts.loadBalancers;
+    this.mesos = parts.mesos;
+    this.logging = parts.logging;
+    this.metrics = parts.metrics;
+    this.endpoints = parts.endpoints;
+    this.declared = parts.declared;
     this.registerOutputs({ endpoints: this.endpoints });
   }
 }
 
+/**
+ * The platform's parts under `parent`, named from `name`: what `Platform` (and the component
+ * package's facade of it) holds.
+ */
+export function declarePlatform(
+  parent: pulumi.ComponentResource,
+  name: string,
+  args: PlatformArgs,
+): PlatformParts {
+  // Tens of thousands of output promises each capture a stack trace (core/stack-traces.ts).
+  const resume = pauseStackTraces();
+  try {
+    const core = declareCoreParts(parent, name, args);
+    const optional = declareOptionalParts(parent, name, args, core);
+    const parts = { ...core, ...optional };
+    const batched = [
+      core.inventory,
+      core.consul,
+      core.services,
+      core.agents,
+      optional.mesos?.cluster,
+    ];
+    const declared = Promise.all(
+      [...batched, optional.logging, optional.metrics].map((part) => part?.declared),
+    ).then(() => undefined);
+    return { ...parts, declared, endpoints: platformEndpoints(args.spec, parts) };
+  } catch (e) {
+    throw withStack(e);
+  } finally {
+    resume();
+  }
+}
+
+type CoreParts = Pick<
+  PlatformParts,
+  "inventory" | "zookeeper" | "consul" | "services" | "agents" | "loadBalancers"
+>;
+
+/** The parts every platform has: hosts, the quorum, the instances, the agents, the balancers. */
+function declareCoreParts(
+  parent: pulumi.ComponentResource,
+  name: string,
+  args: PlatformArgs,
+): CoreParts {
+  const { spec } = args;
+  const secrets = args.secrets ?? {};
+  const opts = { parent };
+  const inventory = new HostInventory(
+    `${name}-hosts`,
+    inventoryOf(spec, {
+      localDockerHost: args.localDockerHost,
+      sshPrivateKey: secrets.sshPrivateKey,
+    }),
+    opts,
+  );
+  const base = { spec, inventory };
+  const zookeeper = new ZooKeeperEnsemble(`${name}-zookeeper`, base, opts);
+  const consul = new ConsulCluster(
+    `${name}-consul`,
+    { ...base, gossipKey: secrets.consulGossipKey },
+    opts,
+  );
+  const services = new ServiceInstances(
+    `${name}-services`,
+    // The registrations go to the catalog through the API once it has a leader. Neither
+    // consul-esm nor the host's agent is needed for that: consul-esm runs the checks of
+    // whatever the catalog holds when it starts, and an instance is registered passing, its
+    // probe having passed. Waiting for them made the first instance of every service, and so
+    // the next ones, wait for the slowest agent.
+    { ...base, consulProvider: consul.provider, dependsOn: [consul.leader] },
+    opts,
+  );
+  // The agents and load balancers talk to their host's Consul agent.
+  const nearConsul = { ...base, dependsOnHost: (h: string) => consul.readyOn(h) };
+  const agents = new ScheduledAgents(`${name}-agents`, nearConsul, opts);
+  const loadBalancers = new LoadBalancers(`${name}-lb`, nearConsul, opts);
+  return { inventory, zookeeper, consul, services, agents, loadBalancers };
+}
+
 /** The parts the spec's features switch on: the Mesos side, logging, metrics. */
 function declareOptionalParts(
-  parent: Platform,
+  parent: pulumi.ComponentResource,
   name: string,
-  base: { spec: PlatformSpec; inventory: HostInventory },
-  grafanaAdminPassword: pulumi.Input<string> | undefined,
-): Pick<Platform, "mesos" | "logging" | "metrics"> {
+  args: PlatformArgs,
+  core: CoreParts,
+): Pick<PlatformParts, "mesos" | "logging" | "metrics"> {
+  const base = { spec: args.spec, inventory: core.inventory };
+  const grafanaAdminPassword = args.secrets?.grafanaAdminPassword;
   const { features } = base.spec;
   const opts = { parent };
   return {
     mesos: features.mesos
-      ? declareMesosParts(parent, name, base, parent.zookeeper, parent.consul)
+      ? declareMesosParts(parent, name, base, core.zookeeper, core.consul)
       : undefined,
     logging: features.logging ? new LoggingStack(`${name}-logging`, base, opts) : undefined,
     metrics: features.metrics
@@ -159,7 +226,7 @@ function declareOptionalParts(
 
 /** The Mesos side: the cluster on ZooKeeper, the whitelist on Consul, the frameworks and what they run. */
 function declareMesosParts(
-  parent: Platform,
+  parent: pulumi.ComponentResource,
   name: string,
   base: { spec: PlatformSpec; inventory: HostInventory },
   zookeeper: ZooKeeperEnsemble,
@@ -205,7 +272,7 @@ function declareMesosParts(
 /** The addresses an operator needs, from the spec and the declared parts. */
 function platformEndpoints(
   spec: PlatformSpec,
-  parts: Pick<Platform, "loadBalancers" | "zookeeper" | "mesos" | "metrics" | "logging">,
+  parts: Pick<PlatformParts, "loadBalancers" | "zookeeper" | "mesos" | "metrics" | "logging">,
 ): PlatformEndpoints {
   const { mesos, metrics, logging } = parts;
   return {

@@ -5,7 +5,7 @@
 # ${PLATFORM_TOOLCHAIN_CACHE:-$HOME/.cache/lhcb-platform/toolchain}, shared by every clone.
 #
 # Usage: scripts/toolchain/build.sh [--only a,b] [--force] [--list]
-#   pieces: cli, nodejs-host, docker, command, consul, consul-esm
+#   pieces: cli, nodejs-host, yaml-host, docker, command, consul, consul-esm
 #   --only           build only these pieces (default: all)
 #   --force          rebuild even when the cached binary is up to date
 #   --list           print the pieces, their sources and versions, and exit
@@ -39,8 +39,8 @@ COMMAND_PLUGIN_VERSION=${COMMAND_PLUGIN_VERSION:-1.2.1}
 CONSUL_PLUGIN_VERSION=${CONSUL_PLUGIN_VERSION:-3.15.1}
 CONSUL_ESM_VERSION=${CONSUL_ESM_VERSION:-0.9.1}
 
-ALL_PIECES="cli nodejs-host docker command consul consul-esm"
-NEEDS_UPSTREAM="docker command consul consul-esm"
+ALL_PIECES="cli nodejs-host yaml-host docker command consul consul-esm"
+NEEDS_UPSTREAM="yaml-host docker command consul consul-esm"
 
 # ---- Go environment ----------------------------------------------------------------
 # GOPROXY is taken from the environment / `go env` as it is.
@@ -58,6 +58,7 @@ while [ $# -gt 0 ]; do
     --list)
       echo "cli          github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION (cmd/pulumi) -> $BIN_DIR/pulumi"
       echo "nodejs-host  candidates: $NODEJS_HOST_CANDIDATES -> $BIN_DIR/pulumi-language-nodejs"
+      echo "yaml-host    $UPSTREAM_DIR/pulumi-yaml-*.tar.gz (cmd/pulumi-language-yaml) -> $BIN_DIR/pulumi-language-yaml"
       echo "docker       $UPSTREAM_DIR/pulumi-docker-*.tar.gz + terraform-provider-docker-* ($DOCKER_PLUGIN_VERSION) -> $PLUGIN_DIR/docker-v$DOCKER_PLUGIN_VERSION/"
       echo "command      $UPSTREAM_DIR/pulumi-command-v*.tar.gz ($COMMAND_PLUGIN_VERSION) -> $PLUGIN_DIR/command-v$COMMAND_PLUGIN_VERSION/"
       echo "consul       $UPSTREAM_DIR/pulumi-consul-v*.tar.gz + terraform-provider-consul-*, pulumi-yaml-*, pulumi-dotnet-* ($CONSUL_PLUGIN_VERSION) -> $PLUGIN_DIR/consul-v$CONSUL_PLUGIN_VERSION/"
@@ -243,6 +244,19 @@ build_docker() {
   write_stamp docker "$stamp"
 }
 
+# The YAML language host, for programs that use the component package from YAML (docs/component-package.md).
+build_yaml_host() {
+  local out=$BIN_DIR/pulumi-language-yaml
+  local stamp; stamp="yaml-host $(archives_sum pulumi-yaml-)" || return 1
+  if stamp_ok yaml-host "$stamp" && [ -x "$out" ]; then log "YAML language host is up to date ($out)"; return 0; fi
+  local d; d=$(new_workdir yaml-host) || return 1
+  unpack pulumi-yaml- "$d" || return 1
+  cd "$d/pulumi-yaml" || return 1
+  go build -p "$GO_P" -trimpath -ldflags "-s -w" -o "$out.tmp" ./cmd/pulumi-language-yaml || return 1
+  mv -f "$out.tmp" "$out"
+  write_stamp yaml-host "$stamp"
+}
+
 build_consul_esm() {
   local out=$BIN_DIR/consul-esm
   local stamp; stamp="consul-esm $CONSUL_ESM_VERSION $(archives_sum consul-esm-v)" || return 1
@@ -260,6 +274,7 @@ describe() {
   case "$1" in
     cli) echo "pulumi CLI $PULUMI_VERSION" ;;
     nodejs-host) echo "pulumi-language-nodejs ($NODEJS_HOST_CANDIDATES)" ;;
+    yaml-host) echo "pulumi-language-yaml (upstream pulumi-yaml archive)" ;;
     docker) echo "docker provider $DOCKER_PLUGIN_VERSION" ;;
     command) echo "command provider $COMMAND_PLUGIN_VERSION" ;;
     consul) echo "consul provider $CONSUL_PLUGIN_VERSION" ;;

@@ -4,21 +4,15 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { test } from "node:test";
 import { engineMissing } from "../../scripts/bench/engine";
-import { upAndDown } from "../support/example-run";
+import { assertQuorumRuns, QUORUM_HOSTS } from "../support/example-expectations";
+import { installedFromTarball, upAndDown } from "../support/example-run";
 
 test("examples/quorum-alone: pulumi up of a new stack runs a ZooKeeper member and a Consul server per host, one ZooKeeper leader, and pulumi destroy removes them", (t) => {
   const missing = engineMissing();
   if (missing !== undefined) return t.skip(missing);
-  upAndDown("quorum-alone", "qa", (stack, names, outputs) => {
-    const hosts = ["coord-1", "coord-2", "coord-3"];
-    assert.deepEqual(
-      names,
-      [
-        ...hosts.map((h) => `${stack}-consul-server-${h}`),
-        ...hosts.map((h) => `${stack}-zookeeper-${h}`),
-      ].sort(),
-    );
-    const modes = hosts.map((h) =>
+  upAndDown(installedFromTarball("quorum-alone"), "qa", (stack, names, outputs) => {
+    assertQuorumRuns(stack, names);
+    const modes = QUORUM_HOSTS.map((h) =>
       execFileSync(
         "docker",
         [

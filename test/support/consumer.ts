@@ -1,5 +1,6 @@
 // A consumer project of the library, as an operator makes one: its own package.json, the library
 // installed the way npm installs packages (a tarball made by `npm pack`, or a git URL).
+import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -88,6 +89,23 @@ export function installedExample(name: string, tarball: string): string {
   manifest.dependencies["lhcb-platform"] = `file:${tarball}`;
   writeFileSync(join(dir, "package.json"), JSON.stringify(manifest, null, 2));
   npm(dir, ["install", "--no-audit", "--no-fund"]);
+  return dir;
+}
+
+/**
+ * A copy of the YAML project `examples/<name>` whose `plugins.providers` path names this
+ * repository's provider/ folder absolutely: the component package as a YAML operator's project
+ * points at a checkout of it.
+ */
+export function yamlExample(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `lhcb-example-${name}-`));
+  const project = readFileSync(join(ROOT, "examples", name, "Pulumi.yaml"), "utf8");
+  const pointed = project.replace(
+    /^(\s+path: )\.\.\/\.\.\/provider$/m,
+    `$1${join(ROOT, "provider")}`,
+  );
+  assert.notEqual(pointed, project, `examples/${name}/Pulumi.yaml names no ../../provider path`);
+  writeFileSync(join(dir, "Pulumi.yaml"), pointed);
   return dir;
 }
 

@@ -48,17 +48,21 @@ export function checkExample(example: string, testFile: string): string {
   return run.stdout;
 }
 
+/** `example` installed as its operator installs it: the library from the tarball. */
+export function installedFromTarball(example: string): string {
+  return installedExample(example, packLibrary().tarball);
+}
+
 /**
- * Installs `example`, runs `pulumi up` of a new stack (named `<label><n>`, its local network free),
- * hands `check` the containers running with that stack's label and the stack's outputs, then
- * destroys and removes the stack whatever happened, and asserts nothing of it runs any more.
+ * In the project at `dir`, runs `pulumi up` of a new stack (named `<label><n>`, its local network
+ * free), hands `check` the containers running with that stack's label and the stack's outputs,
+ * then destroys and removes the stack whatever happened, and asserts nothing of it runs any more.
  */
 export function upAndDown(
-  example: string,
+  dir: string,
   label: string,
   check: (stack: string, running: string[], outputs: Record<string, unknown>) => void,
 ): void {
-  const dir = installedExample(example, packLibrary().tarball);
   const stack = stackWithFreeNetwork(`${label}${process.pid % 10000}`);
   const env = { ...process.env, ...engineEnv() };
   const cli = (...args: string[]) =>

@@ -1,0 +1,58 @@
+import * as pulumi from "@pulumi/pulumi";
+import { platformFromValues, PlatformValues } from "../core/platform-input";
+import { declarePlatform, PlatformEndpoints } from "../platform";
+
+/** The arguments of the platform from other languages: its settings and catalog as values. */
+export interface PlatformArgs {
+  /** The stack's name: part of every physical name, and the default environment (`local`, `cert`, `prod`). */
+  stack: string;
+  /**
+   * The settings as they stand under `lhcb-platform:` in a stack file (hosts, images, features,
+   * ...), without `catalog`. Checked as a whole: one error lists every problem by its path.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the settings' shape is checked by the config schema, not by the caller's language
+  config: { [key: string]: any };
+  /** The services and agents, as a catalog file holds them (`services`, `agents`). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- checked by the catalog schema
+  catalog: { [key: string]: any };
+  /** Consul gossip encryption key (`consul keygen`), a secret. Required for cert and prod. */
+  consulGossipKey?: pulumi.Input<string>;
+  /** Grafana's admin password, a secret. Required when Grafana is on. */
+  grafanaAdminPassword?: pulumi.Input<string>;
+  /** SSH key for host preparation, a secret. Required when a host has `prepare`. */
+  sshPrivateKey?: pulumi.Input<string>;
+  /** Docker host of the local Engine, for the local stack. Default `unix:///var/run/docker.sock`. */
+  localDockerHost?: string;
+}
+
+/**
+ * The whole platform of one environment from its settings and catalog as values. Bad values fail
+ * the component before any of its children is declared, with one message naming `config` or
+ * `catalog`, the path inside it and what was expected. Its outputs resolve once every part is declared.
+ */
+export class Platform extends pulumi.ComponentResource {
+  /** The addresses an operator needs: load balancers, their stats pages, Consul, ZooKeeper, ... */
+  public readonly endpoints: pulumi.Output<PlatformEndpoints>;
+
+  constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    const spec = platformFromValues({
+      stack: args.stack,
+      config: args.config as PlatformValues["config"],
+      catalog: args.catalog as PlatformValues["catalog"],
+      sources: { config: `${name}: config`, catalog: `${name}: catalog` },
+    });
+    super("lhcb-platform:index:Platform", name, {}, opts);
+    const parts = declarePlatform(this, name, {
+      spec,
+      secrets: {
+        consulGossipKey: args.consulGossipKey,
+        grafanaAdminPassword: args.grafanaAdminPassword,
+        sshPrivateKey: args.sshPrivateKey,
+      },
+      localDockerHost: args.localDockerHost,
+    });
+    // A record of the parts is complete once they are all declared (`PlatformParts.declared`).
+    this.endpoints = pulumi.output(parts.declared.then(() => parts.endpoints));
+    this.registerOutputs({ endpoints: this.endpoints });
+  }
+}
