@@ -25,6 +25,7 @@ export * from "./zookeeper/zoo-cfg";
 export * from "./zookeeper/zookeeper-containers";
 export * from "./zookeeper/zookeeper-ensemble";
 
+export * from "./consul/consul-access";
 export * from "./consul/consul-config";
 export * from "./consul/consul-containers";
 export * from "./consul/consul-cluster";

@@ -97,15 +97,37 @@ export function quorumSpec(
   };
 }
 
-/** `quorumSpec` of the arguments without their secrets and Engine socket. */
+/**
+ * `quorumSpec` of the arguments without their secrets and Engine socket, and the one check of a
+ * secret: the gossip key, required but on `local`. Every problem in one `PlatformInputError`.
+ */
 export function quorumSpecOf(args: MasterQuorumArgs): PlatformSpec {
-  return quorumSpec({
-    stack: args.stack,
-    environment: args.environment,
-    hosts: args.hosts,
-    images: args.images,
-    datacenter: args.datacenter,
-  });
+  const missingKey: InputProblem[] =
+    args.environment !== "local" && args.gossipKey === undefined
+      ? [
+          {
+            file: "MasterQuorumArgs",
+            path: "gossipKey",
+            expected: `Consul's gossip encryption key (a secret, \`consul keygen\`): gossip is encrypted on ${args.environment}`,
+          },
+        ]
+      : [];
+  let spec: PlatformSpec;
+  try {
+    spec = quorumSpec({
+      stack: args.stack,
+      environment: args.environment,
+      hosts: args.hosts,
+      images: args.images,
+      datacenter: args.datacenter,
+    });
+  } catch (e) {
+    if (e instanceof PlatformInputError && missingKey.length > 0)
+      throw new PlatformInputError([...e.problems, ...missingKey]);
+    throw e;
+  }
+  if (missingKey.length > 0) throw new PlatformInputError(missingKey);
+  return spec;
 }
 
 /** What `declareMasterQuorum` declares under its parent. */

@@ -12,7 +12,13 @@ import {
 } from "./consul/consul-containers";
 import { PlannedContainer } from "./core/container-spec";
 import { HostSpec } from "./core/config-schema";
-import { PlacedAgent, PlacedService, PlatformSpec } from "./core/platform-spec";
+import {
+  ConsulSiteSpec,
+  PlacedAgent,
+  PlacedService,
+  PlatformSpec,
+  QuorumSiteSpec,
+} from "./core/platform-spec";
 import { loadBalancerContainer } from "./haproxy/lb-containers";
 import { serviceContainer, serviceRegistration } from "./services/service-containers";
 import { zookeeperContainer } from "./zookeeper/zookeeper-containers";
@@ -32,18 +38,18 @@ import { cadvisorContainer } from "./metrics/cadvisor";
 import { influxdbContainer, monitoringHost } from "./metrics/influxdb-config";
 import { grafanaContainer } from "./metrics/grafana";
 
-const on = (
-  spec: PlatformSpec,
+const on = <Spec>(
+  spec: Spec,
   hosts: readonly HostSpec[],
-  container: (spec: PlatformSpec, host: HostSpec) => PlannedContainer["container"],
+  container: (spec: Spec, host: HostSpec) => PlannedContainer["container"],
 ) => hosts.map((h) => ({ hostId: h.id, container: container(spec, h) }));
 
 /** The ZooKeeper members, one per master, in the masters' order (`myid` 1, 2, ...). */
-export const zookeeperPlan = (spec: PlatformSpec): PlannedContainer[] =>
+export const zookeeperPlan = (spec: QuorumSiteSpec): PlannedContainer[] =>
   on(spec, spec.masters, zookeeperContainer);
 
 /** The Consul servers (one per master, in order), client agents (every other host) and consul-esm. */
-export function consulPlan(spec: PlatformSpec): {
+export function consulPlan(spec: ConsulSiteSpec): {
   servers: PlannedContainer[];
   agents: PlannedContainer[];
   esm: PlannedContainer[];

@@ -84,8 +84,9 @@ export interface PlatformParts {
   endpoints: PlatformEndpoints;
   /**
    * Settles once every part is declared: the parts with many similar children declare them a few
-   * per turn of the event loop (core/declare-in-batches.ts), and their records (`services.containers`,
-   * `mesos.cluster.agents`, ...) are complete from then on. Rejects with the error of a batch that failed.
+   * per turn of the event loop (core/declare-in-batches.ts). Their records (`services.containers`,
+   * `mesos.cluster.agents`, ...) need no wait: reading one declares the rest of its part at once.
+   * Rejects with the error of a batch that failed.
    */
   declared: Promise<void>;
 }
@@ -192,11 +193,11 @@ function declareCoreParts(
     // whatever the catalog holds when it starts, and an instance is registered passing, its
     // probe having passed. Waiting for them made the first instance of every service, and so
     // the next ones, wait for the slowest agent.
-    { ...base, consulProvider: consul.provider, dependsOn: [consul.leader] },
+    { ...base, catalog: consul },
     opts,
   );
   // The agents and load balancers talk to their host's Consul agent.
-  const nearConsul = { ...base, dependsOnHost: (h: string) => consul.readyOn(h) };
+  const nearConsul = { ...base, consul };
   const agents = new ScheduledAgents(`${name}-agents`, nearConsul, opts);
   const loadBalancers = new LoadBalancers(`${name}-lb`, nearConsul, opts);
   return { inventory, zookeeper, consul, services, agents, loadBalancers };

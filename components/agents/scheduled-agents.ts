@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BatchedComponent } from "../core/declare-in-batches";
+import { ConsulAccess } from "../consul/consul-access";
 import { PlatformSpec } from "../core/platform-spec";
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
@@ -9,10 +10,13 @@ export interface ScheduledAgentsArgs {
   /** The resolved platform: its `pulumi`-mode agents, placed on slave hosts. */
   spec: PlatformSpec;
   inventory: HostInventory;
-  /** The Consul agents the lock goes through must exist first. */
+  /**
+   * The Consul the agents' lock goes through: a container waits for what `readyOn` its host names
+   * (the servers and the host's agent). Absent: it waits for nothing.
+   */
+  consul?: ConsulAccess;
+  /** Further resources every container waits for. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
-  /** Further resources per host id that a container placed there waits for (its host's Consul agent). */
-  dependsOnHost?: (hostId: string) => pulumi.Resource[];
 }
 
 /**
@@ -20,23 +24,26 @@ export interface ScheduledAgentsArgs {
  * The containers are declared a few agents per turn of the event loop (`BatchedComponent`).
  */
 export class ScheduledAgents extends BatchedComponent {
-  /** Containers by `<agent key>/<host id>` (complete once `declared` has settled). */
-  public readonly containers: Record<string, ContainerResource>;
+  /** Containers by `<agent key>/<host id>`. */
+  public get containers(): Record<string, ContainerResource> {
+    this.completeNow();
+    return this.agentContainers;
+  }
+  private readonly agentContainers: Record<string, ContainerResource> = {};
 
   constructor(name: string, args: ScheduledAgentsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lhcb-platform:agents:ScheduledAgents", name, {}, opts);
-    this.containers = {};
     // Each container's spec is computed (and a bad spec throws) before anything is declared.
     const planned = agentsPlan(args.spec);
     this.declareChildren(planned, ({ agent, hostId, container }) => {
-      this.containers[`${agent.key}/${hostId}`] = declareContainer(
+      this.agentContainers[`${agent.key}/${hostId}`] = declareContainer(
         this,
         args.inventory,
         hostId,
         `${name}-${agent.key}-${hostId}`,
         container,
         {
-          dependsOn: [...(args.dependsOn ?? []), ...(args.dependsOnHost?.(hostId) ?? [])],
+          dependsOn: [...(args.dependsOn ?? []), ...(args.consul?.readyOn(hostId) ?? [])],
         },
       ).container;
     });

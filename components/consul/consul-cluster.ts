@@ -6,18 +6,23 @@ import { DeclaredOnUse } from "../core/declared-on-use";
 import { PORTS } from "../core/endpoints";
 import { HostSpec } from "../core/config-schema";
 import { ContainerSpec, PlannedContainer } from "../core/container-spec";
-import { PlatformSpec } from "../core/platform-spec";
+import { ConsulSiteSpec } from "../core/platform-spec";
 import { LocalCommand } from "../core/local-command";
 import { PROBE_COMMAND, probeEnvironment } from "../core/readiness";
 import { quorumMemberReady } from "../hosts/quorum-member";
 import { containerAddress, ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { consulPlan } from "../plan";
+import { assertQuorum } from "../core/quorum";
+import { ConsulAccess, ConsulCatalog } from "./consul-access";
 import { consulServerTarget, gossipEncrypted } from "./consul-containers";
 
 export interface ConsulClusterArgs {
-  /** The resolved platform: servers on the masters, client agents on every other host. */
-  spec: PlatformSpec;
+  /**
+   * The site (`resolvePlatform`, `quorumSpec`): a server on each master (an odd number, at least 3
+   * but on the local stack), a client agent on every other host, consul-esm where `features.consulEsm`.
+   */
+  spec: ConsulSiteSpec;
   inventory: HostInventory;
   /**
    * Gossip encryption key (a Pulumi secret, `consul keygen`): required where gossip is encrypted
@@ -37,7 +42,7 @@ export interface ConsulClusterArgs {
  * `apiOn`), or by this component's own batches (`BatchedComponent`); `declared` settles once every
  * agent is.
  */
-export class ConsulCluster extends BatchedComponent {
+export class ConsulCluster extends BatchedComponent implements ConsulAccess, ConsulCatalog {
   public readonly servers: Record<string, ContainerResource>;
   public readonly esm: Record<string, ContainerResource>;
   /** Provider for catalog registrations, pointed at the API address; what goes through it must wait for `leader`. */
@@ -55,13 +60,15 @@ export class ConsulCluster extends BatchedComponent {
   private readonly serverApis: Record<string, pulumi.Output<string>>;
 
   constructor(name: string, args: ConsulClusterArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("lhcb-platform:consul:ConsulCluster", name, {}, opts);
     const { spec, inventory } = args;
+    // Its own safety checks, before anything is declared: a quorum of servers, and the gossip key.
+    assertQuorum("ConsulCluster", spec);
     if (gossipEncrypted(spec) && args.gossipKey === undefined) {
       throw new Error(
-        `stack ${spec.stack}: the secret lhcb-platform:consulGossipKey is required for ${spec.environment} (Consul's gossip is encrypted there)`,
+        `ConsulCluster of stack ${spec.stack}: the gossip key (gossipKey, the secret lhcb-platform:consulGossipKey) is required for ${spec.environment} (Consul's gossip is encrypted there)`,
       );
     }
+    super("lhcb-platform:consul:ConsulCluster", name, {}, opts);
     // The key goes into the agents' config files where gossip is encrypted (their placeholder).
     const secrets = { consulGossipKey: args.gossipKey };
     const plan = consulPlan(spec);
@@ -163,7 +170,7 @@ export class ConsulCluster extends BatchedComponent {
  * host's address at a site (Consul runs on the host network there).
  */
 function consulApiOf(
-  spec: PlatformSpec,
+  spec: ConsulSiteSpec,
   c: ContainerResource,
   containerSpec: ContainerSpec,
   host: HostSpec,

@@ -2,7 +2,7 @@ import { HostSpec } from "../core/config-schema";
 import { ContainerSpec, platformLabels, secretPlaceholder } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { physicalName } from "../core/naming";
-import { PlatformSpec } from "../core/platform-spec";
+import { ConsulSiteSpec, PlatformSpec } from "../core/platform-spec";
 import { localQuorumAddress } from "../core/local-network";
 import { masterMemberTarget, QuorumMemberTarget } from "../core/quorum-probe";
 import {
@@ -19,18 +19,18 @@ export function consulNodeName(spec: Pick<PlatformSpec, "stack">, hostId: string
 }
 
 /** Addresses of the Consul servers (one per master). */
-export function consulServerAddresses(spec: PlatformSpec): string[] {
+export function consulServerAddresses(spec: ConsulSiteSpec): string[] {
   return spec.masters.map((h) => partAddress(spec, "consul-server", h));
 }
 
 /** Hosts that run a Consul client agent: every host that is not a master (masters run a server). */
-export function consulAgentHosts(spec: PlatformSpec): HostSpec[] {
+export function consulAgentHosts(spec: ConsulSiteSpec): HostSpec[] {
   const masters = new Set(spec.masters.map((h) => h.id));
   return spec.hosts.filter((h) => !masters.has(h.id));
 }
 
 /** Address of the Consul HTTP API an instance on `host` talks to: its host's agent, or server on a master. */
-export function consulAddressFor(spec: PlatformSpec, host: HostSpec): string {
+export function consulAddressFor(spec: ConsulSiteSpec, host: HostSpec): string {
   const isMaster = spec.masters.some((m) => m.id === host.id);
   return `${partAddress(spec, isMaster ? "consul-server" : "consul-agent", host)}:${PORTS.consulHttp}`;
 }
@@ -48,7 +48,7 @@ export function gossipEncrypted(spec: Pick<PlatformSpec, "local">): boolean {
 export const CONSUL_CONFIG_FILE = `${CONSUL_CONFIG_DIR}/consul.json`;
 
 /** A Consul agent's container: no Docker health check, gossip already tells whether it is alive (`serfHealth`). */
-function consulContainer(spec: PlatformSpec, host: HostSpec, part: string): ContainerSpec {
+function consulContainer(spec: ConsulSiteSpec, host: HostSpec, part: string): ContainerSpec {
   const name = containerName(spec, part, host.id);
   return {
     name,
@@ -66,7 +66,7 @@ function consulContainer(spec: PlatformSpec, host: HostSpec, part: string): Cont
 }
 
 /** What the readiness of the server on `host` asks (core/quorum-probe.ts): a leader, and itself among the raft peers. */
-export function consulServerTarget(spec: PlatformSpec, host: HostSpec): QuorumMemberTarget {
+export function consulServerTarget(spec: ConsulSiteSpec, host: HostSpec): QuorumMemberTarget {
   return masterMemberTarget(spec, host, {
     kind: "consul",
     part: "consul-server",
@@ -79,7 +79,7 @@ export function consulServerTarget(spec: PlatformSpec, host: HostSpec): QuorumMe
 
 /** A Consul server container; its config (`consulServerConfig`) may hold the secret key, so the component uploads it. */
 /** A Consul server's container, its config file included (the gossip key's placeholder where `gossipEncrypted`). */
-export function consulServerContainer(spec: PlatformSpec, host: HostSpec): ContainerSpec {
+export function consulServerContainer(spec: ConsulSiteSpec, host: HostSpec): ContainerSpec {
   const container = withConfig(
     consulContainer(spec, host, "consul-server"),
     consulServerConfig(spec, host),
@@ -97,7 +97,7 @@ function withConfig(container: ContainerSpec, config: string): ContainerSpec {
   };
 }
 
-export function consulServerConfig(spec: PlatformSpec, host: HostSpec): string {
+export function consulServerConfig(spec: ConsulSiteSpec, host: HostSpec): string {
   return renderConsulServerConfig({
     datacenter: spec.consul.datacenter,
     nodeName: consulNodeName(spec, host.id),
@@ -109,11 +109,11 @@ export function consulServerConfig(spec: PlatformSpec, host: HostSpec): string {
 }
 
 /** A Consul client agent's container, its config file included. */
-export function consulAgentContainer(spec: PlatformSpec, host: HostSpec): ContainerSpec {
+export function consulAgentContainer(spec: ConsulSiteSpec, host: HostSpec): ContainerSpec {
   return withConfig(consulContainer(spec, host, "consul-agent"), consulAgentConfig(spec, host));
 }
 
-export function consulAgentConfig(spec: PlatformSpec, host: HostSpec): string {
+export function consulAgentConfig(spec: ConsulSiteSpec, host: HostSpec): string {
   return renderConsulAgentConfig({
     datacenter: spec.consul.datacenter,
     nodeName: consulNodeName(spec, host.id),
@@ -125,11 +125,11 @@ export function consulAgentConfig(spec: PlatformSpec, host: HostSpec): string {
 }
 
 /** Masters that run consul-esm: two, so checks keep running when one master is down. */
-export function esmHosts(spec: PlatformSpec): HostSpec[] {
+export function esmHosts(spec: ConsulSiteSpec): HostSpec[] {
   return spec.masters.slice(0, Math.min(2, spec.masters.length));
 }
 
-export function esmContainer(spec: PlatformSpec, host: HostSpec): ContainerSpec {
+export function esmContainer(spec: ConsulSiteSpec, host: HostSpec): ContainerSpec {
   const name = containerName(spec, "consul-esm", host.id);
   return {
     name,

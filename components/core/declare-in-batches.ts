@@ -21,31 +21,62 @@ import { withoutStackTraces } from "./stack-traces";
 /** Items declared per turn of the event loop. */
 export const DECLARE_BATCH = 2;
 
+/** A declaration under way: what `startBatches` returns. */
+export interface Batches {
+  /** Settles once the last item is declared; rejects with the error of a batch that failed. */
+  readonly done: Promise<void>;
+  /** Declares every item not declared yet, now (a reader wants them all); the batches stop. */
+  flush(): void;
+}
+
 /**
  * Calls `declare` on every item, `batch` items per turn of the event loop, with stack traces paused
- * (core/stack-traces.ts). The first batch is declared before this returns; the returned promise
- * settles once the last one is. The Pulumi runtime stays connected until then.
+ * (core/stack-traces.ts). The first batch is declared before this returns; `flush` declares the
+ * rest at once. The Pulumi runtime stays connected until the last item is declared.
  */
+export function startBatches<T>(
+  items: readonly T[],
+  declare: (item: T) => void,
+  batch = DECLARE_BATCH,
+): Batches {
+  if (!Number.isInteger(batch) || batch < 1)
+    throw new Error(`declareInBatches: batch must be a positive integer, got ${batch}`);
+  let next = 0;
+  // An item whose declaration throws stops the declaration: the batches, and `done`, end with it.
+  let failure: { error: unknown } | undefined;
+  const declareUpTo = (end: number) =>
+    withoutStackTraces(() => {
+      if (failure) throw failure.error;
+      try {
+        while (next < Math.min(end, items.length)) declare(items[next++]);
+      } catch (error) {
+        failure = { error };
+        throw error;
+      }
+    });
+  declareUpTo(batch);
+  if (next >= items.length) return { done: Promise.resolve(), flush: () => undefined };
+  const keepAlive = pulumi.runtime.rpcKeepAlive();
+  const done = (async () => {
+    try {
+      while (next < items.length || failure) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        declareUpTo(next + batch);
+      }
+    } finally {
+      keepAlive();
+    }
+  })();
+  return { done, flush: () => declareUpTo(items.length) };
+}
+
+/** `startBatches(...).done`: declares every item in batches and settles once the last one is. */
 export function declareInBatches<T>(
   items: readonly T[],
   declare: (item: T) => void,
   batch = DECLARE_BATCH,
 ): Promise<void> {
-  if (!Number.isInteger(batch) || batch < 1)
-    throw new Error(`declareInBatches: batch must be a positive integer, got ${batch}`);
-  withoutStackTraces(() => items.slice(0, batch).forEach(declare));
-  if (items.length <= batch) return Promise.resolve();
-  const done = pulumi.runtime.rpcKeepAlive();
-  return (async () => {
-    try {
-      for (let i = batch; i < items.length; i += batch) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        withoutStackTraces(() => items.slice(i, i + batch).forEach(declare));
-      }
-    } finally {
-      done();
-    }
-  })();
+  return startBatches(items, declare, batch).done;
 }
 
 /** The resolvers of `BatchedComponent`s whose children are not all declared yet. */
@@ -58,6 +89,8 @@ const pending = new WeakMap<pulumi.ComponentResource, (declared: Promise<void>) 
  * here that is when the last batch is declared.
  */
 export abstract class BatchedComponent extends pulumi.ComponentResource<void> {
+  private batches?: Batches;
+
   /** Called by `ComponentResource` during `super()`: settles when `declareChildren` has declared everything. */
   protected override async initialize(): Promise<void> {
     await new Promise<void>((resolve) => pending.set(this, resolve));
@@ -80,6 +113,15 @@ export abstract class BatchedComponent extends pulumi.ComponentResource<void> {
         `${this.constructor.name}: declareChildren may be called once, from the constructor`,
       );
     pending.delete(this);
-    settle(declareInBatches(items, declare, batch));
+    this.batches = startBatches(items, declare, batch);
+    settle(this.batches.done);
+  }
+
+  /**
+   * Declares the children not declared yet, now: a public record of them calls this before it is
+   * read, so a reader never sees part of it (the batches are a memory measure, not an API).
+   */
+  protected completeNow(): void {
+    this.batches?.flush();
   }
 }

@@ -51,6 +51,22 @@ export interface PlatformSpec {
   placement: Placement;
 }
 
+/**
+ * What the master quorum's parts (ZooKeeper, the Consul servers) read of the platform: the site
+ * and its masters, no catalog. `quorumSpec` makes one from narrow arguments.
+ */
+export type QuorumSiteSpec = Pick<
+  PlatformSpec,
+  "stack" | "environment" | "local" | "hosts" | "masters" | "quorum" | "images"
+>;
+
+/**
+ * What Consul's parts (servers on the masters, agents on every other host, consul-esm) read of the
+ * platform: the quorum's site, Consul's settings and whether consul-esm runs.
+ */
+export type ConsulSiteSpec = QuorumSiteSpec &
+  Pick<PlatformSpec, "consul"> & { features: Pick<ResolvedFeatures, "consulEsm"> };
+
 export interface ResolveOptions {
   stack: string;
   /** The stack file, for messages: `Pulumi.prod.yaml`. */

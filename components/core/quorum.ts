@@ -28,3 +28,15 @@ export function quorumProblem(masters: number, environment: EnvironmentKind): st
   }
   return undefined;
 }
+
+/**
+ * Throws, naming `component` and the stack, when the spec's masters cannot hold a quorum
+ * (`quorumProblem`): each quorum part checks it itself, for a spec made by hand too.
+ */
+export function assertQuorum(
+  component: string,
+  spec: { stack: string; environment: EnvironmentKind; masters: readonly unknown[] },
+): void {
+  const problem = quorumProblem(spec.masters.length, spec.environment);
+  if (problem !== undefined) throw new Error(`${component} of stack ${spec.stack}: ${problem}`);
+}

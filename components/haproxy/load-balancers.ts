@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ConsulAccess } from "../consul/consul-access";
 import { PlatformSpec } from "../core/platform-spec";
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
@@ -8,10 +9,13 @@ export interface LoadBalancersArgs {
   /** The resolved platform: one independent HAProxy on every host with role lb. */
   spec: PlatformSpec;
   inventory: HostInventory;
-  /** The local Consul agents the balancers read from must exist first. */
+  /**
+   * The Consul each balancer's consul-template reads the healthy instances from: a balancer waits
+   * for what `readyOn` its host names (the servers and the host's agent). Absent: it waits for nothing.
+   */
+  consul?: ConsulAccess;
+  /** Further resources every balancer waits for. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
-  /** Further resources per host id that a container placed there waits for (its host's Consul agent). */
-  dependsOnHost?: (hostId: string) => pulumi.Resource[];
 }
 
 /** Several independent HAProxy servers, each rendering its backends from Consul's healthy instances. */
@@ -34,7 +38,7 @@ export class LoadBalancers extends pulumi.ComponentResource {
         `${name}-${hostId}`,
         container,
         {
-          dependsOn: [...(args.dependsOn ?? []), ...(args.dependsOnHost?.(hostId) ?? [])],
+          dependsOn: [...(args.dependsOn ?? []), ...(args.consul?.readyOn(hostId) ?? [])],
         },
       ).container;
       const address = args.spec.local ? container.name : byId.get(hostId)!.address;

@@ -20,8 +20,12 @@ export interface LoggingStackArgs {
 export class LoggingStack extends BatchedComponent {
   /** The Logstash container. */
   public readonly logstash: ContainerResource;
-  /** Filebeat container per slave host id (complete once `declared` has settled). */
-  public readonly filebeats: Record<string, ContainerResource>;
+  /** Filebeat container per slave host id. */
+  public get filebeats(): Record<string, ContainerResource> {
+    this.completeNow();
+    return this.filebeatContainers;
+  }
+  private readonly filebeatContainers: Record<string, ContainerResource> = {};
   /** Where Filebeat ships to: `host:5044`. */
   public readonly logstashEndpoint: string;
 
@@ -38,9 +42,8 @@ export class LoggingStack extends BatchedComponent {
       `${name}-logstash-${logging}`,
       logstash,
     ).container;
-    this.filebeats = {};
     this.declareChildren(plan.filebeats, ({ hostId, container }) => {
-      this.filebeats[hostId] = declareContainer(
+      this.filebeatContainers[hostId] = declareContainer(
         this,
         inventory,
         hostId,

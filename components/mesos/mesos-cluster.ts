@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BatchedComponent } from "../core/declare-in-batches";
+import { assertQuorum } from "../core/quorum";
 import { PORTS, partAddress } from "../core/endpoints";
 import { PlatformSpec } from "../core/platform-spec";
 import { ContainerResource, declareContainer, declarePlanned } from "../hosts/declare-container";
@@ -20,17 +21,22 @@ export interface MesosClusterArgs {
 export class MesosCluster extends BatchedComponent {
   /** Master container per master host id. */
   public readonly masters: Record<string, ContainerResource>;
-  /** Agent container per slave host id (complete once `declared` has settled). */
-  public readonly agents: Record<string, ContainerResource>;
+  /** Agent container per slave host id. */
+  public get agents(): Record<string, ContainerResource> {
+    this.completeNow();
+    return this.agentContainers;
+  }
+  private readonly agentContainers: Record<string, ContainerResource> = {};
   /** `zk://…/mesos`: how agents and frameworks find the leading master. */
   public readonly zkUrl: string;
   /** The masters' HTTP endpoints (any of them redirects to the leader). */
   public readonly masterUrls: Record<string, string>;
 
   constructor(name: string, args: MesosClusterArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    // Its own safety check, before anything is declared: the masters hold a quorum (`--quorum`).
+    assertQuorum("MesosCluster", args.spec);
     super("lhcb-platform:mesos:MesosCluster", name, {}, opts);
     const { spec, inventory } = args;
-    this.agents = {};
     const planned = mesosPlan.masters(spec);
     this.masters = declarePlanned(this, inventory, `${name}-master-`, planned, args.dependsOn);
     const byId = new Map(spec.hosts.map((h) => [h.id, h]));
@@ -42,7 +48,7 @@ export class MesosCluster extends BatchedComponent {
     );
     const masters = Object.values(this.masters);
     this.declareChildren(mesosPlan.agents(spec), ({ hostId, container }) => {
-      this.agents[hostId] = declareContainer(
+      this.agentContainers[hostId] = declareContainer(
         this,
         inventory,
         hostId,

@@ -30,8 +30,12 @@ export class MetricsStack extends BatchedComponent {
   public readonly database: LocalCommand;
   /** The Grafana container; undefined when Grafana is off. */
   public readonly grafana?: ContainerResource;
-  /** cAdvisor container per slave host id (complete once `declared` has settled). */
-  public readonly cadvisors: Record<string, ContainerResource>;
+  /** cAdvisor container per slave host id. */
+  public get cadvisors(): Record<string, ContainerResource> {
+    this.completeNow();
+    return this.cadvisorContainers;
+  }
+  private readonly cadvisorContainers: Record<string, ContainerResource> = {};
   /** `http://host:8086`. */
   public readonly influxdbUrl: string;
   /** `http://host:3000`; undefined when Grafana is off. */
@@ -83,9 +87,8 @@ export class MetricsStack extends BatchedComponent {
       ).container;
       this.grafanaUrl = grafanaUrl(spec);
     }
-    this.cadvisors = {};
     this.declareChildren(plan.cadvisors, ({ hostId, container }) => {
-      this.cadvisors[hostId] = declareContainer(
+      this.cadvisorContainers[hostId] = declareContainer(
         this,
         inventory,
         hostId,

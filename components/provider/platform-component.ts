@@ -51,7 +51,7 @@ export class Platform extends pulumi.ComponentResource {
       },
       localDockerHost: args.localDockerHost,
     });
-    // A record of the parts is complete once they are all declared (`PlatformParts.declared`).
+    // The endpoints are given once every part is declared (`PlatformParts.declared`).
     this.endpoints = pulumi.output(parts.declared.then(() => parts.endpoints));
     this.registerOutputs({ endpoints: this.endpoints });
   }

@@ -1,5 +1,6 @@
 import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
+import { ConsulCatalog } from "../consul/consul-access";
 import { BatchedComponent } from "../core/declare-in-batches";
 import { LocalCommand } from "../core/local-command";
 import { PlatformSpec } from "../core/platform-spec";
@@ -17,12 +18,10 @@ export interface ServiceInstancesArgs {
   /** The resolved platform: its `pulumi`-mode services, already placed on slave hosts. */
   spec: PlatformSpec;
   inventory: HostInventory;
-  /** Consul provider the catalog registrations go through. */
-  consulProvider: consul.Provider;
-  /** Resources the registrations wait for: at least a Consul leader (the platform's `ConsulCluster.leader`). */
+  /** The Consul catalog the instances are registered in (its provider; they wait for its leader). */
+  catalog: ConsulCatalog;
+  /** Further resources the registrations wait for. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
-  /** Further resources per host id that the registrations there wait for (the platform names none). */
-  dependsOnHost?: (hostId: string) => pulumi.Resource[];
 }
 
 /** The resources of one instance, in the order they are created (and deleted in reverse). */
@@ -44,16 +43,29 @@ export interface InstanceResources {
  * then the next instance), so a release replaces one instance at a time: deregistered, drained,
  * stopped, started, probed, registered, then the next.
  *
- * The instances are declared a few services per turn of the event loop (`BatchedComponent`):
- * `containers`, `registrations` and `instances` are complete once `declared` has settled.
+ * The instances are declared a few services per turn of the event loop (`BatchedComponent`);
+ * reading `containers`, `registrations` or `instances` declares the rest at once, so a record is
+ * complete whenever it is read.
  */
 export class ServiceInstances extends BatchedComponent {
-  /** Instance containers by `<service key>/<host id>` (complete once `declared` has settled). */
-  public readonly containers: Record<string, ContainerResource>;
-  /** Consul registrations by `<service key>/<host id>` (complete once `declared` has settled). */
-  public readonly registrations: Record<string, CatalogService>;
-  /** Every resource of an instance by `<service key>/<host id>` (complete once `declared` has settled). */
-  public readonly instances: Record<string, InstanceResources>;
+  /** Instance containers by `<service key>/<host id>`. */
+  public get containers(): Record<string, ContainerResource> {
+    this.completeNow();
+    return this.instanceContainers;
+  }
+  private readonly instanceContainers: Record<string, ContainerResource> = {};
+  /** Consul registrations by `<service key>/<host id>`. */
+  public get registrations(): Record<string, CatalogService> {
+    this.completeNow();
+    return this.instanceRegistrations;
+  }
+  private readonly instanceRegistrations: Record<string, CatalogService> = {};
+  /** Every resource of an instance by `<service key>/<host id>`. */
+  public get instances(): Record<string, InstanceResources> {
+    this.completeNow();
+    return this.instanceResources;
+  }
+  private readonly instanceResources: Record<string, InstanceResources> = {};
   /** Consul nodes by host id. */
   private readonly nodes = new Map<string, consul.Node>();
   /** The spec's hosts by id (each instance looks its host up: thousands of times at paper scale). */
@@ -67,9 +79,6 @@ export class ServiceInstances extends BatchedComponent {
     super("lhcb-platform:services:ServiceInstances", name, {}, opts);
     const { spec } = args;
     this.hostsById = new Map(spec.hosts.map((h) => [h.id, h]));
-    this.containers = {};
-    this.registrations = {};
-    this.instances = {};
     // What each instance is (pure, and where a bad spec throws) is computed here, before anything
     // is declared; the resources are then declared a few services at a time (core/declare-in-batches.ts).
     this.declareChildren(servicesPlan(spec), ({ service, instances }) => {
@@ -85,9 +94,9 @@ export class ServiceInstances extends BatchedComponent {
       for (const instance of instances) {
         const declared = this.declareInstance(name, args, service, instance, previous);
         const at = `${service.key}/${instance.hostId}`;
-        this.containers[at] = declared.container;
-        this.registrations[at] = declared.registration;
-        this.instances[at] = declared;
+        this.instanceContainers[at] = declared.container;
+        this.instanceRegistrations[at] = declared.registration;
+        this.instanceResources[at] = declared;
         previous = declared.registration;
       }
     });
@@ -123,7 +132,7 @@ export class ServiceInstances extends BatchedComponent {
       // A new container is a new instance: its registration goes (drained) and comes back with it.
       {
         parent: this,
-        provider: args.consulProvider,
+        provider: args.catalog.provider,
         dependsOn: [ready, node],
         deleteBeforeReplace: true,
         replaceWith: [container],
@@ -147,8 +156,8 @@ export class ServiceInstances extends BatchedComponent {
         },
         {
           parent: this,
-          provider: args.consulProvider,
-          dependsOn: [...(args.dependsOn ?? []), ...(args.dependsOnHost?.(hostId) ?? [])],
+          provider: args.catalog.provider,
+          dependsOn: [args.catalog.leader, ...(args.dependsOn ?? [])],
         },
       );
       this.nodes.set(hostId, node);

@@ -6,7 +6,7 @@ import {
 } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { HostSpec } from "../core/config-schema";
-import { PlatformSpec } from "../core/platform-spec";
+import { PlatformSpec, QuorumSiteSpec } from "../core/platform-spec";
 import { localQuorumAddress } from "../core/local-network";
 import { masterMemberTarget, QuorumMemberTarget } from "../core/quorum-probe";
 import { renderJavaSecurity, renderMyId, renderZooCfg, ZooKeeperMember } from "./zoo-cfg";
@@ -26,7 +26,7 @@ export function zookeeperMembers(
 }
 
 /** What the readiness of the member on `host` asks (core/quorum-probe.ts): back in the ensemble. */
-export function zookeeperMemberTarget(spec: PlatformSpec, host: HostSpec): QuorumMemberTarget {
+export function zookeeperMemberTarget(spec: QuorumSiteSpec, host: HostSpec): QuorumMemberTarget {
   return masterMemberTarget(spec, host, {
     kind: "zookeeper",
     part: "zookeeper",
@@ -40,7 +40,7 @@ export function zookeeperMemberTarget(spec: PlatformSpec, host: HostSpec): Quoru
 }
 
 /** The container of the ZooKeeper member on `host`. */
-export function zookeeperContainer(spec: PlatformSpec, host: HostSpec): ContainerSpec {
+export function zookeeperContainer(spec: QuorumSiteSpec, host: HostSpec): ContainerSpec {
   const members = zookeeperMembers(spec);
   const id = spec.masters.findIndex((h) => h.id === host.id) + 1;
   const name = containerName(spec, "zookeeper", host.id);

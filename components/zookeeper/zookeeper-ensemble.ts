@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { PlatformSpec } from "../core/platform-spec";
+import { QuorumSiteSpec } from "../core/platform-spec";
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { zkConnect } from "./zoo-cfg";
@@ -7,10 +7,14 @@ import { quorumMemberReady } from "../hosts/quorum-member";
 import { LocalCommand } from "../core/local-command";
 import { zookeeperMembers, zookeeperMemberTarget } from "./zookeeper-containers";
 import { zookeeperPlan } from "../plan";
+import { assertQuorum } from "../core/quorum";
 
 export interface ZooKeeperEnsembleArgs {
-  /** The resolved platform; one member runs on each master host. */
-  spec: PlatformSpec;
+  /**
+   * The site (`resolvePlatform`, `quorumSpec`): one member runs on each master host, an odd number
+   * of them (at least 3 but on the local stack).
+   */
+  spec: QuorumSiteSpec;
   /** Where the members are placed. */
   inventory: HostInventory;
 }
@@ -34,6 +38,8 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     args: ZooKeeperEnsembleArgs,
     opts: pulumi.ComponentResourceOptions = {},
   ) {
+    // Its own safety check, before anything is declared: the masters hold a quorum.
+    assertQuorum("ZooKeeperEnsemble", args.spec);
     super("lhcb-platform:zookeeper:ZooKeeperEnsemble", name, {}, opts);
     this.members = {};
     this.ready = {};

@@ -19,14 +19,19 @@ class Thing extends pulumi.CustomResource {
 }
 
 class Things extends BatchedComponent {
-  public readonly things: Thing[] = [];
+  /** What the children are declared into; `things` is the public record. */
+  public readonly declaredSoFar: Thing[] = [];
+  public get things(): Thing[] {
+    this.completeNow();
+    return this.declaredSoFar;
+  }
   constructor(name: string, count: number, failAt?: number) {
     super("test:index:Things", name, {});
     this.declareChildren(
       Array.from({ length: count }, (_, i) => i),
       (i) => {
         if (i === failAt) throw new Error(`thing ${i} cannot be declared`);
-        this.things.push(new Thing(`${name}-${i}`, { parent: this }));
+        this.declaredSoFar.push(new Thing(`${name}-${i}`, { parent: this }));
       },
     );
     this.registerOutputs({});
@@ -53,7 +58,7 @@ test("a BatchedComponent declares every child, and a dependent waits for all of 
   const count = DECLARE_BATCH * 3 + 1;
   const things = new Things("many", count);
   assert.equal(
-    things.things.length,
+    things.declaredSoFar.length,
     DECLARE_BATCH,
     "the first batch is declared in the constructor",
   );
@@ -79,5 +84,31 @@ test("an error in a later batch rejects `declared` and stops the declaration the
   const failAt = DECLARE_BATCH + 1;
   const things = new Things("failing", DECLARE_BATCH * 3, failAt);
   await assert.rejects(things.declared, new Error(`thing ${failAt} cannot be declared`));
-  assert.equal(things.things.length, failAt);
+  assert.equal(things.declaredSoFar.length, failAt);
+});
+
+test("reading a BatchedComponent's record declares the rest of its children at once: the record is complete, and each child is declared once", async () => {
+  const count = DECLARE_BATCH * 4 + 1;
+  const things = new Things("read", count);
+  assert.equal(things.declaredSoFar.length, DECLARE_BATCH);
+  assert.deepEqual(
+    things.things.map((t) => t.urn !== undefined),
+    Array.from({ length: count }, () => true),
+  );
+  await things.declared;
+  assert.equal(things.things.length, count);
+  await settle(declared);
+  assert.deepEqual(
+    declared.filter((r) => r.name.startsWith("read-")).map((r) => r.name),
+    Array.from({ length: count }, (_, i) => `read-${i}`),
+  );
+});
+
+test("reading a record whose next child fails throws that child's error to the reader, and `declared` rejects with it", async () => {
+  const failAt = DECLARE_BATCH + 1;
+  const things = new Things("read-failing", DECLARE_BATCH * 3, failAt);
+  const error = new Error(`thing ${failAt} cannot be declared`);
+  assert.throws(() => things.things, error);
+  await assert.rejects(things.declared, error);
+  assert.equal(things.declaredSoFar.length, failAt);
 });

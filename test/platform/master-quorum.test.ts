@@ -61,7 +61,7 @@ test("three hosts of a site: a ZooKeeper member and a Consul server on each, thr
   );
 });
 
-test("bad arguments: every problem at once, naming MasterQuorumArgs and the path", () => {
+test("bad arguments: every problem at once, naming MasterQuorumArgs and the path", async () => {
   const problems = (f: () => unknown) => {
     try {
       f();
@@ -89,8 +89,18 @@ test("bad arguments: every problem at once, naming MasterQuorumArgs and the path
     problems(() => quorumSpec({ stack: "Site", environment: "local", hosts, images }))[0],
     /^MasterQuorumArgs: stack: expected a lower-case stack name$/,
   );
+  const before = declared.length;
   assert.throws(
     () => new MasterQuorum("q", { stack: "site", environment: "prod", hosts, images }),
-    /consulGossipKey is required for prod/,
+    new PlatformInputError([
+      {
+        file: "MasterQuorumArgs",
+        path: "gossipKey",
+        expected:
+          "Consul's gossip encryption key (a secret, `consul keygen`): gossip is encrypted on prod",
+      },
+    ]),
   );
+  await settle(declared);
+  assert.equal(declared.length, before, "nothing is declared");
 });

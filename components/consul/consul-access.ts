@@ -1,0 +1,25 @@
+import * as consul from "@pulumi/consul";
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * What a part placed on a host needs of Consul there: the load balancers' consul-template and the
+ * scheduled agents' locks talk to their host's Consul agent. `ConsulCluster` implements it; a
+ * project with a Consul of its own implements it over that.
+ */
+export interface ConsulAccess {
+  /** What a container placed on `hostId` waits for before it talks to Consul (the servers, the host's agent). */
+  readyOn(hostId: string): pulumi.Resource[];
+  /** The HTTP API of the Consul process on `hostId` (`http://address:8500`). */
+  apiOn(hostId: string): pulumi.Output<string>;
+}
+
+/**
+ * What registering in Consul's catalog needs: the service instances register through it.
+ * `ConsulCluster` implements it.
+ */
+export interface ConsulCatalog {
+  /** A provider pointed at the Consul HTTP API the registrations go to. */
+  readonly provider: consul.Provider;
+  /** Exists once the servers have elected a leader: every registration waits for it. */
+  readonly leader: pulumi.Resource;
+}
