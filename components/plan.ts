@@ -13,11 +13,14 @@ import {
 import { PlannedContainer } from "./core/container-spec";
 import { HostSpec } from "./core/config-schema";
 import {
+  AgentsSpec,
   ConsulSiteSpec,
+  LoadBalancersSpec,
   PlacedAgent,
   PlacedService,
   PlatformSpec,
   QuorumSiteSpec,
+  ServicesSpec,
 } from "./core/platform-spec";
 import { loadBalancerContainer } from "./haproxy/lb-containers";
 import { serviceContainer, serviceRegistration } from "./services/service-containers";
@@ -68,7 +71,7 @@ export interface PlannedInstance extends PlannedContainer {
 
 /** The `pulumi`-mode services, each with its instances in placement order (a release replaces them in that order). */
 export function servicesPlan(
-  spec: PlatformSpec,
+  spec: ServicesSpec,
 ): { service: PlacedService; instances: PlannedInstance[] }[] {
   const byId = new Map(spec.hosts.map((h) => [h.id, h]));
   return spec.services
@@ -87,7 +90,7 @@ export function servicesPlan(
 }
 
 /** The `pulumi`-mode agents' containers (an active one and its standby per agent). */
-export function agentsPlan(spec: PlatformSpec): (PlannedContainer & { agent: PlacedAgent })[] {
+export function agentsPlan(spec: AgentsSpec): (PlannedContainer & { agent: PlacedAgent })[] {
   const byId = new Map(spec.hosts.map((h) => [h.id, h]));
   return spec.agents
     .filter((a) => a.mode === "pulumi")
@@ -101,7 +104,7 @@ export function agentsPlan(spec: PlatformSpec): (PlannedContainer & { agent: Pla
 }
 
 /** One HAProxy with consul-template per load-balancer host. */
-export const loadBalancersPlan = (spec: PlatformSpec): PlannedContainer[] =>
+export const loadBalancersPlan = (spec: LoadBalancersSpec): PlannedContainer[] =>
   on(spec, spec.loadBalancers, loadBalancerContainer);
 
 /** The hosts of a part of the Mesos side: none unless `features.mesos`. */

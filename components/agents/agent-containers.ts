@@ -2,7 +2,7 @@ import { consulAddressFor } from "../consul/consul-containers";
 import { HostSpec } from "../core/config-schema";
 import { ContainerSpec, platformLabels } from "../core/container-spec";
 import { containerName } from "../core/endpoints";
-import { PlacedAgent, PlatformSpec } from "../core/platform-spec";
+import { PlacedAgent, PlatformSpec, AgentsSpec } from "../core/platform-spec";
 
 /** The Consul KV prefix whose lock (`<prefix>/.lock`) a run of the agent must hold; the same for every container of the agent. */
 export function agentLockKey(
@@ -18,7 +18,7 @@ export function agentLockKey(
  * with TTL and lock-delay), so two runs never overlap, also when the holder dies mid-run.
  */
 export function agentContainer(
-  spec: PlatformSpec,
+  spec: AgentsSpec,
   agent: PlacedAgent,
   host: HostSpec,
 ): ContainerSpec {

@@ -1,14 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BatchedComponent } from "../core/declare-in-batches";
 import { ConsulAccess } from "../consul/consul-access";
-import { PlatformSpec } from "../core/platform-spec";
+import { AgentsSpec } from "../core/platform-spec";
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { agentsPlan } from "../plan";
 
 export interface ScheduledAgentsArgs {
-  /** The resolved platform: its `pulumi`-mode agents, placed on slave hosts. */
-  spec: PlatformSpec;
+  /** The site (`resolvePlatform`, `platformFromValues`): its `pulumi`-mode agents, placed on slave hosts. */
+  spec: AgentsSpec;
   inventory: HostInventory;
   /**
    * The Consul the agents' lock goes through: a container waits for what `readyOn` its host names

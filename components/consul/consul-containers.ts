@@ -30,7 +30,10 @@ export function consulAgentHosts(spec: ConsulSiteSpec): HostSpec[] {
 }
 
 /** Address of the Consul HTTP API an instance on `host` talks to: its host's agent, or server on a master. */
-export function consulAddressFor(spec: ConsulSiteSpec, host: HostSpec): string {
+export function consulAddressFor(
+  spec: Pick<PlatformSpec, "stack" | "local" | "masters">,
+  host: HostSpec,
+): string {
   const isMaster = spec.masters.some((m) => m.id === host.id);
   return `${partAddress(spec, isMaster ? "consul-server" : "consul-agent", host)}:${PORTS.consulHttp}`;
 }

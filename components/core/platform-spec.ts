@@ -67,6 +67,30 @@ export type QuorumSiteSpec = Pick<
 export type ConsulSiteSpec = QuorumSiteSpec &
   Pick<PlatformSpec, "consul"> & { features: Pick<ResolvedFeatures, "consulEsm"> };
 
+/**
+ * What the load balancers read of the platform: the site's masters (each balancer's Consul is its
+ * host's agent, or the server on a master), the load-balancer hosts and settings, and the services
+ * they front.
+ */
+export type LoadBalancersSpec = Pick<
+  PlatformSpec,
+  "stack" | "local" | "hosts" | "masters" | "loadBalancers" | "loadBalancer" | "services" | "images"
+>;
+
+/**
+ * What the service instances read of the platform: the hosts, the placed `services`, Consul's
+ * check interval and the platform image.
+ */
+export type ServicesSpec = Pick<
+  PlatformSpec,
+  "stack" | "local" | "hosts" | "services" | "images"
+> & {
+  consul: Pick<PlatformSpec["consul"], "checkIntervalSeconds">;
+};
+
+/** What the scheduled agents read of the platform: the hosts, their masters and the placed `agents`. */
+export type AgentsSpec = Pick<PlatformSpec, "stack" | "local" | "hosts" | "masters" | "agents">;
+
 export interface ResolveOptions {
   stack: string;
   /** The stack file, for messages: `Pulumi.prod.yaml`. */

@@ -7,7 +7,7 @@ import {
   platformLabels,
 } from "../core/container-spec";
 import { containerName, usesHostNetwork } from "../core/endpoints";
-import { PlacedService, PlatformSpec } from "../core/platform-spec";
+import { LoadBalancersSpec, PlacedService } from "../core/platform-spec";
 import { consulTemplateServers, renderHaproxyConfig } from "./haproxy-config";
 import {
   LB_PATHS,
@@ -17,11 +17,11 @@ import {
 } from "./lb-files";
 
 /** Services a load balancer fronts: every service of the catalog, whichever way it runs. */
-export function frontedServices(spec: PlatformSpec): PlacedService[] {
+export function frontedServices(spec: LoadBalancersSpec): PlacedService[] {
   return spec.services;
 }
 
-function options(spec: PlatformSpec) {
+function options(spec: LoadBalancersSpec) {
   return {
     stack: spec.stack,
     maxconn: spec.loadBalancer.maxconn,
@@ -31,7 +31,7 @@ function options(spec: PlatformSpec) {
 }
 
 /** The consul-template template of haproxy.cfg. */
-export function haproxyTemplate(spec: PlatformSpec): string {
+export function haproxyTemplate(spec: LoadBalancersSpec): string {
   return renderHaproxyConfig(
     frontedServices(spec),
     options(spec),
@@ -40,12 +40,12 @@ export function haproxyTemplate(spec: PlatformSpec): string {
 }
 
 /** The config HAProxy starts with before the first rendering: every frontend, no servers yet. */
-export function haproxyInitialConfig(spec: PlatformSpec): string {
+export function haproxyInitialConfig(spec: LoadBalancersSpec): string {
   return renderHaproxyConfig(frontedServices(spec), options(spec), () => []);
 }
 
 /** A load balancer on `host`: HAProxy in master-worker mode fed by consul-template. */
-export function loadBalancerContainer(spec: PlatformSpec, host: HostSpec): ContainerSpec {
+export function loadBalancerContainer(spec: LoadBalancersSpec, host: HostSpec): ContainerSpec {
   const name = containerName(spec, "lb", host.id);
   return {
     name,

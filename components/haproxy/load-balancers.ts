@@ -1,13 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConsulAccess } from "../consul/consul-access";
-import { PlatformSpec } from "../core/platform-spec";
+import { LoadBalancersSpec } from "../core/platform-spec";
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { loadBalancersPlan } from "../plan";
 
 export interface LoadBalancersArgs {
-  /** The resolved platform: one independent HAProxy on every host with role lb. */
-  spec: PlatformSpec;
+  /**
+   * The site (`resolvePlatform`, `platformFromValues`): one independent HAProxy on every host of
+   * `loadBalancers`, fronting every service of `services`.
+   */
+  spec: LoadBalancersSpec;
   inventory: HostInventory;
   /**
    * The Consul each balancer's consul-template reads the healthy instances from: a balancer waits

@@ -3,7 +3,7 @@ import { ContainerSpec, platformLabels } from "../core/container-spec";
 import { containerName } from "../core/endpoints";
 import { goDuration } from "../core/go-duration";
 import { physicalName } from "../core/naming";
-import { PlacedService, PlatformSpec } from "../core/platform-spec";
+import { PlacedService, ServicesSpec } from "../core/platform-spec";
 import { ProbeTarget } from "../core/readiness";
 
 /** Port of the HTTP health bridge of a service with a `command` check (the paper's HTTP-to-DISET converter). */
@@ -12,13 +12,13 @@ export function bridgePort(service: Pick<PlacedService, "port">): number {
 }
 
 /** True when the entry runs the one platform image, which takes the service name as its argument. */
-export function usesPlatformImage(spec: PlatformSpec, image: string): boolean {
+export function usesPlatformImage(spec: ServicesSpec, image: string): boolean {
   return image === spec.images.service;
 }
 
 /** Address clients and the load balancers reach an instance at. */
 export function instanceAddress(
-  spec: PlatformSpec,
+  spec: ServicesSpec,
   service: PlacedService,
   host: HostSpec,
 ): string {
@@ -31,7 +31,7 @@ export function instanceAddress(
  * catalog check for Consul; an exec every interval would cost more than both (container-spec.ts).
  */
 export function serviceContainer(
-  spec: PlatformSpec,
+  spec: ServicesSpec,
   service: PlacedService,
   host: HostSpec,
 ): ContainerSpec {
@@ -75,7 +75,7 @@ export function serviceContainer(
 }
 
 /** The Consul node the instances on `host` are registered under (an external node, checked by consul-esm). */
-export function instanceNodeName(spec: PlatformSpec, hostId: string): string {
+export function instanceNodeName(spec: ServicesSpec, hostId: string): string {
   return physicalName(spec.stack, hostId, "instances");
 }
 
@@ -110,7 +110,7 @@ export interface Registration {
 
 /** The registration of one instance with its check: HTTP path, TCP connect, or the HTTP bridge of a command check. */
 export function serviceRegistration(
-  spec: PlatformSpec,
+  spec: ServicesSpec,
   service: PlacedService,
   host: HostSpec,
 ): Registration {
@@ -146,7 +146,7 @@ export function serviceRegistration(
  * stack, its host's address at a site). The instance is registered only once it passes.
  */
 export function instanceProbe(
-  spec: PlatformSpec,
+  spec: ServicesSpec,
   service: PlacedService,
   host: HostSpec,
   address: string,

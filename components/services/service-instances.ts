@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConsulCatalog } from "../consul/consul-access";
 import { BatchedComponent } from "../core/declare-in-batches";
 import { LocalCommand } from "../core/local-command";
-import { PlatformSpec } from "../core/platform-spec";
+import { ServicesSpec } from "../core/platform-spec";
 import { DRAIN_COMMAND, PROBE_COMMAND, probeEnvironment } from "../core/readiness";
 import { atProbeAddress, containerReadiness } from "../hosts/container-readiness";
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
@@ -15,8 +15,8 @@ import { PlacedService } from "../core/platform-spec";
 import { instanceNodeName, instanceProbe } from "./service-containers";
 
 export interface ServiceInstancesArgs {
-  /** The resolved platform: its `pulumi`-mode services, already placed on slave hosts. */
-  spec: PlatformSpec;
+  /** The site (`resolvePlatform`, `platformFromValues`): its `pulumi`-mode services, already placed on slave hosts. */
+  spec: ServicesSpec;
   inventory: HostInventory;
   /** The Consul catalog the instances are registered in (its provider; they wait for its leader). */
   catalog: ConsulCatalog;

@@ -13,6 +13,8 @@ import { resolveImages } from "../../components/core/images";
 import { platformFromValues } from "../../components/core/platform-input";
 import { ConsulSiteSpec, QuorumSiteSpec } from "../../components/core/platform-spec";
 import { LoadBalancers } from "../../components/haproxy/load-balancers";
+import { ServiceInstances } from "../../components/services/service-instances";
+import * as consul from "@pulumi/consul";
 import { HostInventory, inventoryOf } from "../../components/hosts/host-inventory";
 import { ZooKeeperEnsemble } from "../../components/zookeeper/zookeeper-ensemble";
 
@@ -113,8 +115,9 @@ test("each quorum part refuses a site whose masters hold no safe quorum, naming 
   );
 });
 
-test("a load balancer reaches Consul through the ConsulAccess it is given: a project's own Consul, its readiness per host", async () => {
-  const spec = platformFromValues({
+/** A local site of the project's own: one master, one slave, two load balancers, one service. */
+function ownSite() {
+  return platformFromValues({
     stack: "own",
     config: {
       environment: "local",
@@ -128,6 +131,10 @@ test("a load balancer reaches Consul through the ConsulAccess it is given: a pro
     },
     catalog: { services: [{ name: "Framework/SystemAdministrator", port: 9162, instances: 1 }] },
   });
+}
+
+test("a load balancer reaches Consul through the ConsulAccess it is given: a project's own Consul, its readiness per host", async () => {
+  const spec = ownSite();
   // The project's Consul agents, declared its own way; the balancers only ask what to wait for.
   const agents = new Map(
     ["edge-1", "edge-2"].map((h) => [h, new OwnConsulAgent(`own-agent-${h}`)]),
@@ -151,4 +158,27 @@ test("a load balancer reaches Consul through the ConsulAccess it is given: a pro
       `own-lb-${h} waits for own-agent-${h}`,
     );
   assert.ok(!dependenciesOf("own-lb-edge-1").includes("own-agent-edge-2"));
+});
+
+test("service instances register through the ConsulCatalog they are given: its provider, after its leader", async () => {
+  const spec = ownSite();
+  const provider = new consul.Provider("own-consul-api", {
+    address: "http://consul.example.org:8500",
+  });
+  const leader = new OwnConsulAgent("own-consul-leader");
+  const services = new ServiceInstances("own-services", {
+    spec,
+    inventory: inventory("own-services-hosts", spec),
+    catalog: { provider, leader },
+  });
+  const registrations = Object.values(services.registrations);
+  assert.equal(registrations.length, 1);
+  await settle(declared);
+  const registered = declared.filter((r) => r.type === "consul:index/service:Service");
+  assert.deepEqual(
+    registered.map((r) => [r.name, (r.provider ?? "").split("::").slice(-2)[0]]),
+    [["own-services-framework-systemadministrator-s1-registration", "own-consul-api"]],
+  );
+  // The registration waits for its node, which waits for the catalog's leader.
+  assert.ok(dependenciesOf("own-services-node-s1").includes("own-consul-leader"));
 });
