@@ -16,6 +16,9 @@ import {
   AgentsSpec,
   ConsulSiteSpec,
   LoadBalancersSpec,
+  LoggingSpec,
+  MesosSpec,
+  MetricsSpec,
   PlacedAgent,
   PlacedService,
   PlatformSpec,
@@ -108,30 +111,29 @@ export const loadBalancersPlan = (spec: LoadBalancersSpec): PlannedContainer[] =
   on(spec, spec.loadBalancers, loadBalancerContainer);
 
 /** The hosts of a part of the Mesos side: none unless `features.mesos`. */
-const mesosOn = (spec: PlatformSpec, hosts: readonly HostSpec[]) =>
-  spec.features.mesos ? hosts : [];
+const mesosOn = (spec: MesosSpec, hosts: readonly HostSpec[]) => (spec.features.mesos ? hosts : []);
 
 /** The Mesos side (empty unless `features.mesos`), part by part. */
 export const mesosPlan = {
   /** A Mesos master on each master. */
-  masters: (spec: PlatformSpec): PlannedContainer[] =>
+  masters: (spec: MesosSpec): PlannedContainer[] =>
     on(spec, mesosOn(spec, spec.masters), mesosMasterContainer),
   /** A whitelist renderer (consul-template) beside each Mesos master. */
-  whitelists: (spec: PlatformSpec): PlannedContainer[] =>
+  whitelists: (spec: MesosSpec): PlannedContainer[] =>
     on(spec, mesosOn(spec, spec.masters), whitelistRendererContainer),
   /** Marathon on each master. */
-  marathon: (spec: PlatformSpec): PlannedContainer[] =>
+  marathon: (spec: MesosSpec): PlannedContainer[] =>
     on(spec, mesosOn(spec, spec.masters), marathonContainer),
   /** Chronos on each master. */
-  chronos: (spec: PlatformSpec): PlannedContainer[] =>
+  chronos: (spec: MesosSpec): PlannedContainer[] =>
     on(spec, mesosOn(spec, spec.masters), chronosContainer),
   /** A Mesos agent on each slave. */
-  agents: (spec: PlatformSpec): PlannedContainer[] =>
+  agents: (spec: MesosSpec): PlannedContainer[] =>
     on(spec, mesosOn(spec, spec.slaves), mesosAgentContainer),
 };
 
 /** The Marathon apps of the `marathon`-mode services (none unless `features.mesos`): their key, app id and JSON. */
-export function marathonAppsPlan(spec: PlatformSpec): { key: string; id: string; json: string }[] {
+export function marathonAppsPlan(spec: MesosSpec): { key: string; id: string; json: string }[] {
   if (!spec.features.mesos) return [];
   return spec.services
     .filter((s) => s.mode === "marathon")
@@ -140,7 +142,7 @@ export function marathonAppsPlan(spec: PlatformSpec): { key: string; id: string;
 
 /** The Chronos jobs of the `marathon`-mode agents (none unless `features.mesos`), scheduled from `opts.from`. */
 export function chronosJobsPlan(
-  spec: PlatformSpec,
+  spec: MesosSpec,
   opts: ChronosJobOptions = { from: CHRONOS_EPOCH },
 ): { key: string; name: string; json: string }[] {
   if (!spec.features.mesos) return [];
@@ -154,7 +156,7 @@ export function chronosJobsPlan(
 }
 
 /** Logstash on the logging host and a Filebeat per slave. */
-export function loggingPlan(spec: PlatformSpec): {
+export function loggingPlan(spec: LoggingSpec): {
   logstash: PlannedContainer;
   filebeats: PlannedContainer[];
 } {
@@ -165,7 +167,7 @@ export function loggingPlan(spec: PlatformSpec): {
 }
 
 /** InfluxDB (and Grafana, when on) on the monitoring host and a cAdvisor per slave. */
-export function metricsPlan(spec: PlatformSpec): {
+export function metricsPlan(spec: MetricsSpec): {
   influxdb: PlannedContainer;
   grafana?: PlannedContainer;
   cadvisors: PlannedContainer[];

@@ -6,7 +6,7 @@ import {
   platformLabels,
 } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
-import { PlatformSpec } from "../core/platform-spec";
+import { PlatformSpec, MesosSpec } from "../core/platform-spec";
 import { mesosZkUrl } from "../mesos/mesos-flags";
 import { zkConnect } from "../zookeeper/zoo-cfg";
 import { zookeeperMembers } from "../zookeeper/zookeeper-containers";
@@ -17,7 +17,7 @@ export function chronosUrl(spec: Pick<PlatformSpec, "stack" | "local">, host: Ho
 }
 
 /** Environment of Chronos on `host` (the image turns `CHRONOS_FOO` into `--foo`). */
-export function chronosEnv(spec: PlatformSpec, host: HostSpec): Record<string, string> {
+export function chronosEnv(spec: MesosSpec, host: HostSpec): Record<string, string> {
   return {
     CHRONOS_MASTER: mesosZkUrl(spec),
     CHRONOS_ZK_HOSTS: zkConnect(zookeeperMembers(spec)),
@@ -32,7 +32,7 @@ export function chronosEnv(spec: PlatformSpec, host: HostSpec): Record<string, s
  * Chronos on a master host: the instances elect a leader through ZooKeeper, where the jobs and
  * their running state live, so a failover neither loses a job nor starts a second run of one.
  */
-export function chronosContainer(spec: PlatformSpec, host: HostSpec): ContainerSpec {
+export function chronosContainer(spec: MesosSpec, host: HostSpec): ContainerSpec {
   const name = containerName(spec, "chronos", host.id);
   return {
     name,

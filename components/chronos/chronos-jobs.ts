@@ -1,12 +1,12 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { PlatformSpec } from "../core/platform-spec";
+import { MesosSpec } from "../core/platform-spec";
 import { chronosDeleteCommand, chronosPostCommand } from "./chronos-api";
 import { chronosJobsPlan } from "../plan";
 
 export interface ChronosJobsArgs {
-  /** The resolved platform: one job per `marathon`-mode agent. */
-  spec: PlatformSpec;
+  /** What it reads of the site (`resolvePlatform`, `platformFromValues`; a `PlatformSpec` is one): one job per `marathon`-mode agent. */
+  spec: MesosSpec;
   /** Chronos' REST API as the machine running Pulumi reaches it, e.g. `http://lbcertmaster01.cern.ch:4400` (`Chronos.url`). */
   chronosUrl: pulumi.Input<string>;
   /**

@@ -91,6 +91,30 @@ export type ServicesSpec = Pick<
 /** What the scheduled agents read of the platform: the hosts, their masters and the placed `agents`. */
 export type AgentsSpec = Pick<PlatformSpec, "stack" | "local" | "hosts" | "masters" | "agents">;
 
+/**
+ * What the Mesos side reads of the platform (masters and agents, Marathon and its apps, Chronos and
+ * its jobs, the whitelist): the quorum's site, the slaves, and the catalog's entries.
+ */
+export type MesosSpec = QuorumSiteSpec &
+  Pick<PlatformSpec, "slaves" | "services" | "agents"> & {
+    features: Pick<ResolvedFeatures, "mesos">;
+  };
+
+/** What logging reads of the platform: the slaves (Filebeat) and the logging host (Logstash). */
+export type LoggingSpec = Pick<
+  PlatformSpec,
+  "stack" | "local" | "hosts" | "slaves" | "logging" | "images"
+>;
+
+/**
+ * What metrics read of the platform: the slaves (cAdvisor), the monitoring host (InfluxDB,
+ * Grafana) and the catalog's entries (a dashboard row each).
+ */
+export type MetricsSpec = Pick<
+  PlatformSpec,
+  "stack" | "local" | "hosts" | "slaves" | "monitoring" | "services" | "agents" | "images"
+> & { features: Pick<ResolvedFeatures, "grafana"> };
+
 export interface ResolveOptions {
   stack: string;
   /** The stack file, for messages: `Pulumi.prod.yaml`. */

@@ -5,7 +5,7 @@ import {
   platformLabels,
 } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
-import { PlatformSpec } from "../core/platform-spec";
+import { LoggingSpec } from "../core/platform-spec";
 import { FILEBEAT_HOST_PATHS, renderFilebeatConfig } from "./filebeat-config";
 import { renderLogstashPipeline, renderLogstashSettings } from "./logstash-config";
 
@@ -31,19 +31,19 @@ export const LOGSTASH_PATHS = {
 export const LOGSTASH_API_PORT = 9600;
 
 /** The Logstash beats endpoint every Filebeat ships to: `host:5044`. */
-export function logstashEndpoint(spec: PlatformSpec): string {
+export function logstashEndpoint(spec: LoggingSpec): string {
   return `${partAddress(spec, "logstash", loggingHost(spec))}:${PORTS.logstashBeats}`;
 }
 
 /** The host with role logging; the logging stack needs one. */
-export function loggingHost(spec: PlatformSpec): HostSpec {
+export function loggingHost(spec: LoggingSpec): HostSpec {
   if (spec.logging === undefined)
     throw new Error(`stack ${spec.stack}: the logging stack needs a host with role logging`);
   return spec.logging;
 }
 
 /** filebeat.yml of the Filebeat on `host`. */
-export function filebeatConfig(spec: PlatformSpec, host: HostSpec): string {
+export function filebeatConfig(spec: LoggingSpec, host: HostSpec): string {
   return renderFilebeatConfig({
     stack: spec.stack,
     hostId: host.id,
@@ -57,7 +57,7 @@ export function filebeatConfig(spec: PlatformSpec, host: HostSpec): string {
  * Filebeat on a slave. It runs as root to read the Engine's log files and socket; its registry of
  * read offsets lives in a volume, so a replaced Filebeat does not ship every log again.
  */
-export function filebeatContainer(spec: PlatformSpec, host: HostSpec): ContainerSpec {
+export function filebeatContainer(spec: LoggingSpec, host: HostSpec): ContainerSpec {
   const name = containerName(spec, "filebeat", host.id);
   return {
     name,
@@ -95,7 +95,7 @@ export function filebeatContainer(spec: PlatformSpec, host: HostSpec): Container
 }
 
 /** The Logstash pipeline of the stack. */
-export function logstashPipeline(spec: PlatformSpec): string {
+export function logstashPipeline(spec: LoggingSpec): string {
   return renderLogstashPipeline({
     stack: spec.stack,
     beatsPort: PORTS.logstashBeats,
@@ -118,7 +118,7 @@ export function logstashSettings(): string {
  * Logstash on the logging host: the log files live in a volume at /var/log/platform, one folder
  * per stack and service. It runs as root because a fresh volume belongs to root.
  */
-export function logstashContainer(spec: PlatformSpec): ContainerSpec {
+export function logstashContainer(spec: LoggingSpec): ContainerSpec {
   const host = loggingHost(spec);
   const name = containerName(spec, "logstash", host.id);
   return {

@@ -1,14 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BatchedComponent } from "../core/declare-in-batches";
-import { PlatformSpec } from "../core/platform-spec";
+import { LoggingSpec } from "../core/platform-spec";
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { logstashEndpoint } from "./logging-containers";
 import { loggingPlan } from "../plan";
 
 export interface LoggingStackArgs {
-  /** The resolved platform: Filebeat on every slave, Logstash on the host with role logging (required). */
-  spec: PlatformSpec;
+  /** What it reads of the site (`resolvePlatform`, `platformFromValues`; a `PlatformSpec` is one): Filebeat on every slave, Logstash on the host with role logging (required). */
+  spec: LoggingSpec;
   /** Where the containers are placed. */
   inventory: HostInventory;
 }

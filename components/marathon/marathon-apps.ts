@@ -1,12 +1,12 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { PlatformSpec } from "../core/platform-spec";
+import { MesosSpec } from "../core/platform-spec";
 import { marathonDeleteCommand, marathonPutCommand } from "./marathon-api";
 import { marathonAppsPlan } from "../plan";
 
 export interface MarathonAppsArgs {
-  /** The resolved platform: one app per `marathon`-mode service. */
-  spec: PlatformSpec;
+  /** What it reads of the site (`resolvePlatform`, `platformFromValues`; a `PlatformSpec` is one): one app per `marathon`-mode service. */
+  spec: MesosSpec;
   /** Marathon's REST API as the machine running Pulumi reaches it, e.g. `http://lbcertmaster01.cern.ch:8080` (`Marathon.url`). */
   marathonUrl: pulumi.Input<string>;
   /** What must exist first: the Marathon containers (and the Mesos agents the tasks run on). */

@@ -6,7 +6,7 @@ import {
   platformLabels,
 } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
-import { PlatformSpec } from "../core/platform-spec";
+import { PlatformSpec, MesosSpec } from "../core/platform-spec";
 import { mesosZkUrl } from "../mesos/mesos-flags";
 import { zkUrl } from "../zookeeper/zoo-cfg";
 import { zookeeperMembers } from "../zookeeper/zookeeper-containers";
@@ -29,7 +29,7 @@ export function marathonUrl(spec: Pick<PlatformSpec, "stack" | "local">, host: H
 }
 
 /** Environment of Marathon on `host` (the image turns `MARATHON_FOO` into `--foo`). */
-export function marathonEnv(spec: PlatformSpec, host: HostSpec): Record<string, string> {
+export function marathonEnv(spec: MesosSpec, host: HostSpec): Record<string, string> {
   return {
     MARATHON_MASTER: mesosZkUrl(spec),
     MARATHON_ZK: marathonZkUrl(spec),
@@ -40,7 +40,7 @@ export function marathonEnv(spec: PlatformSpec, host: HostSpec): Record<string, 
 }
 
 /** Marathon on a master host: the three instances elect a leader through ZooKeeper, as the masters do. */
-export function marathonContainer(spec: PlatformSpec, host: HostSpec): ContainerSpec {
+export function marathonContainer(spec: MesosSpec, host: HostSpec): ContainerSpec {
   const name = containerName(spec, "marathon", host.id);
   return {
     name,

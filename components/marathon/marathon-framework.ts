@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import { PlatformSpec } from "../core/platform-spec";
+import { MesosSpec } from "../core/platform-spec";
 import { ContainerResource, declarePlanned } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { marathonUrl } from "./marathon-containers";
 import { mesosPlan } from "../plan";
 
 export interface MarathonArgs {
-  /** The resolved platform: Marathon runs on each master host. Nothing is declared when `spec.features.mesos` is off. */
-  spec: PlatformSpec;
+  /** What it reads of the site (`resolvePlatform`, `platformFromValues`; a `PlatformSpec` is one): Marathon runs on each master host. Nothing is declared when `spec.features.mesos` is off. */
+  spec: MesosSpec;
   inventory: HostInventory;
   /** What must exist first: the Mesos masters (and ZooKeeper). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];

@@ -2,15 +2,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { BatchedComponent } from "../core/declare-in-batches";
 import { assertQuorum } from "../core/quorum";
 import { PORTS, partAddress } from "../core/endpoints";
-import { PlatformSpec } from "../core/platform-spec";
+import { MesosSpec } from "../core/platform-spec";
 import { ContainerResource, declareContainer, declarePlanned } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { mesosZkUrl } from "./mesos-flags";
 import { mesosPlan } from "../plan";
 
 export interface MesosClusterArgs {
-  /** The resolved platform: a master on each master host, an agent on each slave host. Nothing is declared when `spec.features.mesos` is off. */
-  spec: PlatformSpec;
+  /** What it reads of the site (`resolvePlatform`, `platformFromValues`; a `PlatformSpec` is one): a master on each master host, an agent on each slave host. Nothing is declared when `spec.features.mesos` is off. */
+  spec: MesosSpec;
   /** Where the containers are placed. */
   inventory: HostInventory;
   /** What must exist first: the ZooKeeper ensemble (and, for the whitelist, the Consul servers). */

@@ -6,7 +6,7 @@ import {
   platformLabels,
 } from "../core/container-spec";
 import { containerName, PORTS, usesHostNetwork } from "../core/endpoints";
-import { PlatformSpec } from "../core/platform-spec";
+import { MesosSpec } from "../core/platform-spec";
 import { agentWorkDir, whitelistHostDir } from "./host-paths";
 import { MESOS_PATHS, mesosAgentEnv, mesosMasterEnv } from "./mesos-flags";
 
@@ -26,7 +26,7 @@ function mesosHealth(port: number) {
  * It is mounted over `/etc/mesos`, which the mesosphere image only uses for its init wrapper's
  * files: the master itself is configured from `MESOS_*` variables alone.
  */
-export function mesosMasterContainer(spec: PlatformSpec, host: HostSpec): ContainerSpec {
+export function mesosMasterContainer(spec: MesosSpec, host: HostSpec): ContainerSpec {
   const name = containerName(spec, "mesos-master", host.id);
   return {
     name,
@@ -56,7 +56,7 @@ export function mesosMasterContainer(spec: PlatformSpec, host: HostSpec): Contai
  * bind-mounted into task containers by their host path. Privileged: it manages the host's
  * containers and mounts.
  */
-export function mesosAgentContainer(spec: PlatformSpec, host: HostSpec): ContainerSpec {
+export function mesosAgentContainer(spec: MesosSpec, host: HostSpec): ContainerSpec {
   const name = containerName(spec, "mesos-agent", host.id);
   const workDir = agentWorkDir(spec, host.id);
   return {

@@ -4,7 +4,7 @@
  */
 import { HostSpec } from "../core/config-schema";
 import { partAddress, PORTS, Site } from "../core/endpoints";
-import { PlatformSpec } from "../core/platform-spec";
+import { PlatformSpec, MesosSpec } from "../core/platform-spec";
 import { zkUrl } from "../zookeeper/zoo-cfg";
 import { zookeeperMembers } from "../zookeeper/zookeeper-containers";
 import { agentWorkDir } from "./host-paths";
@@ -93,7 +93,7 @@ export function agentAttributes(host: Pick<HostSpec, "id" | "labels">): string |
 }
 
 /** Environment of the Mesos master on `host`. */
-export function mesosMasterEnv(spec: PlatformSpec, host: HostSpec): Record<string, string> {
+export function mesosMasterEnv(spec: MesosSpec, host: HostSpec): Record<string, string> {
   return {
     MESOS_ZK: mesosZkUrl(spec),
     MESOS_QUORUM: String(spec.quorum),
@@ -108,7 +108,7 @@ export function mesosMasterEnv(spec: PlatformSpec, host: HostSpec): Record<strin
 }
 
 /** Environment of the Mesos agent on the slave `host`. */
-export function mesosAgentEnv(spec: PlatformSpec, host: HostSpec): Record<string, string> {
+export function mesosAgentEnv(spec: MesosSpec, host: HostSpec): Record<string, string> {
   const env: Record<string, string> = {
     MESOS_MASTER: mesosZkUrl(spec),
     MESOS_HOSTNAME: mesosAgentHostname(spec, host),

@@ -5,7 +5,7 @@ import {
   platformLabels,
 } from "../core/container-spec";
 import { containerName, PORTS, usesHostNetwork } from "../core/endpoints";
-import { PlatformSpec } from "../core/platform-spec";
+import { MetricsSpec } from "../core/platform-spec";
 import { influxdbAddress, METRICS_DATABASE } from "./influxdb-config";
 
 /** Host folders cAdvisor reads, all read-only. */
@@ -37,7 +37,7 @@ export const CADVISOR_DISABLED_METRICS = [
  * cAdvisor's flags: its own port, InfluxDB as storage, Docker containers only, the dashboards'
  * measurements only, every 10 s (the dashboards' resolution).
  */
-export function cadvisorArgs(spec: PlatformSpec): string[] {
+export function cadvisorArgs(spec: MetricsSpec): string[] {
   return [
     `-port=${PORTS.cadvisor}`,
     "-storage_driver=influxdb",
@@ -54,7 +54,7 @@ export function cadvisorArgs(spec: PlatformSpec): string[] {
  * cAdvisor on a slave. Its hostname is the host id, which cAdvisor writes as the `machine` tag of
  * every point, so the host dashboard names hosts as the inventory does.
  */
-export function cadvisorContainer(spec: PlatformSpec, host: HostSpec): ContainerSpec {
+export function cadvisorContainer(spec: MetricsSpec, host: HostSpec): ContainerSpec {
   const name = containerName(spec, "cadvisor", host.id);
   const probe = `http://127.0.0.1:${PORTS.cadvisor}/healthz`;
   return {

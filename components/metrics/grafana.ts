@@ -5,7 +5,7 @@ import {
   secretPlaceholder,
 } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
-import { PlatformSpec } from "../core/platform-spec";
+import { MetricsSpec } from "../core/platform-spec";
 import { influxdbUrl, METRICS_DATABASE, monitoringHost } from "./influxdb-config";
 import {
   DASHBOARD_FOLDER,
@@ -19,7 +19,7 @@ import {
 export const GRAFANA_ADMIN_PASSWORD_ENV = "GF_SECURITY_ADMIN_PASSWORD";
 
 /** Grafana's URL. */
-export function grafanaUrl(spec: PlatformSpec): string {
+export function grafanaUrl(spec: MetricsSpec): string {
   return `http://${partAddress(spec, "grafana", monitoringHost(spec))}:${PORTS.grafana}`;
 }
 
@@ -28,7 +28,7 @@ export function grafanaUrl(spec: PlatformSpec): string {
  * password is the secret `grafanaAdminPassword`: its placeholder here, its value put in (as a
  * secret) when the container is declared.
  */
-export function grafanaContainer(spec: PlatformSpec): ContainerSpec {
+export function grafanaContainer(spec: MetricsSpec): ContainerSpec {
   const host = monitoringHost(spec);
   const name = containerName(spec, "grafana", host.id);
   const probe = `http://127.0.0.1:${PORTS.grafana}/api/health`;

@@ -5,7 +5,7 @@ import {
   platformLabels,
 } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
-import { PlatformSpec } from "../core/platform-spec";
+import { MetricsSpec } from "../core/platform-spec";
 import { ProbeTarget } from "../core/readiness";
 
 /** The database cAdvisor writes to and Grafana reads. */
@@ -61,19 +61,19 @@ export function renderInfluxdbConfig(o: InfluxdbConfigOptions): string {
 }
 
 /** The host with role monitoring; the metrics stack needs one. */
-export function monitoringHost(spec: PlatformSpec): HostSpec {
+export function monitoringHost(spec: MetricsSpec): HostSpec {
   if (spec.monitoring === undefined)
     throw new Error(`stack ${spec.stack}: the metrics stack needs a host with role monitoring`);
   return spec.monitoring;
 }
 
 /** `host:8086`, where cAdvisor writes and Grafana reads. */
-export function influxdbAddress(spec: PlatformSpec): string {
+export function influxdbAddress(spec: MetricsSpec): string {
   return `${partAddress(spec, "influxdb", monitoringHost(spec))}:${PORTS.influxdb}`;
 }
 
 /** The HTTP URL of InfluxDB. */
-export function influxdbUrl(spec: PlatformSpec): string {
+export function influxdbUrl(spec: MetricsSpec): string {
   return `http://${influxdbAddress(spec)}`;
 }
 
@@ -105,7 +105,7 @@ export function influxdbHealthTest(): string[] {
  * (`CREATE DATABASE` does nothing when it exists). The Docker health check creates it too, but
  * only every 5 minutes; cAdvisor's writes are refused until it exists.
  */
-export function influxdbDatabaseProbe(spec: PlatformSpec, address: string): ProbeTarget {
+export function influxdbDatabaseProbe(spec: MetricsSpec, address: string): ProbeTarget {
   return {
     what: `the ${METRICS_DATABASE} database in InfluxDB ${containerName(spec, "influxdb", monitoringHost(spec).id)}`,
     http: `http://${address}:${PORTS.influxdb}/query?q=${encodeURIComponent(`CREATE DATABASE ${METRICS_DATABASE}`)}`,
@@ -114,7 +114,7 @@ export function influxdbDatabaseProbe(spec: PlatformSpec, address: string): Prob
 }
 
 /** InfluxDB on the monitoring host, its data in a volume. */
-export function influxdbContainer(spec: PlatformSpec): ContainerSpec {
+export function influxdbContainer(spec: MetricsSpec): ContainerSpec {
   const host = monitoringHost(spec);
   const name = containerName(spec, "influxdb", host.id);
   return {

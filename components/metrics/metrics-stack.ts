@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BatchedComponent } from "../core/declare-in-batches";
-import { PlatformSpec } from "../core/platform-spec";
+import { MetricsSpec } from "../core/platform-spec";
 import { LocalCommand } from "../core/local-command";
 import { PROBE_COMMAND, probeEnvironment } from "../core/readiness";
 import { atProbeAddress, containerReadiness } from "../hosts/container-readiness";
@@ -12,10 +12,10 @@ import { metricsPlan } from "../plan";
 
 export interface MetricsStackArgs {
   /**
-   * The resolved platform: InfluxDB (and Grafana when `features.grafana`) on the host with role
+   * What it reads of the site (`resolvePlatform`, `platformFromValues`; a `PlatformSpec` is one): InfluxDB (and Grafana when `features.grafana`) on the host with role
    * monitoring (required), cAdvisor on every slave.
    */
-  spec: PlatformSpec;
+  spec: MetricsSpec;
   /** Where the containers are placed. */
   inventory: HostInventory;
   /** Grafana's admin password, a Pulumi secret. Required when `spec.features.grafana` is on. */

@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { PlatformSpec } from "../core/platform-spec";
+import { MesosSpec } from "../core/platform-spec";
 import { ContainerResource, declarePlanned } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { mesosPlan } from "../plan";
 
 export interface HostWhitelistArgs {
-  /** The resolved platform: a renderer runs beside each Mesos master. Nothing is declared when `spec.features.mesos` is off. */
-  spec: PlatformSpec;
+  /** What it reads of the site (`resolvePlatform`, `platformFromValues`; a `PlatformSpec` is one): a renderer runs beside each Mesos master. Nothing is declared when `spec.features.mesos` is off. */
+  spec: MesosSpec;
   inventory: HostInventory;
   /** What must exist first: the Consul servers it reads (the file is picked up by the masters whenever it appears). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];

@@ -7,7 +7,7 @@ import {
   platformLabels,
 } from "../core/container-spec";
 import { containerName, usesHostNetwork } from "../core/endpoints";
-import { PlatformSpec } from "../core/platform-spec";
+import { MesosSpec } from "../core/platform-spec";
 import { whitelistHostDir } from "../mesos/host-paths";
 import { MESOS_PATHS } from "../mesos/mesos-flags";
 import {
@@ -31,7 +31,7 @@ export const WHITELIST_PATHS = {
 export const WHITELIST_RENDERER_USER = "0:0";
 
 /** consul-template's config on `host`: it reads the Consul server on the same master. */
-export function whitelistRendererConfig(spec: PlatformSpec, host: HostSpec): string {
+export function whitelistRendererConfig(spec: MesosSpec, host: HostSpec): string {
   return renderWhitelistRendererConfig({
     consulAddress: consulAddressFor(spec, host),
     source: WHITELIST_PATHS.template,
@@ -45,7 +45,7 @@ export function whitelistRendererConfig(spec: PlatformSpec, host: HostSpec): str
  * The whitelist renderer on a master host: consul-template writing the whitelist into the host
  * directory the Mesos master on the same host reads it from. Healthy once it has rendered.
  */
-export function whitelistRendererContainer(spec: PlatformSpec, host: HostSpec): ContainerSpec {
+export function whitelistRendererContainer(spec: MesosSpec, host: HostSpec): ContainerSpec {
   const name = containerName(spec, "mesos-whitelist", host.id);
   return {
     name,

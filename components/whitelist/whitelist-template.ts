@@ -15,7 +15,7 @@
  */
 import { SLAVE_SERVICE } from "../consul/consul-config";
 import { consulNodeName } from "../consul/consul-containers";
-import { PlatformSpec } from "../core/platform-spec";
+import { MesosSpec } from "../core/platform-spec";
 import { mesosAgentHostname } from "../mesos/mesos-flags";
 
 /** A slave as the whitelist sees it: its Consul node and the hostname its Mesos agent registers with. */
@@ -28,7 +28,7 @@ export interface WhitelistSlave {
  * The slaves of the inventory, sorted by Consul node name: the order in which consul-template's
  * `service` lists healthy instances (by node, then service id), hence the order of the file.
  */
-export function whitelistSlaves(spec: PlatformSpec): WhitelistSlave[] {
+export function whitelistSlaves(spec: MesosSpec): WhitelistSlave[] {
   return spec.slaves
     .map((h) => ({ node: consulNodeName(spec, h.id), hostname: mesosAgentHostname(spec, h) }))
     .sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
