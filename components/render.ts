@@ -2,7 +2,7 @@ import { chronosJobsPlan, marathonAppsPlan, plannedContainers, servicesPlan } fr
 import { ContainerSpec } from "./core/container-spec";
 import { PlatformSpec } from "./core/platform-spec";
 import { renderHaproxyConfig, sampleServers } from "./haproxy/haproxy-config";
-import { LB_PATHS } from "./haproxy/lb-files";
+import { haproxyOptions } from "./haproxy/lb-containers";
 import { instanceAddress } from "./services/service-containers";
 import {
   renderWhitelistSample,
@@ -43,12 +43,7 @@ export function renderHaproxySample(spec: PlatformSpec): string {
   const byId = new Map(spec.hosts.map((h) => [h.id, h]));
   return renderHaproxyConfig(
     spec.services,
-    {
-      stack: spec.stack,
-      maxconn: spec.loadBalancer.maxconn,
-      statsPort: spec.loadBalancer.statsPort,
-      runDir: LB_PATHS.runDir,
-    },
+    haproxyOptions(spec),
     sampleServers((s) =>
       s.hosts.map((id) => ({
         id: `${spec.stack}-${s.key}-${id}`,

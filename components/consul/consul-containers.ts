@@ -100,13 +100,25 @@ function withConfig(container: ContainerSpec, config: string): ContainerSpec {
   };
 }
 
+/**
+ * What a Consul on a real host's network advertises to the others: the host's address when it is an
+ * IP; for a DNS name (Consul takes no name there), the host's one private address outside Docker's
+ * own bridges and veths, chosen by Consul at start (a go-sockaddr template). A host has docker0
+ * beside its own interface, so Consul cannot choose by itself ("Multiple private IPv4 addresses
+ * found"); a host with several private interfaces of its own gives its IP as its address.
+ */
+export function consulAdvertiseAddress(address: string): string {
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(address) || address.includes(":")) return address;
+  return '{{ GetPrivateInterfaces | exclude "name" "^(docker[0-9]+|br-.*|veth.*)$" | attr "address" }}';
+}
+
 export function consulServerConfig(spec: ConsulSiteSpec, host: HostSpec): string {
   return renderConsulServerConfig({
     datacenter: spec.consul.datacenter,
     nodeName: consulNodeName(spec, host.id),
     servers: consulServerAddresses(spec),
     encrypt: gossipEncrypted(spec) ? secretPlaceholder("consulGossipKey") : undefined,
-    advertise: spec.local ? undefined : host.address,
+    advertise: spec.local ? undefined : consulAdvertiseAddress(host.address),
     bootstrapExpect: spec.masters.length,
   });
 }
@@ -122,7 +134,7 @@ export function consulAgentConfig(spec: ConsulSiteSpec, host: HostSpec): string 
     nodeName: consulNodeName(spec, host.id),
     servers: consulServerAddresses(spec),
     encrypt: gossipEncrypted(spec) ? secretPlaceholder("consulGossipKey") : undefined,
-    advertise: spec.local ? undefined : host.address,
+    advertise: spec.local ? undefined : consulAdvertiseAddress(host.address),
     slave: host.roles.includes("slave"),
   });
 }

@@ -14,6 +14,14 @@ export interface HaproxyOptions {
   statsPort: number;
   /** Where the master CLI and admin socket live. */
   runDir: string;
+  /**
+   * Re-resolve the servers' names at run time through the DNS of resolv.conf: on the local stack,
+   * where an instance is a container name whose address changes when it is replaced. On real hosts
+   * an instance's address is its host's name, resolved once per (re)load by the system resolver,
+   * which reads /etc/hosts too (HAProxy's own resolvers ask DNS only, and mark a server that DNS
+   * does not know as down for maintenance).
+   */
+  reResolve: boolean;
 }
 
 /** Frontend/backend names of a service. */
@@ -32,7 +40,10 @@ export function backendName(service: Pick<PlacedService, "key">): string {
  * checks. Each check is a connection to the instance: 5 a second per balancer, what an idle
  * instance mostly spends (the bench prints it).
  */
-export function serverOptions(service: PlacedService): string {
+export function serverOptions(
+  service: PlacedService,
+  o: Pick<HaproxyOptions, "reResolve">,
+): string {
   const opts = [
     "check",
     "inter 200ms",
@@ -44,7 +55,7 @@ export function serverOptions(service: PlacedService): string {
     "error-limit 1",
     "on-error mark-down",
     "init-addr last,libc,none",
-    "resolvers docker",
+    ...(o.reResolve ? ["resolvers docker"] : []),
   ];
   if (service.protocol === "tcp" && service.proxyProtocol) opts.push("send-proxy-v2");
   if (service.check.command) opts.push(`port ${bridgePort(service)}`);
@@ -67,11 +78,11 @@ function checkLines(service: PlacedService): string[] {
 export function renderHaproxyConfig(
   services: readonly PlacedService[],
   o: HaproxyOptions,
-  servers: (s: PlacedService) => string[],
+  servers: (s: PlacedService, o: HaproxyOptions) => string[],
 ): string {
   const out = [...haproxyHead(o)];
   for (const s of [...services].sort((a, b) => a.port - b.port))
-    out.push(...serviceSection(s, servers(s)));
+    out.push(...serviceSection(s, servers(s, o)));
   return out.join("\n") + "\n";
 }
 
@@ -91,10 +102,7 @@ function haproxyHead(o: HaproxyOptions): string[] {
     // that moment would start in maintenance).
     `    server-state-file ${o.runDir}/server-state`,
     "",
-    "resolvers docker",
-    "    parse-resolv-conf",
-    "    hold valid 10s",
-    "",
+    ...(o.reResolve ? ["resolvers docker", "    parse-resolv-conf", "    hold valid 10s", ""] : []),
     "defaults",
     "    log global",
     "    option dontlognull",
@@ -156,10 +164,12 @@ function serviceSection(s: PlacedService, serverLines: string[]): string[] {
 }
 
 /** The consul-template range over the healthy instances of a service in this stack. */
-export function consulTemplateServers(stack: string): (s: PlacedService) => string[] {
-  return (s) => [
+export function consulTemplateServers(
+  stack: string,
+): (s: PlacedService, o: HaproxyOptions) => string[] {
+  return (s, o) => [
     `{{- range service "${stack}.${s.key}" }}`,
-    `    server {{ .ID }} {{ .Address }}:{{ .Port }} ${serverOptions(s)}`,
+    `    server {{ .ID }} {{ .Address }}:{{ .Port }} ${serverOptions(s, o)}`,
     "{{- end }}",
   ];
 }
@@ -167,7 +177,7 @@ export function consulTemplateServers(stack: string): (s: PlacedService) => stri
 /** Concrete server lines, as consul-template renders them for the given healthy instances. */
 export function sampleServers(
   instances: (s: PlacedService) => BackendServer[],
-): (s: PlacedService) => string[] {
-  return (s) =>
-    instances(s).map((i) => `    server ${i.id} ${i.address}:${i.port} ${serverOptions(s)}`);
+): (s: PlacedService, o: HaproxyOptions) => string[] {
+  return (s, o) =>
+    instances(s).map((i) => `    server ${i.id} ${i.address}:${i.port} ${serverOptions(s, o)}`);
 }

@@ -8,7 +8,7 @@ import {
 } from "../core/container-spec";
 import { containerName, usesHostNetwork } from "../core/endpoints";
 import { LoadBalancersSpec, PlacedService } from "../core/platform-spec";
-import { consulTemplateServers, renderHaproxyConfig } from "./haproxy-config";
+import { consulTemplateServers, HaproxyOptions, renderHaproxyConfig } from "./haproxy-config";
 import {
   LB_PATHS,
   renderConsulTemplateConfig,
@@ -21,12 +21,16 @@ export function frontedServices(spec: LoadBalancersSpec): PlacedService[] {
   return spec.services;
 }
 
-function options(spec: LoadBalancersSpec) {
+/** The stack's HAProxy options: its settings, and run-time name resolution on the local stack only. */
+export function haproxyOptions(
+  spec: Pick<LoadBalancersSpec, "stack" | "local" | "loadBalancer">,
+): HaproxyOptions {
   return {
     stack: spec.stack,
     maxconn: spec.loadBalancer.maxconn,
     statsPort: spec.loadBalancer.statsPort,
     runDir: LB_PATHS.runDir,
+    reResolve: spec.local,
   };
 }
 
@@ -34,14 +38,14 @@ function options(spec: LoadBalancersSpec) {
 export function haproxyTemplate(spec: LoadBalancersSpec): string {
   return renderHaproxyConfig(
     frontedServices(spec),
-    options(spec),
+    haproxyOptions(spec),
     consulTemplateServers(spec.stack),
   );
 }
 
 /** The config HAProxy starts with before the first rendering: every frontend, no servers yet. */
 export function haproxyInitialConfig(spec: LoadBalancersSpec): string {
-  return renderHaproxyConfig(frontedServices(spec), options(spec), () => []);
+  return renderHaproxyConfig(frontedServices(spec), haproxyOptions(spec), () => []);
 }
 
 /** A load balancer on `host`: HAProxy in master-worker mode fed by consul-template. */

@@ -154,10 +154,8 @@ if [ -f "$MARKER" ] && ! our_pid >/dev/null; then rm -f "$MARKER"; fi
 if pid=$(our_pid); then
   die "dockerd pid $pid (ours) is running but does not answer; see $LOG or run scripts/docker/stop-dockerd.sh"
 fi
-if [ -S "$SOCK" ] || pgrep -x dockerd >/dev/null 2>&1; then
-  if pgrep -x dockerd >/dev/null 2>&1; then
-    die "a dockerd process exists that does not answer and was not started by this project; not touching it"
-  fi
+if [ -n "$(machine_dockerd_pids)" ]; then
+  die "a dockerd process serving $SOCK exists that does not answer and was not started by this project; not touching it"
 fi
 
 ensure_cgroups

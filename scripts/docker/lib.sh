@@ -45,3 +45,17 @@ host_debian_security_mirror() {
   fi
   echo "${uri:-http://deb.debian.org/debian-security}"
 }
+
+# The pids of dockerd processes that serve the machine's own socket: those started without
+# -H/--host, or with -H unix:///var/run/docker.sock. A daemon serving a socket of its own (each
+# host of scripts/site) is someone else's and is not counted.
+machine_dockerd_pids() {
+  local pid args
+  for pid in $(pgrep -x dockerd || true); do
+    args=" $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || continue
+    if [[ "$args" =~ \ (-H|--host)[=\ ]([^ ]+) ]] && [ "${BASH_REMATCH[2]}" != "unix:///var/run/docker.sock" ]; then
+      continue
+    fi
+    echo "$pid"
+  done
+}

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  consulAdvertiseAddress,
   CONSUL_CONFIG_FILE,
   consulAddressFor,
   consulAgentConfig,
@@ -24,7 +25,9 @@ test("a prod Consul server expects all five servers and joins them by address", 
     data_dir: "/consul/data",
     client_addr: "0.0.0.0",
     bind_addr: "0.0.0.0",
-    advertise_addr: "lbmaster01.cern.ch",
+    // The host is named, not numbered: its one private address outside Docker's bridges.
+    advertise_addr:
+      '{{ GetPrivateInterfaces | exclude "name" "^(docker[0-9]+|br-.*|veth.*)$" | attr "address" }}',
     retry_join: [
       "lbmaster01.cern.ch",
       "lbmaster02.cern.ch",
@@ -99,4 +102,13 @@ test("consul-esm runs on two masters and talks to the local server", () => {
     "external-node": "true",
   });
   assert.equal(JSON.parse(esm.files![0].content).http_addr, "local-consul-server-master-1:8500");
+});
+
+test("a real host's Consul advertises the host's IP when its address is one, else its one private address outside Docker's interfaces", () => {
+  assert.equal(consulAdvertiseAddress("10.1.2.3"), "10.1.2.3");
+  assert.equal(consulAdvertiseAddress("fd00::3"), "fd00::3");
+  assert.equal(
+    consulAdvertiseAddress("lbmaster01.cern.ch"),
+    '{{ GetPrivateInterfaces | exclude "name" "^(docker[0-9]+|br-.*|veth.*)$" | attr "address" }}',
+  );
 });

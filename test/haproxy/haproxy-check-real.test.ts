@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { renderHaproxyConfig, sampleServers } from "../../components/haproxy/haproxy-config";
-import { haproxyInitialConfig } from "../../components/haproxy/lb-containers";
+import { haproxyInitialConfig, haproxyOptions } from "../../components/haproxy/lb-containers";
 
 function check(text: string): { status: number | null; output: string } {
   const dir = mkdtempSync(join(tmpdir(), "haproxy-c-"));
@@ -28,12 +28,7 @@ for (const stack of ["local", "cert", "prod"]) {
     assert.equal(initial.status, 0, initial.output);
     const sample = renderHaproxyConfig(
       spec.services,
-      {
-        stack,
-        maxconn: spec.loadBalancer.maxconn,
-        statsPort: spec.loadBalancer.statsPort,
-        runDir: "/var/run/haproxy",
-      },
+      haproxyOptions(spec),
       sampleServers((s) =>
         [1, 2, 3].map((i) => ({
           id: `${stack}-${s.key}-${i}`,

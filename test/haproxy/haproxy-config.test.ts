@@ -25,24 +25,41 @@ test("server options: active checks, PROXY protocol and the bridge port", () => 
   const [admin, config, storage] = local.services;
   assert.equal(admin.name, "Framework/SystemAdministrator");
   assert.equal(
-    serverOptions(admin),
+    serverOptions(admin, { reResolve: true }),
     "check inter 200ms fastinter 100ms downinter 500ms rise 2 fall 1 observe layer4 error-limit 1 on-error mark-down init-addr last,libc,none resolvers docker",
   );
   assert.equal(
-    serverOptions(config),
+    serverOptions(config, { reResolve: true }),
     "check inter 200ms fastinter 100ms downinter 500ms rise 2 fall 1 observe layer4 error-limit 1 on-error mark-down init-addr last,libc,none resolvers docker send-proxy-v2 port 19135",
   );
   assert.equal(
-    serverOptions(storage),
+    serverOptions(storage, { reResolve: true }),
     "check inter 200ms fastinter 100ms downinter 500ms rise 2 fall 1 observe layer4 error-limit 1 on-error mark-down init-addr last,libc,none resolvers docker",
   );
   assert.equal(backendName(config), "be_configuration_server");
 });
 
+test("names are re-resolved through DNS on the local stack only: on real hosts an instance is its host's name, which the system resolver (and /etc/hosts) gives at each load", () => {
+  const [admin] = local.services;
+  assert.doesNotMatch(serverOptions(admin, { reResolve: false }), /resolvers/);
+  const prod = loadPlatformFromStackFile(process.cwd(), "prod");
+  const prodTemplate = haproxyTemplate(prod);
+  assert.doesNotMatch(prodTemplate, /resolvers|parse-resolv-conf/);
+  assert.match(prodTemplate, / init-addr last,libc,none\n/);
+  const localTemplate = haproxyTemplate(local);
+  assert.match(localTemplate, /^resolvers docker\n {4}parse-resolv-conf\n {4}hold valid 10s$/m);
+  assert.equal(
+    localTemplate
+      .split("\n")
+      .filter((l) => l.includes(" init-addr last,libc,none resolvers docker")).length,
+    local.services.length,
+  );
+});
+
 test("the template and a sample rendering differ only in the server lines", () => {
   const sample = renderHaproxyConfig(
     local.services,
-    { stack: "local", maxconn: 4096, statsPort: 8404, runDir: LB_PATHS.runDir },
+    { stack: "local", maxconn: 4096, statsPort: 8404, runDir: LB_PATHS.runDir, reResolve: true },
     sampleServers((s) =>
       s.hosts.map((h) => ({
         id: `local-${s.key}-${h}`,

@@ -1,0 +1,44 @@
+// npm run site -- up|down [--stack site] [--purge]: the multi-host site of a stack on this machine
+// (docs/site.md): a network namespace per host with its own Docker Engine and sshd, the hosts'
+// names in /etc/hosts, a registry with the stack's images.
+import { resolve } from "node:path";
+import { PlatformInputError } from "../components/core/errors";
+import { loadPlatformFromStackFile, readStackFile } from "../components/core/stack-config";
+import { siteLayout } from "./site/layout";
+import { siteDown, siteUp } from "./site/lifecycle";
+
+const USAGE = "usage: npm run site -- up|down [--stack NAME] [--purge]   (default stack: site)";
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const stackAt = rest.indexOf("--stack");
+  const stack = stackAt >= 0 ? rest[stackAt + 1] : "site";
+  if ((command !== "up" && command !== "down") || stack === undefined) {
+    console.error(USAGE);
+    return 2;
+  }
+  const root = resolve(__dirname, "..");
+  let site;
+  try {
+    const spec = loadPlatformFromStackFile(root, stack);
+    const registry = String(readStackFile(root, stack).entries["lhcb-platform:registry"] ?? "");
+    site = siteLayout(spec, registry);
+  } catch (e) {
+    // A bad stack file: one message naming the file and the path; nothing is started.
+    console.error(
+      `site: ${e instanceof PlatformInputError ? "invalid input:\n" : ""}${(e as Error).message}`,
+    );
+    return 1;
+  }
+  if (command === "up") await siteUp(site, root);
+  else await siteDown(site, { purge: rest.includes("--purge") });
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: Error) => {
+    console.error(`site: ${e.message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,108 @@
+// Each host's Docker Engine, started in the host's namespace (`nsenter --net`, which keeps the
+// machine's cgroup mounts: `ip netns exec` mounts a fresh /sys and dockerd then finds no devices
+// cgroup), with its own data root, exec root, socket, pid file and cgroup parent.
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  writeFileSync,
+} from "node:fs";
+import { daemonJson, dockerdArgs } from "./files";
+import { SiteHost, SiteLayout } from "./layout";
+import { run, say, startDetached, succeeds, waitFor } from "./system";
+
+const engineAnswers = (h: SiteHost) =>
+  succeeds("docker", [
+    "-H",
+    `unix://${h.dockerSocket}`,
+    "version",
+    "--format",
+    "{{.Server.Version}}",
+  ]);
+
+/** Starts every host's engine that is not running; returns once each answers on its socket. */
+export async function startEngines(site: SiteLayout): Promise<void> {
+  for (const h of site.hosts) {
+    if (engineAnswers(h)) continue;
+    mkdirSync(h.runDir, { recursive: true });
+    mkdirSync(`${h.dataDir}/docker`, { recursive: true });
+    writeFileSync(`${h.runDir}/daemon.json`, daemonJson(site));
+    startDetached(
+      "nsenter",
+      [`--net=/var/run/netns/${h.netns}`, "dockerd", ...dockerdArgs(h)],
+      `${h.runDir}/dockerd.log`,
+    );
+  }
+  await Promise.all(
+    site.hosts.map((h) =>
+      waitFor(
+        `the Docker Engine of ${h.id} (log: ${h.runDir}/dockerd.log)`,
+        () => engineAnswers(h),
+        60,
+      ),
+    ),
+  );
+  say(`engines: ${site.hosts.length} Docker Engines answer`);
+}
+
+/** The pid in `file`, when it names a live process. */
+function livePid(file: string): number | undefined {
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, "utf8").trim());
+  return pid > 0 && existsSync(`/proc/${pid}`) ? pid : undefined;
+}
+
+/**
+ * Stops every engine of the site: SIGTERM (the engine stops its containers), then SIGKILL after
+ * 30 s; and any dockerd or containerd left by a run that was killed, found by the site's paths.
+ */
+export async function stopEngines(site: SiteLayout): Promise<void> {
+  const pids = site.hosts
+    .map((h) => livePid(`${h.runDir}/docker.pid`))
+    .filter((p): p is number => p !== undefined);
+  for (const pid of pids) succeeds("kill", ["-TERM", String(pid)]);
+  try {
+    await waitFor(
+      "the site's engines to stop",
+      () => pids.every((p) => !existsSync(`/proc/${p}`)),
+      30,
+    );
+  } catch {
+    for (const pid of pids) succeeds("kill", ["-KILL", String(pid)]);
+  }
+  // Leftovers: a dockerd whose pid file is gone, the containerd and shims it started.
+  for (const name of ["dockerd", "containerd", "containerd-shim-runc-v2"])
+    succeeds("pkill", ["-KILL", "-f", `${name} .*${site.runDir}/`]);
+  unmountUnder([site.runDir, site.dataDir]);
+  removeCgroups(site);
+}
+
+/** Unmounts every mount under `dirs` (the engines' netns and overlay mounts), deepest first. */
+function unmountUnder(dirs: string[]): void {
+  const mounts = readFileSync("/proc/mounts", "utf8")
+    .split("\n")
+    .map((l) => l.split(" ")[1])
+    .filter((m) => m !== undefined && dirs.some((d) => m.startsWith(`${d}/`)))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) run("umount", ["-l", m]);
+}
+
+/** Removes the site's cgroups (`/lhcb-site-<host>` under each controller), deepest first. */
+function removeCgroups(site: SiteLayout): void {
+  const root = "/sys/fs/cgroup";
+  if (!existsSync(root)) return;
+  const removeTree = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true }))
+      if (e.isDirectory()) removeTree(`${dir}/${e.name}`);
+    rmdirSync(dir);
+  };
+  // cgroup v1: one tree per controller; v2: the one tree at the root.
+  const trees = [root, ...readdirSync(root).map((c) => `${root}/${c}`)];
+  for (const tree of trees)
+    for (const h of site.hosts) {
+      const dir = `${tree}/lhcb-site-${h.id}`;
+      if (existsSync(dir)) removeTree(dir);
+    }
+}

@@ -1,0 +1,132 @@
+// The files a site writes: its lines in /etc/hosts, each host's sshd_config, the SSH client
+// config that names the site's key, the registry's config and each engine's daemon.json. Pure.
+import { SiteHost, SiteLayout } from "./layout";
+
+/** Ends every line the site adds to a shared file, so that `down` removes those lines only. */
+export const SITE_MARK = "# lhcb-platform-site";
+
+/** The site's paths for SSH: the client key, the known hosts, the authorized keys. */
+export const sshPaths = (site: SiteLayout) => ({
+  clientKey: `${site.dataDir}/ssh/id_ed25519`,
+  knownHosts: `${site.dataDir}/ssh/known_hosts`,
+  authorizedKeys: `${site.dataDir}/ssh/authorized_keys`,
+  hostKey: (h: SiteHost) => `${h.dataDir}/ssh_host_ed25519_key`,
+  sshdConfig: (h: SiteHost) => `${h.runDir}/sshd_config`,
+  sshdPid: (h: SiteHost) => `${h.runDir}/sshd.pid`,
+});
+
+/** The site's lines of /etc/hosts: each host's name, and the registry's at the gateway. */
+export function hostsLines(site: SiteLayout): string[] {
+  return [
+    `${site.gateway} ${site.registry.name} ${SITE_MARK}`,
+    ...site.hosts.map((h) => `${h.ip} ${h.address} ${SITE_MARK}`),
+  ];
+}
+
+/** `text` without the lines the site added (those ending in `SITE_MARK`). */
+export function withoutSiteLines(text: string): string {
+  return text
+    .split("\n")
+    .filter((line) => !line.endsWith(SITE_MARK))
+    .join("\n");
+}
+
+/**
+ * A host's sshd: on its address only, keys only, root by key, and every session's `docker` talks
+ * to the host's own engine (what `docker system dial-stdio` serves to the Docker provider).
+ */
+export function sshdConfig(site: SiteLayout, host: SiteHost): string {
+  const ssh = sshPaths(site);
+  return [
+    `ListenAddress ${host.ip}:22`,
+    `HostKey ${ssh.hostKey(host)}`,
+    `PidFile ${ssh.sshdPid(host)}`,
+    `AuthorizedKeysFile ${ssh.authorizedKeys}`,
+    "PermitRootLogin prohibit-password",
+    "PasswordAuthentication no",
+    "KbdInteractiveAuthentication no",
+    "UsePAM no",
+    "X11Forwarding no",
+    "AllowTcpForwarding no",
+    `SetEnv DOCKER_HOST=unix://${host.dockerSocket}`,
+    "",
+  ].join("\n");
+}
+
+/**
+ * The SSH client's settings for the site's hosts (/etc/ssh/ssh_config.d): the site's key, its
+ * known hosts checked strictly, and one connection per host reused by every command.
+ */
+export function sshClientConfig(site: SiteLayout): string {
+  const ssh = sshPaths(site);
+  return [
+    SITE_MARK,
+    `Host ${site.hosts.map((h) => h.address).join(" ")}`,
+    "  User root",
+    `  IdentityFile ${ssh.clientKey}`,
+    "  IdentitiesOnly yes",
+    `  UserKnownHostsFile ${ssh.knownHosts}`,
+    "  StrictHostKeyChecking yes",
+    "  ConnectTimeout 5",
+    "",
+  ].join("\n");
+}
+
+/** `known_hosts` lines: each host's name and its host key (`ssh-ed25519 AAAA...`). */
+export function knownHosts(entries: { address: string; publicKey: string }[]): string {
+  return entries
+    .map((e) => `${e.address} ${e.publicKey.trim().split(/\s+/).slice(0, 2).join(" ")}\n`)
+    .join("");
+}
+
+/** The registry (Debian's docker-registry), plain HTTP on the gateway: see docs/site.md for a real site's TLS. */
+export function registryConfig(site: SiteLayout): string {
+  return [
+    "version: 0.1",
+    "log:",
+    "  level: warn",
+    "storage:",
+    "  filesystem:",
+    `    rootdirectory: ${site.registry.dataDir}`,
+    "  delete:",
+    "    enabled: true",
+    "http:",
+    `  addr: ${site.gateway}:${site.registry.port}`,
+    "",
+  ].join("\n");
+}
+
+/** A host engine's daemon.json: the site registry trusted over plain HTTP, logs capped. */
+export function daemonJson(site: SiteLayout): string {
+  return `${JSON.stringify(
+    {
+      "insecure-registries": [`${site.registry.name}:${site.registry.port}`],
+      "log-driver": "json-file",
+      "log-opts": { "max-size": "10m", "max-file": "2" },
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+/** The arguments of a host's dockerd (started in the host's namespace with `nsenter --net`). */
+export function dockerdArgs(host: SiteHost): string[] {
+  return [
+    "--config-file",
+    `${host.runDir}/daemon.json`,
+    "--data-root",
+    `${host.dataDir}/docker`,
+    "--exec-root",
+    `${host.runDir}/exec`,
+    "--pidfile",
+    `${host.runDir}/docker.pid`,
+    "--host",
+    `unix://${host.dockerSocket}`,
+    "--cgroup-parent",
+    `/lhcb-site-${host.id}`,
+    "--exec-opt",
+    "native.cgroupdriver=cgroupfs",
+    "--log-level",
+    "warn",
+  ];
+}

@@ -1,0 +1,87 @@
+// `site up` and `site down`: the whole site in order, and everything of it removed again.
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { startEngines, stopEngines } from "./engines";
+import { hostsLines, withoutSiteLines } from "./files";
+import { SiteLayout } from "./layout";
+import { createNetwork, removeNetwork } from "./network";
+import { pushImages, startRegistry, stopRegistry } from "./registry";
+import { startSsh, stopSsh } from "./ssh";
+import { run, say, succeeds } from "./system";
+
+const HOSTS_FILE = "/etc/hosts";
+
+/** Debian packages the site needs: each host's sshd, the registry, the image copier. */
+const PACKAGES: Record<string, string> = {
+  "/usr/sbin/sshd": "openssh-server",
+  "/usr/bin/docker-registry": "docker-registry",
+  "/usr/bin/skopeo": "skopeo",
+};
+
+/** Installs the missing packages, with no service started by their install scripts. */
+function ensurePackages(): void {
+  const missing = Object.entries(PACKAGES)
+    .filter(([path]) => !existsSync(path))
+    .map(([, pkg]) => pkg);
+  if (missing.length === 0) return;
+  say(`installing ${missing.join(", ")} from Debian`);
+  const policy = "/usr/sbin/policy-rc.d";
+  const ownPolicy = !existsSync(policy);
+  if (ownPolicy) writeFileSync(policy, "#!/bin/sh\nexit 101\n", { mode: 0o755 });
+  try {
+    succeeds("apt-get", ["update", "-qq"]);
+    run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing]);
+  } finally {
+    if (ownPolicy) rmSync(policy, { force: true });
+  }
+}
+
+/** The site's names in /etc/hosts (replacing its earlier lines); `nsenter` leaves /etc/netns alone. */
+function writeHosts(site: SiteLayout): void {
+  const kept = withoutSiteLines(readFileSync(HOSTS_FILE, "utf8")).replace(/\n*$/, "\n");
+  writeFileSync(HOSTS_FILE, kept + hostsLines(site).join("\n") + "\n");
+}
+
+function removeHosts(): void {
+  writeFileSync(HOSTS_FILE, withoutSiteLines(readFileSync(HOSTS_FILE, "utf8")));
+}
+
+/**
+ * Brings the site up, or completes one that is partly up: packages, network, names, registry and
+ * images, every host's engine and sshd; then checks each engine over SSH as the Docker provider
+ * reaches it. `repoRoot`: where scripts/docker/ensure-dockerd.sh makes the machine's Docker answer.
+ */
+export async function siteUp(site: SiteLayout, repoRoot: string): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error("the site needs root (namespaces, /etc/hosts)");
+  ensurePackages();
+  run("bash", [join(repoRoot, "scripts", "docker", "ensure-dockerd.sh")]);
+  createNetwork(site);
+  writeHosts(site);
+  await startRegistry(site);
+  pushImages(site);
+  await startEngines(site);
+  await startSsh(site);
+  for (const h of site.hosts) {
+    const name = run("docker", ["-H", `ssh://root@${h.address}`, "info", "--format", "{{.Name}}"]);
+    if (name.trim() === "") throw new Error(`${h.id}: no engine over ssh://root@${h.address}`);
+  }
+  say(
+    `up: ${site.hosts.length} hosts answer over SSH; deploy with \`pulumi up --stack ${site.stack}\``,
+  );
+}
+
+/**
+ * Stops and removes everything the site started or changed, whatever state a run left it in
+ * (also after one that was killed); the engines' data roots and the registry's data stay
+ * unless `purge`, so the next `up` does not pull every image again.
+ */
+export async function siteDown(site: SiteLayout, opts: { purge: boolean }): Promise<void> {
+  await stopEngines(site);
+  stopSsh(site);
+  stopRegistry(site);
+  removeNetwork(site);
+  removeHosts();
+  rmSync(site.runDir, { recursive: true, force: true });
+  if (opts.purge) rmSync(site.dataDir, { recursive: true, force: true });
+  say(`down: the site of ${site.stack} is stopped${opts.purge ? " and its data removed" : ""}`);
+}

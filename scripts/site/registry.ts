@@ -1,0 +1,55 @@
+// The site's image registry (Debian's docker-registry) on the machine's address on the site's
+// bridge, and the stack's images copied into it from the machine's Docker (skopeo).
+import { mkdirSync, writeFileSync } from "node:fs";
+import { registryConfig } from "./files";
+import { SiteLayout } from "./layout";
+import { run, say, startDetached, succeeds, waitFor } from "./system";
+
+const configPath = (site: SiteLayout) => `${site.runDir}/registry.yml`;
+const registryUrl = (site: SiteLayout) => `http://${site.gateway}:${site.registry.port}`;
+
+/** Starts the registry unless it answers; returns once it does. */
+export async function startRegistry(site: SiteLayout): Promise<void> {
+  const answers = () =>
+    succeeds("curl", ["-fsS", "-m", "2", "-o", "/dev/null", `${registryUrl(site)}/v2/`]);
+  if (!answers()) {
+    mkdirSync(site.registry.dataDir, { recursive: true });
+    mkdirSync(site.runDir, { recursive: true });
+    writeFileSync(configPath(site), registryConfig(site));
+    startDetached("docker-registry", ["serve", configPath(site)], `${site.runDir}/registry.log`);
+    await waitFor(
+      `the registry at ${registryUrl(site)} (log: ${site.runDir}/registry.log)`,
+      answers,
+      20,
+    );
+  }
+  say(`registry: ${site.registry.name}:${site.registry.port} at ${registryUrl(site)}`);
+}
+
+/** Stops the registry (also one left by a run that was killed). Its data stays. */
+export function stopRegistry(site: SiteLayout): void {
+  succeeds("pkill", ["-f", `docker-registry serve ${configPath(site)}`]);
+}
+
+/**
+ * Copies every image of the stack from the machine's Docker into the registry, under the stack's
+ * registry prefix (unchanged layers are not sent again). Throws naming an image the machine lacks.
+ */
+export function pushImages(site: SiteLayout): void {
+  const missing = site.images.filter((i) => !succeeds("docker", ["image", "inspect", i.source]));
+  if (missing.length > 0)
+    throw new Error(
+      `the machine's Docker lacks ${missing.map((i) => i.source).join(", ")}: build them first (scripts/docker/build-images.sh, run by \`npm run up\`)`,
+    );
+  for (const { source, target } of site.images) {
+    const t = Date.now();
+    run("skopeo", [
+      "copy",
+      "--quiet",
+      "--dest-tls-verify=false",
+      `docker-daemon:${source}`,
+      `docker://${target}`,
+    ]);
+    say(`pushed ${target} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+  }
+}
