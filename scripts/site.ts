@@ -1,19 +1,23 @@
-// npm run site -- up|down [--stack site] [--purge]: the multi-host site of a stack on this machine
-// (docs/site.md): a network namespace per host with its own Docker Engine and sshd, the hosts'
-// names in /etc/hosts, a registry with the stack's images.
+// npm run site -- up|deploy|destroy|down [--stack site] [--purge]: the multi-host site of a stack on
+// this machine (docs/site.md). `up`: a network namespace per host with its own Docker Engine and
+// sshd, the hosts' names in /etc/hosts, a registry with the stack's images. `deploy`: `pulumi up`
+// of the stack (its secrets made when missing). `destroy`: `pulumi destroy`. `down`: all stopped.
 import { resolve } from "node:path";
 import { PlatformInputError } from "../components/core/errors";
 import { loadPlatformFromStackFile, readStackFile } from "../components/core/stack-config";
 import { siteLayout } from "./site/layout";
+import { siteDeploy, siteDestroy } from "./site/deploy";
 import { siteDown, siteUp } from "./site/lifecycle";
 
-const USAGE = "usage: npm run site -- up|down [--stack NAME] [--purge]   (default stack: site)";
+const USAGE =
+  "usage: npm run site -- up|deploy|destroy|down [--stack NAME] [--purge]   (default stack: site)";
+const COMMANDS = ["up", "deploy", "destroy", "down"];
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const stackAt = rest.indexOf("--stack");
   const stack = stackAt >= 0 ? rest[stackAt + 1] : "site";
-  if ((command !== "up" && command !== "down") || stack === undefined) {
+  if (!COMMANDS.includes(command) || stack === undefined) {
     console.error(USAGE);
     return 2;
   }
@@ -31,6 +35,8 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   if (command === "up") await siteUp(site, root);
+  else if (command === "deploy") siteDeploy(site);
+  else if (command === "destroy") siteDestroy(site);
   else await siteDown(site, { purge: rest.includes("--purge") });
   return 0;
 }

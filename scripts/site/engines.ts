@@ -93,9 +93,12 @@ function unmountUnder(dirs: string[]): void {
 function removeCgroups(site: SiteLayout): void {
   const root = "/sys/fs/cgroup";
   if (!existsSync(root)) return;
+  // A container outlives an engine killed with SIGKILL (its shim is killed above, its processes
+  // are not): whatever still runs in the site's cgroups is killed before they are removed.
   const removeTree = (dir: string): void => {
     for (const e of readdirSync(dir, { withFileTypes: true }))
       if (e.isDirectory()) removeTree(`${dir}/${e.name}`);
+    killMembers(dir);
     rmdirSync(dir);
   };
   // cgroup v1: one tree per controller; v2: the one tree at the root.
@@ -105,4 +108,20 @@ function removeCgroups(site: SiteLayout): void {
       const dir = `${tree}/lhcb-site-${h.id}`;
       if (existsSync(dir)) removeTree(dir);
     }
+}
+
+/** Kills every process of the cgroup `dir` and waits (up to 5 s) until it has none. */
+function killMembers(dir: string): void {
+  const procs = `${dir}/cgroup.procs`;
+  const members = () =>
+    existsSync(procs)
+      ? readFileSync(procs, "utf8")
+          .split("\n")
+          .filter((p) => p !== "")
+      : [];
+  const until = Date.now() + 5000;
+  for (let left = members(); left.length > 0 && Date.now() < until; left = members()) {
+    for (const pid of left) succeeds("kill", ["-KILL", pid]);
+    run("sleep", ["0.1"]);
+  }
 }

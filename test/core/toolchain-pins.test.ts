@@ -48,7 +48,12 @@ test("no committed stack file carries an encryption salt", () => {
   const files = execFileSync("git", ["ls-files", "Pulumi.*.yaml"], { cwd: ROOT, encoding: "utf8" })
     .split("\n")
     .filter((f) => f !== "");
-  assert.deepEqual(files.sort(), ["Pulumi.cert.yaml", "Pulumi.local.yaml", "Pulumi.prod.yaml"]);
+  assert.deepEqual(files.sort(), [
+    "Pulumi.cert.yaml",
+    "Pulumi.local.yaml",
+    "Pulumi.prod.yaml",
+    "Pulumi.site.yaml",
+  ]);
   for (const f of files) {
     // What is committed (the index), not the working copy, where `pulumi stack init` adds this machine's salt.
     const committed = execFileSync("git", ["show", `:${f}`], { cwd: ROOT, encoding: "utf8" });

@@ -1,0 +1,64 @@
+// `site deploy` and `site destroy`: the site stack through the CLI as an operator runs it, its
+// secrets made once when missing (a new gossip key; the site's operator key for the preparation).
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { engineEnv, operatorCli, PROJECT_ROOT } from "../engine-stack";
+import { sshPaths } from "./files";
+import { SiteLayout } from "./layout";
+import { say } from "./system";
+
+/** Runs the CLI in the project; `show`: its output goes to the terminal (progress of an up). */
+function pulumi(
+  args: string[],
+  opts: { input?: string; show?: boolean } = {},
+): { ok: boolean; out: string } {
+  const r = spawnSync(operatorCli(), [...args, "--non-interactive"], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...engineEnv() },
+    input: opts.input,
+    encoding: "utf8",
+    stdio: opts.show ? ["pipe", "inherit", "inherit"] : "pipe",
+    maxBuffer: 64 * 2 ** 20,
+  });
+  return { ok: r.status === 0, out: `${r.stdout ?? ""}${r.stderr ?? ""}` };
+}
+
+function must(args: string[], opts: { input?: string; show?: boolean } = {}): string {
+  const r = pulumi(args, opts);
+  if (!r.ok) throw new Error(`pulumi ${args.join(" ")} failed:\n${r.out}`);
+  return r.out;
+}
+
+/** Creates the stack when it does not exist, and sets each of its secrets that is missing. */
+export function ensureSiteStack(site: SiteLayout): void {
+  const stack = ["--stack", site.stack];
+  if (!pulumi(["stack", "select", site.stack]).ok) must(["stack", "init", site.stack]);
+  const has = (key: string) => pulumi(["config", "get", key, ...stack]).ok;
+  if (!has("lhcb-platform:consulGossipKey")) {
+    must(["config", "set", "--secret", "lhcb-platform:consulGossipKey", ...stack], {
+      input: randomBytes(32).toString("base64"),
+    });
+    say("stack: a new Consul gossip key (secret lhcb-platform:consulGossipKey)");
+  }
+  if (!has("lhcb-platform:sshPrivateKey")) {
+    must(["config", "set", "--secret", "lhcb-platform:sshPrivateKey", ...stack], {
+      input: readFileSync(sshPaths(site).clientKey, "utf8"),
+    });
+    say(`stack: the site's operator key (secret lhcb-platform:sshPrivateKey)`);
+  }
+}
+
+/** `pulumi up` of the site stack (its secrets made first when missing). */
+export function siteDeploy(site: SiteLayout): void {
+  ensureSiteStack(site);
+  const t = Date.now();
+  must(["up", "--stack", site.stack, "--yes", "--skip-preview"], { show: true });
+  say(`deploy: pulumi up --stack ${site.stack} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+}
+
+/** `pulumi destroy` of the site stack, when it exists. */
+export function siteDestroy(site: SiteLayout): void {
+  if (!pulumi(["stack", "select", site.stack]).ok) return;
+  must(["destroy", "--stack", site.stack, "--yes", "--skip-preview"], { show: true });
+}
