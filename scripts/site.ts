@@ -2,16 +2,18 @@
 // this machine (docs/site.md). `up`: a network namespace per host with its own Docker Engine and
 // sshd, the hosts' names in /etc/hosts, a registry with the stack's images. `deploy`: `pulumi up`
 // of the stack (its secrets made when missing). `destroy`: `pulumi destroy`. `down`: all stopped.
+// `lose HOST`: the host cut off and its engine and containers killed; `restore HOST`: back.
 import { resolve } from "node:path";
 import { PlatformInputError } from "../components/core/errors";
 import { loadPlatformFromStackFile, readStackFile } from "../components/core/stack-config";
 import { siteLayout } from "./site/layout";
 import { siteDeploy, siteDestroy } from "./site/deploy";
+import { loseHost, restoreHost } from "./site/faults";
 import { siteDown, siteUp } from "./site/lifecycle";
 
 const USAGE =
-  "usage: npm run site -- up|deploy|destroy|down [--stack NAME] [--purge]   (default stack: site)";
-const COMMANDS = ["up", "deploy", "destroy", "down"];
+  "usage: npm run site -- up|deploy|destroy|down|lose HOST|restore HOST [--stack NAME] [--purge]   (default stack: site)";
+const COMMANDS = ["up", "deploy", "destroy", "down", "lose", "restore"];
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -37,6 +39,8 @@ async function main(argv: string[]): Promise<number> {
   if (command === "up") await siteUp(site, root);
   else if (command === "deploy") siteDeploy(site);
   else if (command === "destroy") siteDestroy(site);
+  else if (command === "lose") loseHost(site, rest[0] ?? "");
+  else if (command === "restore") await restoreHost(site, rest[0] ?? "");
   else await siteDown(site, { purge: rest.includes("--purge") });
   return 0;
 }
