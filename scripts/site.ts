@@ -3,17 +3,18 @@
 // sshd, the hosts' names in /etc/hosts, a registry with the stack's images. `deploy`: `pulumi up`
 // of the stack (its secrets made when missing). `destroy`: `pulumi destroy`. `down`: all stopped.
 // `lose HOST`: the host cut off and its engine and containers killed; `restore HOST`: back.
+// `partition HOST`: its traffic dropped in its namespace, all else running; `heal HOST`: ended.
 import { resolve } from "node:path";
 import { PlatformInputError } from "../components/core/errors";
 import { loadPlatformFromStackFile, readStackFile } from "../components/core/stack-config";
 import { siteLayout } from "./site/layout";
 import { siteDeploy, siteDestroy } from "./site/deploy";
-import { loseHost, restoreHost } from "./site/faults";
+import { healHost, loseHost, partitionHost, restoreHost } from "./site/faults";
 import { siteDown, siteUp } from "./site/lifecycle";
 
 const USAGE =
-  "usage: npm run site -- up|deploy|destroy|down|lose HOST|restore HOST [--stack NAME] [--purge]   (default stack: site)";
-const COMMANDS = ["up", "deploy", "destroy", "down", "lose", "restore"];
+  "usage: npm run site -- up|deploy|destroy|down|lose HOST|restore HOST|partition HOST|heal HOST [--stack NAME] [--purge]   (default stack: site)";
+const COMMANDS = ["up", "deploy", "destroy", "down", "lose", "restore", "partition", "heal"];
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -41,6 +42,8 @@ async function main(argv: string[]): Promise<number> {
   else if (command === "destroy") siteDestroy(site);
   else if (command === "lose") loseHost(site, rest[0] ?? "");
   else if (command === "restore") await restoreHost(site, rest[0] ?? "");
+  else if (command === "partition") partitionHost(site, rest[0] ?? "");
+  else if (command === "heal") healHost(site, rest[0] ?? "");
   else await siteDown(site, { purge: rest.includes("--purge") });
   return 0;
 }

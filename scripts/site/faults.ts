@@ -55,3 +55,26 @@ export async function restoreHost(site: SiteLayout, id: string): Promise<void> {
   await startEngines({ ...site, hosts: [h] });
   say(`restored ${id}: link up, engine started`);
 }
+
+/** The rules that drop every packet of the host but those on its loopback, inside its namespace. */
+const PARTITION_RULES = [
+  ["INPUT", "!", "-i", "lo", "-j", "DROP"],
+  ["OUTPUT", "!", "-o", "lo", "-j", "DROP"],
+];
+
+/** Cuts the host off by dropping its traffic in its own namespace; its engine and containers keep running. */
+export function partitionHost(site: SiteLayout, id: string): void {
+  const h = hostOf(site, id);
+  for (const rule of PARTITION_RULES)
+    run("nsenter", [`--net=/var/run/netns/${h.netns}`, "iptables", "-I", ...rule]);
+  say(`partitioned ${id}: its traffic dropped in its namespace`);
+}
+
+/** Ends a partition made by `partitionHost`. */
+export function healHost(site: SiteLayout, id: string): void {
+  const h = hostOf(site, id);
+  for (const rule of PARTITION_RULES)
+    while (succeeds("nsenter", [`--net=/var/run/netns/${h.netns}`, "iptables", "-C", ...rule]))
+      run("nsenter", [`--net=/var/run/netns/${h.netns}`, "iptables", "-D", ...rule]);
+  say(`healed ${id}`);
+}

@@ -1,0 +1,194 @@
+// Hosts lost and partitioned on the multi-host site, each under a steady client (100 requests a
+// second): a slave, the Consul leader's master (lost, then partitioned), a load balancer. Every
+// fault is repaired within its test, which waits until the platform is whole again.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { PlatformSpec } from "../../components/core/platform-spec";
+import { Load, summarize } from "../../scripts/bench/load";
+import { healHost, loseHost, partitionHost, restoreHost } from "../../scripts/site/faults";
+import { DeployedSite, deploySite, removeSite, site } from "../support/site-fixture";
+import {
+  consulLeader,
+  probe,
+  serfHealth,
+  serversHealthy,
+  serversOf,
+  timeUntil,
+  zookeeperMode,
+} from "../support/site-probes";
+
+let deployed: DeployedSite | undefined;
+let spec: PlatformSpec;
+
+before(async () => {
+  deployed = await deploySite("faults");
+  spec = deployed.spec;
+});
+
+after(() => removeSite(deployed));
+
+const addressOf = (id: string) => site.hosts.find((h) => h.id === id)!.address;
+const servers = (address: string) => serversOf(address, spec.loadBalancer.statsPort);
+
+/** The HTTP service with an instance on every slave: its instance on a host, its URL on each balancer. */
+function steadyTargets(): { instanceOn: (host: string) => string; urls: string[] } {
+  const http = spec.services.find(
+    (s) => s.protocol === "http" && s.hosts.length === spec.slaves.length,
+  )!;
+  return {
+    instanceOn: (host) => `${spec.stack}-${http.key}-${host}`,
+    urls: spec.loadBalancers.map((lb) => `http://${lb.address}:${http.port}/`),
+  };
+}
+
+/** Runs `fault` under a steady client over `urls`; returns its summary, once it checked the client kept its rate. */
+async function underSteadyClient(
+  urls: string[],
+  fault: (load: Load) => Promise<void>,
+): Promise<ReturnType<typeof summarize>> {
+  const load = new Load({ targets: urls, rate: 100, timeoutMs: 5000 }).start();
+  try {
+    await new Promise((r) => setTimeout(r, 2000));
+    await fault(load);
+    await new Promise((r) => setTimeout(r, 1000));
+  } finally {
+    await load.stop();
+  }
+  const summary = summarize(load.samples);
+  console.log(
+    `site: steady client: ${summary.requests} requests at ${summary.rate}/s, ${summary.failed} failed, p99 ${summary.p99Ms} ms, max ${summary.maxMs} ms`,
+  );
+  // A client held up would send nothing during the fault, and see no failure.
+  assert.ok(
+    summary.rate >= 80,
+    `the steady client sent ${summary.rate} requests a second, not 100`,
+  );
+  return summary;
+}
+
+test("a slave host lost under a steady client through both balancers: no request fails, its instances hidden on both, its Consul node failed; back, it serves again without an up", async () => {
+  const victim = "slave-2";
+  const api = addressOf(spec.masters[0].id);
+  const { instanceOn, urls } = steadyTargets();
+  const summary = await underSteadyClient(urls, async (load) => {
+    const lost = Date.now();
+    loseHost(site, victim);
+    const up = async (lb: string) =>
+      [...(await servers(lb))].some(([k, st]) => k.endsWith(`-${victim}`) && st === "UP");
+    const hidden = await Promise.all(
+      spec.loadBalancers.map((lb) =>
+        timeUntil(`${victim} hidden on ${lb.id}`, async () => !(await up(lb.address)), 30),
+      ),
+    );
+    const node = `${spec.stack}-${victim}`;
+    const failed = await timeUntil(
+      `${victim}'s Consul node failed`,
+      async () => (await serfHealth(api, node)) === "critical",
+      30,
+    );
+    const answers = load.samples.filter((x) => x.instance === instanceOn(victim));
+    const last = Math.max(lost, ...answers.map((x) => x.done)) - lost;
+    const where = spec.loadBalancers.map((lb, i) => `${lb.id} after ${hidden[i]} ms`).join(", ");
+    console.log(
+      `site: ${victim} lost: hidden on ${where}; its last answer ${last} ms after the loss; its Consul node critical after ${failed} ms`,
+    );
+    const restored = Date.now();
+    await restoreHost(site, victim);
+    const serving = await timeUntil(
+      `${victim} serving again`,
+      async () => load.samples.some((x) => x.instance === instanceOn(victim) && x.sent > restored),
+      90,
+    );
+    console.log(`site: ${victim} back: answering ${serving} ms after its restore began`);
+    for (const lb of spec.loadBalancers)
+      await timeUntil(
+        `every server up on ${lb.id}`,
+        async () => [...(await servers(lb.address)).values()].every((st) => st === "UP"),
+        30,
+      );
+    assert.equal(await serfHealth(api, node), "passing");
+  });
+  assert.equal(summary.failed, 0, summary.failures.join("\n"));
+});
+
+/**
+ * The Consul leader's master taken away by `fault` and given back by `repair` under a steady
+ * client: Consul and ZooKeeper keep (or elect) a leader among the other two masters, no request
+ * fails, and once back the master is a healthy Consul server and a serving ZooKeeper member again.
+ */
+async function masterAwayAndBack(
+  what: string,
+  fault: (id: string) => void,
+  repair: (id: string) => Promise<void>,
+): Promise<void> {
+  const masters = spec.masters.map((m) => m.id);
+  const victim = await consulLeader(site, addressOf(masters[0]));
+  assert.ok(victim !== undefined && masters.includes(victim), "a Consul leader among the masters");
+  const others = masters.filter((m) => m !== victim);
+  const api = addressOf(others[0]);
+  const summary = await underSteadyClient(steadyTargets().urls, async () => {
+    fault(victim);
+    const consul = await timeUntil(
+      `a Consul leader other than ${victim}`,
+      async () => ![undefined, victim].includes(await consulLeader(site, api)),
+      30,
+    );
+    const zookeeper = await timeUntil(
+      `a ZooKeeper leader among ${others.join(", ")}`,
+      async () =>
+        (await Promise.all(others.map((m) => zookeeperMode(site, spec, m)))).includes("leader"),
+      30,
+    );
+    console.log(
+      `site: ${victim} (the Consul leader) ${what}: a Consul leader after ${consul} ms, a ZooKeeper leader among the others after ${zookeeper} ms`,
+    );
+    const back = Date.now();
+    await repair(victim);
+    await timeUntil(
+      `every Consul server healthy, ${victim} back`,
+      () => serversHealthy(api, 3),
+      90,
+    );
+    await timeUntil(
+      `${victim}'s ZooKeeper member serving`,
+      async () => (await zookeeperMode(site, spec, victim)) !== undefined,
+      90,
+    );
+    console.log(
+      `site: ${victim} back: every Consul server healthy and its ZooKeeper member serving ${Date.now() - back} ms after`,
+    );
+  });
+  assert.equal(summary.failed, 0, summary.failures.join("\n"));
+}
+
+test("the Consul leader's master lost: both quorums keep a leader among the other two, no request fails; back, it rejoins both", () =>
+  masterAwayAndBack(
+    "lost",
+    (id) => loseHost(site, id),
+    (id) => restoreHost(site, id),
+  ));
+
+test("the Consul leader's master partitioned (its traffic dropped, all running): both quorums keep a leader among the other two, no request fails; healed, it rejoins both", () =>
+  masterAwayAndBack(
+    "partitioned",
+    (id) => partitionHost(site, id),
+    async (id) => healHost(site, id),
+  ));
+
+test("a load balancer lost: the other serves with every instance up and no request to it fails; back, the lost one serves again", async () => {
+  const [lost, other] = spec.loadBalancers;
+  const [lostUrl, otherUrl] = steadyTargets().urls;
+  const summary = await underSteadyClient([otherUrl], async () => {
+    loseHost(site, lost.id);
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.ok([...(await servers(other.address)).values()].every((st) => st === "UP"));
+    await restoreHost(site, lost.id);
+    const back = await timeUntil(
+      `${lost.id} serving again`,
+      async () => (await probe("curl", ["-fsS", "-m", "1", "-o", "/dev/null", lostUrl])).ok,
+      60,
+    );
+    console.log(`site: ${lost.id} back: serving ${back} ms after its restore began`);
+  });
+  assert.equal(summary.failed, 0, summary.failures.join("\n"));
+});

@@ -1,0 +1,74 @@
+// The multi-host site as a test fixture: `npm run site -- up`, a scratch copy of the site stack
+// deployed over ssh:// (its secrets through stdin); at the end `pulumi destroy`, `npm run site --
+// down`, and a check that nothing of the site is left on the machine.
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PlatformSpec } from "../../components/core/platform-spec";
+import { loadPlatformFromStackFile } from "../../components/core/stack-config";
+import { CliStack } from "../../scripts/cli-stack";
+import { engineEnv, operatorCli, PROJECT_ROOT, pulumiCli } from "../../scripts/engine-stack";
+import { sshPaths } from "../../scripts/site/files";
+import { SiteLayout, siteLayout } from "../../scripts/site/layout";
+
+/** The site of Pulumi.site.yaml. */
+export const site: SiteLayout = siteLayout(
+  loadPlatformFromStackFile(PROJECT_ROOT, "site"),
+  "registry.site.lhcb.test:5000",
+);
+
+/** `npm run site -- COMMAND`, its output printed; throws when it fails. */
+function siteCommand(command: string): void {
+  const r = spawnSync(
+    process.execPath,
+    ["--import", "tsx", join(PROJECT_ROOT, "scripts", "site.ts"), command],
+    { cwd: PROJECT_ROOT, encoding: "utf8" },
+  );
+  console.log(r.stdout + r.stderr);
+  assert.equal(r.status, 0, `npm run site -- ${command} failed`);
+}
+
+/** Sets a secret of `stack` through stdin: never on a command line or into a message. */
+function setSecret(stack: CliStack, key: string, value: string): void {
+  const r = spawnSync(
+    operatorCli(),
+    ["config", "set", "--secret", key, "--stack", stack.name, "--non-interactive"],
+    { cwd: PROJECT_ROOT, env: { ...process.env, ...engineEnv() }, input: value, encoding: "utf8" },
+  );
+  assert.equal(r.status, 0, `pulumi config set --secret ${key}: ${r.stderr}`);
+}
+
+/** A deployed copy of the site stack: its CLI stack and its spec (physical names from its name). */
+export interface DeployedSite {
+  stack: CliStack;
+  spec: PlatformSpec;
+}
+
+/** Brings the site up and deploys a scratch copy of the site stack labelled `label`. */
+export async function deploySite(label: string): Promise<DeployedSite> {
+  assert.ok(existsSync(pulumiCli()), `no Pulumi CLI at ${pulumiCli()}: run \`npm run up\` first`);
+  siteCommand("up");
+  const stack = await CliStack.create(label, "site");
+  setSecret(stack, "lhcb-platform:consulGossipKey", randomBytes(32).toString("base64"));
+  setSecret(stack, "lhcb-platform:sshPrivateKey", readFileSync(sshPaths(site).clientKey, "utf8"));
+  const t = Date.now();
+  await stack.up();
+  console.log(`site: pulumi up of ${stack.name} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  return { stack, spec: { ...loadPlatformFromStackFile(PROJECT_ROOT, "site"), stack: stack.name } };
+}
+
+/** Destroys the stack, takes the site down, and asserts nothing of it is left. */
+export async function removeSite(deployed: DeployedSite | undefined): Promise<void> {
+  if (deployed) await deployed.stack.remove((e) => console.error(e));
+  siteCommand("down");
+  const namespaces = execFileSync("ip", ["netns", "list"], { encoding: "utf8" })
+    .split("\n")
+    .filter((l) => l.startsWith("lhcb-site-"));
+  assert.deepEqual(namespaces, []);
+  assert.doesNotMatch(readFileSync("/etc/hosts", "utf8"), /lhcb-platform-site/);
+  assert.doesNotMatch(readFileSync("/proc/mounts", "utf8"), /lhcb-platform-site/);
+  const left = spawnSync("pgrep", ["-f", "/run/lhcb-platform-site/"]);
+  assert.equal(left.status, 1, "no site process is left");
+}

@@ -1,0 +1,92 @@
+// What a test asks of the running site while a steady client runs: every probe is asynchronous,
+// so the client's event loop is never held (a held client sends nothing, and sees no failure).
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { PlatformSpec } from "../../components/core/platform-spec";
+import { SiteLayout } from "../../scripts/site/layout";
+
+const execFileAsync = promisify(execFile);
+
+/** `cmd ARGS`: whether it exited 0, and its stdout. */
+export async function probe(
+  cmd: string,
+  args: string[],
+  timeoutMs = 5000,
+): Promise<{ ok: boolean; out: string }> {
+  try {
+    const r = await execFileAsync(cmd, args, { encoding: "utf8", timeout: timeoutMs });
+    return { ok: true, out: r.stdout };
+  } catch (e) {
+    return { ok: false, out: (e as { stdout?: string }).stdout ?? "" };
+  }
+}
+
+/** Polls `check` every 100 ms until it holds; resolves with the ms it took, rejects after `seconds`. */
+export async function timeUntil(
+  what: string,
+  check: () => Promise<boolean>,
+  seconds: number,
+): Promise<number> {
+  const t0 = Date.now();
+  while (!(await check())) {
+    if (Date.now() - t0 > seconds * 1000) throw new Error(`${what}: not after ${seconds} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return Date.now() - t0;
+}
+
+/** The balancer's servers (`backend/server` → status) from its stats page; empty when it does not answer. */
+export async function serversOf(address: string, statsPort: number): Promise<Map<string, string>> {
+  const r = await probe("curl", ["-fsS", "-m", "2", `http://${address}:${statsPort}/stats;csv`]);
+  const rows = r.out
+    .split("\n")
+    .map((l) => l.split(","))
+    .filter((f) => f[0].startsWith("be_") && !/^(BACKEND|FRONTEND)$/.test(f[1]));
+  return new Map(rows.map((f) => [`${f[0]}/${f[1]}`, f[17]]));
+}
+
+/** Consul's `serfHealth` status of `node`, asked of the Consul API at `api` (a host's address). */
+export async function serfHealth(api: string, node: string): Promise<string> {
+  const r = await probe("curl", ["-fsS", "-m", "2", `http://${api}:8500/v1/health/node/${node}`]);
+  if (!r.ok) return "unknown";
+  const checks = JSON.parse(r.out) as { CheckID: string; Status: string }[];
+  return checks.find((c) => c.CheckID === "serfHealth")?.Status ?? "absent";
+}
+
+/** The Consul leader's host id as the API at `api` sees it, or undefined when there is none. */
+export async function consulLeader(site: SiteLayout, api: string): Promise<string | undefined> {
+  const r = await probe("curl", ["-fsS", "-m", "2", `http://${api}:8500/v1/status/leader`]);
+  if (!r.ok) return undefined;
+  const address = JSON.parse(r.out) as string;
+  return site.hosts.find((h) => address.startsWith(`${h.ip}:`))?.id;
+}
+
+/** Whether Consul's autopilot, asked at `api`, finds all `servers` servers healthy. */
+export async function serversHealthy(api: string, servers: number): Promise<boolean> {
+  const r = await probe("curl", [
+    "-fsS",
+    "-m",
+    "2",
+    `http://${api}:8500/v1/operator/autopilot/health`,
+  ]);
+  if (!r.ok) return false;
+  const health = JSON.parse(r.out) as { Healthy: boolean; Servers: unknown[] };
+  return health.Healthy && health.Servers.length === servers;
+}
+
+/** The mode (`leader`, `follower`) of the ZooKeeper member on host `id`, or undefined when it does not serve. */
+export async function zookeeperMode(
+  site: SiteLayout,
+  spec: Pick<PlatformSpec, "stack">,
+  id: string,
+): Promise<string | undefined> {
+  const h = site.hosts.find((x) => x.id === id)!;
+  const srvr = "exec 3<>/dev/tcp/127.0.0.1/2181 && echo srvr >&3 && grep '^Mode: ' <&3";
+  const container = `${spec.stack}-zookeeper-${id}`;
+  const r = await probe(
+    "docker",
+    ["-H", `ssh://root@${h.address}`, "exec", container, "bash", "-c", srvr],
+    10_000,
+  );
+  return r.ok ? r.out.trim().replace("Mode: ", "") : undefined;
+}
