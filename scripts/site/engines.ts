@@ -47,11 +47,25 @@ export async function startEngines(site: SiteLayout): Promise<void> {
   say(`engines: ${site.hosts.length} Docker Engines answer`);
 }
 
-/** The pid in `file`, when it names a live process. */
+/**
+ * Whether `pid` runs: it exists and is no zombie. An engine that `restore` started from a process
+ * still alive (a test) stays a zombie until that process reaps it, which it cannot while it waits
+ * for `down`.
+ */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/** The pid in `file`, when it names a running process. */
 function livePid(file: string): number | undefined {
   if (!existsSync(file)) return undefined;
   const pid = Number(readFileSync(file, "utf8").trim());
-  return pid > 0 && existsSync(`/proc/${pid}`) ? pid : undefined;
+  return pid > 0 && running(pid) ? pid : undefined;
 }
 
 /**
@@ -64,11 +78,7 @@ export async function stopEngines(site: SiteLayout): Promise<void> {
     .filter((p): p is number => p !== undefined);
   for (const pid of pids) succeeds("kill", ["-TERM", String(pid)]);
   try {
-    await waitFor(
-      "the site's engines to stop",
-      () => pids.every((p) => !existsSync(`/proc/${p}`)),
-      30,
-    );
+    await waitFor("the site's engines to stop", () => !pids.some(running), 30);
   } catch {
     for (const pid of pids) succeeds("kill", ["-KILL", String(pid)]);
   }
