@@ -139,16 +139,17 @@ export function declarePlatform(
     const core = declareCoreParts(parent, name, args);
     const optional = declareOptionalParts(parent, name, args, core);
     const parts = { ...core, ...optional };
+    // The parts that declare their children in batches (core/declare-in-batches.ts).
     const batched = [
       core.inventory,
       core.consul,
       core.services,
       core.agents,
       optional.mesos?.cluster,
+      optional.logging,
+      optional.metrics,
     ];
-    const declared = Promise.all(
-      [...batched, optional.logging, optional.metrics].map((part) => part?.declared),
-    ).then(() => undefined);
+    const declared = Promise.all(batched.map((part) => part?.declared)).then(() => undefined);
     return { ...parts, declared, endpoints: platformEndpoints(args.spec, parts) };
   } catch (e) {
     throw withStack(e);

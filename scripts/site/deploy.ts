@@ -30,10 +30,13 @@ function must(args: string[], opts: { input?: string; show?: boolean } = {}): st
   return r.out;
 }
 
-/** Creates the stack when it does not exist, and sets each of its secrets that is missing. */
-export function ensureSiteStack(site: SiteLayout): void {
-  const stack = ["--stack", site.stack];
-  if (!pulumi(["stack", "select", site.stack]).ok) must(["stack", "init", site.stack]);
+/**
+ * Creates the stack `name` (default: the site's) when it does not exist, and sets each of its
+ * secrets that is missing, through stdin: never on a command line or into a message.
+ */
+export function ensureSiteStack(site: SiteLayout, name = site.stack): void {
+  const stack = ["--stack", name];
+  if (!pulumi(["stack", "select", name]).ok) must(["stack", "init", name]);
   const has = (key: string) => pulumi(["config", "get", key, ...stack]).ok;
   if (!has("lhcb-platform:consulGossipKey")) {
     must(["config", "set", "--secret", "lhcb-platform:consulGossipKey", ...stack], {

@@ -11,7 +11,7 @@ import {
 } from "node:fs";
 import { daemonJson, dockerdArgs } from "./files";
 import { SiteHost, SiteLayout } from "./layout";
-import { run, say, startDetached, succeeds, waitFor } from "./system";
+import { livePid, run, running, say, startDetached, succeeds, waitFor } from "./system";
 
 const engineAnswers = (h: SiteHost) =>
   succeeds("docker", [
@@ -48,27 +48,6 @@ export async function startEngines(site: SiteLayout): Promise<void> {
 }
 
 /**
- * Whether `pid` runs: it exists and is no zombie. An engine that `restore` started from a process
- * still alive (a test) stays a zombie until that process reaps it, which it cannot while it waits
- * for `down`.
- */
-function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
-
-/** The pid in `file`, when it names a running process. */
-function livePid(file: string): number | undefined {
-  if (!existsSync(file)) return undefined;
-  const pid = Number(readFileSync(file, "utf8").trim());
-  return pid > 0 && running(pid) ? pid : undefined;
-}
-
-/**
  * Stops every engine of the site: SIGTERM (the engine stops its containers), then SIGKILL after
  * 30 s; and any dockerd or containerd left by a run that was killed, found by the site's paths.
  */
@@ -83,8 +62,7 @@ export async function stopEngines(site: SiteLayout): Promise<void> {
     for (const pid of pids) succeeds("kill", ["-KILL", String(pid)]);
   }
   // Leftovers: a dockerd whose pid file is gone, the containerd and shims it started.
-  for (const name of ["dockerd", "containerd", "containerd-shim-runc-v2"])
-    succeeds("pkill", ["-KILL", "-f", `${name} .*${site.runDir}/`]);
+  killEngineProcessesUnder(site.runDir);
   unmountUnder([site.runDir, site.dataDir]);
   removeCgroups(site);
 }
@@ -99,39 +77,64 @@ function unmountUnder(dirs: string[]): void {
   for (const m of mounts) run("umount", ["-l", m]);
 }
 
-/** Removes the site's cgroups (`/lhcb-site-<host>` under each controller), deepest first. */
-function removeCgroups(site: SiteLayout): void {
-  const root = "/sys/fs/cgroup";
-  if (!existsSync(root)) return;
-  // A container outlives an engine killed with SIGKILL (its shim is killed above, its processes
-  // are not): whatever still runs in the site's cgroups is killed before they are removed.
-  const removeTree = (dir: string): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true }))
-      if (e.isDirectory()) removeTree(`${dir}/${e.name}`);
-    killMembers(dir);
-    rmdirSync(dir);
-  };
-  // cgroup v1: one tree per controller; v2: the one tree at the root.
-  const trees = [root, ...readdirSync(root).map((c) => `${root}/${c}`)];
-  for (const tree of trees)
-    for (const h of site.hosts) {
-      const dir = `${tree}/lhcb-site-${h.id}`;
-      if (existsSync(dir)) removeTree(dir);
-    }
+/** Kills every dockerd, containerd and shim whose command line names a path under `dir`. */
+function killEngineProcessesUnder(dir: string): void {
+  for (const name of ["dockerd", "containerd", "containerd-shim-runc-v2"])
+    succeeds("pkill", ["-KILL", "-f", `${name} .*${dir}/`]);
 }
 
-/** Kills every process of the cgroup `dir` and waits (up to 5 s) until it has none. */
-function killMembers(dir: string): void {
+/** The host's cgroups that exist: `/lhcb-site-<id>` under each controller (v1) or at the root (v2). */
+function hostCgroups(host: SiteHost): string[] {
+  const root = "/sys/fs/cgroup";
+  if (!existsSync(root)) return [];
+  const trees = [root, ...readdirSync(root).map((c) => `${root}/${c}`)];
+  return trees.map((t) => `${t}/lhcb-site-${host.id}`).filter((d) => existsSync(d));
+}
+
+/** The cgroup `dir` and every cgroup below it, deepest first. */
+function cgroupTree(dir: string): string[] {
+  const below = readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .flatMap((e) => cgroupTree(`${dir}/${e.name}`));
+  return [...below, dir];
+}
+
+/** The processes in the cgroup `dir` itself. */
+function membersOf(dir: string): string[] {
   const procs = `${dir}/cgroup.procs`;
-  const members = () =>
-    existsSync(procs)
-      ? readFileSync(procs, "utf8")
-          .split("\n")
-          .filter((p) => p !== "")
-      : [];
-  const until = Date.now() + 5000;
-  for (let left = members(); left.length > 0 && Date.now() < until; left = members()) {
-    for (const pid of left) succeeds("kill", ["-KILL", pid]);
-    run("sleep", ["0.1"]);
-  }
+  if (!existsSync(procs)) return [];
+  return readFileSync(procs, "utf8")
+    .split("\n")
+    .filter((p) => p !== "");
+}
+
+/**
+ * Kills the host's engine, its containerd and shims (found by the host's paths, with or without
+ * a pid file) and every process in its cgroups: its containers outlive an engine killed with
+ * SIGKILL, their shims killed or not.
+ */
+export function killEngine(host: SiteHost): void {
+  const pid = livePid(`${host.runDir}/docker.pid`);
+  if (pid !== undefined) succeeds("kill", ["-KILL", String(pid)]);
+  killEngineProcessesUnder(host.runDir);
+  for (const dir of hostCgroups(host).flatMap(cgroupTree))
+    for (const member of membersOf(dir)) succeeds("kill", ["-KILL", member]);
+}
+
+/**
+ * Removes the site's cgroups, deepest first, once whatever still runs in them is killed (and
+ * gone: up to 5 s per cgroup).
+ */
+function removeCgroups(site: SiteLayout): void {
+  for (const h of site.hosts)
+    for (const dir of hostCgroups(h).flatMap(cgroupTree)) {
+      const until = Date.now() + 5000;
+      let left = membersOf(dir);
+      while (left.length > 0 && Date.now() < until) {
+        for (const pid of left) succeeds("kill", ["-KILL", pid]);
+        run("sleep", ["0.1"]);
+        left = membersOf(dir);
+      }
+      rmdirSync(dir);
+    }
 }

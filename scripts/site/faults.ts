@@ -1,8 +1,7 @@
 // A host lost and back, as at a real site: its network cut (the veth on the bridge down, so its
 // packets are dropped, not refused), its engine and every container killed; back: the link up and
 // its engine started, which restarts its containers (`restart: always`) without a `pulumi up`.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { startEngines } from "./engines";
+import { killEngine, startEngines } from "./engines";
 import { SiteHost, SiteLayout } from "./layout";
 import { run, say, succeeds } from "./system";
 
@@ -15,36 +14,11 @@ function hostOf(site: SiteLayout, id: string): SiteHost {
   return h;
 }
 
-/** Every process in the host's cgroups (its engine's containers), under each controller. */
-function processesOf(host: SiteHost): string[] {
-  const root = "/sys/fs/cgroup";
-  const pids: string[] = [];
-  const walk = (dir: string): void => {
-    if (!existsSync(dir)) return;
-    const procs = `${dir}/cgroup.procs`;
-    if (existsSync(procs))
-      pids.push(
-        ...readFileSync(procs, "utf8")
-          .split("\n")
-          .filter((p) => p !== ""),
-      );
-    for (const e of readdirSync(dir, { withFileTypes: true }))
-      if (e.isDirectory()) walk(`${dir}/${e.name}`);
-  };
-  for (const tree of [root, ...readdirSync(root).map((c) => `${root}/${c}`)])
-    walk(`${tree}/lhcb-site-${host.id}`);
-  return [...new Set(pids)];
-}
-
 /** Cuts the host off and kills its engine, containerd and containers: a host that died. */
 export function loseHost(site: SiteLayout, id: string): void {
   const h = hostOf(site, id);
   run("ip", ["link", "set", h.veth, "down"]);
-  const pidFile = `${h.runDir}/docker.pid`;
-  if (existsSync(pidFile)) succeeds("kill", ["-KILL", readFileSync(pidFile, "utf8").trim()]);
-  for (const name of ["dockerd", "containerd", "containerd-shim-runc-v2"])
-    succeeds("pkill", ["-KILL", "-f", `${name} .*${h.runDir}/`]);
-  for (const pid of processesOf(h)) succeeds("kill", ["-KILL", pid]);
+  killEngine(h);
   say(`lost ${id}: link ${h.veth} down, its engine and containers killed`);
 }
 

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { dirname } from "node:path";
 import { knownHosts, sshClientConfig, sshdConfig, sshPaths } from "./files";
 import { SiteLayout } from "./layout";
-import { run, say, succeeds, waitFor } from "./system";
+import { livePid, run, say, succeeds, waitFor } from "./system";
 
 /** The machine's SSH client settings for the site (Debian's ssh_config includes this folder). */
 export const SSH_CLIENT_CONFIG = "/etc/ssh/ssh_config.d/lhcb-platform-site.conf";
@@ -33,10 +33,7 @@ export async function startSsh(site: SiteLayout): Promise<void> {
   for (const h of site.hosts) {
     mkdirSync(h.runDir, { recursive: true });
     writeFileSync(ssh.sshdConfig(h), sshdConfig(site, h));
-    if (
-      !existsSync(ssh.sshdPid(h)) ||
-      !succeeds("kill", ["-0", readFileSync(ssh.sshdPid(h), "utf8").trim()])
-    )
+    if (livePid(ssh.sshdPid(h)) === undefined)
       run("nsenter", [
         `--net=/var/run/netns/${h.netns}`,
         "/usr/sbin/sshd",

@@ -1,6 +1,6 @@
 // Running the machine's commands for the site: each one logged when it fails, with its output.
 import { execFileSync, spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 
 const t0 = Date.now();
 
@@ -56,4 +56,25 @@ export async function waitFor(what: string, ready: () => boolean, seconds: numbe
     if (Date.now() > until) throw new Error(`${what}: not ready after ${seconds} s`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/**
+ * Whether `pid` runs: it exists and is no zombie. An engine that `restore` started from a process
+ * still alive (a test) stays a zombie until that process reaps it, which it cannot while it waits
+ * for `down`.
+ */
+export function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/** The pid in `file`, when it names a running process. */
+export function livePid(file: string): number | undefined {
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, "utf8").trim());
+  return pid > 0 && running(pid) ? pid : undefined;
 }

@@ -3,14 +3,13 @@
 // down`, and a check that nothing of the site is left on the machine.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PlatformSpec } from "../../components/core/platform-spec";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { CliStack } from "../../scripts/cli-stack";
-import { engineEnv, operatorCli, PROJECT_ROOT, pulumiCli } from "../../scripts/engine-stack";
-import { sshPaths } from "../../scripts/site/files";
+import { PROJECT_ROOT, pulumiCli } from "../../scripts/engine-stack";
+import { ensureSiteStack } from "../../scripts/site/deploy";
 import { SiteLayout, siteLayout } from "../../scripts/site/layout";
 
 /** The site of Pulumi.site.yaml. */
@@ -30,16 +29,6 @@ function siteCommand(command: string): void {
   assert.equal(r.status, 0, `npm run site -- ${command} failed`);
 }
 
-/** Sets a secret of `stack` through stdin: never on a command line or into a message. */
-function setSecret(stack: CliStack, key: string, value: string): void {
-  const r = spawnSync(
-    operatorCli(),
-    ["config", "set", "--secret", key, "--stack", stack.name, "--non-interactive"],
-    { cwd: PROJECT_ROOT, env: { ...process.env, ...engineEnv() }, input: value, encoding: "utf8" },
-  );
-  assert.equal(r.status, 0, `pulumi config set --secret ${key}: ${r.stderr}`);
-}
-
 /** A deployed copy of the site stack: its CLI stack and its spec (physical names from its name). */
 export interface DeployedSite {
   stack: CliStack;
@@ -51,8 +40,8 @@ export async function deploySite(label: string): Promise<DeployedSite> {
   assert.ok(existsSync(pulumiCli()), `no Pulumi CLI at ${pulumiCli()}: run \`npm run up\` first`);
   siteCommand("up");
   const stack = await CliStack.create(label, "site");
-  setSecret(stack, "lhcb-platform:consulGossipKey", randomBytes(32).toString("base64"));
-  setSecret(stack, "lhcb-platform:sshPrivateKey", readFileSync(sshPaths(site).clientKey, "utf8"));
+  // A new gossip key and the site's operator key, as `npm run site -- deploy` sets them.
+  ensureSiteStack(site, stack.name);
   const t = Date.now();
   await stack.up();
   console.log(`site: pulumi up of ${stack.name} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
