@@ -88,11 +88,19 @@ export function quorumSpec(
     loadBalancers: [],
     quorum: quorumSize(masters.length),
     images: resolveImages({ zookeeper: a.images.zookeeper, consul: a.images.consul }, ""),
-    features: { mesos: false, logging: false, metrics: false, grafana: false, consulEsm: false },
+    features: {
+      mesos: false,
+      whitelist: false,
+      logging: false,
+      metrics: false,
+      grafana: false,
+      consulEsm: false,
+    },
     loadBalancer: loadBalancerSchema.parse({}),
     consul: consulSchema.parse({ datacenter: a.datacenter }),
     services: [],
     agents: [],
+    failedHosts: [],
     placement: place([], []),
   };
 }

@@ -113,14 +113,14 @@ export const loadBalancersPlan = (spec: LoadBalancersSpec): PlannedContainer[] =
 /** The hosts of a part of the Mesos side: none unless `features.mesos`. */
 const mesosOn = (spec: MesosSpec, hosts: readonly HostSpec[]) => (spec.features.mesos ? hosts : []);
 
-/** The Mesos side (empty unless `features.mesos`), part by part. */
+/** The Mesos side (empty unless `features.mesos`; the whitelist, unless `features.whitelist`), part by part. */
 export const mesosPlan = {
   /** A Mesos master on each master. */
   masters: (spec: MesosSpec): PlannedContainer[] =>
     on(spec, mesosOn(spec, spec.masters), mesosMasterContainer),
-  /** A whitelist renderer (consul-template) beside each Mesos master. */
+  /** A whitelist renderer (consul-template) on each master: none unless `features.whitelist`. */
   whitelists: (spec: MesosSpec): PlannedContainer[] =>
-    on(spec, mesosOn(spec, spec.masters), whitelistRendererContainer),
+    on(spec, spec.features.whitelist ? spec.masters : [], whitelistRendererContainer),
   /** Marathon on each master. */
   marathon: (spec: MesosSpec): PlannedContainer[] =>
     on(spec, mesosOn(spec, spec.masters), marathonContainer),

@@ -63,7 +63,6 @@ export interface PlatformEndpoints {
 /** The Mesos side of the platform, declared when `features.mesos` is on. */
 export interface MesosParts {
   cluster: MesosCluster;
-  whitelist: HostWhitelist;
   marathon: Marathon;
   chronos: Chronos;
   apps: MarathonApps;
@@ -79,6 +78,8 @@ export interface PlatformParts {
   agents: ScheduledAgents;
   loadBalancers: LoadBalancers;
   mesos?: MesosParts;
+  /** The whitelist of healthy slaves on the masters, declared when `features.whitelist` is on. */
+  whitelist?: HostWhitelist;
   logging?: LoggingStack;
   metrics?: MetricsStack;
   endpoints: PlatformEndpoints;
@@ -100,6 +101,7 @@ export class Platform extends pulumi.ComponentResource implements PlatformParts 
   public readonly agents: ScheduledAgents;
   public readonly loadBalancers: LoadBalancers;
   public readonly mesos?: MesosParts;
+  public readonly whitelist?: HostWhitelist;
   public readonly logging?: LoggingStack;
   public readonly metrics?: MetricsStack;
   public readonly endpoints: PlatformEndpoints;
@@ -116,6 +118,7 @@ export class Platform extends pulumi.ComponentResource implements PlatformParts 
     this.agents = parts.agents;
     this.loadBalancers = parts.loadBalancers;
     this.mesos = parts.mesos;
+    this.whitelist = parts.whitelist;
     this.logging = parts.logging;
     this.metrics = parts.metrics;
     this.endpoints = parts.endpoints;
@@ -136,6 +139,7 @@ export function declarePlatform(
   // Tens of thousands of output promises each capture a stack trace (core/stack-traces.ts).
   const resume = pauseStackTraces();
   try {
+    warnOfShortfalls(parent, args.spec);
     const core = declareCoreParts(parent, name, args);
     const optional = declareOptionalParts(parent, name, args, core);
     const parts = { ...core, ...optional };
@@ -156,6 +160,15 @@ export function declarePlatform(
   } finally {
     resume();
   }
+}
+
+/** One warning per entry that runs fewer instances than asked while hosts are failed. */
+function warnOfShortfalls(parent: pulumi.Resource, spec: PlatformSpec): void {
+  for (const f of spec.placement.shortfalls)
+    pulumi.log.warn(
+      `${f.key} runs fewer instances than asked while ${spec.failedHosts.join(", ")} ${spec.failedHosts.length === 1 ? "is" : "are"} failed: ${f.reason}`,
+      parent,
+    );
 }
 
 type CoreParts = Pick<
@@ -204,20 +217,25 @@ function declareCoreParts(
   return { inventory, zookeeper, consul, services, agents, loadBalancers };
 }
 
-/** The parts the spec's features switch on: the Mesos side, logging, metrics. */
+/** The parts the spec's features switch on: the Mesos side, the whitelist, logging, metrics. */
 function declareOptionalParts(
   parent: pulumi.ComponentResource,
   name: string,
   args: PlatformArgs,
   core: CoreParts,
-): Pick<PlatformParts, "mesos" | "logging" | "metrics"> {
+): Pick<PlatformParts, "mesos" | "whitelist" | "logging" | "metrics"> {
   const base = { spec: args.spec, inventory: core.inventory };
   const grafanaAdminPassword = args.secrets?.grafanaAdminPassword;
   const { features } = base.spec;
   const opts = { parent };
   return {
-    mesos: features.mesos
-      ? declareMesosParts(parent, name, base, core.zookeeper, core.consul)
+    mesos: features.mesos ? declareMesosParts(parent, name, base, core.zookeeper) : undefined,
+    whitelist: features.whitelist
+      ? new HostWhitelist(
+          `${name}-whitelist`,
+          { ...base, dependsOn: Object.values(core.consul.servers) },
+          opts,
+        )
       : undefined,
     logging: features.logging ? new LoggingStack(`${name}-logging`, base, opts) : undefined,
     metrics: features.metrics
@@ -226,13 +244,12 @@ function declareOptionalParts(
   };
 }
 
-/** The Mesos side: the cluster on ZooKeeper, the whitelist on Consul, the frameworks and what they run. */
+/** The Mesos side: the cluster on ZooKeeper, the frameworks and what they run. */
 function declareMesosParts(
   parent: pulumi.ComponentResource,
   name: string,
   base: { spec: PlatformSpec; inventory: HostInventory },
   zookeeper: ZooKeeperEnsemble,
-  consul: ConsulCluster,
 ): MesosParts {
   const { spec } = base;
   const opts = { parent };
@@ -242,11 +259,6 @@ function declareMesosParts(
     opts,
   );
   const masters = Object.values(cluster.masters);
-  const whitelist = new HostWhitelist(
-    `${name}-whitelist`,
-    { ...base, dependsOn: Object.values(consul.servers) },
-    opts,
-  );
   const marathon = new Marathon(`${name}-marathon`, { ...base, dependsOn: masters }, opts);
   const chronos = new Chronos(`${name}-chronos`, { ...base, dependsOn: masters }, opts);
   const apps = new MarathonApps(
@@ -268,7 +280,7 @@ function declareMesosParts(
     },
     opts,
   );
-  return { cluster, whitelist, marathon, chronos, apps, jobs };
+  return { cluster, marathon, chronos, apps, jobs };
 }
 
 /** The addresses an operator needs, from the spec and the declared parts. */

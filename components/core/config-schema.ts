@@ -76,6 +76,11 @@ export const imagesSchema = z.strictObject({
 export const featuresSchema = z.strictObject({
   /** Mesos masters and agents, Marathon, Chronos and the whitelist. Default: on when any entry runs in `marathon` mode. */
   mesos: z.boolean().optional(),
+  /**
+   * The whitelist of healthy slaves, rendered on every master from Consul health (the file the
+   * Mesos masters read). Default: as `mesos`; on without Mesos, the file is rendered all the same.
+   */
+  whitelist: z.boolean().optional(),
   /** Filebeat on every slave and Logstash. */
   logging: z.boolean().default(true),
   /** cAdvisor on every slave and InfluxDB. */
@@ -115,6 +120,12 @@ export const stackConfigSchema = z.strictObject({
   registry: z.string().default(""),
   images: imagesSchema.default({}),
   hosts: z.array(hostSchema).min(1, "expected at least one host"),
+  /**
+   * Ids of hosts of `hosts` that are down (set by an operator, or by `npm run watch-hosts`). What
+   * was placed on them stays declared as it was, and their slaves' instances get replacements on
+   * healthy slaves (core/placement.ts, `placeAround`).
+   */
+  failedHosts: z.array(z.string()).default([]),
   features: featuresSchema.default({
     logging: true,
     metrics: true,

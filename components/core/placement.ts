@@ -36,6 +36,8 @@ export interface Placement {
   assignments: Map<string, string[]>;
   /** Host id → what the placed instances reserve on it. */
   usage: Map<string, HostUsage>;
+  /** Entries placed with fewer instances than asked (only `placeAround` accepts that). */
+  shortfalls: PlacementFailure[];
 }
 
 /** Why an entry could not be placed; the caller names the file and path. */
@@ -84,10 +86,14 @@ function matches(host: PlacementHost, constraints: Record<string, string>): bool
   return true;
 }
 
-/** Places every request; throws a `PlacementError` listing every entry that does not fit. */
+/**
+ * Places every request; throws a `PlacementError` listing every entry that does not fit, unless
+ * `partial`: then an entry keeps the instances that fit and is listed in `shortfalls`.
+ */
 export function place(
   hosts: readonly PlacementHost[],
   requests: readonly PlacementRequest[],
+  opts: { partial?: boolean } = {},
 ): Placement {
   const hostHashes = hosts.map((h) => fnv1a(h.id));
   const usage = new Map<string, HostUsage>(
@@ -132,6 +138,38 @@ export function place(
     }
     assignments.set(req.key, chosen.sort());
   }
-  if (failures.length > 0) throw new PlacementError(failures);
-  return { assignments, usage };
+  if (failures.length > 0 && !opts.partial) throw new PlacementError(failures);
+  return { assignments, usage, shortfalls: failures };
+}
+
+/**
+ * Placement with some hosts failed. What the whole inventory places on a failed host stays there:
+ * it is declared unchanged, so a deployment does not reach the host's engine, and the host serves
+ * as before when it is back. The healthy hosts are placed as if the failed ones were absent, so
+ * each instance of a failed host gets a replacement on a healthy one and no other instance moves
+ * (rendezvous hashing). An entry without room for all its instances on healthy hosts keeps the
+ * ones that fit and is listed in `shortfalls`. Throws as `place` does when the whole inventory
+ * cannot hold the requests.
+ */
+export function placeAround(
+  hosts: readonly PlacementHost[],
+  failed: ReadonlySet<string>,
+  requests: readonly PlacementRequest[],
+): Placement {
+  const whole = place(hosts, requests);
+  if (![...failed].some((id) => whole.usage.has(id))) return whole;
+  const healthy = place(
+    hosts.filter((h) => !failed.has(h.id)),
+    requests,
+    { partial: true },
+  );
+  const assignments = new Map<string, string[]>();
+  for (const [key, ids] of whole.assignments) {
+    const kept = ids.filter((id) => failed.has(id));
+    assignments.set(key, [...kept, ...(healthy.assignments.get(key) ?? [])].sort());
+  }
+  const usage = new Map<string, HostUsage>(
+    hosts.map((h) => [h.id, (failed.has(h.id) ? whole : healthy).usage.get(h.id)!]),
+  );
+  return { assignments, usage, shortfalls: healthy.shortfalls };
 }

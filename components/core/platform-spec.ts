@@ -2,7 +2,7 @@ import { AgentSpec, Catalog, ServiceSpec } from "./catalog";
 import { EnvironmentKind, HostSpec, RunMode, StackConfig } from "./config-schema";
 import { InputProblem, PlatformInputError } from "./errors";
 import { ImageSet, resolveImages } from "./images";
-import { place, Placement, PlacementError, PlacementRequest } from "./placement";
+import { Placement, PlacementError, placeAround, PlacementRequest } from "./placement";
 import { quorumProblem, quorumSize } from "./quorum";
 
 /** A service with its run mode, image and (in `pulumi` mode) its hosts decided. */
@@ -23,6 +23,7 @@ export interface PlacedAgent extends AgentSpec {
 
 export interface ResolvedFeatures {
   mesos: boolean;
+  whitelist: boolean;
   logging: boolean;
   metrics: boolean;
   grafana: boolean;
@@ -48,6 +49,8 @@ export interface PlatformSpec {
   consul: StackConfig["consul"];
   services: PlacedService[];
   agents: PlacedAgent[];
+  /** Ids of the hosts that are down (`failedHosts`): nothing new is placed on them. */
+  failedHosts: string[];
   placement: Placement;
 }
 
@@ -97,7 +100,7 @@ export type AgentsSpec = Pick<PlatformSpec, "stack" | "local" | "hosts" | "maste
  */
 export type MesosSpec = QuorumSiteSpec &
   Pick<PlatformSpec, "slaves" | "services" | "agents"> & {
-    features: Pick<ResolvedFeatures, "mesos">;
+    features: Pick<ResolvedFeatures, "mesos" | "whitelist">;
   };
 
 /** What logging reads of the platform: the slaves (Filebeat) and the logging host (Logstash). */
@@ -213,9 +216,27 @@ function checkRolesAndFeatures(
   return mesos;
 }
 
-/** Places the `pulumi`-mode entries on the slaves; an entry that does not fit is a problem of the catalog. */
+/** Tells `problem` about a failed host that is not in the inventory or is named twice. */
+function failedHostProblems(
+  config: StackConfig,
+  problem: (path: string, expected: string) => void,
+): void {
+  const ids = new Set(config.hosts.map((h) => h.id));
+  const seen = new Set<string>();
+  config.failedHosts.forEach((id, i) => {
+    if (!ids.has(id)) problem(`failedHosts[${i}]`, `the id of a host in hosts; "${id}" is not one`);
+    else if (seen.has(id)) problem(`failedHosts[${i}]`, `each host once; "${id}" appears twice`);
+    seen.add(id);
+  });
+}
+
+/**
+ * Places the `pulumi`-mode entries on the slaves, around the failed ones; an entry that does not
+ * fit the whole inventory is a problem of the catalog.
+ */
 function placeEntries(
   slaves: HostSpec[],
+  failed: ReadonlySet<string>,
   catalog: Catalog,
   modeOf: (m: RunMode | undefined) => RunMode,
 ): Placement {
@@ -227,7 +248,7 @@ function placeEntries(
       .map((a) => ({ ...a, instances: agentInstances })),
   ];
   try {
-    return place(slaves, requests);
+    return placeAround(slaves, failed, requests);
   } catch (e) {
     if (!(e instanceof PlacementError)) throw e;
     throw new PlatformInputError(
@@ -257,11 +278,12 @@ export function resolvePlatform(
     (["local", "cert", "prod"].includes(opts.stack) ? (opts.stack as EnvironmentKind) : "prod");
   const roles = hostRoles(config, environment, problem);
   const mesos = checkRolesAndFeatures(config, catalog, environment, roles, problem);
+  failedHostProblems(config, problem);
   if (problems.length > 0) throw new PlatformInputError(problems);
 
   const modeOf = (m: RunMode | undefined): RunMode => m ?? config.mode;
   const images = resolveImages(config.images, config.registry);
-  const placement = placeEntries(roles.slaves, catalog, modeOf);
+  const placement = placeEntries(roles.slaves, new Set(config.failedHosts), catalog, modeOf);
   const placed = <E extends { key: string; mode?: RunMode; image?: string }>(e: E) => ({
     ...e,
     mode: modeOf(e.mode),
@@ -278,6 +300,7 @@ export function resolvePlatform(
     images,
     features: {
       mesos,
+      whitelist: config.features.whitelist ?? mesos,
       logging: config.features.logging,
       metrics: config.features.metrics,
       grafana: config.features.grafana,
@@ -287,6 +310,7 @@ export function resolvePlatform(
     consul: config.consul,
     services: catalog.services.map(placed),
     agents: catalog.agents.map(placed),
+    failedHosts: config.failedHosts,
     placement,
   };
 }

@@ -219,3 +219,34 @@ test("consul-esm cannot be switched off while pulumi-mode services are registere
     "Pulumi.prod.yaml: config.lhcb-platform:backend: unknown key; expected only the documented keys (see README.md)",
   );
 });
+
+test("failed hosts: ids of the inventory, each once; their instances get replacements", () => {
+  assert.equal(
+    attempt({ failedHosts: ["s9", "s2", "s2"] }),
+    [
+      'Pulumi.prod.yaml: config.lhcb-platform:failedHosts[0]: the id of a host in hosts; "s9" is not one',
+      'Pulumi.prod.yaml: config.lhcb-platform:failedHosts[2]: each host once; "s2" appears twice',
+    ].join("\n"),
+  );
+  assert.equal(
+    attempt({ failedHosts: "s2" }),
+    "Pulumi.prod.yaml: config.lhcb-platform:failedHosts: Invalid input: expected array, received string",
+  );
+  const dir = mkdtempSync(join(tmpdir(), "platform-input-"));
+  writeFileSync(join(dir, "catalog.yaml"), GOOD_CATALOG);
+  const entries = (failedHosts: string[]) => ({
+    "lhcb-platform:catalog": "catalog.yaml",
+    "lhcb-platform:hosts": [...masters(3), ...slaves, ...others],
+    "lhcb-platform:failedHosts": failedHosts,
+  });
+  const whole = loadPlatform(dir, "prod", entries([]), FILE);
+  const [failed] = whole.services[0].hosts;
+  const around = loadPlatform(dir, "prod", entries([failed]), FILE);
+  assert.deepEqual(around.failedHosts, [failed]);
+  assert.deepEqual(
+    around.services[0].hosts,
+    ["s1", "s2", "s3"],
+    "the failed host's instance stays, and the third slave holds its replacement",
+  );
+  assert.deepEqual(around.placement.shortfalls, []);
+});
