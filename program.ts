@@ -33,6 +33,8 @@ export function platformProgram(projectDir: string) {
       environment: spec.environment,
       endpoints: platform.endpoints,
       consulApi: platform.consul.apiAddress,
+      // What the deployed plan placed around: the watcher (scripts/watch-hosts.ts) starts from it.
+      failedHosts: spec.failedHosts,
       placement: Object.fromEntries(
         [...spec.services, ...spec.agents].map((e) => [
           e.name,

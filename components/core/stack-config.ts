@@ -14,7 +14,14 @@ export const CONFIG_NAMESPACE = "lhcb-platform";
 export const SECRET_KEYS = ["grafanaAdminPassword", "consulGossipKey", "sshPrivateKey"] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
-const STRUCTURED = new Set(["images", "hosts", "features", "loadBalancer", "consul"]);
+const STRUCTURED = new Set([
+  "images",
+  "hosts",
+  "failedHosts",
+  "features",
+  "loadBalancer",
+  "consul",
+]);
 
 /**
  * Validates the project's config entries (`lhcb-platform:key` → value, as in the stack file or as

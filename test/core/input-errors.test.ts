@@ -228,9 +228,10 @@ test("failed hosts: ids of the inventory, each once; their instances get replace
       'Pulumi.prod.yaml: config.lhcb-platform:failedHosts[2]: each host once; "s2" appears twice',
     ].join("\n"),
   );
+  assert.equal(attempt({ failedHosts: '["s2"]' }), "ok", "as the engine hands it over: JSON text");
   assert.equal(
     attempt({ failedHosts: "s2" }),
-    "Pulumi.prod.yaml: config.lhcb-platform:failedHosts: Invalid input: expected array, received string",
+    "Pulumi.prod.yaml: config.lhcb-platform:failedHosts: a structured value (map or list)",
   );
   const dir = mkdtempSync(join(tmpdir(), "platform-input-"));
   writeFileSync(join(dir, "catalog.yaml"), GOOD_CATALOG);

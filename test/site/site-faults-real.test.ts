@@ -4,7 +4,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { PlatformSpec } from "../../components/core/platform-spec";
-import { Load, summarize } from "../../scripts/bench/load";
 import { healHost, loseHost, partitionHost, restoreHost } from "../../scripts/site/faults";
 import { DeployedSite, deploySite, removeSite, site } from "../support/site-fixture";
 import {
@@ -14,6 +13,8 @@ import {
   serversHealthy,
   serversOf,
   timeUntil,
+  underSteadyClient,
+  whitelistOn,
   zookeeperMode,
 } from "../support/site-probes";
 
@@ -30,46 +31,31 @@ after(() => removeSite(deployed));
 const addressOf = (id: string) => site.hosts.find((h) => h.id === id)!.address;
 const servers = (address: string) => serversOf(address, spec.loadBalancer.statsPort);
 
-/** The HTTP service with an instance on every slave: its instance on a host, its URL on each balancer. */
-function steadyTargets(): { instanceOn: (host: string) => string; urls: string[] } {
-  const http = spec.services.find(
-    (s) => s.protocol === "http" && s.hosts.length === spec.slaves.length,
-  )!;
+/**
+ * The HTTP service: its instance on a host, its URL on each balancer, and the last of its slaves
+ * (the one a slave fault takes away).
+ */
+function steadyTargets(): {
+  instanceOn: (host: string) => string;
+  urls: string[];
+  lastSlave: string;
+} {
+  const http = spec.services.find((s) => s.protocol === "http")!;
   return {
     instanceOn: (host) => `${spec.stack}-${http.key}-${host}`,
     urls: spec.loadBalancers.map((lb) => `http://${lb.address}:${http.port}/`),
+    lastSlave: http.hosts[http.hosts.length - 1],
   };
 }
 
-/** Runs `fault` under a steady client over `urls`; returns its summary, once it checked the client kept its rate. */
-async function underSteadyClient(
-  urls: string[],
-  fault: (load: Load) => Promise<void>,
-): Promise<ReturnType<typeof summarize>> {
-  const load = new Load({ targets: urls, rate: 100, timeoutMs: 5000 }).start();
-  try {
-    await new Promise((r) => setTimeout(r, 2000));
-    await fault(load);
-    await new Promise((r) => setTimeout(r, 1000));
-  } finally {
-    await load.stop();
-  }
-  const summary = summarize(load.samples);
-  console.log(
-    `site: steady client: ${summary.requests} requests at ${summary.rate}/s, ${summary.failed} failed, p99 ${summary.p99Ms} ms, max ${summary.maxMs} ms`,
-  );
-  // A client held up would send nothing during the fault, and see no failure.
-  assert.ok(
-    summary.rate >= 80,
-    `the steady client sent ${summary.rate} requests a second, not 100`,
-  );
-  return summary;
-}
-
-test("a slave host lost under a steady client through both balancers: no request fails, its instances hidden on both, its Consul node failed; back, it serves again without an up", async () => {
-  const victim = "slave-2";
+test("a slave host lost under a steady client through both balancers: no request fails, its instances hidden on both, its Consul node failed, the whitelist without it; back, it serves again without an up", async () => {
+  const { instanceOn, urls, lastSlave: victim } = steadyTargets();
   const api = addressOf(spec.masters[0].id);
-  const { instanceOn, urls } = steadyTargets();
+  const address = addressOf(victim);
+  const listed = async (yes: boolean) => {
+    const lists = await Promise.all(spec.masters.map((m) => whitelistOn(spec, m.id)));
+    return lists.every((l) => l !== undefined && l.includes(address) === yes);
+  };
   const summary = await underSteadyClient(urls, async (load) => {
     const lost = Date.now();
     loseHost(site, victim);
@@ -86,11 +72,13 @@ test("a slave host lost under a steady client through both balancers: no request
       async () => (await serfHealth(api, node)) === "critical",
       30,
     );
+    await timeUntil(`${victim} out of every master's whitelist`, () => listed(false), 30);
+    const unlisted = Date.now() - lost;
     const answers = load.samples.filter((x) => x.instance === instanceOn(victim));
     const last = Math.max(lost, ...answers.map((x) => x.done)) - lost;
     const where = spec.loadBalancers.map((lb, i) => `${lb.id} after ${hidden[i]} ms`).join(", ");
     console.log(
-      `site: ${victim} lost: hidden on ${where}; its last answer ${last} ms after the loss; its Consul node critical after ${failed} ms`,
+      `site: ${victim} lost: hidden on ${where}; its last answer ${last} ms after the loss; its Consul node critical after ${failed} ms; out of every whitelist ${unlisted} ms after the loss`,
     );
     const restored = Date.now();
     await restoreHost(site, victim);
@@ -107,6 +95,7 @@ test("a slave host lost under a steady client through both balancers: no request
         30,
       );
     assert.equal(await serfHealth(api, node), "passing");
+    await timeUntil(`${victim} back in every master's whitelist`, () => listed(true), 30);
   });
   assert.equal(summary.failed, 0, summary.failures.join("\n"));
 });

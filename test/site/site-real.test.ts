@@ -8,6 +8,7 @@ import { after, before, test } from "node:test";
 import { PlatformSpec } from "../../components/core/platform-spec";
 import { plannedContainers } from "../../components/plan";
 import { DeployedSite, deploySite, removeSite, site } from "../support/site-fixture";
+import { timeUntil, whitelistOn } from "../support/site-probes";
 
 let deployed: DeployedSite | undefined;
 let spec: PlatformSpec;
@@ -115,4 +116,19 @@ test("both load balancers serve every service, with every instance up", () => {
     for (const line of servers)
       assert.equal(line.split(",")[17], "UP", `${lb.id}: ${line.split(",")[1]}`);
   }
+});
+
+test("the whitelist of healthy slaves on every master lists the three slaves' agent hostnames", async () => {
+  const expected = spec.slaves.map((h) => h.address).sort();
+  for (const m of spec.masters)
+    await timeUntil(
+      `the whitelist on ${m.id}`,
+      async () => JSON.stringify(await whitelistOn(spec, m.id)) === JSON.stringify(expected),
+      30,
+    );
+  assert.deepEqual(await whitelistOn(spec, spec.masters[0].id), [
+    "slave-1.site.lhcb.test",
+    "slave-2.site.lhcb.test",
+    "slave-3.site.lhcb.test",
+  ]);
 });

@@ -1,8 +1,15 @@
 // What a test asks of the running site while a steady client runs: every probe is asynchronous,
 // so the client's event loop is never held (a held client sends nothing, and sees no failure).
+import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { promisify } from "node:util";
+import { Site } from "../../components/core/endpoints";
 import { PlatformSpec } from "../../components/core/platform-spec";
+import { whitelistHostDir } from "../../components/mesos/host-paths";
+import { MESOS_PATHS } from "../../components/mesos/mesos-flags";
+import { Load, LoadSummary, summarize } from "../../scripts/bench/load";
 import { SiteLayout } from "../../scripts/site/layout";
 
 const execFileAsync = promisify(execFile);
@@ -89,4 +96,68 @@ export async function zookeeperMode(
     10_000,
   );
   return r.ok ? r.out.trim().replace("Mode: ", "") : undefined;
+}
+
+/**
+ * The whitelist of healthy slaves on master `id` (the agent hostnames, one per line), read from
+ * the host directory its renderer writes into; undefined before the first render.
+ */
+export async function whitelistOn(spec: Site, id: string): Promise<string[] | undefined> {
+  const file = join(whitelistHostDir(spec, id), basename(MESOS_PATHS.whitelistFile));
+  try {
+    return (await readFile(file, "utf8")).split("\n").filter((l) => l !== "");
+  } catch {
+    return undefined;
+  }
+}
+
+/** The containers of `spec`'s stack on the site host `id`, by name, with their ids. */
+export async function containersOn(
+  site: SiteLayout,
+  spec: Pick<PlatformSpec, "stack">,
+  id: string,
+): Promise<Map<string, string>> {
+  const h = site.hosts.find((x) => x.id === id)!;
+  const r = await probe("docker", [
+    "-H",
+    `unix://${h.dockerSocket}`,
+    "ps",
+    "-a",
+    "--filter",
+    `label=platform.stack=${spec.stack}`,
+    "--format",
+    "{{.Names}} {{.ID}}",
+  ]);
+  if (!r.ok) throw new Error(`docker ps on ${id} failed`);
+  return new Map(
+    r.out
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => l.split(" ") as [string, string]),
+  );
+}
+
+/** Runs `fault` under a steady client over `urls`; returns its summary, once it checked the client kept its rate. */
+export async function underSteadyClient(
+  urls: string[],
+  fault: (load: Load) => Promise<void>,
+): Promise<LoadSummary> {
+  const load = new Load({ targets: urls, rate: 100, timeoutMs: 5000 }).start();
+  try {
+    await new Promise((r) => setTimeout(r, 2000));
+    await fault(load);
+    await new Promise((r) => setTimeout(r, 1000));
+  } finally {
+    await load.stop();
+  }
+  const summary = summarize(load.samples);
+  console.log(
+    `site: steady client: ${summary.requests} requests at ${summary.rate}/s, ${summary.failed} failed, p99 ${summary.p99Ms} ms, max ${summary.maxMs} ms`,
+  );
+  // A client held up would send nothing during the fault, and see no failure.
+  assert.ok(
+    summary.rate >= 80,
+    `the steady client sent ${summary.rate} requests a second, not 100`,
+  );
+  return summary;
 }

@@ -1,0 +1,48 @@
+// What Consul says of the slaves' nodes: each one's `serfHealth`, asked of the first master whose
+// API answers.
+import { consulNodeName } from "../../components/consul/consul-containers";
+import { PORTS } from "../../components/core/endpoints";
+import { PlatformSpec } from "../../components/core/platform-spec";
+import { NodeState } from "./host-failures";
+
+/** The Consul APIs to ask, in order: the `--consul` URL when given, else every master's. */
+export function consulApis(spec: Pick<PlatformSpec, "masters">, override?: string): string[] {
+  if (override) return [override.replace(/\/+$/, "")];
+  return spec.masters.map((m) => `http://${m.address}:${PORTS.consulHttp}`);
+}
+
+interface SerfCheck {
+  Node: string;
+  Status: string;
+}
+
+/**
+ * The state of each slave's node (by host id), from the first API that answers within 2 s; throws
+ * naming every API tried when none does.
+ */
+export async function slaveNodeStates(
+  spec: Pick<PlatformSpec, "stack" | "slaves">,
+  apis: readonly string[],
+): Promise<Map<string, NodeState>> {
+  const query = `/v1/health/state/any?filter=${encodeURIComponent('CheckID == "serfHealth"')}`;
+  const errors: string[] = [];
+  for (const api of apis) {
+    try {
+      const res = await fetch(`${api}${query}`, { signal: AbortSignal.timeout(2000) });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const checks = (await res.json()) as SerfCheck[];
+      const byNode = new Map(checks.map((c) => [c.Node, c.Status]));
+      return new Map(
+        spec.slaves.map((h) => {
+          const status = byNode.get(consulNodeName(spec, h.id));
+          const state: NodeState =
+            status === undefined ? "absent" : status === "passing" ? "passing" : "critical";
+          return [h.id, state];
+        }),
+      );
+    } catch (e) {
+      errors.push(`${api}: ${(e as Error).message}`);
+    }
+  }
+  throw new Error(`no Consul API answered: ${errors.join("; ")}`);
+}

@@ -1,0 +1,223 @@
+// Placement changes on the multi-host site under a steady client through both balancers: a slave
+// taken out of the inventory and added back (`pulumi up` moves only its instances), and a slave
+// lost with the watcher running (`npm run watch-hosts`), which re-places its instances without an
+// operator and takes the replacements away once the slave is back. Each test leaves the site whole.
+import assert from "node:assert/strict";
+import { ChildProcess, spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { parseDocument } from "yaml";
+import { containerName } from "../../components/core/endpoints";
+import { PlatformSpec } from "../../components/core/platform-spec";
+import { loadPlatformFromStackFile } from "../../components/core/stack-config";
+import { engineEnv, PROJECT_ROOT } from "../../scripts/engine-stack";
+import { loseHost, restoreHost } from "../../scripts/site/faults";
+import { DeployedSite, deploySite, removeSite, site } from "../support/site-fixture";
+import {
+  containersOn,
+  serversOf,
+  timeUntil,
+  underSteadyClient,
+  whitelistOn,
+} from "../support/site-probes";
+
+let deployed: DeployedSite | undefined;
+let spec: PlatformSpec;
+
+before(async () => {
+  deployed = await deploySite("placement");
+  spec = deployed.spec;
+});
+
+after(() => removeSite(deployed));
+
+const stackFile = () => join(PROJECT_ROOT, `Pulumi.${deployed!.stack.name}.yaml`);
+
+/** The plan of the scratch stack's file as it is now (physical names from the scratch stack). */
+const currentSpec = () => loadPlatformFromStackFile(PROJECT_ROOT, deployed!.stack.name);
+
+/** Every service instance and agent container the plan places: `host/name`. */
+function instances(s: PlatformSpec): Set<string> {
+  return new Set(
+    [...s.services, ...s.agents].flatMap((e) =>
+      e.hosts.map((h) => `${h}/${containerName(s, e.key, h)}`),
+    ),
+  );
+}
+
+/** The stack's containers on every slave: `host/name` → container id. */
+async function slaveContainers(): Promise<Map<string, string>> {
+  const all = new Map<string, string>();
+  for (const h of spec.slaves)
+    for (const [name, id] of await containersOn(site, spec, h.id)) all.set(`${h.id}/${name}`, id);
+  return all;
+}
+
+/** Runs `change` under a steady client on the HTTP service through both balancers; asserts none failed. */
+async function steadily(change: () => Promise<void>): Promise<void> {
+  const http = spec.services.find((s) => s.protocol === "http")!;
+  const urls = spec.loadBalancers.map((lb) => `http://${lb.address}:${http.port}/`);
+  const summary = await underSteadyClient(urls, change);
+  assert.equal(summary.failed, 0, summary.failures.join("\n"));
+}
+
+/** Whether both balancers hold, for every service, exactly its planned instances, all up. */
+async function servingAsPlanned(s: PlatformSpec): Promise<boolean> {
+  const wanted = s.services
+    .flatMap((svc) => svc.hosts.map((h) => containerName(s, svc.key, h)))
+    .sort();
+  for (const lb of s.loadBalancers) {
+    const servers = await serversOf(lb.address, s.loadBalancer.statsPort);
+    const up = [...servers].filter(([, st]) => st === "UP").map(([k]) => k.split("/")[1]);
+    if (JSON.stringify(up.sort()) !== JSON.stringify(wanted)) return false;
+  }
+  return true;
+}
+
+/** `pulumi up` of the scratch stack with `hosts` as its inventory; resolves with its seconds. */
+async function upWithHosts(hosts: unknown[]): Promise<number> {
+  const doc = parseDocument(readFileSync(stackFile(), "utf8"));
+  doc.setIn(["config", "lhcb-platform:hosts"], hosts);
+  writeFileSync(stackFile(), doc.toString());
+  const t = Date.now();
+  await deployed!.stack.up();
+  return (Date.now() - t) / 1000;
+}
+
+/** Containers of `before` still there with the same id, and what `after` has that `before` had not. */
+function compare(before: Map<string, string>, after: Map<string, string>) {
+  const kept = [...before].filter(([k, id]) => after.get(k) === id).map(([k]) => k);
+  const added = [...after.keys()].filter((k) => before.get(k) !== after.get(k)).sort();
+  const gone = [...before.keys()].filter((k) => !after.has(k)).sort();
+  return { kept, added, gone };
+}
+
+test("a slave out of the inventory: pulumi up moves only its instances; added back, only the ones it takes over move; no request fails", async () => {
+  const victim = spec.slaves[spec.slaves.length - 1].id;
+  const doc = parseDocument(readFileSync(stackFile(), "utf8"));
+  const allHosts = (
+    doc.getIn(["config", "lhcb-platform:hosts"], false) as { toJSON(): unknown }
+  ).toJSON() as { id: string }[];
+  const whole = instances(spec);
+  const onVictim = [...whole].filter((k) => k.startsWith(`${victim}/`)).sort();
+  assert.ok(onVictim.length > 0, `${victim} holds instances`);
+
+  await steadily(async () => {
+    const before = await slaveContainers();
+    const took = await upWithHosts(allHosts.filter((h) => h.id !== victim));
+    const without = instances({ ...currentSpec(), stack: spec.stack });
+    const moved = [...without].filter((k) => !whole.has(k)).sort();
+    const afterOut = await slaveContainers();
+    const out = compare(before, afterOut);
+    console.log(
+      `site: ${victim} out of the inventory: pulumi up in ${took.toFixed(1)} s moved ${moved.length} of ${whole.size} instances (${onVictim.length} on ${victim}): ${moved.join(", ")}`,
+    );
+    assert.equal(moved.length, onVictim.length, "one new instance for each of the victim's");
+    assert.deepEqual(out.added, moved, "the only new containers are the moved instances");
+    assert.deepEqual(
+      out.gone,
+      [...before.keys()].filter((k) => k.startsWith(`${victim}/`)).sort(),
+      `everything of the stack on ${victim} is gone, nothing else`,
+    );
+    await timeUntil(
+      "both balancers serving the new placement",
+      () => servingAsPlanned({ ...currentSpec(), stack: spec.stack }),
+      60,
+    );
+
+    const tookBack = await upWithHosts(allHosts);
+    const back = compare(afterOut, await slaveContainers());
+    const returned = back.added.filter((k) => whole.has(k) && k.startsWith(`${victim}/`));
+    console.log(
+      `site: ${victim} back in the inventory: pulumi up in ${tookBack.toFixed(1)} s; ${back.gone.length} replacement(s) went, ${returned.length} instance(s) came back to ${victim}`,
+    );
+    assert.deepEqual(back.gone, moved, "only the replacements went");
+    assert.deepEqual(
+      back.added.filter((k) => !k.startsWith(`${victim}/`)),
+      [],
+      `nothing new outside ${victim}`,
+    );
+    assert.deepEqual(returned, onVictim);
+    await timeUntil("both balancers serving the whole placement", () => servingAsPlanned(spec), 60);
+  });
+});
+
+/** The watcher on the scratch stack, its lines kept, until `stop`. */
+function startWatcher(): { lines: string[]; child: ChildProcess; stop: () => Promise<void> } {
+  const lines: string[] = [];
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(PROJECT_ROOT, "scripts", "watch-hosts.ts"), deployed!.stack.name],
+    { cwd: PROJECT_ROOT, env: { ...process.env, ...engineEnv() } },
+  );
+  const keep = (chunk: Buffer) => {
+    for (const l of chunk.toString().split("\n")) if (l.startsWith("watch-hosts")) lines.push(l);
+  };
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
+  const stop = () =>
+    new Promise<void>((done) => {
+      if (child.exitCode !== null) return done();
+      child.on("exit", () => done());
+      child.kill("SIGTERM");
+    });
+  return { lines, child, stop };
+}
+
+test("a slave lost with the watcher running: its instances are re-placed without an operator, no request fails; back, the replacements go", async () => {
+  const http = spec.services.find((s) => s.protocol === "http")!;
+  const victim = http.hosts[http.hosts.length - 1];
+  const address = spec.slaves.find((h) => h.id === victim)!.address;
+  const watcher = startWatcher();
+  const said = (text: string) => async () => watcher.lines.some((l) => l.includes(text));
+  try {
+    await timeUntil("the watcher watching", said("watching"), 30);
+    await steadily(async () => {
+      const lost = Date.now();
+      loseHost(site, victim);
+      await timeUntil("the watcher's pulumi up", said(`failed: ${victim} `), 60);
+      const detected = Date.now() - lost;
+      await timeUntil("the watcher's up done", said(`placed around ${victim} in`), 240);
+      const placed = Date.now() - lost;
+      const around = { ...currentSpec(), stack: spec.stack };
+      assert.deepEqual(around.failedHosts, [victim]);
+      const healthy = (s: PlatformSpec) => ({
+        ...s,
+        services: s.services.map((svc) => ({
+          ...svc,
+          hosts: svc.hosts.filter((h) => h !== victim),
+        })),
+      });
+      for (const svc of healthy(around).services)
+        assert.equal(svc.hosts.length, svc.instances, `${svc.name}: full count on healthy slaves`);
+      await timeUntil(
+        "full capacity on both balancers",
+        () => servingAsPlanned(healthy(around)),
+        60,
+      );
+      const full = Date.now() - lost;
+      const lists = await Promise.all(spec.masters.map((m) => whitelistOn(spec, m.id)));
+      for (const l of lists) assert.ok(l !== undefined && !l.includes(address), "whitelist");
+      console.log(
+        `site: ${victim} lost with the watcher: failed after ${detected} ms, re-placed by pulumi up ${placed} ms after the loss, full capacity on both balancers after ${full} ms`,
+      );
+
+      const restored = Date.now();
+      await restoreHost(site, victim);
+      await timeUntil(
+        "the watcher's up without failed hosts",
+        said("placed around no failed host"),
+        240,
+      );
+      await timeUntil("the whole placement served", () => servingAsPlanned(spec), 60);
+      console.log(
+        `site: ${victim} back: replacements gone and its own instances serving ${Date.now() - restored} ms after its restore began`,
+      );
+      assert.deepEqual(currentSpec().failedHosts, []);
+    });
+  } finally {
+    await watcher.stop();
+    console.log(watcher.lines.join("\n"));
+  }
+});
