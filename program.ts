@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformInputError } from "./components/core/errors";
-import { CONFIG_NAMESPACE, loadPlatform } from "./components/core/stack-config";
+import { CONFIG_NAMESPACE } from "./components/core/stack-config";
 import { Platform } from "./components/platform";
+import { loadCheckedPlatform } from "./components/stack-checks";
 
 /**
  * The program: reads and validates the stack config and the catalog once, then declares the
@@ -14,7 +15,7 @@ export function platformProgram(projectDir: string) {
     const file = `Pulumi.${stack}.yaml`;
     let spec;
     try {
-      spec = loadPlatform(projectDir, stack, pulumi.runtime.allConfig(), file);
+      spec = loadCheckedPlatform(projectDir, stack, pulumi.runtime.allConfig(), file);
     } catch (e) {
       if (e instanceof PlatformInputError)
         throw new pulumi.RunError(`invalid input:\n${e.message}`);

@@ -76,3 +76,5 @@ export * from "./plan";
 export * from "./render";
 export * from "./master-quorum";
 export * from "./platform";
+export * from "./host-ports";
+export * from "./stack-checks";

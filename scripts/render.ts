@@ -3,8 +3,9 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { PlatformInputError } from "../components/core/errors";
-import { loadPlatformFromStackFile } from "../components/core/stack-config";
+import { readStackFile } from "../components/core/stack-config";
 import { renderStack } from "../components/render";
+import { loadCheckedPlatform } from "../components/stack-checks";
 
 function main(argv: string[]): number {
   const [stack, dirArg] = argv;
@@ -18,7 +19,8 @@ function main(argv: string[]): number {
   const dir = resolve(dirArg ?? join(projectDir, "out", stack));
   let files;
   try {
-    files = renderStack(loadPlatformFromStackFile(projectDir, stack));
+    const { file, entries } = readStackFile(projectDir, stack);
+    files = renderStack(loadCheckedPlatform(projectDir, stack, entries, file));
   } catch (e) {
     if (e instanceof PlatformInputError) {
       console.error(`render: invalid input, nothing written:\n${e.message}`);

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { after, before, test } from "node:test";
 import { PlatformSpec } from "../../components/core/platform-spec";
+import { hostPorts } from "../../components/host-ports";
 import { plannedContainers } from "../../components/plan";
 import { DeployedSite, deploySite, removeSite, site } from "../support/site-fixture";
 import { timeUntil, whitelistOn } from "../support/site-probes";
@@ -131,4 +132,41 @@ test("the whitelist of healthy slaves on every master lists the three slaves' ag
     "slave-2.site.lhcb.test",
     "slave-3.site.lhcb.test",
   ]);
+});
+
+test("each host listens on exactly the ports the plan gives its parts (hostPorts), besides its sshd", () => {
+  const planned = hostPorts(spec);
+  for (const h of site.hosts) {
+    const ss = execFileSync("nsenter", [`--net=/var/run/netns/${h.netns}`, "ss", "-Hlntu"], {
+      encoding: "utf8",
+    });
+    const listening = new Set(
+      ss
+        .trim()
+        .split("\n")
+        .map((l) => l.trim().split(/\s+/))
+        .map((f) => `${f[4].slice(f[4].lastIndexOf(":") + 1)}/${f[0]}`)
+        .filter((p) => p !== "22/tcp"),
+    );
+    // ZooKeeper's peer port: only the leader listens on it.
+    const leaderOnly = "2888/tcp";
+    const expected = (planned.get(h.id) ?? [])
+      .map((p) => `${p.port}/${p.protocol}`)
+      .filter((p) => p !== leaderOnly || listening.has(p));
+    assert.deepEqual([...listening].sort(), [...new Set(expected)].sort(), `${h.id}: ss -lntu`);
+  }
+  const peers = spec.masters.filter(
+    (m) =>
+      execFileSync(
+        "nsenter",
+        [
+          `--net=/var/run/netns/${site.hosts.find((h) => h.id === m.id)!.netns}`,
+          "ss",
+          "-Hlnt",
+          "sport = :2888",
+        ],
+        { encoding: "utf8" },
+      ).trim() !== "",
+  );
+  assert.equal(peers.length, 1, "one ZooKeeper leader listens on the peer port");
 });
