@@ -164,11 +164,16 @@ export function declarePlatform(
 
 /** One warning per entry that runs fewer instances than asked while hosts are failed. */
 function warnOfShortfalls(parent: pulumi.Resource, spec: PlatformSpec): void {
-  for (const f of spec.placement.shortfalls)
+  const entries = [...spec.services, ...spec.agents];
+  const failed = `${spec.failedHosts.join(", ")} ${spec.failedHosts.length === 1 ? "is" : "are"} failed`;
+  for (const f of spec.placement.shortfalls) {
+    const entry = entries.find((e) => e.key === f.key)!;
+    const healthy = entry.hosts.filter((h) => !spec.failedHosts.includes(h)).length;
     pulumi.log.warn(
-      `${f.key} runs fewer instances than asked while ${spec.failedHosts.join(", ")} ${spec.failedHosts.length === 1 ? "is" : "are"} failed: ${f.reason}`,
+      `${entry.name} runs ${healthy} healthy instance(s) while ${failed}: it ${f.reason}`,
       parent,
     );
+  }
 }
 
 type CoreParts = Pick<

@@ -1,0 +1,53 @@
+// A failed slave under mocks: what it holds stays declared, its instances get replacements on the
+// healthy slaves, and a service that cannot have its count there warns.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { installMocks, ofType, settle } from "../support/mocks";
+
+const declared = installMocks("site");
+import { loadPlatform, readStackFile } from "../../components/core/stack-config";
+import { Platform } from "../../components/platform";
+
+test("site with slave-2 failed and the local catalog: replacements on slave-3, one service short, with a warning", async (t) => {
+  const warn = t.mock.method(console, "warn", () => undefined);
+  const { file, entries } = readStackFile(process.cwd(), "site");
+  const spec = loadPlatform(
+    process.cwd(),
+    "site",
+    {
+      ...entries,
+      "lhcb-platform:catalog": "catalog/local.yaml",
+      "lhcb-platform:failedHosts": ["slave-2"],
+    },
+    file,
+  );
+  new Platform("platform", {
+    spec,
+    secrets: {
+      consulGossipKey: pulumi.secret("c2l0ZS1nb3NzaXAta2V5LTMyLWJ5dGVzLWxvbmctLS0="),
+      sshPrivateKey: pulumi.secret("not-a-real-key"),
+    },
+  });
+  await settle(declared);
+  const instances = ofType(declared, "docker:index/container:Container")
+    .map((r) => r.inputs.name as string)
+    .filter((n) => /-(framework|configuration|datamanagement)-/.test(n))
+    .sort();
+  assert.deepEqual(instances, [
+    "site-configuration-server-slave-1",
+    "site-configuration-server-slave-2",
+    "site-configuration-server-slave-3",
+    "site-datamanagement-storageelement-slave-1",
+    "site-datamanagement-storageelement-slave-3",
+    "site-framework-systemadministrator-slave-1",
+    "site-framework-systemadministrator-slave-2",
+    "site-framework-systemadministrator-slave-3",
+  ]);
+  assert.deepEqual(
+    warn.mock.calls.map((c) => c.arguments[0]),
+    [
+      "warning: [runtime] Framework/SystemAdministrator runs 2 healthy instance(s) while slave-2 is failed: it needs 3 instances on distinct slave hosts, but only 2 such host(s) exist",
+    ],
+  );
+});
