@@ -75,7 +75,7 @@ export function hostPorts(spec: PlatformSpec): Map<string, HostPort[]> {
   on(mesosPlan.masters(spec), tcp("mesos-master", PORTS.mesosMaster));
   on(mesosPlan.agents(spec), tcp("mesos-agent", PORTS.mesosAgent));
   on(mesosPlan.marathon(spec), tcp("marathon", PORTS.marathon));
-  on(mesosPlan.chronos(spec), tcp("chronos", PORTS.chronos));
+  on(mesosPlan.chronos(spec), tcp("chronos", PORTS.chronos, PORTS.chronosLibprocess));
   if (spec.features.logging) {
     const logging = loggingPlan(spec);
     on([logging.logstash], tcp("logstash", PORTS.logstashBeats, LOGSTASH_API_PORT));

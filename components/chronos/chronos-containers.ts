@@ -16,16 +16,32 @@ export function chronosUrl(spec: Pick<PlatformSpec, "stack" | "local">, host: Ho
   return `http://${partAddress(spec, "chronos", host)}:${PORTS.chronos}`;
 }
 
-/** Environment of Chronos on `host` (the image turns `CHRONOS_FOO` into `--foo`). */
-export function chronosEnv(spec: MesosSpec, host: HostSpec): Record<string, string> {
-  return {
-    CHRONOS_MASTER: mesosZkUrl(spec),
-    CHRONOS_ZK_HOSTS: zkConnect(zookeeperMembers(spec)),
-    CHRONOS_ZK_PATH: "/chronos/state",
-    CHRONOS_HTTP_PORT: String(PORTS.chronos),
-    CHRONOS_HOSTNAME: partAddress(spec, "chronos", host),
-    CHRONOS_MESOS_FRAMEWORK_NAME: `${spec.stack}-chronos`,
-  };
+/**
+ * The command-line options of Chronos on `host`. The image's start script
+ * (`/chronos/bin/start.sh`, upstream/chronos.json) runs `java -jar chronos.jar "$@" --http_port
+ * $PORT0`: it reads no `CHRONOS_*` variable, so every setting is an option here, and the HTTP
+ * port is `PORT0` (`chronosEnv`). The ZooKeeper path is Chronos' default, `/chronos/state`.
+ */
+export function chronosArgs(spec: MesosSpec, host: HostSpec): string[] {
+  return [
+    "--master",
+    mesosZkUrl(spec),
+    "--zk_hosts",
+    zkConnect(zookeeperMembers(spec)),
+    "--hostname",
+    partAddress(spec, "chronos", host),
+    "--mesos_framework_name",
+    `${spec.stack}-chronos`,
+  ];
+}
+
+/**
+ * What the start script reads: `PORT0`, the HTTP port it appends as `--http_port`, and `PORT1`,
+ * which it exports as `LIBPROCESS_PORT` (the port the Mesos master reaches the framework on:
+ * fixed, so that a host's firewall can name it).
+ */
+export function chronosEnv(): Record<string, string> {
+  return { PORT0: String(PORTS.chronos), PORT1: String(PORTS.chronosLibprocess) };
 }
 
 /**
@@ -40,7 +56,8 @@ export function chronosContainer(spec: MesosSpec, host: HostSpec): ContainerSpec
     hostname: name,
     aliases: [name],
     hostNetwork: usesHostNetwork(spec),
-    env: chronosEnv(spec, host),
+    command: chronosArgs(spec, host),
+    env: chronosEnv(),
     healthcheck: healthcheck(
       ["curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${PORTS.chronos}/v1/scheduler/jobs`],
       {

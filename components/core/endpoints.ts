@@ -14,6 +14,7 @@ export const PORTS = {
   mesosAgent: 5051,
   marathon: 8080,
   chronos: 4400,
+  chronosLibprocess: 4401,
   influxdb: 8086,
   grafana: 3000,
   cadvisor: 8088,

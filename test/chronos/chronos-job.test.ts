@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { chronosDeleteCommand, chronosPostCommand } from "../../components/chronos/chronos-api";
 import {
+  chronosArgs,
   chronosContainer,
   chronosEnv,
   chronosUrl,
@@ -117,17 +118,22 @@ test("submit and delete commands", () => {
   );
 });
 
-test("Chronos on a master: Mesos zk url, ZooKeeper hosts, port 4400", () => {
+test("Chronos on a master: options for the Mesos zk url, ZooKeeper hosts and its address; port 4400 as PORT0", () => {
   const zk = "lbcertmaster01.cern.ch:2181,lbcertmaster02.cern.ch:2181,lbcertmaster03.cern.ch:2181";
-  assert.deepEqual(chronosEnv(cert, cert.masters[0]), {
-    CHRONOS_MASTER: `zk://${zk}/mesos`,
-    CHRONOS_ZK_HOSTS: zk,
-    CHRONOS_ZK_PATH: "/chronos/state",
-    CHRONOS_HTTP_PORT: "4400",
-    CHRONOS_HOSTNAME: "lbcertmaster01.cern.ch",
-    CHRONOS_MESOS_FRAMEWORK_NAME: "cert-chronos",
-  });
+  assert.deepEqual(chronosArgs(cert, cert.masters[0]), [
+    "--master",
+    `zk://${zk}/mesos`,
+    "--zk_hosts",
+    zk,
+    "--hostname",
+    "lbcertmaster01.cern.ch",
+    "--mesos_framework_name",
+    "cert-chronos",
+  ]);
+  assert.deepEqual(chronosEnv(), { PORT0: "4400", PORT1: "4401" });
   const c = chronosContainer(cert, cert.masters[1]);
+  assert.deepEqual(c.command, chronosArgs(cert, cert.masters[1]));
+  assert.equal(c.entrypoint, undefined);
   assert.equal(c.name, "cert-chronos-cert-master-2");
   assert.equal(c.image, "gitlab-registry.cern.ch/lhcb-dirac/mesosphere/chronos:v3.0.2");
   assert.equal(c.hostNetwork, true);

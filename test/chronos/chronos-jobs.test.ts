@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { byName, countByType, installMocks, ofType, settle } from "../support/mocks";
 
 const declared = installMocks("cert");
-import { chronosEnv } from "../../components/chronos/chronos-containers";
+import { chronosArgs } from "../../components/chronos/chronos-containers";
 import { Chronos } from "../../components/chronos/chronos-framework";
 import { chronosJobJson } from "../../components/chronos/chronos-job";
 import { ChronosJobs } from "../../components/chronos/chronos-jobs";
@@ -64,10 +64,9 @@ test("cert: Chronos on the 3 masters, one submitted job per marathon-mode agent"
   assert.equal(c.inputs.name, "cert-chronos-cert-master-3");
   assert.equal(c.inputs.image, "gitlab-registry.cern.ch/lhcb-dirac/mesosphere/chronos:v3.0.2");
   assert.equal(c.inputs.networkMode, "host");
-  assert.deepEqual(
-    c.inputs.envs,
-    Object.entries(chronosEnv(spec, spec.masters[2])).map(([k, v]) => `${k}=${v}`),
-  );
+  assert.deepEqual(c.inputs.envs, ["PORT0=4400", "PORT1=4401"]);
+  assert.deepEqual(c.inputs.command, chronosArgs(spec, spec.masters[2]));
+  assert.equal(c.inputs.entrypoints, undefined, "the image's start script runs");
 
   const agent = spec.agents.find((a) => a.key === "workloadmanagement-pilotstatusagent")!;
   const job = byName(declared, "jobs-workloadmanagement-pilotstatusagent");

@@ -1,0 +1,106 @@
+// `npx tsx scripts/upstream/extract.ts chronos CHRONOS_GIT_DIR CHAOS_GIT_DIR`: reads the upstream
+// sources of a part at the version the stacks name, from git snapshots of its repositories (bare
+// or not: read with `git show TAG:PATH`), and writes what the conformance tests check against into
+// upstream/<part>.json (docs/upstream.md). Mechanical: every option the sources declare, not only
+// the ones the platform passes; the start script as the image runs it.
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { DEFAULT_IMAGES } from "../../components/core/images";
+import { ScallopOption, scallopOptions } from "./scallop-options";
+
+const PROJECT = resolve(__dirname, "..", "..");
+
+/** A file of a repository at a tag. */
+function show(gitDir: string, tag: string, path: string): string {
+  return execFileSync("git", ["--git-dir", gitDir, "show", `${tag}:${path}`], {
+    encoding: "utf8",
+    maxBuffer: 64 * 2 ** 20,
+  });
+}
+
+/** The paths of a repository at a tag under `dir` that end in `suffix`. */
+function files(gitDir: string, tag: string, dir: string, suffix: string): string[] {
+  return execFileSync("git", ["--git-dir", gitDir, "ls-tree", "-r", "--name-only", tag, dir], {
+    encoding: "utf8",
+  })
+    .split("\n")
+    .filter((p) => p.endsWith(suffix))
+    .sort();
+}
+
+function commitOf(gitDir: string, tag: string): string {
+  return execFileSync("git", ["--git-dir", gitDir, "rev-parse", `${tag}^{commit}`], {
+    encoding: "utf8",
+  }).trim();
+}
+
+/** The git directory of a snapshot: `DIR/.git` for a work tree, else `DIR` itself. */
+function gitDirOf(dir: string): string {
+  return execFileSync("git", ["-C", dir, "rev-parse", "--absolute-git-dir"], {
+    encoding: "utf8",
+  }).trim();
+}
+
+/** Every Scallop option under `src/main/scala` of a repository at a tag, with the file it is in. */
+function optionsOf(
+  repo: string,
+  gitDir: string,
+  tag: string,
+): (ScallopOption & { source: string })[] {
+  return files(gitDir, tag, "src/main/scala", ".scala").flatMap((path) =>
+    scallopOptions(show(gitDir, tag, path)).map((o) => ({
+      ...o,
+      source: `${repo}@${tag}:${path}`,
+    })),
+  );
+}
+
+/** The environment variables a shell script reads (`$NAME`, `${NAME}`). */
+export function variablesRead(script: string): string[] {
+  return [...new Set([...script.matchAll(/\$\{?([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]))].sort();
+}
+
+/** Chronos at the image tag the stacks name, with the options of the Chaos version its pom names. */
+function chronos(chronosDir: string, chaosDir: string): object {
+  const image = DEFAULT_IMAGES.chronos;
+  const tag = image.slice(image.lastIndexOf(":") + 1);
+  const chronosGit = gitDirOf(chronosDir);
+  const chaosGit = gitDirOf(chaosDir);
+  const dockerfile = show(chronosGit, tag, "Dockerfile");
+  const entrypoint = JSON.parse(/^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile)![1]) as string[];
+  const startPath = /^ADD\s+(\S+)\s+(\S+)\s*$/m.exec(
+    dockerfile.split("\n").find((l) => l.includes(entrypoint[0]))!,
+  )![1];
+  const start = show(chronosGit, tag, startPath);
+  const chaosVersion = /<chaos\.version>([^<]+)<\/chaos\.version>/.exec(
+    show(chronosGit, tag, "pom.xml"),
+  )![1];
+  const chaosTag = `v${chaosVersion}`;
+  return {
+    part: "chronos",
+    image,
+    sources: [
+      { repo: "mesos/chronos", tag, commit: commitOf(chronosGit, tag) },
+      { repo: "mesosphere/chaos", tag: chaosTag, commit: commitOf(chaosGit, chaosTag) },
+    ],
+    entrypoint,
+    startScript: { path: startPath, text: start, reads: variablesRead(start) },
+    options: [
+      ...optionsOf("mesos/chronos", chronosGit, tag),
+      ...optionsOf("mesosphere/chaos", chaosGit, chaosTag),
+    ],
+  };
+}
+
+function main(argv: string[]): void {
+  const [part, ...dirs] = argv;
+  if (part !== "chronos" || dirs.length !== 2)
+    throw new Error("usage: extract.ts chronos CHRONOS_GIT_DIR CHAOS_GIT_DIR");
+  const facts = chronos(dirs[0], dirs[1]);
+  const out = join(PROJECT, "upstream", `${part}.json`);
+  writeFileSync(out, JSON.stringify(facts, null, 2) + "\n");
+  console.log(`extract: wrote ${out}`);
+}
+
+if (require.main === module) main(process.argv.slice(2));

@@ -1,0 +1,74 @@
+// Every command-line option a Scala source declares with Scallop (`opt[T]("name", ...)` and
+// `toggle("name", ...)`), read mechanically from the source text: its name, value type, default
+// (as written) and whether it is required. Pure. Used by scripts/upstream/extract.ts.
+
+/** One option as Scallop parses it: `--name VALUE`, or `--name` / `--PREFIXname` for a toggle. */
+export interface ScallopOption {
+  name: string;
+  /** The value type (`String`, `Int`, `Long`, `Double`, `Boolean`), or `toggle`. */
+  type: string;
+  /** The `default = ...` expression as written (`Some(8080)`, `None`), when there is one. */
+  default?: string;
+  required: boolean;
+  /** A toggle's `prefix` (`disable_`: `--disable_NAME` turns it off). */
+  prefix?: string;
+}
+
+/** The text from `open` (an opening parenthesis) to its matching close, string literals skipped. */
+function argumentsAt(text: string, open: number): string {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      i++;
+      while (i < text.length && text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
+    } else if (c === "(") depth++;
+    else if (c === ")" && --depth === 0) return text.slice(open + 1, i);
+  }
+  throw new Error(`unbalanced parentheses from offset ${open}`);
+}
+
+/** The value of `key = ...` among top-level arguments (up to the next top-level comma). */
+function namedArgument(args: string, key: string): string | undefined {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < args.length; i++) {
+    const c = args[i];
+    if (c === '"') {
+      i++;
+      while (i < args.length && args[i] !== '"') i += args[i] === "\\" ? 2 : 1;
+    } else if (c === "(" || c === "[") depth++;
+    else if (c === ")" || c === "]") depth--;
+    else if (c === "," && depth === 0) {
+      parts.push(args.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(args.slice(start));
+  const match = parts.map((p) => p.trim()).find((p) => new RegExp(`^${key}\\s*=`).test(p));
+  return match?.replace(new RegExp(`^${key}\\s*=\\s*`), "").replace(/\s+/g, " ");
+}
+
+/** The options declared in `source`, in source order. */
+export function scallopOptions(source: string): ScallopOption[] {
+  const out: ScallopOption[] = [];
+  const start = /\b(?:opt\[([A-Za-z.]+)\]|toggle)\s*\(/g;
+  for (let m = start.exec(source); m !== null; m = start.exec(source)) {
+    const args = argumentsAt(source, m.index + m[0].length - 1);
+    const name = /^\s*"([^"]+)"/.exec(args)?.[1];
+    if (name === undefined) continue;
+    const type = m[1] ?? "toggle";
+    const option: ScallopOption = {
+      name,
+      type,
+      required: namedArgument(args, "required") === "true",
+    };
+    const fallback = namedArgument(args, "default");
+    if (fallback !== undefined) option.default = fallback;
+    const prefix = namedArgument(args, "prefix");
+    if (prefix !== undefined) option.prefix = JSON.parse(prefix) as string;
+    out.push(option);
+  }
+  return out;
+}
