@@ -1,4 +1,5 @@
-// `npx tsx scripts/upstream/extract.ts chronos CHRONOS_GIT_DIR CHAOS_GIT_DIR`: reads the upstream
+// `npx tsx scripts/upstream/extract.ts chronos CHRONOS_GIT_DIR CHAOS_GIT_DIR` (or `marathon
+// MARATHON_GIT_DIR`): reads the upstream
 // sources of a part at the version the stacks name, from git snapshots of its repositories (bare
 // or not: read with `git show TAG:PATH`), and writes what the conformance tests check against into
 // upstream/<part>.json (docs/upstream.md). Mechanical: every option the sources declare, not only
@@ -93,13 +94,87 @@ function chronos(chronosDir: string, chaosDir: string): object {
   };
 }
 
+/**
+ * The commit of Marathon version MAJOR.MINOR.N: its `version` script numbers a release branch's
+ * commits by their count of first-parent commits since the branch point it names.
+ */
+function marathonCommit(gitDir: string, version: string): string {
+  const [major, minor, n] = version.split(".");
+  const branch = `releases/${major}.${minor}`;
+  const script = show(gitDir, branch, "version");
+  const point = /^BRANCH_POINT=([0-9a-f]{40})$/m.exec(script)![1];
+  const commits = execFileSync(
+    "git",
+    ["--git-dir", gitDir, "rev-list", "--reverse", "--first-parent", `${point}..${branch}`],
+    { encoding: "utf8" },
+  )
+    .trim()
+    .split("\n");
+  const commit = commits[Number(n) - 1];
+  if (commit === undefined)
+    throw new Error(`${branch} has ${commits.length} commits after ${point}, not ${n}`);
+  return commit;
+}
+
+/** How Marathon's `Main.envToArgs` turns variables into options, read from its source. */
+function marathonEnvironment(main: string): { prefix: string; ignored: string[] } {
+  const body = main.slice(main.indexOf("def envToArgs"), main.indexOf("def main("));
+  const ignored = [
+    ...body.matchAll(/k\.startsWith\("([A-Z_]+)"\) =>\s*(?:\/\*[\s\S]*?\*\/\s*)?Nil/g),
+  ];
+  const used =
+    /k\.startsWith\("([A-Z_]+)"\) =>\s*val argName = s"--\$\{k\.drop\((\d+)\)\.toLowerCase\}"/.exec(
+      body,
+    );
+  if (
+    !used ||
+    Number(used[2]) !== used[1].length ||
+    !/if \(v\.isEmpty\)\s*Seq\(argName\)/.test(body)
+  )
+    throw new Error("Main.envToArgs: not the form this script reads");
+  return { prefix: used[1], ignored: ignored.map((m) => m[1]) };
+}
+
+/** Marathon at the image tag the stacks name. */
+function marathon(marathonDir: string): object {
+  const image = DEFAULT_IMAGES.marathon;
+  const version = image.slice(image.lastIndexOf(":v") + 2);
+  const git = gitDirOf(marathonDir);
+  const commit = marathonCommit(git, version);
+  const dockerfile = show(git, commit, "tools/packager/docker/Dockerfile");
+  const entrypoint = JSON.parse(/^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile)![1]) as string[];
+  const mainPath = "src/main/scala/mesosphere/marathon/Main.scala";
+  return {
+    part: "marathon",
+    image,
+    sources: [{ repo: "mesosphere/marathon", tag: `v${version}`, commit }],
+    entrypoint,
+    user: /^USER\s+(\S+)\s*$/m.exec(dockerfile)?.[1],
+    environment: { ...marathonEnvironment(show(git, commit, mainPath)), source: mainPath },
+    options: optionsOf("mesosphere/marathon", git, commit),
+  };
+}
+
+const PARTS: Record<string, { usage: string; dirs: number; facts: (dirs: string[]) => object }> = {
+  chronos: {
+    usage: "chronos CHRONOS_GIT_DIR CHAOS_GIT_DIR",
+    dirs: 2,
+    facts: (d) => chronos(d[0], d[1]),
+  },
+  marathon: { usage: "marathon MARATHON_GIT_DIR", dirs: 1, facts: (d) => marathon(d[0]) },
+};
+
 function main(argv: string[]): void {
   const [part, ...dirs] = argv;
-  if (part !== "chronos" || dirs.length !== 2)
-    throw new Error("usage: extract.ts chronos CHRONOS_GIT_DIR CHAOS_GIT_DIR");
-  const facts = chronos(dirs[0], dirs[1]);
+  const spec = PARTS[part];
+  if (!spec || dirs.length !== spec.dirs)
+    throw new Error(
+      `usage: extract.ts ${Object.values(PARTS)
+        .map((p) => p.usage)
+        .join(" | ")}`,
+    );
   const out = join(PROJECT, "upstream", `${part}.json`);
-  writeFileSync(out, JSON.stringify(facts, null, 2) + "\n");
+  writeFileSync(out, JSON.stringify(spec.facts(dirs), null, 2) + "\n");
   console.log(`extract: wrote ${out}`);
 }
 

@@ -1,5 +1,5 @@
 // Every command-line option a Scala source declares with Scallop (`opt[T]("name", ...)` and
-// `toggle("name", ...)`), read mechanically from the source text: its name, value type, default
+// `toggle("name", ...)`, the name first or as `name = "..."`), read mechanically from the source text: its name, value type, default
 // (as written) and whether it is required. Pure. Used by scripts/upstream/extract.ts.
 
 /** One option as Scallop parses it: `--name VALUE`, or `--name` / `--PREFIXname` for a toggle. */
@@ -53,10 +53,11 @@ function namedArgument(args: string, key: string): string | undefined {
 /** The options declared in `source`, in source order. */
 export function scallopOptions(source: string): ScallopOption[] {
   const out: ScallopOption[] = [];
-  const start = /\b(?:opt\[([A-Za-z.]+)\]|toggle)\s*\(/g;
+  const start = /\b(?:opt\[([A-Za-z.]+(?:\[[A-Za-z.,\s]+\])?)\]|toggle)\s*\(/g;
   for (let m = start.exec(source); m !== null; m = start.exec(source)) {
     const args = argumentsAt(source, m.index + m[0].length - 1);
-    const name = /^\s*"([^"]+)"/.exec(args)?.[1];
+    const named = namedArgument(args, "name");
+    const name = /^\s*"([^"]+)"/.exec(args)?.[1] ?? (named && /^"([^"]+)"$/.exec(named)?.[1]);
     if (name === undefined) continue;
     const type = m[1] ?? "toggle";
     const option: ScallopOption = {

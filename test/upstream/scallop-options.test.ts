@@ -13,6 +13,11 @@ test("options, toggles and their defaults, names on the next line, parentheses i
     noshort = true)
   lazy val c = toggle("gamma", default = Some(true), prefix = "no_")
   lazy val d = opt[Boolean]("delta", descr = "a flag")
+  lazy val e = opt[Set[String]](
+    name = "epsilon",
+    default = Some(Set.empty),
+    noshort = true
+  )
   def notAnOption = opt[String](someName)
 }`;
   assert.deepEqual(scallopOptions(source), [
@@ -20,6 +25,7 @@ test("options, toggles and their defaults, names on the next line, parentheses i
     { name: "beta", type: "Int", required: false, default: "Some(60 * (24 + 1))" },
     { name: "gamma", type: "toggle", required: false, default: "Some(true)", prefix: "no_" },
     { name: "delta", type: "Boolean", required: false },
+    { name: "epsilon", type: "Set[String]", required: false, default: "Some(Set.empty)" },
   ]);
 });
 

@@ -1,0 +1,56 @@
+// The upstream facts (upstream/<part>.json, docs/upstream.md) and the check of a command line
+// against the options they list.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { ScallopOption } from "../../scripts/upstream/scallop-options";
+
+export interface OptionFacts {
+  image: string;
+  entrypoint: string[];
+  options: ScallopOption[];
+}
+
+export function upstreamFacts<F extends OptionFacts>(part: string): F {
+  return JSON.parse(readFileSync(`upstream/${part}.json`, "utf8")) as F;
+}
+
+/** What a value of a Scallop type must look like, for the types the platform passes. */
+const VALUE: Record<string, RegExp> = {
+  Int: /^-?\d+$/,
+  Long: /^-?\d+$/,
+  Double: /^-?\d+(\.\d+)?$/,
+  String: /^.+$/,
+  ZkUrl: /^zk:\/\/[^/\s]+\/\S+$/,
+  MesosMasterConnection: /^(zk:\/\/[^/\s]+\/\S+|[^\s:/]+:\d+)$/,
+};
+
+/**
+ * Parses `--name [value]` options as Scallop would with `facts`' options: each must be one of
+ * them, given once, with a value of its type (none for a flag or toggle); the required ones must
+ * be there. Returns name → value.
+ */
+export function checkOptions(facts: OptionFacts, args: string[]): Map<string, string | undefined> {
+  const out = new Map<string, string | undefined>();
+  for (let i = 0; i < args.length; i++) {
+    assert.match(args[i], /^--[a-z_]+$/, `an option name at ${i}: ${args[i]}`);
+    const given = args[i].slice(2);
+    const option = facts.options.find(
+      (o) => o.name === given || (o.prefix !== undefined && `${o.prefix}${o.name}` === given),
+    );
+    assert.ok(option, `--${given}: not an option of ${facts.image}`);
+    assert.ok(!out.has(option.name), `--${option.name} given twice`);
+    if (option.type === "Boolean" || option.type === "toggle") {
+      out.set(option.name, undefined);
+      continue;
+    }
+    const value = args[++i];
+    assert.ok(value !== undefined && !value.startsWith("--"), `--${given} needs a value`);
+    const shape = VALUE[option.type];
+    assert.ok(shape, `--${given}: type ${option.type} has no check here yet`);
+    assert.match(value, shape, `--${given}: a ${option.type}`);
+    out.set(option.name, value);
+  }
+  for (const required of facts.options.filter((o) => o.required))
+    assert.ok(out.has(required.name), `--${required.name} is required`);
+  return out;
+}
