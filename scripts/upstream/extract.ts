@@ -1,5 +1,5 @@
 // `npx tsx scripts/upstream/extract.ts chronos CHRONOS_GIT_DIR CHAOS_GIT_DIR` (or `marathon
-// MARATHON_GIT_DIR`): reads the upstream
+// MARATHON_GIT_DIR`, `mesos MESOS_GIT_DIR`): reads the upstream
 // sources of a part at the version the stacks name, from git snapshots of its repositories (bare
 // or not: read with `git show TAG:PATH`), and writes what the conformance tests check against into
 // upstream/<part>.json (docs/upstream.md). Mechanical: every option the sources declare, not only
@@ -9,6 +9,7 @@ import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DEFAULT_IMAGES } from "../../components/core/images";
 import { ScallopOption, scallopOptions } from "./scallop-options";
+import { stoutFlags } from "./stout-flags";
 
 const PROJECT = resolve(__dirname, "..", "..");
 
@@ -155,6 +156,52 @@ function marathon(marathonDir: string): object {
   };
 }
 
+/**
+ * One Mesos binary: its flags (its own `Flags` class and the logging flags it inherits), the
+ * environment prefix `main.cpp` loads them with, and the options `main.cpp` itself insists on.
+ */
+function mesosBinary(git: string, tag: string, dir: string): object {
+  const header = show(git, tag, `${dir}/flags.hpp`);
+  if (!/class Flags : public virtual logging::Flags/.test(header))
+    throw new Error(`${dir}/flags.hpp: Flags does not inherit logging::Flags`);
+  const main = show(git, tag, `${dir}/main.cpp`);
+  const prefix = /flags\.load\("([A-Z_]+)", argc, argv\)/.exec(main)?.[1];
+  if (prefix === undefined) throw new Error(`${dir}/main.cpp: no flags.load(PREFIX, argc, argv)`);
+  const insists = [
+    ...main.matchAll(/"(Missing required option `--\w+`[^"]*|--\w+ needed[^"]*)"/g),
+  ].map((m) => m[1]);
+  return {
+    main: `${dir}/main.cpp`,
+    environmentPrefix: prefix,
+    insists,
+    flags: [
+      ...stoutFlags(show(git, tag, `${dir}/flags.cpp`), header),
+      ...stoutFlags(
+        show(git, tag, "src/logging/flags.cpp"),
+        show(git, tag, "src/logging/flags.hpp"),
+      ),
+    ],
+  };
+}
+
+/** Mesos at the tag of the stacks' master and agent images (one version for both). */
+function mesos(mesosDir: string): object {
+  const tags = [DEFAULT_IMAGES.mesosMaster, DEFAULT_IMAGES.mesosAgent].map((i) =>
+    i.slice(i.lastIndexOf(":") + 1),
+  );
+  if (tags[0] !== tags[1])
+    throw new Error(`the master and agent images differ: ${tags.join(", ")}`);
+  const git = gitDirOf(mesosDir);
+  const tag = tags[0];
+  return {
+    part: "mesos",
+    images: [DEFAULT_IMAGES.mesosMaster, DEFAULT_IMAGES.mesosAgent],
+    sources: [{ repo: "apache/mesos", tag, commit: commitOf(git, tag) }],
+    master: mesosBinary(git, tag, "src/master"),
+    agent: mesosBinary(git, tag, "src/slave"),
+  };
+}
+
 const PARTS: Record<string, { usage: string; dirs: number; facts: (dirs: string[]) => object }> = {
   chronos: {
     usage: "chronos CHRONOS_GIT_DIR CHAOS_GIT_DIR",
@@ -162,6 +209,7 @@ const PARTS: Record<string, { usage: string; dirs: number; facts: (dirs: string[
     facts: (d) => chronos(d[0], d[1]),
   },
   marathon: { usage: "marathon MARATHON_GIT_DIR", dirs: 1, facts: (d) => marathon(d[0]) },
+  mesos: { usage: "mesos MESOS_GIT_DIR", dirs: 1, facts: (d) => mesos(d[0]) },
 };
 
 function main(argv: string[]): void {

@@ -1,6 +1,9 @@
 // Every command-line option a Scala source declares with Scallop (`opt[T]("name", ...)` and
-// `toggle("name", ...)`, the name first or as `name = "..."`), read mechanically from the source text: its name, value type, default
-// (as written) and whether it is required. Pure. Used by scripts/upstream/extract.ts.
+// `toggle("name", ...)`, the name first or as `name = "..."`), read mechanically from the source
+// text: its name, value type, default (as written) and whether it is required. Pure. Used by
+// scripts/upstream/extract.ts.
+
+import { argumentsAt, topLevelArguments } from "./source-text";
 
 /** One option as Scallop parses it: `--name VALUE`, or `--name` / `--PREFIXname` for a toggle. */
 export interface ScallopOption {
@@ -14,39 +17,9 @@ export interface ScallopOption {
   prefix?: string;
 }
 
-/** The text from `open` (an opening parenthesis) to its matching close, string literals skipped. */
-function argumentsAt(text: string, open: number): string {
-  let depth = 0;
-  for (let i = open; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"') {
-      i++;
-      while (i < text.length && text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
-    } else if (c === "(") depth++;
-    else if (c === ")" && --depth === 0) return text.slice(open + 1, i);
-  }
-  throw new Error(`unbalanced parentheses from offset ${open}`);
-}
-
-/** The value of `key = ...` among top-level arguments (up to the next top-level comma). */
+/** The value of `key = ...` among a call's top-level arguments, spaces collapsed. */
 function namedArgument(args: string, key: string): string | undefined {
-  const parts: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < args.length; i++) {
-    const c = args[i];
-    if (c === '"') {
-      i++;
-      while (i < args.length && args[i] !== '"') i += args[i] === "\\" ? 2 : 1;
-    } else if (c === "(" || c === "[") depth++;
-    else if (c === ")" || c === "]") depth--;
-    else if (c === "," && depth === 0) {
-      parts.push(args.slice(start, i));
-      start = i + 1;
-    }
-  }
-  parts.push(args.slice(start));
-  const match = parts.map((p) => p.trim()).find((p) => new RegExp(`^${key}\\s*=`).test(p));
+  const match = topLevelArguments(args).find((p) => new RegExp(`^${key}\\s*=`).test(p));
   return match?.replace(new RegExp(`^${key}\\s*=\\s*`), "").replace(/\s+/g, " ");
 }
 

@@ -1,0 +1,92 @@
+// The Mesos masters and agents as the platform starts them, against the flags of the Mesos version
+// the stacks' images name (upstream/mesos.json, extracted from apache/mesos by
+// scripts/upstream/extract.ts). Mesos loads `MESOS_*` variables as flags and silently ignores a
+// variable that names no flag, so a misspelt one would change nothing and say nothing.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+import { HostSpec } from "../../components/core/config-schema";
+import { DEFAULT_IMAGES } from "../../components/core/images";
+import { loadPlatformFromStackFile } from "../../components/core/stack-config";
+import { mesosAgentContainer, mesosMasterContainer } from "../../components/mesos/mesos-containers";
+import { StoutFlag } from "../../scripts/upstream/stout-flags";
+
+interface Binary {
+  environmentPrefix: string;
+  insists: string[];
+  flags: StoutFlag[];
+}
+const facts = JSON.parse(readFileSync("upstream/mesos.json", "utf8")) as {
+  images: string[];
+  master: Binary;
+  agent: Binary;
+};
+
+/** What a value of a flag's C++ type must look like (stout's parsers), for the types given. */
+const VALUE: Record<string, RegExp> = {
+  bool: /^(true|false)$/,
+  int: /^-?\d+$/,
+  uint16_t: /^\d+$/,
+  size_t: /^\d+$/,
+  double: /^-?\d+(\.\d+)?$/,
+  Duration: /^\d+(\.\d+)?(ns|us|ms|secs|mins|hrs|days|weeks)$/,
+  Bytes: /^\d+(B|KB|MB|GB|TB)$/,
+  "std::string": /^.+$/,
+  Path: /^.+$/,
+  "flags::SecurePathOrValue": /^.+$/,
+};
+
+/** Checks a container's environment as the binary loads it; returns the flags given, by name. */
+function checkEnvironment(binary: Binary, env: Record<string, string>): Map<string, string> {
+  const given = new Map<string, string>();
+  for (const [key, value] of Object.entries(env)) {
+    assert.ok(key.startsWith(binary.environmentPrefix), `${key}: not a flag variable`);
+    const name = key.slice(binary.environmentPrefix.length).toLowerCase();
+    const flag = binary.flags.find((f) => f.name === name || f.aliases?.includes(name));
+    assert.ok(flag, `${key}: Mesos has no flag --${name}, and would ignore it`);
+    const type = flag.type.replace(/^Option<(.*)>$/, "$1");
+    const shape = VALUE[type];
+    assert.ok(shape, `${key}: type ${flag.type} has no check here yet`);
+    assert.match(value, shape, `${key}=${value}: a ${flag.type}`);
+    assert.ok(!given.has(flag.name), `--${flag.name} given twice`);
+    given.set(flag.name, value);
+  }
+  for (const flag of binary.flags.filter((f) => f.required))
+    assert.ok(given.has(flag.name), `--${flag.name} is required`);
+  for (const message of binary.insists) {
+    const named = [...message.matchAll(/--(\w+)/g)].map((m) => m[1]);
+    assert.ok(
+      named.some((n) => given.has(n)),
+      `main.cpp insists: ${message}`,
+    );
+  }
+  return given;
+}
+
+for (const stack of ["cert", "prod"]) {
+  const spec = loadPlatformFromStackFile(process.cwd(), stack);
+  const check = (binary: Binary, hosts: HostSpec[], env: (h: HostSpec) => Record<string, string>) =>
+    hosts.map((h) => checkEnvironment(binary, env(h)));
+
+  test(`${stack}: the Mesos images are the version the facts come from`, () => {
+    assert.deepEqual(facts.images, [DEFAULT_IMAGES.mesosMaster, DEFAULT_IMAGES.mesosAgent]);
+    for (const [image, fact] of [
+      [spec.images.mesosMaster, facts.images[0]],
+      [spec.images.mesosAgent, facts.images[1]],
+    ])
+      assert.match(image, new RegExp(`(^|/)${fact.replace(/[.]/g, "\\.")}$`));
+  });
+
+  test(`${stack}: every MESOS_* variable of the masters and agents names a flag of that version, with a value of its type, and what Mesos insists on is there`, () => {
+    const masters = check(facts.master, spec.masters, (h) => mesosMasterContainer(spec, h).env!);
+    assert.equal(masters[0].get("quorum"), String(spec.quorum));
+    assert.equal(masters[0].get("registry"), "replicated_log");
+    const agents = check(facts.agent, spec.slaves, (h) => mesosAgentContainer(spec, h).env!);
+    assert.match(agents[0].get("master") ?? "", /^zk:\/\//);
+    for (const c of [
+      mesosMasterContainer(spec, spec.masters[0]),
+      mesosAgentContainer(spec, spec.slaves[0]),
+    ])
+      assert.equal(c.command, undefined, "everything as variables");
+  });
+}
