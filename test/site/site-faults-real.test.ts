@@ -12,6 +12,7 @@ import {
   serfHealth,
   serversHealthy,
   serversOf,
+  siteDiagnosis,
   timeUntil,
   underSteadyClient,
   whitelistOn,
@@ -86,7 +87,10 @@ test("a slave host lost under a steady client through both balancers: no request
       `${victim} serving again`,
       async () => load.samples.some((x) => x.instance === instanceOn(victim) && x.sent > restored),
       90,
-    );
+    ).catch(async (e: unknown) => {
+      console.error(await siteDiagnosis(site, spec, victim));
+      throw e;
+    });
     console.log(`site: ${victim} back: answering ${serving} ms after its restore began`);
     for (const lb of spec.loadBalancers)
       await timeUntil(

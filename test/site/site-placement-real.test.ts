@@ -17,6 +17,7 @@ import { DeployedSite, deploySite, removeSite, site } from "../support/site-fixt
 import {
   containersOn,
   serversOf,
+  siteDiagnosis,
   timeUntil,
   underSteadyClient,
   whitelistOn,
@@ -75,6 +76,16 @@ async function servingAsPlanned(s: PlatformSpec): Promise<boolean> {
   return true;
 }
 
+/** Waits until `servingAsPlanned(s)`; on timeout, says what the site is like around `hostId`. */
+async function untilServing(what: string, s: PlatformSpec, hostId: string): Promise<number> {
+  try {
+    return await timeUntil(what, () => servingAsPlanned(s), 60);
+  } catch (e) {
+    console.error(await siteDiagnosis(site, s, hostId));
+    throw e;
+  }
+}
+
 /** `pulumi up` of the scratch stack with `hosts` as its inventory; resolves with its seconds. */
 async function upWithHosts(hosts: unknown[]): Promise<number> {
   const doc = parseDocument(readFileSync(stackFile(), "utf8"));
@@ -120,10 +131,10 @@ test("a slave out of the inventory: pulumi up moves only its instances; added ba
       [...before.keys()].filter((k) => k.startsWith(`${victim}/`)).sort(),
       `everything of the stack on ${victim} is gone, nothing else`,
     );
-    await timeUntil(
+    await untilServing(
       "both balancers serving the new placement",
-      () => servingAsPlanned({ ...currentSpec(), stack: spec.stack }),
-      60,
+      { ...currentSpec(), stack: spec.stack },
+      victim,
     );
 
     const tookBack = await upWithHosts(allHosts);
@@ -139,11 +150,11 @@ test("a slave out of the inventory: pulumi up moves only its instances; added ba
       `nothing new outside ${victim}`,
     );
     assert.deepEqual(returned, onVictim);
-    await timeUntil("both balancers serving the whole placement", () => servingAsPlanned(spec), 60);
+    await untilServing("both balancers serving the whole placement", spec, victim);
   });
 });
 
-/** The watcher on the scratch stack, its lines kept, until `stop`. */
+/** The watcher on the scratch stack, its output's lines kept, until `stop`. */
 function startWatcher(): { lines: string[]; child: ChildProcess; stop: () => Promise<void> } {
   const lines: string[] = [];
   const child = spawn(
@@ -151,9 +162,7 @@ function startWatcher(): { lines: string[]; child: ChildProcess; stop: () => Pro
     ["--import", "tsx", join(PROJECT_ROOT, "scripts", "watch-hosts.ts"), deployed!.stack.name],
     { cwd: PROJECT_ROOT, env: { ...process.env, ...engineEnv() } },
   );
-  const keep = (chunk: Buffer) => {
-    for (const l of chunk.toString().split("\n")) if (l.startsWith("watch-hosts")) lines.push(l);
-  };
+  const keep = (chunk: Buffer) => lines.push(...chunk.toString().split("\n"));
   child.stdout.on("data", keep);
   child.stderr.on("data", keep);
   const stop = () =>
@@ -170,7 +179,8 @@ test("a slave lost with the watcher running: its instances are re-placed without
   const victim = http.hosts[http.hosts.length - 1];
   const address = spec.slaves.find((h) => h.id === victim)!.address;
   const watcher = startWatcher();
-  const said = (text: string) => async () => watcher.lines.some((l) => l.includes(text));
+  const said = (text: string) => async () =>
+    watcher.lines.some((l) => l.startsWith("watch-hosts") && l.includes(text));
   try {
     await timeUntil("the watcher watching", said("watching"), 30);
     await steadily(async () => {
@@ -210,14 +220,17 @@ test("a slave lost with the watcher running: its instances are re-placed without
         said("placed around no failed host"),
         240,
       );
-      await timeUntil("the whole placement served", () => servingAsPlanned(spec), 60);
+      await untilServing("the whole placement served", spec, victim);
       console.log(
         `site: ${victim} back: replacements gone and its own instances serving ${Date.now() - restored} ms after its restore began`,
       );
       assert.deepEqual(currentSpec().failedHosts, []);
     });
+    console.log(watcher.lines.filter((l) => l.startsWith("watch-hosts")).join("\n"));
+  } catch (e) {
+    console.error(`the watcher's output:\n${watcher.lines.join("\n")}`);
+    throw e;
   } finally {
     await watcher.stop();
-    console.log(watcher.lines.join("\n"));
   }
 });

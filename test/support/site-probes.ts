@@ -161,3 +161,31 @@ export async function underSteadyClient(
   );
   return summary;
 }
+
+/**
+ * What a test prints when the site is not as it waited for: the host's containers as its engine
+ * lists them, each balancer's servers, and the checks Consul holds critical.
+ */
+export async function siteDiagnosis(
+  site: SiteLayout,
+  spec: PlatformSpec,
+  hostId: string,
+): Promise<string> {
+  const h = site.hosts.find((x) => x.id === hostId)!;
+  const ps = await probe("docker", [
+    "-H",
+    `unix://${h.dockerSocket}`,
+    "ps",
+    "-a",
+    "--format",
+    "{{.Names}} {{.Status}}",
+  ]);
+  const lines = [`${hostId}'s containers:\n${ps.ok ? ps.out : "(its engine does not answer)"}`];
+  for (const lb of spec.loadBalancers) {
+    const servers = await serversOf(lb.address, spec.loadBalancer.statsPort);
+    lines.push(`${lb.id}: ${[...servers].map(([k, st]) => `${k} ${st}`).join(", ")}`);
+  }
+  const api = `http://${spec.masters[0].address}:8500/v1/health/state/critical`;
+  lines.push(`critical in Consul: ${(await probe("curl", ["-fsS", "-m", "2", api])).out}`);
+  return lines.join("\n");
+}
