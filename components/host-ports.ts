@@ -147,16 +147,18 @@ export function sharedHostClashes(
 ): InputProblem[] {
   const problems: InputProblem[] = [];
   const mine = hostPorts(spec);
+  const others = siblings
+    .filter((o) => o.spec.environment !== spec.environment && !o.spec.local)
+    .map((o) => ({ ...o, ports: hostPorts(o.spec) }));
   spec.hosts.forEach((host, i) => {
-    for (const sibling of siblings) {
-      if (sibling.spec.environment === spec.environment || sibling.spec.local) continue;
+    for (const sibling of others) {
       const j = sibling.spec.hosts.findIndex(
         (h) => h.address.toLowerCase() === host.address.toLowerCase(),
       );
       if (j < 0) continue;
       const clashes = common(
         mine.get(host.id) ?? [],
-        hostPorts(sibling.spec).get(sibling.spec.hosts[j].id) ?? [],
+        sibling.ports.get(sibling.spec.hosts[j].id) ?? [],
       );
       if (clashes.length > 0)
         problems.push({

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { DEFAULT_IMAGES } from "../../components/core/images";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { marathonContainer } from "../../components/marathon/marathon-containers";
-import { checkOptions, OptionFacts, upstreamFacts } from "../support/upstream-facts";
+import { assertImageIs, checkOptions, OptionFacts, upstreamFacts } from "../support/upstream-facts";
 
 const facts = upstreamFacts<OptionFacts & { environment: { prefix: string; ignored: string[] } }>(
   "marathon",
@@ -27,7 +27,7 @@ for (const stack of ["cert", "prod"]) {
 
   test(`${stack}: the Marathon image is the version the facts come from`, () => {
     assert.equal(facts.image, DEFAULT_IMAGES.marathon);
-    assert.match(spec.images.marathon, new RegExp(`(^|/)${facts.image.replace(/[.]/g, "\\.")}$`));
+    assertImageIs(spec.images.marathon, facts.image);
   });
 
   test(`${stack}: every variable Marathon gets becomes an option it has, once, with a value of its type`, () => {

@@ -10,6 +10,7 @@ import { DEFAULT_IMAGES } from "../../components/core/images";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { mesosAgentContainer, mesosMasterContainer } from "../../components/mesos/mesos-containers";
 import { StoutFlag } from "../../scripts/upstream/stout-flags";
+import { assertImageIs } from "../support/upstream-facts";
 
 interface Binary {
   environmentPrefix: string;
@@ -70,11 +71,8 @@ for (const stack of ["cert", "prod"]) {
 
   test(`${stack}: the Mesos images are the version the facts come from`, () => {
     assert.deepEqual(facts.images, [DEFAULT_IMAGES.mesosMaster, DEFAULT_IMAGES.mesosAgent]);
-    for (const [image, fact] of [
-      [spec.images.mesosMaster, facts.images[0]],
-      [spec.images.mesosAgent, facts.images[1]],
-    ])
-      assert.match(image, new RegExp(`(^|/)${fact.replace(/[.]/g, "\\.")}$`));
+    assertImageIs(spec.images.mesosMaster, facts.images[0]);
+    assertImageIs(spec.images.mesosAgent, facts.images[1]);
   });
 
   test(`${stack}: every MESOS_* variable of the masters and agents names a flag of that version, with a value of its type, and what Mesos insists on is there`, () => {

@@ -111,16 +111,19 @@ export async function whitelistOn(spec: Site, id: string): Promise<string[] | un
   }
 }
 
+/** `docker ARGS` on the site host `id`'s engine, through its socket on this machine. */
+function dockerOn(site: SiteLayout, id: string, args: string[]): ReturnType<typeof probe> {
+  const h = site.hosts.find((x) => x.id === id)!;
+  return probe("docker", ["-H", `unix://${h.dockerSocket}`, ...args]);
+}
+
 /** The containers of `spec`'s stack on the site host `id`, by name, with their ids. */
 export async function containersOn(
   site: SiteLayout,
   spec: Pick<PlatformSpec, "stack">,
   id: string,
 ): Promise<Map<string, string>> {
-  const h = site.hosts.find((x) => x.id === id)!;
-  const r = await probe("docker", [
-    "-H",
-    `unix://${h.dockerSocket}`,
+  const r = await dockerOn(site, id, [
     "ps",
     "-a",
     "--filter",
@@ -171,15 +174,7 @@ export async function siteDiagnosis(
   spec: PlatformSpec,
   hostId: string,
 ): Promise<string> {
-  const h = site.hosts.find((x) => x.id === hostId)!;
-  const ps = await probe("docker", [
-    "-H",
-    `unix://${h.dockerSocket}`,
-    "ps",
-    "-a",
-    "--format",
-    "{{.Names}} {{.Status}}",
-  ]);
+  const ps = await dockerOn(site, hostId, ["ps", "-a", "--format", "{{.Names}} {{.Status}}"]);
   const lines = [`${hostId}'s containers:\n${ps.ok ? ps.out : "(its engine does not answer)"}`];
   for (const lb of spec.loadBalancers) {
     const servers = await serversOf(lb.address, spec.loadBalancer.statsPort);

@@ -14,6 +14,11 @@ export function upstreamFacts<F extends OptionFacts>(part: string): F {
   return JSON.parse(readFileSync(`upstream/${part}.json`, "utf8")) as F;
 }
 
+/** Asserts that a stack's image (registry prefix allowed) is the upstream image the facts come from. */
+export function assertImageIs(image: string, factImage: string): void {
+  assert.match(image, new RegExp(`(^|/)${factImage.replace(/[.]/g, "\\.")}$`));
+}
+
 /** What a value of a Scallop type must look like, for the types the platform passes. */
 const VALUE: Record<string, RegExp> = {
   Int: /^-?\d+$/,
