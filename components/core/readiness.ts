@@ -34,7 +34,7 @@ export interface ProbeTarget {
   post?: boolean;
 }
 
-/** The probe program: polls every 200 ms, each try bounded to 1 s, until it passes or times out. */
+/** The probe program: polls every 50 ms, each try bounded to 1 s, until it passes or times out. */
 export const PROBE_PROGRAM = [
   'const e = process.env, end = Date.now() + Number(e.PROBE_TIMEOUT_SECONDS) * 1000; let last = "no answer";',
   "const once = () => e.PROBE_HTTP",
@@ -45,7 +45,7 @@ export const PROBE_PROGRAM = [
   "(async () => { for (;;) {",
   "  try { await once(); return; } catch (x) { last = x.cause?.message ?? x.message; }",
   "  if (Date.now() > end) { console.error(`${e.PROBE_WHAT}: not ready after ${e.PROBE_TIMEOUT_SECONDS}s (${e.PROBE_HTTP ?? e.PROBE_TCP}: ${last})`); process.exit(1); }",
-  "  await new Promise((r) => setTimeout(r, 200)); } })();",
+  "  await new Promise((r) => setTimeout(r, 50)); } })();",
 ].join("\n");
 
 /** The shell command that runs the probe; its target is in the environment (`probeEnvironment`). */

@@ -1,0 +1,100 @@
+// The Pulumi program's TypeScript loader (scripts/program-loader.cjs): `.ts` files required as
+// CommonJS, stack traces on the TypeScript lines, each file compiled once until its source changes.
+// The loader is copied into a scratch project so its cache is that project's own.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+
+const ROOT = join(__dirname, "..", "..");
+const project = mkdtempSync(join(tmpdir(), "program-loader-"));
+after(() => rmSync(project, { recursive: true, force: true }));
+mkdirSync(join(project, "scripts"));
+copyFileSync(
+  join(ROOT, "scripts", "program-loader.cjs"),
+  join(project, "scripts", "program-loader.cjs"),
+);
+
+/** Gives the scratch project the repository's node_modules (esbuild among them), or takes them away. */
+function withDependencies(on: boolean): void {
+  rmSync(join(project, "node_modules"), { force: true });
+  if (on) symlinkSync(join(ROOT, "node_modules"), join(project, "node_modules"));
+}
+
+/** Runs `main.ts` of the scratch project as the language host runs a program: `node --require LOADER`. */
+function runMain(): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(
+    process.execPath,
+    ["--require", "./scripts/program-loader.cjs", "-e", 'require("./main")'],
+    { cwd: project, encoding: "utf8" },
+  );
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const GREETING = [
+  "export class Greeter {",
+  "  constructor(private readonly who: string) {}",
+  "  greet(): string { return `hello ${this.who}`; }",
+  "}",
+  "export enum Size { Small = 1, Large = 2 }",
+].join("\n");
+
+writeFileSync(join(project, "greeter.ts"), GREETING);
+writeFileSync(
+  join(project, "main.ts"),
+  [
+    'import { Greeter, Size } from "./greeter";',
+    "type Shout = (s: string) => string;",
+    "const shout: Shout = (s) => s.toUpperCase();",
+    'console.log(shout(new Greeter("site").greet()), Size.Large);',
+    'void import("./greeter").then((m) => console.log(new m.Greeter("later").greet()));',
+    'if (process.env.FAIL) throw new Error("failed here");',
+  ].join("\n"),
+);
+
+test("TypeScript is required or imported without an extension, with its parameter properties and enums", () => {
+  withDependencies(true);
+  const r = runMain();
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, "HELLO SITE 2\nhello later\n");
+  assert.deepEqual(
+    readdirSync(join(project, ".cache", "program-js"))
+      .map((f) => f.replace(/-[0-9a-f]{32}\.js$/, ""))
+      .sort(),
+    ["greeter", "main"],
+  );
+});
+
+test("a compiled file is used again without the compiler; a changed source is compiled anew", () => {
+  withDependencies(true);
+  assert.equal(runMain().status, 0);
+  withDependencies(false);
+  const cached = runMain();
+  assert.equal(cached.status, 0, cached.stderr);
+  assert.equal(cached.stdout, "HELLO SITE 2\nhello later\n");
+
+  writeFileSync(join(project, "greeter.ts"), GREETING.replace("hello", "bye"));
+  const withoutCompiler = runMain();
+  assert.notEqual(withoutCompiler.status, 0, "a changed source ran from a stale compilation");
+  assert.match(withoutCompiler.stderr, /Cannot find module 'esbuild'/);
+  withDependencies(true);
+  const recompiled = runMain();
+  assert.equal(recompiled.status, 0, recompiled.stderr);
+  assert.equal(recompiled.stdout, "BYE SITE 2\nbye later\n");
+  assert.equal(readdirSync(join(project, ".cache", "program-js")).length, 2);
+  writeFileSync(join(project, "greeter.ts"), GREETING);
+});
+
+test("an error's stack trace names the TypeScript file and line", () => {
+  withDependencies(true);
+  const r = spawnSync(
+    process.execPath,
+    ["--require", "./scripts/program-loader.cjs", "-e", 'require("./main")'],
+    { cwd: project, encoding: "utf8", env: { ...process.env, FAIL: "1" } },
+  );
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /Error: failed here\n\s+at Object\.<anonymous> \(.*\/main\.ts:6:\d+\)/);
+});
