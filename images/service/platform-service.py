@@ -478,22 +478,47 @@ def ping_self():
 class SelfPing:
     """The bridge's client of the service's own ping over one kept-open TCP connection (TCP
     services: a `ping` line per check), so a check costs two small writes, not a connection and
-    a process. A new connection after any failure."""
+    a process. A new connection after any failure.
 
-    def __init__(self, port, proxy):
+    One ping at a time, shared: a check that comes while a ping is under way gets that ping's
+    answer instead of queueing its own behind it. The balancers check every instance every
+    200 ms and Consul every few seconds; queued one after another behind a slow ping, checks
+    would wait longer than their own timeouts, and the pings of checkers that had long given up
+    would still run, one by one, after the service was quick again."""
+
+    SLOW = 0.5  # seconds: a ping slower than this is logged, as is every change of its outcome
+
+    def __init__(self, port, proxy, timeout=2.0):
         self.port = port
         self.proxy = proxy
-        self.lock = asyncio.Lock()
+        self.timeout = timeout
         self.reader = None
         self.writer = None
+        self.under_way = None
+        self.last_ok = None
 
-    async def ping(self, timeout=2.0):
-        async with self.lock:
-            try:
-                return await asyncio.wait_for(self._ping(), timeout)
-            except (OSError, asyncio.TimeoutError, ValueError) as exc:
-                self.drop()
-                return False, "ping failed: %s" % (exc or type(exc).__name__)
+    async def ping(self):
+        if self.under_way is None:
+            self.under_way = asyncio.ensure_future(self._timed_ping())
+            self.under_way.add_done_callback(self._done)
+        # shield: a checker that leaves does not cancel the ping the others wait for
+        return await asyncio.shield(self.under_way)
+
+    def _done(self, _future):
+        self.under_way = None
+
+    async def _timed_ping(self):
+        started = time.monotonic()
+        try:
+            result = await asyncio.wait_for(self._ping(), self.timeout)
+        except (OSError, asyncio.TimeoutError, ValueError) as exc:
+            self.drop()
+            result = False, "ping failed: %s" % (exc or type(exc).__name__)
+        took = time.monotonic() - started
+        if took > self.SLOW or result[0] != self.last_ok:
+            log("health bridge: ping %s after %.3f s: %s" % ("ok" if result[0] else "failed", took, result[1]))
+        self.last_ok = result[0]
+        return result
 
     async def _ping(self):
         if self.writer is None:

@@ -181,6 +181,58 @@ export async function siteDiagnosis(
     lines.push(`${lb.id}: ${[...servers].map(([k, st]) => `${k} ${st}`).join(", ")}`);
   }
   const api = `http://${spec.masters[0].address}:8500/v1/health/state/critical`;
-  lines.push(`critical in Consul: ${(await probe("curl", ["-fsS", "-m", "2", api])).out}`);
+  const critical = (await probe("curl", ["-fsS", "-m", "2", api])).out;
+  lines.push(`critical in Consul: ${critical}`);
+  lines.push(...(await asMastersSeeIt(site, spec, hostId, critical)));
   return lines.join("\n");
+}
+
+/**
+ * How each master reaches what Consul holds critical on `hostId` (from its own namespace, where
+ * consul-esm runs its checks): each HTTP check's answer and times, its neighbour entry for the
+ * host, and the last lines of its consul-esm.
+ */
+async function asMastersSeeIt(
+  site: SiteLayout,
+  spec: PlatformSpec,
+  hostId: string,
+  critical: string,
+): Promise<string[]> {
+  const host = site.hosts.find((h) => h.id === hostId);
+  let checks: { HTTP?: string; ServiceID?: string }[] = [];
+  try {
+    checks = (JSON.parse(critical) as { Definition?: { HTTP?: string }; ServiceID?: string }[])
+      .map((c) => ({ HTTP: c.Definition?.HTTP, ServiceID: c.ServiceID }))
+      .filter((c) => c.HTTP !== undefined && c.HTTP.includes(`//${host?.address}:`));
+  } catch {
+    return [];
+  }
+  const lines: string[] = [];
+  for (const master of site.hosts.filter((h) => spec.masters.some((m) => m.id === h.id))) {
+    const inNs = (args: string[]) =>
+      probe("nsenter", [`--net=/var/run/netns/${master.netns}`, ...args]);
+    for (const c of checks) {
+      const r = await inNs([
+        "curl",
+        "-sS",
+        "-m",
+        "3",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code} connect %{time_connect} s, total %{time_total} s",
+        c.HTTP!,
+      ]);
+      lines.push(`${master.id} -> ${c.HTTP} (${c.ServiceID}): ${r.out}`);
+    }
+    lines.push(
+      `${master.id} neighbour: ${(await inNs(["ip", "neigh", "show", host?.ip ?? ""])).out.trim()}`,
+    );
+    const esm = await dockerOn(site, master.id, ["ps", "-q", "--filter", "name=consul-esm"]);
+    for (const id of esm.out.split("\n").filter((l) => l !== "")) {
+      const logs = await dockerOn(site, master.id, ["logs", "--tail", "8", id]);
+      lines.push(`${master.id} consul-esm:\n${logs.out}`);
+    }
+  }
+  return lines;
 }
