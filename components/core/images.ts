@@ -8,7 +8,7 @@ export const DEFAULT_IMAGES: Required<ImageOverrides> = {
   marathon: "mesosphere/marathon:v1.11.24",
   chronos: "mesosphere/chronos:v3.0.2",
   consul: "hashicorp/consul:1.16.4",
-  consulEsm: "hashicorp/consul-esm:0.7.1",
+  consulEsm: "hashicorp/consul-esm:0.9.1",
   consulTemplate: "hashicorp/consul-template:0.42.1",
   loadBalancer: "lhcb-platform/haproxy:2.6",
   service: "lhcb-platform/service:1.0.0",

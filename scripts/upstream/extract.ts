@@ -1,14 +1,15 @@
 // `npx tsx scripts/upstream/extract.ts chronos CHRONOS_GIT_DIR CHAOS_GIT_DIR` (or `marathon
-// MARATHON_GIT_DIR`, `mesos MESOS_GIT_DIR`): reads the upstream
+// MARATHON_GIT_DIR`, `mesos MESOS_GIT_DIR`, `consul-esm CONSUL_ESM_SOURCE_DIR`): reads the upstream
 // sources of a part at the version the stacks name, from git snapshots of its repositories (bare
 // or not: read with `git show TAG:PATH`), and writes what the conformance tests check against into
 // upstream/<part>.json (docs/upstream.md). Mechanical: every option the sources declare, not only
 // the ones the platform passes; the start script as the image runs it.
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DEFAULT_IMAGES } from "../../components/core/images";
 import { ScallopOption, scallopOptions } from "./scallop-options";
+import { stringConstants, taggedFields } from "./go-struct-fields";
 import { stoutFlags } from "./stout-flags";
 
 const PROJECT = resolve(__dirname, "..", "..");
@@ -202,7 +203,49 @@ function mesos(mesosDir: string): object {
   };
 }
 
+/**
+ * consul-esm at the image tag the stacks name, from its unpacked release source (the archive in
+ * ../shared/upstream; the module proxy refuses the module): the keys its config file decodes
+ * (`HumanConfig` and its `telemetry` block, decoded with `ErrorUnused`: an unknown key stops it),
+ * the blocks it allows once, and the values `ValidateConfig` accepts for `ping_type`.
+ */
+function consulEsm(sourceDir: string): object {
+  const image = DEFAULT_IMAGES.consulEsm;
+  const tag = image.slice(image.lastIndexOf(":") + 1);
+  const read = (path: string) => readFileSync(join(sourceDir, path), "utf8");
+  const version = /^\s*Version\s*=\s*"([^"]+)"/m.exec(read("version/version.go"))![1];
+  if (version !== tag)
+    throw new Error(`the source in ${sourceDir} is consul-esm ${version}, the image ${image}`);
+  const config = read("config.go");
+  const constants = stringConstants(config);
+  const pingTypes = /switch conf\.PingType \{\s*case ([^:]+):/
+    .exec(config)![1]
+    .split(",")
+    .map((c) => constants[c.trim()]);
+  return {
+    part: "consul-esm",
+    image,
+    sources: [
+      {
+        repo: "hashicorp/consul-esm",
+        tag: `v${version}`,
+        paths: ["config.go", "version/version.go"],
+      },
+    ],
+    strict: /ErrorUnused:\s*true/.test(config),
+    singleBlocks: [...config.matchAll(/list\.Filter\("(\w+)"\)/g)].map((m) => m[1]),
+    keys: taggedFields(config, "HumanConfig").map(({ key, goType }) => ({ key, goType })),
+    telemetryKeys: taggedFields(config, "Telemetry").map(({ key, goType }) => ({ key, goType })),
+    pingTypes,
+  };
+}
+
 const PARTS: Record<string, { usage: string; dirs: number; facts: (dirs: string[]) => object }> = {
+  "consul-esm": {
+    usage: "consul-esm CONSUL_ESM_SOURCE_DIR",
+    dirs: 1,
+    facts: (d) => consulEsm(d[0]),
+  },
   chronos: {
     usage: "chronos CHRONOS_GIT_DIR CHAOS_GIT_DIR",
     dirs: 2,

@@ -10,7 +10,7 @@ export interface OptionFacts {
   options: ScallopOption[];
 }
 
-export function upstreamFacts<F extends OptionFacts>(part: string): F {
+export function upstreamFacts<F extends { image: string }>(part: string): F {
   return JSON.parse(readFileSync(`upstream/${part}.json`, "utf8")) as F;
 }
 
