@@ -212,15 +212,11 @@ async function asMastersSeeIt(
     const inNs = (args: string[]) =>
       probe("nsenter", [`--net=/var/run/netns/${master.netns}`, ...args]);
     for (const c of checks) {
+      // curl's own error too (stderr): refused, unresolved and timed out look alike in the times
       const r = await inNs([
-        "curl",
-        "-sS",
-        "-m",
-        "3",
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code} connect %{time_connect} s, total %{time_total} s",
+        "sh",
+        "-c",
+        'curl -sS -m 3 -o /dev/null -w "%{http_code} connect %{time_connect} s, total %{time_total} s" "$0" 2>&1',
         c.HTTP!,
       ]);
       lines.push(`${master.id} -> ${c.HTTP} (${c.ServiceID}): ${r.out}`);
@@ -233,6 +229,21 @@ async function asMastersSeeIt(
       const logs = await dockerOn(site, master.id, ["logs", "--tail", "8", id]);
       lines.push(`${master.id} consul-esm:\n${logs.out}`);
     }
+  }
+  if (host !== undefined) {
+    const ss = await probe("nsenter", [`--net=/var/run/netns/${host.netns}`, "ss", "-ltn"]);
+    lines.push(`${hostId} listens on:\n${ss.out}`);
+  }
+  for (const c of checks.filter((x) => x.ServiceID !== undefined)) {
+    // the service logs to stderr
+    const h = site.hosts.find((x) => x.id === hostId)!;
+    const logs = await probe("sh", [
+      "-c",
+      'docker -H "unix://$0" logs --tail 15 "$1" 2>&1',
+      h.dockerSocket,
+      c.ServiceID!,
+    ]);
+    lines.push(`${hostId} ${c.ServiceID}:\n${logs.out}`);
   }
   return lines;
 }
