@@ -32,8 +32,15 @@ export function chronosArgs(spec: MesosSpec, host: HostSpec): string[] {
     partAddress(spec, "chronos", host),
     "--mesos_framework_name",
     `${spec.stack}-chronos`,
+    // A late run still starts within this many seconds of its time; later, that run is skipped.
+    // Chronos 3 has no per-job epsilon: its job API drops the key.
+    "--task_epsilon",
+    String(CHRONOS_TASK_EPSILON_SECONDS),
   ];
 }
+
+/** Seconds a run may start late (Chronos' default is 60). */
+export const CHRONOS_TASK_EPSILON_SECONDS = 30;
 
 /**
  * What the start script reads: `PORT0`, the HTTP port it appends as `--http_port`, and `PORT1`,

@@ -1,4 +1,8 @@
-/** The Chronos job of a `marathon`-mode scheduled agent (Chronos 3 ISO 8601 job API). Pure. */
+/**
+ * The Chronos job of a `marathon`-mode scheduled agent (Chronos 3 ISO 8601 job API). Pure. Only
+ * keys Chronos 3.0.2's job deserializer reads (upstream/chronos.json): it drops any other without a
+ * word. How late a run may start is Chronos' own `--task_epsilon` there, not a job's (chronosArgs).
+ */
 import { parseCron, toChronosSchedule } from "../core/cron";
 import { PlacedAgent, PlatformSpec } from "../core/platform-spec";
 
@@ -10,7 +14,6 @@ export interface ChronosJob {
   shell: boolean;
   schedule: string;
   scheduleTimeZone: string;
-  epsilon: string;
   owner: string;
   container: {
     type: "DOCKER";
@@ -23,7 +26,6 @@ export interface ChronosJob {
   mem: number;
   concurrent: boolean;
   retries: number;
-  async: boolean;
   disabled: boolean;
   constraints: string[][];
   environmentVariables: { name: string; value: string }[];
@@ -39,9 +41,6 @@ export interface ChronosJobOptions {
   /** Who Chronos notifies when a run fails (an e-mail address); empty for nobody. */
   owner?: string;
 }
-
-/** A late run still starts within this window after its time; later, that run is skipped. */
-export const CHRONOS_EPSILON = "PT30S";
 
 /** Chronos job name of an agent: `<stack>-<key>`. */
 export function chronosJobName(stack: string, agent: Pick<PlacedAgent, "key">): string {
@@ -78,7 +77,6 @@ export function chronosJob(
     shell: false,
     schedule: toChronosSchedule(parseCron(agent.schedule), opts.from),
     scheduleTimeZone: "UTC",
-    epsilon: CHRONOS_EPSILON,
     owner: opts.owner ?? "",
     container: {
       type: "DOCKER",
@@ -91,7 +89,6 @@ export function chronosJob(
     mem: agent.memoryMb,
     concurrent: false,
     retries: 0,
-    async: false,
     disabled: false,
     constraints: Object.keys(agent.constraints)
       .sort()

@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import { DEFAULT_IMAGES } from "../../components/core/images";
 import { ScallopOption, scallopOptions } from "./scallop-options";
 import { stringConstants, taggedFields } from "./go-struct-fields";
+import { jacksonReads } from "./jackson-reads";
 import { stoutFlags } from "./stout-flags";
 
 const PROJECT = resolve(__dirname, "..", "..");
@@ -93,8 +94,16 @@ function chronos(chronosDir: string, chaosDir: string): object {
       ...optionsOf("mesos/chronos", chronosGit, tag),
       ...optionsOf("mesosphere/chaos", chaosGit, chaosTag),
     ],
+    // What a job posted to the API may say: the keys its deserializer reads (any other is
+    // dropped without a word).
+    job: {
+      source: `mesos/chronos@${tag}:${JOB_DESERIALIZER}`,
+      keys: jacksonReads(show(chronosGit, tag, JOB_DESERIALIZER)),
+    },
   };
 }
+
+const JOB_DESERIALIZER = "src/main/scala/org/apache/mesos/chronos/utils/JobDeserializer.scala";
 
 /**
  * The commit of Marathon version MAJOR.MINOR.N: its `version` script numbers a release branch's

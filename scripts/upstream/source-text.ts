@@ -14,7 +14,7 @@ export function argumentsAt(text: string, open: number): string {
 }
 
 /** The index of the quote closing the string literal that opens at `start`. */
-function stringEnd(text: string, start: number): number {
+export function stringEnd(text: string, start: number): number {
   let i = start + 1;
   while (i < text.length && text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
   return i;

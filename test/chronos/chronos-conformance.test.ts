@@ -4,16 +4,51 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { chronosContainer } from "../../components/chronos/chronos-containers";
+import { chronosJob } from "../../components/chronos/chronos-job";
 import { DEFAULT_IMAGES } from "../../components/core/images";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { assertImageIs, checkOptions, OptionFacts, upstreamFacts } from "../support/upstream-facts";
 
-const facts = upstreamFacts<OptionFacts & { startScript: { text: string; reads: string[] } }>(
-  "chronos",
-);
+const facts = upstreamFacts<
+  OptionFacts & { startScript: { text: string; reads: string[] }; job: { keys: string[] } }
+>("chronos");
+
+/** The key paths of a JSON value, as the facts write them (`a.b`, `a[].b` for arrays of objects). */
+function keyPaths(value: unknown, base = ""): string[] {
+  const at = (k: string) => (base === "" ? k : `${base}.${k}`);
+  if (Array.isArray(value))
+    return value.flatMap((v) =>
+      typeof v === "object" && v !== null && !Array.isArray(v) ? keyPaths(v, `${base}[]`) : [],
+    );
+  if (typeof value !== "object" || value === null) return [];
+  return Object.entries(value).flatMap(([k, v]) => [at(k), ...keyPaths(v, at(k))]);
+}
+
+test("key paths of a job as the facts write them", () => {
+  assert.deepEqual(keyPaths({ a: 1, c: { d: [{ e: 1 }, { f: 2 }], g: ["x"] }, h: [[1, 2]] }), [
+    "a",
+    "c",
+    "c.d",
+    "c.d[].e",
+    "c.d[].f",
+    "c.g",
+    "h",
+  ]);
+});
 
 for (const stack of ["cert", "prod"]) {
   const spec = loadPlatformFromStackFile(process.cwd(), stack);
+
+  test(`${stack}: every key of every Chronos job is one Chronos reads (it drops any other without a word)`, () => {
+    const jobs = spec.agents.filter((a) => a.mode === "marathon");
+    assert.ok(jobs.length > 0);
+    const known = new Set(facts.job.keys);
+    for (const agent of jobs) {
+      const job = chronosJob(spec, agent, { from: new Date("2024-03-01T10:07:13Z") });
+      for (const path of keyPaths(job))
+        assert.ok(known.has(path), `${agent.name}: ${path}: Chronos 3.0.2 does not read it`);
+    }
+  });
 
   test(`${stack}: the Chronos image is the version the facts come from`, () => {
     assert.equal(facts.image, DEFAULT_IMAGES.chronos);

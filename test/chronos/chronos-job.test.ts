@@ -56,7 +56,6 @@ test("a job, exactly: never concurrent, no retries, the agent's command without 
       shell: false,
       schedule: "R/2024-03-02T02:30:00Z/P1D",
       scheduleTimeZone: "UTC",
-      epsilon: "PT30S",
       owner: "lhcb-ops@cern.ch",
       container: {
         type: "DOCKER",
@@ -69,7 +68,6 @@ test("a job, exactly: never concurrent, no retries, the agent's command without 
       mem: 1024,
       concurrent: false,
       retries: 0,
-      async: false,
       disabled: false,
       constraints: [],
       environmentVariables: [
@@ -118,7 +116,7 @@ test("submit and delete commands", () => {
   );
 });
 
-test("Chronos on a master: options for the Mesos zk url, ZooKeeper hosts and its address; port 4400 as PORT0", () => {
+test("Chronos on a master: options for the Mesos zk url, ZooKeeper hosts, its address and how late a run may start; port 4400 as PORT0", () => {
   const zk = "lbcertmaster01.cern.ch:2181,lbcertmaster02.cern.ch:2181,lbcertmaster03.cern.ch:2181";
   assert.deepEqual(chronosArgs(cert, cert.masters[0]), [
     "--master",
@@ -129,6 +127,8 @@ test("Chronos on a master: options for the Mesos zk url, ZooKeeper hosts and its
     "lbcertmaster01.cern.ch",
     "--mesos_framework_name",
     "cert-chronos",
+    "--task_epsilon",
+    "30",
   ]);
   assert.deepEqual(chronosEnv(), { PORT0: "4400", PORT1: "4401" });
   const c = chronosContainer(cert, cert.masters[1]);

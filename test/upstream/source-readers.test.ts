@@ -1,0 +1,70 @@
+// The readers of Go structs and Jackson deserializers that scripts/upstream/extract.ts uses.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { stringConstants, taggedFields } from "../../scripts/upstream/go-struct-fields";
+import { jacksonReads } from "../../scripts/upstream/jackson-reads";
+
+test("Jackson reads: root keys, named nodes, chained gets, elements of arrays until their block ends", () => {
+  const source = `
+    val name = node.get("name").asText // node.get("commented")
+    val shell = if (node.has("shell") && node.get("shell") != null) node.get("shell").asBoolean else true
+    if (node.has("container") && node.get("container").has("image")) {
+      val containerNode = node.get("container")
+      val net = containerNode.get("network").asText
+      containerNode
+        .get("volumes")
+        .elements()
+        .map {
+          case node: ObjectNode =>
+            val host = node.get("hostPath").asText
+            if (node.has("external")) node.get("external").get("name").asText
+        }
+      val image = containerNode.get("image").asText
+    }
+    node.get("env").elements().map { case pm: ObjectNode => pm.get("value") }
+    val after = node.get("retries").asInt
+    val text = "node.get(\\"inString\\")"
+  `;
+  assert.deepEqual(jacksonReads(source), [
+    "container",
+    "container.image",
+    "container.network",
+    "container.volumes",
+    "container.volumes[].external",
+    "container.volumes[].external.name",
+    "container.volumes[].hostPath",
+    "env",
+    "env[].value",
+    "name",
+    "retries",
+    "shell",
+  ]);
+});
+
+test("Go struct fields by their mapstructure key, and string constants", () => {
+  const source = `
+const (
+	PingTypeUDP    = "udp"
+	PingTypeSocket = "socket"
+)
+
+type Other struct {
+	X string \`mapstructure:"x"\`
+}
+
+type HumanConfig struct {
+	LogLevel  flags.StringValue   \`mapstructure:"log_level"\`
+	NodeMeta  []map[string]string \`mapstructure:"external_node_meta"\`
+	Internal  string
+	Skipped   string \`mapstructure:"-"\`
+	Threshold intValue \`mapstructure:"passing_threshold,omitempty"\`
+}
+`;
+  assert.deepEqual(taggedFields(source, "HumanConfig"), [
+    { field: "LogLevel", goType: "flags.StringValue", key: "log_level" },
+    { field: "NodeMeta", goType: "[]map[string]string", key: "external_node_meta" },
+    { field: "Threshold", goType: "intValue", key: "passing_threshold" },
+  ]);
+  assert.deepEqual(stringConstants(source), { PingTypeUDP: "udp", PingTypeSocket: "socket" });
+  assert.throws(() => taggedFields(source, "Missing"), /no struct Missing/);
+});
