@@ -11,6 +11,7 @@ import { DEFAULT_IMAGES } from "../../components/core/images";
 import { ScallopOption, scallopOptions } from "./scallop-options";
 import { stringConstants, taggedFields } from "./go-struct-fields";
 import { jacksonReads } from "./jackson-reads";
+import { ramlTypes } from "./raml-types";
 import { stoutFlags } from "./stout-flags";
 
 const PROJECT = resolve(__dirname, "..", "..");
@@ -163,8 +164,22 @@ function marathon(marathonDir: string): object {
     user: /^USER\s+(\S+)\s*$/m.exec(dockerfile)?.[1],
     environment: { ...marathonEnvironment(show(git, commit, mainPath)), source: mainPath },
     options: optionsOf("mesosphere/marathon", git, commit),
+    // The v2 API's types (an app is `app.App`), from which Marathon generates its JSON models.
+    api: {
+      source: `mesosphere/marathon@v${version}:${RAML_TYPES}`,
+      types: ramlTypes(
+        Object.fromEntries(
+          files(git, commit, RAML_TYPES, ".raml").map((p) => [
+            p.slice(RAML_TYPES.length + 1),
+            show(git, commit, p),
+          ]),
+        ),
+      ),
+    },
   };
 }
+
+const RAML_TYPES = "docs/docs/rest-api/public/api/v2/types";
 
 /**
  * One Mesos binary: its flags (its own `Flags` class and the logging flags it inherits), the

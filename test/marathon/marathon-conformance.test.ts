@@ -5,12 +5,40 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { DEFAULT_IMAGES } from "../../components/core/images";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
+import { marathonApp } from "../../components/marathon/marathon-app";
 import { marathonContainer } from "../../components/marathon/marathon-containers";
+import { RamlType } from "../../scripts/upstream/raml-types";
+import { ramlProblems } from "../support/raml-check";
 import { assertImageIs, checkOptions, OptionFacts, upstreamFacts } from "../support/upstream-facts";
 
-const facts = upstreamFacts<OptionFacts & { environment: { prefix: string; ignored: string[] } }>(
-  "marathon",
-);
+const facts = upstreamFacts<
+  OptionFacts & {
+    environment: { prefix: string; ignored: string[] };
+    api: { types: Record<string, RamlType> };
+  }
+>("marathon");
+
+test("the RAML check sees an unknown key, a wrong scalar, a value off its enum and a missing id", () => {
+  const types = facts.api.types;
+  assert.deepEqual(
+    ramlProblems(types, "app.App", {
+      id: "/x",
+      cpus: "0.5",
+      epsilon: 1,
+      killSelection: "OLDEST",
+      container: { type: "DOCKER", docker: { image: "i", pull: true } },
+      env: { A: "1", B: { secret: "s" } },
+      labels: { a: "b" },
+    }),
+    [
+      '$.cpus: "0.5" is no number (number)',
+      "$.epsilon: app.App has no such property",
+      '$.killSelection: "OLDEST" is none of killSelection.KillSelection\'s ["YOUNGEST_FIRST","OLDEST_FIRST"]',
+      "$.container.docker.pull: appContainer.DockerContainer has no such property",
+    ],
+  );
+  assert.deepEqual(ramlProblems(types, "app.App", { instances: 1 }), ["$.id: required by app.App"]);
+});
 
 /** The options Marathon makes of its environment, as `envToArgs` does. */
 function envToArgs(env: Record<string, string>): string[] {
@@ -24,6 +52,17 @@ function envToArgs(env: Record<string, string>): string[] {
 
 for (const stack of ["cert", "prod"]) {
   const spec = loadPlatformFromStackFile(process.cwd(), stack);
+
+  test(`${stack}: every Marathon app is an app of Marathon's v2 API (app.App), key by key`, () => {
+    const services = spec.services.filter((s) => s.mode === "marathon");
+    assert.ok(services.length > 0);
+    for (const service of services)
+      assert.deepEqual(
+        ramlProblems(facts.api.types, "app.App", marathonApp(spec, service)),
+        [],
+        service.name,
+      );
+  });
 
   test(`${stack}: the Marathon image is the version the facts come from`, () => {
     assert.equal(facts.image, DEFAULT_IMAGES.marathon);

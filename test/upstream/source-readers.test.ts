@@ -1,8 +1,9 @@
-// The readers of Go structs and Jackson deserializers that scripts/upstream/extract.ts uses.
+// The readers of Go structs, Jackson deserializers and RAML type libraries that scripts/upstream/extract.ts uses.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { stringConstants, taggedFields } from "../../scripts/upstream/go-struct-fields";
 import { jacksonReads } from "../../scripts/upstream/jackson-reads";
+import { ramlTypes } from "../../scripts/upstream/raml-types";
 
 test("Jackson reads: root keys, named nodes, chained gets, elements of arrays until their block ends", () => {
   const source = `
@@ -67,4 +68,55 @@ type HumanConfig struct {
   ]);
   assert.deepEqual(stringConstants(source), { PingTypeUDP: "udp", PingTypeSocket: "socket" });
   assert.throws(() => taggedFields(source, "Missing"), /no struct Missing/);
+});
+
+test("RAML types: qualified through `uses`, optional and pattern properties, inline and array types, unions, enums, bases", () => {
+  const types = ramlTypes({
+    "app.raml": `#%RAML 1.0 Library
+uses:
+  strings: stringTypes.raml
+types:
+  Mode:
+    type: string
+    enum: [A, B]
+  Base:
+    type: object
+    properties:
+      id: strings.PathId
+  App:
+    type: Base
+    properties:
+      mode?: Mode
+      args?:
+        type: array
+        items: string
+      env?:
+        type: object
+        properties:
+          /^.*$/: (string | strings.Secret)
+      ports?: Port[]
+      note:
+        required: false
+`,
+  });
+  assert.deepEqual(types["app.Mode"], { base: ["string"], enum: ["A", "B"] });
+  assert.deepEqual(types["app.App"], {
+    base: ["app.Base"],
+    properties: {
+      mode: { type: "app.Mode", required: false },
+      args: { type: { base: ["array"], items: "string" }, required: false },
+      env: {
+        type: {
+          base: ["object"],
+          patterns: [{ pattern: "^.*$", type: "(string | stringTypes.Secret)" }],
+        },
+        required: false,
+      },
+      ports: { type: "app.Port[]", required: false },
+      note: { type: "string", required: false },
+    },
+  });
+  assert.deepEqual(types["app.Base"].properties, {
+    id: { type: "stringTypes.PathId", required: true },
+  });
 });
