@@ -1,5 +1,6 @@
 // `npx tsx scripts/upstream/extract.ts chronos CHRONOS_GIT_DIR CHAOS_GIT_DIR` (or `marathon
-// MARATHON_GIT_DIR`, `mesos MESOS_GIT_DIR`, `consul-esm CONSUL_ESM_SOURCE_DIR`): reads the upstream
+// MARATHON_GIT_DIR`, `mesos MESOS_GIT_DIR`, `consul-esm CONSUL_ESM_SOURCE_DIR`, `cadvisor
+// CADVISOR_GIT_DIR KLOG_MODULE_DIR`): reads the upstream
 // sources of a part at the version the stacks name, from git snapshots of its repositories (bare
 // or not: read with `git show TAG:PATH`), and writes what the conformance tests check against into
 // upstream/<part>.json (docs/upstream.md). Mechanical: every option the sources declare, not only
@@ -10,6 +11,7 @@ import { join, resolve } from "node:path";
 import { DEFAULT_IMAGES } from "../../components/core/images";
 import { ScallopOption, scallopOptions } from "./scallop-options";
 import { stringConstants, taggedFields } from "./go-struct-fields";
+import { goFlags, linkedPackages } from "./go-flags";
 import { jacksonReads } from "./jackson-reads";
 import { ramlTypes } from "./raml-types";
 import { stoutFlags } from "./stout-flags";
@@ -264,7 +266,63 @@ function consulEsm(sourceDir: string): object {
   };
 }
 
+/**
+ * cAdvisor at the image tag the stacks name: the upstream image's entrypoint (deploy/Dockerfile);
+ * every flag of the packages `cmd/cadvisor.go` links from the repository (both its modules,
+ * imports followed) and of the klog version `cmd/go.mod` names (`klog.InitFlags`, read from the
+ * module in the Go module cache: `go mod download k8s.io/klog/v2@VERSION`); the metric names
+ * `-disable_metrics` accepts (`container.AllMetrics`; any other stops cAdvisor at start).
+ */
+function cadvisor(cadvisorDir: string, klogDir: string): object {
+  const image = DEFAULT_IMAGES.cadvisor;
+  const tag = image.slice(image.lastIndexOf(":") + 1);
+  const git = gitDirOf(cadvisorDir);
+  const goFiles = (dir: string) =>
+    files(git, tag, dir === "." ? "" : dir, ".go").filter(
+      (p) => !p.endsWith("_test.go") && p.slice(0, p.lastIndexOf("/")) === (dir === "." ? "" : dir),
+    );
+  const read = (p: string) => show(git, tag, p);
+  const modules = {
+    "github.com/google/cadvisor": ".",
+    "github.com/google/cadvisor/cmd": "cmd",
+  };
+  const packages = linkedPackages("cmd", modules, goFiles, read);
+  const flags = packages.flatMap((dir) =>
+    goFiles(dir).flatMap((p) => goFlags(read(p), `google/cadvisor@${tag}:${p}`)),
+  );
+  const klogVersion = /^\s*k8s\.io\/klog\/v2 (v\S+)/m.exec(read("cmd/go.mod"))![1];
+  if (!klogDir.endsWith(`@${klogVersion}`))
+    throw new Error(
+      `cmd/go.mod names klog ${klogVersion}; give its module directory, not ${klogDir}`,
+    );
+  const klog = readFileSync(join(klogDir, "klog.go"), "utf8");
+  const initFlags = klog.slice(klog.indexOf("func init()"), klog.indexOf("func InitFlags"));
+  flags.push(...goFlags(initFlags, `k8s.io/klog/v2@${klogVersion}:klog.go`, ["commandLine"]));
+  const factory = read("container/factory.go");
+  const kinds = Object.fromEntries(
+    [...factory.matchAll(/^\s*(\w+)\s+MetricKind = "([^"]+)"/gm)].map((m) => [m[1], m[2]]),
+  );
+  const all = /var AllMetrics = MetricSet\{([\s\S]*?)^\}/m.exec(factory)![1];
+  const dockerfile = read("deploy/Dockerfile");
+  return {
+    part: "cadvisor",
+    image,
+    sources: [
+      { repo: "google/cadvisor", tag, commit: commitOf(git, tag), packages },
+      { module: "k8s.io/klog/v2", version: klogVersion },
+    ],
+    entrypoint: JSON.parse(/^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile)![1]) as string[],
+    flags: flags.sort((a, b) => a.name.localeCompare(b.name)),
+    metrics: [...all.matchAll(/^\s*(\w+):/gm)].map((m) => kinds[m[1]]).sort(),
+  };
+}
+
 const PARTS: Record<string, { usage: string; dirs: number; facts: (dirs: string[]) => object }> = {
+  cadvisor: {
+    usage: "cadvisor CADVISOR_GIT_DIR KLOG_MODULE_DIR",
+    dirs: 2,
+    facts: (d) => cadvisor(d[0], d[1]),
+  },
   "consul-esm": {
     usage: "consul-esm CONSUL_ESM_SOURCE_DIR",
     dirs: 1,

@@ -14,9 +14,15 @@ export function upstreamFacts<F extends { image: string }>(part: string): F {
   return JSON.parse(readFileSync(`upstream/${part}.json`, "utf8")) as F;
 }
 
-/** Asserts that a stack's image (registry prefix allowed) is the upstream image the facts come from. */
+/**
+ * Asserts that a stack's image is the upstream image the facts come from: the same, or its path
+ * under a site registry (which takes the place of an upstream registry host such as `gcr.io`).
+ */
 export function assertImageIs(image: string, factImage: string): void {
-  assert.match(image, new RegExp(`(^|/)${factImage.replace(/[.]/g, "\\.")}$`));
+  const path = /^[^/]*[.:][^/]*\//.test(factImage)
+    ? factImage.slice(factImage.indexOf("/") + 1)
+    : factImage;
+  assert.match(image, new RegExp(`(^|/)${path.replace(/[.]/g, "\\.")}$`));
 }
 
 /** What a value of a Scallop type must look like, for the types the platform passes. */

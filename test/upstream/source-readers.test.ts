@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { stringConstants, taggedFields } from "../../scripts/upstream/go-struct-fields";
+import { goFlags, linkedPackages } from "../../scripts/upstream/go-flags";
 import { jacksonReads } from "../../scripts/upstream/jackson-reads";
 import { ramlTypes } from "../../scripts/upstream/raml-types";
 
@@ -119,4 +120,52 @@ types:
   assert.deepEqual(types["app.Base"].properties, {
     id: { type: "stringTypes.PathId", required: true },
   });
+});
+
+test("Go flags: every flag function, with its kind and default; Var flags; a flag set's own", () => {
+  const source = `
+var (
+	port = flag.Int("port", 8080, "port to listen")
+	only = flag.Bool("docker_only", false, fmt.Sprintf("a %s, b", "c"))
+	every = flag.Duration("housekeeping_interval", 1*time.Second, \`interval\`)
+)
+func init() {
+	flag.Var(&ignoreMetrics, "disable_metrics", "metrics")
+	flag.StringVar(&argIP, "listen_ip", "", "ip")
+	commandLine.BoolVar(&logging.toStderr, "logtostderr", true, "log to standard error")
+	other.String("not_this", "", "another package's")
+}`;
+  assert.deepEqual(
+    goFlags(source, "f.go").map(({ name, kind, default: d }) => [name, kind, d]),
+    [
+      ["port", "Int", "8080"],
+      ["docker_only", "Bool", "false"],
+      ["housekeeping_interval", "Duration", "1*time.Second"],
+      ["disable_metrics", "Var", undefined],
+      ["listen_ip", "String", '""'],
+    ],
+  );
+  assert.deepEqual(
+    goFlags(source, "f.go", ["commandLine"]).map((f) => f.name),
+    ["logtostderr"],
+  );
+});
+
+test("Go packages a main links: its module's imports followed, across modules, nothing else", () => {
+  const tree: Record<string, Record<string, string>> = {
+    cmd: {
+      "cmd/main.go":
+        'import (\n\t"fmt"\n\t"example.com/m/lib"\n\t_ "example.com/m/cmd/internal/x"\n)',
+    },
+    "cmd/internal/x": { "cmd/internal/x/x.go": 'import "example.com/m/lib/deep"' },
+    lib: { "lib/lib.go": 'import "example.com/m/lib/deep"' },
+    "lib/deep": { "lib/deep/deep.go": 'import "os"' },
+    unused: { "unused/u.go": "" },
+  };
+  const files = (dir: string) => Object.keys(tree[dir] ?? {});
+  const read = (p: string) => tree[p.slice(0, p.lastIndexOf("/"))][p];
+  assert.deepEqual(
+    linkedPackages("cmd", { "example.com/m": ".", "example.com/m/cmd": "cmd" }, files, read),
+    ["cmd", "cmd/internal/x", "lib", "lib/deep"],
+  );
 });
