@@ -231,8 +231,34 @@ async function asMastersSeeIt(
     }
   }
   if (host !== undefined) {
-    const ss = await probe("nsenter", [`--net=/var/run/netns/${host.netns}`, "ss", "-ltn"]);
-    lines.push(`${hostId} listens on:\n${ss.out}`);
+    const inHost = (args: string[]) =>
+      probe("nsenter", [`--net=/var/run/netns/${host.netns}`, ...args]);
+    lines.push(`${hostId} listens on:\n${(await inHost(["ss", "-ltnp"])).out}`);
+    // Published ports: where Docker's NAT sends each, beside where its containers are now.
+    lines.push(`${hostId} NAT:\n${(await inHost(["iptables", "-t", "nat", "-S", "DOCKER"])).out}`);
+    lines.push(`${hostId} filter:\n${(await inHost(["iptables", "-S", "DOCKER"])).out}`);
+    // The same checks from the host itself, and what its connection tracking holds for them.
+    for (const c of checks) {
+      const port = /:(\d+)\//.exec(c.HTTP!)?.[1] ?? "";
+      const own = await inHost([
+        "sh",
+        "-c",
+        'curl -sS -m 3 -o /dev/null -w "%{http_code} total %{time_total} s" "$0" 2>&1; grep -c "dport=$1 " /proc/net/nf_conntrack 2>&1; grep "dport=$1 " /proc/net/nf_conntrack 2>&1 | head -5',
+        c.HTTP!,
+        port,
+      ]);
+      lines.push(`${hostId} -> ${c.HTTP} from itself, then its conntrack entries:\n${own.out}`);
+    }
+    const ips = await dockerOn(site, hostId, ["ps", "-q"]);
+    for (const id of ips.out.split("\n").filter((l) => l !== "")) {
+      const r = await dockerOn(site, hostId, [
+        "inspect",
+        "-f",
+        "{{.Name}} {{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}{{.State.StartedAt}}",
+        id,
+      ]);
+      lines.push(`${hostId} container ${r.out.trim()}`);
+    }
   }
   for (const c of checks.filter((x) => x.ServiceID !== undefined)) {
     // the service logs to stderr
