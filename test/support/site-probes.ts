@@ -237,6 +237,10 @@ async function asMastersSeeIt(
     // Published ports: where Docker's NAT sends each, beside where its containers are now.
     lines.push(`${hostId} NAT:\n${(await inHost(["iptables", "-t", "nat", "-S", "DOCKER"])).out}`);
     lines.push(`${hostId} filter:\n${(await inHost(["iptables", "-S", "DOCKER"])).out}`);
+    // Where the host sends its containers' addresses: routes, bridges, their ports and MACs.
+    lines.push(`${hostId} routes:\n${(await inHost(["ip", "route"])).out}`);
+    lines.push(`${hostId} bridge ports:\n${(await inHost(["bridge", "link", "show"])).out}`);
+    lines.push(`${hostId} neighbours:\n${(await inHost(["ip", "neigh", "show"])).out}`);
     // The same checks from the host itself, and what its connection tracking holds for them.
     for (const c of checks) {
       const port = /:(\d+)\//.exec(c.HTTP!)?.[1] ?? "";
@@ -258,6 +262,18 @@ async function asMastersSeeIt(
         id,
       ]);
       lines.push(`${hostId} container ${r.out.trim()}`);
+      // each published port straight to the container's address, past Docker's NAT
+      const [cname, ip] = r.out.trim().split(" ");
+      const ports = await dockerOn(site, hostId, ["port", id]);
+      for (const port of [...ports.out.matchAll(/^(\d+)\/tcp/gm)].map((m) => m[1])) {
+        const direct = await inHost([
+          "sh",
+          "-c",
+          'curl -sS -m 2 -o /dev/null -w "%{http_code}" "http://$0/ping" 2>&1',
+          `${ip}:${port}`,
+        ]);
+        lines.push(`${hostId} ${cname} at ${ip}:${port} directly: ${direct.out}`);
+      }
     }
   }
   for (const c of checks.filter((x) => x.ServiceID !== undefined)) {
