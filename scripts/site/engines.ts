@@ -111,7 +111,13 @@ function membersOf(dir: string): string[] {
 /**
  * Kills the host's engine, its containerd and shims (found by the host's paths, with or without
  * a pid file) and every process in its cgroups: its containers outlive an engine killed with
- * SIGKILL, their shims killed or not.
+ * SIGKILL, their shims killed or not. Then what a host that died loses with its memory: its
+ * engine's mounts (the containers' root file systems, and the bind mounts that keep each
+ * container's network namespace). Left mounted, a dead container's namespace would live on with
+ * its address and its Docker MAC (derived from the address) on the host's bridge, and once the
+ * engine is back, a new container given that address would share its MAC with it: the bridge
+ * would send it the new container's traffic, refused there (seen as a restored slave's published
+ * port refused for minutes, docs/site.md).
  */
 export function killEngine(host: SiteHost): void {
   const pid = livePid(`${host.runDir}/docker.pid`);
@@ -119,6 +125,7 @@ export function killEngine(host: SiteHost): void {
   killEngineProcessesUnder(host.runDir);
   for (const dir of hostCgroups(host).flatMap(cgroupTree))
     for (const member of membersOf(dir)) succeeds("kill", ["-KILL", member]);
+  unmountUnder([host.runDir, host.dataDir]);
 }
 
 /**
