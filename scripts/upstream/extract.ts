@@ -277,10 +277,13 @@ function cadvisor(cadvisorDir: string, klogDir: string): object {
   const image = DEFAULT_IMAGES.cadvisor;
   const tag = image.slice(image.lastIndexOf(":") + 1);
   const git = gitDirOf(cadvisorDir);
-  const goFiles = (dir: string) =>
-    files(git, tag, dir === "." ? "" : dir, ".go").filter(
-      (p) => !p.endsWith("_test.go") && p.slice(0, p.lastIndexOf("/")) === (dir === "." ? "" : dir),
+  // The Go files of one package (a directory, "." for the root), tests left out.
+  const goFiles = (dir: string) => {
+    const path = dir === "." ? "" : dir;
+    return files(git, tag, path, ".go").filter(
+      (p) => !p.endsWith("_test.go") && p.slice(0, p.lastIndexOf("/")) === path,
     );
+  };
   const read = (p: string) => show(git, tag, p);
   const modules = {
     "github.com/google/cadvisor": ".",

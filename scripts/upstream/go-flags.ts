@@ -3,6 +3,7 @@
 // `flag` package (`flag.String("name", ...)`, `fs.BoolVar(&v, "name", ...)`, `flag.Var(&v, "name",
 // ...)`), with the kind (String, Bool, Int, Duration, Uint64, Float64, Var...) and the default's
 // source text where there is one.
+import { argumentsAt, topLevelArguments } from "./source-text";
 
 export interface GoFlag {
   name: string;
@@ -54,46 +55,6 @@ export function linkedPackages(
   return [...seen].sort();
 }
 
-/** The top-level, comma-separated arguments of the call whose `(` is at `open`. */
-function callArguments(text: string, open: number): string[] {
-  const args: string[] = [];
-  let depth = 0;
-  let current = "";
-  for (let i = open; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"' || c === "`") {
-      const end = c === "`" ? text.indexOf("`", i + 1) : goStringEnd(text, i);
-      current += text.slice(i, end + 1);
-      i = end;
-      continue;
-    }
-    if (c === "(" || c === "{" || c === "[") {
-      depth++;
-      if (depth === 1) continue;
-    }
-    if (c === ")" || c === "}" || c === "]") {
-      depth--;
-      if (depth === 0) {
-        args.push(current.trim());
-        return args;
-      }
-    }
-    if (c === "," && depth === 1) {
-      args.push(current.trim());
-      current = "";
-      continue;
-    }
-    current += c;
-  }
-  throw new Error(`unbalanced call at offset ${open}`);
-}
-
-function goStringEnd(text: string, start: number): number {
-  let i = start + 1;
-  while (i < text.length && text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
-  return i;
-}
-
 /** Every flag `source` defines, on the `flag` package or on a flag set named `sets`. */
 export function goFlags(source: string, path: string, sets = ["flag"]): GoFlag[] {
   const out: GoFlag[] = [];
@@ -103,7 +64,7 @@ export function goFlags(source: string, path: string, sets = ["flag"]): GoFlag[]
     const isVar = m[2] !== undefined || kind === "Var";
     if (!/^(String|Bool|Int|Int64|Uint|Uint64|Float64|Duration|Func|Text|BoolFunc|Var)$/.test(kind))
       continue;
-    const args = callArguments(source, m.index! + m[0].length - 1);
+    const args = topLevelArguments(argumentsAt(source, m.index! + m[0].length - 1));
     const nameAt = isVar ? 1 : 0;
     const name = /^"([^"]+)"$/.exec(args[nameAt] ?? "")?.[1];
     if (name === undefined) continue;

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import { esmContainer, esmHosts } from "../../components/consul/consul-containers";
 import { DEFAULT_IMAGES } from "../../components/core/images";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
-import { assertImageIs, upstreamFacts } from "../support/upstream-facts";
+import { assertImageIs, GO_DURATION, upstreamFacts } from "../support/upstream-facts";
 
 interface EsmFacts {
   image: string;
@@ -31,7 +31,7 @@ function fits(goType: string, value: unknown): boolean {
     case "intValue":
       return Number.isInteger(value);
     case "flags.DurationValue":
-      return typeof value === "string" && /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(value);
+      return typeof value === "string" && GO_DURATION.test(value);
     case "[]string":
       return Array.isArray(value) && value.every((v) => typeof v === "string");
     case "[]map[string]string":

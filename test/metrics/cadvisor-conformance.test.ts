@@ -8,7 +8,7 @@ import { DEFAULT_IMAGES } from "../../components/core/images";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { cadvisorContainer } from "../../components/metrics/cadvisor";
 import { GoFlag } from "../../scripts/upstream/go-flags";
-import { assertImageIs, upstreamFacts } from "../support/upstream-facts";
+import { assertImageIs, GO_DURATION, upstreamFacts } from "../support/upstream-facts";
 
 const facts = upstreamFacts<{
   image: string;
@@ -31,7 +31,7 @@ function parses(kind: string, value: string): boolean {
     case "Float64":
       return /^-?\d+(\.\d+)?$/.test(value);
     case "Duration":
-      return /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(value);
+      return GO_DURATION.test(value);
     case "String":
       return true;
     default:

@@ -10,7 +10,7 @@ import { PlatformSpec } from "../../components/core/platform-spec";
 import { whitelistHostDir } from "../../components/mesos/host-paths";
 import { MESOS_PATHS } from "../../components/mesos/mesos-flags";
 import { Load, LoadSummary, summarize } from "../../scripts/bench/load";
-import { SiteLayout } from "../../scripts/site/layout";
+import { SiteHost, SiteLayout } from "../../scripts/site/layout";
 
 const execFileAsync = promisify(execFile);
 
@@ -117,6 +117,11 @@ function dockerOn(site: SiteLayout, id: string, args: string[]): ReturnType<type
   return probe("docker", ["-H", `unix://${h.dockerSocket}`, ...args]);
 }
 
+/** `ARGS` run in the network namespace of the site host `host`. */
+function inNetns(host: SiteHost, args: string[]): ReturnType<typeof probe> {
+  return probe("nsenter", [`--net=/var/run/netns/${host.netns}`, ...args]);
+}
+
 /** The containers of `spec`'s stack on the site host `id`, by name, with their ids. */
 export async function containersOn(
   site: SiteLayout,
@@ -183,109 +188,129 @@ export async function siteDiagnosis(
   const api = `http://${spec.masters[0].address}:8500/v1/health/state/critical`;
   const critical = (await probe("curl", ["-fsS", "-m", "2", api])).out;
   lines.push(`critical in Consul: ${critical}`);
-  lines.push(...(await asMastersSeeIt(site, spec, hostId, critical)));
+  const host = site.hosts.find((h) => h.id === hostId);
+  const checks = host === undefined ? [] : criticalHttpChecksOn(host, critical);
+  if (host !== undefined) {
+    lines.push(...(await asMastersSeeIt(site, spec, host, checks)));
+    lines.push(...(await asTheHostSeesIt(site, host, checks)));
+  }
   return lines.join("\n");
 }
 
+interface CriticalCheck {
+  HTTP: string;
+  ServiceID?: string;
+}
+
+/** The HTTP checks of Consul's critical list (its JSON answer) that ask `host`. */
+function criticalHttpChecksOn(host: SiteHost, critical: string): CriticalCheck[] {
+  try {
+    return (JSON.parse(critical) as { Definition?: { HTTP?: string }; ServiceID?: string }[])
+      .filter((c) => c.Definition?.HTTP?.includes(`//${host.address}:`))
+      .map((c) => ({ HTTP: c.Definition!.HTTP!, ServiceID: c.ServiceID }));
+  } catch {
+    return [];
+  }
+}
+
 /**
- * How each master reaches what Consul holds critical on `hostId` (from its own namespace, where
- * consul-esm runs its checks): each HTTP check's answer and times, its neighbour entry for the
- * host, and the last lines of its consul-esm.
+ * How each master reaches `host`'s critical checks (from its own namespace, where consul-esm runs
+ * them): each check's answer and times, its neighbour entry for the host, and the last lines of
+ * its consul-esm.
  */
 async function asMastersSeeIt(
   site: SiteLayout,
   spec: PlatformSpec,
-  hostId: string,
-  critical: string,
+  host: SiteHost,
+  checks: CriticalCheck[],
 ): Promise<string[]> {
-  const host = site.hosts.find((h) => h.id === hostId);
-  let checks: { HTTP?: string; ServiceID?: string }[] = [];
-  try {
-    checks = (JSON.parse(critical) as { Definition?: { HTTP?: string }; ServiceID?: string }[])
-      .map((c) => ({ HTTP: c.Definition?.HTTP, ServiceID: c.ServiceID }))
-      .filter((c) => c.HTTP !== undefined && c.HTTP.includes(`//${host?.address}:`));
-  } catch {
-    return [];
-  }
   const lines: string[] = [];
   for (const master of site.hosts.filter((h) => spec.masters.some((m) => m.id === h.id))) {
-    const inNs = (args: string[]) =>
-      probe("nsenter", [`--net=/var/run/netns/${master.netns}`, ...args]);
     for (const c of checks) {
       // curl's own error too (stderr): refused, unresolved and timed out look alike in the times
-      const r = await inNs([
+      const r = await inNetns(master, [
         "sh",
         "-c",
         'curl -sS -m 3 -o /dev/null -w "%{http_code} connect %{time_connect} s, total %{time_total} s" "$0" 2>&1',
-        c.HTTP!,
+        c.HTTP,
       ]);
       lines.push(`${master.id} -> ${c.HTTP} (${c.ServiceID}): ${r.out}`);
     }
-    lines.push(
-      `${master.id} neighbour: ${(await inNs(["ip", "neigh", "show", host?.ip ?? ""])).out.trim()}`,
-    );
+    const neighbour = await inNetns(master, ["ip", "neigh", "show", host.ip]);
+    lines.push(`${master.id} neighbour: ${neighbour.out.trim()}`);
     const esm = await dockerOn(site, master.id, ["ps", "-q", "--filter", "name=consul-esm"]);
     for (const id of esm.out.split("\n").filter((l) => l !== "")) {
       const logs = await dockerOn(site, master.id, ["logs", "--tail", "8", id]);
       lines.push(`${master.id} consul-esm:\n${logs.out}`);
     }
   }
-  if (host !== undefined) {
-    const inHost = (args: string[]) =>
-      probe("nsenter", [`--net=/var/run/netns/${host.netns}`, ...args]);
-    lines.push(`${hostId} listens on:\n${(await inHost(["ss", "-ltnp"])).out}`);
-    // Published ports: where Docker's NAT sends each, beside where its containers are now.
-    lines.push(`${hostId} NAT:\n${(await inHost(["iptables", "-t", "nat", "-S", "DOCKER"])).out}`);
-    lines.push(`${hostId} filter:\n${(await inHost(["iptables", "-S", "DOCKER"])).out}`);
-    // Where the host sends its containers' addresses: routes, bridges, their ports and MACs.
-    lines.push(`${hostId} routes:\n${(await inHost(["ip", "route"])).out}`);
-    lines.push(`${hostId} bridge ports:\n${(await inHost(["bridge", "link", "show"])).out}`);
-    lines.push(`${hostId} neighbours:\n${(await inHost(["ip", "neigh", "show"])).out}`);
-    // The same checks from the host itself, and what its connection tracking holds for them.
-    for (const c of checks) {
-      const port = /:(\d+)\//.exec(c.HTTP!)?.[1] ?? "";
-      const own = await inHost([
+  return lines;
+}
+
+/**
+ * `host` as it sees itself: what listens, where Docker's NAT sends each published port, its
+ * routes, bridge ports and neighbours; its critical checks asked from itself with its connection
+ * tracking for their ports; each container's address, start and published ports asked straight at
+ * that address; the last log lines of each critical instance.
+ */
+async function asTheHostSeesIt(
+  site: SiteLayout,
+  host: SiteHost,
+  checks: CriticalCheck[],
+): Promise<string[]> {
+  const id = host.id;
+  const shown = async (what: string, args: string[]) =>
+    `${id} ${what}:\n${(await inNetns(host, args)).out}`;
+  const lines = [
+    await shown("listens on", ["ss", "-ltnp"]),
+    await shown("NAT", ["iptables", "-t", "nat", "-S", "DOCKER"]),
+    await shown("filter", ["iptables", "-S", "DOCKER"]),
+    await shown("routes", ["ip", "route"]),
+    await shown("bridge ports", ["bridge", "link", "show"]),
+    await shown("neighbours", ["ip", "neigh", "show"]),
+  ];
+  for (const c of checks) {
+    const port = /:(\d+)\//.exec(c.HTTP)?.[1] ?? "";
+    const own = await inNetns(host, [
+      "sh",
+      "-c",
+      'curl -sS -m 3 -o /dev/null -w "%{http_code} total %{time_total} s" "$0" 2>&1; grep -c "dport=$1 " /proc/net/nf_conntrack 2>&1; grep "dport=$1 " /proc/net/nf_conntrack 2>&1 | head -5',
+      c.HTTP,
+      port,
+    ]);
+    lines.push(`${id} -> ${c.HTTP} from itself, then its conntrack entries:\n${own.out}`);
+  }
+  const containers = await dockerOn(site, id, ["ps", "-q"]);
+  for (const container of containers.out.split("\n").filter((l) => l !== "")) {
+    const r = await dockerOn(site, id, [
+      "inspect",
+      "-f",
+      "{{.Name}} {{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}{{.State.StartedAt}}",
+      container,
+    ]);
+    lines.push(`${id} container ${r.out.trim()}`);
+    // each published port straight to the container's address, past Docker's NAT
+    const [name, ip] = r.out.trim().split(" ");
+    const ports = await dockerOn(site, id, ["port", container]);
+    for (const port of [...ports.out.matchAll(/^(\d+)\/tcp/gm)].map((m) => m[1])) {
+      const direct = await inNetns(host, [
         "sh",
         "-c",
-        'curl -sS -m 3 -o /dev/null -w "%{http_code} total %{time_total} s" "$0" 2>&1; grep -c "dport=$1 " /proc/net/nf_conntrack 2>&1; grep "dport=$1 " /proc/net/nf_conntrack 2>&1 | head -5',
-        c.HTTP!,
-        port,
+        'curl -sS -m 2 -o /dev/null -w "%{http_code}" "http://$0/ping" 2>&1',
+        `${ip}:${port}`,
       ]);
-      lines.push(`${hostId} -> ${c.HTTP} from itself, then its conntrack entries:\n${own.out}`);
-    }
-    const ips = await dockerOn(site, hostId, ["ps", "-q"]);
-    for (const id of ips.out.split("\n").filter((l) => l !== "")) {
-      const r = await dockerOn(site, hostId, [
-        "inspect",
-        "-f",
-        "{{.Name}} {{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}{{.State.StartedAt}}",
-        id,
-      ]);
-      lines.push(`${hostId} container ${r.out.trim()}`);
-      // each published port straight to the container's address, past Docker's NAT
-      const [cname, ip] = r.out.trim().split(" ");
-      const ports = await dockerOn(site, hostId, ["port", id]);
-      for (const port of [...ports.out.matchAll(/^(\d+)\/tcp/gm)].map((m) => m[1])) {
-        const direct = await inHost([
-          "sh",
-          "-c",
-          'curl -sS -m 2 -o /dev/null -w "%{http_code}" "http://$0/ping" 2>&1',
-          `${ip}:${port}`,
-        ]);
-        lines.push(`${hostId} ${cname} at ${ip}:${port} directly: ${direct.out}`);
-      }
+      lines.push(`${id} ${name} at ${ip}:${port} directly: ${direct.out}`);
     }
   }
   for (const c of checks.filter((x) => x.ServiceID !== undefined)) {
-    // the service logs to stderr
-    const h = site.hosts.find((x) => x.id === hostId)!;
+    // the service logs to stderr, which `docker logs` passes on as such
     const logs = await probe("sh", [
       "-c",
       'docker -H "unix://$0" logs --tail 15 "$1" 2>&1',
-      h.dockerSocket,
+      host.dockerSocket,
       c.ServiceID!,
     ]);
-    lines.push(`${hostId} ${c.ServiceID}:\n${logs.out}`);
+    lines.push(`${id} ${c.ServiceID}:\n${logs.out}`);
   }
   return lines;
 }

@@ -25,6 +25,9 @@ export function assertImageIs(image: string, factImage: string): void {
   assert.match(image, new RegExp(`(^|/)${path.replace(/[.]/g, "\\.")}$`));
 }
 
+/** A duration as Go's `time.ParseDuration` reads it (`10s`, `1m30s`, `500ms`). */
+export const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
+
 /** What a value of a Scallop type must look like, for the types the platform passes. */
 const VALUE: Record<string, RegExp> = {
   Int: /^-?\d+$/,
