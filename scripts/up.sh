@@ -23,6 +23,9 @@ if pulumi stack export --stack "$stack" | grep -q '"pulumi-nodejs:dynamic/'; the
   echo "up: destroy it once with 'npm run down -- $stack' (which can still run them), then run 'npm run up' again" >&2
   exit 1
 fi
+# What the engine has of this stack and its state does not (an interrupted up, another clone's
+# stack) would stop `pulumi up` on names in use: removed, each named (scripts/engine-orphans.ts).
+node --import tsx scripts/engine-orphans.ts "$stack"
 net="$stack-net"
 if docker network inspect "$net" >/dev/null 2>&1 && ! docker network inspect -f '{{range .IPAM.Config}}{{.Subnet}} {{.IPRange}}{{end}}' "$net" | grep -q '/22 .*/23$'; then
   echo "up: the network $net of stack $stack is not the /22 with a /23 for Docker's own addresses that the stack declares (it was made by an earlier version of the project);" >&2
