@@ -1,6 +1,6 @@
 // `npx tsx scripts/upstream/extract.ts chronos CHRONOS_GIT_DIR CHAOS_GIT_DIR` (or `marathon
 // MARATHON_GIT_DIR`, `mesos MESOS_GIT_DIR`, `consul-esm CONSUL_ESM_SOURCE_DIR`, `cadvisor
-// CADVISOR_GIT_DIR KLOG_MODULE_DIR`): reads the upstream
+// CADVISOR_GIT_DIR KLOG_MODULE_DIR`, `influxdb INFLUXDB_MODULE_DIR`): reads the upstream
 // sources of a part at the version the stacks name, from git snapshots of its repositories (bare
 // or not: read with `git show TAG:PATH`), and writes what the conformance tests check against into
 // upstream/<part>.json (docs/upstream.md). Mechanical: every option the sources declare, not only
@@ -12,6 +12,7 @@ import { DEFAULT_IMAGES } from "../../components/core/images";
 import { ScallopOption, scallopOptions } from "./scallop-options";
 import { stringConstants, taggedFields } from "./go-struct-fields";
 import { goFlags, linkedPackages } from "./go-flags";
+import { influxdbFacts } from "./influxdb-facts";
 import { jacksonReads } from "./jackson-reads";
 import { ramlTypes } from "./raml-types";
 import { stoutFlags } from "./stout-flags";
@@ -335,6 +336,11 @@ const PARTS: Record<string, { usage: string; dirs: number; facts: (dirs: string[
     usage: "chronos CHRONOS_GIT_DIR CHAOS_GIT_DIR",
     dirs: 2,
     facts: (d) => chronos(d[0], d[1]),
+  },
+  influxdb: {
+    usage: "influxdb INFLUXDB_MODULE_DIR",
+    dirs: 1,
+    facts: (d) => influxdbFacts(resolve(d[0])),
   },
   marathon: { usage: "marathon MARATHON_GIT_DIR", dirs: 1, facts: (d) => marathon(d[0]) },
   mesos: { usage: "mesos MESOS_GIT_DIR", dirs: 1, facts: (d) => mesos(d[0]) },

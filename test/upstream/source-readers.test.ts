@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { stringConstants, taggedFields } from "../../scripts/upstream/go-struct-fields";
 import { goFlags, linkedPackages } from "../../scripts/upstream/go-flags";
+import { tomlKeys } from "../../scripts/upstream/go-toml-keys";
 import { jacksonReads } from "../../scripts/upstream/jackson-reads";
 import { ramlTypes } from "../../scripts/upstream/raml-types";
 
@@ -168,4 +169,49 @@ test("Go packages a main links: its module's imports followed, across modules, n
     linkedPackages("cmd", { "example.com/m": ".", "example.com/m/cmd": "cmd" }, files, read),
     ["cmd", "cmd/internal/x", "lib", "lib/deep"],
   );
+});
+
+test("Go TOML keys: tables and arrays of tables followed into the module, text values and outside types kept as values", () => {
+  const sources: Record<string, string> = {
+    "cmd/run": [
+      "package run",
+      "import (",
+      '\t"example.com/db/services/meta"',
+      '\tin "example.com/db/services/udp"',
+      '\t"github.com/other/ext"',
+      ")",
+      "type Config struct {",
+      '\tMeta   *meta.Config `toml:"meta"`',
+      '\tUDP    []in.Config  `toml:"udp"`',
+      '\tExt    ext.Config   `toml:"ext"`',
+      '\tName   string       `toml:"name"`',
+      '\tIgnored string      `toml:"-"`',
+      "\tuntagged int",
+      "}",
+    ].join("\n"),
+    "services/meta": [
+      "package meta",
+      'import "example.com/db/toml"',
+      "type Config struct {",
+      '\tDir     string        `toml:"dir"`',
+      '\tTimeout toml.Duration `toml:"timeout"`',
+      '\tFilters []Filter      `toml:"filters"`',
+      "}",
+      "type Filter struct { Code int }",
+      "func (f *Filter) UnmarshalText(text []byte) error { return nil }",
+    ].join("\n"),
+    "services/udp": 'package udp\ntype Config struct {\n\tBind string `toml:"bind-address"`\n}',
+    toml: "package toml\ntype Duration int64",
+  };
+  const keys = tomlKeys("example.com/db", "cmd/run", "Config", (dir) => sources[dir] ?? "");
+  assert.deepEqual(keys, [
+    { key: "meta", goType: "*meta.Config", kind: "table" },
+    { key: "meta.dir", goType: "string", kind: "value" },
+    { key: "meta.timeout", goType: "toml.Duration", kind: "value" },
+    { key: "meta.filters", goType: "[]Filter", kind: "value" },
+    { key: "udp", goType: "[]in.Config", kind: "tables" },
+    { key: "udp.bind-address", goType: "string", kind: "value" },
+    { key: "ext", goType: "ext.Config", kind: "value" },
+    { key: "name", goType: "string", kind: "value" },
+  ]);
 });
