@@ -46,8 +46,10 @@ export function orphansOf(engine: EngineObjects, inState: Set<string>): EngineOb
   };
 }
 
-function docker(args: string[]): string[] {
-  const out = execFileSync("docker", args, { encoding: "utf8" }).trim();
+/** `docker ARGS` on this machine's engine, or on `host` (`unix://...`, `ssh://...`); its lines. */
+function docker(args: string[], host?: string): string[] {
+  const on = host === undefined ? [] : ["-H", host];
+  const out = execFileSync("docker", [...on, ...args], { encoding: "utf8" }).trim();
   return out === "" ? [] : out.split("\n");
 }
 
@@ -56,36 +58,43 @@ function idAndName(line: string): { id: string; name: string } {
   return { id, name };
 }
 
-/** The containers, networks and volumes of `stack` on this machine's engine. */
-export function engineObjectsOf(stack: string): EngineObjects {
-  const label = ["--filter", `label=platform.stack=${stack}`, "--no-trunc"];
+/**
+ * The containers, networks and volumes of `stack` (of any stack when undefined) on this machine's
+ * engine, or on the engine at `host`.
+ */
+export function engineObjectsOf(stack: string | undefined, host?: string): EngineObjects {
+  const label = stack === undefined ? "platform.stack" : `platform.stack=${stack}`;
+  const filter = ["--filter", `label=${label}`];
+  const ls = (args: string[], format: string) =>
+    docker([...args, ...filter, "--format", format], host);
   return {
-    containers: docker(["ps", "-a", ...label, "--format", "{{.ID}} {{.Names}}"]).map(idAndName),
-    networks: docker(["network", "ls", ...label, "--format", "{{.ID}} {{.Name}}"]).map(idAndName),
-    volumes: docker([
-      "volume",
-      "ls",
-      "--filter",
-      `label=platform.stack=${stack}`,
-      "--format",
-      "{{.Name}}",
-    ]),
+    containers: ls(["ps", "-a", "--no-trunc"], "{{.ID}} {{.Names}}").map(idAndName),
+    networks: ls(["network", "ls", "--no-trunc"], "{{.ID}} {{.Name}}").map(idAndName),
+    volumes: ls(["volume", "ls"], "{{.Name}}"),
   };
 }
 
-/** Removes `orphans` from the engine (containers first: they hold the network and volumes). */
-export function removeOrphans(stack: string, orphans: EngineObjects, say: (s: string) => void) {
+/**
+ * Removes `orphans` from the engine (at `host`, else this machine's), containers first: they hold
+ * the networks and volumes. `why` heads the list of what goes, one line each, given to `say`.
+ */
+export function removeOrphans(
+  orphans: EngineObjects,
+  why: string,
+  say: (line: string) => void,
+  host?: string,
+): void {
   const { containers, networks, volumes } = orphans;
   if (containers.length + networks.length + volumes.length === 0) return;
   say(
-    `stack ${stack}: the engine has ${containers.length} container(s), ${networks.length} network(s) and ${volumes.length} volume(s) labelled platform.stack=${stack} that this clone's state does not hold (an interrupted up, or the stack run from another clone); removing them`,
+    `${why}: ${containers.length} container(s), ${networks.length} network(s) and ${volumes.length} volume(s); removing them`,
   );
   for (const c of containers) say(`  container ${c.name} (${c.id.slice(0, 12)})`);
   for (const n of networks) say(`  network ${n.name} (${n.id.slice(0, 12)})`);
   for (const v of volumes) say(`  volume ${v}`);
-  if (containers.length > 0) docker(["rm", "-f", "-v", ...containers.map((c) => c.id)]);
-  if (networks.length > 0) docker(["network", "rm", ...networks.map((n) => n.id)]);
-  if (volumes.length > 0) docker(["volume", "rm", ...volumes]);
+  if (containers.length > 0) docker(["rm", "-f", "-v", ...containers.map((c) => c.id)], host);
+  if (networks.length > 0) docker(["network", "rm", ...networks.map((n) => n.id)], host);
+  if (volumes.length > 0) docker(["volume", "rm", ...volumes], host);
 }
 
 function main(): void {
@@ -95,7 +104,8 @@ function main(): void {
     execFileSync("pulumi", ["stack", "export", "--stack", stack], { encoding: "utf8" }),
   );
   const orphans = orphansOf(engineObjectsOf(stack), idsInState(exported));
-  removeOrphans(stack, orphans, (s) => console.log(`up: ${s}`));
+  const why = `stack ${stack}: the engine has what is labelled platform.stack=${stack} and this clone's state does not hold (an interrupted up, or the stack run from another clone)`;
+  removeOrphans(orphans, why, (line) => console.log(`up: ${line}`));
 }
 
 if (require.main === module) main();

@@ -40,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === "up") await siteUp(site, root);
   else if (command === "deploy") siteDeploy(site);
   else if (command === "destroy") siteDestroy(site);
-  else if (command === "lose") loseHost(site, rest[0] ?? "");
+  else if (command === "lose") await loseHost(site, rest[0] ?? "");
   else if (command === "restore") await restoreHost(site, rest[0] ?? "");
   else if (command === "partition") partitionHost(site, rest[0] ?? "");
   else if (command === "heal") healHost(site, rest[0] ?? "");

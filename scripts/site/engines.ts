@@ -109,23 +109,80 @@ function membersOf(dir: string): string[] {
 }
 
 /**
- * Kills the host's engine, its containerd and shims (found by the host's paths, with or without
- * a pid file) and every process in its cgroups: its containers outlive an engine killed with
- * SIGKILL, their shims killed or not. Then what a host that died loses with its memory: its
- * engine's mounts (the containers' root file systems, and the bind mounts that keep each
- * container's network namespace). Left mounted, a dead container's namespace would live on with
- * its address and its Docker MAC (derived from the address) on the host's bridge, and once the
- * engine is back, a new container given that address would share its MAC with it: the bridge
- * would send it the new container's traffic, refused there (seen as a restored slave's published
- * port refused for minutes, docs/site.md).
+ * Kills the host as a host dies: every process at once. Its cgroups are frozen first (v1
+ * freezer), so that nothing of it forks while it is killed, and on the unified hierarchy killed
+ * whole (`cgroup.kill`); then its engine, containerd and shims (found by the host's paths, with or
+ * without a pid file) and every process in its cgroups are killed until none is left. Then what a
+ * host that died loses with its memory: its engine's mounts (the containers' root file systems,
+ * and the bind mounts that keep each container's network namespace), and its containers' links.
+ *
+ * The links go by hand: a container's network namespace outlives its processes while the kernel
+ * still holds a TCP connection of it (one that was in flight, closed by the kill, retried for
+ * minutes over the cut link). Its veth stayed on the host's bridge with its address and its
+ * Docker MAC (derived from the address); once the engine was back, a new container given that
+ * address shared the MAC, and the bridge sent it the new container's traffic, refused there: a
+ * restored slave's published port refused for minutes (docs/site.md). Returns the number of such
+ * namespaces whose links were deleted.
  */
-export function killEngine(host: SiteHost): void {
+export async function killEngine(host: SiteHost): Promise<number> {
+  const cgroups = hostCgroups(host).flatMap(cgroupTree);
+  setFreezer(cgroups, "FROZEN");
+  for (const dir of cgroups)
+    if (existsSync(`${dir}/cgroup.kill`)) writeFileSync(`${dir}/cgroup.kill`, "1");
   const pid = livePid(`${host.runDir}/docker.pid`);
   if (pid !== undefined) succeeds("kill", ["-KILL", String(pid)]);
   killEngineProcessesUnder(host.runDir);
-  for (const dir of hostCgroups(host).flatMap(cgroupTree))
-    for (const member of membersOf(dir)) succeeds("kill", ["-KILL", member]);
+  const killMembers = () => {
+    const left = cgroups.flatMap(membersOf);
+    for (const member of left) succeeds("kill", ["-KILL", member]);
+    return left.length === 0;
+  };
+  killMembers();
+  setFreezer(cgroups, "THAWED");
+  await waitFor(`every process of ${host.id} gone`, killMembers, 10);
   unmountUnder([host.runDir, host.dataDir]);
+  // A namespace without a process or a mount goes at once, its veth with it; what is left after
+  // a moment is held by the kernel's connections.
+  let held: string[] = [];
+  try {
+    await waitFor(`${host.id}'s containers' links gone`, () => bridgePorts(host).length === 0, 1);
+  } catch {
+    held = bridgePorts(host);
+    for (const port of held) inHost(host, ["ip", "link", "delete", port]);
+  }
+  const left = bridgePorts(host);
+  if (left.length > 0)
+    throw new Error(`${host.id}: links left on its bridges after the loss: ${left.join(", ")}`);
+  return held.length;
+}
+
+/** `cmd` run in the host's network namespace; its stdout. */
+function inHost(host: SiteHost, cmd: string[]): string {
+  return run("nsenter", [`--net=/var/run/netns/${host.netns}`, ...cmd]);
+}
+
+/** The ports of the bridges in the host's namespace (the containers' veths), by name. */
+function bridgePorts(host: SiteHost): string[] {
+  return inHost(host, ["ip", "-o", "link", "show", "type", "bridge_slave"])
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => l.split(": ")[1].split("@")[0]);
+}
+
+/**
+ * Sets the v1 freezer of `cgroups` (those that have one) to `state`; on FROZEN, waits up to 2 s
+ * for each to be frozen (a process in the kernel may delay it; it is killed all the same).
+ */
+function setFreezer(cgroups: string[], state: "FROZEN" | "THAWED"): void {
+  const files = cgroups.map((d) => `${d}/freezer.state`).filter((f) => existsSync(f));
+  for (const f of files) writeFileSync(f, state);
+  const until = Date.now() + 2000;
+  while (
+    state === "FROZEN" &&
+    Date.now() < until &&
+    files.some((f) => readFileSync(f, "utf8").trim() !== "FROZEN")
+  )
+    run("sleep", ["0.05"]);
 }
 
 /**

@@ -14,12 +14,16 @@ function hostOf(site: SiteLayout, id: string): SiteHost {
   return h;
 }
 
-/** Cuts the host off and kills its engine, containerd and containers: a host that died. */
-export function loseHost(site: SiteLayout, id: string): void {
+/**
+ * Cuts the host off and kills its engine, containerd and containers: a host that died. Returns
+ * once nothing of it runs and its containers' network namespaces are gone.
+ */
+export async function loseHost(site: SiteLayout, id: string): Promise<void> {
   const h = hostOf(site, id);
   run("ip", ["link", "set", h.veth, "down"]);
-  killEngine(h);
-  say(`lost ${id}: link ${h.veth} down, its engine and containers killed`);
+  const held = await killEngine(h);
+  const links = held > 0 ? `; ${held} container link(s) the kernel still held deleted` : "";
+  say(`lost ${id}: link ${h.veth} down, its engine and containers killed${links}`);
 }
 
 /** Brings a lost host back: its link up and its engine started; its containers restart. */

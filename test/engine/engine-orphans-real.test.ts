@@ -13,7 +13,7 @@ const labelOf = (s: string) => `platform.stack=${s}`;
 after(() => {
   for (const s of [stack, other]) {
     const left = engineObjectsOf(s);
-    removeOrphans(s, orphansOf(left, new Set()), () => {});
+    removeOrphans(orphansOf(left, new Set()), s, () => {});
   }
 });
 
@@ -34,11 +34,14 @@ test("an orphan container, network and volume of a stack are removed; what the s
   assert.deepEqual(before.volumes.sort(), [`${stack}-data`, `${stack}-kept`]);
 
   const said: string[] = [];
-  removeOrphans(stack, orphansOf(before, new Set([kept])), (s) => said.push(s));
+  removeOrphans(orphansOf(before, new Set([kept])), `stack ${stack}`, (s) => said.push(s));
   assert.deepEqual(engineObjectsOf(stack), { containers: [], networks: [], volumes: [kept] });
   assert.deepEqual(engineObjectsOf(other).volumes, [otherVolume]);
+  // Any stack's, on the engine named by its socket (as a site host's engine is).
+  const anyStack = engineObjectsOf(undefined, "unix:///var/run/docker.sock").volumes;
+  assert.ok(anyStack.includes(kept) && anyStack.includes(otherVolume), anyStack.join(", "));
   assert.deepEqual(said, [
-    `stack ${stack}: the engine has 1 container(s), 1 network(s) and 1 volume(s) labelled platform.stack=${stack} that this clone's state does not hold (an interrupted up, or the stack run from another clone); removing them`,
+    `stack ${stack}: 1 container(s), 1 network(s) and 1 volume(s); removing them`,
     `  container ${stack}-c (${container.slice(0, 12)})`,
     `  network ${stack}-net (${network.slice(0, 12)})`,
     `  volume ${stack}-data`,

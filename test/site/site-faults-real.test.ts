@@ -59,7 +59,9 @@ test("a slave host lost under a steady client through both balancers: no request
   };
   const summary = await underSteadyClient(urls, async (load) => {
     const lost = Date.now();
-    loseHost(site, victim);
+    // The host is cut off and killed at once; the rest of the loss (processes and namespaces
+    // gone) is awaited before the restore.
+    const dying = loseHost(site, victim);
     const up = async (lb: string) =>
       [...(await servers(lb))].some(([k, st]) => k.endsWith(`-${victim}`) && st === "UP");
     const hidden = await Promise.all(
@@ -81,6 +83,7 @@ test("a slave host lost under a steady client through both balancers: no request
     console.log(
       `site: ${victim} lost: hidden on ${where}; its last answer ${last} ms after the loss; its Consul node critical after ${failed} ms; out of every whitelist ${unlisted} ms after the loss`,
     );
+    await dying;
     const restored = Date.now();
     await restoreHost(site, victim);
     const serving = await timeUntil(
@@ -111,7 +114,7 @@ test("a slave host lost under a steady client through both balancers: no request
  */
 async function masterAwayAndBack(
   what: string,
-  fault: (id: string) => void,
+  fault: (id: string) => Promise<void> | void,
   repair: (id: string) => Promise<void>,
 ): Promise<void> {
   const masters = spec.masters.map((m) => m.id);
@@ -120,7 +123,7 @@ async function masterAwayAndBack(
   const others = masters.filter((m) => m !== victim);
   const api = addressOf(others[0]);
   const summary = await underSteadyClient(steadyTargets().urls, async () => {
-    fault(victim);
+    const away = fault(victim);
     const consul = await timeUntil(
       `a Consul leader other than ${victim}`,
       async () => ![undefined, victim].includes(await consulLeader(site, api)),
@@ -136,6 +139,7 @@ async function masterAwayAndBack(
       `site: ${victim} (the Consul leader) ${what}: a Consul leader after ${consul} ms, a ZooKeeper leader among the others after ${zookeeper} ms`,
     );
     const back = Date.now();
+    await away;
     await repair(victim);
     await timeUntil(
       `every Consul server healthy, ${victim} back`,
@@ -172,7 +176,7 @@ test("a load balancer lost: the other serves with every instance up and no reque
   const [lost, other] = spec.loadBalancers;
   const [lostUrl, otherUrl] = steadyTargets().urls;
   const summary = await underSteadyClient([otherUrl], async () => {
-    loseHost(site, lost.id);
+    await loseHost(site, lost.id);
     await new Promise((r) => setTimeout(r, 3000));
     assert.ok([...(await servers(other.address)).values()].every((st) => st === "UP"));
     await restoreHost(site, lost.id);

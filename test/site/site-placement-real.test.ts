@@ -185,7 +185,7 @@ test("a slave lost with the watcher running: its instances are re-placed without
     await timeUntil("the watcher watching", said("watching"), 30);
     await steadily(async () => {
       const lost = Date.now();
-      loseHost(site, victim);
+      const dying = loseHost(site, victim);
       await timeUntil("the watcher's pulumi up", said(`failed: ${victim} `), 60);
       const detected = Date.now() - lost;
       await timeUntil("the watcher's up done", said(`placed around ${victim} in`), 240);
@@ -213,6 +213,7 @@ test("a slave lost with the watcher running: its instances are re-placed without
         `site: ${victim} lost with the watcher: failed after ${detected} ms, re-placed by pulumi up ${placed} ms after the loss, full capacity on both balancers after ${full} ms`,
       );
 
+      await dying;
       const restored = Date.now();
       await restoreHost(site, victim);
       await timeUntil(

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { PlatformSpec } from "../../components/core/platform-spec";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { CliStack } from "../../scripts/cli-stack";
+import { engineObjectsOf, orphansOf, removeOrphans } from "../../scripts/engine-orphans";
 import { PROJECT_ROOT, pulumiCli } from "../../scripts/engine-stack";
 import { ensureSiteStack } from "../../scripts/site/deploy";
 import { SiteLayout, siteLayout } from "../../scripts/site/layout";
@@ -35,10 +36,29 @@ export interface DeployedSite {
   spec: PlatformSpec;
 }
 
+/**
+ * Removes from every host's engine what any stack left there: the engines' data roots outlive
+ * `down`, so a run that was killed leaves its stack's containers, which come back with the
+ * engines and would hold the ports and addresses the test's stack declares.
+ */
+function clearHosts(): void {
+  for (const host of site.hosts) {
+    const engine = `unix://${host.dockerSocket}`;
+    const why = `site: ${host.id} holds a stack's objects that no test deployed (a killed run left them)`;
+    removeOrphans(
+      orphansOf(engineObjectsOf(undefined, engine), new Set()),
+      why,
+      console.log,
+      engine,
+    );
+  }
+}
+
 /** Brings the site up and deploys a scratch copy of the site stack labelled `label`. */
 export async function deploySite(label: string): Promise<DeployedSite> {
   assert.ok(existsSync(pulumiCli()), `no Pulumi CLI at ${pulumiCli()}: run \`npm run up\` first`);
   siteCommand("up");
+  clearHosts();
   const stack = await CliStack.create(label, "site");
   // A new gossip key and the site's operator key, as `npm run site -- deploy` sets them.
   ensureSiteStack(site, stack.name);
