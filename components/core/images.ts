@@ -7,7 +7,7 @@ export const DEFAULT_IMAGES: Required<ImageOverrides> = {
   mesosAgent: "mesosphere/mesos-slave:1.7.1",
   marathon: "mesosphere/marathon:v1.11.24",
   chronos: "mesosphere/chronos:v3.0.2",
-  consul: "hashicorp/consul:1.16.4",
+  consul: "hashicorp/consul:1.16.6",
   consulEsm: "hashicorp/consul-esm:0.9.1",
   consulTemplate: "hashicorp/consul-template:0.42.1",
   loadBalancer: "lhcb-platform/haproxy:2.6",
@@ -15,7 +15,7 @@ export const DEFAULT_IMAGES: Required<ImageOverrides> = {
   influxdb: "influxdb:1.8.10",
   grafana: "grafana/grafana:10.4.2",
   cadvisor: "gcr.io/cadvisor/cadvisor:v0.47.2",
-  filebeat: "docker.elastic.co/beats/filebeat:8.13.4",
+  filebeat: "docker.elastic.co/beats/filebeat-oss:7.17.28",
   logstash: "docker.elastic.co/logstash/logstash:8.13.4",
 };
 
@@ -31,8 +31,8 @@ function hasRegistryHost(image: string): boolean {
 }
 
 /**
- * Puts an image under a site registry: `registry.cern.ch/lhcb` + `hashicorp/consul:1.16.4` →
- * `registry.cern.ch/lhcb/hashicorp/consul:1.16.4`; an upstream registry host is replaced.
+ * Puts an image under a site registry: `registry.cern.ch/lhcb` + `hashicorp/consul:1.16.6` →
+ * `registry.cern.ch/lhcb/hashicorp/consul:1.16.6`; an upstream registry host is replaced.
  */
 export function withRegistry(image: string, registry: string): string {
   const prefix = registry.replace(/\/+$/, "");

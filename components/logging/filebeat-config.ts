@@ -29,10 +29,11 @@ function q(value: string): string {
 }
 
 /**
- * Renders filebeat.yml. Docker labels reach autodiscover with their dots replaced by `_`
- * (`labels.dedot`), so `platform.service` is matched as `platform_service`. Only containers of
- * this stack placed on this host are shipped: on the local stack every "host" is a name on one
- * Engine, and each Filebeat there sees every container.
+ * Renders filebeat.yml. In the event the templates' conditions and `${data...}` read, a container's
+ * labels are nested at their dots (`docker.container.labels.platform.service`, as Filebeat 7.17
+ * builds it); `labels.dedot` only applies to the metadata each shipped event carries
+ * (`platform_service`). Only containers of this stack placed on this host are shipped: on the
+ * local stack every "host" is a name on one Engine, and each Filebeat there sees every container.
  */
 export function renderFilebeatConfig(o: FilebeatConfigOptions): string {
   const data = (field: string) => "${data." + field + "}";
@@ -47,18 +48,18 @@ export function renderFilebeatConfig(o: FilebeatConfigOptions): string {
     "      templates:",
     "        - condition:",
     "            and:",
-    '              - has_fields: ["docker.container.labels.platform_service"]',
+    '              - has_fields: ["docker.container.labels.platform.service"]',
     "              - equals:",
-    `                  docker.container.labels.platform_stack: ${q(o.stack)}`,
+    `                  docker.container.labels.platform.stack: ${q(o.stack)}`,
     "              - equals:",
-    `                  docker.container.labels.platform_host: ${q(o.hostId)}`,
+    `                  docker.container.labels.platform.host: ${q(o.hostId)}`,
     "          config:",
     "            - type: container",
     "              paths:",
     `                - ${q(`${FILEBEAT_HOST_PATHS.containerLogs}/${data("docker.container.id")}/*.log`)}`,
     "              fields_under_root: false",
     "              fields:",
-    `                service: ${q(data("docker.container.labels.platform_service"))}`,
+    `                service: ${q(data("docker.container.labels.platform.service"))}`,
     `                stack: ${q(o.stack)}`,
     `                host: ${q(o.hostId)}`,
     "",

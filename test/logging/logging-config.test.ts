@@ -33,18 +33,18 @@ filebeat.autodiscover:
       templates:
         - condition:
             and:
-              - has_fields: ["docker.container.labels.platform_service"]
+              - has_fields: ["docker.container.labels.platform.service"]
               - equals:
-                  docker.container.labels.platform_stack: "prod"
+                  docker.container.labels.platform.stack: "prod"
               - equals:
-                  docker.container.labels.platform_host: "prod-slave-3"
+                  docker.container.labels.platform.host: "prod-slave-3"
           config:
             - type: container
               paths:
                 - "/var/lib/docker/containers/\${data.docker.container.id}/*.log"
               fields_under_root: false
               fields:
-                service: "\${data.docker.container.labels.platform_service}"
+                service: "\${data.docker.container.labels.platform.service}"
                 stack: "prod"
                 host: "prod-slave-3"
 
@@ -70,7 +70,7 @@ test("on the local stack Filebeat ships to the Logstash container by name and on
     dataDir: "/d",
     monitoringPort: 5066,
   });
-  assert.match(text, /^ {18}docker\.container\.labels\.platform_host: "slave-2"$/m);
+  assert.match(text, /^ {18}docker\.container\.labels\.platform\.host: "slave-2"$/m);
   assert.match(text, /^ {2}hosts: \["local-logstash-ops-1:5044"\]$/m);
   assert.equal(logstashEndpoint(local), "local-logstash-ops-1:5044");
   assert.equal(logstashEndpoint(prod), "lbops02.cern.ch:5044");
@@ -134,7 +134,7 @@ test("the Filebeat container of a prod slave", () => {
   const h = host("prod-slave-1");
   assert.deepEqual(filebeatContainer(prod, h), {
     name: "prod-filebeat-prod-slave-1",
-    image: "gitlab-registry.cern.ch/lhcb-dirac/beats/filebeat:8.13.4",
+    image: "gitlab-registry.cern.ch/lhcb-dirac/beats/filebeat-oss:7.17.28",
     user: "root",
     hostname: "prod-filebeat-prod-slave-1",
     aliases: ["prod-filebeat-prod-slave-1"],

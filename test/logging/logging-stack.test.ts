@@ -95,7 +95,7 @@ test("prod: Logstash on the logging host, Filebeat on each of the 8 slaves", asy
     const fb = byName(declared, `logging-filebeat-${h.id}`);
     assert.match(fb.provider ?? "", new RegExp(`::hosts-${h.id}::`));
     assert.equal(fb.inputs.name, `prod-filebeat-${h.id}`);
-    assert.equal(fb.inputs.image, "gitlab-registry.cern.ch/lhcb-dirac/beats/filebeat:8.13.4");
+    assert.equal(fb.inputs.image, "gitlab-registry.cern.ch/lhcb-dirac/beats/filebeat-oss:7.17.28");
     assert.equal(fb.inputs.user, "root");
     assert.equal(fb.inputs.networkMode, "host");
     assert.deepEqual(fb.inputs.uploads as Upload[], [
