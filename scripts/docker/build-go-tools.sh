@@ -2,7 +2,7 @@
 # Build Go tools used by the platform images from the Go module proxy, on the
 # host, as static binaries (CGO_ENABLED=0), cached in .cache/bin/.
 #
-#   scripts/docker/build-go-tools.sh [--force] [consul|consul-template|cadvisor|filebeat ...]
+#   scripts/docker/build-go-tools.sh [--force] [consul|consul-template|cadvisor|filebeat|influxd ...]
 #
 # Default targets: consul consul-template. A binary is rebuilt only when it is
 # missing, its version stamp (.cache/bin/<tool>.version) differs, or --force.
@@ -23,6 +23,8 @@ CONSUL_TEMPLATE_VERSION="${CONSUL_TEMPLATE_VERSION:-0.42.1}"
 # whose main package (with the influxdb storage driver) is in the root module.
 CADVISOR_VERSION="${CADVISOR_VERSION:-0.36.0}"
 FILEBEAT_VERSION="${FILEBEAT_VERSION:-7.17.28}"
+# InfluxDB 1.8.10, the version cert and prod run; its module builds without cgo.
+INFLUXDB_VERSION="${INFLUXDB_VERSION:-1.8.10}"
 
 FORCE=0
 TARGETS=()
@@ -160,20 +162,31 @@ GOMOD
   log "cadvisor $v: built in $(( $(date +%s) - t0 ))s"
 }
 
-build_filebeat() {
-  local v=$FILEBEAT_VERSION
-  if up_to_date filebeat "$v"; then log "filebeat $v: cached"; return; fi
-  local dir="$WORK_DIR/beats-$v" t0 src; t0=$(date +%s)
-  # Built inside the extracted module tree so that beats' own replace
-  # directives (forks of sarama, docker, fsnotify, ...) apply.
-  src="$(cd "$WORK_DIR" && GOFLAGS="" go mod download -json "github.com/elastic/beats/v7@v$v" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-  [ -d "$src" ] || die "cannot download github.com/elastic/beats/v7@v$v"
+# Builds package PKG of MODULE@vVERSION into $BIN_DIR/NAME inside a copy of the downloaded module
+# tree, so that the module's own replace directives apply (beats' forks of sarama, docker,
+# fsnotify, ...).
+build_in_module_tree() { # name module version pkg extra-ldflags
+  local name=$1 module=$2 v=$3 pkg=$4 ldflags=$5
+  if up_to_date "$name" "$v"; then log "$name $v: cached"; return; fi
+  local dir="$WORK_DIR/$name-$v" t0 src; t0=$(date +%s)
+  src="$(cd "$WORK_DIR" && GOFLAGS="" go mod download -json "$module@v$v" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [ -d "$src" ] || die "cannot download $module@v$v"
   rm -rf "$dir"; cp -r "$src" "$dir"; chmod -R u+w "$dir"
-  log "filebeat $v: building ./filebeat from module proxy in $dir"
-  ( cd "$dir" && go build -trimpath -ldflags "-s -w" -o "$BIN_DIR/filebeat.tmp" ./filebeat )
-  mv "$BIN_DIR/filebeat.tmp" "$BIN_DIR/filebeat"
-  echo "$v" >"$BIN_DIR/filebeat.version"
-  log "filebeat $v: built in $(( $(date +%s) - t0 ))s"
+  log "$name $v: building $pkg of $module from module proxy in $dir"
+  ( cd "$dir" && go build -trimpath -ldflags "-s -w $ldflags" -o "$BIN_DIR/$name.tmp" "$pkg" )
+  mv "$BIN_DIR/$name.tmp" "$BIN_DIR/$name"
+  echo "$v" >"$BIN_DIR/$name.version"
+  log "$name $v: built in $(( $(date +%s) - t0 ))s"
+}
+
+build_filebeat() {
+  build_in_module_tree filebeat github.com/elastic/beats/v7 "$FILEBEAT_VERSION" ./filebeat ""
+}
+
+build_influxd() {
+  local v=$INFLUXDB_VERSION
+  build_in_module_tree influxd github.com/influxdata/influxdb "$v" ./cmd/influxd \
+    "-X main.version=$v -X main.branch=$v -X main.commit=v$v"
 }
 
 for t in "${TARGETS[@]}"; do
@@ -182,6 +195,7 @@ for t in "${TARGETS[@]}"; do
     consul-template) build_consul_template ;;
     cadvisor) build_cadvisor ;;
     filebeat) build_filebeat ;;
+    influxd) build_influxd ;;
     *) die "unknown target: $t" ;;
   esac
 done

@@ -17,21 +17,22 @@
 # Tags: lhcb-platform/base:bookworm, lhcb-platform/zookeeper:3.8,
 #       lhcb-platform/haproxy:2.6, lhcb-platform/consul:$CONSUL_VERSION,
 #       lhcb-platform/consul-esm:$CONSUL_ESM_VERSION (binary from scripts/toolchain/build.sh),
-#       lhcb-platform/influxdb:1.6, lhcb-platform/service:<service-version>
+#       lhcb-platform/influxdb:<influxdb-version>, lhcb-platform/service:<service-version>
 # Progress lines carry the elapsed seconds since the script started.
 set -euo pipefail
 # shellcheck source=scripts/docker/lib.sh source-path=SCRIPTDIR
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# The default versions live in build-go-tools.sh (read from there).
-# shellcheck disable=SC2016
-CONSUL_VERSION="${CONSUL_VERSION:-$(sed -n 's/^CONSUL_VERSION="${CONSUL_VERSION:-\(.*\)}"$/\1/p' "$REPO_ROOT/scripts/docker/build-go-tools.sh")}"
-# shellcheck disable=SC2016
-CADVISOR_VERSION="${CADVISOR_VERSION:-$(sed -n 's/^CADVISOR_VERSION="${CADVISOR_VERSION:-\(.*\)}"$/\1/p' "$REPO_ROOT/scripts/docker/build-go-tools.sh")}"
-# shellcheck disable=SC2016
-FILEBEAT_VERSION="${FILEBEAT_VERSION:-$(sed -n 's/^FILEBEAT_VERSION="${FILEBEAT_VERSION:-\(.*\)}"$/\1/p' "$REPO_ROOT/scripts/docker/build-go-tools.sh")}"
-# shellcheck disable=SC2016
-CONSUL_ESM_VERSION="${CONSUL_ESM_VERSION:-$(sed -n 's/^CONSUL_ESM_VERSION=${CONSUL_ESM_VERSION:-\(.*\)}$/\1/p' "$REPO_ROOT/scripts/toolchain/build.sh")}"
+# The default versions live in build-go-tools.sh and toolchain/build.sh (read from there):
+# `NAME="${NAME:-VERSION}"`, quoted or not.
+default_version() { # name file
+  sed -n "s/^$1=\"\\{0,1\\}\\\${$1:-\\([^}]*\\)}\"\\{0,1\\}\$/\\1/p" "$REPO_ROOT/scripts/$2"
+}
+CONSUL_VERSION="${CONSUL_VERSION:-$(default_version CONSUL_VERSION docker/build-go-tools.sh)}"
+CADVISOR_VERSION="${CADVISOR_VERSION:-$(default_version CADVISOR_VERSION docker/build-go-tools.sh)}"
+FILEBEAT_VERSION="${FILEBEAT_VERSION:-$(default_version FILEBEAT_VERSION docker/build-go-tools.sh)}"
+INFLUXDB_VERSION="${INFLUXDB_VERSION:-$(default_version INFLUXDB_VERSION docker/build-go-tools.sh)}"
+CONSUL_ESM_VERSION="${CONSUL_ESM_VERSION:-$(default_version CONSUL_ESM_VERSION toolchain/build.sh)}"
 # shellcheck source=../toolchain/paths.sh
 . "$REPO_ROOT/scripts/toolchain/paths.sh"
 SERVICE_VERSION="${SERVICE_VERSION:-1.0.0}"
@@ -68,7 +69,7 @@ tag_of() {
     haproxy) echo "lhcb-platform/haproxy:2.6" ;;
     consul) echo "lhcb-platform/consul:$CONSUL_VERSION" ;;
     consul-esm) echo "lhcb-platform/consul-esm:$CONSUL_ESM_VERSION" ;;
-    influxdb) echo "lhcb-platform/influxdb:1.6" ;;
+    influxdb) echo "lhcb-platform/influxdb:$INFLUXDB_VERSION" ;;
     service) echo "lhcb-platform/service:$SERVICE_VERSION" ;;
     cadvisor) echo "lhcb-platform/cadvisor:$CADVISOR_VERSION" ;;
     filebeat) echo "lhcb-platform/filebeat:$FILEBEAT_VERSION" ;;
@@ -84,6 +85,7 @@ bins_of() {
     service) echo "consul consul-template" ;;
     cadvisor) echo cadvisor ;;
     filebeat) echo filebeat ;;
+    influxdb) echo influxd ;;
     *) echo "" ;;
   esac
 }

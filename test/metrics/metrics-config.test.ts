@@ -98,7 +98,7 @@ test("the InfluxDB container: config uploaded, data in a volume, health check cr
   });
   assert.equal(influxdbUrl(prod), "http://lbops01.cern.ch:8086");
   assert.equal(influxdbUrl(local), "http://local-influxdb-ops-1:8086");
-  assert.equal(influxdbContainer(local).image, "lhcb-platform/influxdb:1.6");
+  assert.equal(influxdbContainer(local).image, "lhcb-platform/influxdb:1.8.10");
   assert.throws(
     () => influxdbContainer({ ...prod, monitoring: undefined }),
     /stack prod: the metrics stack needs a host with role monitoring/,
