@@ -60,6 +60,21 @@ export async function serfHealth(api: string, node: string): Promise<string> {
   return checks.find((c) => c.CheckID === "serfHealth")?.Status ?? "absent";
 }
 
+/**
+ * Every check of Consul node `node` with its status and output, and the machine's load average
+ * (which every simulated host's `load` check reads): what decides a slave's whitelist line.
+ */
+export async function nodeChecks(api: string, node: string): Promise<string> {
+  const r = await probe("curl", ["-fsS", "-m", "2", `http://${api}:8500/v1/health/node/${node}`]);
+  const checks = r.ok
+    ? (JSON.parse(r.out) as { CheckID: string; Status: string; Output: string }[])
+        .map((c) => `${c.CheckID}: ${c.Status} ${c.Output.trim().slice(0, 200)}`)
+        .join("\n")
+    : `no answer: ${r.out}`;
+  const load = (await readFile("/proc/loadavg", "utf8")).trim();
+  return `${node}'s checks:\n${checks}\nload average: ${load}`;
+}
+
 /** The Consul leader's host id as the API at `api` sees it, or undefined when there is none. */
 export async function consulLeader(site: SiteLayout, api: string): Promise<string | undefined> {
   const r = await probe("curl", ["-fsS", "-m", "2", `http://${api}:8500/v1/status/leader`]);
