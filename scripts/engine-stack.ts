@@ -8,12 +8,13 @@ import {
 } from "@pulumi/pulumi/automation";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import { localNetwork } from "../components/core/local-network";
 import { platformProgram } from "../program";
+import { tempDir } from "./temp-dir";
 
 export const PROJECT_ROOT = resolve(__dirname, "..");
 
@@ -119,7 +120,7 @@ export function writeScratchStackFile(
  * and the shape of its config are the same. The catalog is read from the project.
  */
 export async function openScratchStack(stackName: string, configOf: string): Promise<Stack> {
-  const dir = mkdtempSync(join(tmpdir(), "lhcb-platform-stack-"));
+  const dir = tempDir("lhcb-platform-stack-");
   writeScratchStackFile(join(dir, `Pulumi.${stackName}.yaml`), configOf);
   return LocalWorkspace.createOrSelectStack(
     { stackName, projectName: "lhcb-platform", program: platformProgram(PROJECT_ROOT) },

@@ -5,8 +5,7 @@
 // - `paperScalePreview`: `pulumi preview` of a scratch stack with the local stack's config and the
 //   paper-scale catalog and inventory (docs/scale.md); nothing is started by a preview.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import {
@@ -16,6 +15,7 @@ import {
 } from "../../components/core/catalog-generator";
 import { CliStack } from "../cli-stack";
 import { errorLines, pulumiCli } from "../engine-stack";
+import { tempDir } from "../temp-dir";
 
 /** Seconds of each step of one `upFromNothing` run. */
 export interface LifecycleRun {
@@ -82,7 +82,7 @@ export async function withCatalogStack<T>(
   log: (m: string) => void,
   body: (stack: CliStack) => Promise<T>,
 ): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), "lhcb-bench-stack-"));
+  const dir = tempDir("lhcb-bench-stack-");
   const file = join(dir, "catalog.yaml");
   writeFileSync(file, stringify(catalog));
   const stack = await CliStack.create(label, "local", {

@@ -10,7 +10,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { daemonJson, dockerdArgs } from "./files";
-import { SiteHost, SiteLayout } from "./layout";
+import { inNetnsArgs, SiteHost, SiteLayout } from "./layout";
 import { livePid, run, running, say, startDetached, succeeds, waitFor } from "./system";
 
 const engineAnswers = (h: SiteHost) =>
@@ -31,7 +31,7 @@ export async function startEngines(site: SiteLayout): Promise<void> {
     writeFileSync(`${h.runDir}/daemon.json`, daemonJson(site));
     startDetached(
       "nsenter",
-      [`--net=/var/run/netns/${h.netns}`, "dockerd", ...dockerdArgs(h)],
+      inNetnsArgs(h, ["dockerd", ...dockerdArgs(h)]),
       `${h.runDir}/dockerd.log`,
     );
   }
@@ -157,8 +157,8 @@ export async function killEngine(host: SiteHost): Promise<number> {
 }
 
 /** `cmd` run in the host's network namespace; its stdout. */
-function inHost(host: SiteHost, cmd: string[]): string {
-  return run("nsenter", [`--net=/var/run/netns/${host.netns}`, ...cmd]);
+export function inHost(host: SiteHost, cmd: string[]): string {
+  return run("nsenter", inNetnsArgs(host, cmd));
 }
 
 /** The ports of the bridges in the host's namespace (the containers' veths), by name. */

@@ -1,8 +1,8 @@
 // A host lost and back, as at a real site: its network cut (the veth on the bridge down, so its
 // packets are dropped, not refused), its engine and every container killed; back: the link up and
 // its engine started, which restarts its containers (`restart: always`) without a `pulumi up`.
-import { killEngine, startEngines } from "./engines";
-import { SiteHost, SiteLayout } from "./layout";
+import { inHost, killEngine, startEngines } from "./engines";
+import { inNetnsArgs, SiteHost, SiteLayout } from "./layout";
 import { run, say, succeeds } from "./system";
 
 function hostOf(site: SiteLayout, id: string): SiteHost {
@@ -43,8 +43,7 @@ const PARTITION_RULES = [
 /** Cuts the host off by dropping its traffic in its own namespace; its engine and containers keep running. */
 export function partitionHost(site: SiteLayout, id: string): void {
   const h = hostOf(site, id);
-  for (const rule of PARTITION_RULES)
-    run("nsenter", [`--net=/var/run/netns/${h.netns}`, "iptables", "-I", ...rule]);
+  for (const rule of PARTITION_RULES) inHost(h, ["iptables", "-I", ...rule]);
   say(`partitioned ${id}: its traffic dropped in its namespace`);
 }
 
@@ -52,7 +51,7 @@ export function partitionHost(site: SiteLayout, id: string): void {
 export function healHost(site: SiteLayout, id: string): void {
   const h = hostOf(site, id);
   for (const rule of PARTITION_RULES)
-    while (succeeds("nsenter", [`--net=/var/run/netns/${h.netns}`, "iptables", "-C", ...rule]))
-      run("nsenter", [`--net=/var/run/netns/${h.netns}`, "iptables", "-D", ...rule]);
+    while (succeeds("nsenter", inNetnsArgs(h, ["iptables", "-C", ...rule])))
+      inHost(h, ["iptables", "-D", ...rule]);
   say(`healed ${id}`);
 }

@@ -22,6 +22,14 @@ export interface SiteHost {
   dockerSocket: string;
 }
 
+/**
+ * The `nsenter` arguments that run `cmd` in the host's network namespace (not `ip netns exec`,
+ * which mounts a fresh /sys and hides the cgroup mounts dockerd needs).
+ */
+export function inNetnsArgs(host: Pick<SiteHost, "netns">, cmd: string[]): string[] {
+  return [`--net=/var/run/netns/${host.netns}`, ...cmd];
+}
+
 /** The site of one stack on this machine. */
 export interface SiteLayout {
   stack: string;

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { knownHosts, sshClientConfig, sshdConfig, sshPaths } from "./files";
-import { SiteLayout } from "./layout";
+import { inNetnsArgs, SiteLayout } from "./layout";
 import { livePid, run, say, succeeds, waitFor } from "./system";
 
 /** The machine's SSH client settings for the site (Debian's ssh_config includes this folder). */
@@ -34,12 +34,7 @@ export async function startSsh(site: SiteLayout): Promise<void> {
     mkdirSync(h.runDir, { recursive: true });
     writeFileSync(ssh.sshdConfig(h), sshdConfig(site, h));
     if (livePid(ssh.sshdPid(h)) === undefined)
-      run("nsenter", [
-        `--net=/var/run/netns/${h.netns}`,
-        "/usr/sbin/sshd",
-        "-f",
-        ssh.sshdConfig(h),
-      ]);
+      run("nsenter", inNetnsArgs(h, ["/usr/sbin/sshd", "-f", ssh.sshdConfig(h)]));
   }
   for (const h of site.hosts)
     await waitFor(`sshd of ${h.id}`, () => succeeds("ssh", [h.address, "true"]), 20);

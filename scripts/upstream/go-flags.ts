@@ -3,6 +3,7 @@
 // `flag` package (`flag.String("name", ...)`, `fs.BoolVar(&v, "name", ...)`, `flag.Var(&v, "name",
 // ...)`), with the kind (String, Bool, Int, Duration, Uint64, Float64, Var...) and the default's
 // source text where there is one.
+import { goImportSpecs } from "./go-imports";
 import { argumentsAt, topLevelArguments } from "./source-text";
 
 export interface GoFlag {
@@ -14,11 +15,9 @@ export interface GoFlag {
   source: string;
 }
 
-/** The import paths of a Go file. */
+/** The import paths of a Go file, blank (`_`) imports included: each is linked. */
 export function goImports(source: string): string[] {
-  const block = /^import\s*\(([\s\S]*?)^\)/m.exec(source)?.[1] ?? "";
-  const single = [...source.matchAll(/^import\s+(?:[\w.]+\s+)?"([^"]+)"/gm)].map((m) => m[1]);
-  return [...[...block.matchAll(/"([^"]+)"/g)].map((m) => m[1]), ...single];
+  return goImportSpecs(source).map((i) => i.path);
 }
 
 /**

@@ -1,6 +1,7 @@
 // Reading the keys a Go program's TOML configuration decodes (BurntSushi/toml): from a root
 // struct, every field's `toml:"key"` tag, followed into the structs of the module the field's type
 // names (tables, and arrays of tables), down to the values, each with its Go type.
+import { goImportSpecs } from "./go-imports";
 import { taggedFields } from "./go-struct-fields";
 
 /** A key of the configuration: a value, a table (`[key]`) or an array of tables (`[[key]]`). */
@@ -16,14 +17,10 @@ export interface TomlKey {
  * its path's last element, to the path.
  */
 export function importAliases(source: string): Record<string, string> {
-  const blocks = [...source.matchAll(/^import\s*\(([\s\S]*?)^\)/gm)].map((m) => m[1]);
-  const single = [...source.matchAll(/^import\s+((?:[\w.]+\s+)?"[^"]+")/gm)].map((m) => m[1]);
-  const specs = [...blocks.flatMap((b) => b.split("\n")), ...single];
   return Object.fromEntries(
-    specs
-      .map((l) => /^\s*(?:([\w.]+)\s+)?"([^"]+)"/.exec(l))
-      .filter((m): m is RegExpExecArray => m !== null && m[1] !== "_" && m[1] !== ".")
-      .map((m) => [m[1] ?? m[2].slice(m[2].lastIndexOf("/") + 1), m[2]]),
+    goImportSpecs(source)
+      .filter((i) => i.alias !== "_" && i.alias !== ".")
+      .map((i) => [i.alias ?? i.path.slice(i.path.lastIndexOf("/") + 1), i.path]),
   );
 }
 

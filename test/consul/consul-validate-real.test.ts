@@ -3,14 +3,14 @@
 // (lhcb-platform/consul:1.16.6, built by scripts/docker/build-images.sh).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { CONSUL_CONFIG_FILE } from "../../components/consul/consul-containers";
 import { secretPlaceholder } from "../../components/core/container-spec";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { plannedContainers } from "../../components/plan";
+import { tempDir } from "../../scripts/temp-dir";
 
 const IMAGE = "lhcb-platform/consul:1.16.6";
 /** A gossip key of the right shape (32 bytes, base64) where the stack has its secret's placeholder. */
@@ -25,7 +25,7 @@ for (const stack of ["local", "cert", "prod", "site"]) {
     { skip: hasImage ? false : `no ${IMAGE}: run npm run up first` },
     () => {
       const spec = loadPlatformFromStackFile(process.cwd(), stack);
-      const dir = mkdtempSync(join(tmpdir(), `consul-validate-${stack}-`));
+      const dir = tempDir(`consul-validate-${stack}-`);
       const names: string[] = [];
       for (const { container } of plannedContainers(spec)) {
         const file = container.files?.find((f) => f.path === CONSUL_CONFIG_FILE);

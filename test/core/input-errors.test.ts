@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { PlatformInputError } from "../../components/core/errors";
 import { loadPlatform } from "../../components/core/stack-config";
+import { tempDir } from "../../scripts/temp-dir";
 
 const FILE = "Pulumi.prod.yaml";
 
@@ -65,7 +65,7 @@ agents:
 
 /** Loads a prod platform from config entries and a catalog text; returns the error message or "ok". */
 function attempt(config: Record<string, unknown>, catalog = GOOD_CATALOG): string {
-  const dir = mkdtempSync(join(tmpdir(), "platform-input-"));
+  const dir = tempDir("platform-input-");
   writeFileSync(join(dir, "catalog.yaml"), catalog);
   const entries: Record<string, unknown> = {
     "lhcb-platform:catalog": "catalog.yaml",
@@ -233,7 +233,7 @@ test("failed hosts: ids of the inventory, each once; their instances get replace
     attempt({ failedHosts: "s2" }),
     "Pulumi.prod.yaml: config.lhcb-platform:failedHosts: a structured value (map or list)",
   );
-  const dir = mkdtempSync(join(tmpdir(), "platform-input-"));
+  const dir = tempDir("platform-input-");
   writeFileSync(join(dir, "catalog.yaml"), GOOD_CATALOG);
   const entries = (failedHosts: string[]) => ({
     "lhcb-platform:catalog": "catalog.yaml",

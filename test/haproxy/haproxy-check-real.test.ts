@@ -1,16 +1,16 @@
 // Rendered HAProxy configs checked by the real program (Debian's haproxy 2.6): `haproxy -c`.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { renderHaproxyConfig, sampleServers } from "../../components/haproxy/haproxy-config";
 import { haproxyInitialConfig, haproxyOptions } from "../../components/haproxy/lb-containers";
+import { tempDir } from "../../scripts/temp-dir";
 
 function check(text: string): { status: number | null; output: string } {
-  const dir = mkdtempSync(join(tmpdir(), "haproxy-c-"));
+  const dir = tempDir("haproxy-c-");
   const file = join(dir, "haproxy.cfg");
   // The stats socket lives in the container's run dir; point it at the temp dir here.
   writeFileSync(file, text.replace(/\/var\/run\/haproxy\//g, `${dir}/`));

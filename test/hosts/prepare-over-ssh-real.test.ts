@@ -4,9 +4,8 @@
 // starts on a loopback port with its own host key and an authorized key made for the test.
 import assert from "node:assert/strict";
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
@@ -16,10 +15,11 @@ import { declareContainer } from "../../components/hosts/declare-container";
 import { HostInventory } from "../../components/hosts/host-inventory";
 import { docker } from "../../scripts/bench/probes";
 import { pulumiCli, workspaceOptions } from "../../scripts/engine-stack";
+import { tempDir } from "../../scripts/temp-dir";
 
 const SSHD = "/usr/sbin/sshd";
 const STACK = `sshprep${process.pid % 1000}`;
-const dir = mkdtempSync(join(tmpdir(), "lhcb-ssh-host-"));
+const dir = tempDir("lhcb-ssh-host-");
 const marker = join(dir, "prepared", "marker");
 let sshd: ChildProcess | undefined;
 let stack: Stack | undefined;
@@ -139,7 +139,7 @@ before(async () => {
       stopGraceSeconds: 1,
     });
   };
-  const work = mkdtempSync(join(tmpdir(), "lhcb-ssh-stack-"));
+  const work = tempDir("lhcb-ssh-stack-");
   stack = await LocalWorkspace.createOrSelectStack(
     { stackName: STACK, projectName: "lhcb-platform-ssh-test", program },
     {

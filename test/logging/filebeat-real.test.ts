@@ -6,8 +6,7 @@
 // host; nothing of the other slave, nor Filebeat's own lines.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { ContainerSpec } from "../../components/core/container-spec";
@@ -17,6 +16,7 @@ import { plannedContainers } from "../../components/plan";
 import { docker } from "../../scripts/bench/probes";
 import { PROJECT_ROOT } from "../../scripts/engine-stack";
 import { LumberjackReceiver, startLumberjackReceiver } from "../support/lumberjack-receiver";
+import { tempDir } from "../../scripts/temp-dir";
 
 const FILEBEAT_IMAGE = "lhcb-platform/filebeat:7.17.28";
 const local = loadPlatformFromStackFile(PROJECT_ROOT, "local");
@@ -36,7 +36,7 @@ const instancesOn = (host: string) =>
     .filter((p) => p.hostId === host && p.container.labels?.["platform.component"] === "service")
     .map((p) => p.container);
 
-const dir = mkdtempSync(join(tmpdir(), "filebeat-real-"));
+const dir = tempDir("filebeat-real-");
 const started: string[] = [];
 let receiver: LumberjackReceiver;
 

@@ -2,12 +2,12 @@
 // plugin, as `pulumi package get-schema` prints it, and Pulumi's own check of that schema.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { engineEnv, operatorCli } from "../../scripts/engine-stack";
 import { ROOT } from "../support/consumer";
+import { tempDir } from "../../scripts/temp-dir";
 
 const PLUGIN = join(ROOT, "provider", "pulumi-resource-lhcb-platform");
 
@@ -163,7 +163,7 @@ test("Platform takes its settings and catalog as values and the three secrets, a
 });
 
 test("pulumi schema check accepts the schema", () => {
-  const file = join(mkdtempSync(join(tmpdir(), "lhcb-schema-")), "schema.json");
+  const file = join(tempDir("lhcb-schema-"), "schema.json");
   writeFileSync(file, schema().text);
   const out = execFileSync(operatorCli(), ["schema", "check", file], {
     env: { ...process.env, ...engineEnv() },

@@ -1,8 +1,7 @@
 // The ports each host's parts listen on, and the clashes the config refuses: two parts of one
 // stack on one port of a host, and a host two environments' stacks share on a port.
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { parseDocument } from "yaml";
@@ -10,6 +9,7 @@ import { PlatformInputError } from "../../components/core/errors";
 import { loadPlatformFromStackFile, readStackFile } from "../../components/core/stack-config";
 import { hostPorts } from "../../components/host-ports";
 import { loadCheckedPlatform } from "../../components/stack-checks";
+import { tempDir } from "../../scripts/temp-dir";
 
 const listed = (ports: { port: number; protocol: string; part: string }[] | undefined) =>
   (ports ?? []).map((p) => `${p.port}/${p.protocol} ${p.part}`);
@@ -79,7 +79,7 @@ function project(
   edit: (config: Record<string, unknown>) => void,
   files: Record<string, string> = {},
 ): string {
-  const dir = mkdtempSync(join(tmpdir(), "host-ports-"));
+  const dir = tempDir("host-ports-");
   mkdirSync(join(dir, "catalog"));
   copyFileSync("catalog/site.yaml", join(dir, "catalog", "site.yaml"));
   for (const [path, content] of Object.entries(files)) writeFileSync(join(dir, path), content);

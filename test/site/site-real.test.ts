@@ -10,6 +10,7 @@ import { hostPorts } from "../../components/host-ports";
 import { plannedContainers } from "../../components/plan";
 import { DeployedSite, deploySite, removeSite, site } from "../support/site-fixture";
 import { timeUntil, whitelistOn } from "../support/site-probes";
+import { inNetnsArgs } from "../../scripts/site/layout";
 
 let deployed: DeployedSite | undefined;
 let spec: PlatformSpec;
@@ -137,7 +138,7 @@ test("the whitelist of healthy slaves on every master lists the three slaves' ag
 test("each host listens on exactly the ports the plan gives its parts (hostPorts), besides its sshd", () => {
   const planned = hostPorts(spec);
   for (const h of site.hosts) {
-    const ss = execFileSync("nsenter", [`--net=/var/run/netns/${h.netns}`, "ss", "-Hlntu"], {
+    const ss = execFileSync("nsenter", inNetnsArgs(h, ["ss", "-Hlntu"]), {
       encoding: "utf8",
     });
     const listening = new Set(
@@ -159,12 +160,10 @@ test("each host listens on exactly the ports the plan gives its parts (hostPorts
     (m) =>
       execFileSync(
         "nsenter",
-        [
-          `--net=/var/run/netns/${site.hosts.find((h) => h.id === m.id)!.netns}`,
-          "ss",
-          "-Hlnt",
-          "sport = :2888",
-        ],
+        inNetnsArgs(
+          site.hosts.find((h) => h.id === m.id)!,
+          ["ss", "-Hlnt", "sport = :2888"],
+        ),
         { encoding: "utf8" },
       ).trim() !== "",
   );

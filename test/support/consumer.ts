@@ -2,9 +2,9 @@
 // installed the way npm installs packages (a tarball made by `npm pack`, or a git URL).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { tempDir } from "../../scripts/temp-dir";
 
 export const ROOT = join(__dirname, "..", "..");
 
@@ -25,7 +25,7 @@ function npm(cwd: string, args: string[]): string {
 
 /** Packs the library as `npm pack` does (its `prepare` builds dist/) into a new temporary folder. */
 export function packLibrary(): PackedLibrary {
-  const dir = mkdtempSync(join(tmpdir(), "lhcb-pack-"));
+  const dir = tempDir("lhcb-pack-");
   const [report] = JSON.parse(npm(ROOT, ["pack", "--json", "--pack-destination", dir])) as {
     filename: string;
     files: { path: string }[];
@@ -35,7 +35,7 @@ export function packLibrary(): PackedLibrary {
 
 /** A new project in a temporary folder with `dependencies`, installed by `npm install`; returns its folder. */
 export function consumerProject(name: string, dependencies: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), `lhcb-${name}-`));
+  const dir = tempDir(`lhcb-${name}-`);
   writeFileSync(
     join(dir, "package.json"),
     JSON.stringify({ name, version: "1.0.0", private: true, dependencies }, null, 2),
@@ -78,7 +78,7 @@ export function exportsFrom(dir: string, id: string): Record<string, string> {
  * `tarball`, installed by `npm install`; returns its folder.
  */
 export function installedExample(name: string, tarball: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `lhcb-example-${name}-`));
+  const dir = tempDir(`lhcb-example-${name}-`);
   cpSync(join(ROOT, "examples", name), dir, {
     recursive: true,
     filter: (src) => !/node_modules|package-lock\.json/.test(src),
@@ -98,7 +98,7 @@ export function installedExample(name: string, tarball: string): string {
  * points at a checkout of it.
  */
 export function yamlExample(name: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `lhcb-example-${name}-`));
+  const dir = tempDir(`lhcb-example-${name}-`);
   const project = readFileSync(join(ROOT, "examples", name, "Pulumi.yaml"), "utf8");
   const pointed = project.replace(
     /^(\s+path: )\.\.\/\.\.\/provider$/m,

@@ -10,7 +10,7 @@ import { PlatformSpec } from "../../components/core/platform-spec";
 import { whitelistHostDir } from "../../components/mesos/host-paths";
 import { MESOS_PATHS } from "../../components/mesos/mesos-flags";
 import { Load, LoadSummary, summarize } from "../../scripts/bench/load";
-import { SiteHost, SiteLayout } from "../../scripts/site/layout";
+import { inNetnsArgs, SiteHost, SiteLayout } from "../../scripts/site/layout";
 
 const execFileAsync = promisify(execFile);
 
@@ -52,11 +52,22 @@ export async function serversOf(address: string, statsPort: number): Promise<Map
   return new Map(rows.map((f) => [`${f[0]}/${f[1]}`, f[17]]));
 }
 
+interface NodeCheck {
+  CheckID: string;
+  Status: string;
+  Output: string;
+}
+
+/** The checks of Consul node `node`, asked of the Consul API at `api`; why not when it does not answer. */
+async function nodeHealth(api: string, node: string): Promise<NodeCheck[] | string> {
+  const r = await probe("curl", ["-fsS", "-m", "2", `http://${api}:8500/v1/health/node/${node}`]);
+  return r.ok ? (JSON.parse(r.out) as NodeCheck[]) : `no answer: ${r.out}`;
+}
+
 /** Consul's `serfHealth` status of `node`, asked of the Consul API at `api` (a host's address). */
 export async function serfHealth(api: string, node: string): Promise<string> {
-  const r = await probe("curl", ["-fsS", "-m", "2", `http://${api}:8500/v1/health/node/${node}`]);
-  if (!r.ok) return "unknown";
-  const checks = JSON.parse(r.out) as { CheckID: string; Status: string }[];
+  const checks = await nodeHealth(api, node);
+  if (typeof checks === "string") return "unknown";
   return checks.find((c) => c.CheckID === "serfHealth")?.Status ?? "absent";
 }
 
@@ -65,12 +76,11 @@ export async function serfHealth(api: string, node: string): Promise<string> {
  * (which every simulated host's `load` check reads): what decides a slave's whitelist line.
  */
 export async function nodeChecks(api: string, node: string): Promise<string> {
-  const r = await probe("curl", ["-fsS", "-m", "2", `http://${api}:8500/v1/health/node/${node}`]);
-  const checks = r.ok
-    ? (JSON.parse(r.out) as { CheckID: string; Status: string; Output: string }[])
-        .map((c) => `${c.CheckID}: ${c.Status} ${c.Output.trim().slice(0, 200)}`)
-        .join("\n")
-    : `no answer: ${r.out}`;
+  const health = await nodeHealth(api, node);
+  const checks =
+    typeof health === "string"
+      ? health
+      : health.map((c) => `${c.CheckID}: ${c.Status} ${c.Output.trim().slice(0, 200)}`).join("\n");
   const load = (await readFile("/proc/loadavg", "utf8")).trim();
   return `${node}'s checks:\n${checks}\nload average: ${load}`;
 }
@@ -134,7 +144,7 @@ function dockerOn(site: SiteLayout, id: string, args: string[]): ReturnType<type
 
 /** `ARGS` run in the network namespace of the site host `host`. */
 function inNetns(host: SiteHost, args: string[]): ReturnType<typeof probe> {
-  return probe("nsenter", [`--net=/var/run/netns/${host.netns}`, ...args]);
+  return probe("nsenter", inNetnsArgs(host, args));
 }
 
 /** The containers of `spec`'s stack on the site host `id`, by name, with their ids. */

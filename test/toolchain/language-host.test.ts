@@ -4,16 +4,14 @@
 // it was given; the real one runs in test/engine.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
+import { tempDir } from "../../scripts/temp-dir";
 
 const ROOT = join(__dirname, "..", "..");
 const WRAPPER = join(ROOT, "scripts", "toolchain", "bin", "pulumi-language-nodejs");
-const scratch = mkdtempSync(join(tmpdir(), "language-host-"));
-after(() => rmSync(scratch, { recursive: true, force: true }));
+const scratch = tempDir("language-host-");
 
 // A toolchain cache whose host prints its arguments, one per line.
 const cache = join(scratch, "cache");

@@ -3,15 +3,14 @@
 // The loader is copied into a scratch project so its cache is that project's own.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
+import { tempDir } from "../../scripts/temp-dir";
 
 const ROOT = join(__dirname, "..", "..");
-const project = mkdtempSync(join(tmpdir(), "program-loader-"));
-after(() => rmSync(project, { recursive: true, force: true }));
+const project = tempDir("program-loader-");
 mkdirSync(join(project, "scripts"));
 copyFileSync(
   join(ROOT, "scripts", "program-loader.cjs"),

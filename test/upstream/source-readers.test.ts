@@ -2,8 +2,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { stringConstants, taggedFields } from "../../scripts/upstream/go-struct-fields";
-import { goFlags, linkedPackages } from "../../scripts/upstream/go-flags";
-import { tomlKeys } from "../../scripts/upstream/go-toml-keys";
+import { goFlags, goImports, linkedPackages } from "../../scripts/upstream/go-flags";
+import { goImportSpecs } from "../../scripts/upstream/go-imports";
+import { importAliases, tomlKeys } from "../../scripts/upstream/go-toml-keys";
 import { jacksonReads } from "../../scripts/upstream/jackson-reads";
 import { ramlTypes } from "../../scripts/upstream/raml-types";
 
@@ -214,4 +215,47 @@ test("Go TOML keys: tables and arrays of tables followed into the module, text v
     { key: "ext", goType: "ext.Config", kind: "value" },
     { key: "name", goType: "string", kind: "value" },
   ]);
+});
+
+test("Go import specs: every block and single line, with aliases; blank imports linked, not named", () => {
+  const source = [
+    "package run",
+    'import "fmt"',
+    "import (",
+    '\t"os"',
+    '\tcoll "github.com/x/y/collectd"',
+    '\t_ "github.com/x/y/plugins"',
+    ")",
+    "var a = 1",
+    "import (",
+    '\t. "github.com/x/y/dot"',
+    '\t"github.com/x/y/services/http" // the API',
+    ")",
+    'import z "github.com/x/z"',
+  ].join("\n");
+  assert.deepEqual(goImportSpecs(source), [
+    { path: "os" },
+    { alias: "coll", path: "github.com/x/y/collectd" },
+    { alias: "_", path: "github.com/x/y/plugins" },
+    { alias: ".", path: "github.com/x/y/dot" },
+    { path: "github.com/x/y/services/http" },
+    { path: "fmt" },
+    { alias: "z", path: "github.com/x/z" },
+  ]);
+  assert.deepEqual(goImports(source), [
+    "os",
+    "github.com/x/y/collectd",
+    "github.com/x/y/plugins",
+    "github.com/x/y/dot",
+    "github.com/x/y/services/http",
+    "fmt",
+    "github.com/x/z",
+  ]);
+  assert.deepEqual(importAliases(source), {
+    os: "os",
+    coll: "github.com/x/y/collectd",
+    http: "github.com/x/y/services/http",
+    fmt: "fmt",
+    z: "github.com/x/z",
+  });
 });

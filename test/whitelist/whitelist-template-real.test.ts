@@ -2,8 +2,7 @@
 // stand-in `service` returning the healthy nodes in Consul's order: it must render the sample.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
@@ -12,6 +11,7 @@ import {
   renderWhitelistTemplate,
   whitelistSlaves,
 } from "../../components/whitelist/whitelist-template";
+import { tempDir } from "../../scripts/temp-dir";
 
 const RENDERER = `package main
 
@@ -49,7 +49,7 @@ test(
   "Go's text/template renders exactly the sample",
   { skip: hasGo ? false : "go is not installed" },
   () => {
-    const dir = mkdtempSync(join(tmpdir(), "whitelist-go-"));
+    const dir = tempDir("whitelist-go-");
     writeFileSync(join(dir, "go.mod"), "module whitelistcheck\n\ngo 1.21\n");
     writeFileSync(join(dir, "main.go"), RENDERER);
     const build = spawnSync("go", ["build", "-o", join(dir, "render"), "."], {

@@ -2,12 +2,12 @@
 // (Debian's zookeeper package): exactly one leader is elected, and a new one when it is stopped.
 import assert from "node:assert/strict";
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { renderMyId, renderZooCfg } from "../../components/zookeeper/zoo-cfg";
+import { tempDir } from "../../scripts/temp-dir";
 
 const ZK_LIB = "/usr/share/zookeeper";
 const BASE = 22000 + (process.pid % 1000) * 10;
@@ -56,7 +56,7 @@ test(
     const classpath = spawnSync("sh", ["-c", `ls /usr/share/java/*.jar | tr '\\n' ':'`], {
       encoding: "utf8",
     }).stdout;
-    const root = mkdtempSync(join(tmpdir(), "zk-quorum-"));
+    const root = tempDir("zk-quorum-");
     // On one machine every member needs its own ports.
     const members = [1, 2, 3].map((id) => ({
       id,
