@@ -70,8 +70,8 @@ export interface LogstashSettingsOptions {
 export function renderLogstashSettings(o: LogstashSettingsOptions): string {
   const lines = [
     "# logstash.yml; generated, do not edit",
-    'http.host: "0.0.0.0"',
-    `http.port: ${o.apiPort}`,
+    'api.http.host: "0.0.0.0"',
+    `api.http.port: ${o.apiPort}`,
     "pipeline.id: main",
     `pipeline.workers: ${o.workers}`,
     `pipeline.batch.size: ${o.batchSize}`,

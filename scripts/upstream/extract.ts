@@ -9,46 +9,17 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DEFAULT_IMAGES } from "../../components/core/images";
+import { commitOf, files, gitDirOf, show } from "./git-source";
 import { ScallopOption, scallopOptions } from "./scallop-options";
 import { stringConstants, taggedFields } from "./go-struct-fields";
 import { goFlags, linkedPackages } from "./go-flags";
 import { influxdbFacts } from "./influxdb-facts";
+import { logstashFacts } from "./logstash-facts";
 import { jacksonReads } from "./jackson-reads";
 import { ramlTypes } from "./raml-types";
 import { stoutFlags } from "./stout-flags";
 
 const PROJECT = resolve(__dirname, "..", "..");
-
-/** A file of a repository at a tag. */
-function show(gitDir: string, tag: string, path: string): string {
-  return execFileSync("git", ["--git-dir", gitDir, "show", `${tag}:${path}`], {
-    encoding: "utf8",
-    maxBuffer: 64 * 2 ** 20,
-  });
-}
-
-/** The paths of a repository at a tag under `dir` that end in `suffix`. */
-function files(gitDir: string, tag: string, dir: string, suffix: string): string[] {
-  return execFileSync("git", ["--git-dir", gitDir, "ls-tree", "-r", "--name-only", tag, dir], {
-    encoding: "utf8",
-  })
-    .split("\n")
-    .filter((p) => p.endsWith(suffix))
-    .sort();
-}
-
-function commitOf(gitDir: string, tag: string): string {
-  return execFileSync("git", ["--git-dir", gitDir, "rev-parse", `${tag}^{commit}`], {
-    encoding: "utf8",
-  }).trim();
-}
-
-/** The git directory of a snapshot: `DIR/.git` for a work tree, else `DIR` itself. */
-function gitDirOf(dir: string): string {
-  return execFileSync("git", ["-C", dir, "rev-parse", "--absolute-git-dir"], {
-    encoding: "utf8",
-  }).trim();
-}
 
 /** Every Scallop option under `src/main/scala` of a repository at a tag, with the file it is in. */
 function optionsOf(
@@ -321,7 +292,20 @@ function cadvisor(cadvisorDir: string, klogDir: string): object {
   };
 }
 
-const PARTS: Record<string, { usage: string; dirs: number; facts: (dirs: string[]) => object }> = {
+/** A git snapshot, read at a tag. */
+function snapshot(dir: string) {
+  const gitDir = gitDirOf(dir);
+  return {
+    gitDir,
+    read: (tag: string, path: string) => show(gitDir, tag, path),
+    files: (tag: string) => files(gitDir, tag, ".", ""),
+  };
+}
+
+const PARTS: Record<
+  string,
+  { usage: string; dirs: number | "1+"; facts: (dirs: string[]) => object }
+> = {
   cadvisor: {
     usage: "cadvisor CADVISOR_GIT_DIR KLOG_MODULE_DIR",
     dirs: 2,
@@ -342,6 +326,12 @@ const PARTS: Record<string, { usage: string; dirs: number; facts: (dirs: string[
     dirs: 1,
     facts: (d) => influxdbFacts(resolve(d[0])),
   },
+  logstash: {
+    usage: "logstash LOGSTASH_GIT_DIR PLUGIN_GIT_DIR...",
+    dirs: "1+",
+    facts: (d) =>
+      logstashFacts(DEFAULT_IMAGES.logstash, snapshot(d[0]), d.slice(1).map(snapshot), commitOf),
+  },
   marathon: { usage: "marathon MARATHON_GIT_DIR", dirs: 1, facts: (d) => marathon(d[0]) },
   mesos: { usage: "mesos MESOS_GIT_DIR", dirs: 1, facts: (d) => mesos(d[0]) },
 };
@@ -349,7 +339,7 @@ const PARTS: Record<string, { usage: string; dirs: number; facts: (dirs: string[
 function main(argv: string[]): void {
   const [part, ...dirs] = argv;
   const spec = PARTS[part];
-  if (!spec || dirs.length !== spec.dirs)
+  if (!spec || (spec.dirs === "1+" ? dirs.length < 1 : dirs.length !== spec.dirs))
     throw new Error(
       `usage: extract.ts ${Object.values(PARTS)
         .map((p) => p.usage)

@@ -116,8 +116,8 @@ test("logstash.yml: API on every interface, one pipeline, no Elasticsearch monit
   assert.equal(
     logstashSettings(),
     `# logstash.yml; generated, do not edit
-http.host: "0.0.0.0"
-http.port: 9600
+api.http.host: "0.0.0.0"
+api.http.port: 9600
 pipeline.id: main
 pipeline.workers: 2
 pipeline.batch.size: 125

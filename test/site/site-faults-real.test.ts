@@ -9,7 +9,7 @@ import { DeployedSite, deploySite, removeSite, site } from "../support/site-fixt
 import {
   consulLeader,
   probe,
-  nodeChecks,
+  whitelistDiagnosis,
   serfHealth,
   serversHealthy,
   serversOf,
@@ -79,7 +79,12 @@ test("a slave host lost under a steady client through both balancers: no request
       30,
     );
     const failed = Date.now() - lost;
-    await timeUntil(`${victim} out of every master's whitelist`, () => listed(false), 30);
+    await timeUntil(`${victim} out of every master's whitelist`, () => listed(false), 30).catch(
+      async (e: unknown) => {
+        console.error(await whitelistDiagnosis(site, spec, victim));
+        throw e;
+      },
+    );
     const unlisted = Date.now() - lost;
     const answers = load.samples.filter((x) => x.instance === instanceOn(victim));
     const last = Math.max(lost, ...answers.map((x) => x.done)) - lost;
@@ -113,7 +118,7 @@ test("a slave host lost under a steady client through both balancers: no request
     );
     await timeUntil(`${victim} back in every master's whitelist`, () => listed(true), 30).catch(
       async (e: unknown) => {
-        console.error(await nodeChecks(api, node));
+        console.error(await whitelistDiagnosis(site, spec, victim));
         throw e;
       },
     );

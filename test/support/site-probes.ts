@@ -339,3 +339,36 @@ async function asTheHostSeesIt(
   }
   return lines;
 }
+
+/** The last `lines` log lines of the containers on site host `id` whose names contain `part`. */
+async function logsOf(site: SiteLayout, id: string, part: string, lines: number): Promise<string> {
+  const ps = await dockerOn(site, id, ["ps", "-a", "--format", "{{.Names}} {{.Status}}"]);
+  if (!ps.ok) return `${id}: its engine does not answer`;
+  const matching = ps.out.split("\n").filter((l) => l.split(" ")[0].includes(part));
+  const out = [];
+  for (const line of matching) {
+    const name = line.split(" ")[0];
+    const logs = await dockerOn(site, id, ["logs", "--tail", String(lines), name]);
+    out.push(`${id}: ${line}\n${logs.out}`);
+  }
+  return out.length > 0 ? out.join("\n") : `${id}: no container named *${part}*`;
+}
+
+/**
+ * Why slave `victim` is not (or still) in the masters' whitelists: its Consul node's checks and the
+ * machine's load, each master's whitelist, the renderers' and the slave's Consul agent's last logs.
+ */
+export async function whitelistDiagnosis(
+  site: SiteLayout,
+  spec: PlatformSpec,
+  victim: string,
+): Promise<string> {
+  const api = spec.masters[0].address;
+  const lines = [await nodeChecks(api, `${spec.stack}-${victim}`)];
+  for (const m of spec.masters) {
+    lines.push(`${m.id}'s whitelist: ${(await whitelistOn(spec, m.id))?.join(" ") ?? "(none)"}`);
+    lines.push(await logsOf(site, m.id, "whitelist", 10));
+  }
+  lines.push(await logsOf(site, victim, "consul-agent", 20));
+  return lines.join("\n");
+}

@@ -6,6 +6,13 @@ import { goFlags, goImports, linkedPackages } from "../../scripts/upstream/go-fl
 import { goImportSpecs } from "../../scripts/upstream/go-imports";
 import { importAliases, tomlKeys } from "../../scripts/upstream/go-toml-keys";
 import { jacksonReads } from "../../scripts/upstream/jackson-reads";
+import {
+  lockedGems,
+  logstashSettings,
+  mergedOptions,
+  pluginName,
+  pluginOptions,
+} from "../../scripts/upstream/logstash-facts";
 import { ramlTypes } from "../../scripts/upstream/raml-types";
 
 test("Jackson reads: root keys, named nodes, chained gets, elements of arrays until their block ends", () => {
@@ -258,4 +265,87 @@ test("Go import specs: every block and single line, with aliases; blank imports 
     fmt: "fmt",
     z: "github.com/x/z",
   });
+});
+
+test("Logstash settings: each registered with its kind, allowed values, deprecated alias; prefixed ones expanded", () => {
+  const environment = `
+  [
+           Setting::Boolean.new("allow_superuser", true),
+            Setting::String.new("api.http.host", "127.0.0.1").with_deprecated_alias("http.host"),
+   Setting::CoercibleString.new("pipeline.ordered", "auto", true, ["auto", "true", "false"]),
+            Setting::String.new("log.format", "plain", true, %w(json plain)), # a comment, "x"
+                    Setting.new("path.plugins", Array, []),
+  ].each {|setting| SETTINGS.register(setting) }
+  get_setting(LogStash::Setting::NullableString.new(name, default.to_s))
+`;
+  assert.deepEqual(logstashSettings(environment, "env.rb"), [
+    { name: "allow_superuser", kind: "Boolean", source: "env.rb" },
+    { name: "api.http.host", kind: "String", deprecatedAlias: "http.host", source: "env.rb" },
+    {
+      name: "pipeline.ordered",
+      kind: "CoercibleString",
+      allowed: ["auto", "true", "false"],
+      source: "env.rb",
+    },
+    { name: "log.format", kind: "String", allowed: ["json", "plain"], source: "env.rb" },
+    { name: "path.plugins", kind: "Setting", source: "env.rb" },
+  ]);
+  const monitoring = `
+    def additionals_settings(settings)
+      register_monitoring_settings(settings, "xpack.")
+      register_monitoring_settings(settings)
+    end
+    def register_monitoring_settings(settings, prefix = "")
+      settings.register(LogStash::Setting::Boolean.new("#{prefix}monitoring.enabled", false))
+    end`;
+  assert.deepEqual(
+    logstashSettings(monitoring, "m.rb").map((s) => s.name),
+    ["xpack.monitoring.enabled", "monitoring.enabled"],
+  );
+});
+
+test("Logstash plugin options: validators, lists of values, flags, over several lines; bases merged", () => {
+  const plugin = `
+class LogStash::Inputs::Beats < LogStash::Inputs::Base
+  config_name "beats"
+  config :port, :validate => :number, :required => true
+  config :ssl, :validate => :boolean, :default => false, :deprecated => "Use 'ssl_enabled' instead."
+  config :ssl_cipher_suites, :validate => SslContextBuilder::SUPPORTED_CIPHERS.to_a,
+         :default => SslContextBuilder.getDefaultCiphers, :list => true
+  config :mode, :validate => %w[none optional], :default => 'none'
+  config :charset, :obsolete => "Use the codec"
+  # config :commented, :validate => :string
+end`;
+  assert.equal(pluginName(plugin), "beats");
+  const own = pluginOptions(plugin, "b.rb");
+  assert.deepEqual(own, [
+    { name: "port", validate: "number", required: true, source: "b.rb" },
+    { name: "ssl", validate: "boolean", deprecated: true, source: "b.rb" },
+    { name: "ssl_cipher_suites", validate: "expression", list: true, source: "b.rb" },
+    { name: "mode", validate: "values", values: ["none", "optional"], source: "b.rb" },
+    { name: "charset", validate: "any", obsolete: true, source: "b.rb" },
+  ]);
+  const base = pluginOptions(
+    `base.config(:ecs_compatibility, :validate => :ecs_compatibility_argument,
+                 :attr_accessor => false)
+  config :charset, :validate => :string`,
+    "base.rb",
+  );
+  assert.deepEqual(
+    mergedOptions(base, own).map((o) => `${o.name}:${o.source}`),
+    [
+      "charset:b.rb",
+      "ecs_compatibility:base.rb",
+      "mode:b.rb",
+      "port:b.rb",
+      "ssl:b.rb",
+      "ssl_cipher_suites:b.rb",
+    ],
+  );
+  assert.deepEqual(
+    lockedGems(
+      "    logstash-input-beats (6.8.3-java)\n      logstash-codec-plain\n    rack (2.2.8)\n",
+    ),
+    { "logstash-input-beats": "6.8.3", rack: "2.2.8" },
+  );
 });
