@@ -41,6 +41,7 @@ import { marathonAppId, marathonAppJson } from "./marathon/marathon-app";
 import { whitelistRendererContainer } from "./whitelist/whitelist-containers";
 import { filebeatContainer, loggingHost, logstashContainer } from "./logging/logging-containers";
 import { cadvisorContainer } from "./metrics/cadvisor";
+import { metricsShipperContainer } from "./metrics/metrics-shipper";
 import { influxdbContainer, monitoringHost } from "./metrics/influxdb-config";
 import { grafanaContainer } from "./metrics/grafana";
 
@@ -166,11 +167,15 @@ export function loggingPlan(spec: LoggingSpec): {
   };
 }
 
-/** InfluxDB (and Grafana, when on) on the monitoring host and a cAdvisor per slave. */
+/**
+ * InfluxDB (and Grafana, when on) on the monitoring host; on every slave a cAdvisor and the
+ * metrics shipper that writes what it measures to InfluxDB.
+ */
 export function metricsPlan(spec: MetricsSpec): {
   influxdb: PlannedContainer;
   grafana?: PlannedContainer;
   cadvisors: PlannedContainer[];
+  shippers: PlannedContainer[];
 } {
   const monitoring = monitoringHost(spec).id;
   return {
@@ -179,6 +184,7 @@ export function metricsPlan(spec: MetricsSpec): {
       ? { grafana: { hostId: monitoring, container: grafanaContainer(spec) } }
       : {}),
     cadvisors: on(spec, spec.slaves, cadvisorContainer),
+    shippers: on(spec, spec.slaves, metricsShipperContainer),
   };
 }
 
@@ -207,7 +213,12 @@ export function plannedContainers(spec: PlatformSpec): PlannedContainer[] {
     ...mesosPlan.agents(spec),
     ...(logging ? [logging.logstash, ...logging.filebeats] : []),
     ...(metrics
-      ? [metrics.influxdb, ...(metrics.grafana ? [metrics.grafana] : []), ...metrics.cadvisors]
+      ? [
+          metrics.influxdb,
+          ...(metrics.grafana ? [metrics.grafana] : []),
+          ...metrics.cadvisors,
+          ...metrics.shippers,
+        ]
       : []),
   ];
 }

@@ -3,6 +3,7 @@
  * keys Chronos 3.0.2's job deserializer reads (upstream/chronos.json): it drops any other without a
  * word. How late a run may start is Chronos' own `--task_epsilon` there, not a job's (chronosArgs).
  */
+import { entryLabelParameters } from "../core/container-spec";
 import { parseCron, toChronosSchedule } from "../core/cron";
 import { PlacedAgent, PlatformSpec } from "../core/platform-spec";
 
@@ -21,6 +22,8 @@ export interface ChronosJob {
     network: "BRIDGE";
     forcePullImage: boolean;
     volumes: never[];
+    /** `docker run` options, `--KEY=VALUE` each: the entry's labels. */
+    parameters: { key: string; value: string }[];
   };
   cpus: number;
   mem: number;
@@ -84,6 +87,7 @@ export function chronosJob(
       network: "BRIDGE",
       forcePullImage: false,
       volumes: [],
+      parameters: entryLabelParameters(spec.stack, agent.key),
     },
     cpus: agent.cpus,
     mem: agent.memoryMb,

@@ -103,6 +103,22 @@ export function platformLabels(
   return { "platform.stack": stack, "platform.component": component, ...extra };
 }
 
+/**
+ * The labels of a catalog entry's containers that Mesos starts for Marathon or Chronos, as the
+ * `docker run` parameters Mesos passes on (`--label=KEY=VALUE`): Mesos 1.7 gives a task's own
+ * labels to Docker not at all. With them, cAdvisor's points and Filebeat's events of a task name
+ * its stack and entry as those of the containers Pulumi declares do.
+ */
+export function entryLabelParameters(
+  stack: string,
+  key: string,
+): { key: "label"; value: string }[] {
+  return [`platform.stack=${stack}`, `platform.service=${key}`].map((value) => ({
+    key: "label" as const,
+    value,
+  }));
+}
+
 /** Docker health check running `test` (`CMD`) with the given timing (`startPeriodSeconds` 0 when absent). */
 export function healthcheck(
   test: string[],

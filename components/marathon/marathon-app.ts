@@ -3,6 +3,7 @@
  * and `container.portMappings`; `container/bridge` is the old `network: BRIDGE`). Pure.
  */
 import { HealthCheck } from "../core/catalog-schema";
+import { entryLabelParameters } from "../core/container-spec";
 import { PlacedService, PlatformSpec } from "../core/platform-spec";
 
 export interface MarathonHealthCheck {
@@ -25,7 +26,12 @@ export interface MarathonApp {
   env: Record<string, string>;
   container: {
     type: "DOCKER";
-    docker: { image: string; forcePullImage: boolean };
+    docker: {
+      image: string;
+      forcePullImage: boolean;
+      /** `docker run` options, `--KEY=VALUE` each: the entry's labels. */
+      parameters: { key: string; value: string }[];
+    };
     portMappings: { containerPort: number; hostPort: number; protocol: "tcp"; name: string }[];
   };
   networks: { mode: "container/bridge" }[];
@@ -125,7 +131,11 @@ export function marathonApp(
     env,
     container: {
       type: "DOCKER",
-      docker: { image: service.image, forcePullImage: false },
+      docker: {
+        image: service.image,
+        forcePullImage: false,
+        parameters: entryLabelParameters(spec.stack, service.key),
+      },
       portMappings: [
         { containerPort: service.port, hostPort: 0, protocol: "tcp", name: service.key },
       ],

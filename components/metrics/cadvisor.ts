@@ -6,7 +6,6 @@ import {
 } from "../core/container-spec";
 import { containerName, PORTS, usesHostNetwork } from "../core/endpoints";
 import { MetricsSpec } from "../core/platform-spec";
-import { influxdbAddress, METRICS_DATABASE } from "./influxdb-config";
 
 /** Host folders cAdvisor reads, all read-only. */
 export const CADVISOR_HOST_MOUNTS = [
@@ -34,16 +33,14 @@ export const CADVISOR_DISABLED_METRICS = [
 ];
 
 /**
- * cAdvisor's flags: its own port, InfluxDB as storage, Docker containers only, the dashboards'
- * measurements only, every 10 s (the dashboards' resolution).
+ * cAdvisor's flags: its own port, Docker containers only, the dashboards' measurements only, every
+ * 10 s (the dashboards' resolution). No storage driver: the slave's metrics shipper reads the
+ * newest samples from cAdvisor's REST API and writes them to InfluxDB with the containers'
+ * labels (metrics-shipper.ts), which cAdvisor's own InfluxDB storage leaves out.
  */
-export function cadvisorArgs(spec: MetricsSpec): string[] {
+export function cadvisorArgs(): string[] {
   return [
     `-port=${PORTS.cadvisor}`,
-    "-storage_driver=influxdb",
-    `-storage_driver_host=${influxdbAddress(spec)}`,
-    `-storage_driver_db=${METRICS_DATABASE}`,
-    "-storage_driver_buffer_duration=10s",
     "-docker_only=true",
     "-housekeeping_interval=10s",
     `-disable_metrics=${CADVISOR_DISABLED_METRICS.join(",")}`,
@@ -63,7 +60,7 @@ export function cadvisorContainer(spec: MetricsSpec, host: HostSpec): ContainerS
     hostname: host.id,
     aliases: [name],
     hostNetwork: usesHostNetwork(spec),
-    command: cadvisorArgs(spec),
+    command: cadvisorArgs(),
     restart: "always",
     // Real hosts: privileged, for the kernel's view of every container (/dev/kmsg, all cgroups). The
     // local stack runs where the Engine may refuse privileged containers, and needs no more than

@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { containerName } from "../core/endpoints";
 import { PlacedAgent, PlacedService, PlatformSpec } from "../core/platform-spec";
 
 /** What a dashboard needs to know of the stack. */
@@ -30,17 +29,20 @@ export function hostsDashboardUid(stack: string): string {
   return `hosts-${shortHash(stack)}`;
 }
 
+/** An InfluxQL string literal. */
+function quoted(text: string): string {
+  return `'${text.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}
+
 /**
- * InfluxQL regex of the container names of an entry's instances, `<stack>-<key>-<hostId>`. For
- * entries Marathon places (no hosts decided here), every slave is a candidate.
+ * The InfluxQL condition that selects an entry's containers: cAdvisor writes each container's
+ * Docker labels as tags of its points, and every container of an entry carries
+ * `platform.stack` and `platform.service`, whether Pulumi declared it or Mesos started it for
+ * Marathon or Chronos (given to `docker run` as `--label` parameters). A Mesos task's container
+ * is named `mesos-<id>` by Mesos, so its name says nothing of the entry.
  */
-export function instanceNameRegex(
-  site: DashboardSite,
-  entry: Pick<DashboardEntry, "key" | "hosts">,
-): string {
-  const hostIds = entry.hosts.length > 0 ? entry.hosts : site.slaves.map((h) => h.id);
-  const names = [...hostIds].sort().map((id) => escapeRegex(containerName(site, entry.key, id)));
-  return `/^(${names.join("|")})$/`;
+export function entrySelection(site: DashboardSite, entry: Pick<DashboardEntry, "key">): string {
+  return `"platform.stack" = ${quoted(site.stack)} AND "platform.service" = ${quoted(entry.key)}`;
 }
 
 /** InfluxQL regex of the slave host ids (cAdvisor's `machine` tag). */
@@ -121,7 +123,7 @@ function dashboard(uid: string, title: string, tags: string[], panels: PanelSpec
  * containers, from cAdvisor's measurements in InfluxDB. Returns the JSON text.
  */
 export function serviceDashboard(entry: DashboardEntry, site: DashboardSite): string {
-  const where = `"container_name" =~ ${instanceNameRegex(site, entry)}`;
+  const where = entrySelection(site, entry);
   const by = "container_name";
   return dashboard(
     serviceDashboardUid(site.stack, entry.key),
@@ -167,7 +169,7 @@ export function serviceDashboard(entry: DashboardEntry, site: DashboardSite): st
 export function hostsDashboard(site: DashboardSite): string {
   const hosts = `"machine" =~ ${machineRegex(site)}`;
   const root = `"container_name" = '/' AND ${hosts}`;
-  const ofStack = `"container_name" =~ /^${escapeRegex(site.stack)}-/ AND ${hosts}`;
+  const ofStack = `"platform.stack" = ${quoted(site.stack)} AND ${hosts}`;
   const by = "machine";
   return dashboard(
     hostsDashboardUid(site.stack),

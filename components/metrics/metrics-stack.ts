@@ -13,7 +13,7 @@ import { metricsPlan } from "../plan";
 export interface MetricsStackArgs {
   /**
    * What it reads of the site (`resolvePlatform`, `platformFromValues`; a `PlatformSpec` is one): InfluxDB (and Grafana when `features.grafana`) on the host with role
-   * monitoring (required), cAdvisor on every slave.
+   * monitoring (required), cAdvisor and the metrics shipper on every slave.
    */
   spec: MetricsSpec;
   /** Where the containers are placed. */
@@ -22,11 +22,14 @@ export interface MetricsStackArgs {
   grafanaAdminPassword?: pulumi.Input<string>;
 }
 
-/** The metrics stack of an environment: cAdvisor on every slave → InfluxDB → Grafana dashboards per service. */
+/**
+ * The metrics stack of an environment: cAdvisor and its shipper on every slave → InfluxDB →
+ * Grafana dashboards per service.
+ */
 export class MetricsStack extends BatchedComponent {
   /** The InfluxDB container. */
   public readonly influxdb: ContainerResource;
-  /** Created once InfluxDB answers and holds cAdvisor's database; the cAdvisors wait for it. */
+  /** Created once InfluxDB answers and holds the metrics database; the shippers wait for it. */
   public readonly database: LocalCommand;
   /** The Grafana container; undefined when Grafana is off. */
   public readonly grafana?: ContainerResource;
@@ -36,6 +39,12 @@ export class MetricsStack extends BatchedComponent {
     return this.cadvisorContainers;
   }
   private readonly cadvisorContainers: Record<string, ContainerResource> = {};
+  /** The metrics shipper per slave host id: cAdvisor's samples to InfluxDB, with the containers' labels. */
+  public get shippers(): Record<string, ContainerResource> {
+    this.completeNow();
+    return this.shipperContainers;
+  }
+  private readonly shipperContainers: Record<string, ContainerResource> = {};
   /** `http://host:8086`. */
   public readonly influxdbUrl: string;
   /** `http://host:3000`; undefined when Grafana is off. */
@@ -87,16 +96,33 @@ export class MetricsStack extends BatchedComponent {
       ).container;
       this.grafanaUrl = grafanaUrl(spec);
     }
-    this.declareChildren(plan.cadvisors, ({ hostId, container }) => {
-      this.cadvisorContainers[hostId] = declareContainer(
+    this.declarePerSlave(name, inventory, plan);
+    this.registerOutputs({ influxdbUrl: this.influxdbUrl, grafanaUrl: this.grafanaUrl });
+  }
+
+  /** cAdvisor and its shipper on every slave; cAdvisor needs nothing of InfluxDB, the shipper its database. */
+  private declarePerSlave(
+    name: string,
+    inventory: HostInventory,
+    plan: ReturnType<typeof metricsPlan>,
+  ): void {
+    const perSlave = [
+      ...plan.cadvisors.map((p) => ({ ...p, part: "cadvisor", into: this.cadvisorContainers })),
+      ...plan.shippers.map((p) => ({
+        ...p,
+        part: "metrics-shipper",
+        into: this.shipperContainers,
+      })),
+    ];
+    this.declareChildren(perSlave, ({ hostId, container, part, into }) => {
+      into[hostId] = declareContainer(
         this,
         inventory,
         hostId,
-        `${name}-cadvisor-${hostId}`,
+        `${name}-${part}-${hostId}`,
         container,
-        { dependsOn: [this.database] },
+        part === "cadvisor" ? {} : { dependsOn: [this.database] },
       ).container;
     });
-    this.registerOutputs({ influxdbUrl: this.influxdbUrl, grafanaUrl: this.grafanaUrl });
   }
 }

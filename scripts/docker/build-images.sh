@@ -198,7 +198,7 @@ build_dockerfile_image() { # name tag
   for b in $bins; do cp "$CACHE_DIR/bin/$b" "$ctx/$b"; chmod 0755 "$ctx/$b"; done
   [ "$name" != consul-esm ] || install -m 0755 "$TOOLCHAIN_CACHE/bin/consul-esm" "$ctx/consul-esm"
   # executables keep their mode through COPY (the classic builder has no --chmod)
-  [ ! -f "$ctx/platform-service.py" ] || chmod 0755 "$ctx/platform-service.py"
+  for script in "$ctx"/*.py; do [ ! -f "$script" ] || chmod 0755 "$script"; done
   local args=(--network host --pull=false -t "$tag" --label "platform.source=$(source_hash "$name")" --build-arg "BASE_IMAGE=lhcb-platform/base:$SUITE")
   [ "$name" != service ] || args+=(--build-arg "PLATFORM_VERSION=$SERVICE_VERSION")
   [ "$FORCE" = 0 ] || args+=(--no-cache)

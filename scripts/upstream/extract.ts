@@ -239,6 +239,35 @@ function consulEsm(sourceDir: string): object {
 }
 
 /**
+ * What cAdvisor's InfluxDB storage writes: the measurement (series) names it declares, the field
+ * every point's value is in, the tags every point has; and whether a container's labels become
+ * tags of its points: the storage adds `cInfo.Spec.Labels`, but only if the container manager
+ * (`manager/container.go`) hands it a `ContainerInfo` that holds the `Spec`.
+ */
+export function influxdbWrites(storage: string, manager: string, path: string): object {
+  const constants = (prefix: string) =>
+    [
+      ...storage.matchAll(new RegExp(`^\\s*${prefix}\\w*\\s*(?:string)?\\s*=\\s*"([^"]+)"`, "gm")),
+    ].map((m) => m[1]);
+  const given =
+    /(\w+) := info\.ContainerInfo\{([^}]*)\}\s*(?:\n\s*)*err = \w+\.memoryCache\.AddStats\(&\1,/.exec(
+      manager,
+    );
+  if (!given) throw new Error("manager/container.go: no ContainerInfo handed to AddStats");
+  const fields = [...given[2].matchAll(/(\w+):/g)].map((m) => m[1]);
+  return {
+    source: path,
+    measurements: constants("se[rt]").sort(),
+    valueField: constants("fieldValue")[0],
+    tags: constants("tag").sort(),
+    storageAddsLabels: /addTagsToPoint\(points\[i\], cInfo\.Spec\.Labels\)/.test(storage),
+    managerGives: fields,
+    labelsBecomeTags:
+      /addTagsToPoint\(points\[i\], cInfo\.Spec\.Labels\)/.test(storage) && fields.includes("Spec"),
+  };
+}
+
+/**
  * cAdvisor at the image tag the stacks name: the upstream image's entrypoint (deploy/Dockerfile);
  * every flag of the packages `cmd/cadvisor.go` links from the repository (both its modules,
  * imports followed) and of the klog version `cmd/go.mod` names (`klog.InitFlags`, read from the
@@ -279,6 +308,7 @@ function cadvisor(cadvisorDir: string, klogDir: string): object {
   );
   const all = /var AllMetrics = MetricSet\{([\s\S]*?)^\}/m.exec(factory)![1];
   const dockerfile = read("deploy/Dockerfile");
+  const storage = "cmd/internal/storage/influxdb/influxdb.go";
   return {
     part: "cadvisor",
     image,
@@ -289,6 +319,11 @@ function cadvisor(cadvisorDir: string, klogDir: string): object {
     entrypoint: JSON.parse(/^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile)![1]) as string[],
     flags: flags.sort((a, b) => a.name.localeCompare(b.name)),
     metrics: [...all.matchAll(/^\s*(\w+):/gm)].map((m) => kinds[m[1]]).sort(),
+    influxdb: influxdbWrites(
+      read(storage),
+      read("manager/container.go"),
+      `google/cadvisor@${tag}:${storage}, manager/container.go`,
+    ),
   };
 }
 

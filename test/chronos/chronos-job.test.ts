@@ -63,6 +63,10 @@ test("a job, exactly: never concurrent, no retries, the agent's command without 
         network: "BRIDGE",
         forcePullImage: false,
         volumes: [],
+        parameters: [
+          { key: "label", value: "platform.stack=cert" },
+          { key: "label", value: "platform.service=workloadmanagement-jobcleaningagent" },
+        ],
       },
       cpus: 0.25,
       mem: 1024,

@@ -10,7 +10,7 @@ import { docker, eventually, ipOf, lines, tcpLine, zkMode } from "../../scripts/
 import { CliStack } from "../../scripts/cli-stack";
 import { pulumiCli } from "../../scripts/engine-stack";
 import { PORTS } from "../../components/core/endpoints";
-import { instanceNameRegex } from "../../components/metrics/grafana-dashboards";
+import { entrySelection } from "../../components/metrics/grafana-dashboards";
 import { METRICS_DATABASE } from "../../components/metrics/influxdb-config";
 
 let stack: CliStack;
@@ -71,7 +71,7 @@ test(
     const names = lines(
       docker("ps", "-a", "--filter", `label=platform.stack=${STACK}`, "--format", "{{.Names}}"),
     ).sort();
-    assert.equal(names.length, 31, names.join(" "));
+    assert.equal(names.length, 34, names.join(" "));
     // Every container runs. A Docker health check (an exec every 5 minutes) only where nothing
     // else watches the part; every other container has Docker's checks off, its image's included.
     await eventually("every container running", 120, async () => {
@@ -95,6 +95,9 @@ test(
         "influxdb-ops-1",
         "lb-lb-1",
         "lb-lb-2",
+        "metrics-shipper-slave-1",
+        "metrics-shipper-slave-2",
+        "metrics-shipper-slave-3",
         "zookeeper-master-1",
         "zookeeper-master-2",
         "zookeeper-master-3",
@@ -102,12 +105,12 @@ test(
     );
     assert.equal(checks.length - checked.length, 22);
 
-    // cAdvisor writes every container's measurements to InfluxDB under its name: a service
-    // dashboard's selection finds exactly that service's instances.
+    // cAdvisor writes every container's measurements to InfluxDB with its Docker labels as tags:
+    // a service dashboard's selection finds exactly that service's instances.
     const influx = `http://${ipOf(`${STACK}-influxdb-ops-1`)}:${PORTS.influxdb}`;
-    const q = `SELECT last("value") FROM "memory_usage" WHERE "container_name" =~ ${instanceNameRegex(
+    const q = `SELECT last("value") FROM "memory_usage" WHERE ${entrySelection(
       { stack: STACK, local: true, slaves: [] },
-      { key: "framework-systemadministrator", hosts: ["slave-1", "slave-2", "slave-3"] },
+      { key: "framework-systemadministrator" },
     )} AND time > now() - 10m GROUP BY "container_name"`;
     const measured = await eventually(
       "cAdvisor measurements of every SystemAdministrator instance in InfluxDB",

@@ -45,7 +45,14 @@ test("http check → MESOS_HTTP on the path, with the catalog timing", () => {
     },
     container: {
       type: "DOCKER",
-      docker: { image: IMAGE, forcePullImage: false },
+      docker: {
+        image: IMAGE,
+        forcePullImage: false,
+        parameters: [
+          { key: "label", value: "platform.stack=cert" },
+          { key: "label", value: "platform.service=framework-monitoring" },
+        ],
+      },
       portMappings: [
         { containerPort: 9142, hostPort: 0, protocol: "tcp", name: "framework-monitoring" },
       ],
@@ -89,7 +96,14 @@ test("tcp check → MESOS_TCP", () => {
     },
     container: {
       type: "DOCKER",
-      docker: { image: IMAGE, forcePullImage: false },
+      docker: {
+        image: IMAGE,
+        forcePullImage: false,
+        parameters: [
+          { key: "label", value: "platform.stack=cert" },
+          { key: "label", value: "platform.service=datamanagement-storageelement" },
+        ],
+      },
       portMappings: [
         {
           containerPort: 9148,
@@ -139,7 +153,14 @@ test("command check → COMMAND; PROXY protocol, catalog env and constraints car
     },
     container: {
       type: "DOCKER",
-      docker: { image: IMAGE, forcePullImage: false },
+      docker: {
+        image: IMAGE,
+        forcePullImage: false,
+        parameters: [
+          { key: "label", value: "platform.stack=cert" },
+          { key: "label", value: "platform.service=datamanagement-filecatalog" },
+        ],
+      },
       portMappings: [
         { containerPort: 9197, hostPort: 0, protocol: "tcp", name: "datamanagement-filecatalog" },
       ],

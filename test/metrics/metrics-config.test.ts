@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { secretPlaceholder } from "../../components/core/container-spec";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
+import { chronosJob } from "../../components/chronos/chronos-job";
+import { marathonApp } from "../../components/marathon/marathon-app";
 import { cadvisorArgs, cadvisorContainer } from "../../components/metrics/cadvisor";
+import { metricsShipperContainer } from "../../components/metrics/metrics-shipper";
 import {
   GRAFANA_ADMIN_PASSWORD_ENV,
   grafanaContainer,
@@ -10,7 +13,7 @@ import {
 } from "../../components/metrics/grafana";
 import {
   hostsDashboardUid,
-  instanceNameRegex,
+  entrySelection,
   serviceDashboardUid,
 } from "../../components/metrics/grafana-dashboards";
 import {
@@ -105,7 +108,7 @@ test("the InfluxDB container: config uploaded, data in a volume, health check cr
   );
 });
 
-test("cAdvisor on a slave: InfluxDB storage, host mounts read-only, privileged", () => {
+test("cAdvisor on a slave: no storage driver (its shipper reads it), host mounts read-only, privileged", () => {
   const h = prod.slaves[3];
   assert.deepEqual(cadvisorContainer(prod, h), {
     name: "prod-cadvisor-prod-slave-4",
@@ -115,10 +118,6 @@ test("cAdvisor on a slave: InfluxDB storage, host mounts read-only, privileged",
     hostNetwork: true,
     command: [
       "-port=8088",
-      "-storage_driver=influxdb",
-      "-storage_driver_host=lbops01.cern.ch:8086",
-      "-storage_driver_db=cadvisor",
-      "-storage_driver_buffer_duration=10s",
       "-docker_only=true",
       "-housekeeping_interval=10s",
       "-disable_metrics=disk,diskIO,tcp,advtcp,udp,percpu,sched,process",
@@ -148,9 +147,48 @@ test("cAdvisor on a slave: InfluxDB storage, host mounts read-only, privileged",
     },
     stopGraceSeconds: 5,
   });
-  assert.equal(cadvisorArgs(local)[2], "-storage_driver_host=local-influxdb-ops-1:8086");
+  assert.deepEqual(cadvisorArgs(), cadvisorContainer(local, local.slaves[0]).command);
   assert.equal(cadvisorContainer(local, local.slaves[0]).hostNetwork, false);
   assert.equal(cadvisorContainer(local, local.slaves[0]).privileged, false);
+});
+
+test("the metrics shipper of a slave: the platform image's shipper, from the host's cAdvisor to InfluxDB, as nobody", () => {
+  assert.deepEqual(metricsShipperContainer(prod, prod.slaves[3]), {
+    name: "prod-metrics-shipper-prod-slave-4",
+    image: "gitlab-registry.cern.ch/lhcb-dirac/lhcb-platform/service:1.0.0",
+    hostname: "prod-metrics-shipper-prod-slave-4",
+    aliases: ["prod-metrics-shipper-prod-slave-4"],
+    hostNetwork: true,
+    entrypoint: ["/usr/local/bin/platform-metrics"],
+    command: ["ship"],
+    env: {
+      CADVISOR_URL: "http://127.0.0.1:8088",
+      INFLUXDB_URL: "http://lbops01.cern.ch:8086",
+      INFLUXDB_DB: "cadvisor",
+      PLATFORM_HOST: "prod-slave-4",
+      SHIP_INTERVAL: "10",
+    },
+    restart: "always",
+    user: "nobody",
+    healthcheck: {
+      test: ["CMD", "/usr/local/bin/platform-metrics", "healthy"],
+      intervalSeconds: 300,
+      timeoutSeconds: 5,
+      retries: 3,
+      startPeriodSeconds: 30,
+    },
+    labels: {
+      "platform.stack": "prod",
+      "platform.component": "metrics-shipper",
+      "platform.host": "prod-slave-4",
+    },
+    stopGraceSeconds: 2,
+  });
+  const l = metricsShipperContainer(local, local.slaves[1]);
+  assert.equal(l.hostNetwork, false);
+  assert.equal(l.image, "lhcb-platform/service:1.0.0");
+  assert.equal(l.env!.CADVISOR_URL, "http://local-cadvisor-slave-2:8088");
+  assert.equal(l.env!.INFLUXDB_URL, "http://local-influxdb-ops-1:8086");
 });
 
 test("Grafana provisioning: the InfluxDB data source and the dashboard provider", () => {
@@ -193,12 +231,11 @@ providers:
   );
 });
 
-test("a service dashboard: four panels over cAdvisor measurements, filtered on the instances' container names", () => {
+test("a service dashboard: four panels over cAdvisor measurements, filtered on the labels every container of the entry carries", () => {
   const svc = prod.services.find((s) => s.key === "datamanagement-filecatalog")!;
   assert.deepEqual(svc.hosts, ["prod-slave-1", "prod-slave-3", "prod-slave-5", "prod-slave-7"]);
-  const re =
-    "/^(prod-datamanagement-filecatalog-prod-slave-1|prod-datamanagement-filecatalog-prod-slave-3|prod-datamanagement-filecatalog-prod-slave-5|prod-datamanagement-filecatalog-prod-slave-7)$/";
-  assert.equal(instanceNameRegex(prod, svc), re);
+  const selection = `"platform.stack" = 'prod' AND "platform.service" = 'datamanagement-filecatalog'`;
+  assert.equal(entrySelection(prod, svc), selection);
   const text = serviceDashboard(svc, prod);
   assert.equal(text, serviceDashboard(svc, prod));
   const d = JSON.parse(text) as Dashboard;
@@ -228,7 +265,7 @@ test("a service dashboard: four panels over cAdvisor measurements, filtered on t
       [4, "timeseries", "Running instances", { h: 8, w: 12, x: 12, y: 8 }],
     ],
   );
-  const where = `"container_name" =~ ${re} AND $timeFilter`;
+  const where = `${selection} AND $timeFilter`;
   assert.deepEqual(
     d.panels.flatMap((p) => p.targets.map((t) => [t.refId, t.query, t.alias])),
     [
@@ -261,12 +298,35 @@ test("a service dashboard: four panels over cAdvisor measurements, filtered on t
   );
 });
 
-test("an entry Marathon places: every slave is a candidate host", () => {
+test("entries Marathon and Chronos place: selected by the labels their runs' containers are given, as Pulumi's are", () => {
   const svc = prod.services.find((s) => s.mode === "marathon")!;
   assert.deepEqual(svc.hosts, []);
   assert.equal(
-    instanceNameRegex(prod, svc),
-    `/^(${prod.slaves.map((h) => `prod-${svc.key}-${h.id}`).join("|")})$/`,
+    entrySelection(prod, svc),
+    `"platform.stack" = 'prod' AND "platform.service" = '${svc.key}'`,
+  );
+  const labels = [`platform.stack=prod`, `platform.service=${svc.key}`];
+  assert.deepEqual(
+    marathonApp(prod, svc).container.docker.parameters,
+    labels.map((value) => ({ key: "label", value })),
+  );
+  const agent = prod.agents.find((a) => a.mode === "marathon")!;
+  assert.deepEqual(
+    chronosJob(prod, agent, { from: new Date(0) }).container.parameters,
+    [`platform.stack=prod`, `platform.service=${agent.key}`].map((value) => ({
+      key: "label",
+      value,
+    })),
+  );
+  assert.equal(
+    entrySelection(prod, agent),
+    `"platform.stack" = 'prod' AND "platform.service" = '${agent.key}'`,
+  );
+  assert.equal(
+    entrySelection({ ...prod, stack: "it's" }, svc)
+      .split("AND")[0]
+      .trim(),
+    `"platform.stack" = 'it\\'s'`,
   );
 });
 
@@ -306,7 +366,7 @@ test("the host overview: whole-host series of the slaves, by cAdvisor's machine 
       `SELECT non_negative_derivative(mean("value"), 1s) / 1000000000 FROM "cpu_usage_total" WHERE "container_name" = '/' AND ${hosts} AND $timeFilter GROUP BY time($__interval), "machine" fill(none)`,
       `SELECT mean("value") FROM "memory_usage" WHERE "container_name" = '/' AND ${hosts} AND $timeFilter GROUP BY time($__interval), "machine" fill(none)`,
       `SELECT non_negative_derivative(mean("value"), 1s) FROM "rx_bytes" WHERE "container_name" = '/' AND ${hosts} AND $timeFilter GROUP BY time($__interval), "machine" fill(none)`,
-      `SELECT count("value") FROM (SELECT last("value") AS "value" FROM "memory_usage" WHERE "container_name" =~ /^local-/ AND ${hosts} AND $timeFilter GROUP BY time($__interval), "container_name", "machine") WHERE $timeFilter GROUP BY time($__interval), "machine" fill(0)`,
+      `SELECT count("value") FROM (SELECT last("value") AS "value" FROM "memory_usage" WHERE "platform.stack" = 'local' AND ${hosts} AND $timeFilter GROUP BY time($__interval), "container_name", "machine") WHERE $timeFilter GROUP BY time($__interval), "machine" fill(0)`,
     ],
   );
 });

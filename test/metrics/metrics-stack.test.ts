@@ -25,7 +25,7 @@ interface Upload {
   content: string;
 }
 
-test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor on each of the 8 slaves", async () => {
+test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor and its shipper on each of the 8 slaves", async () => {
   const inventory = new HostInventory("hosts", {
     stack: prod.stack,
     hosts: prod.hosts,
@@ -41,7 +41,7 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor on each of the
   const ours = declared.filter((r) => r.name.startsWith("metrics"));
   assert.deepEqual(countByType(ours), {
     "command:local:Command": 1,
-    "docker:index/container:Container": 10,
+    "docker:index/container:Container": 18,
     "docker:index/volume:Volume": 2,
     "lhcb-platform:metrics:MetricsStack": 1,
   });
@@ -53,11 +53,13 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor on each of the
       "metrics-grafana-prod-ops-1",
       "metrics-influxdb-prod-ops-1",
       ...prod.slaves.map((h) => `metrics-cadvisor-${h.id}`),
+      ...prod.slaves.map((h) => `metrics-metrics-shipper-${h.id}`),
     ].sort(),
   );
   assert.equal(metrics.influxdbUrl, "http://lbops01.cern.ch:8086");
   assert.equal(metrics.grafanaUrl, "http://lbops01.cern.ch:3000");
   assert.deepEqual(Object.keys(metrics.cadvisors).sort(), prod.slaves.map((h) => h.id).sort());
+  assert.deepEqual(Object.keys(metrics.shippers).sort(), prod.slaves.map((h) => h.id).sort());
 
   const influx = byName(declared, "metrics-influxdb-prod-ops-1");
   assert.match(influx.provider ?? "", /::hosts-prod-ops-1::/);
@@ -122,7 +124,12 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor on each of the
     assert.equal(c.inputs.hostname, h.id);
     assert.equal(c.inputs.privileged, true);
     assert.equal(c.inputs.networkMode, "host");
-    assert.deepEqual(c.inputs.command, cadvisorArgs(prod));
+    assert.deepEqual(c.inputs.command, cadvisorArgs());
+    const shipper = byName(declared, `metrics-metrics-shipper-${h.id}`);
+    assert.match(shipper.provider ?? "", new RegExp(`::hosts-${h.id}::`));
+    assert.equal(shipper.inputs.name, `prod-metrics-shipper-${h.id}`);
+    assert.deepEqual(shipper.inputs.entrypoints, ["/usr/local/bin/platform-metrics"]);
+    assert.equal(shipper.inputs.user, "nobody");
     assert.deepEqual(c.inputs.volumes, [
       { hostPath: "/", containerPath: "/rootfs", readOnly: true },
       { hostPath: "/var/run", containerPath: "/var/run", readOnly: true },
@@ -137,7 +144,7 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor on each of the
   }
 });
 
-test("local, Grafana off: InfluxDB and 3 cAdvisors on the platform network", async () => {
+test("local, Grafana off: InfluxDB, and 3 cAdvisors and their shippers on the platform network", async () => {
   const before = declared.length;
   const inventory = new HostInventory("local-hosts", {
     stack: local.stack,
@@ -157,6 +164,9 @@ test("local, Grafana off: InfluxDB and 3 cAdvisors on the platform network", asy
       "local-metrics-cadvisor-slave-2",
       "local-metrics-cadvisor-slave-3",
       "local-metrics-influxdb-ops-1",
+      "local-metrics-metrics-shipper-slave-1",
+      "local-metrics-metrics-shipper-slave-2",
+      "local-metrics-metrics-shipper-slave-3",
     ],
   );
   assert.equal(metrics.grafana, undefined);

@@ -38,7 +38,7 @@ test("the local stack declares provider resources and components only", async ()
       // One external node per slave that holds service instances.
       ["consul:index/node:Node", 3],
       ["consul:index/service:Service", 7],
-      ["docker:index/container:Container", 31],
+      ["docker:index/container:Container", 34],
       ["docker:index/network:Network", 1],
       ["docker:index/volume:Volume", 13],
       ["pulumi:providers:consul", 1],
@@ -72,6 +72,9 @@ test("the local stack declares provider resources and components only", async ()
       "local-influxdb-ops-1",
       "local-lb-lb-1",
       "local-lb-lb-2",
+      "local-metrics-shipper-slave-1",
+      "local-metrics-shipper-slave-2",
+      "local-metrics-shipper-slave-3",
       "local-transformation-transformationagent-slave-1",
       "local-transformation-transformationagent-slave-3",
       "local-workloadmanagement-stalledjobagent-slave-1",

@@ -80,7 +80,7 @@ test("every part is declared, with exact counts", async () => {
   assert.equal(services.length, 38);
   assert.equal(agents.length, 18);
   const counts = countByType(declared);
-  assert.equal(counts["docker:index/container:Container"], 131);
+  assert.equal(counts["docker:index/container:Container"], 139);
   assert.equal(counts["pulumi:providers:docker"], 18);
   assert.equal(counts["docker:index/network:Network"], 18);
   assert.equal(counts["pulumi:providers:consul"], 1);
