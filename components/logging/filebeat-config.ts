@@ -34,6 +34,8 @@ function q(value: string): string {
  * builds it); `labels.dedot` only applies to the metadata each shipped event carries
  * (`platform_service`). Only containers of this stack placed on this host are shipped: on the
  * local stack every "host" is a name on one Engine, and each Filebeat there sees every container.
+ * A container Mesos starts for Marathon or Chronos has the entry's labels but no host label (its
+ * host is the Engine's own): shipped too.
  */
 export function renderFilebeatConfig(o: FilebeatConfigOptions): string {
   const data = (field: string) => "${data." + field + "}";
@@ -51,8 +53,11 @@ export function renderFilebeatConfig(o: FilebeatConfigOptions): string {
     '              - has_fields: ["docker.container.labels.platform.service"]',
     "              - equals:",
     `                  docker.container.labels.platform.stack: ${q(o.stack)}`,
-    "              - equals:",
-    `                  docker.container.labels.platform.host: ${q(o.hostId)}`,
+    "              - or:",
+    "                  - equals:",
+    `                      docker.container.labels.platform.host: ${q(o.hostId)}`,
+    "                  - not:",
+    '                      has_fields: ["docker.container.labels.platform.host"]',
     "          config:",
     "            - type: container",
     "              paths:",

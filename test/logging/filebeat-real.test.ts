@@ -3,13 +3,14 @@
 // platform's own service instances of that slave and of another one run beside it, and a
 // Lumberjack receiver stands in for Logstash (which cannot run here) at the address the file
 // names. Each instance of the slave must arrive under its service's name, with the stack and the
-// host; nothing of the other slave, nor Filebeat's own lines.
+// host, as must a container started as Mesos starts a Marathon task (its own name, the app's
+// labels only); nothing of the other slave, nor Filebeat's own lines.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { ContainerSpec } from "../../components/core/container-spec";
+import { ContainerSpec, entryLabelParameters } from "../../components/core/container-spec";
 import { PORTS } from "../../components/core/endpoints";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { plannedContainers } from "../../components/plan";
@@ -87,11 +88,25 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test("the slave's service instances arrive under their service's names, with the stack and the host; nothing of another slave or of Filebeat itself", async () => {
+/**
+ * A container as Mesos starts one for a Marathon app of the catalog entry `c` runs: named by Mesos,
+ * with only the labels the app gives it (`docker run --label`), no host label.
+ */
+function asMesosTask(c: ContainerSpec): ContainerSpec {
+  const name = `mesos-${spec.stack}-${c.labels!["platform.service"]}`;
+  const labels = entryLabelParameters(spec.stack, c.labels!["platform.service"]).map((p) => {
+    const [k, v] = p.value.split("=");
+    return [k, v];
+  });
+  const env = { ...c.env, ...(c.env?.SERVICE_INSTANCE ? { SERVICE_INSTANCE: name } : {}) };
+  return { ...c, name, hostname: name, aliases: [name], env, labels: Object.fromEntries(labels) };
+}
+
+test("the slave's service instances, and a Mesos task's, arrive under their service's names, with the stack and the host; nothing of another slave or of Filebeat itself", async () => {
   // Started after Filebeat: its Docker autodiscover has to find them as they come.
-  const mine = instancesOn(shipped);
+  const mine = [...instancesOn(shipped), asMesosTask(instancesOn(shipped)[0])];
   const theirs = instancesOn(other);
-  assert.ok(mine.length >= 2 && theirs.length >= 1, "instances on both slaves");
+  assert.ok(mine.length >= 3 && theirs.length >= 1, "instances on both slaves");
   for (const c of [...mine, ...theirs]) run(c);
   const from = (c: ContainerSpec) =>
     receiver.events.filter((e) => (e.container as { name?: string } | undefined)?.name === c.name);

@@ -36,8 +36,11 @@ filebeat.autodiscover:
               - has_fields: ["docker.container.labels.platform.service"]
               - equals:
                   docker.container.labels.platform.stack: "prod"
-              - equals:
-                  docker.container.labels.platform.host: "prod-slave-3"
+              - or:
+                  - equals:
+                      docker.container.labels.platform.host: "prod-slave-3"
+                  - not:
+                      has_fields: ["docker.container.labels.platform.host"]
           config:
             - type: container
               paths:
@@ -70,7 +73,7 @@ test("on the local stack Filebeat ships to the Logstash container by name and on
     dataDir: "/d",
     monitoringPort: 5066,
   });
-  assert.match(text, /^ {18}docker\.container\.labels\.platform\.host: "slave-2"$/m);
+  assert.match(text, /^ {22}docker\.container\.labels\.platform\.host: "slave-2"$/m);
   assert.match(text, /^ {2}hosts: \["local-logstash-ops-1:5044"\]$/m);
   assert.equal(logstashEndpoint(local), "local-logstash-ops-1:5044");
   assert.equal(logstashEndpoint(prod), "lbops02.cern.ch:5044");
