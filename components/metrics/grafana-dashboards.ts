@@ -86,7 +86,7 @@ function panel(p: PanelSpec, index: number): Record<string, unknown> {
     gridPos: { h: 8, w: 12, x: (index % 2) * 12, y: Math.floor(index / 2) * 8 },
     fieldConfig: { defaults: { unit: p.unit }, overrides: [] },
     options: {
-      legend: { displayMode: "list", placement: "bottom", showLegend: true },
+      legend: { calcs: [], displayMode: "list", placement: "bottom", showLegend: true },
       tooltip: { mode: "multi", sort: "desc" },
     },
     targets: p.targets.map((t) => ({

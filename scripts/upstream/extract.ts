@@ -1,6 +1,7 @@
 // `npx tsx scripts/upstream/extract.ts chronos CHRONOS_GIT_DIR CHAOS_GIT_DIR` (or `marathon
 // MARATHON_GIT_DIR`, `mesos MESOS_GIT_DIR`, `consul-esm CONSUL_ESM_SOURCE_DIR`, `cadvisor
-// CADVISOR_GIT_DIR KLOG_MODULE_DIR`, `influxdb INFLUXDB_MODULE_DIR`): reads the upstream
+// CADVISOR_GIT_DIR KLOG_MODULE_DIR`, `influxdb INFLUXDB_MODULE_DIR`, `logstash LOGSTASH_GIT_DIR
+// PLUGIN_GIT_DIR...`, `grafana GRAFANA_SCHEMA_PACKAGE_DIR`): reads the upstream
 // sources of a part at the version the stacks name, from git snapshots of its repositories (bare
 // or not: read with `git show TAG:PATH`), and writes what the conformance tests check against into
 // upstream/<part>.json (docs/upstream.md). Mechanical: every option the sources declare, not only
@@ -13,6 +14,7 @@ import { commitOf, files, gitDirOf, show } from "./git-source";
 import { ScallopOption, scallopOptions } from "./scallop-options";
 import { stringConstants, taggedFields } from "./go-struct-fields";
 import { goFlags, linkedPackages } from "./go-flags";
+import { grafanaFacts } from "./grafana-facts";
 import { influxdbFacts } from "./influxdb-facts";
 import { logstashFacts } from "./logstash-facts";
 import { jacksonReads } from "./jackson-reads";
@@ -355,6 +357,11 @@ const PARTS: Record<
     usage: "chronos CHRONOS_GIT_DIR CHAOS_GIT_DIR",
     dirs: 2,
     facts: (d) => chronos(d[0], d[1]),
+  },
+  grafana: {
+    usage: "grafana GRAFANA_SCHEMA_PACKAGE_DIR",
+    dirs: 1,
+    facts: (d) => grafanaFacts(DEFAULT_IMAGES.grafana, resolve(d[0])),
   },
   influxdb: {
     usage: "influxdb INFLUXDB_MODULE_DIR",

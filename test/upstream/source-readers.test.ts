@@ -14,6 +14,7 @@ import {
   pluginOptions,
 } from "../../scripts/upstream/logstash-facts";
 import { ramlTypes } from "../../scripts/upstream/raml-types";
+import { declaredTypes } from "../../scripts/upstream/ts-declarations";
 
 test("Jackson reads: root keys, named nodes, chained gets, elements of arrays until their block ends", () => {
   const source = `
@@ -348,4 +349,71 @@ end`;
     ),
     { "logstash-input-beats": "6.8.3", rack: "2.2.8" },
   );
+});
+
+test("TypeScript declarations: interfaces with bases and fields as structures, enums, aliases; own names qualified", () => {
+  const d = declaredTypes(
+    `import * as common from '@grafana/schema';
+export interface Options extends common.OptionsWithTimezones {
+    /** a comment */
+    legend: common.VizLegendOptions;
+    mode?: ('h' | 'v');
+    sync?: CursorSync;
+    panels?: Array<(Panel | null)>;
+    time?: { from: string; to?: string };
+    options?: Record<string, unknown>;
+    ids: number[];
+}
+export interface Panel { type: string; }
+export declare enum CursorSync { Off = 0, Tooltip = 2 }
+export declare enum Mode { List = "list" }
+export type Placement = ('bottom' | 'right');
+export declare const defaultOptions: Partial<Options>;`,
+    "ts",
+  );
+  const str = { kind: "primitive", name: "string" } as const;
+  assert.deepEqual(d.interfaces["ts.Options"], {
+    extends: ["common.OptionsWithTimezones"],
+    fields: {
+      legend: { type: { kind: "ref", name: "common.VizLegendOptions" }, optional: false },
+      mode: {
+        type: {
+          kind: "union",
+          of: [
+            { kind: "literal", value: "h" },
+            { kind: "literal", value: "v" },
+          ],
+        },
+        optional: true,
+      },
+      sync: { type: { kind: "ref", name: "ts.CursorSync" }, optional: true },
+      panels: {
+        type: {
+          kind: "array",
+          of: {
+            kind: "union",
+            of: [
+              { kind: "ref", name: "ts.Panel" },
+              { kind: "primitive", name: "null" },
+            ],
+          },
+        },
+        optional: true,
+      },
+      time: {
+        type: {
+          kind: "object",
+          fields: { from: { type: str, optional: false }, to: { type: str, optional: true } },
+        },
+        optional: true,
+      },
+      options: {
+        type: { kind: "record", of: { kind: "primitive", name: "unknown" } },
+        optional: true,
+      },
+      ids: { type: { kind: "array", of: { kind: "primitive", name: "number" } }, optional: false },
+    },
+  });
+  assert.deepEqual(d.enums, { "ts.CursorSync": [0, 2], "ts.Mode": ["list"] });
+  assert.deepEqual(Object.keys(d.aliases), ["ts.Placement"]);
 });
