@@ -6,7 +6,7 @@ export const config: PlatformValues["config"] = {
   environment: "local",
   mode: "pulumi",
   images: {
-    zookeeper: "lhcb-platform/zookeeper:3.8",
+    zookeeper: "lhcb-platform/zookeeper:3.8.4",
     consul: "lhcb-platform/consul:1.16.6",
     consulEsm: "lhcb-platform/consul-esm:0.9.1",
     consulTemplate: "lhcb-platform/haproxy:2.6",

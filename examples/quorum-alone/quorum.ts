@@ -14,6 +14,6 @@ export function coordination(stack: string): MasterQuorum {
     stack,
     environment: "local",
     hosts,
-    images: { zookeeper: "lhcb-platform/zookeeper:3.8", consul: "lhcb-platform/consul:1.16.6" },
+    images: { zookeeper: "lhcb-platform/zookeeper:3.8.4", consul: "lhcb-platform/consul:1.16.6" },
   });
 }

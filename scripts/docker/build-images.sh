@@ -14,7 +14,7 @@
 #   --rebuild-binaries  also rebuild the Go binaries (build-go-tools.sh --force)
 #   --no-dockerd     do not run ensure-dockerd.sh first
 #
-# Tags: lhcb-platform/base:bookworm, lhcb-platform/zookeeper:3.8,
+# Tags: lhcb-platform/base:bookworm, lhcb-platform/zookeeper:<version in images/zookeeper/jars.txt>,
 #       lhcb-platform/haproxy:2.6, lhcb-platform/consul:$CONSUL_VERSION,
 #       lhcb-platform/consul-esm:$CONSUL_ESM_VERSION (binary from scripts/toolchain/build.sh),
 #       lhcb-platform/influxdb:<influxdb-version>, lhcb-platform/service:<service-version>
@@ -65,7 +65,7 @@ fi
 tag_of() {
   case "$1" in
     base) echo "lhcb-platform/base:$SUITE" ;;
-    zookeeper) echo "lhcb-platform/zookeeper:3.8" ;;
+    zookeeper) echo "lhcb-platform/zookeeper:$(jar_version zookeeper org.apache.zookeeper:zookeeper)" ;;
     haproxy) echo "lhcb-platform/haproxy:2.6" ;;
     consul) echo "lhcb-platform/consul:$CONSUL_VERSION" ;;
     consul-esm) echo "lhcb-platform/consul-esm:$CONSUL_ESM_VERSION" ;;
@@ -88,6 +88,31 @@ bins_of() {
     influxdb) echo influxd ;;
     *) echo "" ;;
   esac
+}
+
+# The version images/NAME/jars.txt pins for the jar group:artifact.
+jar_version() { # name group:artifact
+  awk -v ga="$2" '$1 ~ "^"ga":" { n = split($1, p, ":"); print p[n] }' "$REPO_ROOT/images/$1/jars.txt"
+}
+
+# The jars images/NAME/jars.txt lists (group:artifact:version sha256), from the Maven repository
+# (MAVEN_REPOSITORY, default Maven Central) into a machine-wide cache, each checked, then into DIR.
+fetch_jars() { # name dir
+  local list="$REPO_ROOT/images/$1/jars.txt" cache="$CACHE_DIR/maven" coords sum g a v path
+  local repo="${MAVEN_REPOSITORY:-https://repo.maven.apache.org/maven2}"
+  mkdir -p "$cache" "$2"
+  while read -r coords sum; do
+    case "$coords" in ''|'#'*) continue ;; esac
+    IFS=: read -r g a v <<<"$coords"
+    path="${g//.//}/$a/$v/$a-$v.jar"
+    if ! echo "$sum  $cache/$a-$v.jar" | sha256sum -c --quiet >/dev/null 2>&1; then
+      curl -fsSL --retry 3 -o "$cache/$a-$v.jar.tmp" "$repo/$path" || die "$1: $repo/$path: download failed"
+      echo "$sum  $cache/$a-$v.jar.tmp" | sha256sum -c --quiet >/dev/null 2>&1 \
+        || die "$1: $repo/$path: not the jar $list names (sha256 differs)"
+      mv "$cache/$a-$v.jar.tmp" "$cache/$a-$v.jar"
+    fi
+    cp "$cache/$a-$v.jar" "$2/"
+  done <"$list"
 }
 
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
@@ -196,6 +221,7 @@ build_dockerfile_image() { # name tag
   rm -rf "$ctx"; mkdir -p "$ctx"
   cp -a "$REPO_ROOT/images/$name/." "$ctx/"
   for b in $bins; do cp "$CACHE_DIR/bin/$b" "$ctx/$b"; chmod 0755 "$ctx/$b"; done
+  [ ! -f "$ctx/jars.txt" ] || fetch_jars "$name" "$ctx/lib"
   [ "$name" != consul-esm ] || install -m 0755 "$TOOLCHAIN_CACHE/bin/consul-esm" "$ctx/consul-esm"
   # executables keep their mode through COPY (the classic builder has no --chmod)
   for script in "$ctx"/*.py; do [ ! -f "$script" ] || chmod 0755 "$script"; done

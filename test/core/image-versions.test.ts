@@ -16,6 +16,15 @@ function builtVersion(script: string, name: string): string {
   return m[1];
 }
 
+/** The version of `group:artifact` that images/NAME/jars.txt pins: the release the image runs. */
+function jarVersion(image: string, groupArtifact: string): string {
+  const m = new RegExp(`^${groupArtifact.replace(/\./g, "\\.")}:(\\S+) `, "m").exec(
+    readFileSync(`images/${image}/jars.txt`, "utf8"),
+  );
+  assert.ok(m, `images/${image}/jars.txt: ${groupArtifact}`);
+  return m[1];
+}
+
 const tagOf = (image: string) => image.slice(image.lastIndexOf(":") + 1).replace(/^v/, "");
 
 const BUILT: [ImageRole, string][] = [
@@ -24,6 +33,7 @@ const BUILT: [ImageRole, string][] = [
   ["filebeat", builtVersion("scripts/docker/build-go-tools.sh", "FILEBEAT_VERSION")],
   ["consulEsm", builtVersion("scripts/toolchain/build.sh", "CONSUL_ESM_VERSION")],
   ["influxdb", builtVersion("scripts/docker/build-go-tools.sh", "INFLUXDB_VERSION")],
+  ["zookeeper", jarVersion("zookeeper", "org.apache.zookeeper:zookeeper")],
 ];
 
 /** The rows of docs/images.md's table that say a part's versions differ: part → [local, cert and prod]. */
@@ -42,18 +52,19 @@ for (const stack of ["cert", "prod"]) {
   const spec = loadPlatformFromStackFile(process.cwd(), stack);
 
   test(`${stack}: each part built here runs as the upstream image of the version built here`, () => {
-    for (const [role, version] of BUILT)
+    const local = loadPlatformFromStackFile(process.cwd(), "local").images;
+    for (const [role, version] of BUILT) {
       assert.equal(tagOf(spec.images[role]), version, `${role}: ${spec.images[role]}`);
+      if (role !== "consulTemplate" && role !== "filebeat")
+        assert.equal(tagOf(local[role]), version, `${role} on the local stack: ${local[role]}`);
+    }
   });
 
   test(`${stack}: the parts whose versions differ are the ones docs/images.md gives a reason for, at the versions it names`, () => {
     const local = loadPlatformFromStackFile(process.cwd(), "local").images;
     const rows = differing();
-    assert.deepEqual([...rows.keys()].sort(), ["ZooKeeper", "cAdvisor"]);
-    const roles: Record<string, ImageRole> = {
-      ZooKeeper: "zookeeper",
-      cAdvisor: "cadvisor",
-    };
+    assert.deepEqual([...rows.keys()].sort(), ["cAdvisor"]);
+    const roles: Record<string, ImageRole> = { cAdvisor: "cadvisor" };
     for (const [part, [here, there]] of rows) {
       const role = roles[part];
       assert.equal(tagOf(spec.images[role]), there, `${part} at ${stack}`);

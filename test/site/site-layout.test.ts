@@ -50,7 +50,7 @@ test("every image the stack's containers use is copied from the machine's Docker
       "lhcb-platform/consul:1.16.6",
       "lhcb-platform/haproxy:2.6",
       "lhcb-platform/service:1.0.0",
-      "lhcb-platform/zookeeper:3.8",
+      "lhcb-platform/zookeeper:3.8.4",
     ],
   );
   for (const i of site.images) assert.equal(i.target, `${REGISTRY}/${i.source}`);

@@ -1,15 +1,26 @@
-// A three-member ZooKeeper quorum started as local processes from the rendered zoo.cfg files
-// (Debian's zookeeper package): exactly one leader is elected, and a new one when it is stopped.
+// A three-member ZooKeeper quorum started as local processes from the rendered zoo.cfg files, on
+// the jars of the ZooKeeper release every stack runs (images/zookeeper/jars.txt, fetched into
+// .cache/maven by scripts/docker/build-images.sh): exactly one leader is elected, and a new one
+// when it is stopped.
 import assert from "node:assert/strict";
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { renderMyId, renderZooCfg } from "../../components/zookeeper/zoo-cfg";
 import { tempDir } from "../../scripts/temp-dir";
 
-const ZK_LIB = "/usr/share/zookeeper";
+/** The class path of images/zookeeper/jars.txt, from the build's Maven cache. */
+function zookeeperClasspath(): string[] {
+  return readFileSync("images/zookeeper/jars.txt", "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "" && !l.startsWith("#"))
+    .map((l) => {
+      const [, artifact, version] = l.split(" ")[0].split(":");
+      return join(".cache", "maven", `${artifact}-${version}.jar`);
+    });
+}
 const BASE = 22000 + (process.pid % 1000) * 10;
 
 function srvr(port: number): Promise<string> {
@@ -49,13 +60,16 @@ test(
   "three members from the rendered zoo.cfg elect exactly one leader",
   { timeout: 120_000 },
   async () => {
-    assert.ok(
-      existsSync(`${ZK_LIB}/lib`) || existsSync("/usr/share/java/zookeeper.jar"),
-      "Debian's zookeeper package is not installed (.ci/run installs it)",
+    const jars = zookeeperClasspath();
+    assert.equal(jars.length, 18);
+    const missing = jars.filter((j) => !existsSync(j));
+    assert.deepEqual(missing, [], "run npm run up: scripts/docker/build-images.sh fetches them");
+    assert.match(
+      spawnSync("java", ["-cp", jars.join(":"), "org.apache.zookeeper.version.VersionInfoMain"], {
+        encoding: "utf8",
+      }).stdout,
+      /^Apache ZooKeeper, version 3\.8\.4 /,
     );
-    const classpath = spawnSync("sh", ["-c", `ls /usr/share/java/*.jar | tr '\\n' ':'`], {
-      encoding: "utf8",
-    }).stdout;
     const root = tempDir("zk-quorum-");
     // On one machine every member needs its own ports.
     const members = [1, 2, 3].map((id) => ({
@@ -84,8 +98,9 @@ test(
         [
           "-Xmx128m",
           "-Dzookeeper.log.dir=" + dir,
+          "-Dlogback.configurationFile=images/zookeeper/logback.xml",
           "-cp",
-          classpath,
+          jars.join(":"),
           "org.apache.zookeeper.server.quorum.QuorumPeerMain",
           join(dir, "zoo.cfg"),
         ],

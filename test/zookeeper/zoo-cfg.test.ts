@@ -57,7 +57,7 @@ test("the local stack's members are named containers with their myid", () => {
   ]);
   const c = zookeeperContainer(spec, spec.masters[1]);
   assert.equal(c.name, "local-zookeeper-master-2");
-  assert.equal(c.image, "lhcb-platform/zookeeper:3.8");
+  assert.equal(c.image, "lhcb-platform/zookeeper:3.8.4");
   assert.deepEqual(
     c.files!.map((f) => f.path),
     ["/conf/zoo.cfg", "/data/myid", "/conf/java.security"],
