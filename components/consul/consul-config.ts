@@ -56,8 +56,11 @@ export function renderConsulServerConfig(
   return JSON.stringify(cfg, null, 2) + "\n";
 }
 
-/** The host checks of a slave, like the paper's Nagios plugins: disk and load. */
-export function slaveHostChecks(): Record<string, unknown>[] {
+/**
+ * The host checks of a slave, like the paper's Nagios plugins: disk, and the 1-minute load average
+ * per CPU (above `maxLoadPerCpu` the check exits 1, a warning, which the whitelist leaves out).
+ */
+export function slaveHostChecks(maxLoadPerCpu: number): Record<string, unknown>[] {
   return [
     {
       id: "disk",
@@ -72,8 +75,8 @@ export function slaveHostChecks(): Record<string, unknown>[] {
     },
     {
       id: "load",
-      name: "load average below 4 per CPU",
-      args: ["sh", "-c", "awk -v n=$(nproc) '{ exit ($1 > 4 * n) }' /proc/loadavg"],
+      name: `load average below ${maxLoadPerCpu} per CPU`,
+      args: ["sh", "-c", `awk -v n=$(nproc) '{ exit ($1 > ${maxLoadPerCpu} * n) }' /proc/loadavg`],
       interval: "10s",
       timeout: "5s",
     },
@@ -87,7 +90,9 @@ export const SLAVE_SERVICE = "mesos-slave-host";
  * A Consul client agent. On slaves it registers the host itself as the `mesos-slave-host`
  * service with the host checks, which the whitelist template reads.
  */
-export function renderConsulAgentConfig(o: ConsulCommonOptions & { slave: boolean }): string {
+export function renderConsulAgentConfig(
+  o: ConsulCommonOptions & { slave: boolean; maxLoadPerCpu: number },
+): string {
   const cfg: Record<string, unknown> = { ...common(o), server: false, leave_on_terminate: true };
   if (o.slave) {
     cfg.services = [
@@ -96,7 +101,7 @@ export function renderConsulAgentConfig(o: ConsulCommonOptions & { slave: boolea
         id: `${SLAVE_SERVICE}-${o.nodeName}`,
         tags: ["slave"],
         meta: { node: o.nodeName },
-        checks: slaveHostChecks(),
+        checks: slaveHostChecks(o.maxLoadPerCpu),
       },
     ];
   }

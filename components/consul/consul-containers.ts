@@ -136,6 +136,7 @@ export function consulAgentConfig(spec: ConsulSiteSpec, host: HostSpec): string 
     encrypt: gossipEncrypted(spec) ? secretPlaceholder("consulGossipKey") : undefined,
     advertise: spec.local ? undefined : consulAdvertiseAddress(host.address),
     slave: host.roles.includes("slave"),
+    maxLoadPerCpu: spec.consul.slaveMaxLoadPerCpu,
   });
 }
 

@@ -106,6 +106,12 @@ export const consulSchema = z.strictObject({
    * check decides what consul-template renders.
    */
   checkIntervalSeconds: z.number().positive().max(60).default(2),
+  /**
+   * A slave's `load` check fails (and the slave leaves the whitelist) when its 1-minute load
+   * average exceeds this many per CPU. Hosts that share their CPUs with other hosts (a site
+   * simulated on one machine, where every host reads the machine's load) need it multiplied.
+   */
+  slaveMaxLoadPerCpu: z.number().positive().max(1000).default(4),
 });
 
 /** The whole structured config of a stack, namespace `lhcb-platform:` in `Pulumi.<stack>.yaml`. */
@@ -133,7 +139,11 @@ export const stackConfigSchema = z.strictObject({
     consulEsm: true,
   }),
   loadBalancer: loadBalancerSchema.default({ statsPort: 8404, maxconn: 4096 }),
-  consul: consulSchema.default({ datacenter: "dc1", checkIntervalSeconds: 2 }),
+  consul: consulSchema.default({
+    datacenter: "dc1",
+    checkIntervalSeconds: 2,
+    slaveMaxLoadPerCpu: 4,
+  }),
 });
 
 export type StackConfigInput = z.input<typeof stackConfigSchema>;

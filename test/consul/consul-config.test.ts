@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 import {
   consulAdvertiseAddress,
@@ -87,6 +88,37 @@ test("agents run on every non-master host; slaves register the host service with
   );
   const lb = JSON.parse(consulAgentConfig(local, local.loadBalancers[0]));
   assert.equal(lb.services, undefined);
+});
+
+test("a slave's load check: its limit per CPU from consul.slaveMaxLoadPerCpu (4; the site's hosts share the machine's CPUs: 32)", () => {
+  const site = loadPlatformFromStackFile(process.cwd(), "site");
+  const loadCheck = (spec: typeof local) =>
+    (
+      JSON.parse(consulAgentConfig(spec, spec.slaves[0])) as {
+        services: { checks: { id: string; name: string; args: string[] }[] }[];
+      }
+    ).services[0].checks.find((c) => c.id === "load");
+  for (const [spec, limit] of [
+    [prod, 4],
+    [local, 4],
+    [site, 32],
+  ] as const) {
+    assert.equal(spec.consul.slaveMaxLoadPerCpu, limit, spec.stack);
+    assert.deepEqual(loadCheck(spec), {
+      id: "load",
+      name: `load average below ${limit} per CPU`,
+      args: ["sh", "-c", `awk -v n=$(nproc) '{ exit ($1 > ${limit} * n) }' /proc/loadavg`],
+      interval: "10s",
+      timeout: "5s",
+    });
+  }
+  // The check itself: awk exits 1 (Consul's warning) above the limit, 0 at or below it.
+  const args = loadCheck(local)!.args[2].replace("$(nproc)", "2").replace("/proc/loadavg", "-");
+  for (const [load, code] of [
+    ["8.00 1 1 1/1 1", 0],
+    ["8.01 1 1 1/1 1", 1],
+  ] as const)
+    assert.equal(spawnSync("sh", ["-c", args], { input: load }).status, code, load);
 });
 
 test("consul-esm runs on two masters and talks to the local server", () => {

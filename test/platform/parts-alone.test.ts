@@ -42,7 +42,7 @@ function quorumSite(masters: number): QuorumSiteSpec {
 
 const consulSite = (masters: number): ConsulSiteSpec => ({
   ...quorumSite(masters),
-  consul: { datacenter: "dc1", checkIntervalSeconds: 2 },
+  consul: { datacenter: "dc1", checkIntervalSeconds: 2, slaveMaxLoadPerCpu: 4 },
   features: { consulEsm: false },
 });
 
