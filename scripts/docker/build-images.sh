@@ -96,11 +96,12 @@ jar_version() { # name group:artifact
 }
 
 # The jars images/NAME/jars.txt lists (group:artifact:version sha256), from the Maven repository
-# (MAVEN_REPOSITORY, default Maven Central) into a machine-wide cache, each checked, then into DIR.
-fetch_jars() { # name dir
+# (MAVEN_REPOSITORY, default Maven Central) into .cache/maven, each checked, then into DIR if given.
+# Fetched for every image that has the file, up to date or not: the ZooKeeper quorum test runs them.
+fetch_jars() { # name [dir]
   local list="$REPO_ROOT/images/$1/jars.txt" cache="$CACHE_DIR/maven" coords sum g a v path
   local repo="${MAVEN_REPOSITORY:-https://repo.maven.apache.org/maven2}"
-  mkdir -p "$cache" "$2"
+  mkdir -p "$cache"
   while read -r coords sum; do
     case "$coords" in ''|'#'*) continue ;; esac
     IFS=: read -r g a v <<<"$coords"
@@ -111,7 +112,7 @@ fetch_jars() { # name dir
         || die "$1: $repo/$path: not the jar $list names (sha256 differs)"
       mv "$cache/$a-$v.jar.tmp" "$cache/$a-$v.jar"
     fi
-    cp "$cache/$a-$v.jar" "$2/"
+    [ -z "${2:-}" ] || { mkdir -p "$2"; cp "$cache/$a-$v.jar" "$2/"; }
   done <"$list"
 }
 
@@ -247,6 +248,7 @@ fi
 
 for name in "${WANT[@]}"; do
   tag=$(tag_of "$name")
+  [ ! -f "$REPO_ROOT/images/$name/jars.txt" ] || fetch_jars "$name"
   if [ "$FORCE" = 0 ] && up_to_date "$name" "$tag"; then
     log "$name: $tag is up to date with images/$name, skipping (use --force to rebuild)"
     continue
