@@ -35,10 +35,10 @@ function quoted(text: string): string {
 }
 
 /**
- * The InfluxQL condition that selects an entry's containers: cAdvisor writes each container's
- * Docker labels as tags of its points, and every container of an entry carries
- * `platform.stack` and `platform.service`, whether Pulumi declared it or Mesos started it for
- * Marathon or Chronos (given to `docker run` as `--label` parameters). A Mesos task's container
+ * The InfluxQL condition that selects an entry's containers: each slave's metrics shipper writes
+ * a container's samples with its Docker labels as tags (metrics-shipper.ts), and every container
+ * of an entry carries `platform.stack` and `platform.service`, whether Pulumi declared it or Mesos
+ * started it for Marathon or Chronos (given to `docker run` as `--label` parameters). A Mesos task's container
  * is named `mesos-<id>` by Mesos, so its name says nothing of the entry.
  */
 export function entrySelection(site: DashboardSite, entry: Pick<DashboardEntry, "key">): string {

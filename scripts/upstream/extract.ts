@@ -257,15 +257,15 @@ export function influxdbWrites(storage: string, manager: string, path: string): 
     );
   if (!given) throw new Error("manager/container.go: no ContainerInfo handed to AddStats");
   const fields = [...given[2].matchAll(/(\w+):/g)].map((m) => m[1]);
+  const storageAddsLabels = /addTagsToPoint\(points\[i\], cInfo\.Spec\.Labels\)/.test(storage);
   return {
     source: path,
     measurements: constants("se[rt]").sort(),
     valueField: constants("fieldValue")[0],
     tags: constants("tag").sort(),
-    storageAddsLabels: /addTagsToPoint\(points\[i\], cInfo\.Spec\.Labels\)/.test(storage),
+    storageAddsLabels,
     managerGives: fields,
-    labelsBecomeTags:
-      /addTagsToPoint\(points\[i\], cInfo\.Spec\.Labels\)/.test(storage) && fields.includes("Spec"),
+    labelsBecomeTags: storageAddsLabels && fields.includes("Spec"),
   };
 }
 

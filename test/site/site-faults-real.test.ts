@@ -58,6 +58,12 @@ test("a slave host lost under a steady client through both balancers: no request
     const lists = await Promise.all(spec.masters.map((m) => whitelistOn(spec, m.id)));
     return lists.every((l) => l !== undefined && l.includes(address) === yes);
   };
+  // Waits until every whitelist lists the victim (or none does); on a timeout, says why.
+  const untilListed = (yes: boolean, what: string) =>
+    timeUntil(what, () => listed(yes), 30).catch(async (e: unknown) => {
+      console.error(await whitelistDiagnosis(site, spec, victim));
+      throw e;
+    });
   const summary = await underSteadyClient(urls, async (load) => {
     const lost = Date.now();
     // The host is cut off and killed at once; the rest of the loss (processes and namespaces
@@ -79,12 +85,7 @@ test("a slave host lost under a steady client through both balancers: no request
       30,
     );
     const failed = Date.now() - lost;
-    await timeUntil(`${victim} out of every master's whitelist`, () => listed(false), 30).catch(
-      async (e: unknown) => {
-        console.error(await whitelistDiagnosis(site, spec, victim));
-        throw e;
-      },
-    );
+    await untilListed(false, `${victim} out of every master's whitelist`);
     const unlisted = Date.now() - lost;
     const answers = load.samples.filter((x) => x.instance === instanceOn(victim));
     const last = Math.max(lost, ...answers.map((x) => x.done)) - lost;
@@ -116,12 +117,7 @@ test("a slave host lost under a steady client through both balancers: no request
       async () => (await serfHealth(api, node)) === "passing",
       30,
     );
-    await timeUntil(`${victim} back in every master's whitelist`, () => listed(true), 30).catch(
-      async (e: unknown) => {
-        console.error(await whitelistDiagnosis(site, spec, victim));
-        throw e;
-      },
-    );
+    await untilListed(true, `${victim} back in every master's whitelist`);
     console.log(
       `site: ${victim} back: its Consul node passing and in every whitelist ${Date.now() - restored} ms after its restore began`,
     );
