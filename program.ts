@@ -1,8 +1,28 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformInputError } from "./components/core/errors";
-import { CONFIG_NAMESPACE } from "./components/core/stack-config";
+import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
+import { CONFIG_NAMESPACE, SECRET_KEYS, SecretKey } from "./components/core/stack-config";
 import { Platform } from "./components/platform";
+import { GivenSecret, secretProblems } from "./components/secret-checks";
 import { loadCheckedPlatform } from "./components/stack-checks";
+
+/**
+ * Whether the engine handed a config key over as a secret. @pulumi/pulumi keeps this in its
+ * runtime (`isConfigSecret`, not in its typings); where it is missing every key counts as one.
+ */
+const isConfigSecret: (key: string) => boolean =
+  (runtimeConfig as { isConfigSecret?: (key: string) => boolean }).isConfigSecret ?? (() => true);
+
+/** The secrets the stack sets, with their values (decrypted by the engine) and how they are held. */
+function givenSecrets(entries: Record<string, string>): Partial<Record<SecretKey, GivenSecret>> {
+  const out: Partial<Record<SecretKey, GivenSecret>> = {};
+  for (const key of SECRET_KEYS) {
+    const full = `${CONFIG_NAMESPACE}:${key}`;
+    if (entries[full] !== undefined)
+      out[key] = { value: entries[full], secret: isConfigSecret(full) };
+  }
+  return out;
+}
 
 /**
  * The program: reads and validates the stack config and the catalog once, then declares the
@@ -15,7 +35,15 @@ export function platformProgram(projectDir: string) {
     const file = `Pulumi.${stack}.yaml`;
     let spec;
     try {
-      spec = loadCheckedPlatform(projectDir, stack, pulumi.runtime.allConfig(), file);
+      const entries = pulumi.runtime.allConfig();
+      spec = loadCheckedPlatform(projectDir, stack, entries, file);
+      const problems = secretProblems(
+        spec,
+        givenSecrets(entries),
+        file,
+        `config.${CONFIG_NAMESPACE}:`,
+      );
+      if (problems.length > 0) throw new PlatformInputError(problems);
     } catch (e) {
       if (e instanceof PlatformInputError)
         throw new pulumi.RunError(`invalid input:\n${e.message}`);

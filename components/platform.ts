@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ScheduledAgents } from "./agents/scheduled-agents";
 import { ConsulCluster } from "./consul/consul-cluster";
 import { PORTS, partAddress } from "./core/endpoints";
+import { PlatformInputError } from "./core/errors";
+import { requiredSecrets } from "./secret-checks";
 import { pauseStackTraces, withStack } from "./core/stack-traces";
 import { PlatformSpec } from "./core/platform-spec";
 import { LoadBalancers } from "./haproxy/load-balancers";
@@ -92,6 +94,24 @@ export interface PlatformParts {
   declared: Promise<void>;
 }
 
+/**
+ * Throws, before anything is declared, when a secret the spec's parts need is not given: the part
+ * that needs it would otherwise stop the run after the parts before it were declared.
+ */
+function assertSecretsGiven(args: PlatformArgs): void {
+  const missing = [...requiredSecrets(args.spec)].filter(
+    ([key]) => args.secrets?.[key] === undefined,
+  );
+  if (missing.length > 0)
+    throw new PlatformInputError(
+      missing.map(([key, why]) => ({
+        file: "PlatformArgs",
+        path: `secrets.${key}`,
+        expected: `the secret, required because ${why}`,
+      })),
+    );
+}
+
 /** The whole platform of one environment, composed from one typed spec. */
 export class Platform extends pulumi.ComponentResource implements PlatformParts {
   public readonly inventory: HostInventory;
@@ -109,6 +129,7 @@ export class Platform extends pulumi.ComponentResource implements PlatformParts 
   public readonly declared: Promise<void>;
 
   constructor(name: string, args: PlatformArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    assertSecretsGiven(args);
     super("lhcb-platform:index:Platform", name, {}, opts);
     const parts = declarePlatform(this, name, args);
     this.inventory = parts.inventory;

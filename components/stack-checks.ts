@@ -2,7 +2,8 @@
 // render: no two parts of it on one port of a host, and no host shared on a port with another
 // environment's stack in the project.
 import { readdirSync } from "node:fs";
-import { PlatformInputError } from "./core/errors";
+import { InputProblem, PlatformInputError } from "./core/errors";
+import { plannedContainers } from "./plan";
 import { PlatformSpec } from "./core/platform-spec";
 import { CONFIG_NAMESPACE, loadPlatform, readStackFile } from "./core/stack-config";
 import { portClashes, sharedHostClashes, SiblingStack } from "./host-ports";
@@ -58,9 +59,50 @@ export function loadCheckedPlatform(
   const spec = loadPlatform(projectDir, stack, entries, file);
   const prefix = `config.${CONFIG_NAMESPACE}:`;
   const problems = [
+    ...containerNameProblems(spec, file, prefix),
     ...portClashes(spec, file, prefix),
     ...sharedHostClashes(spec, file, prefix, siblingStacks(projectDir, spec)),
   ];
   if (problems.length > 0) throw new PlatformInputError(problems);
   return spec;
+}
+
+/** The longest name a container may have: it is also its hostname, a DNS label. */
+export const MAX_CONTAINER_NAME = 63;
+
+/**
+ * Containers whose name (`<stack>-<part>-<host>`, `<stack>-<entry>-<host>`), which is also their
+ * hostname and their DNS name on the platform network, would be longer than a DNS label: one
+ * problem per entry name or host id that makes one, with the longest name it makes.
+ */
+export function containerNameProblems(
+  spec: PlatformSpec,
+  file: string,
+  prefix: string,
+): InputProblem[] {
+  const longest = new Map<string, { problem: InputProblem; length: number }>();
+  const entries = [...spec.services, ...spec.agents];
+  for (const { hostId, container } of plannedContainers(spec)) {
+    const name = container.name;
+    if (name.length <= MAX_CONTAINER_NAME) continue;
+    const entryKey = container.labels?.["platform.service"];
+    const entry = entries.find((e) => e.key === entryKey);
+    const where =
+      entry === undefined
+        ? { file, path: `${prefix}hosts[${spec.hosts.findIndex((h) => h.id === hostId)}].id` }
+        : {
+            file: spec.catalogFile ?? "catalog",
+            path: `${entry.kind === "service" ? "services" : "agents"}[${(entry.kind === "service" ? spec.services : spec.agents).indexOf(entry as never)}].name`,
+          };
+    const key = `${where.file}\0${where.path}`;
+    if ((longest.get(key)?.length ?? 0) >= name.length) continue;
+    longest.set(key, {
+      length: name.length,
+      problem: {
+        ...where,
+        expected: `a shorter ${entry === undefined ? "host id" : "name"}: the container ${name} would have a name of ${name.length} characters, and a container's name is its hostname, at most ${MAX_CONTAINER_NAME} (stack name, part or entry, and host id together)`,
+      },
+    });
+  }
+  return [...longest.values()].map((v) => v.problem);
 }

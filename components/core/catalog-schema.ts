@@ -1,6 +1,14 @@
 import { z } from "zod";
-import { RUN_MODES } from "./config-schema";
+import {
+  imageReference,
+  labelKey,
+  labelValue,
+  MAX_CPUS,
+  MAX_MEMORY_MB,
+  RUN_MODES,
+} from "./config-schema";
 import { CronError, parseCron } from "./cron";
+import { hasNul, HTTP_PATH, HTTP_PATH_EXPECTED } from "./input-formats";
 
 /** DIRAC-style names: `System/Component`, letters, digits, '_', '-', one '/' at most. */
 const entryName = z
@@ -17,7 +25,32 @@ const port = z
   .max(65535, "expected a port 1-65535");
 
 /** Host labels an entry's instances must run on: every key must match the host's label value. */
-const constraints = z.record(z.string(), z.string());
+const constraints = z.record(labelKey, labelValue);
+
+/** An argument or environment value handed to a process: anything but NUL. */
+const processText = z.string().refine((v) => !hasNul(v), { message: "no NUL character" });
+
+/**
+ * Environment names the platform sets in every instance itself (`SERVICE_NAME`, `PLATFORM_HOST`,
+ * ...): a catalog entry that set them would tell the instance it is another service or host.
+ */
+const RESERVED_ENV = /^(SERVICE|PLATFORM)_/;
+
+const envMap = z
+  .record(
+    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name"),
+    processText,
+  )
+  .superRefine((env, ctx) => {
+    for (const name of Object.keys(env))
+      if (RESERVED_ENV.test(name))
+        ctx.addIssue({
+          code: "custom",
+          path: [name],
+          message: "a name the platform does not set itself (SERVICE_* and PLATFORM_* are its own)",
+        });
+  })
+  .default({});
 
 /**
  * A health check. Exactly one of `http`, `tcp` or `command`:
@@ -29,14 +62,14 @@ const constraints = z.record(z.string(), z.string());
  */
 export const checkSchema = z
   .strictObject({
-    http: z.string().regex(/^\//, "expected an HTTP path starting with '/'").optional(),
+    http: z.string().regex(HTTP_PATH, HTTP_PATH_EXPECTED).optional(),
     tcp: z.literal(true).optional(),
     command: z
-      .array(z.string().min(1))
+      .array(processText.pipe(z.string().min(1)))
       .min(1, "expected the command as a list of arguments")
       .optional(),
     /** For `command` checks: the HTTP path Consul and HAProxy probe. */
-    bridgePath: z.string().regex(/^\//).default("/ping"),
+    bridgePath: z.string().regex(HTTP_PATH, HTTP_PATH_EXPECTED).default("/ping"),
     intervalSeconds: z.number().positive().max(300).default(2),
     timeoutSeconds: z.number().positive().max(60).default(1),
     /** Failures in a row before Docker marks the container unhealthy. */
@@ -54,15 +87,22 @@ export const checkSchema = z
     message: "expected timeoutSeconds <= intervalSeconds",
   });
 
-const resources = {
-  cpus: z.number().positive("expected a positive number of CPUs").optional(),
-  memoryMb: z.number().int().positive("expected a positive memory size in MiB").optional(),
-};
+const cpus = z
+  .number()
+  .positive("expected a positive number of CPUs")
+  .max(MAX_CPUS, `expected at most ${MAX_CPUS} CPUs`);
+const memoryMb = z
+  .number()
+  .positive("expected a positive memory size in MiB")
+  .max(MAX_MEMORY_MB, `expected at most ${MAX_MEMORY_MB} MiB`)
+  .int("expected a whole number of MiB");
+
+const resources = { cpus: cpus.optional(), memoryMb: memoryMb.optional() };
 
 export const serviceSchema = z.strictObject({
   name: entryName,
   /** Image; default: the one platform image, told which service to be by its argument. */
-  image: z.string().min(1).optional(),
+  image: imageReference.optional(),
   instances: z.number().int().min(1, "expected at least one instance").max(100).default(2),
   port,
   /** `http` services get X-Forwarded-For; `tcp` ones the PROXY protocol when `proxyProtocol`. */
@@ -83,18 +123,13 @@ export const serviceSchema = z.strictObject({
   }),
   ...resources,
   constraints: constraints.default({}),
-  env: z
-    .record(
-      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name"),
-      z.string(),
-    )
-    .default({}),
+  env: envMap,
   mode: z.enum(RUN_MODES).optional(),
 });
 
 export const agentSchema = z.strictObject({
   name: entryName,
-  image: z.string().min(1).optional(),
+  image: imageReference.optional(),
   /** Cron: 5 fields, or 6 with seconds first. */
   schedule: z.string().superRefine((value, ctx) => {
     try {
@@ -105,23 +140,18 @@ export const agentSchema = z.strictObject({
     }
   }),
   /** How long a run of the sample image lasts; real agents ignore it. */
-  durationSeconds: z.number().positive().default(5),
+  durationSeconds: z.number().positive().max(86400).default(5),
   ...resources,
   constraints: constraints.default({}),
-  env: z
-    .record(
-      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name"),
-      z.string(),
-    )
-    .default({}),
+  env: envMap,
   mode: z.enum(RUN_MODES).optional(),
 });
 
 export const catalogSchema = z.strictObject({
   defaults: z
     .strictObject({
-      cpus: z.number().positive().default(0.25),
-      memoryMb: z.number().int().positive().default(256),
+      cpus: cpus.default(0.25),
+      memoryMb: memoryMb.default(256),
     })
     .default({ cpus: 0.25, memoryMb: 256 }),
   services: z.array(serviceSchema).default([]),

@@ -1,4 +1,14 @@
 import { z } from "zod";
+import {
+  dockerHostProblem,
+  hasNul,
+  HOST_ADDRESS_EXPECTED,
+  IMAGE_REFERENCE_EXPECTED,
+  isHostAddress,
+  isImageReference,
+  isRegistryPrefix,
+  MESOS_ATTRIBUTE_TEXT,
+} from "./input-formats";
 
 /** Roles a host can play; a host may hold several. */
 export const HOST_ROLES = ["master", "slave", "lb", "monitoring", "logging"] as const;
@@ -14,63 +24,100 @@ export type EnvironmentKind = (typeof ENVIRONMENTS)[number];
 
 /** A lower-case name of letters, digits and inner `-`: host ids, stacks, datacenters. */
 export const idPattern = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-const labelMap = z.record(
-  z.string().regex(/^[A-Za-z0-9_.-]+$/, "label keys are letters, digits, '_', '.', '-'"),
-  z.string(),
-);
+/** The most CPUs and MiB a host or an entry may name: beyond any machine, short of numbers that overflow. */
+export const MAX_CPUS = 4096;
+export const MAX_MEMORY_MB = 64 * 1024 * 1024;
+
+/** Label keys and values: they become Mesos attributes (`--attributes`), so Mesos text only. */
+export const labelKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]+$/, "label keys are letters, digits, '_', '.', '-'");
+export const labelValue = z
+  .string()
+  .regex(
+    MESOS_ATTRIBUTE_TEXT,
+    "a label value Mesos reads as text: letters, digits, '_', '.', '/', '-' (not empty)",
+  );
+const labelMap = z.record(labelKey, labelValue);
+
+/** An image reference, where the stack or catalog names one. */
+export const imageReference = z
+  .string()
+  .refine(isImageReference, { message: IMAGE_REFERENCE_EXPECTED });
+
+/** A string passed on to a process (argument, option, command): anything but NUL. */
+const processText = z.string().refine((v) => !hasNul(v), { message: "no NUL character" });
 
 /** How the library reaches a host's Docker Engine. Absent: the local Engine's socket. */
-export const dockerEndpointSchema = z.strictObject({
-  /** `ssh://user@host[:port]`, `tcp://host:2376` or `unix:///var/run/docker.sock`. */
-  host: z
-    .string()
-    .regex(
-      /^(ssh|tcp|unix):\/\/.+/,
-      "expected a Docker host URL: ssh://user@host, tcp://host:2376 or unix:///path",
-    ),
-  /** For `tcp://`: a directory holding ca.pem, cert.pem and key.pem. */
-  certPath: z.string().min(1).optional(),
-  /** Extra options for `ssh://` connections. */
-  sshOpts: z.array(z.string()).optional(),
-});
+export const dockerEndpointSchema = z
+  .strictObject({
+    /** `ssh://user@host[:port]`, `tcp://host:2376` or `unix:///var/run/docker.sock`. */
+    host: z.string().superRefine((value, ctx) => {
+      const problem = dockerHostProblem(value);
+      if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+    }),
+    /** For `tcp://`: a directory holding ca.pem, cert.pem and key.pem. Required there: the Engine's API unencrypted is root on the host for anyone on the network. */
+    certPath: processText.pipe(z.string().min(1)).optional(),
+    /** Extra options for `ssh://` connections. */
+    sshOpts: z.array(processText).optional(),
+  })
+  .superRefine((endpoint, ctx) => {
+    if (endpoint.host.startsWith("tcp://") && endpoint.certPath === undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["certPath"],
+        message:
+          "a certPath (ca.pem, cert.pem, key.pem) for a tcp:// Docker host: without TLS anyone on the network drives the Engine",
+      });
+  });
 
 /** Optional host preparation over SSH (installs Docker, creates folders) with @pulumi/command. */
 export const sshPrepareSchema = z.strictObject({
-  user: z.string().min(1).default("root"),
+  user: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_.-]{0,31}$/, "expected a user name (lower case, digits, '_', '.', '-')")
+    .default("root"),
   port: z.number().int().min(1).max(65535).default(22),
   /** Shell commands run once on the host before anything is placed on it. */
-  commands: z.array(z.string().min(1)).min(1, "expected at least one command"),
+  commands: z.array(processText.pipe(z.string().min(1))).min(1, "expected at least one command"),
 });
 
 export const hostSchema = z.strictObject({
   /** Stable id: names every resource placed on the host. */
   id: z.string().regex(idPattern, "expected a lower-case id of letters, digits and '-'"),
   /** Address other hosts and clients reach this host at (DNS name or IP). */
-  address: z.string().min(1, "expected a DNS name or IP address"),
+  address: z.string().refine(isHostAddress, { message: HOST_ADDRESS_EXPECTED }),
   roles: z.array(z.enum(HOST_ROLES)).min(1, "expected at least one role"),
-  cpus: z.number().positive("expected a positive number of CPUs"),
-  memoryMb: z.number().int().positive("expected a positive memory size in MiB"),
+  cpus: z
+    .number()
+    .positive("expected a positive number of CPUs")
+    .max(MAX_CPUS, `expected at most ${MAX_CPUS} CPUs`),
+  memoryMb: z
+    .number()
+    .positive("expected a positive memory size in MiB")
+    .max(MAX_MEMORY_MB, `expected at most ${MAX_MEMORY_MB} MiB`)
+    .int("expected a whole number of MiB"),
   labels: labelMap.default({}),
   docker: dockerEndpointSchema.optional(),
   prepare: sshPrepareSchema.optional(),
 });
 
 export const imagesSchema = z.strictObject({
-  zookeeper: z.string().min(1).optional(),
-  mesosMaster: z.string().min(1).optional(),
-  mesosAgent: z.string().min(1).optional(),
-  marathon: z.string().min(1).optional(),
-  chronos: z.string().min(1).optional(),
-  consul: z.string().min(1).optional(),
-  consulEsm: z.string().min(1).optional(),
-  consulTemplate: z.string().min(1).optional(),
-  loadBalancer: z.string().min(1).optional(),
-  service: z.string().min(1).optional(),
-  influxdb: z.string().min(1).optional(),
-  grafana: z.string().min(1).optional(),
-  cadvisor: z.string().min(1).optional(),
-  filebeat: z.string().min(1).optional(),
-  logstash: z.string().min(1).optional(),
+  zookeeper: imageReference.optional(),
+  mesosMaster: imageReference.optional(),
+  mesosAgent: imageReference.optional(),
+  marathon: imageReference.optional(),
+  chronos: imageReference.optional(),
+  consul: imageReference.optional(),
+  consulEsm: imageReference.optional(),
+  consulTemplate: imageReference.optional(),
+  loadBalancer: imageReference.optional(),
+  service: imageReference.optional(),
+  influxdb: imageReference.optional(),
+  grafana: imageReference.optional(),
+  cadvisor: imageReference.optional(),
+  filebeat: imageReference.optional(),
+  logstash: imageReference.optional(),
 });
 
 export const featuresSchema = z.strictObject({
@@ -95,7 +142,7 @@ export const loadBalancerSchema = z.strictObject({
   /** Port of the HAProxy stats page on every load balancer. */
   statsPort: z.number().int().min(1).max(65535).default(8404),
   /** Global connection limit of each HAProxy. */
-  maxconn: z.number().int().positive().default(4096),
+  maxconn: z.number().positive().max(1_000_000).int().default(4096),
 });
 
 export const consulSchema = z.strictObject({
@@ -123,7 +170,13 @@ export const stackConfigSchema = z.strictObject({
   /** Path of the catalog YAML, relative to the project. */
   catalog: z.string().min(1).default("catalog/dirac.yaml"),
   /** Prefix for every image, e.g. `registry.cern.ch/lhcb`. */
-  registry: z.string().default(""),
+  registry: z
+    .string()
+    .refine(isRegistryPrefix, {
+      message:
+        "a registry prefix: registry[:port][/path], the path in lower case (letters, digits, '.', '_', '-')",
+    })
+    .default(""),
   images: imagesSchema.default({}),
   hosts: z.array(hostSchema).min(1, "expected at least one host"),
   /**
@@ -131,7 +184,7 @@ export const stackConfigSchema = z.strictObject({
    * was placed on them stays declared as it was, and their slaves' instances get replacements on
    * healthy slaves (core/placement.ts, `placeAround`).
    */
-  failedHosts: z.array(z.string()).default([]),
+  failedHosts: z.array(z.string().regex(idPattern, "expected a host id")).default([]),
   features: featuresSchema.default({
     logging: true,
     metrics: true,

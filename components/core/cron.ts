@@ -74,7 +74,43 @@ export function parseCron(expression: string): CronSchedule {
     parseField(p, FIELDS[i]),
   );
   const dayOr = rest[2] !== "*" && rest[4] !== "*";
-  return { source: expression, seconds, minutes, hours, daysOfMonth, months, daysOfWeek, dayOr };
+  const schedule = {
+    source: expression,
+    seconds,
+    minutes,
+    hours,
+    daysOfMonth,
+    months,
+    daysOfWeek,
+    dayOr,
+  };
+  const never = neverFires(schedule, rest[4] === "*");
+  if (never !== undefined) throw new CronError(never);
+  return schedule;
+}
+
+/** Days in each month (February of a leap year: 29). */
+const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Why a schedule whose day of month decides alone (day of week `*`) never fires, or fires only on
+ * 29 February; undefined when some month of it has one of its days. A restricted day of week
+ * matches in every month, so with one the schedule always fires.
+ */
+function neverFires(
+  s: Pick<CronSchedule, "daysOfMonth" | "months">,
+  dayOfMonthAlone: boolean,
+): string | undefined {
+  if (!dayOfMonthAlone) return undefined;
+  const occurs = (leap: boolean) =>
+    s.months.some((m) =>
+      s.daysOfMonth.some((d) => d <= (m === 2 && !leap ? 28 : MONTH_DAYS[m - 1])),
+    );
+  if (!occurs(true))
+    return `never fires: no month of "${s.months.join(",")}" has day ${s.daysOfMonth.join(",")}`;
+  if (!occurs(false))
+    return "fires only on 29 February, once in four years: expected a schedule that fires every year";
+  return undefined;
 }
 
 function dayMatches(s: CronSchedule, d: Date): boolean {

@@ -1,9 +1,10 @@
 import { CatalogInput } from "./catalog-schema";
 import { parseCatalog } from "./catalog";
 import { StackConfigInput, stackConfigSchema } from "./config-schema";
-import { InputProblem, PlatformInputError } from "./errors";
+import { PlatformInputError } from "./errors";
 import { PlatformSpec, resolvePlatform } from "./platform-spec";
 import { parseWith } from "./validate";
+import { attempt } from "./stack-config";
 
 /** The platform as plain values, for a project with a configuration of its own (no stack file, no catalog file). */
 export interface PlatformValues {
@@ -40,8 +41,8 @@ export function platformFromValues(values: PlatformValues): PlatformSpec {
     ]);
   }
   // Both values are checked before either's problems are thrown, so one message lists them all.
-  const config = problemsOf(() => parseWith(stackConfigSchema, values.config, configSource));
-  const catalog = problemsOf(() => parseCatalog(values.catalog, catalogSource));
+  const config = attempt(() => parseWith(stackConfigSchema, values.config, configSource));
+  const catalog = attempt(() => parseCatalog(values.catalog, catalogSource));
   if (!config.ok || !catalog.ok)
     throw new PlatformInputError([
       ...(config.ok ? [] : config.problems),
@@ -52,16 +53,4 @@ export function platformFromValues(values: PlatformValues): PlatformSpec {
     configFile: configSource,
     configPrefix: "",
   });
-}
-
-/** What `parse` returns, or the problems of the `PlatformInputError` it throws. */
-function problemsOf<T>(
-  parse: () => T,
-): { ok: true; value: T } | { ok: false; problems: InputProblem[] } {
-  try {
-    return { ok: true, value: parse() };
-  } catch (e) {
-    if (e instanceof PlatformInputError) return { ok: false, problems: [...e.problems] };
-    throw e;
-  }
 }

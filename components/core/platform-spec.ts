@@ -4,6 +4,12 @@ import { InputProblem, PlatformInputError } from "./errors";
 import { ImageSet, resolveImages } from "./images";
 import { Placement, PlacementError, placeAround, PlacementRequest } from "./placement";
 import { quorumProblem, quorumSize } from "./quorum";
+import {
+  addressProblems,
+  mesosPlacementProblems,
+  mesosReserveProblems,
+  portProblems,
+} from "./site-checks";
 
 /** A service with its run mode, image and (in `pulumi` mode) its hosts decided. */
 export interface PlacedService extends ServiceSpec {
@@ -52,6 +58,8 @@ export interface PlatformSpec {
   /** Ids of the hosts that are down (`failedHosts`): nothing new is placed on them. */
   failedHosts: string[];
   placement: Placement;
+  /** The catalog file the entries come from, for messages (absent on a spec made by hand). */
+  catalogFile?: string;
 }
 
 /**
@@ -276,12 +284,21 @@ export function resolvePlatform(
   const environment: EnvironmentKind =
     config.environment ??
     (["local", "cert", "prod"].includes(opts.stack) ? (opts.stack as EnvironmentKind) : "prod");
+  const catalogProblem = (path: string, expected: string) =>
+    problems.push({ file: catalog.file, path, expected });
+  const modeOf = (m: RunMode | undefined): RunMode => m ?? config.mode;
   const roles = hostRoles(config, environment, problem);
   const mesos = checkRolesAndFeatures(config, catalog, environment, roles, problem);
   failedHostProblems(config, problem);
+  addressProblems(config.hosts, problem);
+  portProblems(config, catalog, mesos, problem, catalogProblem);
+  if (mesos) {
+    mesosReserveProblems(config.hosts, new Set(roles.slaves.map((h) => h.id)), problem);
+    const working = roles.slaves.filter((h) => !config.failedHosts.includes(h.id));
+    mesosPlacementProblems(catalog, working, modeOf, catalogProblem);
+  }
   if (problems.length > 0) throw new PlatformInputError(problems);
 
-  const modeOf = (m: RunMode | undefined): RunMode => m ?? config.mode;
   const images = resolveImages(config.images, config.registry);
   const placement = placeEntries(roles.slaves, new Set(config.failedHosts), catalog, modeOf);
   const placed = <E extends { key: string; mode?: RunMode; image?: string }>(e: E) => ({
@@ -312,5 +329,6 @@ export function resolvePlatform(
     agents: catalog.agents.map(placed),
     failedHosts: config.failedHosts,
     placement,
+    catalogFile: catalog.file,
   };
 }

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { parseCatalogYaml } from "./catalog";
 import { StackConfig, stackConfigSchema } from "./config-schema";
-import { PlatformInputError } from "./errors";
+import { InputProblem, PlatformInputError } from "./errors";
 import { PlatformSpec, resolvePlatform } from "./platform-spec";
 import { parseWith } from "./validate";
 import { parseYamlText } from "./yaml-file";
@@ -96,13 +96,41 @@ export function loadPlatform(
   entries: Record<string, unknown>,
   file: string,
 ): PlatformSpec {
-  const config = stackConfigFromEntries(entries, file);
-  const catalog = readCatalog(projectDir, config.catalog);
-  return resolvePlatform(config, catalog, {
+  const config = attempt(() => stackConfigFromEntries(entries, file));
+  // The catalog is read even when the stack file has problems (at the path it names, or the
+  // default), so one message lists the problems of both.
+  const catalogPath = config.ok ? config.value.catalog : namedCatalog(entries);
+  const catalog = attempt(() => readCatalog(projectDir, catalogPath));
+  if (!config.ok || !catalog.ok)
+    throw new PlatformInputError([
+      ...(config.ok ? [] : config.problems),
+      ...(catalog.ok ? [] : catalog.problems),
+    ]);
+  return resolvePlatform(config.value, catalog.value, {
     stack,
     configFile: file,
     configPrefix: `config.${CONFIG_NAMESPACE}:`,
   });
+}
+
+/** The catalog path a stack file names, read without validating the rest; the default when it names none usable. */
+function namedCatalog(entries: Record<string, unknown>): string {
+  const named = entries[`${CONFIG_NAMESPACE}:catalog`];
+  return typeof named === "string" && named !== ""
+    ? named
+    : stackConfigSchema.shape.catalog.parse(undefined);
+}
+
+/** What `parse` returns, or the problems of the `PlatformInputError` it throws. */
+export function attempt<T>(
+  parse: () => T,
+): { ok: true; value: T } | { ok: false; problems: InputProblem[] } {
+  try {
+    return { ok: true, value: parse() };
+  } catch (e) {
+    if (e instanceof PlatformInputError) return { ok: false, problems: [...e.problems] };
+    throw e;
+  }
 }
 
 /** Reads a stack file and resolves it: what the render command and tests use. */

@@ -6,7 +6,7 @@ import { PlatformInputError, InputProblem, formatPath, joinPath } from "./errors
  * `prefix` is where the validated value sits inside the file (e.g. `config.lhcb-platform:hosts`).
  */
 export function problemsFromZod(error: z.ZodError, file: string, prefix = ""): InputProblem[] {
-  return error.issues.flatMap((issue) => {
+  const problems = error.issues.flatMap((issue) => {
     if (issue.code === "unrecognized_keys") {
       return issue.keys.map((k) => ({
         file,
@@ -16,6 +16,10 @@ export function problemsFromZod(error: z.ZodError, file: string, prefix = ""): I
     }
     return [{ file, path: joinPath(prefix, formatPath(issue.path)), expected: issue.message }];
   });
+  // A value can fail several checks at once (1e300 is no safe integer and over the maximum):
+  // the first, the one the schema lists first, says what was expected.
+  const seen = new Set<string>();
+  return problems.filter((p) => !seen.has(p.path) && seen.add(p.path));
 }
 
 /** Parses `value` with `schema` or throws one error listing every problem. */

@@ -19,5 +19,21 @@ export function parseYamlText(text: string, file: string): unknown {
       }),
     );
   }
-  return doc.toJS();
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    // The yaml package refuses a document whose aliases would expand past the limit (an alias
+    // bomb) with a ReferenceError; any other failure here is not the input's.
+    if (!(e instanceof ReferenceError)) throw e;
+    throw new PlatformInputError([
+      {
+        file,
+        path: "",
+        expected: `YAML whose aliases (*name) expand to a bounded document; ${e.message.replace(/\.$/, "")}`,
+      },
+    ]);
+  }
 }
+
+/** How many nodes the aliases of one document may expand to, as the yaml package counts them. */
+const MAX_ALIAS_COUNT = 100;

@@ -3,8 +3,10 @@
  * `--flag` of `mesos-master` / `mesos-agent` can be given as `MESOS_FLAG`. Pure.
  */
 import { HostSpec } from "../core/config-schema";
+import { MESOS_ATTRIBUTE_TEXT } from "../core/input-formats";
 import { partAddress, PORTS, Site } from "../core/endpoints";
 import { PlatformSpec, MesosSpec } from "../core/platform-spec";
+import { MESOS_AGENT_RESERVE } from "../core/site-checks";
 import { zkUrl } from "../zookeeper/zoo-cfg";
 import { zookeeperMembers } from "../zookeeper/zookeeper-containers";
 import { agentWorkDir } from "./host-paths";
@@ -20,11 +22,8 @@ export const MESOS_PATHS = {
   dockerSocket: "/var/run/docker.sock",
 } as const;
 
-/**
- * What an agent keeps back from Mesos for the per-host daemons (Consul agent, Filebeat, cAdvisor,
- * the agent itself), so tasks never starve them.
- */
-export const AGENT_RESERVE = { cpus: 1, memoryMb: 1024 } as const;
+/** What an agent keeps back from Mesos for the per-host daemons (core/site-checks.ts). */
+export const AGENT_RESERVE = MESOS_AGENT_RESERVE;
 
 /** Seconds a framework may hold an offer before the master rescinds it. */
 export const OFFER_TIMEOUT = "30secs";
@@ -74,9 +73,6 @@ export function agentResources(
   return `cpus:${decimal(cpus)};mem:${Math.floor(mem)}`;
 }
 
-/** Attribute values Mesos reads as text: anything else (`:`, `;`, `,`, spaces, brackets) would change the meaning. */
-const ATTRIBUTE_VALUE = /^[A-Za-z0-9_./-]+$/;
-
 /**
  * The agent's `--attributes` from the host labels, sorted by key: `disk:ssd;network:public`.
  * Marathon `CLUSTER` and Chronos `EQUALS` constraints match these. Undefined for a host without labels.
@@ -84,7 +80,7 @@ const ATTRIBUTE_VALUE = /^[A-Za-z0-9_./-]+$/;
 export function agentAttributes(host: Pick<HostSpec, "id" | "labels">): string | undefined {
   const entries = Object.entries(host.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   for (const [k, v] of entries) {
-    if (!ATTRIBUTE_VALUE.test(v))
+    if (!MESOS_ATTRIBUTE_TEXT.test(v))
       throw new Error(
         `host ${host.id}: label ${k}="${v}" cannot be a Mesos attribute value (letters, digits, '_', '.', '/', '-')`,
       );

@@ -5,10 +5,11 @@ import { goDuration } from "../core/go-duration";
 import { physicalName } from "../core/naming";
 import { PlacedService, ServicesSpec } from "../core/platform-spec";
 import { ProbeTarget } from "../core/readiness";
+import { BRIDGE_PORT_OFFSET } from "../core/site-checks";
 
 /** Port of the HTTP health bridge of a service with a `command` check (the paper's HTTP-to-DISET converter). */
 export function bridgePort(service: Pick<PlacedService, "port">): number {
-  return service.port + 10000;
+  return service.port + BRIDGE_PORT_OFFSET;
 }
 
 /** True when the entry runs the one platform image, which takes the service name as its argument. */

@@ -75,8 +75,27 @@ test("invalid cron expressions say what is wrong", () => {
     );
 });
 
-test("an expression that never fires is refused", () => {
-  assert.throws(() => nextRuns(parseCron("0 0 31 2 *"), FROM, 1), /never runs/);
+test("an expression that never fires, or only on 29 February, is refused when parsed", () => {
+  assert.throws(() => parseCron("0 0 31 2 *"), {
+    name: "Error",
+    message: 'never fires: no month of "2" has day 31',
+  });
+  assert.throws(() => parseCron("0 0 30,31 2 *"), /never fires: no month of "2" has day 30,31/);
+  assert.throws(() => parseCron("0 0 31 4,6,9,11 *"), /never fires: no month of "4,6,9,11"/);
+  assert.throws(
+    () => parseCron("0 0 29 2 *"),
+    /fires only on 29 February, once in four years: expected a schedule that fires every year/,
+  );
+  // With a day of week as well, cron fires on either: every Monday of February.
+  assert.deepEqual(
+    nextRuns(parseCron("0 0 31 2 1"), FROM, 2).map((d) => d.toISOString()),
+    ["2026-02-02T00:00:00.000Z", "2026-02-09T00:00:00.000Z"],
+  );
+  // One month of the list has the day: it fires there.
+  assert.equal(
+    nextRuns(parseCron("0 0 31 2,3 *"), FROM, 1)[0].toISOString(),
+    "2026-03-31T00:00:00.000Z",
+  );
 });
 
 test("Chronos schedules take the shortest period", () => {

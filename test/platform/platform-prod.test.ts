@@ -202,9 +202,12 @@ test("the endpoints an operator needs", async () => {
   assert.equal(await valueOf(platform.consul.apiAddress), "http://lbmaster01.cern.ch:8500");
 });
 
-test("a prod stack without the gossip key is refused", () => {
-  assert.throws(
-    () => new Platform("nokey", { spec }),
-    /the gossip key \(gossipKey, the secret lhcb-platform:consulGossipKey\) is required for prod/,
-  );
+test("a prod stack without its secrets is refused before the platform itself is declared", () => {
+  assert.throws(() => new Platform("nokey", { spec }), {
+    name: "PlatformInputError",
+    message: [
+      "PlatformArgs: secrets.consulGossipKey: the secret, required because Consul's gossip is encrypted on prod",
+      "PlatformArgs: secrets.grafanaAdminPassword: the secret, required because Grafana is on (features.grafana)",
+    ].join("\n"),
+  });
 });
