@@ -136,7 +136,10 @@ export const agentSchema = z.strictObject({
       parseCron(value);
     } catch (e) {
       if (!(e instanceof CronError)) throw e;
-      ctx.addIssue({ code: "custom", message: `invalid cron expression "${value}": ${e.message}` });
+      ctx.addIssue({
+        code: "custom",
+        message: `invalid cron expression ${JSON.stringify(value)}: ${e.message}`,
+      });
     }
   }),
   /** How long a run of the sample image lasts; real agents ignore it. */

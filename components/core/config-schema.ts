@@ -168,7 +168,10 @@ export const stackConfigSchema = z.strictObject({
   /** Default run mode of catalog entries. */
   mode: z.enum(RUN_MODES).default("pulumi"),
   /** Path of the catalog YAML, relative to the project. */
-  catalog: z.string().min(1).default("catalog/dirac.yaml"),
+  catalog: z
+    .string()
+    .regex(/^[A-Za-z0-9._/-]+$/, "expected a file path of letters, digits, '.', '_', '-', '/'")
+    .default("catalog/dirac.yaml"),
   /** Prefix for every image, e.g. `registry.cern.ch/lhcb`. */
   registry: z
     .string()

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { parseCatalogYaml } from "./catalog";
 import { StackConfig, stackConfigSchema } from "./config-schema";
@@ -100,7 +100,12 @@ export function loadPlatform(
   // The catalog is read even when the stack file has problems (at the path it names, or the
   // default), so one message lists the problems of both.
   const catalogPath = config.ok ? config.value.catalog : namedCatalog(entries);
-  const catalog = attempt(() => readCatalog(projectDir, catalogPath));
+  const catalogFile = isAbsolute(catalogPath) ? catalogPath : join(projectDir, catalogPath);
+  // With a stack file in error, a catalog that is not there is left unsaid: its path may be one.
+  const catalogRead = config.ok || existsSync(catalogFile);
+  const catalog = catalogRead
+    ? attempt(() => readCatalog(projectDir, catalogPath))
+    : ({ ok: false, problems: [] } as const);
   if (!config.ok || !catalog.ok)
     throw new PlatformInputError([
       ...(config.ok ? [] : config.problems),
@@ -115,10 +120,9 @@ export function loadPlatform(
 
 /** The catalog path a stack file names, read without validating the rest; the default when it names none usable. */
 function namedCatalog(entries: Record<string, unknown>): string {
-  const named = entries[`${CONFIG_NAMESPACE}:catalog`];
-  return typeof named === "string" && named !== ""
-    ? named
-    : stackConfigSchema.shape.catalog.parse(undefined);
+  const path = stackConfigSchema.shape.catalog;
+  const named = path.safeParse(entries[`${CONFIG_NAMESPACE}:catalog`]);
+  return named.success ? named.data : path.parse(undefined);
 }
 
 /** What `parse` returns, or the problems of the `PlatformInputError` it throws. */

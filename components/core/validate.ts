@@ -14,7 +14,7 @@ export function problemsFromZod(error: z.ZodError, file: string, prefix = ""): I
         expected: "unknown key; expected only the documented keys (see README.md)",
       }));
     }
-    return [{ file, path: joinPath(prefix, formatPath(issue.path)), expected: issue.message }];
+    return [{ file, path: joinPath(prefix, formatPath(issue.path)), expected: messageOf(issue) }];
   });
   // A value can fail several checks at once (1e300 is no safe integer and over the maximum):
   // the first, the one the schema lists first, says what was expected.
@@ -32,4 +32,10 @@ export function parseWith<T extends z.ZodType>(
   const result = schema.safeParse(value);
   if (!result.success) throw new PlatformInputError(problemsFromZod(result.error, file, prefix));
   return result.data;
+}
+
+/** The issue's message; a required key that is absent is said to be missing, not "received undefined". */
+function messageOf(issue: z.core.$ZodIssue): string {
+  const missing = /^Invalid input: (expected .+), received undefined$/.exec(issue.message);
+  return missing ? `missing: ${missing[1]}` : issue.message;
 }
