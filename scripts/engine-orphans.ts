@@ -97,11 +97,18 @@ export function removeOrphans(
   if (volumes.length > 0) docker(["volume", "rm", ...volumes], host);
 }
 
+/** The most a `pulumi stack export` may print here. */
+export const STATE_BUFFER = 1024 * 1024 * 1024;
+
 function main(): void {
   const stack = process.argv[2];
   if (!stack) throw new Error("usage: tsx scripts/engine-orphans.ts STACK");
   const exported: unknown = JSON.parse(
-    execFileSync("pulumi", ["stack", "export", "--stack", stack], { encoding: "utf8" }),
+    // A stack's state is megabytes (Node's default buffer, 1 MiB, is too small).
+    execFileSync("pulumi", ["stack", "export", "--stack", stack], {
+      encoding: "utf8",
+      maxBuffer: STATE_BUFFER,
+    }),
   );
   const orphans = orphansOf(engineObjectsOf(stack), idsInState(exported));
   const why = `stack ${stack}: the engine has what is labelled platform.stack=${stack} and this clone's state does not hold (an interrupted up, or the stack run from another clone)`;

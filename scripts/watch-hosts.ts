@@ -10,6 +10,7 @@
 // It runs the `pulumi` on PATH, in the project, with the operator's backend and passphrase.
 import { spawn, spawnSync } from "node:child_process";
 import { resolve } from "node:path";
+import { STATE_BUFFER } from "./engine-orphans";
 import { loadPlatformFromStackFile } from "../components/core/stack-config";
 import { consulApis, slaveNodeStates } from "./watch/consul-nodes";
 import { HostFailures, sameHosts } from "./watch/host-failures";
@@ -63,6 +64,7 @@ function pulumiSync(args: string[], stack: string): { ok: boolean; out: string }
   const r = spawnSync("pulumi", [...args, "--stack", stack, "--non-interactive"], {
     cwd: PROJECT,
     encoding: "utf8",
+    maxBuffer: STATE_BUFFER,
   });
   return { ok: r.status === 0, out: r.status === 0 ? r.stdout : `${r.stderr || r.error}` };
 }

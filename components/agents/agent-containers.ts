@@ -1,6 +1,6 @@
 import { consulAddressFor } from "../consul/consul-containers";
 import { HostSpec } from "../core/config-schema";
-import { ContainerSpec, platformLabels } from "../core/container-spec";
+import { ContainerSpec, platformLabels, UNPRIVILEGED_USER } from "../core/container-spec";
 import { containerName } from "../core/endpoints";
 import { PlacedAgent, PlatformSpec, AgentsSpec } from "../core/platform-spec";
 
@@ -29,6 +29,7 @@ export function agentContainer(
     hostname: name,
     aliases: [name],
     command: ["agent", agent.name],
+    ...(agent.image === spec.images.service ? { user: UNPRIVILEGED_USER } : {}),
     env: {
       AGENT_NAME: agent.name,
       AGENT_SCHEDULE: agent.schedule,

@@ -1,5 +1,11 @@
 import { HostSpec } from "../core/config-schema";
-import { ContainerSpec, platformLabels, secretPlaceholder } from "../core/container-spec";
+import {
+  ContainerSpec,
+  DROP_TO_OWN_USER,
+  platformLabels,
+  secretPlaceholder,
+  UNPRIVILEGED_USER,
+} from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { physicalName } from "../core/naming";
 import { ConsulSiteSpec, PlatformSpec } from "../core/platform-spec";
@@ -59,6 +65,7 @@ function consulContainer(spec: ConsulSiteSpec, host: HostSpec, part: string): Co
     hostname: name,
     aliases: [name],
     hostNetwork: usesHostNetwork(spec),
+    capabilities: DROP_TO_OWN_USER,
     command: ["agent", `-config-dir=${CONSUL_CONFIG_DIR}`],
     restart: "always",
     volumes: [{ volume: `${name}-data`, containerPath: "/consul/data" }],
@@ -152,6 +159,8 @@ export function esmContainer(spec: ConsulSiteSpec, host: HostSpec): ContainerSpe
     image: spec.images.consulEsm,
     hostname: name,
     hostNetwork: usesHostNetwork(spec),
+    // Nothing of consul-esm's is on disk: it keeps its state in Consul.
+    user: UNPRIVILEGED_USER,
     command: ["consul-esm", "-config-file=/etc/consul-esm/config.hcl"],
     restart: "always",
     files: [

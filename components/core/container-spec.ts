@@ -46,6 +46,26 @@ export interface HealthcheckSpec {
   startPeriodSeconds: number;
 }
 
+/**
+ * The capabilities a part of the platform may keep (Docker's default set has these and more),
+ * named as Docker reports them back, so a preview sees no change.
+ */
+export type LinuxCapability = "CAP_CHOWN" | "CAP_SETUID" | "CAP_SETGID";
+
+/**
+ * What the image's entrypoint needs when it starts as root and hands over to its own user (the
+ * upstream Consul and ZooKeeper images chown their data and `su-exec`/`gosu`), so a stack may run
+ * those images as well as the platform's own.
+ */
+export const DROP_TO_OWN_USER: readonly LinuxCapability[] = [
+  "CAP_CHOWN",
+  "CAP_SETUID",
+  "CAP_SETGID",
+];
+
+/** The user the platform's own service image runs its instances and agents as. */
+export const UNPRIVILEGED_USER = "65534:65534";
+
 export type RestartPolicy = "always" | "unless-stopped" | "on-failure" | "no";
 
 /** The secrets a container may hold; `Platform` takes their values as Pulumi secrets (`PlatformSecrets`). */
@@ -88,6 +108,12 @@ export interface ContainerSpec {
   /** Use the host's network stack (real hosts), instead of the platform network. */
   hostNetwork?: boolean;
   privileged?: boolean;
+  /**
+   * The Linux capabilities the container keeps (`CAP_CHOWN`, ...): every other one is
+   * dropped, and no process in it gains privileges it was not started with (`no-new-privileges`).
+   * Absent: none kept. A privileged container keeps everything (see `privileged`).
+   */
+  capabilities?: readonly LinuxCapability[];
   /** User (name or uid[:gid]) the main process runs as; the image's default when absent. */
   user?: string;
   /** Seconds Docker waits after SIGTERM before SIGKILL. */

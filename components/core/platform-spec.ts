@@ -100,7 +100,10 @@ export type ServicesSpec = Pick<
 };
 
 /** What the scheduled agents read of the platform: the hosts, their masters and the placed `agents`. */
-export type AgentsSpec = Pick<PlatformSpec, "stack" | "local" | "hosts" | "masters" | "agents">;
+export type AgentsSpec = Pick<
+  PlatformSpec,
+  "stack" | "local" | "hosts" | "masters" | "agents" | "images"
+>;
 
 /**
  * What the Mesos side reads of the platform (masters and agents, Marathon and its apps, Chronos and

@@ -86,10 +86,13 @@ export function renderHaproxyConfig(
   return out.join("\n") + "\n";
 }
 
+/** How every configuration the platform renders for HAProxy begins (then the stack's name). */
+export const HAPROXY_CONFIG_HEADER = "# HAProxy of stack ";
+
 /** The global, resolvers, defaults and stats sections. */
 function haproxyHead(o: HaproxyOptions): string[] {
   return [
-    `# HAProxy of stack ${o.stack}; generated, do not edit`,
+    `${HAPROXY_CONFIG_HEADER}${o.stack}; generated, do not edit`,
     "global",
     "    master-worker",
     `    maxconn ${o.maxconn}`,
@@ -144,6 +147,9 @@ function serviceSection(s: PlacedService, serverLines: string[]): string[] {
           "    option forwardfor",
           "    option http-keep-alive",
           "    option idle-close-on-response",
+          // An instance's own admin endpoints (the platform image's /admin/health switch) answer
+          // its operator on its own address, never a client through the balancers.
+          "    http-request deny deny_status 403 if { path_beg -i /admin }",
         ]
       : ["    mode tcp", "    option tcplog"]),
     `    default_backend ${be}`,

@@ -4,6 +4,8 @@
  * rendering replaces the live config only after `haproxy -c` accepted it, and the master reloads
  * its workers through the master CLI (listening sockets are passed on, so no connection is refused).
  */
+import { HAPROXY_CONFIG_HEADER } from "./haproxy-config";
+
 export const LB_PATHS = {
   template: "/etc/haproxy/haproxy.cfg.ctmpl",
   candidate: "/etc/haproxy/candidate.cfg",
@@ -104,7 +106,9 @@ export function renderStartScript(): string {
   return `#!/bin/bash
 set -euo pipefail
 mkdir -p ${LB_PATHS.runDir}
-[ -f ${LB_PATHS.live} ] || cp ${LB_PATHS.initial} ${LB_PATHS.live}
+# The last configuration rendered here survives a restart of the container; any other file at
+# that path (the one the haproxy package installs) is replaced by the initial one.
+grep -qs '^${HAPROXY_CONFIG_HEADER}' ${LB_PATHS.live} || cp ${LB_PATHS.initial} ${LB_PATHS.live}
 # An empty server state (format version 1) until the first reload saves one.
 [ -f ${LB_PATHS.runDir}/server-state ] || echo 1 >${LB_PATHS.runDir}/server-state
 haproxy -W -db -S ${LB_PATHS.runDir}/master.sock,mode,600 -p ${LB_PATHS.runDir}/haproxy.pid -f ${LB_PATHS.live} &

@@ -33,6 +33,12 @@ export function toContainerArgs(
   if (containerSpec.entrypoint) args.entrypoints = containerSpec.entrypoint;
   if (containerSpec.hostname) args.hostname = containerSpec.hostname;
   if (containerSpec.privileged) args.privileged = true;
+  else {
+    // Least privilege: every capability the part does not name is dropped, and nothing in the
+    // container can gain more (setuid binaries, file capabilities).
+    args.capabilities = { drops: ["ALL"], adds: [...(containerSpec.capabilities ?? [])] };
+    args.securityOpts = ["no-new-privileges:true"];
+  }
   if (containerSpec.user !== undefined) args.user = containerSpec.user;
   return {
     ...args,

@@ -1,5 +1,5 @@
 import { HostSpec } from "../core/config-schema";
-import { ContainerSpec, platformLabels } from "../core/container-spec";
+import { ContainerSpec, platformLabels, UNPRIVILEGED_USER } from "../core/container-spec";
 import { containerName } from "../core/endpoints";
 import { goDuration } from "../core/go-duration";
 import { physicalName } from "../core/naming";
@@ -60,7 +60,11 @@ export function serviceContainer(
     image: service.image,
     hostname: name,
     aliases: [name],
-    ...(usesPlatformImage(spec, service.image) ? { command: ["serve", service.name] } : {}),
+    // The platform image serves as any user: its instances run as nobody. Another image runs as
+    // it was built to.
+    ...(usesPlatformImage(spec, service.image)
+      ? { command: ["serve", service.name], user: UNPRIVILEGED_USER }
+      : {}),
     env,
     ports,
     restart: "always",

@@ -1,3 +1,4 @@
+import { DROP_TO_OWN_USER } from "../core/container-spec";
 import {
   ContainerSpec,
   DOCKER_HEALTH_INTERVAL_SECONDS,
@@ -50,6 +51,7 @@ export function zookeeperContainer(spec: QuorumSiteSpec, host: HostSpec): Contai
     hostname: name,
     aliases: [name],
     hostNetwork: usesHostNetwork(spec),
+    capabilities: DROP_TO_OWN_USER,
     // On the local stack, the same address whenever the member is replaced, as a host keeps its own.
     ...(spec.local ? { ipv4Address: localQuorumAddress(spec.stack, "zookeeper", id - 1) } : {}),
     restart: "always",

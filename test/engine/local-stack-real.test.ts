@@ -206,7 +206,48 @@ test(
         "the PROXY protocol carries the client's address",
       );
       assert.equal((await httpGet(`http://${ip}:8404/healthz`)).status, 200);
+      // An instance's admin switch is refused through the balancer (it answers on the
+      // instance's own address only), and every instance stays in service.
+      const admin = await fetch(`http://${ip}:9162/admin/health?state=fail`, {
+        method: "POST",
+        signal: AbortSignal.timeout(3000),
+      });
+      assert.equal(admin.status, 403);
     }
+    for (let i = 1; i <= 3; i++)
+      assert.equal(
+        (
+          await httpGet(
+            `http://${ipOf(`${STACK}-framework-systemadministrator-slave-${i}`)}:9162/ping`,
+          )
+        ).status,
+        200,
+        `instance ${i} still healthy`,
+      );
+
+    // Least privilege: every capability dropped but those a part names (an upstream image's
+    // entrypoint hands over to its own user: CHOWN, SETGID, SETUID, 0xc1), no process may gain
+    // privileges, and what the platform's own service image runs, runs as nobody.
+    const privileges = names.map((n) => {
+      const status = docker("exec", n, "cat", "/proc/1/status");
+      const field = (key: string) => new RegExp(`^${key}:\\s*(\\S+)`, "m").exec(status)?.[1];
+      const part = docker("inspect", "-f", '{{index .Config.Labels "platform.component"}}', n);
+      return `${part} uid=${field("Uid")} caps=${field("CapEff")} no-new-privileges=${field("NoNewPrivs")}`;
+    });
+    const none = "caps=0000000000000000 no-new-privileges=1";
+    const handover = "caps=00000000000000c1 no-new-privileges=1";
+    assert.deepEqual([...new Set(privileges)].sort(), [
+      `agent uid=65534 ${none}`,
+      `cadvisor uid=0 ${none}`,
+      `consul-agent uid=0 ${handover}`,
+      `consul-esm uid=65534 ${none}`,
+      `consul-server uid=0 ${handover}`,
+      `influxdb uid=0 ${none}`,
+      `lb uid=0 ${none}`,
+      `metrics-shipper uid=65534 ${none}`,
+      `service uid=65534 ${none}`,
+      `zookeeper uid=0 ${handover}`,
+    ]);
 
     // Every member of both quorums replaced in one `up` (what a change to their containers does):
     // one after another, each back in its quorum before the next stops. Consul keeps a leader

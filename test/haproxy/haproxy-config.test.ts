@@ -82,7 +82,7 @@ test("the template and a sample rendering differ only in the server lines", () =
   );
 });
 
-test("HTTP frontends forward the client address and close idle keep-alive connections on reload", () => {
+test("HTTP frontends forward the client address, close idle keep-alive connections on reload, and refuse the instances' admin paths", () => {
   const t = haproxyTemplate(local);
   const fe = t.slice(
     t.indexOf("frontend fe_framework_systemadministrator"),
@@ -90,7 +90,7 @@ test("HTTP frontends forward the client address and close idle keep-alive connec
   );
   assert.equal(
     fe,
-    "frontend fe_framework_systemadministrator\n    bind *:9162\n    mode http\n    option httplog\n    option forwardfor\n    option http-keep-alive\n    option idle-close-on-response\n    default_backend be_framework_systemadministrator\n\n",
+    "frontend fe_framework_systemadministrator\n    bind *:9162\n    mode http\n    option httplog\n    option forwardfor\n    option http-keep-alive\n    option idle-close-on-response\n    http-request deny deny_status 403 if { path_beg -i /admin }\n    default_backend be_framework_systemadministrator\n\n",
   );
   assert.equal(haproxyInitialConfig(local).includes("{{"), false);
 });

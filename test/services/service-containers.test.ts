@@ -21,6 +21,7 @@ test("an HTTP service instance on the local stack", () => {
     hostname: "local-framework-systemadministrator-slave-2",
     aliases: ["local-framework-systemadministrator-slave-2"],
     command: ["serve", "Framework/SystemAdministrator"],
+    user: "65534:65534",
     env: {
       SERVICE_NAME: "Framework/SystemAdministrator",
       SERVICE_PORT: "9162",
