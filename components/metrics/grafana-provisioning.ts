@@ -10,6 +10,8 @@ export const GRAFANA_PATHS = {
   dashboardProvider: "/etc/grafana/provisioning/dashboards/services.yaml",
   dashboards: "/etc/grafana/dashboards",
   data: "/var/lib/grafana",
+  /** The admin password, read by the image's start script (`GF_SECURITY_ADMIN_PASSWORD__FILE`). */
+  adminPassword: "/etc/grafana/secrets/admin-password",
 } as const;
 
 /** The folder in Grafana that holds the generated dashboards. */

@@ -15,8 +15,12 @@ import {
   stackDashboards,
 } from "./grafana-provisioning";
 
-/** The environment variable that holds the admin password (the secret's placeholder in the plan). */
-export const GRAFANA_ADMIN_PASSWORD_ENV = "GF_SECURITY_ADMIN_PASSWORD";
+/**
+ * The environment variable naming the file that holds the admin password: the image's start
+ * script reads every `GF_..._FILE` variable's file into `GF_...`, so the password is in no
+ * environment Docker shows (`docker inspect`), only in a file uploaded as a secret.
+ */
+export const GRAFANA_ADMIN_PASSWORD_ENV = "GF_SECURITY_ADMIN_PASSWORD__FILE";
 
 /** Grafana's URL. */
 export function grafanaUrl(spec: MetricsSpec): string {
@@ -25,8 +29,8 @@ export function grafanaUrl(spec: MetricsSpec): string {
 
 /**
  * Grafana on the monitoring host: data source and dashboards provisioned from files. The admin
- * password is the secret `grafanaAdminPassword`: its placeholder here, its value put in (as a
- * secret) when the container is declared.
+ * password is the secret `grafanaAdminPassword`: its placeholder here, in a file the container
+ * reads at start, its value put in (as a secret) when the container is declared.
  */
 export function grafanaContainer(spec: MetricsSpec): ContainerSpec {
   const host = monitoringHost(spec);
@@ -41,7 +45,7 @@ export function grafanaContainer(spec: MetricsSpec): ContainerSpec {
     restart: "always",
     env: {
       GF_SECURITY_ADMIN_USER: "admin",
-      [GRAFANA_ADMIN_PASSWORD_ENV]: secretPlaceholder("grafanaAdminPassword"),
+      [GRAFANA_ADMIN_PASSWORD_ENV]: GRAFANA_PATHS.adminPassword,
       GF_PATHS_PROVISIONING: GRAFANA_PATHS.provisioning,
       GF_SERVER_HTTP_PORT: String(PORTS.grafana),
       GF_USERS_ALLOW_SIGN_UP: "false",
@@ -49,6 +53,7 @@ export function grafanaContainer(spec: MetricsSpec): ContainerSpec {
       GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
     },
     files: [
+      { path: GRAFANA_PATHS.adminPassword, content: secretPlaceholder("grafanaAdminPassword") },
       {
         path: GRAFANA_PATHS.datasource,
         content: renderDatasourceProvisioning({

@@ -378,16 +378,20 @@ test("the Grafana container: provisioning and dashboards as files, the admin pas
   assert.equal(g.hostNetwork, true);
   assert.deepEqual(g.env, {
     GF_SECURITY_ADMIN_USER: "admin",
-    GF_SECURITY_ADMIN_PASSWORD: "@@secret:grafanaAdminPassword@@",
+    GF_SECURITY_ADMIN_PASSWORD__FILE: "/etc/grafana/secrets/admin-password",
     GF_PATHS_PROVISIONING: "/etc/grafana/provisioning",
     GF_SERVER_HTTP_PORT: "3000",
     GF_USERS_ALLOW_SIGN_UP: "false",
     GF_ANALYTICS_REPORTING_ENABLED: "false",
     GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
   });
-  assert.equal(g.env![GRAFANA_ADMIN_PASSWORD_ENV], secretPlaceholder("grafanaAdminPassword"));
+  assert.equal(g.env![GRAFANA_ADMIN_PASSWORD_ENV], "/etc/grafana/secrets/admin-password");
   const dashboards = stackDashboards(prod);
   assert.deepEqual(g.files, [
+    {
+      path: "/etc/grafana/secrets/admin-password",
+      content: secretPlaceholder("grafanaAdminPassword"),
+    },
     {
       path: "/etc/grafana/provisioning/datasources/influxdb.yaml",
       content: renderDatasourceProvisioning({

@@ -101,20 +101,23 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor and its shippe
   assert.equal(grafana.inputs.image, "gitlab-registry.cern.ch/lhcb-dirac/grafana/grafana:10.4.2");
   assert.equal(grafana.inputs.networkMode, "host");
   const spec = grafanaContainer(prod);
+  // The plan holds the password's placeholder in a file; the declared uploads are a secret with
+  // the value put in (that file last), and no environment value holds it.
+  const uploads = grafana.inputs.uploads as Record<string, unknown> & { value: Upload[] };
+  assert.equal(uploads[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270");
+  const [password, ...open] = spec.files!;
+  assert.equal(password.path, "/etc/grafana/secrets/admin-password");
   assert.deepEqual(
-    (grafana.inputs.uploads as Upload[]).map((u) => [u.file, u.content]),
-    spec.files!.map((f) => [f.path, f.content]),
+    uploads.value.map((u) => [u.file, u.content]),
+    [...open.map((f) => [f.path, f.content]), [password.path, "correct-horse"]],
   );
-  // The plan holds the password's placeholder; the declared environment is a secret with the value put in, last.
-  const envs = grafana.inputs.envs as Record<string, unknown>;
-  assert.equal(envs[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270");
-  const open = Object.entries(spec.env!).filter(([k]) => k !== "GF_SECURITY_ADMIN_PASSWORD");
-  assert.deepEqual(envs.value, [
-    ...open.map(([k, v]) => `${k}=${v}`),
-    "GF_SECURITY_ADMIN_PASSWORD=correct-horse",
-  ]);
+  assert.deepEqual(
+    grafana.inputs.envs,
+    Object.entries(spec.env!).map(([k, v]) => `${k}=${v}`),
+  );
+  assert.equal(JSON.stringify(grafana.inputs.envs).includes("correct-horse"), false);
   assert.equal(JSON.stringify(spec).includes("correct-horse"), false);
-  assert.equal(await pulumi.isSecret((metrics.grafana as docker.Container).envs), true);
+  assert.equal(await pulumi.isSecret((metrics.grafana as docker.Container).uploads), true);
 
   for (const h of prod.slaves) {
     const c = byName(declared, `metrics-cadvisor-${h.id}`);
