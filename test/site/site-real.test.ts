@@ -4,6 +4,7 @@
 // serving every service; at the end `pulumi destroy` and `npm run site -- down`, which leave nothing.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { PlatformSpec } from "../../components/core/platform-spec";
 import { hostPorts } from "../../components/host-ports";
@@ -11,6 +12,8 @@ import { plannedContainers } from "../../components/plan";
 import { DeployedSite, deploySite, removeSite, site } from "../support/site-fixture";
 import { timeUntil, whitelistOn } from "../support/site-probes";
 import { inNetnsArgs } from "../../scripts/site/layout";
+import { sshPaths } from "../../scripts/site/files";
+import { CONSUL_CONFIG_FILE } from "../../components/consul/consul-containers";
 
 let deployed: DeployedSite | undefined;
 let spec: PlatformSpec;
@@ -168,4 +171,44 @@ test("each host listens on exactly the ports the plan gives its parts (hostPorts
       ).trim() !== "",
   );
   assert.equal(peers.length, 1, "one ZooKeeper leader listens on the peer port");
+});
+
+test("no secret in plain text: not in the state, not in any container's definition or log", async () => {
+  const stack = deployed!.stack;
+  const gossipKey = (
+    await stack.pulumi(["config", "get", "lhcb-platform:consulGossipKey", "--stack", stack.name])
+  ).trim();
+  const sshKey = readFileSync(sshPaths(site).clientKey, "utf8");
+  // A line of the key's body: long enough to be the key's alone.
+  const sshLine = sshKey.split("\n").find((l) => l.length >= 40 && !l.startsWith("-----"))!;
+  assert.equal(Buffer.from(gossipKey, "base64").length, 32, "the stack's gossip key");
+  const leaks = (where: string, text: string) =>
+    [gossipKey, sshLine].filter((s) => text.includes(s)).map(() => where);
+
+  // Where the key must be, the search finds it: the Consul servers' configuration file.
+  const master = site.hosts[0];
+  const config = onHost(
+    master.address,
+    "exec",
+    `${spec.stack}-consul-server-${master.id}`,
+    "cat",
+    CONSUL_CONFIG_FILE,
+  );
+  assert.deepEqual(leaks("config", config), ["config"]);
+
+  const found = [
+    ...leaks("pulumi stack export", await stack.pulumi(["stack", "export", "--stack", stack.name])),
+  ];
+  for (const h of site.hosts) {
+    const ids = onHost(h.address, "ps", "-aq").trim().split("\n").filter(Boolean);
+    found.push(...leaks(`docker inspect on ${h.id}`, onHost(h.address, "inspect", ...ids)));
+    for (const id of ids) {
+      const logs = spawnSync("docker", ["-H", `ssh://root@${h.address}`, "logs", id], {
+        encoding: "utf8",
+        maxBuffer: 256 * 2 ** 20,
+      });
+      found.push(...leaks(`docker logs ${id} on ${h.id}`, logs.stdout + logs.stderr));
+    }
+  }
+  assert.deepEqual(found, []);
 });
