@@ -87,7 +87,7 @@ test("a slave host lost under a steady client through both balancers: no request
     const failed = Date.now() - lost;
     await untilListed(false, `${victim} out of every master's whitelist`);
     const unlisted = Date.now() - lost;
-    const answers = load.samples.filter((x) => x.instance === instanceOn(victim));
+    const answers = (await load.samples()).filter((x) => x.instance === instanceOn(victim));
     const last = Math.max(lost, ...answers.map((x) => x.done)) - lost;
     const where = spec.loadBalancers.map((lb, i) => `${lb.id} after ${hidden[i]} ms`).join(", ");
     console.log(
@@ -98,7 +98,8 @@ test("a slave host lost under a steady client through both balancers: no request
     await restoreHost(site, victim);
     const serving = await timeUntil(
       `${victim} serving again`,
-      async () => load.samples.some((x) => x.instance === instanceOn(victim) && x.sent > restored),
+      async () =>
+        (await load.samples()).some((x) => x.instance === instanceOn(victim) && x.sent > restored),
       90,
     ).catch(async (e: unknown) => {
       console.error(await siteDiagnosis(site, spec, victim));

@@ -1,5 +1,5 @@
-// What a test asks of the running site while a steady client runs: every probe is asynchronous,
-// so the client's event loop is never held (a held client sends nothing, and sees no failure).
+// What a test asks of the running site while a steady client runs (in a thread of its own,
+// steady-client.ts): every probe is asynchronous, so the test itself is never held either.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
@@ -9,8 +9,9 @@ import { Site } from "../../components/core/endpoints";
 import { PlatformSpec } from "../../components/core/platform-spec";
 import { whitelistHostDir } from "../../components/mesos/host-paths";
 import { MESOS_PATHS } from "../../components/mesos/mesos-flags";
-import { Load, LoadSummary, summarize } from "../../scripts/bench/load";
+import { LoadSummary, Sample, summarize } from "../../scripts/bench/load";
 import { inNetnsArgs, SiteHost, SiteLayout } from "../../scripts/site/layout";
+import { SteadyClient } from "./steady-client";
 
 const execFileAsync = promisify(execFile);
 
@@ -173,17 +174,18 @@ export async function containersOn(
 /** Runs `fault` under a steady client over `urls`; returns its summary, once it checked the client kept its rate. */
 export async function underSteadyClient(
   urls: string[],
-  fault: (load: Load) => Promise<void>,
+  fault: (client: SteadyClient) => Promise<void>,
 ): Promise<LoadSummary> {
-  const load = new Load({ targets: urls, rate: 100, timeoutMs: 5000 }).start();
+  const client = new SteadyClient({ targets: urls, rate: 100, timeoutMs: 5000 });
+  let samples: Sample[] = [];
   try {
     await new Promise((r) => setTimeout(r, 2000));
-    await fault(load);
+    await fault(client);
     await new Promise((r) => setTimeout(r, 1000));
   } finally {
-    await load.stop();
+    samples = await client.stop();
   }
-  const summary = summarize(load.samples);
+  const summary = summarize(samples);
   console.log(
     `site: steady client: ${summary.requests} requests at ${summary.rate}/s, ${summary.failed} failed, p99 ${summary.p99Ms} ms, max ${summary.maxMs} ms`,
   );

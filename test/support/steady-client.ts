@@ -1,0 +1,39 @@
+// A steady client in a thread of its own. The site's faults are made by commands the test runs
+// and waits for; some of them hold the test's thread for a second or more, and a client sharing
+// that thread would send nothing just when the fault happens, and see no failure.
+import { join } from "node:path";
+import { Worker } from "node:worker_threads";
+import { LoadOptions, Sample } from "../../scripts/bench/load";
+
+export class SteadyClient {
+  private readonly worker: Worker;
+
+  constructor(options: LoadOptions) {
+    // The thread loads the TypeScript worker through tsx's CommonJS hook, as this one was loaded.
+    const entry = join(__dirname, "load-worker.ts");
+    this.worker = new Worker(`require("tsx/cjs"); require(${JSON.stringify(entry)});`, {
+      eval: true,
+      workerData: options,
+    });
+  }
+
+  /** The samples so far. */
+  samples(): Promise<Sample[]> {
+    return this.ask("samples");
+  }
+
+  /** Stops sending, waits for the requests in flight, and returns every sample. */
+  async stop(): Promise<Sample[]> {
+    const samples = await this.ask("stop");
+    await this.worker.terminate();
+    return samples;
+  }
+
+  private ask(what: "samples" | "stop"): Promise<Sample[]> {
+    return new Promise((resolve, reject) => {
+      this.worker.once("message", resolve);
+      this.worker.once("error", reject);
+      this.worker.postMessage(what);
+    });
+  }
+}
