@@ -50,6 +50,16 @@ export function createNetwork(site: SiteLayout): void {
   );
 }
 
+/**
+ * Deletes a link if it is there. A namespace's deletion takes its veth pairs with it a moment
+ * later, so a link seen a moment ago may be gone when it is deleted: only one still there after a
+ * failed delete is an error (reported by the second attempt).
+ */
+function removeLink(name: string): void {
+  if (!succeeds("ip", ["link", "delete", name]) && succeeds("ip", ["link", "show", name]))
+    run("ip", ["link", "delete", name]);
+}
+
 /** Removes the site's network, and any leftover of a run that was killed. */
 export function removeNetwork(site: SiteLayout): void {
   const namespaces = run("ip", ["netns", "list"])
@@ -57,9 +67,8 @@ export function removeNetwork(site: SiteLayout): void {
     .map((l) => l.split(" ")[0])
     .filter((n) => n.startsWith("lhcb-site-"));
   for (const ns of namespaces) run("ip", ["netns", "delete", ns]);
-  for (const h of site.hosts)
-    if (succeeds("ip", ["link", "show", h.veth])) run("ip", ["link", "delete", h.veth]);
-  if (succeeds("ip", ["link", "show", site.bridge])) run("ip", ["link", "delete", site.bridge]);
+  for (const h of site.hosts) removeLink(h.veth);
+  removeLink(site.bridge);
   while (succeeds("iptables", ["-C", ...forwardRule(site)]))
     run("iptables", ["-D", ...forwardRule(site)]);
 }

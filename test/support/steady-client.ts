@@ -31,8 +31,12 @@ export class SteadyClient {
 
   private ask(what: "samples" | "stop"): Promise<Sample[]> {
     return new Promise((resolve, reject) => {
-      this.worker.once("message", resolve);
-      this.worker.once("error", reject);
+      const failed = (e: Error) => reject(e);
+      this.worker.once("message", (samples: Sample[]) => {
+        this.worker.off("error", failed);
+        resolve(samples);
+      });
+      this.worker.once("error", failed);
       this.worker.postMessage(what);
     });
   }
