@@ -3,7 +3,7 @@ import { ScheduledAgents } from "./agents/scheduled-agents";
 import { ConsulCluster } from "./consul/consul-cluster";
 import { PORTS, partAddress } from "./core/endpoints";
 import { PlatformInputError } from "./core/errors";
-import { requiredSecrets } from "./secret-checks";
+import { missingSecrets } from "./secret-checks";
 import { pauseStackTraces, withStack } from "./core/stack-traces";
 import { PlatformSpec } from "./core/platform-spec";
 import { LoadBalancers } from "./haproxy/load-balancers";
@@ -99,9 +99,7 @@ export interface PlatformParts {
  * that needs it would otherwise stop the run after the parts before it were declared.
  */
 function assertSecretsGiven(args: PlatformArgs): void {
-  const missing = [...requiredSecrets(args.spec)].filter(
-    ([key]) => args.secrets?.[key] === undefined,
-  );
+  const missing = missingSecrets(args.spec, (key) => args.secrets?.[key] !== undefined);
   if (missing.length > 0)
     throw new PlatformInputError(
       missing.map(([key, why]) => ({

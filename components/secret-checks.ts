@@ -31,6 +31,14 @@ export function requiredSecrets(
   return out;
 }
 
+/** The required secrets `given` says are not there, each with why it is required. */
+export function missingSecrets(
+  spec: Pick<PlatformSpec, "local" | "environment" | "features" | "hosts">,
+  given: (key: SecretKey) => boolean,
+): [SecretKey, string][] {
+  return [...requiredSecrets(spec)].filter(([key]) => !given(key));
+}
+
 /** What is wrong with a secret's value, never quoting it; undefined when it will be accepted. */
 export function secretValueProblem(
   key: SecretKey,
@@ -83,15 +91,12 @@ export function secretProblems(
   prefix: string,
 ): InputProblem[] {
   const problems: InputProblem[] = [];
-  const required = requiredSecrets(spec);
-  for (const [key, why] of required) {
-    if (given[key] === undefined)
-      problems.push({
-        file,
-        path: `${prefix}${key}`,
-        expected: `the secret, required because ${why}: ${HOW_TO_SET[key]}`,
-      });
-  }
+  for (const [key, why] of missingSecrets(spec, (k) => given[k] !== undefined))
+    problems.push({
+      file,
+      path: `${prefix}${key}`,
+      expected: `the secret, required because ${why}: ${HOW_TO_SET[key]}`,
+    });
   for (const key of Object.keys(HOW_TO_SET) as SecretKey[]) {
     const secret = given[key];
     if (secret === undefined) continue;

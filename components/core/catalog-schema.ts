@@ -5,10 +5,11 @@ import {
   labelValue,
   MAX_CPUS,
   MAX_MEMORY_MB,
+  processText,
   RUN_MODES,
 } from "./config-schema";
 import { CronError, parseCron } from "./cron";
-import { hasNul, HTTP_PATH, HTTP_PATH_EXPECTED } from "./input-formats";
+import { HTTP_PATH, HTTP_PATH_EXPECTED } from "./input-formats";
 
 /** DIRAC-style names: `System/Component`, letters, digits, '_', '-', one '/' at most. */
 const entryName = z
@@ -26,9 +27,6 @@ const port = z
 
 /** Host labels an entry's instances must run on: every key must match the host's label value. */
 const constraints = z.record(labelKey, labelValue);
-
-/** An argument or environment value handed to a process: anything but NUL. */
-const processText = z.string().refine((v) => !hasNul(v), { message: "no NUL character" });
 
 /**
  * Environment names the platform sets in every instance itself (`SERVICE_NAME`, `PLATFORM_HOST`,

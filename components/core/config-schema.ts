@@ -46,7 +46,7 @@ export const imageReference = z
   .refine(isImageReference, { message: IMAGE_REFERENCE_EXPECTED });
 
 /** A string passed on to a process (argument, option, command): anything but NUL. */
-const processText = z.string().refine((v) => !hasNul(v), { message: "no NUL character" });
+export const processText = z.string().refine((v) => !hasNul(v), { message: "no NUL character" });
 
 /** How the library reaches a host's Docker Engine. Absent: the local Engine's socket. */
 export const dockerEndpointSchema = z
