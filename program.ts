@@ -54,6 +54,7 @@ export function platformProgram(projectDir: string) {
       spec,
       secrets: {
         consulGossipKey: config.getSecret("consulGossipKey"),
+        consulManagementToken: config.getSecret("consulManagementToken"),
         grafanaAdminPassword: config.getSecret("grafanaAdminPassword"),
         sshPrivateKey: config.getSecret("sshPrivateKey"),
       },
@@ -62,6 +63,11 @@ export function platformProgram(projectDir: string) {
       environment: spec.environment,
       endpoints: platform.endpoints,
       consulApi: platform.consul.apiAddress,
+      // Where Consul's ACLs are on: the management token (a secret; `pulumi stack output
+      // --show-secrets consulManagementToken`), which the operator's tools and the release use.
+      ...(platform.consul.managementToken
+        ? { consulManagementToken: platform.consul.managementToken }
+        : {}),
       // What the deployed plan placed around: the watcher (scripts/watch-hosts.ts) starts from it.
       failedHosts: spec.failedHosts,
       placement: Object.fromEntries(

@@ -49,6 +49,11 @@ export interface MasterQuorumArgs {
   datacenter?: string;
   /** Consul's gossip encryption key (`consul keygen`), a secret: required but on `local`. */
   gossipKey?: pulumi.Input<string>;
+  /**
+   * Consul's management token (a secret, a UUID) where Consul's ACLs are on (every environment but
+   * `local`); made at the first `up` and kept in the stack when not given.
+   */
+  consulManagementToken?: pulumi.Input<string>;
   /** SSH key for the hosts' `prepare` commands (a secret). */
   sshPrivateKey?: pulumi.Input<string>;
   /** Docker host of the local Engine (`local`). Default `unix:///var/run/docker.sock`. */
@@ -60,7 +65,10 @@ export interface MasterQuorumArgs {
  * part. Throws one `PlatformInputError` listing every problem, each naming `MasterQuorumArgs` and the path.
  */
 export function quorumSpec(
-  args: Omit<MasterQuorumArgs, "gossipKey" | "sshPrivateKey" | "localDockerHost">,
+  args: Omit<
+    MasterQuorumArgs,
+    "gossipKey" | "consulManagementToken" | "sshPrivateKey" | "localDockerHost"
+  >,
 ): PlatformSpec {
   const file = "MasterQuorumArgs";
   const a = parseWith(quorumArgsSchema, args, file);
@@ -159,9 +167,12 @@ export function declareMasterQuorum(
   parent: pulumi.ComponentResource,
   name: string,
   spec: PlatformSpec,
-  access: Pick<MasterQuorumArgs, "gossipKey" | "sshPrivateKey" | "localDockerHost">,
+  access: Pick<
+    MasterQuorumArgs,
+    "gossipKey" | "consulManagementToken" | "sshPrivateKey" | "localDockerHost"
+  >,
 ): MasterQuorumParts {
-  const { gossipKey, sshPrivateKey, localDockerHost } = access;
+  const { gossipKey, consulManagementToken, sshPrivateKey, localDockerHost } = access;
   const opts = { parent };
   const inventory = new HostInventory(
     `${name}-hosts`,
@@ -169,7 +180,11 @@ export function declareMasterQuorum(
     opts,
   );
   const zookeeper = new ZooKeeperEnsemble(`${name}-zookeeper`, { spec, inventory }, opts);
-  const consul = new ConsulCluster(`${name}-consul`, { spec, inventory, gossipKey }, opts);
+  const consul = new ConsulCluster(
+    `${name}-consul`,
+    { spec, inventory, gossipKey, managementToken: consulManagementToken },
+    opts,
+  );
   return {
     inventory,
     zookeeper,

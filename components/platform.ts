@@ -23,6 +23,11 @@ import { MetricsStack } from "./metrics/metrics-stack";
 export interface PlatformSecrets {
   /** Consul gossip encryption key (`consul keygen`). Required for cert and prod. */
   consulGossipKey?: pulumi.Input<string>;
+  /**
+   * Consul's management token (a UUID), where Consul's ACLs are on (cert and prod). Optional: made
+   * at the first `up` and kept in the stack when not given.
+   */
+  consulManagementToken?: pulumi.Input<string>;
   /** Grafana's admin password. Required when Grafana is on. */
   grafanaAdminPassword?: pulumi.Input<string>;
   /** SSH key for host preparation. Required when a host has `prepare`. */
@@ -221,7 +226,12 @@ function declareCoreParts(
   const zookeeper = new ZooKeeperEnsemble(`${name}-zookeeper`, base, opts);
   const consul = new ConsulCluster(
     `${name}-consul`,
-    { ...base, gossipKey: secrets.consulGossipKey },
+    {
+      ...base,
+      gossipKey: secrets.consulGossipKey,
+      managementToken: secrets.consulManagementToken,
+      services: spec.services.map((s) => s.key),
+    },
     opts,
   );
   const services = new ServiceInstances(
@@ -257,7 +267,11 @@ function declareOptionalParts(
     whitelist: features.whitelist
       ? new HostWhitelist(
           `${name}-whitelist`,
-          { ...base, dependsOn: Object.values(core.consul.servers) },
+          {
+            ...base,
+            dependsOn: Object.values(core.consul.servers),
+            consulToken: core.consul.tokenFor("catalog-read"),
+          },
           opts,
         )
       : undefined,

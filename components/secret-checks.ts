@@ -9,6 +9,8 @@ import { gossipEncrypted } from "./consul/consul-containers";
 /** How each secret is set, for messages. */
 const HOW_TO_SET: Record<SecretKey, string> = {
   consulGossipKey: 'pulumi config set --secret lhcb-platform:consulGossipKey "$(consul keygen)"',
+  consulManagementToken:
+    'pulumi config set --secret lhcb-platform:consulManagementToken "$(cat /proc/sys/kernel/random/uuid)"',
   grafanaAdminPassword: "pulumi config set --secret lhcb-platform:grafanaAdminPassword",
   sshPrivateKey: "pulumi config set --secret lhcb-platform:sshPrivateKey < KEYFILE",
 };
@@ -53,6 +55,13 @@ export function secretValueProblem(
       const bytes = base64.test(value) ? Buffer.from(value, "base64").length : -1;
       if (![16, 24, 32].includes(bytes))
         return `a gossip key as consul keygen makes it: standard base64 of 16, 24 or 32 bytes; the value given is ${bytes < 0 ? "not base64" : `base64 of ${bytes} bytes`}`;
+      return undefined;
+    }
+    case "consulManagementToken": {
+      // Consul takes a token's secret id only as a UUID (8-4-4-4-12 hex digits).
+      const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+      if (!uuid.test(value))
+        return "a UUID (8-4-4-4-12 hexadecimal digits), the form Consul takes a token in; the value given is not one";
       return undefined;
     }
     case "grafanaAdminPassword": {

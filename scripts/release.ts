@@ -86,8 +86,15 @@ export async function deployedServiceImages(stack: Stack): Promise<string[]> {
     .map((r) => r.inputs!.image ?? "");
 }
 
-async function consulPassing(consulApi: string): Promise<{ total: number; passing: number }> {
-  const res = await fetch(`${consulApi}/v1/health/state/any`, {
+/** Where Consul is, and the token to read it with where its ACLs are on. */
+interface ConsulReader {
+  api: string;
+  token?: string;
+}
+
+async function consulPassing(consul: ConsulReader): Promise<{ total: number; passing: number }> {
+  const res = await fetch(`${consul.api}/v1/health/state/any`, {
+    headers: consul.token ? { "X-Consul-Token": consul.token } : {},
     signal: AbortSignal.timeout(3000),
   });
   const checks = (await res.json()) as { Node: string; ServiceID: string; Status: string }[];
@@ -100,13 +107,13 @@ async function consulPassing(consulApi: string): Promise<{ total: number; passin
 }
 
 async function waitAllPassing(
-  consulApi: string,
+  consul: ConsulReader,
   expected: number,
   timeoutS: number,
 ): Promise<void> {
   const end = Date.now() + timeoutS * 1000;
   for (;;) {
-    const s = await consulPassing(consulApi).catch(() => ({ total: -1, passing: -1 }));
+    const s = await consulPassing(consul).catch(() => ({ total: -1, passing: -1 }));
     if (s.total === expected && s.passing === expected) return;
     if (Date.now() > end)
       throw new Error(
@@ -153,14 +160,18 @@ export async function rollOut(
   startedAt = Date.now(),
 ): Promise<Rollout> {
   await stack.setConfig("lhcb-platform:images.service", { value: image }, true);
-  const consulApi = String((await stack.outputs()).consulApi?.value ?? "");
+  const outputs = await stack.outputs();
+  const consul: ConsulReader = {
+    api: String(outputs.consulApi?.value ?? ""),
+    token: outputs.consulManagementToken?.value as string | undefined,
+  };
   const instances = (await deployedServiceImages(stack)).length;
   const timeline = new RolloutTimeline(startedAt);
   const progress = stepProgress(log);
   const r = await stack.up({ color: "never", onEvent: (e) => (timeline.onEvent(e), progress(e)) });
   if (r.summary.result !== "succeeded")
     throw new Error(`the rollout's up ended ${r.summary.result}`);
-  if (consulApi !== "") await waitAllPassing(consulApi, instances, 60);
+  if (consul.api !== "") await waitAllPassing(consul, instances, 60);
   return { seconds: (Date.now() - startedAt) / 1000, replacements: timeline.replacements() };
 }
 

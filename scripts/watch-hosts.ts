@@ -92,6 +92,16 @@ function deployedFailedHosts(stack: string): string[] {
   return Array.isArray(value) ? value.map(String).sort() : [];
 }
 
+/**
+ * The token to ask Consul with: CONSUL_HTTP_TOKEN when set, as Consul's own tools take it, else
+ * the stack's management token where its ACLs are on; none on the local stack.
+ */
+function consulToken(stack: string): string | undefined {
+  if (process.env.CONSUL_HTTP_TOKEN) return process.env.CONSUL_HTTP_TOKEN;
+  const r = pulumiSync(["stack", "output", "consulManagementToken", "--show-secrets"], stack);
+  return r.ok && r.out.trim() !== "" ? r.out.trim() : undefined;
+}
+
 /** `pulumi up` of the stack, its output passed through; resolves with whether it succeeded. */
 function pulumiUp(stack: string): Promise<boolean> {
   return new Promise((done) => {
@@ -117,6 +127,7 @@ async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const spec = loadPlatformFromStackFile(PROJECT, o.stack);
   const apis = consulApis(spec, o.consul);
+  const token = consulToken(o.stack);
   const failures = new HostFailures(o.graceMs, spec.failedHosts);
   // The config's failed hosts are where to start from; an up brings the deployment there.
   let applied = deployedFailedHosts(o.stack);
@@ -130,7 +141,7 @@ async function main(): Promise<void> {
   let unreachable = "";
   while (!stopping) {
     try {
-      failures.observe(Date.now(), await slaveNodeStates(spec, apis));
+      failures.observe(Date.now(), await slaveNodeStates(spec, apis, token));
       unreachable = "";
     } catch (e) {
       const message = (e as Error).message;

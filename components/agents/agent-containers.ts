@@ -1,7 +1,13 @@
+import { aclEnforced } from "../consul/consul-acl-plan";
 import { consulAddressFor } from "../consul/consul-containers";
 import { HostSpec } from "../core/config-schema";
-import { ContainerSpec, platformLabels, UNPRIVILEGED_USER } from "../core/container-spec";
-import { containerName } from "../core/endpoints";
+import {
+  ContainerSpec,
+  platformLabels,
+  secretPlaceholder,
+  UNPRIVILEGED_USER,
+} from "../core/container-spec";
+import { containerName, PORTS } from "../core/endpoints";
 import { PlacedAgent, PlatformSpec, AgentsSpec } from "../core/platform-spec";
 
 /** The Consul KV prefix whose lock (`<prefix>/.lock`) a run of the agent must hold; the same for every container of the agent. */
@@ -10,6 +16,26 @@ export function agentLockKey(
   agent: Pick<PlacedAgent, "key">,
 ): string {
   return `platform/${spec.stack}/agents/${agent.key}`;
+}
+
+/**
+ * Where a scheduled agent reads its Consul ACL token (`CONSUL_HTTP_TOKEN_FILE`, as Consul's own
+ * tools take it): a file, so the token is in no container's environment.
+ */
+export const AGENT_TOKEN_FILE = "/etc/platform/consul-token";
+
+/**
+ * The name a scheduled agent reaches its host by at a site (`host-gateway`): its host's Consul
+ * agent, on the host network, is there. A name of the site's DNS would tie the agents to it: a
+ * container resolves with the engine's DNS, not the host's /etc/hosts.
+ */
+export const HOST_GATEWAY_NAME = "host.docker.internal";
+
+/** The Consul HTTP API a scheduled agent on `host` talks to: its host's agent (or server). */
+function agentConsulAddress(spec: AgentsSpec, host: HostSpec): string {
+  return spec.local
+    ? `http://${consulAddressFor(spec, host)}`
+    : `http://${HOST_GATEWAY_NAME}:${PORTS.consulHttp}`;
 }
 
 /**
@@ -23,6 +49,7 @@ export function agentContainer(
   host: HostSpec,
 ): ContainerSpec {
   const name = containerName(spec, agent.key, host.id);
+  const acl = aclEnforced(spec);
   return {
     name,
     image: agent.image,
@@ -35,11 +62,16 @@ export function agentContainer(
       AGENT_SCHEDULE: agent.schedule,
       AGENT_DURATION: String(agent.durationSeconds),
       AGENT_LOCK_KEY: agentLockKey(spec, agent),
-      CONSUL_HTTP_ADDR: `http://${consulAddressFor(spec, host)}`,
+      CONSUL_HTTP_ADDR: agentConsulAddress(spec, host),
+      ...(acl ? { CONSUL_HTTP_TOKEN_FILE: AGENT_TOKEN_FILE } : {}),
       PLATFORM_STACK: spec.stack,
       PLATFORM_HOST: host.id,
       ...agent.env,
     },
+    ...(spec.local ? {} : { extraHosts: { [HOST_GATEWAY_NAME]: "host-gateway" } }),
+    ...(acl
+      ? { files: [{ path: AGENT_TOKEN_FILE, content: secretPlaceholder("consulToken") }] }
+      : {}),
     restart: "always",
     cpus: agent.cpus,
     memoryMb: agent.memoryMb,

@@ -43,6 +43,7 @@ export class ScheduledAgents extends BatchedComponent {
         `${name}-${agent.key}-${hostId}`,
         container,
         {
+          secrets: { consulToken: args.consul?.tokenFor("agent-locks") },
           dependsOn: [...(args.dependsOn ?? []), ...(args.consul?.readyOn(hostId) ?? [])],
         },
       ).container;

@@ -1,5 +1,6 @@
 import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
+import { ConsulRole } from "./consul-acl-plan";
 
 /**
  * What a part placed on a host needs of Consul there: the load balancers' consul-template and the
@@ -11,6 +12,11 @@ export interface ConsulAccess {
   readyOn(hostId: string): pulumi.Resource[];
   /** The HTTP API of the Consul process on `hostId` (`http://address:8500`). */
   apiOn(hostId: string): pulumi.Output<string>;
+  /**
+   * The ACL token of a client role (a secret), where Consul's ACLs are on (`aclEnforced`); the
+   * parts put it into their config files. Undefined where they are off.
+   */
+  tokenFor(role: ConsulRole): pulumi.Output<string> | undefined;
 }
 
 /**

@@ -15,6 +15,8 @@ import { HostInventory } from "../hosts/host-inventory";
 import { consulPlan } from "../plan";
 import { assertQuorum } from "../core/quorum";
 import { ConsulAccess, ConsulCatalog } from "./consul-access";
+import { ConsulAcl, generatedManagementToken } from "./consul-acl";
+import { aclEnforced, ConsulRole } from "./consul-acl-plan";
 import { consulServerTarget, gossipEncrypted } from "./consul-containers";
 
 export interface ConsulClusterArgs {
@@ -34,6 +36,18 @@ export interface ConsulClusterArgs {
    * server (its container address on the local stack, `http://<address>:8500` on real hosts).
    */
   apiAddress?: pulumi.Input<string>;
+  /**
+   * Consul's management token (a Pulumi secret, a UUID), where ACLs are on (`aclEnforced`: every
+   * stack but the local one): the servers bootstrap the ACL system with it, and the library
+   * registers and makes the other tokens with it. Made at the first `up` and kept in the stack
+   * when not given.
+   */
+  managementToken?: pulumi.Input<string>;
+  /**
+   * The keys of the services whose instances the balancers read from Consul (the catalog's): the
+   * `catalog-read` token may read those, and the slave hosts' service. Default: none.
+   */
+  services?: readonly string[];
 }
 
 /**
@@ -51,6 +65,10 @@ export class ConsulCluster extends BatchedComponent implements ConsulAccess, Con
   public readonly leader: command.local.Command;
   /** The HTTP API address of the first server. */
   public readonly apiAddress: pulumi.Output<string>;
+  /** The management token (a secret) where ACLs are on. */
+  public readonly managementToken?: pulumi.Output<string>;
+  /** The ACL policies and tokens where ACLs are on. */
+  public readonly acl?: ConsulAcl;
   /** Client agents by host id. */
   private readonly agents: DeclaredOnUse<{
     container: ContainerResource;
@@ -69,30 +87,40 @@ export class ConsulCluster extends BatchedComponent implements ConsulAccess, Con
       );
     }
     super("lhcb-platform:consul:ConsulCluster", name, {}, opts);
-    // The key goes into the agents' config files where gossip is encrypted (their placeholder).
+    if (aclEnforced(spec))
+      this.managementToken = pulumi.secret(
+        args.managementToken ?? generatedManagementToken(this, `${name}-management-token`),
+      );
+    // The key goes into the agents' config files where gossip is encrypted (their placeholder),
+    // the management token into the servers'.
     const secrets = { consulGossipKey: args.gossipKey };
+    const serverSecrets = { ...secrets, consulManagementToken: this.managementToken };
     const plan = consulPlan(spec);
-    const byId = new Map(spec.hosts.map((h) => [h.id, h]));
     this.servers = {};
     this.serverApis = {};
-    this.declareServers(name, args, plan.servers, secrets);
+    this.declareServers(name, args, plan.servers, serverSecrets);
     const serverList = Object.values(this.servers);
-    // Each agent's container and configuration are computed here (pure, where a bad spec throws),
-    // before anything is declared; the agent itself is declared on use or in this component's batches.
-    const agentPlans = new Map(plan.agents.map((a) => [a.hostId, a.container]));
-    this.agents = new DeclaredOnUse("Consul agent host", [...agentPlans.keys()], (hostId) => {
-      const host = byId.get(hostId)!;
-      const containerSpec = agentPlans.get(hostId)!;
-      const container = declareContainer(
-        this,
-        inventory,
-        host.id,
-        `${name}-agent-${host.id}`,
-        containerSpec,
-        { secrets, dependsOn: serverList },
-      ).container;
-      return { container, api: consulApiOf(spec, container, containerSpec, host) };
-    });
+    this.agents = this.agentsOnUse(name, args, plan.agents, secrets, serverList);
+    this.apiAddress = pulumi.output(args.apiAddress ?? this.serverApis[spec.masters[0].id]);
+    this.leader = leaderProbe(
+      this,
+      `${name}-leader`,
+      this.apiAddress,
+      serverList,
+      this.managementToken,
+    );
+    this.provider = apiProvider(this, `${name}-api`, spec, this.apiAddress, this.managementToken);
+    if (this.managementToken)
+      this.acl = new ConsulAcl(
+        `${name}-acl`,
+        {
+          spec,
+          services: args.services ?? [],
+          provider: this.provider,
+          leader: this.leader,
+        },
+        { parent: this },
+      );
     this.esm = {};
     for (const { hostId, container } of plan.esm) {
       this.esm[hostId] = declareContainer(
@@ -101,20 +129,9 @@ export class ConsulCluster extends BatchedComponent implements ConsulAccess, Con
         hostId,
         `${name}-esm-${hostId}`,
         container,
-        {
-          dependsOn: serverList,
-        },
+        { secrets: { consulToken: this.tokenFor("esm") }, dependsOn: serverList },
       ).container;
     }
-    this.apiAddress = pulumi.output(args.apiAddress ?? this.serverApis[spec.masters[0].id]);
-    this.leader = leaderProbe(this, `${name}-leader`, this.apiAddress, serverList);
-    // Configured as soon as the API has an address (configuring asks nothing of Consul), so the
-    // plugin has started by the time there is a leader; what is written through it waits for `leader`.
-    this.provider = new consul.Provider(
-      `${name}-api`,
-      { address: this.apiAddress, datacenter: spec.consul.datacenter },
-      { parent: this },
-    );
     this.declareChildren(this.agents.keys, (hostId) => this.agents.get(hostId));
     this.registerOutputs({ apiAddress: this.apiAddress });
   }
@@ -127,7 +144,10 @@ export class ConsulCluster extends BatchedComponent implements ConsulAccess, Con
     name: string,
     args: ConsulClusterArgs,
     servers: PlannedContainer[],
-    secrets: { consulGossipKey?: pulumi.Input<string> },
+    secrets: {
+      consulGossipKey?: pulumi.Input<string>;
+      consulManagementToken?: pulumi.Input<string>;
+    },
   ): void {
     const { spec, inventory } = args;
     let previous: LocalCommand | undefined;
@@ -138,10 +158,51 @@ export class ConsulCluster extends BatchedComponent implements ConsulAccess, Con
         secrets,
         dependsOn: previous ? [previous] : [],
       }).container;
-      previous = quorumMemberReady(this, key, server, consulServerTarget(spec, host));
+      previous = quorumMemberReady(
+        this,
+        key,
+        server,
+        consulServerTarget(spec, host),
+        this.managementToken,
+      );
       this.servers[host.id] = server;
       this.serverApis[host.id] = consulApiOf(spec, server, containerSpec, host);
     }
+  }
+
+  public tokenFor(role: ConsulRole): pulumi.Output<string> | undefined {
+    return this.acl?.roleTokens[role];
+  }
+
+  /**
+   * The client agents, each declared on use (`readyOn`, `apiOn`) or in this component's batches.
+   * Each agent's container and configuration are computed before (pure, where a bad spec throws);
+   * its token where ACLs are on is made when the agent is declared.
+   */
+  private agentsOnUse(
+    name: string,
+    args: ConsulClusterArgs,
+    planned: PlannedContainer[],
+    secrets: { consulGossipKey?: pulumi.Input<string> },
+    servers: ContainerResource[],
+  ): DeclaredOnUse<{ container: ContainerResource; api: pulumi.Output<string> }> {
+    const { spec, inventory } = args;
+    const byId = new Map(spec.hosts.map((h) => [h.id, h]));
+    const agentPlans = new Map(planned.map((a) => [a.hostId, a.container]));
+    return new DeclaredOnUse("Consul agent host", [...agentPlans.keys()], (hostId) => {
+      const host = byId.get(hostId)!;
+      const containerSpec = agentPlans.get(hostId)!;
+      const consulToken = this.acl?.nodeToken(host);
+      const container = declareContainer(
+        this,
+        inventory,
+        host.id,
+        `${name}-agent-${host.id}`,
+        containerSpec,
+        { secrets: { ...secrets, consulToken }, dependsOn: servers },
+      ).container;
+      return { container, api: consulApiOf(spec, container, containerSpec, host) };
+    });
   }
 
   /** The client agent of `hostId` (declared now if it was not yet); undefined on a master, which runs a server. */
@@ -180,26 +241,59 @@ function consulApiOf(
     : pulumi.output(`http://${host.address}:${PORTS.consulHttp}`);
 }
 
-/** Created once the servers have elected a leader, asked of `api`; run again whenever a server container is replaced. */
+/**
+ * The provider the library writes to Consul through (with the management token where ACLs are on).
+ * Configured as soon as the API has an address (configuring asks nothing of Consul), so the plugin
+ * has started by the time there is a leader; what is written through it waits for the leader.
+ */
+function apiProvider(
+  parent: pulumi.Resource,
+  name: string,
+  spec: ConsulSiteSpec,
+  address: pulumi.Output<string>,
+  managementToken: pulumi.Output<string> | undefined,
+): consul.Provider {
+  return new consul.Provider(
+    name,
+    {
+      address,
+      datacenter: spec.consul.datacenter,
+      ...(managementToken ? { token: managementToken } : {}),
+    },
+    { parent },
+  );
+}
+
+/**
+ * Created once the servers have elected a leader, asked of `api`; run again whenever a server
+ * container is replaced. Where ACLs are on, once the leader has also bootstrapped them: the
+ * management token reads itself (`/v1/acl/token/self` refuses it until then).
+ */
 function leaderProbe(
   parent: pulumi.Resource,
   name: string,
   api: pulumi.Output<string>,
   servers: ContainerResource[],
+  managementToken: pulumi.Output<string> | undefined,
 ): command.local.Command {
-  return new command.local.Command(
-    name,
-    {
-      create: PROBE_COMMAND,
-      environment: api.apply((a) =>
-        probeEnvironment({
+  const environment = pulumi.all([api, managementToken]).apply(([a, token]) =>
+    token === undefined
+      ? probeEnvironment({
           what: `the Consul leader at ${a}`,
           http: `${a}/v1/status/leader`,
           nonEmpty: true,
-        }),
-      ),
-      triggers: servers.map((c) => c.id),
-    },
+        })
+      : {
+          ...probeEnvironment({
+            what: `the Consul leader at ${a}, its ACLs bootstrapped`,
+            http: `${a}/v1/acl/token/self`,
+          }),
+          CONSUL_HTTP_TOKEN: token,
+        },
+  );
+  return new command.local.Command(
+    name,
+    { create: PROBE_COMMAND, environment, triggers: servers.map((c) => c.id) },
     { parent, dependsOn: servers },
   );
 }

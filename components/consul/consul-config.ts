@@ -9,6 +9,8 @@ export interface ConsulCommonOptions {
   encrypt?: string;
   /** Address to advertise; Consul picks one when undefined (local stack). */
   advertise?: string;
+  /** The `acl` block (`aclConfigBlock`); ACLs are off when undefined. */
+  acl?: Record<string, unknown>;
 }
 
 function common(o: ConsulCommonOptions): Record<string, unknown> {
@@ -22,6 +24,7 @@ function common(o: ConsulCommonOptions): Record<string, unknown> {
     retry_join: o.servers,
     retry_interval: "2s",
     ...(o.encrypt !== undefined ? { encrypt: o.encrypt } : {}),
+    ...(o.acl !== undefined ? { acl: o.acl } : {}),
     ports: { http: PORTS.consulHttp, dns: PORTS.consulDns },
     log_level: "INFO",
     disable_update_check: true,
@@ -91,7 +94,12 @@ export const SLAVE_SERVICE = "mesos-slave-host";
  * service with the host checks, which the whitelist template reads.
  */
 export function renderConsulAgentConfig(
-  o: ConsulCommonOptions & { slave: boolean; maxLoadPerCpu: number },
+  o: ConsulCommonOptions & {
+    slave: boolean;
+    maxLoadPerCpu: number;
+    /** The token the host's service and its checks are registered with (where ACLs are on). */
+    serviceToken?: string;
+  },
 ): string {
   const cfg: Record<string, unknown> = { ...common(o), server: false, leave_on_terminate: true };
   if (o.slave) {
@@ -101,6 +109,7 @@ export function renderConsulAgentConfig(
         id: `${SLAVE_SERVICE}-${o.nodeName}`,
         tags: ["slave"],
         meta: { node: o.nodeName },
+        ...(o.serviceToken !== undefined ? { token: o.serviceToken } : {}),
         checks: slaveHostChecks(o.maxLoadPerCpu),
       },
     ];
@@ -116,12 +125,15 @@ export function renderEsmConfig(o: {
   datacenter: string;
   consulAddress: string;
   instanceId: string;
+  /** Its ACL token (where ACLs are on). */
+  token?: string;
 }): string {
   const cfg = {
     log_level: "INFO",
     consul_service: "consul-esm",
     consul_kv_path: "consul-esm/",
     http_addr: o.consulAddress,
+    ...(o.token !== undefined ? { token: o.token } : {}),
     datacenter: o.datacenter,
     instance_id: o.instanceId,
     external_node_meta: { "external-node": "true" },

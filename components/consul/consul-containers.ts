@@ -11,6 +11,7 @@ import { physicalName } from "../core/naming";
 import { ConsulSiteSpec, PlatformSpec } from "../core/platform-spec";
 import { localQuorumAddress } from "../core/local-network";
 import { masterMemberTarget, QuorumMemberTarget } from "../core/quorum-probe";
+import { aclConfigBlock, aclEnforced } from "./consul-acl-plan";
 import {
   renderConsulAgentConfig,
   renderConsulServerConfig,
@@ -126,6 +127,7 @@ export function consulServerConfig(spec: ConsulSiteSpec, host: HostSpec): string
     servers: consulServerAddresses(spec),
     encrypt: gossipEncrypted(spec) ? secretPlaceholder("consulGossipKey") : undefined,
     advertise: spec.local ? undefined : consulAdvertiseAddress(host.address),
+    acl: aclEnforced(spec) ? aclConfigBlock(true) : undefined,
     bootstrapExpect: spec.masters.length,
   });
 }
@@ -142,6 +144,8 @@ export function consulAgentConfig(spec: ConsulSiteSpec, host: HostSpec): string 
     servers: consulServerAddresses(spec),
     encrypt: gossipEncrypted(spec) ? secretPlaceholder("consulGossipKey") : undefined,
     advertise: spec.local ? undefined : consulAdvertiseAddress(host.address),
+    acl: aclEnforced(spec) ? aclConfigBlock(false) : undefined,
+    serviceToken: aclEnforced(spec) ? secretPlaceholder("consulToken") : undefined,
     slave: host.roles.includes("slave"),
     maxLoadPerCpu: spec.consul.slaveMaxLoadPerCpu,
   });
@@ -170,6 +174,7 @@ export function esmContainer(spec: ConsulSiteSpec, host: HostSpec): ContainerSpe
           datacenter: spec.consul.datacenter,
           consulAddress: consulAddressFor(spec, host),
           instanceId: name,
+          token: aclEnforced(spec) ? secretPlaceholder("consulToken") : undefined,
         }),
       },
     ],

@@ -68,8 +68,13 @@ export const UNPRIVILEGED_USER = "65534:65534";
 
 export type RestartPolicy = "always" | "unless-stopped" | "on-failure" | "no";
 
-/** The secrets a container may hold; `Platform` takes their values as Pulumi secrets (`PlatformSecrets`). */
-export type SecretName = "consulGossipKey" | "grafanaAdminPassword";
+/**
+ * The secrets a container may hold; `Platform` takes their values as Pulumi secrets
+ * (`PlatformSecrets`), or makes them (Consul's tokens, `ConsulAcl`). `consulToken` is the Consul
+ * ACL token of the container's own role or node.
+ */
+export type SecretName =
+  "consulGossipKey" | "grafanaAdminPassword" | "consulManagementToken" | "consulToken";
 
 /**
  * Where a secret's value goes in a file's content or an environment value of a planned container:
@@ -107,6 +112,11 @@ export interface ContainerSpec {
   ipv4Address?: string;
   /** Use the host's network stack (real hosts), instead of the platform network. */
   hostNetwork?: boolean;
+  /**
+   * Names the container resolves to fixed addresses (`docker run --add-host`), by name: an IP, or
+   * `host-gateway`, the host the container runs on as its bridge reaches it.
+   */
+  extraHosts?: Record<string, string>;
   privileged?: boolean;
   /**
    * The Linux capabilities the container keeps (`CAP_CHOWN`, ...): every other one is

@@ -104,7 +104,8 @@ export const QUORUM_PROBE_PROGRAM = [
 /**
  * Run as a Consul server's readiness is deleted, which comes just before its container stops: if
  * it leads, it hands the leadership to another server first (`/v1/operator/raft/transfer-leader`)
- * and waits up to 5 s for the new leader, so writes see no election timeout. It never fails: a
+ * and waits up to 5 s for the new leader, so writes see no election timeout. Where Consul's ACLs
+ * are on, the handover (operator write) takes the token in CONSUL_HTTP_TOKEN. It never fails: a
  * server that does not answer any more cannot hand anything over, and the others elect.
  */
 export const CONSUL_HANDOVER_PROGRAM = [
@@ -112,7 +113,8 @@ export const CONSUL_HANDOVER_PROGRAM = [
   "(async () => { try {",
   "  const a = addr(e.PROBE_SELF), me = await ipOf(a);",
   '  if (!(await get(a, "/v1/status/leader")).startsWith(`${me}:`)) return;',
-  '  await fetch(`http://${a}:${port}/v1/operator/raft/transfer-leader`, { method: "POST", signal: AbortSignal.timeout(5000) });',
+  '  const headers = e.CONSUL_HTTP_TOKEN ? { "X-Consul-Token": e.CONSUL_HTTP_TOKEN } : {};',
+  '  await fetch(`http://${a}:${port}/v1/operator/raft/transfer-leader`, { method: "POST", headers, signal: AbortSignal.timeout(5000) });',
   "  for (let i = 0; i < 50; i++) {",
   '    const l = await get(a, "/v1/status/leader").catch(() => "");',
   '    if (l !== "" && !l.startsWith(`${me}:`)) return;',

@@ -34,11 +34,14 @@ export interface ProbeTarget {
   post?: boolean;
 }
 
-/** The probe program: polls every 50 ms, each try bounded to 1 s, until it passes or times out. */
+/**
+ * The probe program: polls every 50 ms, each try bounded to 1 s, until it passes or times out. An
+ * HTTP probe sends CONSUL_HTTP_TOKEN, when its environment has one, as Consul's token header.
+ */
 export const PROBE_PROGRAM = [
   'const e = process.env, end = Date.now() + Number(e.PROBE_TIMEOUT_SECONDS) * 1000; let last = "no answer";',
   "const once = () => e.PROBE_HTTP",
-  '  ? fetch(e.PROBE_HTTP, { method: e.PROBE_METHOD ?? "GET", signal: AbortSignal.timeout(1000) }).then(async (r) => { const b = (await r.text()).trim();',
+  '  ? fetch(e.PROBE_HTTP, { method: e.PROBE_METHOD ?? "GET", headers: e.CONSUL_HTTP_TOKEN ? { "X-Consul-Token": e.CONSUL_HTTP_TOKEN } : {}, signal: AbortSignal.timeout(1000) }).then(async (r) => { const b = (await r.text()).trim();',
   '      if (!r.ok) throw new Error(`HTTP ${r.status}`); if (e.PROBE_NON_EMPTY && (b === "" || b === \'""\')) throw new Error(`empty answer ${b}`); })',
   '  : new Promise((ok, fail) => { const i = e.PROBE_TCP.lastIndexOf(":"); const s = require("node:net").connect(Number(e.PROBE_TCP.slice(i + 1)), e.PROBE_TCP.slice(0, i));',
   '      s.setTimeout(1000, () => { s.destroy(); fail(new Error("connect timed out")); }); s.on("connect", () => { s.destroy(); ok(); }); s.on("error", fail); });',

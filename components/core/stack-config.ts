@@ -11,7 +11,12 @@ import { parseYamlText } from "./yaml-file";
 export const CONFIG_NAMESPACE = "lhcb-platform";
 
 /** Keys that hold secrets; read as Pulumi secrets by the program, never validated as plain values. */
-export const SECRET_KEYS = ["grafanaAdminPassword", "consulGossipKey", "sshPrivateKey"] as const;
+export const SECRET_KEYS = [
+  "grafanaAdminPassword",
+  "consulGossipKey",
+  "consulManagementToken",
+  "sshPrivateKey",
+] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
 const STRUCTURED = new Set([

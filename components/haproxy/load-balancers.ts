@@ -14,7 +14,8 @@ export interface LoadBalancersArgs {
   inventory: HostInventory;
   /**
    * The Consul each balancer's consul-template reads the healthy instances from: a balancer waits
-   * for what `readyOn` its host names (the servers and the host's agent). Absent: it waits for nothing.
+   * for what `readyOn` its host names (the servers and the host's agent), and reads with the
+   * `catalog-read` token where Consul's ACLs are on. Absent: it waits for nothing.
    */
   consul?: ConsulAccess;
   /** Further resources every balancer waits for. */
@@ -41,6 +42,7 @@ export class LoadBalancers extends pulumi.ComponentResource {
         `${name}-${hostId}`,
         container,
         {
+          secrets: { consulToken: args.consul?.tokenFor("catalog-read") },
           dependsOn: [...(args.dependsOn ?? []), ...(args.consul?.readyOn(hostId) ?? [])],
         },
       ).container;

@@ -101,10 +101,14 @@ function healthcheckArgs(containerSpec: ContainerSpec): docker.ContainerArgs["he
 function networkArgs(
   containerSpec: ContainerSpec,
   network: pulumi.Input<string> | undefined,
-): Pick<docker.ContainerArgs, "networkMode" | "networksAdvanced"> {
+): Pick<docker.ContainerArgs, "networkMode" | "networksAdvanced" | "hosts"> {
   if (containerSpec.hostNetwork) return { networkMode: "host" };
-  if (network === undefined) return {};
+  const extraHosts = Object.entries(containerSpec.extraHosts ?? {});
+  const hosts =
+    extraHosts.length > 0 ? { hosts: extraHosts.map(([host, ip]) => ({ host, ip })) } : {};
+  if (network === undefined) return hosts;
   return {
+    ...hosts,
     networksAdvanced: [
       {
         name: network,

@@ -101,12 +101,15 @@ export function declarePlanned(
   prefix: string,
   planned: readonly PlannedContainer[],
   dependsOn?: pulumi.Input<pulumi.Resource>[],
+  secrets?: DeclareOptions["secrets"],
 ): Record<string, ContainerResource> {
   return Object.fromEntries(
     planned.map(({ hostId, container }) => [
       hostId,
-      declareContainer(parent, inventory, hostId, `${prefix}${hostId}`, container, { dependsOn })
-        .container,
+      declareContainer(parent, inventory, hostId, `${prefix}${hostId}`, container, {
+        dependsOn,
+        secrets,
+      }).container,
     ]),
   );
 }

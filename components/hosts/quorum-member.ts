@@ -20,11 +20,15 @@ export function quorumMemberReady(
   name: string,
   container: ContainerResource,
   target: QuorumMemberTarget,
+  /** The Consul token the handover is made with, where Consul's ACLs are on (a secret). */
+  consulToken?: pulumi.Input<string>,
 ): LocalCommand {
+  const environment = quorumProbeEnvironment(target);
   return containerReadiness(parent, `${name}-ready`, container, {
     create: QUORUM_PROBE_COMMAND,
     // Deleted just before the container stops: a leading Consul server hands its leadership over.
     ...(target.kind === "consul" ? { delete: CONSUL_HANDOVER_COMMAND } : {}),
-    environment: quorumProbeEnvironment(target),
+    environment:
+      consulToken === undefined ? environment : { ...environment, CONSUL_HTTP_TOKEN: consulToken },
   });
 }

@@ -57,6 +57,11 @@ export interface MasterQuorumArgs {
   datacenter?: string;
   /** Consul's gossip encryption key (`consul keygen`), a secret: required but on `local`. */
   gossipKey?: pulumi.Input<string>;
+  /**
+   * Consul's management token (a UUID), a secret, where Consul's ACLs are on (every environment
+   * but `local`): made at the first `up` and kept in the stack when not given.
+   */
+  consulManagementToken?: pulumi.Input<string>;
   /** SSH key for the hosts' `prepare` commands, a secret. */
   sshPrivateKey?: pulumi.Input<string>;
   /** Docker host of the local Engine (`local`). Default `unix:///var/run/docker.sock`. */
@@ -73,6 +78,8 @@ export class MasterQuorum extends pulumi.ComponentResource {
   public readonly zookeeperConnect: pulumi.Output<string>;
   /** Consul's HTTP API (the first server). */
   public readonly consulApi: pulumi.Output<string>;
+  /** Consul's management token (a secret) where ACLs are on; empty on `local`. */
+  public readonly consulManagementToken: pulumi.Output<string>;
 
   constructor(name: string, args: MasterQuorumArgs, opts?: pulumi.ComponentResourceOptions) {
     // The environment is one of three names; quorumSpec checks it with the rest.
@@ -82,6 +89,11 @@ export class MasterQuorum extends pulumi.ComponentResource {
     const parts = declareMasterQuorum(this, name, spec, plain);
     this.zookeeperConnect = pulumi.output(parts.zookeeperConnect);
     this.consulApi = parts.consulApi;
-    this.registerOutputs({ zookeeperConnect: this.zookeeperConnect, consulApi: this.consulApi });
+    this.consulManagementToken = parts.consul.managementToken ?? pulumi.output("");
+    this.registerOutputs({
+      zookeeperConnect: this.zookeeperConnect,
+      consulApi: this.consulApi,
+      consulManagementToken: this.consulManagementToken,
+    });
   }
 }

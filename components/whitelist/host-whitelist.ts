@@ -10,6 +10,8 @@ export interface HostWhitelistArgs {
   inventory: HostInventory;
   /** What must exist first: the Consul servers it reads (the file is picked up by the masters whenever it appears). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** The `catalog-read` token the renderers read Consul with (a secret), where Consul's ACLs are on (`aclEnforced`). */
+  consulToken?: pulumi.Input<string>;
 }
 
 /** The Mesos whitelist of healthy slaves: consul-template on each master, rendering from Consul health. */
@@ -20,7 +22,9 @@ export class HostWhitelist extends pulumi.ComponentResource {
   constructor(name: string, args: HostWhitelistArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const planned = mesosPlan.whitelists(args.spec);
     super("lhcb-platform:whitelist:HostWhitelist", name, {}, opts);
-    this.renderers = declarePlanned(this, args.inventory, `${name}-`, planned, args.dependsOn);
+    this.renderers = declarePlanned(this, args.inventory, `${name}-`, planned, args.dependsOn, {
+      consulToken: args.consulToken,
+    });
     this.registerOutputs({});
   }
 }

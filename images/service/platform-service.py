@@ -27,7 +27,8 @@ Environment (agent):
   AGENT_LOCK_TTL=10s           Consul session TTL (renewed during the run)
   AGENT_LOCK_DELAY=5s          Consul session lock-delay
   CONSUL_HTTP_ADDR             e.g. http://consul-agent:8500 (run records,
-                               lock); CONSUL_HTTP_TOKEN is sent if set
+                               lock); the ACL token is read from the file
+                               CONSUL_HTTP_TOKEN_FILE, else CONSUL_HTTP_TOKEN
 Common: PLATFORM_VERSION (baked into the image).
 
 Python 3 standard library only.
@@ -677,12 +678,21 @@ class Cron:
 # Consul HTTP API (session + KV)
 # --------------------------------------------------------------------------
 
+def consul_token():
+    """The ACL token, as Consul's own tools take it: from CONSUL_HTTP_TOKEN_FILE, else CONSUL_HTTP_TOKEN."""
+    path = os.environ.get("CONSUL_HTTP_TOKEN_FILE", "").strip()
+    if path:
+        with open(path, encoding="utf-8") as f:
+            return f.read().strip()
+    return os.environ.get("CONSUL_HTTP_TOKEN") or None
+
+
 class Consul:
     def __init__(self, addr):
         if "://" not in addr:
             addr = "http://" + addr
         self.addr = addr.rstrip("/")
-        self.token = os.environ.get("CONSUL_HTTP_TOKEN")
+        self.token = consul_token()
 
     def call(self, method, path, body=None, timeout=5.0):
         data = None

@@ -18,19 +18,29 @@ interface SerfCheck {
 
 /**
  * The state of each slave's node (by host id), from the first API that answers within 2 s; throws
- * naming every API tried when none does.
+ * naming every API tried when none does. `token`: the ACL token to ask with, where Consul's ACLs
+ * are on. Without one that may read the nodes, Consul hides them all (it answers an empty list):
+ * that throws too, rather than pass for every node absent.
  */
 export async function slaveNodeStates(
   spec: Pick<PlatformSpec, "stack" | "slaves">,
   apis: readonly string[],
+  token?: string,
 ): Promise<Map<string, NodeState>> {
   const query = `/v1/health/state/any?filter=${encodeURIComponent('CheckID == "serfHealth"')}`;
   const errors: string[] = [];
   for (const api of apis) {
     try {
-      const res = await fetch(`${api}${query}`, { signal: AbortSignal.timeout(2000) });
+      const res = await fetch(`${api}${query}`, {
+        headers: token ? { "X-Consul-Token": token } : {},
+        signal: AbortSignal.timeout(2000),
+      });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const checks = (await res.json()) as SerfCheck[];
+      if (checks.length === 0)
+        throw new Error(
+          `no node at all${token ? "" : " (without a token: where Consul's ACLs are on, it hides every node)"}`,
+        );
       const byNode = new Map(checks.map((c) => [c.Node, c.Status]));
       return new Map(
         spec.slaves.map((h) => {

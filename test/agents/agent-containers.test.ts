@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { agentContainer, agentLockKey } from "../../components/agents/agent-containers";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
+import { toContainerArgs } from "../../components/hosts/container-args";
 
 const local = loadPlatformFromStackFile(process.cwd(), "local");
 
@@ -25,6 +26,28 @@ test("an agent runs on two slaves, both guarded by the same Consul lock", () => 
   assert.equal(a.env!.CONSUL_HTTP_ADDR, `http://local-consul-agent-${agent.hosts[0]}:8500`);
   assert.equal(a.restart, "always");
   assert.equal(a.labels!["platform.component"], "agent");
+  // The local stack's Consul is open: no token, no file.
+  assert.equal(a.env!.CONSUL_HTTP_TOKEN_FILE, undefined);
+  assert.equal(a.files, undefined);
+  assert.equal(a.extraHosts, undefined);
+});
+
+test("at a site an agent reaches its own host's Consul agent through the host gateway, with its token from a file", () => {
+  const cert = loadPlatformFromStackFile(process.cwd(), "cert");
+  const agent = cert.agents.find((x) => x.mode === "pulumi")!;
+  const host = cert.hosts.find((h) => h.id === agent.hosts[0])!;
+  const c = agentContainer(cert, agent, host);
+  assert.equal(c.env!.CONSUL_HTTP_ADDR, "http://host.docker.internal:8500");
+  assert.deepEqual(c.extraHosts, { "host.docker.internal": "host-gateway" });
+  assert.equal(c.env!.CONSUL_HTTP_TOKEN_FILE, "/etc/platform/consul-token");
+  assert.deepEqual(c.files, [
+    { path: "/etc/platform/consul-token", content: "@@secret:consulToken@@" },
+  ]);
+  assert.equal(c.hostNetwork, undefined);
+  // Its engine maps the name onto the gateway of the container's bridge.
+  assert.deepEqual(toContainerArgs(c, "cert-net").hosts, [
+    { host: "host.docker.internal", ip: "host-gateway" },
+  ]);
 });
 
 test("agents in marathon mode are not placed", () => {

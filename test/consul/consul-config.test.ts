@@ -38,6 +38,16 @@ test("a prod Consul server expects all five servers and joins them by address", 
     ],
     retry_interval: "2s",
     encrypt: "@@secret:consulGossipKey@@",
+    // Default deny; the server bootstraps the ACLs with the management token, its agent token.
+    acl: {
+      enabled: true,
+      default_policy: "deny",
+      down_policy: "extend-cache",
+      tokens: {
+        initial_management: "@@secret:consulManagementToken@@",
+        agent: "@@secret:consulManagementToken@@",
+      },
+    },
     ports: { http: 8500, dns: 8600 },
     log_level: "INFO",
     disable_update_check: true,

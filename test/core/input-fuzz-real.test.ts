@@ -20,7 +20,7 @@ import { test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { CONSUL_CONFIG_FILE } from "../../components/consul/consul-containers";
-import { secretPlaceholder } from "../../components/core/container-spec";
+import { SecretName, secretPlaceholder } from "../../components/core/container-spec";
 import { formatProblem, PlatformInputError } from "../../components/core/errors";
 import { PlatformSpec } from "../../components/core/platform-spec";
 import { readStackFile } from "../../components/core/stack-config";
@@ -40,6 +40,12 @@ const STACKS = ["local", "cert", "prod", "site"] as const;
 const NAMESPACE = "lhcb-platform:";
 const CONSUL_IMAGE = "lhcb-platform/consul:1.16.6";
 const GOSSIP_KEY = Buffer.alloc(32, 7).toString("base64");
+/** The secrets a Consul configuration holds, as `up` would put them in (tokens are UUIDs). */
+const CONSUL_SECRETS = {
+  consulGossipKey: GOSSIP_KEY,
+  consulManagementToken: "6f1c3a52-8d4e-4b7a-9c21-0e5f7a3b9d14",
+  consulToken: "a2d9e4b1-3c5f-4e8a-b7d6-1f0c9e8a7b25",
+};
 
 /** What each case starts from: a stack file's entries (without the namespace) and its catalog. */
 interface Base {
@@ -224,7 +230,10 @@ test(
         for (const { container } of plannedContainers(spec)) {
           const f = container.files?.find((x) => x.path === CONSUL_CONFIG_FILE);
           if (f === undefined) continue;
-          const content = f.content.split(secretPlaceholder("consulGossipKey")).join(GOSSIP_KEY);
+          const content = Object.entries(CONSUL_SECRETS).reduce(
+            (text, [name, value]) => text.split(secretPlaceholder(name as SecretName)).join(value),
+            f.content,
+          );
           const hash = createHash("sha256").update(content).digest("hex").slice(0, 16);
           const labels = consulConfigs.get(hash) ?? [];
           if (labels.length === 0) {

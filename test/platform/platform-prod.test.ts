@@ -1,22 +1,14 @@
 // The prod stack under mocks declares every part of the platform, with exact counts and names.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import * as pulumi from "@pulumi/pulumi";
 import { byName, countByType, installMocks, ofType, settle, valueOf } from "../support/mocks";
 
 const declared = installMocks("prod");
-import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { Platform } from "../../components/platform";
+import { declareProdPlatform } from "../support/prod-platform";
 import { bridgePort } from "../../components/services/service-containers";
 
-const spec = loadPlatformFromStackFile(process.cwd(), "prod");
-const platform = new Platform("platform", {
-  spec,
-  secrets: {
-    consulGossipKey: pulumi.secret("bm90LWEtcmVhbC1rZXktYnV0LTMyLWJ5dGVzLWxvbmc="),
-    grafanaAdminPassword: pulumi.secret("correct-horse"),
-  },
-});
+const { spec, platform } = declareProdPlatform();
 
 const containerNames = () =>
   ofType(declared, "docker:index/container:Container").map((r) => r.inputs.name as string);
@@ -91,17 +83,23 @@ test("every part is declared, with exact counts", async () => {
     spec.services.some((s) => s.hosts.includes("prod-slave-6")),
     false,
   );
+  // Consul's ACLs: a policy per client role and the slave hosts'; a token per role and one per
+  // Consul agent (every host but the 5 masters, which run servers).
+  assert.equal(counts["consul:index/aclPolicy:AclPolicy"], 4);
+  assert.equal(counts["consul:index/aclToken:AclToken"], 3 + (spec.hosts.length - 5));
   // One Marathon app (Framework/Monitoring) and one Chronos job (PilotStatusAgent) in marathon mode,
-  // the wait for a Consul leader, the readiness of each ZooKeeper member and Consul server (one
-  // per master), the creation of cAdvisor's database, and per instance its probe and drain.
+  // the wait for a Consul leader, the Consul management token, the readiness of each ZooKeeper
+  // member and Consul server (one per master), the creation of cAdvisor's database, and per
+  // instance its probe and drain.
   const commands = ofType(declared, "command:local:Command").map((r) => r.name);
   assert.equal(spec.masters.length, 5);
-  assert.equal(commands.length, 2 + 1 + 5 + 5 + 1 + 38);
+  assert.equal(commands.length, 2 + 1 + 1 + 5 + 5 + 1 + 38);
   assert.deepEqual(
     commands.filter((n) => !n.endsWith("-ready")).sort(),
     [
       "platform-chronos-jobs-workloadmanagement-pilotstatusagent",
       "platform-consul-leader",
+      "platform-consul-management-token",
       "platform-marathon-apps-framework-monitoring",
       "platform-metrics-influxdb-database",
     ].sort(),

@@ -1,6 +1,6 @@
 // Which secrets a stack needs, and which values of them its parts accept.
 import assert from "node:assert/strict";
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
 import { test } from "node:test";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { requiredSecrets, secretProblems } from "../../components/secret-checks";
@@ -41,6 +41,7 @@ test("values the parts accept pass; each wrong form is named without its value",
         spec,
         {
           consulGossipKey: secret(randomBytes(bytes).toString("base64")),
+          consulManagementToken: secret(randomUUID().toUpperCase()),
           grafanaAdminPassword: secret("correct horse battery"),
           sshPrivateKey: secret(String(pem)),
         },
@@ -54,6 +55,7 @@ test("values the parts accept pass; each wrong form is named without its value",
     spec,
     {
       consulGossipKey: secret(randomBytes(32).toString("base64url")),
+      consulManagementToken: secret(`${randomUUID()}\n`),
       grafanaAdminPassword: secret("twelve chars\nsecond line"),
       sshPrivateKey: secret("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 public@key"),
     },
@@ -62,6 +64,7 @@ test("values the parts accept pass; each wrong form is named without its value",
   ).map((p) => `${p.path}: ${p.expected}`);
   assert.deepEqual(wrong, [
     "consulGossipKey: a gossip key as consul keygen makes it: standard base64 of 16, 24 or 32 bytes; the value given is not base64",
+    "consulManagementToken: a UUID (8-4-4-4-12 hexadecimal digits), the form Consul takes a token in; the value given is not one",
     "grafanaAdminPassword: a password on one line; the value given has a line break or NUL",
     "sshPrivateKey: a private key in PEM or OpenSSH form (-----BEGIN ... PRIVATE KEY----- ... -----END ... PRIVATE KEY-----); the value given is not one",
   ]);

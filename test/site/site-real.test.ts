@@ -10,10 +10,11 @@ import { PlatformSpec } from "../../components/core/platform-spec";
 import { hostPorts } from "../../components/host-ports";
 import { plannedContainers } from "../../components/plan";
 import { DeployedSite, deploySite, removeSite, site } from "../support/site-fixture";
-import { timeUntil, whitelistOn } from "../support/site-probes";
+import { consulGet, consulSend, SiteConsul, timeUntil, whitelistOn } from "../support/site-probes";
 import { inNetnsArgs } from "../../scripts/site/layout";
 import { sshPaths } from "../../scripts/site/files";
 import { CONSUL_CONFIG_FILE } from "../../components/consul/consul-containers";
+import { LB_PATHS } from "../../components/haproxy/lb-files";
 
 let deployed: DeployedSite | undefined;
 let spec: PlatformSpec;
@@ -44,19 +45,17 @@ test("each host runs exactly the containers the plan places on it, pulled from t
   }
 });
 
-test("Consul: every host's agent or server alive at its own address, one leader among the three servers", () => {
-  const api = `http://${site.hosts[0].address}:8500`;
-  const nodes = JSON.parse(
-    execFileSync("curl", ["-fsS", `${api}/v1/catalog/nodes`], { encoding: "utf8" }),
-  ) as {
+test("Consul: every host's agent or server alive at its own address, one leader among the three servers", async () => {
+  const consul = { address: site.hosts[0].address, token: deployed!.consulToken };
+  const nodes = JSON.parse((await consulGet(consul, "/v1/catalog/nodes")).out) as {
     Node: string;
     Address: string;
   }[];
   const own = nodes.filter((n) => !n.Node.endsWith("-instances")).map((n) => [n.Node, n.Address]);
   assert.deepEqual(own.sort(), site.hosts.map((h) => [`${spec.stack}-${h.id}`, h.ip]).sort());
-  const raft = JSON.parse(
-    execFileSync("curl", ["-fsS", `${api}/v1/operator/raft/configuration`], { encoding: "utf8" }),
-  ) as { Servers: { Node: string; Leader: boolean; Voter: boolean }[] };
+  const raft = JSON.parse((await consulGet(consul, "/v1/operator/raft/configuration")).out) as {
+    Servers: { Node: string; Leader: boolean; Voter: boolean }[];
+  };
   assert.deepEqual(
     raft.Servers.map((s) => s.Node).sort(),
     ["master-1", "master-2", "master-3"].map((m) => `${spec.stack}-${m}`),
@@ -173,6 +172,95 @@ test("each host listens on exactly the ports the plan gives its parts (hostPorts
   assert.equal(peers.length, 1, "one ZooKeeper leader listens on the peer port");
 });
 
+test("Consul's ACLs: without a token nothing is written and nothing is seen; each part's token does its part's work, and no more", async () => {
+  const master = site.hosts[0];
+  const anonymous = { address: master.address };
+  const manager = { address: master.address, token: deployed!.consulToken };
+  const reader = { address: master.address, token: catalogReadToken() };
+  const http = spec.services.find((s) => s.protocol === "http" && s.mode === "pulumi")!;
+  // Registered under its key, tagged with its stack (the balancers' `service "<stack>.<key>"`).
+  const service = http.key;
+  // A stranger's instance of a service, as someone on the network would offer it to the balancers.
+  const stranger = {
+    Node: `${spec.stack}-stranger`,
+    Address: "10.213.200.66",
+    Service: { Service: service, Tags: [spec.stack], Address: "10.213.200.66", Port: http.port },
+  };
+  const refused = async (who: SiteConsul, method: "PUT", path: string, body: unknown) =>
+    assert.equal((await consulSend(who, method, path, body)).status, 403, `${method} ${path}`);
+  for (const who of [anonymous, reader]) {
+    await refused(who, "PUT", "/v1/catalog/register", stranger);
+    await refused(who, "PUT", "/v1/catalog/deregister", { Node: `${spec.stack}-slave-1` });
+    await refused(who, "PUT", "/v1/agent/service/register", { Name: service, Port: 1 });
+    await refused(who, "PUT", `/v1/kv/platform/${spec.stack}/agents/x`, "x");
+  }
+  // Without a token the catalog hides every instance; the balancers' token sees them.
+  assert.equal((await consulGet(anonymous, `/v1/health/service/${service}`)).out.trim(), "[]");
+  const seen = JSON.parse(
+    (await consulGet(reader, `/v1/health/service/${service}?passing&tag=${spec.stack}`)).out,
+  );
+  assert.equal((seen as unknown[]).length, http.hosts.length);
+  // Each slave's agent registered the host with its node's token: the whitelist's source.
+  const slaves = JSON.parse(
+    (await consulGet(reader, "/v1/health/service/mesos-slave-host?passing")).out,
+  ) as { Node: { Node: string } }[];
+  assert.deepEqual(
+    slaves.map((e) => e.Node.Node).sort(),
+    spec.slaves.map((h) => `${spec.stack}-${h.id}`),
+  );
+  // consul-esm, with its token: registered on both masters, and writing what an instance's check
+  // finds (its health switched off on its own address, then on again).
+  const esm = JSON.parse((await consulGet(manager, "/v1/catalog/service/consul-esm")).out);
+  assert.equal((esm as unknown[]).length, 2);
+  const one = (seen as { Service: { ID: string; Address: string; Port: number } }[])[0].Service;
+  const statusOf = async () => {
+    const r = await consulGet(manager, `/v1/health/service/${service}`);
+    const entries = JSON.parse(r.out) as { Checks: { ServiceID: string; Status: string }[] }[];
+    return entries.flatMap((e) => e.Checks).find((c) => c.ServiceID === one.ID)?.Status;
+  };
+  for (const [state, status] of [
+    ["fail", "critical"],
+    ["ok", "passing"],
+  ]) {
+    const url = `http://${one.Address}:${one.Port}/admin/health?state=${state}`;
+    assert.equal((await fetch(url, { method: "POST" })).status, 200, url);
+    await timeUntil(
+      `consul-esm writing ${one.ID} ${status}`,
+      async () => (await statusOf()) === status,
+      30,
+    );
+  }
+  // The scheduled agents, with theirs: sessions, their lock and their run records.
+  const agent = spec.agents.find((a) => a.mode === "pulumi")!;
+  await timeUntil(
+    `a run record of ${agent.name}`,
+    async () => (await consulGet(manager, `/v1/kv/agents/${agent.name}/runs/?keys`)).ok,
+    60,
+  );
+  // The management token writes: an instance of a service of no stack, then gone again.
+  const probe = { ...stranger, Service: { ...stranger.Service, Service: "acl-probe" } };
+  assert.equal((await consulSend(manager, "PUT", "/v1/catalog/register", probe)).status, 200);
+  const gone = { Node: stranger.Node };
+  assert.equal((await consulSend(manager, "PUT", "/v1/catalog/deregister", gone)).status, 200);
+});
+
+/** consul-template's configuration in the first balancer. */
+function lbConsulTemplateConfig(): string {
+  const lb = spec.loadBalancers[0];
+  return onHost(
+    lb.address,
+    "exec",
+    `${spec.stack}-lb-${lb.id}`,
+    "cat",
+    LB_PATHS.consulTemplateConfig,
+  );
+}
+
+/** The `catalog-read` token, as the first balancer's consul-template has it. */
+function catalogReadToken(): string {
+  return /\n {2}token {3}= "([0-9a-f-]{36})"\n/.exec(lbConsulTemplateConfig())![1];
+}
+
 test("no secret in plain text: not in the state, not in any container's definition or log", async () => {
   const stack = deployed!.stack;
   const gossipKey = (
@@ -182,19 +270,29 @@ test("no secret in plain text: not in the state, not in any container's definiti
   // A line of the key's body: long enough to be the key's alone.
   const sshLine = sshKey.split("\n").find((l) => l.length >= 40 && !l.startsWith("-----"))!;
   assert.equal(Buffer.from(gossipKey, "base64").length, 32, "the stack's gossip key");
-  const leaks = (where: string, text: string) =>
-    [gossipKey, sshLine].filter((s) => text.includes(s)).map(() => where);
-
-  // Where the key must be, the search finds it: the Consul servers' configuration file.
   const master = site.hosts[0];
-  const config = onHost(
-    master.address,
-    "exec",
-    `${spec.stack}-consul-server-${master.id}`,
-    "cat",
-    CONSUL_CONFIG_FILE,
-  );
-  assert.deepEqual(leaks("config", config), ["config"]);
+  const slave = site.hosts.find((h) => h.id === spec.slaves[0].id)!;
+  const configOf = (h: { address: string; id: string }, part: string) =>
+    onHost(h.address, "exec", `${spec.stack}-${part}-${h.id}`, "cat", CONSUL_CONFIG_FILE);
+  const slaveToken = (
+    JSON.parse(configOf(slave, "consul-agent")) as { acl: { tokens: { agent: string } } }
+  ).acl.tokens.agent;
+  const secrets = [gossipKey, sshLine, deployed!.consulToken, catalogReadToken(), slaveToken];
+  assert.equal(new Set(secrets).size, 5);
+  const leaks = (where: string, text: string) =>
+    secrets.flatMap((s, i) => (text.includes(s) ? [`${where} (secret ${i})`] : []));
+
+  // Where each must be, the search finds it: the gossip key and the management token in the
+  // servers' configuration, a slave's token in its agent's, the balancers' token in theirs.
+  assert.deepEqual(leaks("server", configOf(master, "consul-server")), [
+    "server (secret 0)",
+    "server (secret 2)",
+  ]);
+  assert.deepEqual(leaks("agent", configOf(slave, "consul-agent")), [
+    "agent (secret 0)",
+    "agent (secret 4)",
+  ]);
+  assert.deepEqual(leaks("lb", lbConsulTemplateConfig()), ["lb (secret 3)"]);
 
   const found = [
     ...leaks("pulumi stack export", await stack.pulumi(["stack", "export", "--stack", stack.name])),

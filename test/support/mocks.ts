@@ -24,9 +24,12 @@ export function installMocks(stack = "test"): DeclaredResource[] {
           inputs: args.inputs,
           provider: args.provider,
         });
-        return { id: `${args.name}-id`, state: { ...args.inputs } };
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...computedState(args) } };
       },
       call(args: pulumi.runtime.MockCallArgs) {
+        // A token's secret id, as Consul would give it for the token the accessor id names.
+        if (args.token === "consul:index/getAclTokenSecretId:getAclTokenSecretId")
+          return { ...args.inputs, secretId: `${String(args.inputs.accessorId)}-secret` };
         return args.inputs;
       },
     },
@@ -38,25 +41,50 @@ export function installMocks(stack = "test"): DeclaredResource[] {
   return declared;
 }
 
+/**
+ * What the providers compute that the library reads, made up from the resource's name so tests
+ * can name it: a local command's stdout, an ACL token's accessor id.
+ */
+function computedState(args: pulumi.runtime.MockResourceArgs): Record<string, string> {
+  if (args.type === "command:local:Command") return { stdout: `${args.name}-stdout\n` };
+  if (args.type === "consul:index/aclToken:AclToken")
+    return { accessorId: `${args.name}-accessor` };
+  return {};
+}
+
 /** The names of the resources each registration told the engine it depends on, by resource name. */
 const dependenciesByName = new Map<string, string[]>();
+/** The outputs each registration asked the engine to keep secret, by resource name. */
+const secretOutputsByName = new Map<string, string[]>();
 
 /** Records what each registration request carries to the engine as its dependencies (the mocks' `newResource` does not see them). */
 function recordDependencies(): void {
   const monitor = pulumi.runtime.getMonitor() as unknown as {
     registerResource(
-      req: { getName(): string; getDependenciesList(): string[] },
+      req: {
+        getName(): string;
+        getDependenciesList(): string[];
+        getAdditionalsecretoutputsList(): string[];
+      },
       cb: unknown,
     ): void;
   };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
+    secretOutputsByName.set(req.getName(), req.getAdditionalsecretoutputsList());
     dependenciesByName.set(
       req.getName(),
       req.getDependenciesList().map((urn) => urn.slice(urn.lastIndexOf("::") + 2)),
     );
     register(req, cb);
   };
+}
+
+/** The outputs `name` was registered as keeping secret (`additionalSecretOutputs`). */
+export function secretOutputsOf(name: string): string[] {
+  const outputs = secretOutputsByName.get(name);
+  if (outputs === undefined) throw new Error(`no registration of ${name} was recorded`);
+  return outputs;
 }
 
 /** The names of the resources `name` was registered as depending on (`dependsOn` and its inputs' resources), sorted. */
@@ -78,6 +106,23 @@ export async function settle(declared: DeclaredResource[]): Promise<void> {
       last = declared.length;
     }
   }
+}
+
+/** Pulumi's signature on a secret value as the mocks are handed it. */
+const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
+
+/** Whether the mocks were handed `v` as a secret. */
+export function isSecretInput(v: unknown): boolean {
+  return v !== null && typeof v === "object" && SECRET_SIGNATURE in v;
+}
+
+/** An input as the mocks were handed it, with every secret in it (at any depth) replaced by its value. */
+export function plainInput(v: unknown): unknown {
+  if (isSecretInput(v)) return plainInput((v as { value: unknown }).value);
+  if (Array.isArray(v)) return v.map(plainInput);
+  if (v !== null && typeof v === "object")
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plainInput(x)]));
+  return v;
 }
 
 /** The value of an output (secret or not). */

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { secretPlaceholder } from "../../components/core/container-spec";
 import type { RenderedFile } from "../../components/render";
-import { DeclaredResource, installMocks, settle } from "./mocks";
+import { DeclaredResource, installMocks, plainInput, settle } from "./mocks";
 
 /** A container as both sides describe it. */
 export interface ContainerForm {
@@ -22,6 +22,7 @@ export interface ContainerForm {
   ports: string[];
   volumes: string[];
   network: string;
+  extraHosts: string[];
   healthcheck: string[];
   privileged: boolean;
   user?: string;
@@ -66,6 +67,7 @@ export function renderedContainers(files: RenderedFile[]): ContainerForm[] {
           readOnly?: boolean;
         }[];
         hostNetwork?: boolean;
+        extraHosts?: Record<string, string>;
         aliases?: string[];
         ipv4Address?: string;
         healthcheck?: { test: string[] };
@@ -90,6 +92,7 @@ export function renderedContainers(files: RenderedFile[]): ContainerForm[] {
         network: c.hostNetwork
           ? "host"
           : `platform ${(c.aliases ?? []).join(",")} ${c.ipv4Address ?? ""}`,
+        extraHosts: Object.entries(c.extraHosts ?? {}).map(([h, ip]) => `${h}:${ip}`),
         healthcheck: c.healthcheck?.test ?? ["NONE"],
         privileged: c.privileged ?? false,
         user: c.user,
@@ -116,6 +119,7 @@ type Inputs = {
   volumes?: { volumeName?: string; hostPath?: string; containerPath: string; readOnly?: boolean }[];
   networkMode?: string;
   networksAdvanced?: { aliases?: string[]; ipv4Address?: string }[];
+  hosts?: { host: string; ip: string }[];
   healthcheck?: { tests: string[] };
   privileged?: boolean;
   user?: string;
@@ -126,9 +130,7 @@ type Inputs = {
 
 /** The mocks hand a secret input over wrapped with Pulumi's secret signature; its value. */
 function plain<T>(v: T | { value: T }): T {
-  return v !== null && typeof v === "object" && "4dabf18193072939515e22adb298388d" in v
-    ? (v as { value: T }).value
-    : (v as T);
+  return plainInput(v) as T;
 }
 
 /**
@@ -173,6 +175,7 @@ export function declaredContainers(
           c.networkMode === "host"
             ? "host"
             : `platform ${(n?.aliases ?? []).join(",")} ${n?.ipv4Address ?? ""}`,
+        extraHosts: (c.hosts ?? []).map((h) => `${h.host}:${h.ip}`),
         healthcheck: c.healthcheck?.tests ?? ["NONE"],
         privileged: c.privileged ?? false,
         user: c.user,
@@ -253,10 +256,19 @@ export function testPlanDeclared(stack: string): void {
     const platform = new Platform("platform", { spec, secrets });
     await platform.declared;
     await settle(declared);
+    // The Consul tokens are what the mocks make them: a command's stdout, a token's secret id.
     const unsecret = (s: string) =>
       s
         .replace(GOSSIP_KEY, secretPlaceholder("consulGossipKey"))
-        .replace(GRAFANA_PASSWORD, secretPlaceholder("grafanaAdminPassword"));
+        .replace(GRAFANA_PASSWORD, secretPlaceholder("grafanaAdminPassword"))
+        .replaceAll(
+          "platform-consul-management-token-stdout",
+          secretPlaceholder("consulManagementToken"),
+        )
+        .replaceAll(
+          /platform-consul-acl-[\w-]+-accessor-secret/g,
+          secretPlaceholder("consulToken"),
+        );
     const rendered = renderedContainers(renderStack(spec));
     const containers = declaredContainers(declared, unsecret);
     assert.deepEqual(

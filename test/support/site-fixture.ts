@@ -34,6 +34,8 @@ function siteCommand(command: string): void {
 export interface DeployedSite {
   stack: CliStack;
   spec: PlatformSpec;
+  /** The stack's Consul management token (its ACLs are on at the site), from its outputs. */
+  consulToken: string;
 }
 
 /**
@@ -65,7 +67,21 @@ export async function deploySite(label: string): Promise<DeployedSite> {
   const t = Date.now();
   await stack.up();
   console.log(`site: pulumi up of ${stack.name} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
-  return { stack, spec: { ...loadPlatformFromStackFile(PROJECT_ROOT, "site"), stack: stack.name } };
+  const consulToken = (
+    await stack.pulumi([
+      "stack",
+      "output",
+      "consulManagementToken",
+      "--show-secrets",
+      "--stack",
+      stack.name,
+    ])
+  ).trim();
+  return {
+    stack,
+    spec: { ...loadPlatformFromStackFile(PROJECT_ROOT, "site"), stack: stack.name },
+    consulToken,
+  };
 }
 
 /** Destroys the stack, takes the site down, and asserts nothing of it is left. */

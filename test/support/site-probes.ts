@@ -53,21 +53,63 @@ export async function serversOf(address: string, statsPort: number): Promise<Map
   return new Map(rows.map((f) => [`${f[0]}/${f[1]}`, f[17]]));
 }
 
+/** A Consul HTTP API of the site (a host's address), and the token to ask it with where ACLs are on. */
+export interface SiteConsul {
+  address: string;
+  token?: string;
+}
+
+/** GET `path` of `consul` within 2 s: whether it answered 2xx, its status (0: no answer) and body. */
+export async function consulGet(
+  consul: SiteConsul,
+  path: string,
+): Promise<{ ok: boolean; status: number; out: string }> {
+  try {
+    const r = await fetch(`http://${consul.address}:8500${path}`, {
+      headers: consul.token ? { "X-Consul-Token": consul.token } : {},
+      signal: AbortSignal.timeout(2000),
+    });
+    return { ok: r.ok, status: r.status, out: await r.text() };
+  } catch (e) {
+    return { ok: false, status: 0, out: (e as Error).message };
+  }
+}
+
+/** `method` of `path` on `consul` with a JSON (or text) body, within 5 s: its status (0: no answer) and body. */
+export async function consulSend(
+  consul: SiteConsul,
+  method: "PUT" | "DELETE",
+  path: string,
+  body: unknown,
+): Promise<{ status: number; out: string }> {
+  try {
+    const r = await fetch(`http://${consul.address}:8500${path}`, {
+      method,
+      headers: consul.token ? { "X-Consul-Token": consul.token } : {},
+      body: typeof body === "string" ? body : JSON.stringify(body),
+      signal: AbortSignal.timeout(5000),
+    });
+    return { status: r.status, out: await r.text() };
+  } catch (e) {
+    return { status: 0, out: (e as Error).message };
+  }
+}
+
 interface NodeCheck {
   CheckID: string;
   Status: string;
   Output: string;
 }
 
-/** The checks of Consul node `node`, asked of the Consul API at `api`; why not when it does not answer. */
-async function nodeHealth(api: string, node: string): Promise<NodeCheck[] | string> {
-  const r = await probe("curl", ["-fsS", "-m", "2", `http://${api}:8500/v1/health/node/${node}`]);
-  return r.ok ? (JSON.parse(r.out) as NodeCheck[]) : `no answer: ${r.out}`;
+/** The checks of Consul node `node`, asked of `consul`; why not when it does not answer. */
+async function nodeHealth(consul: SiteConsul, node: string): Promise<NodeCheck[] | string> {
+  const r = await consulGet(consul, `/v1/health/node/${node}`);
+  return r.ok ? (JSON.parse(r.out) as NodeCheck[]) : `no answer: ${r.status} ${r.out}`;
 }
 
-/** Consul's `serfHealth` status of `node`, asked of the Consul API at `api` (a host's address). */
-export async function serfHealth(api: string, node: string): Promise<string> {
-  const checks = await nodeHealth(api, node);
+/** Consul's `serfHealth` status of `node`, asked of `consul`. */
+export async function serfHealth(consul: SiteConsul, node: string): Promise<string> {
+  const checks = await nodeHealth(consul, node);
   if (typeof checks === "string") return "unknown";
   return checks.find((c) => c.CheckID === "serfHealth")?.Status ?? "absent";
 }
@@ -76,8 +118,8 @@ export async function serfHealth(api: string, node: string): Promise<string> {
  * Every check of Consul node `node` with its status and output, and the machine's load average
  * (which every simulated host's `load` check reads): what decides a slave's whitelist line.
  */
-export async function nodeChecks(api: string, node: string): Promise<string> {
-  const health = await nodeHealth(api, node);
+export async function nodeChecks(consul: SiteConsul, node: string): Promise<string> {
+  const health = await nodeHealth(consul, node);
   const checks =
     typeof health === "string"
       ? health
@@ -86,22 +128,17 @@ export async function nodeChecks(api: string, node: string): Promise<string> {
   return `${node}'s checks:\n${checks}\nload average: ${load}`;
 }
 
-/** The Consul leader's host id as the API at `api` sees it, or undefined when there is none. */
+/** The Consul leader's host id as the API at `api` sees it (no token needed), or undefined when there is none. */
 export async function consulLeader(site: SiteLayout, api: string): Promise<string | undefined> {
-  const r = await probe("curl", ["-fsS", "-m", "2", `http://${api}:8500/v1/status/leader`]);
+  const r = await consulGet({ address: api }, "/v1/status/leader");
   if (!r.ok) return undefined;
   const address = JSON.parse(r.out) as string;
   return site.hosts.find((h) => address.startsWith(`${h.ip}:`))?.id;
 }
 
-/** Whether Consul's autopilot, asked at `api`, finds all `servers` servers healthy. */
-export async function serversHealthy(api: string, servers: number): Promise<boolean> {
-  const r = await probe("curl", [
-    "-fsS",
-    "-m",
-    "2",
-    `http://${api}:8500/v1/operator/autopilot/health`,
-  ]);
+/** Whether Consul's autopilot, asked of `consul`, finds all `servers` servers healthy. */
+export async function serversHealthy(consul: SiteConsul, servers: number): Promise<boolean> {
+  const r = await consulGet(consul, "/v1/operator/autopilot/health");
   if (!r.ok) return false;
   const health = JSON.parse(r.out) as { Healthy: boolean; Servers: unknown[] };
   return health.Healthy && health.Servers.length === servers;
@@ -205,6 +242,7 @@ export async function siteDiagnosis(
   site: SiteLayout,
   spec: PlatformSpec,
   hostId: string,
+  consulToken: string | undefined,
 ): Promise<string> {
   const ps = await dockerOn(site, hostId, ["ps", "-a", "--format", "{{.Names}} {{.Status}}"]);
   const lines = [`${hostId}'s containers:\n${ps.ok ? ps.out : "(its engine does not answer)"}`];
@@ -212,8 +250,8 @@ export async function siteDiagnosis(
     const servers = await serversOf(lb.address, spec.loadBalancer.statsPort);
     lines.push(`${lb.id}: ${[...servers].map(([k, st]) => `${k} ${st}`).join(", ")}`);
   }
-  const api = `http://${spec.masters[0].address}:8500/v1/health/state/critical`;
-  const critical = (await probe("curl", ["-fsS", "-m", "2", api])).out;
+  const consul = { address: spec.masters[0].address, token: consulToken };
+  const critical = (await consulGet(consul, "/v1/health/state/critical")).out;
   lines.push(`critical in Consul: ${critical}`);
   const host = site.hosts.find((h) => h.id === hostId);
   const checks = host === undefined ? [] : criticalHttpChecksOn(host, critical);
@@ -364,9 +402,10 @@ export async function whitelistDiagnosis(
   site: SiteLayout,
   spec: PlatformSpec,
   victim: string,
+  consulToken: string | undefined,
 ): Promise<string> {
-  const api = spec.masters[0].address;
-  const lines = [await nodeChecks(api, `${spec.stack}-${victim}`)];
+  const consul = { address: spec.masters[0].address, token: consulToken };
+  const lines = [await nodeChecks(consul, `${spec.stack}-${victim}`)];
   for (const m of spec.masters) {
     lines.push(`${m.id}'s whitelist: ${(await whitelistOn(spec, m.id))?.join(" ") ?? "(none)"}`);
     lines.push(await logsOf(site, m.id, "whitelist", 10));

@@ -1,7 +1,16 @@
 // The whitelist renderers under mocks: exact resources for the cert stack file.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { byName, countByType, installMocks, ofType, settle } from "../support/mocks";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  byName,
+  countByType,
+  installMocks,
+  isSecretInput,
+  ofType,
+  plainInput,
+  settle,
+} from "../support/mocks";
 
 const declared = installMocks("cert");
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
@@ -21,7 +30,9 @@ test("cert: a renderer beside each of the 3 Mesos masters, writing into the shar
     hosts: spec.hosts,
     local: spec.local,
   });
-  const whitelist = new HostWhitelist("whitelist", { spec, inventory });
+  // Consul's ACLs are on for cert: the renderers read with the catalog-read token they are given.
+  const consulToken = pulumi.secret("11111111-2222-3333-4444-555555555555");
+  const whitelist = new HostWhitelist("whitelist", { spec, inventory, consulToken });
   await settle(declared);
 
   assert.deepEqual(countByType(declared.filter((r) => r.name.startsWith("whitelist"))), {
@@ -58,16 +69,20 @@ test("cert: a renderer beside each of the 3 Mesos masters, writing into the shar
       readOnly: false,
     },
   ]);
-  assert.deepEqual(r.inputs.uploads, [
-    {
-      file: "/etc/consul-template/whitelist.hcl",
-      content: whitelistRendererConfig(spec, spec.masters[1]),
-      executable: false,
-    },
+  // The config holds the token: it is uploaded as a secret, after the plain template.
+  assert.ok(isSecretInput(r.inputs.uploads));
+  assert.deepEqual(plainInput(r.inputs.uploads), [
     {
       file: "/etc/consul-template/whitelist.ctmpl",
       content: renderWhitelistTemplate(whitelistSlaves(spec)),
       executable: false,
+    },
+    {
+      file: "/etc/consul-template/whitelist.hcl",
+      content: whitelistRendererConfig(spec, spec.masters[1]).replace(
+        "@@secret:consulToken@@",
+        "11111111-2222-3333-4444-555555555555",
+      ),
     },
   ]);
   assert.match(

@@ -88,6 +88,7 @@ test("consul-template config of the renderer on a cert master, exactly", () => {
     whitelistRendererConfig(cert, cert.masters[0]),
     `consul {
   address = "lbcertmaster01.cern.ch:8500"
+  token   = "@@secret:consulToken@@"
   retry {
     enabled     = true
     attempts    = 0

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { byName, installMocks, ofType, settle } from "../support/mocks";
+import { byName, installMocks, ofType, plainInput, settle } from "../support/mocks";
 
 const declared = installMocks("site");
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
@@ -55,7 +55,7 @@ test("site: the whitelist is rendered on the 3 masters without Mesos", async () 
       readOnly: false,
     },
   ]);
-  const template = (r.inputs.uploads as { file: string; content: string }[]).find(
+  const template = (plainInput(r.inputs.uploads) as { file: string; content: string }[]).find(
     (u) => u.file === WHITELIST_PATHS.template,
   );
   assert.equal(template?.content, renderWhitelistTemplate(whitelistSlaves(spec)));
