@@ -12,7 +12,7 @@ import {
 import { InputProblem, PlatformInputError } from "./core/errors";
 import { resolveImages } from "./core/images";
 import { place } from "./core/placement";
-import { hostProblems, PlatformSpec } from "./core/platform-spec";
+import { hostProblems, PlatformSpec, resolveLoadBalancer } from "./core/platform-spec";
 import { quorumProblem, quorumSize } from "./core/quorum";
 import { parseWith } from "./core/validate";
 import { HostInventory, inventoryOf } from "./hosts/host-inventory";
@@ -104,7 +104,7 @@ export function quorumSpec(
       grafana: false,
       consulEsm: false,
     },
-    loadBalancer: loadBalancerSchema.parse({}),
+    loadBalancer: resolveLoadBalancer(loadBalancerSchema.parse({}), a.environment),
     consul: consulSchema.parse({ datacenter: a.datacenter }),
     services: [],
     agents: [],

@@ -1,3 +1,4 @@
+import { isIPv4 } from "node:net";
 import { z } from "zod";
 import {
   dockerHostProblem,
@@ -141,6 +142,15 @@ export const featuresSchema = z.strictObject({
 export const loadBalancerSchema = z.strictObject({
   /** Port of the HAProxy stats page on every load balancer. */
   statsPort: z.number().int().min(1).max(65535).default(8404),
+  /**
+   * The address the stats page listens on, on each balancer: an IPv4 address of the balancer's
+   * host, or `*` for all. Default: `127.0.0.1` on cert and prod (reached over SSH, `ssh -L`), `*`
+   * on local.
+   */
+  statsAddress: z
+    .string()
+    .refine((a) => a === "*" || isIPv4(a), "expected an IPv4 address or *")
+    .optional(),
   /** Global connection limit of each HAProxy. */
   maxconn: z.number().positive().max(1_000_000).int().default(4096),
 });

@@ -51,7 +51,8 @@ export interface PlatformSpec {
   quorum: number;
   images: ImageSet;
   features: ResolvedFeatures;
-  loadBalancer: StackConfig["loadBalancer"];
+  /** The balancers' settings, `statsAddress` resolved (`resolveLoadBalancer`). */
+  loadBalancer: StackConfig["loadBalancer"] & { statsAddress: string };
   consul: StackConfig["consul"];
   services: PlacedService[];
   agents: PlacedAgent[];
@@ -326,7 +327,7 @@ export function resolvePlatform(
       grafana: config.features.grafana,
       consulEsm: config.features.consulEsm,
     },
-    loadBalancer: config.loadBalancer,
+    loadBalancer: resolveLoadBalancer(config.loadBalancer, environment),
     consul: config.consul,
     services: catalog.services.map(placed),
     agents: catalog.agents.map(placed),
@@ -334,4 +335,17 @@ export function resolvePlatform(
     placement,
     catalogFile: catalog.file,
   };
+}
+
+/**
+ * The balancers' settings with where their stats page listens: the stack's
+ * `loadBalancer.statsAddress`, else the loopback on cert and prod (the page shows every backend
+ * and server to whoever reaches it) and every address on local.
+ */
+export function resolveLoadBalancer(
+  loadBalancer: StackConfig["loadBalancer"],
+  environment: EnvironmentKind,
+): PlatformSpec["loadBalancer"] {
+  const statsAddress = loadBalancer.statsAddress ?? (environment === "local" ? "*" : "127.0.0.1");
+  return { ...loadBalancer, statsAddress };
 }

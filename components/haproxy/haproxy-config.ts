@@ -12,6 +12,8 @@ export interface HaproxyOptions {
   stack: string;
   maxconn: number;
   statsPort: number;
+  /** The address the stats page listens on: an IPv4 address, or `*`. */
+  statsAddress: string;
   /** Where the master CLI and admin socket live. */
   runDir: string;
   /**
@@ -123,7 +125,7 @@ function haproxyHead(o: HaproxyOptions): string[] {
     "",
     "frontend stats",
     "    mode http",
-    `    bind *:${o.statsPort}`,
+    `    bind ${o.statsAddress}:${o.statsPort}`,
     "    http-request return status 200 content-type text/plain string ok if { path /healthz }",
     "    stats enable",
     "    stats uri /stats",

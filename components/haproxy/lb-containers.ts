@@ -31,9 +31,16 @@ export function haproxyOptions(
     stack: spec.stack,
     maxconn: spec.loadBalancer.maxconn,
     statsPort: spec.loadBalancer.statsPort,
+    statsAddress: spec.loadBalancer.statsAddress,
     runDir: LB_PATHS.runDir,
     reResolve: spec.local,
   };
+}
+
+/** The address a client on the balancer's own host asks the stats page at. */
+export function statsHost(spec: Pick<LoadBalancersSpec, "loadBalancer">): string {
+  const a = spec.loadBalancer.statsAddress;
+  return a === "*" ? "127.0.0.1" : a;
 }
 
 /** The consul-template template of haproxy.cfg. */
@@ -84,7 +91,7 @@ export function loadBalancerContainer(spec: LoadBalancersSpec, host: HostSpec): 
         "-fsS",
         "-o",
         "/dev/null",
-        `http://127.0.0.1:${spec.loadBalancer.statsPort}/healthz`,
+        `http://${statsHost(spec)}:${spec.loadBalancer.statsPort}/healthz`,
       ],
       {
         intervalSeconds: DOCKER_HEALTH_INTERVAL_SECONDS,

@@ -22,6 +22,16 @@ export interface LoadBalancersArgs {
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
+/**
+ * A balancer's stats page: at its address where it listens on every address, else at its stats
+ * address, on the balancer's host (`http://127.0.0.1:8404/stats`, reached over SSH).
+ */
+function statsUrl(spec: LoadBalancersSpec, containerName: string, hostAddress: string): string {
+  const { statsAddress, statsPort } = spec.loadBalancer;
+  const address = statsAddress !== "*" ? statsAddress : spec.local ? containerName : hostAddress;
+  return `http://${address}:${statsPort}/stats`;
+}
+
 /** Several independent HAProxy servers, each rendering its backends from Consul's healthy instances. */
 export class LoadBalancers extends pulumi.ComponentResource {
   /** Load balancer container per host id. */
@@ -46,8 +56,7 @@ export class LoadBalancers extends pulumi.ComponentResource {
           dependsOn: [...(args.dependsOn ?? []), ...(args.consul?.readyOn(hostId) ?? [])],
         },
       ).container;
-      const address = args.spec.local ? container.name : byId.get(hostId)!.address;
-      this.statsUrls[hostId] = `http://${address}:${args.spec.loadBalancer.statsPort}/stats`;
+      this.statsUrls[hostId] = statsUrl(args.spec, container.name, byId.get(hostId)!.address);
     }
     this.registerOutputs({ statsUrls: this.statsUrls });
   }

@@ -17,6 +17,11 @@ export interface PlatformArgs {
   catalog: { [key: string]: any };
   /** Consul gossip encryption key (`consul keygen`), a secret. Required for cert and prod. */
   consulGossipKey?: pulumi.Input<string>;
+  /**
+   * Consul's management token (a UUID), a secret, where Consul's ACLs are on (cert and prod):
+   * made at the first `up` and kept in the stack when not given.
+   */
+  consulManagementToken?: pulumi.Input<string>;
   /** Grafana's admin password, a secret. Required when Grafana is on. */
   grafanaAdminPassword?: pulumi.Input<string>;
   /** SSH key for host preparation, a secret. Required when a host has `prepare`. */
@@ -33,6 +38,8 @@ export interface PlatformArgs {
 export class Platform extends pulumi.ComponentResource {
   /** The addresses an operator needs: load balancers, their stats pages, Consul, ZooKeeper, ... */
   public readonly endpoints: pulumi.Output<PlatformEndpoints>;
+  /** Consul's management token (a secret) where ACLs are on; empty on local. */
+  public readonly consulManagementToken: pulumi.Output<string>;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     const spec = platformFromValues({
@@ -46,6 +53,7 @@ export class Platform extends pulumi.ComponentResource {
       spec,
       secrets: {
         consulGossipKey: args.consulGossipKey,
+        consulManagementToken: args.consulManagementToken,
         grafanaAdminPassword: args.grafanaAdminPassword,
         sshPrivateKey: args.sshPrivateKey,
       },
@@ -53,6 +61,10 @@ export class Platform extends pulumi.ComponentResource {
     });
     // The endpoints are given once every part is declared (`PlatformParts.declared`).
     this.endpoints = pulumi.output(parts.declared.then(() => parts.endpoints));
-    this.registerOutputs({ endpoints: this.endpoints });
+    this.consulManagementToken = parts.consul.managementToken ?? pulumi.output("");
+    this.registerOutputs({
+      endpoints: this.endpoints,
+      consulManagementToken: this.consulManagementToken,
+    });
   }
 }

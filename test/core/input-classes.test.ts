@@ -302,6 +302,18 @@ test("addresses that are not DNS names or IP addresses", () => {
   );
   for (const address of ["10.0.0.1", "fd00::1", "lbmaster01.cern.ch", "m1"])
     assert.equal(attemptProd({ hosts: hostsWith(0, { address }) }), "ok", address);
+  // The stats page's address goes into haproxy.cfg's `bind`: an IPv4 address or `*`.
+  table(
+    ["0.0.0.0:1\n    stats admin if TRUE", "lb1.example.org", "::1", "10.0.0.256"].map(
+      (statsAddress) => ({
+        value: JSON.stringify(statsAddress),
+        config: { loadBalancer: { statsAddress } },
+        expected: [`${S}loadBalancer.statsAddress: expected an IPv4 address or *`],
+      }),
+    ),
+  );
+  for (const statsAddress of ["*", "127.0.0.1", "10.1.2.3"])
+    assert.equal(attemptProd({ loadBalancer: { statsAddress } }), "ok", statsAddress);
 });
 
 test("Docker hosts: shell metacharacters, tcp:// without TLS", () => {

@@ -59,7 +59,14 @@ test("names are re-resolved through DNS on the local stack only: on real hosts a
 test("the template and a sample rendering differ only in the server lines", () => {
   const sample = renderHaproxyConfig(
     local.services,
-    { stack: "local", maxconn: 4096, statsPort: 8404, runDir: LB_PATHS.runDir, reResolve: true },
+    {
+      stack: "local",
+      maxconn: 4096,
+      statsPort: 8404,
+      statsAddress: "*",
+      runDir: LB_PATHS.runDir,
+      reResolve: true,
+    },
     sampleServers((s) =>
       s.hosts.map((h) => ({
         id: `local-${s.key}-${h}`,
@@ -148,4 +155,22 @@ test("load balancer containers: local on the platform network, prod on the host 
   assert.equal(p.hostNetwork, true);
   assert.equal(p.image, "gitlab-registry.cern.ch/lhcb-dirac/lhcb-platform/haproxy:2.6");
   assert.ok(p.files![2].content.includes('address = "lbproxy03.cern.ch:8500"'));
+});
+
+test("the stats page listens on every address on local, on the loopback on cert and prod unless the stack says otherwise; the health check asks it there", () => {
+  const statsBind = (cfg: string) => cfg.split("\n").filter((l) => /^ {4}bind \S+:8404$/.test(l));
+  const healthUrl = (c: { healthcheck?: { test: string[] } }) => c.healthcheck!.test.at(-1);
+  const l = loadBalancerContainer(local, local.loadBalancers[0]);
+  assert.deepEqual(statsBind(haproxyTemplate(local)), ["    bind *:8404"]);
+  assert.equal(healthUrl(l), "http://127.0.0.1:8404/healthz");
+  const prod = loadPlatformFromStackFile(process.cwd(), "prod");
+  assert.equal(prod.loadBalancer.statsAddress, "127.0.0.1");
+  for (const cfg of [haproxyTemplate(prod), haproxyInitialConfig(prod)])
+    assert.deepEqual(statsBind(cfg), ["    bind 127.0.0.1:8404"]);
+  const admin = { ...prod, loadBalancer: { ...prod.loadBalancer, statsAddress: "10.9.8.7" } };
+  assert.deepEqual(statsBind(haproxyTemplate(admin)), ["    bind 10.9.8.7:8404"]);
+  assert.equal(
+    healthUrl(loadBalancerContainer(admin, admin.loadBalancers[0])),
+    "http://10.9.8.7:8404/healthz",
+  );
 });

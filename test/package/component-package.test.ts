@@ -111,12 +111,13 @@ test("MasterQuorum takes plain typed hosts and images and Input secrets, and giv
       images: "QuorumImages",
       datacenter: "string",
       gossipKey: "string",
+      consulManagementToken: "string",
       sshPrivateKey: "string",
       localDockerHost: "string",
     },
     required: ["environment", "hosts", "images", "stack"],
-    secrets: ["gossipKey", "sshPrivateKey"],
-    outputs: { consulApi: "string", zookeeperConnect: "string" },
+    secrets: ["consulManagementToken", "gossipKey", "sshPrivateKey"],
+    outputs: { consulApi: "string", consulManagementToken: "string", zookeeperConnect: "string" },
   });
 });
 
@@ -152,13 +153,14 @@ test("Platform takes its settings and catalog as values and the three secrets, a
       config: "map<pulumi.json#/Any>",
       catalog: "map<pulumi.json#/Any>",
       consulGossipKey: "string",
+      consulManagementToken: "string",
       grafanaAdminPassword: "string",
       sshPrivateKey: "string",
       localDockerHost: "string",
     },
     required: ["catalog", "config", "stack"],
-    secrets: ["consulGossipKey", "grafanaAdminPassword", "sshPrivateKey"],
-    outputs: { endpoints: "PlatformEndpoints" },
+    secrets: ["consulGossipKey", "consulManagementToken", "grafanaAdminPassword", "sshPrivateKey"],
+    outputs: { consulManagementToken: "string", endpoints: "PlatformEndpoints" },
   });
 });
 

@@ -187,7 +187,8 @@ test("the endpoints an operator needs", async () => {
     "prod-lb-2": "lbproxy02.cern.ch",
     "prod-lb-3": "lbproxy03.cern.ch",
   });
-  assert.equal(e.loadBalancerStats["prod-lb-2"], "http://lbproxy02.cern.ch:8404/stats");
+  // The stats page listens on each balancer's loopback: reached on its host (over SSH).
+  assert.equal(e.loadBalancerStats["prod-lb-2"], "http://127.0.0.1:8404/stats");
   assert.equal(e.consulUi, "http://lbmaster01.cern.ch:8500/ui");
   assert.equal(
     e.zookeeper,

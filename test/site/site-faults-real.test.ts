@@ -31,7 +31,7 @@ before(async () => {
 after(() => removeSite(deployed));
 
 const addressOf = (id: string) => site.hosts.find((h) => h.id === id)!.address;
-const servers = (address: string) => serversOf(address, spec.loadBalancer.statsPort);
+const servers = (lbId: string) => serversOf(site, spec, lbId);
 
 /**
  * The HTTP service: its instance on a host, its URL on each balancer, and the last of its slaves
@@ -74,7 +74,7 @@ test("a slave host lost under a steady client through both balancers: no request
     // Each time from the loss itself: the kill takes a moment before the waits begin.
     const hidden = await Promise.all(
       spec.loadBalancers.map(async (lb) => {
-        await timeUntil(`${victim} hidden on ${lb.id}`, async () => !(await up(lb.address)), 30);
+        await timeUntil(`${victim} hidden on ${lb.id}`, async () => !(await up(lb.id)), 30);
         return Date.now() - lost;
       }),
     );
@@ -109,7 +109,7 @@ test("a slave host lost under a steady client through both balancers: no request
     for (const lb of spec.loadBalancers)
       await timeUntil(
         `every server up on ${lb.id}`,
-        async () => [...(await servers(lb.address)).values()].every((st) => st === "UP"),
+        async () => [...(await servers(lb.id)).values()].every((st) => st === "UP"),
         30,
       );
     // The balancers may serve it before its Consul agent has rejoined the gossip.
@@ -201,7 +201,7 @@ test("a load balancer lost: the other serves with every instance up and no reque
   const summary = await underSteadyClient([otherUrl], async () => {
     await loseHost(site, lost.id);
     await new Promise((r) => setTimeout(r, 3000));
-    assert.ok([...(await servers(other.address)).values()].every((st) => st === "UP"));
+    assert.ok([...(await servers(other.id)).values()].every((st) => st === "UP"));
     await restoreHost(site, lost.id);
     const back = await timeUntil(
       `${lost.id} serving again`,

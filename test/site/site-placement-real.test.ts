@@ -69,7 +69,7 @@ async function servingAsPlanned(s: PlatformSpec): Promise<boolean> {
     .flatMap((svc) => svc.hosts.map((h) => containerName(s, svc.key, h)))
     .sort();
   for (const lb of s.loadBalancers) {
-    const servers = await serversOf(lb.address, s.loadBalancer.statsPort);
+    const servers = await serversOf(site, s, lb.id);
     const up = [...servers].filter(([, st]) => st === "UP").map(([k]) => k.split("/")[1]);
     if (JSON.stringify(up.sort()) !== JSON.stringify(wanted)) return false;
   }

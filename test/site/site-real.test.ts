@@ -10,7 +10,14 @@ import { PlatformSpec } from "../../components/core/platform-spec";
 import { hostPorts } from "../../components/host-ports";
 import { plannedContainers } from "../../components/plan";
 import { DeployedSite, deploySite, removeSite, site } from "../support/site-fixture";
-import { consulGet, consulSend, SiteConsul, timeUntil, whitelistOn } from "../support/site-probes";
+import {
+  consulGet,
+  consulSend,
+  serversOf,
+  SiteConsul,
+  timeUntil,
+  whitelistOn,
+} from "../support/site-probes";
 import { inNetnsArgs } from "../../scripts/site/layout";
 import { sshPaths } from "../../scripts/site/files";
 import { CONSUL_CONFIG_FILE } from "../../components/consul/consul-containers";
@@ -79,7 +86,7 @@ test("ZooKeeper: one leader and two followers across the three masters", () => {
   assert.deepEqual([...modes].sort(), ["Mode: follower", "Mode: follower", "Mode: leader"]);
 });
 
-test("both load balancers serve every service, with every instance up", () => {
+test("both load balancers serve every service, with every instance up", async () => {
   for (const lb of spec.loadBalancers) {
     for (const s of spec.services.filter((x) => x.mode === "pulumi")) {
       if (s.protocol === "http") {
@@ -105,20 +112,20 @@ test("both load balancers serve every service, with every instance up", () => {
         assert.equal(connect.status, 0, `${lb.id} ${s.name}`);
       }
     }
-    const stats = execFileSync(
-      "curl",
-      ["-fsS", `http://${lb.address}:${spec.loadBalancer.statsPort}/stats;csv`],
-      { encoding: "utf8" },
-    );
-    const servers = stats
-      .split("\n")
-      .filter((l) => l.startsWith("be_") && !l.split(",")[1].match(/^(BACKEND|FRONTEND)$/));
+    // The stats page, on the balancer's loopback: asked on its host, refused from elsewhere.
+    const servers = await serversOf(site, spec, lb.id);
     const instances = spec.services
       .filter((x) => x.mode === "pulumi")
       .reduce((n, s) => n + s.hosts.length, 0);
-    assert.equal(servers.length, instances, `${lb.id}: one server per instance`);
-    for (const line of servers)
-      assert.equal(line.split(",")[17], "UP", `${lb.id}: ${line.split(",")[1]}`);
+    assert.equal(servers.size, instances, `${lb.id}: one server per instance`);
+    for (const [server, status] of servers) assert.equal(status, "UP", `${lb.id}: ${server}`);
+    const outside = spawnSync("curl", [
+      "-sS",
+      "-m",
+      "3",
+      `http://${lb.address}:${spec.loadBalancer.statsPort}/stats;csv`,
+    ]);
+    assert.equal(outside.status, 7, `${lb.id}: the stats page refuses a connection from outside`);
   }
 });
 

@@ -43,9 +43,20 @@ export async function timeUntil(
   return Date.now() - t0;
 }
 
-/** The balancer's servers (`backend/server` → status) from its stats page; empty when it does not answer. */
-export async function serversOf(address: string, statsPort: number): Promise<Map<string, string>> {
-  const r = await probe("curl", ["-fsS", "-m", "2", `http://${address}:${statsPort}/stats;csv`]);
+/**
+ * Balancer `lbId`'s servers (`backend/server` → status) from its stats page, asked on its own host
+ * (in its namespace), where the page listens on cert-like stacks; empty when it does not answer.
+ */
+export async function serversOf(
+  site: SiteLayout,
+  spec: Pick<PlatformSpec, "loadBalancer">,
+  lbId: string,
+): Promise<Map<string, string>> {
+  const host = site.hosts.find((h) => h.id === lbId)!;
+  const { statsAddress, statsPort } = spec.loadBalancer;
+  const at = statsAddress === "*" ? "127.0.0.1" : statsAddress;
+  const url = `http://${at}:${statsPort}/stats;csv`;
+  const r = await probe("nsenter", inNetnsArgs(host, ["curl", "-fsS", "-m", "2", url]));
   const rows = r.out
     .split("\n")
     .map((l) => l.split(","))
@@ -247,7 +258,7 @@ export async function siteDiagnosis(
   const ps = await dockerOn(site, hostId, ["ps", "-a", "--format", "{{.Names}} {{.Status}}"]);
   const lines = [`${hostId}'s containers:\n${ps.ok ? ps.out : "(its engine does not answer)"}`];
   for (const lb of spec.loadBalancers) {
-    const servers = await serversOf(lb.address, spec.loadBalancer.statsPort);
+    const servers = await serversOf(site, spec, lb.id);
     lines.push(`${lb.id}: ${[...servers].map(([k, st]) => `${k} ${st}`).join(", ")}`);
   }
   const consul = { address: spec.masters[0].address, token: consulToken };
