@@ -26,9 +26,12 @@ export * from "./zookeeper/zookeeper-containers";
 export * from "./zookeeper/zookeeper-ensemble";
 
 export * from "./consul/consul-access";
+export * from "./consul/consul-acl";
+export * from "./consul/consul-acl-plan";
 export * from "./consul/consul-config";
 export * from "./consul/consul-containers";
 export * from "./consul/consul-cluster";
+export * from "./consul/consul-template-block";
 
 export * from "./services/service-containers";
 export * from "./services/service-instances";
