@@ -3,6 +3,7 @@
 // of a service at a time (every service in parallel, so each keeps its other instances serving),
 // each drained before it stops and sent traffic only once healthy, the next one starting only
 // once it is registered again; the agents follow in the same run. Prints each step as it goes.
+import { consulTokenHeaders } from "../components/consul/consul-acl-plan";
 import { execFileSync } from "node:child_process";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { openStack, PROJECT_ROOT } from "./engine-stack";
@@ -94,7 +95,7 @@ interface ConsulReader {
 
 async function consulPassing(consul: ConsulReader): Promise<{ total: number; passing: number }> {
   const res = await fetch(`${consul.api}/v1/health/state/any`, {
-    headers: consul.token ? { "X-Consul-Token": consul.token } : {},
+    headers: consulTokenHeaders(consul.token),
     signal: AbortSignal.timeout(3000),
   });
   const checks = (await res.json()) as { Node: string; ServiceID: string; Status: string }[];

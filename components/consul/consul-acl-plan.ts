@@ -13,12 +13,22 @@ export function aclEnforced(spec: Pick<PlatformSpec, "local">): boolean {
   return !spec.local;
 }
 
+/** Where a part's config holds its Consul token: the token's placeholder where ACLs are on, else nothing. */
+export function consulTokenPlaceholder(spec: Pick<PlatformSpec, "local">): string | undefined {
+  return aclEnforced(spec) ? secretPlaceholder("consulToken") : undefined;
+}
+
+/** The headers a client of Consul's HTTP API sends its token in (none without a token). */
+export function consulTokenHeaders(token: string | undefined): Record<string, string> {
+  return token ? { "X-Consul-Token": token } : {};
+}
+
 /**
  * The parts that talk to Consul's HTTP API, each with a token of its own role:
  * - `catalog-read`: consul-template in the load balancers and the whitelist renderers;
  * - `agent-locks`: the scheduled agents (their lock sessions and run records);
  * - `esm`: consul-esm, which runs the checks of the instances' external nodes.
- * Each Consul agent has a token of its own node (`agentTokenPolicies`); the library's own
+ * Each Consul agent has a token of its own node (`ConsulAcl.nodeToken`); the library's own
  * registrations and the ACL objects go through the management token.
  */
 export const CONSUL_ROLES = ["catalog-read", "agent-locks", "esm"] as const;

@@ -11,7 +11,7 @@ import { physicalName } from "../core/naming";
 import { ConsulSiteSpec, PlatformSpec } from "../core/platform-spec";
 import { localQuorumAddress } from "../core/local-network";
 import { masterMemberTarget, QuorumMemberTarget } from "../core/quorum-probe";
-import { aclConfigBlock, aclEnforced } from "./consul-acl-plan";
+import { aclConfigBlock, aclEnforced, consulTokenPlaceholder } from "./consul-acl-plan";
 import {
   renderConsulAgentConfig,
   renderConsulServerConfig,
@@ -145,7 +145,7 @@ export function consulAgentConfig(spec: ConsulSiteSpec, host: HostSpec): string 
     encrypt: gossipEncrypted(spec) ? secretPlaceholder("consulGossipKey") : undefined,
     advertise: spec.local ? undefined : consulAdvertiseAddress(host.address),
     acl: aclEnforced(spec) ? aclConfigBlock(false) : undefined,
-    serviceToken: aclEnforced(spec) ? secretPlaceholder("consulToken") : undefined,
+    serviceToken: consulTokenPlaceholder(spec),
     slave: host.roles.includes("slave"),
     maxLoadPerCpu: spec.consul.slaveMaxLoadPerCpu,
   });
@@ -174,7 +174,7 @@ export function esmContainer(spec: ConsulSiteSpec, host: HostSpec): ContainerSpe
           datacenter: spec.consul.datacenter,
           consulAddress: consulAddressFor(spec, host),
           instanceId: name,
-          token: aclEnforced(spec) ? secretPlaceholder("consulToken") : undefined,
+          token: consulTokenPlaceholder(spec),
         }),
       },
     ],

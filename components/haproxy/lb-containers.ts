@@ -1,4 +1,4 @@
-import { aclEnforced } from "../consul/consul-acl-plan";
+import { consulTokenPlaceholder } from "../consul/consul-acl-plan";
 import { consulAddressFor } from "../consul/consul-containers";
 import { HostSpec } from "../core/config-schema";
 import {
@@ -6,7 +6,6 @@ import {
   DOCKER_HEALTH_INTERVAL_SECONDS,
   healthcheck,
   platformLabels,
-  secretPlaceholder,
 } from "../core/container-spec";
 import { containerName, usesHostNetwork } from "../core/endpoints";
 import { LoadBalancersSpec, PlacedService } from "../core/platform-spec";
@@ -77,7 +76,7 @@ export function loadBalancerContainer(spec: LoadBalancersSpec, host: HostSpec): 
         path: LB_PATHS.consulTemplateConfig,
         content: renderConsulTemplateConfig({
           consulAddress: consulAddressFor(spec, host),
-          token: aclEnforced(spec) ? secretPlaceholder("consulToken") : undefined,
+          token: consulTokenPlaceholder(spec),
           waitMin: "100ms",
           waitMax: "500ms",
         }),

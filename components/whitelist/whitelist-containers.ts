@@ -1,4 +1,4 @@
-import { aclEnforced } from "../consul/consul-acl-plan";
+import { consulTokenPlaceholder } from "../consul/consul-acl-plan";
 import { consulAddressFor } from "../consul/consul-containers";
 import { HostSpec } from "../core/config-schema";
 import {
@@ -6,7 +6,6 @@ import {
   DOCKER_HEALTH_INTERVAL_SECONDS,
   healthcheck,
   platformLabels,
-  secretPlaceholder,
 } from "../core/container-spec";
 import { containerName, usesHostNetwork } from "../core/endpoints";
 import { MesosSpec } from "../core/platform-spec";
@@ -36,7 +35,7 @@ export const WHITELIST_RENDERER_USER = "0:0";
 export function whitelistRendererConfig(spec: MesosSpec, host: HostSpec): string {
   return renderWhitelistRendererConfig({
     consulAddress: consulAddressFor(spec, host),
-    token: aclEnforced(spec) ? secretPlaceholder("consulToken") : undefined,
+    token: consulTokenPlaceholder(spec),
     source: WHITELIST_PATHS.template,
     destination: WHITELIST_PATHS.file,
     waitMin: "2s",

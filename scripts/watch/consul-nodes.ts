@@ -1,5 +1,6 @@
 // What Consul says of the slaves' nodes: each one's `serfHealth`, asked of the first master whose
 // API answers.
+import { consulTokenHeaders } from "../../components/consul/consul-acl-plan";
 import { consulNodeName } from "../../components/consul/consul-containers";
 import { PORTS } from "../../components/core/endpoints";
 import { PlatformSpec } from "../../components/core/platform-spec";
@@ -32,7 +33,7 @@ export async function slaveNodeStates(
   for (const api of apis) {
     try {
       const res = await fetch(`${api}${query}`, {
-        headers: token ? { "X-Consul-Token": token } : {},
+        headers: consulTokenHeaders(token),
         signal: AbortSignal.timeout(2000),
       });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);

@@ -5,7 +5,9 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { promisify } from "node:util";
+import { consulTokenHeaders } from "../../components/consul/consul-acl-plan";
 import { Site } from "../../components/core/endpoints";
+import { statsHost } from "../../components/haproxy/lb-containers";
 import { PlatformSpec } from "../../components/core/platform-spec";
 import { whitelistHostDir } from "../../components/mesos/host-paths";
 import { MESOS_PATHS } from "../../components/mesos/mesos-flags";
@@ -53,9 +55,7 @@ export async function serversOf(
   lbId: string,
 ): Promise<Map<string, string>> {
   const host = site.hosts.find((h) => h.id === lbId)!;
-  const { statsAddress, statsPort } = spec.loadBalancer;
-  const at = statsAddress === "*" ? "127.0.0.1" : statsAddress;
-  const url = `http://${at}:${statsPort}/stats;csv`;
+  const url = `http://${statsHost(spec)}:${spec.loadBalancer.statsPort}/stats;csv`;
   const r = await probe("nsenter", inNetnsArgs(host, ["curl", "-fsS", "-m", "2", url]));
   const rows = r.out
     .split("\n")
@@ -70,15 +70,20 @@ export interface SiteConsul {
   token?: string;
 }
 
-/** GET `path` of `consul` within 2 s: whether it answered 2xx, its status (0: no answer) and body. */
-export async function consulGet(
+/** `method` of `path` on `consul`, with a JSON (or text) body: its status (0: no answer) and body. */
+async function consulRequest(
   consul: SiteConsul,
+  method: "GET" | "PUT" | "DELETE",
   path: string,
+  body: unknown,
+  timeoutMs: number,
 ): Promise<{ ok: boolean; status: number; out: string }> {
   try {
     const r = await fetch(`http://${consul.address}:8500${path}`, {
-      headers: consul.token ? { "X-Consul-Token": consul.token } : {},
-      signal: AbortSignal.timeout(2000),
+      method,
+      headers: consulTokenHeaders(consul.token),
+      body: body === undefined || typeof body === "string" ? body : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     return { ok: r.ok, status: r.status, out: await r.text() };
   } catch (e) {
@@ -86,24 +91,22 @@ export async function consulGet(
   }
 }
 
+/** GET `path` of `consul` within 2 s: whether it answered 2xx, its status (0: no answer) and body. */
+export function consulGet(
+  consul: SiteConsul,
+  path: string,
+): Promise<{ ok: boolean; status: number; out: string }> {
+  return consulRequest(consul, "GET", path, undefined, 2000);
+}
+
 /** `method` of `path` on `consul` with a JSON (or text) body, within 5 s: its status (0: no answer) and body. */
-export async function consulSend(
+export function consulSend(
   consul: SiteConsul,
   method: "PUT" | "DELETE",
   path: string,
   body: unknown,
 ): Promise<{ status: number; out: string }> {
-  try {
-    const r = await fetch(`http://${consul.address}:8500${path}`, {
-      method,
-      headers: consul.token ? { "X-Consul-Token": consul.token } : {},
-      body: typeof body === "string" ? body : JSON.stringify(body),
-      signal: AbortSignal.timeout(5000),
-    });
-    return { status: r.status, out: await r.text() };
-  } catch (e) {
-    return { status: 0, out: (e as Error).message };
-  }
+  return consulRequest(consul, method, path, body, 5000);
 }
 
 interface NodeCheck {
