@@ -68,6 +68,10 @@ export function platformProgram(projectDir: string) {
       ...(platform.consul.managementToken
         ? { consulManagementToken: platform.consul.managementToken }
         : {}),
+      // Where Consul's TLS is on: the CA its HTTPS API is checked against (PEM, not a secret).
+      ...(platform.consul.caCertificate
+        ? { consulCaCertificate: platform.consul.caCertificate }
+        : {}),
       // What the deployed plan placed around: the watcher (scripts/watch-hosts.ts) starts from it.
       failedHosts: spec.failedHosts,
       placement: Object.fromEntries(

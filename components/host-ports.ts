@@ -17,7 +17,7 @@ import {
 } from "./plan";
 import { bridgePort } from "./services/service-containers";
 
-/** A port a part listens on: `8500/tcp (consul-agent)`. */
+/** A port a part listens on: `8501/tcp (consul-agent)`. */
 export interface HostPort {
   port: number;
   protocol: "tcp" | "udp";
@@ -35,7 +35,8 @@ const CONSUL_GRPC_TLS = 8503;
 
 /** What each part listens on; `part` is the name `render` and the containers use. */
 const consulAgentPorts = (part: string) => [
-  ...tcp(part, PORTS.consulSerfLan, PORTS.consulHttp, PORTS.consulDns),
+  // Real hosts only (below), where Consul's API is HTTPS (consul-tls-plan.ts).
+  ...tcp(part, PORTS.consulSerfLan, PORTS.consulHttps, PORTS.consulDns),
   ...udp(part, PORTS.consulSerfLan, PORTS.consulDns),
 ];
 const consulServerPorts = (part: string) => [
@@ -95,7 +96,7 @@ export function hostPorts(spec: PlatformSpec): Map<string, HostPort[]> {
 
 const key = (p: HostPort) => `${p.port}/${p.protocol}`;
 
-/** `8500/tcp (consul-agent, service A/B)` for each port both lists hold. */
+/** `8501/tcp (consul-agent, service A/B)` for each port both lists hold. */
 function common(a: readonly HostPort[], b: readonly HostPort[]): string[] {
   const out: string[] = [];
   for (const p of a) {

@@ -32,6 +32,9 @@ export * from "./consul/consul-config";
 export * from "./consul/consul-containers";
 export * from "./consul/consul-cluster";
 export * from "./consul/consul-template-block";
+export * from "./consul/consul-tls";
+export * from "./consul/consul-tls-plan";
+export * from "./consul/consul-http";
 
 export * from "./services/service-containers";
 export * from "./services/service-instances";

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ScheduledAgents } from "./agents/scheduled-agents";
 import { ConsulCluster } from "./consul/consul-cluster";
-import { PORTS, partAddress } from "./core/endpoints";
+import { partAddress } from "./core/endpoints";
+import { consulApiUrl } from "./consul/consul-tls-plan";
 import { PlatformInputError } from "./core/errors";
 import { missingSecrets } from "./secret-checks";
 import { pauseStackTraces, withStack } from "./core/stack-traces";
@@ -271,6 +272,7 @@ function declareOptionalParts(
             ...base,
             dependsOn: Object.values(core.consul.servers),
             consulToken: core.consul.tokenFor("catalog-read"),
+            consulCaCert: core.consul.caCertificate,
           },
           opts,
         )
@@ -332,7 +334,7 @@ function platformEndpoints(
       spec.loadBalancers.map((h) => [h.id, partAddress(spec, "lb", h)]),
     ),
     loadBalancerStats: parts.loadBalancers.statsUrls,
-    consulUi: `http://${partAddress(spec, "consul-server", spec.masters[0])}:${PORTS.consulHttp}/ui`,
+    consulUi: `${consulApiUrl(spec, partAddress(spec, "consul-server", spec.masters[0]))}/ui`,
     zookeeper: parts.zookeeper.connectString,
     ...(mesos
       ? {

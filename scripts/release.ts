@@ -3,7 +3,7 @@
 // of a service at a time (every service in parallel, so each keeps its other instances serving),
 // each drained before it stops and sent traffic only once healthy, the next one starting only
 // once it is registered again; the agents follow in the same run. Prints each step as it goes.
-import { consulTokenHeaders } from "../components/consul/consul-acl-plan";
+import { consulHttp } from "../components/consul/consul-http";
 import { execFileSync } from "node:child_process";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { openStack, PROJECT_ROOT } from "./engine-stack";
@@ -87,18 +87,21 @@ export async function deployedServiceImages(stack: Stack): Promise<string[]> {
     .map((r) => r.inputs!.image ?? "");
 }
 
-/** Where Consul is, and the token to read it with where its ACLs are on. */
+/** Where Consul is, the token to read it with where its ACLs are on, and the CA where its TLS is. */
 interface ConsulReader {
   api: string;
   token?: string;
+  caCert?: string;
 }
 
 async function consulPassing(consul: ConsulReader): Promise<{ total: number; passing: number }> {
-  const res = await fetch(`${consul.api}/v1/health/state/any`, {
-    headers: consulTokenHeaders(consul.token),
-    signal: AbortSignal.timeout(3000),
+  const res = await consulHttp(`${consul.api}/v1/health/state/any`, {
+    token: consul.token,
+    caCert: consul.caCert,
+    timeoutMs: 3000,
   });
-  const checks = (await res.json()) as { Node: string; ServiceID: string; Status: string }[];
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  const checks = JSON.parse(res.body) as { Node: string; ServiceID: string; Status: string }[];
   // The instances' checks are those on their external nodes (`<stack>-<host>-instances`, instanceNodeName).
   const instances = checks.filter((c) => c.ServiceID !== "" && c.Node.endsWith("-instances"));
   return {
@@ -165,6 +168,7 @@ export async function rollOut(
   const consul: ConsulReader = {
     api: String(outputs.consulApi?.value ?? ""),
     token: outputs.consulManagementToken?.value as string | undefined,
+    caCert: outputs.consulCaCertificate?.value as string | undefined,
   };
   const instances = (await deployedServiceImages(stack)).length;
   const timeline = new RolloutTimeline(startedAt);

@@ -7,8 +7,11 @@
 // and runs `pulumi up`: the plan keeps what the failed slaves hold as it was and places a replacement
 // for each of their instances on the healthy slaves (core/placement.ts, `placeAround`); once they
 // are back, the replacements go. An `up` that fails is retried at the next change or after a minute.
-// It runs the `pulumi` on PATH, in the project, with the operator's backend and passphrase.
+// It runs the `pulumi` on PATH, in the project, with the operator's backend and passphrase. It asks
+// Consul with the stack's management token and over HTTPS checked against the stack's CA where
+// ACLs and TLS are on (CONSUL_HTTP_TOKEN and CONSUL_CACERT, a file, take their place when set).
 import { spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { STATE_BUFFER } from "./engine-orphans";
 import { loadPlatformFromStackFile } from "../components/core/stack-config";
@@ -98,7 +101,21 @@ function deployedFailedHosts(stack: string): string[] {
  */
 function consulToken(stack: string): string | undefined {
   if (process.env.CONSUL_HTTP_TOKEN) return process.env.CONSUL_HTTP_TOKEN;
-  const r = pulumiSync(["stack", "output", "consulManagementToken", "--show-secrets"], stack);
+  return stackOutput(stack, "consulManagementToken");
+}
+
+/**
+ * The CA Consul's HTTPS API is checked against: the file CONSUL_CACERT when set, as Consul's own
+ * tools take it, else the stack's where Consul's TLS is on; none on the local stack.
+ */
+function consulCaCert(stack: string): string | undefined {
+  if (process.env.CONSUL_CACERT) return readFileSync(process.env.CONSUL_CACERT, "utf8");
+  return stackOutput(stack, "consulCaCertificate");
+}
+
+/** A stack output's value (secrets shown), or undefined where the stack has none. */
+function stackOutput(stack: string, name: string): string | undefined {
+  const r = pulumiSync(["stack", "output", name, "--show-secrets"], stack);
   return r.ok && r.out.trim() !== "" ? r.out.trim() : undefined;
 }
 
@@ -127,7 +144,7 @@ async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const spec = loadPlatformFromStackFile(PROJECT, o.stack);
   const apis = consulApis(spec, o.consul);
-  const token = consulToken(o.stack);
+  const credentials = { token: consulToken(o.stack), caCert: consulCaCert(o.stack) };
   const failures = new HostFailures(o.graceMs, spec.failedHosts);
   // The config's failed hosts are where to start from; an up brings the deployment there.
   let applied = deployedFailedHosts(o.stack);
@@ -141,7 +158,7 @@ async function main(): Promise<void> {
   let unreachable = "";
   while (!stopping) {
     try {
-      failures.observe(Date.now(), await slaveNodeStates(spec, apis, token));
+      failures.observe(Date.now(), await slaveNodeStates(spec, apis, credentials));
       unreachable = "";
     } catch (e) {
       const message = (e as Error).message;

@@ -1,5 +1,11 @@
 import { aclEnforced } from "../consul/consul-acl-plan";
-import { consulAddressFor } from "../consul/consul-containers";
+import { consulUrlFor } from "../consul/consul-containers";
+import {
+  consulApiUrl,
+  consulClientCaFiles,
+  CONSUL_CLIENT_CA_FILE,
+  tlsEnforced,
+} from "../consul/consul-tls-plan";
 import { HostSpec } from "../core/config-schema";
 import {
   ContainerSpec,
@@ -7,7 +13,7 @@ import {
   secretPlaceholder,
   UNPRIVILEGED_USER,
 } from "../core/container-spec";
-import { containerName, PORTS } from "../core/endpoints";
+import { containerName } from "../core/endpoints";
 import { PlacedAgent, PlatformSpec, AgentsSpec } from "../core/platform-spec";
 
 /** The Consul KV prefix whose lock (`<prefix>/.lock`) a run of the agent must hold; the same for every container of the agent. */
@@ -33,9 +39,7 @@ export const HOST_GATEWAY_NAME = "host.docker.internal";
 
 /** The Consul HTTP API a scheduled agent on `host` talks to: its host's agent (or server). */
 function agentConsulAddress(spec: AgentsSpec, host: HostSpec): string {
-  return spec.local
-    ? `http://${consulAddressFor(spec, host)}`
-    : `http://${HOST_GATEWAY_NAME}:${PORTS.consulHttp}`;
+  return spec.local ? consulUrlFor(spec, host) : consulApiUrl(spec, HOST_GATEWAY_NAME);
 }
 
 /**
@@ -64,13 +68,19 @@ export function agentContainer(
       AGENT_LOCK_KEY: agentLockKey(spec, agent),
       CONSUL_HTTP_ADDR: agentConsulAddress(spec, host),
       ...(acl ? { CONSUL_HTTP_TOKEN_FILE: AGENT_TOKEN_FILE } : {}),
+      ...(tlsEnforced(spec) ? { CONSUL_CACERT: CONSUL_CLIENT_CA_FILE } : {}),
       PLATFORM_STACK: spec.stack,
       PLATFORM_HOST: host.id,
       ...agent.env,
     },
     ...(spec.local ? {} : { extraHosts: { [HOST_GATEWAY_NAME]: "host-gateway" } }),
-    ...(acl
-      ? { files: [{ path: AGENT_TOKEN_FILE, content: secretPlaceholder("consulToken") }] }
+    ...(acl || tlsEnforced(spec)
+      ? {
+          files: [
+            ...(acl ? [{ path: AGENT_TOKEN_FILE, content: secretPlaceholder("consulToken") }] : []),
+            ...consulClientCaFiles(spec),
+          ],
+        }
       : {}),
     restart: "always",
     cpus: agent.cpus,

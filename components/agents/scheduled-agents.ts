@@ -43,7 +43,10 @@ export class ScheduledAgents extends BatchedComponent {
         `${name}-${agent.key}-${hostId}`,
         container,
         {
-          secrets: { consulToken: args.consul?.tokenFor("agent-locks") },
+          secrets: {
+            consulToken: args.consul?.tokenFor("agent-locks"),
+            consulCaCert: args.consul?.caCertificate,
+          },
           dependsOn: [...(args.dependsOn ?? []), ...(args.consul?.readyOn(hostId) ?? [])],
         },
       ).container;

@@ -10,8 +10,13 @@ import { ConsulRole } from "./consul-acl-plan";
 export interface ConsulAccess {
   /** What a container placed on `hostId` waits for before it talks to Consul (the servers, the host's agent). */
   readyOn(hostId: string): pulumi.Resource[];
-  /** The HTTP API of the Consul process on `hostId` (`http://address:8500`). */
+  /** The HTTP API of the Consul process on `hostId` (`https://address:8501`, `http://address:8500` on the local stack). */
   apiOn(hostId: string): pulumi.Output<string>;
+  /**
+   * The CA certificate (PEM) Consul's HTTPS API is checked against, where Consul's TLS is on
+   * (`tlsEnforced`); the parts put it into a file of theirs. Undefined where it is off.
+   */
+  readonly caCertificate?: pulumi.Output<string>;
   /**
    * The ACL token of a client role (a secret), where Consul's ACLs are on (`aclEnforced`); the
    * parts put it into their config files. Undefined where they are off.

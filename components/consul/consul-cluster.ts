@@ -3,14 +3,18 @@ import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
 import { BatchedComponent } from "../core/declare-in-batches";
 import { DeclaredOnUse } from "../core/declared-on-use";
-import { PORTS } from "../core/endpoints";
 import { HostSpec } from "../core/config-schema";
-import { ContainerSpec, PlannedContainer } from "../core/container-spec";
+import { ContainerSpec, PlannedContainer, SecretName } from "../core/container-spec";
 import { ConsulSiteSpec } from "../core/platform-spec";
 import { LocalCommand } from "../core/local-command";
-import { PROBE_COMMAND, probeEnvironment } from "../core/readiness";
+import { PROBE_COMMAND, probeEnvironment, trustingProbeCa } from "../core/readiness";
 import { quorumMemberReady } from "../hosts/quorum-member";
-import { containerAddress, ContainerResource, declareContainer } from "../hosts/declare-container";
+import {
+  containerAddress,
+  ContainerResource,
+  declareContainer,
+  declarePlanned,
+} from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { consulPlan } from "../plan";
 import { assertQuorum } from "../core/quorum";
@@ -18,6 +22,8 @@ import { ConsulAccess, ConsulCatalog } from "./consul-access";
 import { ConsulAcl, generatedManagementToken } from "./consul-acl";
 import { aclEnforced, ConsulRole } from "./consul-acl-plan";
 import { consulServerTarget, gossipEncrypted } from "./consul-containers";
+import { ConsulTls } from "./consul-tls";
+import { consulApiUrl, tlsEnforced } from "./consul-tls-plan";
 
 export interface ConsulClusterArgs {
   /**
@@ -32,8 +38,8 @@ export interface ConsulClusterArgs {
    */
   gossipKey?: pulumi.Input<string>;
   /**
-   * Address of the Consul HTTP API the library registers instances through. Default: the first
-   * server (its container address on the local stack, `http://<address>:8500` on real hosts).
+   * URL of the Consul HTTP API the library registers instances through. Default: the first
+   * server (its container address on the local stack, `https://<address>:8501` on real hosts).
    */
   apiAddress?: pulumi.Input<string>;
   /**
@@ -69,6 +75,10 @@ export class ConsulCluster extends BatchedComponent implements ConsulAccess, Con
   public readonly managementToken?: pulumi.Output<string>;
   /** The ACL policies and tokens where ACLs are on. */
   public readonly acl?: ConsulAcl;
+  /** The CA and the agents' certificates where TLS is on (`tlsEnforced`). */
+  public readonly tls?: ConsulTls;
+  /** The CA certificate (PEM) the clients check Consul's HTTPS API against, where TLS is on. */
+  public readonly caCertificate?: pulumi.Output<string>;
   /** Client agents by host id. */
   private readonly agents: DeclaredOnUse<{
     container: ContainerResource;
@@ -91,9 +101,17 @@ export class ConsulCluster extends BatchedComponent implements ConsulAccess, Con
       this.managementToken = pulumi.secret(
         args.managementToken ?? generatedManagementToken(this, `${name}-management-token`),
       );
+    if (tlsEnforced(spec)) {
+      this.tls = new ConsulTls(
+        `${name}-tls`,
+        { stack: spec.stack, datacenter: spec.consul.datacenter },
+        { parent: this },
+      );
+      this.caCertificate = this.tls.caCert;
+    }
     // The key goes into the agents' config files where gossip is encrypted (their placeholder),
     // the management token into the servers'.
-    const secrets = { consulGossipKey: args.gossipKey };
+    const secrets = { consulGossipKey: args.gossipKey, consulCaCert: this.caCertificate };
     const serverSecrets = { ...secrets, consulManagementToken: this.managementToken };
     const plan = consulPlan(spec);
     this.servers = {};
@@ -102,14 +120,9 @@ export class ConsulCluster extends BatchedComponent implements ConsulAccess, Con
     const serverList = Object.values(this.servers);
     this.agents = this.agentsOnUse(name, args, plan.agents, secrets, serverList);
     this.apiAddress = pulumi.output(args.apiAddress ?? this.serverApis[spec.masters[0].id]);
-    this.leader = leaderProbe(
-      this,
-      `${name}-leader`,
-      this.apiAddress,
-      serverList,
-      this.managementToken,
-    );
-    this.provider = apiProvider(this, `${name}-api`, spec, this.apiAddress, this.managementToken);
+    const access = { token: this.managementToken, caCert: this.caCertificate };
+    this.leader = leaderProbe(this, `${name}-leader`, this.apiAddress, serverList, access);
+    this.provider = apiProvider(this, `${name}-api`, spec, this.apiAddress, access);
     if (this.managementToken)
       this.acl = new ConsulAcl(
         `${name}-acl`,
@@ -121,17 +134,7 @@ export class ConsulCluster extends BatchedComponent implements ConsulAccess, Con
         },
         { parent: this },
       );
-    this.esm = {};
-    for (const { hostId, container } of plan.esm) {
-      this.esm[hostId] = declareContainer(
-        this,
-        inventory,
-        hostId,
-        `${name}-esm-${hostId}`,
-        container,
-        { secrets: { consulToken: this.tokenFor("esm") }, dependsOn: serverList },
-      ).container;
-    }
+    this.esm = this.declareEsm(name, inventory, plan.esm, serverList);
     this.declareChildren(this.agents.keys, (hostId) => this.agents.get(hostId));
     this.registerOutputs({ apiAddress: this.apiAddress });
   }
@@ -144,10 +147,7 @@ export class ConsulCluster extends BatchedComponent implements ConsulAccess, Con
     name: string,
     args: ConsulClusterArgs,
     servers: PlannedContainer[],
-    secrets: {
-      consulGossipKey?: pulumi.Input<string>;
-      consulManagementToken?: pulumi.Input<string>;
-    },
+    secrets: Partial<Record<SecretName, pulumi.Input<string>>>,
   ): void {
     const { spec, inventory } = args;
     let previous: LocalCommand | undefined;
@@ -155,23 +155,43 @@ export class ConsulCluster extends BatchedComponent implements ConsulAccess, Con
       const host = spec.hosts.find((h) => h.id === hostId)!;
       const key = `${name}-server-${host.id}`;
       const server = declareContainer(this, inventory, host.id, key, containerSpec, {
-        secrets,
+        secrets: { ...secrets, ...this.certificateSecrets(host, true) },
         dependsOn: previous ? [previous] : [],
       }).container;
-      previous = quorumMemberReady(
-        this,
-        key,
-        server,
-        consulServerTarget(spec, host),
-        this.managementToken,
-      );
+      previous = quorumMemberReady(this, key, server, consulServerTarget(spec, host), {
+        token: this.managementToken,
+        caCert: this.caCertificate,
+      });
       this.servers[host.id] = server;
       this.serverApis[host.id] = consulApiOf(spec, server, containerSpec, host);
     }
   }
 
+  /** consul-esm on its masters, with its token and the CA where ACLs and TLS are on. */
+  private declareEsm(
+    name: string,
+    inventory: HostInventory,
+    planned: PlannedContainer[],
+    servers: ContainerResource[],
+  ): Record<string, ContainerResource> {
+    return declarePlanned(this, inventory, `${name}-esm-`, planned, servers, {
+      consulToken: this.tokenFor("esm"),
+      consulCaCert: this.caCertificate,
+    });
+  }
+
   public tokenFor(role: ConsulRole): pulumi.Output<string> | undefined {
     return this.acl?.roleTokens[role];
+  }
+
+  /** The certificate and key of the Consul process on `host`, for its files' placeholders (none where TLS is off). */
+  private certificateSecrets(
+    host: HostSpec,
+    server: boolean,
+  ): Partial<Record<SecretName, pulumi.Output<string>>> {
+    if (!this.tls) return {};
+    const { cert, key } = this.tls.certificateFor(host, server);
+    return { consulTlsCert: cert, consulTlsKey: key };
   }
 
   /**
@@ -183,7 +203,7 @@ export class ConsulCluster extends BatchedComponent implements ConsulAccess, Con
     name: string,
     args: ConsulClusterArgs,
     planned: PlannedContainer[],
-    secrets: { consulGossipKey?: pulumi.Input<string> },
+    secrets: Partial<Record<SecretName, pulumi.Input<string>>>,
     servers: ContainerResource[],
   ): DeclaredOnUse<{ container: ContainerResource; api: pulumi.Output<string> }> {
     const { spec, inventory } = args;
@@ -199,7 +219,10 @@ export class ConsulCluster extends BatchedComponent implements ConsulAccess, Con
         host.id,
         `${name}-agent-${host.id}`,
         containerSpec,
-        { secrets: { ...secrets, consulToken }, dependsOn: servers },
+        {
+          secrets: { ...secrets, consulToken, ...this.certificateSecrets(host, false) },
+          dependsOn: servers,
+        },
       ).container;
       return { container, api: consulApiOf(spec, container, containerSpec, host) };
     });
@@ -237,12 +260,19 @@ function consulApiOf(
   host: HostSpec,
 ): pulumi.Output<string> {
   return spec.local
-    ? containerAddress(c, containerSpec).apply((ip) => `http://${ip}:${PORTS.consulHttp}`)
-    : pulumi.output(`http://${host.address}:${PORTS.consulHttp}`);
+    ? containerAddress(c, containerSpec).apply((ip) => consulApiUrl(spec, ip))
+    : pulumi.output(consulApiUrl(spec, host.address));
+}
+
+/** How the library's own requests reach Consul: the management token and the CA, where ACLs and TLS are on. */
+interface ClusterAccess {
+  token?: pulumi.Output<string>;
+  caCert?: pulumi.Output<string>;
 }
 
 /**
- * The provider the library writes to Consul through (with the management token where ACLs are on).
+ * The provider the library writes to Consul through (with the management token where ACLs are on,
+ * over HTTPS checked against the platform's CA where TLS is).
  * Configured as soon as the API has an address (configuring asks nothing of Consul), so the plugin
  * has started by the time there is a leader; what is written through it waits for the leader.
  */
@@ -250,15 +280,16 @@ function apiProvider(
   parent: pulumi.Resource,
   name: string,
   spec: ConsulSiteSpec,
-  address: pulumi.Output<string>,
-  managementToken: pulumi.Output<string> | undefined,
+  url: pulumi.Output<string>,
+  access: ClusterAccess,
 ): consul.Provider {
   return new consul.Provider(
     name,
     {
-      address,
+      address: url,
       datacenter: spec.consul.datacenter,
-      ...(managementToken ? { token: managementToken } : {}),
+      ...(access.token ? { token: access.token } : {}),
+      ...(access.caCert ? { scheme: "https", caPem: access.caCert } : {}),
     },
     { parent },
   );
@@ -274,10 +305,10 @@ function leaderProbe(
   name: string,
   api: pulumi.Output<string>,
   servers: ContainerResource[],
-  managementToken: pulumi.Output<string> | undefined,
+  access: ClusterAccess,
 ): command.local.Command {
-  const environment = pulumi.all([api, managementToken]).apply(([a, token]) =>
-    token === undefined
+  const environment = pulumi.all([api, access.token, access.caCert]).apply(([a, token, ca]) => ({
+    ...(token === undefined
       ? probeEnvironment({
           what: `the Consul leader at ${a}`,
           http: `${a}/v1/status/leader`,
@@ -289,11 +320,13 @@ function leaderProbe(
             http: `${a}/v1/acl/token/self`,
           }),
           CONSUL_HTTP_TOKEN: token,
-        },
-  );
+        }),
+    ...(ca === undefined ? {} : { PROBE_CA_PEM: ca }),
+  }));
+  const create = access.caCert === undefined ? PROBE_COMMAND : trustingProbeCa(PROBE_COMMAND);
   return new command.local.Command(
     name,
-    { create: PROBE_COMMAND, environment, triggers: servers.map((c) => c.id) },
+    { create, environment, triggers: servers.map((c) => c.id) },
     { parent, dependsOn: servers },
   );
 }

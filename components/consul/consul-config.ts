@@ -11,6 +11,10 @@ export interface ConsulCommonOptions {
   advertise?: string;
   /** The `acl` block (`aclConfigBlock`); ACLs are off when undefined. */
   acl?: Record<string, unknown>;
+  /** The `tls` block (`tlsConfigBlock`); TLS is off when undefined. */
+  tls?: Record<string, unknown>;
+  /** The `ports` block (`consulPortsBlock`). Default: HTTP on 8500, DNS on 8600. */
+  ports?: Record<string, number>;
 }
 
 function common(o: ConsulCommonOptions): Record<string, unknown> {
@@ -25,7 +29,8 @@ function common(o: ConsulCommonOptions): Record<string, unknown> {
     retry_interval: "2s",
     ...(o.encrypt !== undefined ? { encrypt: o.encrypt } : {}),
     ...(o.acl !== undefined ? { acl: o.acl } : {}),
-    ports: { http: PORTS.consulHttp, dns: PORTS.consulDns },
+    ...(o.tls !== undefined ? { tls: o.tls } : {}),
+    ports: o.ports ?? { http: PORTS.consulHttp, dns: PORTS.consulDns },
     log_level: "INFO",
     disable_update_check: true,
     enable_local_script_checks: true,
@@ -123,7 +128,10 @@ export function renderConsulAgentConfig(
  */
 export function renderEsmConfig(o: {
   datacenter: string;
+  /** The Consul API's URL (`https://host:8501`) or `host:port` (HTTP). */
   consulAddress: string;
+  /** The CA file its HTTPS certificate is checked against (where TLS is on). */
+  caFile?: string;
   instanceId: string;
   /** Its ACL token (where ACLs are on). */
   token?: string;
@@ -133,6 +141,7 @@ export function renderEsmConfig(o: {
     consul_service: "consul-esm",
     consul_kv_path: "consul-esm/",
     http_addr: o.consulAddress,
+    ...(o.caFile !== undefined ? { ca_file: o.caFile } : {}),
     ...(o.token !== undefined ? { token: o.token } : {}),
     datacenter: o.datacenter,
     instance_id: o.instanceId,

@@ -6,12 +6,24 @@ import {
   secretPlaceholder,
   UNPRIVILEGED_USER,
 } from "../core/container-spec";
-import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
+import { containerName, partAddress, usesHostNetwork } from "../core/endpoints";
 import { physicalName } from "../core/naming";
 import { ConsulSiteSpec, PlatformSpec } from "../core/platform-spec";
 import { localQuorumAddress } from "../core/local-network";
 import { masterMemberTarget, QuorumMemberTarget } from "../core/quorum-probe";
 import { aclConfigBlock, aclEnforced, consulTokenPlaceholder } from "./consul-acl-plan";
+import {
+  consulApiPort,
+  consulApiUrl,
+  consulClientCaFiles,
+  consulClientCaPath,
+  consulPortsBlock,
+  consulTlsFiles,
+  CONSUL_TLS_PATHS,
+  tlsConfigBlock,
+  tlsEnforced,
+} from "./consul-tls-plan";
+import { ConsulTemplateClient } from "./consul-template-block";
 import {
   renderConsulAgentConfig,
   renderConsulServerConfig,
@@ -36,13 +48,41 @@ export function consulAgentHosts(spec: ConsulSiteSpec): HostSpec[] {
   return spec.hosts.filter((h) => !masters.has(h.id));
 }
 
-/** Address of the Consul HTTP API an instance on `host` talks to: its host's agent, or server on a master. */
+/** The address of the Consul process a part on `host` talks to: its host's agent, or the server on a master. */
+function consulHostFor(spec: Pick<PlatformSpec, "stack" | "local" | "masters">, host: HostSpec) {
+  const isMaster = spec.masters.some((m) => m.id === host.id);
+  return partAddress(spec, isMaster ? "consul-server" : "consul-agent", host);
+}
+
+/** `address:port` of the Consul API a part on `host` talks to (HTTPS on 8501 where TLS is on). */
 export function consulAddressFor(
   spec: Pick<PlatformSpec, "stack" | "local" | "masters">,
   host: HostSpec,
 ): string {
-  const isMaster = spec.masters.some((m) => m.id === host.id);
-  return `${partAddress(spec, isMaster ? "consul-server" : "consul-agent", host)}:${PORTS.consulHttp}`;
+  return `${consulHostFor(spec, host)}:${consulApiPort(spec)}`;
+}
+
+/**
+ * How consul-template on `host` reaches Consul: its host's agent (or the server on a master), with
+ * its token's placeholder where ACLs are on, over HTTPS checked against the CA where TLS is on.
+ */
+export function consulTemplateClientFor(
+  spec: Pick<PlatformSpec, "stack" | "local" | "masters">,
+  host: HostSpec,
+): ConsulTemplateClient {
+  return {
+    address: consulAddressFor(spec, host),
+    token: consulTokenPlaceholder(spec),
+    caFile: consulClientCaPath(spec),
+  };
+}
+
+/** The URL of the Consul API a part on `host` talks to: `https://address:8501` where TLS is on. */
+export function consulUrlFor(
+  spec: Pick<PlatformSpec, "stack" | "local" | "masters">,
+  host: HostSpec,
+): string {
+  return consulApiUrl(spec, consulHostFor(spec, host));
 }
 
 /**
@@ -72,7 +112,12 @@ function consulContainer(spec: ConsulSiteSpec, host: HostSpec, part: string): Co
     volumes: [{ volume: `${name}-data`, containerPath: "/consul/data" }],
     labels: platformLabels(spec.stack, part, { "platform.host": host.id }),
     stopGraceSeconds: 5,
-    env: { CONSUL_HTTP_ADDR: `http://127.0.0.1:${PORTS.consulHttp}` },
+    // For the consul CLI in the container (`docker exec ... consul members`).
+    env: {
+      CONSUL_HTTP_ADDR: consulApiUrl(spec, "127.0.0.1"),
+      ...(tlsEnforced(spec) ? { CONSUL_CACERT: CONSUL_TLS_PATHS.ca } : {}),
+    },
+    files: consulTlsFiles(spec),
   };
 }
 
@@ -82,7 +127,8 @@ export function consulServerTarget(spec: ConsulSiteSpec, host: HostSpec): Quorum
     kind: "consul",
     part: "consul-server",
     label: "Consul server",
-    port: PORTS.consulHttp,
+    port: consulApiPort(spec),
+    tls: tlsEnforced(spec),
     // The servers elect a first leader only once all of them are there (`bootstrap_expect`).
     mustServe: host.id === spec.masters[spec.masters.length - 1].id,
   });
@@ -128,6 +174,8 @@ export function consulServerConfig(spec: ConsulSiteSpec, host: HostSpec): string
     encrypt: gossipEncrypted(spec) ? secretPlaceholder("consulGossipKey") : undefined,
     advertise: spec.local ? undefined : consulAdvertiseAddress(host.address),
     acl: aclEnforced(spec) ? aclConfigBlock(true) : undefined,
+    tls: tlsEnforced(spec) ? tlsConfigBlock() : undefined,
+    ports: consulPortsBlock(spec),
     bootstrapExpect: spec.masters.length,
   });
 }
@@ -145,6 +193,8 @@ export function consulAgentConfig(spec: ConsulSiteSpec, host: HostSpec): string 
     encrypt: gossipEncrypted(spec) ? secretPlaceholder("consulGossipKey") : undefined,
     advertise: spec.local ? undefined : consulAdvertiseAddress(host.address),
     acl: aclEnforced(spec) ? aclConfigBlock(false) : undefined,
+    tls: tlsEnforced(spec) ? tlsConfigBlock() : undefined,
+    ports: consulPortsBlock(spec),
     serviceToken: consulTokenPlaceholder(spec),
     slave: host.roles.includes("slave"),
     maxLoadPerCpu: spec.consul.slaveMaxLoadPerCpu,
@@ -172,11 +222,13 @@ export function esmContainer(spec: ConsulSiteSpec, host: HostSpec): ContainerSpe
         path: "/etc/consul-esm/config.hcl",
         content: renderEsmConfig({
           datacenter: spec.consul.datacenter,
-          consulAddress: consulAddressFor(spec, host),
+          consulAddress: consulUrlFor(spec, host),
+          caFile: consulClientCaPath(spec),
           instanceId: name,
           token: consulTokenPlaceholder(spec),
         }),
       },
+      ...consulClientCaFiles(spec),
     ],
     labels: platformLabels(spec.stack, "consul-esm", { "platform.host": host.id }),
     stopGraceSeconds: 5,

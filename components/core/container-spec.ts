@@ -69,12 +69,20 @@ export const UNPRIVILEGED_USER = "65534:65534";
 export type RestartPolicy = "always" | "unless-stopped" | "on-failure" | "no";
 
 /**
- * The secrets a container may hold; `Platform` takes their values as Pulumi secrets
- * (`PlatformSecrets`), or makes them (Consul's tokens, `ConsulAcl`). `consulToken` is the Consul
- * ACL token of the container's own role or node.
+ * The secrets a container may hold, and the values made at `up` that go into its files the same
+ * way; `Platform` takes the secrets' values as Pulumi secrets (`PlatformSecrets`), or makes them
+ * (Consul's tokens, `ConsulAcl`; its certificates, `ConsulTls`). `consulToken` is the Consul ACL
+ * token of the container's own role or node; `consulTlsCert` and `consulTlsKey` the certificate
+ * and key of its Consul agent; `consulCaCert` the CA they are checked against (not a secret).
  */
 export type SecretName =
-  "consulGossipKey" | "grafanaAdminPassword" | "consulManagementToken" | "consulToken";
+  | "consulGossipKey"
+  | "grafanaAdminPassword"
+  | "consulManagementToken"
+  | "consulToken"
+  | "consulCaCert"
+  | "consulTlsCert"
+  | "consulTlsKey";
 
 /**
  * Where a secret's value goes in a file's content or an environment value of a planned container:

@@ -7,6 +7,7 @@ export const PORTS = {
   zookeeperPeer: 2888,
   zookeeperElection: 3888,
   consulHttp: 8500,
+  consulHttps: 8501,
   consulDns: 8600,
   consulServerRpc: 8300,
   consulSerfLan: 8301,

@@ -33,6 +33,8 @@ export interface QuorumMemberTarget {
   others: string[];
   /** The port each member serves its probe on: ZooKeeper's client port, Consul's HTTP API. */
   port: number;
+  /** The API is HTTPS (Consul where TLS is on): the probe trusts the CA in PROBE_CA_PEM. */
+  tls?: boolean;
   /** Addresses are container names on the Docker engine of the machine that runs the probe. */
   resolveWithDocker: boolean;
   /** Ready only once it serves, even when no other member does (the members before it and it form a quorum). */
@@ -46,9 +48,17 @@ export interface QuorumMemberTarget {
 export function masterMemberTarget(
   spec: Site & { masters: readonly HostSpec[] },
   host: HostSpec,
-  member: { kind: QuorumKind; part: string; label: string; port: number; mustServe: boolean },
+  member: {
+    kind: QuorumKind;
+    part: string;
+    label: string;
+    port: number;
+    tls?: boolean;
+    mustServe: boolean;
+  },
 ): QuorumMemberTarget {
   return {
+    ...(member.tls ? { tls: true } : {}),
     kind: member.kind,
     what: `${member.label} ${containerName(spec, member.part, host.id)}`,
     self: partAddress(spec, member.part, host),
@@ -71,7 +81,8 @@ const MEMBER_ACCESS = [
   '  if (a === "") throw new Error(`${m} has no address`); found.set(m, a); return a; };',
   'const srvr = (a) => new Promise((ok, fail) => { let b = ""; const s = net.connect(port, a, () => s.end("srvr"));',
   '  s.setTimeout(1000, () => { s.destroy(); fail(new Error("srvr timed out")); }); s.on("data", (d) => (b += d)); s.on("end", () => ok(b)); s.on("error", fail); });',
-  "const get = async (a, p) => { const r = await fetch(`http://${a}:${port}${p}`, { signal: AbortSignal.timeout(1000) }); if (!r.ok) throw new Error(`${p}: HTTP ${r.status}`); return r.json(); };",
+  'const base = (a) => `${e.PROBE_TLS ? "https" : "http"}://${a}:${port}`;',
+  "const get = async (a, p) => { const r = await fetch(`${base(a)}${p}`, { signal: AbortSignal.timeout(1000) }); if (!r.ok) throw new Error(`${p}: HTTP ${r.status}`); return r.json(); };",
   'const ipOf = async (a) => (await require("node:dns").promises.lookup(a)).address;',
 ];
 
@@ -114,7 +125,7 @@ export const CONSUL_HANDOVER_PROGRAM = [
   "  const a = addr(e.PROBE_SELF), me = await ipOf(a);",
   '  if (!(await get(a, "/v1/status/leader")).startsWith(`${me}:`)) return;',
   '  const headers = e.CONSUL_HTTP_TOKEN ? { "X-Consul-Token": e.CONSUL_HTTP_TOKEN } : {};',
-  '  await fetch(`http://${a}:${port}/v1/operator/raft/transfer-leader`, { method: "POST", headers, signal: AbortSignal.timeout(5000) });',
+  '  await fetch(`${base(a)}/v1/operator/raft/transfer-leader`, { method: "POST", headers, signal: AbortSignal.timeout(5000) });',
   "  for (let i = 0; i < 50; i++) {",
   '    const l = await get(a, "/v1/status/leader").catch(() => "");',
   '    if (l !== "" && !l.startsWith(`${me}:`)) return;',
@@ -141,6 +152,7 @@ export function quorumProbeEnvironment(
     PROBE_SELF: target.self,
     PROBE_OTHERS: target.others.join(","),
     PROBE_PORT: String(target.port),
+    ...(target.tls ? { PROBE_TLS: "1" } : {}),
     PROBE_TIMEOUT_SECONDS: String(timeoutSeconds),
     ...(target.resolveWithDocker ? { PROBE_RESOLVE: "docker" } : {}),
     ...(target.mustServe ? { PROBE_MUST_SERVE: "1" } : {}),

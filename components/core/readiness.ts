@@ -51,6 +51,15 @@ export const PROBE_PROGRAM = [
   "  await new Promise((r) => setTimeout(r, 50)); } })();",
 ].join("\n");
 
+/**
+ * `command` (a Node program's) run trusting the CA certificate in PROBE_CA_PEM for HTTPS, besides
+ * the system's: Node reads extra CAs only from a file named by NODE_EXTRA_CA_CERTS at its start,
+ * so the certificate is written to a temporary file, removed after.
+ */
+export function trustingProbeCa(command: string): string {
+  return `ca=$(mktemp) && printf '%s\\n' "$PROBE_CA_PEM" > "$ca" || exit 1; NODE_EXTRA_CA_CERTS="$ca" ${command}; s=$?; rm -f "$ca"; exit $s`;
+}
+
 /** The shell command that runs the probe; its target is in the environment (`probeEnvironment`). */
 export const PROBE_COMMAND = 'node -e "$PROBE_PROGRAM"';
 

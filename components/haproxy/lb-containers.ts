@@ -1,5 +1,5 @@
-import { consulTokenPlaceholder } from "../consul/consul-acl-plan";
-import { consulAddressFor } from "../consul/consul-containers";
+import { consulTemplateClientFor } from "../consul/consul-containers";
+import { consulClientCaFiles } from "../consul/consul-tls-plan";
 import { HostSpec } from "../core/config-schema";
 import {
   ContainerSpec,
@@ -75,14 +75,14 @@ export function loadBalancerContainer(spec: LoadBalancersSpec, host: HostSpec): 
       {
         path: LB_PATHS.consulTemplateConfig,
         content: renderConsulTemplateConfig({
-          consulAddress: consulAddressFor(spec, host),
-          token: consulTokenPlaceholder(spec),
+          consul: consulTemplateClientFor(spec, host),
           waitMin: "100ms",
           waitMax: "500ms",
         }),
       },
       { path: LB_PATHS.reload, content: renderReloadScript(), executable: true },
       { path: LB_PATHS.start, content: renderStartScript(), executable: true },
+      ...consulClientCaFiles(spec),
     ],
     healthcheck: healthcheck(
       [

@@ -4,7 +4,7 @@
  * rendering replaces the live config only after `haproxy -c` accepted it, and the master reloads
  * its workers through the master CLI (listening sockets are passed on, so no connection is refused).
  */
-import { renderConsulTemplateBlock } from "../consul/consul-template-block";
+import { ConsulTemplateClient, renderConsulTemplateBlock } from "../consul/consul-template-block";
 import { HAPROXY_CONFIG_HEADER } from "./haproxy-config";
 
 export const LB_PATHS = {
@@ -19,10 +19,8 @@ export const LB_PATHS = {
 } as const;
 
 export interface ConsulTemplateOptions {
-  /** `host:port` of the Consul HTTP API. */
-  consulAddress: string;
-  /** Its ACL token's placeholder (where ACLs are on). */
-  token?: string;
+  /** Where consul-template finds its host's Consul (`consulTemplateClientFor`). */
+  consul: ConsulTemplateClient;
   /** Quiescence: wait this long for more changes before rendering. */
   waitMin: string;
   waitMax: string;
@@ -33,7 +31,7 @@ export interface ConsulTemplateOptions {
  * is unreachable, so a transient Consul failure never renders empty backends.
  */
 export function renderConsulTemplateConfig(o: ConsulTemplateOptions): string {
-  return `${renderConsulTemplateBlock({ address: o.consulAddress, token: o.token, maxBackoff: "5s" })}
+  return `${renderConsulTemplateBlock({ ...o.consul, maxBackoff: "5s" })}
 log_level = "info"
 kill_signal = "SIGTERM"
 

@@ -52,7 +52,10 @@ export class LoadBalancers extends pulumi.ComponentResource {
         `${name}-${hostId}`,
         container,
         {
-          secrets: { consulToken: args.consul?.tokenFor("catalog-read") },
+          secrets: {
+            consulToken: args.consul?.tokenFor("catalog-read"),
+            consulCaCert: args.consul?.caCertificate,
+          },
           dependsOn: [...(args.dependsOn ?? []), ...(args.consul?.readyOn(hostId) ?? [])],
         },
       ).container;

@@ -6,8 +6,17 @@ import {
   QuorumMemberTarget,
   quorumProbeEnvironment,
 } from "../core/quorum-probe";
+import { trustingProbeCa } from "../core/readiness";
 import { containerReadiness } from "./container-readiness";
 import { ContainerResource } from "./declare-container";
+
+/** How the probe asks a Consul server where its ACLs or its TLS are on. */
+export interface ConsulProbeAccess {
+  /** The token the handover is made with (a secret). */
+  token?: pulumi.Input<string>;
+  /** The CA the servers' HTTPS certificates are checked against (PEM), where TLS is on. */
+  caCert?: pulumi.Input<string>;
+}
 
 /**
  * The readiness of one quorum member (core/quorum-probe.ts): created once the member serves in
@@ -20,15 +29,18 @@ export function quorumMemberReady(
   name: string,
   container: ContainerResource,
   target: QuorumMemberTarget,
-  /** The Consul token the handover is made with, where Consul's ACLs are on (a secret). */
-  consulToken?: pulumi.Input<string>,
+  consul: ConsulProbeAccess = {},
 ): LocalCommand {
-  const environment = quorumProbeEnvironment(target);
+  const tls = (command: string) =>
+    consul.caCert === undefined ? command : trustingProbeCa(command);
   return containerReadiness(parent, `${name}-ready`, container, {
-    create: QUORUM_PROBE_COMMAND,
+    create: tls(QUORUM_PROBE_COMMAND),
     // Deleted just before the container stops: a leading Consul server hands its leadership over.
-    ...(target.kind === "consul" ? { delete: CONSUL_HANDOVER_COMMAND } : {}),
-    environment:
-      consulToken === undefined ? environment : { ...environment, CONSUL_HTTP_TOKEN: consulToken },
+    ...(target.kind === "consul" ? { delete: tls(CONSUL_HANDOVER_COMMAND) } : {}),
+    environment: {
+      ...quorumProbeEnvironment(target),
+      ...(consul.token !== undefined ? { CONSUL_HTTP_TOKEN: consul.token } : {}),
+      ...(consul.caCert !== undefined ? { PROBE_CA_PEM: consul.caCert } : {}),
+    },
   });
 }

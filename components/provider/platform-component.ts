@@ -40,6 +40,8 @@ export class Platform extends pulumi.ComponentResource {
   public readonly endpoints: pulumi.Output<PlatformEndpoints>;
   /** Consul's management token (a secret) where ACLs are on; empty on local. */
   public readonly consulManagementToken: pulumi.Output<string>;
+  /** The CA certificate (PEM) Consul's HTTPS API is checked against where its TLS is on; empty on `local`. */
+  public readonly consulCaCertificate: pulumi.Output<string>;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     const spec = platformFromValues({
@@ -62,9 +64,11 @@ export class Platform extends pulumi.ComponentResource {
     // The endpoints are given once every part is declared (`PlatformParts.declared`).
     this.endpoints = pulumi.output(parts.declared.then(() => parts.endpoints));
     this.consulManagementToken = parts.consul.managementToken ?? pulumi.output("");
+    this.consulCaCertificate = parts.consul.caCertificate ?? pulumi.output("");
     this.registerOutputs({
       endpoints: this.endpoints,
       consulManagementToken: this.consulManagementToken,
+      consulCaCertificate: this.consulCaCertificate,
     });
   }
 }

@@ -80,6 +80,8 @@ export class MasterQuorum extends pulumi.ComponentResource {
   public readonly consulApi: pulumi.Output<string>;
   /** Consul's management token (a secret) where ACLs are on; empty on `local`. */
   public readonly consulManagementToken: pulumi.Output<string>;
+  /** The CA certificate (PEM) Consul's HTTPS API is checked against where its TLS is on; empty on `local`. */
+  public readonly consulCaCertificate: pulumi.Output<string>;
 
   constructor(name: string, args: MasterQuorumArgs, opts?: pulumi.ComponentResourceOptions) {
     // The environment is one of three names; quorumSpec checks it with the rest.
@@ -90,10 +92,12 @@ export class MasterQuorum extends pulumi.ComponentResource {
     this.zookeeperConnect = pulumi.output(parts.zookeeperConnect);
     this.consulApi = parts.consulApi;
     this.consulManagementToken = parts.consul.managementToken ?? pulumi.output("");
+    this.consulCaCertificate = parts.consul.caCertificate ?? pulumi.output("");
     this.registerOutputs({
       zookeeperConnect: this.zookeeperConnect,
       consulApi: this.consulApi,
       consulManagementToken: this.consulManagementToken,
+      consulCaCertificate: this.consulCaCertificate,
     });
   }
 }

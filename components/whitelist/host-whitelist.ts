@@ -12,6 +12,8 @@ export interface HostWhitelistArgs {
   dependsOn?: pulumi.Input<pulumi.Resource>[];
   /** The `catalog-read` token the renderers read Consul with (a secret), where Consul's ACLs are on (`aclEnforced`). */
   consulToken?: pulumi.Input<string>;
+  /** The CA certificate (PEM) the renderers check Consul's HTTPS API against, where Consul's TLS is on (`tlsEnforced`). */
+  consulCaCert?: pulumi.Input<string>;
 }
 
 /** The Mesos whitelist of healthy slaves: consul-template on each master, rendering from Consul health. */
@@ -24,6 +26,7 @@ export class HostWhitelist extends pulumi.ComponentResource {
     super("lhcb-platform:whitelist:HostWhitelist", name, {}, opts);
     this.renderers = declarePlanned(this, args.inventory, `${name}-`, planned, args.dependsOn, {
       consulToken: args.consulToken,
+      consulCaCert: args.consulCaCert,
     });
     this.registerOutputs({});
   }

@@ -1,5 +1,5 @@
-import { consulTokenPlaceholder } from "../consul/consul-acl-plan";
-import { consulAddressFor } from "../consul/consul-containers";
+import { consulTemplateClientFor } from "../consul/consul-containers";
+import { consulClientCaFiles } from "../consul/consul-tls-plan";
 import { HostSpec } from "../core/config-schema";
 import {
   ContainerSpec,
@@ -34,8 +34,7 @@ export const WHITELIST_RENDERER_USER = "0:0";
 /** consul-template's config on `host`: it reads the Consul server on the same master. */
 export function whitelistRendererConfig(spec: MesosSpec, host: HostSpec): string {
   return renderWhitelistRendererConfig({
-    consulAddress: consulAddressFor(spec, host),
-    token: consulTokenPlaceholder(spec),
+    consul: consulTemplateClientFor(spec, host),
     source: WHITELIST_PATHS.template,
     destination: WHITELIST_PATHS.file,
     waitMin: "2s",
@@ -61,6 +60,7 @@ export function whitelistRendererContainer(spec: MesosSpec, host: HostSpec): Con
     files: [
       { path: WHITELIST_PATHS.config, content: whitelistRendererConfig(spec, host) },
       { path: WHITELIST_PATHS.template, content: renderWhitelistTemplate(whitelistSlaves(spec)) },
+      ...consulClientCaFiles(spec),
     ],
     volumes: [{ hostPath: whitelistHostDir(spec, host.id), containerPath: WHITELIST_PATHS.dir }],
     healthcheck: healthcheck(["test", "-f", WHITELIST_PATHS.file], {

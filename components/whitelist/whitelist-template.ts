@@ -13,7 +13,7 @@
  * Mesos re-reads the file every few seconds. Before consul-template first writes it the file is
  * missing and Mesos offers every agent; once written, an empty file (no healthy slave) offers none.
  */
-import { renderConsulTemplateBlock } from "../consul/consul-template-block";
+import { ConsulTemplateClient, renderConsulTemplateBlock } from "../consul/consul-template-block";
 import { SLAVE_SERVICE } from "../consul/consul-config";
 import { consulNodeName } from "../consul/consul-containers";
 import { MesosSpec } from "../core/platform-spec";
@@ -82,10 +82,8 @@ export function renderWhitelistSample(
 }
 
 export interface WhitelistRendererOptions {
-  /** `host:port` of the Consul HTTP API (the Consul server on the same master). */
-  consulAddress: string;
-  /** Its ACL token's placeholder (where ACLs are on). */
-  token?: string;
+  /** Where consul-template finds Consul: the server on the same master (`consulTemplateClientFor`). */
+  consul: ConsulTemplateClient;
   /** Path of the template inside the renderer. */
   source: string;
   /** Path of the whitelist inside the renderer (the shared directory). */
@@ -101,7 +99,7 @@ export interface WhitelistRendererOptions {
  * while Consul is unreachable, so a Consul outage never empties the whitelist.
  */
 export function renderWhitelistRendererConfig(o: WhitelistRendererOptions): string {
-  return `${renderConsulTemplateBlock({ address: o.consulAddress, token: o.token, maxBackoff: "10s" })}
+  return `${renderConsulTemplateBlock({ ...o.consul, maxBackoff: "10s" })}
 log_level   = "info"
 kill_signal = "SIGTERM"
 

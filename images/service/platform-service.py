@@ -28,7 +28,9 @@ Environment (agent):
   AGENT_LOCK_DELAY=5s          Consul session lock-delay
   CONSUL_HTTP_ADDR             e.g. http://consul-agent:8500 (run records,
                                lock); the ACL token is read from the file
-                               CONSUL_HTTP_TOKEN_FILE, else CONSUL_HTTP_TOKEN
+                               CONSUL_HTTP_TOKEN_FILE, else CONSUL_HTTP_TOKEN;
+                               an https:// address is checked against the
+                               CA file CONSUL_CACERT (else the system's)
 Common: PLATFORM_VERSION (baked into the image).
 
 Python 3 standard library only.
@@ -40,6 +42,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -693,6 +696,9 @@ class Consul:
             addr = "http://" + addr
         self.addr = addr.rstrip("/")
         self.token = consul_token()
+        # Over HTTPS, Consul's certificate is checked, against CONSUL_CACERT as Consul's tools take it.
+        ca = os.environ.get("CONSUL_CACERT", "").strip()
+        self.tls = ssl.create_default_context(cafile=ca or None) if self.addr.startswith("https://") else None
 
     def call(self, method, path, body=None, timeout=5.0):
         data = None
@@ -701,7 +707,7 @@ class Consul:
         req = urllib.request.Request(self.addr + path, data=data, method=method)
         if self.token:
             req.add_header("X-Consul-Token", self.token)
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
+        with urllib.request.urlopen(req, timeout=timeout, context=self.tls) as resp:
             raw = resp.read()
         if not raw:
             return None

@@ -1,15 +1,24 @@
 // What Consul says of the slaves' nodes: each one's `serfHealth`, asked of the first master whose
 // API answers.
-import { consulTokenHeaders } from "../../components/consul/consul-acl-plan";
+import { consulHttp } from "../../components/consul/consul-http";
+import { consulApiUrl } from "../../components/consul/consul-tls-plan";
 import { consulNodeName } from "../../components/consul/consul-containers";
-import { PORTS } from "../../components/core/endpoints";
 import { PlatformSpec } from "../../components/core/platform-spec";
 import { NodeState } from "./host-failures";
 
 /** The Consul APIs to ask, in order: the `--consul` URL when given, else every master's. */
-export function consulApis(spec: Pick<PlatformSpec, "masters">, override?: string): string[] {
+export function consulApis(
+  spec: Pick<PlatformSpec, "masters" | "local">,
+  override?: string,
+): string[] {
   if (override) return [override.replace(/\/+$/, "")];
-  return spec.masters.map((m) => `http://${m.address}:${PORTS.consulHttp}`);
+  return spec.masters.map((m) => consulApiUrl(spec, m.address));
+}
+
+/** How the watcher asks Consul: its token where ACLs are on, the CA (PEM) where TLS is. */
+export interface ConsulCredentials {
+  token?: string;
+  caCert?: string;
 }
 
 interface SerfCheck {
@@ -26,18 +35,15 @@ interface SerfCheck {
 export async function slaveNodeStates(
   spec: Pick<PlatformSpec, "stack" | "slaves">,
   apis: readonly string[],
-  token?: string,
+  { token, caCert }: ConsulCredentials = {},
 ): Promise<Map<string, NodeState>> {
   const query = `/v1/health/state/any?filter=${encodeURIComponent('CheckID == "serfHealth"')}`;
   const errors: string[] = [];
   for (const api of apis) {
     try {
-      const res = await fetch(`${api}${query}`, {
-        headers: consulTokenHeaders(token),
-        signal: AbortSignal.timeout(2000),
-      });
+      const res = await consulHttp(`${api}${query}`, { token, caCert, timeoutMs: 2000 });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      const checks = (await res.json()) as SerfCheck[];
+      const checks = JSON.parse(res.body) as SerfCheck[];
       if (checks.length === 0)
         throw new Error(
           `no node at all${token ? "" : " (without a token: where Consul's ACLs are on, it hides every node)"}`,

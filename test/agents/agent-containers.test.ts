@@ -32,16 +32,18 @@ test("an agent runs on two slaves, both guarded by the same Consul lock", () => 
   assert.equal(a.extraHosts, undefined);
 });
 
-test("at a site an agent reaches its own host's Consul agent through the host gateway, with its token from a file", () => {
+test("at a site an agent reaches its own host's Consul agent through the host gateway over HTTPS, with its token and the CA from files", () => {
   const cert = loadPlatformFromStackFile(process.cwd(), "cert");
   const agent = cert.agents.find((x) => x.mode === "pulumi")!;
   const host = cert.hosts.find((h) => h.id === agent.hosts[0])!;
   const c = agentContainer(cert, agent, host);
-  assert.equal(c.env!.CONSUL_HTTP_ADDR, "http://host.docker.internal:8500");
+  assert.equal(c.env!.CONSUL_HTTP_ADDR, "https://host.docker.internal:8501");
+  assert.equal(c.env!.CONSUL_CACERT, "/etc/platform/consul-ca.pem");
   assert.deepEqual(c.extraHosts, { "host.docker.internal": "host-gateway" });
   assert.equal(c.env!.CONSUL_HTTP_TOKEN_FILE, "/etc/platform/consul-token");
   assert.deepEqual(c.files, [
     { path: "/etc/platform/consul-token", content: "@@secret:consulToken@@" },
+    { path: "/etc/platform/consul-ca.pem", content: "@@secret:consulCaCert@@" },
   ]);
   assert.equal(c.hostNetwork, undefined);
   // Its engine maps the name onto the gateway of the container's bridge.

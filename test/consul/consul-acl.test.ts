@@ -15,6 +15,7 @@ import {
   plainInput,
   secretOutputsOf,
   settle,
+  uploadsByPath,
 } from "../support/mocks";
 
 const declared = installMocks("prod");
@@ -32,13 +33,7 @@ const MANAGEMENT = "platform-consul-management-token-stdout";
 const tokenOf = (resource: string) => `${resource}-accessor-secret`;
 
 /** The uploads of container resource `name`, secret or not, by path. */
-function uploadsOf(name: string): Map<string, string> {
-  const uploads = plainInput(byName(declared, name).inputs.uploads) as {
-    file: string;
-    content: string;
-  }[];
-  return new Map(uploads.map((u) => [u.file, u.content]));
-}
+const uploadsOf = (name: string) => uploadsByPath(declared, name);
 
 test("policies: one per client role and the slave hosts', named after the stack, with exact rules", async () => {
   await platform.declared;
@@ -158,7 +153,7 @@ test("the management token: made once by a local command whose output is secret 
   const leader = byName(declared, "platform-consul-leader").inputs.environment;
   assert.ok(isSecretInput(leader));
   const env = plainInput(leader) as Record<string, string>;
-  assert.equal(env.PROBE_HTTP, "http://lbmaster01.cern.ch:8500/v1/acl/token/self");
+  assert.equal(env.PROBE_HTTP, "https://lbmaster01.cern.ch:8501/v1/acl/token/self");
   assert.equal(env.CONSUL_HTTP_TOKEN, MANAGEMENT);
   // A leading server hands its leadership over with it.
   const ready = byName(declared, "platform-consul-server-prod-master-1-ready").inputs.environment;

@@ -48,7 +48,19 @@ test("a prod Consul server expects all five servers and joins them by address", 
         agent: "@@secret:consulManagementToken@@",
       },
     },
-    ports: { http: 8500, dns: 8600 },
+    // TLS both ways between agents, a server's name checked; the API as HTTPS only.
+    tls: {
+      defaults: {
+        ca_file: "/consul/tls/ca.pem",
+        cert_file: "/consul/tls/agent.pem",
+        key_file: "/consul/tls/agent-key.pem",
+        verify_incoming: true,
+        verify_outgoing: true,
+      },
+      internal_rpc: { verify_server_hostname: true },
+      https: { verify_incoming: false },
+    },
+    ports: { http: -1, https: 8501, dns: 8600 },
     log_level: "INFO",
     disable_update_check: true,
     enable_local_script_checks: true,
@@ -136,14 +148,24 @@ test("consul-esm runs on two masters and talks to the local server", () => {
     esmHosts(prod).map((h) => h.id),
     ["prod-master-1", "prod-master-2"],
   );
-  assert.equal(consulAddressFor(prod, prod.masters[1]), "lbmaster02.cern.ch:8500");
+  assert.equal(consulAddressFor(prod, prod.masters[1]), "lbmaster02.cern.ch:8501");
   assert.equal(consulAddressFor(local, local.slaves[2]), "local-consul-agent-slave-3:8500");
   const esm = esmContainer(local, local.masters[0]);
   assert.equal(esm.name, "local-consul-esm-master-1");
-  assert.deepEqual(JSON.parse(esm.files![0].content).external_node_meta, {
-    "external-node": "true",
+  const config = JSON.parse(esm.files![0].content);
+  assert.deepEqual(config.external_node_meta, { "external-node": "true" });
+  assert.equal(config.http_addr, "http://local-consul-server-master-1:8500");
+  assert.equal(config.ca_file, undefined);
+  assert.equal(esm.files!.length, 1);
+  // On prod: HTTPS to its own server, checked against the CA, which it is given.
+  const prodEsm = esmContainer(prod, prod.masters[1]);
+  const prodConfig = JSON.parse(prodEsm.files![0].content);
+  assert.equal(prodConfig.http_addr, "https://lbmaster02.cern.ch:8501");
+  assert.equal(prodConfig.ca_file, "/etc/platform/consul-ca.pem");
+  assert.deepEqual(prodEsm.files![1], {
+    path: "/etc/platform/consul-ca.pem",
+    content: "@@secret:consulCaCert@@",
   });
-  assert.equal(JSON.parse(esm.files![0].content).http_addr, "local-consul-server-master-1:8500");
 });
 
 test("a real host's Consul advertises the host's IP when its address is one, else its one private address outside Docker's interfaces", () => {

@@ -127,12 +127,12 @@ test("two parts on one port: a host's, a load balancer's, a bridge's, Mesos' tas
   table([
     {
       value: "a service on Consul's HTTP port",
-      catalog: PROD_CATALOG.replace("port: 9142", "port: 8500"),
+      catalog: PROD_CATALOG.replace("port: 9142", "port: 8501"),
       expected: [
-        `${S}hosts[3]: parts that listen on distinct ports of the host; s1 would have 8500/tcp (consul-agent, service Framework/Monitoring)`,
-        `${S}hosts[4]: parts that listen on distinct ports of the host; s2 would have 8500/tcp (consul-agent, service Framework/Monitoring)`,
-        `${S}hosts[6]: parts that listen on distinct ports of the host; lb1 would have 8500/tcp (consul-agent, lb)`,
-        `${S}hosts[7]: parts that listen on distinct ports of the host; lb2 would have 8500/tcp (consul-agent, lb)`,
+        `${S}hosts[3]: parts that listen on distinct ports of the host; s1 would have 8501/tcp (consul-agent, service Framework/Monitoring)`,
+        `${S}hosts[4]: parts that listen on distinct ports of the host; s2 would have 8501/tcp (consul-agent, service Framework/Monitoring)`,
+        `${S}hosts[6]: parts that listen on distinct ports of the host; lb1 would have 8501/tcp (consul-agent, lb)`,
+        `${S}hosts[7]: parts that listen on distinct ports of the host; lb2 would have 8501/tcp (consul-agent, lb)`,
       ],
     },
     {

@@ -104,7 +104,11 @@ test("HTTP frontends forward the client address, close idle keep-alive connectio
 
 test("consul-template config renders a candidate and runs the checked reload", () => {
   assert.equal(
-    renderConsulTemplateConfig({ consulAddress: "c:8500", waitMin: "100ms", waitMax: "500ms" }),
+    renderConsulTemplateConfig({
+      consul: { address: "c:8500" },
+      waitMin: "100ms",
+      waitMax: "500ms",
+    }),
     `consul {
   address = "c:8500"
   retry {
@@ -154,7 +158,13 @@ test("load balancer containers: local on the platform network, prod on the host 
   assert.equal(p.name, "prod-lb-prod-lb-3");
   assert.equal(p.hostNetwork, true);
   assert.equal(p.image, "gitlab-registry.cern.ch/lhcb-dirac/lhcb-platform/haproxy:2.6");
-  assert.ok(p.files![2].content.includes('address = "lbproxy03.cern.ch:8500"'));
+  // Over HTTPS to its host's agent, checked against the CA, which it is given.
+  assert.ok(p.files![2].content.includes('address = "lbproxy03.cern.ch:8501"'));
+  assert.ok(p.files![2].content.includes('    ca_cert = "/etc/platform/consul-ca.pem"\n'));
+  assert.deepEqual(p.files!.at(-1), {
+    path: "/etc/platform/consul-ca.pem",
+    content: "@@secret:consulCaCert@@",
+  });
 });
 
 test("the stats page listens on every address on local, on the loopback on cert and prod unless the stack says otherwise; the health check asks it there", () => {

@@ -117,7 +117,12 @@ test("MasterQuorum takes plain typed hosts and images and Input secrets, and giv
     },
     required: ["environment", "hosts", "images", "stack"],
     secrets: ["consulManagementToken", "gossipKey", "sshPrivateKey"],
-    outputs: { consulApi: "string", consulManagementToken: "string", zookeeperConnect: "string" },
+    outputs: {
+      consulApi: "string",
+      consulCaCertificate: "string",
+      consulManagementToken: "string",
+      zookeeperConnect: "string",
+    },
   });
 });
 
@@ -160,7 +165,11 @@ test("Platform takes its settings and catalog as values and the three secrets, a
     },
     required: ["catalog", "config", "stack"],
     secrets: ["consulGossipKey", "consulManagementToken", "grafanaAdminPassword", "sshPrivateKey"],
-    outputs: { consulManagementToken: "string", endpoints: "PlatformEndpoints" },
+    outputs: {
+      consulCaCertificate: "string",
+      consulManagementToken: "string",
+      endpoints: "PlatformEndpoints",
+    },
   });
 });
 

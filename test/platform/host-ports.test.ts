@@ -19,7 +19,7 @@ test("site: what each kind of host listens on", () => {
   const agent = [
     "8301/tcp consul-agent",
     "8301/udp consul-agent",
-    "8500/tcp consul-agent",
+    "8501/tcp consul-agent",
     "8600/tcp consul-agent",
     "8600/udp consul-agent",
   ];
@@ -32,7 +32,7 @@ test("site: what each kind of host listens on", () => {
     "8301/udp consul-server",
     "8302/tcp consul-server",
     "8302/udp consul-server",
-    "8500/tcp consul-server",
+    "8501/tcp consul-server",
     "8503/tcp consul-server",
     "8600/tcp consul-server",
     "8600/udp consul-server",
@@ -108,17 +108,17 @@ function attempt(dir: string, stack: string): string {
 type Host = { id: string; address: string; roles: string[] };
 
 test("two parts of a stack on one port of a host are refused, host by host", () => {
-  const clash = readFileSync("catalog/site.yaml", "utf8").replace("port: 9148", "port: 8500");
+  const clash = readFileSync("catalog/site.yaml", "utf8").replace("port: 9148", "port: 8501");
   const dir = project((c) => (c["lhcb-platform:catalog"] = "catalog/clash.yaml"), {
     "catalog/clash.yaml": clash,
   });
   assert.equal(
     attempt(dir, "other"),
     [
-      "Pulumi.other.yaml: config.lhcb-platform:hosts[3]: parts that listen on distinct ports of the host; slave-1 would have 8500/tcp (consul-agent, service DataManagement/StorageElement)",
-      "Pulumi.other.yaml: config.lhcb-platform:hosts[5]: parts that listen on distinct ports of the host; slave-3 would have 8500/tcp (consul-agent, service DataManagement/StorageElement)",
-      "Pulumi.other.yaml: config.lhcb-platform:hosts[6]: parts that listen on distinct ports of the host; lb-1 would have 8500/tcp (consul-agent, lb)",
-      "Pulumi.other.yaml: config.lhcb-platform:hosts[7]: parts that listen on distinct ports of the host; lb-2 would have 8500/tcp (consul-agent, lb)",
+      "Pulumi.other.yaml: config.lhcb-platform:hosts[3]: parts that listen on distinct ports of the host; slave-1 would have 8501/tcp (consul-agent, service DataManagement/StorageElement)",
+      "Pulumi.other.yaml: config.lhcb-platform:hosts[5]: parts that listen on distinct ports of the host; slave-3 would have 8501/tcp (consul-agent, service DataManagement/StorageElement)",
+      "Pulumi.other.yaml: config.lhcb-platform:hosts[6]: parts that listen on distinct ports of the host; lb-1 would have 8501/tcp (consul-agent, lb)",
+      "Pulumi.other.yaml: config.lhcb-platform:hosts[7]: parts that listen on distinct ports of the host; lb-2 would have 8501/tcp (consul-agent, lb)",
     ].join("\n"),
   );
 });
@@ -132,7 +132,7 @@ test("a host that another environment's stack names is refused where both listen
   });
   assert.equal(
     attempt(dir, "site"),
-    "Pulumi.site.yaml: config.lhcb-platform:hosts[7].address: a host no other environment listens on with the same ports; lb-2.site.lhcb.test is also hosts[7] of Pulumi.other.yaml (prod), and both would listen there on 8301/tcp (consul-agent, consul-agent), 8301/udp (consul-agent, consul-agent), 8404/tcp (lb, lb), 8500/tcp (consul-agent, consul-agent), 8600/tcp (consul-agent, consul-agent), 8600/udp (consul-agent, consul-agent), 9135/tcp (lb, lb), 9148/tcp (lb, lb), 9162/tcp (lb, lb)",
+    "Pulumi.site.yaml: config.lhcb-platform:hosts[7].address: a host no other environment listens on with the same ports; lb-2.site.lhcb.test is also hosts[7] of Pulumi.other.yaml (prod), and both would listen there on 8301/tcp (consul-agent, consul-agent), 8301/udp (consul-agent, consul-agent), 8404/tcp (lb, lb), 8501/tcp (consul-agent, consul-agent), 8600/tcp (consul-agent, consul-agent), 8600/udp (consul-agent, consul-agent), 9135/tcp (lb, lb), 9148/tcp (lb, lb), 9162/tcp (lb, lb)",
   );
   const copy = project(() => {});
   assert.equal(attempt(copy, "site"), "ok", "a copy of the site (cert) beside it");

@@ -39,8 +39,10 @@ test("three hosts of a site: a ZooKeeper member and a Consul server on each, thr
     "docker:index/network:Network": 3,
     "docker:index/container:Container": 6,
     "docker:index/volume:Volume": 6,
-    // Each member's readiness, the Consul leader, and the management token made at `up`.
-    "command:local:Command": 8,
+    // Each member's readiness, the Consul leader, the management token made at `up`, and
+    // Consul's TLS: the CA and a certificate per server.
+    "command:local:Command": 12,
+    "lhcb-platform:consul:ConsulTls": 1,
     // Consul's ACLs (prod): a policy per client role and the slave hosts', a token per role.
     "lhcb-platform:consul:ConsulAcl": 1,
     "consul:index/aclPolicy:AclPolicy": 4,

@@ -89,13 +89,13 @@ test("every part is declared, with exact counts", async () => {
   assert.equal(counts["consul:index/aclToken:AclToken"], 3 + (spec.hosts.length - 5));
   // One Marathon app (Framework/Monitoring) and one Chronos job (PilotStatusAgent) in marathon mode,
   // the wait for a Consul leader, the Consul management token, the readiness of each ZooKeeper
-  // member and Consul server (one per master), the creation of cAdvisor's database, and per
-  // instance its probe and drain.
+  // member and Consul server (one per master), the creation of cAdvisor's database, per
+  // instance its probe and drain, and Consul's CA and a certificate per host (server or agent).
   const commands = ofType(declared, "command:local:Command").map((r) => r.name);
   assert.equal(spec.masters.length, 5);
-  assert.equal(commands.length, 2 + 1 + 1 + 5 + 5 + 1 + 38);
+  assert.equal(commands.length, 2 + 1 + 1 + 5 + 5 + 1 + 38 + 1 + spec.hosts.length);
   assert.deepEqual(
-    commands.filter((n) => !n.endsWith("-ready")).sort(),
+    commands.filter((n) => !n.endsWith("-ready") && !n.startsWith("platform-consul-tls-")).sort(),
     [
       "platform-chronos-jobs-workloadmanagement-pilotstatusagent",
       "platform-consul-leader",
@@ -189,7 +189,7 @@ test("the endpoints an operator needs", async () => {
   });
   // The stats page listens on each balancer's loopback: reached on its host (over SSH).
   assert.equal(e.loadBalancerStats["prod-lb-2"], "http://127.0.0.1:8404/stats");
-  assert.equal(e.consulUi, "http://lbmaster01.cern.ch:8500/ui");
+  assert.equal(e.consulUi, "https://lbmaster01.cern.ch:8501/ui");
   assert.equal(
     e.zookeeper,
     "lbmaster01.cern.ch:2181,lbmaster02.cern.ch:2181,lbmaster03.cern.ch:2181,lbmaster04.cern.ch:2181,lbmaster05.cern.ch:2181",
@@ -198,7 +198,7 @@ test("the endpoints an operator needs", async () => {
   assert.equal(e.influxdb, "http://lbops01.cern.ch:8086");
   assert.equal(e.grafana, "http://lbops01.cern.ch:3000");
   assert.equal(e.logstash, "lbops02.cern.ch:5044");
-  assert.equal(await valueOf(platform.consul.apiAddress), "http://lbmaster01.cern.ch:8500");
+  assert.equal(await valueOf(platform.consul.apiAddress), "https://lbmaster01.cern.ch:8501");
 });
 
 test("a prod stack without its secrets is refused before the platform itself is declared", () => {

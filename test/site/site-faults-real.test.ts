@@ -52,7 +52,7 @@ function steadyTargets(): {
 
 test("a slave host lost under a steady client through both balancers: no request fails, its instances hidden on both, its Consul node failed, the whitelist without it; back, it serves again without an up", async () => {
   const { instanceOn, urls, lastSlave: victim } = steadyTargets();
-  const api = { address: addressOf(spec.masters[0].id), token: deployed!.consulToken };
+  const api = { address: addressOf(spec.masters[0].id), ...deployed!.consul };
   const address = addressOf(victim);
   const listed = async (yes: boolean) => {
     const lists = await Promise.all(spec.masters.map((m) => whitelistOn(spec, m.id)));
@@ -61,7 +61,7 @@ test("a slave host lost under a steady client through both balancers: no request
   // Waits until every whitelist lists the victim (or none does); on a timeout, says why.
   const untilListed = (yes: boolean, what: string) =>
     timeUntil(what, () => listed(yes), 30).catch(async (e: unknown) => {
-      console.error(await whitelistDiagnosis(site, spec, victim, deployed!.consulToken));
+      console.error(await whitelistDiagnosis(site, spec, victim, deployed!.consul));
       throw e;
     });
   const summary = await underSteadyClient(urls, async (load) => {
@@ -102,7 +102,7 @@ test("a slave host lost under a steady client through both balancers: no request
         (await load.samples()).some((x) => x.instance === instanceOn(victim) && x.sent > restored),
       90,
     ).catch(async (e: unknown) => {
-      console.error(await siteDiagnosis(site, spec, victim, deployed!.consulToken));
+      console.error(await siteDiagnosis(site, spec, victim, deployed!.consul));
       throw e;
     });
     console.log(`site: ${victim} back: answering ${serving} ms after its restore began`);
@@ -137,7 +137,7 @@ async function masterAwayAndBack(
   repair: (id: string) => Promise<void>,
 ): Promise<void> {
   const masters = spec.masters.map((m) => m.id);
-  const victim = await consulLeader(site, addressOf(masters[0]));
+  const victim = await consulLeader(site, addressOf(masters[0]), deployed!.consul.caCert);
   assert.ok(victim !== undefined && masters.includes(victim), "a Consul leader among the masters");
   const others = masters.filter((m) => m !== victim);
   const api = addressOf(others[0]);
@@ -148,7 +148,8 @@ async function masterAwayAndBack(
     const [consul, zookeeper] = await Promise.all([
       timeUntil(
         `a Consul leader other than ${victim}`,
-        async () => ![undefined, victim].includes(await consulLeader(site, api)),
+        async () =>
+          ![undefined, victim].includes(await consulLeader(site, api, deployed!.consul.caCert)),
         30,
       ).then(() => Date.now() - at),
       timeUntil(
@@ -166,7 +167,7 @@ async function masterAwayAndBack(
     await repair(victim);
     await timeUntil(
       `every Consul server healthy, ${victim} back`,
-      () => serversHealthy({ address: api, token: deployed!.consulToken }, 3),
+      () => serversHealthy({ address: api, ...deployed!.consul }, 3),
       90,
     );
     await timeUntil(

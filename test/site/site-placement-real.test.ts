@@ -81,7 +81,7 @@ async function untilServing(what: string, s: PlatformSpec, hostId: string): Prom
   try {
     return await timeUntil(what, () => servingAsPlanned(s), 60);
   } catch (e) {
-    console.error(await siteDiagnosis(site, s, hostId, deployed?.consulToken));
+    console.error(await siteDiagnosis(site, s, hostId, deployed?.consul));
     throw e;
   }
 }

@@ -21,6 +21,10 @@ import {
 import { inNetnsArgs } from "../../scripts/site/layout";
 import { sshPaths } from "../../scripts/site/files";
 import { CONSUL_CONFIG_FILE } from "../../components/consul/consul-containers";
+import { consulHttp } from "../../components/consul/consul-http";
+import { CA_COMMAND, CERT_COMMAND } from "../../components/consul/consul-tls";
+import { CONSUL_TLS_PATHS, splitKeyAndCertificate } from "../../components/consul/consul-tls-plan";
+import { rpcConnection } from "../support/consul-rpc-probe";
 import { LB_PATHS } from "../../components/haproxy/lb-files";
 
 let deployed: DeployedSite | undefined;
@@ -53,7 +57,7 @@ test("each host runs exactly the containers the plan places on it, pulled from t
 });
 
 test("Consul: every host's agent or server alive at its own address, one leader among the three servers", async () => {
-  const consul = { address: site.hosts[0].address, token: deployed!.consulToken };
+  const consul = { address: site.hosts[0].address, ...deployed!.consul };
   const nodes = JSON.parse((await consulGet(consul, "/v1/catalog/nodes")).out) as {
     Node: string;
     Address: string;
@@ -181,9 +185,10 @@ test("each host listens on exactly the ports the plan gives its parts (hostPorts
 
 test("Consul's ACLs: without a token nothing is written and nothing is seen; each part's token does its part's work, and no more", async () => {
   const master = site.hosts[0];
-  const anonymous = { address: master.address };
-  const manager = { address: master.address, token: deployed!.consulToken };
-  const reader = { address: master.address, token: catalogReadToken() };
+  const { caCert } = deployed!.consul;
+  const anonymous = { address: master.address, caCert };
+  const manager = { address: master.address, ...deployed!.consul };
+  const reader = { address: master.address, token: catalogReadToken(), caCert };
   const http = spec.services.find((s) => s.protocol === "http" && s.mode === "pulumi")!;
   // Registered under its key, tagged with its stack (the balancers' `service "<stack>.<key>"`).
   const service = http.key;
@@ -251,6 +256,75 @@ test("Consul's ACLs: without a token nothing is written and nothing is seen; eac
   assert.equal((await consulSend(manager, "PUT", "/v1/catalog/deregister", gone)).status, 200);
 });
 
+test("Consul's TLS: its API only as HTTPS with a certificate of the platform's CA; RPC only from a holder of one", async () => {
+  const master = site.hosts[0];
+  const slave = site.hosts.find((h) => h.id === spec.slaves[0].id)!;
+  const { caCert, token } = deployed!.consul;
+  // Plain HTTP is off on servers and agents alike.
+  for (const h of [master, slave]) {
+    const plain = await consulHttp(`http://${h.address}:8500/v1/status/leader`, {
+      timeoutMs: 2000,
+    }).then(
+      () => "answered",
+      (e: NodeJS.ErrnoException) => e.code ?? e.message,
+    );
+    assert.equal(plain, "ECONNREFUSED", h.id);
+  }
+  // HTTPS checked against the system's CAs alone fails: the certificate is the platform's own.
+  await assert.rejects(
+    consulHttp(`https://${slave.address}:8501/v1/status/leader`, { timeoutMs: 2000 }),
+    /certificate/,
+  );
+  // With the CA, the host's own address is one its certificate names.
+  const self = await consulGet({ address: slave.address, caCert, token }, "/v1/agent/self");
+  assert.equal(self.status, 200, self.out);
+  // RPC to a server: an agent's certificate of the CA is accepted; one of another CA, none, and
+  // plain text are refused.
+  const agentFile = (path: string) =>
+    onHost(slave.address, "exec", `${spec.stack}-consul-agent-${slave.id}`, "cat", path);
+  const serverName = `server.${spec.consul.datacenter}.consul`;
+  const agent = { cert: agentFile(CONSUL_TLS_PATHS.cert), key: agentFile(CONSUL_TLS_PATHS.key) };
+  const stranger = certificateOfAnotherCa(`client.${spec.consul.datacenter}.consul`);
+  const outcomes = {
+    agent: await rpcConnection(master.address, { ca: caCert, serverName, ...agent }),
+    stranger: await rpcConnection(master.address, { ca: caCert, serverName, ...stranger }),
+    none: await rpcConnection(master.address, { ca: caCert, serverName }),
+    plain: await rpcConnection(master.address),
+  };
+  console.log(`site: RPC to ${master.id}: ${JSON.stringify(outcomes)}`);
+  assert.equal(outcomes.agent, "accepted");
+  assert.match(outcomes.stranger, /^refused: .*alert unknown ca/);
+  assert.match(outcomes.none, /^refused: .*alert certificate required/);
+  assert.equal(outcomes.plain, "refused: closed by the server");
+});
+
+/** The private key of the stack's Consul CA, read from its state with the secrets shown. */
+async function madeCaKey(stack: DeployedSite["stack"]): Promise<string> {
+  const state = JSON.parse(
+    await stack.pulumi(["stack", "export", "--show-secrets", "--stack", stack.name]),
+  ) as { deployment: { resources: { urn: string; outputs?: { stdout?: unknown } }[] } };
+  const ca = state.deployment.resources.find((r) => r.urn.endsWith("::platform-consul-tls-ca"));
+  // A secret output is exported as an object whose `plaintext` holds the value as JSON.
+  const stdout = ca?.outputs?.stdout as string | { plaintext: string } | undefined;
+  const text = typeof stdout === "object" ? (JSON.parse(stdout.plaintext) as string) : stdout;
+  return splitKeyAndCertificate("the stack's CA", text ?? "").key;
+}
+
+/** A key and a certificate for `name` from a CA of its own, as the platform's commands make them. */
+function certificateOfAnotherCa(name: string): { cert: string; key: string } {
+  const run = (command: string, env: Record<string, string>) =>
+    execFileSync("/bin/sh", ["-c", command], {
+      env: { PATH: process.env.PATH ?? "", ...env },
+      encoding: "utf8",
+    });
+  const ca = splitKeyAndCertificate(
+    "CA",
+    run(CA_COMMAND, { CA_NAME: "stranger", VALID_DAYS: "1" }),
+  );
+  const env = { CA_KEY: ca.key, CA_CERT: ca.cert, CERT_NAME: name, VALID_DAYS: "1" };
+  return splitKeyAndCertificate("cert", run(CERT_COMMAND, { ...env, CERT_SANS: `DNS:${name}` }));
+}
+
 /** consul-template's configuration in the first balancer. */
 function lbConsulTemplateConfig(): string {
   const lb = spec.loadBalancers[0];
@@ -284,8 +358,28 @@ test("no secret in plain text: not in the state, not in any container's definiti
   const slaveToken = (
     JSON.parse(configOf(slave, "consul-agent")) as { acl: { tokens: { agent: string } } }
   ).acl.tokens.agent;
-  const secrets = [gossipKey, sshLine, deployed!.consulToken, catalogReadToken(), slaveToken];
-  assert.equal(new Set(secrets).size, 5);
+  // A line of the slave agent's TLS key, and of the CA's (the stack holds it, as a secret).
+  const keyLine = (pem: string) => pem.split("\n").find((l) => l.length >= 40)!;
+  const slaveKey = keyLine(
+    onHost(
+      slave.address,
+      "exec",
+      `${spec.stack}-consul-agent-${slave.id}`,
+      "cat",
+      CONSUL_TLS_PATHS.key,
+    ),
+  );
+  const caKey = keyLine(await madeCaKey(stack));
+  const secrets = [
+    gossipKey,
+    sshLine,
+    deployed!.consul.token,
+    catalogReadToken(),
+    slaveToken,
+    slaveKey,
+    caKey,
+  ];
+  assert.equal(new Set(secrets).size, 7);
   const leaks = (where: string, text: string) =>
     secrets.flatMap((s, i) => (text.includes(s) ? [`${where} (secret ${i})`] : []));
 

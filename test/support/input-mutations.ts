@@ -83,6 +83,7 @@ export const HOSTILE_VALUES: readonly Json[] = [
   8301,
   8404,
   8500,
+  8501,
   8600,
   3000,
   4400,

@@ -42,11 +42,25 @@ export function installMocks(stack = "test"): DeclaredResource[] {
 }
 
 /**
+ * What a command that makes a key and a certificate (`ConsulTls`) prints under the mocks: a PEM
+ * key block and a PEM certificate block whose bodies are `<name>-key` and `<name>-cert`.
+ */
+export function mockKeyAndCertificate(name: string): string {
+  return `-----BEGIN PRIVATE KEY-----\n${name}-key\n-----END PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\n${name}-cert\n-----END CERTIFICATE-----\n`;
+}
+
+/**
  * What the providers compute that the library reads, made up from the resource's name so tests
- * can name it: a local command's stdout, an ACL token's accessor id.
+ * can name it: a local command's stdout (a key and certificate where it runs openssl), an ACL
+ * token's accessor id.
  */
 function computedState(args: pulumi.runtime.MockResourceArgs): Record<string, string> {
-  if (args.type === "command:local:Command") return { stdout: `${args.name}-stdout\n` };
+  if (args.type === "command:local:Command")
+    return {
+      stdout: String(args.inputs.create ?? "").includes("openssl ")
+        ? mockKeyAndCertificate(args.name)
+        : `${args.name}-stdout\n`,
+    };
   if (args.type === "consul:index/aclToken:AclToken")
     return { accessorId: `${args.name}-accessor` };
   return {};
@@ -123,6 +137,15 @@ export function plainInput(v: unknown): unknown {
   if (v !== null && typeof v === "object")
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plainInput(x)]));
   return v;
+}
+
+/** The uploads of container resource `name` among `declared`, secret or not, by path. */
+export function uploadsByPath(declared: DeclaredResource[], name: string): Map<string, string> {
+  const uploads = plainInput(byName(declared, name).inputs.uploads) as {
+    file: string;
+    content: string;
+  }[];
+  return new Map(uploads.map((u) => [u.file, u.content]));
 }
 
 /** The value of an output (secret or not). */

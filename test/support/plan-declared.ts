@@ -233,6 +233,10 @@ export function declaredSubmissions(
   return Object.fromEntries(out.sort());
 }
 
+/** A PEM block whose body matches `body` (a regular expression's source), as the mocks print it. */
+const pem = (label: string, body: string) =>
+  new RegExp(`-----BEGIN ${label}-----\\n${body}\\n-----END ${label}-----\\n`, "g");
+
 const GOSSIP_KEY = "bm90LWEtcmVhbC1rZXktYnV0LTMyLWJ5dGVzLWxvbmc=";
 const GRAFANA_PASSWORD = "correct-horse";
 
@@ -265,9 +269,19 @@ export function testPlanDeclared(stack: string): void {
           "platform-consul-management-token-stdout",
           secretPlaceholder("consulManagementToken"),
         )
+        .replaceAll(/platform-consul-acl-[\w-]+-accessor-secret/g, secretPlaceholder("consulToken"))
+        // Consul's TLS files: the mocks' certificates and keys (`mockKeyAndCertificate`).
         .replaceAll(
-          /platform-consul-acl-[\w-]+-accessor-secret/g,
-          secretPlaceholder("consulToken"),
+          pem("CERTIFICATE", "platform-consul-tls-ca-cert"),
+          secretPlaceholder("consulCaCert"),
+        )
+        .replaceAll(
+          pem("CERTIFICATE", "platform-consul-tls-cert-[\\w-]+-cert"),
+          secretPlaceholder("consulTlsCert"),
+        )
+        .replaceAll(
+          pem("PRIVATE KEY", "platform-consul-tls-cert-[\\w-]+-key"),
+          secretPlaceholder("consulTlsKey"),
         );
     const rendered = renderedContainers(renderStack(spec));
     const containers = declaredContainers(declared, unsecret);

@@ -34,8 +34,11 @@ function siteCommand(command: string): void {
 export interface DeployedSite {
   stack: CliStack;
   spec: PlatformSpec;
-  /** The stack's Consul management token (its ACLs are on at the site), from its outputs. */
-  consulToken: string;
+  /**
+   * How to ask the stack's Consul, from its outputs: its management token (ACLs are on at the
+   * site) and its CA (its API is HTTPS there).
+   */
+  consul: { token: string; caCert: string };
 }
 
 /**
@@ -67,20 +70,15 @@ export async function deploySite(label: string): Promise<DeployedSite> {
   const t = Date.now();
   await stack.up();
   console.log(`site: pulumi up of ${stack.name} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
-  const consulToken = (
-    await stack.pulumi([
-      "stack",
-      "output",
-      "consulManagementToken",
-      "--show-secrets",
-      "--stack",
-      stack.name,
-    ])
-  ).trim();
+  const output = async (name: string) =>
+    (await stack.pulumi(["stack", "output", name, "--show-secrets", "--stack", stack.name])).trim();
   return {
     stack,
     spec: { ...loadPlatformFromStackFile(PROJECT_ROOT, "site"), stack: stack.name },
-    consulToken,
+    consul: {
+      token: await output("consulManagementToken"),
+      caCert: await output("consulCaCertificate"),
+    },
   };
 }
 

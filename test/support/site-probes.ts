@@ -5,7 +5,8 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { promisify } from "node:util";
-import { consulTokenHeaders } from "../../components/consul/consul-acl-plan";
+import { consulHttp } from "../../components/consul/consul-http";
+import { consulApiUrl } from "../../components/consul/consul-tls-plan";
 import { Site } from "../../components/core/endpoints";
 import { statsHost } from "../../components/haproxy/lb-containers";
 import { PlatformSpec } from "../../components/core/platform-spec";
@@ -64,10 +65,18 @@ export async function serversOf(
   return new Map(rows.map((f) => [`${f[0]}/${f[1]}`, f[17]]));
 }
 
-/** A Consul HTTP API of the site (a host's address), and the token to ask it with where ACLs are on. */
-export interface SiteConsul {
-  address: string;
+/** How the site's Consul is asked: the management token (ACLs are on) and the CA (PEM) its HTTPS is checked against. */
+export interface SiteCredentials {
   token?: string;
+  caCert?: string;
+}
+
+/**
+ * A Consul HTTP API of the site (a host's address), and the token to ask it with where ACLs are
+ * on; HTTPS on 8501 checked against `caCert` where it is given (TLS is on at the site), else HTTP.
+ */
+export interface SiteConsul extends SiteCredentials {
+  address: string;
 }
 
 /** `method` of `path` on `consul`, with a JSON (or text) body: its status (0: no answer) and body. */
@@ -78,14 +87,10 @@ async function consulRequest(
   body: unknown,
   timeoutMs: number,
 ): Promise<{ ok: boolean; status: number; out: string }> {
+  const api = consulApiUrl({ local: consul.caCert === undefined }, consul.address);
   try {
-    const r = await fetch(`http://${consul.address}:8500${path}`, {
-      method,
-      headers: consulTokenHeaders(consul.token),
-      body: body === undefined || typeof body === "string" ? body : JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    return { ok: r.ok, status: r.status, out: await r.text() };
+    const r = await consulHttp(`${api}${path}`, { ...consul, method, body, timeoutMs });
+    return { ok: r.ok, status: r.status, out: r.body };
   } catch (e) {
     return { ok: false, status: 0, out: (e as Error).message };
   }
@@ -143,8 +148,12 @@ export async function nodeChecks(consul: SiteConsul, node: string): Promise<stri
 }
 
 /** The Consul leader's host id as the API at `api` sees it (no token needed), or undefined when there is none. */
-export async function consulLeader(site: SiteLayout, api: string): Promise<string | undefined> {
-  const r = await consulGet({ address: api }, "/v1/status/leader");
+export async function consulLeader(
+  site: SiteLayout,
+  api: string,
+  caCert: string | undefined,
+): Promise<string | undefined> {
+  const r = await consulGet({ address: api, caCert }, "/v1/status/leader");
   if (!r.ok) return undefined;
   const address = JSON.parse(r.out) as string;
   return site.hosts.find((h) => address.startsWith(`${h.ip}:`))?.id;
@@ -256,7 +265,7 @@ export async function siteDiagnosis(
   site: SiteLayout,
   spec: PlatformSpec,
   hostId: string,
-  consulToken: string | undefined,
+  credentials: SiteCredentials | undefined,
 ): Promise<string> {
   const ps = await dockerOn(site, hostId, ["ps", "-a", "--format", "{{.Names}} {{.Status}}"]);
   const lines = [`${hostId}'s containers:\n${ps.ok ? ps.out : "(its engine does not answer)"}`];
@@ -264,7 +273,7 @@ export async function siteDiagnosis(
     const servers = await serversOf(site, spec, lb.id);
     lines.push(`${lb.id}: ${[...servers].map(([k, st]) => `${k} ${st}`).join(", ")}`);
   }
-  const consul = { address: spec.masters[0].address, token: consulToken };
+  const consul = { address: spec.masters[0].address, ...credentials };
   const critical = (await consulGet(consul, "/v1/health/state/critical")).out;
   lines.push(`critical in Consul: ${critical}`);
   const host = site.hosts.find((h) => h.id === hostId);
@@ -416,9 +425,9 @@ export async function whitelistDiagnosis(
   site: SiteLayout,
   spec: PlatformSpec,
   victim: string,
-  consulToken: string | undefined,
+  credentials: SiteCredentials | undefined,
 ): Promise<string> {
-  const consul = { address: spec.masters[0].address, token: consulToken };
+  const consul = { address: spec.masters[0].address, ...credentials };
   const lines = [await nodeChecks(consul, `${spec.stack}-${victim}`)];
   for (const m of spec.masters) {
     lines.push(`${m.id}'s whitelist: ${(await whitelistOn(spec, m.id))?.join(" ") ?? "(none)"}`);

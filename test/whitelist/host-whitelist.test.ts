@@ -32,7 +32,14 @@ test("cert: a renderer beside each of the 3 Mesos masters, writing into the shar
   });
   // Consul's ACLs are on for cert: the renderers read with the catalog-read token they are given.
   const consulToken = pulumi.secret("11111111-2222-3333-4444-555555555555");
-  const whitelist = new HostWhitelist("whitelist", { spec, inventory, consulToken });
+  // And its TLS: they check Consul's certificate against the CA they are given.
+  const consulCaCert = "-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n";
+  const whitelist = new HostWhitelist("whitelist", {
+    spec,
+    inventory,
+    consulToken,
+    consulCaCert,
+  });
   await settle(declared);
 
   assert.deepEqual(countByType(declared.filter((r) => r.name.startsWith("whitelist"))), {
@@ -84,9 +91,10 @@ test("cert: a renderer beside each of the 3 Mesos masters, writing into the shar
         "11111111-2222-3333-4444-555555555555",
       ),
     },
+    { file: "/etc/platform/consul-ca.pem", content: consulCaCert },
   ]);
   assert.match(
     whitelistRendererConfig(spec, spec.masters[1]),
-    /address = "lbcertmaster02.cern.ch:8500"/,
+    /address = "lbcertmaster02.cern.ch:8501"/,
   );
 });

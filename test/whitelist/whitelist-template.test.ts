@@ -87,8 +87,13 @@ test("consul-template config of the renderer on a cert master, exactly", () => {
   assert.equal(
     whitelistRendererConfig(cert, cert.masters[0]),
     `consul {
-  address = "lbcertmaster01.cern.ch:8500"
+  address = "lbcertmaster01.cern.ch:8501"
   token   = "@@secret:consulToken@@"
+  ssl {
+    enabled = true
+    verify  = true
+    ca_cert = "/etc/platform/consul-ca.pem"
+  }
   retry {
     enabled     = true
     attempts    = 0
@@ -142,6 +147,8 @@ test("renderer container: consul-template, the shared whitelist directory, healt
       path: "/etc/consul-template/whitelist.ctmpl",
       content: renderWhitelistTemplate(whitelistSlaves(cert)),
     },
+    // The CA consul-template checks Consul's HTTPS certificate against.
+    { path: "/etc/platform/consul-ca.pem", content: "@@secret:consulCaCert@@" },
   ]);
   assert.deepEqual(c.healthcheck?.test, ["CMD", "test", "-f", "/etc/mesos/whitelist"]);
 });
