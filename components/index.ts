@@ -73,6 +73,7 @@ export * from "./logging/logging-stack";
 
 export * from "./metrics/cadvisor";
 export * from "./metrics/influxdb-config";
+export * from "./metrics/influxdb-auth-plan";
 export * from "./metrics/grafana";
 export * from "./metrics/grafana-dashboards";
 export * from "./metrics/grafana-provisioning";

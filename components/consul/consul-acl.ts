@@ -1,7 +1,7 @@
-import * as command from "@pulumi/command";
 import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
 import { HostSpec } from "../core/config-schema";
+import { generatedSecret } from "../core/generated-secret";
 import { ConsulSiteSpec } from "../core/platform-spec";
 import {
   aclObjectName,
@@ -107,10 +107,5 @@ export function generatedManagementToken(
   parent: pulumi.Resource,
   name: string,
 ): pulumi.Output<string> {
-  const made = new command.local.Command(
-    name,
-    { create: MANAGEMENT_TOKEN_COMMAND, logging: command.local.Logging.None },
-    { parent, additionalSecretOutputs: ["stdout"] },
-  );
-  return pulumi.secret(made.stdout.apply((s) => s.trim()));
+  return generatedSecret(parent, name, MANAGEMENT_TOKEN_COMMAND);
 }

@@ -73,7 +73,8 @@ export type RestartPolicy = "always" | "unless-stopped" | "on-failure" | "no";
  * way; `Platform` takes the secrets' values as Pulumi secrets (`PlatformSecrets`), or makes them
  * (Consul's tokens, `ConsulAcl`; its certificates, `ConsulTls`). `consulToken` is the Consul ACL
  * token of the container's own role or node; `consulTlsCert` and `consulTlsKey` the certificate
- * and key of its Consul agent; `consulCaCert` the CA they are checked against (not a secret).
+ * and key of its Consul agent; `consulCaCert` the CA they are checked against (not a secret);
+ * `influxdbPassword` the InfluxDB password of the container's own user.
  */
 export type SecretName =
   | "consulGossipKey"
@@ -82,7 +83,8 @@ export type SecretName =
   | "consulToken"
   | "consulCaCert"
   | "consulTlsCert"
-  | "consulTlsKey";
+  | "consulTlsKey"
+  | "influxdbPassword";
 
 /**
  * Where a secret's value goes in a file's content or an environment value of a planned container:

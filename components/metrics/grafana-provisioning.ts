@@ -21,6 +21,8 @@ export interface DatasourceOptions {
   /** `http://host:8086`. */
   influxUrl: string;
   database: string;
+  /** The InfluxDB user Grafana reads as, and its password (a placeholder), where InfluxDB asks for them. */
+  credentials?: { user: string; password: string };
 }
 
 /** The InfluxDB data source (InfluxQL), the default one, not editable in the UI. */
@@ -40,6 +42,13 @@ export function renderDatasourceProvisioning(o: DatasourceOptions): string {
     "    jsonData:",
     `      dbName: "${o.database}"`,
     "      httpMode: GET",
+    ...(o.credentials
+      ? [
+          `    user: "${o.credentials.user}"`,
+          "    secureJsonData:",
+          `      password: "${o.credentials.password}"`,
+        ]
+      : []),
   ];
   return lines.join("\n") + "\n";
 }

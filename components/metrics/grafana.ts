@@ -1,4 +1,5 @@
 import {
+  ContainerFile,
   ContainerSpec,
   DOCKER_HEALTH_INTERVAL_SECONDS,
   platformLabels,
@@ -6,6 +7,7 @@ import {
 } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { MetricsSpec } from "../core/platform-spec";
+import { influxdbAuthEnforced, INFLUXDB_USERS } from "./influxdb-auth-plan";
 import { influxdbUrl, METRICS_DATABASE, monitoringHost } from "./influxdb-config";
 import {
   DASHBOARD_FOLDER,
@@ -14,6 +16,22 @@ import {
   renderDatasourceProvisioning,
   stackDashboards,
 } from "./grafana-provisioning";
+
+/** Grafana's InfluxDB data source; where InfluxDB asks for credentials, as its reader. */
+function grafanaDatasourceFile(spec: MetricsSpec): ContainerFile {
+  const credentials = {
+    user: INFLUXDB_USERS.reader,
+    password: secretPlaceholder("influxdbPassword"),
+  };
+  return {
+    path: GRAFANA_PATHS.datasource,
+    content: renderDatasourceProvisioning({
+      influxUrl: influxdbUrl(spec),
+      database: METRICS_DATABASE,
+      ...(influxdbAuthEnforced(spec) ? { credentials } : {}),
+    }),
+  };
+}
 
 /**
  * The environment variable naming the file that holds the admin password: the image's start
@@ -54,13 +72,7 @@ export function grafanaContainer(spec: MetricsSpec): ContainerSpec {
     },
     files: [
       { path: GRAFANA_PATHS.adminPassword, content: secretPlaceholder("grafanaAdminPassword") },
-      {
-        path: GRAFANA_PATHS.datasource,
-        content: renderDatasourceProvisioning({
-          influxUrl: influxdbUrl(spec),
-          database: METRICS_DATABASE,
-        }),
-      },
+      grafanaDatasourceFile(spec),
       {
         path: GRAFANA_PATHS.dashboardProvider,
         content: renderDashboardProvider({

@@ -7,6 +7,7 @@ import {
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { MetricsSpec } from "../core/platform-spec";
 import { ProbeTarget } from "../core/readiness";
+import { influxdbAuthEnforced } from "./influxdb-auth-plan";
 
 /** The database cAdvisor writes to and Grafana reads. */
 export const METRICS_DATABASE = "cadvisor";
@@ -32,6 +33,8 @@ export interface InfluxdbConfigOptions {
   walDir: string;
   httpPort: number;
   rpcBindAddress: string;
+  /** Whether every request but the ping needs a user and a password (`influxdbAuthEnforced`). */
+  authEnabled: boolean;
 }
 
 /** influxdb.conf in the 1.x format. */
@@ -51,7 +54,7 @@ export function renderInfluxdbConfig(o: InfluxdbConfigOptions): string {
     "[http]",
     "  enabled = true",
     `  bind-address = ":${o.httpPort}"`,
-    "  auth-enabled = false",
+    `  auth-enabled = ${o.authEnabled}`,
     "  log-enabled = false",
     "",
     "[continuous_queries]",
@@ -78,8 +81,9 @@ export function influxdbUrl(spec: MetricsSpec): string {
 }
 
 /** influxdb.conf of the stack's InfluxDB. */
-export function influxdbConfig(): string {
+export function influxdbConfig(spec: Pick<MetricsSpec, "local">): string {
   return renderInfluxdbConfig({
+    authEnabled: influxdbAuthEnforced(spec),
     metaDir: INFLUXDB_PATHS.meta,
     dataDir: INFLUXDB_PATHS.data,
     walDir: INFLUXDB_PATHS.wal,
@@ -89,11 +93,13 @@ export function influxdbConfig(): string {
 }
 
 /**
- * The health check: InfluxDB answers its ping, and the database cAdvisor writes to exists
- * (`CREATE DATABASE` is idempotent in 1.x; cAdvisor does not create it).
+ * The health check: InfluxDB answers its ping, and, where it asks no credentials, the database the
+ * shippers write to exists (`CREATE DATABASE` is idempotent in 1.x). Where it asks for them, the
+ * check holds none: the deploy-time setup makes the database (`influxdbSetupEnvironment`).
  */
-export function influxdbHealthTest(): string[] {
+export function influxdbHealthTest(spec: Pick<MetricsSpec, "local">): string[] {
   const base = `http://127.0.0.1:${PORTS.influxdb}`;
+  if (influxdbAuthEnforced(spec)) return ["CMD", "curl", "-fs", "-o", "/dev/null", `${base}/ping`];
   return [
     "CMD-SHELL",
     `curl -fs -o /dev/null ${base}/ping && curl -fs -o /dev/null -XPOST ${base}/query --data-urlencode 'q=CREATE DATABASE ${METRICS_DATABASE}'`,
@@ -125,10 +131,10 @@ export function influxdbContainer(spec: MetricsSpec): ContainerSpec {
     hostNetwork: usesHostNetwork(spec),
     command: ["influxd", "-config", INFLUXDB_PATHS.config],
     restart: "always",
-    files: [{ path: INFLUXDB_PATHS.config, content: influxdbConfig() }],
+    files: [{ path: INFLUXDB_PATHS.config, content: influxdbConfig(spec) }],
     volumes: [{ volume: `${name}-data`, containerPath: INFLUXDB_PATHS.root }],
     healthcheck: {
-      test: influxdbHealthTest(),
+      test: influxdbHealthTest(spec),
       intervalSeconds: DOCKER_HEALTH_INTERVAL_SECONDS,
       timeoutSeconds: 3,
       retries: 5,

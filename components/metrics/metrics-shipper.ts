@@ -6,6 +6,12 @@ import {
 } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { MetricsSpec } from "../core/platform-spec";
+import {
+  influxdbAuthEnforced,
+  INFLUXDB_PASSWORD_FILE,
+  INFLUXDB_USERS,
+  influxdbPasswordFiles,
+} from "./influxdb-auth-plan";
 import { influxdbUrl, METRICS_DATABASE } from "./influxdb-config";
 
 /** The platform image's metrics shipper (images/service/platform-metrics.py). */
@@ -39,7 +45,12 @@ export function metricsShipperContainer(spec: MetricsSpec, host: HostSpec): Cont
       INFLUXDB_DB: METRICS_DATABASE,
       PLATFORM_HOST: host.id,
       SHIP_INTERVAL: String(SHIP_INTERVAL_SECONDS),
+      // Where InfluxDB asks for credentials: the writer's, its password in a file.
+      ...(influxdbAuthEnforced(spec)
+        ? { INFLUXDB_USER: INFLUXDB_USERS.writer, INFLUXDB_PASSWORD_FILE }
+        : {}),
     },
+    ...(influxdbAuthEnforced(spec) ? { files: influxdbPasswordFiles(spec) } : {}),
     restart: "always",
     user: "nobody",
     healthcheck: {

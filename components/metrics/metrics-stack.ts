@@ -2,12 +2,27 @@ import * as pulumi from "@pulumi/pulumi";
 import { BatchedComponent } from "../core/declare-in-batches";
 import { MetricsSpec } from "../core/platform-spec";
 import { LocalCommand } from "../core/local-command";
+import { generatedSecret } from "../core/generated-secret";
 import { PROBE_COMMAND, probeEnvironment } from "../core/readiness";
 import { atProbeAddress, containerReadiness } from "../hosts/container-readiness";
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
+import { ContainerSpec } from "../core/container-spec";
+import { PORTS } from "../core/endpoints";
 import { HostInventory } from "../hosts/host-inventory";
 import { grafanaUrl } from "./grafana";
-import { influxdbDatabaseProbe, influxdbUrl, monitoringHost } from "./influxdb-config";
+import {
+  influxdbAuthEnforced,
+  INFLUXDB_PASSWORD_COMMAND,
+  INFLUXDB_SETUP_COMMAND,
+  InfluxdbRole,
+  influxdbSetupEnvironment,
+} from "./influxdb-auth-plan";
+import {
+  influxdbDatabaseProbe,
+  influxdbUrl,
+  METRICS_DATABASE,
+  monitoringHost,
+} from "./influxdb-config";
 import { metricsPlan } from "../plan";
 
 export interface MetricsStackArgs {
@@ -29,8 +44,13 @@ export interface MetricsStackArgs {
 export class MetricsStack extends BatchedComponent {
   /** The InfluxDB container. */
   public readonly influxdb: ContainerResource;
-  /** Created once InfluxDB answers and holds the metrics database; the shippers wait for it. */
+  /**
+   * Created once InfluxDB answers and holds the metrics database (and, where it asks for
+   * credentials, its users); the shippers wait for it.
+   */
   public readonly database: LocalCommand;
+  /** The password of each InfluxDB user (secrets), where InfluxDB asks for them; made at `up`. */
+  public readonly influxdbPasswords?: Record<InfluxdbRole, pulumi.Output<string>>;
   /** The Grafana container; undefined when Grafana is off. */
   public readonly grafana?: ContainerResource;
   /** cAdvisor container per slave host id. */
@@ -69,18 +89,8 @@ export class MetricsStack extends BatchedComponent {
       `${name}-influxdb-${monitoring.id}`,
       influxdbSpec,
     ).container;
-    this.database = containerReadiness(this, `${name}-influxdb-database`, this.influxdb, {
-      create: PROBE_COMMAND,
-      environment: atProbeAddress(
-        {
-          local: spec.local,
-          container: this.influxdb,
-          containerSpec: influxdbSpec,
-          hostAddress: monitoring.address,
-        },
-        (address) => probeEnvironment(influxdbDatabaseProbe(spec, address)),
-      ),
-    });
+    if (influxdbAuthEnforced(spec)) this.influxdbPasswords = influxdbPasswords(this, name);
+    this.database = this.declareDatabase(name, spec, influxdbSpec);
     this.influxdbUrl = influxdbUrl(spec);
     if (plan.grafana) {
       this.grafana = declareContainer(
@@ -90,7 +100,10 @@ export class MetricsStack extends BatchedComponent {
         `${name}-grafana-${monitoring.id}`,
         plan.grafana.container,
         {
-          secrets: { grafanaAdminPassword: args.grafanaAdminPassword },
+          secrets: {
+            grafanaAdminPassword: args.grafanaAdminPassword,
+            influxdbPassword: this.influxdbPasswords?.reader,
+          },
           dependsOn: [this.influxdb],
         },
       ).container;
@@ -98,6 +111,46 @@ export class MetricsStack extends BatchedComponent {
     }
     this.declarePerSlave(name, inventory, plan);
     this.registerOutputs({ influxdbUrl: this.influxdbUrl, grafanaUrl: this.grafanaUrl });
+  }
+
+  /**
+   * The deploy-time step after InfluxDB's container: the metrics database; where InfluxDB asks
+   * for credentials, the library's user, then the database and the shippers' and Grafana's users
+   * (`INFLUXDB_SETUP_PROGRAM`), else the database alone (a probe's `CREATE DATABASE`).
+   */
+  private declareDatabase(
+    name: string,
+    spec: MetricsSpec,
+    influxdbSpec: ContainerSpec,
+  ): LocalCommand {
+    const passwords = this.influxdbPasswords;
+    const where = {
+      local: spec.local,
+      container: this.influxdb,
+      containerSpec: influxdbSpec,
+      hostAddress: monitoringHost(spec).address,
+    };
+    if (passwords === undefined)
+      return containerReadiness(this, `${name}-influxdb-database`, this.influxdb, {
+        create: PROBE_COMMAND,
+        environment: atProbeAddress(where, (address) =>
+          probeEnvironment(influxdbDatabaseProbe(spec, address)),
+        ),
+      });
+    const environment = pulumi
+      .all([pulumi.output(atProbeAddress(where, (a) => a)), passwords])
+      .apply(([address, p]) =>
+        influxdbSetupEnvironment(
+          `the users and the ${METRICS_DATABASE} database of InfluxDB at ${address}`,
+          `http://${address}:${PORTS.influxdb}`,
+          METRICS_DATABASE,
+          p,
+        ),
+      );
+    return containerReadiness(this, `${name}-influxdb-database`, this.influxdb, {
+      create: INFLUXDB_SETUP_COMMAND,
+      environment: pulumi.secret(environment),
+    });
   }
 
   /** cAdvisor and its shipper on every slave, once InfluxDB holds the metrics database. */
@@ -123,8 +176,21 @@ export class MetricsStack extends BatchedComponent {
         container,
         // Both after InfluxDB's database: cAdvisor needs nothing of it, but started at once it
         // competes for the CPU with the parts an `up` waits for (measured: docs/scale.md).
-        { dependsOn: [this.database] },
+        {
+          dependsOn: [this.database],
+          secrets: { influxdbPassword: this.influxdbPasswords?.writer },
+        },
       ).container;
     });
   }
+}
+
+/** A password per InfluxDB user, each made at the first `up` and kept in the stack as a secret. */
+function influxdbPasswords(
+  parent: pulumi.Resource,
+  name: string,
+): Record<InfluxdbRole, pulumi.Output<string>> {
+  const made = (role: InfluxdbRole) =>
+    generatedSecret(parent, `${name}-influxdb-password-${role}`, INFLUXDB_PASSWORD_COMMAND);
+  return { admin: made("admin"), writer: made("writer"), reader: made("reader") };
 }

@@ -18,6 +18,8 @@ Environment:
   CADVISOR_URL      http://HOST:PORT of the host's cAdvisor
   INFLUXDB_URL      http://HOST:PORT of InfluxDB
   INFLUXDB_DB       the database
+  INFLUXDB_USER     the user to write as, where InfluxDB asks for credentials; its password
+                    is read from the file INFLUXDB_PASSWORD_FILE (so it is in no environment)
   PLATFORM_HOST     this host's id; a container labelled with another platform.host (several
                     hosts on one Docker Engine) is left to that host's shipper
   SHIP_INTERVAL=10  seconds
@@ -26,6 +28,7 @@ Environment:
 Python 3 standard library only.
 """
 
+import base64
 import datetime
 import http.client
 import json
@@ -119,9 +122,20 @@ def host_lines(cadvisor, machine):
     return lines
 
 
-def write(influxdb, database, lines):
+def influxdb_headers():
+    """The Basic authorization header of INFLUXDB_USER, where one is set; else none."""
+    user = os.environ.get("INFLUXDB_USER", "")
+    if not user:
+        return {}
+    with open(os.environ["INFLUXDB_PASSWORD_FILE"], encoding="utf-8") as f:
+        password = f.read().strip()
+    token = base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
+    return {"Authorization": "Basic " + token}
+
+
+def write(influxdb, database, lines, headers):
     query = urllib.parse.urlencode({"db": database, "precision": "ns"})
-    status, body = request(influxdb, "POST", "/write?" + query, body="\n".join(lines) + "\n")
+    status, body = request(influxdb, "POST", "/write?" + query, body="\n".join(lines) + "\n", headers=headers)
     if status != 204:
         raise RuntimeError("InfluxDB write: HTTP %d %s" % (status, body[:200]))
 
@@ -131,6 +145,7 @@ def cmd_ship():
     influxdb = os.environ["INFLUXDB_URL"]
     database = os.environ["INFLUXDB_DB"]
     machine = os.environ["PLATFORM_HOST"]
+    headers = influxdb_headers()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     log("shipping %s's containers from %s to %s/%s every %gs" % (machine, cadvisor, influxdb, database, INTERVAL))
     last_error = None
@@ -139,7 +154,7 @@ def cmd_ship():
         try:
             lines = host_lines(cadvisor, machine)
             if lines:
-                write(influxdb, database, lines)
+                write(influxdb, database, lines, headers)
             with open(MARK, "w") as f:
                 f.write("%d\n" % len(lines))
             if last_error is not None:

@@ -45,9 +45,14 @@ interface Dashboard {
   }[];
 }
 
-test("influxdb.conf in the 1.x format", () => {
+test("influxdb.conf in the 1.x format; it asks for credentials on cert and prod, not on local", () => {
   assert.equal(
-    influxdbConfig(),
+    influxdbConfig(prod).replace("auth-enabled = true", "auth-enabled = false"),
+    influxdbConfig(local),
+  );
+  assert.match(influxdbConfig(prod), /\n {2}auth-enabled = true\n/);
+  assert.equal(
+    influxdbConfig(local),
     `# InfluxDB 1.x; generated, do not edit
 reporting-disabled = true
 bind-address = "127.0.0.1:8089"
@@ -71,7 +76,7 @@ bind-address = "127.0.0.1:8089"
   );
 });
 
-test("the InfluxDB container: config uploaded, data in a volume, health check creates the cAdvisor database", () => {
+test("the InfluxDB container: config uploaded, data in a volume; its health check pings it on prod, and creates the cAdvisor database on local", () => {
   assert.deepEqual(influxdbContainer(prod), {
     name: "prod-influxdb-prod-ops-1",
     image: "gitlab-registry.cern.ch/lhcb-dirac/influxdb:1.8.10",
@@ -80,13 +85,10 @@ test("the InfluxDB container: config uploaded, data in a volume, health check cr
     hostNetwork: true,
     command: ["influxd", "-config", "/etc/influxdb/influxdb.conf"],
     restart: "always",
-    files: [{ path: "/etc/influxdb/influxdb.conf", content: influxdbConfig() }],
+    files: [{ path: "/etc/influxdb/influxdb.conf", content: influxdbConfig(prod) }],
     volumes: [{ volume: "prod-influxdb-prod-ops-1-data", containerPath: "/var/lib/influxdb" }],
     healthcheck: {
-      test: [
-        "CMD-SHELL",
-        "curl -fs -o /dev/null http://127.0.0.1:8086/ping && curl -fs -o /dev/null -XPOST http://127.0.0.1:8086/query --data-urlencode 'q=CREATE DATABASE cadvisor'",
-      ],
+      test: ["CMD", "curl", "-fs", "-o", "/dev/null", "http://127.0.0.1:8086/ping"],
       intervalSeconds: 300,
       timeoutSeconds: 3,
       retries: 5,
@@ -102,6 +104,10 @@ test("the InfluxDB container: config uploaded, data in a volume, health check cr
   assert.equal(influxdbUrl(prod), "http://lbops01.cern.ch:8086");
   assert.equal(influxdbUrl(local), "http://local-influxdb-ops-1:8086");
   assert.equal(influxdbContainer(local).image, "lhcb-platform/influxdb:1.8.10");
+  assert.deepEqual(influxdbContainer(local).healthcheck?.test, [
+    "CMD-SHELL",
+    "curl -fs -o /dev/null http://127.0.0.1:8086/ping && curl -fs -o /dev/null -XPOST http://127.0.0.1:8086/query --data-urlencode 'q=CREATE DATABASE cadvisor'",
+  ]);
   assert.throws(
     () => influxdbContainer({ ...prod, monitoring: undefined }),
     /stack prod: the metrics stack needs a host with role monitoring/,
@@ -152,7 +158,7 @@ test("cAdvisor on a slave: no storage driver (its shipper reads it), host mounts
   assert.equal(cadvisorContainer(local, local.slaves[0]).privileged, false);
 });
 
-test("the metrics shipper of a slave: the platform image's shipper, from the host's cAdvisor to InfluxDB, as nobody", () => {
+test("the metrics shipper of a slave: the platform image's shipper, from the host's cAdvisor to InfluxDB, as nobody; on prod as InfluxDB's writer, its password in a file", () => {
   assert.deepEqual(metricsShipperContainer(prod, prod.slaves[3]), {
     name: "prod-metrics-shipper-prod-slave-4",
     image: "gitlab-registry.cern.ch/lhcb-dirac/lhcb-platform/service:1.0.0",
@@ -167,7 +173,10 @@ test("the metrics shipper of a slave: the platform image's shipper, from the hos
       INFLUXDB_DB: "cadvisor",
       PLATFORM_HOST: "prod-slave-4",
       SHIP_INTERVAL: "10",
+      INFLUXDB_USER: "metrics-writer",
+      INFLUXDB_PASSWORD_FILE: "/etc/platform/influxdb-password",
     },
+    files: [{ path: "/etc/platform/influxdb-password", content: "@@secret:influxdbPassword@@" }],
     restart: "always",
     user: "nobody",
     healthcheck: {
@@ -189,6 +198,9 @@ test("the metrics shipper of a slave: the platform image's shipper, from the hos
   assert.equal(l.image, "lhcb-platform/service:1.0.0");
   assert.equal(l.env!.CADVISOR_URL, "http://local-cadvisor-slave-2:8088");
   assert.equal(l.env!.INFLUXDB_URL, "http://local-influxdb-ops-1:8086");
+  // InfluxDB asks no credentials on local: no user, no file.
+  assert.equal(l.env!.INFLUXDB_USER, undefined);
+  assert.equal(l.files, undefined);
 });
 
 test("Grafana provisioning: the InfluxDB data source and the dashboard provider", () => {
@@ -211,6 +223,22 @@ datasources:
     jsonData:
       dbName: "cadvisor"
       httpMode: GET
+`,
+  );
+  // Where InfluxDB asks for credentials: Grafana's user, its password kept in secureJsonData.
+  assert.equal(
+    renderDatasourceProvisioning({
+      influxUrl: "http://h:8086",
+      database: "cadvisor",
+      credentials: { user: "metrics-reader", password: "@@secret:influxdbPassword@@" },
+    })
+      .split("\n")
+      .slice(-5)
+      .join("\n"),
+    `      httpMode: GET
+    user: "metrics-reader"
+    secureJsonData:
+      password: "@@secret:influxdbPassword@@"
 `,
   );
   assert.equal(
@@ -371,7 +399,7 @@ test("the host overview: whole-host series of the slaves, by cAdvisor's machine 
   );
 });
 
-test("the Grafana container: provisioning and dashboards as files, the admin password's placeholder in its spec", () => {
+test("the Grafana container: provisioning and dashboards as files, the admin password's placeholder in its spec; on prod it reads InfluxDB as its reader", () => {
   const g = grafanaContainer(prod);
   assert.equal(g.name, "prod-grafana-prod-ops-1");
   assert.equal(g.image, "gitlab-registry.cern.ch/lhcb-dirac/grafana/grafana:10.4.2");
@@ -397,6 +425,7 @@ test("the Grafana container: provisioning and dashboards as files, the admin pas
       content: renderDatasourceProvisioning({
         influxUrl: "http://lbops01.cern.ch:8086",
         database: "cadvisor",
+        credentials: { user: "metrics-reader", password: "@@secret:influxdbPassword@@" },
       }),
     },
     {

@@ -3,10 +3,23 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { byName, countByType, installMocks, ofType, settle } from "../support/mocks";
+import {
+  byName,
+  countByType,
+  installMocks,
+  isSecretInput,
+  ofType,
+  plainInput,
+  secretOutputsOf,
+  settle,
+} from "../support/mocks";
 
 const declared = installMocks("prod");
-import { PROBE_COMMAND, PROBE_PROGRAM } from "../../components/core/readiness";
+import {
+  INFLUXDB_PASSWORD_COMMAND,
+  INFLUXDB_SETUP_COMMAND,
+  INFLUXDB_SETUP_PROGRAM,
+} from "../../components/metrics/influxdb-auth-plan";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { HostInventory } from "../../components/hosts/host-inventory";
 import { cadvisorArgs } from "../../components/metrics/cadvisor";
@@ -19,6 +32,9 @@ const local = loadPlatformFromStackFile(process.cwd(), "local");
 
 /** The signature the engine marks secret values with. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** The password the mocks make for InfluxDB's user `role` (its command's stdout). */
+const pw = (role: string) => `metrics-influxdb-password-${role}-stdout`;
 
 interface Upload {
   file: string;
@@ -39,8 +55,9 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor and its shippe
   await settle(declared);
 
   const ours = declared.filter((r) => r.name.startsWith("metrics"));
+  // The commands: a password per InfluxDB user, and the setup of its users and database.
   assert.deepEqual(countByType(ours), {
-    "command:local:Command": 1,
+    "command:local:Command": 4,
     "docker:index/container:Container": 18,
     "docker:index/volume:Volume": 2,
     "lhcb-platform:metrics:MetricsStack": 1,
@@ -69,20 +86,35 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor and its shippe
   // Nothing waits on a Docker health check: readiness is judged by what the platform checks itself.
   assert.equal(influx.inputs.wait, undefined);
   assert.deepEqual(influx.inputs.uploads, [
-    { file: "/etc/influxdb/influxdb.conf", content: influxdbConfig(), executable: false },
+    { file: "/etc/influxdb/influxdb.conf", content: influxdbConfig(prod), executable: false },
   ]);
-  // cAdvisor's database is created at deploy time, once InfluxDB answers at its host's address.
-  const database = byName(declared, "metrics-influxdb-database").inputs as {
-    create: string;
-    environment: Record<string, string>;
-  };
-  assert.equal(database.create, PROBE_COMMAND);
-  assert.deepEqual(database.environment, {
-    PROBE_PROGRAM,
-    PROBE_WHAT: "the cadvisor database in InfluxDB prod-influxdb-prod-ops-1",
+  // InfluxDB asks for credentials on prod: a password per user, made at `up`, never logged; its
+  // users and the metrics database made at deploy time once it answers at its host's address.
+  for (const role of ["admin", "writer", "reader"]) {
+    const made = byName(declared, `metrics-influxdb-password-${role}`).inputs;
+    assert.deepEqual(made, { create: INFLUXDB_PASSWORD_COMMAND, logging: "none" });
+    assert.deepEqual(secretOutputsOf(`metrics-influxdb-password-${role}`), ["stdout"]);
+  }
+  const database = byName(declared, "metrics-influxdb-database").inputs;
+  assert.equal(database.create, INFLUXDB_SETUP_COMMAND);
+  assert.ok(isSecretInput(database.environment));
+  assert.deepEqual(plainInput(database.environment), {
+    INFLUXDB_SETUP_PROGRAM,
+    PROBE_WHAT: "the users and the cadvisor database of InfluxDB at lbops01.cern.ch",
     PROBE_TIMEOUT_SECONDS: "120",
-    PROBE_HTTP: "http://lbops01.cern.ch:8086/query?q=CREATE%20DATABASE%20cadvisor",
-    PROBE_METHOD: "POST",
+    INFLUX_URL: "http://lbops01.cern.ch:8086",
+    INFLUX_ADMIN_USER: "platform-admin",
+    INFLUX_ADMIN_PASSWORD: pw("admin"),
+    INFLUX_ADMIN_STATEMENT: `CREATE USER "platform-admin" WITH PASSWORD '${pw("admin")}' WITH ALL PRIVILEGES`,
+    INFLUX_STATEMENTS: JSON.stringify([
+      'CREATE DATABASE "cadvisor"',
+      `CREATE USER "metrics-writer" WITH PASSWORD '${pw("writer")}'`,
+      `SET PASSWORD FOR "metrics-writer" = '${pw("writer")}'`,
+      'GRANT WRITE ON "cadvisor" TO "metrics-writer"',
+      `CREATE USER "metrics-reader" WITH PASSWORD '${pw("reader")}'`,
+      `SET PASSWORD FOR "metrics-reader" = '${pw("reader")}'`,
+      'GRANT READ ON "cadvisor" TO "metrics-reader"',
+    ]),
   });
   assert.deepEqual(influx.inputs.volumes, [
     {
@@ -101,15 +133,27 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor and its shippe
   assert.equal(grafana.inputs.image, "gitlab-registry.cern.ch/lhcb-dirac/grafana/grafana:10.4.2");
   assert.equal(grafana.inputs.networkMode, "host");
   const spec = grafanaContainer(prod);
-  // The plan holds the password's placeholder in a file; the declared uploads are a secret with
-  // the value put in (that file last), and no environment value holds it.
+  // The plan holds the passwords' placeholders in files (the admin's, and the data source's
+  // InfluxDB reader's); the declared uploads are a secret with the values put in (those files
+  // last), and no environment value holds them.
   const uploads = grafana.inputs.uploads as Record<string, unknown> & { value: Upload[] };
   assert.equal(uploads[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270");
-  const [password, ...open] = spec.files!;
+  const [password, datasource, ...open] = spec.files!;
   assert.equal(password.path, "/etc/grafana/secrets/admin-password");
+  assert.equal(datasource.path, "/etc/grafana/provisioning/datasources/influxdb.yaml");
   assert.deepEqual(
     uploads.value.map((u) => [u.file, u.content]),
-    [...open.map((f) => [f.path, f.content]), [password.path, "correct-horse"]],
+    [
+      ...open.map((f) => [f.path, f.content]),
+      [password.path, "correct-horse"],
+      [
+        datasource.path,
+        datasource.content.replace(
+          "@@secret:influxdbPassword@@",
+          "metrics-influxdb-password-reader-stdout",
+        ),
+      ],
+    ],
   );
   assert.deepEqual(
     grafana.inputs.envs,
@@ -133,6 +177,12 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor and its shippe
     assert.equal(shipper.inputs.name, `prod-metrics-shipper-${h.id}`);
     assert.deepEqual(shipper.inputs.entrypoints, ["/usr/local/bin/platform-metrics"]);
     assert.equal(shipper.inputs.user, "nobody");
+    // The writer's password in a file, uploaded as a secret; not in its environment.
+    assert.ok(isSecretInput(shipper.inputs.uploads));
+    assert.deepEqual(plainInput(shipper.inputs.uploads), [
+      { file: "/etc/platform/influxdb-password", content: pw("writer") },
+    ]);
+    assert.equal(JSON.stringify(shipper.inputs.envs).includes(pw("writer")), false);
     assert.deepEqual(c.inputs.volumes, [
       { hostPath: "/", containerPath: "/rootfs", readOnly: true },
       { hostPath: "/var/run", containerPath: "/var/run", readOnly: true },

@@ -90,13 +90,17 @@ test("every part is declared, with exact counts", async () => {
   // One Marathon app (Framework/Monitoring) and one Chronos job (PilotStatusAgent) in marathon mode,
   // the wait for a Consul leader, the Consul management token, the readiness of each ZooKeeper
   // member and Consul server (one per master), the creation of cAdvisor's database, per
-  // instance its probe and drain, and Consul's CA and a certificate per host (server or agent).
+  // instance its probe and drain, Consul's CA and a certificate per host (server or agent), and
+  // a password per InfluxDB user.
   const commands = ofType(declared, "command:local:Command").map((r) => r.name);
   assert.equal(spec.masters.length, 5);
-  assert.equal(commands.length, 2 + 1 + 1 + 5 + 5 + 1 + 38 + 1 + spec.hosts.length);
+  assert.equal(commands.length, 2 + 1 + 1 + 5 + 5 + 1 + 38 + 1 + spec.hosts.length + 3);
   assert.deepEqual(
     commands.filter((n) => !n.endsWith("-ready") && !n.startsWith("platform-consul-tls-")).sort(),
     [
+      "platform-metrics-influxdb-password-admin",
+      "platform-metrics-influxdb-password-reader",
+      "platform-metrics-influxdb-password-writer",
       "platform-chronos-jobs-workloadmanagement-pilotstatusagent",
       "platform-consul-leader",
       "platform-consul-management-token",

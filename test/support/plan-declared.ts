@@ -270,6 +270,10 @@ export function testPlanDeclared(stack: string): void {
           secretPlaceholder("consulManagementToken"),
         )
         .replaceAll(/platform-consul-acl-[\w-]+-accessor-secret/g, secretPlaceholder("consulToken"))
+        .replaceAll(
+          /platform-metrics-influxdb-password-\w+-stdout/g,
+          secretPlaceholder("influxdbPassword"),
+        )
         // Consul's TLS files: the mocks' certificates and keys (`mockKeyAndCertificate`).
         .replaceAll(
           pem("CERTIFICATE", "platform-consul-tls-ca-cert"),
