@@ -59,10 +59,9 @@ export function roleRules(stack: string, services: readonly string[]): Record<Co
       rule("service", SLAVE_SERVICE, "read"),
       rule("node_prefix", "", "read"),
     ),
-    // The locks live under the stack's prefix (`agentLockKey`), the run records under `agents/`.
+    // The locks and the run records live under the stack's prefix (`agentLockKey`).
     "agent-locks": lines(
       rule("key_prefix", `platform/${stack}/agents/`, "write"),
-      rule("key_prefix", "agents/", "write"),
       rule("session_prefix", "", "write"),
     ),
     // consul-esm's own rules, as its README gives them for its `consul_kv_path`.

@@ -823,6 +823,12 @@ def install_stop_signals(stop, what):
     threading.Thread(target=waiter, name="signals", daemon=True).start()
 
 
+def runs_prefix(lock_prefix, name):
+    """Where an agent's run records go: beside its lock, under its own prefix, so the lock's
+    ACL token reaches nothing else; `agents/NAME` for an agent with no lock."""
+    return lock_prefix.rstrip("/") if lock_prefix else "agents/%s" % name
+
+
 def cmd_agent(name, once=False):
     schedule = Cron(os.environ.get("AGENT_SCHEDULE", "* * * * *"))
     duration = float(os.environ.get("AGENT_DURATION", "5"))
@@ -865,7 +871,7 @@ def cmd_agent(name, once=False):
         end = utc_now()
         # the record is written while the lock is still held
         if consul:
-            key = "agents/%s/runs/%s" % (name, start.strftime("%Y%m%dT%H%M%S.%fZ"))
+            key = "%s/runs/%s" % (runs_prefix(lock_prefix, name), start.strftime("%Y%m%dT%H%M%S.%fZ"))
             # A few tries: a Consul election or a busy host may refuse one write.
             for attempt in range(1, 4):
                 try:

@@ -236,17 +236,12 @@ export interface AgentRun {
   key: string;
 }
 
-/** The run records of agent `name` (`agents/NAME/runs/<ts>` = {instance,start,end}), read with `consul kv get -recurse`. */
-export function agentRuns(consulServer: string, name: string): AgentRun[] {
-  const out = docker(
-    "exec",
-    consulServer,
-    "consul",
-    "kv",
-    "get",
-    "-recurse",
-    `agents/${name}/runs/`,
-  );
+/**
+ * The run records under an agent's lock prefix `lockKey` (`<lockKey>/runs/<ts>` =
+ * {instance,start,end}), read with `consul kv get -recurse`.
+ */
+export function agentRuns(consulServer: string, lockKey: string): AgentRun[] {
+  const out = docker("exec", consulServer, "consul", "kv", "get", "-recurse", `${lockKey}/runs/`);
   return lines(out).map((l) => {
     const i = l.indexOf(":");
     const key = l.slice(0, i);

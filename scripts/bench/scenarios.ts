@@ -4,6 +4,7 @@
 import { Load, LoadSummary, Sample, firstAnswerFrom, summarize } from "./load";
 import { startCpuHog } from "./cpu-hog";
 import { Platform } from "./platform";
+import { agentLockKey } from "../../components/agents/agent-containers";
 import {
   agentRunStarts,
   agentRuns,
@@ -573,7 +574,8 @@ export function agentRunsSince(
   since: number,
   kills: { container: string; at: number }[],
 ): AgentRunsView {
-  const records = agentRuns(p.consulServers[0], name).filter((r) => r.start >= since);
+  const lockKey = agentLockKey({ stack: p.stack }, { key: agentKey });
+  const records = agentRuns(p.consulServers[0], lockKey).filter((r) => r.start >= since);
   const runs: AgentRunsView["runs"] = records.map((r) => ({
     instance: r.instance,
     start: r.start,

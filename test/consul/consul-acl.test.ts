@@ -64,7 +64,6 @@ test("policies: one per client role and the slave hosts', named after the stack,
     byName(declared, "platform-consul-acl-policy-agent-locks").inputs.rules,
     [
       'key_prefix "platform/prod/agents/" {\n  policy = "write"\n}',
-      'key_prefix "agents/" {\n  policy = "write"\n}',
       'session_prefix "" {\n  policy = "write"\n}',
       "",
     ].join("\n"),

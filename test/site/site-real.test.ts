@@ -246,7 +246,8 @@ test("Consul's ACLs: without a token nothing is written and nothing is seen; eac
   const agent = spec.agents.find((a) => a.mode === "pulumi")!;
   await timeUntil(
     `a run record of ${agent.name}`,
-    async () => (await consulGet(manager, `/v1/kv/agents/${agent.name}/runs/?keys`)).ok,
+    async () =>
+      (await consulGet(manager, `/v1/kv/platform/${spec.stack}/agents/${agent.key}/runs/?keys`)).ok,
     60,
   );
   // The management token writes: an instance of a service of no stack, then gone again.
