@@ -3,7 +3,7 @@
 // are secrets: the plan holds their placeholders, `ConsulAcl` makes the tokens and their values.
 import { secretPlaceholder } from "../core/container-spec";
 import { PlatformSpec } from "../core/platform-spec";
-import { SLAVE_SERVICE } from "./consul-config";
+import { esmNames, SLAVE_SERVICE } from "./consul-config";
 
 /**
  * Whether Consul's ACLs are enforced, default deny: everywhere but on the local stack, whose
@@ -52,10 +52,11 @@ function rule(resource: string, name: string, policy: "read" | "write"): string 
  */
 export function roleRules(stack: string, services: readonly string[]): Record<ConsulRole, string> {
   const lines = (...rules: string[]) => rules.join("\n") + "\n";
+  const keys = [...new Set(services)].sort();
   return {
     // The balancers read this stack's services, the renderers the slave hosts'.
     "catalog-read": lines(
-      ...[...new Set(services)].sort().map((key) => rule("service", key, "read")),
+      ...keys.map((key) => rule("service", key, "read")),
       rule("service", SLAVE_SERVICE, "read"),
       rule("node_prefix", "", "read"),
     ),
@@ -64,13 +65,17 @@ export function roleRules(stack: string, services: readonly string[]): Record<Co
       rule("key_prefix", `platform/${stack}/agents/`, "write"),
       rule("session_prefix", "", "write"),
     ),
-    // consul-esm's own rules, as its README gives them for its `consul_kv_path`.
+    // consul-esm's rules as its README gives them, narrowed to this stack: its KV prefix and
+    // service (`esmNames`), the stack's nodes (its masters', where its sessions are, and the
+    // instances' external nodes, `<stack>-<host>-instances`), and the catalog's services, whose
+    // instances' checks it writes.
     esm: lines(
       rule("agent_prefix", "", "read"),
-      rule("key_prefix", "consul-esm/", "write"),
-      rule("node_prefix", "", "write"),
-      rule("service_prefix", "", "write"),
-      rule("session_prefix", "", "write"),
+      rule("key_prefix", esmNames(stack).kvPath, "write"),
+      rule("node_prefix", `${stack}-`, "write"),
+      rule("service", esmNames(stack).service, "write"),
+      ...keys.map((key) => rule("service", key, "write")),
+      rule("session_prefix", `${stack}-`, "write"),
     ),
   };
 }

@@ -123,10 +123,21 @@ export function renderConsulAgentConfig(
 }
 
 /**
+ * What consul-esm of stack `stack` is named by in Consul: its service, and its KV prefix (leader
+ * and check assignments). Per stack, as stacks may share a datacenter and each one's consul-esm
+ * may touch its own stack's entries only (`roleRules`).
+ */
+export function esmNames(stack: string): { service: string; kvPath: string } {
+  return { service: `${stack}-consul-esm`, kvPath: `consul-esm/${stack}/` };
+}
+
+/**
  * consul-esm: runs the health checks of the instances registered on external nodes (the library
- * registers every instance through the catalog API, which Consul agents do not check themselves).
+ * registers every instance through the catalog API, which Consul agents do not check themselves),
+ * those of its own stack's nodes only (their `stack` node meta).
  */
 export function renderEsmConfig(o: {
+  stack: string;
   datacenter: string;
   /** The Consul API's URL (`https://host:8501`) or `host:port` (HTTP). */
   consulAddress: string;
@@ -138,14 +149,14 @@ export function renderEsmConfig(o: {
 }): string {
   const cfg = {
     log_level: "INFO",
-    consul_service: "consul-esm",
-    consul_kv_path: "consul-esm/",
+    consul_service: esmNames(o.stack).service,
+    consul_kv_path: esmNames(o.stack).kvPath,
     http_addr: o.consulAddress,
     ...(o.caFile !== undefined ? { ca_file: o.caFile } : {}),
     ...(o.token !== undefined ? { token: o.token } : {}),
     datacenter: o.datacenter,
     instance_id: o.instanceId,
-    external_node_meta: { "external-node": "true" },
+    external_node_meta: { "external-node": "true", stack: o.stack },
     node_reconnect_timeout: "72h",
     node_probe_interval: "10s",
     disable_coordinate_updates: true,

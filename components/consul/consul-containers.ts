@@ -221,6 +221,7 @@ export function esmContainer(spec: ConsulSiteSpec, host: HostSpec): ContainerSpe
       {
         path: "/etc/consul-esm/config.hcl",
         content: renderEsmConfig({
+          stack: spec.stack,
           datacenter: spec.consul.datacenter,
           consulAddress: consulUrlFor(spec, host),
           caFile: consulClientCaPath(spec),

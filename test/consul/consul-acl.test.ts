@@ -76,10 +76,14 @@ test("policies: one per client role and the slave hosts', named after the stack,
     byName(declared, "platform-consul-acl-policy-esm").inputs.rules,
     [
       'agent_prefix "" {\n  policy = "read"\n}',
-      'key_prefix "consul-esm/" {\n  policy = "write"\n}',
-      'node_prefix "" {\n  policy = "write"\n}',
-      'service_prefix "" {\n  policy = "write"\n}',
-      'session_prefix "" {\n  policy = "write"\n}',
+      'key_prefix "consul-esm/prod/" {\n  policy = "write"\n}',
+      'node_prefix "prod-" {\n  policy = "write"\n}',
+      'service "prod-consul-esm" {\n  policy = "write"\n}',
+      // Each of the catalog's services by its key: consul-esm writes their instances' checks.
+      ...[...new Set(spec.services.map((s) => s.key))]
+        .sort()
+        .map((key) => `service "${key}" {\n  policy = "write"\n}`),
+      'session_prefix "prod-" {\n  policy = "write"\n}',
       "",
     ].join("\n"),
   );
@@ -247,4 +251,23 @@ test("the local stack keeps Consul open: no ACL anywhere", () => {
   const local = loadPlatformFromStackFile(process.cwd(), "local");
   assert.equal(aclEnforced(local), false);
   assert.equal(aclEnforced(spec), true);
+});
+
+test("consul-esm checks its own stack's external nodes only: each instance's node carries the meta its configuration filters by", async () => {
+  await platform.declared;
+  await settle(declared);
+  const config = JSON.parse(
+    uploadsOf("platform-consul-esm-prod-master-1").get("/etc/consul-esm/config.hcl")!,
+  ) as { external_node_meta: Record<string, string>; consul_service: string };
+  assert.deepEqual(config.external_node_meta, { "external-node": "true", stack: "prod" });
+  assert.equal(config.consul_service, "prod-consul-esm");
+  const nodes = ofType(declared, "consul:index/node:Node");
+  assert.equal(nodes.length, 7);
+  for (const n of nodes) {
+    const meta = n.inputs.meta as Record<string, string>;
+    for (const [k, v] of Object.entries(config.external_node_meta))
+      assert.equal(meta[k], v, n.name);
+    // Its node's name is one the esm token may write (`node_prefix "prod-"`).
+    assert.match(String(n.inputs.name), /^prod-/);
+  }
 });

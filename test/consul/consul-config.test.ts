@@ -153,7 +153,11 @@ test("consul-esm runs on two masters and talks to the local server", () => {
   const esm = esmContainer(local, local.masters[0]);
   assert.equal(esm.name, "local-consul-esm-master-1");
   const config = JSON.parse(esm.files![0].content);
-  assert.deepEqual(config.external_node_meta, { "external-node": "true" });
+  // Its own stack's external nodes only (the instances' nodes carry their stack), under a
+  // service and a KV prefix of its stack's.
+  assert.deepEqual(config.external_node_meta, { "external-node": "true", stack: "local" });
+  assert.equal(config.consul_service, "local-consul-esm");
+  assert.equal(config.consul_kv_path, "consul-esm/local/");
   assert.equal(config.http_addr, "http://local-consul-server-master-1:8500");
   assert.equal(config.ca_file, undefined);
   assert.equal(esm.files!.length, 1);

@@ -222,8 +222,32 @@ test("Consul's ACLs: without a token nothing is written and nothing is seen; eac
   );
   // consul-esm, with its token: registered on both masters, and writing what an instance's check
   // finds (its health switched off on its own address, then on again).
-  const esm = JSON.parse((await consulGet(manager, "/v1/catalog/service/consul-esm")).out);
+  const esmService = `/v1/catalog/service/${spec.stack}-consul-esm`;
+  const esm = JSON.parse((await consulGet(manager, esmService)).out);
   assert.equal((esm as unknown[]).length, 2);
+  // Its token reaches its own stack only: another stack's node and a service of no catalog are
+  // refused.
+  const esmToken = (
+    JSON.parse(
+      onHost(
+        master.address,
+        "exec",
+        `${spec.stack}-consul-esm-${master.id}`,
+        "cat",
+        "/etc/consul-esm/config.hcl",
+      ),
+    ) as { token: string }
+  ).token;
+  const esmClient = { address: master.address, token: esmToken, caCert };
+  await refused(esmClient, "PUT", "/v1/catalog/register", {
+    ...stranger,
+    Node: "other-stack-node",
+  });
+  const noCatalog = {
+    ...stranger,
+    Service: { ...stranger.Service, Service: "not-in-the-catalog" },
+  };
+  await refused(esmClient, "PUT", "/v1/catalog/register", noCatalog);
   const one = (seen as { Service: { ID: string; Address: string; Port: number } }[])[0].Service;
   const statusOf = async () => {
     const r = await consulGet(manager, `/v1/health/service/${service}`);
