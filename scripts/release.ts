@@ -3,7 +3,7 @@
 // of a service at a time (every service in parallel, so each keeps its other instances serving),
 // each drained before it stops and sent traffic only once healthy, the next one starting only
 // once it is registered again; the agents follow in the same run. Prints each step as it goes.
-import { consulHttp } from "../components/consul/consul-http";
+import { ConsulCredentials, consulHttp } from "../components/consul/consul-http";
 import { execFileSync } from "node:child_process";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { openStack, PROJECT_ROOT } from "./engine-stack";
@@ -87,11 +87,9 @@ export async function deployedServiceImages(stack: Stack): Promise<string[]> {
     .map((r) => r.inputs!.image ?? "");
 }
 
-/** Where Consul is, the token to read it with where its ACLs are on, and the CA where its TLS is. */
-interface ConsulReader {
+/** Where Consul is, and how to ask it (the token where its ACLs are on, the CA where its TLS is). */
+interface ConsulReader extends ConsulCredentials {
   api: string;
-  token?: string;
-  caCert?: string;
 }
 
 async function consulPassing(consul: ConsulReader): Promise<{ total: number; passing: number }> {

@@ -54,6 +54,11 @@ export function agentContainer(
 ): ContainerSpec {
   const name = containerName(spec, agent.key, host.id);
   const acl = aclEnforced(spec);
+  // Its token and Consul's CA, where ACLs and TLS are on.
+  const files = [
+    ...(acl ? [{ path: AGENT_TOKEN_FILE, content: secretPlaceholder("consulToken") }] : []),
+    ...consulClientCaFiles(spec),
+  ];
   return {
     name,
     image: agent.image,
@@ -74,14 +79,7 @@ export function agentContainer(
       ...agent.env,
     },
     ...(spec.local ? {} : { extraHosts: { [HOST_GATEWAY_NAME]: "host-gateway" } }),
-    ...(acl || tlsEnforced(spec)
-      ? {
-          files: [
-            ...(acl ? [{ path: AGENT_TOKEN_FILE, content: secretPlaceholder("consulToken") }] : []),
-            ...consulClientCaFiles(spec),
-          ],
-        }
-      : {}),
+    ...(files.length > 0 ? { files } : {}),
     restart: "always",
     cpus: agent.cpus,
     memoryMb: agent.memoryMb,

@@ -8,7 +8,7 @@ import { ContainerSpec, PlannedContainer, SecretName } from "../core/container-s
 import { ConsulSiteSpec } from "../core/platform-spec";
 import { LocalCommand } from "../core/local-command";
 import { PROBE_COMMAND, probeEnvironment, trustingProbeCa } from "../core/readiness";
-import { quorumMemberReady } from "../hosts/quorum-member";
+import { ConsulProbeAccess, quorumMemberReady } from "../hosts/quorum-member";
 import {
   containerAddress,
   ContainerResource,
@@ -264,12 +264,6 @@ function consulApiOf(
     : pulumi.output(consulApiUrl(spec, host.address));
 }
 
-/** How the library's own requests reach Consul: the management token and the CA, where ACLs and TLS are on. */
-interface ClusterAccess {
-  token?: pulumi.Output<string>;
-  caCert?: pulumi.Output<string>;
-}
-
 /**
  * The provider the library writes to Consul through (with the management token where ACLs are on,
  * over HTTPS checked against the platform's CA where TLS is).
@@ -281,7 +275,7 @@ function apiProvider(
   name: string,
   spec: ConsulSiteSpec,
   url: pulumi.Output<string>,
-  access: ClusterAccess,
+  access: ConsulProbeAccess,
 ): consul.Provider {
   return new consul.Provider(
     name,
@@ -305,7 +299,7 @@ function leaderProbe(
   name: string,
   api: pulumi.Output<string>,
   servers: ContainerResource[],
-  access: ClusterAccess,
+  access: ConsulProbeAccess,
 ): command.local.Command {
   const environment = pulumi.all([api, access.token, access.caCert]).apply(([a, token, ca]) => ({
     ...(token === undefined

@@ -5,12 +5,16 @@ import * as http from "node:http";
 import * as https from "node:https";
 import { consulTokenHeaders } from "./consul-acl-plan";
 
-export interface ConsulHttpOptions {
-  method?: "GET" | "PUT" | "DELETE" | "POST";
+/** How a client asks Consul: the ACL token where ACLs are on, the CA (PEM) where TLS is. */
+export interface ConsulCredentials {
   /** The ACL token, where ACLs are on. */
   token?: string;
   /** The CA certificate (PEM) an https:// URL's certificate is checked against (else the system's CAs). */
   caCert?: string;
+}
+
+export interface ConsulHttpOptions extends ConsulCredentials {
+  method?: "GET" | "PUT" | "DELETE" | "POST";
   /** A JSON value, or text sent as it is. */
   body?: unknown;
   /** Milliseconds the whole request may take. */

@@ -10,9 +10,12 @@ import { trustingProbeCa } from "../core/readiness";
 import { containerReadiness } from "./container-readiness";
 import { ContainerResource } from "./declare-container";
 
-/** How the probe asks a Consul server where its ACLs or its TLS are on. */
+/**
+ * How what runs where `pulumi up` runs (the probes, the handover, the library's provider) asks
+ * Consul where its ACLs or its TLS are on.
+ */
 export interface ConsulProbeAccess {
-  /** The token the handover is made with (a secret). */
+  /** The management token (a secret). */
   token?: pulumi.Input<string>;
   /** The CA the servers' HTTPS certificates are checked against (PEM), where TLS is on. */
   caCert?: pulumi.Input<string>;

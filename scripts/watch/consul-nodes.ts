@@ -1,6 +1,6 @@
 // What Consul says of the slaves' nodes: each one's `serfHealth`, asked of the first master whose
 // API answers.
-import { consulHttp } from "../../components/consul/consul-http";
+import { ConsulCredentials, consulHttp } from "../../components/consul/consul-http";
 import { consulApiUrl } from "../../components/consul/consul-tls-plan";
 import { consulNodeName } from "../../components/consul/consul-containers";
 import { PlatformSpec } from "../../components/core/platform-spec";
@@ -13,12 +13,6 @@ export function consulApis(
 ): string[] {
   if (override) return [override.replace(/\/+$/, "")];
   return spec.masters.map((m) => consulApiUrl(spec, m.address));
-}
-
-/** How the watcher asks Consul: its token where ACLs are on, the CA (PEM) where TLS is. */
-export interface ConsulCredentials {
-  token?: string;
-  caCert?: string;
 }
 
 interface SerfCheck {

@@ -33,6 +33,7 @@ import {
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { PROBE_COMMAND, trustingProbeCa } from "../../components/core/readiness";
 import { declareProdPlatform } from "../support/prod-platform";
+import { runCertificateCommand } from "../support/certificate-commands";
 
 const { spec, platform } = declareProdPlatform();
 const mockCa = splitKeyAndCertificate("mock", mockKeyAndCertificate("platform-consul-tls-ca"));
@@ -74,12 +75,7 @@ test("a command's output that lacks the key or the certificate is refused, namin
 });
 
 /** Runs a certificate command with the real openssl; its stdout. */
-function run(command: string, env: Record<string, string>): string {
-  return execFileSync("/bin/sh", ["-c", command], {
-    env: { PATH: process.env.PATH ?? "", ...env },
-    encoding: "utf8",
-  });
-}
+const run = runCertificateCommand;
 
 test("the commands make a CA and an agent certificate that openssl verifies, with exactly the names and uses planned; another CA's does not verify", () => {
   const dir = mkdtempSync(join(tmpdir(), "consul-tls-"));

@@ -25,6 +25,7 @@ import { consulHttp } from "../../components/consul/consul-http";
 import { CA_COMMAND, CERT_COMMAND } from "../../components/consul/consul-tls";
 import { CONSUL_TLS_PATHS, splitKeyAndCertificate } from "../../components/consul/consul-tls-plan";
 import { rpcConnection } from "../support/consul-rpc-probe";
+import { runCertificateCommand } from "../support/certificate-commands";
 import { LB_PATHS } from "../../components/haproxy/lb-files";
 
 let deployed: DeployedSite | undefined;
@@ -337,11 +338,7 @@ async function madeCaKey(stack: DeployedSite["stack"]): Promise<string> {
 
 /** A key and a certificate for `name` from a CA of its own, as the platform's commands make them. */
 function certificateOfAnotherCa(name: string): { cert: string; key: string } {
-  const run = (command: string, env: Record<string, string>) =>
-    execFileSync("/bin/sh", ["-c", command], {
-      env: { PATH: process.env.PATH ?? "", ...env },
-      encoding: "utf8",
-    });
+  const run = runCertificateCommand;
   const ca = splitKeyAndCertificate(
     "CA",
     run(CA_COMMAND, { CA_NAME: "stranger", VALID_DAYS: "1" }),

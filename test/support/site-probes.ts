@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { promisify } from "node:util";
-import { consulHttp } from "../../components/consul/consul-http";
+import { ConsulCredentials, consulHttp } from "../../components/consul/consul-http";
 import { consulApiUrl } from "../../components/consul/consul-tls-plan";
 import { Site } from "../../components/core/endpoints";
 import { statsHost } from "../../components/haproxy/lb-containers";
@@ -65,17 +65,11 @@ export async function serversOf(
   return new Map(rows.map((f) => [`${f[0]}/${f[1]}`, f[17]]));
 }
 
-/** How the site's Consul is asked: the management token (ACLs are on) and the CA (PEM) its HTTPS is checked against. */
-export interface SiteCredentials {
-  token?: string;
-  caCert?: string;
-}
-
 /**
  * A Consul HTTP API of the site (a host's address), and the token to ask it with where ACLs are
  * on; HTTPS on 8501 checked against `caCert` where it is given (TLS is on at the site), else HTTP.
  */
-export interface SiteConsul extends SiteCredentials {
+export interface SiteConsul extends ConsulCredentials {
   address: string;
 }
 
@@ -265,7 +259,7 @@ export async function siteDiagnosis(
   site: SiteLayout,
   spec: PlatformSpec,
   hostId: string,
-  credentials: SiteCredentials | undefined,
+  credentials: ConsulCredentials | undefined,
 ): Promise<string> {
   const ps = await dockerOn(site, hostId, ["ps", "-a", "--format", "{{.Names}} {{.Status}}"]);
   const lines = [`${hostId}'s containers:\n${ps.ok ? ps.out : "(its engine does not answer)"}`];
@@ -425,7 +419,7 @@ export async function whitelistDiagnosis(
   site: SiteLayout,
   spec: PlatformSpec,
   victim: string,
-  credentials: SiteCredentials | undefined,
+  credentials: ConsulCredentials | undefined,
 ): Promise<string> {
   const consul = { address: spec.masters[0].address, ...credentials };
   const lines = [await nodeChecks(consul, `${spec.stack}-${victim}`)];
