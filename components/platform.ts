@@ -293,14 +293,23 @@ function declareMesosParts(
 ): MesosParts {
   const { spec } = base;
   const opts = { parent };
+  const passwords = zookeeper.passwords ?? {};
   const cluster = new MesosCluster(
     `${name}-mesos`,
-    { ...base, dependsOn: Object.values(zookeeper.members) },
+    { ...base, dependsOn: zookeeper.forClients, zookeeperPasswords: passwords },
     opts,
   );
   const masters = Object.values(cluster.masters);
-  const marathon = new Marathon(`${name}-marathon`, { ...base, dependsOn: masters }, opts);
-  const chronos = new Chronos(`${name}-chronos`, { ...base, dependsOn: masters }, opts);
+  const marathon = new Marathon(
+    `${name}-marathon`,
+    { ...base, dependsOn: masters, zookeeperPassword: passwords.marathon },
+    opts,
+  );
+  const chronos = new Chronos(
+    `${name}-chronos`,
+    { ...base, dependsOn: masters, zookeeperPassword: passwords.chronos },
+    opts,
+  );
   const apps = new MarathonApps(
     `${name}-marathon-apps`,
     {

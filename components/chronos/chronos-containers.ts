@@ -1,5 +1,6 @@
 import { HostSpec } from "../core/config-schema";
 import {
+  ContainerFile,
   ContainerSpec,
   DOCKER_HEALTH_INTERVAL_SECONDS,
   healthcheck,
@@ -7,13 +8,46 @@ import {
 } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { PlatformSpec, MesosSpec } from "../core/platform-spec";
-import { mesosZkUrl } from "../mesos/mesos-flags";
+import { FileValues, startWithFiles } from "../core/start-with-files";
 import { zkConnect } from "../zookeeper/zoo-cfg";
+import {
+  ZNODE_ROOTS,
+  zookeeperAuthEnforced,
+  zookeeperCredentialOf,
+} from "../zookeeper/zookeeper-auth-plan";
+import { zookeeperClientFile, zookeeperUrlFor } from "../zookeeper/zookeeper-clients";
 import { zookeeperMembers } from "../zookeeper/zookeeper-containers";
 
 /** Chronos' REST API on a master; every instance proxies to the leader. */
 export function chronosUrl(spec: Pick<PlatformSpec, "stack" | "local">, host: HostSpec): string {
   return `http://${partAddress(spec, "chronos", host)}:${PORTS.chronos}`;
+}
+
+/** The image's entrypoint, its start script (upstream/chronos.json). */
+export const CHRONOS_ENTRYPOINT = ["/chronos/bin/start.sh"];
+
+/**
+ * Chronos' ZooKeeper options that hold its credentials where ZooKeeper asks for them: the leading
+ * master's URL (`--master`) and `--zk_auth` (`user:password`, which Chronos also uses for its
+ * state), each in a file read at start (Chronos reads neither from a file). On `local`, the URL
+ * as an option.
+ */
+export function chronosZookeeperAccess(spec: MesosSpec): {
+  args: string[];
+  files: ContainerFile[];
+  fileValues?: FileValues;
+} {
+  const master = zookeeperUrlFor(spec, "chronos", ZNODE_ROOTS.mesos);
+  if (!zookeeperAuthEnforced(spec)) return { args: ["--master", master], files: [] };
+  const files = [
+    zookeeperClientFile("mesos-url", master),
+    zookeeperClientFile("auth", zookeeperCredentialOf("chronos")),
+  ];
+  return {
+    args: [],
+    files,
+    fileValues: { options: { "--master": files[0].path, "--zk_auth": files[1].path } },
+  };
 }
 
 /**
@@ -24,8 +58,7 @@ export function chronosUrl(spec: Pick<PlatformSpec, "stack" | "local">, host: Ho
  */
 export function chronosArgs(spec: MesosSpec, host: HostSpec): string[] {
   return [
-    "--master",
-    mesosZkUrl(spec),
+    ...chronosZookeeperAccess(spec).args,
     "--zk_hosts",
     zkConnect(zookeeperMembers(spec)),
     "--hostname",
@@ -57,14 +90,19 @@ export function chronosEnv(): Record<string, string> {
  */
 export function chronosContainer(spec: MesosSpec, host: HostSpec): ContainerSpec {
   const name = containerName(spec, "chronos", host.id);
+  const zookeeper = chronosZookeeperAccess(spec);
   return {
     name,
     image: spec.images.chronos,
     hostname: name,
     aliases: [name],
     hostNetwork: usesHostNetwork(spec),
+    ...(zookeeper.fileValues
+      ? { entrypoint: startWithFiles(CHRONOS_ENTRYPOINT, zookeeper.fileValues) }
+      : {}),
     command: chronosArgs(spec, host),
     env: chronosEnv(),
+    ...(zookeeper.files.length > 0 ? { files: zookeeper.files } : {}),
     healthcheck: healthcheck(
       ["curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${PORTS.chronos}/v1/scheduler/jobs`],
       {

@@ -4,6 +4,7 @@ import { ContainerResource, declarePlanned } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { chronosUrl } from "./chronos-containers";
 import { mesosPlan } from "../plan";
+import { assertZookeeperPasswords } from "../zookeeper/zookeeper-clients";
 
 export interface ChronosArgs {
   /** What it reads of the site (`resolvePlatform`, `platformFromValues`; a `PlatformSpec` is one): Chronos runs on each master host. Nothing is declared when `spec.features.mesos` is off. */
@@ -11,6 +12,8 @@ export interface ChronosArgs {
   inventory: HostInventory;
   /** What must exist first: the Mesos masters (and ZooKeeper). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** Chronos's ZooKeeper password (a secret; `ZooKeeperEnsemble.passwords`) where ZooKeeper asks for one. */
+  zookeeperPassword?: pulumi.Input<string>;
 }
 
 /** The Chronos framework: one instance per master, leader elected through ZooKeeper. */
@@ -21,10 +24,19 @@ export class Chronos extends pulumi.ComponentResource {
   public readonly url: string;
 
   constructor(name: string, args: ChronosArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    // Checked before anything is declared.
+    assertZookeeperPasswords(
+      "ChronosArgs",
+      args.spec,
+      { chronos: args.zookeeperPassword },
+      { chronos: "zookeeperPassword" },
+    );
     super("lhcb-platform:chronos:Chronos", name, {}, opts);
     const { spec, inventory } = args;
     const planned = mesosPlan.chronos(spec);
-    this.containers = declarePlanned(this, inventory, `${name}-`, planned, args.dependsOn);
+    this.containers = declarePlanned(this, inventory, `${name}-`, planned, args.dependsOn, {
+      zookeeperPassword: args.zookeeperPassword,
+    });
     this.url = planned.length > 0 ? chronosUrl(spec, spec.masters[0]) : "";
     this.registerOutputs({ url: this.url });
   }

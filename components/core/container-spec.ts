@@ -74,7 +74,8 @@ export type RestartPolicy = "always" | "unless-stopped" | "on-failure" | "no";
  * (Consul's tokens, `ConsulAcl`; its certificates, `ConsulTls`). `consulToken` is the Consul ACL
  * token of the container's own role or node; `consulTlsCert` and `consulTlsKey` the certificate
  * and key of its Consul agent; `consulCaCert` the CA they are checked against (not a secret);
- * `influxdbPassword` the InfluxDB password of the container's own user.
+ * `influxdbPassword` the InfluxDB password of the container's own user; `zookeeperPassword` the
+ * ZooKeeper digest password of the container's own part.
  */
 export type SecretName =
   | "consulGossipKey"
@@ -84,7 +85,8 @@ export type SecretName =
   | "consulCaCert"
   | "consulTlsCert"
   | "consulTlsKey"
-  | "influxdbPassword";
+  | "influxdbPassword"
+  | "zookeeperPassword";
 
 /**
  * Where a secret's value goes in a file's content or an environment value of a planned container:

@@ -1,6 +1,9 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 
+/** The shell command that makes a password: 48 hex digits from /dev/urandom. */
+export const PASSWORD_COMMAND = "od -An -tx1 -N24 /dev/urandom | tr -d ' \\n'";
+
 /**
  * A secret made at the first `up` and kept in the stack: a local command (`create`, a shell
  * command that prints the value) whose output is a secret and is never logged. It stays as long

@@ -1,5 +1,6 @@
 import { HostSpec } from "../core/config-schema";
 import {
+  ContainerFile,
   ContainerSpec,
   DOCKER_HEALTH_INTERVAL_SECONDS,
   healthcheck,
@@ -7,8 +8,10 @@ import {
 } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { PlatformSpec, MesosSpec } from "../core/platform-spec";
-import { mesosZkUrl } from "../mesos/mesos-flags";
+import { FileValues, startWithFiles } from "../core/start-with-files";
 import { zkUrl } from "../zookeeper/zoo-cfg";
+import { ZNODE_ROOTS, zookeeperAuthEnforced } from "../zookeeper/zookeeper-auth-plan";
+import { zookeeperClientFile, zookeeperUrlFor } from "../zookeeper/zookeeper-clients";
 import { zookeeperMembers } from "../zookeeper/zookeeper-containers";
 
 /*
@@ -20,7 +23,36 @@ import { zookeeperMembers } from "../zookeeper/zookeeper-containers";
 
 /** Marathon's state in ZooKeeper: `zk://…/marathon`. */
 export function marathonZkUrl(spec: Pick<PlatformSpec, "stack" | "local" | "masters">): string {
-  return zkUrl(zookeeperMembers(spec), "marathon");
+  return zkUrl(zookeeperMembers(spec), ZNODE_ROOTS.marathon);
+}
+
+/** The image's entrypoint (upstream/marathon.json). */
+export const MARATHON_ENTRYPOINT = ["/marathon/bin/marathon"];
+
+/**
+ * Marathon's two ZooKeeper URLs, the leading master's (`MARATHON_MASTER`) and its state's
+ * (`MARATHON_ZK`). Where ZooKeeper asks for credentials, each with Marathon's own, in a file
+ * read into its variable at start (Marathon reads neither from a file); the variables otherwise.
+ */
+export function marathonZookeeperAccess(spec: MesosSpec): {
+  env: Record<string, string>;
+  files: ContainerFile[];
+  fileValues?: FileValues;
+} {
+  const urls = {
+    MARATHON_MASTER: zookeeperUrlFor(spec, "marathon", ZNODE_ROOTS.mesos),
+    MARATHON_ZK: zookeeperUrlFor(spec, "marathon", ZNODE_ROOTS.marathon),
+  };
+  if (!zookeeperAuthEnforced(spec)) return { env: urls, files: [] };
+  const files = [
+    zookeeperClientFile("mesos-url", urls.MARATHON_MASTER),
+    zookeeperClientFile("marathon-url", urls.MARATHON_ZK),
+  ];
+  return {
+    env: {},
+    files,
+    fileValues: { env: { MARATHON_MASTER: files[0].path, MARATHON_ZK: files[1].path } },
+  };
 }
 
 /** Marathon's REST API on a master; every instance proxies to the leader. */
@@ -31,8 +63,7 @@ export function marathonUrl(spec: Pick<PlatformSpec, "stack" | "local">, host: H
 /** Environment of Marathon on `host` (the image turns `MARATHON_FOO` into `--foo`). */
 export function marathonEnv(spec: MesosSpec, host: HostSpec): Record<string, string> {
   return {
-    MARATHON_MASTER: mesosZkUrl(spec),
-    MARATHON_ZK: marathonZkUrl(spec),
+    ...marathonZookeeperAccess(spec).env,
     MARATHON_HTTP_PORT: String(PORTS.marathon),
     MARATHON_HOSTNAME: partAddress(spec, "marathon", host),
     MARATHON_FRAMEWORK_NAME: `${spec.stack}-marathon`,
@@ -42,13 +73,18 @@ export function marathonEnv(spec: MesosSpec, host: HostSpec): Record<string, str
 /** Marathon on a master host: the three instances elect a leader through ZooKeeper, as the masters do. */
 export function marathonContainer(spec: MesosSpec, host: HostSpec): ContainerSpec {
   const name = containerName(spec, "marathon", host.id);
+  const zookeeper = marathonZookeeperAccess(spec);
   return {
     name,
     image: spec.images.marathon,
     hostname: name,
     aliases: [name],
     hostNetwork: usesHostNetwork(spec),
+    ...(zookeeper.fileValues
+      ? { entrypoint: startWithFiles(MARATHON_ENTRYPOINT, zookeeper.fileValues) }
+      : {}),
     env: marathonEnv(spec, host),
+    ...(zookeeper.files.length > 0 ? { files: zookeeper.files } : {}),
     healthcheck: healthcheck(
       ["curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${PORTS.marathon}/ping`],
       {

@@ -4,6 +4,7 @@ import { ContainerResource, declarePlanned } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { marathonUrl } from "./marathon-containers";
 import { mesosPlan } from "../plan";
+import { assertZookeeperPasswords } from "../zookeeper/zookeeper-clients";
 
 export interface MarathonArgs {
   /** What it reads of the site (`resolvePlatform`, `platformFromValues`; a `PlatformSpec` is one): Marathon runs on each master host. Nothing is declared when `spec.features.mesos` is off. */
@@ -11,6 +12,8 @@ export interface MarathonArgs {
   inventory: HostInventory;
   /** What must exist first: the Mesos masters (and ZooKeeper). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** Marathon's ZooKeeper password (a secret; `ZooKeeperEnsemble.passwords`) where ZooKeeper asks for one. */
+  zookeeperPassword?: pulumi.Input<string>;
 }
 
 /** The Marathon framework: one instance per master, leader elected through ZooKeeper. */
@@ -21,10 +24,19 @@ export class Marathon extends pulumi.ComponentResource {
   public readonly url: string;
 
   constructor(name: string, args: MarathonArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    // Checked before anything is declared.
+    assertZookeeperPasswords(
+      "MarathonArgs",
+      args.spec,
+      { marathon: args.zookeeperPassword },
+      { marathon: "zookeeperPassword" },
+    );
     super("lhcb-platform:marathon:Marathon", name, {}, opts);
     const { spec, inventory } = args;
     const planned = mesosPlan.marathon(spec);
-    this.containers = declarePlanned(this, inventory, `${name}-`, planned, args.dependsOn);
+    this.containers = declarePlanned(this, inventory, `${name}-`, planned, args.dependsOn, {
+      zookeeperPassword: args.zookeeperPassword,
+    });
     this.url = planned.length > 0 ? marathonUrl(spec, spec.masters[0]) : "";
     this.registerOutputs({ url: this.url });
   }

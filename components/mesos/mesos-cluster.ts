@@ -7,6 +7,7 @@ import { ContainerResource, declareContainer, declarePlanned } from "../hosts/de
 import { HostInventory } from "../hosts/host-inventory";
 import { mesosZkUrl } from "./mesos-flags";
 import { mesosPlan } from "../plan";
+import { assertZookeeperPasswords } from "../zookeeper/zookeeper-clients";
 
 export interface MesosClusterArgs {
   /** What it reads of the site (`resolvePlatform`, `platformFromValues`; a `PlatformSpec` is one): a master on each master host, an agent on each slave host. Nothing is declared when `spec.features.mesos` is off. */
@@ -15,6 +16,8 @@ export interface MesosClusterArgs {
   inventory: HostInventory;
   /** What must exist first: the ZooKeeper ensemble (and, for the whitelist, the Consul servers). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** The masters' and the agents' ZooKeeper passwords (secrets; `ZooKeeperEnsemble.passwords`) where ZooKeeper asks for them. */
+  zookeeperPasswords?: { mesosMaster?: pulumi.Input<string>; mesosAgent?: pulumi.Input<string> };
 }
 
 /** The Mesos cluster of the paper: masters (`--quorum` of the masters) elected through ZooKeeper, and agents offering the slaves' resources. */
@@ -35,10 +38,16 @@ export class MesosCluster extends BatchedComponent {
   constructor(name: string, args: MesosClusterArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // Its own safety check, before anything is declared: the masters hold a quorum (`--quorum`).
     assertQuorum("MesosCluster", args.spec);
+    assertZookeeperPasswords("MesosClusterArgs", args.spec, args.zookeeperPasswords ?? {}, {
+      mesosMaster: "zookeeperPasswords.mesosMaster",
+      mesosAgent: "zookeeperPasswords.mesosAgent",
+    });
     super("lhcb-platform:mesos:MesosCluster", name, {}, opts);
     const { spec, inventory } = args;
     const planned = mesosPlan.masters(spec);
-    this.masters = declarePlanned(this, inventory, `${name}-master-`, planned, args.dependsOn);
+    this.masters = declarePlanned(this, inventory, `${name}-master-`, planned, args.dependsOn, {
+      zookeeperPassword: args.zookeeperPasswords?.mesosMaster,
+    });
     const byId = new Map(spec.hosts.map((h) => [h.id, h]));
     this.masterUrls = Object.fromEntries(
       planned.map(({ hostId }) => [
@@ -54,7 +63,10 @@ export class MesosCluster extends BatchedComponent {
         hostId,
         `${name}-agent-${hostId}`,
         container,
-        { dependsOn: [...(args.dependsOn ?? []), ...masters] },
+        {
+          dependsOn: [...(args.dependsOn ?? []), ...masters],
+          secrets: { zookeeperPassword: args.zookeeperPasswords?.mesosAgent },
+        },
       ).container;
     });
     this.zkUrl = mesosZkUrl(spec);

@@ -1,5 +1,6 @@
 import { HostSpec } from "../core/config-schema";
 import {
+  ContainerFile,
   ContainerSpec,
   DOCKER_HEALTH_INTERVAL_SECONDS,
   healthcheck,
@@ -8,7 +9,12 @@ import {
 import { containerName, PORTS, usesHostNetwork } from "../core/endpoints";
 import { MesosSpec } from "../core/platform-spec";
 import { agentWorkDir, whitelistHostDir } from "./host-paths";
-import { MESOS_PATHS, mesosAgentEnv, mesosMasterEnv } from "./mesos-flags";
+import { MESOS_PATHS, mesosAgentEnv, mesosMasterEnv, mesosZkFlag } from "./mesos-flags";
+
+/** `files` where there are any: a container without files has none declared. */
+function filesOf(files: ContainerFile[]): { files?: ContainerFile[] } {
+  return files.length > 0 ? { files } : {};
+}
 
 /** Docker health check on a Mesos process's `/health` endpoint (200 while the process serves). */
 function mesosHealth(port: number) {
@@ -24,7 +30,8 @@ function mesosHealth(port: number) {
  * The Mesos master on a master host. Its registry (replicated log) lives in a named volume; the
  * whitelist directory is the host directory the whitelist renderer on the same host writes into.
  * It is mounted over `/etc/mesos`, which the mesosphere image only uses for its init wrapper's
- * files: the master itself is configured from `MESOS_*` variables alone.
+ * files: the master itself is configured from `MESOS_*` variables alone, and, where ZooKeeper
+ * asks for credentials, its URL with them in a file (`mesosZkFlag`).
  */
 export function mesosMasterContainer(spec: MesosSpec, host: HostSpec): ContainerSpec {
   const name = containerName(spec, "mesos-master", host.id);
@@ -35,6 +42,7 @@ export function mesosMasterContainer(spec: MesosSpec, host: HostSpec): Container
     aliases: [name],
     hostNetwork: usesHostNetwork(spec),
     env: mesosMasterEnv(spec, host),
+    ...filesOf(mesosZkFlag(spec, "mesosMaster").files),
     volumes: [
       { volume: `${name}-work`, containerPath: MESOS_PATHS.masterWorkDir },
       {
@@ -67,6 +75,7 @@ export function mesosAgentContainer(spec: MesosSpec, host: HostSpec): ContainerS
     hostNetwork: usesHostNetwork(spec),
     privileged: true,
     env: mesosAgentEnv(spec, host),
+    ...filesOf(mesosZkFlag(spec, "mesosAgent").files),
     volumes: [
       { hostPath: MESOS_PATHS.dockerSocket, containerPath: MESOS_PATHS.dockerSocket },
       { hostPath: workDir, containerPath: workDir },

@@ -7,7 +7,9 @@ import { MESOS_ATTRIBUTE_TEXT } from "../core/input-formats";
 import { partAddress, PORTS, Site } from "../core/endpoints";
 import { PlatformSpec, MesosSpec } from "../core/platform-spec";
 import { MESOS_AGENT_RESERVE } from "../core/site-checks";
+import { ZNODE_ROOTS } from "../zookeeper/zookeeper-auth-plan";
 import { zkUrl } from "../zookeeper/zoo-cfg";
+import { zookeeperUrlFlag } from "../zookeeper/zookeeper-clients";
 import { zookeeperMembers } from "../zookeeper/zookeeper-containers";
 import { agentWorkDir } from "./host-paths";
 
@@ -32,9 +34,21 @@ export const EXECUTOR_REGISTRATION_TIMEOUT = "5mins";
 
 type MesosSite = Pick<PlatformSpec, "stack" | "local" | "masters">;
 
-/** The ZooKeeper URL the masters elect their leader under, and agents and frameworks find it: `zk://…/mesos`. */
+/**
+ * The ZooKeeper URL the masters elect their leader under, and agents and frameworks find it:
+ * `zk://…/mesos`, without credentials (each part's own, where ZooKeeper asks for them, are in
+ * `mesosZkFlag`).
+ */
 export function mesosZkUrl(spec: MesosSite): string {
-  return zkUrl(zookeeperMembers(spec), "mesos");
+  return zkUrl(zookeeperMembers(spec), ZNODE_ROOTS.mesos);
+}
+
+/**
+ * The masters' `--zk` and the agents' `--master`: the URL, or where ZooKeeper asks for
+ * credentials, `file://` of a file holding it with the part's own (Mesos reads flags from files).
+ */
+export function mesosZkFlag(spec: MesosSite, role: "mesosMaster" | "mesosAgent") {
+  return zookeeperUrlFlag(spec, role, ZNODE_ROOTS.mesos);
 }
 
 /** The name a master advertises (`--hostname`): the host's address, or its container name on the local stack. */
@@ -91,7 +105,7 @@ export function agentAttributes(host: Pick<HostSpec, "id" | "labels">): string |
 /** Environment of the Mesos master on `host`. */
 export function mesosMasterEnv(spec: MesosSpec, host: HostSpec): Record<string, string> {
   return {
-    MESOS_ZK: mesosZkUrl(spec),
+    MESOS_ZK: mesosZkFlag(spec, "mesosMaster").value,
     MESOS_QUORUM: String(spec.quorum),
     MESOS_CLUSTER: spec.stack,
     MESOS_HOSTNAME: mesosMasterHostname(spec, host),
@@ -106,7 +120,7 @@ export function mesosMasterEnv(spec: MesosSpec, host: HostSpec): Record<string, 
 /** Environment of the Mesos agent on the slave `host`. */
 export function mesosAgentEnv(spec: MesosSpec, host: HostSpec): Record<string, string> {
   const env: Record<string, string> = {
-    MESOS_MASTER: mesosZkUrl(spec),
+    MESOS_MASTER: mesosZkFlag(spec, "mesosAgent").value,
     MESOS_HOSTNAME: mesosAgentHostname(spec, host),
     MESOS_PORT: String(PORTS.mesosAgent),
     MESOS_WORK_DIR: agentWorkDir(spec, host.id),

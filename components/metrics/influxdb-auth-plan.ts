@@ -34,9 +34,6 @@ export function influxdbPasswordFiles(spec: Pick<PlatformSpec, "local">): Contai
     : [];
 }
 
-/** The shell command that makes a password: 48 hex digits from /dev/urandom. */
-export const INFLUXDB_PASSWORD_COMMAND = "od -An -tx1 -N24 /dev/urandom | tr -d ' \\n'";
-
 /** An InfluxQL string literal of `value`: quoted, its backslashes and quotes escaped. */
 export function influxqlString(value: string): string {
   return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;

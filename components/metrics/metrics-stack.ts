@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BatchedComponent } from "../core/declare-in-batches";
 import { MetricsSpec } from "../core/platform-spec";
 import { LocalCommand } from "../core/local-command";
-import { generatedSecret } from "../core/generated-secret";
+import { generatedSecret, PASSWORD_COMMAND } from "../core/generated-secret";
 import { PROBE_COMMAND, probeEnvironment } from "../core/readiness";
 import { atProbeAddress, containerReadiness } from "../hosts/container-readiness";
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
@@ -12,7 +12,6 @@ import { HostInventory } from "../hosts/host-inventory";
 import { grafanaUrl } from "./grafana";
 import {
   influxdbAuthEnforced,
-  INFLUXDB_PASSWORD_COMMAND,
   INFLUXDB_SETUP_COMMAND,
   InfluxdbRole,
   influxdbSetupEnvironment,
@@ -191,6 +190,6 @@ function influxdbPasswords(
   name: string,
 ): Record<InfluxdbRole, pulumi.Output<string>> {
   const made = (role: InfluxdbRole) =>
-    generatedSecret(parent, `${name}-influxdb-password-${role}`, INFLUXDB_PASSWORD_COMMAND);
+    generatedSecret(parent, `${name}-influxdb-password-${role}`, PASSWORD_COMMAND);
   return { admin: made("admin"), writer: made("writer"), reader: made("reader") };
 }

@@ -22,6 +22,8 @@ export interface ZooCfgOptions {
   electionPort?: number;
   /** Address to bind the client port to; default all. */
   clientPortAddress?: string;
+  /** Every client must authenticate (digest) before anything else (zookeeper-auth-plan.ts). */
+  enforceAuth?: boolean;
 }
 
 /**
@@ -46,6 +48,7 @@ export function renderZooCfg(members: readonly ZooKeeperMember[], opts: ZooCfgOp
     "quorumListenOnAllIPs=true",
     "4lw.commands.whitelist=srvr,stat,ruok,mntr,conf",
     "admin.enableServer=false",
+    ...(opts.enforceAuth ? ["enforce.auth.enabled=true", "enforce.auth.schemes=digest"] : []),
   ];
   if (members.length > 1) {
     for (const m of [...members].sort((a, b) => a.id - b.id))
@@ -75,17 +78,18 @@ export function renderMyId(id: number): string {
   return `${id}\n`;
 }
 
-/** The ZooKeeper connection string: `zk://a:2181,b:2181,c:2181/<path>`. */
+/**
+ * The ZooKeeper URL `zk://a:2181,b:2181,c:2181/<path>`, with `user:password@` before the hosts
+ * when `credential` is given (Mesos, Marathon and Chronos read digest credentials there).
+ */
 export function zkUrl(
   members: readonly ZooKeeperMember[],
   path: string,
   clientPort: number = PORTS.zookeeperClient,
+  credential?: string,
 ): string {
-  const hosts = [...members]
-    .sort((a, b) => a.id - b.id)
-    .map((m) => `${m.address}:${clientPort}`)
-    .join(",");
-  return `zk://${hosts}/${path.replace(/^\/+/, "")}`;
+  const auth = credential === undefined ? "" : `${credential}@`;
+  return `zk://${auth}${zkConnect(members, clientPort)}/${path.replace(/^\/+/, "")}`;
 }
 
 /** The plain connect string `a:2181,b:2181,c:2181`. */

@@ -11,6 +11,7 @@ import { PlatformSpec, QuorumSiteSpec } from "../core/platform-spec";
 import { localQuorumAddress } from "../core/local-network";
 import { masterMemberTarget, QuorumMemberTarget } from "../core/quorum-probe";
 import { renderJavaSecurity, renderMyId, renderZooCfg, ZooKeeperMember } from "./zoo-cfg";
+import { zookeeperAuthEnforced } from "./zookeeper-auth-plan";
 
 /** Layout inside the image (the upstream `zookeeper` image's: config in /conf, data in /data). */
 export const ZK_CONF_DIR = "/conf";
@@ -72,6 +73,7 @@ export function zookeeperContainer(spec: QuorumSiteSpec, host: HostSpec): Contai
           tickTime: 500,
           initLimit: 20,
           syncLimit: 4,
+          enforceAuth: zookeeperAuthEnforced(spec),
         }),
       },
       { path: `${ZK_DATA_DIR}/myid`, content: renderMyId(id) },

@@ -8,13 +8,27 @@ import { LocalCommand } from "../core/local-command";
 import { zookeeperMembers, zookeeperMemberTarget } from "./zookeeper-containers";
 import { zookeeperPlan } from "../plan";
 import { assertQuorum } from "../core/quorum";
+import { generatedSecret, PASSWORD_COMMAND } from "../core/generated-secret";
+import { PORTS } from "../core/endpoints";
+import {
+  ZOOKEEPER_USERS,
+  zookeeperAclTrees,
+  zookeeperAuthEnforced,
+  ZookeeperClientsSpec,
+  ZookeeperRole,
+  zookeeperRoles,
+} from "./zookeeper-auth-plan";
+import { ZOOKEEPER_ACL_COMMAND, zookeeperAclEnvironment } from "./zookeeper-acl-program";
+
+/** What the ensemble reads of the site: the quorum, and whether Mesos's side uses it. */
+export type ZooKeeperSiteSpec = QuorumSiteSpec & ZookeeperClientsSpec;
 
 export interface ZooKeeperEnsembleArgs {
   /**
    * The site (`resolvePlatform`, `quorumSpec`): one member runs on each master host, an odd number
    * of them (at least 3 but on the local stack).
    */
-  spec: QuorumSiteSpec;
+  spec: ZooKeeperSiteSpec;
   /** Where the members are placed. */
   inventory: HostInventory;
 }
@@ -23,7 +37,9 @@ export interface ZooKeeperEnsembleArgs {
  * The ZooKeeper ensemble of the master quorum: one member per master, each with its `myid`. The
  * members follow one another (container, then its readiness: back in the ensemble; then the next),
  * so a change that replaces them all never has two away at once; replacing the leader still costs
- * an election (ZooKeeper cannot hand its leadership over).
+ * an election (ZooKeeper cannot hand its leadership over). Where clients must authenticate
+ * (zookeeper-auth-plan.ts), each part's password is made at the first `up`, and a last step sets
+ * the ACLs once the ensemble serves.
  */
 export class ZooKeeperEnsemble extends pulumi.ComponentResource {
   /** Member container per master host id. */
@@ -32,6 +48,12 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
   public readonly ready: Record<string, LocalCommand>;
   /** `host:2181,...` for clients. */
   public readonly connectString: string;
+  /** Where clients authenticate: each part's digest password (secrets). */
+  public readonly passwords?: Partial<Record<ZookeeperRole, pulumi.Output<string>>>;
+  /** Where clients authenticate: the step that set the ACLs, after the last member. */
+  public readonly acl?: LocalCommand;
+  /** What a client waits for: the members, and the ACLs where they are set. */
+  public readonly forClients: pulumi.Resource[];
 
   constructor(
     name: string,
@@ -60,6 +82,55 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       this.ready[hostId] = previous;
     }
     this.connectString = zkConnect(zookeeperMembers(args.spec));
+    if (zookeeperAuthEnforced(args.spec)) {
+      this.passwords = zookeeperPasswords(this, name, zookeeperRoles(args.spec));
+      this.acl = this.declareAcl(name, args.spec, previous!);
+    }
+    this.forClients = [...Object.values(this.members), ...(this.acl ? [this.acl] : [])];
     this.registerOutputs({ connectString: this.connectString });
   }
+
+  /**
+   * The step that makes the parts' znodes and sets their ACLs (zookeeper-acl-program.ts), after
+   * the last member serves, and again whenever a member is replaced.
+   */
+  private declareAcl(name: string, spec: ZooKeeperSiteSpec, lastReady: LocalCommand): LocalCommand {
+    const members = zookeeperMembers(spec).map((m) => `${m.address}:${PORTS.zookeeperClient}`);
+    const byUser = Object.entries(this.passwords!).map(([role, password]) =>
+      password!.apply((p) => [ZOOKEEPER_USERS[role as ZookeeperRole], p] as const),
+    );
+    const environment = pulumi
+      .all(byUser)
+      .apply((pairs) =>
+        zookeeperAclEnvironment(
+          `the ACLs of ZooKeeper at ${members.join(",")}`,
+          members,
+          zookeeperAclTrees(spec),
+          Object.fromEntries(pairs),
+        ),
+      );
+    return new LocalCommand(
+      `${name}-acl`,
+      {
+        create: ZOOKEEPER_ACL_COMMAND,
+        environment: pulumi.secret(environment),
+        triggers: Object.values(this.members).map((m) => m.id),
+      },
+      { parent: this, dependsOn: [lastReady] },
+    );
+  }
+}
+
+/** A digest password per role, each made at the first `up` and kept in the stack as a secret. */
+function zookeeperPasswords(
+  parent: pulumi.Resource,
+  name: string,
+  roles: readonly ZookeeperRole[],
+): Partial<Record<ZookeeperRole, pulumi.Output<string>>> {
+  return Object.fromEntries(
+    roles.map((role) => [
+      role,
+      generatedSecret(parent, `${name}-password-${ZOOKEEPER_USERS[role]}`, PASSWORD_COMMAND),
+    ]),
+  );
 }

@@ -3,10 +3,14 @@
 // scripts/upstream/extract.ts): the start script's variables, and every option passed.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { chronosContainer } from "../../components/chronos/chronos-containers";
+import {
+  chronosContainer,
+  chronosZookeeperAccess,
+} from "../../components/chronos/chronos-containers";
 import { chronosJob } from "../../components/chronos/chronos-job";
 import { DEFAULT_IMAGES } from "../../components/core/images";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
+import { startWithFiles } from "../../components/core/start-with-files";
 import { assertImageIs, checkOptions, OptionFacts, upstreamFacts } from "../support/upstream-facts";
 
 const facts = upstreamFacts<
@@ -63,13 +67,28 @@ for (const stack of ["cert", "prod"]) {
       .slice(exec.indexOf("$@") + 2)
       .trim()
       .split(/\s+/);
+    // ZooKeeper asks for credentials here: the start script runs after the options holding them
+    // are read from files (startWithFiles), which it passes on after the container's command.
+    const { fileValues } = chronosZookeeperAccess(spec);
+    assert.ok(fileValues?.options);
     for (const host of spec.masters) {
       const c = chronosContainer(spec, host);
-      assert.equal(c.entrypoint, undefined, "the image's entrypoint, the start script, runs");
+      assert.deepEqual(c.entrypoint, startWithFiles(facts.entrypoint, fileValues));
+      const fromFiles = Object.entries(fileValues.options).flatMap(([flag, path]) => [
+        flag,
+        c.files!.find((f) => f.path === path)!.content,
+      ]);
       const env = c.env ?? {};
       const resolved = appended.map((w) => (w.startsWith("$") ? env[w.slice(1)] : w));
-      const options = checkOptions(facts, [...(c.command ?? []), ...resolved]);
+      const options = checkOptions(facts, [...(c.command ?? []), ...fromFiles, ...resolved]);
       assert.equal(options.get("http_port"), "4400");
+      const zkHosts = spec.masters.map((m) => `${m.address}:2181`).join(",");
+      assert.equal(
+        options.get("master"),
+        `zk://chronos:@@secret:zookeeperPassword@@@${zkHosts}/mesos`,
+      );
+      assert.equal(options.get("zk_auth"), "chronos:@@secret:zookeeperPassword@@");
+      assert.equal(options.get("zk_hosts"), zkHosts);
       for (const v of facts.startScript.reads.filter((v) => v !== "JVM_OPTS"))
         assert.match(env[v] ?? "", /^\d+$/, `${v}: the start script reads it as a port`);
       for (const name of Object.keys(env))

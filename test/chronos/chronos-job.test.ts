@@ -120,11 +120,9 @@ test("submit and delete commands", () => {
   );
 });
 
-test("Chronos on a master: options for the Mesos zk url, ZooKeeper hosts, its address and how late a run may start; port 4400 as PORT0", () => {
+test("Chronos on a master: options for the ZooKeeper hosts, its address and how late a run may start; the Mesos zk url and ZooKeeper credentials from files; port 4400 as PORT0", () => {
   const zk = "lbcertmaster01.cern.ch:2181,lbcertmaster02.cern.ch:2181,lbcertmaster03.cern.ch:2181";
   assert.deepEqual(chronosArgs(cert, cert.masters[0]), [
-    "--master",
-    `zk://${zk}/mesos`,
     "--zk_hosts",
     zk,
     "--hostname",
@@ -134,10 +132,32 @@ test("Chronos on a master: options for the Mesos zk url, ZooKeeper hosts, its ad
     "--task_epsilon",
     "30",
   ]);
+  const local = loadPlatformFromStackFile(process.cwd(), "local");
+  assert.deepEqual(chronosArgs(local, local.masters[0]).slice(0, 2), [
+    "--master",
+    "zk://local-zookeeper-master-1:2181,local-zookeeper-master-2:2181,local-zookeeper-master-3:2181/mesos",
+  ]);
   assert.deepEqual(chronosEnv(), { PORT0: "4400", PORT1: "4401" });
   const c = chronosContainer(cert, cert.masters[1]);
   assert.deepEqual(c.command, chronosArgs(cert, cert.masters[1]));
-  assert.equal(c.entrypoint, undefined);
+  assert.deepEqual(c.entrypoint, [
+    "/bin/sh",
+    "-c",
+    [
+      "set -e",
+      "option0=$(cat /etc/platform/zookeeper/mesos-url)",
+      "option1=$(cat /etc/platform/zookeeper/auth)",
+      'exec /chronos/bin/start.sh "$@" --master "$option0" --zk_auth "$option1"',
+    ].join("\n"),
+    "/chronos/bin/start.sh",
+  ]);
+  assert.deepEqual(c.files, [
+    {
+      path: "/etc/platform/zookeeper/mesos-url",
+      content: `zk://chronos:@@secret:zookeeperPassword@@@${zk}/mesos`,
+    },
+    { path: "/etc/platform/zookeeper/auth", content: "chronos:@@secret:zookeeperPassword@@" },
+  ]);
   assert.equal(c.name, "cert-chronos-cert-master-2");
   assert.equal(c.image, "gitlab-registry.cern.ch/lhcb-dirac/mesosphere/chronos:v3.0.2");
   assert.equal(c.hostNetwork, true);

@@ -1,10 +1,16 @@
 // Chronos and its jobs under mocks: exact resources for the cert stack file.
+import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { byName, countByType, installMocks, ofType, settle } from "../support/mocks";
+import { byName, countByType, installMocks, ofType, settle, uploadsByPath } from "../support/mocks";
 
 const declared = installMocks("cert");
-import { chronosArgs } from "../../components/chronos/chronos-containers";
+import {
+  CHRONOS_ENTRYPOINT,
+  chronosArgs,
+  chronosZookeeperAccess,
+} from "../../components/chronos/chronos-containers";
+import { startWithFiles } from "../../components/core/start-with-files";
 import { Chronos } from "../../components/chronos/chronos-framework";
 import { chronosJobJson } from "../../components/chronos/chronos-job";
 import { ChronosJobs } from "../../components/chronos/chronos-jobs";
@@ -21,7 +27,11 @@ test("cert: Chronos on the 3 masters, one submitted job per marathon-mode agent"
     hosts: spec.hosts,
     local: spec.local,
   });
-  const chronos = new Chronos("chronos", { spec, inventory });
+  const chronos = new Chronos("chronos", {
+    spec,
+    inventory,
+    zookeeperPassword: pulumi.secret("chronos-zk-password"),
+  });
   const jobs = new ChronosJobs("jobs", {
     spec,
     chronosUrl: chronos.url,
@@ -66,7 +76,16 @@ test("cert: Chronos on the 3 masters, one submitted job per marathon-mode agent"
   assert.equal(c.inputs.networkMode, "host");
   assert.deepEqual(c.inputs.envs, ["PORT0=4400", "PORT1=4401"]);
   assert.deepEqual(c.inputs.command, chronosArgs(spec, spec.masters[2]));
-  assert.equal(c.inputs.entrypoints, undefined, "the image's start script runs");
+  // The start script runs once the options holding ZooKeeper's credentials are read from files.
+  assert.deepEqual(
+    c.inputs.entrypoints,
+    startWithFiles(CHRONOS_ENTRYPOINT, chronosZookeeperAccess(spec).fileValues!),
+  );
+  const zkHosts = spec.masters.map((m) => `${m.address}:2181`).join(",");
+  assert.deepEqual(Object.fromEntries(uploadsByPath(declared, "chronos-cert-master-3")), {
+    "/etc/platform/zookeeper/mesos-url": `zk://chronos:chronos-zk-password@${zkHosts}/mesos`,
+    "/etc/platform/zookeeper/auth": "chronos:chronos-zk-password",
+  });
 
   const agent = spec.agents.find((a) => a.key === "workloadmanagement-pilotstatusagent")!;
   const job = byName(declared, "jobs-workloadmanagement-pilotstatusagent");

@@ -247,16 +247,44 @@ test("submit and delete commands", () => {
   );
 });
 
-test("Marathon on a master: zk urls for Mesos and for its own state, /ping check", () => {
+test("Marathon on a master: zk urls for Mesos and for its own state, with its ZooKeeper credentials from files read at start, /ping check", () => {
   const zk = "lbcertmaster01.cern.ch:2181,lbcertmaster02.cern.ch:2181,lbcertmaster03.cern.ch:2181";
   assert.deepEqual(marathonEnv(cert, cert.masters[2]), {
-    MARATHON_MASTER: `zk://${zk}/mesos`,
-    MARATHON_ZK: `zk://${zk}/marathon`,
     MARATHON_HTTP_PORT: "8080",
     MARATHON_HOSTNAME: "lbcertmaster03.cern.ch",
     MARATHON_FRAMEWORK_NAME: "cert-marathon",
   });
   const c = marathonContainer(cert, cert.masters[0]);
+  assert.deepEqual(c.entrypoint, [
+    "/bin/sh",
+    "-c",
+    [
+      "set -e",
+      "MARATHON_MASTER=$(cat /etc/platform/zookeeper/mesos-url)",
+      "export MARATHON_MASTER",
+      "MARATHON_ZK=$(cat /etc/platform/zookeeper/marathon-url)",
+      "export MARATHON_ZK",
+      'exec /marathon/bin/marathon "$@"',
+    ].join("\n"),
+    "/marathon/bin/marathon",
+  ]);
+  assert.deepEqual(c.files, [
+    {
+      path: "/etc/platform/zookeeper/mesos-url",
+      content: `zk://marathon:@@secret:zookeeperPassword@@@${zk}/mesos`,
+    },
+    {
+      path: "/etc/platform/zookeeper/marathon-url",
+      content: `zk://marathon:@@secret:zookeeperPassword@@@${zk}/marathon`,
+    },
+  ]);
+  const local = loadPlatformFromStackFile(process.cwd(), "local");
+  const onLocal = marathonContainer(local, local.masters[0]);
+  assert.equal(onLocal.entrypoint, undefined);
+  assert.equal(
+    onLocal.env?.MARATHON_ZK,
+    "zk://local-zookeeper-master-1:2181,local-zookeeper-master-2:2181,local-zookeeper-master-3:2181/marathon",
+  );
   assert.equal(c.name, "cert-marathon-cert-master-1");
   assert.equal(c.image, "gitlab-registry.cern.ch/lhcb-dirac/mesosphere/marathon:v1.11.24");
   assert.equal(c.hostNetwork, true);

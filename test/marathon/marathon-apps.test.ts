@@ -1,7 +1,17 @@
 // Marathon and its apps under mocks: exact resources for the cert stack file.
+import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { byName, countByType, installMocks, ofType, settle, valueOf } from "../support/mocks";
+import {
+  byName,
+  countByType,
+  installMocks,
+  isSecretInput,
+  ofType,
+  settle,
+  uploadsByPath,
+  valueOf,
+} from "../support/mocks";
 
 const declared = installMocks("cert");
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
@@ -20,7 +30,11 @@ test("cert: Marathon on the 3 masters, one submitted app per marathon-mode servi
     hosts: spec.hosts,
     local: spec.local,
   });
-  const marathon = new Marathon("marathon", { spec, inventory });
+  const marathon = new Marathon("marathon", {
+    spec,
+    inventory,
+    zookeeperPassword: pulumi.secret("marathon-zk-password"),
+  });
   const apps = new MarathonApps("apps", {
     spec,
     marathonUrl: marathon.url,
@@ -61,6 +75,13 @@ test("cert: Marathon on the 3 masters, one submitted app per marathon-mode servi
     m.inputs.envs,
     Object.entries(marathonEnv(spec, spec.masters[1])).map(([k, v]) => `${k}=${v}`),
   );
+  // Its two ZooKeeper URLs, with its user and password, in files uploaded as secrets.
+  const zkHosts = spec.masters.map((h) => `${h.address}:2181`).join(",");
+  assert.deepEqual(Object.fromEntries(uploadsByPath(declared, "marathon-cert-master-2")), {
+    "/etc/platform/zookeeper/mesos-url": `zk://marathon:marathon-zk-password@${zkHosts}/mesos`,
+    "/etc/platform/zookeeper/marathon-url": `zk://marathon:marathon-zk-password@${zkHosts}/marathon`,
+  });
+  assert.ok(isSecretInput(m.inputs.uploads));
 
   const fc = spec.services.find((s) => s.key === "datamanagement-filecatalog")!;
   const cmd = byName(declared, "apps-datamanagement-filecatalog");

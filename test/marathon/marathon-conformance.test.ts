@@ -6,7 +6,11 @@ import { test } from "node:test";
 import { DEFAULT_IMAGES } from "../../components/core/images";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { marathonApp } from "../../components/marathon/marathon-app";
-import { marathonContainer } from "../../components/marathon/marathon-containers";
+import {
+  marathonContainer,
+  marathonZookeeperAccess,
+} from "../../components/marathon/marathon-containers";
+import { startWithFiles } from "../../components/core/start-with-files";
 import { RamlType } from "../../scripts/upstream/raml-types";
 import { ramlProblems } from "../support/raml-check";
 import { assertImageIs, checkOptions, OptionFacts, upstreamFacts } from "../support/upstream-facts";
@@ -71,11 +75,27 @@ for (const stack of ["cert", "prod"]) {
 
   test(`${stack}: every variable Marathon gets becomes an option it has, once, with a value of its type`, () => {
     assert.deepEqual(facts.entrypoint, ["/marathon/bin/marathon"]);
+    // ZooKeeper asks for credentials here: its two URLs are read from files into their variables
+    // before the image's entrypoint runs (startWithFiles).
+    const { fileValues } = marathonZookeeperAccess(spec);
+    assert.ok(fileValues?.env);
+    const zkHosts = spec.masters.map((m) => `${m.address}:2181`).join(",");
     for (const host of spec.masters) {
       const c = marathonContainer(spec, host);
-      assert.equal(c.entrypoint, undefined, "the image's entrypoint runs");
+      assert.deepEqual(c.entrypoint, startWithFiles(facts.entrypoint, fileValues));
       assert.equal(c.command, undefined);
-      const env = c.env ?? {};
+      const fromFiles: Record<string, string> = Object.fromEntries(
+        Object.entries(fileValues.env).map(([name, path]) => [
+          name,
+          c.files!.find((f) => f.path === path)!.content,
+        ]),
+      );
+      assert.deepEqual(fromFiles, {
+        MARATHON_MASTER: `zk://marathon:@@secret:zookeeperPassword@@@${zkHosts}/mesos`,
+        MARATHON_ZK: `zk://marathon:@@secret:zookeeperPassword@@@${zkHosts}/marathon`,
+      });
+      const env = { ...(c.env ?? {}), ...fromFiles };
+      assert.equal(JSON.stringify(c.env).includes("@@secret:"), false);
       for (const name of Object.keys(env))
         assert.ok(
           name.startsWith(facts.environment.prefix),

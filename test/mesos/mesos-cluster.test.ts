@@ -1,13 +1,23 @@
 // The Mesos cluster under mocks: exact resources for the cert stack file.
+import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { byName, countByType, installMocks, ofType, settle } from "../support/mocks";
+import {
+  byName,
+  countByType,
+  installMocks,
+  isSecretInput,
+  ofType,
+  settle,
+  uploadsByPath,
+} from "../support/mocks";
 
 const declared = installMocks("cert");
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { HostInventory } from "../../components/hosts/host-inventory";
 import { mesosAgentEnv, mesosMasterEnv } from "../../components/mesos/mesos-flags";
 import { MesosCluster } from "../../components/mesos/mesos-cluster";
+import { PlatformInputError } from "../../components/core/errors";
 
 const spec = loadPlatformFromStackFile(process.cwd(), "cert");
 const envs = (env: Record<string, string>) => Object.entries(env).map(([k, v]) => `${k}=${v}`);
@@ -18,7 +28,14 @@ test("cert: a master on each of the 3 masters, an agent on each of the 4 slaves"
     hosts: spec.hosts,
     local: spec.local,
   });
-  const mesos = new MesosCluster("mesos", { spec, inventory });
+  const mesos = new MesosCluster("mesos", {
+    spec,
+    inventory,
+    zookeeperPasswords: {
+      mesosMaster: pulumi.secret("master-zk-password"),
+      mesosAgent: pulumi.secret("agent-zk-password"),
+    },
+  });
   await settle(declared);
 
   const ours = declared.filter((r) => r.name.startsWith("mesos"));
@@ -92,6 +109,20 @@ test("cert: a master on each of the 3 masters, an agent on each of the 4 slaves"
     "cert-mesos-master-cert-master-1-work",
   );
 
+  // Each one's ZooKeeper URL, with its own user and password, in a file uploaded as a secret.
+  const zkHosts =
+    "lbcertmaster01.cern.ch:2181,lbcertmaster02.cern.ch:2181,lbcertmaster03.cern.ch:2181";
+  for (const [container, credential] of [
+    ["mesos-master-cert-master-1", "mesos-master:master-zk-password"],
+    ["mesos-agent-cert-slave-2", "mesos-agent:agent-zk-password"],
+  ]) {
+    assert.equal(
+      uploadsByPath(declared, container).get("/etc/platform/zookeeper/mesos-url"),
+      `zk://${credential}@${zkHosts}/mesos`,
+    );
+    assert.ok(isSecretInput(byName(declared, container).inputs.uploads), container);
+  }
+
   const agent = byName(declared, "mesos-agent-cert-slave-2");
   assert.match(agent.provider ?? "", /::hosts-cert-slave-2::/);
   assert.equal(agent.inputs.name, "cert-mesos-agent-cert-slave-2");
@@ -120,4 +151,36 @@ test("cert: a master on each of the 3 masters, an agent on each of the 4 slaves"
     "/dev/null",
     "http://127.0.0.1:5051/health",
   ]);
+});
+
+test("cert: without the masters' and agents' ZooKeeper passwords, nothing is declared and the message names both", async () => {
+  await settle(declared);
+  const before = declared.length;
+  const inventory = new HostInventory("hosts-without", {
+    stack: spec.stack,
+    hosts: spec.hosts,
+    local: spec.local,
+  });
+  assert.throws(
+    () => new MesosCluster("mesos-without", { spec, inventory }),
+    new PlatformInputError([
+      {
+        file: "MesosClusterArgs",
+        path: "zookeeperPasswords.mesosMaster",
+        expected:
+          "the ZooKeeper password of mesos-master (a secret: ZooKeeperEnsemble's passwords.mesosMaster), since ZooKeeper asks for credentials on cert",
+      },
+      {
+        file: "MesosClusterArgs",
+        path: "zookeeperPasswords.mesosAgent",
+        expected:
+          "the ZooKeeper password of mesos-agent (a secret: ZooKeeperEnsemble's passwords.mesosAgent), since ZooKeeper asks for credentials on cert",
+      },
+    ]),
+  );
+  await settle(declared);
+  assert.deepEqual(
+    declared.slice(before).filter((r) => r.name.startsWith("mesos-without")),
+    [],
+  );
 });

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { HostSpec } from "../../components/core/config-schema";
+import { ContainerSpec } from "../../components/core/container-spec";
 import { DEFAULT_IMAGES } from "../../components/core/images";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { mesosAgentContainer, mesosMasterContainer } from "../../components/mesos/mesos-containers";
@@ -80,7 +81,30 @@ for (const stack of ["cert", "prod"]) {
     assert.equal(masters[0].get("quorum"), String(spec.quorum));
     assert.equal(masters[0].get("registry"), "replicated_log");
     const agents = check(facts.agent, spec.slaves, (h) => mesosAgentContainer(spec, h).env!);
-    assert.match(agents[0].get("master") ?? "", /^zk:\/\//);
+    // ZooKeeper asks for credentials here: each part's URL, with its own user, is in a file that
+    // the flag names (a SecurePathOrValue flag reads the file a `file://` value names).
+    const urlIn = (c: ContainerSpec, flag: { value?: string; type: string }) => {
+      assert.equal(flag.type, "Option<flags::SecurePathOrValue>");
+      const path = /^file:\/\/(\/.+)$/.exec(flag.value ?? "")?.[1];
+      return c.files?.find((f) => f.path === path)?.content;
+    };
+    const typeOf = (binary: Binary, name: string) =>
+      binary.flags.find((f) => f.name === name)!.type;
+    const zkHosts = spec.masters.map((m) => `${m.address}:2181`).join(",");
+    assert.equal(
+      urlIn(mesosMasterContainer(spec, spec.masters[0]), {
+        value: masters[0].get("zk"),
+        type: typeOf(facts.master, "zk"),
+      }),
+      `zk://mesos-master:@@secret:zookeeperPassword@@@${zkHosts}/mesos`,
+    );
+    assert.equal(
+      urlIn(mesosAgentContainer(spec, spec.slaves[0]), {
+        value: agents[0].get("master"),
+        type: typeOf(facts.agent, "master"),
+      }),
+      `zk://mesos-agent:@@secret:zookeeperPassword@@@${zkHosts}/mesos`,
+    );
     for (const c of [
       mesosMasterContainer(spec, spec.masters[0]),
       mesosAgentContainer(spec, spec.slaves[0]),

@@ -14,6 +14,7 @@ import {
   mesosZkUrl,
 } from "../../components/mesos/mesos-flags";
 import { mesosAgentContainer, mesosMasterContainer } from "../../components/mesos/mesos-containers";
+import { ContainerSpec } from "../../components/core/container-spec";
 
 const cert = loadPlatformFromStackFile(process.cwd(), "cert");
 const local = loadPlatformFromStackFile(process.cwd(), "local");
@@ -57,21 +58,49 @@ const quorumTable: [number, string, string][] = [
   ],
 ];
 
+/** The URL a Mesos flag gives: the value, or the content of the container's file it names. */
+function urlOf(flag: string, c: ContainerSpec): string {
+  if (!flag.startsWith("file://")) return flag;
+  const file = c.files?.find((f) => `file://${f.path}` === flag);
+  assert.ok(file, `${c.name}: no file ${flag}`);
+  return file.content;
+}
+
 for (const [n, quorum, zk] of quorumTable) {
-  test(`${n} master(s): quorum ${quorum}, every master and agent on the same zk url`, () => {
+  test(`${n} master(s): quorum ${quorum}, every master and agent on the same zk url, with its own ZooKeeper user but on local`, () => {
     const spec = withMasters(n);
+    const as = (user: string) =>
+      spec.local ? zk : zk.replace("zk://", `zk://${user}:@@secret:zookeeperPassword@@@`);
     assert.equal(mesosZkUrl(spec), zk);
     for (const m of spec.masters) {
       const env = mesosMasterEnv(spec, m);
       assert.equal(env.MESOS_QUORUM, quorum);
-      assert.equal(env.MESOS_ZK, zk);
+      assert.equal(urlOf(env.MESOS_ZK, mesosMasterContainer(spec, m)), as("mesos-master"));
     }
-    assert.equal(mesosAgentEnv(spec, spec.slaves[0]).MESOS_MASTER, zk);
+    const agent = mesosAgentContainer(spec, spec.slaves[0]);
+    assert.equal(urlOf(agent.env!.MESOS_MASTER, agent), as("mesos-agent"));
   });
 }
 
-const CERT_ZK =
-  "zk://lbcertmaster01.cern.ch:2181,lbcertmaster02.cern.ch:2181,lbcertmaster03.cern.ch:2181/mesos";
+test("where ZooKeeper asks for credentials, they are in one file per container, not in its environment", () => {
+  for (const c of [
+    mesosMasterContainer(cert, cert.masters[0]),
+    mesosAgentContainer(cert, cert.slaves[0]),
+  ]) {
+    assert.deepEqual(
+      c.files?.map((f) => f.path),
+      ["/etc/platform/zookeeper/mesos-url"],
+    );
+    assert.equal(JSON.stringify(c.env).includes("@@secret:"), false);
+  }
+  for (const c of [
+    mesosMasterContainer(local, local.masters[0]),
+    mesosAgentContainer(local, local.slaves[0]),
+  ])
+    assert.equal(c.files, undefined);
+});
+
+const CERT_ZK = "file:///etc/platform/zookeeper/mesos-url";
 
 test("cert master env, exactly", () => {
   assert.deepEqual(mesosMasterEnv(cert, cert.masters[1]), {

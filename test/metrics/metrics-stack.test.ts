@@ -15,8 +15,8 @@ import {
 } from "../support/mocks";
 
 const declared = installMocks("prod");
+import { PASSWORD_COMMAND } from "../../components/core/generated-secret";
 import {
-  INFLUXDB_PASSWORD_COMMAND,
   INFLUXDB_SETUP_COMMAND,
   INFLUXDB_SETUP_PROGRAM,
 } from "../../components/metrics/influxdb-auth-plan";
@@ -92,7 +92,7 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor and its shippe
   // users and the metrics database made at deploy time once it answers at its host's address.
   for (const role of ["admin", "writer", "reader"]) {
     const made = byName(declared, `metrics-influxdb-password-${role}`).inputs;
-    assert.deepEqual(made, { create: INFLUXDB_PASSWORD_COMMAND, logging: "none" });
+    assert.deepEqual(made, { create: PASSWORD_COMMAND, logging: "none" });
     assert.deepEqual(secretOutputsOf(`metrics-influxdb-password-${role}`), ["stdout"]);
   }
   const database = byName(declared, "metrics-influxdb-database").inputs;

@@ -3,10 +3,19 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { countByType, installMocks, settle } from "../support/mocks";
+import {
+  byName,
+  countByType,
+  dependenciesOf,
+  installMocks,
+  isSecretInput,
+  plainInput,
+  settle,
+} from "../support/mocks";
 
 const declared = installMocks("quorum");
 import { PlatformInputError } from "../../components/core/errors";
+import { PASSWORD_COMMAND } from "../../components/core/generated-secret";
 import { MasterQuorum, quorumSpec } from "../../components/master-quorum";
 
 const images = {
@@ -39,9 +48,10 @@ test("three hosts of a site: a ZooKeeper member and a Consul server on each, thr
     "docker:index/network:Network": 3,
     "docker:index/container:Container": 6,
     "docker:index/volume:Volume": 6,
-    // Each member's readiness, the Consul leader, the management token made at `up`, and
-    // Consul's TLS: the CA and a certificate per server.
-    "command:local:Command": 12,
+    // Each member's readiness, the Consul leader, the management token made at `up`,
+    // Consul's TLS (the CA and a certificate per server), and ZooKeeper's admin password and
+    // the step that sets its ACLs.
+    "command:local:Command": 14,
     "lhcb-platform:consul:ConsulTls": 1,
     // Consul's ACLs (prod): a policy per client role and the slave hosts', a token per role.
     "lhcb-platform:consul:ConsulAcl": 1,
@@ -65,6 +75,33 @@ test("three hosts of a site: a ZooKeeper member and a Consul server on each, thr
     quorum.zookeeperConnect,
     "q1.example.org:2181,q2.example.org:2181,q3.example.org:2181",
   );
+  // ZooKeeper asks for credentials (prod): without Mesos, only the admin's, and only the top znode's ACL.
+  const acl = byName(declared, "coord-zookeeper-acl");
+  assert.deepEqual(dependenciesOf("coord-zookeeper-acl"), [
+    "coord-zookeeper-password-platform-admin",
+    "coord-zookeeper-q1",
+    "coord-zookeeper-q2",
+    "coord-zookeeper-q3",
+    "coord-zookeeper-q3-ready",
+  ]);
+  assert.ok(isSecretInput(acl.inputs.environment));
+  const env = plainInput(acl.inputs.environment) as Record<string, string>;
+  assert.equal(env.ZK_MEMBERS, "q1.example.org:2181,q2.example.org:2181,q3.example.org:2181");
+  assert.deepEqual(JSON.parse(env.ZK_TREES), [
+    {
+      path: "/",
+      acl: [
+        { who: "anyone", perms: "r" },
+        { who: "platform-admin", perms: "cdrwa" },
+      ],
+      subtree: false,
+    },
+  ]);
+  assert.deepEqual(Object.keys(JSON.parse(env.ZK_PASSWORDS)), ["platform-admin"]);
+  assert.deepEqual(byName(declared, "coord-zookeeper-password-platform-admin").inputs, {
+    create: PASSWORD_COMMAND,
+    logging: "none",
+  });
 });
 
 test("bad arguments: every problem at once, naming MasterQuorumArgs and the path", async () => {

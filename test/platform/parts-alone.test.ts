@@ -16,7 +16,10 @@ import { LoadBalancers } from "../../components/haproxy/load-balancers";
 import { ServiceInstances } from "../../components/services/service-instances";
 import * as consul from "@pulumi/consul";
 import { HostInventory, inventoryOf } from "../../components/hosts/host-inventory";
-import { ZooKeeperEnsemble } from "../../components/zookeeper/zookeeper-ensemble";
+import {
+  ZooKeeperEnsemble,
+  ZooKeeperSiteSpec,
+} from "../../components/zookeeper/zookeeper-ensemble";
 
 /** A site of `masters` hosts reached over SSH, as a project writes it by hand: no catalog, no placement. */
 function quorumSite(masters: number): QuorumSiteSpec {
@@ -40,6 +43,11 @@ function quorumSite(masters: number): QuorumSiteSpec {
   };
 }
 
+const zookeeperSite = (masters: number): ZooKeeperSiteSpec => ({
+  ...quorumSite(masters),
+  features: { mesos: false },
+});
+
 const consulSite = (masters: number): ConsulSiteSpec => ({
   ...quorumSite(masters),
   consul: { datacenter: "dc1", checkIntervalSeconds: 2, slaveMaxLoadPerCpu: 4 },
@@ -59,7 +67,7 @@ const inventory = (name: string, spec: QuorumSiteSpec) =>
 test("ZooKeeperEnsemble and ConsulCluster from a hand-made site of three masters: a member and a server per host, nothing else", async () => {
   const before = declared.length;
   const hosts = inventory("three-hosts", quorumSite(3));
-  const zookeeper = new ZooKeeperEnsemble("three-zk", { spec: quorumSite(3), inventory: hosts });
+  const zookeeper = new ZooKeeperEnsemble("three-zk", { spec: zookeeperSite(3), inventory: hosts });
   new ConsulCluster("three-consul", {
     spec: consulSite(3),
     inventory: hosts,
@@ -90,7 +98,7 @@ test("each quorum part refuses a site whose masters hold no safe quorum, naming 
   await settle(declared);
   const before = declared.length;
   assert.throws(
-    () => new ZooKeeperEnsemble("two-zk", { spec: quorumSite(2), inventory: hosts }),
+    () => new ZooKeeperEnsemble("two-zk", { spec: zookeeperSite(2), inventory: hosts }),
     new Error(
       "ZooKeeperEnsemble of stack site: expected an odd number of at least 3 master hosts for prod, got 2: the quorum of 2 would tolerate no failure",
     ),

@@ -1,7 +1,15 @@
 // The prod stack under mocks declares every part of the platform, with exact counts and names.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { byName, countByType, installMocks, ofType, settle, valueOf } from "../support/mocks";
+import {
+  byName,
+  countByType,
+  dependenciesOf,
+  installMocks,
+  ofType,
+  settle,
+  valueOf,
+} from "../support/mocks";
 
 const declared = installMocks("prod");
 import { Platform } from "../../components/platform";
@@ -90,11 +98,11 @@ test("every part is declared, with exact counts", async () => {
   // One Marathon app (Framework/Monitoring) and one Chronos job (PilotStatusAgent) in marathon mode,
   // the wait for a Consul leader, the Consul management token, the readiness of each ZooKeeper
   // member and Consul server (one per master), the creation of cAdvisor's database, per
-  // instance its probe and drain, Consul's CA and a certificate per host (server or agent), and
-  // a password per InfluxDB user.
+  // instance its probe and drain, Consul's CA and a certificate per host (server or agent), a
+  // password per InfluxDB user, a password per ZooKeeper user and the step that sets its ACLs.
   const commands = ofType(declared, "command:local:Command").map((r) => r.name);
   assert.equal(spec.masters.length, 5);
-  assert.equal(commands.length, 2 + 1 + 1 + 5 + 5 + 1 + 38 + 1 + spec.hosts.length + 3);
+  assert.equal(commands.length, 2 + 1 + 1 + 5 + 5 + 1 + 38 + 1 + spec.hosts.length + 3 + 5 + 1);
   assert.deepEqual(
     commands.filter((n) => !n.endsWith("-ready") && !n.startsWith("platform-consul-tls-")).sort(),
     [
@@ -106,8 +114,18 @@ test("every part is declared, with exact counts", async () => {
       "platform-consul-management-token",
       "platform-marathon-apps-framework-monitoring",
       "platform-metrics-influxdb-database",
+      "platform-zookeeper-acl",
+      ...["platform-admin", "mesos-master", "mesos-agent", "marathon", "chronos"].map(
+        (user) => `platform-zookeeper-password-${user}`,
+      ),
     ].sort(),
   );
+  // ZooKeeper's clients start once its ACLs are set: the Mesos masters, and after them the rest.
+  for (const master of spec.masters)
+    assert.ok(
+      dependenciesOf(`platform-mesos-master-${master.id}`).includes("platform-zookeeper-acl"),
+      master.id,
+    );
   // At a site, a quorum member is reached at its host's address, as its peers are.
   const zk1 = byName(declared, `platform-zookeeper-${spec.masters[0].id}-ready`).inputs
     .environment as Record<string, string>;

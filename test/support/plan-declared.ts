@@ -274,6 +274,10 @@ export function testPlanDeclared(stack: string): void {
           /platform-metrics-influxdb-password-\w+-stdout/g,
           secretPlaceholder("influxdbPassword"),
         )
+        .replaceAll(
+          /platform-zookeeper-password-[\w-]+-stdout/g,
+          secretPlaceholder("zookeeperPassword"),
+        )
         // Consul's TLS files: the mocks' certificates and keys (`mockKeyAndCertificate`).
         .replaceAll(
           pem("CERTIFICATE", "platform-consul-tls-ca-cert"),

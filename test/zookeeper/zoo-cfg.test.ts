@@ -93,3 +93,22 @@ test("prod members are the masters' addresses on the host network", () => {
   assert.equal(c.hostNetwork, true);
   assert.equal(c.env!.ZOO_MY_ID, "5");
 });
+
+test("every member asks its clients to authenticate (digest) on cert and prod, none on local", () => {
+  const enforced = ["enforce.auth.enabled=true", "enforce.auth.schemes=digest"];
+  for (const stack of ["local", "cert", "prod"]) {
+    const spec = loadPlatformFromStackFile(process.cwd(), stack);
+    for (const host of spec.masters) {
+      const lines = zookeeperContainer(spec, host).files![0].content.split("\n");
+      assert.deepEqual(
+        lines.filter((l) => l.startsWith("enforce.")),
+        stack === "local" ? [] : enforced,
+        `${stack} ${host.id}`,
+      );
+    }
+  }
+  assert.equal(
+    zkUrl(three, "/mesos", 2181, "mesos-master:secret"),
+    "zk://mesos-master:secret@zk-a:2181,zk-b:2181,zk-c:2181/mesos",
+  );
+});
