@@ -4,6 +4,7 @@
 // serving every service; at the end `pulumi destroy` and `npm run site -- down`, which leave nothing.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { PlatformSpec } from "../../components/core/platform-spec";
@@ -27,6 +28,7 @@ import { CONSUL_TLS_PATHS, splitKeyAndCertificate } from "../../components/consu
 import { rpcConnection } from "../support/consul-rpc-probe";
 import { runCertificateCommand } from "../support/certificate-commands";
 import { LB_PATHS } from "../../components/haproxy/lb-files";
+import { AUTHENTICATION_REQUIRED, NOT_AUTHORIZED, zookeeperAs } from "../support/zookeeper-client";
 
 let deployed: DeployedSite | undefined;
 let spec: PlatformSpec;
@@ -89,6 +91,46 @@ test("ZooKeeper: one leader and two followers across the three masters", () => {
       ).trim(),
     );
   assert.deepEqual([...modes].sort(), ["Mode: follower", "Mode: follower", "Mode: leader"]);
+});
+
+test("ZooKeeper: every member refuses a client that does not authenticate; a stranger makes nothing; the stack's admin finds the top znode its own", async () => {
+  const password = (
+    await madeStdout(deployed!.stack, "platform-zookeeper-password-platform-admin")
+  ).trim();
+  assert.match(password, /^[0-9a-f]{48}$/);
+  const hash = createHash("sha1").update(`platform-admin:${password}`).digest("base64");
+  const open = [{ who: "anyone", perms: "cdrwa" }];
+  for (const h of site.hosts.slice(0, 3)) {
+    const at = { host: h.address, port: 2181 };
+    assert.deepEqual(zookeeperAs(at, [], [{ op: "getChildren", path: "/" }]), [
+      AUTHENTICATION_REQUIRED,
+    ]);
+    assert.deepEqual(
+      zookeeperAs(
+        at,
+        [["stranger", "x"]],
+        [
+          { op: "getChildren", path: "/" },
+          { op: "create", path: "/stranger", acl: open },
+          { op: "setAcl", path: "/", acl: open },
+        ],
+      ),
+      [{ value: ["zookeeper"] }, NOT_AUTHORIZED, NOT_AUTHORIZED],
+      h.id,
+    );
+    assert.deepEqual(
+      zookeeperAs(at, [["platform-admin", password]], [{ op: "getAcl", path: "/" }]),
+      [
+        {
+          value: [
+            { perms: 1, scheme: "world", id: "anyone" },
+            { perms: 31, scheme: "digest", id: `platform-admin:${hash}` },
+          ],
+        },
+      ],
+      h.id,
+    );
+  }
 });
 
 test("both load balancers serve every service, with every instance up", async () => {
@@ -325,15 +367,22 @@ test("Consul's TLS: its API only as HTTPS with a certificate of the platform's C
 });
 
 /** The private key of the stack's Consul CA, read from its state with the secrets shown. */
-async function madeCaKey(stack: DeployedSite["stack"]): Promise<string> {
+/** What the stack's command `name` printed (a secret made at `up`), from its state. */
+async function madeStdout(stack: DeployedSite["stack"], name: string): Promise<string> {
   const state = JSON.parse(
     await stack.pulumi(["stack", "export", "--show-secrets", "--stack", stack.name]),
   ) as { deployment: { resources: { urn: string; outputs?: { stdout?: unknown } }[] } };
-  const ca = state.deployment.resources.find((r) => r.urn.endsWith("::platform-consul-tls-ca"));
+  const made = state.deployment.resources.find((r) => r.urn.endsWith(`::${name}`));
   // A secret output is exported as an object whose `plaintext` holds the value as JSON.
-  const stdout = ca?.outputs?.stdout as string | { plaintext: string } | undefined;
+  const stdout = made?.outputs?.stdout as string | { plaintext: string } | undefined;
   const text = typeof stdout === "object" ? (JSON.parse(stdout.plaintext) as string) : stdout;
-  return splitKeyAndCertificate("the stack's CA", text ?? "").key;
+  assert.ok(text, `${name}: no output in the state`);
+  return text;
+}
+
+async function madeCaKey(stack: DeployedSite["stack"]): Promise<string> {
+  const made = await madeStdout(stack, "platform-consul-tls-ca");
+  return splitKeyAndCertificate("the stack's CA", made).key;
 }
 
 /** A key and a certificate for `name` from a CA of its own, as the platform's commands make them. */
@@ -392,6 +441,10 @@ test("no secret in plain text: not in the state, not in any container's definiti
     ),
   );
   const caKey = keyLine(await madeCaKey(stack));
+  // ZooKeeper's admin password: only the ACL step, where `pulumi up` runs, holds it.
+  const zookeeperPassword = (
+    await madeStdout(stack, "platform-zookeeper-password-platform-admin")
+  ).trim();
   const secrets = [
     gossipKey,
     sshLine,
@@ -400,8 +453,9 @@ test("no secret in plain text: not in the state, not in any container's definiti
     slaveToken,
     slaveKey,
     caKey,
+    zookeeperPassword,
   ];
-  assert.equal(new Set(secrets).size, 7);
+  assert.equal(new Set(secrets).size, 8);
   const leaks = (where: string, text: string) =>
     secrets.flatMap((s, i) => (text.includes(s) ? [`${where} (secret ${i})`] : []));
 

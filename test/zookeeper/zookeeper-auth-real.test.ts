@@ -2,7 +2,8 @@
 // client settings (`enforce.auth`) on this machine's Docker Engine; the ACL step runs as `pulumi up`
 // runs it, with the prod stack's znodes and users; then clients ask as nobody, as a stranger
 // (digest accepts any user) and as each part's user. The clients speak the same wire code the
-// step does (zookeeper-wire.ts), checked here against the real server.
+// step does (zookeeper-wire.ts, through test/support/zookeeper-client.ts), checked here against
+// the real server.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -22,10 +23,16 @@ import {
   zookeeperAuthEnforced,
 } from "../../components/zookeeper/zookeeper-auth-plan";
 import { zookeeperContainer } from "../../components/zookeeper/zookeeper-containers";
-import { ZK_WIRE } from "../../components/zookeeper/zookeeper-wire";
 import { docker } from "../../scripts/bench/probes";
 import { PROJECT_ROOT } from "../../scripts/engine-stack";
 import { tempDir } from "../../scripts/temp-dir";
+import {
+  AUTHENTICATION_REQUIRED,
+  NOT_AUTHORIZED,
+  Op,
+  Outcome,
+  zookeeperAs,
+} from "../support/zookeeper-client";
 
 const IMAGE = "lhcb-platform/zookeeper:3.8.4";
 const prod = loadPlatformFromStackFile(PROJECT_ROOT, "prod");
@@ -54,51 +61,13 @@ function setAcls(given = passwords, timeoutSeconds = 60) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** What a client operation gave: its value, or ZooKeeper's error code (or the failure's message). */
-type Outcome = { value: unknown } | { error: number | string };
-
-/** An operation of zkOps: its name, the znode, and for `create` and `setAcl` the ACL by who and perms. */
-interface Op {
-  op: "getData" | "getChildren" | "getAcl" | "create" | "setAcl";
-  path: string;
-  acl?: { who: string; perms: string }[];
-}
-
-const CLIENT = `${ZK_WIRE}
-const e = process.env, out = [];
-const names = (v) => Array.isArray(v) && v.every((x) => typeof x === "string");
-const show = (v) => (Buffer.isBuffer(v) ? v.toString("utf8") : names(v) ? [...v].sort() : v === null || Array.isArray(v) || typeof v === "string" ? v : "done");
-(async () => {
-  let zk;
-  try { zk = zkOps(await zkOpen("127.0.0.1", Number(e.ZK_PORT))); } catch (x) { console.log(JSON.stringify([{ error: x.message }])); return; }
-  for (const [user, password] of JSON.parse(e.ZK_AS)) await zk.auth(user, password);
-  const all = JSON.parse(e.ZK_PASSWORDS);
-  for (const o of JSON.parse(e.ZK_OPS)) {
-    try { out.push({ value: show(await zk[o.op](o.path, o.acl?.map((a) => aclEntry(a.who, a.perms, all)))) }); }
-    catch (x) { out.push({ error: x.code ?? x.message }); if (x.code === undefined) break; }
-  }
-  zk.close(); console.log(JSON.stringify(out));
-})();`;
-
-/** Runs `ops` in one session authenticated as `as` (user, password pairs; none: unauthenticated). */
+/** Runs `ops` in one session to the server under test, authenticated as `as`. */
 function asClient(as: [string, string][], ops: Op[]): Outcome[] {
-  const r = spawnSync("node", ["-e", CLIENT], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      ZK_PORT: String(port),
-      ZK_AS: JSON.stringify(as),
-      ZK_PASSWORDS: JSON.stringify({ ...passwords, stranger: "x" }),
-      ZK_OPS: JSON.stringify(ops),
-    },
-    encoding: "utf8",
-  });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout) as Outcome[];
+  return zookeeperAs({ host: "127.0.0.1", port }, as, ops, { ...passwords, stranger: "x" });
 }
 
 const user = (name: string): [string, string] => [name, passwords[name]];
 const stranger: [string, string] = ["stranger", "x"];
-const NOT_AUTHORIZED = { error: -102 };
 const digest = (name: string, password: string) =>
   `${name}:${createHash("sha1").update(`${name}:${password}`).digest("base64")}`;
 
@@ -166,7 +135,7 @@ test("the ACL step makes the parts' znodes, sets their ACLs, and runs again to t
 
 test("a client that does not authenticate is refused its first request; the readiness probe's srvr still answers", async () => {
   const [outcome] = asClient([], [{ op: "getData", path: "/mesos" }]);
-  assert.deepEqual(outcome, { error: -124 });
+  assert.deepEqual(outcome, AUTHENTICATION_REQUIRED);
   const answer = await new Promise<string>((ok, fail) => {
     let b = "";
     const s = connect(port, "127.0.0.1", () => s.end("srvr"));
