@@ -15,6 +15,8 @@ export * from "./core/stack-config";
 export * from "./core/platform-input";
 export * from "./core/set-properties";
 export * from "./core/declare-in-batches";
+export * from "./core/start-with-files";
+export * from "./core/curl-credentials";
 
 export * from "./hosts/host-inventory";
 export * from "./hosts/declare-container";
@@ -24,6 +26,8 @@ export * from "./hosts/provider-container";
 export * from "./zookeeper/zoo-cfg";
 export * from "./zookeeper/zookeeper-containers";
 export * from "./zookeeper/zookeeper-ensemble";
+export * from "./zookeeper/zookeeper-auth-plan";
+export * from "./zookeeper/zookeeper-clients";
 
 export * from "./consul/consul-access";
 export * from "./consul/consul-acl";
@@ -51,6 +55,8 @@ export * from "./haproxy/load-balancers";
 export * from "./mesos/mesos-flags";
 export * from "./mesos/mesos-containers";
 export * from "./mesos/mesos-cluster";
+export * from "./mesos/mesos-auth-plan";
+export * from "./mesos/mesos-secrets";
 
 export * from "./marathon/marathon-app";
 export * from "./marathon/marathon-containers";

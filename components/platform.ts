@@ -11,7 +11,10 @@ import { LoadBalancers } from "./haproxy/load-balancers";
 import { HostInventory, inventoryOf } from "./hosts/host-inventory";
 import { ServiceInstances } from "./services/service-instances";
 import { ZooKeeperEnsemble } from "./zookeeper/zookeeper-ensemble";
+import { ZookeeperRole } from "./zookeeper/zookeeper-auth-plan";
 import { MesosCluster } from "./mesos/mesos-cluster";
+import { MESOS_PRINCIPALS, mesosAuthEnforced, MesosPrincipal } from "./mesos/mesos-auth-plan";
+import { mesosSecrets } from "./mesos/mesos-secrets";
 import { Marathon } from "./marathon/marathon-framework";
 import { MarathonApps } from "./marathon/marathon-apps";
 import { Chronos } from "./chronos/chronos-framework";
@@ -294,27 +297,69 @@ function declareMesosParts(
   const { spec } = base;
   const opts = { parent };
   const passwords = zookeeper.passwords ?? {};
+  const secrets = mesosAuthEnforced(spec) ? mesosSecrets(parent, `${name}-mesos`) : undefined;
   const cluster = new MesosCluster(
     `${name}-mesos`,
-    { ...base, dependsOn: zookeeper.forClients, zookeeperPasswords: passwords },
+    {
+      ...base,
+      dependsOn: zookeeper.forClients,
+      zookeeperPasswords: passwords,
+      mesosSecrets: secrets,
+    },
     opts,
   );
+  return {
+    cluster,
+    ...declareFrameworks(parent, name, base, cluster, {
+      zookeeper: passwords,
+      mesos: secrets,
+    }),
+  };
+}
+
+/** Marathon and Chronos on the cluster, with the apps and jobs they run. */
+function declareFrameworks(
+  parent: pulumi.ComponentResource,
+  name: string,
+  base: { spec: PlatformSpec; inventory: HostInventory },
+  cluster: MesosCluster,
+  credentials: {
+    zookeeper: Partial<Record<ZookeeperRole, pulumi.Output<string>>>;
+    mesos?: Record<MesosPrincipal, pulumi.Output<string>>;
+  },
+): Omit<MesosParts, "cluster"> {
+  const { spec } = base;
+  const opts = { parent };
+  const passwords = credentials.zookeeper;
+  const secrets = credentials.mesos;
   const masters = Object.values(cluster.masters);
   const marathon = new Marathon(
     `${name}-marathon`,
-    { ...base, dependsOn: masters, zookeeperPassword: passwords.marathon },
+    {
+      ...base,
+      dependsOn: masters,
+      zookeeperPassword: passwords.marathon,
+      mesosSecrets: secrets && { admin: secrets.admin, marathon: secrets.marathon },
+    },
     opts,
   );
   const chronos = new Chronos(
     `${name}-chronos`,
-    { ...base, dependsOn: masters, zookeeperPassword: passwords.chronos },
+    {
+      ...base,
+      dependsOn: masters,
+      zookeeperPassword: passwords.chronos,
+      mesosSecrets: secrets && { admin: secrets.admin, chronos: secrets.chronos },
+    },
     opts,
   );
+  const apiCredentials = secrets?.admin.apply((s) => `${MESOS_PRINCIPALS.admin}:${s}`);
   const apps = new MarathonApps(
     `${name}-marathon-apps`,
     {
       spec,
       marathonUrl: marathon.url,
+      apiCredentials,
       dependsOn: [...Object.values(marathon.containers), cluster],
     },
     opts,
@@ -325,11 +370,12 @@ function declareMesosParts(
       spec,
       chronosUrl: chronos.url,
       from: CHRONOS_EPOCH,
+      apiCredentials,
       dependsOn: [...Object.values(chronos.containers), cluster],
     },
     opts,
   );
-  return { cluster, marathon, chronos, apps, jobs };
+  return { marathon, chronos, apps, jobs };
 }
 
 /** The addresses an operator needs, from the spec and the declared parts. */

@@ -1,4 +1,9 @@
-/** The shell commands that submit and remove a job through Chronos' REST API. Pure. */
+/**
+ * The shell commands that submit and remove a job through Chronos' REST API. Pure. Where Chronos
+ * asks for credentials (`authenticated`), curl gives those in API_CREDENTIALS
+ * (`withCurlCredentials`).
+ */
+import { withCurlCredentials } from "../core/curl-credentials";
 
 function quote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
@@ -8,12 +13,25 @@ function base(chronosUrl: string): string {
   return chronosUrl.replace(/\/+$/, "");
 }
 
+const asked = (curl: string, authenticated: boolean) =>
+  authenticated ? withCurlCredentials(curl) : curl;
+
 /** Creates or replaces (same name) the ISO 8601 job read from stdin. */
-export function chronosPostCommand(chronosUrl: string): string {
-  return `curl -fsS -X POST -H 'Content-Type: application/json' --data-binary @- ${quote(`${base(chronosUrl)}/v1/scheduler/iso8601`)}`;
+export function chronosPostCommand(chronosUrl: string, authenticated = false): string {
+  return asked(
+    `curl -fsS -X POST -H 'Content-Type: application/json' --data-binary @- ${quote(`${base(chronosUrl)}/v1/scheduler/iso8601`)}`,
+    authenticated,
+  );
 }
 
 /** Removes the job. */
-export function chronosDeleteCommand(chronosUrl: string, jobName: string): string {
-  return `curl -fsS -X DELETE ${quote(`${base(chronosUrl)}/v1/scheduler/job/${encodeURIComponent(jobName)}`)}`;
+export function chronosDeleteCommand(
+  chronosUrl: string,
+  jobName: string,
+  authenticated = false,
+): string {
+  return asked(
+    `curl -fsS -X DELETE ${quote(`${base(chronosUrl)}/v1/scheduler/job/${encodeURIComponent(jobName)}`)}`,
+    authenticated,
+  );
 }

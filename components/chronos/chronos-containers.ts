@@ -9,6 +9,7 @@ import {
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { PlatformSpec, MesosSpec } from "../core/platform-spec";
 import { FileValues, startWithFiles } from "../core/start-with-files";
+import { authenticatedCheck, frameworkAuth } from "../mesos/mesos-auth-plan";
 import { zkConnect } from "../zookeeper/zoo-cfg";
 import {
   ZNODE_ROOTS,
@@ -51,6 +52,29 @@ export function chronosZookeeperAccess(spec: MesosSpec): {
 }
 
 /**
+ * What Chronos reads from files at start where credentials are asked for: its ZooKeeper options
+ * (`chronosZookeeperAccess`) and its API's credentials (mesos-auth-plan.ts). Undefined on `local`.
+ */
+export function chronosFileValues(spec: MesosSpec): FileValues | undefined {
+  const zookeeper = chronosZookeeperAccess(spec).fileValues;
+  const env = frameworkAuth(spec, "chronos")?.fileEnv;
+  if (zookeeper === undefined && env === undefined) return undefined;
+  return { ...zookeeper, ...(env ? { env } : {}) };
+}
+
+/** Chronos' registration with the masters where they ask frameworks to authenticate. */
+function chronosMesosAuthArgs(spec: MesosSpec): string[] {
+  const auth = frameworkAuth(spec, "chronos");
+  if (auth === undefined) return [];
+  return [
+    "--mesos_authentication_principal",
+    auth.principal,
+    "--mesos_authentication_secret_file",
+    auth.secretFile,
+  ];
+}
+
+/**
  * The command-line options of Chronos on `host`. The image's start script
  * (`/chronos/bin/start.sh`, upstream/chronos.json) runs `java -jar chronos.jar "$@" --http_port
  * $PORT0`: it reads no `CHRONOS_*` variable, so every setting is an option here, and the HTTP
@@ -69,6 +93,7 @@ export function chronosArgs(spec: MesosSpec, host: HostSpec): string[] {
     // Chronos 3 has no per-job epsilon: its job API drops the key.
     "--task_epsilon",
     String(CHRONOS_TASK_EPSILON_SECONDS),
+    ...chronosMesosAuthArgs(spec),
   ];
 }
 
@@ -90,21 +115,22 @@ export function chronosEnv(): Record<string, string> {
  */
 export function chronosContainer(spec: MesosSpec, host: HostSpec): ContainerSpec {
   const name = containerName(spec, "chronos", host.id);
-  const zookeeper = chronosZookeeperAccess(spec);
+  const fileValues = chronosFileValues(spec);
+  const auth = frameworkAuth(spec, "chronos");
+  const files = [...chronosZookeeperAccess(spec).files, ...(auth?.files ?? [])];
+  const jobs = `http://127.0.0.1:${PORTS.chronos}/v1/scheduler/jobs`;
   return {
     name,
     image: spec.images.chronos,
     hostname: name,
     aliases: [name],
     hostNetwork: usesHostNetwork(spec),
-    ...(zookeeper.fileValues
-      ? { entrypoint: startWithFiles(CHRONOS_ENTRYPOINT, zookeeper.fileValues) }
-      : {}),
+    ...(fileValues ? { entrypoint: startWithFiles(CHRONOS_ENTRYPOINT, fileValues) } : {}),
     command: chronosArgs(spec, host),
     env: chronosEnv(),
-    ...(zookeeper.files.length > 0 ? { files: zookeeper.files } : {}),
+    ...(files.length > 0 ? { files } : {}),
     healthcheck: healthcheck(
-      ["curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${PORTS.chronos}/v1/scheduler/jobs`],
+      auth ? authenticatedCheck(jobs) : ["curl", "-fsS", "-o", "/dev/null", jobs],
       {
         intervalSeconds: DOCKER_HEALTH_INTERVAL_SECONDS,
         timeoutSeconds: 3,

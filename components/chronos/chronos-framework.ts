@@ -4,6 +4,7 @@ import { ContainerResource, declarePlanned } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { chronosUrl } from "./chronos-containers";
 import { mesosPlan } from "../plan";
+import { assertMesosSecrets, MesosSecrets, mesosSecretValues } from "../mesos/mesos-auth-plan";
 import { assertZookeeperPasswords } from "../zookeeper/zookeeper-clients";
 
 export interface ChronosArgs {
@@ -14,6 +15,8 @@ export interface ChronosArgs {
   dependsOn?: pulumi.Input<pulumi.Resource>[];
   /** Chronos's ZooKeeper password (a secret; `ZooKeeperEnsemble.passwords`) where ZooKeeper asks for one. */
   zookeeperPassword?: pulumi.Input<string>;
+  /** The secrets of the operator's and Chronos's Mesos principals (`mesosSecrets`), where Mesos asks for credentials. */
+  mesosSecrets?: MesosSecrets<pulumi.Input<string>>;
 }
 
 /** The Chronos framework: one instance per master, leader elected through ZooKeeper. */
@@ -31,11 +34,16 @@ export class Chronos extends pulumi.ComponentResource {
       { chronos: args.zookeeperPassword },
       { chronos: "zookeeperPassword" },
     );
+    assertMesosSecrets("ChronosArgs", args.spec, args.mesosSecrets, ["admin", "chronos"]);
     super("lhcb-platform:chronos:Chronos", name, {}, opts);
     const { spec, inventory } = args;
     const planned = mesosPlan.chronos(spec);
     this.containers = declarePlanned(this, inventory, `${name}-`, planned, args.dependsOn, {
       zookeeperPassword: args.zookeeperPassword,
+      ...mesosSecretValues({
+        admin: args.mesosSecrets?.admin,
+        chronos: args.mesosSecrets?.chronos,
+      }),
     });
     this.url = planned.length > 0 ? chronosUrl(spec, spec.masters[0]) : "";
     this.registerOutputs({ url: this.url });

@@ -1,6 +1,8 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { API_CREDENTIALS_VARIABLE } from "../core/curl-credentials";
 import { MesosSpec } from "../core/platform-spec";
+import { apiAuthenticated } from "../mesos/mesos-auth-plan";
 import { chronosDeleteCommand, chronosPostCommand } from "./chronos-api";
 import { chronosJobsPlan } from "../plan";
 
@@ -16,6 +18,11 @@ export interface ChronosJobsArgs {
   from: Date;
   /** Who Chronos notifies when a run fails; empty for nobody. */
   owner?: string;
+  /**
+   * `platform-admin:<secret>` of Chronos's API where it asks for credentials (every stack but
+   * `local`; a secret: `"platform-admin:" + ` the `admin` of `mesosSecrets`).
+   */
+  apiCredentials?: pulumi.Input<string>;
   /** What must exist first: the Chronos containers (and the Mesos agents the runs land on). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -32,8 +39,18 @@ export class ChronosJobs extends pulumi.ComponentResource {
   public readonly jobNames: Record<string, string>;
 
   constructor(name: string, args: ChronosJobsArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    // Checked before anything is declared.
+    const authenticated = apiAuthenticated(
+      "ChronosJobsArgs",
+      "Chronos",
+      args.spec,
+      args.apiCredentials,
+    );
     super("lhcb-platform:chronos:ChronosJobs", name, {}, opts);
     const { spec } = args;
+    const environment = authenticated
+      ? { [API_CREDENTIALS_VARIABLE]: pulumi.secret(args.apiCredentials!) }
+      : undefined;
     this.jobs = {};
     this.jobNames = {};
     const url = pulumi.output(args.chronosUrl);
@@ -41,14 +58,15 @@ export class ChronosJobs extends pulumi.ComponentResource {
       from: args.from,
       owner: args.owner,
     })) {
-      const post = url.apply((u) => chronosPostCommand(u));
+      const post = url.apply((u) => chronosPostCommand(u, authenticated));
       this.jobNames[key] = jobName;
       this.jobs[key] = new command.local.Command(
         `${name}-${key}`,
         {
           create: post,
           update: post,
-          delete: url.apply((u) => chronosDeleteCommand(u, jobName)),
+          delete: url.apply((u) => chronosDeleteCommand(u, jobName, authenticated)),
+          ...(environment ? { environment } : {}),
           stdin: json,
           triggers: [json],
         },

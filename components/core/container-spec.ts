@@ -75,7 +75,8 @@ export type RestartPolicy = "always" | "unless-stopped" | "on-failure" | "no";
  * token of the container's own role or node; `consulTlsCert` and `consulTlsKey` the certificate
  * and key of its Consul agent; `consulCaCert` the CA they are checked against (not a secret);
  * `influxdbPassword` the InfluxDB password of the container's own user; `zookeeperPassword` the
- * ZooKeeper digest password of the container's own part.
+ * ZooKeeper digest password of the container's own part; `mesosAdminSecret`, `mesosAgentSecret`,
+ * `marathonSecret` and `chronosSecret` the secrets of the Mesos principals (mesos-auth-plan.ts).
  */
 export type SecretName =
   | "consulGossipKey"
@@ -86,7 +87,11 @@ export type SecretName =
   | "consulTlsCert"
   | "consulTlsKey"
   | "influxdbPassword"
-  | "zookeeperPassword";
+  | "zookeeperPassword"
+  | "mesosAdminSecret"
+  | "mesosAgentSecret"
+  | "marathonSecret"
+  | "chronosSecret";
 
 /**
  * Where a secret's value goes in a file's content or an environment value of a planned container:

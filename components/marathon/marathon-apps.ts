@@ -1,6 +1,8 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { API_CREDENTIALS_VARIABLE } from "../core/curl-credentials";
 import { MesosSpec } from "../core/platform-spec";
+import { apiAuthenticated } from "../mesos/mesos-auth-plan";
 import { marathonDeleteCommand, marathonPutCommand } from "./marathon-api";
 import { marathonAppsPlan } from "../plan";
 
@@ -9,6 +11,11 @@ export interface MarathonAppsArgs {
   spec: MesosSpec;
   /** Marathon's REST API as the machine running Pulumi reaches it, e.g. `http://lbcertmaster01.cern.ch:8080` (`Marathon.url`). */
   marathonUrl: pulumi.Input<string>;
+  /**
+   * `platform-admin:<secret>` of Marathon's API where it asks for credentials (every stack but
+   * `local`; a secret: `"platform-admin:" + ` the `admin` of `mesosSecrets`).
+   */
+  apiCredentials?: pulumi.Input<string>;
   /** What must exist first: the Marathon containers (and the Mesos agents the tasks run on). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -26,20 +33,31 @@ export class MarathonApps extends pulumi.ComponentResource {
   public readonly appIds: Record<string, string>;
 
   constructor(name: string, args: MarathonAppsArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    // Checked before anything is declared.
+    const authenticated = apiAuthenticated(
+      "MarathonAppsArgs",
+      "Marathon",
+      args.spec,
+      args.apiCredentials,
+    );
     super("lhcb-platform:marathon:MarathonApps", name, {}, opts);
     const { spec } = args;
+    const environment = authenticated
+      ? { [API_CREDENTIALS_VARIABLE]: pulumi.secret(args.apiCredentials!) }
+      : undefined;
     this.apps = {};
     this.appIds = {};
     const url = pulumi.output(args.marathonUrl);
     for (const { key, id, json } of marathonAppsPlan(spec)) {
-      const put = url.apply((u) => marathonPutCommand(u, id));
+      const put = url.apply((u) => marathonPutCommand(u, id, authenticated));
       this.appIds[key] = id;
       this.apps[key] = new command.local.Command(
         `${name}-${key}`,
         {
           create: put,
           update: put,
-          delete: url.apply((u) => marathonDeleteCommand(u, id)),
+          delete: url.apply((u) => marathonDeleteCommand(u, id, authenticated)),
+          ...(environment ? { environment } : {}),
           stdin: json,
           triggers: [json],
         },

@@ -9,6 +9,7 @@ import {
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { PlatformSpec, MesosSpec } from "../core/platform-spec";
 import { FileValues, startWithFiles } from "../core/start-with-files";
+import { authenticatedCheck, frameworkAuth } from "../mesos/mesos-auth-plan";
 import { zkUrl } from "../zookeeper/zoo-cfg";
 import { ZNODE_ROOTS, zookeeperAuthEnforced } from "../zookeeper/zookeeper-auth-plan";
 import { zookeeperClientFile, zookeeperUrlFor } from "../zookeeper/zookeeper-clients";
@@ -55,6 +56,18 @@ export function marathonZookeeperAccess(spec: MesosSpec): {
   };
 }
 
+/**
+ * What Marathon reads from files at start where credentials are asked for: its ZooKeeper URLs
+ * (`marathonZookeeperAccess`) and its API's credentials (mesos-auth-plan.ts). Undefined on `local`.
+ */
+export function marathonFileValues(spec: MesosSpec): FileValues | undefined {
+  const env = {
+    ...marathonZookeeperAccess(spec).fileValues?.env,
+    ...frameworkAuth(spec, "marathon")?.fileEnv,
+  };
+  return Object.keys(env).length === 0 ? undefined : { env };
+}
+
 /** Marathon's REST API on a master; every instance proxies to the leader. */
 export function marathonUrl(spec: Pick<PlatformSpec, "stack" | "local">, host: HostSpec): string {
   return `http://${partAddress(spec, "marathon", host)}:${PORTS.marathon}`;
@@ -67,26 +80,40 @@ export function marathonEnv(spec: MesosSpec, host: HostSpec): Record<string, str
     MARATHON_HTTP_PORT: String(PORTS.marathon),
     MARATHON_HOSTNAME: partAddress(spec, "marathon", host),
     MARATHON_FRAMEWORK_NAME: `${spec.stack}-marathon`,
+    ...marathonMesosAuthEnv(spec),
+  };
+}
+
+/** Marathon's registration with the masters where they ask frameworks to authenticate. */
+function marathonMesosAuthEnv(spec: MesosSpec): Record<string, string> {
+  const auth = frameworkAuth(spec, "marathon");
+  if (auth === undefined) return {};
+  return {
+    // A toggle: the image makes `--mesos_authentication` of an empty value.
+    MARATHON_MESOS_AUTHENTICATION: "",
+    MARATHON_MESOS_AUTHENTICATION_PRINCIPAL: auth.principal,
+    MARATHON_MESOS_AUTHENTICATION_SECRET_FILE: auth.secretFile,
   };
 }
 
 /** Marathon on a master host: the three instances elect a leader through ZooKeeper, as the masters do. */
 export function marathonContainer(spec: MesosSpec, host: HostSpec): ContainerSpec {
   const name = containerName(spec, "marathon", host.id);
-  const zookeeper = marathonZookeeperAccess(spec);
+  const fileValues = marathonFileValues(spec);
+  const auth = frameworkAuth(spec, "marathon");
+  const files = [...marathonZookeeperAccess(spec).files, ...(auth?.files ?? [])];
+  const ping = `http://127.0.0.1:${PORTS.marathon}/ping`;
   return {
     name,
     image: spec.images.marathon,
     hostname: name,
     aliases: [name],
     hostNetwork: usesHostNetwork(spec),
-    ...(zookeeper.fileValues
-      ? { entrypoint: startWithFiles(MARATHON_ENTRYPOINT, zookeeper.fileValues) }
-      : {}),
+    ...(fileValues ? { entrypoint: startWithFiles(MARATHON_ENTRYPOINT, fileValues) } : {}),
     env: marathonEnv(spec, host),
-    ...(zookeeper.files.length > 0 ? { files: zookeeper.files } : {}),
+    ...(files.length > 0 ? { files } : {}),
     healthcheck: healthcheck(
-      ["curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${PORTS.marathon}/ping`],
+      auth ? authenticatedCheck(ping) : ["curl", "-fsS", "-o", "/dev/null", ping],
       {
         intervalSeconds: DOCKER_HEALTH_INTERVAL_SECONDS,
         timeoutSeconds: 3,

@@ -4,6 +4,7 @@ import { ContainerResource, declarePlanned } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { marathonUrl } from "./marathon-containers";
 import { mesosPlan } from "../plan";
+import { assertMesosSecrets, MesosSecrets, mesosSecretValues } from "../mesos/mesos-auth-plan";
 import { assertZookeeperPasswords } from "../zookeeper/zookeeper-clients";
 
 export interface MarathonArgs {
@@ -14,6 +15,8 @@ export interface MarathonArgs {
   dependsOn?: pulumi.Input<pulumi.Resource>[];
   /** Marathon's ZooKeeper password (a secret; `ZooKeeperEnsemble.passwords`) where ZooKeeper asks for one. */
   zookeeperPassword?: pulumi.Input<string>;
+  /** The secrets of the operator's and Marathon's Mesos principals (`mesosSecrets`), where Mesos asks for credentials. */
+  mesosSecrets?: MesosSecrets<pulumi.Input<string>>;
 }
 
 /** The Marathon framework: one instance per master, leader elected through ZooKeeper. */
@@ -31,11 +34,16 @@ export class Marathon extends pulumi.ComponentResource {
       { marathon: args.zookeeperPassword },
       { marathon: "zookeeperPassword" },
     );
+    assertMesosSecrets("MarathonArgs", args.spec, args.mesosSecrets, ["admin", "marathon"]);
     super("lhcb-platform:marathon:Marathon", name, {}, opts);
     const { spec, inventory } = args;
     const planned = mesosPlan.marathon(spec);
     this.containers = declarePlanned(this, inventory, `${name}-`, planned, args.dependsOn, {
       zookeeperPassword: args.zookeeperPassword,
+      ...mesosSecretValues({
+        admin: args.mesosSecrets?.admin,
+        marathon: args.mesosSecrets?.marathon,
+      }),
     });
     this.url = planned.length > 0 ? marathonUrl(spec, spec.masters[0]) : "";
     this.registerOutputs({ url: this.url });

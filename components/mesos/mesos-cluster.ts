@@ -7,6 +7,7 @@ import { ContainerResource, declareContainer, declarePlanned } from "../hosts/de
 import { HostInventory } from "../hosts/host-inventory";
 import { mesosZkUrl } from "./mesos-flags";
 import { mesosPlan } from "../plan";
+import { assertMesosSecrets, MesosSecrets, mesosSecretValues } from "./mesos-auth-plan";
 import { assertZookeeperPasswords } from "../zookeeper/zookeeper-clients";
 
 export interface MesosClusterArgs {
@@ -18,6 +19,8 @@ export interface MesosClusterArgs {
   dependsOn?: pulumi.Input<pulumi.Resource>[];
   /** The masters' and the agents' ZooKeeper passwords (secrets; `ZooKeeperEnsemble.passwords`) where ZooKeeper asks for them. */
   zookeeperPasswords?: { mesosMaster?: pulumi.Input<string>; mesosAgent?: pulumi.Input<string> };
+  /** The secrets of every Mesos principal (`mesosSecrets`), where Mesos asks for credentials: the masters hold them all. */
+  mesosSecrets?: MesosSecrets<pulumi.Input<string>>;
 }
 
 /** The Mesos cluster of the paper: masters (`--quorum` of the masters) elected through ZooKeeper, and agents offering the slaves' resources. */
@@ -42,11 +45,18 @@ export class MesosCluster extends BatchedComponent {
       mesosMaster: "zookeeperPasswords.mesosMaster",
       mesosAgent: "zookeeperPasswords.mesosAgent",
     });
+    assertMesosSecrets("MesosClusterArgs", args.spec, args.mesosSecrets, [
+      "admin",
+      "agent",
+      "marathon",
+      "chronos",
+    ]);
     super("lhcb-platform:mesos:MesosCluster", name, {}, opts);
     const { spec, inventory } = args;
     const planned = mesosPlan.masters(spec);
     this.masters = declarePlanned(this, inventory, `${name}-master-`, planned, args.dependsOn, {
       zookeeperPassword: args.zookeeperPasswords?.mesosMaster,
+      ...mesosSecretValues(args.mesosSecrets ?? {}),
     });
     const byId = new Map(spec.hosts.map((h) => [h.id, h]));
     this.masterUrls = Object.fromEntries(
@@ -65,7 +75,13 @@ export class MesosCluster extends BatchedComponent {
         container,
         {
           dependsOn: [...(args.dependsOn ?? []), ...masters],
-          secrets: { zookeeperPassword: args.zookeeperPasswords?.mesosAgent },
+          secrets: {
+            zookeeperPassword: args.zookeeperPasswords?.mesosAgent,
+            ...mesosSecretValues({
+              admin: args.mesosSecrets?.admin,
+              agent: args.mesosSecrets?.agent,
+            }),
+          },
         },
       ).container;
     });

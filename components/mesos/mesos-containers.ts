@@ -9,6 +9,7 @@ import {
 import { containerName, PORTS, usesHostNetwork } from "../core/endpoints";
 import { MesosSpec } from "../core/platform-spec";
 import { agentWorkDir, whitelistHostDir } from "./host-paths";
+import { agentCredentialFiles, masterCredentialsFile, mesosAuthEnforced } from "./mesos-auth-plan";
 import { MESOS_PATHS, mesosAgentEnv, mesosMasterEnv, mesosZkFlag } from "./mesos-flags";
 
 /** `files` where there are any: a container without files has none declared. */
@@ -42,7 +43,10 @@ export function mesosMasterContainer(spec: MesosSpec, host: HostSpec): Container
     aliases: [name],
     hostNetwork: usesHostNetwork(spec),
     env: mesosMasterEnv(spec, host),
-    ...filesOf(mesosZkFlag(spec, "mesosMaster").files),
+    ...filesOf([
+      ...mesosZkFlag(spec, "mesosMaster").files,
+      ...(mesosAuthEnforced(spec) ? [masterCredentialsFile()] : []),
+    ]),
     volumes: [
       { volume: `${name}-work`, containerPath: MESOS_PATHS.masterWorkDir },
       {
@@ -75,7 +79,10 @@ export function mesosAgentContainer(spec: MesosSpec, host: HostSpec): ContainerS
     hostNetwork: usesHostNetwork(spec),
     privileged: true,
     env: mesosAgentEnv(spec, host),
-    ...filesOf(mesosZkFlag(spec, "mesosAgent").files),
+    ...filesOf([
+      ...mesosZkFlag(spec, "mesosAgent").files,
+      ...(mesosAuthEnforced(spec) ? agentCredentialFiles() : []),
+    ]),
     volumes: [
       { hostPath: MESOS_PATHS.dockerSocket, containerPath: MESOS_PATHS.dockerSocket },
       { hostPath: workDir, containerPath: workDir },

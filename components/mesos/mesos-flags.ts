@@ -8,6 +8,7 @@ import { partAddress, PORTS, Site } from "../core/endpoints";
 import { PlatformSpec, MesosSpec } from "../core/platform-spec";
 import { MESOS_AGENT_RESERVE } from "../core/site-checks";
 import { ZNODE_ROOTS } from "../zookeeper/zookeeper-auth-plan";
+import { MESOS_AUTH_FILES, MESOS_PRINCIPALS, mesosAuthEnforced } from "./mesos-auth-plan";
 import { zkUrl } from "../zookeeper/zoo-cfg";
 import { zookeeperUrlFlag } from "../zookeeper/zookeeper-clients";
 import { zookeeperMembers } from "../zookeeper/zookeeper-containers";
@@ -102,6 +103,48 @@ export function agentAttributes(host: Pick<HostSpec, "id" | "labels">): string |
   return entries.length === 0 ? undefined : entries.map(([k, v]) => `${k}:${v}`).join(";");
 }
 
+/**
+ * What the masters ask for where Mesos's authentication is on (mesos-auth-plan.ts): agents and
+ * frameworks authenticate (CRAM-MD5), so do HTTP clients (basic, the default authenticator),
+ * including HTTP frameworks, all against `--credentials`; and only the frameworks' principals may
+ * register a framework (`--acls`), so that an agent's secret does not run tasks.
+ */
+export function mesosMasterAuthEnv(spec: Pick<PlatformSpec, "local">): Record<string, string> {
+  if (!mesosAuthEnforced(spec)) return {};
+  const frameworks = [MESOS_PRINCIPALS.marathon, MESOS_PRINCIPALS.chronos];
+  const acls = {
+    register_frameworks: [
+      { principals: { values: frameworks }, roles: { type: "ANY" } },
+      { principals: { type: "ANY" }, roles: { type: "NONE" } },
+    ],
+  };
+  return {
+    MESOS_AUTHENTICATE_AGENTS: "true",
+    MESOS_AUTHENTICATE_FRAMEWORKS: "true",
+    MESOS_AUTHENTICATE_HTTP_FRAMEWORKS: "true",
+    MESOS_HTTP_FRAMEWORK_AUTHENTICATORS: "basic",
+    MESOS_AUTHENTICATE_HTTP_READWRITE: "true",
+    MESOS_AUTHENTICATE_HTTP_READONLY: "true",
+    MESOS_CREDENTIALS: MESOS_AUTH_FILES.masterCredentials,
+    MESOS_ACLS: JSON.stringify(acls),
+  };
+}
+
+/**
+ * What an agent gives and asks for where Mesos's authentication is on: its own credential to
+ * register, and basic authentication of its HTTP API (which can launch containers) against the
+ * operator's credentials.
+ */
+export function mesosAgentAuthEnv(spec: Pick<PlatformSpec, "local">): Record<string, string> {
+  if (!mesosAuthEnforced(spec)) return {};
+  return {
+    MESOS_CREDENTIAL: MESOS_AUTH_FILES.agentCredential,
+    MESOS_AUTHENTICATE_HTTP_READWRITE: "true",
+    MESOS_AUTHENTICATE_HTTP_READONLY: "true",
+    MESOS_HTTP_CREDENTIALS: MESOS_AUTH_FILES.agentHttpCredentials,
+  };
+}
+
 /** Environment of the Mesos master on `host`. */
 export function mesosMasterEnv(spec: MesosSpec, host: HostSpec): Record<string, string> {
   return {
@@ -114,6 +157,7 @@ export function mesosMasterEnv(spec: MesosSpec, host: HostSpec): Record<string, 
     MESOS_REGISTRY: "replicated_log",
     MESOS_WHITELIST: `file://${MESOS_PATHS.whitelistFile}`,
     MESOS_OFFER_TIMEOUT: OFFER_TIMEOUT,
+    ...mesosMasterAuthEnv(spec),
   };
 }
 
@@ -135,6 +179,7 @@ export function mesosAgentEnv(spec: MesosSpec, host: HostSpec): Record<string, s
     // so they survive an agent restart, and there is no systemd to move them under.
     MESOS_DOCKER_MESOS_IMAGE: spec.images.mesosAgent,
     MESOS_SYSTEMD_ENABLE_SUPPORT: "false",
+    ...mesosAgentAuthEnv(spec),
   });
   return env;
 }

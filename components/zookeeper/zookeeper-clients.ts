@@ -4,7 +4,7 @@
  * credentials, in a file of its container, the password as its secret's placeholder.
  */
 import { ContainerFile } from "../core/container-spec";
-import { PlatformInputError } from "../core/errors";
+import { assertSecretsGiven } from "../core/required-secrets";
 import { PlatformSpec } from "../core/platform-spec";
 import { zkUrl } from "./zoo-cfg";
 import {
@@ -47,8 +47,8 @@ export function zookeeperUrlFlag(
 
 /**
  * A component of ZooKeeper's clients given alone (`MesosCluster`, `Marathon`, `Chronos`) checks,
- * before it declares anything, that it has the passwords of its roles where ZooKeeper asks for
- * them: one `PlatformInputError` naming its arguments and each missing one.
+ * before it declares anything, that it has the passwords of its roles (role → the path in its
+ * arguments) where ZooKeeper asks for them.
  */
 export function assertZookeeperPasswords(
   args: string,
@@ -57,15 +57,13 @@ export function assertZookeeperPasswords(
   roles: Partial<Record<ZookeeperRole, string>>,
 ): void {
   if (!zookeeperAuthEnforced(spec) || !spec.features.mesos) return;
-  const missing = Object.entries(roles).filter(
-    ([role]) => given[role as ZookeeperRole] === undefined,
-  );
-  if (missing.length === 0) return;
-  throw new PlatformInputError(
-    missing.map(([role, path]) => ({
-      file: args,
+  assertSecretsGiven(
+    args,
+    `ZooKeeper asks for credentials on ${spec.environment}`,
+    Object.entries(roles).map(([role, path]) => ({
       path: path!,
-      expected: `the ZooKeeper password of ${ZOOKEEPER_USERS[role as ZookeeperRole]} (a secret: ZooKeeperEnsemble's passwords.${role}), since ZooKeeper asks for credentials on ${spec.environment}`,
+      given: given[role as ZookeeperRole],
+      what: `the ZooKeeper password of ${ZOOKEEPER_USERS[role as ZookeeperRole]} (a secret: ZooKeeperEnsemble's passwords.${role})`,
     })),
   );
 }

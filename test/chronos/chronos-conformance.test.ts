@@ -3,10 +3,8 @@
 // scripts/upstream/extract.ts): the start script's variables, and every option passed.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  chronosContainer,
-  chronosZookeeperAccess,
-} from "../../components/chronos/chronos-containers";
+import { chronosContainer, chronosFileValues } from "../../components/chronos/chronos-containers";
+import { HTTP_CREDENTIALS_VARIABLE } from "../../components/mesos/mesos-auth-plan";
 import { chronosJob } from "../../components/chronos/chronos-job";
 import { DEFAULT_IMAGES } from "../../components/core/images";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
@@ -67,10 +65,17 @@ for (const stack of ["cert", "prod"]) {
       .slice(exec.indexOf("$@") + 2)
       .trim()
       .split(/\s+/);
-    // ZooKeeper asks for credentials here: the start script runs after the options holding them
-    // are read from files (startWithFiles), which it passes on after the container's command.
-    const { fileValues } = chronosZookeeperAccess(spec);
-    assert.ok(fileValues?.options);
+    // Credentials are asked for here: the start script runs after the options holding
+    // ZooKeeper's are read from files (startWithFiles), which it passes on after the container's
+    // command, and the API's `user:password` into the variable `http_credentials` defaults to
+    // (chaos' HttpConf reads MESOSPHERE_HTTP_CREDENTIALS), kept out of the command line.
+    const fileValues = chronosFileValues(spec);
+    assert.ok(fileValues?.options && fileValues.env);
+    assert.deepEqual(Object.keys(fileValues.env), [HTTP_CREDENTIALS_VARIABLE]);
+    assert.equal(
+      facts.options.find((o) => o.name === "http_credentials")?.default,
+      "httpCredentialsEnvValue",
+    );
     for (const host of spec.masters) {
       const c = chronosContainer(spec, host);
       assert.deepEqual(c.entrypoint, startWithFiles(facts.entrypoint, fileValues));
@@ -89,6 +94,17 @@ for (const stack of ["cert", "prod"]) {
       );
       assert.equal(options.get("zk_auth"), "chronos:@@secret:zookeeperPassword@@");
       assert.equal(options.get("zk_hosts"), zkHosts);
+      // It registers with the masters as its principal, its secret read from a file as is.
+      assert.equal(options.get("mesos_authentication_principal"), "chronos");
+      const fileOf = (path: string | undefined) => c.files!.find((f) => f.path === path)?.content;
+      assert.equal(
+        fileOf(options.get("mesos_authentication_secret_file")),
+        "@@secret:chronosSecret@@",
+      );
+      assert.equal(
+        fileOf(fileValues.env[HTTP_CREDENTIALS_VARIABLE]),
+        "platform-admin:@@secret:mesosAdminSecret@@",
+      );
       for (const v of facts.startScript.reads.filter((v) => v !== "JVM_OPTS"))
         assert.match(env[v] ?? "", /^\d+$/, `${v}: the start script reads it as a port`);
       for (const name of Object.keys(env))

@@ -120,7 +120,7 @@ test("submit and delete commands", () => {
   );
 });
 
-test("Chronos on a master: options for the ZooKeeper hosts, its address and how late a run may start; the Mesos zk url and ZooKeeper credentials from files; port 4400 as PORT0", () => {
+test("Chronos on a master: options for the ZooKeeper hosts, its address, how late a run may start and its Mesos principal; the Mesos zk url, ZooKeeper's and its API's credentials from files; port 4400 as PORT0", () => {
   const zk = "lbcertmaster01.cern.ch:2181,lbcertmaster02.cern.ch:2181,lbcertmaster03.cern.ch:2181";
   assert.deepEqual(chronosArgs(cert, cert.masters[0]), [
     "--zk_hosts",
@@ -131,6 +131,10 @@ test("Chronos on a master: options for the ZooKeeper hosts, its address and how 
     "cert-chronos",
     "--task_epsilon",
     "30",
+    "--mesos_authentication_principal",
+    "chronos",
+    "--mesos_authentication_secret_file",
+    "/etc/platform/mesos/framework-secret",
   ]);
   const local = loadPlatformFromStackFile(process.cwd(), "local");
   assert.deepEqual(chronosArgs(local, local.masters[0]).slice(0, 2), [
@@ -145,6 +149,8 @@ test("Chronos on a master: options for the ZooKeeper hosts, its address and how 
     "-c",
     [
       "set -e",
+      "MESOSPHERE_HTTP_CREDENTIALS=$(cat /etc/platform/mesos/http-credentials)",
+      "export MESOSPHERE_HTTP_CREDENTIALS",
       "option0=$(cat /etc/platform/zookeeper/mesos-url)",
       "option1=$(cat /etc/platform/zookeeper/auth)",
       'exec /chronos/bin/start.sh "$@" --master "$option0" --zk_auth "$option1"',
@@ -157,11 +163,23 @@ test("Chronos on a master: options for the ZooKeeper hosts, its address and how 
       content: `zk://chronos:@@secret:zookeeperPassword@@@${zk}/mesos`,
     },
     { path: "/etc/platform/zookeeper/auth", content: "chronos:@@secret:zookeeperPassword@@" },
+    { path: "/etc/platform/mesos/framework-secret", content: "@@secret:chronosSecret@@" },
+    {
+      path: "/etc/platform/mesos/http-credentials",
+      content: "platform-admin:@@secret:mesosAdminSecret@@",
+    },
   ]);
   assert.equal(c.name, "cert-chronos-cert-master-2");
   assert.equal(c.image, "gitlab-registry.cern.ch/lhcb-dirac/mesosphere/chronos:v3.0.2");
   assert.equal(c.hostNetwork, true);
+  // Its API asks for credentials, /v1/scheduler/jobs too: the check reads them from the file.
   assert.deepEqual(c.healthcheck?.test, [
+    "CMD",
+    "sh",
+    "-c",
+    `printf 'user = "%s"\\n' "$(cat /etc/platform/mesos/http-credentials)" | curl -fsS -o /dev/null -K - http://127.0.0.1:4400/v1/scheduler/jobs`,
+  ]);
+  assert.deepEqual(chronosContainer(local, local.masters[0]).healthcheck?.test, [
     "CMD",
     "curl",
     "-fsS",

@@ -2,14 +2,23 @@
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { byName, countByType, installMocks, ofType, settle, uploadsByPath } from "../support/mocks";
+import {
+  byName,
+  countByType,
+  installMocks,
+  ofType,
+  plainInput,
+  settle,
+  uploadsByPath,
+} from "../support/mocks";
 
 const declared = installMocks("cert");
 import {
   CHRONOS_ENTRYPOINT,
   chronosArgs,
-  chronosZookeeperAccess,
+  chronosFileValues,
 } from "../../components/chronos/chronos-containers";
+import { withCurlCredentials } from "../../components/core/curl-credentials";
 import { startWithFiles } from "../../components/core/start-with-files";
 import { Chronos } from "../../components/chronos/chronos-framework";
 import { chronosJobJson } from "../../components/chronos/chronos-job";
@@ -31,11 +40,16 @@ test("cert: Chronos on the 3 masters, one submitted job per marathon-mode agent"
     spec,
     inventory,
     zookeeperPassword: pulumi.secret("chronos-zk-password"),
+    mesosSecrets: {
+      admin: pulumi.secret("admin-secret"),
+      chronos: pulumi.secret("chronos-secret"),
+    },
   });
   const jobs = new ChronosJobs("jobs", {
     spec,
     chronosUrl: chronos.url,
     from: FROM,
+    apiCredentials: pulumi.secret("platform-admin:admin-secret"),
     dependsOn: Object.values(chronos.containers),
   });
   await settle(declared);
@@ -79,24 +93,33 @@ test("cert: Chronos on the 3 masters, one submitted job per marathon-mode agent"
   // The start script runs once the options holding ZooKeeper's credentials are read from files.
   assert.deepEqual(
     c.inputs.entrypoints,
-    startWithFiles(CHRONOS_ENTRYPOINT, chronosZookeeperAccess(spec).fileValues!),
+    startWithFiles(CHRONOS_ENTRYPOINT, chronosFileValues(spec)!),
   );
   const zkHosts = spec.masters.map((m) => `${m.address}:2181`).join(",");
   assert.deepEqual(Object.fromEntries(uploadsByPath(declared, "chronos-cert-master-3")), {
     "/etc/platform/zookeeper/mesos-url": `zk://chronos:chronos-zk-password@${zkHosts}/mesos`,
     "/etc/platform/zookeeper/auth": "chronos:chronos-zk-password",
+    "/etc/platform/mesos/framework-secret": "chronos-secret",
+    "/etc/platform/mesos/http-credentials": "platform-admin:admin-secret",
   });
 
   const agent = spec.agents.find((a) => a.key === "workloadmanagement-pilotstatusagent")!;
   const job = byName(declared, "jobs-workloadmanagement-pilotstatusagent");
-  const post =
-    "curl -fsS -X POST -H 'Content-Type: application/json' --data-binary @- 'http://lbcertmaster01.cern.ch:4400/v1/scheduler/iso8601'";
+  // Chronos asks for credentials on cert: curl reads them from a file made of API_CREDENTIALS.
+  const post = withCurlCredentials(
+    "curl -fsS -X POST -H 'Content-Type: application/json' --data-binary @- 'http://lbcertmaster01.cern.ch:4400/v1/scheduler/iso8601'",
+  );
   assert.equal(job.inputs.create, post);
   assert.equal(job.inputs.update, post);
   assert.equal(
     job.inputs.delete,
-    "curl -fsS -X DELETE 'http://lbcertmaster01.cern.ch:4400/v1/scheduler/job/cert-workloadmanagement-pilotstatusagent'",
+    withCurlCredentials(
+      "curl -fsS -X DELETE 'http://lbcertmaster01.cern.ch:4400/v1/scheduler/job/cert-workloadmanagement-pilotstatusagent'",
+    ),
   );
+  assert.deepEqual(plainInput(job.inputs.environment), {
+    API_CREDENTIALS: "platform-admin:admin-secret",
+  });
   assert.equal(job.inputs.stdin, chronosJobJson(spec, agent, { from: FROM }));
   assert.deepEqual(job.inputs.triggers, [job.inputs.stdin]);
   const parsed = JSON.parse(job.inputs.stdin as string);

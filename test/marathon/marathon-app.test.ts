@@ -247,12 +247,15 @@ test("submit and delete commands", () => {
   );
 });
 
-test("Marathon on a master: zk urls for Mesos and for its own state, with its ZooKeeper credentials from files read at start, /ping check", () => {
+test("Marathon on a master: zk urls for Mesos and for its own state, its Mesos principal, ZooKeeper's and its API's credentials from files read at start, /ping check with them", () => {
   const zk = "lbcertmaster01.cern.ch:2181,lbcertmaster02.cern.ch:2181,lbcertmaster03.cern.ch:2181";
   assert.deepEqual(marathonEnv(cert, cert.masters[2]), {
     MARATHON_HTTP_PORT: "8080",
     MARATHON_HOSTNAME: "lbcertmaster03.cern.ch",
     MARATHON_FRAMEWORK_NAME: "cert-marathon",
+    MARATHON_MESOS_AUTHENTICATION: "",
+    MARATHON_MESOS_AUTHENTICATION_PRINCIPAL: "marathon",
+    MARATHON_MESOS_AUTHENTICATION_SECRET_FILE: "/etc/platform/mesos/framework-secret",
   });
   const c = marathonContainer(cert, cert.masters[0]);
   assert.deepEqual(c.entrypoint, [
@@ -264,6 +267,8 @@ test("Marathon on a master: zk urls for Mesos and for its own state, with its Zo
       "export MARATHON_MASTER",
       "MARATHON_ZK=$(cat /etc/platform/zookeeper/marathon-url)",
       "export MARATHON_ZK",
+      "MESOSPHERE_HTTP_CREDENTIALS=$(cat /etc/platform/mesos/http-credentials)",
+      "export MESOSPHERE_HTTP_CREDENTIALS",
       'exec /marathon/bin/marathon "$@"',
     ].join("\n"),
     "/marathon/bin/marathon",
@@ -277,6 +282,11 @@ test("Marathon on a master: zk urls for Mesos and for its own state, with its Zo
       path: "/etc/platform/zookeeper/marathon-url",
       content: `zk://marathon:@@secret:zookeeperPassword@@@${zk}/marathon`,
     },
+    { path: "/etc/platform/mesos/framework-secret", content: "@@secret:marathonSecret@@" },
+    {
+      path: "/etc/platform/mesos/http-credentials",
+      content: "platform-admin:@@secret:mesosAdminSecret@@",
+    },
   ]);
   const local = loadPlatformFromStackFile(process.cwd(), "local");
   const onLocal = marathonContainer(local, local.masters[0]);
@@ -288,8 +298,22 @@ test("Marathon on a master: zk urls for Mesos and for its own state, with its Zo
   assert.equal(c.name, "cert-marathon-cert-master-1");
   assert.equal(c.image, "gitlab-registry.cern.ch/lhcb-dirac/mesosphere/marathon:v1.11.24");
   assert.equal(c.hostNetwork, true);
+  // Its API asks for credentials, /ping too: the check reads them from the file.
+  assert.deepEqual(onLocal.healthcheck?.test, [
+    "CMD",
+    "curl",
+    "-fsS",
+    "-o",
+    "/dev/null",
+    "http://127.0.0.1:8080/ping",
+  ]);
   assert.deepEqual(c.healthcheck, {
-    test: ["CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:8080/ping"],
+    test: [
+      "CMD",
+      "sh",
+      "-c",
+      `printf 'user = "%s"\\n' "$(cat /etc/platform/mesos/http-credentials)" | curl -fsS -o /dev/null -K - http://127.0.0.1:8080/ping`,
+    ],
     intervalSeconds: 300,
     timeoutSeconds: 3,
     retries: 6,

@@ -8,6 +8,7 @@ import {
   installMocks,
   isSecretInput,
   ofType,
+  plainInput,
   settle,
   uploadsByPath,
   valueOf,
@@ -18,6 +19,7 @@ import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { HostInventory } from "../../components/hosts/host-inventory";
 import { marathonAppJson } from "../../components/marathon/marathon-app";
 import { MarathonApps } from "../../components/marathon/marathon-apps";
+import { PlatformInputError } from "../../components/core/errors";
 import { marathonEnv } from "../../components/marathon/marathon-containers";
 import { Marathon } from "../../components/marathon/marathon-framework";
 
@@ -34,10 +36,15 @@ test("cert: Marathon on the 3 masters, one submitted app per marathon-mode servi
     spec,
     inventory,
     zookeeperPassword: pulumi.secret("marathon-zk-password"),
+    mesosSecrets: {
+      admin: pulumi.secret("admin-secret"),
+      marathon: pulumi.secret("marathon-secret"),
+    },
   });
   const apps = new MarathonApps("apps", {
     spec,
     marathonUrl: marathon.url,
+    apiCredentials: pulumi.secret("platform-admin:admin-secret"),
     dependsOn: Object.values(marathon.containers),
   });
   await settle(declared);
@@ -80,19 +87,31 @@ test("cert: Marathon on the 3 masters, one submitted app per marathon-mode servi
   assert.deepEqual(Object.fromEntries(uploadsByPath(declared, "marathon-cert-master-2")), {
     "/etc/platform/zookeeper/mesos-url": `zk://marathon:marathon-zk-password@${zkHosts}/mesos`,
     "/etc/platform/zookeeper/marathon-url": `zk://marathon:marathon-zk-password@${zkHosts}/marathon`,
+    "/etc/platform/mesos/framework-secret": "marathon-secret",
+    "/etc/platform/mesos/http-credentials": "platform-admin:admin-secret",
   });
   assert.ok(isSecretInput(m.inputs.uploads));
 
   const fc = spec.services.find((s) => s.key === "datamanagement-filecatalog")!;
   const cmd = byName(declared, "apps-datamanagement-filecatalog");
-  const put =
-    "curl -fsS -X PUT -H 'Content-Type: application/json' --data-binary @- 'http://lbcertmaster01.cern.ch:8080/v2/apps/cert/datamanagement-filecatalog?force=true'";
+  // Marathon asks for credentials on cert: curl reads them from a file made of API_CREDENTIALS.
+  const withCredentials = (curl: string) =>
+    `cfg=$(mktemp) && printf 'user = "%s"\\n' "$API_CREDENTIALS" > "$cfg" || exit 1; curl -K "$cfg" ${curl}; s=$?; rm -f "$cfg"; exit $s`;
+  const put = withCredentials(
+    "-fsS -X PUT -H 'Content-Type: application/json' --data-binary @- 'http://lbcertmaster01.cern.ch:8080/v2/apps/cert/datamanagement-filecatalog?force=true'",
+  );
   assert.equal(cmd.inputs.create, put);
   assert.equal(cmd.inputs.update, put);
   assert.equal(
     cmd.inputs.delete,
-    "curl -fsS -X DELETE 'http://lbcertmaster01.cern.ch:8080/v2/apps/cert/datamanagement-filecatalog'",
+    withCredentials(
+      "-fsS -X DELETE 'http://lbcertmaster01.cern.ch:8080/v2/apps/cert/datamanagement-filecatalog'",
+    ),
   );
+  assert.ok(isSecretInput(cmd.inputs.environment));
+  assert.deepEqual(plainInput(cmd.inputs.environment), {
+    API_CREDENTIALS: "platform-admin:admin-secret",
+  });
   assert.equal(cmd.inputs.stdin, marathonAppJson(spec, fc));
   assert.deepEqual(cmd.inputs.triggers, [marathonAppJson(spec, fc)]);
   assert.equal(JSON.parse(cmd.inputs.stdin as string).id, "/cert/datamanagement-filecatalog");
@@ -100,4 +119,22 @@ test("cert: Marathon on the 3 masters, one submitted app per marathon-mode servi
     await valueOf(apps.apps["datamanagement-filecatalog"].stdin),
     marathonAppJson(spec, fc),
   );
+});
+
+test("cert: without the API's credentials, no app is declared and the message says what is missing", async () => {
+  await settle(declared);
+  const before = declared.length;
+  assert.throws(
+    () => new MarathonApps("apps-without", { spec, marathonUrl: "http://m:8080" }),
+    new PlatformInputError([
+      {
+        file: "MarathonAppsArgs",
+        path: "apiCredentials",
+        expected:
+          "`platform-admin:<secret>` of Marathon's API (a secret), since Marathon asks for credentials on cert",
+      },
+    ]),
+  );
+  await settle(declared);
+  assert.deepEqual(declared.slice(before), []);
 });

@@ -8,8 +8,9 @@ import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { marathonApp } from "../../components/marathon/marathon-app";
 import {
   marathonContainer,
-  marathonZookeeperAccess,
+  marathonFileValues,
 } from "../../components/marathon/marathon-containers";
+import { HTTP_CREDENTIALS_VARIABLE } from "../../components/mesos/mesos-auth-plan";
 import { startWithFiles } from "../../components/core/start-with-files";
 import { RamlType } from "../../scripts/upstream/raml-types";
 import { ramlProblems } from "../support/raml-check";
@@ -75,11 +76,15 @@ for (const stack of ["cert", "prod"]) {
 
   test(`${stack}: every variable Marathon gets becomes an option it has, once, with a value of its type`, () => {
     assert.deepEqual(facts.entrypoint, ["/marathon/bin/marathon"]);
-    // ZooKeeper asks for credentials here: its two URLs are read from files into their variables
-    // before the image's entrypoint runs (startWithFiles).
-    const { fileValues } = marathonZookeeperAccess(spec);
+    // Credentials are asked for here: ZooKeeper's two URLs and the API's `user:password` are read
+    // from files into their variables before the image's entrypoint runs (startWithFiles).
+    const fileValues = marathonFileValues(spec);
     assert.ok(fileValues?.env);
     const zkHosts = spec.masters.map((m) => `${m.address}:2181`).join(",");
+    // The API's credentials: the variable `http_credentials` defaults to (HttpConf.scala reads
+    // MESOSPHERE_HTTP_CREDENTIALS), not an option, so they are not in the command line.
+    const httpCredentials = facts.options.find((o) => o.name === "http_credentials");
+    assert.equal(httpCredentials?.default, "httpCredentialsEnvValue");
     for (const host of spec.masters) {
       const c = marathonContainer(spec, host);
       assert.deepEqual(c.entrypoint, startWithFiles(facts.entrypoint, fileValues));
@@ -90,11 +95,14 @@ for (const stack of ["cert", "prod"]) {
           c.files!.find((f) => f.path === path)!.content,
         ]),
       );
-      assert.deepEqual(fromFiles, {
+      const { [HTTP_CREDENTIALS_VARIABLE]: api, ...zookeeper } = fromFiles;
+      assert.deepEqual(zookeeper, {
         MARATHON_MASTER: `zk://marathon:@@secret:zookeeperPassword@@@${zkHosts}/mesos`,
         MARATHON_ZK: `zk://marathon:@@secret:zookeeperPassword@@@${zkHosts}/marathon`,
       });
-      const env = { ...(c.env ?? {}), ...fromFiles };
+      // HttpModule wants `user:password`, the user without ':'.
+      assert.equal(api, "platform-admin:@@secret:mesosAdminSecret@@");
+      const env = { ...(c.env ?? {}), ...zookeeper };
       assert.equal(JSON.stringify(c.env).includes("@@secret:"), false);
       for (const name of Object.keys(env))
         assert.ok(
@@ -103,6 +111,14 @@ for (const stack of ["cert", "prod"]) {
         );
       const options = checkOptions(facts, envToArgs(env));
       assert.equal(options.get("http_port"), "8080");
+      // It registers with the masters as its principal, its secret read from a file as is.
+      assert.ok(options.has("mesos_authentication"), "the toggle is on");
+      assert.equal(options.get("mesos_authentication_principal"), "marathon");
+      const secretFile = options.get("mesos_authentication_secret_file");
+      assert.equal(
+        c.files!.find((f) => f.path === secretFile)?.content,
+        "@@secret:marathonSecret@@",
+      );
       assert.equal(options.get("hostname"), host.address);
     }
   });

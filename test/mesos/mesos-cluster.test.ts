@@ -35,6 +35,12 @@ test("cert: a master on each of the 3 masters, an agent on each of the 4 slaves"
       mesosMaster: pulumi.secret("master-zk-password"),
       mesosAgent: pulumi.secret("agent-zk-password"),
     },
+    mesosSecrets: {
+      admin: pulumi.secret("admin-secret"),
+      agent: pulumi.secret("agent-secret"),
+      marathon: pulumi.secret("marathon-secret"),
+      chronos: pulumi.secret("chronos-secret"),
+    },
   });
   await settle(declared);
 
@@ -122,6 +128,35 @@ test("cert: a master on each of the 3 masters, an agent on each of the 4 slaves"
     );
     assert.ok(isSecretInput(byName(declared, container).inputs.uploads), container);
   }
+  // The masters hold every principal's secret; an agent its own and the operator's.
+  assert.deepEqual(
+    JSON.parse(
+      uploadsByPath(declared, "mesos-master-cert-master-1").get(
+        "/etc/platform/mesos/credentials.json",
+      )!,
+    ),
+    {
+      credentials: [
+        { principal: "platform-admin", secret: "admin-secret" },
+        { principal: "mesos-agent", secret: "agent-secret" },
+        { principal: "marathon", secret: "marathon-secret" },
+        { principal: "chronos", secret: "chronos-secret" },
+      ],
+    },
+  );
+  const agentFiles = uploadsByPath(declared, "mesos-agent-cert-slave-2");
+  assert.deepEqual(
+    [...agentFiles.keys()],
+    [
+      "/etc/platform/zookeeper/mesos-url",
+      "/etc/platform/mesos/credential.json",
+      "/etc/platform/mesos/http-credentials.json",
+    ],
+  );
+  assert.equal(
+    agentFiles.get("/etc/platform/mesos/credential.json"),
+    '{"principal":"mesos-agent","secret":"agent-secret"}\n',
+  );
 
   const agent = byName(declared, "mesos-agent-cert-slave-2");
   assert.match(agent.provider ?? "", /::hosts-cert-slave-2::/);
@@ -153,7 +188,7 @@ test("cert: a master on each of the 3 masters, an agent on each of the 4 slaves"
   ]);
 });
 
-test("cert: without the masters' and agents' ZooKeeper passwords, nothing is declared and the message names both", async () => {
+test("cert: without the ZooKeeper passwords and the Mesos principals' secrets, nothing is declared and the message names each", async () => {
   await settle(declared);
   const before = declared.length;
   const inventory = new HostInventory("hosts-without", {
@@ -177,6 +212,22 @@ test("cert: without the masters' and agents' ZooKeeper passwords, nothing is dec
           "the ZooKeeper password of mesos-agent (a secret: ZooKeeperEnsemble's passwords.mesosAgent), since ZooKeeper asks for credentials on cert",
       },
     ]),
+  );
+  assert.throws(
+    () =>
+      new MesosCluster("mesos-without", {
+        spec,
+        inventory,
+        zookeeperPasswords: { mesosMaster: "m", mesosAgent: "a" },
+        mesosSecrets: { admin: "s", agent: "s" },
+      }),
+    new PlatformInputError(
+      ["marathon", "chronos"].map((p) => ({
+        file: "MesosClusterArgs",
+        path: `mesosSecrets.${p}`,
+        expected: `the secret of the Mesos principal ${p} (a secret: \`mesosSecrets\`), since Mesos asks for credentials on cert`,
+      })),
+    ),
   );
   await settle(declared);
   assert.deepEqual(

@@ -36,7 +36,27 @@ const VALUE: Record<string, RegExp> = {
   "std::string": /^.+$/,
   Path: /^.+$/,
   "flags::SecurePathOrValue": /^.+$/,
+  // A JSON object, checked below against include/mesos/authorizer/acls.proto.
+  ACLs: /^\{.*\}$/,
 };
+
+/**
+ * The ACLs' shape in Mesos 1.7.1 (include/mesos/authorizer/acls.proto): `register_frameworks` is
+ * a list of `{principals, roles}` Entities, each `{type: SOME|ANY|NONE}` or `{values: [...]}`.
+ */
+function assertRegisterFrameworksAcl(json: string): { principals: unknown; roles: unknown }[] {
+  const acls = JSON.parse(json) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(acls), ["register_frameworks"]);
+  const rules = acls.register_frameworks as Record<string, Record<string, unknown>>[];
+  for (const rule of rules) {
+    assert.deepEqual(Object.keys(rule).sort(), ["principals", "roles"]);
+    for (const entity of Object.values(rule)) {
+      if ("type" in entity) assert.ok(["SOME", "ANY", "NONE"].includes(entity.type as string));
+      else assert.ok(Array.isArray(entity.values));
+    }
+  }
+  return rules as { principals: unknown; roles: unknown }[];
+}
 
 /** Checks a container's environment as the binary loads it; returns the flags given, by name. */
 function checkEnvironment(binary: Binary, env: Record<string, string>): Map<string, string> {
@@ -90,6 +110,44 @@ for (const stack of ["cert", "prod"]) {
     };
     const typeOf = (binary: Binary, name: string) =>
       binary.flags.find((f) => f.name === name)!.type;
+    // Mesos's authentication: agents, frameworks (libprocess and HTTP) and HTTP clients, all
+    // against one credentials file, and only the frameworks' principals register frameworks.
+    for (const flag of [
+      "authenticate_agents",
+      "authenticate_frameworks",
+      "authenticate_http_frameworks",
+      "authenticate_http_readwrite",
+      "authenticate_http_readonly",
+    ])
+      assert.equal(masters[0].get(flag), "true", flag);
+    assert.equal(masters[0].get("http_framework_authenticators"), "basic");
+    const fileAt = (c: ContainerSpec, path: string | undefined) =>
+      c.files?.find((f) => f.path === path)?.content;
+    const master = mesosMasterContainer(spec, spec.masters[0]);
+    assert.equal(typeOf(facts.master, "credentials"), "Option<Path>");
+    const principals = JSON.parse(fileAt(master, masters[0].get("credentials"))!) as {
+      credentials: { principal: string; secret: string }[];
+    };
+    assert.deepEqual(
+      principals.credentials.map((c) => c.principal),
+      ["platform-admin", "mesos-agent", "marathon", "chronos"],
+    );
+    assert.deepEqual(assertRegisterFrameworksAcl(masters[0].get("acls")!), [
+      { principals: { values: ["marathon", "chronos"] }, roles: { type: "ANY" } },
+      { principals: { type: "ANY" }, roles: { type: "NONE" } },
+    ]);
+    const agent = mesosAgentContainer(spec, spec.slaves[0]);
+    assert.equal(typeOf(facts.agent, "credential"), "Option<Path>");
+    assert.equal(typeOf(facts.agent, "http_credentials"), "Option<Path>");
+    assert.deepEqual(JSON.parse(fileAt(agent, agents[0].get("credential"))!), {
+      principal: "mesos-agent",
+      secret: "@@secret:mesosAgentSecret@@",
+    });
+    assert.deepEqual(JSON.parse(fileAt(agent, agents[0].get("http_credentials"))!), {
+      credentials: [{ principal: "platform-admin", secret: "@@secret:mesosAdminSecret@@" }],
+    });
+    assert.equal(agents[0].get("authenticate_http_readwrite"), "true");
+    assert.equal(agents[0].get("authenticate_http_readonly"), "true");
     const zkHosts = spec.masters.map((m) => `${m.address}:2181`).join(",");
     assert.equal(
       urlIn(mesosMasterContainer(spec, spec.masters[0]), {

@@ -82,14 +82,24 @@ for (const [n, quorum, zk] of quorumTable) {
   });
 }
 
-test("where ZooKeeper asks for credentials, they are in one file per container, not in its environment", () => {
-  for (const c of [
-    mesosMasterContainer(cert, cert.masters[0]),
-    mesosAgentContainer(cert, cert.slaves[0]),
-  ]) {
+test("where ZooKeeper and Mesos ask for credentials, they are in files of the container, not in its environment", () => {
+  for (const [c, files] of [
+    [
+      mesosMasterContainer(cert, cert.masters[0]),
+      ["/etc/platform/zookeeper/mesos-url", "/etc/platform/mesos/credentials.json"],
+    ],
+    [
+      mesosAgentContainer(cert, cert.slaves[0]),
+      [
+        "/etc/platform/zookeeper/mesos-url",
+        "/etc/platform/mesos/credential.json",
+        "/etc/platform/mesos/http-credentials.json",
+      ],
+    ],
+  ] as const) {
     assert.deepEqual(
       c.files?.map((f) => f.path),
-      ["/etc/platform/zookeeper/mesos-url"],
+      files,
     );
     assert.equal(JSON.stringify(c.env).includes("@@secret:"), false);
   }
@@ -113,6 +123,15 @@ test("cert master env, exactly", () => {
     MESOS_REGISTRY: "replicated_log",
     MESOS_WHITELIST: "file:///etc/mesos/whitelist",
     MESOS_OFFER_TIMEOUT: "30secs",
+    MESOS_AUTHENTICATE_AGENTS: "true",
+    MESOS_AUTHENTICATE_FRAMEWORKS: "true",
+    MESOS_AUTHENTICATE_HTTP_FRAMEWORKS: "true",
+    MESOS_HTTP_FRAMEWORK_AUTHENTICATORS: "basic",
+    MESOS_AUTHENTICATE_HTTP_READWRITE: "true",
+    MESOS_AUTHENTICATE_HTTP_READONLY: "true",
+    MESOS_CREDENTIALS: "/etc/platform/mesos/credentials.json",
+    MESOS_ACLS:
+      '{"register_frameworks":[{"principals":{"values":["marathon","chronos"]},"roles":{"type":"ANY"}},{"principals":{"type":"ANY"},"roles":{"type":"NONE"}}]}',
   });
 });
 
@@ -128,6 +147,10 @@ test("cert agent env, exactly: resources minus the reserve, attributes from the 
     MESOS_EXECUTOR_REGISTRATION_TIMEOUT: "5mins",
     MESOS_DOCKER_MESOS_IMAGE: "gitlab-registry.cern.ch/lhcb-dirac/mesosphere/mesos-slave:1.7.1",
     MESOS_SYSTEMD_ENABLE_SUPPORT: "false",
+    MESOS_CREDENTIAL: "/etc/platform/mesos/credential.json",
+    MESOS_AUTHENTICATE_HTTP_READWRITE: "true",
+    MESOS_AUTHENTICATE_HTTP_READONLY: "true",
+    MESOS_HTTP_CREDENTIALS: "/etc/platform/mesos/http-credentials.json",
   });
 });
 

@@ -99,10 +99,11 @@ test("every part is declared, with exact counts", async () => {
   // the wait for a Consul leader, the Consul management token, the readiness of each ZooKeeper
   // member and Consul server (one per master), the creation of cAdvisor's database, per
   // instance its probe and drain, Consul's CA and a certificate per host (server or agent), a
-  // password per InfluxDB user, a password per ZooKeeper user and the step that sets its ACLs.
+  // password per InfluxDB user, a password per ZooKeeper user and the step that sets its ACLs,
+  // and a secret per Mesos principal.
   const commands = ofType(declared, "command:local:Command").map((r) => r.name);
   assert.equal(spec.masters.length, 5);
-  assert.equal(commands.length, 2 + 1 + 1 + 5 + 5 + 1 + 38 + 1 + spec.hosts.length + 3 + 5 + 1);
+  assert.equal(commands.length, 2 + 1 + 1 + 5 + 5 + 1 + 38 + 1 + spec.hosts.length + 3 + 5 + 1 + 4);
   assert.deepEqual(
     commands.filter((n) => !n.endsWith("-ready") && !n.startsWith("platform-consul-tls-")).sort(),
     [
@@ -117,6 +118,9 @@ test("every part is declared, with exact counts", async () => {
       "platform-zookeeper-acl",
       ...["platform-admin", "mesos-master", "mesos-agent", "marathon", "chronos"].map(
         (user) => `platform-zookeeper-password-${user}`,
+      ),
+      ...["platform-admin", "mesos-agent", "marathon", "chronos"].map(
+        (principal) => `platform-mesos-secret-${principal}`,
       ),
     ].sort(),
   );

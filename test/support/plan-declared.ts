@@ -278,6 +278,16 @@ export function testPlanDeclared(stack: string): void {
           /platform-zookeeper-password-[\w-]+-stdout/g,
           secretPlaceholder("zookeeperPassword"),
         )
+        .replaceAll(
+          "platform-mesos-secret-platform-admin-stdout",
+          secretPlaceholder("mesosAdminSecret"),
+        )
+        .replaceAll(
+          "platform-mesos-secret-mesos-agent-stdout",
+          secretPlaceholder("mesosAgentSecret"),
+        )
+        .replaceAll("platform-mesos-secret-marathon-stdout", secretPlaceholder("marathonSecret"))
+        .replaceAll("platform-mesos-secret-chronos-stdout", secretPlaceholder("chronosSecret"))
         // Consul's TLS files: the mocks' certificates and keys (`mockKeyAndCertificate`).
         .replaceAll(
           pem("CERTIFICATE", "platform-consul-tls-ca-cert"),
