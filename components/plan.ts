@@ -39,8 +39,13 @@ import {
 } from "./chronos/chronos-job";
 import { marathonAppId, marathonAppJson } from "./marathon/marathon-app";
 import { whitelistRendererContainer } from "./whitelist/whitelist-containers";
-import { filebeatContainer, loggingHost, logstashContainer } from "./logging/logging-containers";
-import { cadvisorContainer } from "./metrics/cadvisor";
+import {
+  filebeatContainer,
+  filebeatDockerApiProxy,
+  loggingHost,
+  logstashContainer,
+} from "./logging/logging-containers";
+import { cadvisorContainer, cadvisorDockerApiProxy } from "./metrics/cadvisor";
 import { metricsShipperContainer } from "./metrics/metrics-shipper";
 import { influxdbContainer, monitoringHost } from "./metrics/influxdb-config";
 import { grafanaContainer } from "./metrics/grafana";
@@ -160,10 +165,12 @@ export function chronosJobsPlan(
 export function loggingPlan(spec: LoggingSpec): {
   logstash: PlannedContainer;
   filebeats: PlannedContainer[];
+  filebeatProxies: PlannedContainer[];
 } {
   return {
     logstash: { hostId: loggingHost(spec).id, container: logstashContainer(spec) },
     filebeats: on(spec, spec.slaves, filebeatContainer),
+    filebeatProxies: on(spec, spec.slaves, filebeatDockerApiProxy),
   };
 }
 
@@ -175,6 +182,7 @@ export function metricsPlan(spec: MetricsSpec): {
   influxdb: PlannedContainer;
   grafana?: PlannedContainer;
   cadvisors: PlannedContainer[];
+  cadvisorProxies: PlannedContainer[];
   shippers: PlannedContainer[];
 } {
   const monitoring = monitoringHost(spec).id;
@@ -184,6 +192,7 @@ export function metricsPlan(spec: MetricsSpec): {
       ? { grafana: { hostId: monitoring, container: grafanaContainer(spec) } }
       : {}),
     cadvisors: on(spec, spec.slaves, cadvisorContainer),
+    cadvisorProxies: on(spec, spec.slaves, cadvisorDockerApiProxy),
     shippers: on(spec, spec.slaves, metricsShipperContainer),
   };
 }
@@ -211,11 +220,12 @@ export function plannedContainers(spec: PlatformSpec): PlannedContainer[] {
     ...mesosPlan.marathon(spec),
     ...mesosPlan.chronos(spec),
     ...mesosPlan.agents(spec),
-    ...(logging ? [logging.logstash, ...logging.filebeats] : []),
+    ...(logging ? [logging.logstash, ...logging.filebeatProxies, ...logging.filebeats] : []),
     ...(metrics
       ? [
           metrics.influxdb,
           ...(metrics.grafana ? [metrics.grafana] : []),
+          ...metrics.cadvisorProxies,
           ...metrics.cadvisors,
           ...metrics.shippers,
         ]

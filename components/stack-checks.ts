@@ -85,6 +85,8 @@ export function containerNameProblems(
   for (const { hostId, container } of plannedContainers(spec)) {
     const name = container.name;
     if (name.length <= MAX_CONTAINER_NAME) continue;
+    // A container nobody reaches by name (no hostname, no alias: a Docker API proxy) is not held to it.
+    if (container.hostname === undefined && (container.aliases ?? []).length === 0) continue;
     const entryKey = container.labels?.["platform.service"];
     const entry = entries.find((e) => e.key === entryKey);
     const where =

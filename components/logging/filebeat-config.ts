@@ -3,10 +3,10 @@
  * watches the Engine and starts a `container` input for every container carrying the label
  * `platform.service` of this stack, so new instances are picked up without re-rendering anything.
  */
+import { DOCKER_API_SOCKET } from "../hosts/docker-api-proxy";
 
-/** Where Filebeat's Docker autodiscover and the container input look on the host. */
+/** Where the container input looks on the host. */
 export const FILEBEAT_HOST_PATHS = {
-  dockerSocket: "/var/run/docker.sock",
   containerLogs: "/var/lib/docker/containers",
 } as const;
 
@@ -44,7 +44,8 @@ export function renderFilebeatConfig(o: FilebeatConfigOptions): string {
     "filebeat.autodiscover:",
     "  providers:",
     "    - type: docker",
-    `      host: ${q(`unix://${FILEBEAT_HOST_PATHS.dockerSocket}`)}`,
+    // The Engine through the proxy that passes Filebeat's calls only (hosts/docker-api-proxy.ts).
+    `      host: ${q(`unix://${DOCKER_API_SOCKET}`)}`,
     "      labels.dedot: true",
     "      hints.enabled: false",
     "      templates:",

@@ -1,3 +1,4 @@
+import { dockerApiMount, dockerApiProxyContainer } from "../hosts/docker-api-proxy";
 import { HostSpec } from "../core/config-schema";
 import {
   ContainerSpec,
@@ -54,8 +55,10 @@ export function filebeatConfig(spec: LoggingSpec, host: HostSpec): string {
 }
 
 /**
- * Filebeat on a slave. It runs as root to read the Engine's log files and socket; its registry of
- * read offsets lives in a volume, so a replaced Filebeat does not ship every log again.
+ * Filebeat on a slave. It runs as root to read the Engine's log files; it reads the containers'
+ * labels through the Docker API proxy beside it (`filebeatDockerApiProxy`), never the Engine's
+ * socket. Its registry of read offsets lives in a volume, so a replaced Filebeat does not ship
+ * every log again.
  */
 export function filebeatContainer(spec: LoggingSpec, host: HostSpec): ContainerSpec {
   const name = containerName(spec, "filebeat", host.id);
@@ -75,11 +78,7 @@ export function filebeatContainer(spec: LoggingSpec, host: HostSpec): ContainerS
         containerPath: FILEBEAT_HOST_PATHS.containerLogs,
         readOnly: true,
       },
-      {
-        hostPath: FILEBEAT_HOST_PATHS.dockerSocket,
-        containerPath: FILEBEAT_HOST_PATHS.dockerSocket,
-        readOnly: true,
-      },
+      dockerApiMount(spec, "filebeat", host),
       { volume: `${name}-data`, containerPath: FILEBEAT_PATHS.data },
     ],
     healthcheck: {
@@ -145,4 +144,9 @@ export function logstashContainer(spec: LoggingSpec): ContainerSpec {
     labels: platformLabels(spec.stack, "logstash", { "platform.host": host.id }),
     stopGraceSeconds: 30,
   };
+}
+
+/** The Docker API proxy of Filebeat on a slave: the container list and the event stream only. */
+export function filebeatDockerApiProxy(spec: LoggingSpec, host: HostSpec): ContainerSpec {
+  return dockerApiProxyContainer(spec, "filebeat", host);
 }

@@ -26,6 +26,12 @@ export class LoggingStack extends BatchedComponent {
     return this.filebeatContainers;
   }
   private readonly filebeatContainers: Record<string, ContainerResource> = {};
+  /** The Docker API proxy of Filebeat per slave host id (hosts/docker-api-proxy.ts). */
+  public get filebeatProxies(): Record<string, ContainerResource> {
+    this.completeNow();
+    return this.proxyContainers;
+  }
+  private readonly proxyContainers: Record<string, ContainerResource> = {};
   /** Where Filebeat ships to: `host:5044`. */
   public readonly logstashEndpoint: string;
 
@@ -42,13 +48,24 @@ export class LoggingStack extends BatchedComponent {
       `${name}-logstash-${logging}`,
       logstash,
     ).container;
+    const proxies = new Map(plan.filebeatProxies.map((p) => [p.hostId, p.container]));
     this.declareChildren(plan.filebeats, ({ hostId, container }) => {
+      // Filebeat after its Docker API proxy: it lists the containers as it starts.
+      const proxy = declareContainer(
+        this,
+        inventory,
+        hostId,
+        `${name}-filebeat-docker-api-${hostId}`,
+        proxies.get(hostId)!,
+      ).container;
+      this.proxyContainers[hostId] = proxy;
       this.filebeatContainers[hostId] = declareContainer(
         this,
         inventory,
         hostId,
         `${name}-filebeat-${hostId}`,
         container,
+        { dependsOn: [proxy] },
       ).container;
     });
     this.logstashEndpoint = logstashEndpoint(spec);

@@ -6,11 +6,18 @@ import {
 } from "../core/container-spec";
 import { containerName, PORTS, usesHostNetwork } from "../core/endpoints";
 import { MetricsSpec } from "../core/platform-spec";
+import {
+  DOCKER_API_SOCKET,
+  dockerApiMount,
+  dockerApiProxyContainer,
+} from "../hosts/docker-api-proxy";
 
-/** Host folders cAdvisor reads, all read-only. */
+/**
+ * Host folders cAdvisor reads, all read-only. Not `/var/run`: it reads the Engine through the
+ * Docker API proxy beside it (`cadvisorDockerApiProxy`), never through the Engine's socket.
+ */
 export const CADVISOR_HOST_MOUNTS = [
   { hostPath: "/", containerPath: "/rootfs" },
-  { hostPath: "/var/run", containerPath: "/var/run" },
   { hostPath: "/sys", containerPath: "/sys" },
   { hostPath: "/var/lib/docker/", containerPath: "/var/lib/docker" },
 ] as const;
@@ -41,10 +48,22 @@ export const CADVISOR_DISABLED_METRICS = [
 export function cadvisorArgs(): string[] {
   return [
     `-port=${PORTS.cadvisor}`,
+    `-docker=unix://${DOCKER_API_SOCKET}`,
     "-docker_only=true",
     "-housekeeping_interval=10s",
     `-disable_metrics=${CADVISOR_DISABLED_METRICS.join(",")}`,
   ];
+}
+
+/**
+ * cAdvisor's start: once the proxy's socket exists (at most 10 s), then the image's program
+ * (`cadvisor -logtostderr`, found on the PATH: /usr/bin in the upstream image, /usr/local/bin in
+ * the project's). cAdvisor looks for the Engine only when it starts and measures no container
+ * if it is not there; a host that restarts starts both containers at once.
+ */
+export function cadvisorEntrypoint(): string[] {
+  const wait = `i=0; while [ ! -S ${DOCKER_API_SOCKET} ] && [ $i -lt 100 ]; do i=$((i+1)); sleep 0.1; done`;
+  return ["/bin/sh", "-c", `${wait}; exec cadvisor -logtostderr "$@"`, "cadvisor"];
 }
 
 /**
@@ -60,17 +79,21 @@ export function cadvisorContainer(spec: MetricsSpec, host: HostSpec): ContainerS
     hostname: host.id,
     aliases: [name],
     hostNetwork: usesHostNetwork(spec),
+    entrypoint: cadvisorEntrypoint(),
     command: cadvisorArgs(),
     restart: "always",
     // Real hosts: privileged, for the kernel's view of every container (/dev/kmsg, all cgroups). The
     // local stack runs where the Engine may refuse privileged containers, and needs no more than
     // the read-only mounts.
     privileged: !spec.local,
-    volumes: CADVISOR_HOST_MOUNTS.map((m) => ({
-      hostPath: m.hostPath,
-      containerPath: m.containerPath,
-      readOnly: true,
-    })),
+    volumes: [
+      ...CADVISOR_HOST_MOUNTS.map((m) => ({
+        hostPath: m.hostPath,
+        containerPath: m.containerPath,
+        readOnly: true,
+      })),
+      dockerApiMount(spec, "cadvisor", host),
+    ],
     healthcheck: {
       test: ["CMD-SHELL", `wget -q -O /dev/null ${probe} || curl -fs -o /dev/null ${probe}`],
       intervalSeconds: DOCKER_HEALTH_INTERVAL_SECONDS,
@@ -81,4 +104,9 @@ export function cadvisorContainer(spec: MetricsSpec, host: HostSpec): ContainerS
     labels: platformLabels(spec.stack, "cadvisor", { "platform.host": host.id }),
     stopGraceSeconds: 5,
   };
+}
+
+/** The Docker API proxy of cAdvisor on a slave: the Engine's info and version, the containers' inspection. */
+export function cadvisorDockerApiProxy(spec: MetricsSpec, host: HostSpec): ContainerSpec {
+  return dockerApiProxyContainer(spec, "cadvisor", host);
 }

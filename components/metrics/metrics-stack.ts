@@ -64,6 +64,12 @@ export class MetricsStack extends BatchedComponent {
     return this.shipperContainers;
   }
   private readonly shipperContainers: Record<string, ContainerResource> = {};
+  /** The Docker API proxy of cAdvisor per slave host id (hosts/docker-api-proxy.ts). */
+  public get cadvisorProxies(): Record<string, ContainerResource> {
+    this.completeNow();
+    return this.proxyContainers;
+  }
+  private readonly proxyContainers: Record<string, ContainerResource> = {};
   /** `http://host:8086`. */
   public readonly influxdbUrl: string;
   /** `http://host:3000`; undefined when Grafana is off. */
@@ -159,6 +165,11 @@ export class MetricsStack extends BatchedComponent {
     plan: ReturnType<typeof metricsPlan>,
   ): void {
     const perSlave = [
+      ...plan.cadvisorProxies.map((p) => ({
+        ...p,
+        part: "cadvisor-docker-api",
+        into: this.proxyContainers,
+      })),
       ...plan.cadvisors.map((p) => ({ ...p, part: "cadvisor", into: this.cadvisorContainers })),
       ...plan.shippers.map((p) => ({
         ...p,
@@ -173,8 +184,9 @@ export class MetricsStack extends BatchedComponent {
         hostId,
         `${name}-${part}-${hostId}`,
         container,
-        // Both after InfluxDB's database: cAdvisor needs nothing of it, but started at once it
+        // All after InfluxDB's database: cAdvisor needs nothing of it, but started at once it
         // competes for the CPU with the parts an `up` waits for (measured: docs/scale.md).
+        // cAdvisor waits for its proxy's socket itself (cadvisorEntrypoint).
         {
           dependsOn: [this.database],
           secrets: { influxdbPassword: this.influxdbPasswords?.writer },

@@ -27,11 +27,13 @@ const HANDOVER = "CAP_CHOWN,CAP_SETUID,CAP_SETGID";
 test("prod: each part's capabilities, privileges and user", () => {
   assert.deepEqual(privileges("prod"), [
     `agent: drop ALL add - ${OPT} user 65534:65534`,
+    `cadvisor-docker-api: drop ALL add - ${OPT} user root`,
     "cadvisor: privileged",
     `chronos: drop ALL add - ${OPT} user (image)`,
     `consul-agent: drop ALL add ${HANDOVER} ${OPT} user (image)`,
     `consul-esm: drop ALL add - ${OPT} user 65534:65534`,
     `consul-server: drop ALL add ${HANDOVER} ${OPT} user (image)`,
+    `filebeat-docker-api: drop ALL add - ${OPT} user root`,
     `filebeat: drop ALL add - ${OPT} user root`,
     `grafana: drop ALL add - ${OPT} user (image)`,
     `influxdb: drop ALL add - ${OPT} user (image)`,

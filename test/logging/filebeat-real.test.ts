@@ -7,8 +7,7 @@
 // labels only); nothing of the other slave, nor Filebeat's own lines.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { ContainerSpec, entryLabelParameters } from "../../components/core/container-spec";
 import { PORTS } from "../../components/core/endpoints";
@@ -18,6 +17,7 @@ import { docker } from "../../scripts/bench/probes";
 import { PROJECT_ROOT } from "../../scripts/engine-stack";
 import { LumberjackReceiver, startLumberjackReceiver } from "../support/lumberjack-receiver";
 import { tempDir } from "../../scripts/temp-dir";
+import { runPlanned } from "../support/run-planned";
 
 const FILEBEAT_IMAGE = "lhcb-platform/filebeat:7.17.28";
 const local = loadPlatformFromStackFile(PROJECT_ROOT, "local");
@@ -32,6 +32,11 @@ const planned = plannedContainers(spec);
 const filebeat = planned.find(
   (p) => p.hostId === shipped && p.container.labels?.["platform.component"] === "filebeat",
 )!.container;
+// Filebeat reads the Engine through its Docker API proxy, which passes its calls only.
+const proxy = planned.find(
+  (p) =>
+    p.hostId === shipped && p.container.labels?.["platform.component"] === "filebeat-docker-api",
+)!.container;
 const instancesOn = (host: string) =>
   planned
     .filter((p) => p.hostId === host && p.container.labels?.["platform.component"] === "service")
@@ -41,30 +46,10 @@ const dir = tempDir("filebeat-real-");
 const started: string[] = [];
 let receiver: LumberjackReceiver;
 
-/**
- * `docker run -d` of a planned container: its hostname, labels, environment, user, files,
- * volumes, entrypoint and command.
- */
+/** Runs a planned container, removed after the test. */
 function run(c: ContainerSpec, extra: string[] = []): void {
-  const args = ["run", "-d", "--name", c.name, ...extra];
-  for (const [k, v] of Object.entries(c.labels ?? {})) args.push("--label", `${k}=${v}`);
-  for (const [k, v] of Object.entries(c.env ?? {})) args.push("-e", `${k}=${v}`);
-  if (c.hostname) args.push("--hostname", c.hostname);
-  if (c.user) args.push("--user", c.user);
-  for (const [i, f] of (c.files ?? []).entries()) {
-    const path = join(dir, `${c.name}-${i}`);
-    writeFileSync(path, f.content);
-    args.push("-v", `${path}:${f.path}:ro`);
-  }
-  for (const v of c.volumes ?? [])
-    args.push("-v", `${v.hostPath ?? v.volume}:${v.containerPath}${v.readOnly ? ":ro" : ""}`);
   started.push(c.name);
-  docker(
-    ...args,
-    ...(c.entrypoint ? ["--entrypoint", c.entrypoint[0]] : []),
-    c.image,
-    ...(c.command ?? []),
-  );
+  runPlanned(c, dir, extra);
 }
 
 /** The last lines Filebeat logged, for a failure's message. */
@@ -77,6 +62,7 @@ before(async () => {
   receiver = await startLumberjackReceiver("127.0.0.1", PORTS.logstashBeats);
   // Filebeat on the machine's network, the logging host's name given to the receiver's address.
   const logstash = `${spec.stack}-logstash-${spec.logging!.id}`;
+  run(proxy);
   run(filebeat, ["--network", "host", "--add-host", `${logstash}:127.0.0.1`]);
 });
 
@@ -86,6 +72,9 @@ after(async () => {
     if (v !== "") docker("volume", "rm", v);
   await receiver.close();
   rmSync(dir, { recursive: true, force: true });
+  for (const v of proxy.volumes ?? [])
+    if (v.hostPath?.startsWith("/run/lhcb-platform/"))
+      rmSync(v.hostPath, { recursive: true, force: true });
 });
 
 /**
@@ -135,4 +124,14 @@ test("the slave's service instances, and a Mesos task's, arrive under their serv
   for (const c of theirs) assert.ok(!names.has(c.name), `${c.name} is not ${shipped}'s`);
   assert.ok(!names.has(filebeat.name));
   assert.deepEqual([...names].sort(), mine.map((c) => c.name).sort());
+  // Every call Filebeat made passed the proxy: none was refused.
+  const log = docker("logs", proxy.name).split("\n");
+  assert.ok(
+    log.some((l) => / 200 .*"GET (\/v[0-9.]+)?\/containers\/json/.test(l)),
+    log.join("\n"),
+  );
+  assert.deepEqual(
+    log.filter((l) => / 403 /.test(l)),
+    [],
+  );
 });

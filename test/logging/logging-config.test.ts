@@ -27,7 +27,7 @@ test("filebeat.yml of a prod slave: autodiscover on the platform labels, contain
 filebeat.autodiscover:
   providers:
     - type: docker
-      host: "unix:///var/run/docker.sock"
+      host: "unix:///run/docker-api/docker.sock"
       labels.dedot: true
       hints.enabled: false
       templates:
@@ -151,7 +151,11 @@ test("the Filebeat container of a prod slave", () => {
         containerPath: "/var/lib/docker/containers",
         readOnly: true,
       },
-      { hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock", readOnly: true },
+      {
+        hostPath: "/run/lhcb-platform/prod-filebeat-docker-api-prod-slave-1",
+        containerPath: "/run/docker-api",
+        readOnly: true,
+      },
       { volume: "prod-filebeat-prod-slave-1-data", containerPath: "/usr/share/filebeat/data" },
     ],
     healthcheck: {

@@ -1,7 +1,14 @@
 // The logging stack under mocks: exact resources for the prod stack file.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { byName, countByType, installMocks, ofType, settle } from "../support/mocks";
+import {
+  byName,
+  countByType,
+  dependenciesOf,
+  installMocks,
+  ofType,
+  settle,
+} from "../support/mocks";
 
 const declared = installMocks("prod");
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
@@ -22,7 +29,7 @@ interface Upload {
   executable: boolean;
 }
 
-test("prod: Logstash on the logging host, Filebeat on each of the 8 slaves", async () => {
+test("prod: Logstash on the logging host, Filebeat and its Docker API proxy on each of the 8 slaves", async () => {
   const inventory = new HostInventory("hosts", {
     stack: spec.stack,
     hosts: spec.hosts,
@@ -33,18 +40,34 @@ test("prod: Logstash on the logging host, Filebeat on each of the 8 slaves", asy
 
   const ours = declared.filter((r) => r.name.startsWith("logging"));
   assert.deepEqual(countByType(ours), {
-    "docker:index/container:Container": 9,
+    "docker:index/container:Container": 17,
     "docker:index/volume:Volume": 9,
     "lhcb-platform:logging:LoggingStack": 1,
   });
-  assert.equal(ofType(declared, "docker:index/container:Container").length, 9);
+  assert.equal(ofType(declared, "docker:index/container:Container").length, 17);
   assert.deepEqual(
     ofType(ours, "docker:index/container:Container")
       .map((r) => r.name)
       .sort(),
-    ["logging-logstash-prod-ops-2", ...slaveIds.map((id) => `logging-filebeat-${id}`)].sort(),
+    [
+      "logging-logstash-prod-ops-2",
+      ...slaveIds.map((id) => `logging-filebeat-${id}`),
+      ...slaveIds.map((id) => `logging-filebeat-docker-api-${id}`),
+    ].sort(),
   );
   assert.deepEqual(Object.keys(logging.filebeats).sort(), [...slaveIds].sort());
+  assert.deepEqual(Object.keys(logging.filebeatProxies).sort(), [...slaveIds].sort());
+  // Each Filebeat starts after its proxy, and the proxy alone mounts the Engine's socket.
+  for (const id of slaveIds) {
+    assert.ok(
+      dependenciesOf(`logging-filebeat-${id}`).includes(`logging-filebeat-docker-api-${id}`),
+      id,
+    );
+    assert.equal(
+      byName(declared, `logging-filebeat-docker-api-${id}`).inputs.name,
+      `prod-filebeat-docker-api-${id}`,
+    );
+  }
   assert.equal(logging.logstashEndpoint, "lbops02.cern.ch:5044");
 
   const ls = byName(declared, "logging-logstash-prod-ops-2");
@@ -111,7 +134,11 @@ test("prod: Logstash on the logging host, Filebeat on each of the 8 slaves", asy
         containerPath: "/var/lib/docker/containers",
         readOnly: true,
       },
-      { hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock", readOnly: true },
+      {
+        hostPath: `/run/lhcb-platform/prod-filebeat-docker-api-${h.id}`,
+        containerPath: "/run/docker-api",
+        readOnly: true,
+      },
       {
         volumeName: `prod-filebeat-${h.id}-data`,
         containerPath: "/usr/share/filebeat/data",

@@ -9,6 +9,7 @@ import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { agentContainer } from "../../components/agents/agent-containers";
 import { chronosJob } from "../../components/chronos/chronos-job";
 import { marathonApp } from "../../components/marathon/marathon-app";
+import { DOCKER_API_SOCKET } from "../../components/hosts/docker-api-proxy";
 import { cadvisorContainer } from "../../components/metrics/cadvisor";
 import { stackDashboards } from "../../components/metrics/grafana-dashboards";
 import { serviceContainer } from "../../components/services/service-containers";
@@ -91,7 +92,15 @@ for (const stack of ["cert", "prod"]) {
     const flags = new Map(facts.flags.map((f) => [f.name, f]));
     for (const host of spec.slaves) {
       const c = cadvisorContainer(spec, host);
-      assert.equal(c.entrypoint, undefined, "the image's entrypoint runs, with -logtostderr");
+      // The image's program and first flag, by name on the PATH, once the proxy's socket is there.
+      const [shell, dashC, script, name0] = c.entrypoint!;
+      assert.deepEqual([shell, dashC, name0], ["/bin/sh", "-c", "cadvisor"]);
+      const program = facts.entrypoint[0].split("/").pop();
+      assert.ok(
+        script.endsWith(`; exec ${program} ${facts.entrypoint.slice(1).join(" ")} "$@"`),
+        script,
+      );
+      assert.ok(c.command!.includes(`-docker=unix://${DOCKER_API_SOCKET}`));
       const given = new Set<string>();
       for (const arg of c.command ?? []) {
         const m = /^--?([\w-]+)(?:=(.*))?$/.exec(arg);

@@ -114,7 +114,7 @@ test("the InfluxDB container: config uploaded, data in a volume; its health chec
   );
 });
 
-test("cAdvisor on a slave: no storage driver (its shipper reads it), host mounts read-only, privileged", () => {
+test("cAdvisor on a slave: no storage driver (its shipper reads it), host mounts read-only, the Engine through its proxy, privileged", () => {
   const h = prod.slaves[3];
   assert.deepEqual(cadvisorContainer(prod, h), {
     name: "prod-cadvisor-prod-slave-4",
@@ -122,8 +122,15 @@ test("cAdvisor on a slave: no storage driver (its shipper reads it), host mounts
     hostname: "prod-slave-4",
     aliases: ["prod-cadvisor-prod-slave-4"],
     hostNetwork: true,
+    entrypoint: [
+      "/bin/sh",
+      "-c",
+      'i=0; while [ ! -S /run/docker-api/docker.sock ] && [ $i -lt 100 ]; do i=$((i+1)); sleep 0.1; done; exec cadvisor -logtostderr "$@"',
+      "cadvisor",
+    ],
     command: [
       "-port=8088",
+      "-docker=unix:///run/docker-api/docker.sock",
       "-docker_only=true",
       "-housekeeping_interval=10s",
       "-disable_metrics=disk,diskIO,tcp,advtcp,udp,percpu,sched,process",
@@ -132,9 +139,13 @@ test("cAdvisor on a slave: no storage driver (its shipper reads it), host mounts
     privileged: true,
     volumes: [
       { hostPath: "/", containerPath: "/rootfs", readOnly: true },
-      { hostPath: "/var/run", containerPath: "/var/run", readOnly: true },
       { hostPath: "/sys", containerPath: "/sys", readOnly: true },
       { hostPath: "/var/lib/docker/", containerPath: "/var/lib/docker", readOnly: true },
+      {
+        hostPath: "/run/lhcb-platform/prod-cadvisor-docker-api-prod-slave-4",
+        containerPath: "/run/docker-api",
+        readOnly: true,
+      },
     ],
     healthcheck: {
       test: [

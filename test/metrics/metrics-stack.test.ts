@@ -41,7 +41,7 @@ interface Upload {
   content: string;
 }
 
-test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor and its shipper on each of the 8 slaves", async () => {
+test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor, its Docker API proxy and its shipper on each of the 8 slaves", async () => {
   const inventory = new HostInventory("hosts", {
     stack: prod.stack,
     hosts: prod.hosts,
@@ -58,7 +58,7 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor and its shippe
   // The commands: a password per InfluxDB user, and the setup of its users and database.
   assert.deepEqual(countByType(ours), {
     "command:local:Command": 4,
-    "docker:index/container:Container": 18,
+    "docker:index/container:Container": 26,
     "docker:index/volume:Volume": 2,
     "lhcb-platform:metrics:MetricsStack": 1,
   });
@@ -70,8 +70,13 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor and its shippe
       "metrics-grafana-prod-ops-1",
       "metrics-influxdb-prod-ops-1",
       ...prod.slaves.map((h) => `metrics-cadvisor-${h.id}`),
+      ...prod.slaves.map((h) => `metrics-cadvisor-docker-api-${h.id}`),
       ...prod.slaves.map((h) => `metrics-metrics-shipper-${h.id}`),
     ].sort(),
+  );
+  assert.deepEqual(
+    Object.keys(metrics.cadvisorProxies).sort(),
+    prod.slaves.map((h) => h.id).sort(),
   );
   assert.equal(metrics.influxdbUrl, "http://lbops01.cern.ch:8086");
   assert.equal(metrics.grafanaUrl, "http://lbops01.cern.ch:3000");
@@ -185,9 +190,13 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor and its shippe
     assert.equal(JSON.stringify(shipper.inputs.envs).includes(pw("writer")), false);
     assert.deepEqual(c.inputs.volumes, [
       { hostPath: "/", containerPath: "/rootfs", readOnly: true },
-      { hostPath: "/var/run", containerPath: "/var/run", readOnly: true },
       { hostPath: "/sys", containerPath: "/sys", readOnly: true },
       { hostPath: "/var/lib/docker/", containerPath: "/var/lib/docker", readOnly: true },
+      {
+        hostPath: `/run/lhcb-platform/prod-cadvisor-docker-api-${h.id}`,
+        containerPath: "/run/docker-api",
+        readOnly: true,
+      },
     ]);
     assert.deepEqual(c.inputs.labels, [
       { label: "platform.stack", value: "prod" },
@@ -197,7 +206,7 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor and its shippe
   }
 });
 
-test("local, Grafana off: InfluxDB, and 3 cAdvisors and their shippers on the platform network", async () => {
+test("local, Grafana off: InfluxDB, and 3 cAdvisors, their proxies and their shippers on the platform network", async () => {
   const before = declared.length;
   const inventory = new HostInventory("local-hosts", {
     stack: local.stack,
@@ -213,6 +222,9 @@ test("local, Grafana off: InfluxDB, and 3 cAdvisors and their shippers on the pl
       .map((r) => r.name)
       .sort(),
     [
+      "local-metrics-cadvisor-docker-api-slave-1",
+      "local-metrics-cadvisor-docker-api-slave-2",
+      "local-metrics-cadvisor-docker-api-slave-3",
       "local-metrics-cadvisor-slave-1",
       "local-metrics-cadvisor-slave-2",
       "local-metrics-cadvisor-slave-3",

@@ -38,7 +38,7 @@ test("the local stack declares provider resources and components only", async ()
       // One external node per slave that holds service instances.
       ["consul:index/node:Node", 3],
       ["consul:index/service:Service", 7],
-      ["docker:index/container:Container", 34],
+      ["docker:index/container:Container", 37],
       ["docker:index/network:Network", 1],
       ["docker:index/volume:Volume", 13],
       ["pulumi:providers:consul", 1],
@@ -85,6 +85,9 @@ test("the local stack declares provider resources and components only", async ()
       "local-cadvisor-slave-1",
       "local-cadvisor-slave-2",
       "local-cadvisor-slave-3",
+      "local-cadvisor-docker-api-slave-1",
+      "local-cadvisor-docker-api-slave-2",
+      "local-cadvisor-docker-api-slave-3",
     ].sort(),
   );
   for (const r of ofType(declared, "docker:index/container:Container")) {

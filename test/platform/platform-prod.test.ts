@@ -60,10 +60,12 @@ test("every part is declared, with exact counts", async () => {
     ["prod-chronos-", 5],
     ["prod-lb-", 3],
     ["prod-logstash-", 1],
-    ["prod-filebeat-", 8],
+    // Filebeat and its Docker API proxy.
+    ["prod-filebeat-", 16],
     ["prod-influxdb-", 1],
     ["prod-grafana-", 1],
-    ["prod-cadvisor-", 8],
+    // cAdvisor and its Docker API proxy.
+    ["prod-cadvisor-", 16],
   ];
   for (const [prefix, n] of parts) assert.equal(withPrefix(prefix).length, n, prefix);
   // Catalog: 15 pulumi-mode services with 38 instances, 9 pulumi-mode agents on 2 hosts each.
@@ -80,7 +82,7 @@ test("every part is declared, with exact counts", async () => {
   assert.equal(services.length, 38);
   assert.equal(agents.length, 18);
   const counts = countByType(declared);
-  assert.equal(counts["docker:index/container:Container"], 139);
+  assert.equal(counts["docker:index/container:Container"], 139 + 16);
   assert.equal(counts["pulumi:providers:docker"], 18);
   assert.equal(counts["docker:index/network:Network"], 18);
   assert.equal(counts["pulumi:providers:consul"], 1);
