@@ -77,6 +77,10 @@ export function listenPorts(
       ];
     case "filebeat":
       return numbers(file(c, "filebeat.yml"), /^http\.port: (\d+)$/gm);
+    // A Docker API proxy binds what its haproxy.cfg says: a socket, no port.
+    case "cadvisor-docker-api":
+    case "filebeat-docker-api":
+      return numbers(file(c, "haproxy.cfg"), /^\s*bind \S*:(\d+)/gm);
     case "consul-esm":
     case "mesos-whitelist":
     case "metrics-shipper":
