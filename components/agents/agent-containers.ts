@@ -10,6 +10,7 @@ import { HostSpec } from "../core/config-schema";
 import {
   ContainerSpec,
   platformLabels,
+  filesOf,
   secretPlaceholder,
   UNPRIVILEGED_USER,
 } from "../core/container-spec";
@@ -79,7 +80,7 @@ export function agentContainer(
       ...agent.env,
     },
     ...(spec.local ? {} : { extraHosts: { [HOST_GATEWAY_NAME]: "host-gateway" } }),
-    ...(files.length > 0 ? { files } : {}),
+    ...filesOf(files),
     restart: "always",
     cpus: agent.cpus,
     memoryMb: agent.memoryMb,

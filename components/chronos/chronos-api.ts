@@ -4,10 +4,7 @@
  * (`withCurlCredentials`).
  */
 import { withCurlCredentials } from "../core/curl-credentials";
-
-function quote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
+import { shellQuoted } from "../core/start-with-files";
 
 function base(chronosUrl: string): string {
   return chronosUrl.replace(/\/+$/, "");
@@ -19,7 +16,7 @@ const asked = (curl: string, authenticated: boolean) =>
 /** Creates or replaces (same name) the ISO 8601 job read from stdin. */
 export function chronosPostCommand(chronosUrl: string, authenticated = false): string {
   return asked(
-    `curl -fsS -X POST -H 'Content-Type: application/json' --data-binary @- ${quote(`${base(chronosUrl)}/v1/scheduler/iso8601`)}`,
+    `curl -fsS -X POST -H 'Content-Type: application/json' --data-binary @- ${shellQuoted(`${base(chronosUrl)}/v1/scheduler/iso8601`)}`,
     authenticated,
   );
 }
@@ -31,7 +28,7 @@ export function chronosDeleteCommand(
   authenticated = false,
 ): string {
   return asked(
-    `curl -fsS -X DELETE ${quote(`${base(chronosUrl)}/v1/scheduler/job/${encodeURIComponent(jobName)}`)}`,
+    `curl -fsS -X DELETE ${shellQuoted(`${base(chronosUrl)}/v1/scheduler/job/${encodeURIComponent(jobName)}`)}`,
     authenticated,
   );
 }

@@ -1,15 +1,14 @@
 import { HostSpec } from "../core/config-schema";
-import {
-  ContainerFile,
-  ContainerSpec,
-  DOCKER_HEALTH_INTERVAL_SECONDS,
-  healthcheck,
-  platformLabels,
-} from "../core/container-spec";
+import { ContainerFile, ContainerSpec, filesOf, platformLabels } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { PlatformSpec, MesosSpec } from "../core/platform-spec";
 import { FileValues, startWithFiles } from "../core/start-with-files";
-import { authenticatedCheck, frameworkAuth } from "../mesos/mesos-auth-plan";
+import {
+  FrameworkAccess,
+  FrameworkAuth,
+  frameworkAuth,
+  frameworkHealthcheck,
+} from "../mesos/mesos-auth-plan";
 import { zkConnect } from "../zookeeper/zoo-cfg";
 import {
   ZNODE_ROOTS,
@@ -51,20 +50,29 @@ export function chronosZookeeperAccess(spec: MesosSpec): {
   };
 }
 
+/** Chronos's `FrameworkAccess`: its ZooKeeper access and its framework credentials. */
+export type ChronosAccess = FrameworkAccess<ReturnType<typeof chronosZookeeperAccess>>;
+
+export function chronosAccess(spec: MesosSpec): ChronosAccess {
+  return { zookeeper: chronosZookeeperAccess(spec), auth: frameworkAuth(spec, "chronos") };
+}
+
 /**
  * What Chronos reads from files at start where credentials are asked for: its ZooKeeper options
  * (`chronosZookeeperAccess`) and its API's credentials (mesos-auth-plan.ts). Undefined on `local`.
  */
-export function chronosFileValues(spec: MesosSpec): FileValues | undefined {
-  const zookeeper = chronosZookeeperAccess(spec).fileValues;
-  const env = frameworkAuth(spec, "chronos")?.fileEnv;
+export function chronosFileValues(
+  spec: MesosSpec,
+  access = chronosAccess(spec),
+): FileValues | undefined {
+  const zookeeper = access.zookeeper.fileValues;
+  const env = access.auth?.fileEnv;
   if (zookeeper === undefined && env === undefined) return undefined;
   return { ...zookeeper, ...(env ? { env } : {}) };
 }
 
 /** Chronos' registration with the masters where they ask frameworks to authenticate. */
-function chronosMesosAuthArgs(spec: MesosSpec): string[] {
-  const auth = frameworkAuth(spec, "chronos");
+function chronosMesosAuthArgs(auth: FrameworkAuth | undefined): string[] {
   if (auth === undefined) return [];
   return [
     "--mesos_authentication_principal",
@@ -80,9 +88,13 @@ function chronosMesosAuthArgs(spec: MesosSpec): string[] {
  * $PORT0`: it reads no `CHRONOS_*` variable, so every setting is an option here, and the HTTP
  * port is `PORT0` (`chronosEnv`). The ZooKeeper path is Chronos' default, `/chronos/state`.
  */
-export function chronosArgs(spec: MesosSpec, host: HostSpec): string[] {
+export function chronosArgs(
+  spec: MesosSpec,
+  host: HostSpec,
+  access = chronosAccess(spec),
+): string[] {
   return [
-    ...chronosZookeeperAccess(spec).args,
+    ...access.zookeeper.args,
     "--zk_hosts",
     zkConnect(zookeeperMembers(spec)),
     "--hostname",
@@ -93,7 +105,7 @@ export function chronosArgs(spec: MesosSpec, host: HostSpec): string[] {
     // Chronos 3 has no per-job epsilon: its job API drops the key.
     "--task_epsilon",
     String(CHRONOS_TASK_EPSILON_SECONDS),
-    ...chronosMesosAuthArgs(spec),
+    ...chronosMesosAuthArgs(access.auth),
   ];
 }
 
@@ -115,10 +127,8 @@ export function chronosEnv(): Record<string, string> {
  */
 export function chronosContainer(spec: MesosSpec, host: HostSpec): ContainerSpec {
   const name = containerName(spec, "chronos", host.id);
-  const fileValues = chronosFileValues(spec);
-  const auth = frameworkAuth(spec, "chronos");
-  const files = [...chronosZookeeperAccess(spec).files, ...(auth?.files ?? [])];
-  const jobs = `http://127.0.0.1:${PORTS.chronos}/v1/scheduler/jobs`;
+  const access = chronosAccess(spec);
+  const fileValues = chronosFileValues(spec, access);
   return {
     name,
     image: spec.images.chronos,
@@ -126,17 +136,12 @@ export function chronosContainer(spec: MesosSpec, host: HostSpec): ContainerSpec
     aliases: [name],
     hostNetwork: usesHostNetwork(spec),
     ...(fileValues ? { entrypoint: startWithFiles(CHRONOS_ENTRYPOINT, fileValues) } : {}),
-    command: chronosArgs(spec, host),
+    command: chronosArgs(spec, host, access),
     env: chronosEnv(),
-    ...(files.length > 0 ? { files } : {}),
-    healthcheck: healthcheck(
-      auth ? authenticatedCheck(jobs) : ["curl", "-fsS", "-o", "/dev/null", jobs],
-      {
-        intervalSeconds: DOCKER_HEALTH_INTERVAL_SECONDS,
-        timeoutSeconds: 3,
-        retries: 6,
-        startPeriodSeconds: 60,
-      },
+    ...filesOf([...access.zookeeper.files, ...(access.auth?.files ?? [])]),
+    healthcheck: frameworkHealthcheck(
+      `http://127.0.0.1:${PORTS.chronos}/v1/scheduler/jobs`,
+      access.auth,
     ),
     restart: "always",
     labels: platformLabels(spec.stack, "chronos", { "platform.host": host.id }),

@@ -4,8 +4,8 @@ import { ContainerResource, declarePlanned } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { chronosUrl } from "./chronos-containers";
 import { mesosPlan } from "../plan";
-import { assertMesosSecrets, MesosSecrets, mesosSecretValues } from "../mesos/mesos-auth-plan";
-import { assertZookeeperPasswords } from "../zookeeper/zookeeper-clients";
+import { MesosSecrets } from "../mesos/mesos-auth-plan";
+import { frameworkSecrets } from "../mesos/mesos-secrets";
 
 export interface ChronosArgs {
   /** What it reads of the site (`resolvePlatform`, `platformFromValues`; a `PlatformSpec` is one): Chronos runs on each master host. Nothing is declared when `spec.features.mesos` is off. */
@@ -28,23 +28,11 @@ export class Chronos extends pulumi.ComponentResource {
 
   constructor(name: string, args: ChronosArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // Checked before anything is declared.
-    assertZookeeperPasswords(
-      "ChronosArgs",
-      args.spec,
-      { chronos: args.zookeeperPassword },
-      { chronos: "zookeeperPassword" },
-    );
-    assertMesosSecrets("ChronosArgs", args.spec, args.mesosSecrets, ["admin", "chronos"]);
+    const secrets = frameworkSecrets("ChronosArgs", args, "chronos");
     super("lhcb-platform:chronos:Chronos", name, {}, opts);
     const { spec, inventory } = args;
     const planned = mesosPlan.chronos(spec);
-    this.containers = declarePlanned(this, inventory, `${name}-`, planned, args.dependsOn, {
-      zookeeperPassword: args.zookeeperPassword,
-      ...mesosSecretValues({
-        admin: args.mesosSecrets?.admin,
-        chronos: args.mesosSecrets?.chronos,
-      }),
-    });
+    this.containers = declarePlanned(this, inventory, `${name}-`, planned, args.dependsOn, secrets);
     this.url = planned.length > 0 ? chronosUrl(spec, spec.masters[0]) : "";
     this.registerOutputs({ url: this.url });
   }

@@ -180,6 +180,11 @@ export function healthcheck(
   return { test: ["CMD", ...test], ...timing, startPeriodSeconds: timing.startPeriodSeconds ?? 0 };
 }
 
+/** `files` where there are any: a container without files has none declared. */
+export function filesOf(files: ContainerFile[]): { files?: ContainerFile[] } {
+  return files.length > 0 ? { files } : {};
+}
+
 /** A container of the platform's plan and the host it runs on. */
 export interface PlannedContainer {
   hostId: string;

@@ -15,9 +15,14 @@ export interface FileValues {
 
 const SAFE_WORD = /^[A-Za-z0-9_./:=@%+-]+$/;
 
+/** `text` single-quoted, as one shell word whatever it holds. */
+export function shellQuoted(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
 /** `word` as one shell word: as it is when nothing in it is special, else single-quoted. */
 export function shellWord(word: string): string {
-  return SAFE_WORD.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+  return SAFE_WORD.test(word) ? word : shellQuoted(word);
 }
 
 /**

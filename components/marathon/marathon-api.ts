@@ -4,10 +4,7 @@
  * (`withCurlCredentials`).
  */
 import { withCurlCredentials } from "../core/curl-credentials";
-
-function quote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
+import { shellQuoted } from "../core/start-with-files";
 
 function appUrl(marathonUrl: string, appId: string): string {
   return `${marathonUrl.replace(/\/+$/, "")}/v2/apps/${appId.replace(/^\/+/, "")}`;
@@ -26,7 +23,7 @@ export function marathonPutCommand(
   authenticated = false,
 ): string {
   return asked(
-    `curl -fsS -X PUT -H 'Content-Type: application/json' --data-binary @- ${quote(`${appUrl(marathonUrl, appId)}?force=true`)}`,
+    `curl -fsS -X PUT -H 'Content-Type: application/json' --data-binary @- ${shellQuoted(`${appUrl(marathonUrl, appId)}?force=true`)}`,
     authenticated,
   );
 }
@@ -37,5 +34,5 @@ export function marathonDeleteCommand(
   appId: string,
   authenticated = false,
 ): string {
-  return asked(`curl -fsS -X DELETE ${quote(appUrl(marathonUrl, appId))}`, authenticated);
+  return asked(`curl -fsS -X DELETE ${shellQuoted(appUrl(marathonUrl, appId))}`, authenticated);
 }

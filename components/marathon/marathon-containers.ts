@@ -1,15 +1,14 @@
 import { HostSpec } from "../core/config-schema";
-import {
-  ContainerFile,
-  ContainerSpec,
-  DOCKER_HEALTH_INTERVAL_SECONDS,
-  healthcheck,
-  platformLabels,
-} from "../core/container-spec";
+import { ContainerFile, ContainerSpec, filesOf, platformLabels } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { PlatformSpec, MesosSpec } from "../core/platform-spec";
 import { FileValues, startWithFiles } from "../core/start-with-files";
-import { authenticatedCheck, frameworkAuth } from "../mesos/mesos-auth-plan";
+import {
+  FrameworkAccess,
+  FrameworkAuth,
+  frameworkAuth,
+  frameworkHealthcheck,
+} from "../mesos/mesos-auth-plan";
 import { zkUrl } from "../zookeeper/zoo-cfg";
 import { ZNODE_ROOTS, zookeeperAuthEnforced } from "../zookeeper/zookeeper-auth-plan";
 import { zookeeperClientFile, zookeeperUrlFor } from "../zookeeper/zookeeper-clients";
@@ -56,15 +55,22 @@ export function marathonZookeeperAccess(spec: MesosSpec): {
   };
 }
 
+/** Marathon's `FrameworkAccess`: its ZooKeeper access and its framework credentials. */
+export type MarathonAccess = FrameworkAccess<ReturnType<typeof marathonZookeeperAccess>>;
+
+export function marathonAccess(spec: MesosSpec): MarathonAccess {
+  return { zookeeper: marathonZookeeperAccess(spec), auth: frameworkAuth(spec, "marathon") };
+}
+
 /**
  * What Marathon reads from files at start where credentials are asked for: its ZooKeeper URLs
  * (`marathonZookeeperAccess`) and its API's credentials (mesos-auth-plan.ts). Undefined on `local`.
  */
-export function marathonFileValues(spec: MesosSpec): FileValues | undefined {
-  const env = {
-    ...marathonZookeeperAccess(spec).fileValues?.env,
-    ...frameworkAuth(spec, "marathon")?.fileEnv,
-  };
+export function marathonFileValues(
+  spec: MesosSpec,
+  access = marathonAccess(spec),
+): FileValues | undefined {
+  const env = { ...access.zookeeper.fileValues?.env, ...access.auth?.fileEnv };
   return Object.keys(env).length === 0 ? undefined : { env };
 }
 
@@ -74,19 +80,22 @@ export function marathonUrl(spec: Pick<PlatformSpec, "stack" | "local">, host: H
 }
 
 /** Environment of Marathon on `host` (the image turns `MARATHON_FOO` into `--foo`). */
-export function marathonEnv(spec: MesosSpec, host: HostSpec): Record<string, string> {
+export function marathonEnv(
+  spec: MesosSpec,
+  host: HostSpec,
+  access = marathonAccess(spec),
+): Record<string, string> {
   return {
-    ...marathonZookeeperAccess(spec).env,
+    ...access.zookeeper.env,
     MARATHON_HTTP_PORT: String(PORTS.marathon),
     MARATHON_HOSTNAME: partAddress(spec, "marathon", host),
     MARATHON_FRAMEWORK_NAME: `${spec.stack}-marathon`,
-    ...marathonMesosAuthEnv(spec),
+    ...marathonMesosAuthEnv(access.auth),
   };
 }
 
 /** Marathon's registration with the masters where they ask frameworks to authenticate. */
-function marathonMesosAuthEnv(spec: MesosSpec): Record<string, string> {
-  const auth = frameworkAuth(spec, "marathon");
+function marathonMesosAuthEnv(auth: FrameworkAuth | undefined): Record<string, string> {
   if (auth === undefined) return {};
   return {
     // A toggle: the image makes `--mesos_authentication` of an empty value.
@@ -99,10 +108,8 @@ function marathonMesosAuthEnv(spec: MesosSpec): Record<string, string> {
 /** Marathon on a master host: the three instances elect a leader through ZooKeeper, as the masters do. */
 export function marathonContainer(spec: MesosSpec, host: HostSpec): ContainerSpec {
   const name = containerName(spec, "marathon", host.id);
-  const fileValues = marathonFileValues(spec);
-  const auth = frameworkAuth(spec, "marathon");
-  const files = [...marathonZookeeperAccess(spec).files, ...(auth?.files ?? [])];
-  const ping = `http://127.0.0.1:${PORTS.marathon}/ping`;
+  const access = marathonAccess(spec);
+  const fileValues = marathonFileValues(spec, access);
   return {
     name,
     image: spec.images.marathon,
@@ -110,17 +117,9 @@ export function marathonContainer(spec: MesosSpec, host: HostSpec): ContainerSpe
     aliases: [name],
     hostNetwork: usesHostNetwork(spec),
     ...(fileValues ? { entrypoint: startWithFiles(MARATHON_ENTRYPOINT, fileValues) } : {}),
-    env: marathonEnv(spec, host),
-    ...(files.length > 0 ? { files } : {}),
-    healthcheck: healthcheck(
-      auth ? authenticatedCheck(ping) : ["curl", "-fsS", "-o", "/dev/null", ping],
-      {
-        intervalSeconds: DOCKER_HEALTH_INTERVAL_SECONDS,
-        timeoutSeconds: 3,
-        retries: 6,
-        startPeriodSeconds: 60,
-      },
-    ),
+    env: marathonEnv(spec, host, access),
+    ...filesOf([...access.zookeeper.files, ...(access.auth?.files ?? [])]),
+    healthcheck: frameworkHealthcheck(`http://127.0.0.1:${PORTS.marathon}/ping`, access.auth),
     restart: "always",
     labels: platformLabels(spec.stack, "marathon", { "platform.host": host.id }),
     stopGraceSeconds: 10,

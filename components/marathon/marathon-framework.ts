@@ -4,8 +4,8 @@ import { ContainerResource, declarePlanned } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { marathonUrl } from "./marathon-containers";
 import { mesosPlan } from "../plan";
-import { assertMesosSecrets, MesosSecrets, mesosSecretValues } from "../mesos/mesos-auth-plan";
-import { assertZookeeperPasswords } from "../zookeeper/zookeeper-clients";
+import { MesosSecrets } from "../mesos/mesos-auth-plan";
+import { frameworkSecrets } from "../mesos/mesos-secrets";
 
 export interface MarathonArgs {
   /** What it reads of the site (`resolvePlatform`, `platformFromValues`; a `PlatformSpec` is one): Marathon runs on each master host. Nothing is declared when `spec.features.mesos` is off. */
@@ -28,23 +28,11 @@ export class Marathon extends pulumi.ComponentResource {
 
   constructor(name: string, args: MarathonArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // Checked before anything is declared.
-    assertZookeeperPasswords(
-      "MarathonArgs",
-      args.spec,
-      { marathon: args.zookeeperPassword },
-      { marathon: "zookeeperPassword" },
-    );
-    assertMesosSecrets("MarathonArgs", args.spec, args.mesosSecrets, ["admin", "marathon"]);
+    const secrets = frameworkSecrets("MarathonArgs", args, "marathon");
     super("lhcb-platform:marathon:Marathon", name, {}, opts);
     const { spec, inventory } = args;
     const planned = mesosPlan.marathon(spec);
-    this.containers = declarePlanned(this, inventory, `${name}-`, planned, args.dependsOn, {
-      zookeeperPassword: args.zookeeperPassword,
-      ...mesosSecretValues({
-        admin: args.mesosSecrets?.admin,
-        marathon: args.mesosSecrets?.marathon,
-      }),
-    });
+    this.containers = declarePlanned(this, inventory, `${name}-`, planned, args.dependsOn, secrets);
     this.url = planned.length > 0 ? marathonUrl(spec, spec.masters[0]) : "";
     this.registerOutputs({ url: this.url });
   }

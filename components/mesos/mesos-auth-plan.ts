@@ -10,7 +10,13 @@
  * Every secret reaches its part in a file, never in its environment. On `local` (where Mesos
  * does not run) nothing asks for credentials.
  */
-import { ContainerFile, SecretName, secretPlaceholder } from "../core/container-spec";
+import {
+  ContainerFile,
+  DOCKER_HEALTH_INTERVAL_SECONDS,
+  healthcheck,
+  SecretName,
+  secretPlaceholder,
+} from "../core/container-spec";
 import { curlUserLine } from "../core/curl-credentials";
 import { PlatformSpec } from "../core/platform-spec";
 import { assertSecretsGiven } from "../core/required-secrets";
@@ -124,20 +130,29 @@ export function authenticatedCheck(url: string): string[] {
 
 /**
  * What Marathon or Chronos gets where Mesos's authentication is on: its framework's principal and
- * secret file, its files, and the API's
- * credentials read into `HTTP_CREDENTIALS_VARIABLE` at start.
+ * secret file, its files, and the API's credentials read into `HTTP_CREDENTIALS_VARIABLE` at start.
  */
+export interface FrameworkAuth {
+  principal: string;
+  secretFile: string;
+  files: ContainerFile[];
+  fileEnv: Record<string, string>;
+}
+
+/**
+ * What a framework's container holds that depends on whether credentials are asked for, worked out
+ * once per container: its ZooKeeper access (`Z`, the framework's own shape) and `FrameworkAuth`.
+ */
+export interface FrameworkAccess<Z> {
+  zookeeper: Z;
+  auth: FrameworkAuth | undefined;
+}
+
+/** `FrameworkAuth` of `framework`, undefined where Mesos asks for no credentials. */
 export function frameworkAuth(
   spec: Pick<PlatformSpec, "local">,
   framework: "marathon" | "chronos",
-):
-  | {
-      principal: string;
-      secretFile: string;
-      files: ContainerFile[];
-      fileEnv: Record<string, string>;
-    }
-  | undefined {
+): FrameworkAuth | undefined {
   if (!mesosAuthEnforced(spec)) return undefined;
   return {
     principal: MESOS_PRINCIPALS[framework],
@@ -145,6 +160,19 @@ export function frameworkAuth(
     files: frameworkCredentialFiles(framework),
     fileEnv: { [HTTP_CREDENTIALS_VARIABLE]: MESOS_AUTH_FILES.httpCredentials },
   };
+}
+
+/**
+ * The Docker health check of Marathon or Chronos: `url` of its API answers, asked with the
+ * operator's credentials where it asks for them (`auth`).
+ */
+export function frameworkHealthcheck(url: string, auth: FrameworkAuth | undefined) {
+  return healthcheck(auth ? authenticatedCheck(url) : ["curl", "-fsS", "-o", "/dev/null", url], {
+    intervalSeconds: DOCKER_HEALTH_INTERVAL_SECONDS,
+    timeoutSeconds: 3,
+    retries: 6,
+    startPeriodSeconds: 60,
+  });
 }
 
 /** The secrets of the principals, as given to a component (`Platform` makes them at `up`). */

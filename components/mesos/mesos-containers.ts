@@ -1,8 +1,8 @@
 import { HostSpec } from "../core/config-schema";
 import {
-  ContainerFile,
   ContainerSpec,
   DOCKER_HEALTH_INTERVAL_SECONDS,
+  filesOf,
   healthcheck,
   platformLabels,
 } from "../core/container-spec";
@@ -11,11 +11,6 @@ import { MesosSpec } from "../core/platform-spec";
 import { agentWorkDir, whitelistHostDir } from "./host-paths";
 import { agentCredentialFiles, masterCredentialsFile, mesosAuthEnforced } from "./mesos-auth-plan";
 import { MESOS_PATHS, mesosAgentEnv, mesosMasterEnv, mesosZkFlag } from "./mesos-flags";
-
-/** `files` where there are any: a container without files has none declared. */
-function filesOf(files: ContainerFile[]): { files?: ContainerFile[] } {
-  return files.length > 0 ? { files } : {};
-}
 
 /** Docker health check on a Mesos process's `/health` endpoint (200 while the process serves). */
 function mesosHealth(port: number) {
@@ -36,17 +31,15 @@ function mesosHealth(port: number) {
  */
 export function mesosMasterContainer(spec: MesosSpec, host: HostSpec): ContainerSpec {
   const name = containerName(spec, "mesos-master", host.id);
+  const zk = mesosZkFlag(spec, "mesosMaster");
   return {
     name,
     image: spec.images.mesosMaster,
     hostname: name,
     aliases: [name],
     hostNetwork: usesHostNetwork(spec),
-    env: mesosMasterEnv(spec, host),
-    ...filesOf([
-      ...mesosZkFlag(spec, "mesosMaster").files,
-      ...(mesosAuthEnforced(spec) ? [masterCredentialsFile()] : []),
-    ]),
+    env: mesosMasterEnv(spec, host, zk.value),
+    ...filesOf([...zk.files, ...(mesosAuthEnforced(spec) ? [masterCredentialsFile()] : [])]),
     volumes: [
       { volume: `${name}-work`, containerPath: MESOS_PATHS.masterWorkDir },
       {
@@ -71,6 +64,7 @@ export function mesosMasterContainer(spec: MesosSpec, host: HostSpec): Container
 export function mesosAgentContainer(spec: MesosSpec, host: HostSpec): ContainerSpec {
   const name = containerName(spec, "mesos-agent", host.id);
   const workDir = agentWorkDir(spec, host.id);
+  const zk = mesosZkFlag(spec, "mesosAgent");
   return {
     name,
     image: spec.images.mesosAgent,
@@ -78,11 +72,8 @@ export function mesosAgentContainer(spec: MesosSpec, host: HostSpec): ContainerS
     aliases: [name],
     hostNetwork: usesHostNetwork(spec),
     privileged: true,
-    env: mesosAgentEnv(spec, host),
-    ...filesOf([
-      ...mesosZkFlag(spec, "mesosAgent").files,
-      ...(mesosAuthEnforced(spec) ? agentCredentialFiles() : []),
-    ]),
+    env: mesosAgentEnv(spec, host, zk.value),
+    ...filesOf([...zk.files, ...(mesosAuthEnforced(spec) ? agentCredentialFiles() : [])]),
     volumes: [
       { hostPath: MESOS_PATHS.dockerSocket, containerPath: MESOS_PATHS.dockerSocket },
       { hostPath: workDir, containerPath: workDir },

@@ -145,10 +145,14 @@ export function mesosAgentAuthEnv(spec: Pick<PlatformSpec, "local">): Record<str
   };
 }
 
-/** Environment of the Mesos master on `host`. */
-export function mesosMasterEnv(spec: MesosSpec, host: HostSpec): Record<string, string> {
+/** Environment of the Mesos master on `host`; `zk` is its `--zk` (`mesosZkFlag`). */
+export function mesosMasterEnv(
+  spec: MesosSpec,
+  host: HostSpec,
+  zk = mesosZkFlag(spec, "mesosMaster").value,
+): Record<string, string> {
   return {
-    MESOS_ZK: mesosZkFlag(spec, "mesosMaster").value,
+    MESOS_ZK: zk,
     MESOS_QUORUM: String(spec.quorum),
     MESOS_CLUSTER: spec.stack,
     MESOS_HOSTNAME: mesosMasterHostname(spec, host),
@@ -161,10 +165,14 @@ export function mesosMasterEnv(spec: MesosSpec, host: HostSpec): Record<string, 
   };
 }
 
-/** Environment of the Mesos agent on the slave `host`. */
-export function mesosAgentEnv(spec: MesosSpec, host: HostSpec): Record<string, string> {
+/** Environment of the Mesos agent on the slave `host`; `master` is its `--master` (`mesosZkFlag`). */
+export function mesosAgentEnv(
+  spec: MesosSpec,
+  host: HostSpec,
+  master = mesosZkFlag(spec, "mesosAgent").value,
+): Record<string, string> {
   const env: Record<string, string> = {
-    MESOS_MASTER: mesosZkFlag(spec, "mesosAgent").value,
+    MESOS_MASTER: master,
     MESOS_HOSTNAME: mesosAgentHostname(spec, host),
     MESOS_PORT: String(PORTS.mesosAgent),
     MESOS_WORK_DIR: agentWorkDir(spec, host.id),
