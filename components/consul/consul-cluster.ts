@@ -22,6 +22,11 @@ import { ConsulAccess, ConsulCatalog } from "./consul-access";
 import { ConsulAcl, generatedManagementToken } from "./consul-acl";
 import { aclEnforced, ConsulRole } from "./consul-acl-plan";
 import { consulServerTarget, gossipEncrypted } from "./consul-containers";
+import {
+  CONSUL_KEYRING_COMMAND,
+  consulKeyringEnvironment,
+  PlannedMembers,
+} from "./consul-keyring-program";
 import { ConsulTls } from "./consul-tls";
 import { consulApiUrl, tlsEnforced } from "./consul-tls-plan";
 
@@ -79,6 +84,8 @@ export class ConsulCluster extends BatchedComponent implements ConsulAccess, Con
   public readonly tls?: ConsulTls;
   /** The CA certificate (PEM) the clients check Consul's HTTPS API against, where TLS is on. */
   public readonly caCertificate?: pulumi.Output<string>;
+  /** The gossip key step, where gossip is encrypted (`keyring`). */
+  private keyringStep?: LocalCommand;
   /** Client agents by host id. */
   private readonly agents: DeclaredOnUse<{
     container: ContainerResource;
@@ -135,8 +142,42 @@ export class ConsulCluster extends BatchedComponent implements ConsulAccess, Con
         { parent: this },
       );
     this.esm = this.declareEsm(name, inventory, plan.esm, serverList);
-    this.declareChildren(this.agents.keys, (hostId) => this.agents.get(hostId));
+    // The agents, then the step that puts the gossip key in use once every member is declared.
+    const children = this.agents.keys.map((hostId) => () => void this.agents.get(hostId));
+    if (gossipEncrypted(spec) && args.gossipKey !== undefined) {
+      const gossipKey = args.gossipKey;
+      const members = { lan: plan.servers.length + plan.agents.length, wan: plan.servers.length };
+      children.push(() => void (this.keyringStep = this.declareKeyring(name, gossipKey, members)));
+    }
+    this.declareChildren(children, (declare) => declare());
     this.registerOutputs({ apiAddress: this.apiAddress });
+  }
+
+  /**
+   * The step that puts the gossip key in use on every member (consul-keyring-program.ts), where
+   * gossip is encrypted: after the last server and agent, and again whenever the key changes.
+   */
+  public get keyring(): LocalCommand | undefined {
+    this.completeNow();
+    return this.keyringStep;
+  }
+
+  private declareKeyring(name: string, key: pulumi.Input<string>, members: PlannedMembers) {
+    const agents = this.agents.keys.map((hostId) => this.agents.get(hostId).container);
+    const environment = pulumi
+      .all([this.apiAddress, key, this.managementToken, this.caCertificate])
+      .apply(([api, k, token, ca]) => ({
+        ...consulKeyringEnvironment(`Consul's gossip key at ${api}`, api, k, members, token),
+        ...(ca === undefined ? {} : { PROBE_CA_PEM: ca }),
+      }));
+    const create = this.caCertificate
+      ? trustingProbeCa(CONSUL_KEYRING_COMMAND)
+      : CONSUL_KEYRING_COMMAND;
+    return new LocalCommand(
+      `${name}-keyring`,
+      { create, environment: pulumi.secret(environment) },
+      { parent: this, dependsOn: [this.leader, ...Object.values(this.servers), ...agents] },
+    );
   }
 
   /**

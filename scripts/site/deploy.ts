@@ -30,6 +30,16 @@ function must(args: string[], opts: { input?: string; show?: boolean } = {}): st
   return r.out;
 }
 
+/** Sets the secret `key` of stack `name` to `value` through stdin: never on a command line. */
+export function setSecretConfig(name: string, key: string, value: string): void {
+  must(["config", "set", "--secret", key, "--stack", name], { input: value });
+}
+
+/** A new Consul gossip key: 32 random bytes in base64, as `consul keygen` makes one. */
+export function newGossipKey(): string {
+  return randomBytes(32).toString("base64");
+}
+
 /**
  * Creates the stack `name` (default: the site's) when it does not exist, and sets each of its
  * secrets that is missing, through stdin: never on a command line or into a message.
@@ -39,15 +49,15 @@ export function ensureSiteStack(site: SiteLayout, name = site.stack): void {
   if (!pulumi(["stack", "select", name]).ok) must(["stack", "init", name]);
   const has = (key: string) => pulumi(["config", "get", key, ...stack]).ok;
   if (!has("lhcb-platform:consulGossipKey")) {
-    must(["config", "set", "--secret", "lhcb-platform:consulGossipKey", ...stack], {
-      input: randomBytes(32).toString("base64"),
-    });
+    setSecretConfig(name, "lhcb-platform:consulGossipKey", newGossipKey());
     say("stack: a new Consul gossip key (secret lhcb-platform:consulGossipKey)");
   }
   if (!has("lhcb-platform:sshPrivateKey")) {
-    must(["config", "set", "--secret", "lhcb-platform:sshPrivateKey", ...stack], {
-      input: readFileSync(sshPaths(site).clientKey, "utf8"),
-    });
+    setSecretConfig(
+      name,
+      "lhcb-platform:sshPrivateKey",
+      readFileSync(sshPaths(site).clientKey, "utf8"),
+    );
     say(`stack: the site's operator key (secret lhcb-platform:sshPrivateKey)`);
   }
 }

@@ -49,9 +49,9 @@ test("three hosts of a site: a ZooKeeper member and a Consul server on each, thr
     "docker:index/container:Container": 6,
     "docker:index/volume:Volume": 6,
     // Each member's readiness, the Consul leader, the management token made at `up`,
-    // Consul's TLS (the CA and a certificate per server), and ZooKeeper's admin password and
-    // the step that sets its ACLs.
-    "command:local:Command": 14,
+    // Consul's TLS (the CA and a certificate per server), the step that puts the gossip key in
+    // use, and ZooKeeper's admin password and the step that sets its ACLs.
+    "command:local:Command": 15,
     "lhcb-platform:consul:ConsulTls": 1,
     // Consul's ACLs (prod): a policy per client role and the slave hosts', a token per role.
     "lhcb-platform:consul:ConsulAcl": 1,

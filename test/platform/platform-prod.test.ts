@@ -102,10 +102,13 @@ test("every part is declared, with exact counts", async () => {
   // member and Consul server (one per master), the creation of cAdvisor's database, per
   // instance its probe and drain, Consul's CA and a certificate per host (server or agent), a
   // password per InfluxDB user, a password per ZooKeeper user and the step that sets its ACLs,
-  // and a secret per Mesos principal.
+  // a secret per Mesos principal, and the step that puts the gossip key in use.
   const commands = ofType(declared, "command:local:Command").map((r) => r.name);
   assert.equal(spec.masters.length, 5);
-  assert.equal(commands.length, 2 + 1 + 1 + 5 + 5 + 1 + 38 + 1 + spec.hosts.length + 3 + 5 + 1 + 4);
+  assert.equal(
+    commands.length,
+    2 + 1 + 1 + 5 + 5 + 1 + 38 + 1 + spec.hosts.length + 3 + 5 + 1 + 4 + 1,
+  );
   assert.deepEqual(
     commands.filter((n) => !n.endsWith("-ready") && !n.startsWith("platform-consul-tls-")).sort(),
     [
@@ -113,6 +116,7 @@ test("every part is declared, with exact counts", async () => {
       "platform-metrics-influxdb-password-reader",
       "platform-metrics-influxdb-password-writer",
       "platform-chronos-jobs-workloadmanagement-pilotstatusagent",
+      "platform-consul-keyring",
       "platform-consul-leader",
       "platform-consul-management-token",
       "platform-marathon-apps-framework-monitoring",
