@@ -27,6 +27,7 @@ const quorumArgsSchema = z.strictObject({
   hosts: z.array(quorumHostSchema).min(1, "expected the quorum's hosts"),
   images: z.strictObject({ zookeeper: z.string().min(1), consul: z.string().min(1) }),
   datacenter: consulSchema.shape.datacenter,
+  consulTlsCa: consulSchema.shape.tlsCa,
 });
 
 /** One host of the quorum. */
@@ -47,6 +48,12 @@ export interface MasterQuorumArgs {
   images: { zookeeper: string; consul: string };
   /** Consul's datacenter. Default `dc1`. */
   datacenter?: string;
+  /**
+   * Consul's CAs where TLS is on (every environment but `local`): the one that signs the
+   * certificates and those trusted, as a stack's `consul.tlsCa` (a rotation, docs/security.md).
+   * Default: slot "a" for both.
+   */
+  consulTlsCa?: { issuer?: "a" | "b"; trusted?: ("a" | "b")[] };
   /** Consul's gossip encryption key (`consul keygen`), a secret: required but on `local`. */
   gossipKey?: pulumi.Input<string>;
   /**
@@ -105,7 +112,7 @@ export function quorumSpec(
       consulEsm: false,
     },
     loadBalancer: resolveLoadBalancer(loadBalancerSchema.parse({}), a.environment),
-    consul: consulSchema.parse({ datacenter: a.datacenter }),
+    consul: consulSchema.parse({ datacenter: a.datacenter, tlsCa: a.consulTlsCa }),
     services: [],
     agents: [],
     failedHosts: [],

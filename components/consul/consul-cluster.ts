@@ -111,7 +111,7 @@ export class ConsulCluster extends BatchedComponent implements ConsulAccess, Con
     if (tlsEnforced(spec)) {
       this.tls = new ConsulTls(
         `${name}-tls`,
-        { stack: spec.stack, datacenter: spec.consul.datacenter },
+        { stack: spec.stack, datacenter: spec.consul.datacenter, cas: spec.consul.tlsCa },
         { parent: this },
       );
       this.caCertificate = this.tls.caCert;

@@ -1,6 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { HostSpec } from "../core/config-schema";
+import { CaSlot, HostSpec } from "../core/config-schema";
 import {
   agentCertificateNames,
   CA_VALIDITY_DAYS,
@@ -13,6 +13,17 @@ export interface ConsulTlsArgs {
   /** The stack (names the CA) and the datacenter (the agents' `server.<dc>.consul` names). */
   stack: string;
   datacenter: string;
+  /**
+   * The CA that signs the certificates and the CAs trusted (`consul.tlsCa`; default: slot "a" for
+   * both). A CA of a slot that neither names is not declared, so it goes at the next `up`.
+   */
+  cas?: { issuer: CaSlot; trusted: readonly CaSlot[] };
+}
+
+/** A CA: its private key (a secret) and its certificate. */
+interface MadeCa {
+  key: pulumi.Output<string>;
+  cert: pulumi.Output<string>;
 }
 
 /** A certificate and its private key (a secret). */
@@ -52,14 +63,19 @@ export const CERT_COMMAND = [
 /**
  * Consul's TLS of a stack: a CA, and a certificate per Consul agent or server, each made at `up` by
  * a local command (openssl where `pulumi up` runs) whose output is a secret, never logged, kept in
- * the stack as long as the command resource lives. The CA is made once: a later version of the
- * command does not remake it (`ignoreChanges`); it is rotated by replacing it (docs/security.md).
- * An agent's certificate is remade when the CA or its names change.
+ * the stack as long as the command resource lives. A CA is made once: a later version of the
+ * command does not remake it (`ignoreChanges`). It is rotated through its two slots, "a"
+ * (`<name>-ca`) and "b" (`<name>-ca-b`): trusting both, then issuing from the new one, then
+ * trusting it alone (docs/security.md). An agent's certificate is remade when the issuing CA or
+ * its names change.
  */
 export class ConsulTls extends pulumi.ComponentResource {
-  /** The CA's certificate (PEM, not a secret): every client of Consul's API is given it. */
+  /**
+   * The certificates of the trusted CAs, one after another (PEM, not a secret): every client of
+   * Consul's API, and every agent, is given it. With one CA, its certificate alone.
+   */
   public readonly caCert: pulumi.Output<string>;
-  private readonly caKey: pulumi.Output<string>;
+  private readonly issuer: MadeCa;
   private readonly key: string;
   private readonly args: ConsulTlsArgs;
 
@@ -67,25 +83,40 @@ export class ConsulTls extends pulumi.ComponentResource {
     super("lhcb-platform:consul:ConsulTls", name, {}, opts);
     this.key = name;
     this.args = args;
-    const ca = this.made(
-      `${name}-ca`,
+    const cas = args.cas ?? { issuer: "a", trusted: ["a"] };
+    const made = new Map<CaSlot, MadeCa>();
+    for (const slot of new Set([...cas.trusted, cas.issuer])) made.set(slot, this.ca(slot));
+    this.issuer = made.get(cas.issuer)!;
+    this.caCert = pulumi
+      .all(cas.trusted.map((slot) => made.get(slot)!.cert))
+      .apply((certs) => certs.join(""));
+    this.registerOutputs({ caCert: this.caCert });
+  }
+
+  /** The CA of `slot`, made at the `up` that first names it. */
+  private ca(slot: CaSlot): MadeCa {
+    const { stack } = this.args;
+    const out = this.made(
+      slot === "a" ? `${this.key}-ca` : `${this.key}-ca-${slot}`,
       CA_COMMAND,
       {
-        CA_NAME: `${args.stack} Consul CA`,
+        CA_NAME: slot === "a" ? `${stack} Consul CA` : `${stack} Consul CA ${slot}`,
         VALID_DAYS: String(CA_VALIDITY_DAYS),
       },
       { ignoreChanges: ["create", "environment"] },
     );
-    const parts = ca.apply((out) => splitKeyAndCertificate(`the Consul CA of ${args.stack}`, out));
-    this.caKey = pulumi.secret(parts.apply((p) => p.key));
-    this.caCert = pulumi.unsecret(parts.apply((p) => p.cert));
-    this.registerOutputs({ caCert: this.caCert });
+    const parts = out.apply((o) => splitKeyAndCertificate(`the Consul CA ${slot} of ${stack}`, o));
+    return {
+      key: pulumi.secret(parts.apply((p) => p.key)),
+      cert: pulumi.unsecret(parts.apply((p) => p.cert)),
+    };
   }
 
   /** The certificate of the Consul server (on a master) or agent on `host`, made when first asked for. */
   public certificateFor(host: HostSpec, server: boolean): AgentCertificate {
     const names = agentCertificateNames(this.args.datacenter, host, server);
-    const environment = pulumi.all([this.caKey, this.caCert]).apply(([caKey, caCert]) => ({
+    const { key: issuerKey, cert: issuerCert } = this.issuer;
+    const environment = pulumi.all([issuerKey, issuerCert]).apply(([caKey, caCert]) => ({
       CA_KEY: caKey,
       CA_CERT: caCert,
       CERT_NAME: names.dns[0],

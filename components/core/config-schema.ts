@@ -155,6 +155,30 @@ export const loadBalancerSchema = z.strictObject({
   maxconn: z.number().positive().max(1_000_000).int().default(4096),
 });
 
+/** The two slots of Consul's CAs: "a" holds a stack's first CA, "b" the next one a rotation makes. */
+export const CA_SLOTS = ["a", "b"] as const;
+export type CaSlot = (typeof CA_SLOTS)[number];
+
+/**
+ * Consul's CAs where TLS is on: `trusted`, the CAs every agent and client of Consul trusts (in this
+ * order in their bundle); `issuer`, the one that signs the agents' certificates. A CA is rotated in
+ * three `up`s (docs/security.md): trust both, issue from the new one, trust it alone.
+ */
+export const tlsCaSchema = z
+  .strictObject({
+    issuer: z.enum(CA_SLOTS).default("a"),
+    trusted: z
+      .array(z.enum(CA_SLOTS))
+      .min(1, "expected at least one CA")
+      .refine((t) => new Set(t).size === t.length, "expected each CA once")
+      .default(["a"]),
+  })
+  .refine((c) => c.trusted.length === 0 || c.trusted.includes(c.issuer), {
+    message:
+      "expected a CA that trusted lists: the agents refuse certificates of a CA they do not trust",
+    path: ["issuer"],
+  });
+
 export const consulSchema = z.strictObject({
   datacenter: z.string().regex(idPattern, "expected a lower-case datacenter name").default("dc1"),
   /**
@@ -169,6 +193,7 @@ export const consulSchema = z.strictObject({
    * simulated on one machine, where every host reads the machine's load) need it multiplied.
    */
   slaveMaxLoadPerCpu: z.number().positive().max(1000).default(4),
+  tlsCa: tlsCaSchema.default({ issuer: "a", trusted: ["a"] }),
 });
 
 /** The whole structured config of a stack, namespace `lhcb-platform:` in `Pulumi.<stack>.yaml`. */
@@ -209,6 +234,7 @@ export const stackConfigSchema = z.strictObject({
     datacenter: "dc1",
     checkIntervalSeconds: 2,
     slaveMaxLoadPerCpu: 4,
+    tlsCa: { issuer: "a", trusted: ["a"] },
   }),
 });
 

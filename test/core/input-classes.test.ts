@@ -423,6 +423,42 @@ test("check paths and environment values that would add lines or change a file",
   assert.equal(attemptProd({}, firstService('check: { http: "/ping?deep=1&x=%20" }')), "ok");
 });
 
+test("Consul's CAs: an issuer the agents do not trust, a CA twice, none, a slot there is not", () => {
+  const tlsCa = (v: unknown) => ({ consul: { tlsCa: v } });
+  table([
+    {
+      value: "issuer b, trusting a alone",
+      config: tlsCa({ issuer: "b", trusted: ["a"] }),
+      expected: [
+        `${S}consul.tlsCa.issuer: expected a CA that trusted lists: the agents refuse certificates of a CA they do not trust`,
+      ],
+    },
+    {
+      value: "a twice",
+      config: tlsCa({ trusted: ["a", "a"] }),
+      expected: [`${S}consul.tlsCa.trusted: expected each CA once`],
+    },
+    {
+      value: "none trusted",
+      config: tlsCa({ trusted: [] }),
+      expected: [`${S}consul.tlsCa.trusted: expected at least one CA`],
+    },
+    {
+      value: "a slot c",
+      config: tlsCa({ issuer: "c" }),
+      expected: [`${S}consul.tlsCa.issuer: Invalid option: expected one of "a"|"b"`],
+    },
+  ]);
+  // The three steps of a rotation, and back.
+  for (const v of [
+    { trusted: ["a", "b"] },
+    { issuer: "b", trusted: ["a", "b"] },
+    { issuer: "b", trusted: ["b"] },
+    { issuer: "b", trusted: ["b", "a"] },
+  ])
+    assert.equal(attemptProd(tlsCa(v)), "ok", JSON.stringify(v));
+});
+
 test("every problem of both files at once", () => {
   const hosts = prodHosts();
   hosts[0].address = "bad address";

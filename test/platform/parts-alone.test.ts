@@ -50,7 +50,12 @@ const zookeeperSite = (masters: number): ZooKeeperSiteSpec => ({
 
 const consulSite = (masters: number): ConsulSiteSpec => ({
   ...quorumSite(masters),
-  consul: { datacenter: "dc1", checkIntervalSeconds: 2, slaveMaxLoadPerCpu: 4 },
+  consul: {
+    datacenter: "dc1",
+    checkIntervalSeconds: 2,
+    slaveMaxLoadPerCpu: 4,
+    tlsCa: { issuer: "a", trusted: ["a"] },
+  },
   features: { consulEsm: false },
 });
 

@@ -3,8 +3,12 @@
 // of a slave agent's certificate. Afterwards every member of the site gossips with the new key
 // alone, the old token is refused while the balancers read Consul with their new one and serve
 // every instance, and the slave's agent holds a new certificate of the same CA and answers with it.
+// Then Consul's CA rotated through its two slots in three `up`s, the site whole after each.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { CONSUL_TLS_PATHS } from "../../components/consul/consul-tls-plan";
 import { PlatformSpec } from "../../components/core/platform-spec";
@@ -119,4 +123,129 @@ test("one pulumi up: a new gossip key in use on every member alone, a new balanc
   const address = site.hosts.find((h) => h.id === slave)!.address;
   const self = await consulGet({ ...manager, address }, "/v1/agent/self");
   assert.equal(self.status, 200, self.out);
+});
+
+/** Sets the stack's `consul.tlsCa` through the CLI, as an operator would. */
+async function setCas(issuer: "a" | "b", trusted: ("a" | "b")[]): Promise<void> {
+  const stack = deployed!.stack;
+  const config = (...args: string[]) =>
+    stack.pulumi(["config", ...args, "--path", "--stack", stack.name]);
+  await config("set", "lhcb-platform:consul.tlsCa.issuer", issuer);
+  await config("rm", "lhcb-platform:consul.tlsCa.trusted").catch(() => "");
+  for (const [i, slot] of trusted.entries())
+    await config("set", `lhcb-platform:consul.tlsCa.trusted[${i}]`, slot);
+}
+
+/** The PEM certificates in `text`, in order. */
+const certificatesIn = (text: string) =>
+  [...text.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n/g)].map(
+    (m) => m[0],
+  );
+
+/** Whether `cert` (PEM) is signed by the CA `ca` (PEM), as openssl verifies it. */
+function signedBy(cert: string, ca: string): boolean {
+  const dir = mkdtempSync(join(tmpdir(), "consul-ca-"));
+  writeFileSync(join(dir, "ca.pem"), ca);
+  writeFileSync(join(dir, "cert.pem"), cert);
+  const r = spawnSync("openssl", ["verify", "-CAfile", join(dir, "ca.pem"), join(dir, "cert.pem")]);
+  rmSync(dir, { recursive: true, force: true });
+  return r.status === 0;
+}
+
+/** Every Consul process's files: its CA bundle and its certificate, by host id. */
+function consulFilesByHost(): Map<string, { ca: string; cert: string }> {
+  return new Map(
+    spec.hosts.map((h) => {
+      const part = spec.masters.some((m) => m.id === h.id) ? "consul-server" : "consul-agent";
+      const file = (path: string) =>
+        onHost(
+          site.hosts.find((x) => x.id === h.id)!.address,
+          "exec",
+          `${spec.stack}-${part}-${h.id}`,
+          "cat",
+          path,
+        );
+      return [h.id, { ca: file(CONSUL_TLS_PATHS.ca), cert: file(CONSUL_TLS_PATHS.cert) }];
+    }),
+  );
+}
+
+/** Every member alive, and both balancers serving every instance of the HTTP service. */
+async function siteWhole(caCert: string): Promise<void> {
+  const manager = { address: site.hosts[0].address, token: deployed!.consul.token, caCert };
+  for (const h of spec.hosts)
+    await timeUntil(
+      `${h.id}'s node alive`,
+      async () => (await serfHealth(manager, `${spec.stack}-${h.id}`)) === "passing",
+      30,
+    );
+  const http = spec.services.find((s) => s.protocol === "http" && s.mode === "pulumi")!;
+  for (const lb of spec.loadBalancers) {
+    const url = `http://${lb.address}:${http.port}${http.check.http ?? "/"}`;
+    await timeUntil(`${url} serving`, async () => (await fetch(url)).status === 200, 30);
+    for (const [server, status] of await serversOf(site, spec, lb.id))
+      assert.equal(status, "UP", `${lb.id}: ${server}`);
+  }
+}
+
+test("Consul's CA rotated in three pulumi ups: trust both, issue from the new one, trust it alone; the site whole after each", async () => {
+  const output = async () =>
+    (
+      await deployed!.stack.pulumi([
+        "stack",
+        "output",
+        "consulCaCertificate",
+        "--show-secrets",
+        "--stack",
+        deployed!.stack.name,
+      ])
+    ).trim() + "\n";
+  const [oldCa] = certificatesIn(await output());
+  const upWith = async (issuer: "a" | "b", trusted: ("a" | "b")[]) => {
+    await setCas(issuer, trusted);
+    const t = Date.now();
+    await deployed!.stack.up();
+    console.log(
+      `site: up with consul.tlsCa ${JSON.stringify({ issuer, trusted })} in ${((Date.now() - t) / 1000).toFixed(1)} s`,
+    );
+    return output();
+  };
+
+  // 1. Both trusted, the old CA still signs: every process holds both, its certificate the old one's.
+  const both = await upWith("a", ["a", "b"]);
+  const [first, newCa] = certificatesIn(both);
+  assert.equal(first, oldCa);
+  assert.ok(newCa !== undefined && newCa !== oldCa, "a second CA");
+  for (const [id, files] of consulFilesByHost()) {
+    assert.equal(files.ca, both, id);
+    assert.ok(signedBy(files.cert, oldCa), `${id}: signed by the old CA`);
+  }
+  await siteWhole(both);
+
+  // 2. The new CA signs: every certificate anew, of the new CA, still trusting both.
+  assert.equal(await upWith("b", ["a", "b"]), both);
+  for (const [id, files] of consulFilesByHost()) {
+    assert.equal(files.ca, both, id);
+    assert.ok(signedBy(files.cert, newCa) && !signedBy(files.cert, oldCa), `${id}: the new CA's`);
+  }
+  await siteWhole(both);
+
+  // 3. The new CA alone: nothing trusts the old one, whose certificate no longer verifies the API.
+  assert.equal(await upWith("b", ["b"]), newCa);
+  for (const [id, files] of consulFilesByHost()) assert.equal(files.ca, newCa, id);
+  await siteWhole(newCa);
+  const master = site.hosts[0].address;
+  const withOld = await consulGet(
+    { address: master, token: deployed!.consul.token, caCert: oldCa },
+    "/v1/status/leader",
+  );
+  assert.equal(withOld.status, 0);
+  assert.match(withOld.out, /certificate/);
+  const { resources } = await deployed!.stack.exportState();
+  assert.deepEqual(
+    resources
+      .filter((r) => /-consul-tls-ca(-b)?$/.test(r.urn))
+      .map((r) => r.urn.replace(/^.*::/, "")),
+    ["platform-consul-tls-ca-b"],
+  );
 });
