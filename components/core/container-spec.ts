@@ -88,6 +88,7 @@ export type SecretName =
   | "consulTlsKey"
   | "influxdbPassword"
   | "zookeeperPassword"
+  | "zookeeperSuperDigest"
   | "mesosAdminSecret"
   | "mesosAgentSecret"
   | "marathonSecret"

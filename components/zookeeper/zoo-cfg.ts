@@ -24,6 +24,12 @@ export interface ZooCfgOptions {
   clientPortAddress?: string;
   /** Every client must authenticate (digest) before anything else (zookeeper-auth-plan.ts). */
   enforceAuth?: boolean;
+  /**
+   * The digest id (`user:base64(sha1(user:password))`, or its placeholder) of the super user, who
+   * passes every ACL (zookeeper-auth-plan.ts). ZooKeeper sets a key of zoo.cfg it does not know
+   * as a system property `zookeeper.<key>`, which is where it reads the super digest.
+   */
+  superDigest?: string;
 }
 
 /**
@@ -49,6 +55,7 @@ export function renderZooCfg(members: readonly ZooKeeperMember[], opts: ZooCfgOp
     "4lw.commands.whitelist=srvr,stat,ruok,mntr,conf",
     "admin.enableServer=false",
     ...(opts.enforceAuth ? ["enforce.auth.enabled=true", "enforce.auth.schemes=digest"] : []),
+    ...(opts.superDigest ? [`DigestAuthenticationProvider.superDigest=${opts.superDigest}`] : []),
   ];
   if (members.length > 1) {
     for (const m of [...members].sort((a, b) => a.id - b.id))

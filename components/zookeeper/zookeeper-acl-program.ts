@@ -1,6 +1,6 @@
 /**
  * The deploy-time step that closes ZooKeeper (zookeeper-auth-plan.ts), a Node program run where
- * `pulumi up` runs, once the ensemble serves: it authenticates as every user of the site at once,
+ * `pulumi up` runs, once the ensemble serves: it authenticates as the super user (the admin),
  * makes each part's top znode where it is missing and sets its ACL on it and, for a subtree, on
  * every znode below (one made before the ACLs were on keeps its own ACL otherwise: ZooKeeper's
  * ACLs are not inherited). It can run again: what exists is kept, the ACLs are set anew. A member
@@ -8,7 +8,7 @@
  * change stops it at once, naming the znode.
  */
 import { READY_TIMEOUT_SECONDS } from "../core/readiness";
-import { ZnodeTree } from "./zookeeper-auth-plan";
+import { ZnodeTree, ZOOKEEPER_USERS } from "./zookeeper-auth-plan";
 import { ZK_WIRE } from "./zookeeper-wire";
 
 export const ZOOKEEPER_ACL_PROGRAM =
@@ -26,7 +26,7 @@ const applyAcl = async (zk, path, acl, subtree) => {
   return count;
 };
 const setUp = async (zk) => {
-  for (const [user, password] of Object.entries(passwords)) await zk.auth(user, password);
+  await zk.auth(e.ZK_SUPER, passwords[e.ZK_SUPER]);
   let count = 0;
   for (const t of trees) {
     const acl = t.acl.map((a) => aclEntry(a.who, a.perms, passwords));
@@ -78,5 +78,6 @@ export function zookeeperAclEnvironment(
     ZK_MEMBERS: members.join(","),
     ZK_TREES: JSON.stringify(trees),
     ZK_PASSWORDS: JSON.stringify(passwords),
+    ZK_SUPER: ZOOKEEPER_USERS.admin,
   };
 }

@@ -14,7 +14,13 @@
  * authenticated, so the step makes those first, closed; what Chronos makes in them later
  * (its leader's entry, open; its jobs, Mesos's ACL) keeps Chronos' ACL until the next `up` that
  * runs the step. A part's password reaches it in a file, never in its environment.
+ *
+ * `platform-admin` is ZooKeeper's super user (`DigestAuthenticationProvider.superDigest` in every
+ * member's zoo.cfg): it passes every ACL. The step authenticates as it alone, so it sets any ACL
+ * whatever the digests the znodes name: a part's password is rotated by setting its new digest,
+ * and the admin's by restarting the members with its new super digest first.
  */
+import { createHash } from "node:crypto";
 import { secretPlaceholder } from "../core/container-spec";
 import { PlatformSpec, ResolvedFeatures } from "../core/platform-spec";
 
@@ -32,6 +38,14 @@ export const ZOOKEEPER_USERS: Record<ZookeeperRole, string> = {
   marathon: "marathon",
   chronos: "chronos",
 };
+
+/**
+ * The digest id ZooKeeper gives `user` authenticated with `password`, as its ACLs and its super
+ * digest name it: `user:base64(sha1("user:password"))`.
+ */
+export function zookeeperDigestId(user: string, password: string): string {
+  return `${user}:${createHash("sha1").update(`${user}:${password}`).digest("base64")}`;
+}
 
 /** The znode each part keeps its state under. */
 export const ZNODE_ROOTS = { mesos: "/mesos", marathon: "/marathon", chronos: "/chronos" } as const;

@@ -1,9 +1,10 @@
-import { DROP_TO_OWN_USER } from "../core/container-spec";
 import {
   ContainerSpec,
   DOCKER_HEALTH_INTERVAL_SECONDS,
+  DROP_TO_OWN_USER,
   healthcheck,
   platformLabels,
+  secretPlaceholder,
 } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { HostSpec } from "../core/config-schema";
@@ -74,6 +75,9 @@ export function zookeeperContainer(spec: QuorumSiteSpec, host: HostSpec): Contai
           initLimit: 20,
           syncLimit: 4,
           enforceAuth: zookeeperAuthEnforced(spec),
+          ...(zookeeperAuthEnforced(spec)
+            ? { superDigest: secretPlaceholder("zookeeperSuperDigest") }
+            : {}),
         }),
       },
       { path: `${ZK_DATA_DIR}/myid`, content: renderMyId(id) },

@@ -14,6 +14,7 @@ import {
   ZOOKEEPER_USERS,
   zookeeperAclTrees,
   zookeeperAuthEnforced,
+  zookeeperDigestId,
   ZookeeperClientsSpec,
   ZookeeperRole,
   zookeeperRoles,
@@ -65,12 +66,20 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     super("lhcb-platform:zookeeper:ZooKeeperEnsemble", name, {}, opts);
     this.members = {};
     this.ready = {};
+    if (zookeeperAuthEnforced(args.spec))
+      this.passwords = zookeeperPasswords(this, name, zookeeperRoles(args.spec));
+    // The members' zoo.cfg names the admin as the super user, by its digest.
+    const admin = this.passwords?.admin;
+    const secrets = admin && {
+      zookeeperSuperDigest: admin.apply((p) => zookeeperDigestId(ZOOKEEPER_USERS.admin, p)),
+    };
     let previous: LocalCommand | undefined;
     const byId = new Map(args.spec.hosts.map((h) => [h.id, h]));
     for (const { hostId, container: member } of zookeeperPlan(args.spec)) {
       const key = `${name}-${hostId}`;
       const container = declareContainer(this, args.inventory, hostId, key, member, {
         dependsOn: previous ? [previous] : [],
+        secrets,
       }).container;
       previous = quorumMemberReady(
         this,
@@ -82,10 +91,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       this.ready[hostId] = previous;
     }
     this.connectString = zkConnect(zookeeperMembers(args.spec));
-    if (zookeeperAuthEnforced(args.spec)) {
-      this.passwords = zookeeperPasswords(this, name, zookeeperRoles(args.spec));
-      this.acl = this.declareAcl(name, args.spec, previous!);
-    }
+    if (this.passwords) this.acl = this.declareAcl(name, args.spec, previous!);
     this.forClients = [...Object.values(this.members), ...(this.acl ? [this.acl] : [])];
     this.registerOutputs({ connectString: this.connectString });
   }

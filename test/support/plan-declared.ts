@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { secretPlaceholder } from "../../components/core/container-spec";
+import { zookeeperDigestId } from "../../components/zookeeper/zookeeper-auth-plan";
 import type { RenderedFile } from "../../components/render";
 import { DeclaredResource, installMocks, plainInput, settle } from "./mocks";
 
@@ -273,6 +274,11 @@ export function testPlanDeclared(stack: string): void {
         .replaceAll(
           /platform-metrics-influxdb-password-\w+-stdout/g,
           secretPlaceholder("influxdbPassword"),
+        )
+        // The super user's digest, of the admin's password as the mocks make it.
+        .replaceAll(
+          zookeeperDigestId("platform-admin", "platform-zookeeper-password-platform-admin-stdout"),
+          secretPlaceholder("zookeeperSuperDigest"),
         )
         .replaceAll(
           /platform-zookeeper-password-[\w-]+-stdout/g,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
+import { secretPlaceholder } from "../../components/core/container-spec";
 import { renderMyId, renderZooCfg, zkConnect, zkUrl } from "../../components/zookeeper/zoo-cfg";
 import {
   zookeeperContainer,
@@ -94,19 +95,24 @@ test("prod members are the masters' addresses on the host network", () => {
   assert.equal(c.env!.ZOO_MY_ID, "5");
 });
 
-test("every member asks its clients to authenticate (digest) on cert and prod, none on local", () => {
-  const enforced = ["enforce.auth.enabled=true", "enforce.auth.schemes=digest"];
+test("every member asks its clients to authenticate (digest) on cert and prod, none on local; the admin is the super user there", () => {
+  const enforced = [
+    "enforce.auth.enabled=true",
+    "enforce.auth.schemes=digest",
+    `DigestAuthenticationProvider.superDigest=${secretPlaceholder("zookeeperSuperDigest")}`,
+  ];
   for (const stack of ["local", "cert", "prod"]) {
     const spec = loadPlatformFromStackFile(process.cwd(), stack);
     for (const host of spec.masters) {
       const lines = zookeeperContainer(spec, host).files![0].content.split("\n");
       assert.deepEqual(
-        lines.filter((l) => l.startsWith("enforce.")),
+        lines.filter((l) => /^(enforce\.|DigestAuthenticationProvider\.)/.test(l)),
         stack === "local" ? [] : enforced,
         `${stack} ${host.id}`,
       );
     }
   }
+
   assert.equal(
     zkUrl(three, "/mesos", 2181, "mesos-master:secret"),
     "zk://mesos-master:secret@zk-a:2181,zk-b:2181,zk-c:2181/mesos",

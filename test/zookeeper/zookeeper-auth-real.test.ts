@@ -21,8 +21,10 @@ import {
   ZOOKEEPER_USERS,
   zookeeperAclTrees,
   zookeeperAuthEnforced,
+  zookeeperDigestId,
 } from "../../components/zookeeper/zookeeper-auth-plan";
 import { zookeeperContainer } from "../../components/zookeeper/zookeeper-containers";
+import { secretPlaceholder } from "../../components/core/container-spec";
 import { docker } from "../../scripts/bench/probes";
 import { PROJECT_ROOT } from "../../scripts/engine-stack";
 import { tempDir } from "../../scripts/temp-dir";
@@ -71,17 +73,41 @@ const stranger: [string, string] = ["stranger", "x"];
 const digest = (name: string, password: string) =>
   `${name}:${createHash("sha1").update(`${name}:${password}`).digest("base64")}`;
 
-before(() => {
-  const config = join(dir, "zoo.cfg");
-  // One member (standalone) with the client settings every prod member has.
-  assert.ok(zookeeperAuthEnforced(prod));
-  const cfg = renderZooCfg([{ id: 1, address: "127.0.0.1" }], {
+const config = join(dir, "zoo.cfg");
+
+/** One member's zoo.cfg (standalone) with the client settings every prod member has, its super user's digest from `adminPassword`. */
+function zooCfg(adminPassword: string): string {
+  return renderZooCfg([{ id: 1, address: "127.0.0.1" }], {
     dataDir: "/var/lib/zookeeper",
     enforceAuth: zookeeperAuthEnforced(prod),
+    // The digest as the platform computes it for the members' zoo.cfg.
+    superDigest: zookeeperDigestId(u.admin, adminPassword),
   });
+}
+
+/** Restarts the member with the super digest of `adminPassword` (as `up` replaces the members). */
+async function restartWith(adminPassword: string): Promise<void> {
+  writeFileSync(config, zooCfg(adminPassword));
+  docker("restart", name);
+  port = Number(docker("port", name, "2181/tcp").trim().split(":").pop());
+  const end = Date.now() + 30_000;
+  while (!("value" in asClient([[u.admin, adminPassword]], [{ op: "getChildren", path: "/" }])[0]))
+    if (Date.now() > end) assert.fail("the member did not serve again within 30 s");
+}
+
+before(() => {
+  assert.ok(zookeeperAuthEnforced(prod));
   const prodCfg = zookeeperContainer(prod, prod.masters[0]).files![0].content;
+  const cfg = zooCfg(passwords[u.admin]);
   for (const line of cfg.split("\n").filter((l) => l.startsWith("enforce.")))
     assert.ok(prodCfg.split("\n").includes(line), line);
+  assert.ok(
+    prodCfg
+      .split("\n")
+      .includes(
+        `DigestAuthenticationProvider.superDigest=${secretPlaceholder("zookeeperSuperDigest")}`,
+      ),
+  );
   writeFileSync(config, cfg);
   docker(
     "run",
@@ -244,13 +270,68 @@ test("a znode a part made open (Chronos' own, or from before the ACLs) is closed
   ]);
 });
 
-test("a step whose password of a part is not the one its znodes name stops at once, naming the znode and no password", () => {
-  const wrong = { ...passwords, [u.marathon]: "f".repeat(48) };
+test("a step whose admin password is not the super user's stops at once, naming the znode and no password", () => {
+  const wrong = { ...passwords, [u.admin]: "f".repeat(48) };
   const r = setAcls(wrong, 20);
   assert.equal(r.status, 1);
   assert.equal(
     r.stderr,
-    `ZooKeeper under test: 127.0.0.1:${port}: set the ACL of /marathon: not authorized\n`,
+    `ZooKeeper under test: 127.0.0.1:${port}: set the ACL of /: not authorized\n`,
   );
   for (const p of Object.values(wrong)) assert.equal(r.stderr.includes(p), false);
+});
+
+test("a part's password rotated: the step names its new digest on the part's znodes; the new password writes there, the old one no longer does", () => {
+  const closed = (who: string) => [{ who, perms: "cdrwa" }];
+  const rotated = { ...passwords, [u.marathon]: "9".repeat(48) };
+  const r = setAcls(rotated);
+  assert.equal(r.status, 0, r.stderr);
+  const as = (password: string) =>
+    zookeeperAs(
+      { host: "127.0.0.1", port },
+      [[u.marathon, password]],
+      [
+        { op: "getData", path: "/marathon" },
+        { op: "create", path: `/marathon/rotated-${password[0]}`, acl: closed(u.marathon) },
+      ],
+      rotated,
+    );
+  assert.deepEqual(as(passwords[u.marathon]), [NOT_AUTHORIZED, NOT_AUTHORIZED]);
+  assert.deepEqual(as(rotated[u.marathon]), [{ value: "" }, { value: "/marathon/rotated-9" }]);
+  // Back to the first password, as the other tests have it.
+  assert.equal(setAcls().status, 0);
+  assert.deepEqual(asClient([user(u.marathon)], [{ op: "getData", path: "/marathon" }]), [
+    { value: "" },
+  ]);
+});
+
+test("the admin's password rotated: the member restarted with its new super digest, the step with the new password sets every ACL; the old password no longer passes them", async () => {
+  const rotated = { ...passwords, [u.admin]: "8".repeat(48) };
+  await restartWith(rotated[u.admin]);
+  const r = setAcls(rotated);
+  assert.equal(r.status, 0, r.stderr);
+  const asAdmin = (password: string) =>
+    zookeeperAs(
+      { host: "127.0.0.1", port },
+      [[u.admin, password]],
+      [
+        { op: "getData", path: "/marathon" },
+        { op: "getAcl", path: "/" },
+      ],
+      rotated,
+    );
+  const [oldRead] = asAdmin(passwords[u.admin]);
+  assert.deepEqual(oldRead, NOT_AUTHORIZED);
+  assert.deepEqual(asAdmin(rotated[u.admin]), [
+    { value: "" },
+    {
+      value: [
+        { perms: 1, scheme: "world", id: "anyone" },
+        { perms: 31, scheme: "digest", id: digest(u.admin, rotated[u.admin]) },
+      ],
+    },
+  ]);
+  // Back to the first password, as the other tests have it.
+  await restartWith(passwords[u.admin]);
+  assert.equal(setAcls().status, 0);
 });
