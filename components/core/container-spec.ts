@@ -137,6 +137,12 @@ export interface ContainerSpec {
   extraHosts?: Record<string, string>;
   privileged?: boolean;
   /**
+   * SELinux does not confine the container to its own label (`label=disable`): for a part that
+   * reads the host's files (cAdvisor), which SELinux would otherwise hide from it. No capability
+   * or device comes with it. A no-op where SELinux is off.
+   */
+  readsHostFiles?: boolean;
+  /**
    * The Linux capabilities the container keeps (`CAP_CHOWN`, ...): every other one is
    * dropped, and no process in it gains privileges it was not started with (`no-new-privileges`).
    * Absent: none kept. A privileged container keeps everything (see `privileged`).

@@ -37,7 +37,10 @@ export function toContainerArgs(
     // Least privilege: every capability the part does not name is dropped, and nothing in the
     // container can gain more (setuid binaries, file capabilities).
     args.capabilities = { drops: ["ALL"], adds: [...(containerSpec.capabilities ?? [])] };
-    args.securityOpts = ["no-new-privileges:true"];
+    args.securityOpts = [
+      "no-new-privileges:true",
+      ...(containerSpec.readsHostFiles ? ["label=disable"] : []),
+    ];
   }
   if (containerSpec.user !== undefined) args.user = containerSpec.user;
   return {

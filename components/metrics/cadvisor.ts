@@ -82,10 +82,9 @@ export function cadvisorContainer(spec: MetricsSpec, host: HostSpec): ContainerS
     entrypoint: cadvisorEntrypoint(),
     command: cadvisorArgs(),
     restart: "always",
-    // Real hosts: privileged, for the kernel's view of every container (/dev/kmsg, all cgroups). The
-    // local stack runs where the Engine may refuse privileged containers, and needs no more than
-    // the read-only mounts.
-    privileged: !spec.local,
+    // Not privileged, no capability: what it collects (CPU, memory, network) it reads from the
+    // read-only mounts. Where SELinux is on, it must not confine cAdvisor to its own label.
+    readsHostFiles: true,
     volumes: [
       ...CADVISOR_HOST_MOUNTS.map((m) => ({
         hostPath: m.hostPath,

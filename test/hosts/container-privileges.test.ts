@@ -28,7 +28,7 @@ test("prod: each part's capabilities, privileges and user", () => {
   assert.deepEqual(privileges("prod"), [
     `agent: drop ALL add - ${OPT} user 65534:65534`,
     `cadvisor-docker-api: drop ALL add - ${OPT} user root`,
-    "cadvisor: privileged",
+    `cadvisor: drop ALL add - ${OPT},label=disable user (image)`,
     `chronos: drop ALL add - ${OPT} user (image)`,
     `consul-agent: drop ALL add ${HANDOVER} ${OPT} user (image)`,
     `consul-esm: drop ALL add - ${OPT} user 65534:65534`,

@@ -114,7 +114,7 @@ test("the InfluxDB container: config uploaded, data in a volume; its health chec
   );
 });
 
-test("cAdvisor on a slave: no storage driver (its shipper reads it), host mounts read-only, the Engine through its proxy, privileged", () => {
+test("cAdvisor on a slave: no storage driver (its shipper reads it), host mounts read-only, the Engine through its proxy, not privileged", () => {
   const h = prod.slaves[3];
   assert.deepEqual(cadvisorContainer(prod, h), {
     name: "prod-cadvisor-prod-slave-4",
@@ -136,7 +136,7 @@ test("cAdvisor on a slave: no storage driver (its shipper reads it), host mounts
       "-disable_metrics=disk,diskIO,tcp,advtcp,udp,percpu,sched,process",
     ],
     restart: "always",
-    privileged: true,
+    readsHostFiles: true,
     volumes: [
       { hostPath: "/", containerPath: "/rootfs", readOnly: true },
       { hostPath: "/sys", containerPath: "/sys", readOnly: true },
@@ -166,7 +166,8 @@ test("cAdvisor on a slave: no storage driver (its shipper reads it), host mounts
   });
   assert.deepEqual(cadvisorArgs(), cadvisorContainer(local, local.slaves[0]).command);
   assert.equal(cadvisorContainer(local, local.slaves[0]).hostNetwork, false);
-  assert.equal(cadvisorContainer(local, local.slaves[0]).privileged, false);
+  assert.equal(cadvisorContainer(local, local.slaves[0]).privileged, undefined);
+  assert.equal(cadvisorContainer(local, local.slaves[0]).readsHostFiles, true);
 });
 
 test("the metrics shipper of a slave: the platform image's shipper, from the host's cAdvisor to InfluxDB, as nobody; on prod as InfluxDB's writer, its password in a file", () => {

@@ -174,7 +174,9 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor, its Docker AP
     assert.equal(c.inputs.name, `prod-cadvisor-${h.id}`);
     assert.equal(c.inputs.image, "gitlab-registry.cern.ch/lhcb-dirac/cadvisor/cadvisor:v0.47.2");
     assert.equal(c.inputs.hostname, h.id);
-    assert.equal(c.inputs.privileged, true);
+    assert.equal(c.inputs.privileged, undefined);
+    assert.deepEqual(c.inputs.capabilities, { drops: ["ALL"], adds: [] });
+    assert.deepEqual(c.inputs.securityOpts, ["no-new-privileges:true", "label=disable"]);
     assert.equal(c.inputs.networkMode, "host");
     assert.deepEqual(c.inputs.command, cadvisorArgs());
     const shipper = byName(declared, `metrics-metrics-shipper-${h.id}`);

@@ -3,7 +3,8 @@
 // of a slave agent's certificate. Afterwards every member of the site gossips with the new key
 // alone, the old token is refused while the balancers read Consul with their new one and serve
 // every instance, and the slave's agent holds a new certificate of the same CA and answers with it.
-// Then Consul's CA rotated through its two slots in three `up`s, the site whole after each.
+// Then Consul's CA rotated through its two slots in three `up`s, the site whole after each; then
+// its management token replaced by one made with the old.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -15,7 +16,7 @@ import { PlatformSpec } from "../../components/core/platform-spec";
 import { LB_PATHS } from "../../components/haproxy/lb-files";
 import { newGossipKey, setSecretConfig } from "../../scripts/site/deploy";
 import { DeployedSite, deploySite, removeSite, site } from "../support/site-fixture";
-import { consulGet, serfHealth, serversOf, timeUntil } from "../support/site-probes";
+import { consulGet, consulSend, serfHealth, serversOf, timeUntil } from "../support/site-probes";
 
 let deployed: DeployedSite | undefined;
 let spec: PlatformSpec;
@@ -55,6 +56,28 @@ async function urnEnding(suffix: string): Promise<string> {
   return found[0].urn;
 }
 
+/** A stack output, secrets shown. */
+async function output(name: string): Promise<string> {
+  const stack = deployed!.stack;
+  const out = await stack.pulumi([
+    "stack",
+    "output",
+    name,
+    "--show-secrets",
+    "--stack",
+    stack.name,
+  ]);
+  return out.trim();
+}
+
+/** How to ask the stack's Consul now: its management token and CA bundle, from its outputs. */
+async function consulNow(): Promise<{ token: string; caCert: string }> {
+  return {
+    token: await output("consulManagementToken"),
+    caCert: (await output("consulCaCertificate")) + "\n",
+  };
+}
+
 before(async () => {
   deployed = await deploySite("rotation");
   spec = deployed.spec;
@@ -64,7 +87,7 @@ after(() => removeSite(deployed));
 
 test("one pulumi up: a new gossip key in use on every member alone, a new balancers' token, a slave agent's new certificate", async () => {
   const master = site.hosts[0];
-  const manager = { address: master.address, ...deployed!.consul };
+  const manager = { address: master.address, ...(await consulNow()) };
   const slave = spec.slaves[0].id;
   const before = { token: catalogReadToken(), cert: agentCertificate(slave) };
   const key = newGossipKey();
@@ -172,7 +195,8 @@ function consulFilesByHost(): Map<string, { ca: string; cert: string }> {
 
 /** Every member alive, and both balancers serving every instance of the HTTP service. */
 async function siteWhole(caCert: string): Promise<void> {
-  const manager = { address: site.hosts[0].address, token: deployed!.consul.token, caCert };
+  const { token } = await consulNow();
+  const manager = { address: site.hosts[0].address, token, caCert };
   for (const h of spec.hosts)
     await timeUntil(
       `${h.id}'s node alive`,
@@ -189,18 +213,8 @@ async function siteWhole(caCert: string): Promise<void> {
 }
 
 test("Consul's CA rotated in three pulumi ups: trust both, issue from the new one, trust it alone; the site whole after each", async () => {
-  const output = async () =>
-    (
-      await deployed!.stack.pulumi([
-        "stack",
-        "output",
-        "consulCaCertificate",
-        "--show-secrets",
-        "--stack",
-        deployed!.stack.name,
-      ])
-    ).trim() + "\n";
-  const [oldCa] = certificatesIn(await output());
+  const bundle = async () => (await consulNow()).caCert;
+  const [oldCa] = certificatesIn(await bundle());
   const upWith = async (issuer: "a" | "b", trusted: ("a" | "b")[]) => {
     await setCas(issuer, trusted);
     const t = Date.now();
@@ -208,7 +222,7 @@ test("Consul's CA rotated in three pulumi ups: trust both, issue from the new on
     console.log(
       `site: up with consul.tlsCa ${JSON.stringify({ issuer, trusted })} in ${((Date.now() - t) / 1000).toFixed(1)} s`,
     );
-    return output();
+    return bundle();
   };
 
   // 1. Both trusted, the old CA still signs: every process holds both, its certificate the old one's.
@@ -236,7 +250,7 @@ test("Consul's CA rotated in three pulumi ups: trust both, issue from the new on
   await siteWhole(newCa);
   const master = site.hosts[0].address;
   const withOld = await consulGet(
-    { address: master, token: deployed!.consul.token, caCert: oldCa },
+    { address: master, token: (await consulNow()).token, caCert: oldCa },
     "/v1/status/leader",
   );
   assert.equal(withOld.status, 0);
@@ -248,4 +262,34 @@ test("Consul's CA rotated in three pulumi ups: trust both, issue from the new on
       .map((r) => r.urn.replace(/^.*::/, "")),
     ["platform-consul-tls-ca-b"],
   );
+});
+
+test("Consul's management token rotated: a new one made with the old, given as consulManagementToken, pulumi up; the old one deleted and refused, the site whole", async () => {
+  const { token: old, caCert } = await consulNow();
+  const api = { address: site.hosts[0].address, token: old, caCert };
+  const made = await consulSend(api, "PUT", "/v1/acl/token", {
+    Description: `${spec.stack}: the management token, rotated`,
+    Policies: [{ Name: "global-management" }],
+  });
+  assert.equal(made.status, 200, made.out);
+  const fresh = (JSON.parse(made.out) as { SecretID: string }).SecretID;
+  setSecretConfig(deployed!.stack.name, "lhcb-platform:consulManagementToken", fresh);
+  const t = Date.now();
+  await deployed!.stack.up();
+  console.log(`site: up with a new management token in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  assert.equal((await consulNow()).token, fresh);
+  const oldSelf = await consulGet(api, "/v1/acl/token/self");
+  const accessor = (JSON.parse(oldSelf.out) as { AccessorID: string }).AccessorID;
+  const gone = await consulSend(
+    { ...api, token: fresh },
+    "DELETE",
+    `/v1/acl/token/${accessor}`,
+    undefined,
+  );
+  assert.equal(gone.status, 200, gone.out);
+  assert.equal((await consulGet(api, "/v1/acl/token/self")).status, 403);
+  assert.equal((await consulGet({ ...api, token: fresh }, "/v1/acl/token/self")).status, 200);
+  // What the library writes through its provider still goes through, with the new token.
+  await deployed!.stack.previewNoChanges();
+  await siteWhole(caCert);
 });

@@ -1,5 +1,5 @@
 // `docker run -d` of a planned container on this machine's Engine, as the Docker provider runs it:
-// its labels, environment, hostname, user, capabilities, files, volumes, entrypoint and command.
+// its labels, environment, hostname, user, privileges, files, volumes, entrypoint and command.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ContainerSpec } from "../../components/core/container-spec";
@@ -12,9 +12,12 @@ export function runPlanned(c: ContainerSpec, dir: string, extra: string[] = []):
   for (const [k, v] of Object.entries(c.env ?? {})) args.push("-e", `${k}=${v}`);
   if (c.hostname) args.push("--hostname", c.hostname);
   if (c.user) args.push("--user", c.user);
-  if (c.capabilities) {
+  // As container-args.ts declares it: privileged, or every capability the part does not name dropped.
+  if (c.privileged) args.push("--privileged");
+  else {
     args.push("--cap-drop", "ALL", "--security-opt", "no-new-privileges");
-    for (const cap of c.capabilities) args.push("--cap-add", cap);
+    if (c.readsHostFiles) args.push("--security-opt", "label=disable");
+    for (const cap of c.capabilities ?? []) args.push("--cap-add", cap);
   }
   for (const [i, f] of (c.files ?? []).entries()) {
     const path = join(dir, `${c.name}-${i}`);
