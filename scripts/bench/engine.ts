@@ -116,11 +116,14 @@ export async function paperScalePreview(
   log: (m: string) => void,
 ): Promise<ScalePreview> {
   const opts = paperScale(1);
+  // Each host named h1, h2, ... on the local Engine: with the scratch stack's name, the longest
+  // container name (stack, entry and host id) stays within a hostname's 63 characters, which the
+  // program's checks require; the generator's ids (local-slave-35) would not.
   const hosts = generateInventory({ ...opts, stack: "local", masters: 3 }).map(
-    ({ docker: _docker, ...h }) => h,
+    ({ docker: _docker, ...h }, i) => ({ ...h, id: `h${i + 1}`, address: `h${i + 1}` }),
   );
   const catalog = generateCatalog({ ...opts, marathonEvery: 0 });
-  return withCatalogStack(`scale${process.pid % 100000}`, catalog, hosts, log, async (stack) => {
+  return withCatalogStack(`ps${process.pid % 1000}`, catalog, hosts, log, async (stack) => {
     const result: ScalePreview = { resources: 0, seconds: [], baselineSeconds: [] };
     const once = async (label: string, env: Record<string, string>) => {
       const [text, s] = await timed(() => stack.preview(env));
