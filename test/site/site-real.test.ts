@@ -12,8 +12,11 @@ import { hostPorts } from "../../components/host-ports";
 import { plannedContainers } from "../../components/plan";
 import { DeployedSite, deploySite, removeSite, site } from "../support/site-fixture";
 import {
+  catalogReadToken,
   consulGet,
   consulSend,
+  lbConsulTemplateConfig,
+  onHost,
   serversOf,
   SiteConsul,
   timeUntil,
@@ -27,15 +30,10 @@ import { CA_COMMAND, CERT_COMMAND } from "../../components/consul/consul-tls";
 import { CONSUL_TLS_PATHS, splitKeyAndCertificate } from "../../components/consul/consul-tls-plan";
 import { rpcConnection } from "../support/consul-rpc-probe";
 import { runCertificateCommand } from "../support/certificate-commands";
-import { LB_PATHS } from "../../components/haproxy/lb-files";
 import { AUTHENTICATION_REQUIRED, NOT_AUTHORIZED, zookeeperAs } from "../support/zookeeper-client";
 
 let deployed: DeployedSite | undefined;
 let spec: PlatformSpec;
-
-/** `docker ARGS` on a host's engine, over SSH as the Docker provider reaches it. */
-const onHost = (address: string, ...args: string[]) =>
-  execFileSync("docker", ["-H", `ssh://root@${address}`, ...args], { encoding: "utf8" });
 
 before(async () => {
   deployed = await deploySite("site");
@@ -231,7 +229,7 @@ test("Consul's ACLs: without a token nothing is written and nothing is seen; eac
   const { caCert } = deployed!.consul;
   const anonymous = { address: master.address, caCert };
   const manager = { address: master.address, ...deployed!.consul };
-  const reader = { address: master.address, token: catalogReadToken(), caCert };
+  const reader = { address: master.address, token: catalogReadToken(spec), caCert };
   const http = spec.services.find((s) => s.protocol === "http" && s.mode === "pulumi")!;
   // Registered under its key, tagged with its stack (the balancers' `service "<stack>.<key>"`).
   const service = http.key;
@@ -396,23 +394,6 @@ function certificateOfAnotherCa(name: string): { cert: string; key: string } {
   return splitKeyAndCertificate("cert", run(CERT_COMMAND, { ...env, CERT_SANS: `DNS:${name}` }));
 }
 
-/** consul-template's configuration in the first balancer. */
-function lbConsulTemplateConfig(): string {
-  const lb = spec.loadBalancers[0];
-  return onHost(
-    lb.address,
-    "exec",
-    `${spec.stack}-lb-${lb.id}`,
-    "cat",
-    LB_PATHS.consulTemplateConfig,
-  );
-}
-
-/** The `catalog-read` token, as the first balancer's consul-template has it. */
-function catalogReadToken(): string {
-  return /\n {2}token {3}= "([0-9a-f-]{36})"\n/.exec(lbConsulTemplateConfig())![1];
-}
-
 test("no secret in plain text: not in the state, not in any container's definition or log", async () => {
   const stack = deployed!.stack;
   const gossipKey = (
@@ -449,7 +430,7 @@ test("no secret in plain text: not in the state, not in any container's definiti
     gossipKey,
     sshLine,
     deployed!.consul.token,
-    catalogReadToken(),
+    catalogReadToken(spec),
     slaveToken,
     slaveKey,
     caKey,
@@ -469,7 +450,7 @@ test("no secret in plain text: not in the state, not in any container's definiti
     "agent (secret 0)",
     "agent (secret 4)",
   ]);
-  assert.deepEqual(leaks("lb", lbConsulTemplateConfig()), ["lb (secret 3)"]);
+  assert.deepEqual(leaks("lb", lbConsulTemplateConfig(spec)), ["lb (secret 3)"]);
 
   const found = [
     ...leaks("pulumi stack export", await stack.pulumi(["stack", "export", "--stack", stack.name])),

@@ -6,37 +6,27 @@
 // Then Consul's CA rotated through its two slots in three `up`s, the site whole after each; then
 // its management token replaced by one made with the old.
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { CONSUL_TLS_PATHS } from "../../components/consul/consul-tls-plan";
 import { PlatformSpec } from "../../components/core/platform-spec";
-import { LB_PATHS } from "../../components/haproxy/lb-files";
 import { newGossipKey, setSecretConfig } from "../../scripts/site/deploy";
 import { DeployedSite, deploySite, removeSite, site } from "../support/site-fixture";
-import { consulGet, consulSend, serfHealth, serversOf, timeUntil } from "../support/site-probes";
+import {
+  catalogReadToken,
+  consulGet,
+  consulSend,
+  onHost,
+  serfHealth,
+  serversOf,
+  timeUntil,
+} from "../support/site-probes";
 
 let deployed: DeployedSite | undefined;
 let spec: PlatformSpec;
-
-/** `docker ARGS` on a host's engine, over SSH as the Docker provider reaches it. */
-const onHost = (address: string, ...args: string[]) =>
-  execFileSync("docker", ["-H", `ssh://root@${address}`, ...args], { encoding: "utf8" });
-
-/** The `catalog-read` token, as the first balancer's consul-template has it. */
-function catalogReadToken(): string {
-  const lb = spec.loadBalancers[0];
-  const config = onHost(
-    lb.address,
-    "exec",
-    `${spec.stack}-lb-${lb.id}`,
-    "cat",
-    LB_PATHS.consulTemplateConfig,
-  );
-  return /\n {2}token {3}= "([0-9a-f-]{36})"\n/.exec(config)![1];
-}
 
 /** The certificate the Consul agent of slave `id` holds. */
 const agentCertificate = (id: string) =>
@@ -89,7 +79,7 @@ test("one pulumi up: a new gossip key in use on every member alone, a new balanc
   const master = site.hosts[0];
   const manager = { address: master.address, ...(await consulNow()) };
   const slave = spec.slaves[0].id;
-  const before = { token: catalogReadToken(), cert: agentCertificate(slave) };
+  const before = { token: catalogReadToken(spec), cert: agentCertificate(slave) };
   const key = newGossipKey();
   setSecretConfig(deployed!.stack.name, "lhcb-platform:consulGossipKey", key);
   const replaced = [
@@ -124,7 +114,7 @@ test("one pulumi up: a new gossip key in use on every member alone, a new balanc
     );
 
   // The balancers' token: the old one refused, the new one reads every instance, both serve.
-  const after = catalogReadToken();
+  const after = catalogReadToken(spec);
   assert.notEqual(after, before.token);
   const old = await consulGet({ ...manager, token: before.token }, "/v1/acl/token/self");
   assert.equal(old.status, 403, old.out);

@@ -1,7 +1,7 @@
 // What a test asks of the running site while a steady client runs (in a thread of its own,
 // steady-client.ts): every probe is asynchronous, so the test itself is never held either.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { promisify } from "node:util";
@@ -9,6 +9,7 @@ import { ConsulCredentials, consulHttp } from "../../components/consul/consul-ht
 import { consulApiUrl } from "../../components/consul/consul-tls-plan";
 import { Site } from "../../components/core/endpoints";
 import { statsHost } from "../../components/haproxy/lb-containers";
+import { LB_PATHS } from "../../components/haproxy/lb-files";
 import { PlatformSpec } from "../../components/core/platform-spec";
 import { whitelistHostDir } from "../../components/mesos/host-paths";
 import { MESOS_PATHS } from "../../components/mesos/mesos-flags";
@@ -17,6 +18,27 @@ import { inNetnsArgs, SiteHost, SiteLayout } from "../../scripts/site/layout";
 import { SteadyClient } from "./steady-client";
 
 const execFileAsync = promisify(execFile);
+
+/** `docker ARGS` on a host's engine, over SSH as the Docker provider reaches it. */
+export const onHost = (address: string, ...args: string[]): string =>
+  execFileSync("docker", ["-H", `ssh://root@${address}`, ...args], { encoding: "utf8" });
+
+/** consul-template's configuration in the stack's first balancer. */
+export function lbConsulTemplateConfig(spec: PlatformSpec): string {
+  const lb = spec.loadBalancers[0];
+  return onHost(
+    lb.address,
+    "exec",
+    `${spec.stack}-lb-${lb.id}`,
+    "cat",
+    LB_PATHS.consulTemplateConfig,
+  );
+}
+
+/** The `catalog-read` token, as the stack's first balancer's consul-template has it. */
+export function catalogReadToken(spec: PlatformSpec): string {
+  return /\n {2}token {3}= "([0-9a-f-]{36})"\n/.exec(lbConsulTemplateConfig(spec))![1];
+}
 
 /** `cmd ARGS`: whether it exited 0, and its stdout. */
 export async function probe(
