@@ -1,31 +1,68 @@
-// `docker run -d` of a planned container on this machine's Engine, as the Docker provider runs it:
-// its labels, environment, hostname, user, privileges, files, volumes, entrypoint and command.
+// `docker run -d` of a planned container on this machine's Engine, with the options the Docker
+// provider is given for it (container-args.ts): labels, environment, hostname, user, privileges,
+// volumes, entrypoint and command; its files are written under a directory and mounted read-only.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ContainerSpec } from "../../components/core/container-spec";
+import { toContainerArgs } from "../../components/hosts/container-args";
 import { docker } from "../../scripts/bench/probes";
+
+/**
+ * The fields of the provider's arguments that `docker run` is given here. A container spec holds
+ * plain values only, so `toContainerArgs` of one (without a network or secret files) is plain too.
+ */
+interface PlainContainerArgs {
+  labels: { label: string; value: string }[];
+  envs: string[];
+  hostname?: string;
+  user?: string;
+  privileged?: boolean;
+  capabilities?: { drops: string[]; adds: string[] };
+  securityOpts?: string[];
+  volumes?: { volumeName?: string; hostPath?: string; containerPath: string; readOnly: boolean }[];
+  entrypoints?: string[];
+  command?: string[];
+}
+
+/** `docker run` options for what the provider is declared to create. */
+function dockerRunOptions(a: PlainContainerArgs): string[] {
+  const options: string[] = [];
+  for (const { label, value } of a.labels) options.push("--label", `${label}=${value}`);
+  for (const env of a.envs) options.push("-e", env);
+  if (a.hostname) options.push("--hostname", a.hostname);
+  if (a.user !== undefined) options.push("--user", a.user);
+  if (a.privileged) options.push("--privileged");
+  for (const cap of a.capabilities?.drops ?? []) options.push("--cap-drop", cap);
+  for (const cap of a.capabilities?.adds ?? []) options.push("--cap-add", cap);
+  for (const opt of a.securityOpts ?? []) options.push("--security-opt", opt);
+  for (const v of a.volumes ?? [])
+    options.push(
+      "-v",
+      `${v.hostPath ?? v.volumeName}:${v.containerPath}${v.readOnly ? ":ro" : ""}`,
+    );
+  return options;
+}
 
 /** Runs `c` (its files written under `dir`), with `extra` options of `docker run`. */
 export function runPlanned(c: ContainerSpec, dir: string, extra: string[] = []): void {
-  const args = ["run", "-d", "--name", c.name, ...extra];
-  for (const [k, v] of Object.entries(c.labels ?? {})) args.push("--label", `${k}=${v}`);
-  for (const [k, v] of Object.entries(c.env ?? {})) args.push("-e", `${k}=${v}`);
-  if (c.hostname) args.push("--hostname", c.hostname);
-  if (c.user) args.push("--user", c.user);
-  // As container-args.ts declares it: privileged, or every capability the part does not name dropped.
-  if (c.privileged) args.push("--privileged");
-  else {
-    args.push("--cap-drop", "ALL", "--security-opt", "no-new-privileges");
-    if (c.readsHostFiles) args.push("--security-opt", "label=disable");
-    for (const cap of c.capabilities ?? []) args.push("--cap-add", cap);
-  }
-  for (const [i, f] of (c.files ?? []).entries()) {
+  const args = toContainerArgs(c, undefined) as unknown as PlainContainerArgs;
+  const files = (c.files ?? []).flatMap((f, i) => {
     const path = join(dir, `${c.name}-${i}`);
     writeFileSync(path, f.content);
-    args.push("-v", `${path}:${f.path}:ro`);
-  }
-  for (const v of c.volumes ?? [])
-    args.push("-v", `${v.hostPath ?? v.volume}:${v.containerPath}${v.readOnly ? ":ro" : ""}`);
-  if (c.entrypoint) args.push("--entrypoint", c.entrypoint[0]);
-  docker(...args, c.image, ...(c.entrypoint?.slice(1) ?? []), ...(c.command ?? []));
+    return ["-v", `${path}:${f.path}:ro`];
+  });
+  const entrypoint = args.entrypoints ?? [];
+  docker(
+    "run",
+    "-d",
+    "--name",
+    c.name,
+    ...extra,
+    ...dockerRunOptions(args),
+    ...files,
+    ...(entrypoint.length > 0 ? ["--entrypoint", entrypoint[0]] : []),
+    c.image,
+    ...entrypoint.slice(1),
+    ...(args.command ?? []),
+  );
 }
