@@ -7,7 +7,12 @@ import { HostSpec } from "../core/config-schema";
 import { ContainerSpec, PlannedContainer, SecretName } from "../core/container-spec";
 import { ConsulSiteSpec } from "../core/platform-spec";
 import { LocalCommand } from "../core/local-command";
-import { PROBE_COMMAND, probeEnvironment, trustingProbeCa } from "../core/readiness";
+import {
+  commandTrustingCa,
+  PROBE_COMMAND,
+  probeCaEnvironment,
+  probeEnvironment,
+} from "../core/readiness";
 import { ConsulProbeAccess, quorumMemberReady } from "../hosts/quorum-member";
 import {
   containerAddress,
@@ -168,11 +173,9 @@ export class ConsulCluster extends BatchedComponent implements ConsulAccess, Con
       .all([this.apiAddress, key, this.managementToken, this.caCertificate])
       .apply(([api, k, token, ca]) => ({
         ...consulKeyringEnvironment(`Consul's gossip key at ${api}`, api, k, members, token),
-        ...(ca === undefined ? {} : { PROBE_CA_PEM: ca }),
+        ...probeCaEnvironment(ca),
       }));
-    const create = this.caCertificate
-      ? trustingProbeCa(CONSUL_KEYRING_COMMAND)
-      : CONSUL_KEYRING_COMMAND;
+    const create = commandTrustingCa(CONSUL_KEYRING_COMMAND, this.caCertificate);
     return new LocalCommand(
       `${name}-keyring`,
       { create, environment: pulumi.secret(environment) },
@@ -356,9 +359,9 @@ function leaderProbe(
           }),
           CONSUL_HTTP_TOKEN: token,
         }),
-    ...(ca === undefined ? {} : { PROBE_CA_PEM: ca }),
+    ...probeCaEnvironment(ca),
   }));
-  const create = access.caCert === undefined ? PROBE_COMMAND : trustingProbeCa(PROBE_COMMAND);
+  const create = commandTrustingCa(PROBE_COMMAND, access.caCert);
   return new command.local.Command(
     name,
     { create, environment, triggers: servers.map((c) => c.id) },

@@ -60,6 +60,20 @@ export function trustingProbeCa(command: string): string {
   return `ca=$(mktemp) && printf '%s\\n' "$PROBE_CA_PEM" > "$ca" || exit 1; NODE_EXTRA_CA_CERTS="$ca" ${command}; s=$?; rm -f "$ca"; exit $s`;
 }
 
+/**
+ * A deploy-time command that calls Consul's API with a CA or without: `command` itself when there
+ * is no CA (`ca` undefined), else `trustingProbeCa(command)`. Its environment takes
+ * `probeCaEnvironment` of the same CA.
+ */
+export function commandTrustingCa(command: string, ca: unknown): string {
+  return ca === undefined ? command : trustingProbeCa(command);
+}
+
+/** The environment entry `commandTrustingCa` reads its CA (PEM) from: none without a CA. */
+export function probeCaEnvironment<T>(ca: T | undefined): { PROBE_CA_PEM?: T } {
+  return ca === undefined ? {} : { PROBE_CA_PEM: ca };
+}
+
 /** The shell command that runs the probe; its target is in the environment (`probeEnvironment`). */
 export const PROBE_COMMAND = 'node -e "$PROBE_PROGRAM"';
 

@@ -6,7 +6,7 @@ import {
   QuorumMemberTarget,
   quorumProbeEnvironment,
 } from "../core/quorum-probe";
-import { trustingProbeCa } from "../core/readiness";
+import { commandTrustingCa, probeCaEnvironment } from "../core/readiness";
 import { containerReadiness } from "./container-readiness";
 import { ContainerResource } from "./declare-container";
 
@@ -34,8 +34,7 @@ export function quorumMemberReady(
   target: QuorumMemberTarget,
   consul: ConsulProbeAccess = {},
 ): LocalCommand {
-  const tls = (command: string) =>
-    consul.caCert === undefined ? command : trustingProbeCa(command);
+  const tls = (command: string) => commandTrustingCa(command, consul.caCert);
   return containerReadiness(parent, `${name}-ready`, container, {
     create: tls(QUORUM_PROBE_COMMAND),
     // Deleted just before the container stops: a leading Consul server hands its leadership over.
@@ -43,7 +42,7 @@ export function quorumMemberReady(
     environment: {
       ...quorumProbeEnvironment(target),
       ...(consul.token !== undefined ? { CONSUL_HTTP_TOKEN: consul.token } : {}),
-      ...(consul.caCert !== undefined ? { PROBE_CA_PEM: consul.caCert } : {}),
+      ...probeCaEnvironment(consul.caCert),
     },
   });
 }
