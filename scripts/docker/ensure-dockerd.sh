@@ -14,7 +14,8 @@
 # - verifies that `docker run --rm` works (with lhcb-platform/base:bookworm once
 #   it exists, else with a throwaway image made from the host's busybox, if any).
 # Environment: DOCKERD_STORAGE_DRIVER, DOCKERD_DATA_ROOT (/var/lib/docker),
-# DOCKERD_WAIT_SECS (60). The daemon listens on unix:///var/run/docker.sock.
+# DOCKERD_WAIT_SECS (60), DOCKERD_GOGC (the daemon's GOGC, 400). The daemon listens on
+# unix:///var/run/docker.sock.
 set -euo pipefail
 # shellcheck source=scripts/docker/lib.sh source-path=SCRIPTDIR
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -82,7 +83,9 @@ start_daemon() { # driver iptables-flavour -> 0 when it answers
     echo "===== $(date -Is) starting dockerd storage-driver=$driver iptables=$ipt"
   } >>"$LOG"
   # setsid: detach from this script's session so the daemon outlives it.
-  PATH="${path_prefix:+$path_prefix:}$PATH" setsid $SUDO dockerd \
+  # GOGC: see DOCKERD_GOGC in scripts/site/files.ts (dockerd runs itself again 4-5 times per
+  # container; at 400 those runs do not collect garbage while they initialize).
+  PATH="${path_prefix:+$path_prefix:}$PATH" setsid $SUDO env GOGC="${DOCKERD_GOGC:-400}" dockerd \
     --host "unix://$SOCK" \
     --data-root "$DATA_ROOT" \
     --storage-driver "$driver" \

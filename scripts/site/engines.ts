@@ -9,7 +9,7 @@ import {
   rmdirSync,
   writeFileSync,
 } from "node:fs";
-import { daemonJson, dockerdArgs } from "./files";
+import { daemonJson, dockerdCommand } from "./files";
 import { inNetnsArgs, SiteHost, SiteLayout } from "./layout";
 import { livePid, run, running, say, startDetached, succeeds, waitFor } from "./system";
 
@@ -29,11 +29,7 @@ export async function startEngines(site: SiteLayout): Promise<void> {
     mkdirSync(h.runDir, { recursive: true });
     mkdirSync(`${h.dataDir}/docker`, { recursive: true });
     writeFileSync(`${h.runDir}/daemon.json`, daemonJson(site));
-    startDetached(
-      "nsenter",
-      inNetnsArgs(h, ["dockerd", ...dockerdArgs(h)]),
-      `${h.runDir}/dockerd.log`,
-    );
+    startDetached("nsenter", inNetnsArgs(h, dockerdCommand(h)), `${h.runDir}/dockerd.log`);
   }
   await Promise.all(
     site.hosts.map((h) =>

@@ -6,7 +6,7 @@ import { PlatformSpec } from "../../components/core/platform-spec";
 import { siteLayout } from "../../scripts/site/layout";
 import {
   daemonJson,
-  dockerdArgs,
+  dockerdCommand,
   hostsLines,
   knownHosts,
   registryConfig,
@@ -132,7 +132,10 @@ test("a host's sshd: on its address, keys only, its own engine for every session
 
 test("each engine: its own roots, socket and cgroup; the registry trusted over HTTP; the registry on the gateway only", () => {
   const h = site.hosts[0];
-  assert.deepEqual(dockerdArgs(h), [
+  assert.deepEqual(dockerdCommand(h), [
+    "env",
+    "GOGC=400",
+    "dockerd",
     "--config-file",
     "/r/master-1/daemon.json",
     "--data-root",
