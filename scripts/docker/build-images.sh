@@ -5,7 +5,7 @@
 #
 #   IMAGE            any of: base zookeeper haproxy consul consul-esm influxdb service
 #                    (default: all of them, in that order);
-#                    optional: cadvisor filebeat (also built with --optional)
+#                    optional: cadvisor filebeat dirac (also built with --optional)
 #   --force          rebuild images (and the base tarball) even if they are up to date
 #                    (an image is rebuilt anyway when images/NAME changed since it was built)
 #                    (Go binaries are rebuilt only when their version changes;
@@ -17,7 +17,8 @@
 # Tags: lhcb-platform/base:bookworm, lhcb-platform/zookeeper:<version in images/zookeeper/jars.txt>,
 #       lhcb-platform/haproxy:2.6, lhcb-platform/consul:$CONSUL_VERSION,
 #       lhcb-platform/consul-esm:$CONSUL_ESM_VERSION (binary from scripts/toolchain/build.sh),
-#       lhcb-platform/influxdb:<influxdb-version>, lhcb-platform/service:<service-version>
+#       lhcb-platform/influxdb:<influxdb-version>, lhcb-platform/service:<service-version>,
+#       lhcb-platform/dirac:<the dirac version images/dirac/requirements.txt pins>
 # Progress lines carry the elapsed seconds since the script started.
 set -euo pipefail
 # shellcheck source=scripts/docker/lib.sh source-path=SCRIPTDIR
@@ -59,7 +60,7 @@ while [ $# -gt 0 ]; do
 done
 if [ ${#WANT[@]} -eq 0 ]; then
   WANT=(base zookeeper haproxy consul consul-esm influxdb service)
-  [ "$OPTIONAL" = 0 ] || WANT+=(cadvisor filebeat)
+  [ "$OPTIONAL" = 0 ] || WANT+=(cadvisor filebeat dirac)
 fi
 
 tag_of() {
@@ -73,6 +74,7 @@ tag_of() {
     service) echo "lhcb-platform/service:$SERVICE_VERSION" ;;
     cadvisor) echo "lhcb-platform/cadvisor:$CADVISOR_VERSION" ;;
     filebeat) echo "lhcb-platform/filebeat:$FILEBEAT_VERSION" ;;
+    dirac) echo "lhcb-platform/dirac:$(pinned_version dirac dirac)" ;;
     *) die "unknown image: $1" ;;
   esac
 }
@@ -114,6 +116,40 @@ fetch_jars() { # name [dir]
     fi
     [ -z "${2:-}" ] || { mkdir -p "$2"; cp "$cache/$a-$v.jar" "$2/"; }
   done <"$list"
+}
+
+# The version images/NAME/requirements.txt pins for the Python distribution DIST.
+pinned_version() { # name dist
+  sed -n "s/^$2==\([^ ]*\) .*/\1/p" "$REPO_ROOT/images/$1/requirements.txt"
+}
+
+# The Python distributions images/NAME/requirements.txt and build-requirements.txt pin (each with
+# the sha256 of its file), from PyPI into .cache/pypi with `pip download --require-hashes` on this
+# host, then the files those hashes name into DIR/wheels and DIR/build-wheels. pip runs only when
+# a pinned file is not there yet.
+fetch_wheels() { # name dir
+  local list sub want have f cache="$CACHE_DIR/pypi"
+  mkdir -p "$cache"
+  for list in requirements build-requirements; do
+    case "$list" in requirements) sub=wheels ;; *) sub=build-wheels ;; esac
+    want=$(sed -n 's/.*--hash=sha256:\([0-9a-f]*\).*/\1/p' "$REPO_ROOT/images/$1/$list.txt" | sort)
+    have=$(cd "$cache" && find . -maxdepth 1 -type f \( -name '*.whl' -o -name '*.tar.gz' \) -print0 | xargs -0r sha256sum | awk '{print $1}' | sort -u)
+    if [ -n "$(comm -23 <(echo "$want") <(echo "$have"))" ]; then
+      log "$1: pip download of images/$1/$list.txt into $cache"
+      # mysqlclient's source asks pkg-config for MariaDB while pip reads its metadata; the flags
+      # only satisfy that question (it is compiled in the image, against Debian's library).
+      MYSQLCLIENT_CFLAGS=-I/nonexistent MYSQLCLIENT_LDFLAGS=-lnonexistent \
+        pip download -q --no-deps --require-hashes -r "$REPO_ROOT/images/$1/$list.txt" -d "$cache" \
+        >"$CACHE_DIR/pip-$1-$list.log" 2>&1 || { tail -n 20 "$CACHE_DIR/pip-$1-$list.log" >&2; die "$1: pip download of $list.txt failed"; }
+    fi
+    mkdir -p "$2/$sub"
+    for f in "$cache"/*.whl "$cache"/*.tar.gz; do
+      [ -f "$f" ] || continue
+      if echo "$want" | grep -qx "$(sha256sum "$f" | cut -c1-64)"; then cp "$f" "$2/$sub/"; fi
+    done
+    [ "$(find "$2/$sub" -type f | wc -l)" -eq "$(echo "$want" | wc -l)" ] \
+      || die "$1: $2/$sub does not hold exactly the files images/$1/$list.txt pins"
+  done
 }
 
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
@@ -223,6 +259,7 @@ build_dockerfile_image() { # name tag
   cp -a "$REPO_ROOT/images/$name/." "$ctx/"
   for b in $bins; do cp "$CACHE_DIR/bin/$b" "$ctx/$b"; chmod 0755 "$ctx/$b"; done
   [ ! -f "$ctx/jars.txt" ] || fetch_jars "$name" "$ctx/lib"
+  [ ! -f "$ctx/requirements.txt" ] || fetch_wheels "$name" "$ctx"
   [ "$name" != consul-esm ] || install -m 0755 "$TOOLCHAIN_CACHE/bin/consul-esm" "$ctx/consul-esm"
   # executables keep their mode through COPY (the classic builder has no --chmod)
   for script in "$ctx"/*.py; do [ ! -f "$script" ] || chmod 0755 "$script"; done

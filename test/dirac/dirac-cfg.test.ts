@@ -1,0 +1,104 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { renderCfg } from "../../components/dirac/cfg-text";
+import { diracCfg } from "../../components/dirac/dirac-cfg";
+
+test("renderCfg writes sections between braces, options as Name = value, lists comma-separated", () => {
+  assert.equal(
+    renderCfg({ A: { B: "1", C: ["x", "y"], D: {} }, E: "z" }),
+    "A\n{\n  B = 1\n  C = x, y\n  D\n  {\n  }\n}\nE = z\n",
+  );
+});
+
+test("renderCfg refuses what DIRAC would read otherwise, naming where", () => {
+  assert.throws(
+    () => renderCfg({ A: { "B C": "1" } }),
+    /^Error: DIRAC configuration \/A\/B C: expected a name of letters, digits, '_', '-', '\.'$/,
+  );
+  assert.throws(() => renderCfg({ A: { B: "x}" } }), /DIRAC configuration \/A\/B: "x}" cannot/);
+  assert.throws(() => renderCfg({ A: { B: ["x,y"] } }), /DIRAC configuration \/A\/B: "x,y" cannot/);
+  assert.throws(() => renderCfg({ A: "x\ny" }), /DIRAC configuration \/A: "x\\ny" cannot/);
+});
+
+test("diracCfg: the installation's Configuration Server, no host certificate, each service on dip with its URL", () => {
+  const installation = {
+    name: "local",
+    configurationServers: [
+      "dip://lb-1:9135/Configuration/Server",
+      "dip://lb-2:9135/Configuration/Server",
+    ],
+    services: [
+      { name: "Configuration/Server", port: 9135, url: "dip://lb:9135/Configuration/Server" },
+      { name: "Framework/Notification", port: 9154, url: "dip://lb:9154/Framework/Notification" },
+      {
+        name: "Framework/BundleDelivery",
+        port: 9158,
+        url: "dip://lb:9158/Framework/BundleDelivery",
+      },
+    ],
+  };
+  assert.equal(
+    diracCfg(installation, true),
+    [
+      "DIRAC",
+      "{",
+      "  Security",
+      "  {",
+      "    UseServerCertificate = no",
+      "  }",
+      "  Configuration",
+      "  {",
+      "    Name = local",
+      "    Master = yes",
+      "    Servers = dip://lb-1:9135/Configuration/Server, dip://lb-2:9135/Configuration/Server",
+      "  }",
+      "}",
+      "Systems",
+      "{",
+      "  Configuration",
+      "  {",
+      "    Services",
+      "    {",
+      "      Server",
+      "      {",
+      "        HandlerPath = DIRAC/ConfigurationSystem/Service/ConfigurationHandler.py",
+      "        Port = 9135",
+      "        Protocol = dip",
+      "      }",
+      "    }",
+      "    URLs",
+      "    {",
+      "      Server = dip://lb:9135/Configuration/Server",
+      "    }",
+      "  }",
+      "  Framework",
+      "  {",
+      "    Services",
+      "    {",
+      "      Notification",
+      "      {",
+      "        Port = 9154",
+      "        Protocol = dip",
+      "      }",
+      "      BundleDelivery",
+      "      {",
+      "        Port = 9158",
+      "        Protocol = dip",
+      "      }",
+      "    }",
+      "    URLs",
+      "    {",
+      "      Notification = dip://lb:9154/Framework/Notification",
+      "      BundleDelivery = dip://lb:9158/Framework/BundleDelivery",
+      "    }",
+      "  }",
+      "}",
+      "",
+    ].join("\n"),
+  );
+  assert.match(diracCfg(installation), /^ {4}Master = no$/m);
+  assert.throws(
+    () => diracCfg({ ...installation, services: [{ name: "Server", port: 1, url: "dip://x" }] }),
+    /^Error: DIRAC service Server: expected System\/Component$/,
+  );
+});

@@ -1,0 +1,170 @@
+// The DIRAC image (images/dirac, built by scripts/docker/build-images.sh) on this machine's Docker
+// Engine: DIRAC's own Configuration Server, started by `dirac-platform serve` from the dirac.cfg the
+// library renders, answers DISET calls over `dip` from DIRAC's own client in another container
+// with the configuration the library renders for it to serve (its master file); its HTTP health bridge answers 200 while the service answers a
+// DISET ping, 503 within its timeout while the service is stopped (SIGSTOP: a hang, the process
+// still there), and 200 again once it runs.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import {
+  DIRAC_CFG_PATH,
+  diracCfg,
+  masterCfg,
+  masterCfgPath,
+} from "../../components/dirac/dirac-cfg";
+
+const IMAGE = "lhcb-platform/dirac:9.1.22";
+const NET = `dirac-test-${process.pid}`;
+const CS = `${NET}-cs`;
+const PORT = 9135;
+const BRIDGE_PORT = 19135;
+const CS_URL = `dip://${CS}:${PORT}/Configuration/Server`;
+const dir = mkdtempSync(join(tmpdir(), "dirac-image-"));
+
+function docker(...args: string[]): string {
+  const r = spawnSync("docker", args, { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`docker ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** The bridge's answer: HTTP status and body, with a 3 s limit of the test's own. */
+async function bridge(address: string): Promise<{ status: number; body: string; ms: number }> {
+  const start = Date.now();
+  const r = await fetch(`http://${address}:${BRIDGE_PORT}/ping`, {
+    signal: AbortSignal.timeout(3000),
+  });
+  return { status: r.status, body: (await r.text()).trim(), ms: Date.now() - start };
+}
+
+async function until(what: string, seconds: number, ok: () => Promise<boolean>): Promise<void> {
+  const end = Date.now() + seconds * 1000;
+  while (!(await ok().catch(() => false))) {
+    if (Date.now() > end) throw new Error(`${what}: not within ${seconds}s\n${docker("logs", CS)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Runs `python3 -c program` with DIRAC in a new container on the test's network; its stdout. */
+function diracClient(program: string): string {
+  return docker("run", "--rm", "--network", NET, "--entrypoint", "python3", IMAGE, "-c", program);
+}
+
+let address = "";
+
+before(async () => {
+  const installation = {
+    name: "imagetest",
+    configurationServers: [CS_URL],
+    services: [{ name: "Configuration/Server", port: PORT, url: CS_URL }],
+  };
+  const cfg = join(dir, "dirac.cfg");
+  const master = join(dir, "master.cfg");
+  writeFileSync(cfg, diracCfg(installation, true));
+  writeFileSync(master, masterCfg(installation));
+  docker("network", "create", NET);
+  docker(
+    "create",
+    "--name",
+    CS,
+    "--network",
+    NET,
+    "--user",
+    "nobody",
+    "-e",
+    `SERVICE_PORT=${PORT}`,
+    "-e",
+    `SERVICE_CHECK_PORT=${BRIDGE_PORT}`,
+    IMAGE,
+    "serve",
+    "Configuration/Server",
+  );
+  docker("cp", cfg, `${CS}:${DIRAC_CFG_PATH}`);
+  docker("cp", master, `${CS}:${masterCfgPath(installation.name)}`);
+  docker("start", CS);
+  address = docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", CS);
+  await until("the bridge answers 200", 30, async () => (await bridge(address)).status === 200);
+});
+
+after(() => {
+  spawnSync("docker", ["rm", "-f", CS]);
+  spawnSync("docker", ["network", "rm", NET]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("DIRAC's client in another container calls the Configuration Server over dip and gets the configuration it serves", () => {
+  const out = diracClient(
+    [
+      "import zlib, DIRAC",
+      'DIRAC.initialize(require_auth=False, extra_config={"DIRAC": {"Security": {"UseServerCertificate": "no"}}})',
+      "from DIRAC.Core.Base.Client import Client",
+      `c = Client(url="${CS_URL}")`,
+      'p = c.ping(); assert p["OK"], p',
+      'd = c.getCompressedData(); assert d["OK"], d',
+      "from diraccfg import CFG",
+      'cfg = CFG().loadFromBuffer(zlib.decompress(d["Value"]).decode())',
+      'print(p["Value"]["name"], cfg.getOption("/DIRAC/Configuration/Name"), cfg.getOption("/Systems/Configuration/Services/Server/Protocol"))',
+    ].join("\n"),
+  );
+  assert.equal(out.split("\n").at(-1), "Configuration/Server imagetest dip");
+});
+
+test("dirac-platform ping: exit 0 and the answer for a service that answers, 1 for an address nobody serves", () => {
+  const ok = spawnSync("docker", ["run", "--rm", "--network", NET, IMAGE, "ping", CS_URL], {
+    encoding: "utf8",
+  });
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, new RegExp(`^ping of ${CS_URL} answered in [0-9.]+ ms\\n$`));
+  const no = spawnSync(
+    "docker",
+    ["run", "--rm", "--network", NET, IMAGE, "ping", `dip://${CS}:9999/Configuration/Server`],
+    {
+      encoding: "utf8",
+    },
+  );
+  assert.equal(no.status, 1);
+  // DIRAC's client retries a refused connection (3 tries, 2 s apart), logging each, then gives up.
+  assert.match(
+    no.stdout.trim().split("\n").at(-1)!,
+    /^ping of dip:\/\/.*:9999\/Configuration\/Server failed after [0-9.]+s: Can't connect: \[Errno 111\] Connection refused$/,
+  );
+});
+
+test("the health bridge: 200 from a DISET ping, 503 within its 1 s timeout while the service hangs, 200 once it runs again", async () => {
+  const healthy = await bridge(address);
+  assert.equal(healthy.status, 200);
+  assert.match(
+    healthy.body,
+    /^ping of dip:\/\/127\.0\.0\.1:9135\/Configuration\/Server answered in [0-9.]+ ms$/,
+  );
+  const pid = docker("top", CS, "-eo", "pid,args")
+    .split("\n")
+    .find((l) => /dirac-service Configuration\/Server/.test(l))!
+    .trim()
+    .split(/\s+/)[0];
+  process.kill(Number(pid), "SIGSTOP");
+  try {
+    await new Promise((r) => setTimeout(r, 300)); // past the bridge's 0.25 s cache
+    const hung = await bridge(address);
+    assert.equal(hung.status, 503);
+    assert.match(
+      hung.body,
+      /^ping of dip:\/\/127\.0\.0\.1:9135\/Configuration\/Server unanswered after 1\.[0-9]s \(limit 1\.0s\)$/,
+    );
+    assert.ok(hung.ms < 1500, `the bridge answered after ${hung.ms} ms`);
+    // Every check during the hang fails at once, without a new ping waiting out the timeout.
+    const again = await bridge(address);
+    assert.equal(again.status, 503);
+    assert.ok(again.ms < 200, `the second check took ${again.ms} ms`);
+  } finally {
+    process.kill(Number(pid), "SIGCONT");
+  }
+  await until(
+    "the bridge answers 200 again",
+    10,
+    async () => (await bridge(address)).status === 200,
+  );
+});
