@@ -22,6 +22,17 @@ export interface DiracService {
   port: number;
   /** The URL clients call it at (the load balancers' address, as the paper puts in the CS). */
   url: string;
+  /** Options of the service's own (a StorageElement's `BasePath`, ...), served by the CS. */
+  options?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A master Configuration Server's own settings. It writes its own URL into the configuration it
+ * serves (`Servers`, `MasterServer`), built from its host name: `advertisedHost` is the name it
+ * gives, the balancers' address, so that clients keep coming back through the balancers.
+ */
+export interface MasterRole {
+  advertisedHost: string;
 }
 
 /** What a DIRAC program of the platform reads from its local configuration file. */
@@ -50,6 +61,7 @@ function systemsSection(services: readonly DiracService[]): CfgSection {
       ...(DISET_HANDLERS[s.name] ? { HandlerPath: DISET_HANDLERS[s.name] } : {}),
       Port: String(s.port),
       Protocol: "dip",
+      ...s.options,
     };
     entry.URLs[component] = s.url;
   }
@@ -59,11 +71,13 @@ function systemsSection(services: readonly DiracService[]): CfgSection {
 /**
  * The `dirac.cfg` of the installation's programs: the Configuration Server to read from, no host
  * certificate (the services speak `dip`), and each service's port, protocol and URL. With
- * `master`, the program is a Configuration Server that serves this installation's configuration.
+ * `master`, the program is a Configuration Server that serves this installation's configuration
+ * (`masterCfg`) under the balancers' name.
  */
-export function diracCfg(installation: DiracInstallation, master = false): string {
+export function diracCfg(installation: DiracInstallation, master?: MasterRole): string {
   return renderCfg({
     DIRAC: {
+      ...(master ? { Hostname: master.advertisedHost } : {}),
       Security: { UseServerCertificate: "no" },
       Configuration: {
         Name: installation.name,
@@ -77,12 +91,14 @@ export function diracCfg(installation: DiracInstallation, master = false): strin
 
 /**
  * What the installation's Configuration Server serves to every client (its master file,
- * `masterCfgPath`): the installation's name and each service's port, protocol and URL, so that a
- * client finds a service by its name.
+ * `masterCfgPath`): the installation's name, the Configuration Servers' URLs (the balancers'), and
+ * each service's port, protocol, options and URL, so that a client finds a service by its name.
  */
 export function masterCfg(installation: DiracInstallation): string {
   return renderCfg({
-    DIRAC: { Configuration: { Name: installation.name } },
+    DIRAC: {
+      Configuration: { Name: installation.name, Servers: installation.configurationServers },
+    },
     Systems: systemsSection(installation.services),
   });
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { renderCfg } from "../../components/dirac/cfg-text";
-import { diracCfg } from "../../components/dirac/dirac-cfg";
+import { diracCfg, masterCfg } from "../../components/dirac/dirac-cfg";
 
 test("renderCfg writes sections between braces, options as Name = value, lists comma-separated", () => {
   assert.equal(
@@ -34,14 +34,16 @@ test("diracCfg: the installation's Configuration Server, no host certificate, ea
         name: "Framework/BundleDelivery",
         port: 9158,
         url: "dip://lb:9158/Framework/BundleDelivery",
+        options: { DirsToBundle: "CAs" },
       },
     ],
   };
   assert.equal(
-    diracCfg(installation, true),
+    diracCfg(installation, { advertisedHost: "lb" }),
     [
       "DIRAC",
       "{",
+      "  Hostname = lb",
       "  Security",
       "  {",
       "    UseServerCertificate = no",
@@ -84,6 +86,7 @@ test("diracCfg: the installation's Configuration Server, no host certificate, ea
       "      {",
       "        Port = 9158",
       "        Protocol = dip",
+      "        DirsToBundle = CAs",
       "      }",
       "    }",
       "    URLs",
@@ -97,8 +100,56 @@ test("diracCfg: the installation's Configuration Server, no host certificate, ea
     ].join("\n"),
   );
   assert.match(diracCfg(installation), /^ {4}Master = no$/m);
+  assert.doesNotMatch(diracCfg(installation), /Hostname/);
   assert.throws(
     () => diracCfg({ ...installation, services: [{ name: "Server", port: 1, url: "dip://x" }] }),
     /^Error: DIRAC service Server: expected System\/Component$/,
+  );
+});
+
+test("masterCfg: what the Configuration Server serves, its name, the balancers' URL and each service with its options", () => {
+  assert.equal(
+    masterCfg({
+      name: "cert",
+      configurationServers: ["dip://lb:9135/Configuration/Server"],
+      services: [
+        {
+          name: "DataManagement/StorageElement",
+          port: 9148,
+          url: "dip://lb:9148/DataManagement/StorageElement",
+          options: { BasePath: "/storage" },
+        },
+      ],
+    }),
+    [
+      "DIRAC",
+      "{",
+      "  Configuration",
+      "  {",
+      "    Name = cert",
+      "    Servers = dip://lb:9135/Configuration/Server",
+      "  }",
+      "}",
+      "Systems",
+      "{",
+      "  DataManagement",
+      "  {",
+      "    Services",
+      "    {",
+      "      StorageElement",
+      "      {",
+      "        Port = 9148",
+      "        Protocol = dip",
+      "        BasePath = /storage",
+      "      }",
+      "    }",
+      "    URLs",
+      "    {",
+      "      StorageElement = dip://lb:9148/DataManagement/StorageElement",
+      "    }",
+      "  }",
+      "}",
+      "",
+    ].join("\n"),
   );
 });

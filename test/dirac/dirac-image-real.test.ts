@@ -1,9 +1,12 @@
 // The DIRAC image (images/dirac, built by scripts/docker/build-images.sh) on this machine's Docker
-// Engine: DIRAC's own Configuration Server, started by `dirac-platform serve` from the dirac.cfg the
-// library renders, answers DISET calls over `dip` from DIRAC's own client in another container
-// with the configuration the library renders for it to serve (its master file); its HTTP health bridge answers 200 while the service answers a
-// DISET ping, 503 within its timeout while the service is stopped (SIGSTOP: a hang, the process
-// still there), and 200 again once it runs.
+// Engine, configured by the files the library renders (components/dirac/dirac-cfg.ts): DIRAC's
+// own Configuration Server, started by `dirac-platform serve`, serves the installation's
+// configuration under the balancers' name (a network alias of its container here); a
+// StorageElement told only where that server is takes its port and options from it; DIRAC's own
+// client in another container finds the StorageElement by name through the server and gets its
+// data. The server's HTTP health bridge answers 200 while the service answers a DISET ping, 503
+// within its timeout while the service is stopped (SIGSTOP: a hang, the process still there),
+// and 200 again once it runs.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -20,9 +23,25 @@ import {
 const IMAGE = "lhcb-platform/dirac:9.1.22";
 const NET = `dirac-test-${process.pid}`;
 const CS = `${NET}-cs`;
+const SE = `${NET}-se`;
+/** The name clients reach the Configuration Server by: the balancers' at a site, an alias here. */
+const BALANCER = `${NET}-lb`;
 const PORT = 9135;
 const BRIDGE_PORT = 19135;
-const CS_URL = `dip://${CS}:${PORT}/Configuration/Server`;
+const CS_URL = `dip://${BALANCER}:${PORT}/Configuration/Server`;
+const installation = {
+  name: "imagetest",
+  configurationServers: [CS_URL],
+  services: [
+    { name: "Configuration/Server", port: PORT, url: CS_URL },
+    {
+      name: "DataManagement/StorageElement",
+      port: 9148,
+      url: `dip://${SE}:9148/DataManagement/StorageElement`,
+      options: { BasePath: "/tmp/storage" },
+    },
+  ],
+};
 const dir = mkdtempSync(join(tmpdir(), "dirac-image-"));
 
 function docker(...args: string[]): string {
@@ -55,61 +74,105 @@ function diracClient(program: string): string {
 
 let address = "";
 
-before(async () => {
-  const installation = {
-    name: "imagetest",
-    configurationServers: [CS_URL],
-    services: [{ name: "Configuration/Server", port: PORT, url: CS_URL }],
-  };
-  const cfg = join(dir, "dirac.cfg");
-  const master = join(dir, "master.cfg");
-  writeFileSync(cfg, diracCfg(installation, true));
-  writeFileSync(master, masterCfg(installation));
-  docker("network", "create", NET);
+/** Creates `name` running `dirac-platform serve component` with `files` uploaded, and starts it. */
+function startDirac(
+  name: string,
+  component: string,
+  files: Record<string, string>,
+  extra: string[],
+) {
   docker(
     "create",
     "--name",
-    CS,
+    name,
     "--network",
     NET,
     "--user",
     "nobody",
-    "-e",
-    `SERVICE_PORT=${PORT}`,
-    "-e",
-    `SERVICE_CHECK_PORT=${BRIDGE_PORT}`,
+    ...extra,
     IMAGE,
     "serve",
-    "Configuration/Server",
+    component,
   );
-  docker("cp", cfg, `${CS}:${DIRAC_CFG_PATH}`);
-  docker("cp", master, `${CS}:${masterCfgPath(installation.name)}`);
-  docker("start", CS);
+  for (const [path, text] of Object.entries(files)) {
+    const local = join(dir, `${name}-${path.replaceAll("/", "_")}`);
+    writeFileSync(local, text);
+    docker("cp", local, `${name}:${path}`);
+  }
+  docker("start", name);
+}
+
+before(async () => {
+  docker("network", "create", NET);
+  startDirac(
+    CS,
+    "Configuration/Server",
+    {
+      [DIRAC_CFG_PATH]: diracCfg(installation, { advertisedHost: BALANCER }),
+      [masterCfgPath(installation.name)]: masterCfg(installation),
+    },
+    [
+      "--network-alias",
+      BALANCER,
+      "-e",
+      `SERVICE_PORT=${PORT}`,
+      "-e",
+      `SERVICE_CHECK_PORT=${BRIDGE_PORT}`,
+    ],
+  );
   address = docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", CS);
   await until("the bridge answers 200", 30, async () => (await bridge(address)).status === 200);
+  startDirac(SE, "DataManagement/StorageElement", { [DIRAC_CFG_PATH]: diracCfg(installation) }, []);
 });
 
 after(() => {
-  spawnSync("docker", ["rm", "-f", CS]);
+  spawnSync("docker", ["rm", "-f", CS, SE]);
   spawnSync("docker", ["network", "rm", NET]);
   rmSync(dir, { recursive: true, force: true });
 });
 
-test("DIRAC's client in another container calls the Configuration Server over dip and gets the configuration it serves", () => {
+/** DIRAC initialized in a client's process, reading the configuration from the server. */
+const CLIENT_PRELUDE = [
+  "import zlib, DIRAC",
+  `DIRAC.initialize(require_auth=False, extra_config={"DIRAC": {"Configuration": {"Servers": "${CS_URL}"}, "Security": {"UseServerCertificate": "no"}}})`,
+  "from DIRAC.Core.Base.Client import Client",
+];
+
+test("DIRAC's client in another container gets the configuration the server serves: its name, the balancers' URL as its own, each service", () => {
   const out = diracClient(
     [
-      "import zlib, DIRAC",
-      'DIRAC.initialize(require_auth=False, extra_config={"DIRAC": {"Security": {"UseServerCertificate": "no"}}})',
-      "from DIRAC.Core.Base.Client import Client",
+      ...CLIENT_PRELUDE,
       `c = Client(url="${CS_URL}")`,
       'p = c.ping(); assert p["OK"], p',
       'd = c.getCompressedData(); assert d["OK"], d',
       "from diraccfg import CFG",
       'cfg = CFG().loadFromBuffer(zlib.decompress(d["Value"]).decode())',
-      'print(p["Value"]["name"], cfg.getOption("/DIRAC/Configuration/Name"), cfg.getOption("/Systems/Configuration/Services/Server/Protocol"))',
+      'print(p["Value"]["name"])',
+      'for o in ("/DIRAC/Configuration/Name", "/DIRAC/Configuration/Servers", "/DIRAC/Configuration/MasterServer", "/Systems/DataManagement/Services/StorageElement/Protocol", "/Systems/DataManagement/URLs/StorageElement"): print(o, cfg.getOption(o))',
     ].join("\n"),
   );
-  assert.equal(out.split("\n").at(-1), "Configuration/Server imagetest dip");
+  assert.deepEqual(out.split("\n").slice(-6), [
+    "Configuration/Server",
+    "/DIRAC/Configuration/Name imagetest",
+    `/DIRAC/Configuration/Servers ${CS_URL}`,
+    `/DIRAC/Configuration/MasterServer ${CS_URL}`,
+    "/Systems/DataManagement/Services/StorageElement/Protocol dip",
+    `/Systems/DataManagement/URLs/StorageElement dip://${SE}:9148/DataManagement/StorageElement`,
+  ]);
+});
+
+test("a StorageElement configured by the server alone answers a client that names it: its free space, read from its storage", async () => {
+  await until(`${SE} listens`, 30, async () => docker("logs", SE).includes("Listening at dip://"));
+  const out = diracClient(
+    [
+      ...CLIENT_PRELUDE,
+      'c = Client(url="DataManagement/StorageElement")',
+      'r = c.getFreeDiskSpace(); assert r["OK"], r',
+      'print(r["Value"] > 0, type(r["Value"]).__name__)',
+    ].join("\n"),
+  );
+  assert.equal(out.split("\n").at(-1), "True float");
+  assert.match(docker("logs", SE), /Base Path: \/tmp\/storage/);
 });
 
 test("dirac-platform ping: exit 0 and the answer for a service that answers, 1 for an address nobody serves", () => {
