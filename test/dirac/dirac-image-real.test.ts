@@ -19,6 +19,7 @@ import {
   masterCfg,
   masterCfgPath,
 } from "../../components/dirac/dirac-cfg";
+import { docker, eventually, ipOf } from "../../scripts/bench/probes";
 
 const IMAGE = "lhcb-platform/dirac:9.1.22";
 const NET = `dirac-test-${process.pid}`;
@@ -44,12 +45,6 @@ const installation = {
 };
 const dir = mkdtempSync(join(tmpdir(), "dirac-image-"));
 
-function docker(...args: string[]): string {
-  const r = spawnSync("docker", args, { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`docker ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout.trim();
-}
-
 /** The bridge's answer: HTTP status and body, with a 3 s limit of the test's own. */
 async function bridge(address: string): Promise<{ status: number; body: string; ms: number }> {
   const start = Date.now();
@@ -59,12 +54,13 @@ async function bridge(address: string): Promise<{ status: number; body: string; 
   return { status: r.status, body: (await r.text()).trim(), ms: Date.now() - start };
 }
 
+/** Waits until `ok` holds (`eventually`); on a timeout, the Configuration Server's log is in the error. */
 async function until(what: string, seconds: number, ok: () => Promise<boolean>): Promise<void> {
-  const end = Date.now() + seconds * 1000;
-  while (!(await ok().catch(() => false))) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${seconds}s\n${docker("logs", CS)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await eventually(what, seconds, async () => ((await ok()) ? true : undefined), 200).catch(
+    (e: Error) => {
+      throw new Error(`${e.message}\n${docker("logs", CS)}`);
+    },
+  );
 }
 
 /** Runs `python3 -c program` with DIRAC in a new container on the test's network; its stdout. */
@@ -120,7 +116,7 @@ before(async () => {
       `SERVICE_CHECK_PORT=${BRIDGE_PORT}`,
     ],
   );
-  address = docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", CS);
+  address = ipOf(CS);
   await until("the bridge answers 200", 30, async () => (await bridge(address)).status === 200);
   startDirac(SE, "DataManagement/StorageElement", { [DIRAC_CFG_PATH]: diracCfg(installation) }, []);
 });
