@@ -35,17 +35,26 @@ def log(msg):
     sys.stderr.flush()
 
 
+DIRAC_READY = threading.Lock()
+dirac_initialized = False
+
+
 def diset_client(url, timeout):
-    """A DIRAC client of `url`, DIRAC initialized for this process only (no credentials, no
-    configuration server: the bridge reaches its own service by address)."""
+    """A DIRAC client of `url`. DIRAC is initialized once per process, for this process only (no
+    credentials, no configuration server: the bridge reaches its own service by address); a new
+    client after a failed ping does not initialize it again."""
+    global dirac_initialized
     import DIRAC
 
-    DIRAC.initialize(
-        require_auth=False,
-        extra_config={
-            "DIRAC": {"Security": {"UseServerCertificate": "no"}, "Configuration": {"Servers": ""}}
-        },
-    )
+    with DIRAC_READY:
+        if not dirac_initialized:
+            DIRAC.initialize(
+                require_auth=False,
+                extra_config={
+                    "DIRAC": {"Security": {"UseServerCertificate": "no"}, "Configuration": {"Servers": ""}}
+                },
+            )
+            dirac_initialized = True
     from DIRAC.Core.Base.Client import Client
 
     return Client(url=url, timeout=timeout)
