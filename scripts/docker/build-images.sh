@@ -123,30 +123,35 @@ pinned_version() { # name dist
   sed -n "s/^$2==\([^ ]*\) .*/\1/p" "$REPO_ROOT/images/$1/requirements.txt"
 }
 
+# "sha256 path" of every distribution file in the PyPI cache DIR.
+cached_wheels() { # dir
+  find "$1" -maxdepth 1 -type f \( -name '*.whl' -o -name '*.tar.gz' \) -print0 | xargs -0r sha256sum
+}
+
 # The Python distributions images/NAME/requirements.txt and build-requirements.txt pin (each with
 # the sha256 of its file), from PyPI into .cache/pypi with `pip download --require-hashes` on this
 # host, then the files those hashes name into DIR/wheels and DIR/build-wheels. pip runs only when
-# a pinned file is not there yet.
+# a pinned file is not there yet; the cache is hashed once, and again only after a download.
 fetch_wheels() { # name dir
-  local list sub want have f cache="$CACHE_DIR/pypi"
+  local list sub want cached cache="$CACHE_DIR/pypi"
   mkdir -p "$cache"
+  cached=$(cached_wheels "$cache")
   for list in requirements build-requirements; do
     case "$list" in requirements) sub=wheels ;; *) sub=build-wheels ;; esac
     want=$(sed -n 's/.*--hash=sha256:\([0-9a-f]*\).*/\1/p' "$REPO_ROOT/images/$1/$list.txt" | sort)
-    have=$(cd "$cache" && find . -maxdepth 1 -type f \( -name '*.whl' -o -name '*.tar.gz' \) -print0 | xargs -0r sha256sum | awk '{print $1}' | sort -u)
-    if [ -n "$(comm -23 <(echo "$want") <(echo "$have"))" ]; then
+    if [ -n "$(comm -23 <(echo "$want") <(echo "$cached" | awk '{print $1}' | sort -u))" ]; then
       log "$1: pip download of images/$1/$list.txt into $cache"
       # mysqlclient's source asks pkg-config for MariaDB while pip reads its metadata; the flags
       # only satisfy that question (it is compiled in the image, against Debian's library).
       MYSQLCLIENT_CFLAGS=-I/nonexistent MYSQLCLIENT_LDFLAGS=-lnonexistent \
         pip download -q --no-deps --require-hashes -r "$REPO_ROOT/images/$1/$list.txt" -d "$cache" \
         >"$CACHE_DIR/pip-$1-$list.log" 2>&1 || { tail -n 20 "$CACHE_DIR/pip-$1-$list.log" >&2; die "$1: pip download of $list.txt failed"; }
+      cached=$(cached_wheels "$cache")
     fi
     mkdir -p "$2/$sub"
-    for f in "$cache"/*.whl "$cache"/*.tar.gz; do
-      [ -f "$f" ] || continue
-      if echo "$want" | grep -qx "$(sha256sum "$f" | cut -c1-64)"; then cp "$f" "$2/$sub/"; fi
-    done
+    # the cached files whose hash the list names, each once
+    echo "$cached" | awk 'NR == FNR { want[$1] = 1; next } want[$1] && !seen[$1]++ { print $2 }' <(echo "$want") - \
+      | xargs -r cp -t "$2/$sub/"
     [ "$(find "$2/$sub" -type f | wc -l)" -eq "$(echo "$want" | wc -l)" ] \
       || die "$1: $2/$sub does not hold exactly the files images/$1/$list.txt pins"
   done
