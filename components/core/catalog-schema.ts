@@ -25,6 +25,16 @@ const port = z
   .min(1, "expected a port 1-65535")
   .max(65535, "expected a port 1-65535");
 
+/** A DIRAC option's name: one word of letters, digits, '_', '-', '.' (components/dirac/cfg-text.ts). */
+const diracOptionName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_.-]*$/, "expected an option name of letters, digits, '_', '-', '.'");
+
+/** A DIRAC option's value: one line, no brace (which would end it) and no comma (which splits a list). */
+const diracOptionValue = z
+  .string()
+  .regex(/^[^\n\r{},]*$/, "expected a value without a line break, a brace or a comma");
+
 /** Host labels an entry's instances must run on: every key must match the host's label value. */
 const constraints = z.record(labelKey, labelValue);
 
@@ -122,6 +132,11 @@ export const serviceSchema = z.strictObject({
   ...resources,
   constraints: constraints.default({}),
   env: envMap,
+  /**
+   * The service's own DIRAC options (a StorageElement's `BasePath`, ...), served by the
+   * Configuration Server under `/Systems/<System>/Services/<Component>` where the stack runs DIRAC.
+   */
+  options: z.record(diracOptionName, processText.pipe(diracOptionValue)).default({}),
   mode: z.enum(RUN_MODES).optional(),
 });
 

@@ -25,6 +25,8 @@ export interface ServiceSpec {
   memoryMb: number;
   constraints: Record<string, string>;
   env: Record<string, string>;
+  /** The service's own DIRAC options, served by the Configuration Server. */
+  options: Record<string, string>;
   /** Undefined: the stack's default mode. */
   mode?: RunMode;
 }
@@ -75,6 +77,7 @@ export function parseCatalog(value: unknown, file: string): Catalog {
       memoryMb: s.memoryMb ?? memoryMb,
       constraints: s.constraints,
       env: s.env,
+      options: s.options,
       mode: s.mode,
     })),
     agents: raw.agents.map((a) => ({

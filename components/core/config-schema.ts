@@ -155,6 +155,19 @@ export const loadBalancerSchema = z.strictObject({
   maxconn: z.number().positive().max(1_000_000).int().default(4096),
 });
 
+/**
+ * The platform image runs DIRAC (images/dirac): each of its instances gets the installation's
+ * `dirac.cfg`, rendered from the catalog (components/dirac/dirac-plan.ts), and the catalog's
+ * `Configuration/Server` serves the installation's configuration with the balancers' URLs.
+ * Absent: the platform image is another one, which reads no DIRAC configuration.
+ */
+export const diracSchema = z.strictObject({
+  /** The installation's name (`/DIRAC/Configuration/Name`); its Configuration Server's file is `<name>.cfg`. */
+  installation: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, "expected a name of letters, digits, '_', '-'"),
+});
+
 /** The two slots of Consul's CAs: "a" holds a stack's first CA, "b" the next one a rotation makes. */
 export const CA_SLOTS = ["a", "b"] as const;
 export type CaSlot = (typeof CA_SLOTS)[number];
@@ -236,6 +249,7 @@ export const stackConfigSchema = z.strictObject({
     slaveMaxLoadPerCpu: 4,
     tlsCa: { issuer: "a", trusted: ["a"] },
   }),
+  dirac: diracSchema.optional(),
 });
 
 export type StackConfigInput = z.input<typeof stackConfigSchema>;
@@ -243,3 +257,4 @@ export type StackConfig = z.output<typeof stackConfigSchema>;
 export type HostSpec = z.output<typeof hostSchema>;
 export type ImageOverrides = z.output<typeof imagesSchema>;
 export type Features = z.output<typeof featuresSchema>;
+export type DiracSettings = z.output<typeof diracSchema>;

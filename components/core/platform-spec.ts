@@ -1,9 +1,10 @@
 import { AgentSpec, Catalog, ServiceSpec } from "./catalog";
-import { EnvironmentKind, HostSpec, RunMode, StackConfig } from "./config-schema";
+import { DiracSettings, EnvironmentKind, HostSpec, RunMode, StackConfig } from "./config-schema";
 import { InputProblem, PlatformInputError } from "./errors";
 import { ImageSet, resolveImages } from "./images";
 import { Placement, PlacementError, placeAround, PlacementRequest } from "./placement";
 import { quorumProblem, quorumSize } from "./quorum";
+import { diracCatalogProblems } from "./dirac-checks";
 import {
   addressProblems,
   mesosPlacementProblems,
@@ -54,6 +55,8 @@ export interface PlatformSpec {
   /** The balancers' settings, `statsAddress` resolved (`resolveLoadBalancer`). */
   loadBalancer: StackConfig["loadBalancer"] & { statsAddress: string };
   consul: StackConfig["consul"];
+  /** Set when the platform image runs DIRAC: its entries get the installation's configuration. */
+  dirac?: DiracSettings;
   services: PlacedService[];
   agents: PlacedAgent[];
   /** Ids of the hosts that are down (`failedHosts`): nothing new is placed on them. */
@@ -91,11 +94,12 @@ export type LoadBalancersSpec = Pick<
 
 /**
  * What the service instances read of the platform: the hosts, the placed `services`, Consul's
- * check interval and the platform image.
+ * check interval, the platform image and, where it runs DIRAC, the installation and the
+ * balancers its services are reached through.
  */
 export type ServicesSpec = Pick<
   PlatformSpec,
-  "stack" | "local" | "hosts" | "services" | "images"
+  "stack" | "local" | "hosts" | "loadBalancers" | "services" | "images" | "dirac"
 > & {
   consul: Pick<PlatformSpec["consul"], "checkIntervalSeconds">;
 };
@@ -277,6 +281,20 @@ function placeEntries(
 }
 
 /** Resolves a validated stack config and catalog into a `PlatformSpec`, or throws every problem at once. */
+/** Where Mesos runs: the slaves' reserves, and room on the working slaves for Marathon's entries. */
+function mesosProblems(
+  config: StackConfig,
+  catalog: Catalog,
+  slaves: HostSpec[],
+  modeOf: (m: RunMode | undefined) => RunMode,
+  problem: (path: string, expected: string) => void,
+  catalogProblem: (path: string, expected: string) => void,
+): void {
+  mesosReserveProblems(config.hosts, new Set(slaves.map((h) => h.id)), problem);
+  const working = slaves.filter((h) => !config.failedHosts.includes(h.id));
+  mesosPlacementProblems(catalog, working, modeOf, catalogProblem);
+}
+
 export function resolvePlatform(
   config: StackConfig,
   catalog: Catalog,
@@ -296,14 +314,11 @@ export function resolvePlatform(
   failedHostProblems(config, problem);
   addressProblems(config.hosts, problem);
   portProblems(config, catalog, mesos, problem, catalogProblem);
-  if (mesos) {
-    mesosReserveProblems(config.hosts, new Set(roles.slaves.map((h) => h.id)), problem);
-    const working = roles.slaves.filter((h) => !config.failedHosts.includes(h.id));
-    mesosPlacementProblems(catalog, working, modeOf, catalogProblem);
-  }
+  const images = resolveImages(config.images, config.registry);
+  if (config.dirac) diracCatalogProblems(catalog, images.service, modeOf, catalogProblem);
+  if (mesos) mesosProblems(config, catalog, roles.slaves, modeOf, problem, catalogProblem);
   if (problems.length > 0) throw new PlatformInputError(problems);
 
-  const images = resolveImages(config.images, config.registry);
   const placement = placeEntries(roles.slaves, new Set(config.failedHosts), catalog, modeOf);
   const placed = <E extends { key: string; mode?: RunMode; image?: string }>(e: E) => ({
     ...e,
@@ -329,6 +344,7 @@ export function resolvePlatform(
     },
     loadBalancer: resolveLoadBalancer(config.loadBalancer, environment),
     consul: config.consul,
+    ...(config.dirac ? { dirac: config.dirac } : {}),
     services: catalog.services.map(placed),
     agents: catalog.agents.map(placed),
     failedHosts: config.failedHosts,

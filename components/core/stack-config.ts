@@ -26,6 +26,7 @@ const STRUCTURED = new Set([
   "features",
   "loadBalancer",
   "consul",
+  "dirac",
 ]);
 
 /**

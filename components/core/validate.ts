@@ -34,8 +34,12 @@ export function parseWith<T extends z.ZodType>(
   return result.data;
 }
 
-/** The issue's message; a required key that is absent is said to be missing, not "received undefined". */
+/**
+ * The issue's message; a required key that is absent is said to be missing, not "received
+ * undefined"; a key a map does not take, what its keys must be.
+ */
 function messageOf(issue: z.core.$ZodIssue): string {
+  if (issue.code === "invalid_key" && issue.issues.length > 0) return issue.issues[0].message;
   const missing = /^Invalid input: (expected .+), received undefined$/.exec(issue.message);
   return missing ? `missing: ${missing[1]}` : issue.message;
 }

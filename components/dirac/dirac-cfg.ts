@@ -20,8 +20,11 @@ const DISET_HANDLERS: Record<string, string> = {
 export interface DiracService {
   name: string;
   port: number;
-  /** The URL clients call it at (the load balancers' address, as the paper puts in the CS). */
-  url: string;
+  /**
+   * The URLs clients call it at: one per load balancer, as the paper puts only the balancers'
+   * addresses in the CS. DIRAC's client picks one at random and tries the others when it fails.
+   */
+  urls: readonly string[];
   /** Options of the service's own (a StorageElement's `BasePath`, ...), served by the CS. */
   options?: Readonly<Record<string, string>>;
 }
@@ -63,7 +66,7 @@ function systemsSection(services: readonly DiracService[]): CfgSection {
       Protocol: "dip",
       ...s.options,
     };
-    entry.URLs[component] = s.url;
+    entry.URLs[component] = s.urls;
   }
   return systems;
 }

@@ -1,11 +1,12 @@
 import { HostSpec } from "../core/config-schema";
-import { ContainerSpec, platformLabels, UNPRIVILEGED_USER } from "../core/container-spec";
+import { ContainerSpec, filesOf, platformLabels, UNPRIVILEGED_USER } from "../core/container-spec";
 import { containerName } from "../core/endpoints";
 import { goDuration } from "../core/go-duration";
 import { physicalName } from "../core/naming";
 import { PlacedService, ServicesSpec } from "../core/platform-spec";
 import { ProbeTarget } from "../core/readiness";
 import { BRIDGE_PORT_OFFSET } from "../core/site-checks";
+import { diracFiles } from "../dirac/dirac-plan";
 
 /** Port of the HTTP health bridge of a service with a `command` check (the paper's HTTP-to-DISET converter). */
 export function bridgePort(service: Pick<PlacedService, "port">): number {
@@ -27,7 +28,8 @@ export function instanceAddress(
 }
 
 /**
- * The container of one instance of a `pulumi`-mode service on `host`. It has no Docker health
+ * The container of one instance of a `pulumi`-mode service on `host`; a DIRAC service's has the
+ * installation's configuration files (dirac/dirac-plan.ts). It has no Docker health
  * check: the balancers check it (HTTP or TCP, every fraction of a second) and consul-esm runs its
  * catalog check for Consul; an exec every interval would cost more than both (container-spec.ts).
  */
@@ -67,6 +69,7 @@ export function serviceContainer(
       : {}),
     env,
     ports,
+    ...filesOf(diracFiles(spec, service)),
     restart: "always",
     cpus: service.cpus,
     memoryMb: service.memoryMb,

@@ -1,42 +1,13 @@
 // The entry point from plain values: the same platform as from the stack file, and messages that
 // name the caller's own sources.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { parse } from "yaml";
-import { PlatformInputError } from "../../components/core/errors";
-import { CatalogInput } from "../../components/core/catalog-schema";
-import { platformFromValues, PlatformValues } from "../../components/core/platform-input";
+import { platformFromValues } from "../../components/core/platform-input";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
+import { localValues, problemsOf } from "../support/local-values";
 
 const ROOT = join(__dirname, "..", "..");
-
-/** The local stack's settings as plain values: its stack file's `lhcb-platform:` keys, less the catalog path. */
-function localValues(): { config: PlatformValues["config"]; catalog: CatalogInput } {
-  const entries = (
-    parse(readFileSync(join(ROOT, "Pulumi.local.yaml"), "utf8")) as {
-      config: Record<string, unknown>;
-    }
-  ).config;
-  const config = Object.fromEntries(
-    Object.entries(entries).map(([k, v]) => [k.replace(/^lhcb-platform:/, ""), v]),
-  );
-  const catalog = parse(readFileSync(join(ROOT, String(config.catalog)), "utf8")) as CatalogInput;
-  delete config.catalog;
-  return { config: config as PlatformValues["config"], catalog };
-}
-
-/** The problems of a `PlatformInputError` thrown by `f`, as `file: path: expected` lines. */
-function problemsOf(f: () => unknown): string[] {
-  try {
-    f();
-  } catch (e) {
-    assert.ok(e instanceof PlatformInputError, String(e));
-    return e.message.split("\n");
-  }
-  assert.fail("no error");
-}
 
 test("from plain values, the same platform as from the local stack file and its catalog file", () => {
   const { config, catalog } = localValues();

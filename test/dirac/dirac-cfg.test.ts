@@ -28,12 +28,16 @@ test("diracCfg: the installation's Configuration Server, no host certificate, ea
       "dip://lb-2:9135/Configuration/Server",
     ],
     services: [
-      { name: "Configuration/Server", port: 9135, url: "dip://lb:9135/Configuration/Server" },
-      { name: "Framework/Notification", port: 9154, url: "dip://lb:9154/Framework/Notification" },
+      { name: "Configuration/Server", port: 9135, urls: ["dip://lb:9135/Configuration/Server"] },
+      {
+        name: "Framework/Notification",
+        port: 9154,
+        urls: ["dip://lb:9154/Framework/Notification"],
+      },
       {
         name: "Framework/BundleDelivery",
         port: 9158,
-        url: "dip://lb:9158/Framework/BundleDelivery",
+        urls: ["dip://lb:9158/Framework/BundleDelivery"],
         options: { DirsToBundle: "CAs" },
       },
     ],
@@ -102,7 +106,7 @@ test("diracCfg: the installation's Configuration Server, no host certificate, ea
   assert.match(diracCfg(installation), /^ {4}Master = no$/m);
   assert.doesNotMatch(diracCfg(installation), /Hostname/);
   assert.throws(
-    () => diracCfg({ ...installation, services: [{ name: "Server", port: 1, url: "dip://x" }] }),
+    () => diracCfg({ ...installation, services: [{ name: "Server", port: 1, urls: ["dip://x"] }] }),
     /^Error: DIRAC service Server: expected System\/Component$/,
   );
 });
@@ -116,7 +120,7 @@ test("masterCfg: what the Configuration Server serves, its name, the balancers' 
         {
           name: "DataManagement/StorageElement",
           port: 9148,
-          url: "dip://lb:9148/DataManagement/StorageElement",
+          urls: ["dip://lb:9148/DataManagement/StorageElement"],
           options: { BasePath: "/storage" },
         },
       ],

@@ -34,11 +34,11 @@ const installation = {
   name: "imagetest",
   configurationServers: [CS_URL],
   services: [
-    { name: "Configuration/Server", port: PORT, url: CS_URL },
+    { name: "Configuration/Server", port: PORT, urls: [CS_URL] },
     {
       name: "DataManagement/StorageElement",
       port: 9148,
-      url: `dip://${SE}:9148/DataManagement/StorageElement`,
+      urls: [`dip://${SE}:9148/DataManagement/StorageElement`],
       options: { BasePath: "/tmp/storage" },
     },
   ],
