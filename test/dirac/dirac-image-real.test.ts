@@ -19,6 +19,7 @@ import {
   masterCfg,
   masterCfgPath,
 } from "../../components/dirac/dirac-cfg";
+import { configurationText, disetCall } from "../../scripts/bench/diset";
 import { docker, eventually, ipOf } from "../../scripts/bench/probes";
 
 const IMAGE = "lhcb-platform/dirac:9.1.22";
@@ -169,6 +170,27 @@ test("a StorageElement configured by the server alone answers a client that name
   );
   assert.equal(out.split("\n").at(-1), "True float");
   assert.match(docker("logs", SE), /Base Path: \/tmp\/storage/);
+});
+
+test("the project's DISET client, from outside the network's containers: the server's ping, and the configuration it serves, as rendered with its version and master", async () => {
+  const ping = await disetCall(address, PORT, "Configuration/Server", "ping");
+  assert.equal(ping.OK, true);
+  const info = ping.Value as { name: string; version: string; URL: string };
+  assert.deepEqual([info.name, info.version, info.URL], ["Configuration/Server", "9.1.22", CS_URL]);
+  const served = configurationText(
+    await disetCall(address, PORT, "Configuration/Server", "getCompressedData"),
+  );
+  const version = /\n {4}Version = (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)\n/.exec(served)?.[1];
+  assert.ok(version, served);
+  assert.equal(
+    served,
+    masterCfg(installation).replace(
+      `    Servers = ${CS_URL}\n`,
+      `    Servers = ${CS_URL}\n    Version = ${version}\n    MasterServer = ${CS_URL}\n`,
+    ),
+  );
+  const unknown = await disetCall(address, PORT, "Configuration/Server", "noSuchMethod");
+  assert.deepEqual([unknown.OK, unknown.Message], [false, "Unknown method noSuchMethod"]);
 });
 
 test("dirac-platform ping: exit 0 and the answer for a service that answers, 1 for an address nobody serves", () => {
