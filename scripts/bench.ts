@@ -27,7 +27,7 @@ import { releaseUnderLoad } from "./bench/release-scenario";
 import { hangTcpInstance, TCP_SERVICE } from "./bench/tcp-hang";
 import { upScratchStack } from "./bench/stack";
 import { openStack, stackWithFreeNetwork } from "./engine-stack";
-import { buildServiceImage, deployedServiceImages } from "./release";
+import { buildReleaseImage, deployedServiceImages, releaseImage } from "./release";
 import { Stack } from "@pulumi/pulumi/automation";
 
 interface Figure {
@@ -306,10 +306,9 @@ async function main(): Promise<void> {
     if (only.includes("release")) {
       // Two image tags, rolled out in turn: every run replaces every instance.
       const tags = ["0.0.1-bench-a", "0.0.1-bench-b"];
-      for (const t of tags) buildServiceImage(t);
+      for (const t of tags) buildReleaseImage(t);
       // The first run must change something: start with the tag the stack does not run.
-      if ((await deployedServiceImages(stack))[0] === `lhcb-platform/service:${tags[0]}`)
-        tags.reverse();
+      if ((await deployedServiceImages(stack)).includes(releaseImage(tags[0]))) tags.reverse();
       const three = fig("6. release: the 3 instances of a service on the new version", 15000);
       const f = fig("6. release: every instance and agent replaced, Consul passing", undefined);
       const p99 = fig("6. release: p99 latency of the steady client during it", 100);
@@ -320,13 +319,13 @@ async function main(): Promise<void> {
       for (const x of [f, p99, p99Outside]) x.requests = undefined;
       for (let i = 0; i < runs; i++) {
         const r = await releaseUnderLoad(platform, stack, tags[i % 2]);
-        const http = r.rollout.replacements.filter((x) => x.instance.includes(HTTP_SERVICE));
+        const cs = r.rollout.replacements.filter((x) => x.instance.includes(TCP_SERVICE));
         log(
-          `release ${r.image}: ${r.rollout.replacements.length} instances in ${r.rollout.seconds.toFixed(1)} s (${HTTP_SERVICE}: ${http.map((x) => `${x.drained.toFixed(1)}-${x.serving.toFixed(1)} s`).join(", ")}), ` +
+          `release ${r.image}: ${r.rollout.replacements.length} instances in ${r.rollout.seconds.toFixed(1)} s (${TCP_SERVICE}: ${cs.map((x) => `${x.drained.toFixed(1)}-${x.serving.toFixed(1)} s`).join(", ")}), ` +
             `${r.load.failed}/${r.load.requests} failed at ${r.load.rate}/s, p99 ${r.during.p99Ms} ms during it, ${r.outside.p99Ms} ms outside ${r.load.failures.join("; ")}`,
         );
         // From the start of the rollout's `pulumi up` to the last of the three serving again.
-        three.values.push(Math.max(...http.map((x) => x.serving)) * 1000);
+        three.values.push(Math.max(...cs.map((x) => x.serving)) * 1000);
         count(three, r.load);
         f.values.push(r.rollout.seconds * 1000);
         p99.values.push(r.during.p99Ms);

@@ -1,10 +1,13 @@
-// npm run release -- VERSION [STACK]: the paper's single script. Builds the platform service
-// image at VERSION, then rolls it out on STACK (default local) in one `pulumi up`: one instance
-// of a service at a time (every service in parallel, so each keeps its other instances serving),
-// each drained before it stops and sent traffic only once healthy, the next one starting only
-// once it is registered again; the agents follow in the same run. Prints each step as it goes.
+// npm run release -- VERSION [STACK]: the paper's single script. Builds release VERSION of the
+// platform image (lhcb-platform/dirac:<DIRAC version>-VERSION), then rolls it out on STACK
+// (default local) in one `pulumi up`: one instance of a service at a time (every service in
+// parallel, so each keeps its other instances serving), each drained before it stops and sent
+// traffic only once healthy, the next one starting only once it is registered again; the agents
+// on the image follow in the same run. Prints each step as it goes.
 import { ConsulCredentials, consulHttp } from "../components/consul/consul-http";
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { openStack, PROJECT_ROOT } from "./engine-stack";
 
@@ -58,14 +61,29 @@ function isRegistration(urn: string): boolean {
   return urn.endsWith("-registration");
 }
 
-/** Builds `lhcb-platform/service:VERSION` (what a release rolls out); returns the image. */
-export function buildServiceImage(version: string): string {
-  execFileSync(
-    "scripts/docker/build-images.sh",
-    ["--no-dockerd", "--service-version", version, "service"],
-    { cwd: PROJECT_ROOT, stdio: "inherit" },
-  );
-  return `lhcb-platform/service:${version}`;
+/** The DIRAC version images/dirac/requirements.txt pins: the platform image's own version. */
+export function pinnedDiracVersion(): string {
+  const pins = readFileSync(join(PROJECT_ROOT, "images", "dirac", "requirements.txt"), "utf8");
+  const version = /^dirac==(\S+) /m.exec(pins)?.[1];
+  if (version === undefined) throw new Error("images/dirac/requirements.txt pins no dirac version");
+  return version;
+}
+
+/** The platform image of release `release`: `lhcb-platform/dirac:<DIRAC version>-<release>`. */
+export function releaseImage(release: string): string {
+  return `lhcb-platform/dirac:${pinnedDiracVersion()}-${release}`;
+}
+
+/**
+ * Builds release `release` of the platform image (the same pinned DIRAC under a tag of its own;
+ * every layer but the last few comes from the cache); returns the image.
+ */
+export function buildReleaseImage(release: string): string {
+  execFileSync("scripts/docker/build-images.sh", ["--no-dockerd", "--release", release, "dirac"], {
+    cwd: PROJECT_ROOT,
+    stdio: "inherit",
+  });
+  return releaseImage(release);
 }
 
 /** The images of the service instances' containers, as the stack's state records them. */
@@ -188,8 +206,8 @@ async function main(version: string | undefined, stackName: string): Promise<num
   const started = Date.now();
   const log = (m: string) =>
     console.log(`release: ${m} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
-  log(`building lhcb-platform/service:${version}`);
-  const image = buildServiceImage(version);
+  log(`building ${releaseImage(version)}`);
+  const image = buildReleaseImage(version);
   const stack = await openStack(stackName);
   const r = await rollOut(stack, image, log, started);
   for (const i of r.replacements)

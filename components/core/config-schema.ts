@@ -114,6 +114,8 @@ export const imagesSchema = z.strictObject({
   consulTemplate: imageReference.optional(),
   loadBalancer: imageReference.optional(),
   service: imageReference.optional(),
+  /** The image holding `platform-metrics`, which ships a slave's cAdvisor metrics to InfluxDB. */
+  metricsShipper: imageReference.optional(),
   influxdb: imageReference.optional(),
   grafana: imageReference.optional(),
   cadvisor: imageReference.optional(),

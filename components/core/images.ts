@@ -12,6 +12,7 @@ export const DEFAULT_IMAGES: Required<ImageOverrides> = {
   consulTemplate: "hashicorp/consul-template:0.42.1",
   loadBalancer: "lhcb-platform/haproxy:2.6",
   service: "lhcb-platform/service:1.0.0",
+  metricsShipper: "lhcb-platform/service:1.0.0",
   influxdb: "influxdb:1.8.10",
   grafana: "grafana/grafana:10.4.2",
   cadvisor: "gcr.io/cadvisor/cadvisor:v0.47.2",

@@ -14,7 +14,7 @@ import {
 } from "./influxdb-auth-plan";
 import { influxdbUrl, METRICS_DATABASE } from "./influxdb-config";
 
-/** The platform image's metrics shipper (images/service/platform-metrics.py). */
+/** The metrics shipper of the sample image (images/service/platform-metrics.py; `images.metricsShipper`). */
 export const METRICS_SHIPPER = "/usr/local/bin/platform-metrics";
 
 /** Seconds between two shipments: cAdvisor's housekeeping interval, the dashboards' resolution. */
@@ -33,7 +33,7 @@ export function metricsShipperContainer(spec: MetricsSpec, host: HostSpec): Cont
   const cadvisor = usesHostNetwork(spec) ? "127.0.0.1" : partAddress(spec, "cadvisor", host);
   return {
     name,
-    image: spec.images.service,
+    image: spec.images.metricsShipper,
     hostname: name,
     aliases: [name],
     hostNetwork: usesHostNetwork(spec),

@@ -22,10 +22,12 @@ $DIRAC_ROOT_PATH/etc/dirac.cfg (the platform uploads it).
 import http.server
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 
 STOP_GRACE_SECONDS = 8  # the platform gives a container 10 s after SIGTERM
 
@@ -93,9 +95,22 @@ class Pinger:
             self.timeout,
         )
 
+    def refused(self):
+        """Why the service's port takes no connection now, or None when it does. DIRAC's client
+        retries a refused connection after 2 s of sleep, twice: a check would wait that out."""
+        host, port = urllib.parse.urlsplit(self.url).netloc.rsplit(":", 1)
+        try:
+            socket.create_connection((host, int(port)), timeout=self.timeout).close()
+            return None
+        except OSError as e:
+            return "ping of %s: no connection: %s" % (self.url, e)
+
     def ping(self, pending):
         started, done, result = pending
         try:
+            refused = self.refused()
+            if refused is not None:
+                raise ConnectionError(refused)
             if self.client is None:
                 self.client = diset_client(self.url, self.timeout)
             answer = self.client.ping()
@@ -106,6 +121,8 @@ class Pinger:
                 outcome = (False, "ping of %s answered after %.2fs (limit %ss)" % (self.url, took, self.timeout))
             else:
                 outcome = (True, "ping of %s answered in %.1f ms" % (self.url, took * 1000))
+        except ConnectionError as e:
+            outcome = (False, str(e))
         except Exception as e:  # a client that cannot even be made is an unhealthy answer
             outcome = (False, "%s: %s" % (type(e).__name__, e))
         with self.lock:
@@ -145,19 +162,22 @@ def start_bridge(component, port):
 
 
 def run_child(argv):
-    """Runs DIRAC's program as a child: SIGTERM and SIGINT are passed on; exits with its status."""
+    """Runs DIRAC's program as a child: SIGTERM and SIGINT are passed on, and the child is killed
+    if it still runs STOP_GRACE_SECONDS later; exits with its status. The handler only signals and
+    arms the alarm: a wait of its own would queue behind the main thread's, which holds the child's
+    wait lock, and last the whole grace period whenever the child exits at once. A child ended by
+    a signal exits as a shell reports it: 128 + the signal (143 for SIGTERM, 137 for SIGKILL)."""
     child = subprocess.Popen(argv)
 
     def stop(signum, _frame):
         child.send_signal(signum)
-        try:
-            child.wait(STOP_GRACE_SECONDS)
-        except subprocess.TimeoutExpired:
-            child.kill()
+        signal.alarm(STOP_GRACE_SECONDS)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    sys.exit(child.wait())
+    signal.signal(signal.SIGALRM, lambda _signum, _frame: child.kill())
+    status = child.wait()
+    sys.exit(128 - status if status < 0 else status)
 
 
 def serve(component):
@@ -181,7 +201,11 @@ def version():
     import DIRAC
     import LHCbDIRAC
 
-    print("DIRAC %s LHCbDIRAC %s" % (DIRAC.version, LHCbDIRAC.version))
+    release = os.environ.get("PLATFORM_RELEASE", "")
+    print(
+        "DIRAC %s LHCbDIRAC %s%s"
+        % (DIRAC.version, LHCbDIRAC.version, " release %s" % release if release else "")
+    )
 
 
 def usage():

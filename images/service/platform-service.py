@@ -2,7 +2,8 @@
 """platform-service: one executable that acts as any platform service or agent.
 
 Usage:
-  platform-service serve NAME      run service NAME (HTTP or line-based TCP)
+  platform-service serve [NAME]    run service NAME (HTTP or line-based TCP);
+                                   default: SERVICE_NAME
   platform-service ping            health check of the local service (exit 0/1)
   platform-service agent NAME      run scheduled agent NAME
   platform-service agent NAME --once   one run now, then exit
@@ -928,6 +929,9 @@ def main(argv):
     cmd = argv[1]
     if cmd == "serve" and len(argv) == 3:
         cmd_serve(argv[2])
+        return 0
+    if cmd == "serve" and len(argv) == 2 and os.environ.get("SERVICE_NAME"):
+        cmd_serve(os.environ["SERVICE_NAME"])
         return 0
     if cmd == "ping" and len(argv) == 2:
         return cmd_ping()

@@ -144,6 +144,11 @@ export class DisetConnection {
     }
   }
 
+  /** Closes the connection, whatever was sent on it. */
+  close(): void {
+    this.socket.destroy();
+  }
+
   /** The next frame, as a result; undefined once `deadline` (ms since the epoch) has passed. */
   private async next(deadline: number): Promise<DisetResult | undefined> {
     while (this.frames.length === 0) {

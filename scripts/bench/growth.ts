@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { PROJECT_ROOT } from "../engine-stack";
-import { buildServiceImage } from "../release";
+import { buildReleaseImage } from "../release";
 import { timed, withCatalogStack } from "./engine";
 import { IdleSample, measureIdle, totalCores, totalMiB } from "./idle";
 import { idleReport } from "./idle-report";
@@ -97,7 +97,7 @@ export async function growthRow(
         .filter((c) => c.component === "service")
         .map((c) => c.memoryMiB)
         .sort((a, b) => a - b);
-      const image = buildServiceImage(releaseTag);
+      const image = buildReleaseImage(releaseTag);
       const [, releaseS] = await timed(async () => {
         await stack.pulumi([
           "config",

@@ -1,7 +1,10 @@
-// A steady HTTP client: keep-alive connections (node:http Agent), a fixed request rate spread
-// over one or more load balancers, and a record of every request: when it was sent and answered,
-// its outcome, and which instance answered (the `instance` field the platform service echoes).
+// A steady client: a fixed request rate spread over one or more load balancers, and a record of
+// every request: when it was sent and answered, its outcome, and which instance answered. An
+// `http://` target gets GETs on keep-alive connections (node:http Agent), answered by the sample
+// service with the `instance` it echoes; a `dip://host:port/System/Component` target gets DISET
+// pings of a DIRAC service (scripts/bench/diset.ts), one connection each, which name no instance.
 import { Agent, request } from "node:http";
+import { disetCall } from "./diset";
 
 export interface Sample {
   /** Target (load balancer URL) the request went to. */
@@ -28,8 +31,13 @@ export interface LoadOptions {
   postEvery?: number;
 }
 
+/** True for a DISET target, whose answers name no instance. */
+function isDiset(target: string): boolean {
+  return target.startsWith("dip://");
+}
+
 export function ok(s: Sample): boolean {
-  return s.status === 200 && s.instance !== undefined;
+  return s.status === 200 && (s.instance !== undefined || isDiset(s.target));
 }
 
 export class Load {
@@ -94,6 +102,10 @@ export class Load {
       this.inflight--;
       if (this.inflight === 0 && this.drained && !this.timer) this.drained();
     };
+    if (isDiset(target)) {
+      void dipPing(target, this.timeoutMs).then(finish);
+      return;
+    }
     const url = post ? new URL("/calls", target).toString() : target;
     const options = post
       ? { method: "POST", headers: { "content-length": "0" } }
@@ -122,6 +134,22 @@ export class Load {
     req.on("error", (e) => finish({ error: String(e) }));
     req.end();
   }
+}
+
+/** A DISET ping of the service `target` names (`dip://host:port/System/Component`): 200 when it answers OK. */
+function dipPing(target: string, timeoutMs: number): Promise<Partial<Sample>> {
+  const url = new URL(target);
+  return disetCall(
+    url.hostname,
+    Number(url.port),
+    url.pathname.slice(1),
+    "ping",
+    [],
+    timeoutMs,
+  ).then(
+    (r) => (r.OK ? { status: 200 } : { status: 500, error: String(r.Message).slice(0, 200) }),
+    (e: Error) => ({ error: e.message }),
+  );
 }
 
 /** What a run of samples amounts to. */

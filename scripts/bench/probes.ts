@@ -113,6 +113,10 @@ export interface ServerStat {
   server: string;
   /** UP, DOWN, MAINT, "UP 1/2", "DOWN 1/2", no check... */
   status: string;
+  /** Sessions open to the server now (`scur`). */
+  open: number;
+  /** Times the balancer chose the server since it loaded its configuration (`lbtot`). */
+  chosen: number;
 }
 
 /** The servers of every backend in HAProxy's stats CSV at `http://lb:8404/stats;csv`. */
@@ -127,10 +131,18 @@ export async function haproxyServers(lbIp: string, statsPort = 8404): Promise<Se
   const px = cols.indexOf("pxname");
   const sv = cols.indexOf("svname");
   const st = cols.indexOf("status");
+  const scur = cols.indexOf("scur");
+  const lbtot = cols.indexOf("lbtot");
   return rows
     .map((r) => r.split(","))
     .filter((c) => c[sv] !== "FRONTEND" && c[sv] !== "BACKEND")
-    .map((c) => ({ backend: c[px], server: c[sv], status: c[st] }));
+    .map((c) => ({
+      backend: c[px],
+      server: c[sv],
+      status: c[st],
+      open: Number(c[scur]),
+      chosen: Number(c[lbtot]),
+    }));
 }
 
 /** Status of `server` on the load balancer: its stats status, or "absent" when the live config has no such server. */

@@ -3,6 +3,7 @@
 // prints and the facts the tests assert. Times are wall-clock milliseconds from the fault.
 import { Load, LoadSummary, Sample, firstAnswerFrom, summarize } from "./load";
 import { startCpuHog } from "./cpu-hog";
+import { disetCall } from "./diset";
 import { Platform } from "./platform";
 import { agentLockKey } from "../../components/agents/agent-containers";
 import {
@@ -26,11 +27,27 @@ import {
   zkMode,
 } from "./probes";
 
-export const HTTP_SERVICE = "framework-systemadministrator";
+/** The local catalog's HTTP service: the sample service, which echoes its instance and client. */
+export const HTTP_SERVICE = "sample-web";
 export const HTTP_PORT = 9162;
+
+/** The local catalog's TCP service that reads the client's address from the PROXY protocol: the sample service. */
+export const PROXIED_SERVICE = "sample-proxied";
+export const PROXIED_PORT = 9170;
+
+/** DIRAC's services in the local catalog: their key, port and DIRAC name. */
+export const DIRAC_SERVICES = [
+  { key: "configuration-server", port: 9135, name: "Configuration/Server" },
+  { key: "datamanagement-storageelement", port: 9148, name: "DataManagement/StorageElement" },
+] as const;
 
 export function httpTargets(p: Platform, lbs = p.lbs): string[] {
   return lbs.map((lb) => `http://${p.ip(lb)}:${HTTP_PORT}/`);
+}
+
+/** DISET targets of the steady client: each DIRAC service through each balancer (load.ts). */
+export function diracTargets(p: Platform, lbs = p.lbs): string[] {
+  return lbs.flatMap((lb) => DIRAC_SERVICES.map((d) => `dip://${p.ip(lb)}:${d.port}/${d.name}`));
 }
 
 /** Waits until every balancer has every instance of every service UP (no fault left over from a previous scenario). */
@@ -83,24 +100,49 @@ export async function reachEveryInstance(p: Platform, requestsPerService = 24): 
       http.clients.push(body.client);
     }
     out.push(http);
-    // TCP: one line per connection; roundrobin moves each new connection on
-    for (const [service, port] of [
-      ["configuration-server", 9135],
-      ["datamanagement-storageelement", 9148],
-    ] as const) {
-      const r: Reach = { lb, service, instances: [], clients: [] };
-      for (let i = 0; i < requestsPerService; i++) {
-        const body = JSON.parse(await tcpLine(ip, port, "hello\n")) as {
-          instance: string;
-          client: string;
-        };
-        r.instances.push(body.instance);
-        r.clients.push(body.client);
-      }
-      out.push(r);
+    // TCP with the PROXY protocol: one line per connection; roundrobin moves each new connection on
+    const proxied: Reach = { lb, service: PROXIED_SERVICE, instances: [], clients: [] };
+    for (let i = 0; i < requestsPerService; i++) {
+      const body = JSON.parse(await tcpLine(ip, PROXIED_PORT, "hello\n")) as {
+        instance: string;
+        client: string;
+      };
+      proxied.instances.push(body.instance);
+      proxied.clients.push(body.client);
     }
+    out.push(proxied);
+    for (const dirac of DIRAC_SERVICES)
+      out.push(await reachDiracService(p, lb, dirac, requestsPerService));
   }
   return out;
+}
+
+/**
+ * DISET pings of a DIRAC service through `lb`, every one answered by the service named. DISET's
+ * answer names no instance, so the instances reached are the balancer's count of the times it
+ * chose each server (`lbtot`) during the pings, one entry per time.
+ */
+async function reachDiracService(
+  p: Platform,
+  lb: string,
+  dirac: (typeof DIRAC_SERVICES)[number],
+  pings: number,
+): Promise<Reach> {
+  const ip = p.ip(lb);
+  const chosen = async () =>
+    new Map((await haproxyServers(ip)).map((s) => [s.server, s.chosen] as const));
+  const before = await chosen();
+  for (let i = 0; i < pings; i++) {
+    const r = await disetCall(ip, dirac.port, dirac.name, "ping", [], 3000);
+    const name = (r.Value as { name?: string } | undefined)?.name;
+    if (!r.OK || name !== dirac.name)
+      throw new Error(`${lb}: ping of ${dirac.name}: ${JSON.stringify(r).slice(0, 200)}`);
+  }
+  const after = await chosen();
+  const instances = p.instances[dirac.key].flatMap((server) =>
+    Array<string>(Math.max(0, (after.get(server) ?? 0) - (before.get(server) ?? 0))).fill(server),
+  );
+  return { lb, service: dirac.key, instances, clients: [] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -127,10 +169,10 @@ export async function withLoad<T>(
   p: Platform,
   lbs: string[],
   body: (load: Load) => Promise<T>,
-  opts: { timeoutMs?: number; rate?: number; postEvery?: number } = {},
+  opts: { timeoutMs?: number; rate?: number; postEvery?: number; targets?: string[] } = {},
 ): Promise<{ result: T; samples: Sample[]; load: LoadSummary }> {
   const load = new Load({
-    targets: httpTargets(p, lbs),
+    targets: opts.targets ?? httpTargets(p, lbs),
     rate: opts.rate ?? 200,
     timeoutMs: opts.timeoutMs,
     postEvery: opts.postEvery,

@@ -11,6 +11,7 @@
 #                    (Go binaries are rebuilt only when their version changes;
 #                    use scripts/docker/build-go-tools.sh --force for that)
 #   --service-version X   PLATFORM_VERSION of lhcb-platform/service (default 1.0.0)
+#   --release R      a release of lhcb-platform/dirac: the same pinned DIRAC, tagged <version>-R
 #   --rebuild-binaries  also rebuild the Go binaries (build-go-tools.sh --force)
 #   --no-dockerd     do not run ensure-dockerd.sh first
 #
@@ -18,7 +19,7 @@
 #       lhcb-platform/haproxy:2.6, lhcb-platform/consul:$CONSUL_VERSION,
 #       lhcb-platform/consul-esm:$CONSUL_ESM_VERSION (binary from scripts/toolchain/build.sh),
 #       lhcb-platform/influxdb:<influxdb-version>, lhcb-platform/service:<service-version>,
-#       lhcb-platform/dirac:<the dirac version images/dirac/requirements.txt pins>
+#       lhcb-platform/dirac:<the dirac version images/dirac/requirements.txt pins>[-<release>]
 # Progress lines carry the elapsed seconds since the script started.
 set -euo pipefail
 # shellcheck source=scripts/docker/lib.sh source-path=SCRIPTDIR
@@ -37,6 +38,7 @@ CONSUL_ESM_VERSION="${CONSUL_ESM_VERSION:-$(default_version CONSUL_ESM_VERSION t
 # shellcheck source=../toolchain/paths.sh
 . "$REPO_ROOT/scripts/toolchain/paths.sh"
 SERVICE_VERSION="${SERVICE_VERSION:-1.0.0}"
+RELEASE=""
 SUITE=bookworm
 FORCE=0
 ENSURE_DOCKERD=1
@@ -49,10 +51,12 @@ while [ $# -gt 0 ]; do
     --force) FORCE=1 ;;
     --service-version) SERVICE_VERSION="${2:?--service-version needs a value}"; shift ;;
     --service-version=*) SERVICE_VERSION="${1#*=}" ;;
+    --release) RELEASE="${2:?--release needs a value}"; shift ;;
+    --release=*) RELEASE="${1#*=}" ;;
     --optional) OPTIONAL=1 ;;
     --rebuild-binaries) GO_FORCE=--force ;;
     --no-dockerd) ENSURE_DOCKERD=0 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     -*) die "unknown option: $1" ;;
     *) WANT+=("$1") ;;
   esac
@@ -74,7 +78,7 @@ tag_of() {
     service) echo "lhcb-platform/service:$SERVICE_VERSION" ;;
     cadvisor) echo "lhcb-platform/cadvisor:$CADVISOR_VERSION" ;;
     filebeat) echo "lhcb-platform/filebeat:$FILEBEAT_VERSION" ;;
-    dirac) echo "lhcb-platform/dirac:$(pinned_version dirac dirac)" ;;
+    dirac) echo "lhcb-platform/dirac:$(pinned_version dirac dirac)${RELEASE:+-$RELEASE}" ;;
     *) die "unknown image: $1" ;;
   esac
 }
@@ -159,12 +163,13 @@ fetch_wheels() { # name dir
 
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 
-# What an image is built from: the files of images/NAME (and the service's version), hashed. Each
+# What an image is built from: the files of images/NAME (and the service's version, DIRAC's release), hashed. Each
 # image carries it as a label, so an image whose sources changed since it was built is rebuilt
 # (with Docker's layer cache) instead of kept because its tag exists.
 source_hash() { # name
   { (cd "$REPO_ROOT/images/$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
-    [ "$1" != service ] || echo "PLATFORM_VERSION=$SERVICE_VERSION"; } | sha256sum | cut -c1-16
+    [ "$1" != service ] || echo "PLATFORM_VERSION=$SERVICE_VERSION"
+    [ "$1" != dirac ] || echo "PLATFORM_RELEASE=$RELEASE"; } | sha256sum | cut -c1-16
 }
 built_from() { docker image inspect -f '{{index .Config.Labels "platform.source"}}' "$1" 2>/dev/null || true; }
 up_to_date() { # name tag
@@ -270,6 +275,7 @@ build_dockerfile_image() { # name tag
   for script in "$ctx"/*.py; do [ ! -f "$script" ] || chmod 0755 "$script"; done
   local args=(--network host --pull=false -t "$tag" --label "platform.source=$(source_hash "$name")" --build-arg "BASE_IMAGE=lhcb-platform/base:$SUITE")
   [ "$name" != service ] || args+=(--build-arg "PLATFORM_VERSION=$SERVICE_VERSION")
+  [ "$name" != dirac ] || args+=(--build-arg "PLATFORM_RELEASE=$RELEASE")
   [ "$FORCE" = 0 ] || args+=(--no-cache)
   log "$name: docker build -> $tag (log: $CACHE_DIR/build-$name.log)"
   if ! docker build "${args[@]}" "$ctx" >"$CACHE_DIR/build-$name.log" 2>&1; then

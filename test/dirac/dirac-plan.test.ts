@@ -146,7 +146,7 @@ test("another DIRAC service's instance: dirac.cfg only, no master; a service on 
   const echo = spec.services.find((s) => s.name === "Test/Echo")!;
   assert.deepEqual(filesOf(spec, echo.name, echo.hosts[0]), {});
   // Without `dirac`, the platform image gets no DIRAC file either.
-  const { config } = localValues();
+  const config = { ...localValues().config, dirac: undefined };
   const plain = platformFromValues({
     stack: "local",
     config,

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { existsSync } from "node:fs";
+import { configurationText, disetCall } from "../../scripts/bench/diset";
 import { docker, eventually, ipOf, lines, tcpLine, zkMode } from "../../scripts/bench/probes";
 import { CliStack } from "../../scripts/cli-stack";
 import { pulumiCli } from "../../scripts/engine-stack";
@@ -29,7 +30,7 @@ before(async () => {
     `no Docker Engine answers; ${missing}`,
   );
   assert.doesNotThrow(
-    () => docker("image", "inspect", "lhcb-platform/service:1.0.0"),
+    () => docker("image", "inspect", "lhcb-platform/service:1.0.0", "lhcb-platform/dirac:9.1.22"),
     `the platform images are missing; ${missing}`,
   );
   assert.ok(existsSync(pulumiCli()), `the Pulumi CLI is missing at ${pulumiCli()}; ${missing}`);
@@ -71,7 +72,7 @@ test(
     const names = lines(
       docker("ps", "-a", "--filter", `label=platform.stack=${STACK}`, "--format", "{{.Names}}"),
     ).sort();
-    assert.equal(names.length, 37, names.join(" "));
+    assert.equal(names.length, 40, names.join(" "));
     // Every container runs. A Docker health check (an exec every 5 minutes) only where nothing
     // else watches the part; every other container has Docker's checks off, its image's included.
     await eventually("every container running", 120, async () => {
@@ -104,17 +105,17 @@ test(
       ].map((c) => `${c} 5m0s`),
     );
     // Unchecked by Docker: the rest, the three Docker API proxies of cAdvisor among them.
-    assert.equal(checks.length - checked.length, 25);
+    assert.equal(checks.length - checked.length, 28);
 
     // cAdvisor writes every container's measurements to InfluxDB with its Docker labels as tags:
     // a service dashboard's selection finds exactly that service's instances.
     const influx = `http://${ipOf(`${STACK}-influxdb-ops-1`)}:${PORTS.influxdb}`;
     const q = `SELECT last("value") FROM "memory_usage" WHERE ${entrySelection(
       { stack: STACK, local: true, slaves: [] },
-      { key: "framework-systemadministrator" },
+      { key: "sample-web" },
     )} AND time > now() - 10m GROUP BY "container_name"`;
     const measured = await eventually(
-      "cAdvisor measurements of every SystemAdministrator instance in InfluxDB",
+      "cAdvisor measurements of every Sample/Web instance in InfluxDB",
       90,
       async () => {
         const res = await fetch(
@@ -131,7 +132,7 @@ test(
     );
     assert.deepEqual(
       measured,
-      [1, 2, 3].map((i) => `${STACK}-framework-systemadministrator-slave-${i}`),
+      [1, 2, 3].map((i) => `${STACK}-sample-web-slave-${i}`),
     );
 
     // The ZooKeeper ensemble has exactly one leader.
@@ -158,53 +159,60 @@ test(
     assert.equal(lines(peers).length, 4, peers);
     assert.equal(lines(peers).filter((l) => / leader /.test(l)).length, 1, peers);
 
-    // Every HAProxy answers for each service, and the service sees the client's address.
+    // Every HAProxy answers for each service. The sample service sees the client's address;
+    // DIRAC's services answer DISET calls with real data.
     for (const lb of ["lb-1", "lb-2"]) {
       const ip = ipOf(`${STACK}-lb-${lb}`);
-      const seen = await eventually(
-        `${lb} serving every SystemAdministrator instance`,
-        60,
-        async () => {
-          const instances = new Set<string>();
-          for (let i = 0; i < 9; i++) {
-            const r = await httpGet(`http://${ip}:9162/`);
-            if (r.status !== 200) return undefined;
-            instances.add(JSON.parse(r.body).instance);
-          }
-          return instances.size === 3 ? [...instances].sort() : undefined;
-        },
-      );
+      const seen = await eventually(`${lb} serving every Sample/Web instance`, 60, async () => {
+        const instances = new Set<string>();
+        for (let i = 0; i < 9; i++) {
+          const r = await httpGet(`http://${ip}:9162/`);
+          if (r.status !== 200) return undefined;
+          instances.add(JSON.parse(r.body).instance);
+        }
+        return instances.size === 3 ? [...instances].sort() : undefined;
+      });
       assert.deepEqual(
         seen,
-        [1, 2, 3].map((i) => `${STACK}-framework-systemadministrator-slave-${i}`),
+        [1, 2, 3].map((i) => `${STACK}-sample-web-slave-${i}`),
       );
       const r = JSON.parse((await httpGet(`http://${ip}:9162/`)).body);
-      assert.equal(r.service, "Framework/SystemAdministrator");
+      assert.equal(r.service, "Sample/Web");
       assert.match(
         r.client,
         /^\d+\.\d+\.\d+\.1$/,
         "the client is the Docker host, from X-Forwarded-For",
       );
-      const se = JSON.parse(
+      const proxied = JSON.parse(
         await eventually(
-          `${lb} StorageElement`,
+          `${lb} Sample/Proxied`,
           60,
-          async () => (await tcpLine(ip, 9148, "hello\n")) || undefined,
+          async () => (await tcpLine(ip, 9170, "hello\n")) || undefined,
         ),
       );
-      assert.equal(se.service, "DataManagement/StorageElement");
-      const cs = JSON.parse(
-        await eventually(
-          `${lb} Configuration/Server`,
-          60,
-          async () => (await tcpLine(ip, 9135, "hello\n")) || undefined,
-        ),
-      );
-      assert.equal(cs.service, "Configuration/Server");
+      assert.equal(proxied.service, "Sample/Proxied");
       assert.match(
-        cs.client,
+        proxied.client,
         /^\d+\.\d+\.\d+\.1$/,
         "the PROXY protocol carries the client's address",
+      );
+      // The Configuration Server serves the installation's configuration: every DIRAC service
+      // through both balancers.
+      const served = configurationText(
+        await eventually(`${lb} Configuration/Server`, 60, () =>
+          disetCall(ip, 9135, "Configuration/Server", "getCompressedData").catch(() => undefined),
+        ),
+      );
+      assert.match(
+        served,
+        new RegExp(
+          `\n {6}StorageElement = dip://${STACK}-lb-lb-1:9148/DataManagement/StorageElement\n {6}StorageElement \\+= dip://${STACK}-lb-lb-2:9148/DataManagement/StorageElement\n`,
+        ),
+      );
+      const space = await disetCall(ip, 9148, "DataManagement/StorageElement", "getFreeDiskSpace");
+      assert.ok(
+        space.OK && typeof space.Value === "number" && space.Value > 0,
+        JSON.stringify(space),
       );
       assert.equal((await httpGet(`http://${ip}:8404/healthz`)).status, 200);
       // An instance's admin switch is refused through the balancer (it answers on the
@@ -217,14 +225,35 @@ test(
     }
     for (let i = 1; i <= 3; i++)
       assert.equal(
-        (
-          await httpGet(
-            `http://${ipOf(`${STACK}-framework-systemadministrator-slave-${i}`)}:9162/ping`,
-          )
-        ).status,
+        (await httpGet(`http://${ipOf(`${STACK}-sample-web-slave-${i}`)}:9162/ping`)).status,
         200,
         `instance ${i} still healthy`,
       );
+    // DIRAC's own client, in a container of no platform part on the stack's network, told only
+    // the Configuration Server's URL through one balancer: it finds the StorageElement by name,
+    // at the balancers' URLs only, and gets its free space.
+    const client = docker(
+      "run",
+      "--rm",
+      "--network",
+      `${STACK}-net`,
+      "--entrypoint",
+      "python3",
+      "lhcb-platform/dirac:9.1.22",
+      "-c",
+      [
+        "import DIRAC",
+        `DIRAC.initialize(require_auth=False, extra_config={"DIRAC": {"Configuration": {"Servers": "dip://${STACK}-lb-lb-1:9135/Configuration/Server"}, "Security": {"UseServerCertificate": "no"}}})`,
+        "from DIRAC.ConfigurationSystem.Client.PathFinder import getServiceURLs",
+        "from DIRAC.Core.Base.Client import Client",
+        'r = Client(url="DataManagement/StorageElement").getFreeDiskSpace(); assert r["OK"], r',
+        'print(",".join(sorted(getServiceURLs("DataManagement/StorageElement"))), r["Value"] > 0)',
+      ].join("\n"),
+    );
+    assert.equal(
+      lines(client).at(-1),
+      `dip://${STACK}-lb-lb-1:9148/DataManagement/StorageElement,dip://${STACK}-lb-lb-2:9148/DataManagement/StorageElement True`,
+    );
 
     // Least privilege: every capability dropped but those a part names (an upstream image's
     // entrypoint hands over to its own user: CHOWN, SETGID, SETUID, 0xc1), no process may gain

@@ -22,26 +22,24 @@ test("the consul-template template of the local stack", () => {
 });
 
 test("server options: active checks, PROXY protocol and the bridge port", () => {
-  const [admin, config, storage] = local.services;
-  assert.equal(admin.name, "Framework/SystemAdministrator");
-  assert.equal(
-    serverOptions(admin, { reResolve: true }),
-    "check inter 200ms fastinter 100ms downinter 500ms rise 2 fall 1 observe layer4 error-limit 1 on-error mark-down init-addr last,libc,none resolvers docker",
+  const [config, storage, web, proxied] = local.services;
+  assert.deepEqual(
+    local.services.map((s) => s.name),
+    ["Configuration/Server", "DataManagement/StorageElement", "Sample/Web", "Sample/Proxied"],
   );
-  assert.equal(
-    serverOptions(config, { reResolve: true }),
-    "check inter 200ms fastinter 100ms downinter 500ms rise 2 fall 1 observe layer4 error-limit 1 on-error mark-down init-addr last,libc,none resolvers docker send-proxy-v2 port 19135",
-  );
-  assert.equal(
-    serverOptions(storage, { reResolve: true }),
-    "check inter 200ms fastinter 100ms downinter 500ms rise 2 fall 1 observe layer4 error-limit 1 on-error mark-down init-addr last,libc,none resolvers docker",
-  );
+  const common =
+    "check inter 200ms fastinter 100ms downinter 500ms rise 2 fall 1 observe layer4 error-limit 1 on-error mark-down init-addr last,libc,none resolvers docker";
+  assert.equal(serverOptions(web, { reResolve: true }), common);
+  // DIRAC's services: checked through their bridge, no PROXY protocol (DISET does not read it)
+  assert.equal(serverOptions(config, { reResolve: true }), `${common} port 19135`);
+  assert.equal(serverOptions(storage, { reResolve: true }), `${common} port 19148`);
+  assert.equal(serverOptions(proxied, { reResolve: true }), `${common} send-proxy-v2 port 19170`);
   assert.equal(backendName(config), "be_configuration_server");
 });
 
 test("names are re-resolved through DNS on the local stack only: on real hosts an instance is its host's name, which the system resolver (and /etc/hosts) gives at each load", () => {
-  const [admin] = local.services;
-  assert.doesNotMatch(serverOptions(admin, { reResolve: false }), /resolvers/);
+  const [config] = local.services;
+  assert.doesNotMatch(serverOptions(config, { reResolve: false }), /resolvers/);
   const prod = loadPlatformFromStackFile(process.cwd(), "prod");
   const prodTemplate = haproxyTemplate(prod);
   assert.doesNotMatch(prodTemplate, /resolvers|parse-resolv-conf/);
@@ -81,23 +79,18 @@ test("the template and a sample rendering differ only in the server lines", () =
       .filter((l) => !/^\s*server |\{\{/.test(l))
       .join("\n");
   assert.equal(strip(sample), strip(haproxyTemplate(local)));
-  assert.equal(sample.split("\n").filter((l) => l.startsWith("    server ")).length, 3 + 2 + 2);
+  assert.equal(sample.split("\n").filter((l) => l.startsWith("    server ")).length, 3 + 2 + 3 + 2);
   assert.ok(
-    sample.includes(
-      "    server local-framework-systemadministrator-slave-1 local-framework-systemadministrator-slave-1:9162 check",
-    ),
+    sample.includes("    server local-sample-web-slave-1 local-sample-web-slave-1:9162 check"),
   );
 });
 
 test("HTTP frontends forward the client address, close idle keep-alive connections on reload, and refuse the instances' admin paths", () => {
   const t = haproxyTemplate(local);
-  const fe = t.slice(
-    t.indexOf("frontend fe_framework_systemadministrator"),
-    t.indexOf("\nbackend be_framework_systemadministrator") + 1,
-  );
+  const fe = t.slice(t.indexOf("frontend fe_sample_web"), t.indexOf("\nbackend be_sample_web") + 1);
   assert.equal(
     fe,
-    "frontend fe_framework_systemadministrator\n    bind *:9162\n    mode http\n    option httplog\n    option forwardfor\n    option http-keep-alive\n    option idle-close-on-response\n    http-request deny deny_status 403 if { path_beg -i /admin }\n    default_backend be_framework_systemadministrator\n\n",
+    "frontend fe_sample_web\n    bind *:9162\n    mode http\n    option httplog\n    option forwardfor\n    option http-keep-alive\n    option idle-close-on-response\n    http-request deny deny_status 403 if { path_beg -i /admin }\n    default_backend be_sample_web\n\n",
   );
   assert.equal(haproxyInitialConfig(local).includes("{{"), false);
 });

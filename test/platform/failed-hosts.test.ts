@@ -9,7 +9,7 @@ const declared = installMocks("site");
 import { loadPlatform, readStackFile } from "../../components/core/stack-config";
 import { Platform } from "../../components/platform";
 
-test("site with slave-2 failed and the local catalog: replacements on slave-3, one service short, with a warning", async (t) => {
+test("site with slave-2 failed and the local catalog: replacements on the healthy slaves, two services short, with a warning each", async (t) => {
   const warn = t.mock.method(console, "warn", () => undefined);
   const { file, entries } = readStackFile(process.cwd(), "site");
   const spec = loadPlatform(
@@ -32,7 +32,7 @@ test("site with slave-2 failed and the local catalog: replacements on slave-3, o
   await settle(declared);
   const instances = ofType(declared, "docker:index/container:Container")
     .map((r) => r.inputs.name as string)
-    .filter((n) => /-(framework|configuration|datamanagement)-/.test(n))
+    .filter((n) => /-(sample|configuration|datamanagement)-/.test(n))
     .sort();
   assert.deepEqual(instances, [
     "site-configuration-server-slave-1",
@@ -40,14 +40,18 @@ test("site with slave-2 failed and the local catalog: replacements on slave-3, o
     "site-configuration-server-slave-3",
     "site-datamanagement-storageelement-slave-1",
     "site-datamanagement-storageelement-slave-3",
-    "site-framework-systemadministrator-slave-1",
-    "site-framework-systemadministrator-slave-2",
-    "site-framework-systemadministrator-slave-3",
+    "site-sample-proxied-slave-1",
+    "site-sample-proxied-slave-2",
+    "site-sample-proxied-slave-3",
+    "site-sample-web-slave-1",
+    "site-sample-web-slave-2",
+    "site-sample-web-slave-3",
   ]);
   assert.deepEqual(
     warn.mock.calls.map((c) => c.arguments[0]),
     [
-      "warning: [runtime] Framework/SystemAdministrator runs 2 healthy instance(s) while slave-2 is failed: it needs 3 instances on distinct slave hosts, but only 2 such host(s) exist",
+      "warning: [runtime] Configuration/Server runs 2 healthy instance(s) while slave-2 is failed: it needs 3 instances on distinct slave hosts, but only 2 such host(s) exist",
+      "warning: [runtime] Sample/Web runs 2 healthy instance(s) while slave-2 is failed: it needs 3 instances on distinct slave hosts, but only 2 such host(s) exist",
     ],
   );
 });

@@ -34,11 +34,11 @@ test("the local stack declares provider resources and components only", async ()
     [
       // The wait for a Consul leader, the readiness of each ZooKeeper member and Consul server,
       // the creation of cAdvisor's database, and per instance its probe and drain.
-      ["command:local:Command", 1 + 3 + 3 + 1 + 7],
+      ["command:local:Command", 1 + 3 + 3 + 1 + 10],
       // One external node per slave that holds service instances.
       ["consul:index/node:Node", 3],
-      ["consul:index/service:Service", 7],
-      ["docker:index/container:Container", 37],
+      ["consul:index/service:Service", 10],
+      ["docker:index/container:Container", 40],
       ["docker:index/network:Network", 1],
       ["docker:index/volume:Volume", 13],
       ["pulumi:providers:consul", 1],
@@ -53,6 +53,7 @@ test("the local stack declares provider resources and components only", async ()
     [
       "local-configuration-server-slave-1",
       "local-configuration-server-slave-2",
+      "local-configuration-server-slave-3",
       "local-consul-agent-lb-1",
       "local-consul-agent-lb-2",
       "local-consul-agent-ops-1",
@@ -66,9 +67,11 @@ test("the local stack declares provider resources and components only", async ()
       "local-consul-server-master-3",
       "local-datamanagement-storageelement-slave-1",
       "local-datamanagement-storageelement-slave-3",
-      "local-framework-systemadministrator-slave-1",
-      "local-framework-systemadministrator-slave-2",
-      "local-framework-systemadministrator-slave-3",
+      "local-sample-proxied-slave-2",
+      "local-sample-proxied-slave-3",
+      "local-sample-web-slave-1",
+      "local-sample-web-slave-2",
+      "local-sample-web-slave-3",
       "local-influxdb-ops-1",
       "local-lb-lb-1",
       "local-lb-lb-2",
@@ -108,11 +111,14 @@ test("every instance is registered in the Consul catalog once a direct probe of 
   assert.deepEqual(ids, [
     "local-configuration-server-slave-1",
     "local-configuration-server-slave-2",
+    "local-configuration-server-slave-3",
     "local-datamanagement-storageelement-slave-1",
     "local-datamanagement-storageelement-slave-3",
-    "local-framework-systemadministrator-slave-1",
-    "local-framework-systemadministrator-slave-2",
-    "local-framework-systemadministrator-slave-3",
+    "local-sample-proxied-slave-2",
+    "local-sample-proxied-slave-3",
+    "local-sample-web-slave-1",
+    "local-sample-web-slave-2",
+    "local-sample-web-slave-3",
   ]);
   for (const r of regs) {
     assert.equal(
@@ -131,23 +137,22 @@ test("every instance is registered in the Consul catalog once a direct probe of 
       .filter((r) => r.name.startsWith("platform-services-"))
       .map((r) => [r.name, r.inputs]),
   );
-  assert.equal(Object.keys(ready).length, 7);
+  assert.equal(Object.keys(ready).length, 10);
   const probe = (key: string) =>
     ready[`platform-services-${key}-ready`] as {
       create: string;
       delete: string;
       environment: Record<string, string>;
     };
-  assert.deepEqual(probe("framework-systemadministrator-slave-2").environment, {
+  assert.deepEqual(probe("sample-web-slave-2").environment, {
     PROBE_PROGRAM,
-    PROBE_WHAT:
-      "instance local-framework-systemadministrator-slave-2 of Framework/SystemAdministrator",
+    PROBE_WHAT: "instance local-sample-web-slave-2 of Sample/Web",
     PROBE_TIMEOUT_SECONDS: "120",
-    PROBE_HTTP: "http://local-framework-systemadministrator-slave-2:9162/ping",
+    PROBE_HTTP: "http://local-sample-web-slave-2:9162/ping",
   });
   assert.equal(
-    probe("datamanagement-storageelement-slave-3").environment.PROBE_TCP,
-    "local-datamanagement-storageelement-slave-3:9148",
+    probe("datamanagement-storageelement-slave-3").environment.PROBE_HTTP,
+    "http://local-datamanagement-storageelement-slave-3:19148/ping",
   );
   assert.equal(
     probe("configuration-server-slave-1").environment.PROBE_HTTP,
@@ -160,10 +165,8 @@ test("every instance is registered in the Consul catalog once a direct probe of 
     ["platform-hosts-net"],
   );
   assert.equal(
-    await valueOf(
-      platform.services.instances["framework-systemadministrator/slave-2"].registration.serviceId,
-    ),
-    "local-framework-systemadministrator-slave-2",
+    await valueOf(platform.services.instances["sample-web/slave-2"].registration.serviceId),
+    "local-sample-web-slave-2",
   );
 });
 
@@ -172,17 +175,14 @@ test("registrations wait for a Consul leader, not for consul-esm or the host's a
   for (const slave of ["slave-1", "slave-2", "slave-3"])
     assert.deepEqual(dependenciesOf(`platform-services-node-${slave}`), ["platform-consul-leader"]);
   // The first instance of a service waits for its probe and its host's node; the next also for the one before.
-  assert.deepEqual(
-    dependenciesOf("platform-services-framework-systemadministrator-slave-1-registration"),
-    [
-      "platform-services-framework-systemadministrator-slave-1",
-      "platform-services-framework-systemadministrator-slave-1-ready",
-      "platform-services-node-slave-1",
-    ],
-  );
-  assert.deepEqual(dependenciesOf("platform-services-framework-systemadministrator-slave-2"), [
+  assert.deepEqual(dependenciesOf("platform-services-sample-web-slave-1-registration"), [
+    "platform-services-node-slave-1",
+    "platform-services-sample-web-slave-1",
+    "platform-services-sample-web-slave-1-ready",
+  ]);
+  assert.deepEqual(dependenciesOf("platform-services-sample-web-slave-2"), [
     "platform-hosts-net",
-    "platform-services-framework-systemadministrator-slave-1-registration",
+    "platform-services-sample-web-slave-1-registration",
   ]);
   // Configured once the API has an address (the first server's), long before there is a leader.
   assert.deepEqual(dependenciesOf("platform-consul-api"), ["platform-consul-server-master-1"]);

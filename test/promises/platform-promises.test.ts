@@ -29,6 +29,8 @@ import {
   killInstance,
   killZkLeader,
   CLIENT_TIMEOUT_MS,
+  DIRAC_SERVICES,
+  PROXIED_SERVICE,
   pauseInstance,
   reachEveryInstance,
   reloadsInARow,
@@ -50,7 +52,7 @@ before(async () => {
     `no Docker Engine answers; ${missing}`,
   );
   assert.doesNotThrow(
-    () => docker("image", "inspect", "lhcb-platform/service:1.0.0"),
+    () => docker("image", "inspect", "lhcb-platform/service:1.0.0", "lhcb-platform/dirac:9.1.22"),
     `the platform images are missing; ${missing}`,
   );
   assert.ok(existsSync(pulumiCli()), `the Pulumi CLI is missing at ${pulumiCli()}; ${missing}`);
@@ -72,12 +74,21 @@ after(async () => {
 const victims = () => p.instances[HTTP_SERVICE];
 
 test(
-  "1. every HAProxy reaches each healthy instance of every service, which sees the client's address",
+  "1. every HAProxy reaches each healthy instance of every service (DIRAC's answering DISET pings); the sample services see the client's address",
   { timeout: 300_000 },
   async () => {
     await waitAllServing(p);
     const host = hostAddressOn(p);
     const reach = await reachEveryInstance(p);
+    // each balancer: the sample's HTTP and PROXY-protocol services, and DIRAC's two services
+    assert.deepEqual(
+      reach.map((r) => `${r.lb} ${r.service}`),
+      p.lbs.flatMap((lb) =>
+        [HTTP_SERVICE, PROXIED_SERVICE, ...DIRAC_SERVICES.map((d) => d.key)].map(
+          (s) => `${lb} ${s}`,
+        ),
+      ),
+    );
     for (const r of reach) {
       assert.deepEqual(
         [...new Set(r.instances)].sort(),
@@ -90,7 +101,7 @@ test(
           [host],
           `${r.lb}: X-Forwarded-For carries the client's address`,
         );
-      if (r.service === "configuration-server")
+      if (r.service === PROXIED_SERVICE)
         assert.deepEqual(
           [...new Set(r.clients)],
           [host],
@@ -175,7 +186,7 @@ test(
 );
 
 test(
-  "3. a hang of a TCP service's instance: connections opened once it is hidden all go to another instance; those open to it are held, the others keep answering",
+  "3. a hang of a DIRAC service's instance (DISET over TCP): connections opened once it is hidden all go to another instance; those open to it are held, the others keep answering",
   { timeout: 300_000 },
   async () => {
     await waitAllServing(p);

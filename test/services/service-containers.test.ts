@@ -11,19 +11,17 @@ const prod = loadPlatformFromStackFile(process.cwd(), "prod");
 const byName = (spec: typeof local, name: string) => spec.services.find((s) => s.name === name)!;
 const host = (spec: typeof local, id: string) => spec.hosts.find((h) => h.id === id)!;
 
-test("an HTTP service instance on the local stack", () => {
-  const svc = byName(local, "Framework/SystemAdministrator");
+test("an instance of the sample service on the local stack: its image runs as it was built, told its name by the environment", () => {
+  const svc = byName(local, "Sample/Web");
   assert.deepEqual(svc.hosts, ["slave-1", "slave-2", "slave-3"]);
   const c = serviceContainer(local, svc, host(local, "slave-2"));
   assert.deepEqual(c, {
-    name: "local-framework-systemadministrator-slave-2",
+    name: "local-sample-web-slave-2",
     image: "lhcb-platform/service:1.0.0",
-    hostname: "local-framework-systemadministrator-slave-2",
-    aliases: ["local-framework-systemadministrator-slave-2"],
-    command: ["serve", "Framework/SystemAdministrator"],
-    user: "65534:65534",
+    hostname: "local-sample-web-slave-2",
+    aliases: ["local-sample-web-slave-2"],
     env: {
-      SERVICE_NAME: "Framework/SystemAdministrator",
+      SERVICE_NAME: "Sample/Web",
       SERVICE_PORT: "9162",
       SERVICE_PROTOCOL: "http",
       PLATFORM_STACK: "local",
@@ -36,30 +34,30 @@ test("an HTTP service instance on the local stack", () => {
     labels: {
       "platform.stack": "local",
       "platform.component": "service",
-      "platform.service": "framework-systemadministrator",
+      "platform.service": "sample-web",
       "platform.host": "slave-2",
-      "platform.instance": "local-framework-systemadministrator-slave-2",
+      "platform.instance": "local-sample-web-slave-2",
     },
     stopGraceSeconds: 10,
   });
   assert.deepEqual(serviceRegistration(local, svc, host(local, "slave-2")), {
-    serviceId: "local-framework-systemadministrator-slave-2",
-    name: "framework-systemadministrator",
+    serviceId: "local-sample-web-slave-2",
+    name: "sample-web",
     node: "local-slave-2-instances",
-    address: "local-framework-systemadministrator-slave-2",
+    address: "local-sample-web-slave-2",
     port: 9162,
     tags: ["local", "http"],
     meta: {
-      catalog_name: "Framework/SystemAdministrator",
+      catalog_name: "Sample/Web",
       stack: "local",
       host: "slave-2",
-      container: "local-framework-systemadministrator-slave-2",
+      container: "local-sample-web-slave-2",
     },
     checks: [
       {
-        checkId: "local-framework-systemadministrator-slave-2:health",
-        name: "Framework/SystemAdministrator HTTP check",
-        http: "http://local-framework-systemadministrator-slave-2:9162/ping",
+        checkId: "local-sample-web-slave-2:health",
+        name: "Sample/Web HTTP check",
+        http: "http://local-sample-web-slave-2:9162/ping",
         interval: "2s",
         timeout: "2s",
         deregisterCriticalServiceAfter: "30m0s",
@@ -67,6 +65,43 @@ test("an HTTP service instance on the local stack", () => {
       },
     ],
   });
+});
+
+test("a DIRAC service's instance on the local stack: the platform image serves it as nobody, its bridge port set, the installation's files uploaded", () => {
+  const svc = byName(local, "Configuration/Server");
+  const { files, ...c } = serviceContainer(local, svc, host(local, "slave-1"));
+  assert.deepEqual(c, {
+    name: "local-configuration-server-slave-1",
+    image: "lhcb-platform/dirac:9.1.22",
+    hostname: "local-configuration-server-slave-1",
+    aliases: ["local-configuration-server-slave-1"],
+    command: ["serve", "Configuration/Server"],
+    user: "65534:65534",
+    env: {
+      SERVICE_NAME: "Configuration/Server",
+      SERVICE_PORT: "9135",
+      SERVICE_PROTOCOL: "tcp",
+      PLATFORM_STACK: "local",
+      PLATFORM_HOST: "slave-1",
+      SERVICE_CHECK_PORT: "19135",
+    },
+    ports: [],
+    restart: "always",
+    cpus: 0.1,
+    memoryMb: 384,
+    labels: {
+      "platform.stack": "local",
+      "platform.component": "service",
+      "platform.service": "configuration-server",
+      "platform.host": "slave-1",
+      "platform.instance": "local-configuration-server-slave-1",
+    },
+    stopGraceSeconds: 10,
+  });
+  assert.deepEqual(
+    files?.map((f) => f.path),
+    ["/opt/dirac/etc/dirac.cfg", "/opt/dirac/etc/Local.cfg"],
+  );
 });
 
 test("a DISET service: no Docker health check, the command check behind the HTTP bridge in Consul, PROXY protocol, published ports in prod", () => {
