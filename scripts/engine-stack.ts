@@ -110,7 +110,9 @@ export function writeScratchStackFile(
     return;
   }
   const doc = parseDocument(text);
-  for (const [key, value] of Object.entries(config)) doc.setIn(["config", key], value);
+  for (const [key, value] of Object.entries(config))
+    if (value === undefined) doc.deleteIn(["config", key]);
+    else doc.setIn(["config", key], value);
   writeFileSync(file, doc.toString());
 }
 

@@ -13,8 +13,10 @@ import {
   generateInventory,
   paperScale,
 } from "../../components/core/catalog-generator";
+import { DEFAULT_IMAGES } from "../../components/core/images";
+import { readStackFile } from "../../components/core/stack-config";
 import { CliStack } from "../cli-stack";
-import { errorLines, pulumiCli } from "../engine-stack";
+import { errorLines, PROJECT_ROOT, pulumiCli } from "../engine-stack";
 import { tempDir } from "../temp-dir";
 
 /** Seconds of each step of one `upFromNothing` run. */
@@ -72,8 +74,8 @@ function destroyFailed(stack: CliStack, log: (m: string) => void): (e: unknown) 
 
 /**
  * Runs `body` on scratch stack `scratch-<label>`: the local stack's config with `catalog` (written
- * to a temporary file that `lhcb-platform:catalog` names) and `hosts`; the stack and the file are
- * removed afterwards, whatever happened.
+ * to a temporary file that `lhcb-platform:catalog` names), `hosts`, and `config` (a key set to
+ * undefined is removed); the stack and the file are removed afterwards, whatever happened.
  */
 export async function withCatalogStack<T>(
   label: string,
@@ -81,6 +83,7 @@ export async function withCatalogStack<T>(
   hosts: unknown[],
   log: (m: string) => void,
   body: (stack: CliStack) => Promise<T>,
+  config: Record<string, unknown> = {},
 ): Promise<T> {
   const dir = tempDir("lhcb-bench-stack-");
   const file = join(dir, "catalog.yaml");
@@ -88,6 +91,7 @@ export async function withCatalogStack<T>(
   const stack = await CliStack.create(label, "local", {
     "lhcb-platform:catalog": file,
     "lhcb-platform:hosts": hosts,
+    ...config,
   });
   try {
     return await body(stack);
@@ -123,28 +127,42 @@ export async function paperScalePreview(
     ({ docker: _docker, ...h }, i) => ({ ...h, id: `h${i + 1}`, address: `h${i + 1}` }),
   );
   const catalog = generateCatalog({ ...opts, marathonEvery: 0 });
-  return withCatalogStack(`ps${process.pid % 1000}`, catalog, hosts, log, async (stack) => {
-    const result: ScalePreview = { resources: 0, seconds: [], baselineSeconds: [] };
-    const once = async (label: string, env: Record<string, string>) => {
-      const [text, s] = await timed(() => stack.preview(env));
-      const created = /\+ (\d+) to create/.exec(text);
-      if (!created)
-        throw new Error(
-          `the paper-scale preview printed no count of resources to create:\n${text.slice(-2000)}`,
+  // The generator's catalog has HTTP services and the PROXY protocol, which DIRAC's do not: its
+  // entries run the sample image, as they did before the local stack ran DIRAC.
+  const images = readStackFile(PROJECT_ROOT, "local").entries["lhcb-platform:images"] as object;
+  const sample = {
+    "lhcb-platform:dirac": undefined,
+    "lhcb-platform:images": { ...images, service: DEFAULT_IMAGES.service },
+  };
+  return withCatalogStack(
+    `ps${process.pid % 1000}`,
+    catalog,
+    hosts,
+    log,
+    async (stack) => {
+      const result: ScalePreview = { resources: 0, seconds: [], baselineSeconds: [] };
+      const once = async (label: string, env: Record<string, string>) => {
+        const [text, s] = await timed(() => stack.preview(env));
+        const created = /\+ (\d+) to create/.exec(text);
+        if (!created)
+          throw new Error(
+            `the paper-scale preview printed no count of resources to create:\n${text.slice(-2000)}`,
+          );
+        result.resources = Number(created[1]);
+        log(
+          `paper-scale preview${label}: ${s.toFixed(2)} s, ${result.resources} resources to create`,
         );
-      result.resources = Number(created[1]);
-      log(
-        `paper-scale preview${label}: ${s.toFixed(2)} s, ${result.resources} resources to create`,
-      );
-      return s;
-    };
-    for (let i = 0; i < runs; i++) result.seconds.push(await once("", {}));
-    for (let i = 0; i < baselineRuns; i++)
-      result.baselineSeconds.push(
-        await once(" with a snapshot after every step (baseline)", {
-          PULUMI_SKIP_CHECKPOINTS: "false",
-        }),
-      );
-    return result;
-  });
+        return s;
+      };
+      for (let i = 0; i < runs; i++) result.seconds.push(await once("", {}));
+      for (let i = 0; i < baselineRuns; i++)
+        result.baselineSeconds.push(
+          await once(" with a snapshot after every step (baseline)", {
+            PULUMI_SKIP_CHECKPOINTS: "false",
+          }),
+        );
+      return result;
+    },
+    sample,
+  );
 }

@@ -41,18 +41,41 @@ export interface GrowthRow {
 interface CatalogService {
   name: string;
   port: number;
+  image?: string;
+  options?: Record<string, string>;
   [key: string]: unknown;
 }
 
-/** The local catalog with each service `factor` times: copy k (from 2) named `<name>k`, on port + 1000 (k - 1). */
+/**
+ * DIRAC's handler of each DIRAC service of the local catalog that is copied: a copy runs it under
+ * another name (its `HandlerPath` option). The Configuration Server is not copied: an installation
+ * has one.
+ */
+const DIRAC_HANDLERS: Record<string, string> = {
+  "DataManagement/StorageElement": "DIRAC/DataManagementSystem/Service/StorageElementHandler.py",
+};
+
+/** Copy k (from 2) of `s`: named `<name>k`, on port + 1000 (k - 1); a DIRAC service's with its handler named. */
+function copyOf(s: CatalogService, k: number): CatalogService {
+  const copy = { ...s, name: `${s.name}${k}`, port: s.port + 1000 * (k - 1) };
+  if (s.image !== undefined) return copy;
+  const handler = DIRAC_HANDLERS[s.name];
+  if (handler === undefined) throw new Error(`no DIRAC handler known for copies of ${s.name}`);
+  return { ...copy, options: { ...s.options, HandlerPath: handler } };
+}
+
+/**
+ * The local catalog with each service `factor` times (copyOf), but the Configuration Server, which
+ * stays one entry.
+ */
 export function multipliedCatalog(factor: number): Record<string, unknown> {
   const catalog = parse(readFileSync(join(PROJECT_ROOT, "catalog", "local.yaml"), "utf8")) as {
     services: CatalogService[];
   };
   const services = catalog.services.flatMap((s) =>
-    Array.from({ length: factor }, (_, k) =>
-      k === 0 ? s : { ...s, name: `${s.name}${k + 1}`, port: s.port + 1000 * k },
-    ),
+    s.name === "Configuration/Server"
+      ? [s]
+      : Array.from({ length: factor }, (_, k) => (k === 0 ? s : copyOf(s, k + 1))),
   );
   return { ...catalog, services };
 }
