@@ -190,6 +190,9 @@ def run_child(argv):
 
 
 def serve(component):
+    # The first line names the instance and what it serves: how its logs are told apart.
+    instance = os.environ.get("SERVICE_INSTANCE") or socket.gethostname()
+    log("instance %s serves %s (DIRAC %s)" % (instance, component, DIRAC_VERSION))
     check_port = os.environ.get("SERVICE_CHECK_PORT")
     if check_port:
         start_bridge(component, int(check_port))
