@@ -17,6 +17,11 @@ function diracServiceProblems(
   mode: RunMode,
 ): { field: string; expected: string }[] {
   const found: { field: string; expected: string }[] = [];
+  if (!s.name.includes("/"))
+    found.push({
+      field: "name",
+      expected: "expected System/Component: DIRAC finds a service by its system and component",
+    });
   if (s.protocol !== "tcp")
     found.push({
       field: "protocol",

@@ -26,6 +26,11 @@ export interface HaproxyOptions {
   reResolve: boolean;
 }
 
+/** Seconds as HAProxy reads a time: whole seconds as `Ns`, others in whole milliseconds (it takes no fraction). */
+export function haproxyTime(seconds: number): string {
+  return Number.isInteger(seconds) ? `${seconds}s` : `${Math.max(1, Math.round(seconds * 1000))}ms`;
+}
+
 /** Frontend/backend names of a service. */
 export function backendName(service: Pick<PlacedService, "key">): string {
   return `be_${service.key.replace(/-/g, "_")}`;
@@ -159,7 +164,7 @@ function serviceSection(s: PlacedService, serverLines: string[]): string[] {
     `backend ${be}`,
     `    mode ${s.protocol}`,
     "    balance roundrobin",
-    `    timeout server ${s.requestTimeoutSeconds}s`,
+    `    timeout server ${haproxyTime(s.requestTimeoutSeconds)}`,
     ...(http
       ? [
           "    retry-on conn-failure empty-response response-timeout 502 503 504",

@@ -23,6 +23,7 @@ import { CONSUL_CONFIG_FILE } from "../../components/consul/consul-containers";
 import { SecretName, secretPlaceholder } from "../../components/core/container-spec";
 import { formatProblem, PlatformInputError } from "../../components/core/errors";
 import { PlatformSpec } from "../../components/core/platform-spec";
+import { stackConfigSchema } from "../../components/core/config-schema";
 import { readStackFile } from "../../components/core/stack-config";
 import { parseYamlText } from "../../components/core/yaml-file";
 import { plannedContainers } from "../../components/plan";
@@ -174,7 +175,11 @@ test(
 
       if (refusal !== undefined) {
         outcome.refused++;
-        const files = new Set([b.file, b.catalogPath, String(config.catalog)]);
+        // The catalog a case names, or the default one when it names none.
+        const catalogFile = String(
+          config.catalog ?? stackConfigSchema.shape.catalog.parse(undefined),
+        );
+        const files = new Set([b.file, b.catalogPath, catalogFile]);
         for (const p of refusal.problems) {
           const line = formatProblem(p);
           if (

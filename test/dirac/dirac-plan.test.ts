@@ -155,7 +155,7 @@ test("another DIRAC service's instance: dirac.cfg only, no master; a service on 
   assert.deepEqual(filesOf(plain, se.name, plain.services[0].hosts[0]), {});
 });
 
-test("a DIRAC catalog without its Configuration Server, with an HTTP service, the PROXY protocol, Marathon or an agent on the DIRAC image is refused, each naming the field", () => {
+test("a DIRAC catalog without its Configuration Server, with an HTTP service, the PROXY protocol, Marathon, a name without its system or an agent on the DIRAC image is refused, each naming the field", () => {
   const problems = problemsOf(() =>
     diracStack({
       services: [
@@ -169,6 +169,7 @@ test("a DIRAC catalog without its Configuration Server, with an HTTP service, th
           check: { tcp: true },
         },
         { name: "Test/Echo", image: SAMPLE, port: 9170 },
+        { name: "Monitoring", port: 9171, protocol: "tcp", check: { tcp: true } },
       ],
       agents: [
         { name: "Transformation/TransformationAgent", schedule: "* * * * *" },
@@ -183,6 +184,7 @@ test("a DIRAC catalog without its Configuration Server, with an HTTP service, th
     "catalog: services[0].check: expected a command check (a DISET ping through the instance's HTTP bridge) or a tcp check: a DIRAC service answers no HTTP path (Framework/SystemAdministrator runs DIRAC)",
     "catalog: services[1].proxyProtocol: expected false: DISET would read the PROXY protocol's header as a malformed call (DataManagement/FileCatalog runs DIRAC)",
     "catalog: services[1].mode: expected pulumi: the installation's configuration is uploaded into the containers Pulumi declares, and a Marathon task would start without it (DataManagement/FileCatalog runs DIRAC)",
+    "catalog: services[3].name: expected System/Component: DIRAC finds a service by its system and component (Monitoring runs DIRAC)",
     "catalog: services: expected a Configuration/Server entry on the platform image: every DIRAC program reads the installation's configuration from it",
     "catalog: agents[0].image: expected an image of the agent's own: the platform's DIRAC image does not run scheduled agents yet (Transformation/TransformationAgent)",
   ]);

@@ -3,12 +3,14 @@ import { test } from "node:test";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import {
   backendName,
+  haproxyTime,
   renderHaproxyConfig,
   sampleServers,
   serverOptions,
 } from "../../components/haproxy/haproxy-config";
 import {
   haproxyInitialConfig,
+  haproxyOptions,
   haproxyTemplate,
   loadBalancerContainer,
 } from "../../components/haproxy/lb-containers";
@@ -175,5 +177,17 @@ test("the stats page listens on every address on local, on the loopback on cert 
   assert.equal(
     healthUrl(loadBalancerContainer(admin, admin.loadBalancers[0])),
     "http://10.9.8.7:8404/healthz",
+  );
+});
+
+test("a service's request timeout in HAProxy's time format, which takes no fraction of a second", () => {
+  assert.deepEqual([2, 30, 2.5, 0.0004].map(haproxyTime), ["2s", "30s", "2500ms", "1ms"]);
+  const web = {
+    ...local.services.find((s) => s.name === "Sample/Web")!,
+    requestTimeoutSeconds: 2.5,
+  };
+  assert.match(
+    renderHaproxyConfig([web], haproxyOptions(local), () => []),
+    /\n {4}timeout server 2500ms\n/,
   );
 });
