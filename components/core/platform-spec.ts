@@ -280,7 +280,6 @@ function placeEntries(
   }
 }
 
-/** Resolves a validated stack config and catalog into a `PlatformSpec`, or throws every problem at once. */
 /** Where Mesos runs: the slaves' reserves, and room on the working slaves for Marathon's entries. */
 function mesosProblems(
   config: StackConfig,
@@ -295,6 +294,7 @@ function mesosProblems(
   mesosPlacementProblems(catalog, working, modeOf, catalogProblem);
 }
 
+/** Resolves a validated stack config and catalog into a `PlatformSpec`, or throws every problem at once. */
 export function resolvePlatform(
   config: StackConfig,
   catalog: Catalog,

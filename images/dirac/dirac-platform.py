@@ -15,8 +15,8 @@ The health bridge answers every HTTP GET with 200 when a DISET ping of the local
 (dip://127.0.0.1:SERVICE_PORT/System/Component) answers within SERVICE_CHECK_TIMEOUT seconds
 (default 1), else 503 with the reason. The bridge speaks DISET itself (DIRAC's plain-TCP `dip`
 protocol): no process is started per check, DIRAC is not imported, and checks that arrive within
-SERVICE_CHECK_CACHE_SECONDS (default 0.25) of a ping share its answer. The service's configuration is DIRAC's own file,
-$DIRAC_ROOT_PATH/etc/dirac.cfg (the platform uploads it).
+SERVICE_CHECK_CACHE_SECONDS (default 0.25) of a ping share its answer. The service's
+configuration is DIRAC's own file, $DIRAC_ROOT_PATH/etc/dirac.cfg (the platform uploads it).
 """
 
 import http.server
@@ -51,16 +51,19 @@ def send_frame(sock, value):
 
 
 def receive_frame(sock, deadline):
-    """The next frame's value; DisetError when the connection ends or `deadline` passes first."""
+    """The next frame's value, keep-alive frames (`dka` and a frame) dropped; DisetError when the
+    connection ends first or sends no frame, socket.timeout once `deadline` has passed."""
     buf = b""
     while True:
-        if buf.startswith(b"dka"):  # a keep-alive: not asked for here; skipped if sent
-            buf = buf[3:]
-        head, colon, rest = buf.partition(b":")
+        keep_alive = buf.startswith(b"dka")
+        head, colon, rest = buf[3 if keep_alive else 0 :].partition(b":")
         if colon and head.isdigit() and len(rest) >= int(head):
-            return json.loads(rest[: int(head)])
-        if not colon and len(buf) > 20:
-            raise DisetError("not a DISET answer: %r" % buf[:20])
+            if not keep_alive:
+                return json.loads(rest[: int(head)])
+            buf = rest[int(head) :]
+            continue
+        if not colon and len(buf) > 23:
+            raise DisetError("not a DISET answer: %r" % buf[:23])
         left = deadline - time.monotonic()
         if left <= 0:
             raise socket.timeout()
@@ -80,7 +83,8 @@ def diset_ping(url, timeout):
     parts = urllib.parse.urlsplit(url)
     deadline = time.monotonic() + timeout
     with socket.create_connection((parts.hostname, parts.port), timeout=timeout) as sock:
-        send_frame(sock, {"OK": True, "Value": [[parts.path[1:], "None", "unknown"], ["RPC", "ping"], "", DIRAC_VERSION]})
+        proposal = [[parts.path[1:], "None", "unknown"], ["RPC", "ping"], "", DIRAC_VERSION]
+        send_frame(sock, {"OK": True, "Value": proposal})
         accepted = receive_frame(sock, deadline)
         if not accepted.get("OK"):
             return accepted

@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { CONFIGURATION_SERVER } from "../../components/core/dirac-checks";
 import { PROJECT_ROOT } from "../engine-stack";
 import { buildReleaseImage } from "../release";
 import { timed, withCatalogStack } from "./engine";
@@ -73,7 +74,7 @@ export function multipliedCatalog(factor: number): Record<string, unknown> {
     services: CatalogService[];
   };
   const services = catalog.services.flatMap((s) =>
-    s.name === "Configuration/Server"
+    s.name === CONFIGURATION_SERVER
       ? [s]
       : Array.from({ length: factor }, (_, k) => (k === 0 ? s : copyOf(s, k + 1))),
   );

@@ -1,7 +1,8 @@
-// 6. A release under a steady client of DIRAC's services (DISET pings through every balancer): what `npm run release -- TAG` does (scripts/release.ts) for
-// a tag built beforehand: the image checked (build-images.sh finds it up to date), the stack's
-// config set, its rollout; timed from before the image check (the command's own Node start is
-// not counted) until Consul shows every instance passing again. The client's requests are summarized apart: those sent during the
+// 6. A release under a steady client of DIRAC's services (DISET pings through every balancer):
+// what `npm run release -- TAG` does (scripts/release.ts) for a tag built beforehand: the image
+// checked (build-images.sh finds it up to date), the stack's config set, its rollout; timed from
+// before the image check (the command's own Node start is not counted) until Consul shows every
+// instance passing again. The client's requests are summarized apart: those sent during the
 // rollout, and those of the 1.5 s of steady client before and after it (the baseline).
 import { Stack } from "@pulumi/pulumi/automation";
 import { buildReleaseImage, releaseImage, Rollout, rollOut } from "../release";
@@ -37,7 +38,7 @@ export async function releaseUnderLoad(
       window = { from, to: Date.now() };
       return r;
     },
-    { targets: diracTargets(p) },
+    { targets: diracTargets(p.lbs.map((lb) => p.ip(lb))) },
   );
   const inWindow = (sent: number) => sent >= window.from && sent <= window.to;
   return {

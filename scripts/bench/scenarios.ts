@@ -45,9 +45,9 @@ export function httpTargets(p: Platform, lbs = p.lbs): string[] {
   return lbs.map((lb) => `http://${p.ip(lb)}:${HTTP_PORT}/`);
 }
 
-/** DISET targets of the steady client: each DIRAC service through each balancer (load.ts). */
-export function diracTargets(p: Platform, lbs = p.lbs): string[] {
-  return lbs.flatMap((lb) => DIRAC_SERVICES.map((d) => `dip://${p.ip(lb)}:${d.port}/${d.name}`));
+/** DISET targets of the steady client: each DIRAC service through each balancer at `addresses` (load.ts). */
+export function diracTargets(addresses: string[]): string[] {
+  return addresses.flatMap((a) => DIRAC_SERVICES.map((d) => `dip://${a}:${d.port}/${d.name}`));
 }
 
 /** Waits until every balancer has every instance of every service UP (no fault left over from a previous scenario). */

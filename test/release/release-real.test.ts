@@ -1,14 +1,15 @@
 // `npm run release`'s rollout under the real engine on a scratch copy of the local stack: under
-// a steady client of DIRAC's services (DISET pings through both balancers) no call fails; the instances of a service are replaced one at a time (each
-// drained, replaced and registered again before the next is drained), every service in
-// parallel; afterwards every instance runs the new version. Needs what `npm run up` prepares.
+// a steady client of DIRAC's services (DISET pings through both balancers) no call fails; the
+// instances of a service are replaced one at a time (each drained, replaced and registered again
+// before the next is drained), every service in parallel; afterwards every instance on the
+// platform image runs the new release. Needs what `npm run up` prepares.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Stack } from "@pulumi/pulumi/automation";
 import { Load, summarize } from "../../scripts/bench/load";
 import { disetCall } from "../../scripts/bench/diset";
 import { docker, eventually, ipOf } from "../../scripts/bench/probes";
-import { DIRAC_SERVICES } from "../../scripts/bench/scenarios";
+import { DIRAC_SERVICES, diracTargets } from "../../scripts/bench/scenarios";
 import {
   openScratchStack,
   removeScratchStack,
@@ -37,9 +38,7 @@ test(
     const up = await stack.up({ color: "never" });
     assert.equal(up.summary.result, "succeeded");
     const lbs = [1, 2].map((i) => ipOf(`${STACK}-lb-lb-${i}`));
-    const targets = lbs.flatMap((lb) =>
-      DIRAC_SERVICES.map((d) => `dip://${lb}:${d.port}/${d.name}`),
-    );
+    const targets = diracTargets(lbs);
     // Wait until both balancers serve DIRAC's services.
     for (const lb of lbs)
       for (const d of DIRAC_SERVICES)
