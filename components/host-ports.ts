@@ -8,6 +8,7 @@ import { FILEBEAT_MONITORING_PORT, LOGSTASH_API_PORT } from "./logging/logging-c
 import { INFLUXDB_RPC_BIND } from "./metrics/influxdb-config";
 import {
   consulPlan,
+  databasePlan,
   loadBalancersPlan,
   loggingPlan,
   mesosPlan,
@@ -73,6 +74,7 @@ export function hostPorts(spec: PlatformSpec): Map<string, HostPort[]> {
   }
   const frontends = spec.services.map((s) => s.port);
   on(loadBalancersPlan(spec), tcp("lb", spec.loadBalancer.statsPort, ...frontends));
+  on(databasePlan(spec), tcp("dirac-database", PORTS.mariadb));
   on(mesosPlan.masters(spec), tcp("mesos-master", PORTS.mesosMaster));
   on(mesosPlan.agents(spec), tcp("mesos-agent", PORTS.mesosAgent));
   on(mesosPlan.marathon(spec), tcp("marathon", PORTS.marathon));

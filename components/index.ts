@@ -46,6 +46,7 @@ export * from "./services/catalog-service";
 
 export * from "./agents/agent-containers";
 export * from "./agents/scheduled-agents";
+export * from "./dirac/dirac-database-component";
 
 export * from "./haproxy/haproxy-config";
 export * from "./haproxy/lb-files";

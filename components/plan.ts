@@ -26,6 +26,7 @@ import {
   ServicesSpec,
 } from "./core/platform-spec";
 import { loadBalancerContainer } from "./haproxy/lb-containers";
+import { databaseContainer, databaseHost, DatabaseSpec } from "./dirac/dirac-database";
 import { serviceContainer, serviceRegistration } from "./services/service-containers";
 import { zookeeperContainer } from "./zookeeper/zookeeper-containers";
 import { mesosAgentContainer, mesosMasterContainer } from "./mesos/mesos-containers";
@@ -197,6 +198,12 @@ export function metricsPlan(spec: MetricsSpec): {
   };
 }
 
+/** The DIRAC installation's MariaDB, where the stack names its host (`dirac.database`). */
+export function databasePlan(spec: DatabaseSpec): PlannedContainer[] {
+  const host = databaseHost(spec);
+  return host ? [{ hostId: host.id, container: databaseContainer(spec, host) }] : [];
+}
+
 /**
  * Every container the platform declares, in a stable order. Secrets appear as their placeholders
  * (`secretPlaceholder`): their values never leave Pulumi's secrets.
@@ -210,6 +217,7 @@ export function plannedContainers(spec: PlatformSpec): PlannedContainer[] {
     ...consul.servers,
     ...consul.agents,
     ...consul.esm,
+    ...databasePlan(spec),
     ...servicesPlan(spec).flatMap((s) =>
       s.instances.map(({ hostId, container }) => ({ hostId, container })),
     ),

@@ -10,6 +10,8 @@ import { PlatformSpec } from "./core/platform-spec";
 import { LoadBalancers } from "./haproxy/load-balancers";
 import { HostInventory, inventoryOf } from "./hosts/host-inventory";
 import { ServiceInstances } from "./services/service-instances";
+import { DiracDatabase } from "./dirac/dirac-database-component";
+import { databaseHost } from "./dirac/dirac-database";
 import { ZooKeeperEnsemble } from "./zookeeper/zookeeper-ensemble";
 import { ZookeeperRole } from "./zookeeper/zookeeper-auth-plan";
 import { MesosCluster } from "./mesos/mesos-cluster";
@@ -85,6 +87,8 @@ export interface PlatformParts {
   inventory: HostInventory;
   zookeeper: ZooKeeperEnsemble;
   consul: ConsulCluster;
+  /** The DIRAC installation's MariaDB, where the stack's `dirac.database` names its host. */
+  database?: DiracDatabase;
   services: ServiceInstances;
   agents: ScheduledAgents;
   loadBalancers: LoadBalancers;
@@ -206,7 +210,7 @@ function warnOfShortfalls(parent: pulumi.Resource, spec: PlatformSpec): void {
 
 type CoreParts = Pick<
   PlatformParts,
-  "inventory" | "zookeeper" | "consul" | "services" | "agents" | "loadBalancers"
+  "inventory" | "zookeeper" | "consul" | "database" | "services" | "agents" | "loadBalancers"
 >;
 
 /** The parts every platform has: hosts, the quorum, the instances, the agents, the balancers. */
@@ -238,6 +242,9 @@ function declareCoreParts(
     },
     opts,
   );
+  const database = databaseHost(spec)
+    ? new DiracDatabase(`${name}-dirac-database`, base, opts)
+    : undefined;
   const services = new ServiceInstances(
     `${name}-services`,
     // The registrations go to the catalog through the API once it has a leader. Neither
@@ -245,14 +252,14 @@ function declareCoreParts(
     // whatever the catalog holds when it starts, and an instance is registered passing, its
     // probe having passed. Waiting for them made the first instance of every service, and so
     // the next ones, wait for the slowest agent.
-    { ...base, catalog: consul },
+    { ...base, catalog: consul, database },
     opts,
   );
   // The agents and load balancers talk to their host's Consul agent.
   const nearConsul = { ...base, consul };
   const agents = new ScheduledAgents(`${name}-agents`, nearConsul, opts);
   const loadBalancers = new LoadBalancers(`${name}-lb`, nearConsul, opts);
-  return { inventory, zookeeper, consul, services, agents, loadBalancers };
+  return { inventory, zookeeper, consul, database, services, agents, loadBalancers };
 }
 
 /** The parts the spec's features switch on: the Mesos side, the whitelist, logging, metrics. */

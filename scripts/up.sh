@@ -14,7 +14,7 @@ say "Pulumi CLI, language host, provider plugins and consul-esm (scripts/toolcha
 scripts/toolchain/build.sh
 scripts/toolchain/install-plugins.sh
 say "images"
-scripts/docker/build-images.sh --no-dockerd base zookeeper haproxy consul consul-esm influxdb service cadvisor filebeat dirac
+scripts/docker/build-images.sh --no-dockerd base zookeeper haproxy consul consul-esm influxdb service cadvisor filebeat dirac mariadb
 . scripts/toolchain/env.sh
 say "pulumi up --stack $stack"
 pulumi stack select --create --non-interactive "$stack"

@@ -15,6 +15,7 @@ import {
   UNPRIVILEGED_USER,
 } from "../core/container-spec";
 import { containerName } from "../core/endpoints";
+import { diracAgentFiles, isDiracService } from "../dirac/dirac-plan";
 import { PlacedAgent, PlatformSpec, AgentsSpec } from "../core/platform-spec";
 
 /** The Consul KV prefix whose lock (`<prefix>/.lock`) a run of the agent must hold; the same for every container of the agent. */
@@ -44,9 +45,12 @@ function agentConsulAddress(spec: AgentsSpec, host: HostSpec): string {
 }
 
 /**
- * A container of a `pulumi`-mode scheduled agent on `host`. Every host the agent is placed on runs
- * one; each fires on the schedule, and a run starts only under the agent's Consul lock (session
- * with TTL and lock-delay), so two runs never overlap, also when the holder dies mid-run.
+ * A container of a `pulumi`-mode agent on `host`. Every host the agent is placed on runs one, and
+ * a run starts only under the agent's Consul lock (session with TTL and lock-delay), so two runs
+ * never overlap, also when the holder dies mid-run. A `cycle` agent's containers each fire on the
+ * schedule (the one that gets the lock runs); a `loop` agent's wait for the lock, and the holder
+ * runs the agent's own loop while the others stand by. A DIRAC agent also gets the installation's
+ * configuration.
  */
 export function agentContainer(
   spec: AgentsSpec,
@@ -69,8 +73,10 @@ export function agentContainer(
     ...(agent.image === spec.images.service ? { user: UNPRIVILEGED_USER } : {}),
     env: {
       AGENT_NAME: agent.name,
-      AGENT_SCHEDULE: agent.schedule,
-      AGENT_DURATION: String(agent.durationSeconds),
+      AGENT_RUN: agent.run,
+      ...(agent.schedule === undefined ? {} : { AGENT_SCHEDULE: agent.schedule }),
+      // How long a sample agent's run lasts; a DIRAC agent's cycle takes what it takes.
+      ...(isDiracService(spec, agent) ? {} : { AGENT_DURATION: String(agent.durationSeconds) }),
       AGENT_LOCK_KEY: agentLockKey(spec, agent),
       CONSUL_HTTP_ADDR: agentConsulAddress(spec, host),
       ...(acl ? { CONSUL_HTTP_TOKEN_FILE: AGENT_TOKEN_FILE } : {}),
@@ -80,7 +86,7 @@ export function agentContainer(
       ...agent.env,
     },
     ...(spec.local ? {} : { extraHosts: { [HOST_GATEWAY_NAME]: "host-gateway" } }),
-    ...filesOf(files),
+    ...filesOf([...files, ...diracAgentFiles(spec, agent)]),
     restart: "always",
     cpus: agent.cpus,
     memoryMb: agent.memoryMb,

@@ -65,6 +65,8 @@ export function chronosJob(
 ): ChronosJob {
   if (agent.mode !== "marathon")
     throw new Error(`agent ${agent.name} runs in ${agent.mode} mode, not marathon`);
+  if (agent.schedule === undefined)
+    throw new Error(`agent ${agent.name} runs its own loop: Chronos runs an agent on a schedule`);
   const env: Record<string, string> = {
     AGENT_NAME: agent.name,
     AGENT_DURATION: String(agent.durationSeconds),

@@ -28,7 +28,15 @@ const port = z
 /** A DIRAC option's name: one word of letters, digits, '_', '-', '.' (components/dirac/cfg-text.ts). */
 const diracOptionName = z
   .string()
-  .regex(/^[A-Za-z][A-Za-z0-9_.-]*$/, "expected an option name of letters, digits, '_', '-', '.'");
+  .regex(
+    /^[A-Za-z][A-Za-z0-9_.-]*(\/[A-Za-z][A-Za-z0-9_.-]*)*$/,
+    "expected an option name of letters, digits, '_', '-', '.' (a subsection's option: Section/Name)",
+  );
+
+/** A DIRAC database's name (its `DBName`, and the MariaDB database). */
+const diracDatabaseName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, "expected a database name of letters, digits, '_'");
 
 /** A DIRAC option's value: one line, no brace (which would end it) and no comma (which splits a list). */
 const diracOptionValue = z
@@ -137,31 +145,69 @@ export const serviceSchema = z.strictObject({
    * Configuration Server under `/Systems/<System>/Services/<Component>` where the stack runs DIRAC.
    */
   options: z.record(diracOptionName, processText.pipe(diracOptionValue)).default({}),
+  /**
+   * The DIRAC databases the service uses (`ResourceStatusDB`, ...): each is made in the
+   * installation's MariaDB (`dirac.database`), and the service's configuration says where.
+   */
+  databases: z.array(diracDatabaseName).default([]),
   mode: z.enum(RUN_MODES).optional(),
 });
 
-export const agentSchema = z.strictObject({
-  name: entryName,
-  image: imageReference.optional(),
-  /** Cron: 5 fields, or 6 with seconds first. */
-  schedule: z.string().superRefine((value, ctx) => {
-    try {
-      parseCron(value);
-    } catch (e) {
-      if (!(e instanceof CronError)) throw e;
+/** Cron: 5 fields, or 6 with seconds first. */
+const cronSchedule = z.string().superRefine((value, ctx) => {
+  try {
+    parseCron(value);
+  } catch (e) {
+    if (!(e instanceof CronError)) throw e;
+    ctx.addIssue({
+      code: "custom",
+      message: `invalid cron expression ${JSON.stringify(value)}: ${e.message}`,
+    });
+  }
+});
+
+/** How an agent runs: one run per firing of its schedule, or a singleton's own loop. */
+export const AGENT_RUNS = ["cycle", "loop"] as const;
+
+export const agentSchema = z
+  .strictObject({
+    name: entryName,
+    image: imageReference.optional(),
+    /**
+     * `cycle` (default): one run at each firing of `schedule`, under the agent's Consul lock (a
+     * DIRAC agent: one cycle, `MaxCycles=1`). `loop`: a singleton, the container holding the lock
+     * runs the agent's own long-running loop and the others stand by to take over.
+     */
+    run: z.enum(AGENT_RUNS).default("cycle"),
+    /** For a `cycle` agent: when it runs. */
+    schedule: cronSchedule.optional(),
+    /** How long a run of the sample image lasts; real agents ignore it. */
+    durationSeconds: z.number().positive().max(86400).default(5),
+    ...resources,
+    constraints: constraints.default({}),
+    env: envMap,
+    /**
+     * The agent's own DIRAC options (its `PollingTime`, ...), served by the Configuration Server
+     * under `/Systems/<System>/Agents/<Agent>` where the stack runs DIRAC.
+     */
+    options: z.record(diracOptionName, processText.pipe(diracOptionValue)).default({}),
+    mode: z.enum(RUN_MODES).optional(),
+  })
+  .superRefine((a, ctx) => {
+    if (a.run === "cycle" && a.schedule === undefined)
       ctx.addIssue({
         code: "custom",
-        message: `invalid cron expression ${JSON.stringify(value)}: ${e.message}`,
+        path: ["schedule"],
+        message: "expected a cron schedule: a cycle agent runs once at each of its firings",
       });
-    }
-  }),
-  /** How long a run of the sample image lasts; real agents ignore it. */
-  durationSeconds: z.number().positive().max(86400).default(5),
-  ...resources,
-  constraints: constraints.default({}),
-  env: envMap,
-  mode: z.enum(RUN_MODES).optional(),
-});
+    if (a.run === "loop" && a.schedule !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["schedule"],
+        message:
+          "expected no schedule: a loop agent runs its own loop (a DIRAC agent's PollingTime) for as long as it holds the lock",
+      });
+  });
 
 export const catalogSchema = z.strictObject({
   defaults: z

@@ -1,9 +1,12 @@
-import { catalogSchema, HealthCheck } from "./catalog-schema";
+import { AGENT_RUNS, catalogSchema, HealthCheck } from "./catalog-schema";
 import { RunMode } from "./config-schema";
 import { InputProblem, PlatformInputError } from "./errors";
 import { slug } from "./naming";
 import { parseWith } from "./validate";
 import { parseYamlText } from "./yaml-file";
+
+/** How an agent runs (`AgentSpec.run`). */
+export type AgentRun = (typeof AGENT_RUNS)[number];
 
 /** A service of the catalog with every default applied. */
 export interface ServiceSpec {
@@ -27,22 +30,29 @@ export interface ServiceSpec {
   env: Record<string, string>;
   /** The service's own DIRAC options, served by the Configuration Server. */
   options: Record<string, string>;
+  /** The DIRAC databases it uses, in the installation's MariaDB. */
+  databases: string[];
   /** Undefined: the stack's default mode. */
   mode?: RunMode;
 }
 
-/** A scheduled agent of the catalog with every default applied. */
+/** An agent of the catalog with every default applied. */
 export interface AgentSpec {
   kind: "agent";
   name: string;
   key: string;
   image?: string;
-  schedule: string;
+  /** `cycle`: a run per firing of `schedule`; `loop`: a singleton's own loop, under the lock. */
+  run: AgentRun;
+  /** Set for a `cycle` agent, absent for a `loop` one. */
+  schedule?: string;
   durationSeconds: number;
   cpus: number;
   memoryMb: number;
   constraints: Record<string, string>;
   env: Record<string, string>;
+  /** The agent's own DIRAC options, served by the Configuration Server. */
+  options: Record<string, string>;
   mode?: RunMode;
 }
 
@@ -78,6 +88,7 @@ export function parseCatalog(value: unknown, file: string): Catalog {
       constraints: s.constraints,
       env: s.env,
       options: s.options,
+      databases: s.databases,
       mode: s.mode,
     })),
     agents: raw.agents.map((a) => ({
@@ -85,12 +96,14 @@ export function parseCatalog(value: unknown, file: string): Catalog {
       name: a.name,
       key: slug(a.name),
       image: a.image,
-      schedule: a.schedule,
+      run: a.run,
+      ...(a.schedule === undefined ? {} : { schedule: a.schedule }),
       durationSeconds: a.durationSeconds,
       cpus: a.cpus ?? cpus,
       memoryMb: a.memoryMb ?? memoryMb,
       constraints: a.constraints,
       env: a.env,
+      options: a.options,
       mode: a.mode,
     })),
   };

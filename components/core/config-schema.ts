@@ -117,6 +117,8 @@ export const imagesSchema = z.strictObject({
   /** The image holding `platform-metrics`, which ships a slave's cAdvisor metrics to InfluxDB. */
   metricsShipper: imageReference.optional(),
   influxdb: imageReference.optional(),
+  /** MariaDB, the DIRAC installation's database (`dirac.database`). */
+  database: imageReference.optional(),
   grafana: imageReference.optional(),
   cadvisor: imageReference.optional(),
   filebeat: imageReference.optional(),
@@ -168,6 +170,11 @@ export const diracSchema = z.strictObject({
   installation: z
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, "expected a name of letters, digits, '_', '-'"),
+  /**
+   * The installation's MariaDB, for the catalog's services that name `databases`: one instance,
+   * on `host` (a host id of `hosts`), its data in a volume there (docs/dirac.md).
+   */
+  database: z.strictObject({ host: z.string().min(1, "expected a host id") }).optional(),
 });
 
 /** The two slots of Consul's CAs: "a" holds a stack's first CA, "b" the next one a rotation makes. */

@@ -92,7 +92,8 @@ export type SecretName =
   | "mesosAdminSecret"
   | "mesosAgentSecret"
   | "marathonSecret"
-  | "chronosSecret";
+  | "chronosSecret"
+  | "diracDatabasePassword";
 
 /**
  * Where a secret's value goes in a file's content or an environment value of a planned container:

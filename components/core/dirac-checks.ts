@@ -1,5 +1,5 @@
 import { Catalog, ServiceSpec } from "./catalog";
-import { RunMode } from "./config-schema";
+import { DiracSettings, HostSpec, RunMode } from "./config-schema";
 
 type Report = (path: string, expected: string) => void;
 
@@ -50,8 +50,8 @@ function diracServiceProblems(
 /**
  * Where the stack runs DIRAC (`dirac`): the catalog's entries on the platform image are DIRAC
  * programs. Each service speaks DISET over TCP in `pulumi` mode, the catalog holds the
- * Configuration Server they all read from, and no agent runs on the image yet (its scheduled,
- * locked runs are the sample image's).
+ * Configuration Server they all read from; each agent is named System/Agent and runs in `pulumi`
+ * mode too.
  */
 export function diracCatalogProblems(
   catalog: Catalog,
@@ -72,10 +72,66 @@ export function diracCatalogProblems(
       `expected a ${CONFIGURATION_SERVER} entry on the platform image: every DIRAC program reads the installation's configuration from it`,
     );
   catalog.agents.forEach((a, i) => {
-    if (runsPlatformImage(a, platformImage))
+    if (!runsPlatformImage(a, platformImage)) return;
+    if (!a.name.includes("/"))
       catalogProblem(
-        `agents[${i}].image`,
-        `expected an image of the agent's own: the platform's DIRAC image does not run scheduled agents yet (${a.name})`,
+        `agents[${i}].name`,
+        `expected System/Agent: DIRAC finds an agent by its system and name (${a.name} runs DIRAC)`,
+      );
+    if (modeOf(a.mode) !== "pulumi")
+      catalogProblem(
+        `agents[${i}].mode`,
+        `expected pulumi: the installation's configuration is uploaded into the containers Pulumi declares, and a Chronos run would start without it (${a.name} runs DIRAC)`,
       );
   });
+}
+
+/**
+ * The databases of the catalog's services, where the stack runs DIRAC (elsewhere they are
+ * DIRAC's and unused, as the catalog's options are): only a DIRAC service names them, and then
+ * the stack's `dirac.database` says where MariaDB runs, on a host of the stack.
+ */
+export function diracDatabaseProblems(
+  dirac: DiracSettings | undefined,
+  hosts: readonly HostSpec[],
+  catalog: Catalog,
+  platformImage: string,
+  problem: Report,
+  catalogProblem: Report,
+): void {
+  if (dirac === undefined) return;
+  const users = catalog.services.filter((s) => s.databases.length > 0);
+  catalog.services.forEach((s, i) => {
+    if (s.databases.length > 0 && !runsPlatformImage(s, platformImage))
+      catalogProblem(
+        `services[${i}].databases`,
+        `expected none: only a DIRAC service (on the platform image) is given its databases (${s.name})`,
+      );
+  });
+  if (dirac.database === undefined) {
+    if (users.length > 0)
+      problem(
+        "dirac.database",
+        `expected a database host: ${users.map((s) => s.name).join(", ")} name databases`,
+      );
+    return;
+  }
+  if (!hosts.some((h) => h.id === dirac.database!.host))
+    problem(
+      "dirac.database.host",
+      `expected the id of a host of hosts; got ${JSON.stringify(dirac.database.host)}`,
+    );
+}
+
+/** Every DIRAC problem of the stack: its catalog's (`diracCatalogProblems`) and its database's. */
+export function diracProblems(
+  { dirac, hosts }: { dirac?: DiracSettings; hosts: readonly HostSpec[] },
+  catalog: Catalog,
+  platformImage: string,
+  modeOf: (m: RunMode | undefined) => RunMode,
+  problem: Report,
+  catalogProblem: Report,
+): void {
+  if (dirac) diracCatalogProblems(catalog, platformImage, modeOf, catalogProblem);
+  diracDatabaseProblems(dirac, hosts, catalog, platformImage, problem, catalogProblem);
 }

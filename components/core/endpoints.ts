@@ -20,6 +20,7 @@ export const PORTS = {
   grafana: 3000,
   cadvisor: 8088,
   logstashBeats: 5044,
+  mariadb: 3306,
 } as const;
 
 /** Where the stack runs: the stack name and whether every host is a name on one local Engine. */

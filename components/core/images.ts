@@ -14,6 +14,7 @@ export const DEFAULT_IMAGES: Required<ImageOverrides> = {
   service: "lhcb-platform/service:1.0.0",
   metricsShipper: "lhcb-platform/service:1.0.0",
   influxdb: "influxdb:1.8.10",
+  database: "lhcb-platform/mariadb:10.11",
   grafana: "grafana/grafana:10.4.2",
   cadvisor: "gcr.io/cadvisor/cadvisor:v0.47.2",
   filebeat: "docker.elastic.co/beats/filebeat-oss:7.17.28",

@@ -4,7 +4,7 @@ import { InputProblem, PlatformInputError } from "./errors";
 import { ImageSet, resolveImages } from "./images";
 import { Placement, PlacementError, placeAround, PlacementRequest } from "./placement";
 import { quorumProblem, quorumSize } from "./quorum";
-import { diracCatalogProblems } from "./dirac-checks";
+import { diracProblems } from "./dirac-checks";
 import {
   addressProblems,
   mesosPlacementProblems,
@@ -99,7 +99,7 @@ export type LoadBalancersSpec = Pick<
  */
 export type ServicesSpec = Pick<
   PlatformSpec,
-  "stack" | "local" | "hosts" | "loadBalancers" | "services" | "images" | "dirac"
+  "stack" | "local" | "hosts" | "loadBalancers" | "services" | "agents" | "images" | "dirac"
 > & {
   consul: Pick<PlatformSpec["consul"], "checkIntervalSeconds">;
 };
@@ -107,7 +107,15 @@ export type ServicesSpec = Pick<
 /** What the scheduled agents read of the platform: the hosts, their masters and the placed `agents`. */
 export type AgentsSpec = Pick<
   PlatformSpec,
-  "stack" | "local" | "hosts" | "masters" | "agents" | "images"
+  | "stack"
+  | "local"
+  | "hosts"
+  | "masters"
+  | "agents"
+  | "images"
+  | "dirac"
+  | "loadBalancers"
+  | "services"
 >;
 
 /**
@@ -315,7 +323,7 @@ export function resolvePlatform(
   addressProblems(config.hosts, problem);
   portProblems(config, catalog, mesos, problem, catalogProblem);
   const images = resolveImages(config.images, config.registry);
-  if (config.dirac) diracCatalogProblems(catalog, images.service, modeOf, catalogProblem);
+  diracProblems(config, catalog, images.service, modeOf, problem, catalogProblem);
   if (mesos) mesosProblems(config, catalog, roles.slaves, modeOf, problem, catalogProblem);
   if (problems.length > 0) throw new PlatformInputError(problems);
 

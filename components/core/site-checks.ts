@@ -114,6 +114,11 @@ export function mesosPlacementProblems(
   });
   catalog.agents.forEach((a, i) => {
     if (modeOf(a.mode) !== "marathon") return;
+    if (a.run === "loop")
+      catalogProblem(
+        `agents[${i}].run`,
+        `expected cycle: in marathon mode Chronos starts a container per run, and a loop agent's run never ends (${a.name})`,
+      );
     const why = mesosFitProblem({ ...a, instances: 1 }, slaves);
     if (why !== undefined) catalogProblem(`agents[${i}]`, `a placement Mesos can make: ${why}`);
   });

@@ -22,6 +22,11 @@ export interface ServiceInstancesArgs {
   catalog: ConsulCatalog;
   /** Further resources the registrations wait for. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /**
+   * The DIRAC installation's database: an instance of a service that names databases waits for
+   * it, and its configuration holds the password.
+   */
+  database?: { ready: pulumi.Resource; password: pulumi.Input<string> };
 }
 
 /** The resources of one instance, in the order they are created (and deleted in reverse). */
@@ -114,8 +119,13 @@ export class ServiceInstances extends BatchedComponent {
     const { spec, inventory } = args;
     const host = this.hostsById.get(hostId)!;
     const key = `${service.key}-${hostId}`;
+    const usesDatabase = service.databases.length > 0 && args.database !== undefined;
     const container = declareContainer(this, inventory, hostId, `${name}-${key}`, containerSpec, {
-      dependsOn: previous === undefined ? [] : [previous],
+      dependsOn: [
+        ...(previous === undefined ? [] : [previous]),
+        ...(usesDatabase ? [args.database!.ready] : []),
+      ],
+      ...(usesDatabase ? { secrets: { diracDatabasePassword: args.database!.password } } : {}),
     }).container;
     const ready = containerReadiness(this, `${name}-${key}-ready`, container, {
       create: PROBE_COMMAND,

@@ -5,8 +5,10 @@ Usage:
   dirac-platform serve System/Component   run `dirac-service System/Component`; with
                                           SERVICE_CHECK_PORT set, also the HTTP health bridge
   dirac-platform agent System/Agent [--once]
-                                          run `dirac-agent System/Agent` (--once: one cycle,
-                                          MaxCycles=1, then exit)
+                                          run `dirac-agent System/Agent` as platform_agent says
+                                          (AGENT_RUN: a singleton loop under the agent's Consul
+                                          lock, or one cycle, MaxCycles=1, per firing of
+                                          AGENT_SCHEDULE); --once: one cycle now, then exit
   dirac-platform ping URL                 one DISET ping of URL (dip://host:port/System/Component);
                                           exit 0 when it answers
   dirac-platform version                  print DIRAC's and LHCbDIRAC's versions
@@ -152,11 +154,14 @@ def bridge_handler(pinger):
         def do_GET(self):
             ok, reason = pinger.answer()
             body = (reason + "\n").encode()
-            self.send_response(200 if ok else 503)
-            self.send_header("Content-Type", "text/plain")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            # Head and body in one write: HAProxy resets a check's connection once it has read the
+            # status, and a body sent after that would fail.
+            head = "HTTP/1.0 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % (
+                200 if ok else 503,
+                "OK" if ok else "Service Unavailable",
+                len(body),
+            )
+            self.wfile.write(head.encode() + body)
 
         def log_message(self, fmt, *args):
             pass
@@ -164,12 +169,22 @@ def bridge_handler(pinger):
     return Handler
 
 
+class BridgeServer(http.server.ThreadingHTTPServer):
+    """The bridge's server: a checker that leaves before its answer is sent (a reset, a broken
+    pipe) is no error worth a traceback in the service's log."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
+
+
 def start_bridge(component, port):
     url = "dip://127.0.0.1:%s/%s" % (os.environ.get("SERVICE_PORT", "9135"), component)
     timeout = float(os.environ.get("SERVICE_CHECK_TIMEOUT", "1"))
     cache = float(os.environ.get("SERVICE_CHECK_CACHE_SECONDS", "0.25"))
-    server = http.server.ThreadingHTTPServer(("0.0.0.0", port), bridge_handler(Pinger(url, timeout, cache)))
-    server.daemon_threads = True
+    server = BridgeServer(("0.0.0.0", port), bridge_handler(Pinger(url, timeout, cache)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     log("health bridge on :%d pings %s" % (port, url))
 
@@ -204,7 +219,14 @@ def serve(component):
 
 
 def agent(name, once):
-    run_child(["dirac-agent", name] + (["-o", "MaxCycles=1"] if once else []))
+    """DIRAC's agent under platform_agent: as a singleton loop (AGENT_RUN=loop: `dirac-agent`
+    polls on its own while this container holds the agent's lock), or one cycle (MaxCycles=1)
+    per firing of AGENT_SCHEDULE, under the lock."""
+    import platform_agent
+
+    one_cycle = once or os.environ.get("AGENT_RUN", "cycle").strip() != "loop"
+    argv = ["dirac-agent", name] + (["-o", "MaxCycles=1"] if one_cycle else [])
+    platform_agent.run_agent(name, platform_agent.Process(argv), once)
 
 
 def ping(url):

@@ -20,37 +20,27 @@ Environment (serve / ping):
   SERVICE_CHECK_PORT           also serve the HTTP health bridge there (GET: 200
                                when the service's own ping succeeds, else 503)
 Environment (agent):
-  AGENT_SCHEDULE               cron, 5 fields or 6 with seconds first
-                               (default "* * * * *")
-  AGENT_DURATION=5             seconds each run works
-  AGENT_LOCK_KEY               Consul KV prefix; runs hold <prefix>/.lock
-  AGENT_LOCK_TIMEOUT=0         seconds to wait for the lock before skipping
-  AGENT_LOCK_TTL=10s           Consul session TTL (renewed during the run)
-  AGENT_LOCK_DELAY=5s          Consul session lock-delay
-  CONSUL_HTTP_ADDR             e.g. http://consul-agent:8500 (run records,
-                               lock); the ACL token is read from the file
-                               CONSUL_HTTP_TOKEN_FILE, else CONSUL_HTTP_TOKEN;
-                               an https:// address is checked against the
-                               CA file CONSUL_CACERT (else the system's)
+  AGENT_DURATION=5             seconds each run works; when and where it runs
+                               (AGENT_RUN, AGENT_SCHEDULE, the Consul lock) is
+                               platform_agent's, shared with the DIRAC image
 Common: PLATFORM_VERSION (baked into the image).
 
-Python 3 standard library only.
+Python 3 standard library only, and platform_agent (images/shared), installed beside it.
 """
 
 import asyncio
-import datetime
 import json
 import os
 import signal
 import socket
-import ssl
 import struct
 import sys
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
+
+import platform_agent
+from platform_agent import log, out
 
 VERSION = os.environ.get("PLATFORM_VERSION", "0.0.0")
 INSTANCE = os.environ.get("SERVICE_INSTANCE") or socket.gethostname()
@@ -58,16 +48,6 @@ FAIL_FILE = os.environ.get("SERVICE_FAIL_FILE", "/tmp/platform-service.failing")
 SHUTDOWN_GRACE = 1.8  # seconds; the process must exit within 2 s of SIGTERM
 
 PROXY_V2_SIG = b"\r\n\r\n\x00\r\nQUIT\n"
-
-
-def log(msg):
-    sys.stderr.write(msg + "\n")
-    sys.stderr.flush()
-
-
-def out(msg):
-    sys.stdout.write(msg + "\n")
-    sys.stdout.flush()
 
 
 def env_port():
@@ -83,14 +63,6 @@ def env_protocol():
 
 def env_proxy_required():
     return os.environ.get("SERVICE_PROXY_PROTOCOL", "0").strip().lower() in ("1", "true", "yes", "on")
-
-
-def utc_now():
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
-def iso(ts):
-    return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 # --------------------------------------------------------------------------
@@ -587,333 +559,10 @@ def start_check_bridge(loop, name):
     return server
 
 
-# --------------------------------------------------------------------------
-# cron
-# --------------------------------------------------------------------------
-
-MONTHS = {m: i + 1 for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
-DOWS = {d: i for i, d in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])}
-
-
-def parse_field(text, lo, hi, names=None):
-    values = set()
-    for part in text.lower().split(","):
-        step = 1
-        if "/" in part:
-            part, step_s = part.split("/", 1)
-            step = int(step_s)
-            if step <= 0:
-                raise ValueError("bad step in %r" % text)
-        if part in ("*", "?"):
-            start, end = lo, hi
-        elif "-" in part:
-            a, b = part.split("-", 1)
-            start, end = to_int(a, names), to_int(b, names)
-        else:
-            start = to_int(part, names)
-            end = hi if step != 1 else start
-        if start < lo or end > hi or start > end:
-            raise ValueError("value out of range in %r (%d-%d)" % (text, lo, hi))
-        values.update(range(start, end + 1, step))
-    return values
-
-
-def to_int(s, names):
-    if names and s in names:
-        return names[s]
-    return int(s)
-
-
-class Cron:
-    def __init__(self, expr):
-        fields = expr.split()
-        if len(fields) == 5:
-            fields = ["0"] + fields
-        if len(fields) != 6:
-            raise ValueError("cron schedule needs 5 or 6 fields: %r" % expr)
-        self.expr = expr
-        self.seconds = parse_field(fields[0], 0, 59)
-        self.minutes = parse_field(fields[1], 0, 59)
-        self.hours = parse_field(fields[2], 0, 23)
-        self.dom = parse_field(fields[3], 1, 31)
-        self.months = parse_field(fields[4], 1, 12, MONTHS)
-        dow = parse_field(fields[5], 0, 7, DOWS)
-        self.dow = {d % 7 for d in dow}
-        self.dom_any = fields[3] in ("*", "?")
-        self.dow_any = fields[5] in ("*", "?")
-
-    def day_ok(self, t):
-        dom_ok = t.day in self.dom
-        dow_ok = ((t.weekday() + 1) % 7) in self.dow
-        if self.dom_any and self.dow_any:
-            return True
-        if self.dom_any:
-            return dow_ok
-        if self.dow_any:
-            return dom_ok
-        return dom_ok or dow_ok  # classic cron: either restriction matches
-
-    def next_after(self, t):
-        """Next matching time strictly after t (naive local datetime)."""
-        t = t.replace(microsecond=0) + datetime.timedelta(seconds=1)
-        limit = t + datetime.timedelta(days=366 * 5)
-        while t < limit:
-            if t.month not in self.months:
-                t = (t.replace(day=1, hour=0, minute=0, second=0) + datetime.timedelta(days=32)).replace(day=1)
-                continue
-            if not self.day_ok(t):
-                t = t.replace(hour=0, minute=0, second=0) + datetime.timedelta(days=1)
-                continue
-            if t.hour not in self.hours:
-                t = t.replace(minute=0, second=0) + datetime.timedelta(hours=1)
-                continue
-            if t.minute not in self.minutes:
-                t = t.replace(second=0) + datetime.timedelta(minutes=1)
-                continue
-            if t.second not in self.seconds:
-                t = t + datetime.timedelta(seconds=1)
-                continue
-            return t
-        raise ValueError("cron schedule %r never fires" % self.expr)
-
-
-# --------------------------------------------------------------------------
-# Consul HTTP API (session + KV)
-# --------------------------------------------------------------------------
-
-def consul_token():
-    """The ACL token, as Consul's own tools take it: from CONSUL_HTTP_TOKEN_FILE, else CONSUL_HTTP_TOKEN."""
-    path = os.environ.get("CONSUL_HTTP_TOKEN_FILE", "").strip()
-    if path:
-        with open(path, encoding="utf-8") as f:
-            return f.read().strip()
-    return os.environ.get("CONSUL_HTTP_TOKEN") or None
-
-
-class Consul:
-    def __init__(self, addr):
-        if "://" not in addr:
-            addr = "http://" + addr
-        self.addr = addr.rstrip("/")
-        self.token = consul_token()
-        # Over HTTPS, Consul's certificate is checked, against CONSUL_CACERT as Consul's tools take it.
-        ca = os.environ.get("CONSUL_CACERT", "").strip()
-        self.tls = ssl.create_default_context(cafile=ca or None) if self.addr.startswith("https://") else None
-
-    def call(self, method, path, body=None, timeout=5.0):
-        data = None
-        if body is not None:
-            data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        req = urllib.request.Request(self.addr + path, data=data, method=method)
-        if self.token:
-            req.add_header("X-Consul-Token", self.token)
-        with urllib.request.urlopen(req, timeout=timeout, context=self.tls) as resp:
-            raw = resp.read()
-        if not raw:
-            return None
-        try:
-            return json.loads(raw.decode())
-        except ValueError:
-            return raw.decode()
-
-    def kv_put(self, key, value, query=""):
-        path = "/v1/kv/" + urllib.parse.quote(key.lstrip("/")) + query
-        return self.call("PUT", path, value if isinstance(value, bytes) else value.encode())
-
-    def session_create(self, name, ttl, lock_delay):
-        res = self.call("PUT", "/v1/session/create",
-                        {"Name": name, "TTL": ttl, "LockDelay": lock_delay, "Behavior": "release"})
-        return res["ID"]
-
-    def session_renew(self, sid):
-        self.call("PUT", "/v1/session/renew/" + sid)
-
-    def session_destroy(self, sid):
-        self.call("PUT", "/v1/session/destroy/" + sid)
-
-
-def duration_seconds(s):
-    s = s.strip()
-    for suffix, mult in (("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)):
-        if s.endswith(suffix):
-            return float(s[: -len(suffix)]) * mult
-    return float(s)
-
-
-class AgentLock:
-    """Cross-container mutual exclusion with a Consul session + KV acquire."""
-
-    def __init__(self, consul, prefix, name):
-        self.consul = consul
-        self.key = prefix.rstrip("/") + "/.lock"
-        self.name = name
-        self.ttl = os.environ.get("AGENT_LOCK_TTL", "10s")
-        self.lock_delay = os.environ.get("AGENT_LOCK_DELAY", "5s")
-        self.timeout = float(os.environ.get("AGENT_LOCK_TIMEOUT", "0"))
-        self.sid = None
-        self.lost = threading.Event()
-        self._stop_renew = threading.Event()
-        self._renewer = None
-
-    def acquire(self, stop):
-        self.sid = self.consul.session_create("agent-%s-%s" % (self.name, INSTANCE), self.ttl, self.lock_delay)
-        deadline = time.monotonic() + self.timeout
-        holder = json.dumps({"instance": INSTANCE, "agent": self.name}).encode()
-        while True:
-            try:
-                got = self.consul.kv_put(self.key, holder, "?acquire=" + self.sid)
-            except (OSError, urllib.error.URLError) as exc:
-                log("agent %s: lock acquire error: %s" % (self.name, exc))
-                got = False
-            if got is True:
-                self._renewer = threading.Thread(target=self._renew_loop, daemon=True)
-                self._renewer.start()
-                return True
-            if time.monotonic() >= deadline or stop.is_set():
-                self._destroy()
-                return False
-            stop.wait(min(1.0, max(0.05, deadline - time.monotonic())))
-
-    def _renew_loop(self):
-        interval = max(1.0, duration_seconds(self.ttl) / 2.0)
-        while not self._stop_renew.wait(interval):
-            try:
-                self.consul.session_renew(self.sid)
-            except urllib.error.HTTPError as exc:
-                if exc.code == 404:  # session invalidated: we no longer hold the lock
-                    log("agent %s: lock session lost" % self.name)
-                    self.lost.set()
-                    return
-            except (OSError, urllib.error.URLError) as exc:
-                log("agent %s: session renew error: %s" % (self.name, exc))
-
-    def release(self):
-        self._stop_renew.set()
-        try:
-            self.consul.kv_put(self.key, b"", "?release=" + self.sid)
-        except (OSError, urllib.error.URLError) as exc:
-            log("agent %s: lock release error: %s" % (self.name, exc))
-        self._destroy()
-
-    def _destroy(self):
-        if self.sid:
-            try:
-                self.consul.session_destroy(self.sid)
-            except (OSError, urllib.error.URLError):
-                pass
-            self.sid = None
-
-
-def install_stop_signals(stop, what):
-    """SIGTERM/SIGINT set `stop`.
-
-    The signals are blocked in every thread and received by one dedicated
-    sigwait() thread, so a blocked main thread wakes up at once (a Python
-    signal handler would only run when the main thread next runs bytecode).
-    Must be called before any other thread is started.
-    """
-    sigs = {signal.SIGTERM, signal.SIGINT}
-    signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
-
-    def waiter():
-        signum = signal.sigwait(sigs)
-        log("%s: received signal %d, shutting down" % (what, signum))
-        stop.set()
-
-    threading.Thread(target=waiter, name="signals", daemon=True).start()
-
-
-def runs_prefix(lock_prefix, name):
-    """Where an agent's run records go: beside its lock, under its own prefix, so the lock's
-    ACL token reaches nothing else; `agents/NAME` for an agent with no lock."""
-    return lock_prefix.rstrip("/") if lock_prefix else "agents/%s" % name
-
-
 def cmd_agent(name, once=False):
-    schedule = Cron(os.environ.get("AGENT_SCHEDULE", "* * * * *"))
-    duration = float(os.environ.get("AGENT_DURATION", "5"))
-    lock_prefix = os.environ.get("AGENT_LOCK_KEY", "").strip()
-    consul_addr = os.environ.get("CONSUL_HTTP_ADDR", "").strip()
-    consul = Consul(consul_addr) if consul_addr else None
-    if lock_prefix and not consul:
-        raise SystemExit("AGENT_LOCK_KEY requires CONSUL_HTTP_ADDR")
-
-    stop = threading.Event()
-    state = {"thread": None}
-    install_stop_signals(stop, "agent " + name)
-
-    def run_once(scheduled):
-        lock = None
-        if lock_prefix:
-            lock = AgentLock(consul, lock_prefix, name)
-            try:
-                if not lock.acquire(stop):
-                    out("run skip %s %s %s lock %s/.lock held elsewhere" % (
-                        name, iso(utc_now()), INSTANCE, lock_prefix.rstrip("/")))
-                    return
-            except (OSError, urllib.error.URLError, KeyError, ValueError) as exc:
-                out("run skip %s %s %s lock error: %s" % (name, iso(utc_now()), INSTANCE, exc))
-                return
-        start = utc_now()
-        out("run start %s %s %s" % (name, iso(start), INSTANCE))
-        status = "ok"
-        end_at = time.monotonic() + duration
-        while True:
-            left = end_at - time.monotonic()
-            if left <= 0:
-                break
-            if stop.wait(min(left, 0.2)):
-                status = "interrupted"
-                break
-            if lock and lock.lost.is_set():
-                status = "lock-lost"
-                break
-        end = utc_now()
-        # the record is written while the lock is still held
-        if consul:
-            key = "%s/runs/%s" % (runs_prefix(lock_prefix, name), start.strftime("%Y%m%dT%H%M%S.%fZ"))
-            # A few tries: a Consul election or a busy host may refuse one write.
-            for attempt in range(1, 4):
-                try:
-                    consul.kv_put(key, json.dumps({"instance": INSTANCE, "start": iso(start), "end": iso(end)}))
-                    break
-                except (OSError, urllib.error.URLError) as exc:
-                    log("agent %s: could not write run record %s (try %d of 3): %s" % (name, key, attempt, exc))
-                    if attempt < 3:
-                        time.sleep(0.5)
-        if lock:
-            lock.release()
-        out("run end %s %s %s%s" % (name, iso(end), INSTANCE, "" if status == "ok" else " " + status))
-
-    log("agent %s: version %s schedule %r duration %ss lock %s consul %s instance %s%s" % (
-        name, VERSION, schedule.expr, duration, lock_prefix or "-", consul_addr or "-", INSTANCE,
-        " (one run)" if once else ""))
-    if once:
-        # One run now, as a scheduler that starts a container per run (Chronos) wants.
-        run_once(datetime.datetime.now())
-        sys.stdout.flush()
-        os._exit(0)
-    nxt = schedule.next_after(datetime.datetime.now())
-    while not stop.is_set():
-        wait = (nxt - datetime.datetime.now()).total_seconds()
-        if wait > 0:
-            if stop.wait(min(wait, 1.0)):
-                break
-            continue
-        running = state["thread"]
-        if running is not None and running.is_alive():
-            out("run skip %s %s %s previous run still going" % (name, iso(utc_now()), INSTANCE))
-        else:
-            t = threading.Thread(target=run_once, args=(nxt,), daemon=True)
-            state["thread"] = t
-            t.start()
-        nxt = schedule.next_after(max(nxt, datetime.datetime.now().replace(microsecond=0)))
-    running = state["thread"]
-    if running is not None:
-        running.join(timeout=SHUTDOWN_GRACE)
-    sys.stdout.flush()
-    os._exit(0)
+    """A sample agent: each run works AGENT_DURATION seconds (default 5); how and when it runs
+    is platform_agent's (AGENT_RUN, AGENT_SCHEDULE, the Consul lock)."""
+    platform_agent.run_agent(name, platform_agent.sleeping(float(os.environ.get("AGENT_DURATION", "5"))), once)
 
 
 # --------------------------------------------------------------------------

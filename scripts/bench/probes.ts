@@ -246,19 +246,45 @@ export interface AgentRun {
   start: number;
   end: number;
   key: string;
+  /** `ok`, or what ended the run otherwise (`interrupted`, `lock-lost`, `exit N`, `cycle error: ...`). */
+  status: string;
+  /** A DIRAC agent's cycles in the run. */
+  cycles?: number;
 }
 
 /**
  * The run records under an agent's lock prefix `lockKey` (`<lockKey>/runs/<ts>` =
- * {instance,start,end}), read with `consul kv get -recurse`.
+ * {instance,start,end,status[,cycles,failedCycles]}), read with `consul kv get -recurse`.
  */
 export function agentRuns(consulServer: string, lockKey: string): AgentRun[] {
   const out = docker("exec", consulServer, "consul", "kv", "get", "-recurse", `${lockKey}/runs/`);
   return lines(out).map((l) => {
     const i = l.indexOf(":");
     const key = l.slice(0, i);
-    const v = JSON.parse(l.slice(i + 1)) as { instance: string; start: string; end: string };
-    return { key, instance: v.instance, start: Date.parse(v.start), end: Date.parse(v.end) };
+    const v = JSON.parse(l.slice(i + 1)) as {
+      instance: string;
+      start: string;
+      end: string;
+      status: string;
+      cycles?: number;
+    };
+    return {
+      key,
+      instance: v.instance,
+      start: Date.parse(v.start),
+      end: Date.parse(v.end),
+      status: v.status,
+      ...(v.cycles === undefined ? {} : { cycles: v.cycles }),
+    };
+  });
+}
+
+/** What a container wrote to its standard output since it was created. */
+export function containerStdout(container: string): string {
+  return execFileSync("docker", ["logs", container], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 64 << 20,
   });
 }
 
@@ -271,11 +297,7 @@ export function agentRunStarts(
   container: string,
   name: string,
 ): { instance: string; start: number; end?: number }[] {
-  const out = execFileSync("docker", ["logs", container], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-    maxBuffer: 64 << 20,
-  });
+  const out = containerStdout(container);
   const re = new RegExp(`^run (start|end) ${name.replace(/[/.]/g, "\\$&")} (\\S+) (\\S+)`, "gm");
   const runs: { instance: string; start: number; end?: number }[] = [];
   for (const m of out.matchAll(re)) {

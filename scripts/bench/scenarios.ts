@@ -11,6 +11,7 @@ import {
   agentRuns,
   consulLeader,
   crash,
+  containerStdout,
   docker,
   dockerAsync,
   downLoggedAt,
@@ -39,6 +40,7 @@ export const PROXIED_PORT = 9170;
 export const DIRAC_SERVICES = [
   { key: "configuration-server", port: 9135, name: "Configuration/Server" },
   { key: "datamanagement-storageelement", port: 9148, name: "DataManagement/StorageElement" },
+  { key: "resourcestatus-resourcestatus", port: 9160, name: "ResourceStatus/ResourceStatus" },
 ] as const;
 
 export function httpTargets(p: Platform, lbs = p.lbs): string[] {
@@ -654,4 +656,15 @@ export async function agentLockHolder(p: Platform, agentKey: string): Promise<st
   const [kv] = JSON.parse(await res.text()) as { Session?: string; Value?: string }[];
   if (!kv.Session || !kv.Value) return undefined;
   return (JSON.parse(Buffer.from(kv.Value, "base64").toString()) as { instance: string }).instance;
+}
+
+/** Whether DIRAC's agent `name` runs in `container` now (a `dirac-agent` process of it). */
+export function runsDiracAgent(container: string, name: string): boolean {
+  if (state(container).status !== "running") return false;
+  return docker("top", container, "-o", "pid,args").includes(`dirac-agent ${name}`);
+}
+
+/** The cycles DIRAC's agents logged in `container` since it was created. */
+export function diracCycles(container: string): number {
+  return containerStdout(container).split("Starting cycle for module").length - 1;
 }

@@ -5,7 +5,7 @@
 #
 #   IMAGE            any of: base zookeeper haproxy consul consul-esm influxdb service
 #                    (default: all of them, in that order);
-#                    optional: cadvisor filebeat dirac (also built with --optional)
+#                    optional: cadvisor filebeat dirac mariadb (also built with --optional)
 #   --force          rebuild images (and the base tarball) even if they are up to date
 #                    (an image is rebuilt anyway when images/NAME changed since it was built)
 #                    (Go binaries are rebuilt only when their version changes;
@@ -19,7 +19,8 @@
 #       lhcb-platform/haproxy:2.6, lhcb-platform/consul:$CONSUL_VERSION,
 #       lhcb-platform/consul-esm:$CONSUL_ESM_VERSION (binary from scripts/toolchain/build.sh),
 #       lhcb-platform/influxdb:<influxdb-version>, lhcb-platform/service:<service-version>,
-#       lhcb-platform/dirac:<the dirac version images/dirac/requirements.txt pins>[-<release>]
+#       lhcb-platform/dirac:<the dirac version images/dirac/requirements.txt pins>[-<release>],
+#       lhcb-platform/mariadb:10.11 (Debian bookworm's MariaDB)
 # Progress lines carry the elapsed seconds since the script started.
 set -euo pipefail
 # shellcheck source=scripts/docker/lib.sh source-path=SCRIPTDIR
@@ -64,7 +65,7 @@ while [ $# -gt 0 ]; do
 done
 if [ ${#WANT[@]} -eq 0 ]; then
   WANT=(base zookeeper haproxy consul consul-esm influxdb service)
-  [ "$OPTIONAL" = 0 ] || WANT+=(cadvisor filebeat dirac)
+  [ "$OPTIONAL" = 0 ] || WANT+=(cadvisor filebeat dirac mariadb)
 fi
 
 tag_of() {
@@ -79,6 +80,7 @@ tag_of() {
     cadvisor) echo "lhcb-platform/cadvisor:$CADVISOR_VERSION" ;;
     filebeat) echo "lhcb-platform/filebeat:$FILEBEAT_VERSION" ;;
     dirac) echo "lhcb-platform/dirac:$(pinned_version dirac dirac)${RELEASE:+-$RELEASE}" ;;
+    mariadb) echo "lhcb-platform/mariadb:10.11" ;;
     *) die "unknown image: $1" ;;
   esac
 }
@@ -166,8 +168,12 @@ image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 # What an image is built from: the files of images/NAME (and the service's version, DIRAC's release), hashed. Each
 # image carries it as a label, so an image whose sources changed since it was built is rebuilt
 # (with Docker's layer cache) instead of kept because its tag exists.
+# Files of images/shared/ an image's build context also gets (the agent runner both the service
+# and the DIRAC image run their agents with).
+shared_of() { case $1 in service|dirac) echo platform_agent.py ;; esac; }
 source_hash() { # name
   { (cd "$REPO_ROOT/images/$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
+    for f in $(shared_of "$1"); do (cd "$REPO_ROOT/images/shared" && sha256sum "$f"); done
     [ "$1" != service ] || echo "PLATFORM_VERSION=$SERVICE_VERSION"
     [ "$1" != dirac ] || echo "PLATFORM_RELEASE=$RELEASE"; } | sha256sum | cut -c1-16
 }
@@ -267,6 +273,7 @@ build_dockerfile_image() { # name tag
   fi
   rm -rf "$ctx"; mkdir -p "$ctx"
   cp -a "$REPO_ROOT/images/$name/." "$ctx/"
+  for f in $(shared_of "$name"); do cp "$REPO_ROOT/images/shared/$f" "$ctx/$f"; done
   for b in $bins; do cp "$CACHE_DIR/bin/$b" "$ctx/$b"; chmod 0755 "$ctx/$b"; done
   [ ! -f "$ctx/jars.txt" ] || fetch_jars "$name" "$ctx/lib"
   [ ! -f "$ctx/requirements.txt" ] || fetch_wheels "$name" "$ctx"

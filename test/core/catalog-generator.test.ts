@@ -62,7 +62,7 @@ test("names and ports are unique, ports consecutive from 9100, checks of every k
   assert.deepEqual([...kinds].sort(), ["command", "http", "tcp"]);
   for (const s of c.services!) assert.ok(s.instances! >= 2 && s.instances! <= 4, s.name);
   assert.ok(c.services!.some((s) => s.constraints !== undefined));
-  for (const a of c.agents!) assert.doesNotThrow(() => parseCron(a.schedule), a.schedule);
+  for (const a of c.agents!) assert.doesNotThrow(() => parseCron(a.schedule!), a.schedule);
 });
 
 test("the same seed gives the same platform; another seed another catalog", () => {

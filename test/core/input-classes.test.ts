@@ -219,6 +219,16 @@ test("marathon-mode entries Mesos could never place", () => {
       ],
     },
     {
+      value: "a loop agent for Chronos, which starts a container per run",
+      catalog: PROD_CATALOG.replace(
+        'mode: marathon\n    schedule: "0 * * * *"',
+        "mode: marathon\n    run: loop",
+      ),
+      expected: [
+        `${C}agents[1].run: expected cycle: in marathon mode Chronos starts a container per run, and a loop agent's run never ends (WorkloadManagement/StalledJobAgent)`,
+      ],
+    },
+    {
       value: "as many instances as slaves, one of them failed",
       config: { failedHosts: ["s3"] },
       catalog: marathonService("instances: 3"),

@@ -17,7 +17,7 @@ test("from plain values, the same platform as from the local stack file and its 
   assert.equal(fromValues.catalogFile, "catalog");
   assert.equal(fromFile.catalogFile, "catalog/local.yaml");
   assert.deepEqual({ ...fromValues, catalogFile: "" }, { ...fromFile, catalogFile: "" });
-  assert.equal(fromValues.services.length, 4);
+  assert.equal(fromValues.services.length, 5);
 });
 
 test("every problem of both values, each naming the caller's source and the path inside it, before anything is declared", () => {

@@ -107,7 +107,7 @@ test("diracCfg: the installation's Configuration Server, no host certificate, ea
   assert.doesNotMatch(diracCfg(installation), /Hostname/);
   assert.throws(
     () => diracCfg({ ...installation, services: [{ name: "Server", port: 1, urls: ["dip://x"] }] }),
-    /^Error: DIRAC service Server: expected System\/Component$/,
+    /^Error: DIRAC component Server: expected System\/Component$/,
   );
 });
 

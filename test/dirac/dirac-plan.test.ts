@@ -155,7 +155,7 @@ test("another DIRAC service's instance: dirac.cfg only, no master; a service on 
   assert.deepEqual(filesOf(plain, se.name, plain.services[0].hosts[0]), {});
 });
 
-test("a DIRAC catalog without its Configuration Server, with an HTTP service, the PROXY protocol, Marathon, a name without its system or an agent on the DIRAC image is refused, each naming the field", () => {
+test("a DIRAC catalog without its Configuration Server, with an HTTP service, the PROXY protocol, Marathon or a name without its system is refused, each naming the field", () => {
   const problems = problemsOf(() =>
     diracStack({
       services: [
@@ -174,6 +174,8 @@ test("a DIRAC catalog without its Configuration Server, with an HTTP service, th
       agents: [
         { name: "Transformation/TransformationAgent", schedule: "* * * * *" },
         { name: "Test/Sample", image: SAMPLE, schedule: "* * * * *" },
+        { name: "Cleaner", run: "loop" },
+        { name: "Transformation/InputDataAgent", schedule: "* * * * *", mode: "marathon" },
       ],
     }),
   );
@@ -186,8 +188,56 @@ test("a DIRAC catalog without its Configuration Server, with an HTTP service, th
     "catalog: services[1].mode: expected pulumi: the installation's configuration is uploaded into the containers Pulumi declares, and a Marathon task would start without it (DataManagement/FileCatalog runs DIRAC)",
     "catalog: services[3].name: expected System/Component: DIRAC finds a service by its system and component (Monitoring runs DIRAC)",
     "catalog: services: expected a Configuration/Server entry on the platform image: every DIRAC program reads the installation's configuration from it",
-    "catalog: agents[0].image: expected an image of the agent's own: the platform's DIRAC image does not run scheduled agents yet (Transformation/TransformationAgent)",
+    "catalog: agents[2].name: expected System/Agent: DIRAC finds an agent by its system and name (Cleaner runs DIRAC)",
+    "catalog: agents[3].mode: expected pulumi: the installation's configuration is uploaded into the containers Pulumi declares, and a Chronos run would start without it (Transformation/InputDataAgent runs DIRAC)",
   ]);
+});
+
+test("an agent's run and schedule agree: a cycle agent has a schedule, a loop agent none", () => {
+  const problems = problemsOf(() =>
+    diracStack({
+      ...catalog,
+      agents: [
+        { name: "Transformation/InputDataAgent" },
+        { name: "Transformation/TransformationAgent", run: "loop", schedule: "* * * * *" },
+      ],
+    }),
+  );
+  assert.deepEqual(problems, [
+    "catalog: agents[0].schedule: expected a cron schedule: a cycle agent runs once at each of its firings",
+    "catalog: agents[1].schedule: expected no schedule: a loop agent runs its own loop (a DIRAC agent's PollingTime) for as long as it holds the lock",
+  ]);
+});
+
+test("an agent's DIRAC options are served by the Configuration Server and read by every DIRAC program; an agent without options has no section", () => {
+  const spec = diracStack({
+    ...catalog,
+    agents: [
+      { name: "Transformation/TransformationAgent", run: "loop", options: { PollingTime: "10" } },
+      { name: "Transformation/InputDataAgent", schedule: "* * * * *" },
+    ],
+  });
+  const cs = filesOf(spec, "Configuration/Server", spec.services[0].hosts[0]);
+  const section = [
+    "  Transformation",
+    "  {",
+    "    Agents",
+    "    {",
+    "      TransformationAgent",
+    "      {",
+    "        PollingTime = 10",
+    "      }",
+    "    }",
+    "  }",
+    "}",
+    "",
+  ].join("\n");
+  assert.ok(
+    cs["/opt/dirac/etc/Local.cfg"].endsWith(`\n${section}`),
+    cs["/opt/dirac/etc/Local.cfg"],
+  );
+  assert.ok(cs["/opt/dirac/etc/dirac.cfg"].endsWith(`\n${section}`));
+  assert.ok(!cs["/opt/dirac/etc/dirac.cfg"].includes("InputDataAgent"));
 });
 
 test("a service's DIRAC options are one-word names and one-line values without a brace or comma", () => {
@@ -202,7 +252,7 @@ test("a service's DIRAC options are one-word names and one-line values without a
     }),
   );
   assert.deepEqual(problems, [
-    "catalog: services[0].options.Base Path: expected an option name of letters, digits, '_', '-', '.'",
+    "catalog: services[0].options.Base Path: expected an option name of letters, digits, '_', '-', '.' (a subsection's option: Section/Name)",
     "catalog: services[0].options.Ok: expected a value without a line break, a brace or a comma",
     "catalog: services[0].options.Other: expected a value without a line break, a brace or a comma",
   ]);

@@ -72,7 +72,7 @@ test(
     const names = lines(
       docker("ps", "-a", "--filter", `label=platform.stack=${STACK}`, "--format", "{{.Names}}"),
     ).sort();
-    assert.equal(names.length, 40, names.join(" "));
+    assert.equal(names.length, 45, names.join(" "));
     // Every container runs. A Docker health check (an exec every 5 minutes) only where nothing
     // else watches the part; every other container has Docker's checks off, its image's included.
     await eventually("every container running", 120, async () => {
@@ -105,7 +105,7 @@ test(
       ].map((c) => `${c} 5m0s`),
     );
     // Unchecked by Docker: the rest, the three Docker API proxies of cAdvisor among them.
-    assert.equal(checks.length - checked.length, 28);
+    assert.equal(checks.length - checked.length, 33);
 
     // cAdvisor writes every container's measurements to InfluxDB with its Docker labels as tags:
     // a service dashboard's selection finds exactly that service's instances.
@@ -214,6 +214,13 @@ test(
         space.OK && typeof space.Value === "number" && space.Value > 0,
         JSON.stringify(space),
       );
+      // The DB-backed ResourceStatus answers a select from its tables in MariaDB: none yet.
+      const sites = await eventually(`${lb} ResourceStatus/ResourceStatus`, 60, () =>
+        disetCall(ip, 9160, "ResourceStatus/ResourceStatus", "select", ["SiteStatus", {}]).catch(
+          () => undefined,
+        ),
+      );
+      assert.deepEqual([sites.OK, sites.Value], [true, []], JSON.stringify(sites));
       assert.equal((await httpGet(`http://${ip}:8404/healthz`)).status, 200);
       // An instance's admin switch is refused through the balancer (it answers on the
       // instance's own address only), and every instance stays in service.
@@ -248,12 +255,16 @@ test(
         "from DIRAC.Core.Base.Client import Client",
         'r = Client(url="DataManagement/StorageElement").getFreeDiskSpace(); assert r["OK"], r',
         'print(",".join(sorted(getServiceURLs("DataManagement/StorageElement"))), r["Value"] > 0)',
+        // the DB-backed service, by DIRAC's own client of it
+        "from DIRAC.ResourceStatusSystem.Client.ResourceStatusClient import ResourceStatusClient",
+        'r = ResourceStatusClient().selectStatusElement("Site", "Status"); assert r["OK"], r',
+        'print("sites", r["Value"])',
       ].join("\n"),
     );
-    assert.equal(
-      lines(client).at(-1),
+    assert.deepEqual(lines(client).slice(-2), [
       `dip://${STACK}-lb-lb-1:9148/DataManagement/StorageElement,dip://${STACK}-lb-lb-2:9148/DataManagement/StorageElement True`,
-    );
+      "sites []",
+    ]);
 
     // Least privilege: every capability dropped but those a part names (an upstream image's
     // entrypoint hands over to its own user: CHOWN, SETGID, SETUID, 0xc1), no process may gain
@@ -273,6 +284,7 @@ test(
       `consul-agent uid=0 ${handover}`,
       `consul-esm uid=65534 ${none}`,
       `consul-server uid=0 ${handover}`,
+      `dirac-database uid=100 ${none}`,
       `influxdb uid=0 ${none}`,
       `lb uid=0 ${none}`,
       `metrics-shipper uid=65534 ${none}`,

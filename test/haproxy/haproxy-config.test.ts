@@ -24,10 +24,16 @@ test("the consul-template template of the local stack", () => {
 });
 
 test("server options: active checks, PROXY protocol and the bridge port", () => {
-  const [config, storage, web, proxied] = local.services;
+  const [config, storage, web, proxied, status] = local.services;
   assert.deepEqual(
     local.services.map((s) => s.name),
-    ["Configuration/Server", "DataManagement/StorageElement", "Sample/Web", "Sample/Proxied"],
+    [
+      "Configuration/Server",
+      "DataManagement/StorageElement",
+      "Sample/Web",
+      "Sample/Proxied",
+      "ResourceStatus/ResourceStatus",
+    ],
   );
   const common =
     "check inter 200ms fastinter 100ms downinter 500ms rise 2 fall 1 observe layer4 error-limit 1 on-error mark-down init-addr last,libc,none resolvers docker";
@@ -35,6 +41,7 @@ test("server options: active checks, PROXY protocol and the bridge port", () => 
   // DIRAC's services: checked through their bridge, no PROXY protocol (DISET does not read it)
   assert.equal(serverOptions(config, { reResolve: true }), `${common} port 19135`);
   assert.equal(serverOptions(storage, { reResolve: true }), `${common} port 19148`);
+  assert.equal(serverOptions(status, { reResolve: true }), `${common} port 19160`);
   assert.equal(serverOptions(proxied, { reResolve: true }), `${common} send-proxy-v2 port 19170`);
   assert.equal(backendName(config), "be_configuration_server");
 });
@@ -81,7 +88,10 @@ test("the template and a sample rendering differ only in the server lines", () =
       .filter((l) => !/^\s*server |\{\{/.test(l))
       .join("\n");
   assert.equal(strip(sample), strip(haproxyTemplate(local)));
-  assert.equal(sample.split("\n").filter((l) => l.startsWith("    server ")).length, 3 + 2 + 3 + 2);
+  assert.equal(
+    sample.split("\n").filter((l) => l.startsWith("    server ")).length,
+    3 + 2 + 3 + 2 + 2,
+  );
   assert.ok(
     sample.includes("    server local-sample-web-slave-1 local-sample-web-slave-1:9162 check"),
   );

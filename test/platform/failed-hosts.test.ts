@@ -40,6 +40,10 @@ test("site with slave-2 failed and the local catalog: replacements on the health
     "site-configuration-server-slave-3",
     "site-datamanagement-storageelement-slave-1",
     "site-datamanagement-storageelement-slave-3",
+    // the sample agent: slave-2's container stays declared, a replacement runs on slave-3
+    "site-sample-longrun-slave-1",
+    "site-sample-longrun-slave-2",
+    "site-sample-longrun-slave-3",
     "site-sample-proxied-slave-1",
     "site-sample-proxied-slave-2",
     "site-sample-proxied-slave-3",

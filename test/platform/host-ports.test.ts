@@ -138,3 +138,29 @@ test("a host that another environment's stack names is refused where both listen
   assert.equal(attempt(copy, "site"), "ok", "a copy of the site (cert) beside it");
   assert.equal(attempt(copy, "other"), "ok");
 });
+
+test("DIRAC's MariaDB listens on 3306 of its host, and a part of the stack there on that port is refused", () => {
+  const catalog = (sePort: number) =>
+    [
+      "services:",
+      "  - { name: Configuration/Server, port: 9135, protocol: tcp, check: { tcp: true } }",
+      `  - { name: DataManagement/StorageElement, port: ${sePort}, protocol: tcp, check: { tcp: true }, databases: [StorageDB] }`,
+      "",
+    ].join("\n");
+  const stack = (sePort: number) =>
+    project(
+      (c) => {
+        c["lhcb-platform:dirac"] = { installation: "Site", database: { host: "slave-1" } };
+        c["lhcb-platform:catalog"] = "catalog/dirac.yaml";
+      },
+      { "catalog/dirac.yaml": catalog(sePort) },
+    );
+  const dir = stack(9148);
+  const { file, entries } = readStackFile(dir, "other");
+  const spec = loadCheckedPlatform(dir, "other", entries, file);
+  assert.ok(listed(hostPorts(spec).get("slave-1")).includes("3306/tcp dirac-database"));
+  assert.match(
+    attempt(stack(3306), "other"),
+    /hosts\[3\]: parts that listen on distinct ports of the host; slave-1 would have 3306\/tcp \(service DataManagement\/StorageElement, dirac-database\)/,
+  );
+});

@@ -33,14 +33,15 @@ test("the local stack declares provider resources and components only", async ()
     Object.entries(counts).filter(([t]) => !t.startsWith("lhcb-platform:")),
     [
       // The wait for a Consul leader, the readiness of each ZooKeeper member and Consul server,
-      // the creation of cAdvisor's database, and per instance its probe and drain.
-      ["command:local:Command", 1 + 3 + 3 + 1 + 10],
+      // the creation of cAdvisor's database, MariaDB's password and readiness, and per instance
+      // its probe and drain.
+      ["command:local:Command", 1 + 3 + 3 + 1 + 2 + 12],
       // One external node per slave that holds service instances.
       ["consul:index/node:Node", 3],
-      ["consul:index/service:Service", 10],
-      ["docker:index/container:Container", 40],
+      ["consul:index/service:Service", 12],
+      ["docker:index/container:Container", 45],
       ["docker:index/network:Network", 1],
-      ["docker:index/volume:Volume", 13],
+      ["docker:index/volume:Volume", 14],
       ["pulumi:providers:consul", 1],
       ["pulumi:providers:docker", 1],
     ],
@@ -67,6 +68,9 @@ test("the local stack declares provider resources and components only", async ()
       "local-consul-server-master-3",
       "local-datamanagement-storageelement-slave-1",
       "local-datamanagement-storageelement-slave-3",
+      "local-dirac-database-ops-1",
+      "local-resourcestatus-resourcestatus-slave-1",
+      "local-resourcestatus-resourcestatus-slave-3",
       "local-sample-proxied-slave-2",
       "local-sample-proxied-slave-3",
       "local-sample-web-slave-1",
@@ -80,8 +84,10 @@ test("the local stack declares provider resources and components only", async ()
       "local-metrics-shipper-slave-3",
       "local-transformation-transformationagent-slave-1",
       "local-transformation-transformationagent-slave-3",
-      "local-workloadmanagement-stalledjobagent-slave-1",
-      "local-workloadmanagement-stalledjobagent-slave-3",
+      "local-transformation-inputdataagent-slave-1",
+      "local-transformation-inputdataagent-slave-3",
+      "local-sample-longrun-slave-2",
+      "local-sample-longrun-slave-3",
       "local-zookeeper-master-1",
       "local-zookeeper-master-2",
       "local-zookeeper-master-3",
@@ -114,6 +120,8 @@ test("every instance is registered in the Consul catalog once a direct probe of 
     "local-configuration-server-slave-3",
     "local-datamanagement-storageelement-slave-1",
     "local-datamanagement-storageelement-slave-3",
+    "local-resourcestatus-resourcestatus-slave-1",
+    "local-resourcestatus-resourcestatus-slave-3",
     "local-sample-proxied-slave-2",
     "local-sample-proxied-slave-3",
     "local-sample-web-slave-1",
@@ -137,7 +145,7 @@ test("every instance is registered in the Consul catalog once a direct probe of 
       .filter((r) => r.name.startsWith("platform-services-"))
       .map((r) => [r.name, r.inputs]),
   );
-  assert.equal(Object.keys(ready).length, 10);
+  assert.equal(Object.keys(ready).length, 12);
   const probe = (key: string) =>
     ready[`platform-services-${key}-ready`] as {
       create: string;
@@ -191,7 +199,7 @@ test("registrations wait for a Consul leader, not for consul-esm or the host's a
 test("volumes are made while the network is (they need none); their containers wait for both", async () => {
   await settle(declared);
   const volumes = ofType(declared, "docker:index/volume:Volume").map((r) => r.name);
-  assert.equal(volumes.length, 13);
+  assert.equal(volumes.length, 14);
   for (const v of volumes) assert.deepEqual(dependenciesOf(v), [], v);
   assert.deepEqual(dependenciesOf("platform-consul-server-master-1"), [
     "platform-consul-server-master-1-consul-data",
@@ -262,5 +270,37 @@ test("quorum members are ready one after another: back in their quorum, the othe
       }[]
     )[0].ipv4Address,
     "10.213.148.31",
+  );
+});
+
+test("MariaDB: its password made once by a command whose output is secret and never logged, in its init file and the DB-backed instances' configuration alone; those instances wait until it takes connections", async () => {
+  await settle(declared);
+  const password = byName(declared, "platform-dirac-database-password");
+  assert.equal(password.inputs.logging, "none");
+  const ready = byName(declared, "platform-dirac-database-ready");
+  assert.equal(ready.inputs.create, PROBE_COMMAND);
+  assert.deepEqual(
+    (ready.inputs.environment as Record<string, string>).PROBE_TCP,
+    "local-dirac-database-ops-1:3306",
+  );
+  // the secret goes into the files of these containers only
+  const holders = ofType(declared, "docker:index/container:Container")
+    .filter((r) => JSON.stringify(r.inputs).includes("platform-dirac-database-password-stdout"))
+    .map((r) => r.inputs.name as string)
+    .sort();
+  assert.deepEqual(holders, [
+    "local-dirac-database-ops-1",
+    "local-resourcestatus-resourcestatus-slave-1",
+    "local-resourcestatus-resourcestatus-slave-3",
+  ]);
+  assert.ok(
+    dependenciesOf("platform-services-resourcestatus-resourcestatus-slave-1").includes(
+      "platform-dirac-database-ready",
+    ),
+  );
+  assert.ok(
+    !dependenciesOf("platform-services-datamanagement-storageelement-slave-1").includes(
+      "platform-dirac-database-ready",
+    ),
   );
 });

@@ -8,7 +8,9 @@ import { existsSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { pulumiCli, stackWithFreeNetwork } from "../../scripts/engine-stack";
 import { Platform } from "../../scripts/bench/platform";
+import { agentLockKey } from "../../components/agents/agent-containers";
 import {
+  agentRuns,
   agentRunStarts,
   consulGet,
   crash,
@@ -30,10 +32,12 @@ import {
   killZkLeader,
   CLIENT_TIMEOUT_MS,
   DIRAC_SERVICES,
+  diracCycles,
   PROXIED_SERVICE,
   pauseInstance,
   reachEveryInstance,
   reloadsInARow,
+  runsDiracAgent,
   waitAllServing,
 } from "../../scripts/bench/scenarios";
 import { ScratchStack, upScratchStack } from "../../scripts/bench/stack";
@@ -289,8 +293,8 @@ test(
   "7. an agent every 10 s whose run takes 25 s never runs twice at once, also when the lock holder is killed mid-run",
   { timeout: 600_000 },
   async () => {
-    const key = "transformation-transformationagent";
-    const name = "Transformation/TransformationAgent";
+    const key = "sample-longrun";
+    const name = "Sample/LongRun";
     assert.equal(p.agents[key].length, 2, "the agent runs on two hosts");
     const since = Date.now() - 60_000 * 60;
     // a run under way: kill its container (a crash; Docker restarts it) about 10 s into its 25 s
@@ -344,5 +348,83 @@ test(
       next && next.start - kills[0].at >= 5_000,
       "the lock of the killed run is not taken over at once (session TTL, lock-delay)",
     );
+  },
+);
+
+test(
+  "8. DIRAC's agents run: a loop agent in one container at a time, taken over when its holder's host is lost; a cycle agent one cycle per firing, under the lock",
+  { timeout: 400_000 },
+  async () => {
+    const loop = {
+      key: "transformation-transformationagent",
+      name: "Transformation/TransformationAgent",
+    };
+    const cycle = { key: "transformation-inputdataagent", name: "Transformation/InputDataAgent" };
+    assert.equal(p.agents[loop.key].length, 2, "the loop agent has a container on two hosts");
+    const running = () => p.agents[loop.key].filter((c) => runsDiracAgent(c, loop.name));
+    const holder = await eventually(
+      "a holder of the loop agent's lock",
+      120,
+      () => agentLockHolder(p, loop.key),
+      1000,
+    );
+    await eventually(
+      "DIRAC's agent running in the holder, not in the other container",
+      60,
+      async () => (running().join() === holder ? true : undefined),
+      1000,
+    );
+    // DIRAC's own loop: a cycle every PollingTime (10 s)
+    const before = diracCycles(holder);
+    await eventually(
+      "two more cycles",
+      60,
+      async () => (diracCycles(holder) >= before + 2 ? true : undefined),
+      2000,
+    );
+    // the holder's host is lost (`docker kill`: Docker does not restart it): the other container
+    // takes the lock once the dead holder's session has ended, and runs DIRAC's agent
+    const other = p.agents[loop.key].find((c) => c !== holder)!;
+    const killedAt = Date.now();
+    docker("kill", holder);
+    await eventually(
+      "the other container holds the lock",
+      90,
+      async () => ((await agentLockHolder(p, loop.key)) === other ? true : undefined),
+      500,
+    );
+    const tookMs = Date.now() - killedAt;
+    console.log(`promises: the loop agent was taken over ${tookMs} ms after its holder was killed`);
+    assert.ok(
+      tookMs >= 5_000,
+      `taken over after ${tookMs} ms: not before the session's lock-delay`,
+    );
+    await eventually(
+      "DIRAC's agent running in the new holder",
+      60,
+      async () => (running().join() === other ? true : undefined),
+      1000,
+    );
+    // the lost host back: its container stands by, DIRAC's agent runs in the holder alone
+    docker("start", holder);
+    await sleep(10_000);
+    assert.equal(await agentLockHolder(p, loop.key), other);
+    assert.deepEqual(running(), [other]);
+    // the cycle agent: one cycle per run, each at a firing (each minute), no two at once
+    const lockKey = agentLockKey({ stack: p.stack }, { key: cycle.key });
+    const runs = await eventually(
+      "two recorded runs of the cycle agent",
+      150,
+      async () => {
+        const r = agentRuns(p.consulServers[0], lockKey);
+        return r.length >= 2 ? r : undefined;
+      },
+      2000,
+    );
+    for (const r of runs) {
+      assert.deepEqual([r.status, r.cycles], ["ok", 1], `run ${r.key}`);
+      assert.ok(new Date(r.start).getUTCSeconds() < 3, `run ${r.key} starts at a firing`);
+    }
+    assert.deepEqual(overlaps(runs), [], "no two runs at once");
   },
 );

@@ -67,18 +67,19 @@ test(
     );
     assert.equal(summary.failed, 0, summary.failures.join("; "));
     assert.ok(summary.requests > 1000, `only ${summary.requests} requests were made`);
-    // The 5 instances of DIRAC's services were replaced (the sample's, on their own image, not);
+    // The 7 instances of DIRAC's services were replaced (the sample's, on their own image, not);
     // per service, one at a time and in order: an instance is drained only once the one before
     // it serves again.
     const service = (instance: string) =>
       instance.replace(/^.*-services-/, "").replace(/-slave-\d+$/, "");
-    assert.equal(rollout.replacements.length, 5, JSON.stringify(rollout.replacements));
+    assert.equal(rollout.replacements.length, 7, JSON.stringify(rollout.replacements));
     const byService = new Map<string, Rollout["replacements"]>();
     for (const r of rollout.replacements)
       byService.set(service(r.instance), [...(byService.get(service(r.instance)) ?? []), r]);
     assert.deepEqual([...byService.entries()].map(([k, rs]) => `${k} ${rs.length}`).sort(), [
       "configuration-server 3",
       "datamanagement-storageelement 2",
+      "resourcestatus-resourcestatus 2",
     ]);
     for (const rs of byService.values()) {
       for (let i = 1; i < rs.length; i++)
@@ -97,11 +98,11 @@ test(
       "--format",
       "{{.Names}}",
     ).split("\n");
-    assert.equal(names.length, 10);
+    assert.equal(names.length, 12);
     const images = names.map((n) => `${n} ${docker("inspect", "-f", "{{.Config.Image}}", n)}`);
     for (const n of images)
       assert.match(n, / (lhcb-platform\/service:1\.0\.0|lhcb-platform\/dirac:9\.1\.22-rt)$/);
-    assert.equal(images.filter((n) => n.endsWith(`-rt`)).length, 5, images.join("\n"));
+    assert.equal(images.filter((n) => n.endsWith(`-rt`)).length, 7, images.join("\n"));
     assert.deepEqual(
       images
         .filter((n) => n.endsWith("-rt"))
@@ -110,8 +111,27 @@ test(
       [
         ...Array(3).fill(`${STACK}-configuration-server`),
         ...Array(2).fill(`${STACK}-datamanagement-storageelement`),
+        ...Array(2).fill(`${STACK}-resourcestatus-resourcestatus`),
       ],
     );
+    // DIRAC's agents run the release too; the sample agent its own image.
+    const agents = docker(
+      "ps",
+      "--filter",
+      `label=platform.stack=${STACK}`,
+      "--filter",
+      "label=platform.component=agent",
+      "--format",
+      "{{.Names}} {{.Image}}",
+    )
+      .split("\n")
+      .map((l) => l.replace(/-slave-\d+ /, " "))
+      .sort();
+    assert.deepEqual(agents, [
+      ...Array(2).fill(`${STACK}-sample-longrun lhcb-platform/service:1.0.0`),
+      ...Array(2).fill(`${STACK}-transformation-inputdataagent lhcb-platform/dirac:9.1.22-rt`),
+      ...Array(2).fill(`${STACK}-transformation-transformationagent lhcb-platform/dirac:9.1.22-rt`),
+    ]);
     const preview = await stack.preview({ color: "never" });
     assert.deepEqual(
       Object.entries(preview.changeSummary).filter(([op, n]) => op !== "same" && (n ?? 0) > 0),

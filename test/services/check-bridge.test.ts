@@ -9,11 +9,14 @@ import { join } from "node:path";
 import { test } from "node:test";
 
 const SERVICE = join(__dirname, "..", "..", "images", "service", "platform-service.py");
+// platform_agent, which the service imports: installed beside it in the image.
+const SHARED = join(__dirname, "..", "..", "images", "shared");
 
 /** Runs `body` (Python, in an async function with `bridge` = the module, `service` a fake) and returns what it printed as JSON. */
 function python(body: string): unknown {
   const program = `
 import asyncio, importlib.util, json, sys
+sys.path.insert(0, ${JSON.stringify(SHARED)})
 spec = importlib.util.spec_from_file_location("bridge", ${JSON.stringify(SERVICE)})
 bridge = importlib.util.module_from_spec(spec); spec.loader.exec_module(bridge)
 logged = []

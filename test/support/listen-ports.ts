@@ -64,6 +64,9 @@ export function listenPorts(
       return numbers(haproxySample, /^\s*bind \S*:(\d+)/gm);
     case "service":
       return (c.ports ?? []).map((p) => p.external ?? p.internal);
+    // MariaDB listens where its entry point says (`mariadb-platform`: --port=3306).
+    case "dirac-database":
+      return [3306];
     case "influxdb":
       return numbers(file(c, "influxdb.conf"), /bind-address = "[^"]*:(\d+)"/g);
     case "grafana":

@@ -294,6 +294,10 @@ export function testPlanDeclared(stack: string): void {
         )
         .replaceAll("platform-mesos-secret-marathon-stdout", secretPlaceholder("marathonSecret"))
         .replaceAll("platform-mesos-secret-chronos-stdout", secretPlaceholder("chronosSecret"))
+        .replaceAll(
+          "platform-dirac-database-password-stdout",
+          secretPlaceholder("diracDatabasePassword"),
+        )
         // Consul's TLS files: the mocks' certificates and keys (`mockKeyAndCertificate`).
         .replaceAll(
           pem("CERTIFICATE", "platform-consul-tls-ca-cert"),
