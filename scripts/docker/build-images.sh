@@ -172,7 +172,7 @@ image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 # and the DIRAC image run their agents with).
 shared_of() { case $1 in service|dirac) echo platform_agent.py ;; esac; }
 source_hash() { # name
-  { (cd "$REPO_ROOT/images/$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
+  { (cd "$REPO_ROOT/images/$1" && find . -name __pycache__ -prune -o -type f -print0 | sort -z | xargs -0 sha256sum)
     for f in $(shared_of "$1"); do (cd "$REPO_ROOT/images/shared" && sha256sum "$f"); done
     [ "$1" != service ] || echo "PLATFORM_VERSION=$SERVICE_VERSION"
     [ "$1" != dirac ] || echo "PLATFORM_RELEASE=$RELEASE"; } | sha256sum | cut -c1-16
@@ -273,6 +273,7 @@ build_dockerfile_image() { # name tag
   fi
   rm -rf "$ctx"; mkdir -p "$ctx"
   cp -a "$REPO_ROOT/images/$name/." "$ctx/"
+  find "$ctx" -name __pycache__ -prune -exec rm -rf {} +
   for f in $(shared_of "$name"); do cp "$REPO_ROOT/images/shared/$f" "$ctx/$f"; done
   for b in $bins; do cp "$CACHE_DIR/bin/$b" "$ctx/$b"; chmod 0755 "$ctx/$b"; done
   [ ! -f "$ctx/jars.txt" ] || fetch_jars "$name" "$ctx/lib"

@@ -55,7 +55,8 @@ ${body
 
 print(json.dumps(main()))
 `;
-  const r = spawnSync("python3", ["-c", program], { encoding: "utf8", timeout: 60_000 });
+  const env = { ...process.env, PYTHONDONTWRITEBYTECODE: "1" };
+  const r = spawnSync("python3", ["-c", program], { encoding: "utf8", timeout: 60_000, env });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout.trim().split("\n").pop()!);
 }

@@ -1,5 +1,5 @@
 // The HTTP health bridge's client of the service's own ping (SelfPing in
-// images/service/platform-service.py), run by Python against a service of the test's that counts
+// images/service/platform_sample/bridge.py), run by Python against a service of the test's that counts
 // the pings it answers and can be made slow or silent: checks that arrive while a ping is under
 // way share it, a checker that leaves does not cancel it, a silent service fails each shared
 // ping after the timeout, and the bridge logs slow pings and every change of outcome.
@@ -8,17 +8,16 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { test } from "node:test";
 
-const SERVICE = join(__dirname, "..", "..", "images", "service", "platform-service.py");
-// platform_agent, which the service imports: installed beside it in the image.
+const SAMPLE = join(__dirname, "..", "..", "images", "service");
+// platform_agent, which the sample imports: installed beside it in the image.
 const SHARED = join(__dirname, "..", "..", "images", "shared");
 
 /** Runs `body` (Python, in an async function with `bridge` = the module, `service` a fake) and returns what it printed as JSON. */
 function python(body: string): unknown {
   const program = `
-import asyncio, importlib.util, json, sys
-sys.path.insert(0, ${JSON.stringify(SHARED)})
-spec = importlib.util.spec_from_file_location("bridge", ${JSON.stringify(SERVICE)})
-bridge = importlib.util.module_from_spec(spec); spec.loader.exec_module(bridge)
+import asyncio, json, sys
+sys.path[:0] = [${JSON.stringify(SHARED)}, ${JSON.stringify(SAMPLE)}]
+from platform_sample import bridge
 logged = []
 bridge.log = logged.append
 
@@ -45,7 +44,9 @@ ${body
 
 print(json.dumps(asyncio.run(main())))
 `;
-  const r = spawnSync("python3", ["-c", program], { encoding: "utf8" });
+  // No __pycache__ beside the image's sources (it would change the image's source hash).
+  const env = { ...process.env, PYTHONDONTWRITEBYTECODE: "1" };
+  const r = spawnSync("python3", ["-c", program], { encoding: "utf8", env });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout.trim().split("\n").pop()!);
 }
