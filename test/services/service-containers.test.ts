@@ -87,7 +87,7 @@ test("a DIRAC service's instance on the local stack: the platform image serves i
     },
     ports: [],
     restart: "always",
-    cpus: 0.1,
+    cpus: 0.15,
     memoryMb: 384,
     labels: {
       "platform.stack": "local",
