@@ -15,7 +15,7 @@ import {
   UNPRIVILEGED_USER,
 } from "../core/container-spec";
 import { containerName } from "../core/endpoints";
-import { diracAgentFiles, isDiracService } from "../dirac/dirac-plan";
+import { diracAgentFiles, isDiracEntry } from "../dirac/dirac-plan";
 import { PlacedAgent, PlatformSpec, AgentsSpec } from "../core/platform-spec";
 
 /** The Consul KV prefix whose lock (`<prefix>/.lock`) a run of the agent must hold; the same for every container of the agent. */
@@ -76,7 +76,7 @@ export function agentContainer(
       AGENT_RUN: agent.run,
       ...(agent.schedule === undefined ? {} : { AGENT_SCHEDULE: agent.schedule }),
       // How long a sample agent's run lasts; a DIRAC agent's cycle takes what it takes.
-      ...(isDiracService(spec, agent) ? {} : { AGENT_DURATION: String(agent.durationSeconds) }),
+      ...(isDiracEntry(spec, agent) ? {} : { AGENT_DURATION: String(agent.durationSeconds) }),
       AGENT_LOCK_KEY: agentLockKey(spec, agent),
       CONSUL_HTTP_ADDR: agentConsulAddress(spec, host),
       ...(acl ? { CONSUL_HTTP_TOKEN_FILE: AGENT_TOKEN_FILE } : {}),

@@ -24,6 +24,17 @@ export const DEFAULT_IMAGES: Required<ImageOverrides> = {
 export type ImageRole = keyof typeof DEFAULT_IMAGES;
 export type ImageSet = Record<ImageRole, string>;
 
+/**
+ * True when a catalog entry's image is the stack's one platform image (`images.service`), which
+ * takes the service or agent it acts as for its argument.
+ */
+export function usesPlatformImage(
+  spec: { images: Pick<ImageSet, "service"> },
+  image: string,
+): boolean {
+  return image === spec.images.service;
+}
+
 /** True when the first path segment names a registry host (`gcr.io/...`, `localhost:5000/...`). */
 function hasRegistryHost(image: string): boolean {
   const first = image.split("/")[0];

@@ -1,6 +1,7 @@
 import { ContainerFile } from "../core/container-spec";
 import { CONFIGURATION_SERVER } from "../core/dirac-checks";
 import { partAddress } from "../core/endpoints";
+import { usesPlatformImage } from "../core/images";
 import { PlacedAgent, PlacedService, PlatformSpec } from "../core/platform-spec";
 import {
   DIRAC_CFG_PATH,
@@ -24,8 +25,8 @@ export type DiracPlanSpec = Pick<
  * True when the catalog's `entry` (a service or an agent) is a DIRAC program: the stack runs
  * DIRAC and the entry the platform image.
  */
-export function isDiracService(spec: DiracPlanSpec, entry: Pick<PlacedService, "image">): boolean {
-  return spec.dirac !== undefined && entry.image === spec.images.service;
+export function isDiracEntry(spec: DiracPlanSpec, entry: Pick<PlacedService, "image">): boolean {
+  return spec.dirac !== undefined && usesPlatformImage(spec, entry.image);
 }
 
 /** Where clients reach each balancer: its container's name on the local stack, its host's address at a site. */
@@ -64,7 +65,7 @@ const rendered = new WeakMap<
 function installationOf(spec: DiracPlanSpec): DiracInstallation {
   if (spec.dirac === undefined) throw new Error("the stack runs no DIRAC installation");
   const services: DiracService[] = spec.services
-    .filter((s) => isDiracService(spec, s))
+    .filter((s) => isDiracEntry(spec, s))
     .map((s) => ({
       name: s.name,
       port: s.port,
@@ -74,7 +75,7 @@ function installationOf(spec: DiracPlanSpec): DiracInstallation {
   const cs = services.find((s) => s.name === CONFIGURATION_SERVER);
   if (cs === undefined) throw new Error(`the catalog has no ${CONFIGURATION_SERVER}`);
   const agents: DiracAgent[] = spec.agents
-    .filter((a) => isDiracService(spec, a) && Object.keys(a.options).length > 0)
+    .filter((a) => isDiracEntry(spec, a) && Object.keys(a.options).length > 0)
     .map((a) => ({ name: a.name, options: a.options }));
   return {
     name: spec.dirac.installation,
@@ -90,7 +91,7 @@ function installationOf(spec: DiracPlanSpec): DiracInstallation {
  * that what it serves sends every client back through the balancers. None for another service.
  */
 export function diracFiles(spec: DiracPlanSpec, service: PlacedService): ContainerFile[] {
-  if (!isDiracService(spec, service)) return [];
+  if (!isDiracEntry(spec, service)) return [];
   const installation = diracInstallation(spec);
   if (service.name !== CONFIGURATION_SERVER)
     return [
@@ -121,6 +122,6 @@ function databasesOf(spec: DiracPlanSpec, service: PlacedService): ServiceDataba
 
 /** The file a container of a DIRAC agent reads: the installation's `dirac.cfg`. None for another agent. */
 export function diracAgentFiles(spec: DiracPlanSpec, agent: PlacedAgent): ContainerFile[] {
-  if (!isDiracService(spec, agent)) return [];
+  if (!isDiracEntry(spec, agent)) return [];
   return [{ path: DIRAC_CFG_PATH, content: diracCfg(diracInstallation(spec)) }];
 }

@@ -176,13 +176,42 @@ function serviceSection(s: PlacedService, serverLines: string[]): string[] {
   ];
 }
 
+/** What a fallback server's name adds to its instance's. */
+export const FALLBACK_SUFFIX = "-fallback";
+
+/**
+ * The two server lines of an instance: the checked server, and the same instance again as an
+ * unchecked `backup`. A backup takes traffic only while every checked server of the backend is
+ * down, so the checks keep hiding a crashed or hung instance while others serve; but when the
+ * checks hide them all, which on a busy host can be a check or two answered after `timeout check`
+ * by the one instance a release or a lost host left (measured: a lone DIRAC instance's checks,
+ * on a 2-core CI machine), clients are still sent to the instances Consul holds healthy rather
+ * than turned away. A refused connection to a backup is retried on another (`retries`,
+ * `redispatch`). The backup sends the PROXY protocol as its twin does. Its address is resolved by
+ * the system at each load only (`init-addr libc,none`): HAProxy's own resolvers leave an unchecked
+ * server in maintenance (measured on the local stack), and every replacement of an instance is a
+ * reload.
+ */
+function instanceServerLines(
+  s: PlacedService,
+  o: Pick<HaproxyOptions, "reResolve">,
+  id: string,
+  address: string,
+): string[] {
+  const proxy = s.protocol === "tcp" && s.proxyProtocol ? " send-proxy-v2" : "";
+  return [
+    `    server ${id} ${address} ${serverOptions(s, o)}`,
+    `    server ${id}${FALLBACK_SUFFIX} ${address} backup init-addr libc,none${proxy}`,
+  ];
+}
+
 /** The consul-template range over the healthy instances of a service in this stack. */
 export function consulTemplateServers(
   stack: string,
 ): (s: PlacedService, o: HaproxyOptions) => string[] {
   return (s, o) => [
     `{{- range service "${stack}.${s.key}" }}`,
-    `    server {{ .ID }} {{ .Address }}:{{ .Port }} ${serverOptions(s, o)}`,
+    ...instanceServerLines(s, o, "{{ .ID }}", "{{ .Address }}:{{ .Port }}"),
     "{{- end }}",
   ];
 }
@@ -192,5 +221,5 @@ export function sampleServers(
   instances: (s: PlacedService) => BackendServer[],
 ): (s: PlacedService, o: HaproxyOptions) => string[] {
   return (s, o) =>
-    instances(s).map((i) => `    server ${i.id} ${i.address}:${i.port} ${serverOptions(s, o)}`);
+    instances(s).flatMap((i) => instanceServerLines(s, o, i.id, `${i.address}:${i.port}`));
 }

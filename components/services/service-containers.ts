@@ -2,6 +2,7 @@ import { HostSpec } from "../core/config-schema";
 import { ContainerSpec, filesOf, platformLabels, UNPRIVILEGED_USER } from "../core/container-spec";
 import { containerName } from "../core/endpoints";
 import { goDuration } from "../core/go-duration";
+import { usesPlatformImage } from "../core/images";
 import { physicalName } from "../core/naming";
 import { PlacedService, ServicesSpec } from "../core/platform-spec";
 import { ProbeTarget } from "../core/readiness";
@@ -11,11 +12,6 @@ import { diracFiles } from "../dirac/dirac-plan";
 /** Port of the HTTP health bridge of a service with a `command` check (the paper's HTTP-to-DISET converter). */
 export function bridgePort(service: Pick<PlacedService, "port">): number {
   return service.port + BRIDGE_PORT_OFFSET;
-}
-
-/** True when the entry runs the one platform image, which takes the service name as its argument. */
-export function usesPlatformImage(spec: ServicesSpec, image: string): boolean {
-  return image === spec.images.service;
 }
 
 /** Address clients and the load balancers reach an instance at. */

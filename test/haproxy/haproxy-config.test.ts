@@ -88,12 +88,24 @@ test("the template and a sample rendering differ only in the server lines", () =
       .filter((l) => !/^\s*server |\{\{/.test(l))
       .join("\n");
   assert.equal(strip(sample), strip(haproxyTemplate(local)));
-  assert.equal(
-    sample.split("\n").filter((l) => l.startsWith("    server ")).length,
-    3 + 2 + 3 + 2 + 2,
-  );
+  // every instance twice: checked, and as an unchecked backup for when the checks hide them all
+  const servers = sample.split("\n").filter((l) => l.startsWith("    server "));
+  assert.equal(servers.length, 2 * (3 + 2 + 3 + 2 + 2));
+  assert.equal(servers.filter((l) => / backup( |$)/.test(l)).length, 3 + 2 + 3 + 2 + 2);
   assert.ok(
     sample.includes("    server local-sample-web-slave-1 local-sample-web-slave-1:9162 check"),
+  );
+  assert.ok(
+    sample.includes(
+      "    server local-sample-web-slave-1-fallback local-sample-web-slave-1:9162 backup init-addr libc,none\n",
+    ),
+  );
+  // the PROXY protocol on the fallback as on its twin; no check, so no bridge port; resolved at
+  // each load only
+  assert.ok(
+    sample.includes(
+      "    server local-sample-proxied-slave-2-fallback local-sample-proxied-slave-2:9170 backup init-addr libc,none send-proxy-v2\n",
+    ),
   );
 });
 
