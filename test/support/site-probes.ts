@@ -9,6 +9,7 @@ import { ConsulCredentials, consulHttp } from "../../components/consul/consul-ht
 import { consulApiUrl } from "../../components/consul/consul-tls-plan";
 import { Site } from "../../components/core/endpoints";
 import { statsHost } from "../../components/haproxy/lb-containers";
+import { FALLBACK_SUFFIX } from "../../components/haproxy/haproxy-config";
 import { LB_PATHS } from "../../components/haproxy/lb-files";
 import { PlatformSpec } from "../../components/core/platform-spec";
 import { whitelistHostDir } from "../../components/mesos/host-paths";
@@ -69,8 +70,9 @@ export async function timeUntil(
 }
 
 /**
- * Balancer `lbId`'s servers (`backend/server` → status) from its stats page, asked on its own host
- * (in its namespace), where the page listens on cert-like stacks; empty when it does not answer.
+ * Balancer `lbId`'s checked servers (`backend/server` → status; the instances' unchecked fallbacks
+ * left out) from its stats page, asked on its own host (in its namespace), where the page listens
+ * on cert-like stacks; empty when it does not answer.
  */
 export async function serversOf(
   site: SiteLayout,
@@ -83,7 +85,9 @@ export async function serversOf(
   const rows = r.out
     .split("\n")
     .map((l) => l.split(","))
-    .filter((f) => f[0].startsWith("be_") && !/^(BACKEND|FRONTEND)$/.test(f[1]));
+    .filter((f) => f[0].startsWith("be_") && !/^(BACKEND|FRONTEND)$/.test(f[1]))
+    // an instance's unchecked fallback is no instance of its own
+    .filter((f) => !f[1].endsWith(FALLBACK_SUFFIX));
   return new Map(rows.map((f) => [`${f[0]}/${f[1]}`, f[17]]));
 }
 
