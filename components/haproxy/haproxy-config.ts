@@ -36,6 +36,11 @@ export function backendName(service: Pick<PlacedService, "key">): string {
   return `be_${service.key.replace(/-/g, "_")}`;
 }
 
+/** True when the balancer opens each connection to an instance with a PROXY v2 header. */
+function sendsProxy(service: PlacedService): boolean {
+  return service.protocol === "tcp" && service.proxyProtocol;
+}
+
 /**
  * The server options of an instance: HAProxy's own active checks, every 200 ms; one failure hides
  * it, two successes (every 500 ms while it is down) bring it back. A crashed instance's address
@@ -64,7 +69,7 @@ export function serverOptions(
     "init-addr last,libc,none",
     ...(o.reResolve ? ["resolvers docker"] : []),
   ];
-  if (service.protocol === "tcp" && service.proxyProtocol) opts.push("send-proxy-v2");
+  if (sendsProxy(service)) opts.push("send-proxy-v2");
   if (service.check.command) opts.push(`port ${bridgePort(service)}`);
   return opts.join(" ");
 }
@@ -198,7 +203,7 @@ function instanceServerLines(
   id: string,
   address: string,
 ): string[] {
-  const proxy = s.protocol === "tcp" && s.proxyProtocol ? " send-proxy-v2" : "";
+  const proxy = sendsProxy(s) ? " send-proxy-v2" : "";
   return [
     `    server ${id} ${address} ${serverOptions(s, o)}`,
     `    server ${id}${FALLBACK_SUFFIX} ${address} backup init-addr libc,none${proxy}`,

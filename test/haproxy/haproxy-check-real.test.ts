@@ -53,7 +53,7 @@ test("haproxy -c refuses a broken candidate, which the reload keeps out", () => 
 });
 
 /** A free TCP port on loopback: it, the next two and its bridge port (+10000) are free. */
-async function freePortPair(): Promise<number> {
+async function freePortBlock(): Promise<number> {
   for (;;) {
     const port = 20000 + Math.floor(Math.random() * 20000);
     const taken = await Promise.all(
@@ -72,7 +72,7 @@ async function freePortPair(): Promise<number> {
 
 test("a real HAProxy still sends clients to an instance its checks hide when it is the last one: its unchecked fallback takes them", async (t) => {
   const spec = loadPlatformFromStackFile(process.cwd(), "local");
-  const port = await freePortPair();
+  const port = await freePortBlock();
   // The balancer's frontend on `port`, its stats on `port + 1`; a DISET-like TCP instance on
   // `port + 2` (one line in, one line out) whose bridge, where the checks go, answers 503.
   const instancePort = port + 2;
