@@ -321,3 +321,40 @@ export function overlaps(runs: { instance: string; start: number; end: number }[
   }
   return bad;
 }
+
+/**
+ * What balancer `lb` logged since `sinceMs` (epoch ms) that explains a failed request: each
+ * connection HAProxy logged as ended otherwise than normally (a TCP log line whose termination
+ * state is not `--`) or retried, every server state change, every backend left without a server,
+ * and its reloads; each line with Docker's timestamp. At most `max` lines, and the counts (of
+ * connections logged, abnormal and retried).
+ */
+export function balancerTrouble(
+  lb: string,
+  sinceMs: number,
+  max = 40,
+): { connections: number; abnormal: number; retried: number; lines: string[] } {
+  const r = spawnSync("docker", ["logs", "-t", "--since", new Date(sinceMs).toISOString(), lb], {
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  // `<ts> client [date] frontend backend/server Tw/Tc/Tt bytes STATE act/fe/be/srv/retries ...`
+  const tcpLog = /\] \S+ \S+\/\S+ \S+ \d+ (\S+) \d+\/\d+\/\d+\/\d+\/\+?(\d+) /;
+  let connections = 0;
+  let abnormal = 0;
+  let retried = 0;
+  const picked: string[] = [];
+  for (const line of `${r.stdout}\n${r.stderr}`.split("\n")) {
+    const m = tcpLog.exec(line);
+    if (m) {
+      connections++;
+      const bad = m[1] !== "--";
+      const retry = Number(m[2]) > 0;
+      if (bad) abnormal++;
+      if (retry) retried++;
+      if (!bad && !retry) continue;
+    } else if (!/ is (DOWN|UP)|has no server available|lb-reload/.test(line)) continue;
+    if (picked.length < max) picked.push(line);
+  }
+  return { connections, abnormal, retried, lines: picked };
+}

@@ -8,7 +8,7 @@ import { after, before, test } from "node:test";
 import { Stack } from "@pulumi/pulumi/automation";
 import { Load, summarize } from "../../scripts/bench/load";
 import { disetCall } from "../../scripts/bench/diset";
-import { docker, eventually, ipOf } from "../../scripts/bench/probes";
+import { balancerTrouble, docker, eventually, ipOf } from "../../scripts/bench/probes";
 import { DIRAC_SERVICES, diracTargets } from "../../scripts/bench/scenarios";
 import {
   openScratchStack,
@@ -48,6 +48,7 @@ test(
             : undefined,
         );
 
+    const loadStarted = Date.now();
     const load = new Load({ targets, rate: 100 }).start();
     let rollout: Rollout;
     try {
@@ -65,7 +66,17 @@ test(
     console.log(
       `release test: ${rollout.replacements.length} instances in ${rollout.seconds.toFixed(1)}s; ${summary.requests} requests, ${summary.failed} failed`,
     );
-    assert.equal(summary.failed, 0, summary.failures.join("; "));
+    // What each balancer saw: on a failure, the connections it ended abnormally or retried, its
+    // servers' state changes and its reloads, so a failed run says where its calls were lost.
+    const evidence: string[] = [];
+    for (const i of [1, 2]) {
+      const t = balancerTrouble(`${STACK}-lb-lb-${i}`, loadStarted);
+      console.log(
+        `release test: lb-${i}: ${t.connections} connections, ${t.abnormal} ended abnormally, ${t.retried} retried`,
+      );
+      evidence.push(`lb-${i}:`, ...t.lines);
+    }
+    assert.equal(summary.failed, 0, [...summary.failures, ...evidence].join("\n"));
     assert.ok(summary.requests > 1000, `only ${summary.requests} requests were made`);
     // The 7 instances of DIRAC's services were replaced (the sample's, on their own image, not);
     // per service, one at a time and in order: an instance is drained only once the one before
