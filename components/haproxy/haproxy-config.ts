@@ -6,6 +6,8 @@ export interface BackendServer {
   id: string;
   address: string;
   port: number;
+  /** False for an instance registered but not passing in Consul: a fallback only. Default true. */
+  passing?: boolean;
 }
 
 export interface HaproxyOptions {
@@ -184,47 +186,69 @@ function serviceSection(s: PlacedService, serverLines: string[]): string[] {
 /** What a fallback server's name adds to its instance's. */
 export const FALLBACK_SUFFIX = "-fallback";
 
-/**
- * The two server lines of an instance: the checked server, and the same instance again as an
- * unchecked `backup`. A backup takes traffic only while every checked server of the backend is
- * down, so the checks keep hiding a crashed or hung instance while others serve; but when the
- * checks hide them all, which on a busy host can be a check or two answered after `timeout check`
- * by the one instance a release or a lost host left (measured: a lone DIRAC instance's checks,
- * on a 2-core CI machine), clients are still sent to the instances Consul holds healthy rather
- * than turned away. A refused connection to a backup is retried on another (`retries`,
- * `redispatch`). The backup sends the PROXY protocol as its twin does. Its address is resolved by
- * the system at each load only (`init-addr libc,none`): HAProxy's own resolvers leave an unchecked
- * server in maintenance (measured on the local stack), and every replacement of an instance is a
- * reload.
- */
-function instanceServerLines(
+/** The health states of the instances that get a fallback: all but an operator's maintenance. */
+const REGISTERED_STATES = "passing,warning,critical";
+
+/** The checked server line of an instance at `address` (`host:port`). */
+function checkedServerLine(
   s: PlacedService,
   o: Pick<HaproxyOptions, "reResolve">,
   id: string,
   address: string,
-): string[] {
-  const proxy = sendsProxy(s) ? " send-proxy-v2" : "";
-  return [
-    `    server ${id} ${address} ${serverOptions(s, o)}`,
-    `    server ${id}${FALLBACK_SUFFIX} ${address} backup init-addr libc,none${proxy}`,
-  ];
+): string {
+  return `    server ${id} ${address} ${serverOptions(s, o)}`;
 }
 
-/** The consul-template range over the healthy instances of a service in this stack. */
+/** The unchecked backup line of an instance at `address` (`host:port`). */
+function fallbackServerLine(s: PlacedService, id: string, address: string): string {
+  const proxy = sendsProxy(s) ? " send-proxy-v2" : "";
+  return `    server ${id}${FALLBACK_SUFFIX} ${address} backup init-addr libc,none${proxy}`;
+}
+
+/**
+ * A service's servers, as consul-template renders them from the instances Consul holds: every
+ * passing instance as a checked server, then every instance registered, whatever its checks say
+ * (but not one an operator put in maintenance), as an unchecked `backup` (`<id>-fallback`). A
+ * backup takes traffic only while no checked server is up, so the checks keep hiding a crashed or
+ * hung instance while others serve. But when every instance is hidden at once, by the balancer's
+ * own checks (a check or two answered after `timeout check` by the one instance a release or a
+ * lost host left, on a busy host) or by Consul (consul-esm's checks time out as well, and one
+ * failure is critical), clients are still sent to the instances the platform runs rather than
+ * turned away: what Envoy calls its panic threshold. A refused connection to a backup is retried
+ * on another (`retries`, `redispatch`); an instance being drained is deregistered first, so it
+ * leaves both lists. The backup sends the PROXY protocol as its twin does. Its address is resolved
+ * by the system at each load only (`init-addr libc,none`): HAProxy's own resolvers leave an
+ * unchecked server in maintenance (measured on the local stack), and every change of the list is
+ * a reload.
+ */
 export function consulTemplateServers(
   stack: string,
 ): (s: PlacedService, o: HaproxyOptions) => string[] {
+  const at = "{{ .Address }}:{{ .Port }}";
   return (s, o) => [
     `{{- range service "${stack}.${s.key}" }}`,
-    ...instanceServerLines(s, o, "{{ .ID }}", "{{ .Address }}:{{ .Port }}"),
+    checkedServerLine(s, o, "{{ .ID }}", at),
+    "{{- end }}",
+    `{{- range service "${stack}.${s.key}|${REGISTERED_STATES}" }}`,
+    fallbackServerLine(s, "{{ .ID }}", at),
     "{{- end }}",
   ];
 }
 
-/** Concrete server lines, as consul-template renders them for the given healthy instances. */
+/**
+ * Concrete server lines, as consul-template renders them for the given instances: the passing
+ * ones checked, every one as a fallback.
+ */
 export function sampleServers(
   instances: (s: PlacedService) => BackendServer[],
 ): (s: PlacedService, o: HaproxyOptions) => string[] {
-  return (s, o) =>
-    instances(s).flatMap((i) => instanceServerLines(s, o, i.id, `${i.address}:${i.port}`));
+  return (s, o) => {
+    const all = instances(s);
+    return [
+      ...all
+        .filter((i) => i.passing !== false)
+        .map((i) => checkedServerLine(s, o, i.id, `${i.address}:${i.port}`)),
+      ...all.map((i) => fallbackServerLine(s, i.id, `${i.address}:${i.port}`)),
+    ];
+  };
 }

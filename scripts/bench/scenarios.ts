@@ -6,6 +6,7 @@ import { startCpuHog } from "./cpu-hog";
 import { disetCall } from "./diset";
 import { Platform } from "./platform";
 import { agentLockKey } from "../../components/agents/agent-containers";
+import { FALLBACK_SUFFIX } from "../../components/haproxy/haproxy-config";
 import {
   agentRunStarts,
   agentRuns,
@@ -426,6 +427,63 @@ export async function failHealth(p: Platform, victim: string): Promise<HealthRes
     reloads: Object.fromEntries(p.lbs.map((lb) => [lb, haproxyReloads(lb) - reloadsBefore[lb]])),
     load,
   };
+}
+
+/** Every instance of a service failing its checks at once, under a steady client. */
+export interface AllFailingResult {
+  /** Health change to every balancer's live config holding the instances as fallbacks only. */
+  fallbackOnlyMs: number;
+  /** Back to ok: to every instance checked again on every balancer. */
+  backMs: number;
+  load: LoadSummary;
+}
+
+/**
+ * Fails the health checks of every instance of the HTTP service at once (they keep answering
+ * other requests): Consul holds them all critical and the balancers' checks hide them all, so
+ * each balancer's live config keeps them as fallbacks only. The client keeps running for
+ * `holdMs` in that state; then the checks pass again.
+ */
+export async function failEveryHealth(p: Platform, holdMs = 3000): Promise<AllFailingResult> {
+  const instances = p.instances[HTTP_SERVICE];
+  // What a balancer's live config holds of the service: `<server> <status>` each; the probe
+  // throws it while the balancer is not there yet, so a timeout says where it stood.
+  const reaches = (lb: string, want: (status: (id: string) => string | undefined) => boolean) =>
+    firstTrue(`${lb}: ${HTTP_SERVICE}'s servers as wanted`, 30, async () => {
+      const servers = (await haproxyServers(p.ip(lb))).filter(
+        (x) => x.backend === `be_${HTTP_SERVICE.replace(/-/g, "_")}`,
+      );
+      if (want((id) => servers.find((x) => x.server === id)?.status)) return true;
+      throw new Error(servers.map((x) => `${x.server} ${x.status}`).join(", "));
+    });
+  const fallbacksOnly = (status: (id: string) => string | undefined) =>
+    instances.every(
+      (i) => status(i) === undefined && status(`${i}${FALLBACK_SUFFIX}`) === "no check",
+    );
+  const checkedUp = (status: (id: string) => string | undefined) =>
+    instances.every((i) => status(i) === "UP");
+  const setAll = (state: "fail" | "ok") =>
+    Promise.all(instances.map((i) => setHealth(p, i, state)));
+  try {
+    const { result, load } = await withLoad(p, p.lbs, async () => {
+      const t0 = Date.now();
+      await setAll("fail");
+      const fallbackOnly = await Promise.all(p.lbs.map((lb) => reaches(lb, fallbacksOnly)));
+      await sleep(holdMs);
+      const t1 = Date.now();
+      await setAll("ok");
+      const back = await Promise.all(p.lbs.map((lb) => reaches(lb, checkedUp)));
+      return { t0, fallbackOnly, t1, back };
+    });
+    return {
+      fallbackOnlyMs: Math.max(...result.fallbackOnly) - result.t0,
+      backMs: Math.max(...result.back) - result.t1,
+      load,
+    };
+  } finally {
+    // Whatever happened, the instances pass their checks again for the scenarios after this one.
+    await setAll("ok");
+  }
 }
 
 export interface ReloadsResult {

@@ -109,6 +109,46 @@ test("the template and a sample rendering differ only in the server lines", () =
   );
 });
 
+test("the template checks the instances Consul holds passing and keeps every registered one, maintenance aside, as a fallback", () => {
+  const t = haproxyTemplate(local);
+  const be = t.slice(t.indexOf("backend be_sample_proxied"));
+  const servers = be.slice(be.indexOf("{{"), be.lastIndexOf("{{- end }}") + "{{- end }}".length);
+  assert.equal(
+    servers,
+    [
+      '{{- range service "local.sample-proxied" }}',
+      `    server {{ .ID }} {{ .Address }}:{{ .Port }} ${serverOptions(
+        local.services.find((s) => s.key === "sample-proxied")!,
+        { reResolve: true },
+      )}`,
+      "{{- end }}",
+      '{{- range service "local.sample-proxied|passing,warning,critical" }}',
+      "    server {{ .ID }}-fallback {{ .Address }}:{{ .Port }} backup init-addr libc,none send-proxy-v2",
+      "{{- end }}",
+    ].join("\n"),
+  );
+});
+
+test("an instance Consul does not hold passing is a fallback only", () => {
+  const web = local.services.find((s) => s.key === "sample-web")!;
+  const lines = sampleServers(() => [
+    { id: "a", address: "10.0.0.1", port: 9162 },
+    { id: "b", address: "10.0.0.2", port: 9162, passing: false },
+  ])(web, {
+    stack: "local",
+    maxconn: 4096,
+    statsPort: 8404,
+    statsAddress: "*",
+    runDir: LB_PATHS.runDir,
+    reResolve: false,
+  });
+  assert.deepEqual(lines, [
+    `    server a 10.0.0.1:9162 ${serverOptions(web, { reResolve: false })}`,
+    "    server a-fallback 10.0.0.1:9162 backup init-addr libc,none",
+    "    server b-fallback 10.0.0.2:9162 backup init-addr libc,none",
+  ]);
+});
+
 test("HTTP frontends forward the client address, close idle keep-alive connections on reload, and refuse the instances' admin paths", () => {
   const t = haproxyTemplate(local);
   const fe = t.slice(t.indexOf("frontend fe_sample_web"), t.indexOf("\nbackend be_sample_web") + 1);

@@ -24,6 +24,7 @@ import {
   agentLockHolder,
   agentRunsSince,
   dockerKillStaysDown,
+  failEveryHealth,
   failHealth,
   hostAddressOn,
   HTTP_SERVICE,
@@ -229,6 +230,20 @@ test(
     // out of the config and back in: each balancer reloaded (at least) twice
     for (const lb of p.lbs) assert.ok(r.reloads[lb] >= 2, `${lb} reloaded ${r.reloads[lb]} times`);
     assert.ok(r.configLiveMs < 20_000 && r.backLiveMs < 20_000);
+  },
+);
+
+test(
+  "4c. every instance of a service fails its checks at once (Consul holds them all critical, the balancers' checks hide them all): the balancers keep sending to them as fallbacks, no request fails; checked again once they pass",
+  { timeout: 300_000 },
+  async () => {
+    await waitAllServing(p);
+    const r = await failEveryHealth(p);
+    console.log(
+      `promises: every ${HTTP_SERVICE} check failing: fallbacks only after ${r.fallbackOnlyMs} ms, checked again ${r.backMs} ms after they passed; ${r.load.failed} of ${r.load.requests} requests failed`,
+    );
+    assert.equal(r.load.failed, 0, r.load.failures.join("\n"));
+    assert.deepEqual(Object.keys(r.load.byInstance).sort(), victims());
   },
 );
 
