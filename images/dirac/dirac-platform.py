@@ -33,7 +33,15 @@ import threading
 import time
 import urllib.parse
 
+import platform_drain
+
 STOP_GRACE_SECONDS = 8  # the platform gives a container 10 s after SIGTERM
+# A service's drain at SIGTERM (platform_drain): passed on once no client or checker has come for
+# this long (HAProxy checks an instance every 0.2 s, 0.5 s while down, so a balancer that still
+# holds it is never this quiet), or after the longest wait, which leaves DIRAC the rest of the
+# grace period to stop.
+DRAIN_QUIET_SECONDS = 1.0
+DRAIN_LONGEST_SECONDS = 6
 DIRAC_VERSION = importlib.metadata.version("DIRAC")  # what the bridge's pings say they speak
 
 
@@ -189,17 +197,38 @@ def start_bridge(component, port):
     log("health bridge on :%d pings %s" % (port, url))
 
 
-def run_child(argv):
+def run_child(argv, drain_ports=()):
     """Runs DIRAC's program as a child: SIGTERM and SIGINT are passed on, and the child is killed
-    if it still runs STOP_GRACE_SECONDS later; exits with its status. The handler only signals and
-    arms the alarm: a wait of its own would queue behind the main thread's, which holds the child's
-    wait lock, and last the whole grace period whenever the child exits at once. A child ended by
-    a signal exits as a shell reports it: 128 + the signal (143 for SIGTERM, 137 for SIGKILL)."""
+    if it still runs STOP_GRACE_SECONDS later; exits with its status. With `drain_ports`, the first
+    signal is passed on only once their clients have gone (platform_drain), at most
+    DRAIN_LONGEST_SECONDS later; a second one at once. The handler only signals, arms the alarm
+    or starts the drain's thread: a wait of its own would queue behind the main thread's, which
+    holds the child's wait lock, and last the whole grace period whenever the child exits at once.
+    A child ended by a signal exits as a shell reports it: 128 + the signal (143 for SIGTERM, 137
+    for SIGKILL)."""
     child = subprocess.Popen(argv)
+    draining = []
+
+    def pass_on(signum, waited):
+        child.send_signal(signum)
+        signal.alarm(max(1, int(STOP_GRACE_SECONDS - waited)))
+
+    def drain_then_pass_on(signum):
+        quiet, waited, opened = platform_drain.wait_until_quiet(
+            set(drain_ports), DRAIN_QUIET_SECONDS, DRAIN_LONGEST_SECONDS)
+        log("%s after %.1f s (%d connections opened meanwhile); stopping the service"
+            % ("no client for %.1f s" % DRAIN_QUIET_SECONDS if quiet else "clients still came",
+               waited, opened))
+        pass_on(signum, waited)
 
     def stop(signum, _frame):
-        child.send_signal(signum)
-        signal.alarm(STOP_GRACE_SECONDS)
+        if not drain_ports or draining:
+            pass_on(signum, 0)
+            return
+        draining.append(signum)
+        log("signal %d: draining ports %s before the service stops"
+            % (signum, ", ".join(str(p) for p in drain_ports)))
+        threading.Thread(target=drain_then_pass_on, args=(signum,), daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -215,7 +244,9 @@ def serve(component):
     check_port = os.environ.get("SERVICE_CHECK_PORT")
     if check_port:
         start_bridge(component, int(check_port))
-    run_child(["dirac-service", component])
+    # The instance's ports its clients and checkers come to: drained before the service stops.
+    ports = [int(p) for p in (os.environ.get("SERVICE_PORT"), check_port) if p]
+    run_child(["dirac-service", component], ports)
 
 
 def agent(name, once):

@@ -325,7 +325,8 @@ export function overlaps(runs: { instance: string; start: number; end: number }[
 /**
  * What balancer `lb` logged since `sinceMs` (epoch ms) that explains a failed request: each
  * connection HAProxy logged as ended otherwise than normally (a TCP log line whose termination
- * state is not `--`) or retried, every server state change, every backend left without a server,
+ * state is not `--`), or with no byte of answer (an instance that closed a call it accepted), or
+ * retried, every server state change, every backend left without a server,
  * and its reloads; each line with Docker's timestamp. At most `max` lines, and the counts (of
  * connections logged, abnormal and retried).
  */
@@ -339,7 +340,7 @@ export function balancerTrouble(
     maxBuffer: 256 * 1024 * 1024,
   });
   // `<ts> client [date] frontend backend/server Tw/Tc/Tt bytes STATE act/fe/be/srv/retries ...`
-  const tcpLog = /\] \S+ \S+\/\S+ \S+ \d+ (\S+) \d+\/\d+\/\d+\/\d+\/\+?(\d+) /;
+  const tcpLog = /\] \S+ \S+\/\S+ \S+ (\d+) (\S+) \d+\/\d+\/\d+\/\d+\/\+?(\d+) /;
   let connections = 0;
   let abnormal = 0;
   let retried = 0;
@@ -348,8 +349,8 @@ export function balancerTrouble(
     const m = tcpLog.exec(line);
     if (m) {
       connections++;
-      const bad = m[1] !== "--";
-      const retry = Number(m[2]) > 0;
+      const bad = m[2] !== "--" || m[1] === "0";
+      const retry = Number(m[3]) > 0;
       if (bad) abnormal++;
       if (retry) retried++;
       if (!bad && !retry) continue;

@@ -72,7 +72,7 @@ test(
     for (const i of [1, 2]) {
       const t = balancerTrouble(`${STACK}-lb-lb-${i}`, loadStarted);
       console.log(
-        `release test: lb-${i}: ${t.connections} connections, ${t.abnormal} ended abnormally, ${t.retried} retried`,
+        `release test: lb-${i}: ${t.connections} connections, ${t.abnormal} ended abnormally or unanswered, ${t.retried} retried`,
       );
       evidence.push(`lb-${i}:`, ...t.lines);
     }
