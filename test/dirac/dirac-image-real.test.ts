@@ -20,7 +20,7 @@ import {
   masterCfgPath,
 } from "../../components/dirac/dirac-cfg";
 import { configurationText, disetCall } from "../../scripts/bench/diset";
-import { docker, eventually, ipOf } from "../../scripts/bench/probes";
+import { docker, dockerAsync, eventually, ipOf } from "../../scripts/bench/probes";
 
 const IMAGE = "lhcb-platform/dirac:9.1.22";
 const NET = `dirac-test-${process.pid}`;
@@ -253,4 +253,34 @@ test("the health bridge: 200 from a DISET ping, 503 within its 1 s timeout while
 test("a stop is passed on: DIRAC's service ends on the SIGTERM, within Docker's 2 s grace (exit 143, not 137 for a kill)", () => {
   docker("stop", "-t", "2", SE);
   assert.equal(docker("inspect", "-f", "{{.State.ExitCode}}", SE), "143");
+});
+
+test("a stop is drained first: DIRAC's service gets the SIGTERM only once no checker has come for 1 s, and ends on it (exit 143)", async () => {
+  // A checker of the Configuration Server's bridge every 0.2 s, as a balancer that still holds
+  // the instance, for 2.5 s from the stop.
+  const t0 = Date.now();
+  const checker = (async () => {
+    while (Date.now() - t0 < 2500) {
+      await bridge(address).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
+  await Promise.all([dockerAsync("stop", "-t", "10", CS), checker]);
+  const took = (Date.now() - t0) / 1000;
+  assert.equal(docker("inspect", "-f", "{{.State.ExitCode}}", CS), "143");
+  const logs = spawnSync("docker", ["logs", CS], { encoding: "utf8" }).stderr;
+  assert.match(
+    logs,
+    /dirac-platform: signal 15: draining ports 9135, 19135 before the service stops/,
+  );
+  const drained =
+    /dirac-platform: no client for 1\.0 s after ([0-9.]+) s \((\d+) connections opened meanwhile\); stopping the service/.exec(
+      logs,
+    );
+  assert.ok(drained, logs.slice(-2000));
+  console.log(`image test: ${drained[0]}; the stop took ${took.toFixed(1)} s`);
+  // The wait outlasted the checker by the quiet second; the checks it saw were counted.
+  assert.ok(Number(drained[1]) >= 3.0 && Number(drained[1]) < 6, `drained after ${drained[1]} s`);
+  assert.ok(Number(drained[2]) >= 5, `${drained[2]} connections seen`);
+  assert.ok(took >= 3.0 && took < 10, `the stop took ${took} s`);
 });
