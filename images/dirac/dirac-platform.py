@@ -207,25 +207,28 @@ def run_child(argv, drain_ports=()):
     A child ended by a signal exits as a shell reports it: 128 + the signal (143 for SIGTERM, 137
     for SIGKILL)."""
     child = subprocess.Popen(argv)
-    draining = []
+    stopping = {"draining": False, "passed_on": False}
 
     def pass_on(signum, waited):
+        stopping["passed_on"] = True
         child.send_signal(signum)
         signal.alarm(max(1, int(STOP_GRACE_SECONDS - waited)))
 
     def drain_then_pass_on(signum):
         quiet, waited, opened = platform_drain.wait_until_quiet(
             set(drain_ports), DRAIN_QUIET_SECONDS, DRAIN_LONGEST_SECONDS)
+        if stopping["passed_on"]:  # a second signal did not wait
+            return
         log("%s after %.1f s (%d connections opened meanwhile); stopping the service"
             % ("no client for %.1f s" % DRAIN_QUIET_SECONDS if quiet else "clients still came",
                waited, opened))
         pass_on(signum, waited)
 
     def stop(signum, _frame):
-        if not drain_ports or draining:
+        if not drain_ports or stopping["draining"]:
             pass_on(signum, 0)
             return
-        draining.append(signum)
+        stopping["draining"] = True
         log("signal %d: draining ports %s before the service stops"
             % (signum, ", ".join(str(p) for p in drain_ports)))
         threading.Thread(target=drain_then_pass_on, args=(signum,), daemon=True).start()
