@@ -5,7 +5,7 @@
  * its workers through the master CLI (listening sockets are passed on, so no connection is refused).
  */
 import { ConsulTemplateClient, renderConsulTemplateBlock } from "../consul/consul-template-block";
-import { HAPROXY_CONFIG_HEADER } from "./haproxy-config";
+import { FALLBACK_SUFFIX, HAPROXY_CONFIG_HEADER } from "./haproxy-config";
 
 export const LB_PATHS = {
   template: "/etc/haproxy/haproxy.cfg.ctmpl",
@@ -62,8 +62,12 @@ if cmp -s ${LB_PATHS.candidate} ${LB_PATHS.live}; then
   exit 0
 fi
 cp ${LB_PATHS.candidate} ${LB_PATHS.live}.new && mv ${LB_PATHS.live}.new ${LB_PATHS.live}
-# Servers keep their state and address across the reload (server-state-file in the config).
-echo "show servers state" | socat -t 5 stdio unix-connect:${LB_PATHS.runDir}/admin.sock >${LB_PATHS.runDir}/server-state.new 2>/dev/null \
+# Checked servers keep their state and address across the reload (server-state-file in the
+# config). The unchecked fallbacks do not: nothing would ever bring one back up from a state it
+# was saved in (DOWN, after a stopped instance's name stopped resolving), so each starts afresh.
+echo "show servers state" | socat -t 5 stdio unix-connect:${LB_PATHS.runDir}/admin.sock 2>/dev/null \
+  | awk '$4 !~ /${FALLBACK_SUFFIX}$/' >${LB_PATHS.runDir}/server-state.new \
+  && [ -s ${LB_PATHS.runDir}/server-state.new ] \
   && mv ${LB_PATHS.runDir}/server-state.new ${LB_PATHS.runDir}/server-state
 # The master CLI is closed while the master re-executes itself for the previous reload, and a
 # reload sent just before that re-exec, or a signal arriving during it, is lost: send the reload

@@ -53,17 +53,27 @@ export function diracTargets(addresses: string[]): string[] {
   return addresses.flatMap((a) => DIRAC_SERVICES.map((d) => `dip://${a}:${d.port}/${d.name}`));
 }
 
-/** Waits until every balancer has every instance of every service UP (no fault left over from a previous scenario). */
+/**
+ * Waits until every balancer has every instance of every service UP and its unchecked fallback
+ * ready (`no check`): no fault left over from a previous scenario.
+ */
 export async function waitAllServing(p: Platform, seconds = 90): Promise<void> {
   const expected = Object.values(p.instances).flat().sort();
+  const fallbacks = expected.map((i) => `${i}${FALLBACK_SUFFIX}`);
   for (const lb of p.lbs) {
     const ip = p.ip(lb);
     await eventually(`${lb} has every instance UP`, seconds, async () => {
-      const up = (await haproxyServers(ip))
-        .filter((s) => s.status === "UP")
-        .map((s) => s.server)
-        .sort();
+      const servers = await haproxyServers(ip);
+      const named = (status: string) =>
+        servers
+          .filter((s) => s.status === status)
+          .map((s) => s.server)
+          .sort();
+      const up = named("UP");
       if (up.join() !== expected.join()) throw new Error(`UP: ${up.join(" ")}`);
+      // and each instance's fallback ready to take its clients should the checks hide them all
+      const ready = named("no check");
+      if (ready.join() !== fallbacks.join()) throw new Error(`fallbacks ready: ${ready.join(" ")}`);
       return true;
     });
   }
