@@ -43,9 +43,7 @@ def read_tcp_tables(paths=TCP_TABLES):
 def is_loopback(address):
     """Whether a table's hex address is loopback: 127.0.0.0/8 (its first byte is printed last),
     the same mapped into IPv6, or ::1."""
-    if len(address) == 8:
-        return address.endswith("7F")
-    if address.startswith("0000000000000000FFFF0000"):
+    if len(address) == 8 or address.startswith("0000000000000000FFFF0000"):
         return address.endswith("7F")
     return address == "00000000000000000000000001000000"
 

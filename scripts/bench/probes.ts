@@ -18,17 +18,25 @@ export async function dockerAsync(...args: string[]): Promise<string> {
   return (await execFileAsync("docker", args, { encoding: "utf8" })).stdout.trim();
 }
 /**
+ * The lines `container` logged (stdout, then stderr) since `sinceMs` (epoch ms), each prefixed
+ * with Docker's timestamp on the host's clock.
+ */
+function loggedSince(container: string, sinceMs: number): string[] {
+  const r = spawnSync(
+    "docker",
+    ["logs", "-t", "--since", new Date(sinceMs).toISOString(), container],
+    { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 },
+  );
+  return `${r.stdout}\n${r.stderr}`.split("\n");
+}
+
+/**
  * When balancer `lb` logged `server` DOWN after `sinceMs` (epoch ms): Docker's timestamp of the
  * line HAProxy wrote as it changed the server's state, on the host's clock. Undefined if none.
  */
 export function downLoggedAt(lb: string, server: string, sinceMs: number): number | undefined {
-  const r = spawnSync(
-    "docker",
-    ["logs", "-t", "--since", new Date(sinceMs - 1000).toISOString(), lb],
-    { encoding: "utf8" },
-  );
   const marker = `/${server} is DOWN`;
-  for (const line of `${r.stdout}\n${r.stderr}`.split("\n")) {
+  for (const line of loggedSince(lb, sinceMs - 1000)) {
     if (!line.includes(marker)) continue;
     const at = Date.parse(line.slice(0, line.indexOf(" ")));
     if (at >= sinceMs) return at;
@@ -325,27 +333,23 @@ export function overlaps(runs: { instance: string; start: number; end: number }[
 /**
  * What balancer `lb` logged since `sinceMs` (epoch ms) that explains a failed request: each
  * connection HAProxy logged as ended otherwise than normally (a TCP log line whose termination
- * state is not `--`), or with no byte of answer (an instance that closed a call it accepted), or
- * retried, every server state change, every backend left without a server,
- * and its reloads; each line with Docker's timestamp. At most `max` lines, and the counts (of
- * connections logged, abnormal and retried).
+ * state is not `--`), with no byte of answer (an instance that closed a call it accepted), or
+ * retried; every server state change, every backend left without a server, and its reloads; each
+ * line with Docker's timestamp. At most `max` lines, and the counts (of connections logged,
+ * abnormal and retried).
  */
 export function balancerTrouble(
   lb: string,
   sinceMs: number,
   max = 40,
 ): { connections: number; abnormal: number; retried: number; lines: string[] } {
-  const r = spawnSync("docker", ["logs", "-t", "--since", new Date(sinceMs).toISOString(), lb], {
-    encoding: "utf8",
-    maxBuffer: 256 * 1024 * 1024,
-  });
   // `<ts> client [date] frontend backend/server Tw/Tc/Tt bytes STATE act/fe/be/srv/retries ...`
   const tcpLog = /\] \S+ \S+\/\S+ \S+ (\d+) (\S+) \d+\/\d+\/\d+\/\d+\/\+?(\d+) /;
   let connections = 0;
   let abnormal = 0;
   let retried = 0;
   const picked: string[] = [];
-  for (const line of `${r.stdout}\n${r.stderr}`.split("\n")) {
+  for (const line of loggedSince(lb, sinceMs)) {
     const m = tcpLog.exec(line);
     if (m) {
       connections++;

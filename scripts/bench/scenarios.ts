@@ -6,7 +6,7 @@ import { startCpuHog } from "./cpu-hog";
 import { disetCall } from "./diset";
 import { Platform } from "./platform";
 import { agentLockKey } from "../../components/agents/agent-containers";
-import { FALLBACK_SUFFIX } from "../../components/haproxy/haproxy-config";
+import { backendName, FALLBACK_SUFFIX } from "../../components/haproxy/haproxy-config";
 import {
   agentRunStarts,
   agentRuns,
@@ -461,7 +461,7 @@ export async function failEveryHealth(p: Platform, holdMs = 3000): Promise<AllFa
   const reaches = (lb: string, want: (status: (id: string) => string | undefined) => boolean) =>
     firstTrue(`${lb}: ${HTTP_SERVICE}'s servers as wanted`, 30, async () => {
       const servers = (await haproxyServers(p.ip(lb))).filter(
-        (x) => x.backend === `be_${HTTP_SERVICE.replace(/-/g, "_")}`,
+        (x) => x.backend === backendName({ key: HTTP_SERVICE }),
       );
       if (want((id) => servers.find((x) => x.server === id)?.status)) return true;
       throw new Error(servers.map((x) => `${x.server} ${x.status}`).join(", "));

@@ -55,6 +55,11 @@ async function bridge(address: string): Promise<{ status: number; body: string; 
   return { status: r.status, body: (await r.text()).trim(), ms: Date.now() - start };
 }
 
+/** What `dirac-platform` itself wrote in container `name`: its standard error, which `docker logs` passes on apart. */
+function platformLog(name: string): string {
+  return spawnSync("docker", ["logs", name], { encoding: "utf8" }).stderr;
+}
+
 /** Waits until `ok` holds (`eventually`); on a timeout, the Configuration Server's log is in the error. */
 async function until(what: string, seconds: number, ok: () => Promise<boolean>): Promise<void> {
   await eventually(what, seconds, async () => ((await ok()) ? true : undefined), 200).catch(
@@ -264,16 +269,14 @@ test("a second signal is passed on at once: DIRAC's service ends on it, not wait
       );
   })();
   docker("kill", "-s", "TERM", SE);
-  await until(`${SE} draining`, 5, async () =>
-    /draining ports 9148/.test(spawnSync("docker", ["logs", SE], { encoding: "utf8" }).stderr),
-  );
+  await until(`${SE} draining`, 5, async () => /draining ports 9148/.test(platformLog(SE)));
   const second = Date.now();
   docker("kill", "-s", "TERM", SE);
   assert.equal(docker("wait", SE), "143");
   const took = Date.now() - second;
   await caller;
   assert.ok(took < 1000, `the service ended ${took} ms after the second signal`);
-  const logs = spawnSync("docker", ["logs", SE], { encoding: "utf8" }).stderr;
+  const logs = platformLog(SE);
   assert.doesNotMatch(logs, /stopping the service/);
 });
 
@@ -290,7 +293,7 @@ test("a stop is drained first: DIRAC's service gets the SIGTERM only once no che
   await Promise.all([dockerAsync("stop", "-t", "10", CS), checker]);
   const took = (Date.now() - t0) / 1000;
   assert.equal(docker("inspect", "-f", "{{.State.ExitCode}}", CS), "143");
-  const logs = spawnSync("docker", ["logs", CS], { encoding: "utf8" }).stderr;
+  const logs = platformLog(CS);
   assert.match(
     logs,
     /dirac-platform: signal 15: draining ports 9135, 19135 before the service stops/,

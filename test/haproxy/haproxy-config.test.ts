@@ -134,14 +134,7 @@ test("an instance Consul does not hold passing is a fallback only", () => {
   const lines = sampleServers(() => [
     { id: "a", address: "10.0.0.1", port: 9162 },
     { id: "b", address: "10.0.0.2", port: 9162, passing: false },
-  ])(web, {
-    stack: "local",
-    maxconn: 4096,
-    statsPort: 8404,
-    statsAddress: "*",
-    runDir: LB_PATHS.runDir,
-    reResolve: false,
-  });
+  ])(web, { ...haproxyOptions(local), reResolve: false });
   assert.deepEqual(lines, [
     `    server a 10.0.0.1:9162 ${serverOptions(web, { reResolve: false })}`,
     "    server a-fallback 10.0.0.1:9162 backup init-addr libc,none",
