@@ -11,7 +11,10 @@
 /** Seconds a wait gives up after: what is not ready by then fails the `up`, naming what it waited for. */
 export const READY_TIMEOUT_SECONDS = 120;
 
-/** Seconds an instance stays up after it left Consul, before its container stops. */
+/**
+ * Seconds an instance that does not drain itself stays up after it left Consul, before its
+ * container stops (`instanceDrain`: a DIRAC instance drains itself and gets no fixed wait).
+ */
 export const DRAIN_SECONDS = 1.5;
 
 /**

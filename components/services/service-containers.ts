@@ -5,9 +5,9 @@ import { goDuration } from "../core/go-duration";
 import { usesPlatformImage } from "../core/images";
 import { physicalName } from "../core/naming";
 import { PlacedService, ServicesSpec } from "../core/platform-spec";
-import { ProbeTarget } from "../core/readiness";
+import { DRAIN_COMMAND, ProbeTarget } from "../core/readiness";
 import { BRIDGE_PORT_OFFSET } from "../core/site-checks";
-import { diracFiles } from "../dirac/dirac-plan";
+import { diracFiles, isDiracEntry } from "../dirac/dirac-plan";
 
 /** Port of the HTTP health bridge of a service with a `command` check (the paper's HTTP-to-DISET converter). */
 export function bridgePort(service: Pick<PlacedService, "port">): number {
@@ -159,6 +159,17 @@ export function instanceProbe(
     what: `instance ${containerName(spec, service.key, host.id)} of ${service.name}`,
     ...checkTarget(service, address),
   };
+}
+
+/**
+ * What runs between an instance's deregistration and its container's stop: nothing for a DIRAC
+ * service, which drains itself once its container is told to stop (dirac-platform waits until no
+ * balancer has sent it a call or a check for 1 s, docs/dirac.md), so its stop comes as soon as the
+ * balancers have let it go and no later; a fixed wait (`DRAIN_COMMAND`) for any other image, which
+ * may stop at once.
+ */
+export function instanceDrain(spec: ServicesSpec, service: PlacedService): string | undefined {
+  return isDiracEntry(spec, service) ? undefined : DRAIN_COMMAND;
 }
 
 /** What an instance's check reaches at `address`: its HTTP path, its TCP port, or the HTTP bridge of a command check. */

@@ -4,7 +4,7 @@ import { ConsulCatalog } from "../consul/consul-access";
 import { BatchedComponent } from "../core/declare-in-batches";
 import { LocalCommand } from "../core/local-command";
 import { ServicesSpec } from "../core/platform-spec";
-import { DRAIN_COMMAND, PROBE_COMMAND, probeEnvironment } from "../core/readiness";
+import { PROBE_COMMAND, probeEnvironment } from "../core/readiness";
 import { atProbeAddress, containerReadiness } from "../hosts/container-readiness";
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
@@ -12,7 +12,7 @@ import { CatalogService } from "./catalog-service";
 import { PlannedInstance, servicesPlan } from "../plan";
 import { HostSpec } from "../core/config-schema";
 import { PlacedService } from "../core/platform-spec";
-import { instanceNodeName, instanceProbe } from "./service-containers";
+import { instanceDrain, instanceNodeName, instanceProbe } from "./service-containers";
 
 export interface ServiceInstancesArgs {
   /** The site (`resolvePlatform`, `platformFromValues`): its `pulumi`-mode services, already placed on slave hosts. */
@@ -33,8 +33,9 @@ export interface ServiceInstancesArgs {
 export interface InstanceResources {
   container: ContainerResource;
   /**
-   * Created once a direct probe of the instance's check passes; deleted (the drain, 1.5 s) after
-   * its deregistration and before its container stops.
+   * Created once a direct probe of the instance's check passes; deleted after its deregistration
+   * and before its container stops: the drain, a fixed wait for an instance that does not drain
+   * itself (`instanceDrain`).
    */
   ready: LocalCommand;
   /** In the Consul catalog, with the check consul-esm runs; the next instance waits for it. */
@@ -129,7 +130,7 @@ export class ServiceInstances extends BatchedComponent {
     }).container;
     const ready = containerReadiness(this, `${name}-${key}-ready`, container, {
       create: PROBE_COMMAND,
-      delete: DRAIN_COMMAND,
+      delete: instanceDrain(spec, service),
       environment: atProbeAddress(
         { local: spec.local, container, containerSpec, hostAddress: host.address },
         (address) => probeEnvironment(instanceProbe(spec, service, host, address)),

@@ -21,7 +21,6 @@ SERVICE_CHECK_CACHE_SECONDS (default 0.25) of a ping share its answer. The servi
 configuration is DIRAC's own file, $DIRAC_ROOT_PATH/etc/dirac.cfg (the platform uploads it).
 """
 
-import http.server
 import importlib.metadata
 import json
 import os
@@ -33,6 +32,7 @@ import threading
 import time
 import urllib.parse
 
+import platform_check_server
 import platform_drain
 
 STOP_GRACE_SECONDS = 8  # the platform gives a container 10 s after SIGTERM
@@ -105,37 +105,24 @@ def diset_ping(url, timeout):
 class Pinger:
     """DISET pings of one service, with no process started per check and without DIRAC's client
     (whose import would double the instance's memory, and whose ping cost the bridge 10 ms of CPU
-    a second on an idle instance: measured). Every ping is bounded by the timeout on its socket;
-    concurrent checks share one ping, and checks within `cache_seconds` of it its answer."""
+    a second on an idle instance: measured). Every ping is bounded by the timeout on its socket.
+    Called from the bridge's one thread (platform_check_server): checks that waited while a ping
+    ran, and any within `cache_seconds` of it, get its answer."""
 
     def __init__(self, url, timeout, cache_seconds):
         self.url = url
         self.timeout = timeout
         self.cache_seconds = cache_seconds
-        self.lock = threading.Lock()
         self.last = (-cache_seconds, False, "not pinged yet")
-        self.pending = None  # the threading.Event of the ping in flight
 
     def answer(self):
         """(healthy, reason): the last ping's result if it is recent enough, else a new ping's."""
-        with self.lock:
-            at, ok, reason = self.last
-            if time.monotonic() - at < self.cache_seconds:
-                return ok, reason
-            mine = self.pending is None
-            if mine:
-                self.pending = threading.Event()
-            pending = self.pending
-        if mine:
-            outcome = self.ping()
-            with self.lock:
-                self.last = (time.monotonic(), outcome[0], outcome[1])
-                self.pending = None
-            pending.set()
-            return outcome
-        pending.wait(self.timeout + 1)
-        with self.lock:
-            return self.last[1], self.last[2]
+        at, ok, reason = self.last
+        if time.monotonic() - at < self.cache_seconds:
+            return ok, reason
+        ok, reason = self.ping()
+        self.last = (time.monotonic(), ok, reason)
+        return ok, reason
 
     def ping(self):
         started = time.monotonic()
@@ -157,42 +144,13 @@ class Pinger:
         return True, "ping of %s answered in %.1f ms" % (self.url, took * 1000)
 
 
-def bridge_handler(pinger):
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            ok, reason = pinger.answer()
-            body = (reason + "\n").encode()
-            # Head and body in one write: HAProxy resets a check's connection once it has read the
-            # status, and a body sent after that would fail.
-            head = "HTTP/1.0 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % (
-                200 if ok else 503,
-                "OK" if ok else "Service Unavailable",
-                len(body),
-            )
-            self.wfile.write(head.encode() + body)
-
-        def log_message(self, fmt, *args):
-            pass
-
-    return Handler
-
-
-class BridgeServer(http.server.ThreadingHTTPServer):
-    """The bridge's server: a checker that leaves before its answer is sent (a reset, a broken
-    pipe) is no error worth a traceback in the service's log."""
-
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
-            super().handle_error(request, client_address)
-
-
 def start_bridge(component, port):
     url = "dip://127.0.0.1:%s/%s" % (os.environ.get("SERVICE_PORT", "9135"), component)
     timeout = float(os.environ.get("SERVICE_CHECK_TIMEOUT", "1"))
     cache = float(os.environ.get("SERVICE_CHECK_CACHE_SECONDS", "0.25"))
-    server = BridgeServer(("0.0.0.0", port), bridge_handler(Pinger(url, timeout, cache)))
+    server = platform_check_server.CheckServer(
+        platform_check_server.listening_socket(port), Pinger(url, timeout, cache).answer
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     log("health bridge on :%d pings %s" % (port, url))
 
