@@ -9,8 +9,9 @@ import {
 import { HostSpec } from "../core/config-schema";
 import {
   ContainerSpec,
-  platformLabels,
   filesOf,
+  platformLabels,
+  reachableAs,
   secretPlaceholder,
   UNPRIVILEGED_USER,
 } from "../core/container-spec";
@@ -65,10 +66,8 @@ export function agentContainer(
     ...consulClientCaFiles(spec),
   ];
   return {
-    name,
+    ...reachableAs(name),
     image: agent.image,
-    hostname: name,
-    aliases: [name],
     command: ["agent", agent.name],
     ...(agent.image === spec.images.service ? { user: UNPRIVILEGED_USER } : {}),
     env: {

@@ -1,5 +1,11 @@
 import { HostSpec } from "../core/config-schema";
-import { ContainerFile, ContainerSpec, filesOf, platformLabels } from "../core/container-spec";
+import {
+  ContainerFile,
+  ContainerSpec,
+  filesOf,
+  platformLabels,
+  reachableAs,
+} from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { PlatformSpec, MesosSpec } from "../core/platform-spec";
 import { FileValues, startWithFiles } from "../core/start-with-files";
@@ -130,10 +136,8 @@ export function chronosContainer(spec: MesosSpec, host: HostSpec): ContainerSpec
   const access = chronosAccess(spec);
   const fileValues = chronosFileValues(spec, access);
   return {
-    name,
+    ...reachableAs(name),
     image: spec.images.chronos,
-    hostname: name,
-    aliases: [name],
     hostNetwork: usesHostNetwork(spec),
     ...(fileValues ? { entrypoint: startWithFiles(CHRONOS_ENTRYPOINT, fileValues) } : {}),
     command: chronosArgs(spec, host, access),

@@ -3,6 +3,7 @@ import {
   ContainerSpec,
   DROP_TO_OWN_USER,
   platformLabels,
+  reachableAs,
   secretPlaceholder,
   UNPRIVILEGED_USER,
 } from "../core/container-spec";
@@ -101,10 +102,8 @@ export const CONSUL_CONFIG_FILE = `${CONSUL_CONFIG_DIR}/consul.json`;
 function consulContainer(spec: ConsulSiteSpec, host: HostSpec, part: string): ContainerSpec {
   const name = containerName(spec, part, host.id);
   return {
-    name,
+    ...reachableAs(name),
     image: spec.images.consul,
-    hostname: name,
-    aliases: [name],
     hostNetwork: usesHostNetwork(spec),
     capabilities: DROP_TO_OWN_USER,
     command: ["agent", `-config-dir=${CONSUL_CONFIG_DIR}`],

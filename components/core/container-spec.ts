@@ -198,3 +198,11 @@ export interface PlannedContainer {
   hostId: string;
   container: ContainerSpec;
 }
+
+/**
+ * A container named `name` that the others on its network reach by that name: its container
+ * name, host name and network alias.
+ */
+export function reachableAs(name: string): Pick<ContainerSpec, "name" | "hostname" | "aliases"> {
+  return { name, hostname: name, aliases: [name] };
+}

@@ -1,5 +1,10 @@
 import { HostSpec } from "../core/config-schema";
-import { ContainerSpec, platformLabels, secretPlaceholder } from "../core/container-spec";
+import {
+  ContainerSpec,
+  platformLabels,
+  reachableAs,
+  secretPlaceholder,
+} from "../core/container-spec";
 import { containerName, partAddress, PORTS } from "../core/endpoints";
 import { PlatformSpec } from "../core/platform-spec";
 import { DatabaseAccess } from "./dirac-cfg";
@@ -73,10 +78,8 @@ export function databaseInitSql(spec: DatabaseSpec): string {
 export function databaseContainer(spec: DatabaseSpec, host: HostSpec): ContainerSpec {
   const name = containerName(spec, DATABASE_PART, host.id);
   return {
-    name,
+    ...reachableAs(name),
     image: spec.images.database,
-    hostname: name,
-    aliases: [name],
     ports: spec.local ? [] : [{ internal: PORTS.mariadb, external: PORTS.mariadb }],
     // Its data outlives the container: a release or a new image keeps it.
     volumes: [{ volume: `${name}-data`, containerPath: "/var/lib/mysql" }],

@@ -6,6 +6,7 @@ import {
   DOCKER_HEALTH_INTERVAL_SECONDS,
   healthcheck,
   platformLabels,
+  reachableAs,
 } from "../core/container-spec";
 import { containerName, usesHostNetwork } from "../core/endpoints";
 import { LoadBalancersSpec, PlacedService } from "../core/platform-spec";
@@ -60,10 +61,8 @@ export function haproxyInitialConfig(spec: LoadBalancersSpec): string {
 export function loadBalancerContainer(spec: LoadBalancersSpec, host: HostSpec): ContainerSpec {
   const name = containerName(spec, "lb", host.id);
   return {
-    name,
+    ...reachableAs(name),
     image: spec.images.loadBalancer,
-    hostname: name,
-    aliases: [name],
     // Real hosts: the host network, where every frontend listens on the host's address. Local
     // stack: the platform network, where clients reach each balancer by its container address.
     hostNetwork: usesHostNetwork(spec),

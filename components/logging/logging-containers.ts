@@ -4,6 +4,7 @@ import {
   ContainerSpec,
   DOCKER_HEALTH_INTERVAL_SECONDS,
   platformLabels,
+  reachableAs,
 } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { LoggingSpec } from "../core/platform-spec";
@@ -63,11 +64,9 @@ export function filebeatConfig(spec: LoggingSpec, host: HostSpec): string {
 export function filebeatContainer(spec: LoggingSpec, host: HostSpec): ContainerSpec {
   const name = containerName(spec, "filebeat", host.id);
   return {
-    name,
+    ...reachableAs(name),
     image: spec.images.filebeat,
     user: "root",
-    hostname: name,
-    aliases: [name],
     hostNetwork: usesHostNetwork(spec),
     command: ["filebeat", "-e", "--strict.perms=false", "-c", FILEBEAT_PATHS.config],
     restart: "always",
@@ -121,11 +120,9 @@ export function logstashContainer(spec: LoggingSpec): ContainerSpec {
   const host = loggingHost(spec);
   const name = containerName(spec, "logstash", host.id);
   return {
-    name,
+    ...reachableAs(name),
     image: spec.images.logstash,
     user: "root",
-    hostname: name,
-    aliases: [name],
     hostNetwork: usesHostNetwork(spec),
     restart: "always",
     env: { LS_JAVA_OPTS: "-Xms512m -Xmx512m" },

@@ -1,5 +1,11 @@
 import { HostSpec } from "../core/config-schema";
-import { ContainerFile, ContainerSpec, filesOf, platformLabels } from "../core/container-spec";
+import {
+  ContainerFile,
+  ContainerSpec,
+  filesOf,
+  platformLabels,
+  reachableAs,
+} from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { PlatformSpec, MesosSpec } from "../core/platform-spec";
 import { FileValues, startWithFiles } from "../core/start-with-files";
@@ -111,10 +117,8 @@ export function marathonContainer(spec: MesosSpec, host: HostSpec): ContainerSpe
   const access = marathonAccess(spec);
   const fileValues = marathonFileValues(spec, access);
   return {
-    name,
+    ...reachableAs(name),
     image: spec.images.marathon,
-    hostname: name,
-    aliases: [name],
     hostNetwork: usesHostNetwork(spec),
     ...(fileValues ? { entrypoint: startWithFiles(MARATHON_ENTRYPOINT, fileValues) } : {}),
     env: marathonEnv(spec, host, access),

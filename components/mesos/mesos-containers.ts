@@ -5,6 +5,7 @@ import {
   filesOf,
   healthcheck,
   platformLabels,
+  reachableAs,
 } from "../core/container-spec";
 import { containerName, PORTS, usesHostNetwork } from "../core/endpoints";
 import { MesosSpec } from "../core/platform-spec";
@@ -33,10 +34,8 @@ export function mesosMasterContainer(spec: MesosSpec, host: HostSpec): Container
   const name = containerName(spec, "mesos-master", host.id);
   const zk = mesosZkFlag(spec, "mesosMaster");
   return {
-    name,
+    ...reachableAs(name),
     image: spec.images.mesosMaster,
-    hostname: name,
-    aliases: [name],
     hostNetwork: usesHostNetwork(spec),
     env: mesosMasterEnv(spec, host, zk.value),
     ...filesOf([...zk.files, ...(mesosAuthEnforced(spec) ? [masterCredentialsFile()] : [])]),
@@ -66,10 +65,8 @@ export function mesosAgentContainer(spec: MesosSpec, host: HostSpec): ContainerS
   const workDir = agentWorkDir(spec, host.id);
   const zk = mesosZkFlag(spec, "mesosAgent");
   return {
-    name,
+    ...reachableAs(name),
     image: spec.images.mesosAgent,
-    hostname: name,
-    aliases: [name],
     hostNetwork: usesHostNetwork(spec),
     privileged: true,
     env: mesosAgentEnv(spec, host, zk.value),

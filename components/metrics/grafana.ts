@@ -3,6 +3,7 @@ import {
   ContainerSpec,
   DOCKER_HEALTH_INTERVAL_SECONDS,
   platformLabels,
+  reachableAs,
   secretPlaceholder,
 } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
@@ -55,10 +56,8 @@ export function grafanaContainer(spec: MetricsSpec): ContainerSpec {
   const name = containerName(spec, "grafana", host.id);
   const probe = `http://127.0.0.1:${PORTS.grafana}/api/health`;
   return {
-    name,
+    ...reachableAs(name),
     image: spec.images.grafana,
-    hostname: name,
-    aliases: [name],
     hostNetwork: usesHostNetwork(spec),
     restart: "always",
     env: {

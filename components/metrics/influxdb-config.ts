@@ -3,6 +3,7 @@ import {
   ContainerSpec,
   DOCKER_HEALTH_INTERVAL_SECONDS,
   platformLabels,
+  reachableAs,
 } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { MetricsSpec } from "../core/platform-spec";
@@ -124,10 +125,8 @@ export function influxdbContainer(spec: MetricsSpec): ContainerSpec {
   const host = monitoringHost(spec);
   const name = containerName(spec, "influxdb", host.id);
   return {
-    name,
+    ...reachableAs(name),
     image: spec.images.influxdb,
-    hostname: name,
-    aliases: [name],
     hostNetwork: usesHostNetwork(spec),
     command: ["influxd", "-config", INFLUXDB_PATHS.config],
     restart: "always",

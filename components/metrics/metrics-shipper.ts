@@ -3,6 +3,7 @@ import {
   ContainerSpec,
   DOCKER_HEALTH_INTERVAL_SECONDS,
   platformLabels,
+  reachableAs,
 } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { MetricsSpec } from "../core/platform-spec";
@@ -32,10 +33,8 @@ export function metricsShipperContainer(spec: MetricsSpec, host: HostSpec): Cont
   const name = containerName(spec, "metrics-shipper", host.id);
   const cadvisor = usesHostNetwork(spec) ? "127.0.0.1" : partAddress(spec, "cadvisor", host);
   return {
-    name,
+    ...reachableAs(name),
     image: spec.images.metricsShipper,
-    hostname: name,
-    aliases: [name],
     hostNetwork: usesHostNetwork(spec),
     entrypoint: [METRICS_SHIPPER],
     command: ["ship"],

@@ -1,5 +1,11 @@
 import { HostSpec } from "../core/config-schema";
-import { ContainerSpec, filesOf, platformLabels, UNPRIVILEGED_USER } from "../core/container-spec";
+import {
+  ContainerSpec,
+  filesOf,
+  platformLabels,
+  reachableAs,
+  UNPRIVILEGED_USER,
+} from "../core/container-spec";
 import { containerName } from "../core/endpoints";
 import { goDuration } from "../core/go-duration";
 import { usesPlatformImage } from "../core/images";
@@ -54,10 +60,8 @@ export function serviceContainer(
           : []),
       ];
   return {
-    name,
+    ...reachableAs(name),
     image: service.image,
-    hostname: name,
-    aliases: [name],
     // The platform image serves as any user: its instances run as nobody. Another image runs as
     // it was built to.
     ...(usesPlatformImage(spec, service.image)

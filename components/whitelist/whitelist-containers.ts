@@ -6,6 +6,7 @@ import {
   DOCKER_HEALTH_INTERVAL_SECONDS,
   healthcheck,
   platformLabels,
+  reachableAs,
 } from "../core/container-spec";
 import { containerName, usesHostNetwork } from "../core/endpoints";
 import { MesosSpec } from "../core/platform-spec";
@@ -49,11 +50,9 @@ export function whitelistRendererConfig(spec: MesosSpec, host: HostSpec): string
 export function whitelistRendererContainer(spec: MesosSpec, host: HostSpec): ContainerSpec {
   const name = containerName(spec, "mesos-whitelist", host.id);
   return {
-    name,
+    ...reachableAs(name),
     image: spec.images.consulTemplate,
-    hostname: name,
     user: WHITELIST_RENDERER_USER,
-    aliases: [name],
     hostNetwork: usesHostNetwork(spec),
     entrypoint: ["consul-template"],
     command: ["-config", WHITELIST_PATHS.config],

@@ -4,6 +4,7 @@ import {
   DROP_TO_OWN_USER,
   healthcheck,
   platformLabels,
+  reachableAs,
   secretPlaceholder,
 } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
@@ -48,10 +49,8 @@ export function zookeeperContainer(spec: QuorumSiteSpec, host: HostSpec): Contai
   const id = spec.masters.findIndex((h) => h.id === host.id) + 1;
   const name = containerName(spec, "zookeeper", host.id);
   return {
-    name,
+    ...reachableAs(name),
     image: spec.images.zookeeper,
-    hostname: name,
-    aliases: [name],
     hostNetwork: usesHostNetwork(spec),
     capabilities: DROP_TO_OWN_USER,
     // On the local stack, the same address whenever the member is replaced, as a host keeps its own.

@@ -99,49 +99,21 @@ test(
           `${rs[i].instance} drained at ${rs[i].drained}s, before ${rs[i - 1].instance} served again at ${rs[i - 1].serving}s`,
         );
     }
-    // Every instance of DIRAC's services runs the new release now; the sample's run their own image.
-    const names = docker(
-      "ps",
-      "--filter",
-      `label=platform.stack=${STACK}`,
-      "--filter",
-      "label=platform.component=service",
-      "--format",
-      "{{.Names}}",
-    ).split("\n");
-    assert.equal(names.length, 12);
-    const images = names.map((n) => `${n} ${docker("inspect", "-f", "{{.Config.Image}}", n)}`);
-    for (const n of images)
-      assert.match(n, / (lhcb-platform\/service:1\.0\.0|lhcb-platform\/dirac:9\.1\.22-rt)$/);
-    assert.equal(images.filter((n) => n.endsWith(`-rt`)).length, 7, images.join("\n"));
-    assert.deepEqual(
-      images
-        .filter((n) => n.endsWith("-rt"))
-        .map((n) => n.replace(/-slave-\d+ .*$/, ""))
-        .sort(),
-      [
-        ...Array(3).fill(`${STACK}-configuration-server`),
-        ...Array(2).fill(`${STACK}-datamanagement-storageelement`),
-        ...Array(2).fill(`${STACK}-resourcestatus-resourcestatus`),
-      ],
-    );
-    // DIRAC's agents run the release too; the sample agent its own image.
-    const agents = docker(
-      "ps",
-      "--filter",
-      `label=platform.stack=${STACK}`,
-      "--filter",
-      "label=platform.component=agent",
-      "--format",
-      "{{.Names}} {{.Image}}",
-    )
-      .split("\n")
-      .map((l) => l.replace(/-slave-\d+ /, " "))
-      .sort();
-    assert.deepEqual(agents, [
-      ...Array(2).fill(`${STACK}-sample-longrun lhcb-platform/service:1.0.0`),
-      ...Array(2).fill(`${STACK}-transformation-inputdataagent lhcb-platform/dirac:9.1.22-rt`),
-      ...Array(2).fill(`${STACK}-transformation-transformationagent lhcb-platform/dirac:9.1.22-rt`),
+    // Every instance of DIRAC's services runs the new release now, and so do DIRAC's agents; the
+    // sample's services and agent run their own image.
+    const release = "lhcb-platform/dirac:9.1.22-rt";
+    const sample = "lhcb-platform/service:1.0.0";
+    assert.deepEqual(runningImages("service"), [
+      ...Array(3).fill(`${STACK}-configuration-server ${release}`),
+      ...Array(2).fill(`${STACK}-datamanagement-storageelement ${release}`),
+      ...Array(2).fill(`${STACK}-resourcestatus-resourcestatus ${release}`),
+      ...Array(2).fill(`${STACK}-sample-proxied ${sample}`),
+      ...Array(3).fill(`${STACK}-sample-web ${sample}`),
+    ]);
+    assert.deepEqual(runningImages("agent"), [
+      ...Array(2).fill(`${STACK}-sample-longrun ${sample}`),
+      ...Array(2).fill(`${STACK}-transformation-inputdataagent ${release}`),
+      ...Array(2).fill(`${STACK}-transformation-transformationagent ${release}`),
     ]);
     const preview = await stack.preview({ color: "never" });
     assert.deepEqual(
@@ -150,3 +122,19 @@ test(
     );
   },
 );
+
+/** `<container> <image>` of each running container of the stack's `component`, without its host, sorted. */
+function runningImages(component: string): string[] {
+  return docker(
+    "ps",
+    "--filter",
+    `label=platform.stack=${STACK}`,
+    "--filter",
+    `label=platform.component=${component}`,
+    "--format",
+    "{{.Names}} {{.Image}}",
+  )
+    .split("\n")
+    .map((l) => l.replace(/-slave-\d+ /, " "))
+    .sort();
+}
