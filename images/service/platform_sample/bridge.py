@@ -12,7 +12,7 @@ from platform_agent import log
 
 from . import proxy
 
-MAX_HEAD = 65536
+MAX_HEAD = 65536  # bytes: the longest head the bridge, or the service (server.py), reads
 
 
 def ping_request(port, proto, with_proxy, local_port):

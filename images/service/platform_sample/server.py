@@ -24,7 +24,7 @@ from . import bridge, proxy
 from .health import Health
 
 SHUTDOWN_GRACE = 1.8  # seconds; the process must exit within 2 s of SIGTERM
-MAX_HEAD = 65536
+MAX_HEAD = bridge.MAX_HEAD  # the longest request head or body either server reads
 REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 413: "Payload Too Large",
            431: "Request Header Fields Too Large", 503: "Service Unavailable"}
 
