@@ -1,4 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
+import { computedState } from "../../scripts/mock-provider-state";
+
+export { mockKeyAndCertificate } from "../../scripts/mock-provider-state";
 
 /** A resource the program declared under mocks. */
 export interface DeclaredResource {
@@ -39,31 +42,6 @@ export function installMocks(stack = "test"): DeclaredResource[] {
   );
   recordDependencies();
   return declared;
-}
-
-/**
- * What a command that makes a key and a certificate (`ConsulTls`) prints under the mocks: a PEM
- * key block and a PEM certificate block whose bodies are `<name>-key` and `<name>-cert`.
- */
-export function mockKeyAndCertificate(name: string): string {
-  return `-----BEGIN PRIVATE KEY-----\n${name}-key\n-----END PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\n${name}-cert\n-----END CERTIFICATE-----\n`;
-}
-
-/**
- * What the providers compute that the library reads, made up from the resource's name so tests
- * can name it: a local command's stdout (a key and certificate where it runs openssl), an ACL
- * token's accessor id.
- */
-function computedState(args: pulumi.runtime.MockResourceArgs): Record<string, string> {
-  if (args.type === "command:local:Command")
-    return {
-      stdout: String(args.inputs.create ?? "").includes("openssl ")
-        ? mockKeyAndCertificate(args.name)
-        : `${args.name}-stdout\n`,
-    };
-  if (args.type === "consul:index/aclToken:AclToken")
-    return { accessorId: `${args.name}-accessor` };
-  return {};
 }
 
 /** The names of the resources each registration told the engine it depends on, by resource name. */
