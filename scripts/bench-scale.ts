@@ -47,7 +47,7 @@ const cpuSeconds = (since: NodeJS.CpuUsage) => {
 /** One measurement, in this (fresh) process. */
 async function child(scale: number): Promise<RunResult> {
   const pulumi = await import("@pulumi/pulumi");
-  const { computedState } = await import("./mock-provider-state");
+  const { computedCallResult, computedState } = await import("./mock-provider-state");
   let resources = 0;
   await pulumi.runtime.setMocks(
     {
@@ -56,9 +56,7 @@ async function child(scale: number): Promise<RunResult> {
         // what the providers compute and the platform reads back (a command's stdout: a generated password)
         return { id: `${args.name}-id`, state: { ...args.inputs, ...computedState(args) } };
       },
-      call(args) {
-        return args.inputs;
-      },
+      call: computedCallResult,
     },
     "lhcb-platform",
     "prod",

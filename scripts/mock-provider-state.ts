@@ -1,4 +1,5 @@
-// What the providers compute that the platform reads back, made up under Pulumi's mocks: shared
+// What the providers compute that the platform reads back, made up under Pulumi's mocks (a
+// resource's computed outputs, a provider function's result): shared
 // by the tests' mocks (test/support/mocks.ts) and the mocks of the scale benchmark
 // (scripts/bench-scale.ts), which declare the same resources.
 import type * as pulumi from "@pulumi/pulumi";
@@ -26,4 +27,11 @@ export function computedState(args: pulumi.runtime.MockResourceArgs): Record<str
   if (args.type === "consul:index/aclToken:AclToken")
     return { accessorId: `${args.name}-accessor` };
   return {};
+}
+
+/** What a provider function returns that the library reads: a Consul token's secret id, as Consul would give it for the token the accessor id names. */
+export function computedCallResult(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+  if (args.token === "consul:index/getAclTokenSecretId:getAclTokenSecretId")
+    return { ...args.inputs, secretId: `${String(args.inputs.accessorId)}-secret` };
+  return args.inputs;
 }

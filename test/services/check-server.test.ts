@@ -33,8 +33,7 @@ server = pcs.CheckServer(sock, answer, client_seconds=${clientSeconds})
 threading.Thread(target=server.serve_forever, daemon=True).start()
 
 def connect():
-    c = socket.create_connection(("127.0.0.1", port), timeout=5)
-    return c
+    return socket.create_connection(("127.0.0.1", port), timeout=5)
 
 def received(c):
     got = b""

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { computedState } from "../../scripts/mock-provider-state";
+import { computedCallResult, computedState } from "../../scripts/mock-provider-state";
 
 export { mockKeyAndCertificate } from "../../scripts/mock-provider-state";
 
@@ -29,12 +29,7 @@ export function installMocks(stack = "test"): DeclaredResource[] {
         });
         return { id: `${args.name}-id`, state: { ...args.inputs, ...computedState(args) } };
       },
-      call(args: pulumi.runtime.MockCallArgs) {
-        // A token's secret id, as Consul would give it for the token the accessor id names.
-        if (args.token === "consul:index/getAclTokenSecretId:getAclTokenSecretId")
-          return { ...args.inputs, secretId: `${String(args.inputs.accessorId)}-secret` };
-        return args.inputs;
-      },
+      call: computedCallResult,
     },
     "lhcb-platform",
     stack,
