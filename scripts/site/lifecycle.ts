@@ -7,7 +7,7 @@ import { SiteLayout } from "./layout";
 import { createNetwork, removeNetwork } from "./network";
 import { pushImages, startRegistry, stopRegistry } from "./registry";
 import { startSsh, stopSsh } from "./ssh";
-import { run, say, succeeds } from "./system";
+import { run, say } from "./system";
 
 const HOSTS_FILE = "/etc/hosts";
 
@@ -17,6 +17,20 @@ const PACKAGES: Record<string, string> = {
   "/usr/bin/docker-registry": "docker-registry",
   "/usr/bin/skopeo": "skopeo",
 };
+
+/**
+ * `apt-get update`, however long it takes; when it fails, the lists the machine has are used
+ * (an install from them may still succeed) and the failure is said.
+ */
+function updatePackageLists(): void {
+  try {
+    run("apt-get", ["update", "-qq"]);
+  } catch (e) {
+    say(
+      `apt-get update failed; installing from the package lists the machine has: ${(e as Error).message}`,
+    );
+  }
+}
 
 /** Installs the missing packages, with no service started by their install scripts. */
 function ensurePackages(): void {
@@ -28,9 +42,18 @@ function ensurePackages(): void {
   const policy = "/usr/sbin/policy-rc.d";
   const ownPolicy = !existsSync(policy);
   if (ownPolicy) writeFileSync(policy, "#!/bin/sh\nexit 101\n", { mode: 0o755 });
-  try {
-    succeeds("apt-get", ["update", "-qq"]);
+  const install = () =>
     run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing]);
+  try {
+    updatePackageLists();
+    try {
+      install();
+    } catch (e) {
+      // A mirror that changed under the lists, or dropped a connection: fresh lists, once more.
+      say(`apt-get install failed, trying again with fresh package lists: ${(e as Error).message}`);
+      updatePackageLists();
+      install();
+    }
   } finally {
     if (ownPolicy) rmSync(policy, { force: true });
   }

@@ -19,15 +19,23 @@ export const site: SiteLayout = siteLayout(
   "registry.site.lhcb.test:5000",
 );
 
-/** `npm run site -- COMMAND`, its output printed; throws when it fails. */
+/** How many of a failed site command's last lines its error carries. */
+const LAST_LINES = 25;
+
+/**
+ * `npm run site -- COMMAND`, its output printed; throws when it fails, with the output's last
+ * lines (a test runner's summary of failures shows the error, not what the test printed).
+ */
 function siteCommand(command: string): void {
   const r = spawnSync(
     process.execPath,
     ["--import", "tsx", join(PROJECT_ROOT, "scripts", "site.ts"), command],
     { cwd: PROJECT_ROOT, encoding: "utf8" },
   );
-  console.log(r.stdout + r.stderr);
-  assert.equal(r.status, 0, `npm run site -- ${command} failed`);
+  const output = r.stdout + r.stderr;
+  console.log(output);
+  const last = output.trimEnd().split("\n").slice(-LAST_LINES).join("\n");
+  assert.equal(r.status, 0, `npm run site -- ${command} failed; its last lines:\n${last}`);
 }
 
 /** A deployed copy of the site stack: its CLI stack and its spec (physical names from its name). */
