@@ -1,3 +1,5 @@
+import { createRequire } from "node:module";
+
 /**
  * Declaring resources without paying for stack traces nobody reads.
  *
@@ -13,9 +15,54 @@
  * while paused gets its stack trace taken again where it is handled (`withStack`).
  */
 
-/** Pauses stack traces; returns the function that resumes them (calls nest). */
+/** What this module uses of @pulumi/pulumi's runtime/debuggable (an internal module, no types). */
+interface SdkDebuggable {
+  debuggablePromise?: (p: Promise<unknown>, ctx: unknown) => Promise<unknown>;
+  debugPromiseLeaks?: boolean;
+}
+
+/** Marks the `debuggablePromise` that `skipUnreadLeakStacks` installed. */
+const SKIPS_LEAK_STACKS = Symbol.for("lhcb-platform.skipsLeakStacks");
+
+/**
+ * Makes @pulumi/pulumi's `debuggablePromise` take no stack trace while promise leaks are not being
+ * debugged. Outside the paused windows (after each `await` inside the SDK, when a registration's
+ * request is built and when its answer resolves the outputs) it still took one per promise, and
+ * with source maps on, mapped every frame: at ten times the paper's scale, 19% of the
+ * declaration's CPU (docs/scale.md). The SDK prints those traces only when
+ * PULUMI_DEBUG_PROMISE_LEAKS is set, and then this does nothing, so nothing that is printed
+ * changes. Idempotent; returns whether the SDK's `debuggablePromise` is now the one that skips
+ * them (false when the variable is set or the SDK no longer has the function).
+ */
+export function skipUnreadLeakStacks(): boolean {
+  const sdk = createRequire(__filename)("@pulumi/pulumi/runtime/debuggable") as SdkDebuggable;
+  const original = sdk.debuggablePromise;
+  if (typeof original !== "function" || sdk.debugPromiseLeaks) return false;
+  if (SKIPS_LEAK_STACKS in original) return true;
+  const skipping = (p: Promise<unknown>, ctx: unknown): Promise<unknown> => {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return original(p, ctx);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  };
+  Object.defineProperty(skipping, SKIPS_LEAK_STACKS, { value: true });
+  sdk.debuggablePromise = skipping;
+  return true;
+}
+
+/** Whether `skipUnreadLeakStacks` has been installed by this module. */
+let leakStacksSkipped = false;
+
+/**
+ * Pauses stack traces; returns the function that resumes them (calls nest). The first call also
+ * makes the SDK skip its unread leak stacks from then on (`skipUnreadLeakStacks`).
+ */
 export function pauseStackTraces(): () => void {
   if (process.env.PULUMI_DEBUG_PROMISE_LEAKS) return () => undefined;
+  leakStacksSkipped ||= skipUnreadLeakStacks();
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   return () => {
