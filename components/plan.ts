@@ -27,7 +27,7 @@ import {
 } from "./core/platform-spec";
 import { loadBalancerContainer } from "./haproxy/lb-containers";
 import { databaseContainer, databaseHost, DatabaseSpec } from "./dirac/dirac-database";
-import { serviceContainer, serviceRegistration } from "./services/service-containers";
+import { ServiceInstance, serviceInstance } from "./services/service-containers";
 import { zookeeperContainer } from "./zookeeper/zookeeper-containers";
 import { mesosAgentContainer, mesosMasterContainer } from "./mesos/mesos-containers";
 import { marathonContainer } from "./marathon/marathon-containers";
@@ -76,7 +76,7 @@ export function consulPlan(spec: ConsulSiteSpec): {
 
 /** One placed instance of a `pulumi`-mode service: its container and its Consul registration. */
 export interface PlannedInstance extends PlannedContainer {
-  registration: ReturnType<typeof serviceRegistration>;
+  registration: ServiceInstance["registration"];
 }
 
 /** The `pulumi`-mode services, each with its instances in placement order (a release replaces them in that order). */
@@ -89,12 +89,7 @@ export function servicesPlan(
     .map((service) => ({
       service,
       instances: service.hosts.map((hostId) => {
-        const host = byId.get(hostId)!;
-        return {
-          hostId,
-          container: serviceContainer(spec, service, host),
-          registration: serviceRegistration(spec, service, host),
-        };
+        return { hostId, ...serviceInstance(spec, service, byId.get(hostId)!) };
       }),
     }));
 }

@@ -3,7 +3,6 @@ import { ContainerSpec } from "./core/container-spec";
 import { PlatformSpec } from "./core/platform-spec";
 import { renderHaproxyConfig, sampleServers } from "./haproxy/haproxy-config";
 import { haproxyOptions } from "./haproxy/lb-containers";
-import { instanceAddress } from "./services/service-containers";
 import {
   renderWhitelistSample,
   renderWhitelistTemplate,
@@ -38,19 +37,22 @@ export function renderPlacementTable(spec: PlatformSpec): string {
   return lines.join("\n") + "\n";
 }
 
-/** What consul-template renders when every placed instance is healthy. */
+/** What consul-template renders when every instance the stack registers is healthy. */
 export function renderHaproxySample(spec: PlatformSpec): string {
-  const byId = new Map(spec.hosts.map((h) => [h.id, h]));
+  const registered = new Map(
+    servicesPlan(spec).map(({ service, instances }) => [
+      service.key,
+      instances.map(({ registration: r }) => ({
+        id: r.serviceId,
+        address: r.address,
+        port: r.port,
+      })),
+    ]),
+  );
   return renderHaproxyConfig(
     spec.services,
     haproxyOptions(spec),
-    sampleServers((s) =>
-      s.hosts.map((id) => ({
-        id: `${spec.stack}-${s.key}-${id}`,
-        address: instanceAddress(spec, s, byId.get(id)!),
-        port: s.port,
-      })),
-    ),
+    sampleServers((s) => registered.get(s.key) ?? []),
   );
 }
 

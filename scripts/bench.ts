@@ -330,6 +330,8 @@ async function main(): Promise<void> {
         f.values.push(r.rollout.seconds * 1000);
         p99.values.push(r.during.p99Ms);
         p99Outside.values.push(r.outside.p99Ms);
+        // The new instances have new names (serviceInstance's revision): look the platform up again.
+        platform = platformOf(platform.stack);
         await waitAllServing(platform);
       }
     }

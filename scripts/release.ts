@@ -1,8 +1,10 @@
 // npm run release -- VERSION [STACK]: the paper's single script. Builds release VERSION of the
 // platform image (lhcb-platform/dirac:<DIRAC version>-VERSION), then rolls it out on STACK
-// (default local) in one `pulumi up`: one instance of a service at a time (every service in
-// parallel, so each keeps its other instances serving), each drained before it stops and sent
-// traffic only once healthy, the next one starting only once it is registered again; the agents
+// (default local) in one `pulumi up`: on the local stack every new instance starts beside the
+// old one and is registered once healthy, and only then are the old ones deregistered, drained and
+// stopped; at a site one instance of a service at a time (every service in parallel, so each
+// keeps its other instances serving), each drained before it stops and sent traffic only once
+// healthy, the next one starting only once it is registered again (ServiceInstances). The agents
 // on the image follow in the same run. Prints each step as it goes.
 import { ConsulCredentials, consulHttp } from "../components/consul/consul-http";
 import { execFileSync } from "node:child_process";
@@ -167,11 +169,12 @@ export interface Rollout {
 }
 
 /**
- * Rolls the stack onto `image` in one `pulumi up`. The instances of each service are chained
- * (ServiceInstances), so the engine replaces them one at a time per service, every service in
- * parallel: drained, stopped, started, healthy, registered, then the next. The agents follow in
- * the same run. Waits until Consul shows every instance passing again. Times count from
- * `startedAt` (default: now), the start of the release command.
+ * Rolls the stack onto `image` in one `pulumi up`, as ServiceInstances declares the instances:
+ * on the local stack each new one beside the old one, which leaves once the new ones are
+ * registered; at a site one at a time per service, every service in parallel (drained, stopped,
+ * started, healthy, registered, then the next). The agents follow in the same run. Waits until
+ * Consul shows every instance passing again. Times count from `startedAt` (default: now), the
+ * start of the release command.
  */
 export async function rollOut(
   stack: Stack,

@@ -6,7 +6,8 @@ import { containerAddress, ContainerResource } from "./declare-container";
 /**
  * A step run where `pulumi up` runs that waits on a container's part (core/readiness.ts,
  * core/quorum-probe.ts): created once its command passes, and again whenever the container is
- * replaced; deleted (running `delete`, if any) before the container stops.
+ * replaced; deleted (running `delete`, if any) before the container stops. Replaced in its place
+ * unless `deleteBeforeReplace` is false (a container replaced beside the old one).
  */
 export function containerReadiness(
   parent: pulumi.Resource,
@@ -16,12 +17,14 @@ export function containerReadiness(
     create: string;
     delete?: string;
     environment: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    deleteBeforeReplace?: boolean;
   },
 ): LocalCommand {
+  const { deleteBeforeReplace = true, ...args } = command;
   return new LocalCommand(
     name,
-    { ...command, triggers: [container.id] },
-    { parent, dependsOn: [container], deleteBeforeReplace: true },
+    { ...args, triggers: [container.id] },
+    { parent, dependsOn: [container], deleteBeforeReplace },
   );
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { HostSpec } from "../core/config-schema";
 import {
   ContainerSpec,
@@ -20,27 +21,64 @@ export function bridgePort(service: Pick<PlacedService, "port">): number {
   return service.port + BRIDGE_PORT_OFFSET;
 }
 
-/** Address clients and the load balancers reach an instance at. */
-export function instanceAddress(
-  spec: ServicesSpec,
-  service: PlacedService,
-  host: HostSpec,
-): string {
-  return spec.local ? containerName(spec, service.key, host.id) : host.address;
+/** Address clients and the load balancers reach instance `name` at: its name on the local stack's network, its host's address at a site. */
+export function instanceAddress(spec: ServicesSpec, host: HostSpec, name: string): string {
+  return spec.local ? name : host.address;
+}
+
+/** Hex digits of the revision an instance's name ends with (where it has one: `serviceInstance`). */
+export const REVISION_DIGITS = 8;
+
+/** What the plan says of one instance of a service: its container and its Consul registration. */
+export interface ServiceInstance {
+  container: ContainerSpec;
+  registration: Registration;
 }
 
 /**
- * The container of one instance of a `pulumi`-mode service on `host`; a DIRAC service's has the
- * installation's configuration files (dirac/dirac-plan.ts). It has no Docker health
- * check: the balancers check it (HTTP or TCP, every fraction of a second) and consul-esm runs its
- * catalog check for Consul; an exec every interval would cost more than both (container-spec.ts).
+ * The instance of `service` on `host`. Where a changed instance starts beside the old one
+ * (`startsBeside`) it is named `<stack>-<service>-<host>-<revision>`: the revision is a hash of
+ * everything the plan says of the instance (its container, files and environment, and its
+ * registration, under the name without the revision). Any change to an instance is then a new
+ * container name and a new registration id, so the new instance can run and be registered beside
+ * the old one (ServiceInstances); an unchanged instance keeps its name from one `up` to the next.
+ * Elsewhere, where the new instance takes the old one's place, it is `<stack>-<service>-<host>`.
+ */
+export function serviceInstance(
+  spec: ServicesSpec,
+  service: PlacedService,
+  host: HostSpec,
+): ServiceInstance {
+  const base = containerName(spec, service.key, host.id);
+  const draft: ServiceInstance = {
+    container: serviceContainer(spec, service, host, base),
+    registration: serviceRegistration(spec, service, host, base),
+  };
+  if (!startsBeside(spec)) return draft;
+  const revision = createHash("sha256")
+    .update(JSON.stringify(draft))
+    .digest("hex")
+    .slice(0, REVISION_DIGITS);
+  const name = `${base}-${revision}`;
+  return {
+    container: serviceContainer(spec, service, host, name),
+    registration: serviceRegistration(spec, service, host, name),
+  };
+}
+
+/**
+ * The container `name` of one instance of a `pulumi`-mode service on `host` (`serviceInstance`
+ * names it); a DIRAC service's has the installation's configuration files (dirac/dirac-plan.ts).
+ * It has no Docker health check: the
+ * balancers check it (HTTP or TCP, every fraction of a second) and consul-esm runs its catalog
+ * check for Consul; an exec every interval would cost more than both (container-spec.ts).
  */
 export function serviceContainer(
   spec: ServicesSpec,
   service: PlacedService,
   host: HostSpec,
+  name: string,
 ): ContainerSpec {
-  const name = containerName(spec, service.key, host.id);
   const env: Record<string, string> = {
     SERVICE_NAME: service.name,
     SERVICE_PORT: String(service.port),
@@ -82,6 +120,16 @@ export function serviceContainer(
   };
 }
 
+/**
+ * True when a changed instance starts beside the old one, which leaves only once the new one is
+ * registered: on the local stack, where an instance's container holds a name of its own and no
+ * port of its host. At a site an instance publishes its service's port (and its check bridge's)
+ * on its host, which one container holds at a time: the new instance takes the old one's place.
+ */
+export function startsBeside(spec: Pick<ServicesSpec, "local">): boolean {
+  return spec.local;
+}
+
 /** The Consul node the instances on `host` are registered under (an external node, checked by consul-esm). */
 export function instanceNodeName(spec: ServicesSpec, hostId: string): string {
   return physicalName(spec.stack, hostId, "instances");
@@ -116,15 +164,18 @@ export interface Registration {
   checks: RegistrationCheck[];
 }
 
-/** The registration of one instance with its check: HTTP path, TCP connect, or the HTTP bridge of a command check. */
+/**
+ * The registration of instance `id` (its container's name) with its check: HTTP path, TCP
+ * connect, or the HTTP bridge of a command check.
+ */
 export function serviceRegistration(
   spec: ServicesSpec,
   service: PlacedService,
   host: HostSpec,
+  id: string,
 ): Registration {
-  const address = instanceAddress(spec, service, host);
+  const address = instanceAddress(spec, host, id);
   const c = service.check;
-  const id = containerName(spec, service.key, host.id);
   const check: RegistrationCheck = {
     checkId: `${id}:health`,
     name: c.command
@@ -149,18 +200,13 @@ export function serviceRegistration(
 }
 
 /**
- * The direct probe of an instance's own check (the one registered in Consul), at `address`: where
- * the machine that runs `pulumi up` reaches the instance (its container's address on the local
- * stack, its host's address at a site). The instance is registered only once it passes.
+ * The direct probe of instance `name`'s own check (the one registered in Consul), at `address`:
+ * where the machine that runs `pulumi up` reaches the instance (its container's address on the
+ * local stack, its host's address at a site). The instance is registered only once it passes.
  */
-export function instanceProbe(
-  spec: ServicesSpec,
-  service: PlacedService,
-  host: HostSpec,
-  address: string,
-): ProbeTarget {
+export function instanceProbe(service: PlacedService, name: string, address: string): ProbeTarget {
   return {
-    what: `instance ${containerName(spec, service.key, host.id)} of ${service.name}`,
+    what: `instance ${name} of ${service.name}`,
     ...checkTarget(service, address),
   };
 }

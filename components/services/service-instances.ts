@@ -12,7 +12,7 @@ import { CatalogService } from "./catalog-service";
 import { PlannedInstance, servicesPlan } from "../plan";
 import { HostSpec } from "../core/config-schema";
 import { PlacedService } from "../core/platform-spec";
-import { instanceDrain, instanceNodeName, instanceProbe } from "./service-containers";
+import { instanceDrain, instanceNodeName, instanceProbe, startsBeside } from "./service-containers";
 
 export interface ServiceInstancesArgs {
   /** The site (`resolvePlatform`, `platformFromValues`): its `pulumi`-mode services, already placed on slave hosts. */
@@ -45,9 +45,17 @@ export interface InstanceResources {
 /**
  * The `pulumi`-mode services: one container per instance on the hosts placement chose, each
  * registered in the Consul catalog with its check (run by consul-esm) once a direct probe of that
- * check passes. The instances of a service follow one another (container, ready, registration;
- * then the next instance), so a release replaces one instance at a time: deregistered, drained,
- * stopped, started, probed, registered, then the next.
+ * check passes.
+ *
+ * A changed instance has a new name (`serviceInstance`: its revision), and how it replaces the old
+ * one depends on where it runs (`startsBeside`). On the local stack, where an instance holds no
+ * port of its host, the new one starts beside the old one: every changed instance of every
+ * service starts at once, is probed and registered, and only then does the engine deregister,
+ * drain and stop the old ones (its replacements create before they delete). At a site, where an
+ * instance publishes its service's port on its host, and for a service whose instances hold the
+ * database's password, the instances of a service follow one another (container, ready,
+ * registration; then the next instance), so a release replaces one instance at a time:
+ * deregistered, drained, stopped, started, probed, registered, then the next.
  *
  * The instances are declared a few services per turn of the event loop (`BatchedComponent`);
  * reading `containers`, `registrations` or `instances` declares the rest at once, so a record is
@@ -88,52 +96,63 @@ export class ServiceInstances extends BatchedComponent {
     // What each instance is (pure, and where a bad spec throws) is computed here, before anything
     // is declared; the resources are then declared a few services at a time (core/declare-in-batches.ts).
     this.declareChildren(servicesPlan(spec), ({ service, instances }) => {
-      // The instances of a service follow one another: each container waits for the registration
-      // of the one before it. A release (a new image for every instance) then replaces one
-      // instance at a time in a single `pulumi up`: the engine first deletes what depends on the
-      // replaced container (its registration: the instance leaves the load balancers; its ready
-      // step: the drain), stops the old container, starts the new one, probes it, registers it,
-      // and only then does the next instance begin. (A `dependsOn` edge does not make the engine
-      // replace the next instance along with this one; only property dependencies do, such as
-      // the container id and address these carry.)
+      // Beside: no order among the instances. In place: each container waits for the
+      // registration of the one before it. A release (a new image for every instance) then
+      // replaces one instance at a time in a single `pulumi up`: the engine first deletes what
+      // depends on the replaced container (its registration: the instance leaves the load
+      // balancers; its ready step: the drain), stops the old container, starts the new one,
+      // probes it, registers it, and only then does the next instance begin. (A `dependsOn` edge
+      // does not make the engine replace the next instance along with this one; only property
+      // dependencies do, such as the container id and address these carry.)
+      // An instance whose configuration holds a secret (the database password) takes the old
+      // one's place even there: its name, made from the plan, cannot tell a new secret from the
+      // old one (`pulumi up --replace` of the password), and two containers cannot share it.
+      const beside = startsBeside(spec) && !this.holdsSecret(args, service);
       let previous: pulumi.Resource | undefined;
       for (const instance of instances) {
-        const declared = this.declareInstance(name, args, service, instance, previous);
+        const declared = this.declareInstance(name, args, service, instance, beside, previous);
         const at = `${service.key}/${instance.hostId}`;
         this.instanceContainers[at] = declared.container;
         this.instanceRegistrations[at] = declared.registration;
         this.instanceResources[at] = declared;
-        previous = declared.registration;
+        if (!beside) previous = declared.registration;
       }
     });
     this.registerOutputs({});
   }
 
-  /** One instance: its container (once `previous` exists), its readiness, its registration. */
+  /**
+   * One instance: its container (once `previous` exists), its readiness, its registration;
+   * replaced beside the old one's (created, then the old one deleted) when `beside`, in its place
+   * otherwise.
+   */
   private declareInstance(
     name: string,
     args: ServiceInstancesArgs,
     service: PlacedService,
     { hostId, container: containerSpec, registration: reg }: PlannedInstance,
+    beside: boolean,
     previous: pulumi.Resource | undefined,
   ): InstanceResources {
     const { spec, inventory } = args;
     const host = this.hostsById.get(hostId)!;
     const key = `${service.key}-${hostId}`;
-    const usesDatabase = service.databases.length > 0 && args.database !== undefined;
+    const usesDatabase = this.holdsSecret(args, service);
     const container = declareContainer(this, inventory, hostId, `${name}-${key}`, containerSpec, {
       dependsOn: [
         ...(previous === undefined ? [] : [previous]),
         ...(usesDatabase ? [args.database!.ready] : []),
       ],
       ...(usesDatabase ? { secrets: { diracDatabasePassword: args.database!.password } } : {}),
+      deleteBeforeReplace: !beside,
     }).container;
     const ready = containerReadiness(this, `${name}-${key}-ready`, container, {
       create: PROBE_COMMAND,
       delete: instanceDrain(spec, service),
+      deleteBeforeReplace: !beside,
       environment: atProbeAddress(
         { local: spec.local, container, containerSpec, hostAddress: host.address },
-        (address) => probeEnvironment(instanceProbe(spec, service, host, address)),
+        (address) => probeEnvironment(instanceProbe(service, containerSpec.name, address)),
       ),
     });
     const node = this.nodeOn(name, args, hostId);
@@ -145,11 +164,16 @@ export class ServiceInstances extends BatchedComponent {
         parent: this,
         provider: args.catalog.provider,
         dependsOn: [ready, node],
-        deleteBeforeReplace: true,
+        deleteBeforeReplace: !beside,
         replaceWith: [container],
       },
     );
     return { container, ready, registration };
+  }
+
+  /** True when the instances of `service` get the database's password in their configuration. */
+  private holdsSecret(args: ServiceInstancesArgs, service: PlacedService): boolean {
+    return service.databases.length > 0 && args.database !== undefined;
   }
 
   /** The Consul node the instances on `hostId` are registered on (declared on first use). */

@@ -133,7 +133,7 @@ export async function growthRow(
           image,
         ]);
         await stack.up();
-        await waitServing(platform, 600);
+        await waitServing(platformOf(stack.name), 600);
       });
       log(
         `${factor}x: idle ${totalCores(idle).toFixed(3)} cores, ${totalMiB(idle).toFixed(0)} MiB; released onto ${image} in ${releaseS.toFixed(1)} s`,

@@ -7,7 +7,7 @@ import { CatalogInput } from "../../components/core/catalog-schema";
 import { platformFromValues } from "../../components/core/platform-input";
 import { PlatformSpec } from "../../components/core/platform-spec";
 import { databasePlan } from "../../components/plan";
-import { serviceContainer } from "../../components/services/service-containers";
+import { serviceInstance } from "../../components/services/service-containers";
 import { localValues, problemsOf } from "../support/local-values";
 
 const SAMPLE = "lhcb-platform/service:1.0.0";
@@ -49,11 +49,11 @@ function stack(entries: CatalogInput = catalog, host = "ops-1"): PlatformSpec {
 /** The files of `service`'s first instance, by path. */
 function filesOf(spec: PlatformSpec, service: string): Record<string, string> {
   const s = spec.services.find((x) => x.name === service)!;
-  const c = serviceContainer(
+  const c = serviceInstance(
     spec,
     s,
     spec.hosts.find((h) => h.id === s.hosts[0])!,
-  );
+  ).container;
   return Object.fromEntries((c.files ?? []).map((f) => [f.path, f.content]));
 }
 

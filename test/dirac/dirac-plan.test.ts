@@ -7,7 +7,7 @@ import { test } from "node:test";
 import { CatalogInput } from "../../components/core/catalog-schema";
 import { platformFromValues } from "../../components/core/platform-input";
 import { PlatformSpec } from "../../components/core/platform-spec";
-import { serviceContainer } from "../../components/services/service-containers";
+import { serviceInstance } from "../../components/services/service-containers";
 import { localValues, problemsOf } from "../support/local-values";
 
 const SAMPLE = "lhcb-platform/service:1.0.0";
@@ -52,7 +52,7 @@ function diracStack(entries: CatalogInput = catalog): PlatformSpec {
 function filesOf(spec: PlatformSpec, service: string, hostId: string): Record<string, string> {
   const s = spec.services.find((x) => x.name === service)!;
   const host = spec.hosts.find((h) => h.id === hostId)!;
-  const c = serviceContainer(spec, s, host);
+  const c = serviceInstance(spec, s, host).container;
   return Object.fromEntries((c.files ?? []).map((f) => [f.path, f.content]));
 }
 

@@ -130,10 +130,23 @@ test(
         return series.length === 3 ? series : undefined;
       },
     );
+    // An instance's container is named after its host and its revision (serviceInstance).
+    const sampleWeb = lines(
+      docker(
+        "ps",
+        "--filter",
+        `label=platform.stack=${STACK}`,
+        "--filter",
+        "label=platform.service=sample-web",
+        "--format",
+        "{{.Names}}",
+      ),
+    ).sort();
     assert.deepEqual(
-      measured,
+      sampleWeb.map((n) => n.replace(/-[0-9a-f]{8}$/, "")),
       [1, 2, 3].map((i) => `${STACK}-sample-web-slave-${i}`),
     );
+    assert.deepEqual(measured, sampleWeb);
 
     // The ZooKeeper ensemble has exactly one leader.
     const modes = [1, 2, 3].map((i) =>
@@ -172,10 +185,7 @@ test(
         }
         return instances.size === 3 ? [...instances].sort() : undefined;
       });
-      assert.deepEqual(
-        seen,
-        [1, 2, 3].map((i) => `${STACK}-sample-web-slave-${i}`),
-      );
+      assert.deepEqual(seen, sampleWeb);
       const r = JSON.parse((await httpGet(`http://${ip}:9162/`)).body);
       assert.equal(r.service, "Sample/Web");
       assert.match(
@@ -230,11 +240,11 @@ test(
       });
       assert.equal(admin.status, 403);
     }
-    for (let i = 1; i <= 3; i++)
+    for (const instance of sampleWeb)
       assert.equal(
-        (await httpGet(`http://${ipOf(`${STACK}-sample-web-slave-${i}`)}:9162/ping`)).status,
+        (await httpGet(`http://${ipOf(instance)}:9162/ping`)).status,
         200,
-        `instance ${i} still healthy`,
+        `${instance} still healthy`,
       );
     // DIRAC's own client, in a container of no platform part on the stack's network, told only
     // the Configuration Server's URL through one balancer: it finds the StorageElement by name,

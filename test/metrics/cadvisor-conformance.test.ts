@@ -12,7 +12,7 @@ import { marathonApp } from "../../components/marathon/marathon-app";
 import { DOCKER_API_SOCKET } from "../../components/hosts/docker-api-proxy";
 import { cadvisorContainer } from "../../components/metrics/cadvisor";
 import { stackDashboards } from "../../components/metrics/grafana-dashboards";
-import { serviceContainer } from "../../components/services/service-containers";
+import { serviceInstance } from "../../components/services/service-containers";
 import { GoFlag } from "../../scripts/upstream/go-flags";
 import { assertImageIs, GO_DURATION, upstreamFacts } from "../support/upstream-facts";
 
@@ -157,7 +157,10 @@ for (const stack of ["cert", "prod"]) {
           expected,
         );
       for (const h of svc.hosts)
-        assert.deepEqual(selected(serviceContainer(spec, svc, hostOf(h)).labels!), expected);
+        assert.deepEqual(
+          selected(serviceInstance(spec, svc, hostOf(h)).container.labels!),
+          expected,
+        );
     }
     for (const agent of spec.agents) {
       const expected = [`platform.stack=${stack}`, `platform.service=${agent.key}`];

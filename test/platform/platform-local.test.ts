@@ -5,6 +5,7 @@ import { test } from "node:test";
 import {
   byName,
   countByType,
+  deleteBeforeReplaceOf,
   dependenciesOf,
   installMocks,
   ofType,
@@ -47,7 +48,7 @@ test("the local stack declares provider resources and components only", async ()
     ],
   );
   const containers = ofType(declared, "docker:index/container:Container")
-    .map((r) => r.inputs.name as string)
+    .map((r) => withoutRevision(r))
     .sort();
   assert.deepEqual(
     containers,
@@ -113,7 +114,19 @@ test("the local stack declares provider resources and components only", async ()
 test("every instance is registered in the Consul catalog once a direct probe of its check passed", async () => {
   await settle(declared);
   const regs = ofType(declared, "consul:index/service:Service");
-  const ids = regs.map((r) => r.inputs.serviceId as string).sort();
+  // Each registration's id is its instance's container's name, revision included.
+  const containerNames = new Map(
+    ofType(declared, "docker:index/container:Container").map((r) => [r.name, r.inputs.name]),
+  );
+  for (const r of regs) {
+    assert.match(r.inputs.serviceId as string, /-[0-9a-f]{8}$/);
+    assert.equal(
+      r.inputs.serviceId,
+      containerNames.get(r.name.replace(/-registration$/, "")),
+      r.name,
+    );
+  }
+  const ids = regs.map((r) => (r.inputs.serviceId as string).slice(0, -9)).sort();
   assert.deepEqual(ids, [
     "local-configuration-server-slave-1",
     "local-configuration-server-slave-2",
@@ -131,7 +144,7 @@ test("every instance is registered in the Consul catalog once a direct probe of 
   for (const r of regs) {
     assert.equal(
       r.name,
-      `platform-services-${(r.inputs.serviceId as string).slice("local-".length)}-registration`,
+      `platform-services-${(r.inputs.serviceId as string).slice("local-".length, -9)}-registration`,
     );
     assert.equal(
       r.inputs.node,
@@ -152,19 +165,20 @@ test("every instance is registered in the Consul catalog once a direct probe of 
       delete: string;
       environment: Record<string, string>;
     };
+  const named = (key: string) => containerNames.get(`platform-services-${key}`) as string;
   assert.deepEqual(probe("sample-web-slave-2").environment, {
     PROBE_PROGRAM,
-    PROBE_WHAT: "instance local-sample-web-slave-2 of Sample/Web",
+    PROBE_WHAT: `instance ${named("sample-web-slave-2")} of Sample/Web`,
     PROBE_TIMEOUT_SECONDS: "120",
-    PROBE_HTTP: "http://local-sample-web-slave-2:9162/ping",
+    PROBE_HTTP: `http://${named("sample-web-slave-2")}:9162/ping`,
   });
   assert.equal(
     probe("datamanagement-storageelement-slave-3").environment.PROBE_HTTP,
-    "http://local-datamanagement-storageelement-slave-3:19148/ping",
+    `http://${named("datamanagement-storageelement-slave-3")}:19148/ping`,
   );
   assert.equal(
     probe("configuration-server-slave-1").environment.PROBE_HTTP,
-    "http://local-configuration-server-slave-1:19135/ping",
+    `http://${named("configuration-server-slave-1")}:19135/ping`,
   );
   // DIRAC's instances drain themselves when their container stops; the sample's get a fixed wait.
   const commands = Object.entries(ready).map(([name, r]) => {
@@ -184,7 +198,7 @@ test("every instance is registered in the Consul catalog once a direct probe of 
   );
   assert.equal(
     await valueOf(platform.services.instances["sample-web/slave-2"].registration.serviceId),
-    "local-sample-web-slave-2",
+    named("sample-web-slave-2"),
   );
 });
 
@@ -192,16 +206,27 @@ test("registrations wait for a Consul leader, not for consul-esm or the host's a
   await settle(declared);
   for (const slave of ["slave-1", "slave-2", "slave-3"])
     assert.deepEqual(dependenciesOf(`platform-services-node-${slave}`), ["platform-consul-leader"]);
-  // The first instance of a service waits for its probe and its host's node; the next also for the one before.
+  // An instance's registration waits for its probe and its host's node. The instances of a
+  // service wait for none of the others: a changed one is created beside the old one (its
+  // container, probe and registration), which is deleted after.
   assert.deepEqual(dependenciesOf("platform-services-sample-web-slave-1-registration"), [
     "platform-services-node-slave-1",
     "platform-services-sample-web-slave-1",
     "platform-services-sample-web-slave-1-ready",
   ]);
-  assert.deepEqual(dependenciesOf("platform-services-sample-web-slave-2"), [
-    "platform-hosts-net",
-    "platform-services-sample-web-slave-1-registration",
-  ]);
+  for (const slave of ["slave-1", "slave-2", "slave-3"]) {
+    const instance = `platform-services-sample-web-${slave}`;
+    assert.deepEqual(dependenciesOf(instance), ["platform-hosts-net"]);
+    for (const part of ["", "-ready", "-registration"])
+      assert.equal(deleteBeforeReplaceOf(`${instance}${part}`), false, `${instance}${part}`);
+  }
+  // A service whose instances hold the database's password replaces them in their place, one
+  // after another; every other container is replaced in its place too (its name is fixed).
+  const rs = "platform-services-resourcestatus-resourcestatus";
+  for (const part of ["", "-ready", "-registration"])
+    assert.equal(deleteBeforeReplaceOf(`${rs}-slave-3${part}`), true, part);
+  assert.ok(dependenciesOf(`${rs}-slave-3`).includes(`${rs}-slave-1-registration`));
+  assert.equal(deleteBeforeReplaceOf("platform-consul-server-master-1"), true);
   // Configured once the API has an address (the first server's), long before there is a leader.
   assert.deepEqual(dependenciesOf("platform-consul-api"), ["platform-consul-server-master-1"]);
 });
@@ -296,7 +321,7 @@ test("MariaDB: its password made once by a command whose output is secret and ne
   // the secret goes into the files of these containers only
   const holders = ofType(declared, "docker:index/container:Container")
     .filter((r) => JSON.stringify(r.inputs).includes("platform-dirac-database-password-stdout"))
-    .map((r) => r.inputs.name as string)
+    .map((r) => withoutRevision(r))
     .sort();
   assert.deepEqual(holders, [
     "local-dirac-database-ops-1",
@@ -314,3 +339,13 @@ test("MariaDB: its password made once by a command whose output is secret and ne
     ),
   );
 });
+
+/** A container's name without its revision: a service instance's ends with 8 hex digits (serviceInstance), any other's with none. */
+function withoutRevision(r: { inputs: Record<string, unknown> }): string {
+  const name = r.inputs.name as string;
+  const labels = r.inputs.labels as { label: string; value: string }[];
+  const instance = labels.some((l) => l.label === "platform.component" && l.value === "service");
+  if (!instance) return name;
+  assert.match(name, /-[0-9a-f]{8}$/);
+  return name.slice(0, -9);
+}

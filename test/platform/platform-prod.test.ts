@@ -4,6 +4,7 @@ import { test } from "node:test";
 import {
   byName,
   countByType,
+  deleteBeforeReplaceOf,
   dependenciesOf,
   installMocks,
   ofType,
@@ -194,6 +195,24 @@ test("each container sits on its host's provider with the host network", async (
   assert.equal(zk.inputs.image, "gitlab-registry.cern.ch/lhcb-dirac/zookeeper:3.8.4");
   const provider = byName(declared, "platform-hosts-prod-slave-4");
   assert.equal(provider.inputs.host, "ssh://root@lbvobox04.cern.ch");
+});
+
+test("at a site a service's instances are replaced in their place, one after another, under fixed names", async () => {
+  await settle(declared);
+  const [first, second] = spec.services.find((s) => s.name === "DataManagement/FileCatalog")!.hosts;
+  const instance = (host: string) => `platform-services-datamanagement-filecatalog-${host}`;
+  assert.equal(
+    byName(declared, instance(first)).inputs.name,
+    `prod-datamanagement-filecatalog-${first}`,
+  );
+  // Its host port is held by one container at a time: the old one goes before the new one comes.
+  for (const part of ["", "-ready", "-registration"])
+    assert.equal(deleteBeforeReplaceOf(`${instance(first)}${part}`), true, part);
+  // The next instance waits for the one before it to be registered again.
+  assert.ok(
+    dependenciesOf(instance(second)).includes(`${instance(first)}-registration`),
+    dependenciesOf(instance(second)).join(" "),
+  );
 });
 
 test("the gossip key and the Grafana password stay secret", async () => {

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
-import {
-  serviceContainer,
-  serviceRegistration,
-} from "../../components/services/service-containers";
+import { slug } from "../../components/core/naming";
+import { containerNameProblems } from "../../components/stack-checks";
+import { serviceInstance, startsBeside } from "../../components/services/service-containers";
 
 const local = loadPlatformFromStackFile(process.cwd(), "local");
 const prod = loadPlatformFromStackFile(process.cwd(), "prod");
@@ -14,12 +13,14 @@ const host = (spec: typeof local, id: string) => spec.hosts.find((h) => h.id ===
 test("an instance of the sample service on the local stack: its image runs as it was built, told its name by the environment", () => {
   const svc = byName(local, "Sample/Web");
   assert.deepEqual(svc.hosts, ["slave-1", "slave-2", "slave-3"]);
-  const c = serviceContainer(local, svc, host(local, "slave-2"));
+  const { container: c, registration } = serviceInstance(local, svc, host(local, "slave-2"));
+  const name = c.name;
+  assert.match(name, /^local-sample-web-slave-2-[0-9a-f]{8}$/);
   assert.deepEqual(c, {
-    name: "local-sample-web-slave-2",
+    name,
     image: "lhcb-platform/service:1.0.0",
-    hostname: "local-sample-web-slave-2",
-    aliases: ["local-sample-web-slave-2"],
+    hostname: name,
+    aliases: [name],
     env: {
       SERVICE_NAME: "Sample/Web",
       SERVICE_PORT: "9162",
@@ -36,28 +37,28 @@ test("an instance of the sample service on the local stack: its image runs as it
       "platform.component": "service",
       "platform.service": "sample-web",
       "platform.host": "slave-2",
-      "platform.instance": "local-sample-web-slave-2",
+      "platform.instance": name,
     },
     stopGraceSeconds: 10,
   });
-  assert.deepEqual(serviceRegistration(local, svc, host(local, "slave-2")), {
-    serviceId: "local-sample-web-slave-2",
+  assert.deepEqual(registration, {
+    serviceId: name,
     name: "sample-web",
     node: "local-slave-2-instances",
-    address: "local-sample-web-slave-2",
+    address: name,
     port: 9162,
     tags: ["local", "http"],
     meta: {
       catalog_name: "Sample/Web",
       stack: "local",
       host: "slave-2",
-      container: "local-sample-web-slave-2",
+      container: name,
     },
     checks: [
       {
-        checkId: "local-sample-web-slave-2:health",
+        checkId: `${name}:health`,
         name: "Sample/Web HTTP check",
-        http: "http://local-sample-web-slave-2:9162/ping",
+        http: `http://${name}:9162/ping`,
         interval: "2s",
         timeout: "2s",
         deregisterCriticalServiceAfter: "30m0s",
@@ -69,12 +70,14 @@ test("an instance of the sample service on the local stack: its image runs as it
 
 test("a DIRAC service's instance on the local stack: the platform image serves it as nobody, its bridge port set, the installation's files uploaded", () => {
   const svc = byName(local, "Configuration/Server");
-  const { files, ...c } = serviceContainer(local, svc, host(local, "slave-1"));
+  const { files, ...c } = serviceInstance(local, svc, host(local, "slave-1")).container;
+  const name = c.name;
+  assert.match(name, /^local-configuration-server-slave-1-[0-9a-f]{8}$/);
   assert.deepEqual(c, {
-    name: "local-configuration-server-slave-1",
+    name,
     image: "lhcb-platform/dirac:9.1.22",
-    hostname: "local-configuration-server-slave-1",
-    aliases: ["local-configuration-server-slave-1"],
+    hostname: name,
+    aliases: [name],
     command: ["serve", "Configuration/Server"],
     user: "65534:65534",
     env: {
@@ -94,7 +97,7 @@ test("a DIRAC service's instance on the local stack: the platform image serves i
       "platform.component": "service",
       "platform.service": "configuration-server",
       "platform.host": "slave-1",
-      "platform.instance": "local-configuration-server-slave-1",
+      "platform.instance": name,
     },
     stopGraceSeconds: 10,
   });
@@ -109,7 +112,7 @@ test("a DISET service: no Docker health check, the command check behind the HTTP
   assert.equal(svc.hosts.length, 4);
   const h = host(prod, svc.hosts[0]);
   assert.equal(h.labels.disk, "ssd");
-  const c = serviceContainer(prod, svc, h);
+  const { container: c, registration: r } = serviceInstance(prod, svc, h);
   assert.equal(c.image, "gitlab-registry.cern.ch/lhcb-dirac/lhcb-platform/service:1.0.0");
   assert.deepEqual(c.ports, [
     { internal: 9197, external: 9197 },
@@ -119,7 +122,6 @@ test("a DISET service: no Docker health check, the command check behind the HTTP
   assert.equal(c.env!.SERVICE_CHECK_PORT, "19197");
   assert.equal(c.env!.DIRAC_DB_POOL, "20");
   assert.equal(c.healthcheck, undefined);
-  const r = serviceRegistration(prod, svc, h);
   assert.equal(r.address, h.address);
   assert.deepEqual(r.tags, ["prod", "tcp", "proxy-protocol"]);
   assert.equal(r.checks[0].http, `http://${h.address}:19197/ping`);
@@ -131,7 +133,7 @@ test("a DISET service: no Docker health check, the command check behind the HTTP
 
 test("a TCP check registers a TCP check; a custom image gets no platform command", () => {
   const svc = byName(prod, "DataManagement/StorageElement");
-  const r = serviceRegistration(prod, svc, host(prod, svc.hosts[0]));
+  const r = serviceInstance(prod, svc, host(prod, svc.hosts[0])).registration;
   assert.equal(r.checks[0].tcp, `${host(prod, svc.hosts[0]).address}:9148`);
   assert.equal(r.checks[0].http, undefined);
   assert.equal(r.checks[0].interval, "2s");
@@ -139,7 +141,55 @@ test("a TCP check registers a TCP check; a custom image gets no platform command
     ...byName(prod, "Framework/SystemAdministrator"),
     image: "registry.example.org/mon:2",
   };
-  const c = serviceContainer(prod, http, host(prod, http.hosts[0]));
+  const c = serviceInstance(prod, http, host(prod, http.hosts[0])).container;
   assert.equal(c.command, undefined);
   assert.equal(c.healthcheck, undefined);
+});
+
+test("an instance's name ends with its revision: the same for the same instance, another for any change to its container or its registration", () => {
+  const svc = byName(local, "Sample/Web");
+  const at = host(local, "slave-2");
+  const revision = (s: typeof svc, spec = local) =>
+    serviceInstance(spec, s, at).container.name.replace("local-sample-web-slave-2-", "");
+  const first = revision(svc);
+  assert.equal(revision(svc), first);
+  assert.equal(revision({ ...svc }), first);
+  const changed = [
+    revision({ ...svc, image: "lhcb-platform/service:1.0.1" }),
+    revision({ ...svc, env: { ...svc.env, LOG_LEVEL: "debug" } }),
+    revision({ ...svc, memoryMb: svc.memoryMb * 2 }),
+    revision({ ...svc, check: { ...svc.check, timeoutSeconds: svc.check.timeoutSeconds + 1 } }),
+    revision(svc, { ...local, consul: { ...local.consul, checkIntervalSeconds: 1 } }),
+  ];
+  for (const r of changed) assert.match(r, /^[0-9a-f]{8}$/);
+  assert.equal(new Set([first, ...changed]).size, changed.length + 1, changed.join(" "));
+  // Another host is another instance, whose name differs before its revision.
+  const other = serviceInstance(local, svc, host(local, "slave-3")).container.name;
+  assert.match(other, /^local-sample-web-slave-3-[0-9a-f]{8}$/);
+});
+
+test("a changed instance starts beside the old one on the local stack, in its place at a site", () => {
+  assert.equal(startsBeside(local), true);
+  assert.equal(startsBeside(prod), false);
+  // At a site the instance publishes its service's port on its host, which two containers cannot hold.
+  const svc = byName(prod, "DataManagement/FileCatalog");
+  const { container } = serviceInstance(prod, svc, host(prod, svc.hosts[0]));
+  assert.deepEqual(
+    (container.ports ?? []).map((p) => p.external),
+    [svc.port, svc.port + 10000],
+  );
+});
+
+test("on the local stack an instance's revision counts toward its DNS name's 63 characters, and a message shows it as <revision>", () => {
+  const name = `Framework/${"m".repeat(32)}`; // local-framework-m…m-slave-1: 56 characters without the revision
+  const long = { ...byName(local, "Sample/Web"), name, key: slug(name), hosts: ["slave-1"] };
+  const spec = { ...local, services: [...local.services, long] };
+  assert.equal(serviceInstance(spec, long, host(local, "slave-1")).container.name.length, 65);
+  assert.deepEqual(containerNameProblems(spec, "Pulumi.local.yaml", "config.lhcb-platform:"), [
+    {
+      file: local.catalogFile,
+      path: `services[${local.services.length}].name`,
+      expected: `a shorter name: the container local-framework-${"m".repeat(32)}-slave-1-<revision> would have a name of 65 characters, and a container's name is its DNS name, at most 63 (stack name, part or entry, host id and an instance's revision together)`,
+    },
+  ]);
 });

@@ -41,6 +41,8 @@ export function installMocks(stack = "test"): DeclaredResource[] {
 
 /** The names of the resources each registration told the engine it depends on, by resource name. */
 const dependenciesByName = new Map<string, string[]>();
+/** Each registration's `deleteBeforeReplace` option, by resource name (undefined: not set, the provider decides). */
+const deleteBeforeReplaceByName = new Map<string, boolean | undefined>();
 /** The outputs each registration asked the engine to keep secret, by resource name. */
 const secretOutputsByName = new Map<string, string[]>();
 
@@ -52,6 +54,8 @@ function recordDependencies(): void {
         getName(): string;
         getDependenciesList(): string[];
         getAdditionalsecretoutputsList(): string[];
+        getDeletebeforereplace(): boolean;
+        getDeletebeforereplacedefined(): boolean;
       },
       cb: unknown,
     ): void;
@@ -59,12 +63,26 @@ function recordDependencies(): void {
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
     secretOutputsByName.set(req.getName(), req.getAdditionalsecretoutputsList());
+    deleteBeforeReplaceByName.set(
+      req.getName(),
+      req.getDeletebeforereplacedefined() ? req.getDeletebeforereplace() : undefined,
+    );
     dependenciesByName.set(
       req.getName(),
       req.getDependenciesList().map((urn) => urn.slice(urn.lastIndexOf("::") + 2)),
     );
     register(req, cb);
   };
+}
+
+/**
+ * How `name` was registered to be replaced: `true` the old one deleted first, `false` the new one
+ * created first, `undefined` as its provider says.
+ */
+export function deleteBeforeReplaceOf(name: string): boolean | undefined {
+  if (!deleteBeforeReplaceByName.has(name))
+    throw new Error(`no registration of ${name} was recorded`);
+  return deleteBeforeReplaceByName.get(name);
 }
 
 /** The outputs `name` was registered as keeping secret (`additionalSecretOutputs`). */
