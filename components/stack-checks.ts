@@ -4,9 +4,8 @@
 import { readdirSync } from "node:fs";
 import { InputProblem, PlatformInputError } from "./core/errors";
 import { plannedContainers } from "./plan";
-import { REVISION_DIGITS, startsBeside } from "./services/service-containers";
+import { MAX_CONTAINER_NAME } from "./core/naming";
 import { PlatformSpec } from "./core/platform-spec";
-import { ContainerSpec } from "./core/container-spec";
 import { CONFIG_NAMESPACE, loadPlatform, readStackFile } from "./core/stack-config";
 import { portClashes, sharedHostClashes, SiblingStack } from "./host-ports";
 
@@ -69,20 +68,12 @@ export function loadCheckedPlatform(
   return spec;
 }
 
-/** The longest name a container may have: it is also its DNS name on the platform network, a DNS label. */
-export const MAX_CONTAINER_NAME = 63;
-
-/** A container's name as a message shows it: a service instance's revision, where it has one, as `<revision>`. */
-function shownName(spec: PlatformSpec, { name, labels }: ContainerSpec): string {
-  const revised = startsBeside(spec) && labels?.["platform.component"] === "service";
-  return revised ? `${name.slice(0, -REVISION_DIGITS)}<revision>` : name;
-}
+export { MAX_CONTAINER_NAME };
 
 /**
- * Containers whose name (`<stack>-<part>-<host>`, `<stack>-<entry>-<host>`, and a service's
- * instance's `-<revision>` after it), which is also their DNS name on the platform network (and,
- * but for the revision, their hostname), would be longer than a DNS label: one problem per entry
- * name or host id that makes one, with the longest name it makes.
+ * Containers whose name (`<stack>-<part>-<host>`, `<stack>-<entry>-<host>`), which is also their
+ * hostname and their DNS name on the platform network, would be longer than a DNS label: one
+ * problem per entry name or host id that makes one, with the longest name it makes.
  */
 export function containerNameProblems(
   spec: PlatformSpec,
@@ -106,13 +97,12 @@ export function containerNameProblems(
             path: `${entry.kind === "service" ? "services" : "agents"}[${(entry.kind === "service" ? spec.services : spec.agents).indexOf(entry as never)}].name`,
           };
     const key = `${where.file}\0${where.path}`;
-    const shown = shownName(spec, container);
     if ((longest.get(key)?.length ?? 0) >= name.length) continue;
     longest.set(key, {
       length: name.length,
       problem: {
         ...where,
-        expected: `a shorter ${entry === undefined ? "host id" : "name"}: the container ${shown} would have a name of ${name.length} characters, and a container's name is its DNS name, at most ${MAX_CONTAINER_NAME} (stack name, part or entry, host id and an instance's revision together)`,
+        expected: `a shorter ${entry === undefined ? "host id" : "name"}: the container ${name} would have a name of ${name.length} characters, and a container's name is its hostname, at most ${MAX_CONTAINER_NAME} (stack name, part or entry, and host id together)`,
       },
     });
   }

@@ -3,6 +3,9 @@
  * so two environments can share one Docker host without colliding.
  */
 
+/** The longest name a container may have: it is also its hostname, a DNS label. */
+export const MAX_CONTAINER_NAME = 63;
+
 /** Lower-case, dash-separated form of a catalog name: `DataManagement/FileCatalog` → `datamanagement-filecatalog`. */
 export function slug(name: string): string {
   return name

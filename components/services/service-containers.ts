@@ -10,7 +10,7 @@ import {
 import { containerName } from "../core/endpoints";
 import { goDuration } from "../core/go-duration";
 import { usesPlatformImage } from "../core/images";
-import { physicalName } from "../core/naming";
+import { MAX_CONTAINER_NAME, physicalName } from "../core/naming";
 import { PlacedService, ServicesSpec } from "../core/platform-spec";
 import { DRAIN_COMMAND, ProbeTarget } from "../core/readiness";
 import { BRIDGE_PORT_OFFSET } from "../core/site-checks";
@@ -27,7 +27,17 @@ export function instanceAddress(spec: ServicesSpec, host: HostSpec, name: string
 }
 
 /** Hex digits of the revision an instance's name ends with (where it has one: `serviceInstance`). */
-export const REVISION_DIGITS = 8;
+const REVISION_DIGITS = 8;
+
+/**
+ * `<base>-<revision>`, the base cut where the whole would be longer than a DNS label (the name is
+ * the instance's DNS name on the local network): the revision, a hash that covers the host,
+ * keeps cut names apart.
+ */
+function revisedName(base: string, revision: string): string {
+  const room = MAX_CONTAINER_NAME - revision.length - 1;
+  return `${base.length > room ? base.slice(0, room).replace(/-+$/, "") : base}-${revision}`;
+}
 
 /** What the plan says of one instance of a service: its container and its Consul registration. */
 export interface ServiceInstance {
@@ -59,7 +69,7 @@ export function serviceInstance(
     .update(JSON.stringify(draft))
     .digest("hex")
     .slice(0, REVISION_DIGITS);
-  const name = `${base}-${revision}`;
+  const name = revisedName(base, revision);
   return {
     container: serviceContainer(spec, service, host, name),
     registration: serviceRegistration(spec, service, host, name),

@@ -245,14 +245,14 @@ test("container names longer than a hostname", () => {
       value: "a long host id",
       config: { hosts: hostsWith(3, { id: `s1-${"x".repeat(40)}` }) },
       expected: [
-        `${S}hosts[3].id: a shorter host id: the container prod-metrics-shipper-s1-${"x".repeat(40)} would have a name of 64 characters, and a container's name is its DNS name, at most 63 (stack name, part or entry, host id and an instance's revision together)`,
+        `${S}hosts[3].id: a shorter host id: the container prod-metrics-shipper-s1-${"x".repeat(40)} would have a name of 64 characters, and a container's name is its hostname, at most 63 (stack name, part or entry, and host id together)`,
       ],
     },
     {
       value: "a long entry name",
       catalog: PROD_CATALOG.replace("Framework/Monitoring", `Framework/${"Monitoring".repeat(5)}`),
       expected: [
-        `${C}services[0].name: a shorter name: the container prod-framework-${"monitoring".repeat(5)}-s1 would have a name of 68 characters, and a container's name is its DNS name, at most 63 (stack name, part or entry, host id and an instance's revision together)`,
+        `${C}services[0].name: a shorter name: the container prod-framework-${"monitoring".repeat(5)}-s1 would have a name of 68 characters, and a container's name is its hostname, at most 63 (stack name, part or entry, and host id together)`,
       ],
     },
   ]);

@@ -180,16 +180,27 @@ test("a changed instance starts beside the old one on the local stack, in its pl
   );
 });
 
-test("on the local stack an instance's revision counts toward its DNS name's 63 characters, and a message shows it as <revision>", () => {
-  const name = `Framework/${"m".repeat(32)}`; // local-framework-m…m-slave-1: 56 characters without the revision
-  const long = { ...byName(local, "Sample/Web"), name, key: slug(name), hosts: ["slave-1"] };
+test("on the local stack an instance's name stays a DNS label: a long one is cut before its revision, which keeps it apart from its siblings", () => {
+  const name = `Framework/${"m".repeat(36)}`; // local-framework-m…m-slave-N: 60 characters without the revision
+  const long = {
+    ...byName(local, "Sample/Web"),
+    name,
+    key: slug(name),
+    hosts: ["slave-1", "slave-2"],
+  };
   const spec = { ...local, services: [...local.services, long] };
-  assert.equal(serviceInstance(spec, long, host(local, "slave-1")).container.name.length, 65);
-  assert.deepEqual(containerNameProblems(spec, "Pulumi.local.yaml", "config.lhcb-platform:"), [
-    {
-      file: local.catalogFile,
-      path: `services[${local.services.length}].name`,
-      expected: `a shorter name: the container local-framework-${"m".repeat(32)}-slave-1-<revision> would have a name of 65 characters, and a container's name is its DNS name, at most 63 (stack name, part or entry, host id and an instance's revision together)`,
-    },
-  ]);
+  const [one, two] = ["slave-1", "slave-2"].map(
+    (id) => serviceInstance(spec, long, host(local, id)).container.name,
+  );
+  for (const n of [one, two]) {
+    assert.equal(n.length, 63, n);
+    assert.match(n, new RegExp(`^local-framework-${"m".repeat(36)}-s-[0-9a-f]{8}$`));
+  }
+  assert.notEqual(one, two);
+  assert.deepEqual(containerNameProblems(spec, "Pulumi.local.yaml", "config.lhcb-platform:"), []);
+  // A name that fits keeps its host id whole.
+  assert.match(
+    serviceInstance(local, byName(local, "Sample/Web"), host(local, "slave-1")).container.name,
+    /^local-sample-web-slave-1-[0-9a-f]{8}$/,
+  );
 });
