@@ -52,12 +52,27 @@ export function toContainerArgs(
   };
 }
 
-/** CPU and memory limits, where the container spec sets them. */
+/**
+ * Docker's CPU shares for `cpus` CPUs: 1024 a CPU, the weight Mesos's Docker containerizer gives
+ * a task (at least Docker's least, 2).
+ */
+export function cpuSharesOf(cpus: number): number {
+  return Math.max(2, Math.round(1024 * cpus));
+}
+
+/**
+ * CPU and memory, where the container spec sets them. The CPUs are a weight, not a cap: under
+ * contention a container gets CPU time in proportion to its shares, and while its host has room
+ * it may use more. That is what Mesos gives a task's `cpus` (without CFS quotas, as the platform's
+ * Marathon-mode services run), and it spares an instance the CFS throttling of a cap: a DIRAC
+ * start (about 0.7 s of CPU, 4.8 s under a cap of 0.15) or a burst of calls runs at the speed the
+ * host can give it. Memory is a hard limit.
+ */
 function limitArgs(
   containerSpec: ContainerSpec,
-): Pick<docker.ContainerArgs, "cpus" | "memory" | "memorySwap"> {
+): Pick<docker.ContainerArgs, "cpuShares" | "memory" | "memorySwap"> {
   return {
-    ...(containerSpec.cpus !== undefined ? { cpus: String(containerSpec.cpus) } : {}),
+    ...(containerSpec.cpus !== undefined ? { cpuShares: cpuSharesOf(containerSpec.cpus) } : {}),
     // No swap beyond the memory limit; Docker would otherwise set twice the limit, and the
     // provider would read that back as a change on every preview.
     ...(containerSpec.memoryMb !== undefined

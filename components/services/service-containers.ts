@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { toContainerArgs } from "../hosts/container-args";
 import { HostSpec } from "../core/config-schema";
 import {
   ContainerSpec,
@@ -39,6 +40,22 @@ function revisedName(base: string, revision: string): string {
   return `${base.length > room ? base.slice(0, room).replace(/-+$/, "") : base}-${revision}`;
 }
 
+/**
+ * The revision of an instance drafted under its name without one: a hash of the draft and of the
+ * Docker provider's arguments its container is declared with (`declare`; its network aside). A
+ * change to how a container is declared is a new revision too, as the replacement it causes
+ * needs a new name.
+ */
+export function instanceRevision(
+  draft: ServiceInstance,
+  declare: (c: ContainerSpec) => object = (c) => toContainerArgs(c, undefined),
+): string {
+  return createHash("sha256")
+    .update(JSON.stringify([draft, declare(draft.container)]))
+    .digest("hex")
+    .slice(0, REVISION_DIGITS);
+}
+
 /** What the plan says of one instance of a service: its container and its Consul registration. */
 export interface ServiceInstance {
   container: ContainerSpec;
@@ -49,7 +66,8 @@ export interface ServiceInstance {
  * The instance of `service` on `host`. Where a changed instance starts beside the old one
  * (`startsBeside`) it is named `<stack>-<service>-<host>-<revision>`: the revision is a hash of
  * everything the plan says of the instance (its container, files and environment, and its
- * registration, under the name without the revision). Any change to an instance is then a new
+ * registration, under the name without the revision) and of the Docker provider's arguments its
+ * container is declared with. Any change to an instance is then a new
  * container name and a new registration id, so the new instance can run and be registered beside
  * the old one (ServiceInstances); an unchanged instance keeps its name from one `up` to the next.
  * Elsewhere, where the new instance takes the old one's place, it is `<stack>-<service>-<host>`.
@@ -65,11 +83,7 @@ export function serviceInstance(
     registration: serviceRegistration(spec, service, host, base),
   };
   if (!startsBeside(spec)) return draft;
-  const revision = createHash("sha256")
-    .update(JSON.stringify(draft))
-    .digest("hex")
-    .slice(0, REVISION_DIGITS);
-  const name = revisedName(base, revision);
+  const name = revisedName(base, instanceRevision(draft));
   return {
     container: serviceContainer(spec, service, host, name),
     registration: serviceRegistration(spec, service, host, name),

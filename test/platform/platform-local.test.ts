@@ -200,6 +200,25 @@ test("every instance is registered in the Consul catalog once a direct probe of 
     await valueOf(platform.services.instances["sample-web/slave-2"].registration.serviceId),
     named("sample-web-slave-2"),
   );
+  // An instance's CPUs are a weight (1024 shares a CPU: the catalog's 0.15 and 0.1), not a cap;
+  // its memory is a cap.
+  const limits = (key: string) => {
+    const { cpuShares, cpus, memory, memorySwap } = byName(declared, `platform-services-${key}`)
+      .inputs as Record<string, unknown>;
+    return { cpuShares, cpus, memory, memorySwap };
+  };
+  assert.deepEqual(limits("configuration-server-slave-1"), {
+    cpuShares: 154,
+    cpus: undefined,
+    memory: 384,
+    memorySwap: 384,
+  });
+  assert.deepEqual(limits("sample-web-slave-2"), {
+    cpuShares: 102,
+    cpus: undefined,
+    memory: 128,
+    memorySwap: 128,
+  });
 });
 
 test("registrations wait for a Consul leader, not for consul-esm or the host's agent; the API's provider waits for nothing", async () => {

@@ -2,8 +2,15 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { slug } from "../../components/core/naming";
+import { toContainerArgs } from "../../components/hosts/container-args";
 import { containerNameProblems } from "../../components/stack-checks";
-import { serviceInstance, startsBeside } from "../../components/services/service-containers";
+import {
+  instanceRevision,
+  serviceContainer,
+  serviceInstance,
+  serviceRegistration,
+  startsBeside,
+} from "../../components/services/service-containers";
 
 const local = loadPlatformFromStackFile(process.cwd(), "local");
 const prod = loadPlatformFromStackFile(process.cwd(), "prod");
@@ -202,5 +209,31 @@ test("on the local stack an instance's name stays a DNS label: a long one is cut
   assert.match(
     serviceInstance(local, byName(local, "Sample/Web"), host(local, "slave-1")).container.name,
     /^local-sample-web-slave-1-[0-9a-f]{8}$/,
+  );
+});
+
+test("an instance's revision covers the provider's arguments its container is declared with, not only the plan", () => {
+  const svc = byName(local, "Sample/Web");
+  const at = host(local, "slave-1");
+  const base = "local-sample-web-slave-1";
+  const draft = {
+    container: serviceContainer(local, svc, at, base),
+    registration: serviceRegistration(local, svc, at, base),
+  };
+  assert.equal(
+    serviceInstance(local, svc, at).container.name,
+    `${base}-${instanceRevision(draft)}`,
+  );
+  // The same plan declared another way (as a later version of the platform might map it): the
+  // replacement that causes needs, and gets, a new name.
+  const declaredAnotherWay = instanceRevision(draft, (c) => ({
+    ...toContainerArgs(c, undefined),
+    cpuShares: 512,
+  }));
+  assert.match(declaredAnotherWay, /^[0-9a-f]{8}$/);
+  assert.notEqual(declaredAnotherWay, instanceRevision(draft));
+  assert.equal(
+    instanceRevision(draft, (c) => toContainerArgs(c, undefined)),
+    instanceRevision(draft),
   );
 });

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { secretPlaceholder } from "../../components/core/container-spec";
+import { cpuSharesOf } from "../../components/hosts/container-args";
 import { zookeeperDigestId } from "../../components/zookeeper/zookeeper-auth-plan";
 import type { RenderedFile } from "../../components/render";
 import { DeclaredResource, installMocks, plainInput, settle } from "./mocks";
@@ -27,7 +28,7 @@ export interface ContainerForm {
   healthcheck: string[];
   privileged: boolean;
   user?: string;
-  cpus?: string;
+  cpuShares?: number;
   memoryMb?: number;
   files: [string, string][];
 }
@@ -97,7 +98,7 @@ export function renderedContainers(files: RenderedFile[]): ContainerForm[] {
         healthcheck: c.healthcheck?.test ?? ["NONE"],
         privileged: c.privileged ?? false,
         user: c.user,
-        cpus: c.cpus === undefined ? undefined : String(c.cpus),
+        cpuShares: c.cpus === undefined ? undefined : cpuSharesOf(c.cpus),
         memoryMb: c.memoryMb,
         files: byKey(
           c.files.map((p) => [p, content.get(`hosts/${host}/${dir}/files${p}`) ?? "(not written)"]),
@@ -124,7 +125,7 @@ type Inputs = {
   healthcheck?: { tests: string[] };
   privileged?: boolean;
   user?: string;
-  cpus?: string;
+  cpuShares?: number;
   memory?: number;
   uploads?: { file: string; content: string }[];
 };
@@ -180,7 +181,7 @@ export function declaredContainers(
         healthcheck: c.healthcheck?.tests ?? ["NONE"],
         privileged: c.privileged ?? false,
         user: c.user,
-        cpus: c.cpus,
+        cpuShares: c.cpuShares,
         memoryMb: c.memory,
         files: byKey(
           (c.uploads ?? []).map(
