@@ -53,8 +53,11 @@ export function skipUnreadLeakStacks(): boolean {
   return true;
 }
 
-/** Whether `skipUnreadLeakStacks` has been installed by this module. */
-let leakStacksSkipped = false;
+/**
+ * Whether `skipUnreadLeakStacks` has run, whatever it found: an SDK without `debuggablePromise`
+ * is not looked up again at every pause.
+ */
+let leakStacksChecked = false;
 
 /**
  * Pauses stack traces; returns the function that resumes them (calls nest). The first call also
@@ -62,7 +65,10 @@ let leakStacksSkipped = false;
  */
 export function pauseStackTraces(): () => void {
   if (process.env.PULUMI_DEBUG_PROMISE_LEAKS) return () => undefined;
-  leakStacksSkipped ||= skipUnreadLeakStacks();
+  if (!leakStacksChecked) {
+    skipUnreadLeakStacks();
+    leakStacksChecked = true;
+  }
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   return () => {

@@ -82,3 +82,22 @@ test("with PULUMI_DEBUG_PROMISE_LEAKS set, the SDK keeps its stack traces", () =
   assert.match(r.before, FRAME);
   assert.match(r.after, FRAME);
 });
+
+test("the SDK is looked at once: when its first pause finds no debuggablePromise, a later pause does not look again", () => {
+  const script = [
+    'const { pauseStackTraces } = require("./components/core/stack-traces");',
+    'const d = require("@pulumi/pulumi/runtime/debuggable");',
+    "const original = d.debuggablePromise;",
+    "d.debuggablePromise = undefined;",
+    "pauseStackTraces()();",
+    "d.debuggablePromise = original;",
+    "pauseStackTraces()();",
+    "console.log(JSON.stringify({ untouched: d.debuggablePromise === original }));",
+  ].join("\n");
+  const r = spawnSync(process.execPath, ["--import", "tsx", "-e", script], {
+    encoding: "utf8",
+    env: { ...process.env, PULUMI_DEBUG_PROMISE_LEAKS: "" },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout.trim()), { untouched: true });
+});
