@@ -68,8 +68,6 @@ export function loadCheckedPlatform(
   return spec;
 }
 
-export { MAX_CONTAINER_NAME };
-
 /**
  * Containers whose name (`<stack>-<part>-<host>`, `<stack>-<entry>-<host>`), which is also their
  * hostname and their DNS name on the platform network, would be longer than a DNS label: one
