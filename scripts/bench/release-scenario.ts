@@ -2,13 +2,19 @@
 // what `npm run release -- TAG` does (scripts/release.ts) for a tag built beforehand: the image
 // checked (build-images.sh finds it up to date), the stack's config set, its rollout; timed from
 // before the image check (the command's own Node start is not counted) until Consul shows every
-// instance passing again. The client's requests are summarized apart: those sent during the
-// rollout, and those of the 1.5 s of steady client before and after it (the baseline).
+// instance passing again. The client runs in a thread of its own (steady-client.ts); its requests
+// are summarized apart: those sent during the rollout, and those of the 1.5 s of steady client
+// before and after it (the baseline).
 import { Stack } from "@pulumi/pulumi/automation";
 import { buildReleaseImage, releaseImage, Rollout, rollOut } from "../release";
-import { LoadSummary, summarize } from "./load";
+import { LoadSummary, Sample, summarize } from "./load";
 import { Platform } from "./platform";
-import { diracTargets, withLoad } from "./scenarios";
+import { sleep } from "./probes";
+import { diracTargets } from "./scenarios";
+import { SteadyClient } from "./steady-client";
+
+/** The steady client's time before and after the rollout: the baseline. */
+const STEADY_MS = 1500;
 
 export interface ReleaseResult {
   image: string;
@@ -27,24 +33,26 @@ export async function releaseUnderLoad(
   tag: string,
   log: (m: string) => void = () => undefined,
 ): Promise<ReleaseResult> {
+  // The rollout runs the Pulumi program in this thread: the client has a thread of its own.
+  const client = new SteadyClient({ targets: diracTargets(p.lbs.map((lb) => p.ip(lb))) });
+  let samples: Sample[] = [];
   let window = { from: 0, to: 0 };
-  const { result, load, samples } = await withLoad(
-    p,
-    p.lbs,
-    async () => {
-      const from = Date.now();
-      const image = buildReleaseImage(tag);
-      const r = await rollOut(stack, image, log, from);
-      window = { from, to: Date.now() };
-      return r;
-    },
-    { targets: diracTargets(p.lbs.map((lb) => p.ip(lb))) },
-  );
+  let rollout: Rollout;
+  try {
+    await sleep(STEADY_MS);
+    const from = Date.now();
+    const image = buildReleaseImage(tag);
+    rollout = await rollOut(stack, image, log, from);
+    window = { from, to: Date.now() };
+    await sleep(STEADY_MS);
+  } finally {
+    samples = await client.stop();
+  }
   const inWindow = (sent: number) => sent >= window.from && sent <= window.to;
   return {
     image: releaseImage(tag),
-    rollout: result,
-    load,
+    rollout,
+    load: summarize(samples),
     during: summarize(samples.filter((s) => inWindow(s.sent))),
     outside: summarize(samples.filter((s) => !inWindow(s.sent))),
   };

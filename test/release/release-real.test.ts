@@ -7,10 +7,11 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Stack } from "@pulumi/pulumi/automation";
-import { Load, summarize } from "../../scripts/bench/load";
+import { Sample, summarize } from "../../scripts/bench/load";
 import { disetCall } from "../../scripts/bench/diset";
 import { balancerTrouble, docker, eventually, ipOf } from "../../scripts/bench/probes";
 import { DIRAC_SERVICES, diracTargets } from "../../scripts/bench/scenarios";
+import { SteadyClient } from "../../scripts/bench/steady-client";
 import {
   openScratchStack,
   removeScratchStack,
@@ -50,7 +51,9 @@ test(
         );
 
     const loadStarted = Date.now();
-    const load = new Load({ targets, rate: 100 }).start();
+    // In a thread of its own: the rollout runs the program in this one.
+    const client = new SteadyClient({ targets, rate: 100 });
+    let samples: Sample[] = [];
     let rollout: Rollout;
     try {
       rollout = await rollOut(stack, releaseImage(VERSION), (m) =>
@@ -61,9 +64,9 @@ test(
       console.log(`release test: rollout failed: ${e instanceof Error ? e.message : String(e)}`);
       throw e;
     } finally {
-      await load.stop();
+      samples = await client.stop();
     }
-    const summary = summarize(load.samples);
+    const summary = summarize(samples);
     console.log(
       `release test: ${rollout.replacements.length} instances in ${rollout.seconds.toFixed(1)}s; ${summary.requests} requests, ${summary.failed} failed`,
     );

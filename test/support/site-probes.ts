@@ -1,5 +1,5 @@
 // What a test asks of the running site while a steady client runs (in a thread of its own,
-// steady-client.ts): every probe is asynchronous, so the test itself is never held either.
+// scripts/bench/steady-client.ts): every probe is asynchronous, so the test itself is never held either.
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
@@ -16,7 +16,7 @@ import { whitelistHostDir } from "../../components/mesos/host-paths";
 import { MESOS_PATHS } from "../../components/mesos/mesos-flags";
 import { LoadSummary, Sample, summarize } from "../../scripts/bench/load";
 import { inNetnsArgs, SiteHost, SiteLayout } from "../../scripts/site/layout";
-import { SteadyClient } from "./steady-client";
+import { SteadyClient } from "../../scripts/bench/steady-client";
 
 const execFileAsync = promisify(execFile);
 

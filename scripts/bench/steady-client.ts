@@ -1,9 +1,11 @@
-// A steady client in a thread of its own. The site's faults are made by commands the test runs
-// and waits for; some of them hold the test's thread for a second or more, and a client sharing
-// that thread would send nothing just when the fault happens, and see no failure.
+// A steady client (load.ts) in a thread of its own. Whatever holds the caller's thread does not
+// hold the client: a site test's fault commands, which hold it for a second or more (a client
+// sharing it would send nothing just when the fault happens, and see no failure), or the Pulumi
+// program a release runs inline (a client sharing its thread would time its answers late by the
+// program's own work, and blame the platform for it).
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import { LoadOptions, Sample } from "../../scripts/bench/load";
+import { LoadOptions, Sample } from "./load";
 
 export class SteadyClient {
   private readonly worker: Worker;

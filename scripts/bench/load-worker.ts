@@ -1,8 +1,8 @@
-// The steady client's own thread (test/support/steady-client.ts): a Load that keeps its rate
-// whatever the test's thread does, and hands its samples over when asked ("samples") and at the
+// The steady client's own thread (steady-client.ts): a Load that keeps its rate
+// whatever the caller's thread does, and hands its samples over when asked ("samples") and at the
 // end ("stop").
 import { parentPort, workerData } from "node:worker_threads";
-import { Load, LoadOptions } from "../../scripts/bench/load";
+import { Load, LoadOptions } from "./load";
 
 const load = new Load(workerData as LoadOptions).start();
 parentPort!.on("message", (ask: "samples" | "stop") => {
