@@ -11,13 +11,10 @@
 #   (override with DOCKERD_STORAGE_DRIVER=...); the driver that worked is
 #   remembered in .cache/dockerd.storage-driver so restarts keep the same images;
 # - iptables: the default (nft) backend, falling back to iptables-legacy;
-# - gives the cgroup that holds every container (/docker, the cgroupfs driver's parent) the CPU
-#   weight of ten processes (DOCKERD_CONTAINERS_CPU_WEIGHT), on a daemon it started;
 # - verifies that `docker run --rm` works (with lhcb-platform/base:bookworm once
 #   it exists, else with a throwaway image made from the host's busybox, if any).
 # Environment: DOCKERD_STORAGE_DRIVER, DOCKERD_DATA_ROOT (/var/lib/docker),
-# DOCKERD_WAIT_SECS (60), DOCKERD_GOGC (the daemon's GOGC, 400), DOCKERD_CONTAINERS_CPU_WEIGHT
-# (10: times a process's weight). The daemon listens on
+# DOCKERD_WAIT_SECS (60), DOCKERD_GOGC (the daemon's GOGC, 400). The daemon listens on
 # unix:///var/run/docker.sock.
 set -euo pipefail
 # shellcheck source=scripts/docker/lib.sh source-path=SCRIPTDIR
@@ -118,27 +115,6 @@ start_daemon() { # driver iptables-flavour -> 0 when it answers
   return 1
 }
 
-# On this one machine the engine, its providers, the program, dockerd and a test's client are
-# each a process of the root cgroup, while every container of the platform (the balancers, the
-# instances that serve, those that start) shares the one /docker cgroup, which by default weighs
-# as much as one of those processes. During a release the containers then got about half of the
-# machine, and the instances that serve answered late (docs/promises.md). Weighed as ten, they get
-# what they need first; the engine takes the rest.
-weigh_containers() {
-  local times="${DOCKERD_CONTAINERS_CPU_WEIGHT:-10}"
-  [[ "$times" =~ ^[1-9][0-9]?$ ]] || die "DOCKERD_CONTAINERS_CPU_WEIGHT: expected a whole number from 1 to 99, got '$times'"
-  local group file value
-  if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
-    group=/sys/fs/cgroup/docker file=cpu.weight value=$((times * 100))
-  else
-    group=/sys/fs/cgroup/cpu/docker file=cpu.shares value=$((times * 1024))
-  fi
-  $SUDO mkdir -p "$group"
-  if [ -e "$group/$file" ]; then
-    echo "$value" | $SUDO tee "$group/$file" >/dev/null && log "containers' CPU weight: $group/$file = $value"
-  fi
-}
-
 verify_run() {
   local img=""
   if docker image inspect lhcb-platform/base:bookworm >/dev/null 2>&1; then
@@ -169,7 +145,6 @@ install_packages
 if daemon_answers; then
   if pid=$(our_pid); then
     log "dockerd already running (started by this project, pid $pid)"
-    weigh_containers
   else
     log "a Docker daemon already answers (not started by this project); leaving it alone"
   fi
@@ -206,7 +181,6 @@ for driver in "${drivers[@]}"; do
     if [ "$ipt" = legacy ] && ! command -v iptables-legacy >/dev/null; then continue; fi
     if start_daemon "$driver" "$ipt"; then
       echo "$driver" >"$DRIVER_FILE"
-      weigh_containers
       verify_run
       exit 0
     fi
