@@ -23,6 +23,7 @@ import {
   reloadsInARow,
   waitAllServing,
 } from "./bench/scenarios";
+import { describeCpuSplit } from "./bench/cpu-split";
 import { releaseUnderLoad } from "./bench/release-scenario";
 import { hangTcpInstance, TCP_SERVICE } from "./bench/tcp-hang";
 import { upScratchStack } from "./bench/stack";
@@ -322,7 +323,8 @@ async function main(): Promise<void> {
         const cs = r.rollout.replacements.filter((x) => x.instance.includes(TCP_SERVICE));
         log(
           `release ${r.image}: ${r.rollout.replacements.length} instances in ${r.rollout.seconds.toFixed(1)} s (${TCP_SERVICE}: ${cs.map((x) => `${x.drained.toFixed(1)}-${x.serving.toFixed(1)} s`).join(", ")}), ` +
-            `${r.load.failed}/${r.load.requests} failed at ${r.load.rate}/s, p99 ${r.during.p99Ms} ms during it, ${r.outside.p99Ms} ms outside ${r.load.failures.join("; ")}`,
+            `${r.load.failed}/${r.load.requests} failed at ${r.load.rate}/s, p99 ${r.during.p99Ms} ms during it, ${r.outside.p99Ms} ms outside; ` +
+            `CPU during it ${describeCpuSplit(r.cpu)} ${r.load.failures.join("; ")}`,
         );
         // From the start of the rollout's `pulumi up` to the last of the three serving again.
         three.values.push(Math.max(...cs.map((x) => x.serving)) * 1000);

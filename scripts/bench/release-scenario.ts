@@ -7,6 +7,7 @@
 // before and after it (the baseline).
 import { Stack } from "@pulumi/pulumi/automation";
 import { buildReleaseImage, releaseImage, Rollout, rollOut } from "../release";
+import { CpuSplit, cpuSplit, readCpu } from "./cpu-split";
 import { LoadSummary, Sample, summarize } from "./load";
 import { Platform } from "./platform";
 import { sleep } from "./probes";
@@ -25,6 +26,8 @@ export interface ReleaseResult {
   during: LoadSummary;
   /** The requests sent before and after it. */
   outside: LoadSummary;
+  /** The machine's CPU during the rollout, the containers' apart. */
+  cpu: CpuSplit;
 }
 
 export async function releaseUnderLoad(
@@ -38,12 +41,15 @@ export async function releaseUnderLoad(
   let samples: Sample[] = [];
   let window = { from: 0, to: 0 };
   let rollout: Rollout;
+  let cpu: CpuSplit;
   try {
     await sleep(STEADY_MS);
+    const before = readCpu();
     const from = Date.now();
     const image = buildReleaseImage(tag);
     rollout = await rollOut(stack, image, log, from);
     window = { from, to: Date.now() };
+    cpu = cpuSplit(before, readCpu());
     await sleep(STEADY_MS);
   } finally {
     samples = await client.stop();
@@ -55,5 +61,6 @@ export async function releaseUnderLoad(
     load: summarize(samples),
     during: summarize(samples.filter((s) => inWindow(s.sent))),
     outside: summarize(samples.filter((s) => !inWindow(s.sent))),
+    cpu,
   };
 }
