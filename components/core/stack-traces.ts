@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { cheaperSourcePositions } from "./source-positions";
 
 /**
  * Declaring resources without paying for stack traces nobody reads.
@@ -21,54 +22,78 @@ interface SdkDebuggable {
   debugPromiseLeaks?: boolean;
 }
 
+/** What this module uses of @pulumi/pulumi's runtime/state: the promises its leak report counts. */
+interface SdkState {
+  getStore?: () => { leakCandidates?: Set<Promise<unknown>> };
+}
+
 /** Marks the `debuggablePromise` that `skipUnreadLeakStacks` installed. */
 const SKIPS_LEAK_STACKS = Symbol.for("lhcb-platform.skipsLeakStacks");
 
 /**
- * Makes @pulumi/pulumi's `debuggablePromise` take no stack trace while promise leaks are not being
- * debugged. Outside the paused windows (after each `await` inside the SDK, when a registration's
- * request is built and when its answer resolves the outputs) it still took one per promise, and
- * with source maps on, mapped every frame: at ten times the paper's scale, 19% of the
- * declaration's CPU (docs/scale.md). The SDK prints those traces only when
- * PULUMI_DEBUG_PROMISE_LEAKS is set, and then this does nothing, so nothing that is printed
- * changes. Idempotent; returns whether the SDK's `debuggablePromise` is now the one that skips
- * them (false when the variable is set or the SDK no longer has the function).
+ * Makes @pulumi/pulumi's `debuggablePromise` do only what is used while promise leaks are not
+ * being debugged: track the promise among the leak candidates until it settles (the SDK fails a
+ * run that exits with some still pending) and mark a rejection's error with its promise, as the
+ * SDK does. What it skips is what only PULUMI_DEBUG_PROMISE_LEAKS prints: a stack trace, an id
+ * and the context defined on each promise. With source maps on, the stack traces alone were 19%
+ * of the declaration's CPU at ten times the paper's scale, the rest of the SDK's function another
+ * tenth (docs/scale.md). The first call still goes to the SDK's function, which sets up the leak
+ * report at exit. When the variable is set, nothing is replaced, so nothing that is printed
+ * changes. Idempotent; returns whether the SDK's `debuggablePromise` is now this one (false when
+ * the variable is set or the SDK no longer has the functions).
  */
 export function skipUnreadLeakStacks(): boolean {
-  const sdk = createRequire(__filename)("@pulumi/pulumi/runtime/debuggable") as SdkDebuggable;
+  const sdkRequire = createRequire(__filename);
+  const sdk = sdkRequire("@pulumi/pulumi/runtime/debuggable") as SdkDebuggable;
+  const state = sdkRequire("@pulumi/pulumi/runtime/state") as SdkState;
   const original = sdk.debuggablePromise;
-  if (typeof original !== "function" || sdk.debugPromiseLeaks) return false;
+  const getStore = state.getStore;
+  if (typeof original !== "function" || typeof getStore !== "function") return false;
+  if (sdk.debugPromiseLeaks) return false;
   if (SKIPS_LEAK_STACKS in original) return true;
-  const skipping = (p: Promise<unknown>, ctx: unknown): Promise<unknown> => {
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
-    try {
+  let first = true;
+  const tracking = (p: Promise<unknown>, ctx: unknown): Promise<unknown> => {
+    if (first) {
+      first = false;
       return original(p, ctx);
-    } finally {
-      Error.stackTraceLimit = limit;
     }
+    const store = getStore();
+    store.leakCandidates?.add(p);
+    return p.then(
+      (value) => {
+        store.leakCandidates?.delete(p);
+        return value;
+      },
+      (err: unknown) => {
+        store.leakCandidates?.delete(p);
+        (err as { promise?: unknown }).promise = p;
+        throw err;
+      },
+    );
   };
-  Object.defineProperty(skipping, SKIPS_LEAK_STACKS, { value: true });
-  sdk.debuggablePromise = skipping;
+  Object.defineProperty(tracking, SKIPS_LEAK_STACKS, { value: true });
+  sdk.debuggablePromise = tracking;
   return true;
 }
 
 /**
- * Whether `skipUnreadLeakStacks` has run, whatever it found: an SDK without `debuggablePromise`
- * is not looked up again at every pause.
+ * Whether the SDK's functions were looked at (`skipUnreadLeakStacks`, `cheaperSourcePositions`),
+ * whatever was found: an SDK without them is not looked up again at every pause.
  */
-let leakStacksChecked = false;
+let sdkChecked = false;
 
 /**
  * Pauses stack traces; returns the function that resumes them (calls nest). The first call also
- * makes the SDK skip its unread leak stacks from then on (`skipUnreadLeakStacks`).
+ * makes the SDK skip its unread leak stacks from then on (`skipUnreadLeakStacks`) and take the
+ * resources' source positions from V8's call sites (`cheaperSourcePositions`).
  */
 export function pauseStackTraces(): () => void {
-  if (process.env.PULUMI_DEBUG_PROMISE_LEAKS) return () => undefined;
-  if (!leakStacksChecked) {
+  if (!sdkChecked) {
     skipUnreadLeakStacks();
-    leakStacksChecked = true;
+    cheaperSourcePositions();
+    sdkChecked = true;
   }
+  if (process.env.PULUMI_DEBUG_PROMISE_LEAKS) return () => undefined;
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   return () => {
