@@ -34,6 +34,7 @@ import urllib.parse
 
 import platform_check_server
 import platform_drain
+import platform_log_filter
 
 STOP_GRACE_SECONDS = 8  # the platform gives a container 10 s after SIGTERM
 # A service's drain at SIGTERM (platform_drain): passed on once no client or checker has come for
@@ -42,6 +43,8 @@ STOP_GRACE_SECONDS = 8  # the platform gives a container 10 s after SIGTERM
 # grace period to stop.
 DRAIN_QUIET_SECONDS = 1.0
 DRAIN_LONGEST_SECONDS = 6
+# How long the service's last lines may take to be relayed once it has ended.
+RELAY_DRAIN_SECONDS = 1
 DIRAC_VERSION = importlib.metadata.version("DIRAC")  # what the bridge's pings say they speak
 
 
@@ -155,7 +158,7 @@ def start_bridge(component, port):
     log("health bridge on :%d pings %s" % (port, url))
 
 
-def run_child(argv, drain_ports=()):
+def run_child(argv, drain_ports=(), keep_line=None):
     """Runs DIRAC's program as a child: SIGTERM and SIGINT are passed on, and the child is killed
     if it still runs STOP_GRACE_SECONDS later; exits with its status. With `drain_ports`, the first
     signal is passed on only once their clients have gone (platform_drain), at most
@@ -163,8 +166,18 @@ def run_child(argv, drain_ports=()):
     or starts the drain's thread: a wait of its own would queue behind the main thread's, which
     holds the child's wait lock, and last the whole grace period whenever the child exits at once.
     A child ended by a signal exits as a shell reports it: 128 + the signal (143 for SIGTERM, 137
-    for SIGKILL)."""
-    child = subprocess.Popen(argv)
+    for SIGKILL). With `keep_line`, the child's standard output is relayed line by line
+    (platform_log_filter.relay), without the lines it does not keep, until the child and whatever
+    holds its output end (at most RELAY_DRAIN_SECONDS after the child)."""
+    child = subprocess.Popen(argv, stdout=subprocess.PIPE if keep_line else None)
+    relaying = None
+    if keep_line:
+        relaying = threading.Thread(
+            target=platform_log_filter.relay,
+            args=(child.stdout, sys.stdout.buffer, keep_line),
+            daemon=True,
+        )
+        relaying.start()
     stopping = {"draining": False, "passed_on": False}
 
     def pass_on(signum, waited):
@@ -195,6 +208,8 @@ def run_child(argv, drain_ports=()):
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGALRM, lambda _signum, _frame: child.kill())
     status = child.wait()
+    if relaying:
+        relaying.join(RELAY_DRAIN_SECONDS)
     sys.exit(128 - status if status < 0 else status)
 
 
@@ -207,7 +222,9 @@ def serve(component):
         start_bridge(component, int(check_port))
     # The instance's ports its clients and checkers come to: drained before the service stops.
     ports = [int(p) for p in (os.environ.get("SERVICE_PORT"), check_port) if p]
-    run_child(["dirac-service", component], ports)
+    # Without the bridge's own pings in the log (platform_log_filter).
+    keep = platform_log_filter.BridgePings().keep if check_port else None
+    run_child(["dirac-service", component], ports, keep)
 
 
 def agent(name, once):

@@ -169,8 +169,9 @@ image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 # image carries it as a label, so an image whose sources changed since it was built is rebuilt
 # (with Docker's layer cache) instead of kept because its tag exists.
 # Files of images/shared/ an image's build context also gets (the agent runner both the service
-# and the DIRAC image run their agents with; the drain the DIRAC image's services stop with).
-shared_of() { case $1 in service) echo platform_agent.py ;; dirac) echo platform_agent.py platform_check_server.py platform_drain.py ;; esac; }
+# and the DIRAC image run their agents with; the drain the DIRAC image's services stop with; the filter
+# that keeps the health bridge's pings out of their logs).
+shared_of() { case $1 in service) echo platform_agent.py ;; dirac) echo platform_agent.py platform_check_server.py platform_drain.py platform_log_filter.py ;; esac; }
 source_hash() { # name
   { (cd "$REPO_ROOT/images/$1" && find . -name __pycache__ -prune -o -type f -print0 | sort -z | xargs -0 sha256sum)
     for f in $(shared_of "$1"); do (cd "$REPO_ROOT/images/shared" && sha256sum "$f"); done

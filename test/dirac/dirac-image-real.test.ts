@@ -6,7 +6,7 @@
 // client in another container finds the StorageElement by name through the server and gets its
 // data. The server's HTTP health bridge answers 200 while the service answers a DISET ping, 503
 // within its timeout while the service is stopped (SIGSTOP: a hang, the process still there),
-// and 200 again once it runs.
+// and 200 again once it runs; its own pings stay out of the service's log.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -256,6 +256,30 @@ test("the health bridge: 200 from a DISET ping, 503 within its 1 s timeout while
     10,
     async () => (await bridge(address)).status === 200,
   );
+});
+
+/** What DIRAC's service wrote in container `name`: its standard output, which `docker logs` passes on apart. */
+function serviceLog(name: string): string {
+  return spawnSync("docker", ["logs", name], { encoding: "utf8" }).stdout;
+}
+
+test("the service's log holds a client's ping and not the health bridge's own pings (images/shared/platform_log_filter.py)", async () => {
+  for (let i = 0; i < 3; i++) {
+    assert.equal((await bridge(address)).status, 200);
+    await new Promise((r) => setTimeout(r, 300)); // past the bridge's 0.25 s cache: a new ping each time
+  }
+  assert.equal((await disetCall(address, PORT, "Configuration/Server", "ping")).OK, true);
+  const clientPing = /NOTICE: Executing action \(\[::ffff:(?!127\.)[0-9.]+\]:\d+\) RPC\/ping\(/;
+  await until("the client's ping is in the service's log", 5, () =>
+    Promise.resolve(clientPing.test(serviceLog(CS))),
+  );
+  const log = serviceLog(CS);
+  assert.doesNotMatch(log, /\((\[::ffff:)?127\.0\.0\.1\]?:\d+\) RPC\/ping\(/);
+  assert.doesNotMatch(
+    log,
+    /Returning response \((\[::ffff:)?127\.0\.0\.1\]?:\d+\) \([0-9.]+ secs\) OK/,
+  );
+  assert.match(log, /ALWAYS: Listening at /);
 });
 
 test("a second signal is passed on at once: DIRAC's service ends on it, not waiting out the drain (exit 143, not 137 for a kill)", async () => {

@@ -3,19 +3,16 @@
 // listening one, not a loopback peer, only the instance's ports), and when the wait ends (a quiet
 // second after the last new connection or the last open one, or the longest wait).
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { pythonJson } from "../support/python-json";
 import { tempDir } from "../../scripts/temp-dir";
-
-const SHARED = join(__dirname, "..", "..", "images", "shared");
 
 /** Runs `body` (Python, with `pd` = platform_drain and the helpers below) and returns what it printed as JSON. */
 function python(body: string): unknown {
   const program = `
 import json, sys
-sys.path[:0] = [${JSON.stringify(SHARED)}]
 import platform_drain as pd
 
 def row(local, remote, state):
@@ -46,12 +43,7 @@ def wait(rows_at, ports={9148, 19148}):
 
 print(json.dumps(${body}))
 `;
-  const r = spawnSync("python3", ["-c", program], {
-    encoding: "utf8",
-    env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
-  });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout) as unknown;
+  return pythonJson(program);
 }
 
 test("a client is a socket on the instance's ports, not listening, whose peer is not loopback", () => {
