@@ -117,11 +117,7 @@ function mappedPosition(map: SourceMap, site: NodeJS.CallSite): Callsite | undef
  * One frame's position as the SDK parses it from a stack trace's line (none for `node:` files):
  * mapped through its file's source map when `mapped` (Node's source maps are on).
  */
-export function positionOf(
-  site: NodeJS.CallSite,
-  framePosition: RegExp,
-  mapped: boolean,
-): Callsite {
+function positionOf(site: NodeJS.CallSite, framePosition: RegExp, mapped: boolean): Callsite {
   const fileName = mapped ? site.getFileName() : undefined;
   const map = fileName ? sourceMapOf(fileName) : null;
   const original = map ? mappedPosition(map, site) : undefined;

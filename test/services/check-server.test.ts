@@ -4,11 +4,8 @@
 // pieces; and a client that says nothing, or too much, closed unanswered without delaying the
 // checks of others.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { test } from "node:test";
-
-const SHARED = join(__dirname, "..", "..", "images", "shared");
+import { pythonJson } from "../support/python-json";
 
 /**
  * Runs `body` (Python) with a server on loopback serving in a thread: `port`, `answers` (how many
@@ -19,7 +16,6 @@ const SHARED = join(__dirname, "..", "..", "images", "shared");
 function python(body: string, clientSeconds = 2): unknown {
   const program = `
 import json, socket, sys, threading, time
-sys.path[:0] = [${JSON.stringify(SHARED)}]
 import platform_check_server as pcs
 
 state = {"ok": True, "reason": "ping answered in 1.2 ms", "answers": 0}
@@ -56,13 +52,7 @@ def check(*pieces):
 
 print(json.dumps(${body}))
 `;
-  const r = spawnSync("python3", ["-c", program], {
-    encoding: "utf8",
-    env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
-    timeout: 30_000,
-  });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout) as unknown;
+  return pythonJson(program, 30_000);
 }
 
 const HAPROXY_CHECK = "b'GET /ping HTTP/1.0\\r\\nHost: lb\\r\\n\\r\\n'";
