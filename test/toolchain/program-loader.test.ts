@@ -97,3 +97,53 @@ test("an error's stack trace names the TypeScript file and line", () => {
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /Error: failed here\n\s+at Object\.<anonymous> \(.*\/main\.ts:6:\d+\)/);
 });
+
+/** A package of the scratch project whose module names a source map, and can require a file. */
+function writePackage(): void {
+  const dir = join(project, "vendor", "node_modules", "dep");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, "index.js"),
+    "exports.load = (file) => require(file);\n//# sourceMappingURL=index.js.map\n",
+  );
+  writeFileSync(
+    join(dir, "index.js.map"),
+    JSON.stringify({ version: 3, sources: ["dep.ts"], names: [], mappings: "AAAA;AACA" }),
+  );
+  writeFileSync(join(project, "late.ts"), "export const late: number = 1;\n");
+  writeFileSync(
+    join(project, "maps.ts"),
+    [
+      'import { findSourceMap } from "node:module";',
+      'import { join } from "node:path";',
+      'const dep = require("./vendor/node_modules/dep") as { load: (f: string) => unknown };',
+      'dep.load(join(__dirname, "late"));',
+      "const mapped = (f: string) => findSourceMap(join(__dirname, f)) !== undefined;",
+      'const seen = { own: mapped("maps.ts"), package: mapped("vendor/node_modules/dep/index.js"), requiredByPackage: mapped("late.ts"), on: process.sourceMapsEnabled };',
+      "process.setSourceMapsEnabled(false);",
+      'require("node:test");',
+      'require("./vendor/node_modules/dep");',
+      'delete require.cache[require.resolve("./vendor/node_modules/dep")];',
+      'require("./vendor/node_modules/dep");',
+      "console.log(JSON.stringify({ ...seen, offAfterPackage: !process.sourceMapsEnabled }));",
+    ].join("\n"),
+  );
+}
+
+test("a package's source map is not read; the program's files keep theirs, also one a package requires, and the program's choice to turn them off holds", () => {
+  withDependencies(true);
+  writePackage();
+  const r = spawnSync(
+    process.execPath,
+    ["--require", "./scripts/program-loader.cjs", "-e", 'require("./maps")'],
+    { cwd: project, encoding: "utf8" },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), {
+    own: true,
+    package: false,
+    requiredByPackage: true,
+    on: true,
+    offAfterPackage: true,
+  });
+});
