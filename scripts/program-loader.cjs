@@ -71,11 +71,15 @@ let packageDepth = 0;
 /** Whether source maps were on when the outermost of them began: so they are again after it. */
 let mapsOutside = true;
 
-/** Source maps off, where they were on, for the package module about to load. */
-function enterPackage() {
-  if (packageDepth++ > 0) return;
+/** Source maps off, where they were on, remembering which (`mapsOutside`). */
+function mapsOffRemembered() {
   mapsOutside = process.sourceMapsEnabled;
   if (mapsOutside) process.setSourceMapsEnabled(false);
+}
+
+/** Source maps off for the package module about to load, unless one is loading already. */
+function enterPackage() {
+  if (packageDepth++ === 0) mapsOffRemembered();
 }
 
 /** Back from a package module: source maps as they were outside packages, once the outermost returns. */
@@ -119,8 +123,7 @@ function loadTypeScript(module, file) {
   } finally {
     if (depth > 0) {
       // Back inside the package that required the file: what the program chose holds after it.
-      packageDepth = 0;
-      enterPackage();
+      mapsOffRemembered();
       packageDepth = depth;
     }
   }

@@ -23,12 +23,15 @@ function withDependencies(on: boolean): void {
   if (on) symlinkSync(join(ROOT, "node_modules"), join(project, "node_modules"));
 }
 
-/** Runs `main.ts` of the scratch project as the language host runs a program: `node --require LOADER`. */
-function runMain(): { status: number | null; stdout: string; stderr: string } {
+/** Runs `entry` of the scratch project as the language host runs a program: `node --require LOADER`. */
+function runMain(
+  entry = "./main",
+  env: NodeJS.ProcessEnv = process.env,
+): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(
     process.execPath,
-    ["--require", "./scripts/program-loader.cjs", "-e", 'require("./main")'],
-    { cwd: project, encoding: "utf8" },
+    ["--require", "./scripts/program-loader.cjs", "-e", `require(${JSON.stringify(entry)})`],
+    { cwd: project, encoding: "utf8", env },
   );
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -89,11 +92,7 @@ test("a compiled file is used again without the compiler; a changed source is co
 
 test("an error's stack trace names the TypeScript file and line", () => {
   withDependencies(true);
-  const r = spawnSync(
-    process.execPath,
-    ["--require", "./scripts/program-loader.cjs", "-e", 'require("./main")'],
-    { cwd: project, encoding: "utf8", env: { ...process.env, FAIL: "1" } },
-  );
+  const r = runMain("./main", { ...process.env, FAIL: "1" });
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /Error: failed here\n\s+at Object\.<anonymous> \(.*\/main\.ts:6:\d+\)/);
 });
@@ -121,7 +120,6 @@ function writePackage(): void {
       "const mapped = (f: string) => findSourceMap(join(__dirname, f)) !== undefined;",
       'const seen = { own: mapped("maps.ts"), package: mapped("vendor/node_modules/dep/index.js"), requiredByPackage: mapped("late.ts"), on: process.sourceMapsEnabled };',
       "process.setSourceMapsEnabled(false);",
-      'require("node:test");',
       'require("./vendor/node_modules/dep");',
       'delete require.cache[require.resolve("./vendor/node_modules/dep")];',
       'require("./vendor/node_modules/dep");',
@@ -133,11 +131,7 @@ function writePackage(): void {
 test("a package's source map is not read; the program's files keep theirs, also one a package requires, and the program's choice to turn them off holds", () => {
   withDependencies(true);
   writePackage();
-  const r = spawnSync(
-    process.execPath,
-    ["--require", "./scripts/program-loader.cjs", "-e", 'require("./maps")'],
-    { cwd: project, encoding: "utf8" },
-  );
+  const r = runMain("./maps");
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), {
     own: true,
