@@ -16,6 +16,7 @@ import { PlatformSpec } from "../../components/core/platform-spec";
 import { newGossipKey, setSecretConfig } from "../../scripts/site/deploy";
 import { DeployedSite, deploySite, removeSite, site } from "../support/site-fixture";
 import {
+  answerOnceItHolds,
   catalogReadToken,
   consulGet,
   consulSend,
@@ -121,15 +122,13 @@ test("one pulumi up: a new gossip key in use on every member alone, a new balanc
   const http = spec.services.find((s) => s.protocol === "http" && s.mode === "pulumi")!;
   // The instances on the slave whose agent was just replaced pass again once its checks have run.
   const passing = `/v1/health/service/${http.key}?passing&tag=${spec.stack}`;
-  let seen = await consulGet({ ...manager, token: after }, passing);
-  await timeUntil(
+  await answerOnceItHolds(
     `every ${http.key} instance passing, read with the new token`,
-    async () => {
-      seen = await consulGet({ ...manager, token: after }, passing);
-      return seen.ok && (JSON.parse(seen.out) as unknown[]).length === http.hosts.length;
-    },
+    () => consulGet({ ...manager, token: after }, passing),
+    (seen) => seen.ok && (JSON.parse(seen.out) as unknown[]).length === http.hosts.length,
+    statusAndBody,
     30,
-  ).catch(() => assert.fail(`${seen.status} ${seen.out}`));
+  );
   for (const lb of spec.loadBalancers)
     await everyServerUp(lb.id, `http://${lb.address}:${http.port}${http.check.http ?? "/"}`);
 
@@ -137,12 +136,13 @@ test("one pulumi up: a new gossip key in use on every member alone, a new balanc
   // Consul agent just started may hold /v1/agent/self past the probe's 2 s while it syncs).
   assert.notEqual(agentCertificate(slave), before.cert);
   const address = site.hosts.find((h) => h.id === slave)!.address;
-  let self = await consulGet({ ...manager, address }, "/v1/agent/self");
-  await timeUntil(
+  await answerOnceItHolds(
     `${slave}'s new agent answering over HTTPS`,
-    async () => (self = await consulGet({ ...manager, address }, "/v1/agent/self")).status === 200,
+    () => consulGet({ ...manager, address }, "/v1/agent/self"),
+    (self) => self.status === 200,
+    statusAndBody,
     30,
-  ).catch(() => assert.fail(`${self.status} ${self.out}`));
+  );
 });
 
 /**
@@ -151,16 +151,17 @@ test("one pulumi up: a new gossip key in use on every member alone, a new balanc
  */
 async function everyServerUp(lbId: string, url: string): Promise<void> {
   await timeUntil(`${url} serving`, async () => (await fetch(url)).status === 200, 30);
-  let servers = new Map<string, string>();
-  await timeUntil(
+  await answerOnceItHolds(
     `${lbId}: every server UP`,
-    async () => {
-      servers = await serversOf(site, spec, lbId);
-      return servers.size > 0 && [...servers.values()].every((s) => s === "UP");
-    },
+    () => serversOf(site, spec, lbId),
+    (servers) => servers.size > 0 && [...servers.values()].every((s) => s === "UP"),
+    (servers) => JSON.stringify([...servers]),
     30,
-  ).catch(() => assert.fail(`${lbId}: ${JSON.stringify([...servers])}`));
+  );
 }
+
+/** An HTTP answer as a failure shows it. */
+const statusAndBody = (r: { status: number; out: string }) => `${r.status} ${r.out}`;
 
 /** Sets the stack's `consul.tlsCa` through the CLI, as an operator would. */
 async function setCas(issuer: "a" | "b", trusted: ("a" | "b")[]): Promise<void> {

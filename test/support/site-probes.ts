@@ -70,6 +70,27 @@ export async function timeUntil(
 }
 
 /**
+ * Asks `ask` every 100 ms until `holds` accepts its answer, and resolves with that answer; after
+ * `seconds`, rejects with timeUntil's message and the last answer, as `show` writes it.
+ */
+export async function answerOnceItHolds<T>(
+  what: string,
+  ask: () => Promise<T>,
+  holds: (answer: T) => boolean,
+  show: (answer: T) => string,
+  seconds: number,
+): Promise<T> {
+  let last: T | undefined;
+  const asked = async () => holds((last = await ask()));
+  try {
+    await timeUntil(what, asked, seconds);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; the last answer: ${show(last as T)}`);
+  }
+  return last as T;
+}
+
+/**
  * Balancer `lbId`'s checked servers (`backend/server` → status; the instances' unchecked fallbacks
  * left out) from its stats page, asked on its own host (in its namespace), where the page listens
  * on cert-like stacks; empty when it does not answer.
