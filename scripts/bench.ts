@@ -88,7 +88,7 @@ function table(figures: Figure[]): string {
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ")).join("\n");
 }
 
-/** Goal 5: `up` from nothing, a preview without change, and the paper-scale preview beside its baseline. */
+/** Goal 5: `up` from nothing, a preview without change and the paper-scale preview, each preview beside its baseline. */
 async function engineFigures(
   fig: (name: string, goalMs?: number) => Figure,
   runs: number,
@@ -112,6 +112,11 @@ async function engineFigures(
     "5. preview of the local stack without change",
     5000,
     lifecycle.map((r) => r.preview),
+  );
+  add(
+    "   baseline: the same with the diffs one after another",
+    undefined,
+    lifecycle.map((r) => r.serialDiffPreview),
   );
   const scale = await paperScalePreview(runs, baselineRuns, log);
   add(`5. preview of the paper-scale catalog (${scale.resources} resources)`, 15000, scale.seconds);

@@ -99,18 +99,24 @@ export class CliStack {
     );
   }
 
-  /** `pulumi preview --expect-no-changes`: rejects when the preview shows any change. */
-  public previewNoChanges(): Promise<string> {
-    return this.pulumi([
-      "preview",
-      "--stack",
-      this.name,
-      "--expect-no-changes",
-      "--non-interactive",
-      "--color",
-      "never",
-      "--diff",
-    ]);
+  /**
+   * `pulumi preview --expect-no-changes`: rejects when the preview shows any change. `env` is
+   * added to the CLI's environment.
+   */
+  public previewNoChanges(env: Record<string, string> = {}): Promise<string> {
+    return this.pulumi(
+      [
+        "preview",
+        "--stack",
+        this.name,
+        "--expect-no-changes",
+        "--non-interactive",
+        "--color",
+        "never",
+        "--diff",
+      ],
+      env,
+    );
   }
 
   /** The stack's state (`pulumi stack export`). */

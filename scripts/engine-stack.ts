@@ -46,7 +46,8 @@ export function operatorCli(): string {
 /**
  * The environment the CLI needs: what scripts/toolchain/env.sh exports wins; otherwise the same
  * defaults: the toolchain's CLI and language host and the project's Node 22 first on PATH, a file
- * backend in .pulumi-state, and a random passphrase made once in .cache. The plugins are found in
+ * backend in .pulumi-state, a random passphrase made once in .cache, and the providers' diffs
+ * asked in parallel (PULUMI_PARALLEL_DIFF, unless already set). The plugins are found in
  * PULUMI_HOME (default ~/.pulumi), where scripts/toolchain/install-plugins.sh installed them.
  */
 export function engineEnv(): Record<string, string> {
@@ -57,6 +58,8 @@ export function engineEnv(): Record<string, string> {
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_DISABLE_REGISTRY_RESOLVE: "true",
+    // Diffs in parallel, as env.sh has it (and an operator's own setting wins there too).
+    PULUMI_PARALLEL_DIFF: process.env.PULUMI_PARALLEL_DIFF ?? "true",
   };
   if (!process.env.PULUMI_BACKEND_URL) {
     mkdirSync(join(PROJECT_ROOT, ".pulumi-state"), { recursive: true });

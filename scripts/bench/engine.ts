@@ -1,7 +1,8 @@
 // The engine's figures (the efficiency goal 5), as an operator runs the engine: the CLI of
 // scripts/toolchain/bin in the project directory, the Node.js language host running index.ts.
 // - `upFromNothing`: a scratch stack with the local stack's config, `pulumi up` from nothing (the
-//   toolchain and images already there), `pulumi preview` without change, `pulumi destroy`;
+//   toolchain and images already there), `pulumi preview` without change (and, the baseline, the
+//   same with the providers' diffs one after another), `pulumi destroy`;
 // - `paperScalePreview`: `pulumi preview` of a scratch stack with the local stack's config and the
 //   paper-scale catalog and inventory (docs/scale.md); nothing is started by a preview.
 import { spawnSync } from "node:child_process";
@@ -23,6 +24,8 @@ import { tempDir } from "../temp-dir";
 export interface LifecycleRun {
   up: number;
   preview: number;
+  /** The same preview with the providers' diffs asked one after another (PULUMI_PARALLEL_DIFF=false). */
+  serialDiffPreview: number;
   destroy: number;
 }
 
@@ -43,7 +46,10 @@ export async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
   return [r, (performance.now() - t) / 1000];
 }
 
-/** `runs` times: `pulumi up` of a new scratch local stack, a preview without change, its destroy. */
+/**
+ * `runs` times: `pulumi up` of a new scratch local stack, a preview without change (then the same
+ * with the diffs one after another, the baseline), its destroy.
+ */
 export async function upFromNothing(
   runs: number,
   log: (m: string) => void,
@@ -54,11 +60,14 @@ export async function upFromNothing(
     try {
       const [, up] = await timed(() => stack.up());
       const [, preview] = await timed(() => stack.previewNoChanges());
+      const [, serialDiffPreview] = await timed(() =>
+        stack.previewNoChanges({ PULUMI_PARALLEL_DIFF: "false" }),
+      );
       const [, destroy] = await timed(() => stack.destroy());
       log(
-        `engine run ${i + 1} of ${runs}: up from nothing ${up.toFixed(2)} s, preview without change ${preview.toFixed(2)} s, destroy ${destroy.toFixed(2)} s`,
+        `engine run ${i + 1} of ${runs}: up from nothing ${up.toFixed(2)} s, preview without change ${preview.toFixed(2)} s (diffs one after another: ${serialDiffPreview.toFixed(2)} s), destroy ${destroy.toFixed(2)} s`,
       );
-      out.push({ up, preview, destroy });
+      out.push({ up, preview, serialDiffPreview, destroy });
     } finally {
       await stack.remove(destroyFailed(stack, log));
     }

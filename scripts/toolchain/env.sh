@@ -21,6 +21,10 @@ done
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_DISABLE_REGISTRY_RESOLVE=true
+# The engine asks the providers for their diffs in parallel, not one resource after the other
+# (the CLI's PULUMI_PARALLEL_DIFF): a no-change preview of the local stack in 4.1 s instead of
+# 4.8 s (docs/scale.md). `PULUMI_PARALLEL_DIFF=false` before sourcing this file turns it off.
+export PULUMI_PARALLEL_DIFF="${PULUMI_PARALLEL_DIFF:-true}"
 mkdir -p "$_tc_repo/.pulumi-state" "$_tc_repo/.cache"
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$_tc_repo/.pulumi-state}"
 # The local file backend's passphrase: a random one made once per clone, kept in the git-ignored
