@@ -19,7 +19,7 @@
  */
 import { HostSpec } from "./config-schema";
 import { containerName, partAddress, Site } from "./endpoints";
-import { READY_TIMEOUT_SECONDS } from "./readiness";
+import { HTTP_ASK_LINES, READY_TIMEOUT_SECONDS } from "./readiness";
 
 export type QuorumKind = "zookeeper" | "consul";
 
@@ -82,7 +82,8 @@ const MEMBER_ACCESS = [
   'const srvr = (a) => new Promise((ok, fail) => { let b = ""; const s = net.connect(port, a, () => s.end("srvr"));',
   '  s.setTimeout(1000, () => { s.destroy(); fail(new Error("srvr timed out")); }); s.on("data", (d) => (b += d)); s.on("end", () => ok(b)); s.on("error", fail); });',
   'const base = (a) => `${e.PROBE_TLS ? "https" : "http"}://${a}:${port}`;',
-  "const get = async (a, p) => { const r = await fetch(`${base(a)}${p}`, { signal: AbortSignal.timeout(1000) }); if (!r.ok) throw new Error(`${p}: HTTP ${r.status}`); return r.json(); };",
+  ...HTTP_ASK_LINES,
+  "const get = async (a, p) => { const r = await ask(`${base(a)}${p}`); if (!r.ok) throw new Error(`${p}: HTTP ${r.status}`); return JSON.parse(r.body); };",
   'const ipOf = async (a) => (await require("node:dns").promises.lookup(a)).address;',
 ];
 
@@ -95,12 +96,14 @@ export const QUORUM_PROBE_PROGRAM = [
   '  if (e.PROBE_KIND === "zookeeper") return /^Mode: (leader|follower)$/m.test(await srvr(a));',
   '  const leader = await get(a, "/v1/status/leader"); return leader !== "";',
   "};",
+  // Why the member itself does not serve yet, for the message on timeout.
+  "const no = (why) => { last = why; return false; };",
   "const selfServes = async (a) => {",
-  '  if (e.PROBE_KIND === "zookeeper") return serves(a);',
-  "  if (!(await serves(a))) return false; const me = await ipOf(a);",
-  '  return (await get(a, "/v1/status/peers")).some((p) => p.startsWith(`${me}:`));',
+  '  if (e.PROBE_KIND === "zookeeper") return (await serves(a)) || no("not serving: its srvr answer has no Mode: leader or follower");',
+  '  if (!(await serves(a))) return no("no leader known"); const me = await ipOf(a);',
+  '  return (await get(a, "/v1/status/peers")).some((p) => p.startsWith(`${me}:`)) || no(`${me} not among the raft peers`);',
   "};",
-  "const quietly = (f) => f().catch((x) => { last = x.cause?.message ?? x.message; return false; });",
+  "const quietly = (f) => f().catch((x) => { last = x.message; return false; });",
   "(async () => { for (;;) {",
   "  const self = await quietly(async () => addr(e.PROBE_SELF));",
   "  if (self && (await quietly(() => selfServes(self)))) return;",
@@ -125,12 +128,12 @@ export const CONSUL_HANDOVER_PROGRAM = [
   "  const a = addr(e.PROBE_SELF), me = await ipOf(a);",
   '  if (!(await get(a, "/v1/status/leader")).startsWith(`${me}:`)) return;',
   '  const headers = e.CONSUL_HTTP_TOKEN ? { "X-Consul-Token": e.CONSUL_HTTP_TOKEN } : {};',
-  '  await fetch(`${base(a)}/v1/operator/raft/transfer-leader`, { method: "POST", headers, signal: AbortSignal.timeout(5000) });',
+  '  await ask(`${base(a)}/v1/operator/raft/transfer-leader`, { method: "POST", headers, ms: 5000 });',
   "  for (let i = 0; i < 50; i++) {",
   '    const l = await get(a, "/v1/status/leader").catch(() => "");',
   '    if (l !== "" && !l.startsWith(`${me}:`)) return;',
   "    await new Promise((r) => setTimeout(r, 100)); }",
-  "} catch (x) { console.error(`${e.PROBE_WHAT}: leadership not handed over (${x.cause?.message ?? x.message})`); } })();",
+  "} catch (x) { console.error(`${e.PROBE_WHAT}: leadership not handed over (${x.message})`); } })();",
 ].join("\n");
 
 /** The shell command that hands a leading Consul server's leadership over (`CONSUL_HANDOVER_PROGRAM`). */

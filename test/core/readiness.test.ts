@@ -117,3 +117,49 @@ test("an unreachable address is reported with its cause", async () => {
     `instance gone: not ready after 1s (http://127.0.0.1:${port}/ping: connect ECONNREFUSED 127.0.0.1:${port})`,
   );
 });
+
+test("a try that gets no answer is given up after 1 s and the next try asked", async () => {
+  let connections = 0;
+  const held = createServer((_req, res) => {
+    connections += 1;
+    if (connections > 1) res.writeHead(200).end("pong");
+  });
+  await new Promise<void>((r) => held.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${(held.address() as { port: number }).port}/ping`;
+  try {
+    await probe({ what: "instance held", http: url }, 10);
+    assert.equal(connections, 2);
+    connections = -1000;
+    const e = await failure(probe({ what: "instance held", http: url }, 1));
+    assert.equal(
+      e.stderr.trim(),
+      `instance held: not ready after 1s (${url}: no answer within 1000 ms)`,
+    );
+  } finally {
+    held.closeAllConnections();
+    await new Promise<void>((r) => held.close(() => r()));
+  }
+});
+
+test("a POST probe sends its method, and CONSUL_HTTP_TOKEN as Consul's token header", async () => {
+  const got: string[] = [];
+  const influx = createServer((req, res) => {
+    got.push(`${req.method} ${req.url} ${req.headers["x-consul-token"] ?? "no token"}`);
+    res.writeHead(200).end("{}");
+  });
+  await new Promise<void>((r) => influx.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${(influx.address() as { port: number }).port}/query`;
+  try {
+    await probe({ what: "InfluxDB", http: url, post: true });
+    await run("sh", ["-c", PROBE_COMMAND], {
+      env: {
+        PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
+        ...probeEnvironment({ what: "the Consul leader", http: url }),
+        CONSUL_HTTP_TOKEN: "a-token",
+      },
+    });
+    assert.deepEqual(got, ["POST /query no token", "GET /query a-token"]);
+  } finally {
+    await new Promise<void>((r) => influx.close(() => r()));
+  }
+});
