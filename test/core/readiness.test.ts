@@ -3,11 +3,24 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { createServer, Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { createServer as createTcpServer } from "node:net";
 import { dirname } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
-import { PROBE_COMMAND, probeEnvironment, ProbeTarget } from "../../components/core/readiness";
+import { CA_COMMAND, CERT_COMMAND } from "../../components/consul/consul-tls";
+import {
+  agentCertificateNames,
+  splitKeyAndCertificate,
+  subjectAltName,
+} from "../../components/consul/consul-tls-plan";
+import {
+  PROBE_COMMAND,
+  probeEnvironment,
+  ProbeTarget,
+  trustingProbeCa,
+} from "../../components/core/readiness";
+import { runCertificateCommand } from "../support/certificate-commands";
 
 const run = promisify(execFile);
 let server: Server;
@@ -161,5 +174,44 @@ test("a POST probe sends its method, and CONSUL_HTTP_TOKEN as Consul's token hea
     assert.deepEqual(got, ["POST /query no token", "GET /query a-token"]);
   } finally {
     await new Promise<void>((r) => influx.close(() => r()));
+  }
+});
+
+test("an HTTPS probe trusts the CA in PROBE_CA_PEM, and fails without it", async () => {
+  const certificate = (command: string, env: Record<string, string>) =>
+    splitKeyAndCertificate("test", runCertificateCommand(command, env));
+  const ca = certificate(CA_COMMAND, { CA_NAME: "probe test CA", VALID_DAYS: "1" });
+  const leaf = certificate(CERT_COMMAND, {
+    CA_KEY: ca.key,
+    CA_CERT: ca.cert,
+    CERT_NAME: "server.dc1.consul",
+    CERT_SANS: subjectAltName(agentCertificateNames("dc1", { address: "127.0.0.1" }, true)),
+    VALID_DAYS: "1",
+  });
+  const consul = createHttpsServer({ key: leaf.key, cert: leaf.cert }, (_req, res) =>
+    res.writeHead(200).end('"127.0.0.1:8300"'),
+  );
+  await new Promise<void>((r) => consul.listen(0, "127.0.0.1", r));
+  const url = `https://127.0.0.1:${(consul.address() as { port: number }).port}/v1/status/leader`;
+  const withCa = (command: string, timeoutSeconds: number) =>
+    run("sh", ["-c", command], {
+      env: {
+        PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
+        ...probeEnvironment(
+          { what: "the Consul leader", http: url, nonEmpty: true },
+          timeoutSeconds,
+        ),
+        PROBE_CA_PEM: ca.cert,
+      },
+    });
+  try {
+    await withCa(trustingProbeCa(PROBE_COMMAND), 10);
+    const e = await failure(withCa(PROBE_COMMAND, 1));
+    assert.equal(
+      e.stderr.trim(),
+      `the Consul leader: not ready after 1s (${url}: unable to verify the first certificate)`,
+    );
+  } finally {
+    await new Promise<void>((r) => consul.close(() => r()));
   }
 });
