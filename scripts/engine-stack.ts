@@ -46,9 +46,10 @@ export function operatorCli(): string {
 /**
  * The environment the CLI needs: what scripts/toolchain/env.sh exports wins; otherwise the same
  * defaults: the toolchain's CLI and language host and the project's Node 22 first on PATH, a file
- * backend in .pulumi-state, a random passphrase made once in .cache, and the providers' diffs
- * asked in parallel (PULUMI_PARALLEL_DIFF, unless already set). The plugins are found in
- * PULUMI_HOME (default ~/.pulumi), where scripts/toolchain/install-plugins.sh installed them.
+ * backend in .pulumi-state, a random passphrase made once in .cache, the providers' diffs asked
+ * in parallel (PULUMI_PARALLEL_DIFF) and the Go processes' GOGC at 400 (each unless already
+ * set). The plugins are found in PULUMI_HOME (default ~/.pulumi), where
+ * scripts/toolchain/install-plugins.sh installed them.
  */
 export function engineEnv(): Record<string, string> {
   const env: Record<string, string> = {
@@ -60,6 +61,9 @@ export function engineEnv(): Record<string, string> {
     PULUMI_DISABLE_REGISTRY_RESOLVE: "true",
     // Diffs in parallel, as env.sh has it (and an operator's own setting wins there too).
     PULUMI_PARALLEL_DIFF: process.env.PULUMI_PARALLEL_DIFF ?? "true",
+    // The engine's Go processes collect at 5 times their live heap, as scripts/toolchain/bin/pulumi
+    // has it for the operator's CLI (the automation API runs the cache's CLI without it).
+    GOGC: process.env.GOGC ?? "400",
   };
   if (!process.env.PULUMI_BACKEND_URL) {
     mkdirSync(join(PROJECT_ROOT, ".pulumi-state"), { recursive: true });

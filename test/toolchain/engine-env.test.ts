@@ -1,41 +1,85 @@
-// The engine's environment as the project runs the CLI: the operator's shell (scripts/toolchain/env.sh)
-// and the scripts and tests (engineEnv) ask the providers' diffs in parallel, unless told not to.
+// The engine's environment as the project runs the CLI: the operator's shell
+// (scripts/toolchain/env.sh) and the scripts and tests (engineEnv) ask the providers' diffs in
+// parallel, and the operator's CLI (scripts/toolchain/bin/pulumi) and engineEnv give the engine's
+// Go processes GOGC=400, each unless told otherwise.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
-import { engineEnv, PROJECT_ROOT } from "../../scripts/engine-stack";
+import { engineEnv, operatorCli, PROJECT_ROOT } from "../../scripts/engine-stack";
+
+/** The environment without `name`, or with it set to `before`. */
+function envWith(name: string, before: string | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env[name];
+  if (before !== undefined) env[name] = before;
+  return env;
+}
 
 /** PULUMI_PARALLEL_DIFF after `. scripts/toolchain/env.sh` in bash, from `before` (unset when undefined). */
 function parallelDiffAfterEnvSh(before: string | undefined): string {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env.PULUMI_PARALLEL_DIFF;
-  if (before !== undefined) env.PULUMI_PARALLEL_DIFF = before;
   return execFileSync(
     "bash",
     ["-c", '. scripts/toolchain/env.sh && printf %s "$PULUMI_PARALLEL_DIFF"'],
-    { cwd: PROJECT_ROOT, env, encoding: "utf8" },
+    { cwd: PROJECT_ROOT, env: envWith("PULUMI_PARALLEL_DIFF", before), encoding: "utf8" },
   );
 }
 
-/** engineEnv's PULUMI_PARALLEL_DIFF with the process's set to `before` (unset when undefined). */
-function parallelDiffOfEngineEnv(before: string | undefined): string {
-  const saved = process.env.PULUMI_PARALLEL_DIFF;
+/** engineEnv's value of `name` with the process's set to `before` (unset when undefined). */
+function engineEnvWith(name: string, before: string | undefined): string {
+  const saved = process.env[name];
   try {
-    if (before === undefined) delete process.env.PULUMI_PARALLEL_DIFF;
-    else process.env.PULUMI_PARALLEL_DIFF = before;
-    return engineEnv().PULUMI_PARALLEL_DIFF;
+    if (before === undefined) delete process.env[name];
+    else process.env[name] = before;
+    return engineEnv()[name];
   } finally {
-    if (saved === undefined) delete process.env.PULUMI_PARALLEL_DIFF;
-    else process.env.PULUMI_PARALLEL_DIFF = saved;
+    if (saved === undefined) delete process.env[name];
+    else process.env[name] = saved;
+  }
+}
+
+/**
+ * What the operator's CLI hands the toolchain's CLI: GOGC and PULUMI_SKIP_CHECKPOINTS as a
+ * stand-in CLI in a scratch toolchain cache sees them, for `command`, with GOGC set to `gogc`.
+ */
+function operatorCliHands(command: string, gogc: string | undefined): string {
+  const cache = mkdtempSync(join(tmpdir(), "toolchain-"));
+  try {
+    mkdirSync(join(cache, "bin"));
+    const standIn = join(cache, "bin", "pulumi");
+    writeFileSync(
+      standIn,
+      '#!/bin/sh\nprintf "%s GOGC=%s SKIP=%s" "$1" "${GOGC-unset}" "${PULUMI_SKIP_CHECKPOINTS-unset}"\n',
+    );
+    chmodSync(standIn, 0o755);
+    const env: NodeJS.ProcessEnv = { ...envWith("GOGC", gogc), PLATFORM_TOOLCHAIN_CACHE: cache };
+    delete env.PULUMI_SKIP_CHECKPOINTS;
+    return execFileSync(operatorCli(), [command], { env, encoding: "utf8" });
+  } finally {
+    rmSync(cache, { recursive: true, force: true });
   }
 }
 
 test("env.sh and engineEnv turn the engine's parallel diffs on by default", () => {
   assert.equal(parallelDiffAfterEnvSh(undefined), "true");
-  assert.equal(parallelDiffOfEngineEnv(undefined), "true");
+  assert.equal(engineEnvWith("PULUMI_PARALLEL_DIFF", undefined), "true");
 });
 
 test("an operator's PULUMI_PARALLEL_DIFF=false holds in both", () => {
   assert.equal(parallelDiffAfterEnvSh("false"), "false");
-  assert.equal(parallelDiffOfEngineEnv("false"), "false");
+  assert.equal(engineEnvWith("PULUMI_PARALLEL_DIFF", "false"), "false");
+});
+
+test("the operator's CLI and engineEnv give the engine GOGC=400 for every command, and skip checkpoints in a preview only", () => {
+  assert.equal(operatorCliHands("up", undefined), "up GOGC=400 SKIP=unset");
+  assert.equal(operatorCliHands("preview", undefined), "preview GOGC=400 SKIP=true");
+  assert.equal(operatorCliHands("destroy", undefined), "destroy GOGC=400 SKIP=unset");
+  assert.equal(engineEnvWith("GOGC", undefined), "400");
+});
+
+test("an operator's GOGC holds in both", () => {
+  assert.equal(operatorCliHands("up", "100"), "up GOGC=100 SKIP=unset");
+  assert.equal(engineEnvWith("GOGC", "100"), "100");
 });
