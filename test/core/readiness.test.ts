@@ -42,12 +42,20 @@ before(async () => {
 
 after(() => new Promise<void>((r) => server.close(() => r())));
 
-/** Runs the probe as the command provider does: `sh -c PROBE_COMMAND` with the probe's environment. */
-function probe(target: ProbeTarget, timeoutSeconds = 10) {
-  return run("sh", ["-c", PROBE_COMMAND], {
+/**
+ * Runs the probe as the command provider does: `sh -c PROBE_COMMAND` (or `command`, such as
+ * `trustingProbeCa(PROBE_COMMAND)`) with the probe's environment and `env` added.
+ */
+function probe(
+  target: ProbeTarget,
+  timeoutSeconds = 10,
+  { command = PROBE_COMMAND, env = {} }: { command?: string; env?: Record<string, string> } = {},
+) {
+  return run("sh", ["-c", command], {
     env: {
       PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
       ...probeEnvironment(target, timeoutSeconds),
+      ...env,
     },
   });
 }
@@ -164,12 +172,8 @@ test("a POST probe sends its method, and CONSUL_HTTP_TOKEN as Consul's token hea
   const url = `http://127.0.0.1:${(influx.address() as { port: number }).port}/query`;
   try {
     await probe({ what: "InfluxDB", http: url, post: true });
-    await run("sh", ["-c", PROBE_COMMAND], {
-      env: {
-        PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
-        ...probeEnvironment({ what: "the Consul leader", http: url }),
-        CONSUL_HTTP_TOKEN: "a-token",
-      },
+    await probe({ what: "the Consul leader", http: url }, 10, {
+      env: { CONSUL_HTTP_TOKEN: "a-token" },
     });
     assert.deepEqual(got, ["POST /query no token", "GET /query a-token"]);
   } finally {
@@ -193,17 +197,9 @@ test("an HTTPS probe trusts the CA in PROBE_CA_PEM, and fails without it", async
   );
   await new Promise<void>((r) => consul.listen(0, "127.0.0.1", r));
   const url = `https://127.0.0.1:${(consul.address() as { port: number }).port}/v1/status/leader`;
+  const leader: ProbeTarget = { what: "the Consul leader", http: url, nonEmpty: true };
   const withCa = (command: string, timeoutSeconds: number) =>
-    run("sh", ["-c", command], {
-      env: {
-        PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
-        ...probeEnvironment(
-          { what: "the Consul leader", http: url, nonEmpty: true },
-          timeoutSeconds,
-        ),
-        PROBE_CA_PEM: ca.cert,
-      },
-    });
+    probe(leader, timeoutSeconds, { command, env: { PROBE_CA_PEM: ca.cert } });
   try {
     await withCa(trustingProbeCa(PROBE_COMMAND), 10);
     const e = await failure(withCa(PROBE_COMMAND, 1));
