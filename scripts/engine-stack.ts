@@ -45,7 +45,10 @@ export function operatorCli(): string {
 
 /**
  * The environment the CLI needs: what scripts/toolchain/env.sh exports wins; otherwise the same
- * defaults: the toolchain's CLI and language host and the project's Node 22 first on PATH, a file
+ * defaults: first on PATH the project's wrappers of the CLI and the language host
+ * (scripts/toolchain/bin: without the latter, the CLI would start the toolchain's host without the
+ * project's runtime options, the program under ts-node and without its Node arguments, see
+ * docs/toolchain.md), then the project's Node 22 and the toolchain's CLI and host; a file
  * backend in .pulumi-state, a random passphrase made once in .cache, the providers' diffs asked
  * in parallel (PULUMI_PARALLEL_DIFF) and the Go processes' GOGC at 400 (each unless already
  * set). The plugins are found in PULUMI_HOME (default ~/.pulumi), where
@@ -53,9 +56,12 @@ export function operatorCli(): string {
  */
 export function engineEnv(): Record<string, string> {
   const env: Record<string, string> = {
-    PATH: [dirname(process.execPath), join(toolchainCache(), "bin"), process.env.PATH ?? ""].join(
-      ":",
-    ),
+    PATH: [
+      join(PROJECT_ROOT, "scripts", "toolchain", "bin"),
+      dirname(process.execPath),
+      join(toolchainCache(), "bin"),
+      process.env.PATH ?? "",
+    ].join(":"),
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_DISABLE_REGISTRY_RESOLVE: "true",

@@ -1,7 +1,8 @@
 // The engine's environment as the project runs the CLI: the operator's shell
 // (scripts/toolchain/env.sh) and the scripts and tests (engineEnv) ask the providers' diffs in
 // parallel, and the operator's CLI (scripts/toolchain/bin/pulumi) and engineEnv give the engine's
-// Go processes GOGC=400, each unless told otherwise.
+// Go processes GOGC=400, each unless told otherwise; both find the project's wrappers of the CLI and
+// the language host first on PATH.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -82,4 +83,30 @@ test("the operator's CLI and engineEnv give the engine GOGC=400 for every comman
 test("an operator's GOGC holds in both", () => {
   assert.equal(operatorCliHands("up", "100"), "up GOGC=100 SKIP=unset");
   assert.equal(engineEnvWith("GOGC", "100"), "100");
+});
+
+/** What `command -v NAME` finds with `path` as PATH, for each name. */
+function foundOnPath(path: string, names: string[]): string[] {
+  return names.map((name) =>
+    execFileSync("bash", ["-c", `command -v ${name}`], {
+      env: { ...process.env, PATH: path },
+      encoding: "utf8",
+    }).trim(),
+  );
+}
+
+test("an operator's shell and engineEnv find the project's wrappers of the CLI and of the language host first on PATH, not the toolchain's bare ones", () => {
+  const wrappers = join(PROJECT_ROOT, "scripts", "toolchain", "bin");
+  const names = ["pulumi", "pulumi-language-nodejs"];
+  const expected = names.map((name) => join(wrappers, name));
+  assert.deepEqual(foundOnPath(engineEnv().PATH, names), expected);
+  const afterEnvSh = execFileSync(
+    "bash",
+    ["-c", '. scripts/toolchain/env.sh && printf %s "$PATH"'],
+    {
+      cwd: PROJECT_ROOT,
+      encoding: "utf8",
+    },
+  );
+  assert.deepEqual(foundOnPath(afterEnvSh, names), expected);
 });
