@@ -129,7 +129,32 @@ function loadTypeScript(module, file) {
   }
 }
 
+/**
+ * Node keeps formatting the program's stack traces, with the source maps above: the language
+ * host's runner (@pulumi/pulumi's cmd/run) requires `source-map-support/register` before it loads
+ * the program, which would put its own `Error.prepareStackTrace` in Node's place. That one finds a
+ * file's map only in a `sourceMappingURL` comment of the file on disk, which the program's
+ * TypeScript has none of: every frame of the program would read as a line of the compiled
+ * JavaScript under the TypeScript's name, in errors and in the source positions Pulumi records,
+ * and it would map the packages' frames to TypeScript files they do not ship. The package installs
+ * its formatter only once per process: installed here first and Node's put back, the runner's
+ * `register` leaves Node's in place (and adds the rest, as before).
+ */
+function keepNodeStackTraces() {
+  let sourceMapSupport;
+  try {
+    const runner = dirname(require.resolve("@pulumi/pulumi/cmd/run/index.js"));
+    sourceMapSupport = require(require.resolve("source-map-support", { paths: [runner] }));
+  } catch {
+    return; // the runner does not use it
+  }
+  const nodes = Error.prepareStackTrace;
+  sourceMapSupport.install({ environment: "node", handleUncaughtExceptions: false });
+  Error.prepareStackTrace = nodes;
+}
+
 Module.enableCompileCache?.(join(projectRoot, ".cache", "node-compile"));
 process.setSourceMapsEnabled(true);
+keepNodeStackTraces();
 Module._extensions[".js"] = withoutPackageSourceMaps(Module._extensions[".js"]);
 Module._extensions[".ts"] = loadTypeScript;

@@ -75,6 +75,24 @@ test("under the program's loader, a resource's source position and stack trace a
   );
 });
 
+test("under the language host's runner, which loads source-map-support's `register`, the program's loader keeps Node's stack traces: the positions are the SDK's, on the TypeScript's lines", () => {
+  const report = runProbe(LOADER, "runner-register");
+  assert.deepEqual(
+    { installed: report.installed, formatsOwnTraces: report.formatsOwnTraces },
+    { installed: true, formatsOwnTraces: false },
+  );
+  assert.deepEqual(sameAsSdk(report).position, declarationPosition());
+});
+
+test("under tsx, source-map-support's `register` formats the stack traces itself: the SDK's own functions run", () => {
+  const report = runProbe(["--import", "tsx"], "runner-register");
+  assert.deepEqual(
+    { installed: report.installed, formatsOwnTraces: report.formatsOwnTraces },
+    { installed: true, formatsOwnTraces: true },
+  );
+  sameAsSdk(report);
+});
+
 test("with Node's source maps off, the positions are the SDK's: the compiled JavaScript's, in the TypeScript file", () => {
   const cheaper = sameAsSdk(runProbe(LOADER, "no-source-maps"));
   const expected = declarationPosition();

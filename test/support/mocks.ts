@@ -13,6 +13,22 @@ export interface DeclaredResource {
 }
 
 /**
+ * Installs Pulumi mocks of a probe program (project and stack `probe`) that give each resource its
+ * inputs as its state and each call its inputs as its result, recording nothing.
+ */
+export function installEchoMocks(): Promise<void> {
+  return pulumi.runtime.setMocks(
+    {
+      newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
+      call: (args) => args.inputs,
+    },
+    "probe",
+    "probe",
+    false,
+  );
+}
+
+/**
  * Installs Pulumi mocks that record every declared resource. Call once per test file (each test
  * file runs in its own process, so the process-global mocks never leak between files).
  */

@@ -1,14 +1,18 @@
 // Run as a program (test/core/source-positions.test.ts starts it): declares the same docker
 // Network twice under Pulumi mocks, from the same line, once with @pulumi/pulumi's own
 // source positions and once with `cheaperSourcePositions` (or, with the argument `sdk`, twice
-// with the SDK's own; with `no-source-maps`, Node's source maps turned off first), and prints what each registration carried to the resource monitor as JSON:
+// with the SDK's own; with `no-source-maps`, Node's source maps turned off first; with
+// `runner-register`, source-map-support's `register` loaded first, as the language host's runner
+// loads it), and prints what each registration carried to the resource monitor as JSON:
 // its name, source position and stack trace. The declaration sits under a class's constructor,
 // an `Array.map` callback, zod's parsing and an `await`, so the stack holds TypeScript frames,
 // JavaScript frames without a source map (zod's), native and async frames.
 import * as docker from "@pulumi/docker";
+import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { cheaperSourcePositions } from "../../components/core/source-positions";
+import { installEchoMocks } from "./mocks";
 
 /** What the probe prints. */
 export interface ProbeReport {
@@ -55,15 +59,7 @@ async function declareAfterAwait(name: string): Promise<docker.Network> {
 }
 
 async function main(): Promise<void> {
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
-      call: (args) => args.inputs,
-    },
-    "probe",
-    "probe",
-    false,
-  );
+  await installEchoMocks();
   const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
   const register = monitor.registerResource.bind(monitor);
   const seen: ProbeRegistration[] = [];
@@ -81,6 +77,9 @@ async function main(): Promise<void> {
     Error.prepareStackTrace = (error: Error, sites: NodeJS.CallSite[]) =>
       `${String(error)}${sites.map((s) => `\n    at ${String(s)}`).join("")}`;
   if (process.argv.includes("no-source-maps")) process.setSourceMapsEnabled(false);
+  // As the language host's runner (@pulumi/pulumi's cmd/run) does before it loads a program.
+  if (process.argv.includes("runner-register"))
+    createRequire(__filename)("source-map-support/register");
   let installed = false;
   for (const name of ["sdk", "cheaper"]) {
     if (name === "cheaper" && !sdkOnly) installed = cheaperSourcePositions();

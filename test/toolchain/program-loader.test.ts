@@ -97,6 +97,22 @@ test("an error's stack trace names the TypeScript file and line", () => {
   assert.match(r.stderr, /Error: failed here\n\s+at Object\.<anonymous> \(.*\/main\.ts:6:\d+\)/);
 });
 
+test("under the language host's runner, which loads source-map-support's `register` before the program, an error's stack trace still names the TypeScript line", () => {
+  withDependencies(true);
+  const r = spawnSync(
+    process.execPath,
+    [
+      "--require",
+      "./scripts/program-loader.cjs",
+      "-e",
+      'require("source-map-support/register"); require("./main");',
+    ],
+    { cwd: project, encoding: "utf8", env: { ...process.env, FAIL: "1" } },
+  );
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /Error: failed here\n\s+at Object\.<anonymous> \(.*\/main\.ts:6:\d+\)/);
+});
+
 /** A package of the scratch project whose module names a source map, and can require a file. */
 function writePackage(): void {
   const dir = join(project, "vendor", "node_modules", "dep");
