@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { quietSdkRuntimeDebug } from "./sdk-debug-messages";
 import { cheaperSourcePositions } from "./source-positions";
 
 /**
@@ -77,20 +78,23 @@ export function skipUnreadLeakStacks(): boolean {
 }
 
 /**
- * Whether the SDK's functions were looked at (`skipUnreadLeakStacks`, `cheaperSourcePositions`),
- * whatever was found: an SDK without them is not looked up again at every pause.
+ * Whether the SDK's functions were looked at (`skipUnreadLeakStacks`, `cheaperSourcePositions`,
+ * `quietSdkRuntimeDebug`), whatever was found: an SDK without them is not looked up again at every
+ * pause.
  */
 let sdkChecked = false;
 
 /**
  * Pauses stack traces; returns the function that resumes them (calls nest). The first call also
  * makes the SDK skip its unread leak stacks from then on (`skipUnreadLeakStacks`) and take the
- * resources' source positions from V8's call sites (`cheaperSourcePositions`).
+ * resources' source positions from V8's call sites (`cheaperSourcePositions`) and keep its
+ * runtime's per-resource debug trace from the engine (`quietSdkRuntimeDebug`).
  */
 export function pauseStackTraces(): () => void {
   if (!sdkChecked) {
     skipUnreadLeakStacks();
     cheaperSourcePositions();
+    quietSdkRuntimeDebug();
     sdkChecked = true;
   }
   if (process.env.PULUMI_DEBUG_PROMISE_LEAKS) return () => undefined;
