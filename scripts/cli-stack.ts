@@ -16,6 +16,14 @@ import {
 
 const execFileAsync = promisify(execFile);
 
+/** What the tests read of a resource in `pulumi stack export`. */
+export interface ExportedResource {
+  type: string;
+  urn: string;
+  /** Where the program declared it: `project:///<file>#<line>,<column>`. */
+  sourcePosition?: string;
+}
+
 export class CliStack {
   /** The scratch stack's name: `scratch-<label>`. */
   public readonly name: string;
@@ -120,10 +128,9 @@ export class CliStack {
   }
 
   /** The stack's state (`pulumi stack export`). */
-  public async exportState(): Promise<{ resources: { type: string; urn: string }[] }> {
+  public async exportState(): Promise<{ resources: ExportedResource[] }> {
     const out = await this.pulumi(["stack", "export", "--stack", this.name]);
-    return (JSON.parse(out) as { deployment: { resources: { type: string; urn: string }[] } })
-      .deployment;
+    return (JSON.parse(out) as { deployment: { resources: ExportedResource[] } }).deployment;
   }
 
   /** `pulumi destroy --yes`. */

@@ -5,11 +5,12 @@
 // Needs what `npm run up` prepares: dockerd, the images, the Pulumi toolchain and plugins (scripts/toolchain).
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { configurationText, disetCall } from "../../scripts/bench/diset";
 import { docker, eventually, ipOf, lines, tcpLine, zkMode } from "../../scripts/bench/probes";
 import { CliStack } from "../../scripts/cli-stack";
-import { pulumiCli } from "../../scripts/engine-stack";
+import { PROJECT_ROOT, pulumiCli } from "../../scripts/engine-stack";
 import { PORTS } from "../../components/core/endpoints";
 import { entrySelection } from "../../components/metrics/grafana-dashboards";
 import { METRICS_DATABASE } from "../../components/metrics/influxdb-config";
@@ -67,6 +68,25 @@ test(
         "pulumi:providers:docker",
         "pulumi:pulumi:Stack",
       ],
+    );
+
+    // The program ran as under an operator's CLI (the language host's runner, the program's
+    // loader): the source position Pulumi records for every container is the TypeScript line and
+    // column that declares it, not a line of the compiled JavaScript.
+    const declaring = "components/hosts/declare-container.ts";
+    const source = readFileSync(join(PROJECT_ROOT, declaring), "utf8").split("\n");
+    const line = source.findIndex((l) => l.includes("new PlatformContainer("));
+    assert.ok(line >= 0, `${declaring} declares no PlatformContainer`);
+    const column = source[line]!.indexOf("new PlatformContainer(");
+    assert.deepEqual(
+      [
+        ...new Set(
+          state.resources
+            .filter((r) => r.type === "docker:index/container:Container")
+            .map((r) => r.sourcePosition),
+        ),
+      ],
+      [`project:///${declaring}#${line + 1},${column + 1}`],
     );
 
     const names = lines(
