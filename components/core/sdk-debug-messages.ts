@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
  * finished: ...` (its response printed whole), each an RPC of its own, one after another in one
  * promise chain. The CLI formats each and shows it only under `pulumi up --debug`. At the paper's
  * scale that is 5,335 RPCs in a preview of 1,769 resources: the preview took 13.1 to 13.7 s without
- * them, 14.9 to 16.1 s with them (docs/scale.md).
+ * them, 14.9 to 16.0 s with them (docs/scale.md).
  *
  * `quietSdkRuntimeDebug` keeps those messages of the SDK's runtime in the program (recognised by how
  * they begin, `SDK_RUNTIME_TRACE`); every other message, the program's own debug messages among

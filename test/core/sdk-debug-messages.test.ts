@@ -1,8 +1,9 @@
 // The SDK runtime's per-resource debug trace (components/core/sdk-debug-messages.ts): a program run
-// against a stand-in engine (a gRPC Engine service that records every Log request) sends the
-// engine its own debug and info messages but not the trace of the resource it registers; the
-// SDK's own function, or `PLATFORM_SDK_DEBUG=1`, sends the trace as well. And every debug message
-// of the installed SDK's runtime begins as `SDK_RUNTIME_TRACE` expects.
+// against a stand-in engine (a gRPC Engine service that records every Log request), once it has
+// paused stack traces as a component's first declaration does, sends the engine its own debug and
+// info messages but not the trace of the resource it registers; the SDK's own function, or
+// `PLATFORM_SDK_DEBUG=1`, sends the trace as well. And every debug message of the installed SDK's
+// runtime begins as `SDK_RUNTIME_TRACE` expects.
 import * as grpc from "@grpc/grpc-js";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import assert from "node:assert/strict";
@@ -88,7 +89,7 @@ test("with the SDK's own function, the engine is sent the runtime's trace of eac
   assertSdkTraceThenOwn(logged);
 });
 
-test("quieted, the engine is sent the program's own debug and info messages and nothing of the runtime's trace", async () => {
+test("once stack traces are paused as a component's first declaration pauses them, the engine is sent the program's own debug and info messages and nothing of the runtime's trace", async () => {
   const { report, logged } = await runProbe({ PLATFORM_SDK_DEBUG: "" });
   assert.deepEqual(report, { installed: true });
   assert.deepEqual(logged, OWN);
