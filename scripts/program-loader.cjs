@@ -155,6 +155,6 @@ function keepNodeStackTraces() {
 
 Module.enableCompileCache?.(join(projectRoot, ".cache", "node-compile"));
 process.setSourceMapsEnabled(true);
-keepNodeStackTraces();
 Module._extensions[".js"] = withoutPackageSourceMaps(Module._extensions[".js"]);
 Module._extensions[".ts"] = loadTypeScript;
+keepNodeStackTraces(); // after the hooks: source-map-support loads as any package does

@@ -19,13 +19,13 @@ function envWith(name: string, before: string | undefined): NodeJS.ProcessEnv {
   return env;
 }
 
-/** PULUMI_PARALLEL_DIFF after `. scripts/toolchain/env.sh` in bash, from `before` (unset when undefined). */
-function parallelDiffAfterEnvSh(before: string | undefined): string {
-  return execFileSync(
-    "bash",
-    ["-c", '. scripts/toolchain/env.sh && printf %s "$PULUMI_PARALLEL_DIFF"'],
-    { cwd: PROJECT_ROOT, env: envWith("PULUMI_PARALLEL_DIFF", before), encoding: "utf8" },
-  );
+/** `name` after `. scripts/toolchain/env.sh` in bash, from `before` (unset when undefined). */
+function afterEnvSh(name: string, before: string | undefined): string {
+  return execFileSync("bash", ["-c", `. scripts/toolchain/env.sh && printf %s "$${name}"`], {
+    cwd: PROJECT_ROOT,
+    env: envWith(name, before),
+    encoding: "utf8",
+  });
 }
 
 /** engineEnv's value of `name` with the process's set to `before` (unset when undefined). */
@@ -64,12 +64,12 @@ function operatorCliHands(command: string, gogc: string | undefined): string {
 }
 
 test("env.sh and engineEnv turn the engine's parallel diffs on by default", () => {
-  assert.equal(parallelDiffAfterEnvSh(undefined), "true");
+  assert.equal(afterEnvSh("PULUMI_PARALLEL_DIFF", undefined), "true");
   assert.equal(engineEnvWith("PULUMI_PARALLEL_DIFF", undefined), "true");
 });
 
 test("an operator's PULUMI_PARALLEL_DIFF=false holds in both", () => {
-  assert.equal(parallelDiffAfterEnvSh("false"), "false");
+  assert.equal(afterEnvSh("PULUMI_PARALLEL_DIFF", "false"), "false");
   assert.equal(engineEnvWith("PULUMI_PARALLEL_DIFF", "false"), "false");
 });
 
@@ -100,13 +100,5 @@ test("an operator's shell and engineEnv find the project's wrappers of the CLI a
   const names = ["pulumi", "pulumi-language-nodejs"];
   const expected = names.map((name) => join(wrappers, name));
   assert.deepEqual(foundOnPath(engineEnv().PATH, names), expected);
-  const afterEnvSh = execFileSync(
-    "bash",
-    ["-c", '. scripts/toolchain/env.sh && printf %s "$PATH"'],
-    {
-      cwd: PROJECT_ROOT,
-      encoding: "utf8",
-    },
-  );
-  assert.deepEqual(foundOnPath(afterEnvSh, names), expected);
+  assert.deepEqual(foundOnPath(afterEnvSh("PATH", process.env.PATH), names), expected);
 });

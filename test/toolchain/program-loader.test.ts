@@ -23,16 +23,23 @@ function withDependencies(on: boolean): void {
   if (on) symlinkSync(join(ROOT, "node_modules"), join(project, "node_modules"));
 }
 
-/** Runs `entry` of the scratch project as the language host runs a program: `node --require LOADER`. */
+/**
+ * Runs `entry` of the scratch project as the language host runs a program: `node --require
+ * LOADER`, after requiring `first` when given (as the host's runner requires
+ * source-map-support's `register`).
+ */
 function runMain(
   entry = "./main",
   env: NodeJS.ProcessEnv = process.env,
+  first?: string,
 ): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(
-    process.execPath,
-    ["--require", "./scripts/program-loader.cjs", "-e", `require(${JSON.stringify(entry)})`],
-    { cwd: project, encoding: "utf8", env },
-  );
+  const before = first === undefined ? "" : `require(${JSON.stringify(first)}); `;
+  const code = `${before}require(${JSON.stringify(entry)})`;
+  const r = spawnSync(process.execPath, ["--require", "./scripts/program-loader.cjs", "-e", code], {
+    cwd: project,
+    encoding: "utf8",
+    env,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -99,16 +106,7 @@ test("an error's stack trace names the TypeScript file and line", () => {
 
 test("under the language host's runner, which loads source-map-support's `register` before the program, an error's stack trace still names the TypeScript line", () => {
   withDependencies(true);
-  const r = spawnSync(
-    process.execPath,
-    [
-      "--require",
-      "./scripts/program-loader.cjs",
-      "-e",
-      'require("source-map-support/register"); require("./main");',
-    ],
-    { cwd: project, encoding: "utf8", env: { ...process.env, FAIL: "1" } },
-  );
+  const r = runMain("./main", { ...process.env, FAIL: "1" }, "source-map-support/register");
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /Error: failed here\n\s+at Object\.<anonymous> \(.*\/main\.ts:6:\d+\)/);
 });
