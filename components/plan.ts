@@ -46,7 +46,7 @@ import {
   loggingHost,
   logstashContainer,
 } from "./logging/logging-containers";
-import { cadvisorContainer, cadvisorDockerApiProxy } from "./metrics/cadvisor";
+import { cadvisorContainer, cadvisorDockerApiProxy, cadvisorHosts } from "./metrics/cadvisor";
 import { metricsShipperContainer } from "./metrics/metrics-shipper";
 import { influxdbContainer, monitoringHost } from "./metrics/influxdb-config";
 import { grafanaContainer } from "./metrics/grafana";
@@ -171,8 +171,9 @@ export function loggingPlan(spec: LoggingSpec): {
 }
 
 /**
- * InfluxDB (and Grafana, when on) on the monitoring host; on every slave a cAdvisor and the
- * metrics shipper that writes what it measures to InfluxDB.
+ * InfluxDB (and Grafana, when on) on the monitoring host; a cAdvisor per Docker Engine of the
+ * slaves (`cadvisorHosts`), and on every slave the metrics shipper that writes what it measures
+ * of the slave's containers to InfluxDB.
  */
 export function metricsPlan(spec: MetricsSpec): {
   influxdb: PlannedContainer;
@@ -187,8 +188,8 @@ export function metricsPlan(spec: MetricsSpec): {
     ...(spec.features.grafana
       ? { grafana: { hostId: monitoring, container: grafanaContainer(spec) } }
       : {}),
-    cadvisors: on(spec, spec.slaves, cadvisorContainer),
-    cadvisorProxies: on(spec, spec.slaves, cadvisorDockerApiProxy),
+    cadvisors: on(spec, cadvisorHosts(spec), cadvisorContainer),
+    cadvisorProxies: on(spec, cadvisorHosts(spec), cadvisorDockerApiProxy),
     shippers: on(spec, spec.slaves, metricsShipperContainer),
   };
 }

@@ -67,6 +67,25 @@ export function cadvisorEntrypoint(): string[] {
 }
 
 /**
+ * The slaves that run a cAdvisor. A cAdvisor measures every container of the Docker Engine it
+ * reads, so there is one per Engine: on every slave where each host has its own, on the first
+ * slave only on the local stack, where every host is a name on one Engine (three would each
+ * measure all of its containers, every 10 s). Each slave's shipper still ships its own host's
+ * containers (`cadvisorHostFor`, metrics-shipper.ts).
+ */
+export function cadvisorHosts(spec: Pick<MetricsSpec, "local" | "slaves">): HostSpec[] {
+  return spec.local ? spec.slaves.slice(0, 1) : spec.slaves;
+}
+
+/** The slave whose cAdvisor measures the containers of `host`: itself, or the local stack's one. */
+export function cadvisorHostFor(
+  spec: Pick<MetricsSpec, "local" | "slaves">,
+  host: HostSpec,
+): HostSpec {
+  return spec.local ? (cadvisorHosts(spec)[0] ?? host) : host;
+}
+
+/**
  * cAdvisor on a slave. Its hostname is the host id, which cAdvisor writes as the `machine` tag of
  * every point, so the host dashboard names hosts as the inventory does.
  */

@@ -14,6 +14,7 @@ import {
   influxdbPasswordFiles,
 } from "./influxdb-auth-plan";
 import { influxdbUrl, METRICS_DATABASE } from "./influxdb-config";
+import { cadvisorHostFor } from "./cadvisor";
 
 /** The metrics shipper of the sample image (images/service/platform-metrics.py; `images.metricsShipper`). */
 export const METRICS_SHIPPER = "/usr/local/bin/platform-metrics";
@@ -23,7 +24,7 @@ export const SHIP_INTERVAL_SECONDS = 10;
 
 /**
  * The metrics shipper of a slave, as the paper's "simple python script running on every host":
- * it reads the host's cAdvisor over its REST API and writes the host's and each container's CPU,
+ * it reads the cAdvisor of the host's Docker Engine (`cadvisorHostFor`) over its REST API and writes the host's and each container's CPU,
  * memory and network to InfluxDB, tagged with the container's platform labels, by which the
  * dashboards select an entry's containers whoever started them (cAdvisor's own InfluxDB storage
  * tags a point with the container's name only, and Mesos names its containers `mesos-<id>`).
@@ -31,7 +32,9 @@ export const SHIP_INTERVAL_SECONDS = 10;
  */
 export function metricsShipperContainer(spec: MetricsSpec, host: HostSpec): ContainerSpec {
   const name = containerName(spec, "metrics-shipper", host.id);
-  const cadvisor = usesHostNetwork(spec) ? "127.0.0.1" : partAddress(spec, "cadvisor", host);
+  const cadvisor = usesHostNetwork(spec)
+    ? "127.0.0.1"
+    : partAddress(spec, "cadvisor", cadvisorHostFor(spec, host));
   return {
     ...reachableAs(name),
     image: spec.images.metricsShipper,

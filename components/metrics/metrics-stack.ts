@@ -27,7 +27,8 @@ import { metricsPlan } from "../plan";
 export interface MetricsStackArgs {
   /**
    * What it reads of the site (`resolvePlatform`, `platformFromValues`; a `PlatformSpec` is one): InfluxDB (and Grafana when `features.grafana`) on the host with role
-   * monitoring (required), cAdvisor and the metrics shipper on every slave.
+   * monitoring (required), a cAdvisor per Docker Engine of the slaves (`cadvisorHosts`: one on
+   * the local stack) and the metrics shipper on every slave.
    */
   spec: MetricsSpec;
   /** Where the containers are placed. */
@@ -37,8 +38,8 @@ export interface MetricsStackArgs {
 }
 
 /**
- * The metrics stack of an environment: cAdvisor and its shipper on every slave → InfluxDB →
- * Grafana dashboards per service.
+ * The metrics stack of an environment: cAdvisor per Docker Engine and a shipper on every slave →
+ * InfluxDB → Grafana dashboards per service.
  */
 export class MetricsStack extends BatchedComponent {
   /** The InfluxDB container. */
@@ -52,7 +53,7 @@ export class MetricsStack extends BatchedComponent {
   public readonly influxdbPasswords?: Record<InfluxdbRole, pulumi.Output<string>>;
   /** The Grafana container; undefined when Grafana is off. */
   public readonly grafana?: ContainerResource;
-  /** cAdvisor container per slave host id. */
+  /** cAdvisor container per slave host id: every slave, or the local stack's first (`cadvisorHosts`). */
   public get cadvisors(): Record<string, ContainerResource> {
     this.completeNow();
     return this.cadvisorContainers;
@@ -64,7 +65,7 @@ export class MetricsStack extends BatchedComponent {
     return this.shipperContainers;
   }
   private readonly shipperContainers: Record<string, ContainerResource> = {};
-  /** The Docker API proxy of cAdvisor per slave host id (hosts/docker-api-proxy.ts). */
+  /** The Docker API proxy of each cAdvisor, by the same host ids (hosts/docker-api-proxy.ts). */
   public get cadvisorProxies(): Record<string, ContainerResource> {
     this.completeNow();
     return this.proxyContainers;
@@ -158,7 +159,7 @@ export class MetricsStack extends BatchedComponent {
     });
   }
 
-  /** cAdvisor and its shipper on every slave, once InfluxDB holds the metrics database. */
+  /** The cAdvisors and every slave's shipper, once InfluxDB holds the metrics database. */
   private declarePerSlave(
     name: string,
     inventory: HostInventory,

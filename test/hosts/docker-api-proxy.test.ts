@@ -8,6 +8,7 @@ import {
   renderDockerApiProxyConfig,
 } from "../../components/hosts/docker-api-proxy";
 import { plannedContainers } from "../../components/plan";
+import { cadvisorHosts } from "../../components/metrics/cadvisor";
 
 test("the proxy's configuration: every call logged, GET and HEAD of the part's paths passed, the rest refused", () => {
   assert.equal(
@@ -71,8 +72,21 @@ for (const stack of ["local", "prod"]) {
         ...(spec.features.mesos ? ["mesos-agent"] : []),
       ],
     );
-    for (const slave of spec.slaves) {
-      for (const client of ["cadvisor", "filebeat"]) {
+    // cAdvisor runs once per Docker Engine (cadvisorHosts: the first slave on local), Filebeat on
+    // every slave.
+    const runsOn = (client: string) => (client === "cadvisor" ? cadvisorHosts(spec) : spec.slaves);
+    assert.deepEqual(
+      cadvisorHosts(spec).map((h) => h.id),
+      stack === "local" ? ["slave-1"] : spec.slaves.map((h) => h.id),
+    );
+    for (const client of ["cadvisor", "filebeat"]) {
+      assert.deepEqual(
+        containers
+          .filter((p) => p.container.labels?.["platform.component"] === `${client}-docker-api`)
+          .map((p) => p.hostId),
+        runsOn(client).map((h) => h.id),
+      );
+      for (const slave of runsOn(client)) {
         const on = (component: string) =>
           containers.find(
             (p) =>

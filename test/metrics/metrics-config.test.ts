@@ -170,7 +170,7 @@ test("cAdvisor on a slave: no storage driver (its shipper reads it), host mounts
   assert.equal(cadvisorContainer(local, local.slaves[0]).readsHostFiles, true);
 });
 
-test("the metrics shipper of a slave: the platform image's shipper, from the host's cAdvisor to InfluxDB, as nobody; on prod as InfluxDB's writer, its password in a file", () => {
+test("the metrics shipper of a slave: the platform image's shipper, from its Engine's cAdvisor to InfluxDB, as nobody; on prod as InfluxDB's writer, its password in a file", () => {
   assert.deepEqual(metricsShipperContainer(prod, prod.slaves[3]), {
     name: "prod-metrics-shipper-prod-slave-4",
     image: "gitlab-registry.cern.ch/lhcb-dirac/lhcb-platform/service:1.0.0",
@@ -208,7 +208,9 @@ test("the metrics shipper of a slave: the platform image's shipper, from the hos
   const l = metricsShipperContainer(local, local.slaves[1]);
   assert.equal(l.hostNetwork, false);
   assert.equal(l.image, "lhcb-platform/service:1.0.0");
-  assert.equal(l.env!.CADVISOR_URL, "http://local-cadvisor-slave-2:8088");
+  // On the local stack, the cAdvisor of the one Engine, on the first slave (cadvisorHosts).
+  assert.equal(l.env!.CADVISOR_URL, "http://local-cadvisor-slave-1:8088");
+  assert.equal(l.env!.PLATFORM_HOST, "slave-2");
   assert.equal(l.env!.INFLUXDB_URL, "http://local-influxdb-ops-1:8086");
   // InfluxDB asks no credentials on local: no user, no file.
   assert.equal(l.env!.INFLUXDB_USER, undefined);

@@ -208,7 +208,7 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor, its Docker AP
   }
 });
 
-test("local, Grafana off: InfluxDB, and 3 cAdvisors, their proxies and their shippers on the platform network", async () => {
+test("local, Grafana off: InfluxDB, one cAdvisor and its proxy for the one Engine, a shipper per slave reading it, on the platform network", async () => {
   const before = declared.length;
   const inventory = new HostInventory("local-hosts", {
     stack: local.stack,
@@ -225,11 +225,7 @@ test("local, Grafana off: InfluxDB, and 3 cAdvisors, their proxies and their shi
       .sort(),
     [
       "local-metrics-cadvisor-docker-api-slave-1",
-      "local-metrics-cadvisor-docker-api-slave-2",
-      "local-metrics-cadvisor-docker-api-slave-3",
       "local-metrics-cadvisor-slave-1",
-      "local-metrics-cadvisor-slave-2",
-      "local-metrics-cadvisor-slave-3",
       "local-metrics-influxdb-ops-1",
       "local-metrics-metrics-shipper-slave-1",
       "local-metrics-metrics-shipper-slave-2",
@@ -239,12 +235,21 @@ test("local, Grafana off: InfluxDB, and 3 cAdvisors, their proxies and their shi
   assert.equal(metrics.grafana, undefined);
   assert.equal(metrics.grafanaUrl, undefined);
   assert.equal(metrics.influxdbUrl, "http://local-influxdb-ops-1:8086");
-  const c = byName(declared, "local-metrics-cadvisor-slave-2");
+  assert.deepEqual(Object.keys(metrics.cadvisors), ["slave-1"]);
+  assert.deepEqual(Object.keys(metrics.cadvisorProxies), ["slave-1"]);
+  assert.deepEqual(Object.keys(metrics.shippers).sort(), ["slave-1", "slave-2", "slave-3"]);
+  const c = byName(declared, "local-metrics-cadvisor-slave-1");
   assert.equal(c.inputs.networkMode, undefined);
   assert.deepEqual(c.inputs.networksAdvanced, [
-    { name: "local-net", aliases: ["local-cadvisor-slave-2"] },
+    { name: "local-net", aliases: ["local-cadvisor-slave-1"] },
   ]);
   assert.equal(c.inputs.image, "lhcb-platform/cadvisor:0.36.0");
+  // Every slave's shipper reads that one cAdvisor, and ships its own host's containers.
+  for (const host of ["slave-1", "slave-2", "slave-3"]) {
+    const envs = byName(declared, `local-metrics-metrics-shipper-${host}`).inputs.envs as string[];
+    assert.ok(envs.includes("CADVISOR_URL=http://local-cadvisor-slave-1:8088"), host);
+    assert.ok(envs.includes(`PLATFORM_HOST=${host}`), host);
+  }
 });
 
 test("Grafana on without a password: refused before anything is declared", async () => {
