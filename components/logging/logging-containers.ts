@@ -6,13 +6,7 @@ import {
   platformLabels,
   reachableAs,
 } from "../core/container-spec";
-import {
-  containerName,
-  onePerEngine,
-  partAddress,
-  PORTS,
-  usesHostNetwork,
-} from "../core/endpoints";
+import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { LoggingSpec } from "../core/platform-spec";
 import { FILEBEAT_HOST_PATHS, renderFilebeatConfig } from "./filebeat-config";
 import { renderLogstashPipeline, renderLogstashSettings } from "./logstash-config";
@@ -58,7 +52,6 @@ export function filebeatConfig(spec: LoggingSpec, host: HostSpec): string {
     logstashHosts: [logstashEndpoint(spec)],
     dataDir: FILEBEAT_PATHS.data,
     monitoringPort: FILEBEAT_MONITORING_PORT,
-    shipsUnplaced: onePerEngine(spec, spec.slaves).some((h) => h.id === host.id),
   });
 }
 
