@@ -47,3 +47,13 @@ export function partAddress(site: Site, part: string, host: HostSpec): string {
 export function usesHostNetwork(site: Site): boolean {
   return !site.local;
 }
+
+/**
+ * The slaves that run a part which sees every container of a Docker Engine (cAdvisor measures them
+ * all; Filebeat ships the tasks no host label places): every slave, each with its own Engine; on
+ * the local stack, whose hosts are names on one Engine, the first slave only, so that nothing is
+ * measured or shipped once per slave.
+ */
+export function onePerEngine(site: Pick<Site, "local">, slaves: HostSpec[]): HostSpec[] {
+  return site.local ? slaves.slice(0, 1) : slaves;
+}

@@ -21,6 +21,12 @@ export interface FilebeatConfigOptions {
   dataDir: string;
   /** Port of Filebeat's HTTP monitoring endpoint on 127.0.0.1, probed by the health check. */
   monitoringPort: number;
+  /**
+   * Whether it also ships the containers no `platform.host` label places (Marathon's and
+   * Chronos' tasks, which Mesos places): true for one Filebeat per Docker Engine
+   * (`onePerEngine`), else every Filebeat that sees the Engine would ship them.
+   */
+  shipsUnplaced: boolean;
 }
 
 /** Quotes a value as a YAML double-quoted scalar (JSON strings are valid YAML). */
@@ -54,11 +60,18 @@ export function renderFilebeatConfig(o: FilebeatConfigOptions): string {
     '              - has_fields: ["docker.container.labels.platform.service"]',
     "              - equals:",
     `                  docker.container.labels.platform.stack: ${q(o.stack)}`,
-    "              - or:",
-    "                  - equals:",
-    `                      docker.container.labels.platform.host: ${q(o.hostId)}`,
-    "                  - not:",
-    '                      has_fields: ["docker.container.labels.platform.host"]',
+    ...(o.shipsUnplaced
+      ? [
+          "              - or:",
+          "                  - equals:",
+          `                      docker.container.labels.platform.host: ${q(o.hostId)}`,
+          "                  - not:",
+          '                      has_fields: ["docker.container.labels.platform.host"]',
+        ]
+      : [
+          "              - equals:",
+          `                  docker.container.labels.platform.host: ${q(o.hostId)}`,
+        ]),
     "          config:",
     "            - type: container",
     "              paths:",

@@ -6,7 +6,13 @@ import {
   platformLabels,
   reachableAs,
 } from "../core/container-spec";
-import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
+import {
+  containerName,
+  onePerEngine,
+  partAddress,
+  PORTS,
+  usesHostNetwork,
+} from "../core/endpoints";
 import { LoggingSpec } from "../core/platform-spec";
 import { FILEBEAT_HOST_PATHS, renderFilebeatConfig } from "./filebeat-config";
 import { renderLogstashPipeline, renderLogstashSettings } from "./logstash-config";
@@ -52,6 +58,7 @@ export function filebeatConfig(spec: LoggingSpec, host: HostSpec): string {
     logstashHosts: [logstashEndpoint(spec)],
     dataDir: FILEBEAT_PATHS.data,
     monitoringPort: FILEBEAT_MONITORING_PORT,
+    shipsUnplaced: onePerEngine(spec, spec.slaves).some((h) => h.id === host.id),
   });
 }
 

@@ -4,7 +4,7 @@ import {
   DOCKER_HEALTH_INTERVAL_SECONDS,
   platformLabels,
 } from "../core/container-spec";
-import { containerName, PORTS, usesHostNetwork } from "../core/endpoints";
+import { containerName, onePerEngine, PORTS, usesHostNetwork } from "../core/endpoints";
 import { MetricsSpec } from "../core/platform-spec";
 import {
   DOCKER_API_SOCKET,
@@ -68,13 +68,13 @@ export function cadvisorEntrypoint(): string[] {
 
 /**
  * The slaves that run a cAdvisor. A cAdvisor measures every container of the Docker Engine it
- * reads, so there is one per Engine: on every slave where each host has its own, on the first
- * slave only on the local stack, where every host is a name on one Engine (three would each
- * measure all of its containers, every 10 s). Each slave's shipper still ships its own host's
- * containers (`cadvisorHostFor`, metrics-shipper.ts).
+ * reads, so there is one per Engine (`onePerEngine`): on every slave where each host has its own,
+ * on the first slave only on the local stack (three would each measure all of its containers,
+ * every 10 s). Each slave's shipper still ships its own host's containers (`cadvisorHostFor`,
+ * metrics-shipper.ts).
  */
 export function cadvisorHosts(spec: Pick<MetricsSpec, "local" | "slaves">): HostSpec[] {
-  return spec.local ? spec.slaves.slice(0, 1) : spec.slaves;
+  return onePerEngine(spec, spec.slaves);
 }
 
 /** The slave whose cAdvisor measures the containers of `host`: itself, or the local stack's one. */

@@ -65,15 +65,53 @@ logging.level: info
   );
 });
 
-test("on the local stack Filebeat ships to the Logstash container by name and only its own host's containers", () => {
+/** The lines of a filebeat.yml's template condition, from `- condition:` to `config:`. */
+function condition(filebeatYml: string): string[] {
+  const lines = filebeatYml.split("\n");
+  const from = lines.findIndex((l) => l.trim() === "- condition:");
+  const to = lines.findIndex((l) => l.trim() === "config:");
+  return lines.slice(from + 1, to);
+}
+
+test("on the local stack Filebeat ships to the Logstash container by name and only its own host's containers; the tasks no host label places, the first slave's alone", () => {
+  const slave = (id: string) => local.slaves.find((h) => h.id === id)!;
+  const own = [
+    "            and:",
+    '              - has_fields: ["docker.container.labels.platform.service"]',
+    "              - equals:",
+    '                  docker.container.labels.platform.stack: "local"',
+  ];
+  // Every local host is a name on one Engine: one Filebeat ships the unplaced tasks, not three.
+  assert.deepEqual(condition(filebeatConfig(local, slave("slave-1"))), [
+    ...own,
+    "              - or:",
+    "                  - equals:",
+    '                      docker.container.labels.platform.host: "slave-1"',
+    "                  - not:",
+    '                      has_fields: ["docker.container.labels.platform.host"]',
+  ]);
+  for (const id of ["slave-2", "slave-3"])
+    assert.deepEqual(condition(filebeatConfig(local, slave(id))), [
+      ...own,
+      "              - equals:",
+      `                  docker.container.labels.platform.host: "${id}"`,
+    ]);
+  // Each prod slave has its Engine: each ships the tasks its Engine runs.
+  for (const h of prod.slaves)
+    assert.ok(
+      condition(filebeatConfig(prod, h)).includes(
+        '                      has_fields: ["docker.container.labels.platform.host"]',
+      ),
+      h.id,
+    );
   const text = renderFilebeatConfig({
     stack: "local",
     hostId: "slave-2",
     logstashHosts: ["local-logstash-ops-1:5044"],
     dataDir: "/d",
     monitoringPort: 5066,
+    shipsUnplaced: false,
   });
-  assert.match(text, /^ {22}docker\.container\.labels\.platform\.host: "slave-2"$/m);
   assert.match(text, /^ {2}hosts: \["local-logstash-ops-1:5044"\]$/m);
   assert.equal(logstashEndpoint(local), "local-logstash-ops-1:5044");
   assert.equal(logstashEndpoint(prod), "lbops02.cern.ch:5044");
