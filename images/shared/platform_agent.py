@@ -15,7 +15,8 @@ Environment:
   AGENT_RUN=cycle|loop         (default cycle)
   AGENT_SCHEDULE               cron, for `cycle` (default "* * * * *")
   AGENT_LOCK_KEY               Consul KV prefix; runs hold <prefix>/.lock, and each run's record
-                               goes to <prefix>/runs/<start> (agents/NAME/runs without a lock)
+                               goes to <prefix>/runs/<start> (agents/NAME/runs without a lock):
+                               instance, start, end, status, and a `cycle` run's firing
   AGENT_LOCK_TTL=10s           Consul session TTL (renewed while the lock is held)
   AGENT_LOCK_DELAY=5s          Consul session lock-delay
   CONSUL_HTTP_ADDR             e.g. http://consul-agent:8500; the ACL token is read from the file
@@ -452,13 +453,17 @@ class Agent:
             return None
         return AgentLock(self.consul, self.lock_prefix, self.name, self.lock_ttl, self.lock_delay)
 
-    def run_held(self, lock):
-        """One run, the lock (if any) held: its record is written before the lock is let go."""
+    def run_held(self, lock, firing=None):
+        """One run, the lock (if any) held: its record is written before the lock is let go. A
+        scheduled run's record names its `firing`, which its start may follow by as long as Consul
+        took to give the lock."""
         start = utc_now()
         out("run start %s %s %s" % (self.name, iso(start), INSTANCE))
         status = self.work(self.stop, lock.lost if lock else threading.Event())
         end = utc_now()
         record = {"instance": INSTANCE, "start": iso(start), "end": iso(end), "status": status}
+        if firing is not None:
+            record["firing"] = iso(firing.astimezone(datetime.timezone.utc))
         record.update(getattr(self.work, "details", dict)())
         self.write_record(start, record)
         if lock:
@@ -480,8 +485,9 @@ class Agent:
                 if attempt < 3:
                     time.sleep(0.5)
 
-    def run_cycle(self):
-        """One scheduled run: skipped when another container holds the lock."""
+    def run_cycle(self, firing=None):
+        """One run (at the schedule's `firing`, if any): skipped when another container holds the
+        lock."""
         lock = self.lock()
         if lock:
             try:
@@ -491,7 +497,7 @@ class Agent:
             except CONSUL_ERRORS as exc:
                 out("run skip %s %s %s lock error: %s" % (self.name, iso(utc_now()), INSTANCE, exc))
                 return
-        self.run_held(lock)
+        self.run_held(lock, firing)
 
     def on_schedule(self, schedule):
         """`cycle`: a run at each firing; a firing while the last run still goes is skipped."""
@@ -505,7 +511,7 @@ class Agent:
             if running is not None and running.is_alive():
                 out("run skip %s %s %s previous run still going" % (self.name, iso(utc_now()), INSTANCE))
             else:
-                running = threading.Thread(target=self.run_cycle, daemon=True)
+                running = threading.Thread(target=self.run_cycle, args=(nxt,), daemon=True)
                 running.start()
             nxt = schedule.next_after(max(nxt, datetime.datetime.now().replace(microsecond=0)))
         if running is not None:

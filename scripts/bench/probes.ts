@@ -258,6 +258,8 @@ export interface AgentRun {
   status: string;
   /** A DIRAC agent's cycles in the run. */
   cycles?: number;
+  /** A scheduled (`cycle`) run's firing, in ms; the run starts once it holds the lock. */
+  firing?: number;
 }
 
 /**
@@ -275,6 +277,7 @@ export function agentRuns(consulServer: string, lockKey: string): AgentRun[] {
       end: string;
       status: string;
       cycles?: number;
+      firing?: string;
     };
     return {
       key,
@@ -283,6 +286,7 @@ export function agentRuns(consulServer: string, lockKey: string): AgentRun[] {
       end: Date.parse(v.end),
       status: v.status,
       ...(v.cycles === undefined ? {} : { cycles: v.cycles }),
+      ...(v.firing === undefined ? {} : { firing: Date.parse(v.firing) }),
     };
   });
 }
@@ -294,6 +298,25 @@ export function containerStdout(container: string): string {
     stdio: ["ignore", "pipe", "pipe"],
     maxBuffer: 64 << 20,
   });
+}
+
+/**
+ * Each container's log lines (both streams, Docker's timestamps) of the `seconds` before `at` (ms),
+ * under a line naming it: what the Consul servers said while a write waited, for a failure's
+ * report.
+ */
+export function logsBefore(containers: string[], at: number, seconds = 30): string {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return containers
+    .map((c) => {
+      const r = spawnSync(
+        "docker",
+        ["logs", "-t", "--since", iso(at - seconds * 1000), "--until", iso(at), c],
+        { encoding: "utf8", maxBuffer: 16 << 20 },
+      );
+      return `--- ${c}, ${seconds} s before ${iso(at)}:\n${r.stdout}${r.stderr}`;
+    })
+    .join("\n");
 }
 
 /**

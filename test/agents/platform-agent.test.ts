@@ -143,6 +143,37 @@ return {"records": [r["status"] for r in consul.records(KEY)], "held": bool(cons
   assert.deepEqual(out, { records: ["ok", "ok"], held: false });
 });
 
+test("each scheduled run's record names its firing, which its start follows", () => {
+  const out = python(`
+a = pa.Agent("Sys/Agent", pa.sleeping(0.1), env(consul))
+sched = pa.Cron("* * * * * *")
+t = threading.Thread(target=a.on_schedule, args=(sched,))
+t.start()
+until(lambda: len(consul.records(KEY)) >= 3, 10)
+a.stop.set()
+t.join()
+runs = consul.records(KEY)[:3]
+fired = [r["firing"] for r in runs]
+return {
+    "statuses": [r["status"] for r in runs],
+    "wholeSeconds": all(f.endswith(":%s.000000Z" % f[17:19]) for f in fired),
+    "oneASecond": [
+        (pa.datetime.datetime.fromisoformat(b[:-1]) - pa.datetime.datetime.fromisoformat(a[:-1])).total_seconds()
+        for a, b in zip(fired, fired[1:])
+    ],
+    "startAfterFiring": all(r["firing"] <= r["start"] < r["end"] for r in runs),
+    "once": "firing" in (lambda: (a.run_cycle(), consul.records(KEY)[-1])[1])(),
+}
+`);
+  assert.deepEqual(out, {
+    statuses: ["ok", "ok", "ok"],
+    wholeSeconds: true,
+    oneASecond: [1, 1],
+    startAfterFiring: true,
+    once: false,
+  });
+});
+
 test("a program's run: DIRAC's cycles counted, a cycle's error and an exit status reported", () => {
   const out = python(`
 never = threading.Event()

@@ -16,6 +16,7 @@ import {
   crash,
   docker,
   eventually,
+  logsBefore,
   overlaps,
   restartCount,
   sleep,
@@ -410,6 +411,8 @@ test(
     );
     const tookMs = Date.now() - killedAt;
     console.log(`promises: the loop agent was taken over ${tookMs} ms after its holder was killed`);
+    // Consul ends the dead holder's session within twice its 10 s TTL, then the 5 s lock-delay
+    if (tookMs > 30_000) console.log(logsBefore(p.consulServers, Date.now(), 60));
     assert.ok(
       tookMs >= 5_000,
       `taken over after ${tookMs} ms: not before the session's lock-delay`,
@@ -438,8 +441,18 @@ test(
     );
     for (const r of runs) {
       assert.deepEqual([r.status, r.cycles], ["ok", 1], `run ${r.key}`);
-      assert.ok(new Date(r.start).getUTCSeconds() < 3, `run ${r.key} starts at a firing`);
+      // each run is its firing's, on a whole minute; it starts once Consul gives it the lock, so
+      // after its firing and before the next
+      assert.ok(
+        r.firing !== undefined && r.firing % 60_000 === 0,
+        `run ${r.key}: firing ${r.firing}`,
+      );
+      const lag = r.start - r.firing;
+      console.log(`promises: cycle run ${r.key} started ${lag} ms after its firing`);
+      if (lag > 3_000) console.log(logsBefore(p.consulServers, r.start));
+      assert.ok(lag >= 0 && lag < 60_000, `run ${r.key} starts ${lag} ms after its firing`);
     }
+    assert.equal(new Set(runs.map((r) => r.firing)).size, runs.length, "one run per firing");
     assert.deepEqual(overlaps(runs), [], "no two runs at once");
   },
 );
