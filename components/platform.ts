@@ -287,7 +287,19 @@ function declareOptionalParts(
           opts,
         )
       : undefined,
-    logging: features.logging ? new LoggingStack(`${name}-logging`, base, opts) : undefined,
+    logging: features.logging
+      ? new LoggingStack(
+          `${name}-logging`,
+          {
+            ...base,
+            shippedOn: (host) => [
+              ...core.services.containersOn(host),
+              ...core.agents.containersOn(host),
+            ],
+          },
+          opts,
+        )
+      : undefined,
     metrics: features.metrics
       ? new MetricsStack(`${name}-metrics`, { ...base, grafanaAdminPassword }, opts)
       : undefined,

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { BatchedComponent } from "../core/declare-in-batches";
+import { BatchedComponent, keysByHost } from "../core/declare-in-batches";
 import { ConsulAccess } from "../consul/consul-access";
 import { AgentsSpec } from "../core/platform-spec";
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
@@ -30,11 +30,18 @@ export class ScheduledAgents extends BatchedComponent {
     return this.agentContainers;
   }
   private readonly agentContainers: Record<string, ContainerResource> = {};
+  private readonly keysOnHost: Map<string, string[]>;
+
+  /** The agent containers on `hostId`, each once every container is declared (in batches). */
+  public containersOn(hostId: string): Promise<ContainerResource>[] {
+    return this.onceDeclared(this.agentContainers, this.keysOnHost.get(hostId) ?? []);
+  }
 
   constructor(name: string, args: ScheduledAgentsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lhcb-platform:agents:ScheduledAgents", name, {}, opts);
     // Each container's spec is computed (and a bad spec throws) before anything is declared.
     const planned = agentsPlan(args.spec);
+    this.keysOnHost = keysByHost(planned, (p) => p.agent.key);
     this.declareChildren(planned, ({ agent, hostId, container }) => {
       this.agentContainers[`${agent.key}/${hostId}`] = declareContainer(
         this,

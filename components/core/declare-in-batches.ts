@@ -124,4 +124,26 @@ export abstract class BatchedComponent extends pulumi.ComponentResource<void> {
   protected completeNow(): void {
     this.batches?.flush();
   }
+
+  /**
+   * The entries of `record` (a record this component fills as it declares) at `keys`, each once
+   * every child is declared: what a later part waits for, without declaring them all now.
+   */
+  protected onceDeclared<T>(record: Record<string, T>, keys: readonly string[]): Promise<T>[] {
+    return keys.map((key) => this.declared.then(() => record[key]));
+  }
+}
+
+/** `<key>/<host id>` of each item, grouped by host id: how the batched parts key their records. */
+export function keysByHost<T extends { hostId: string }>(
+  items: readonly T[],
+  keyOf: (item: T) => string,
+): Map<string, string[]> {
+  const byHost = new Map<string, string[]>();
+  for (const item of items) {
+    const keys = byHost.get(item.hostId) ?? [];
+    keys.push(`${keyOf(item)}/${item.hostId}`);
+    byHost.set(item.hostId, keys);
+  }
+  return byHost;
 }

@@ -11,6 +11,14 @@ export interface LoggingStackArgs {
   spec: LoggingSpec;
   /** Where the containers are placed. */
   inventory: HostInventory;
+  /**
+   * What a host's Filebeat is created after: the containers there that it ships (the platform
+   * gives its service instances and agents). Filebeat 7.17's Docker watcher lists the running
+   * containers, then follows the Engine's events from the moment after, and never ships a
+   * container that started in between; one created after them lists them all (and reads each
+   * log from its start).
+   */
+  shippedOn?: (hostId: string) => pulumi.Input<pulumi.Resource>[];
 }
 
 /**
@@ -50,7 +58,8 @@ export class LoggingStack extends BatchedComponent {
     ).container;
     const proxies = new Map(plan.filebeatProxies.map((p) => [p.hostId, p.container]));
     this.declareChildren(plan.filebeats, ({ hostId, container }) => {
-      // Filebeat after its Docker API proxy: it lists the containers as it starts.
+      // Filebeat after its Docker API proxy (it lists the containers as it starts) and after
+      // the containers it ships, which it then lists.
       const proxy = declareContainer(
         this,
         inventory,
@@ -65,7 +74,7 @@ export class LoggingStack extends BatchedComponent {
         hostId,
         `${name}-filebeat-${hostId}`,
         container,
-        { dependsOn: [proxy] },
+        { dependsOn: [proxy, ...(args.shippedOn?.(hostId) ?? [])] },
       ).container;
     });
     this.logstashEndpoint = logstashEndpoint(spec);

@@ -1,7 +1,7 @@
 import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
 import { ConsulCatalog } from "../consul/consul-access";
-import { BatchedComponent } from "../core/declare-in-batches";
+import { BatchedComponent, keysByHost } from "../core/declare-in-batches";
 import { LocalCommand } from "../core/local-command";
 import { ServicesSpec } from "../core/platform-spec";
 import { PROBE_COMMAND, probeEnvironment } from "../core/readiness";
@@ -68,6 +68,12 @@ export class ServiceInstances extends BatchedComponent {
     return this.instanceContainers;
   }
   private readonly instanceContainers: Record<string, ContainerResource> = {};
+  private readonly keysOnHost: Map<string, string[]>;
+
+  /** The instance containers on `hostId`, each once every instance is declared (in batches). */
+  public containersOn(hostId: string): Promise<ContainerResource>[] {
+    return this.onceDeclared(this.instanceContainers, this.keysOnHost.get(hostId) ?? []);
+  }
   /** Consul registrations by `<service key>/<host id>`. */
   public get registrations(): Record<string, CatalogService> {
     this.completeNow();
@@ -95,7 +101,12 @@ export class ServiceInstances extends BatchedComponent {
     this.hostsById = new Map(spec.hosts.map((h) => [h.id, h]));
     // What each instance is (pure, and where a bad spec throws) is computed here, before anything
     // is declared; the resources are then declared a few services at a time (core/declare-in-batches.ts).
-    this.declareChildren(servicesPlan(spec), ({ service, instances }) => {
+    const plan = servicesPlan(spec);
+    this.keysOnHost = keysByHost(
+      plan.flatMap(({ service, instances }) => instances.map((i) => ({ service, ...i }))),
+      (i) => i.service.key,
+    );
+    this.declareChildren(plan, ({ service, instances }) => {
       // Beside: no order among the instances. In place: each container waits for the
       // registration of the one before it. A release (a new image for every instance) then
       // replaces one instance at a time in a single `pulumi up`: the engine first deletes what

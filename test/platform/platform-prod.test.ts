@@ -215,6 +215,29 @@ test("at a site a service's instances are replaced in their place, one after ano
   );
 });
 
+test("each slave's Filebeat is created after the instances and agents it ships, which it then lists", async () => {
+  await platform.declared;
+  await settle(declared);
+  const on = (host: string, part: string, record: Record<string, unknown>) =>
+    Object.keys(record)
+      .filter((at) => at.endsWith(`/${host}`))
+      .map((at) => `platform-${part}-${at.replace("/", "-")}`);
+  for (const host of spec.slaves.map((h) => h.id)) {
+    const shipped = [
+      ...on(host, "services", platform.services.containers),
+      ...on(host, "agents", platform.agents.containers),
+    ];
+    assert.ok(shipped.length >= 2, `${host}: ${shipped.join(" ")}`);
+    // Those containers alone: none of another host, no probe or registration.
+    const deps = dependenciesOf(`platform-logging-filebeat-${host}`);
+    assert.deepEqual(
+      deps.filter((d) => /^platform-(services|agents)-/.test(d)),
+      shipped.sort(),
+      host,
+    );
+  }
+});
+
 test("the gossip key and the Grafana password stay secret", async () => {
   await settle(declared);
   const server = byName(declared, "platform-consul-server-prod-master-1");
