@@ -151,8 +151,13 @@ export interface ContainerSpec {
   capabilities?: readonly LinuxCapability[];
   /** User (name or uid[:gid]) the main process runs as; the image's default when absent. */
   user?: string;
-  /** Seconds Docker waits after SIGTERM before SIGKILL. */
+  /** Seconds Docker waits after the stop signal before SIGKILL. */
   stopGraceSeconds?: number;
+  /**
+   * The signal `docker stop` sends first. Absent: the image's `STOPSIGNAL`, else SIGTERM. A
+   * process the signal does not stop is killed once `stopGraceSeconds` have passed.
+   */
+  stopSignal?: string;
 }
 
 /** Labels every platform container carries; Filebeat and the dashboards group by them. */

@@ -97,7 +97,12 @@ kill -USR2 "$(cat ${LB_PATHS.runDir}/haproxy.pid)"
 `;
 }
 
-/** Start script: HAProxy master with the initial config, then consul-template; either exiting stops the container. */
+/**
+ * Start script: HAProxy master with the initial config, then consul-template; either exiting
+ * stops the container. `docker stop` (the image's SIGUSR1, or SIGTERM) stops HAProxy softly: its
+ * listeners close at once, so new clients go to the other balancers, and it exits once the
+ * connections it holds have ended (at most `hard-stop-after`, or Docker's grace).
+ */
 export function renderStartScript(): string {
   return `#!/bin/bash
 set -euo pipefail
@@ -111,9 +116,22 @@ haproxy -W -db -S ${LB_PATHS.runDir}/master.sock,mode,600 -p ${LB_PATHS.runDir}/
 haproxy_pid=$!
 consul-template -config ${LB_PATHS.consulTemplateConfig} &
 ct_pid=$!
-trap 'kill -TERM $ct_pid $haproxy_pid 2>/dev/null' TERM INT
-wait -n $haproxy_pid $ct_pid
-status=$?
+stopping=0
+stop_softly() {
+  stopping=1
+  kill -TERM $ct_pid 2>/dev/null || true
+  kill -USR1 $haproxy_pid 2>/dev/null || true
+}
+trap stop_softly USR1 TERM INT
+status=0
+wait -n $haproxy_pid $ct_pid || status=$?
+if [ $stopping = 1 ]; then
+  # A signal ends a wait: wait again until HAProxy has let its last connection go.
+  while kill -0 $haproxy_pid 2>/dev/null; do wait $haproxy_pid || true; done
+  wait $ct_pid 2>/dev/null || true
+  exit 0
+fi
+# One of them ended by itself: the other stops too, and the restart policy starts both again.
 kill -TERM $ct_pid $haproxy_pid 2>/dev/null || true
 wait || true
 exit $status

@@ -43,6 +43,7 @@ export function toContainerArgs(
     ];
   }
   if (containerSpec.user !== undefined) args.user = containerSpec.user;
+  if (containerSpec.stopSignal !== undefined) args.stopSignal = containerSpec.stopSignal;
   return {
     ...args,
     ...limitArgs(containerSpec),

@@ -16,6 +16,7 @@ import {
   renderWhitelistRendererConfig,
   renderWhitelistTemplate,
   whitelistSlaves,
+  WHITELIST_STOP_SIGNAL,
 } from "./whitelist-template";
 
 /** Files of the whitelist renderer. The destination is in the directory shared with the Mesos master. */
@@ -71,5 +72,8 @@ export function whitelistRendererContainer(spec: MesosSpec, host: HostSpec): Con
     restart: "always",
     labels: platformLabels(spec.stack, "mesos-whitelist", { "platform.host": host.id }),
     stopGraceSeconds: 5,
+    // consul-template stops on its kill signal only; an image's own STOPSIGNAL (the balancers'
+    // image says SIGUSR1, for HAProxy) would leave it running until Docker kills it.
+    stopSignal: WHITELIST_STOP_SIGNAL,
   };
 }

@@ -94,6 +94,9 @@ export interface WhitelistRendererOptions {
   waitMax: string;
 }
 
+/** The signal the whitelist's consul-template stops on (its `kill_signal`). */
+export const WHITELIST_STOP_SIGNAL = "SIGTERM";
+
 /**
  * consul-template's config for the whitelist. It retries Consul forever and keeps the last file
  * while Consul is unreachable, so a Consul outage never empties the whitelist.
@@ -101,7 +104,7 @@ export interface WhitelistRendererOptions {
 export function renderWhitelistRendererConfig(o: WhitelistRendererOptions): string {
   return `${renderConsulTemplateBlock({ ...o.consul, maxBackoff: "10s" })}
 log_level   = "info"
-kill_signal = "SIGTERM"
+kill_signal = "${WHITELIST_STOP_SIGNAL}"
 
 wait {
   min = ${literal(o.waitMin)}

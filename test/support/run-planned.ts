@@ -22,6 +22,7 @@ interface PlainContainerArgs {
   volumes?: { volumeName?: string; hostPath?: string; containerPath: string; readOnly: boolean }[];
   entrypoints?: string[];
   command?: string[];
+  stopSignal?: string;
 }
 
 /** `docker run` options for what the provider is declared to create. */
@@ -35,6 +36,7 @@ function dockerRunOptions(a: PlainContainerArgs): string[] {
   for (const cap of a.capabilities?.drops ?? []) options.push("--cap-drop", cap);
   for (const cap of a.capabilities?.adds ?? []) options.push("--cap-add", cap);
   for (const opt of a.securityOpts ?? []) options.push("--security-opt", opt);
+  if (a.stopSignal) options.push("--stop-signal", a.stopSignal);
   for (const v of a.volumes ?? [])
     options.push(
       "-v",
@@ -48,7 +50,7 @@ export function runPlanned(c: ContainerSpec, dir: string, extra: string[] = []):
   const args = toContainerArgs(c, undefined) as unknown as PlainContainerArgs;
   const files = (c.files ?? []).flatMap((f, i) => {
     const path = join(dir, `${c.name}-${i}`);
-    writeFileSync(path, f.content);
+    writeFileSync(path, f.content, { mode: f.executable ? 0o755 : 0o644 });
     return ["-v", `${path}:${f.path}:ro`];
   });
   const entrypoint = args.entrypoints ?? [];

@@ -67,6 +67,8 @@ test("cert: a renderer beside each of the 3 Mesos masters, writing into the shar
   );
   assert.equal(r.inputs.user, "0:0");
   assert.equal(r.inputs.networkMode, "host");
+  // docker stop sends what consul-template stops on, whatever the image's STOPSIGNAL
+  assert.equal(r.inputs.stopSignal, "SIGTERM");
   assert.deepEqual(r.inputs.entrypoints, ["consul-template"]);
   assert.deepEqual(r.inputs.command, ["-config", "/etc/consul-template/whitelist.hcl"]);
   assert.deepEqual(r.inputs.volumes, [

@@ -1,0 +1,89 @@
+// The containers on the balancers' image (lhcb-platform/haproxy, whose STOPSIGNAL is SIGUSR1, for
+// HAProxy) as the plan declares them, on this machine's Docker Engine: `docker stop` ends each
+// within its grace, not by Docker's SIGKILL once the grace has passed. A load balancer stops HAProxy
+// softly; the whitelist renderer's consul-template stops on its own signal. Neither finds a
+// Consul here, and their consul-template keeps retrying until stopped.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { after, test } from "node:test";
+import { ContainerSpec } from "../../components/core/container-spec";
+import { loadPlatformFromStackFile } from "../../components/core/stack-config";
+import { loadBalancerContainer } from "../../components/haproxy/lb-containers";
+import { whitelistRendererContainer } from "../../components/whitelist/whitelist-containers";
+import { docker } from "../../scripts/bench/probes";
+import { PROJECT_ROOT } from "../../scripts/engine-stack";
+import { tempDir } from "../../scripts/temp-dir";
+import { runPlanned } from "../support/run-planned";
+
+const local = loadPlatformFromStackFile(PROJECT_ROOT, "local");
+const spec = { ...local, stack: `stopsig${process.pid}` };
+const dir = tempDir("stop-signal-real-");
+const started: ContainerSpec[] = [];
+
+after(() => {
+  for (const c of started) {
+    docker("rm", "-f", c.name);
+    for (const v of c.volumes ?? [])
+      if (v.hostPath?.includes(spec.stack)) rmSync(v.hostPath, { recursive: true, force: true });
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** What the container wrote, both streams. */
+function logsOf(name: string): string {
+  const r = spawnSync("docker", ["logs", name], { encoding: "utf8" });
+  return `${r.stdout}${r.stderr}`;
+}
+
+/** Until `what` holds, every 100 ms, at most `seconds`. */
+async function until(what: () => boolean, seconds: number, message: () => string): Promise<void> {
+  const end = Date.now() + seconds * 1000;
+  while (!what()) {
+    assert.ok(Date.now() < end, message());
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** `docker exec` of `argv` in `name` succeeds. */
+function execs(name: string, ...argv: string[]): boolean {
+  return spawnSync("docker", ["exec", name, ...argv]).status === 0;
+}
+
+/**
+ * Runs `c`, waits until `ready`, stops it, and returns its log. It must end by itself within half
+ * its grace, with status `exitCode` (Docker's SIGKILL gives 137).
+ */
+async function stopOf(c: ContainerSpec, ready: () => boolean, exitCode: number): Promise<string> {
+  started.push(c);
+  runPlanned(c, dir);
+  await until(ready, 30, () => `${c.name} never got ready:\n${logsOf(c.name)}`);
+  const grace = c.stopGraceSeconds ?? 10;
+  const begun = Date.now();
+  docker("stop", c.name);
+  const took = (Date.now() - begun) / 1000;
+  const status = Number(docker("inspect", "-f", "{{.State.ExitCode}}", c.name));
+  const log = logsOf(c.name);
+  console.log(
+    `stop-signal: ${c.name} stopped in ${took.toFixed(2)} s (grace ${grace} s), exit ${status}`,
+  );
+  assert.equal(status, exitCode, log);
+  assert.ok(took < grace / 2, `stopped after ${took} s of a grace of ${grace} s\n${log}`);
+  return log;
+}
+
+test("docker stop ends a load balancer within its grace, HAProxy stopped softly, not killed", async () => {
+  const lb = loadBalancerContainer(spec, spec.loadBalancers[0]);
+  const healthz = `http://127.0.0.1:${spec.loadBalancer.statsPort}/healthz`;
+  const log = await stopOf(lb, () => execs(lb.name, "curl", "-fsS", "-o", "/dev/null", healthz), 0);
+  // A soft stop (SIGUSR1 to the master): the worker stops its proxies and exits by itself, where
+  // SIGTERM ends it at once ("exited with code 143 (Terminated)").
+  assert.match(log, /Current worker \(\d+\) exited with code 0 \(Exit\)/);
+  assert.match(log, /Proxy fe_configuration_server stopped/);
+});
+
+test("docker stop ends the whitelist renderer within its grace, not killed", async () => {
+  const renderer = whitelistRendererContainer(spec, spec.masters[0]);
+  // 12: consul-template's status when its kill signal stops it (ExitCodeInterrupt in its cli.go)
+  await stopOf(renderer, () => execs(renderer.name, "pgrep", "-x", "consul-template"), 12);
+});
