@@ -10,6 +10,7 @@ import {
 } from "../core/container-spec";
 import { containerName, usesHostNetwork } from "../core/endpoints";
 import { LoadBalancersSpec, PlacedService } from "../core/platform-spec";
+import { ProbeTarget } from "../core/readiness";
 import { consulTemplateServers, HaproxyOptions, renderHaproxyConfig } from "./haproxy-config";
 import {
   LB_PATHS,
@@ -55,6 +56,22 @@ export function haproxyTemplate(spec: LoadBalancersSpec): string {
 /** The config HAProxy starts with before the first rendering: every frontend, no servers yet. */
 export function haproxyInitialConfig(spec: LoadBalancersSpec): string {
   return renderHaproxyConfig(frontedServices(spec), haproxyOptions(spec), () => []);
+}
+
+/**
+ * What a balancer's readiness step waits for: HAProxy listening on the frontend of the first
+ * service, at `address` (its container's on the local stack, its host's at a site, where the stats
+ * page listens on the loopback only). It says HAProxy has started; its backends come from Consul
+ * within about a second after. None where the balancers front no service.
+ */
+export function loadBalancerProbe(
+  spec: LoadBalancersSpec,
+  host: HostSpec,
+): ((address: string) => ProbeTarget) | undefined {
+  const first = frontedServices(spec)[0];
+  if (first === undefined) return undefined;
+  const what = `load balancer ${containerName(spec, "lb", host.id)} listening`;
+  return (address) => ({ what, tcp: `${address}:${first.port}` });
 }
 
 /** A load balancer on `host`: HAProxy in master-worker mode fed by consul-template. */

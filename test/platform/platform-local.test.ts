@@ -34,9 +34,9 @@ test("the local stack declares provider resources and components only", async ()
     Object.entries(counts).filter(([t]) => !t.startsWith("lhcb-platform:")),
     [
       // The wait for a Consul leader, the readiness of each ZooKeeper member and Consul server,
-      // the creation of cAdvisor's database, MariaDB's password and readiness, and per instance
-      // its probe and drain.
-      ["command:local:Command", 1 + 3 + 3 + 1 + 2 + 12],
+      // the creation of cAdvisor's database, MariaDB's password and readiness, per instance its
+      // probe and drain, and per balancer the wait until it listens.
+      ["command:local:Command", 1 + 3 + 3 + 1 + 2 + 12 + 2],
       // One external node per slave that holds service instances.
       ["consul:index/node:Node", 3],
       ["consul:index/service:Service", 12],

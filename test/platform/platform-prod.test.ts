@@ -103,12 +103,13 @@ test("every part is declared, with exact counts", async () => {
   // member and Consul server (one per master), the creation of cAdvisor's database, per
   // instance its probe and drain, Consul's CA and a certificate per host (server or agent), a
   // password per InfluxDB user, a password per ZooKeeper user and the step that sets its ACLs,
-  // a secret per Mesos principal, and the step that puts the gossip key in use.
+  // a secret per Mesos principal, the step that puts the gossip key in use, and per balancer the
+  // wait until it listens.
   const commands = ofType(declared, "command:local:Command").map((r) => r.name);
   assert.equal(spec.masters.length, 5);
   assert.equal(
     commands.length,
-    2 + 1 + 1 + 5 + 5 + 1 + 38 + 1 + spec.hosts.length + 3 + 5 + 1 + 4 + 1,
+    2 + 1 + 1 + 5 + 5 + 1 + 38 + 1 + spec.hosts.length + 3 + 5 + 1 + 4 + 1 + 3,
   );
   assert.deepEqual(
     commands.filter((n) => !n.endsWith("-ready") && !n.startsWith("platform-consul-tls-")).sort(),
@@ -236,6 +237,23 @@ test("each slave's Filebeat is created after the instances and agents it ships, 
       host,
     );
   }
+});
+
+test("the balancers come one after another, each once the one before it listens, so that a change replacing them all never has every one down", async () => {
+  await settle(declared);
+  const lbs = spec.loadBalancers.map((h) => h.id);
+  assert.equal(lbs.length, 3);
+  const first = spec.services[0];
+  lbs.forEach((id, i) => {
+    const ready = byName(declared, `platform-lb-${id}-ready`);
+    const env = ready.inputs.environment as Record<string, string>;
+    const address = spec.hosts.find((h) => h.id === id)!.address;
+    assert.equal(env.PROBE_TCP, `${address}:${first.port}`, id);
+    assert.equal(env.PROBE_WHAT, `load balancer prod-lb-${id} listening`);
+    assert.ok(dependenciesOf(`platform-lb-${id}-ready`).includes(`platform-lb-${id}`), id);
+    const before = dependenciesOf(`platform-lb-${id}`).filter((d) => d.startsWith("platform-lb-"));
+    assert.deepEqual(before, i === 0 ? [] : [`platform-lb-${lbs[i - 1]}-ready`], id);
+  });
 });
 
 test("the gossip key and the Grafana password stay secret", async () => {
