@@ -103,8 +103,10 @@ export class ServiceInstances extends BatchedComponent {
     // is declared; the resources are then declared a few services at a time (core/declare-in-batches.ts).
     const plan = servicesPlan(spec);
     this.keysOnHost = keysByHost(
-      plan.flatMap(({ service, instances }) => instances.map((i) => ({ service, ...i }))),
-      (i) => i.service.key,
+      plan.flatMap(({ service, instances }) =>
+        instances.map(({ hostId }) => ({ hostId, key: service.key })),
+      ),
+      (i) => i.key,
     );
     this.declareChildren(plan, ({ service, instances }) => {
       // Beside: no order among the instances. In place: each container waits for the

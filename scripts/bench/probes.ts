@@ -300,6 +300,15 @@ export function containerStdout(container: string): string {
   });
 }
 
+/** What a container wrote, both streams (`docker logs` with `options`), for a failure's report. */
+export function containerLogs(container: string, ...options: string[]): string {
+  const r = spawnSync("docker", ["logs", ...options, container], {
+    encoding: "utf8",
+    maxBuffer: 16 << 20,
+  });
+  return `${r.stdout}${r.stderr}`;
+}
+
 /**
  * Each container's log lines (both streams, Docker's timestamps) of the `seconds` before `at` (ms),
  * under a line naming it: what the Consul servers said while a write waited, for a failure's
@@ -307,15 +316,9 @@ export function containerStdout(container: string): string {
  */
 export function logsBefore(containers: string[], at: number, seconds = 30): string {
   const iso = (ms: number) => new Date(ms).toISOString();
+  const window = ["-t", "--since", iso(at - seconds * 1000), "--until", iso(at)];
   return containers
-    .map((c) => {
-      const r = spawnSync(
-        "docker",
-        ["logs", "-t", "--since", iso(at - seconds * 1000), "--until", iso(at), c],
-        { encoding: "utf8", maxBuffer: 16 << 20 },
-      );
-      return `--- ${c}, ${seconds} s before ${iso(at)}:\n${r.stdout}${r.stderr}`;
-    })
+    .map((c) => `--- ${c}, ${seconds} s before ${iso(at)}:\n${containerLogs(c, ...window)}`)
     .join("\n");
 }
 

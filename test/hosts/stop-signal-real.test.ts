@@ -11,7 +11,7 @@ import { ContainerSpec } from "../../components/core/container-spec";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { loadBalancerContainer } from "../../components/haproxy/lb-containers";
 import { whitelistRendererContainer } from "../../components/whitelist/whitelist-containers";
-import { docker } from "../../scripts/bench/probes";
+import { containerLogs, docker, eventually } from "../../scripts/bench/probes";
 import { PROJECT_ROOT } from "../../scripts/engine-stack";
 import { tempDir } from "../../scripts/temp-dir";
 import { runPlanned } from "../support/run-planned";
@@ -30,21 +30,6 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** What the container wrote, both streams. */
-function logsOf(name: string): string {
-  const r = spawnSync("docker", ["logs", name], { encoding: "utf8" });
-  return `${r.stdout}${r.stderr}`;
-}
-
-/** Until `what` holds, every 100 ms, at most `seconds`. */
-async function until(what: () => boolean, seconds: number, message: () => string): Promise<void> {
-  const end = Date.now() + seconds * 1000;
-  while (!what()) {
-    assert.ok(Date.now() < end, message());
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** `docker exec` of `argv` in `name` succeeds. */
 function execs(name: string, ...argv: string[]): boolean {
   return spawnSync("docker", ["exec", name, ...argv]).status === 0;
@@ -57,13 +42,15 @@ function execs(name: string, ...argv: string[]): boolean {
 async function stopOf(c: ContainerSpec, ready: () => boolean, exitCode: number): Promise<string> {
   started.push(c);
   runPlanned(c, dir);
-  await until(ready, 30, () => `${c.name} never got ready:\n${logsOf(c.name)}`);
+  await eventually(`${c.name} ready`, 30, async () => (ready() ? true : undefined), 100).catch(
+    (e: Error) => assert.fail(`${e.message}\n${containerLogs(c.name)}`),
+  );
   const grace = c.stopGraceSeconds ?? 10;
   const begun = Date.now();
   docker("stop", c.name);
   const took = (Date.now() - begun) / 1000;
   const status = Number(docker("inspect", "-f", "{{.State.ExitCode}}", c.name));
-  const log = logsOf(c.name);
+  const log = containerLogs(c.name);
   console.log(
     `stop-signal: ${c.name} stopped in ${took.toFixed(2)} s (grace ${grace} s), exit ${status}`,
   );

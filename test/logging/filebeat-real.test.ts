@@ -6,14 +6,13 @@
 // host, as must a container started as Mesos starts a Marathon task (its own name, the app's
 // labels only); nothing of the other slave, nor Filebeat's own lines.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { ContainerSpec, entryLabelParameters } from "../../components/core/container-spec";
 import { PORTS } from "../../components/core/endpoints";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { plannedContainers } from "../../components/plan";
-import { docker } from "../../scripts/bench/probes";
+import { containerLogs, docker } from "../../scripts/bench/probes";
 import { PROJECT_ROOT } from "../../scripts/engine-stack";
 import { LumberjackReceiver, startLumberjackReceiver } from "../support/lumberjack-receiver";
 import { tempDir } from "../../scripts/temp-dir";
@@ -54,8 +53,7 @@ function run(c: ContainerSpec, extra: string[] = []): void {
 
 /** The last lines Filebeat logged, for a failure's message. */
 function filebeatLog(): string {
-  const r = spawnSync("docker", ["logs", "--tail", "60", filebeat.name], { encoding: "utf8" });
-  return `${filebeat.name}'s last lines:\n${r.stdout}${r.stderr}`;
+  return `${filebeat.name}'s last lines:\n${containerLogs(filebeat.name, "--tail", "60")}`;
 }
 
 /** A copy of the slave's sample-web instance under another name: Filebeat ships it as theirs. */
