@@ -53,16 +53,17 @@ export function haproxyTemplate(spec: LoadBalancersSpec): string {
   );
 }
 
-/** The config HAProxy starts with before the first rendering: every frontend, no servers yet. */
-export function haproxyInitialConfig(spec: LoadBalancersSpec): string {
+/** What the template renders while Consul has no instance of any service: every frontend, no server. */
+export function haproxyConfigWithoutServers(spec: LoadBalancersSpec): string {
   return renderHaproxyConfig(frontedServices(spec), haproxyOptions(spec), () => []);
 }
 
 /**
  * What a balancer's readiness step waits for: HAProxy listening on the frontend of the first
  * service, at `address` (its container's on the local stack, its host's at a site, where the stats
- * page listens on the loopback only). It says HAProxy has started; its backends come from Consul
- * within about a second after. None where the balancers front no service.
+ * page listens on the loopback only). HAProxy starts once consul-template has rendered the
+ * instances Consul knows (lb-start), so a balancer that listens has its servers. None where the
+ * balancers front no service.
  */
 export function loadBalancerProbe(
   spec: LoadBalancersSpec,
@@ -87,7 +88,6 @@ export function loadBalancerContainer(spec: LoadBalancersSpec, host: HostSpec): 
     restart: "always",
     files: [
       { path: LB_PATHS.template, content: haproxyTemplate(spec) },
-      { path: LB_PATHS.initial, content: haproxyInitialConfig(spec) },
       {
         path: LB_PATHS.consulTemplateConfig,
         content: renderConsulTemplateConfig({

@@ -9,7 +9,7 @@ import {
   serverOptions,
 } from "../../components/haproxy/haproxy-config";
 import {
-  haproxyInitialConfig,
+  haproxyConfigWithoutServers,
   haproxyOptions,
   haproxyTemplate,
   loadBalancerContainer,
@@ -149,7 +149,7 @@ test("HTTP frontends forward the client address, close idle keep-alive connectio
     fe,
     "frontend fe_sample_web\n    bind *:9162\n    mode http\n    option httplog\n    option forwardfor\n    option http-keep-alive\n    option idle-close-on-response\n    http-request deny deny_status 403 if { path_beg -i /admin }\n    default_backend be_sample_web\n\n",
   );
-  assert.equal(haproxyInitialConfig(local).includes("{{"), false);
+  assert.equal(haproxyConfigWithoutServers(local).includes("{{"), false);
 });
 
 test("consul-template config renders a candidate and runs the checked reload", () => {
@@ -196,21 +196,20 @@ test("load balancer containers: local on the platform network, prod on the host 
     c.files!.map((f) => [f.path, f.executable ?? false]),
     [
       ["/etc/haproxy/haproxy.cfg.ctmpl", false],
-      ["/etc/haproxy/initial.cfg", false],
       ["/etc/consul-template/lb.hcl", false],
       ["/usr/local/bin/lb-reload", true],
       ["/usr/local/bin/lb-start", true],
     ],
   );
-  assert.ok(c.files![2].content.includes('address = "local-consul-agent-lb-1:8500"'));
+  assert.ok(c.files![1].content.includes('address = "local-consul-agent-lb-1:8500"'));
   const prod = loadPlatformFromStackFile(process.cwd(), "prod");
   const p = loadBalancerContainer(prod, prod.loadBalancers[2]);
   assert.equal(p.name, "prod-lb-prod-lb-3");
   assert.equal(p.hostNetwork, true);
   assert.equal(p.image, "gitlab-registry.cern.ch/lhcb-dirac/lhcb-platform/haproxy:2.6");
   // Over HTTPS to its host's agent, checked against the CA, which it is given.
-  assert.ok(p.files![2].content.includes('address = "lbproxy03.cern.ch:8501"'));
-  assert.ok(p.files![2].content.includes('    ca_cert = "/etc/platform/consul-ca.pem"\n'));
+  assert.ok(p.files![1].content.includes('address = "lbproxy03.cern.ch:8501"'));
+  assert.ok(p.files![1].content.includes('    ca_cert = "/etc/platform/consul-ca.pem"\n'));
   assert.deepEqual(p.files!.at(-1), {
     path: "/etc/platform/consul-ca.pem",
     content: "@@secret:consulCaCert@@",
@@ -225,7 +224,7 @@ test("the stats page listens on every address on local, on the loopback on cert 
   assert.equal(healthUrl(l), "http://127.0.0.1:8404/healthz");
   const prod = loadPlatformFromStackFile(process.cwd(), "prod");
   assert.equal(prod.loadBalancer.statsAddress, "127.0.0.1");
-  for (const cfg of [haproxyTemplate(prod), haproxyInitialConfig(prod)])
+  for (const cfg of [haproxyTemplate(prod), haproxyConfigWithoutServers(prod)])
     assert.deepEqual(statsBind(cfg), ["    bind 127.0.0.1:8404"]);
   const admin = { ...prod, loadBalancer: { ...prod.loadBalancer, statsAddress: "10.9.8.7" } };
   assert.deepEqual(statsBind(haproxyTemplate(admin)), ["    bind 10.9.8.7:8404"]);

@@ -2,7 +2,8 @@
 // HAProxy) as the plan declares them, on this machine's Docker Engine: `docker stop` ends each
 // within its grace, not by Docker's SIGKILL once the grace has passed. A load balancer stops HAProxy
 // softly; the whitelist renderer's consul-template stops on its own signal. Neither finds a
-// Consul here, and their consul-template keeps retrying until stopped.
+// Consul here, and their consul-template keeps retrying until stopped; the balancer is given a
+// rendering by hand, without which its HAProxy would not start.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -14,15 +15,16 @@ import { whitelistRendererContainer } from "../../components/whitelist/whitelist
 import { containerLogs, docker, eventually } from "../../scripts/bench/probes";
 import { PROJECT_ROOT } from "../../scripts/engine-stack";
 import { tempDir } from "../../scripts/temp-dir";
+import { renderingWith, renderInto } from "../support/balancer-rendering";
 import { runPlanned } from "../support/run-planned";
 
 const local = loadPlatformFromStackFile(PROJECT_ROOT, "local");
 const spec = { ...local, stack: `stopsig${process.pid}` };
 const dir = tempDir("stop-signal-real-");
-const started: ContainerSpec[] = [];
+const startedContainers: ContainerSpec[] = [];
 
 after(() => {
-  for (const c of started) {
+  for (const c of startedContainers) {
     docker("rm", "-f", c.name);
     for (const v of c.volumes ?? [])
       if (v.hostPath?.includes(spec.stack)) rmSync(v.hostPath, { recursive: true, force: true });
@@ -36,12 +38,18 @@ function execs(name: string, ...argv: string[]): boolean {
 }
 
 /**
- * Runs `c`, waits until `ready`, stops it, and returns its log. It must end by itself within half
- * its grace, with status `exitCode` (Docker's SIGKILL gives 137).
+ * Runs `c`, then `started`, waits until `ready`, stops it, and returns its log. It must end by
+ * itself within half its grace, with status `exitCode` (Docker's SIGKILL gives 137).
  */
-async function stopOf(c: ContainerSpec, ready: () => boolean, exitCode: number): Promise<string> {
-  started.push(c);
+async function stopOf(
+  c: ContainerSpec,
+  ready: () => boolean,
+  exitCode: number,
+  started: () => void = () => undefined,
+): Promise<string> {
+  startedContainers.push(c);
   runPlanned(c, dir);
+  started();
   await eventually(`${c.name} ready`, 30, async () => (ready() ? true : undefined), 100).catch(
     (e: Error) => assert.fail(`${e.message}\n${containerLogs(c.name)}`),
   );
@@ -62,7 +70,12 @@ async function stopOf(c: ContainerSpec, ready: () => boolean, exitCode: number):
 test("docker stop ends a load balancer within its grace, HAProxy stopped softly, not killed", async () => {
   const lb = loadBalancerContainer(spec, spec.loadBalancers[0]);
   const healthz = `http://127.0.0.1:${spec.loadBalancer.statsPort}/healthz`;
-  const log = await stopOf(lb, () => execs(lb.name, "curl", "-fsS", "-o", "/dev/null", healthz), 0);
+  const log = await stopOf(
+    lb,
+    () => execs(lb.name, "curl", "-fsS", "-o", "/dev/null", healthz),
+    0,
+    () => renderInto(lb.name, renderingWith(spec, "sample")),
+  );
   // A soft stop (SIGUSR1 to the master): the worker stops its proxies and exits by itself, where
   // SIGTERM ends it at once ("exited with code 143 (Terminated)").
   assert.match(log, /Current worker \(\d+\) exited with code 0 \(Exit\)/);
@@ -73,4 +86,15 @@ test("docker stop ends the whitelist renderer within its grace, not killed", asy
   const renderer = whitelistRendererContainer(spec, spec.masters[0]);
   // 12: consul-template's status when its kill signal stops it (ExitCodeInterrupt in its cli.go)
   await stopOf(renderer, () => execs(renderer.name, "pgrep", "-x", "consul-template"), 12);
+});
+
+test("docker stop ends a load balancer still waiting for its first rendering, HAProxy never started", async () => {
+  const waiting = { ...spec, stack: `${spec.stack}w` };
+  const lb = loadBalancerContainer(waiting, waiting.loadBalancers[0]);
+  const log = await stopOf(
+    lb,
+    () => /lb-start: waiting for consul-template's first rendering/.test(containerLogs(lb.name)),
+    0,
+  );
+  assert.doesNotMatch(log, /Proxy \w+ started|HAProxy version|worker/i);
 });
