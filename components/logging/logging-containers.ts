@@ -15,13 +15,22 @@ import {
 } from "../core/endpoints";
 import { LoggingSpec } from "../core/platform-spec";
 import { FILEBEAT_HOST_PATHS, renderFilebeatConfig } from "./filebeat-config";
+import { renderFilebeatStartScript } from "./filebeat-start";
 import { renderLogstashPipeline, renderLogstashSettings } from "./logstash-config";
 
 /** Layout inside the upstream Filebeat image. */
 export const FILEBEAT_PATHS = {
   config: "/usr/share/filebeat/filebeat.yml",
   data: "/usr/share/filebeat/data",
+  start: "/usr/local/bin/filebeat-start",
 } as const;
+
+/**
+ * How long after its start Filebeat's start script asks which containers started meanwhile, and
+ * how many starts in a row it gives Filebeat for them (components/logging/filebeat-start.ts).
+ */
+export const FILEBEAT_START_WINDOW_SECONDS = 10;
+export const FILEBEAT_MAX_STARTS = 3;
 
 /** Port of Filebeat's monitoring endpoint on 127.0.0.1 (health check only). */
 export const FILEBEAT_MONITORING_PORT = 5066;
@@ -50,6 +59,11 @@ export function loggingHost(spec: LoggingSpec): HostSpec {
   return spec.logging;
 }
 
+/** Whether the Filebeat on `host` ships the containers no host label places. */
+function shipsUnplaced(spec: LoggingSpec, host: HostSpec): boolean {
+  return onePerEngine(spec, spec.slaves).some((h) => h.id === host.id);
+}
+
 /** filebeat.yml of the Filebeat on `host`. */
 export function filebeatConfig(spec: LoggingSpec, host: HostSpec): string {
   return renderFilebeatConfig({
@@ -58,7 +72,18 @@ export function filebeatConfig(spec: LoggingSpec, host: HostSpec): string {
     logstashHosts: [logstashEndpoint(spec)],
     dataDir: FILEBEAT_PATHS.data,
     monitoringPort: FILEBEAT_MONITORING_PORT,
-    shipsUnplaced: onePerEngine(spec, spec.slaves).some((h) => h.id === host.id),
+    shipsUnplaced: shipsUnplaced(spec, host),
+  });
+}
+
+/** The start script of the Filebeat on `host`, which starts it again for containers it missed. */
+export function filebeatStartScript(spec: LoggingSpec, host: HostSpec): string {
+  return renderFilebeatStartScript({
+    stack: spec.stack,
+    hostId: host.id,
+    shipsUnplaced: shipsUnplaced(spec, host),
+    windowSeconds: FILEBEAT_START_WINDOW_SECONDS,
+    maxStarts: FILEBEAT_MAX_STARTS,
   });
 }
 
@@ -66,7 +91,8 @@ export function filebeatConfig(spec: LoggingSpec, host: HostSpec): string {
  * Filebeat on a slave. It runs as root to read the Engine's log files; it reads the containers'
  * labels through the Docker API proxy beside it (`filebeatDockerApiProxy`), never the Engine's
  * socket. Its registry of read offsets lives in a volume, so a replaced Filebeat does not ship
- * every log again.
+ * every log again. Its start script starts it again when a container it ships started while it
+ * started (a host's reboot), which Filebeat alone would never ship.
  */
 export function filebeatContainer(spec: LoggingSpec, host: HostSpec): ContainerSpec {
   const name = containerName(spec, "filebeat", host.id);
@@ -75,9 +101,13 @@ export function filebeatContainer(spec: LoggingSpec, host: HostSpec): ContainerS
     image: spec.images.filebeat,
     user: "root",
     hostNetwork: usesHostNetwork(spec),
-    command: ["filebeat", "-e", "--strict.perms=false", "-c", FILEBEAT_PATHS.config],
+    entrypoint: [FILEBEAT_PATHS.start],
+    command: ["-e", "--strict.perms=false", "-c", FILEBEAT_PATHS.config],
     restart: "always",
-    files: [{ path: FILEBEAT_PATHS.config, content: filebeatConfig(spec, host) }],
+    files: [
+      { path: FILEBEAT_PATHS.config, content: filebeatConfig(spec, host) },
+      { path: FILEBEAT_PATHS.start, content: filebeatStartScript(spec, host), executable: true },
+    ],
     volumes: [
       {
         hostPath: FILEBEAT_HOST_PATHS.containerLogs,

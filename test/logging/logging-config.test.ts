@@ -4,6 +4,7 @@ import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { renderFilebeatConfig } from "../../components/logging/filebeat-config";
 import {
   filebeatConfig,
+  filebeatStartScript,
   filebeatContainer,
   logstashContainer,
   logstashEndpoint,
@@ -180,9 +181,17 @@ test("the Filebeat container of a prod slave", () => {
     hostname: "prod-filebeat-prod-slave-1",
     aliases: ["prod-filebeat-prod-slave-1"],
     hostNetwork: true,
-    command: ["filebeat", "-e", "--strict.perms=false", "-c", "/usr/share/filebeat/filebeat.yml"],
+    entrypoint: ["/usr/local/bin/filebeat-start"],
+    command: ["-e", "--strict.perms=false", "-c", "/usr/share/filebeat/filebeat.yml"],
     restart: "always",
-    files: [{ path: "/usr/share/filebeat/filebeat.yml", content: filebeatConfig(prod, h) }],
+    files: [
+      { path: "/usr/share/filebeat/filebeat.yml", content: filebeatConfig(prod, h) },
+      {
+        path: "/usr/local/bin/filebeat-start",
+        content: filebeatStartScript(prod, h),
+        executable: true,
+      },
+    ],
     volumes: [
       {
         hostPath: "/var/lib/docker/containers",

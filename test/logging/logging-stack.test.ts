@@ -15,6 +15,7 @@ import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { HostInventory } from "../../components/hosts/host-inventory";
 import {
   filebeatConfig,
+  filebeatStartScript,
   logstashPipeline,
   logstashSettings,
 } from "../../components/logging/logging-containers";
@@ -127,6 +128,11 @@ test("prod: Logstash on the logging host, Filebeat and its Docker API proxy on e
         content: filebeatConfig(spec, h),
         executable: false,
       },
+      {
+        file: "/usr/local/bin/filebeat-start",
+        content: filebeatStartScript(spec, h),
+        executable: true,
+      },
     ]);
     assert.deepEqual(fb.inputs.volumes, [
       {
@@ -147,8 +153,8 @@ test("prod: Logstash on the logging host, Filebeat and its Docker API proxy on e
     ]);
   }
   const fb1 = byName(declared, "logging-filebeat-prod-slave-1");
+  assert.deepEqual(fb1.inputs.entrypoints, ["/usr/local/bin/filebeat-start"]);
   assert.deepEqual(fb1.inputs.command, [
-    "filebeat",
     "-e",
     "--strict.perms=false",
     "-c",
