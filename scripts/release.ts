@@ -1,6 +1,7 @@
 // npm run release -- VERSION [STACK]: the paper's single script. Builds release VERSION of the
-// platform image (lhcb-platform/dirac:<DIRAC version>-VERSION), then rolls it out on STACK
-// (default local) in one `pulumi up`: on the local stack every new instance starts beside the
+// platform image (lhcb-platform/dirac:<DIRAC version>-VERSION), publishes it to the stack's
+// registry where the stack names one (`registry`: each host's Engine pulls it from there), then
+// rolls it out on STACK (default local) in one `pulumi up`: on the local stack every new instance starts beside the
 // old one and is registered once healthy, and only then are the old ones deregistered, drained and
 // stopped; at a site one instance of a service at a time (every service in parallel, so each
 // keeps its other instances serving), each drained before it stops and sent traffic only once
@@ -12,6 +13,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { openStack, PROJECT_ROOT } from "./engine-stack";
+import { publishImage } from "./publish-image";
 
 /** One instance's replacement, as the engine reported it: seconds since the rollout began. */
 export interface InstanceReplacement {
@@ -199,6 +201,12 @@ export async function rollOut(
   return { seconds: (Date.now() - startedAt) / 1000, replacements: timeline.replacements() };
 }
 
+/** The stack's `registry` prefix, where its hosts pull their images from; none on the local stack. */
+export async function stackRegistry(stack: Stack): Promise<string | undefined> {
+  const value = (await stack.getAllConfig())["lhcb-platform:registry"]?.value;
+  return value === undefined || value === "" ? undefined : value;
+}
+
 async function main(version: string | undefined, stackName: string): Promise<number> {
   if (!version || !/^[0-9A-Za-z][0-9A-Za-z._-]*$/.test(version)) {
     console.error(
@@ -212,6 +220,11 @@ async function main(version: string | undefined, stackName: string): Promise<num
   log(`building ${releaseImage(version)}`);
   const image = buildReleaseImage(version);
   const stack = await openStack(stackName);
+  const registry = await stackRegistry(stack);
+  if (registry !== undefined) {
+    log(`publishing ${image} to ${registry}`);
+    log(`published ${publishImage(image, registry)}`);
+  }
   const r = await rollOut(stack, image, log, started);
   for (const i of r.replacements)
     log(

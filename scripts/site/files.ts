@@ -1,5 +1,6 @@
 // The files a site writes: its lines in /etc/hosts, each host's sshd_config, the SSH client
-// config that names the site's key, the registry's config and each engine's daemon.json. Pure.
+// config that names the site's key, the registry's config, each engine's daemon.json and the
+// machine's registries.conf drop-in. Pure.
 import { SiteHost, SiteLayout } from "./layout";
 
 /** Ends every line the site adds to a shared file, so that `down` removes those lines only. */
@@ -21,6 +22,24 @@ export function hostsLines(site: SiteLayout): string[] {
     `${site.gateway} ${site.registry.name} ${SITE_MARK}`,
     ...site.hosts.map((h) => `${h.ip} ${h.address} ${SITE_MARK}`),
   ];
+}
+
+/**
+ * Where the machine's image tools (skopeo: the site's `up`, `npm run release`) learn that the
+ * site's registry serves plain HTTP, as each engine learns it from `insecure-registries`.
+ */
+export const REGISTRIES_DROP_IN = "/etc/containers/registries.conf.d/lhcb-platform-site.conf";
+
+/** The drop-in's text: the site's registry, served without TLS on this machine only. */
+export function registriesDropIn(site: SiteLayout): string {
+  return [
+    `# The registry of the lhcb-platform site ${site.stack} on this machine: plain HTTP. Written by`,
+    "# `npm run site -- up`, removed by `npm run site -- down`.",
+    "[[registry]]",
+    `location = "${site.registry.name}:${site.registry.port}"`,
+    "insecure = true",
+    "",
+  ].join("\n");
 }
 
 /** `text` without the lines the site added (those ending in `SITE_MARK`). */

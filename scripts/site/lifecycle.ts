@@ -1,8 +1,8 @@
 // `site up` and `site down`: the whole site in order, and everything of it removed again.
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { startEngines, stopEngines } from "./engines";
-import { hostsLines, withoutSiteLines } from "./files";
+import { hostsLines, REGISTRIES_DROP_IN, registriesDropIn, withoutSiteLines } from "./files";
 import { SiteLayout } from "./layout";
 import { createNetwork, removeNetwork } from "./network";
 import { pushImages, startRegistry, stopRegistry } from "./registry";
@@ -33,7 +33,7 @@ function updatePackageLists(): void {
 }
 
 /** Installs the missing packages, with no service started by their install scripts. */
-function ensurePackages(): void {
+export function ensurePackages(): void {
   const missing = Object.entries(PACKAGES)
     .filter(([path]) => !existsSync(path))
     .map(([, pkg]) => pkg);
@@ -69,6 +69,12 @@ function removeHosts(): void {
   writeFileSync(HOSTS_FILE, withoutSiteLines(readFileSync(HOSTS_FILE, "utf8")));
 }
 
+/** The machine's image tools told that the site's registry serves plain HTTP. */
+function writeRegistriesDropIn(site: SiteLayout): void {
+  mkdirSync(dirname(REGISTRIES_DROP_IN), { recursive: true });
+  writeFileSync(REGISTRIES_DROP_IN, registriesDropIn(site));
+}
+
 /**
  * Brings the site up, or completes one that is partly up: packages, network, names, registry and
  * images, every host's engine and sshd; then checks each engine over SSH as the Docker provider
@@ -80,6 +86,7 @@ export async function siteUp(site: SiteLayout, repoRoot: string): Promise<void> 
   run("bash", [join(repoRoot, "scripts", "docker", "ensure-dockerd.sh")]);
   createNetwork(site);
   writeHosts(site);
+  writeRegistriesDropIn(site);
   await startRegistry(site);
   pushImages(site);
   await startEngines(site);
@@ -104,6 +111,7 @@ export async function siteDown(site: SiteLayout, opts: { purge: boolean }): Prom
   stopRegistry(site);
   removeNetwork(site);
   removeHosts();
+  rmSync(REGISTRIES_DROP_IN, { force: true });
   rmSync(site.runDir, { recursive: true, force: true });
   if (opts.purge) rmSync(site.dataDir, { recursive: true, force: true });
   say(`down: the site of ${site.stack} is stopped${opts.purge ? " and its data removed" : ""}`);

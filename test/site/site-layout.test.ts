@@ -9,6 +9,7 @@ import {
   dockerdCommand,
   hostsLines,
   knownHosts,
+  registriesDropIn,
   registryConfig,
   sshClientConfig,
   sshdConfig,
@@ -85,6 +86,17 @@ test("a stack the site cannot hold is refused, naming the stack file and the pat
   assert.throws(
     () => siteLayout(spec, "registry.site.lhcb.test"),
     /^Error: Pulumi.site.yaml: lhcb-platform:registry: expected the site registry as name:port/,
+  );
+});
+
+test("the machine's image tools are told that the site's registry, and it alone, serves plain HTTP", () => {
+  assert.equal(
+    registriesDropIn(site),
+    "# The registry of the lhcb-platform site site on this machine: plain HTTP. Written by\n" +
+      "# `npm run site -- up`, removed by `npm run site -- down`.\n" +
+      "[[registry]]\n" +
+      'location = "registry.site.lhcb.test:5000"\n' +
+      "insecure = true\n",
   );
 });
 
