@@ -12,6 +12,7 @@
 import { DOCKER_API_SOCKET } from "../hosts/docker-api-proxy";
 
 export interface FilebeatStartOptions {
+  /** The stack: only its containers (`platform.stack`) with a `platform.service` label count. */
   stack: string;
   /** The host whose containers this Filebeat ships (`platform.host`). */
   hostId: string;
