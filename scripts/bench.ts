@@ -1,4 +1,4 @@
-// npm run bench [-- --runs N] [--only engine,growth,idle,kill,pause,tcp-hang,health,reloads,zookeeper,consul,release] [--stack NAME]
+// npm run bench [-- --runs N] [--only engine,growth,idle,kill,pause,tcp-hang,health,reloads,zookeeper,consul,release,balancers] [--stack NAME]
 //   [--idle-seconds N] [--scale-baseline-runs N] [--growth-factors 1,4,16]
 // Brings up a scratch copy of the local stack under the real engine (or uses the running stack
 // NAME), repeats each measurement of the platform's promises N times, and prints the median and
@@ -23,6 +23,7 @@ import {
   reloadsInARow,
   waitAllServing,
 } from "./bench/scenarios";
+import { replaceBalancers } from "./bench/balancer-probe";
 import { describeCpuSplit } from "./bench/cpu-split";
 import { releaseUnderLoad } from "./bench/release-scenario";
 import { hangTcpInstance, TCP_SERVICE } from "./bench/tcp-hang";
@@ -58,6 +59,7 @@ const SCENARIOS = [
   "zookeeper",
   "consul",
   "release",
+  "balancers",
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -308,6 +310,21 @@ async function main(): Promise<void> {
       log(
         `Consul: killed follower ${r.killed}: leader ${r.newLeader} ${r.leaderless ? "LOST for a while" : "kept throughout"}`,
       );
+    }
+    if (only.includes("balancers")) {
+      // Failed: pings a balancer accepted and never answered (a listener without servers);
+      // refused ones go to another balancer, as DIRAC's clients do with the balancers' URLs.
+      const f = fig("balancers: every one replaced, one after another (the up)", undefined);
+      for (let i = 0; i < runs; i++) {
+        const r = await replaceBalancers(stack, platform.lbs);
+        log(
+          `balancers replaced in ${r.seconds.toFixed(1)} s: pings through them ${r.pings.ok} answered, ${r.pings.refused} refused, ${r.pings.unanswered} accepted and never answered`,
+        );
+        f.values.push(r.seconds * 1000);
+        f.failed = (f.failed ?? 0) + r.pings.unanswered;
+        f.requests = (f.requests ?? 0) + r.pings.ok + r.pings.refused + r.pings.unanswered;
+      }
+      await waitAllServing(platform);
     }
     if (only.includes("release")) {
       // Two image tags, rolled out in turn: every run replaces every instance.

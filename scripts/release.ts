@@ -90,23 +90,32 @@ export function buildReleaseImage(release: string): string {
   return releaseImage(release);
 }
 
-/** The images of the service instances' containers, as the stack's state records them. */
-export async function deployedServiceImages(stack: Stack): Promise<string[]> {
-  type StateResource = {
-    type?: string;
-    inputs?: { image?: string; labels?: { label: string; value: string }[] };
-  };
+/** A container as the stack's state records it. */
+export interface StateContainer {
+  urn: string;
+  inputs?: { image?: string; labels?: { label: string; value: string }[] };
+}
+
+/** The containers of `stack`'s state labelled `platform.component` `component`. */
+export async function containersInState(
+  stack: Stack,
+  component: string,
+): Promise<StateContainer[]> {
+  type StateResource = StateContainer & { type?: string };
   const resources =
     ((await stack.exportStack()).deployment as { resources?: StateResource[] }).resources ?? [];
-  return resources
-    .filter(
-      (r) =>
-        r.type === "docker:index/container:Container" &&
-        (r.inputs?.labels ?? []).some(
-          (l) => l.label === "platform.component" && l.value === "service",
-        ),
-    )
-    .map((r) => r.inputs!.image ?? "");
+  return resources.filter(
+    (r) =>
+      r.type === "docker:index/container:Container" &&
+      (r.inputs?.labels ?? []).some(
+        (l) => l.label === "platform.component" && l.value === component,
+      ),
+  );
+}
+
+/** The images of the service instances' containers, as the stack's state records them. */
+export async function deployedServiceImages(stack: Stack): Promise<string[]> {
+  return (await containersInState(stack, "service")).map((r) => r.inputs!.image ?? "");
 }
 
 /** Where Consul is, and how to ask it (the token where its ACLs are on, the CA where its TLS is). */
