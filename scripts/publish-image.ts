@@ -7,14 +7,11 @@
 import { spawnSync } from "node:child_process";
 import { withRegistry } from "../components/core/images";
 
-/** Where `image` is published under the stack's `registry` prefix, as the plan names it. */
-export function publishedName(image: string, registry: string): string {
-  return withRegistry(image, registry);
-}
-
-/** Copies `image` from the machine's Docker to `registry`; returns its name there. */
-export function publishImage(image: string, registry: string): string {
-  const target = publishedName(image, registry);
+/**
+ * Copies `image` from the machine's Docker to `target` (a registry's name for it), sending the
+ * layers the registry lacks.
+ */
+export function copyToRegistry(image: string, target: string): void {
   const r = spawnSync(
     "skopeo",
     ["copy", "--quiet", `docker-daemon:${image}`, `docker://${target}`],
@@ -28,5 +25,11 @@ export function publishImage(image: string, registry: string): string {
     throw new Error(
       `publishing ${image} to ${target}: skopeo failed (${r.stderr.trim()}). A registry without TLS must be marked insecure in /etc/containers/registries.conf.d; one that needs a login, \`skopeo login ${target.split("/")[0]}\``,
     );
+}
+
+/** Publishes `image` under the stack's `registry` prefix, as the plan names it; returns that name. */
+export function publishImage(image: string, registry: string): string {
+  const target = withRegistry(image, registry);
+  copyToRegistry(image, target);
   return target;
 }

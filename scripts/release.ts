@@ -1,9 +1,9 @@
 // npm run release -- VERSION [STACK]: the paper's single script. Builds release VERSION of the
 // platform image (lhcb-platform/dirac:<DIRAC version>-VERSION), publishes it to the stack's
 // registry where the stack names one (`registry`: each host's Engine pulls it from there), then
-// rolls it out on STACK (default local) in one `pulumi up`: on the local stack every new instance starts beside the
-// old one and is registered once healthy, and only then are the old ones deregistered, drained and
-// stopped; at a site one instance of a service at a time (every service in parallel, so each
+// rolls it out on STACK (default local) in one `pulumi up`: on the local stack every new
+// instance starts beside the old one and is registered once healthy, and only then are the old
+// ones deregistered, drained and stopped; at a site one instance of a service at a time (every service in parallel, so each
 // keeps its other instances serving), each drained before it stops and sent traffic only once
 // healthy, the next one starting only once it is registered again (ServiceInstances). The agents
 // on the image follow in the same run. Prints each step as it goes.

@@ -3,10 +3,10 @@
 // by its container's name each time (a new container may have a new address), so a ping is:
 // `ok` (answered), `refused` (no container, or nothing listening: a client goes to another
 // balancer) or `unanswered` (accepted, then closed or silent: the client's call fails).
-import { execFileSync } from "node:child_process";
 import { Stack } from "@pulumi/pulumi/automation";
 import { containersInState } from "../release";
 import { DisetConnection } from "./diset";
+import { ipOf } from "./probes";
 import { DIRAC_SERVICES } from "./scenarios";
 
 export type PingOutcome = "ok" | "refused" | "unanswered";
@@ -23,11 +23,7 @@ const CONFIGURATION_SERVER = DIRAC_SERVICES[0];
 /** A container's address on its network; "" when it does not exist (between delete and create). */
 function addressOf(container: string): string {
   try {
-    return execFileSync(
-      "docker",
-      ["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", container],
-      { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
-    ).trim();
+    return ipOf(container);
   } catch {
     return "";
   }

@@ -78,6 +78,11 @@ export async function firstTrue(
   return eventually(what, seconds, async () => ((await probe()) ? Date.now() : undefined), everyMs);
 }
 
+/** Whether `argv` run in `container` (`docker exec`) exits 0. */
+export function execSucceeds(container: string, ...argv: string[]): boolean {
+  return spawnSync("docker", ["exec", container, ...argv]).status === 0;
+}
+
 export function ipOf(container: string): string {
   return docker(
     "inspect",

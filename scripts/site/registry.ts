@@ -3,7 +3,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { registryConfig } from "./files";
 import { SiteLayout } from "./layout";
-import { run, say, startDetached, succeeds, waitFor } from "./system";
+import { copyToRegistry } from "../publish-image";
+import { say, startDetached, succeeds, waitFor } from "./system";
 
 const configPath = (site: SiteLayout) => `${site.runDir}/registry.yml`;
 const registryUrl = (site: SiteLayout) => `http://${site.gateway}:${site.registry.port}`;
@@ -44,7 +45,7 @@ export function pushImages(site: SiteLayout): void {
     );
   for (const { source, target } of site.images) {
     const t = Date.now();
-    run("skopeo", ["copy", "--quiet", `docker-daemon:${source}`, `docker://${target}`]);
+    copyToRegistry(source, target);
     say(`pushed ${target} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
   }
 }

@@ -9,7 +9,7 @@ import { after, test } from "node:test";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { backendName } from "../../components/haproxy/haproxy-config";
 import { frontedServices, loadBalancerContainer } from "../../components/haproxy/lb-containers";
-import { containerLogs, docker, eventually } from "../../scripts/bench/probes";
+import { containerLogs, docker, eventually, execSucceeds } from "../../scripts/bench/probes";
 import { PROJECT_ROOT } from "../../scripts/engine-stack";
 import { tempDir } from "../../scripts/temp-dir";
 import { renderingWith, renderInto } from "../support/balancer-rendering";
@@ -29,7 +29,7 @@ after(() => {
 /** Whether a TCP connection to the first service's frontend opens inside the container. */
 function listening(): boolean {
   const open = `exec 3<>/dev/tcp/127.0.0.1/${first.port}`;
-  return spawnSync("docker", ["exec", lb.name, "bash", "-c", open]).status === 0;
+  return execSucceeds(lb.name, "bash", "-c", open);
 }
 
 /** The servers of the first service's backend on the running HAProxy's stats page. */
@@ -54,8 +54,7 @@ const withLog = (e: Error) => assert.fail(`${e.message}\n${containerLogs(lb.name
 
 test("a new balancer listens only once a rendering gave it servers, reloads later ones, and keeps the last across a restart", async () => {
   runPlanned(lb, dir);
-  const running = (name: string) =>
-    spawnSync("docker", ["exec", lb.name, "pgrep", "-x", name]).status === 0;
+  const running = (name: string) => execSucceeds(lb.name, "pgrep", "-x", name);
   await eventually(
     "consul-template running",
     30,

@@ -5,14 +5,13 @@
 // Consul here, and their consul-template keeps retrying until stopped; the balancer is given a
 // rendering by hand, without which its HAProxy would not start.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { after, test } from "node:test";
 import { ContainerSpec } from "../../components/core/container-spec";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { loadBalancerContainer } from "../../components/haproxy/lb-containers";
 import { whitelistRendererContainer } from "../../components/whitelist/whitelist-containers";
-import { containerLogs, docker, eventually } from "../../scripts/bench/probes";
+import { containerLogs, docker, eventually, execSucceeds } from "../../scripts/bench/probes";
 import { PROJECT_ROOT } from "../../scripts/engine-stack";
 import { tempDir } from "../../scripts/temp-dir";
 import { renderingWith, renderInto } from "../support/balancer-rendering";
@@ -31,11 +30,6 @@ after(() => {
   }
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** `docker exec` of `argv` in `name` succeeds. */
-function execs(name: string, ...argv: string[]): boolean {
-  return spawnSync("docker", ["exec", name, ...argv]).status === 0;
-}
 
 /**
  * Runs `c`, then `started`, waits until `ready`, stops it, and returns its log. It must end by
@@ -72,7 +66,7 @@ test("docker stop ends a load balancer within its grace, HAProxy stopped softly,
   const healthz = `http://127.0.0.1:${spec.loadBalancer.statsPort}/healthz`;
   const log = await stopOf(
     lb,
-    () => execs(lb.name, "curl", "-fsS", "-o", "/dev/null", healthz),
+    () => execSucceeds(lb.name, "curl", "-fsS", "-o", "/dev/null", healthz),
     0,
     () => renderInto(lb.name, renderingWith(spec, "sample")),
   );
@@ -85,7 +79,7 @@ test("docker stop ends a load balancer within its grace, HAProxy stopped softly,
 test("docker stop ends the whitelist renderer within its grace, not killed", async () => {
   const renderer = whitelistRendererContainer(spec, spec.masters[0]);
   // 12: consul-template's status when its kill signal stops it (ExitCodeInterrupt in its cli.go)
-  await stopOf(renderer, () => execs(renderer.name, "pgrep", "-x", "consul-template"), 12);
+  await stopOf(renderer, () => execSucceeds(renderer.name, "pgrep", "-x", "consul-template"), 12);
 });
 
 test("docker stop ends a load balancer still waiting for its first rendering, HAProxy never started", async () => {
