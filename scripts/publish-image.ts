@@ -4,17 +4,25 @@
 // verifies the registry's TLS certificate and uses the machine's registry logins (`docker login`
 // or `skopeo login`); a registry served over plain HTTP must be marked `insecure` in
 // /etc/containers/registries.conf.d, as the site on this machine does for its own (docs/site.md).
+//
+// A published image is named by its digest too (`name:tag@sha256:...`): a tag can be pushed
+// again with another image, a digest names one image only, so a release rebuilt under the same
+// tag still changes what the stack's containers name, and every host runs what was published.
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { withRegistry } from "../components/core/images";
+import { tempDir } from "./temp-dir";
 
 /**
  * Copies `image` from the machine's Docker to `target` (a registry's name for it), sending the
- * layers the registry lacks.
+ * layers the registry lacks; returns the digest of the manifest the registry holds for it.
  */
-export function copyToRegistry(image: string, target: string): void {
+export function copyToRegistry(image: string, target: string): string {
+  const digestFile = join(tempDir("publish-"), "digest");
   const r = spawnSync(
     "skopeo",
-    ["copy", "--quiet", `docker-daemon:${image}`, `docker://${target}`],
+    ["copy", "--quiet", "--digestfile", digestFile, `docker-daemon:${image}`, `docker://${target}`],
     { encoding: "utf8" },
   );
   if (r.error !== undefined)
@@ -25,11 +33,36 @@ export function copyToRegistry(image: string, target: string): void {
     throw new Error(
       `publishing ${image} to ${target}: skopeo failed (${r.stderr.trim()}). A registry without TLS must be marked insecure in /etc/containers/registries.conf.d; one that needs a login, \`skopeo login ${target.split("/")[0]}\``,
     );
+  return readFileSync(digestFile, "utf8").trim();
 }
 
-/** Publishes `image` under the stack's `registry` prefix, as the plan names it; returns that name. */
-export function publishImage(image: string, registry: string): string {
+/** True when the registry holds `reference` (a tag or a digest), as the machine's logins and registries.conf reach it. */
+export function registryHolds(reference: string): boolean {
+  return (
+    spawnSync("skopeo", ["inspect", "--raw", `docker://${byDigestAlone(reference)}`]).status === 0
+  );
+}
+
+/** `name:tag@digest` → `name@digest` (skopeo takes a tag or a digest, not both); any other reference unchanged. */
+function byDigestAlone(reference: string): string {
+  const at = reference.indexOf("@");
+  if (at < 0) return reference;
+  const name = reference.slice(0, at);
+  const tag = name.lastIndexOf(":");
+  return tag > name.lastIndexOf("/") ? `${name.slice(0, tag)}${reference.slice(at)}` : reference;
+}
+
+/** An image published to a stack's registry. */
+export interface PublishedImage {
+  /** The registry's name of it, pinned to its digest: `<registry>/<image>@sha256:...`. */
+  published: string;
+  /** The image's own name pinned to that digest (`<image>@sha256:...`): what the stack's `images` name. */
+  pinned: string;
+}
+
+/** Publishes `image` under the stack's `registry` prefix, as the plan names it. */
+export function publishImage(image: string, registry: string): PublishedImage {
   const target = withRegistry(image, registry);
-  copyToRegistry(image, target);
-  return target;
+  const digest = copyToRegistry(image, target);
+  return { published: `${target}@${digest}`, pinned: `${image}@${digest}` };
 }

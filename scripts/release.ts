@@ -1,12 +1,14 @@
 // npm run release -- VERSION [STACK]: the paper's single script. Builds release VERSION of the
 // platform image (lhcb-platform/dirac:<DIRAC version>-VERSION), publishes it to the stack's
-// registry where the stack names one (`registry`: each host's Engine pulls it from there), then
-// rolls it out on STACK (default local) in one `pulumi up`: on the local stack every new
-// instance starts beside the old one and is registered once healthy, and only then are the old
-// ones deregistered, drained and stopped; at a site one instance of a service at a time (every service in parallel, so each
-// keeps its other instances serving), each drained before it stops and sent traffic only once
-// healthy, the next one starting only once it is registered again (ServiceInstances). The agents
-// on the image follow in the same run. Prints each step as it goes.
+// registry where the stack names one (`registry`: each host's Engine pulls it from there, by the
+// digest it got there), then rolls it out on STACK (default local) in one `pulumi up`: on the
+// local stack every new instance starts beside the old one and is registered once healthy, and
+// only then are the old ones deregistered, drained and stopped; at a site one instance of a
+// service at a time (every service in parallel, so each keeps its other instances serving), each
+// drained before it stops and sent traffic only once healthy, the next one starting only once it
+// is registered again (ServiceInstances). The agents on the image follow in the same run. Prints
+// each step as it goes. On a stack without a registry, a VERSION its containers run, built again
+// as another image, is refused (scripts/same-tag-rebuild.ts).
 import { ConsulCredentials, consulHttp } from "../components/consul/consul-http";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -14,6 +16,7 @@ import { join } from "node:path";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { openStack, PROJECT_ROOT } from "./engine-stack";
 import { publishImage } from "./publish-image";
+import { localImageId, refuseSameTagRebuild } from "./same-tag-rebuild";
 
 /** One instance's replacement, as the engine reported it: seconds since the rollout began. */
 export interface InstanceReplacement {
@@ -226,13 +229,17 @@ async function main(version: string | undefined, stackName: string): Promise<num
   const started = Date.now();
   const log = (m: string) =>
     console.log(`release: ${m} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
-  log(`building ${releaseImage(version)}`);
-  const image = buildReleaseImage(version);
   const stack = await openStack(stackName);
   const registry = await stackRegistry(stack);
-  if (registry !== undefined) {
+  const before = localImageId(releaseImage(version));
+  log(`building ${releaseImage(version)}`);
+  let image = buildReleaseImage(version);
+  if (registry === undefined) refuseSameTagRebuild(stackName, image, before);
+  else {
     log(`publishing ${image} to ${registry}`);
-    log(`published ${publishImage(image, registry)}`);
+    const published = publishImage(image, registry);
+    log(`published ${published.published}`);
+    image = published.pinned;
   }
   const r = await rollOut(stack, image, log, started);
   for (const i of r.replacements)

@@ -3,13 +3,13 @@
 // host's Engine then pulls it; refused, with what to do, while the registry is not marked as
 // serving plain HTTP.
 import assert from "node:assert/strict";
-import { ChildProcess, spawn } from "node:child_process";
+import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { docker } from "../../scripts/bench/probes";
-import { publishImage } from "../../scripts/publish-image";
+import { publishImage, registryHolds } from "../../scripts/publish-image";
 import { ensurePackages } from "../../scripts/site/lifecycle";
 import { tempDir } from "../../scripts/temp-dir";
 
@@ -82,26 +82,81 @@ test("an image published to a plain-HTTP registry not marked so is refused, sayi
   );
 });
 
-test("an image published under the stack's registry prefix is there, the same image as on the machine", async () => {
+/** Runs `body` with the registry marked as serving plain HTTP. */
+function marked<T>(body: () => T): T {
   mkdirSync("/etc/containers/registries.conf.d", { recursive: true });
   writeFileSync(dropIn, `[[registry]]\nlocation = "127.0.0.1:${port}"\ninsecure = true\n`);
   try {
-    const began = Date.now();
-    const target = publishImage(IMAGE, `127.0.0.1:${port}/site`);
-    console.log(
-      `publish-real: ${IMAGE} published in ${((Date.now() - began) / 1000).toFixed(2)} s`,
-    );
-    assert.equal(target, `127.0.0.1:${port}/site/lhcb-platform/base:bookworm`);
+    return body();
   } finally {
     rmSync(dropIn, { force: true });
   }
+}
+
+test("an image published under the stack's registry prefix is there, the same image as on the machine, named by its digest", async () => {
+  const began = Date.now();
+  const published = marked(() => publishImage(IMAGE, `127.0.0.1:${port}/site`));
+  console.log(`publish-real: ${IMAGE} published in ${((Date.now() - began) / 1000).toFixed(2)} s`);
   assert.deepEqual(await registryGet("site/lhcb-platform/base/tags/list"), {
     name: "site/lhcb-platform/base",
     tags: ["bookworm"],
   });
-  const manifest = (await registryGet(
-    "site/lhcb-platform/base/manifests/bookworm",
-    "application/vnd.docker.distribution.manifest.v2+json",
-  )) as { config: { digest: string } };
+  const r = await fetch(`http://127.0.0.1:${port}/v2/site/lhcb-platform/base/manifests/bookworm`, {
+    headers: { accept: "application/vnd.docker.distribution.manifest.v2+json" },
+  });
+  const digest = r.headers.get("docker-content-digest");
+  const manifest = (await r.json()) as { config: { digest: string } };
   assert.equal(manifest.config.digest, docker("image", "inspect", "-f", "{{.Id}}", IMAGE));
+  assert.match(digest ?? "", /^sha256:[0-9a-f]{64}$/);
+  assert.deepEqual(published, {
+    published: `127.0.0.1:${port}/site/lhcb-platform/base:bookworm@${digest}`,
+    pinned: `lhcb-platform/base:bookworm@${digest}`,
+  });
+  // What a host's Engine does with the name the plan gives it (Docker takes the loopback's
+  // registries as plain HTTP): pulls that image by its digest and creates a container of it.
+  docker("pull", "-q", published.published);
+  try {
+    assert.equal(
+      docker("image", "inspect", "-f", "{{.Id}}", published.published),
+      manifest.config.digest,
+    );
+    const c = docker(
+      "create",
+      "--name",
+      `publish-real-${process.pid}`,
+      published.published,
+      "true",
+    );
+    assert.equal(
+      docker("inspect", "-f", "{{.Config.Image}} {{.Image}}", c),
+      `${published.published} ${manifest.config.digest}`,
+    );
+    docker("rm", c);
+  } finally {
+    docker("rmi", `127.0.0.1:${port}/site/lhcb-platform/base@${digest}`);
+  }
+});
+
+test("an image published again under the same tag gets a name of its own, and the registry keeps both", () => {
+  const image = `lhcb-platform/publish-test:${process.pid}`;
+  docker("tag", IMAGE, image);
+  try {
+    const first = marked(() => publishImage(image, `127.0.0.1:${port}/site`));
+    // Another image under the same tag: the base with one label more, as a rebuild would be.
+    execFileSync("docker", ["build", "-q", "-t", image, "-"], {
+      input: `FROM ${IMAGE}\nLABEL publish-test=${process.pid}\n`,
+      stdio: ["pipe", "ignore", "inherit"],
+    });
+    const second = marked(() => publishImage(image, `127.0.0.1:${port}/site`));
+    assert.notEqual(second.pinned, first.pinned);
+    assert.equal(second.pinned.split("@")[0], image);
+    marked(() => {
+      assert.equal(registryHolds(first.published), true);
+      assert.equal(registryHolds(second.published), true);
+      const absent = `${first.published.split("@")[0]}@sha256:${"0".repeat(64)}`;
+      assert.equal(registryHolds(absent), false);
+    });
+  } finally {
+    docker("rmi", image);
+  }
 });
