@@ -96,6 +96,26 @@ export async function workspaceOptions(workDir: string): Promise<LocalWorkspaceO
   };
 }
 
+/**
+ * Opens `stackName`, which must exist: its stack file in the project and the stack in the backend
+ * (`pulumi stack init`, or a first `npm run up`). Throws saying which is missing, so that a
+ * mistyped name creates nothing.
+ */
+export async function openExistingStack(stackName: string): Promise<Stack> {
+  const file = join(PROJECT_ROOT, `Pulumi.${stackName}.yaml`);
+  if (!existsSync(file)) throw new Error(`no stack ${stackName}: ${file} does not exist`);
+  try {
+    return await LocalWorkspace.selectStack(
+      { stackName, projectName: "lhcb-platform", program: platformProgram(PROJECT_ROOT) },
+      await workspaceOptions(PROJECT_ROOT),
+    );
+  } catch (e) {
+    throw new Error(
+      `no stack ${stackName} in the backend: \`pulumi stack init ${stackName}\` and a first \`pulumi up\` deploy it (${e instanceof Error ? e.message.trim().split("\n").pop() : String(e)})`,
+    );
+  }
+}
+
 /** Opens (or creates) `stackName` with the project's Pulumi.yaml and stack file. */
 export async function openStack(stackName: string): Promise<Stack> {
   return LocalWorkspace.createOrSelectStack(

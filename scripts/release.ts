@@ -13,8 +13,8 @@ import { ConsulCredentials, consulHttp } from "../components/consul/consul-http"
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
-import { openStack, PROJECT_ROOT } from "./engine-stack";
+import { ConfigMap, EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import { openExistingStack, PROJECT_ROOT } from "./engine-stack";
 import { publishImage } from "./publish-image";
 import { localImageId, refuseSameTagRebuild } from "./same-tag-rebuild";
 
@@ -196,6 +196,7 @@ export async function rollOut(
   log: (m: string) => void,
   startedAt = Date.now(),
 ): Promise<Rollout> {
+  const previous = serviceImageOf(await stack.getAllConfig());
   await stack.setConfig("lhcb-platform:images.service", { value: image }, true);
   const outputs = await stack.outputs();
   const consul: ConsulReader = {
@@ -203,14 +204,44 @@ export async function rollOut(
     token: outputs.consulManagementToken?.value as string | undefined,
     caCert: outputs.consulCaCertificate?.value as string | undefined,
   };
-  const instances = (await deployedServiceImages(stack)).length;
   const timeline = new RolloutTimeline(startedAt);
   const progress = stepProgress(log);
-  const r = await stack.up({ color: "never", onEvent: (e) => (timeline.onEvent(e), progress(e)) });
-  if (r.summary.result !== "succeeded")
-    throw new Error(`the rollout's up ended ${r.summary.result}`);
+  const failed = (why: string) =>
+    new Error(
+      `the rollout's up ${why}. Pulumi.${stack.name}.yaml's lhcb-platform:images.service now names ${image}${previous === undefined ? "" : ` (it named ${previous})`}: \`pulumi up --stack ${stack.name}\` tries the rollout again${previous === undefined ? "" : `; set it back and \`pulumi up\` to return to the release before`}`,
+    );
+  const r = await stack
+    .up({ color: "never", onEvent: (e) => (timeline.onEvent(e), progress(e)) })
+    .catch((e: unknown) => {
+      throw failed(`failed (${e instanceof Error ? lastLines(e.message) : String(e)})`);
+    });
+  if (r.summary.result !== "succeeded") throw failed(`ended ${r.summary.result}`);
+  // Counted once the up is done: a catalog changed since the last up changes the count.
+  const instances = (await deployedServiceImages(stack)).length;
   if (consul.api !== "") await waitAllPassing(consul, instances, 60);
   return { seconds: (Date.now() - startedAt) / 1000, replacements: timeline.replacements() };
+}
+
+/**
+ * Throws unless stack `stackName`'s config (`config`) runs DIRAC (`lhcb-platform:dirac`): the
+ * release builds the DIRAC platform image, which serves none of another catalog's services.
+ */
+export function refuseNonDiracStack(stackName: string, config: ConfigMap): void {
+  if (config["lhcb-platform:dirac"] !== undefined) return;
+  throw new Error(
+    `stack ${stackName} does not run DIRAC (Pulumi.${stackName}.yaml sets no lhcb-platform:dirac): its services run ${serviceImageOf(config) ?? "the default service image"}, and the DIRAC image this release builds would serve none of them`,
+  );
+}
+
+/** The last lines of an engine's error, where it says what failed. */
+function lastLines(message: string): string {
+  return message.trim().split("\n").slice(-5).join(" / ");
+}
+
+/** The stack's `images.service` as its config holds it; undefined where it sets none. */
+function serviceImageOf(config: ConfigMap): string | undefined {
+  const images = config["lhcb-platform:images"]?.value;
+  return images === undefined ? undefined : (JSON.parse(images) as { service?: string }).service;
 }
 
 /** The stack's `registry` prefix, where its hosts pull their images from; none on the local stack. */
@@ -229,7 +260,8 @@ async function main(version: string | undefined, stackName: string): Promise<num
   const started = Date.now();
   const log = (m: string) =>
     console.log(`release: ${m} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
-  const stack = await openStack(stackName);
+  const stack = await openExistingStack(stackName);
+  refuseNonDiracStack(stackName, await stack.getAllConfig());
   const registry = await stackRegistry(stack);
   const before = localImageId(releaseImage(version));
   log(`building ${releaseImage(version)}`);
