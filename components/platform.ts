@@ -1,3 +1,4 @@
+import { apiMaster } from "./core/quorum";
 import * as pulumi from "@pulumi/pulumi";
 import { ScheduledAgents } from "./agents/scheduled-agents";
 import { ConsulCluster } from "./consul/consul-cluster";
@@ -408,7 +409,7 @@ function platformEndpoints(
       spec.loadBalancers.map((h) => [h.id, partAddress(spec, "lb", h)]),
     ),
     loadBalancerStats: parts.loadBalancers.statsUrls,
-    consulUi: `${consulApiUrl(spec, partAddress(spec, "consul-server", spec.masters[0]))}/ui`,
+    consulUi: `${consulApiUrl(spec, partAddress(spec, "consul-server", apiMaster(spec)))}/ui`,
     zookeeper: parts.zookeeper.connectString,
     ...(mesos
       ? {

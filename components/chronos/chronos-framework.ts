@@ -1,3 +1,4 @@
+import { apiMaster } from "../core/quorum";
 import * as pulumi from "@pulumi/pulumi";
 import { MesosSpec } from "../core/platform-spec";
 import { ContainerResource, declarePlanned } from "../hosts/declare-container";
@@ -33,7 +34,7 @@ export class Chronos extends pulumi.ComponentResource {
     const { spec, inventory } = args;
     const planned = mesosPlan.chronos(spec);
     this.containers = declarePlanned(this, inventory, `${name}-`, planned, args.dependsOn, secrets);
-    this.url = planned.length > 0 ? chronosUrl(spec, spec.masters[0]) : "";
+    this.url = planned.length > 0 ? chronosUrl(spec, apiMaster(spec)) : "";
     this.registerOutputs({ url: this.url });
   }
 }

@@ -22,7 +22,7 @@ import {
 } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
 import { consulPlan } from "../plan";
-import { assertQuorum } from "../core/quorum";
+import { apiMaster, assertQuorum } from "../core/quorum";
 import { ConsulAccess, ConsulCatalog } from "./consul-access";
 import { ConsulAcl, generatedManagementToken } from "./consul-acl";
 import { aclEnforced, ConsulRole } from "./consul-acl-plan";
@@ -131,7 +131,7 @@ export class ConsulCluster extends BatchedComponent implements ConsulAccess, Con
     this.declareServers(name, args, plan.servers, serverSecrets);
     const serverList = Object.values(this.servers);
     this.agents = this.agentsOnUse(name, args, plan.agents, secrets, serverList);
-    this.apiAddress = pulumi.output(args.apiAddress ?? this.serverApis[spec.masters[0].id]);
+    this.apiAddress = pulumi.output(args.apiAddress ?? this.serverApis[apiMaster(spec).id]);
     const access = { token: this.managementToken, caCert: this.caCertificate };
     this.leader = leaderProbe(this, `${name}-leader`, this.apiAddress, serverList, access);
     this.provider = apiProvider(this, `${name}-api`, spec, this.apiAddress, access);

@@ -73,7 +73,8 @@ export interface PlatformSpec {
 export type QuorumSiteSpec = Pick<
   PlatformSpec,
   "stack" | "environment" | "local" | "hosts" | "masters" | "quorum" | "images"
->;
+> &
+  Partial<Pick<PlatformSpec, "failedHosts">>;
 
 /**
  * What Consul's parts (servers on the masters, agents on every other host, consul-esm) read of the

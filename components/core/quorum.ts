@@ -40,3 +40,16 @@ export function assertQuorum(
   const problem = quorumProblem(spec.masters.length, spec.environment);
   if (problem !== undefined) throw new Error(`${component} of stack ${spec.stack}: ${problem}`);
 }
+
+/**
+ * The master whose APIs (Consul's, Marathon's, Chronos's) the machine running `pulumi up` asks: the
+ * first one not failed (`failedHosts`), so that a lost master stops no `up` while the others hold
+ * the quorum; the first one when every master is failed.
+ */
+export function apiMaster<T extends { id: string }>(spec: {
+  masters: readonly T[];
+  failedHosts?: readonly string[];
+}): T {
+  const failed = new Set(spec.failedHosts ?? []);
+  return spec.masters.find((m) => !failed.has(m.id)) ?? spec.masters[0];
+}

@@ -1,13 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerSpec } from "../core/container-spec";
 import { LocalCommand } from "../core/local-command";
-import { containerAddress, ContainerResource } from "./declare-container";
+import { containerAddress, ContainerResource, isKeptAsDeployed } from "./declare-container";
+import { KEPT_AS_DEPLOYED } from "./host-inventory";
 
 /**
  * A step run where `pulumi up` runs that waits on a container's part (core/readiness.ts,
  * core/quorum-probe.ts): created once its command passes, and again whenever the container is
  * replaced; deleted (running `delete`, if any) before the container stops. Replaced in its place
- * unless `deleteBeforeReplace` is false (a container replaced beside the old one).
+ * unless `deleteBeforeReplace` is false (a container replaced beside the old one). Kept as
+ * deployed where its container is (on a failed host): its probe would wait for a host that is down.
  */
 export function containerReadiness(
   parent: pulumi.Resource,
@@ -24,7 +26,12 @@ export function containerReadiness(
   return new LocalCommand(
     name,
     { ...args, triggers: [container.id] },
-    { parent, dependsOn: [container], deleteBeforeReplace },
+    {
+      ...(isKeptAsDeployed(container) ? KEPT_AS_DEPLOYED : {}),
+      parent,
+      dependsOn: [container],
+      deleteBeforeReplace,
+    },
   );
 }
 

@@ -33,6 +33,14 @@ export interface DeclareOptions {
   deleteBeforeReplace?: boolean;
 }
 
+/** The containers declared on a failed host, kept as deployed (`HostInventory.keptOn`). */
+const keptContainers = new WeakSet<ContainerResource>();
+
+/** True when `c` is on a failed host and kept as deployed: so is what waits on it. */
+export function isKeptAsDeployed(c: ContainerResource): boolean {
+  return keptContainers.has(c);
+}
+
 /** Logical name of a volume: the container's logical name and the mount path. */
 function volumeKey(name: string, containerPath: string): string {
   return `${name}-${containerPath.replace(/[^a-zA-Z0-9]+/g, "-").replace(/^-|-$/g, "")}`;
@@ -88,6 +96,7 @@ export function declareContainer(
     args,
     resourceOpts([...volumes, ...(opts.dependsOn ?? [])]),
   );
+  if (inventory.keptOn(hostId).ignoreChanges !== undefined) keptContainers.add(container);
   return { container, volumes };
 }
 

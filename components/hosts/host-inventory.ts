@@ -21,15 +21,28 @@ export interface HostInventoryArgs {
   localDockerHost?: string;
   /** Private key for host preparation over SSH; needed when any host has `prepare`. */
   sshPrivateKey?: pulumi.Input<string>;
+  /**
+   * Ids of the hosts that are down (`failedHosts`): what is declared on them is kept as it was
+   * deployed (`keptOn`), so that `pulumi up` never reaches their engines to change it.
+   */
+  failedHosts?: string[];
 }
 
 /** The inventory of a resolved spec's hosts, their engines reached with `access`. */
 export function inventoryOf(
-  spec: { stack: string; hosts: HostSpec[]; local: boolean },
+  spec: { stack: string; hosts: HostSpec[]; local: boolean; failedHosts?: string[] },
   access: Pick<HostInventoryArgs, "localDockerHost" | "sshPrivateKey">,
 ): HostInventoryArgs {
-  return { stack: spec.stack, hosts: spec.hosts, local: spec.local, ...access };
+  const { stack, hosts, local, failedHosts } = spec;
+  return { stack, hosts, local, ...(failedHosts ? { failedHosts } : {}), ...access };
 }
+
+/**
+ * Options that keep a resource as it was deployed: the engine compares none of its inputs (the
+ * state's are used), so it is neither updated nor replaced. A resource not yet deployed is
+ * created as declared.
+ */
+export const KEPT_AS_DEPLOYED: pulumi.CustomResourceOptions = { ignoreChanges: ["*"] };
 
 /** A host's Docker Engine as the platform uses it. */
 export interface HostEngine {
@@ -57,6 +70,8 @@ export class HostInventory extends BatchedComponent {
   private readonly engines: DeclaredOnUse<HostEngine>;
   /** Engine key per host id. */
   private readonly engineOf: Map<string, string>;
+  /** The hosts that are down. */
+  private readonly failed: ReadonlySet<string>;
 
   constructor(name: string, args: HostInventoryArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lhcb-platform:hosts:HostInventory", name, {}, opts);
@@ -71,13 +86,16 @@ export class HostInventory extends BatchedComponent {
     }
     const localDockerHost = args.localDockerHost ?? "unix:///var/run/docker.sock";
     this.engineOf = new Map(args.hosts.map((h) => [h.id, args.local ? "" : h.id]));
+    this.failed = new Set(args.failedHosts ?? []);
 
     const declareEngine = (key: string): HostEngine => {
       const host = byId.get(key);
+      // A failed host's engine, preparation and network stay as deployed, as all that is on it.
+      const kept = this.keptOn(key);
       const preparation =
         host?.prepare === undefined
           ? undefined
-          : this.prepare(name, host, host.prepare, args.sshPrivateKey!);
+          : this.prepare(name, host, host.prepare, args.sshPrivateKey!, kept);
       const provider = new docker.Provider(
         `${name}-${key === "" ? "local" : key}`,
         host === undefined
@@ -87,11 +105,11 @@ export class HostInventory extends BatchedComponent {
               certPath: host.docker!.certPath,
               sshOpts: host.docker!.sshOpts,
             },
-        { parent: this, dependsOn: preparation ? [preparation] : [] },
+        { ...kept, parent: this, dependsOn: preparation ? [preparation] : [] },
       );
       return {
         provider,
-        network: this.platformNetwork(name, key, args.stack, provider),
+        network: this.platformNetwork(name, key, args.stack, provider, kept),
         preparation,
       };
     };
@@ -110,6 +128,7 @@ export class HostInventory extends BatchedComponent {
     host: HostSpec,
     prepare: NonNullable<HostSpec["prepare"]>,
     privateKey: pulumi.Input<string>,
+    kept: pulumi.CustomResourceOptions,
   ): command.remote.Command {
     const { user, port, commands } = prepare;
     return new command.remote.Command(
@@ -119,7 +138,7 @@ export class HostInventory extends BatchedComponent {
         create: commands.join(" && "),
         triggers: [commands.join("\n")],
       },
-      { parent: this },
+      { ...kept, parent: this },
     );
   }
 
@@ -132,6 +151,7 @@ export class HostInventory extends BatchedComponent {
     key: string,
     stack: string,
     provider: docker.Provider,
+    kept: pulumi.CustomResourceOptions,
   ): docker.Network {
     const ipam = key === "" ? localNetwork(stack) : undefined;
     return new docker.Network(
@@ -144,8 +164,16 @@ export class HostInventory extends BatchedComponent {
           ? { ipamConfigs: [{ subnet: ipam.subnet, gateway: ipam.gateway, ipRange: ipam.ipRange }] }
           : {}),
       },
-      { parent: this, provider },
+      { ...kept, parent: this, provider },
     );
+  }
+
+  /**
+   * `KEPT_AS_DEPLOYED` for a resource of failed host `hostId` (failedHosts), nothing for any
+   * other. On the local stack, whose hosts share one engine, the engine itself is never kept.
+   */
+  public keptOn(hostId: string): pulumi.CustomResourceOptions {
+    return this.failed.has(hostId) ? KEPT_AS_DEPLOYED : {};
   }
 
   /** The engine of `hostId` (declared now if no part was placed there yet). */
@@ -162,6 +190,7 @@ export class HostInventory extends BatchedComponent {
   public onEngineOf(hostId: string, parent: pulumi.Resource): pulumi.CustomResourceOptions {
     const engine = this.engineOn(hostId);
     return {
+      ...this.keptOn(hostId),
       parent,
       provider: engine.provider,
       dependsOn: engine.preparation ? [engine.preparation] : [],
@@ -184,6 +213,7 @@ export class HostInventory extends BatchedComponent {
           : [extra.dependsOn];
     return {
       ...extra,
+      ...this.keptOn(hostId),
       parent,
       provider: engine.provider,
       dependsOn: [...deps, ...(extraDeps as pulumi.Input<pulumi.Resource>[])],

@@ -2,32 +2,16 @@
 // healthy slaves, and a service that cannot have its count there warns.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import * as pulumi from "@pulumi/pulumi";
 import { installMocks, ofType, settle } from "../support/mocks";
 
 const declared = installMocks("site");
-import { loadPlatform, readStackFile } from "../../components/core/stack-config";
-import { Platform } from "../../components/platform";
+import { declareSitePlatform } from "../support/prod-platform";
 
 test("site with slave-2 failed and the local catalog: replacements on the healthy slaves, two services short, with a warning each", async (t) => {
   const warn = t.mock.method(console, "warn", () => undefined);
-  const { file, entries } = readStackFile(process.cwd(), "site");
-  const spec = loadPlatform(
-    process.cwd(),
-    "site",
-    {
-      ...entries,
-      "lhcb-platform:catalog": "catalog/local.yaml",
-      "lhcb-platform:failedHosts": ["slave-2"],
-    },
-    file,
-  );
-  new Platform("platform", {
-    spec,
-    secrets: {
-      consulGossipKey: pulumi.secret("c2l0ZS1nb3NzaXAta2V5LTMyLWJ5dGVzLWxvbmctLS0="),
-      sshPrivateKey: pulumi.secret("not-a-real-key"),
-    },
+  declareSitePlatform({
+    "lhcb-platform:catalog": "catalog/local.yaml",
+    "lhcb-platform:failedHosts": ["slave-2"],
   });
   await settle(declared);
   const instances = ofType(declared, "docker:index/container:Container")

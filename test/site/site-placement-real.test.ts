@@ -12,10 +12,12 @@ import { containerName } from "../../components/core/endpoints";
 import { PlatformSpec } from "../../components/core/platform-spec";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { engineEnv, PROJECT_ROOT } from "../../scripts/engine-stack";
+import { publishImage } from "../../scripts/publish-image";
 import { loseHost, restoreHost } from "../../scripts/site/faults";
 import { DeployedSite, deploySite, removeSite, site } from "../support/site-fixture";
 import {
   containersOn,
+  onHost,
   serversOf,
   siteDiagnosis,
   timeUntil,
@@ -94,6 +96,37 @@ async function upWithHosts(hosts: unknown[]): Promise<number> {
   const t = Date.now();
   await deployed!.stack.up();
   return (Date.now() - t) / 1000;
+}
+
+/** The platform image as the site stack names it (before a release names one by its digest). */
+const PLATFORM_IMAGE = "lhcb-platform/service:1.0.0";
+
+/** Sets the scratch stack's `images.service`. */
+async function setServiceImage(image: string): Promise<void> {
+  const name = deployed!.stack.name;
+  await deployed!.stack.pulumi([
+    "config",
+    "set",
+    "--path",
+    "lhcb-platform:images.service",
+    image,
+    "--stack",
+    name,
+  ]);
+}
+
+/**
+ * The distinct images, as their containers name them (`docker ps` shows a digest's image by a tag
+ * it also has), of the stack's containers on the host at `address` that run the platform image.
+ */
+function platformImagesOn(address: string): string[] {
+  const ids = onHost(address, "ps", "-q", "--filter", `label=platform.stack=${spec.stack}`);
+  const named = onHost(address, "inspect", "-f", "{{.Config.Image}}", ...ids.trim().split("\n"));
+  const images = named
+    .trim()
+    .split("\n")
+    .filter((i) => i.includes(`/${PLATFORM_IMAGE}`));
+  return [...new Set(images)].sort();
 }
 
 /** Containers of `before` still there with the same id, and what `after` has that `before` had not. */
@@ -213,6 +246,19 @@ test("a slave lost with the watcher running: its instances are re-placed without
         `site: ${victim} lost with the watcher: failed after ${detected} ms, re-placed by pulumi up ${placed} ms after the loss, full capacity on both balancers after ${full} ms`,
       );
 
+      // A change to every instance and agent while the victim is down, as a release makes one:
+      // the platform image named by its digest. The up changes the healthy slaves' containers and
+      // keeps the victim's as deployed, without asking its engine.
+      const image = publishImage(PLATFORM_IMAGE, `${site.registry.name}:${site.registry.port}`);
+      await setServiceImage(image.pinned);
+      const changing = Date.now();
+      await deployed!.stack.up();
+      for (const h of spec.slaves.filter((x) => x.id !== victim))
+        assert.deepEqual(platformImagesOn(h.address), [image.published], h.id);
+      console.log(
+        `site: every instance and agent changed while ${victim} was down: pulumi up in ${Date.now() - changing} ms`,
+      );
+
       await dying;
       const restored = Date.now();
       await restoreHost(site, victim);
@@ -226,6 +272,8 @@ test("a slave lost with the watcher running: its instances are re-placed without
         `site: ${victim} back: replacements gone and its own instances serving ${Date.now() - restored} ms after its restore began`,
       );
       assert.deepEqual(currentSpec().failedHosts, []);
+      // Back, the victim's own containers took the change the up kept from them.
+      assert.deepEqual(platformImagesOn(address), [image.published], victim);
     });
     console.log(watcher.lines.filter((l) => l.startsWith("watch-hosts")).join("\n"));
   } catch (e) {

@@ -59,6 +59,8 @@ export function installMocks(stack = "test"): DeclaredResource[] {
 const dependenciesByName = new Map<string, string[]>();
 /** Each registration's `deleteBeforeReplace` option, by resource name (undefined: not set, the provider decides). */
 const deleteBeforeReplaceByName = new Map<string, boolean | undefined>();
+/** Each registration's `ignoreChanges` option, by resource name. */
+const ignoreChangesByName = new Map<string, string[]>();
 /** The outputs each registration asked the engine to keep secret, by resource name. */
 const secretOutputsByName = new Map<string, string[]>();
 
@@ -72,6 +74,7 @@ function recordDependencies(): void {
         getAdditionalsecretoutputsList(): string[];
         getDeletebeforereplace(): boolean;
         getDeletebeforereplacedefined(): boolean;
+        getIgnorechangesList(): string[];
       },
       cb: unknown,
     ): void;
@@ -79,6 +82,7 @@ function recordDependencies(): void {
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
     secretOutputsByName.set(req.getName(), req.getAdditionalsecretoutputsList());
+    ignoreChangesByName.set(req.getName(), req.getIgnorechangesList());
     deleteBeforeReplaceByName.set(
       req.getName(),
       req.getDeletebeforereplacedefined() ? req.getDeletebeforereplace() : undefined,
@@ -99,6 +103,13 @@ export function deleteBeforeReplaceOf(name: string): boolean | undefined {
   if (!deleteBeforeReplaceByName.has(name))
     throw new Error(`no registration of ${name} was recorded`);
   return deleteBeforeReplaceByName.get(name);
+}
+
+/** The inputs whose changes `name` was registered as ignoring (`ignoreChanges`). */
+export function ignoreChangesOf(name: string): string[] {
+  const ignored = ignoreChangesByName.get(name);
+  if (ignored === undefined) throw new Error(`no registration of ${name} was recorded`);
+  return ignored;
 }
 
 /** The outputs `name` was registered as keeping secret (`additionalSecretOutputs`). */
