@@ -11,7 +11,7 @@
  * first deployment, where the first members alone cannot form one) or none to protect. From the
  * member that completes a first quorum on (`mustServe`: ZooKeeper's majority, Consul's expected
  * servers) it must serve whatever the others do, so the `up` ends with the quorum formed. A
- * member's raft address is the one its name resolves to where the probe runs.
+ * member's raft address is one of those its name resolves to where the probe runs (IPv4 or IPv6).
  *
  * Like the instance probes (readiness.ts) it is a small Node program run where `pulumi up` runs.
  * Members are named by the address that machine reaches them at; on the local stack that is the
@@ -84,7 +84,10 @@ const MEMBER_ACCESS = [
   'const base = (a) => `${e.PROBE_TLS ? "https" : "http"}://${a}:${port}`;',
   ...HTTP_ASK_LINES,
   "const get = async (a, p) => { const r = await ask(`${base(a)}${p}`); if (!r.ok) throw new Error(`${p}: HTTP ${r.status}`); return JSON.parse(r.body); };",
-  'const ipOf = async (a) => (await require("node:dns").promises.lookup(a)).address;',
+  // Every address the name resolves to (IPv4 and IPv6 alike: a dual-stack name may give IPv6 first),
+  // and whether a raft address (`ip:port`, `[ip]:port`) is one of them.
+  'const ipsOf = async (a) => (await require("node:dns").promises.lookup(a, { all: true })).map((r) => r.address);',
+  "const isOneOf = (ips, raft) => ips.some((ip) => raft.startsWith(`${ip}:`) || raft.startsWith(`[${ip}]:`));",
 ];
 
 /** The probe: every 100 ms, each question bounded to 1 s, until ready or timed out. */
@@ -100,8 +103,8 @@ export const QUORUM_PROBE_PROGRAM = [
   "const no = (why) => { last = why; return false; };",
   "const selfServes = async (a) => {",
   '  if (e.PROBE_KIND === "zookeeper") return (await serves(a)) || no("not serving: its srvr answer has no Mode: leader or follower");',
-  '  if (!(await serves(a))) return no("no leader known"); const me = await ipOf(a);',
-  '  return (await get(a, "/v1/status/peers")).some((p) => p.startsWith(`${me}:`)) || no(`${me} not among the raft peers`);',
+  '  if (!(await serves(a))) return no("no leader known"); const mine = await ipsOf(a);',
+  '  return (await get(a, "/v1/status/peers")).some((p) => isOneOf(mine, p)) || no(`${mine.join(" or ")} not among the raft peers`);',
   "};",
   "const quietly = (f) => f().catch((x) => { last = x.message; return false; });",
   "(async () => { for (;;) {",
@@ -125,13 +128,13 @@ export const QUORUM_PROBE_PROGRAM = [
 export const CONSUL_HANDOVER_PROGRAM = [
   ...MEMBER_ACCESS,
   "(async () => { try {",
-  "  const a = addr(e.PROBE_SELF), me = await ipOf(a);",
-  '  if (!(await get(a, "/v1/status/leader")).startsWith(`${me}:`)) return;',
+  "  const a = addr(e.PROBE_SELF), mine = await ipsOf(a);",
+  '  if (!isOneOf(mine, await get(a, "/v1/status/leader"))) return;',
   '  const headers = e.CONSUL_HTTP_TOKEN ? { "X-Consul-Token": e.CONSUL_HTTP_TOKEN } : {};',
   '  await ask(`${base(a)}/v1/operator/raft/transfer-leader`, { method: "POST", headers, ms: 5000 });',
   "  for (let i = 0; i < 50; i++) {",
   '    const l = await get(a, "/v1/status/leader").catch(() => "");',
-  '    if (l !== "" && !l.startsWith(`${me}:`)) return;',
+  '    if (l !== "" && !isOneOf(mine, l)) return;',
   "    await new Promise((r) => setTimeout(r, 100)); }",
   "} catch (x) { console.error(`${e.PROBE_WHAT}: leadership not handed over (${x.message})`); } })();",
 ].join("\n");

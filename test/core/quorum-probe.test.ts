@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { createServer, Server } from "node:http";
 import { createServer as createTcpServer, Server as TcpServer } from "node:net";
-import { dirname } from "node:path";
+import { writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import {
@@ -16,6 +17,7 @@ import {
   QuorumMemberTarget,
   quorumProbeEnvironment,
 } from "../../components/core/quorum-probe";
+import { tempDir } from "../../scripts/temp-dir";
 
 const run = promisify(execFile);
 const MEMBERS = ["127.0.0.1", "127.0.0.2", "127.0.0.3"];
@@ -77,9 +79,23 @@ function target(
   };
 }
 
-/** Runs `command` as the command provider does: `sh -c` with the member's environment. */
-function runAs(command: string, member: QuorumMemberTarget, timeoutSeconds: number) {
-  return run("sh", ["-c", command], {
+/**
+ * Runs `command` as the command provider does: `sh -c` with the member's environment; with
+ * `hosts`, in a mount namespace of its own where /etc/hosts is that text.
+ */
+function runAs(
+  command: string,
+  member: QuorumMemberTarget,
+  timeoutSeconds: number,
+  hosts?: string,
+) {
+  const file = join(tempDir("quorum-probe-"), "hosts");
+  if (hosts !== undefined) writeFileSync(file, hosts);
+  const shell =
+    hosts === undefined
+      ? ["sh", "-c", command]
+      : ["unshare", "--mount", "sh", "-c", `mount --bind ${file} /etc/hosts && ${command}`];
+  return run(shell[0], shell.slice(1), {
     env: {
       PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
       ...quorumProbeEnvironment(member, timeoutSeconds),
@@ -111,6 +127,34 @@ test("a Consul server is ready once a leader is known and its own address is amo
     "127.0.0.2 GET /v1/status/leader",
     "127.0.0.2 GET /v1/status/peers",
   ]);
+});
+
+test("a Consul server whose name resolves to IPv6 first is ready once any of its addresses is among the raft peers", async () => {
+  asked.length = 0;
+  const answers: Record<string, [number, string][]> = {
+    "/v1/status/leader": [[200, '"127.0.0.1:8300"']],
+    "/v1/status/peers": [[200, '["127.0.0.1:8300","127.0.0.2:8300"]']],
+  };
+  consul = { "127.0.0.2": answers };
+  // A dual-stack name: its IPv6 address first, as a resolver may give it; the raft peers are IPv4.
+  const member = { ...target("consul", "127.0.0.2", true), self: "dual.test" };
+  await runAs(QUORUM_PROBE_COMMAND, member, 5, "::1 dual.test\n127.0.0.2 dual.test\n");
+  assert.deepEqual(asked, ["127.0.0.2 GET /v1/status/leader", "127.0.0.2 GET /v1/status/peers"]);
+  // Not among the peers under either address: the message names both.
+  const noLeader: Record<string, [number, string][]> = { "/v1/status/leader": [[200, '""']] };
+  consul = {
+    "127.0.0.1": noLeader,
+    "127.0.0.2": { ...answers, "/v1/status/peers": [[200, '["127.0.0.1:8300"]']] },
+    "127.0.0.3": noLeader,
+  };
+  await assert.rejects(
+    runAs(QUORUM_PROBE_COMMAND, member, 1, "::1 dual.test\n127.0.0.2 dual.test\n"),
+    {
+      code: 1,
+      stderr:
+        "consul member 127.0.0.2: not back in its quorum after 1s (::1 or 127.0.0.2 not among the raft peers)\n",
+    },
+  );
 });
 
 test("a server that must serve fails after its timeout while there is no leader, naming it and the last answer", async () => {
