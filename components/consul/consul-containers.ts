@@ -155,14 +155,25 @@ function withConfig(container: ContainerSpec, config: string): ContainerSpec {
 
 /**
  * What a Consul on a real host's network advertises to the others: the host's address when it is an
- * IP; for a DNS name (Consul takes no name there), the host's one private address outside Docker's
- * own bridges and veths, chosen by Consul at start (a go-sockaddr template). A host has docker0
- * beside its own interface, so Consul cannot choose by itself ("Multiple private IPv4 addresses
- * found"); a host with several private interfaces of its own gives its IP as its address.
+ * IP; for a DNS name (Consul takes no name there), chosen by Consul at start (a go-sockaddr
+ * template): the host's private address outside Docker's own bridges and veths, or, on a host with
+ * none (a public address only, as many sites give their servers), its public IPv4 address
+ * (outside RFC 6890's special ranges). A host has docker0 beside its own interface, so Consul
+ * cannot choose by itself ("Multiple private IPv4 addresses found"), and would take docker0's
+ * where the host's own address is public. The template asks no routes (the image has no `ip`).
+ * A host whose address for the platform is neither the one private nor the one public address
+ * of its own interfaces gives its IP as its address.
  */
+/** A go-sockaddr filter: the host's own interfaces, not Docker's bridges (docker0, br-*) and veths. */
+const OWN_INTERFACES = 'exclude "name" "^(docker[0-9]+|br-.*|veth.*)$"';
+
 export function consulAdvertiseAddress(address: string): string {
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(address) || address.includes(":")) return address;
-  return '{{ GetPrivateInterfaces | exclude "name" "^(docker[0-9]+|br-.*|veth.*)$" | attr "address" }}';
+  return [
+    `{{ with $private := GetPrivateInterfaces | ${OWN_INTERFACES} | attr "address" }}`,
+    "{{ $private }}{{ else }}",
+    `{{ GetAllInterfaces | include "type" "IPv4" | include "flags" "forwardable" | include "flags" "up" | exclude "rfc" "6890" | ${OWN_INTERFACES} | attr "address" }}{{ end }}`,
+  ].join("");
 }
 
 export function consulServerConfig(spec: ConsulSiteSpec, host: HostSpec): string {

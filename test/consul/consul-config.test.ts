@@ -26,9 +26,9 @@ test("a prod Consul server expects all five servers and joins them by address", 
     data_dir: "/consul/data",
     client_addr: "0.0.0.0",
     bind_addr: "0.0.0.0",
-    // The host is named, not numbered: its one private address outside Docker's bridges.
+    // The host is named, not numbered: its private address outside Docker's bridges, else its public one.
     advertise_addr:
-      '{{ GetPrivateInterfaces | exclude "name" "^(docker[0-9]+|br-.*|veth.*)$" | attr "address" }}',
+      '{{ with $private := GetPrivateInterfaces | exclude "name" "^(docker[0-9]+|br-.*|veth.*)$" | attr "address" }}{{ $private }}{{ else }}{{ GetAllInterfaces | include "type" "IPv4" | include "flags" "forwardable" | include "flags" "up" | exclude "rfc" "6890" | exclude "name" "^(docker[0-9]+|br-.*|veth.*)$" | attr "address" }}{{ end }}',
     retry_join: [
       "lbmaster01.cern.ch",
       "lbmaster02.cern.ch",
@@ -172,11 +172,11 @@ test("consul-esm runs on two masters and talks to the local server", () => {
   });
 });
 
-test("a real host's Consul advertises the host's IP when its address is one, else its one private address outside Docker's interfaces", () => {
+test("a real host's Consul advertises the host's IP when its address is one, else its private address outside Docker's interfaces, else its public one", () => {
   assert.equal(consulAdvertiseAddress("10.1.2.3"), "10.1.2.3");
   assert.equal(consulAdvertiseAddress("fd00::3"), "fd00::3");
   assert.equal(
     consulAdvertiseAddress("lbmaster01.cern.ch"),
-    '{{ GetPrivateInterfaces | exclude "name" "^(docker[0-9]+|br-.*|veth.*)$" | attr "address" }}',
+    '{{ with $private := GetPrivateInterfaces | exclude "name" "^(docker[0-9]+|br-.*|veth.*)$" | attr "address" }}{{ $private }}{{ else }}{{ GetAllInterfaces | include "type" "IPv4" | include "flags" "forwardable" | include "flags" "up" | exclude "rfc" "6890" | exclude "name" "^(docker[0-9]+|br-.*|veth.*)$" | attr "address" }}{{ end }}',
   );
 });
