@@ -66,11 +66,15 @@ export interface LogstashSettingsOptions {
   allowSuperuser: boolean;
 }
 
-/** logstash.yml: the API on every interface (the health check), the pipeline, no Elasticsearch monitoring. */
+/**
+ * logstash.yml: the API on the loopback (its one client is the container's health check; it
+ * answers anyone with the pipeline's settings and can take hot threads' dumps), the pipeline, no
+ * Elasticsearch monitoring.
+ */
 export function renderLogstashSettings(o: LogstashSettingsOptions): string {
   const lines = [
     "# logstash.yml; generated, do not edit",
-    'api.http.host: "0.0.0.0"',
+    'api.http.host: "127.0.0.1"',
     `api.http.port: ${o.apiPort}`,
     "pipeline.id: main",
     `pipeline.workers: ${o.workers}`,

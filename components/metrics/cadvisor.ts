@@ -43,10 +43,13 @@ export const CADVISOR_DISABLED_METRICS = [
  * cAdvisor's flags: its own port, Docker containers only, the dashboards' measurements only, every
  * 10 s (the dashboards' resolution). No storage driver: the slave's metrics shipper reads the
  * newest samples from cAdvisor's REST API and writes them to InfluxDB with the containers'
- * labels (metrics-shipper.ts), which cAdvisor's own InfluxDB storage leaves out.
+ * labels (metrics-shipper.ts), which cAdvisor's own InfluxDB storage leaves out. On a host's
+ * network (`onHostNetwork`) it listens on the loopback only: its one client, the host's shipper,
+ * asks it there, and its API names every container, image and label of the host.
  */
-export function cadvisorArgs(): string[] {
+export function cadvisorArgs(onHostNetwork: boolean): string[] {
   return [
+    ...(onHostNetwork ? ["-listen_ip=127.0.0.1"] : []),
     `-port=${PORTS.cadvisor}`,
     `-docker=unix://${DOCKER_API_SOCKET}`,
     "-docker_only=true",
@@ -99,7 +102,7 @@ export function cadvisorContainer(spec: MetricsSpec, host: HostSpec): ContainerS
     aliases: [name],
     hostNetwork: usesHostNetwork(spec),
     entrypoint: cadvisorEntrypoint(),
-    command: cadvisorArgs(),
+    command: cadvisorArgs(usesHostNetwork(spec)),
     restart: "always",
     // Not privileged, no capability: what it collects (CPU, memory, network) it reads from the
     // read-only mounts. Where SELinux is on, it must not confine cAdvisor to its own label.

@@ -12,6 +12,7 @@ import { ContainerSpec } from "../../components/core/container-spec";
 import { PORTS } from "../../components/core/endpoints";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { DockerApiClient } from "../../components/hosts/docker-api-proxy";
+import { cadvisorArgs } from "../../components/metrics/cadvisor";
 import { plannedContainers } from "../../components/plan";
 import { docker } from "../../scripts/bench/probes";
 import { PROJECT_ROOT } from "../../scripts/engine-stack";
@@ -45,7 +46,8 @@ const askedProxies: Record<DockerApiClient, ContainerSpec> = {
   cadvisor: asked(proxies.cadvisor),
   filebeat: asked(proxies.filebeat),
 };
-const cadvisor = part("cadvisor");
+// On the machine's network, as on a real host's: its flags as planned there (the loopback only).
+const cadvisor = { ...part("cadvisor"), command: cadvisorArgs(true) };
 const dir = tempDir("docker-api-proxy-real-");
 const started: string[] = [];
 
@@ -165,5 +167,14 @@ test("cAdvisor measures the Engine's containers through its proxy, which refused
   assert.deepEqual(
     log.filter((l) => / 403 /.test(l)),
     [],
+  );
+  // On the host's network it listens on the loopback alone: its API names every container.
+  const listening = spawnSync("ss", ["-lntH", `sport = :${PORTS.cadvisor}`], { encoding: "utf8" });
+  assert.deepEqual(
+    listening.stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.split(/\s+/)[3]),
+    [`127.0.0.1:${PORTS.cadvisor}`],
   );
 });

@@ -158,7 +158,7 @@ test("logstash.yml: API on every interface, one pipeline, no Elasticsearch monit
   assert.equal(
     logstashSettings(),
     `# logstash.yml; generated, do not edit
-api.http.host: "0.0.0.0"
+api.http.host: "127.0.0.1"
 api.http.port: 9600
 pipeline.id: main
 pipeline.workers: 2

@@ -129,6 +129,8 @@ test("cAdvisor on a slave: no storage driver (its shipper reads it), host mounts
       "cadvisor",
     ],
     command: [
+      // On the host's network: on its loopback only, where its shipper asks it.
+      "-listen_ip=127.0.0.1",
       "-port=8088",
       "-docker=unix:///run/docker-api/docker.sock",
       "-docker_only=true",
@@ -164,7 +166,9 @@ test("cAdvisor on a slave: no storage driver (its shipper reads it), host mounts
     },
     stopGraceSeconds: 5,
   });
-  assert.deepEqual(cadvisorArgs(), cadvisorContainer(local, local.slaves[0]).command);
+  // On the local stack's network, every slave's shipper asks it by name: on every interface.
+  assert.deepEqual(cadvisorArgs(false), cadvisorContainer(local, local.slaves[0]).command);
+  assert.equal(cadvisorArgs(false).includes("-listen_ip=127.0.0.1"), false);
   assert.equal(cadvisorContainer(local, local.slaves[0]).hostNetwork, false);
   assert.equal(cadvisorContainer(local, local.slaves[0]).privileged, undefined);
   assert.equal(cadvisorContainer(local, local.slaves[0]).readsHostFiles, true);

@@ -178,7 +178,7 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor, its Docker AP
     assert.deepEqual(c.inputs.capabilities, { drops: ["ALL"], adds: [] });
     assert.deepEqual(c.inputs.securityOpts, ["no-new-privileges:true", "label=disable"]);
     assert.equal(c.inputs.networkMode, "host");
-    assert.deepEqual(c.inputs.command, cadvisorArgs());
+    assert.deepEqual(c.inputs.command, cadvisorArgs(true));
     const shipper = byName(declared, `metrics-metrics-shipper-${h.id}`);
     assert.match(shipper.provider ?? "", new RegExp(`::hosts-${h.id}::`));
     assert.equal(shipper.inputs.name, `prod-metrics-shipper-${h.id}`);
