@@ -143,6 +143,7 @@ export function quorumSpecOf(args: MasterQuorumArgs): PlatformSpec {
       hosts: args.hosts,
       images: args.images,
       datacenter: args.datacenter,
+      consulTlsCa: args.consulTlsCa,
     });
   } catch (e) {
     if (e instanceof PlatformInputError && missingKey.length > 0)

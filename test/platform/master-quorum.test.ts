@@ -16,7 +16,7 @@ import {
 const declared = installMocks("quorum");
 import { PlatformInputError } from "../../components/core/errors";
 import { PASSWORD_COMMAND } from "../../components/core/generated-secret";
-import { MasterQuorum, quorumSpec } from "../../components/master-quorum";
+import { MasterQuorum, quorumSpec, quorumSpecOf } from "../../components/master-quorum";
 
 const images = {
   zookeeper: "registry.example/zookeeper:3.8",
@@ -146,4 +146,19 @@ test("bad arguments: every problem at once, naming MasterQuorumArgs and the path
   );
   await settle(declared);
   assert.equal(declared.length, before, "nothing is declared");
+});
+
+test("the arguments' Consul CAs reach the spec (a rotation's step); without them, slot a signs and is trusted", () => {
+  const args = {
+    stack: "site",
+    environment: "prod" as const,
+    hosts,
+    images,
+    gossipKey: pulumi.secret("a2V5LWtleS1rZXkta2V5LWtleS1rZXkta2V5LWtleTA="),
+  };
+  assert.deepEqual(
+    quorumSpecOf({ ...args, consulTlsCa: { issuer: "b", trusted: ["a", "b"] } }).consul.tlsCa,
+    { issuer: "b", trusted: ["a", "b"] },
+  );
+  assert.deepEqual(quorumSpecOf(args).consul.tlsCa, { issuer: "a", trusted: ["a"] });
 });
