@@ -14,13 +14,17 @@ export function isDnsName(value: string): boolean {
   return value.length <= 253 && value.split(".").every((label) => DNS_LABEL.test(label));
 }
 
-/** A DNS name, an IPv4 address or an IPv6 address. */
+/**
+ * A DNS name or an IPv4 address. Not an IPv6 address: the platform writes a host's address into
+ * URLs (`http://<address>:8500`), `host:port` pairs and its parts' configurations as it is, where
+ * an IPv6 address needs brackets; a host on IPv6 is named by DNS.
+ */
 export function isHostAddress(value: string): boolean {
-  return isIPv4(value) || isIPv6(value) || isDnsName(value);
+  return isIPv4(value) || isDnsName(value);
 }
 
 export const HOST_ADDRESS_EXPECTED =
-  "a DNS name (letters, digits, inner '-', labels of at most 63 characters separated by '.') or an IPv4 or IPv6 address";
+  "a DNS name (letters, digits, inner '-', labels of at most 63 characters separated by '.') or an IPv4 address (a host on IPv6 is named by DNS)";
 
 // The image reference grammar of Docker's distribution/reference package, written out:
 //   reference := name [ ":" tag ] [ "@" digest ]

@@ -7,6 +7,7 @@ import { quorumProblem, quorumSize } from "./quorum";
 import { diracProblems } from "./dirac-checks";
 import {
   addressProblems,
+  statsAddressProblems,
   mesosPlacementProblems,
   mesosReserveProblems,
   portProblems,
@@ -322,6 +323,7 @@ export function resolvePlatform(
   const mesos = checkRolesAndFeatures(config, catalog, environment, roles, problem);
   failedHostProblems(config, problem);
   addressProblems(config.hosts, problem);
+  statsAddressProblems(config.loadBalancer.statsAddress, roles.loadBalancers.length, problem);
   portProblems(config, catalog, mesos, problem, catalogProblem);
   const images = resolveImages(config.images, config.registry);
   diracProblems(config, catalog, images.service, modeOf, problem, catalogProblem);

@@ -21,6 +21,23 @@ export const MESOS_TASK_PORTS = { first: 31000, last: 32000 } as const;
 /** The port of a command-checked service's HTTP bridge: the service port + 10000. */
 export const BRIDGE_PORT_OFFSET = 10000;
 
+/**
+ * A stats page address every balancer can bind: each binds the same one, and a host's own address
+ * is no other host's. Every address (`*`, 0.0.0.0) and the loopback are on every host.
+ */
+export function statsAddressProblems(
+  statsAddress: string | undefined,
+  loadBalancers: number,
+  problem: Report,
+): void {
+  if (statsAddress === undefined || loadBalancers <= 1) return;
+  if (statsAddress === "*" || statsAddress === "0.0.0.0" || statsAddress.startsWith("127.")) return;
+  problem(
+    "loadBalancer.statsAddress",
+    `*, 127.0.0.1 or 0.0.0.0 where there are ${loadBalancers} load balancers: each binds it, and ${statsAddress} is one host's address at most`,
+  );
+}
+
 /** Two hosts at one address (case does not matter in DNS). */
 export function addressProblems(hosts: readonly HostSpec[], problem: Report): void {
   const seen = new Map<string, number>();

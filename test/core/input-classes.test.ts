@@ -292,11 +292,13 @@ test("image references and the registry prefix", () => {
   assert.equal(attemptProd({ registry: "registry.site.lhcb.test:5000" }), "ok");
 });
 
-test("addresses that are not DNS names or IP addresses", () => {
+test("addresses that are not DNS names or IPv4 addresses", () => {
   const ADDRESS =
-    "a DNS name (letters, digits, inner '-', labels of at most 63 characters separated by '.') or an IPv4 or IPv6 address";
+    "a DNS name (letters, digits, inner '-', labels of at most 63 characters separated by '.') or an IPv4 address (a host on IPv6 is named by DNS)";
   table(
     [
+      // IPv6: written as it is into URLs and host:port pairs, where it needs brackets.
+      "fd00::1",
       "bad_host!",
       "m1.example.org\nserver.9=evil:2888:3888",
       '{{ key "x" }}',
@@ -310,7 +312,7 @@ test("addresses that are not DNS names or IP addresses", () => {
       expected: [`${S}hosts[0].address: ${ADDRESS}`],
     })),
   );
-  for (const address of ["10.0.0.1", "fd00::1", "lbmaster01.cern.ch", "m1"])
+  for (const address of ["10.0.0.1", "lbmaster01.cern.ch", "m1"])
     assert.equal(attemptProd({ hosts: hostsWith(0, { address }) }), "ok", address);
   // The stats page's address goes into haproxy.cfg's `bind`: an IPv4 address or `*`.
   table(
@@ -322,8 +324,12 @@ test("addresses that are not DNS names or IP addresses", () => {
       }),
     ),
   );
-  for (const statsAddress of ["*", "127.0.0.1", "10.1.2.3"])
+  for (const statsAddress of ["*", "127.0.0.1", "0.0.0.0"])
     assert.equal(attemptProd({ loadBalancer: { statsAddress } }), "ok", statsAddress);
+  // One host's address, where every balancer binds it: HAProxy on the others would not start.
+  assert.deepEqual(attemptProd({ loadBalancer: { statsAddress: "10.1.2.3" } }), [
+    `${S}loadBalancer.statsAddress: *, 127.0.0.1 or 0.0.0.0 where there are ${prodHosts().filter((h) => h.roles.includes("lb")).length} load balancers: each binds it, and 10.1.2.3 is one host's address at most`,
+  ]);
 });
 
 test("Docker hosts: shell metacharacters, tcp:// without TLS", () => {
@@ -475,7 +481,7 @@ test("every problem of both files at once", () => {
   hosts[3].labels = { zone: "a b" };
   assert.deepEqual(attemptProd({ hosts, registry: "UPPER" }, firstService("cpus: 1e308")), [
     `${S}registry: a registry prefix: registry[:port][/path], the path in lower case (letters, digits, '.', '_', '-')`,
-    `${S}hosts[0].address: a DNS name (letters, digits, inner '-', labels of at most 63 characters separated by '.') or an IPv4 or IPv6 address`,
+    `${S}hosts[0].address: a DNS name (letters, digits, inner '-', labels of at most 63 characters separated by '.') or an IPv4 address (a host on IPv6 is named by DNS)`,
     `${S}hosts[3].labels.zone: ${MESOS_TEXT}`,
     `${C}services[0].cpus: expected at most 4096 CPUs`,
   ]);
