@@ -13,6 +13,7 @@ export * from "./core/container-spec";
 export * from "./core/platform-spec";
 export * from "./core/stack-config";
 export * from "./core/platform-input";
+export * from "./platform-values";
 export * from "./core/set-properties";
 export * from "./core/declare-in-batches";
 export * from "./core/start-with-files";

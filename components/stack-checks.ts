@@ -60,12 +60,63 @@ export function loadCheckedPlatform(
   const spec = loadPlatform(projectDir, stack, entries, file);
   const prefix = `config.${CONFIG_NAMESPACE}:`;
   const problems = [
-    ...containerNameProblems(spec, file, prefix),
-    ...portClashes(spec, file, prefix),
+    ...planProblems(spec, file, prefix),
     ...sharedHostClashes(spec, file, prefix, siblingStacks(projectDir, spec)),
   ];
   if (problems.length > 0) throw new PlatformInputError(problems);
   return spec;
+}
+
+/**
+ * What a resolved spec's plan shows wrong, whatever the spec was read from (`file`, its paths
+ * under `prefix`): container names too long or given twice, and ports given twice on a host.
+ */
+export function planProblems(spec: PlatformSpec, file: string, prefix: string): InputProblem[] {
+  return [
+    ...containerNameProblems(spec, file, prefix),
+    ...containerNameClashes(spec),
+    ...portClashes(spec, file, prefix),
+  ];
+}
+
+/** Where a catalog entry is (its `name` in the catalog file). */
+function entryPath(spec: PlatformSpec, key: string): InputProblem | undefined {
+  const si = spec.services.findIndex((e) => e.key === key);
+  const ai = spec.agents.findIndex((e) => e.key === key);
+  if (si < 0 && ai < 0) return undefined;
+  return {
+    file: spec.catalogFile ?? "catalog",
+    path: si >= 0 ? `services[${si}].name` : `agents[${ai}].name`,
+    expected: "",
+  };
+}
+
+/**
+ * Catalog entries whose containers would take a name another container of the stack has (an
+ * entry named like one of the platform's parts, `Consul/Agent` as `consul-agent`): Docker would
+ * refuse the second one in the middle of the `up`. One problem per entry, naming the first clash.
+ */
+export function containerNameClashes(spec: PlatformSpec): InputProblem[] {
+  const byName = new Map<string, string[]>();
+  for (const { container } of plannedContainers(spec)) {
+    const owner =
+      container.labels?.["platform.service"] ?? `part ${container.labels?.["platform.component"]}`;
+    byName.set(container.name, [...(byName.get(container.name) ?? []), owner]);
+  }
+  const found = new Map<string, InputProblem>();
+  for (const [name, owners] of byName) {
+    if (owners.length < 2) continue;
+    for (const key of owners) {
+      const where = entryPath(spec, key);
+      if (where === undefined || found.has(key)) continue;
+      const other = owners.find((o) => o !== key) ?? `another instance of ${key}`;
+      found.set(key, {
+        ...where,
+        expected: `a name whose containers no other container of the stack has: ${name} would also be ${other.startsWith("part ") ? `the platform's ${other.slice(5)}` : `entry ${other}'s`}`,
+      });
+    }
+  }
+  return [...found.values()];
 }
 
 /**

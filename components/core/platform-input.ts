@@ -23,12 +23,13 @@ export interface PlatformValues {
 }
 
 /**
- * Validates and resolves the platform from plain values: the entry point beside the stack-file
- * one (`loadPlatform`). Bad input throws one `PlatformInputError` listing every problem, each
- * naming the source (`sources`), the path inside it (`hosts[2].cpus`) and what was expected;
- * nothing is declared before it returns.
+ * Validates and resolves the platform from plain values, as `loadPlatform` does a stack file's:
+ * the schemas and the checks of the settings and catalog together. Bad input throws one
+ * `PlatformInputError` listing every problem, each naming the source (`sources`), the path inside
+ * it (`hosts[2].cpus`) and what was expected. The checks that need the plan (container names,
+ * ports) are `platformFromValues`'s (components/platform-values.ts).
  */
-export function platformFromValues(values: PlatformValues): PlatformSpec {
+export function resolvePlatformValues(values: PlatformValues): PlatformSpec {
   const configSource = values.sources?.config ?? "config";
   const catalogSource = values.sources?.catalog ?? "catalog";
   if (values.config !== null && typeof values.config === "object" && "catalog" in values.config) {

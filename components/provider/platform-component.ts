@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { platformFromValues, PlatformValues } from "../core/platform-input";
+import { PlatformValues } from "../core/platform-input";
+import { platformFromValues } from "../platform-values";
 import { declarePlatform, PlatformEndpoints } from "../platform";
 
 /** The arguments of the platform from other languages: its settings and catalog as values. */

@@ -3,9 +3,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { platformFromValues } from "../../components/core/platform-input";
+import { platformFromValues } from "../../components/platform-values";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
+import { parse } from "yaml";
 import { localValues, problemsOf } from "../support/local-values";
+import { PROD_CATALOG, prodHosts } from "../support/prod-input";
 
 const ROOT = join(__dirname, "..", "..");
 
@@ -58,5 +60,36 @@ test("every problem of both values, each naming the caller's source and the path
       }),
     ),
     ["config: catalog: no catalog path: the catalog is given as a value (PlatformValues.catalog)"],
+  );
+});
+
+test("the plan's checks, as a stack file's: an entry named like a platform part, a service on a part's port", () => {
+  const catalog = parse(PROD_CATALOG) as { services: { name: string; port: number }[] };
+  const [first, ...rest] = catalog.services;
+  const problems = problemsOf(() =>
+    platformFromValues({
+      stack: "prod",
+      config: { hosts: prodHosts(), features: { mesos: true } } as never,
+      catalog: {
+        ...catalog,
+        // Consul's HTTPS API port on every host, and the Consul agents' container name on a slave.
+        services: [
+          { ...first, port: 8501 },
+          ...rest,
+          { ...first, name: "Consul/Agent", port: 9999 },
+        ],
+      } as never,
+      sources: { config: "site.ts", catalog: "services.json" },
+    }),
+  );
+  assert.deepEqual(
+    problems.filter((p) => p.startsWith("services.json: ")),
+    [
+      `services.json: services[${rest.length + 1}].name: a name whose containers no other container of the stack has: prod-consul-agent-s1 would also be the platform's consul-agent`,
+    ],
+  );
+  assert.ok(
+    problems.some((p) => /^site\.ts: hosts\[\d+\]: .*8501/.test(p)),
+    problems.join("\n"),
   );
 });

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CatalogInput } from "../../components/core/catalog-schema";
-import { platformFromValues } from "../../components/core/platform-input";
+import { platformFromValues } from "../../components/platform-values";
 import { PlatformSpec } from "../../components/core/platform-spec";
 import { databasePlan } from "../../components/plan";
 import { serviceInstance } from "../../components/services/service-containers";

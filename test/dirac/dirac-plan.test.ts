@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CatalogInput } from "../../components/core/catalog-schema";
-import { platformFromValues } from "../../components/core/platform-input";
+import { platformFromValues } from "../../components/platform-values";
 import { PlatformSpec } from "../../components/core/platform-spec";
 import { serviceInstance } from "../../components/services/service-containers";
 import { localValues, problemsOf } from "../support/local-values";

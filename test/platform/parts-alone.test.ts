@@ -10,7 +10,7 @@ const declared = installMocks("alone");
 import { ConsulAccess } from "../../components/consul/consul-access";
 import { ConsulCluster } from "../../components/consul/consul-cluster";
 import { resolveImages } from "../../components/core/images";
-import { platformFromValues } from "../../components/core/platform-input";
+import { platformFromValues } from "../../components/platform-values";
 import { ConsulSiteSpec, QuorumSiteSpec } from "../../components/core/platform-spec";
 import { LoadBalancers } from "../../components/haproxy/load-balancers";
 import { ServiceInstances } from "../../components/services/service-instances";
