@@ -1,7 +1,7 @@
 import { AgentSpec, Catalog, ServiceSpec } from "./catalog";
 import { DiracSettings, EnvironmentKind, HostSpec, RunMode, StackConfig } from "./config-schema";
 import { InputProblem, PlatformInputError } from "./errors";
-import { ImageSet, resolveImages } from "./images";
+import { ImageSet, resolveImages, withRegistry } from "./images";
 import { Placement, PlacementError, placeAround, PlacementRequest } from "./placement";
 import { quorumProblem, quorumSize } from "./quorum";
 import { diracProblems } from "./dirac-checks";
@@ -304,6 +304,16 @@ function mesosProblems(
   mesosPlacementProblems(catalog, working, modeOf, catalogProblem);
 }
 
+/**
+ * The catalog with the stack's registry prefix on the images its entries name (as on the
+ * platform's own): at a site, the hosts pull from the registry alone.
+ */
+function catalogUnderRegistry(catalog: Catalog, registry: string): Catalog {
+  const under = <E extends { image?: string }>(e: E): E =>
+    e.image === undefined ? e : { ...e, image: withRegistry(e.image, registry) };
+  return { ...catalog, services: catalog.services.map(under), agents: catalog.agents.map(under) };
+}
+
 /** Resolves a validated stack config and catalog into a `PlatformSpec`, or throws every problem at once. */
 export function resolvePlatform(
   config: StackConfig,
@@ -326,7 +336,8 @@ export function resolvePlatform(
   statsAddressProblems(config.loadBalancer.statsAddress, roles.loadBalancers.length, problem);
   portProblems(config, catalog, mesos, problem, catalogProblem);
   const images = resolveImages(config.images, config.registry);
-  diracProblems(config, catalog, images.service, modeOf, problem, catalogProblem);
+  const entries = catalogUnderRegistry(catalog, config.registry);
+  diracProblems(config, entries, images.service, modeOf, problem, catalogProblem);
   if (mesos) mesosProblems(config, catalog, roles.slaves, modeOf, problem, catalogProblem);
   if (problems.length > 0) throw new PlatformInputError(problems);
 
@@ -356,8 +367,8 @@ export function resolvePlatform(
     loadBalancer: resolveLoadBalancer(config.loadBalancer, environment),
     consul: config.consul,
     ...(config.dirac ? { dirac: config.dirac } : {}),
-    services: catalog.services.map(placed),
-    agents: catalog.agents.map(placed),
+    services: entries.services.map(placed),
+    agents: entries.agents.map(placed),
     failedHosts: config.failedHosts,
     placement,
     catalogFile: catalog.file,
