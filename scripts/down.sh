@@ -10,6 +10,6 @@ if pulumi stack ls --json 2>/dev/null | grep -q "\"name\": \"$stack\""; then
   # (pulumi-resource-pulumi-nodejs) ships with @pulumi/pulumi: on PATH, destroy can still run them.
   PATH="$PWD/node_modules/@pulumi/pulumi:$PATH" pulumi destroy --stack "$stack" --yes --skip-preview --non-interactive
 else
-  echo "down: no stack $stack in $PULUMI_BACKEND_URL: nothing to destroy"
+  echo "down: no stack $stack in ${PULUMI_BACKEND_URL:-the backend of \`pulumi login\`}: nothing to destroy"
 fi
 if [ "${KEEP_DOCKERD:-0}" != 1 ]; then scripts/docker/stop-dockerd.sh; fi

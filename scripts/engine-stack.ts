@@ -71,7 +71,7 @@ export function engineEnv(): Record<string, string> {
     // has it for the operator's CLI (the automation API runs the cache's CLI without it).
     GOGC: process.env.GOGC ?? "400",
   };
-  if (!process.env.PULUMI_BACKEND_URL) {
+  if (!process.env.PULUMI_BACKEND_URL && loggedInBackend() === undefined) {
     mkdirSync(join(PROJECT_ROOT, ".pulumi-state"), { recursive: true });
     env.PULUMI_BACKEND_URL = `file://${join(PROJECT_ROOT, ".pulumi-state")}`;
   }
@@ -85,6 +85,22 @@ export function engineEnv(): Record<string, string> {
     env.PULUMI_CONFIG_PASSPHRASE_FILE = file;
   }
   return env;
+}
+
+/**
+ * The backend the operator chose with `pulumi login` (the CLI keeps it as "current" in
+ * `$PULUMI_HOME/credentials.json`, by default `~/.pulumi`); undefined where they chose none.
+ */
+export function loggedInBackend(): string | undefined {
+  const home = process.env.PULUMI_HOME ?? join(homedir(), ".pulumi");
+  try {
+    const { current } = JSON.parse(readFileSync(join(home, "credentials.json"), "utf8")) as {
+      current?: unknown;
+    };
+    return typeof current === "string" && current !== "" ? current : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Workspace options for a stack of this project: the toolchain's CLI (whatever PATH says) and `engineEnv()`. */

@@ -26,7 +26,12 @@ export PULUMI_DISABLE_REGISTRY_RESOLVE=true
 # 4.8 s (docs/scale.md). `PULUMI_PARALLEL_DIFF=false` before sourcing this file turns it off.
 export PULUMI_PARALLEL_DIFF="${PULUMI_PARALLEL_DIFF:-true}"
 mkdir -p "$_tc_repo/.pulumi-state" "$_tc_repo/.cache"
-export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$_tc_repo/.pulumi-state}"
+# The operator's backend where they chose one (PULUMI_BACKEND_URL, or `pulumi login`, which the
+# CLI keeps as "current" in its credentials.json); else this clone's own file backend.
+_tc_creds="${PULUMI_HOME:-${HOME:-}/.pulumi}/credentials.json"
+if [ -z "${PULUMI_BACKEND_URL:-}" ] && ! grep -Eq '"current": *"[^"]+"' "$_tc_creds" 2>/dev/null; then
+  export PULUMI_BACKEND_URL="file://$_tc_repo/.pulumi-state"
+fi
 # The local file backend's passphrase: a random one made once per clone, kept in the git-ignored
 # .cache, unless the operator set their own.
 if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
@@ -35,4 +40,4 @@ if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FI
   fi
   export PULUMI_CONFIG_PASSPHRASE_FILE="$_tc_repo/.cache/pulumi-passphrase"
 fi
-unset _tc_self _tc_dir _tc_repo _tc_bin
+unset _tc_self _tc_dir _tc_repo _tc_bin _tc_creds

@@ -102,3 +102,54 @@ test("an operator's shell and engineEnv find the project's wrappers of the CLI a
   assert.deepEqual(foundOnPath(engineEnv().PATH, names), expected);
   assert.deepEqual(foundOnPath(afterEnvSh("PATH", process.env.PATH), names), expected);
 });
+
+/** A PULUMI_HOME whose credentials.json says `current` (none: no file), for `body`. */
+function withPulumiHome<T>(current: string | undefined, body: (home: string) => T): T {
+  const home = mkdtempSync(join(tmpdir(), "pulumi-home-"));
+  try {
+    if (current !== undefined)
+      writeFileSync(join(home, "credentials.json"), JSON.stringify({ current, accounts: {} }));
+    return body(home);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+test("the backend: the operator's PULUMI_BACKEND_URL, else the one of `pulumi login`, else the clone's own file backend", () => {
+  const own = `file://${join(PROJECT_ROOT, ".pulumi-state")}`;
+  const backendAfterEnvSh = (home: string, before?: string) =>
+    execFileSync(
+      "bash",
+      ["-c", '. scripts/toolchain/env.sh && printf %s "${PULUMI_BACKEND_URL-unset}"'],
+      {
+        cwd: PROJECT_ROOT,
+        env: { ...envWith("PULUMI_BACKEND_URL", before), PULUMI_HOME: home },
+        encoding: "utf8",
+      },
+    );
+  const backendOfEngineEnv = (home: string, before?: string) => {
+    const saved = process.env.PULUMI_HOME;
+    process.env.PULUMI_HOME = home;
+    try {
+      return engineEnvWith("PULUMI_BACKEND_URL", before) ?? "unset";
+    } finally {
+      if (saved === undefined) delete process.env.PULUMI_HOME;
+      else process.env.PULUMI_HOME = saved;
+    }
+  };
+  withPulumiHome(undefined, (home) => {
+    assert.equal(backendAfterEnvSh(home), own);
+    assert.equal(backendOfEngineEnv(home), own);
+    assert.equal(backendAfterEnvSh(home, "s3://theirs"), "s3://theirs");
+  });
+  // Logged in: the CLI finds that backend itself; neither sets another over it.
+  withPulumiHome("s3://site-state", (home) => {
+    assert.equal(backendAfterEnvSh(home), "unset");
+    assert.equal(backendOfEngineEnv(home), "unset");
+  });
+  // Logged out (`pulumi logout` leaves "current" empty): the clone's own again.
+  withPulumiHome("", (home) => {
+    assert.equal(backendAfterEnvSh(home), own);
+    assert.equal(backendOfEngineEnv(home), own);
+  });
+});
