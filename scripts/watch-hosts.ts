@@ -113,10 +113,21 @@ function consulCaCert(stack: string): string | undefined {
   return stackOutput(stack, "consulCaCertificate");
 }
 
-/** A stack output's value (secrets shown), or undefined where the stack has none. */
+/**
+ * A stack output's value (secrets shown), or undefined where the stack has none. Throws, with
+ * pulumi's error, where the stack cannot be read (not in this backend, no passphrase): without its
+ * token the watcher would see no node at all and never re-place anything.
+ */
 function stackOutput(stack: string, name: string): string | undefined {
   const r = pulumiSync(["stack", "output", name, "--show-secrets"], stack);
-  return r.ok && r.out.trim() !== "" ? r.out.trim() : undefined;
+  if (r.ok) return r.out.trim() || undefined;
+  if (r.out.includes("does not have output property")) return undefined;
+  throw new Error(`pulumi stack output ${name} --stack ${stack}: ${r.out.trim()}`);
+}
+
+/** How to ask Consul: the token and CA (`consulToken`, `consulCaCert`). */
+function readCredentials(stack: string): { token?: string; caCert?: string } {
+  return { token: consulToken(stack), caCert: consulCaCert(stack) };
 }
 
 /** `pulumi up` of the stack, its output passed through; resolves with whether it succeeded. */
@@ -144,7 +155,8 @@ async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const spec = loadPlatformFromStackFile(PROJECT, o.stack);
   const apis = consulApis(spec, o.consul);
-  const credentials = { token: consulToken(o.stack), caCert: consulCaCert(o.stack) };
+  let credentials = readCredentials(o.stack);
+  let credentialsRead = Date.now();
   const failures = new HostFailures(o.graceMs, spec.failedHosts);
   // The config's failed hosts are where to start from; an up brings the deployment there.
   let applied = deployedFailedHosts(o.stack);
@@ -156,14 +168,28 @@ async function main(): Promise<void> {
     `stack ${o.stack}: watching ${spec.slaves.length} slaves through ${apis.join(", ")} (grace ${o.graceMs / 1000} s); failed now: ${applied.join(", ") || "none"}`,
   );
   let unreachable = "";
+  let said = 0;
   while (!stopping) {
     try {
       failures.observe(Date.now(), await slaveNodeStates(spec, apis, credentials));
       unreachable = "";
     } catch (e) {
+      // Said when it changes, and again each minute while it lasts.
       const message = (e as Error).message;
-      if (message !== unreachable) say(message);
+      if (message !== unreachable || Date.now() - said >= RETRY_MS) {
+        say(message);
+        said = Date.now();
+      }
       unreachable = message;
+      // A token or CA rotated since (docs/security.md): the stack's are read again, once a minute.
+      if (Date.now() - credentialsRead >= RETRY_MS) {
+        credentialsRead = Date.now();
+        try {
+          credentials = readCredentials(o.stack);
+        } catch (x) {
+          say((x as Error).message);
+        }
+      }
     }
     const wanted = failures.current();
     // An up that failed is tried again at once for another failed set, else after RETRY_MS.
