@@ -10,6 +10,7 @@
 // each step as it goes. On a stack without a registry, a VERSION its containers run, built again
 // as another image, is refused (scripts/same-tag-rebuild.ts).
 import { ConsulCredentials, consulHttp } from "../components/consul/consul-http";
+import { physicalName } from "../components/core/naming";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -116,14 +117,23 @@ export async function containersInState(
   );
 }
 
+/** The value of a container's label `label`, as the stack's state records it. */
+function labelOf(c: StateContainer, label: string): string | undefined {
+  return c.inputs?.labels?.find((l) => l.label === label)?.value;
+}
+
 /** The images of the service instances' containers, as the stack's state records them. */
 export async function deployedServiceImages(stack: Stack): Promise<string[]> {
   return (await containersInState(stack, "service")).map((r) => r.inputs!.image ?? "");
 }
 
-/** Where Consul is, and how to ask it (the token where its ACLs are on, the CA where its TLS is). */
+/**
+ * Where Consul is, and how to ask it (the token where its ACLs are on, the CA where its TLS is);
+ * `failedNodes`: the instances' nodes of the failed hosts, whose checks fail while they are down.
+ */
 interface ConsulReader extends ConsulCredentials {
   api: string;
+  failedNodes: string[];
 }
 
 async function consulPassing(consul: ConsulReader): Promise<{ total: number; passing: number }> {
@@ -133,9 +143,27 @@ async function consulPassing(consul: ConsulReader): Promise<{ total: number; pas
     timeoutMs: 3000,
   });
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  const checks = JSON.parse(res.body) as { Node: string; ServiceID: string; Status: string }[];
-  // The instances' checks are those on their external nodes (`<stack>-<host>-instances`, instanceNodeName).
-  const instances = checks.filter((c) => c.ServiceID !== "" && c.Node.endsWith("-instances"));
+  return instanceChecks(JSON.parse(res.body) as ConsulCheck[], consul.failedNodes);
+}
+
+/** A check as Consul's `/v1/health/state/any` lists it. */
+export interface ConsulCheck {
+  Node: string;
+  ServiceID: string;
+  Status: string;
+}
+
+/**
+ * The instances' checks, those on their external nodes (`<stack>-<host>-instances`,
+ * instanceNodeName), but the nodes of failed hosts (`failedNodes`): how many, and how many pass.
+ */
+export function instanceChecks(
+  checks: readonly ConsulCheck[],
+  failedNodes: readonly string[],
+): { total: number; passing: number } {
+  const instances = checks.filter(
+    (c) => c.ServiceID !== "" && c.Node.endsWith("-instances") && !failedNodes.includes(c.Node),
+  );
   return {
     total: instances.length,
     passing: instances.filter((c) => c.Status === "passing").length,
@@ -199,10 +227,13 @@ export async function rollOut(
   const previous = serviceImageOf(await stack.getAllConfig());
   await stack.setConfig("lhcb-platform:images.service", { value: image }, true);
   const outputs = await stack.outputs();
+  // The instances on failed hosts stay as deployed (failedHosts) and fail their checks meanwhile.
+  const failedHosts = (outputs.failedHosts?.value as string[] | undefined) ?? [];
   const consul: ConsulReader = {
     api: String(outputs.consulApi?.value ?? ""),
     token: outputs.consulManagementToken?.value as string | undefined,
     caCert: outputs.consulCaCertificate?.value as string | undefined,
+    failedNodes: failedHosts.map((host) => physicalName(stack.name, host, "instances")),
   };
   const timeline = new RolloutTimeline(startedAt);
   const progress = stepProgress(log);
@@ -217,7 +248,9 @@ export async function rollOut(
     });
   if (r.summary.result !== "succeeded") throw failed(`ended ${r.summary.result}`);
   // Counted once the up is done: a catalog changed since the last up changes the count.
-  const instances = (await deployedServiceImages(stack)).length;
+  const instances = (await containersInState(stack, "service")).filter(
+    (c) => !failedHosts.includes(labelOf(c, "platform.host") ?? ""),
+  ).length;
   if (consul.api !== "") await waitAllPassing(consul, instances, 60);
   return { seconds: (Date.now() - startedAt) / 1000, replacements: timeline.replacements() };
 }
