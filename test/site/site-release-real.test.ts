@@ -1,8 +1,10 @@
-// A release at the multi-host site for real: the platform image published to the site's registry
-// and named by its digest (scripts/publish-image.ts), rolled out over ssh:// to every host's Engine,
-// which pulls it by that digest; then built again under the same tag and published again, which
-// names another digest, so every container on it is replaced. The site's image push takes an
-// image named by digest from the registry, and refuses one the registry lacks.
+// A release's publish and rollout at the multi-host site for real, as `npm run release` does them
+// (the site runs the sample image, not DIRAC's, so the image here is the sample one with a label
+// more): published to the site's registry and named by its digest (scripts/publish-image.ts),
+// rolled out over ssh:// to every host's Engine, which pulls it by that digest; then built again
+// under the same tag and published again, which names another digest, so every container on it
+// is replaced. The site's image push takes an image named by digest from the registry, and
+// refuses one the registry lacks.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { after, before, test } from "node:test";
