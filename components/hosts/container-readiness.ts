@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ContainerSpec } from "../core/container-spec";
 import { LocalCommand } from "../core/local-command";
 import { containerAddress, ContainerResource, isKeptAsDeployed } from "./declare-container";
-import { KEPT_AS_DEPLOYED } from "./host-inventory";
+import { keptAsDeployed } from "./host-inventory";
 
 /**
  * A step run where `pulumi up` runs that waits on a container's part (core/readiness.ts,
@@ -27,7 +27,7 @@ export function containerReadiness(
     name,
     { ...args, triggers: [container.id] },
     {
-      ...(isKeptAsDeployed(container) ? KEPT_AS_DEPLOYED : {}),
+      ...(isKeptAsDeployed(container) ? keptAsDeployed() : {}),
       parent,
       dependsOn: [container],
       deleteBeforeReplace,

@@ -40,9 +40,11 @@ export function inventoryOf(
 /**
  * Options that keep a resource as it was deployed: the engine compares none of its inputs (the
  * state's are used), so it is neither updated nor replaced. A resource not yet deployed is
- * created as declared.
+ * created as declared. A new object each time: the options are the caller's to extend.
  */
-export const KEPT_AS_DEPLOYED: pulumi.CustomResourceOptions = { ignoreChanges: ["*"] };
+export function keptAsDeployed(): pulumi.CustomResourceOptions {
+  return { ignoreChanges: ["*"] };
+}
 
 /** A host's Docker Engine as the platform uses it. */
 export interface HostEngine {
@@ -169,11 +171,11 @@ export class HostInventory extends BatchedComponent {
   }
 
   /**
-   * `KEPT_AS_DEPLOYED` for a resource of failed host `hostId` (failedHosts), nothing for any
+   * `keptAsDeployed()` for a resource of failed host `hostId` (failedHosts), nothing for any
    * other. On the local stack, whose hosts share one engine, the engine itself is never kept.
    */
   public keptOn(hostId: string): pulumi.CustomResourceOptions {
-    return this.failed.has(hostId) ? KEPT_AS_DEPLOYED : {};
+    return this.failed.has(hostId) ? keptAsDeployed() : {};
   }
 
   /** The engine of `hostId` (declared now if no part was placed there yet). */
