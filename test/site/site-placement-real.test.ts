@@ -1,7 +1,9 @@
 // Placement changes on the multi-host site under a steady client through both balancers: a slave
 // taken out of the inventory and added back (`pulumi up` moves only its instances), and a slave
 // lost with the watcher running (`npm run watch-hosts`), which re-places its instances without an
-// operator and takes the replacements away once the slave is back. Each test leaves the site whole.
+// operator and takes the replacements away once the slave is back; meanwhile an `up` that changes
+// every instance leaves the lost slave's as deployed, which take the change once it is back. Each
+// test leaves the site whole.
 import assert from "node:assert/strict";
 import { ChildProcess, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
