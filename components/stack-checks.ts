@@ -130,27 +130,23 @@ export function containerNameProblems(
   prefix: string,
 ): InputProblem[] {
   const longest = new Map<string, { problem: InputProblem; length: number }>();
-  const entries = [...spec.services, ...spec.agents];
   for (const { hostId, container } of plannedContainers(spec)) {
     const name = container.name;
     if (name.length <= MAX_CONTAINER_NAME) continue;
     // A container nobody reaches by name (no hostname, no alias: a Docker API proxy) is not held to it.
     if (container.hostname === undefined && (container.aliases ?? []).length === 0) continue;
-    const entryKey = container.labels?.["platform.service"];
-    const entry = entries.find((e) => e.key === entryKey);
-    const where =
-      entry === undefined
-        ? { file, path: `${prefix}hosts[${spec.hosts.findIndex((h) => h.id === hostId)}].id` }
-        : {
-            file: spec.catalogFile ?? "catalog",
-            path: `${entry.kind === "service" ? "services" : "agents"}[${(entry.kind === "service" ? spec.services : spec.agents).indexOf(entry as never)}].name`,
-          };
+    const entry = entryPath(spec, container.labels?.["platform.service"] ?? "");
+    const where = entry ?? {
+      file,
+      path: `${prefix}hosts[${spec.hosts.findIndex((h) => h.id === hostId)}].id`,
+    };
     const key = `${where.file}\0${where.path}`;
     if ((longest.get(key)?.length ?? 0) >= name.length) continue;
     longest.set(key, {
       length: name.length,
       problem: {
-        ...where,
+        file: where.file,
+        path: where.path,
         expected: `a shorter ${entry === undefined ? "host id" : "name"}: the container ${name} would have a name of ${name.length} characters, and a container's name is its hostname, at most ${MAX_CONTAINER_NAME} (stack name, part or entry, and host id together)`,
       },
     });

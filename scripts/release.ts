@@ -278,8 +278,8 @@ function serviceImageOf(config: ConfigMap): string | undefined {
 }
 
 /** The stack's `registry` prefix, where its hosts pull their images from; none on the local stack. */
-export async function stackRegistry(stack: Stack): Promise<string | undefined> {
-  const value = (await stack.getAllConfig())["lhcb-platform:registry"]?.value;
+export function stackRegistry(config: ConfigMap): string | undefined {
+  const value = config["lhcb-platform:registry"]?.value;
   return value === undefined || value === "" ? undefined : value;
 }
 
@@ -294,8 +294,9 @@ async function main(version: string | undefined, stackName: string): Promise<num
   const log = (m: string) =>
     console.log(`release: ${m} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
   const stack = await openExistingStack(stackName);
-  refuseNonDiracStack(stackName, await stack.getAllConfig());
-  const registry = await stackRegistry(stack);
+  const config = await stack.getAllConfig();
+  refuseNonDiracStack(stackName, config);
+  const registry = stackRegistry(config);
   const before = localImageId(releaseImage(version));
   log(`building ${releaseImage(version)}`);
   let image = buildReleaseImage(version);
