@@ -18,6 +18,7 @@ export * from "./core/set-properties";
 export * from "./core/declare-in-batches";
 export * from "./core/start-with-files";
 export * from "./core/curl-credentials";
+export * from "./core/openssl-certificates";
 
 export * from "./hosts/host-inventory";
 export * from "./hosts/declare-container";
@@ -78,6 +79,8 @@ export * from "./logging/filebeat-config";
 export * from "./logging/logstash-config";
 export * from "./logging/logging-containers";
 export * from "./logging/logging-stack";
+export * from "./logging/logging-tls";
+export * from "./logging/logging-tls-plan";
 
 export * from "./metrics/cadvisor";
 export * from "./metrics/influxdb-config";

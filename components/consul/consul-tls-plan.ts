@@ -5,6 +5,7 @@
 import { HostSpec } from "../core/config-schema";
 import { ContainerFile, secretPlaceholder } from "../core/container-spec";
 import { PORTS } from "../core/endpoints";
+import { addressIsIp, CertificateNames } from "../core/openssl-certificates";
 import { PlatformSpec } from "../core/platform-spec";
 
 /**
@@ -87,14 +88,6 @@ export function consulClientCaPath(spec: Pick<PlatformSpec, "local">): string | 
   return tlsEnforced(spec) ? CONSUL_CLIENT_CA_FILE : undefined;
 }
 
-/** The DNS names and IP addresses a certificate holds. */
-export interface CertificateNames {
-  dns: string[];
-  ips: string[];
-}
-
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
-
 /**
  * The names the certificate of the Consul process on `host` holds: `server.<dc>.consul` or
  * `client.<dc>.consul` (what `verify_server_hostname` checks); the host's address, which the
@@ -107,37 +100,9 @@ export function agentCertificateNames(
   server: boolean,
 ): CertificateNames {
   const role = `${server ? "server" : "client"}.${datacenter}.consul`;
-  const addressIsIp = IPV4.test(host.address) || host.address.includes(":");
+  const isIp = addressIsIp(host.address);
   return {
-    dns: [role, ...(addressIsIp ? [] : [host.address]), "host.docker.internal", "localhost"],
-    ips: [...(addressIsIp ? [host.address] : []), "127.0.0.1"],
+    dns: [role, ...(isIp ? [] : [host.address]), "host.docker.internal", "localhost"],
+    ips: [...(isIp ? [host.address] : []), "127.0.0.1"],
   };
-}
-
-/** OpenSSL's `subjectAltName` value for `names`: `DNS:a,DNS:b,IP:10.0.0.1`. */
-export function subjectAltName(names: CertificateNames): string {
-  return [...names.dns.map((n) => `DNS:${n}`), ...names.ips.map((ip) => `IP:${ip}`)].join(",");
-}
-
-/** Days the CA is valid; rotated by replacing it (docs/security.md). */
-export const CA_VALIDITY_DAYS = 3650;
-/** Days an agent's certificate is valid; renewed with `pulumi up --replace` of its command (docs/security.md). */
-export const CERT_VALIDITY_DAYS = 1095;
-
-/**
- * The key and the certificate in what a certificate command prints (a PEM private key, then a PEM
- * certificate); throws when either is missing, naming what the output held instead.
- */
-export function splitKeyAndCertificate(what: string, pem: string): { key: string; cert: string } {
-  const block = (label: string) =>
-    new RegExp(`-----BEGIN ${label}-----[\\s\\S]+?-----END ${label}-----`).exec(pem)?.[0];
-  const key = block("(?:EC |RSA )?PRIVATE KEY");
-  const cert = block("CERTIFICATE");
-  if (key === undefined || cert === undefined) {
-    const labels = [...pem.matchAll(/-----BEGIN ([A-Z ]+)-----/g)].map((m) => m[1]);
-    throw new Error(
-      `${what}: expected a PEM private key and a PEM certificate, got ${labels.length === 0 ? "neither" : labels.join(", ")}`,
-    );
-  }
-  return { key: key + "\n", cert: cert + "\n" };
 }

@@ -76,7 +76,9 @@ export type RestartPolicy = "always" | "unless-stopped" | "on-failure" | "no";
  * and key of its Consul agent; `consulCaCert` the CA they are checked against (not a secret);
  * `influxdbPassword` the InfluxDB password of the container's own user; `zookeeperPassword` the
  * ZooKeeper digest password of the container's own part; `mesosAdminSecret`, `mesosAgentSecret`,
- * `marathonSecret` and `chronosSecret` the secrets of the Mesos principals (mesos-auth-plan.ts).
+ * `marathonSecret` and `chronosSecret` the secrets of the Mesos principals (mesos-auth-plan.ts);
+ * `loggingCaCert` the logging CA (not a secret), `loggingTlsCert` and `loggingTlsKey` the
+ * certificate and key of the container's own side of the logs' TLS (logging-tls-plan.ts).
  */
 export type SecretName =
   | "consulGossipKey"
@@ -93,7 +95,10 @@ export type SecretName =
   | "mesosAgentSecret"
   | "marathonSecret"
   | "chronosSecret"
-  | "diracDatabasePassword";
+  | "diracDatabasePassword"
+  | "loggingCaCert"
+  | "loggingTlsCert"
+  | "loggingTlsKey";
 
 /**
  * Where a secret's value goes in a file's content or an environment value of a planned container:

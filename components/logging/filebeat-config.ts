@@ -4,6 +4,7 @@
  * `platform.service` of this stack, so new instances are picked up without re-rendering anything.
  */
 import { DOCKER_API_SOCKET } from "../hosts/docker-api-proxy";
+import { LOGGING_TLS_PROTOCOLS, TlsFilePaths } from "./logging-tls-plan";
 
 /** Where the container input looks on the host. */
 export const FILEBEAT_HOST_PATHS = {
@@ -27,11 +28,29 @@ export interface FilebeatConfigOptions {
    * (`onePerEngine`), else every Filebeat that sees the Engine would ship them.
    */
   shipsUnplaced: boolean;
+  /**
+   * Where the logging CA, this Filebeat's certificate and its key are: with them, it ships over
+   * TLS only, to a Logstash whose certificate the CA signed for the address it dials, showing its
+   * own (logging-tls-plan.ts). Without them (the local stack), in plain text.
+   */
+  tls?: TlsFilePaths;
 }
 
 /** Quotes a value as a YAML double-quoted scalar (JSON strings are valid YAML). */
 function q(value: string): string {
   return JSON.stringify(value);
+}
+
+/** The `ssl` settings of Filebeat's Logstash output: the CA, its own certificate, the host checked. */
+function filebeatTlsLines(tls: TlsFilePaths): string[] {
+  return [
+    "  ssl.enabled: true",
+    `  ssl.certificate_authorities: [${q(tls.ca)}]`,
+    `  ssl.certificate: ${q(tls.cert)}`,
+    `  ssl.key: ${q(tls.key)}`,
+    '  ssl.verification_mode: "full"',
+    `  ssl.supported_protocols: [${LOGGING_TLS_PROTOCOLS.map(q).join(", ")}]`,
+  ];
 }
 
 /**
@@ -86,6 +105,7 @@ export function renderFilebeatConfig(o: FilebeatConfigOptions): string {
     "",
     "output.logstash:",
     `  hosts: [${o.logstashHosts.map(q).join(", ")}]`,
+    ...(o.tls ? filebeatTlsLines(o.tls) : []),
     "",
     "http.enabled: true",
     'http.host: "127.0.0.1"',

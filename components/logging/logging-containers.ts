@@ -17,6 +17,12 @@ import { LoggingSpec } from "../core/platform-spec";
 import { FILEBEAT_HOST_PATHS, renderFilebeatConfig } from "./filebeat-config";
 import { renderFilebeatStartScript } from "./filebeat-start";
 import { renderLogstashPipeline, renderLogstashSettings } from "./logstash-config";
+import {
+  FILEBEAT_TLS_PATHS,
+  LOGSTASH_TLS_PATHS,
+  loggingTlsFiles,
+  loggingTlsOn,
+} from "./logging-tls-plan";
 
 /** Layout inside the upstream Filebeat image. */
 export const FILEBEAT_PATHS = {
@@ -47,9 +53,14 @@ export const LOGSTASH_PATHS = {
 /** Port of Logstash's monitoring API. */
 export const LOGSTASH_API_PORT = 9600;
 
+/** The address every Filebeat dials Logstash at, which Logstash's certificate names. */
+export function logstashAddress(spec: LoggingSpec): string {
+  return partAddress(spec, "logstash", loggingHost(spec));
+}
+
 /** The Logstash beats endpoint every Filebeat ships to: `host:5044`. */
 export function logstashEndpoint(spec: LoggingSpec): string {
-  return `${partAddress(spec, "logstash", loggingHost(spec))}:${PORTS.logstashBeats}`;
+  return `${logstashAddress(spec)}:${PORTS.logstashBeats}`;
 }
 
 /** The host with role logging; the logging stack needs one. */
@@ -73,6 +84,7 @@ export function filebeatConfig(spec: LoggingSpec, host: HostSpec): string {
     dataDir: FILEBEAT_PATHS.data,
     monitoringPort: FILEBEAT_MONITORING_PORT,
     shipsUnplaced: shipsUnplaced(spec, host),
+    ...(loggingTlsOn(spec) ? { tls: FILEBEAT_TLS_PATHS } : {}),
   });
 }
 
@@ -107,6 +119,7 @@ export function filebeatContainer(spec: LoggingSpec, host: HostSpec): ContainerS
     files: [
       { path: FILEBEAT_PATHS.config, content: filebeatConfig(spec, host) },
       { path: FILEBEAT_PATHS.start, content: filebeatStartScript(spec, host), executable: true },
+      ...(loggingTlsOn(spec) ? loggingTlsFiles(FILEBEAT_TLS_PATHS) : []),
     ],
     volumes: [
       {
@@ -135,6 +148,7 @@ export function logstashPipeline(spec: LoggingSpec): string {
     stack: spec.stack,
     beatsPort: PORTS.logstashBeats,
     logRoot: LOGSTASH_PATHS.logRoot,
+    ...(loggingTlsOn(spec) ? { tls: LOGSTASH_TLS_PATHS } : {}),
   });
 }
 
@@ -166,6 +180,7 @@ export function logstashContainer(spec: LoggingSpec): ContainerSpec {
     files: [
       { path: LOGSTASH_PATHS.pipeline, content: logstashPipeline(spec) },
       { path: LOGSTASH_PATHS.settings, content: logstashSettings() },
+      ...(loggingTlsOn(spec) ? loggingTlsFiles(LOGSTASH_TLS_PATHS) : []),
     ],
     volumes: [{ volume: `${name}-logs`, containerPath: LOGSTASH_PATHS.logRoot }],
     healthcheck: {

@@ -3,7 +3,9 @@ import { BatchedComponent } from "../core/declare-in-batches";
 import { LoggingSpec } from "../core/platform-spec";
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { HostInventory } from "../hosts/host-inventory";
-import { logstashEndpoint } from "./logging-containers";
+import { logstashAddress, logstashEndpoint } from "./logging-containers";
+import { LoggingTls } from "./logging-tls";
+import { filebeatCertificate, logstashCertificate, loggingTlsOn } from "./logging-tls-plan";
 import { loggingPlan } from "../plan";
 
 export interface LoggingStackArgs {
@@ -48,6 +50,9 @@ export class LoggingStack extends BatchedComponent {
     const plan = loggingPlan(spec);
     super("lhcb-platform:logging:LoggingStack", name, {}, opts);
 
+    const tls = loggingTlsOn(spec)
+      ? new LoggingTls(`${name}-tls`, { stack: spec.stack }, { parent: this })
+      : undefined;
     const { hostId: logging, container: logstash } = plan.logstash;
     this.logstash = declareContainer(
       this,
@@ -55,6 +60,12 @@ export class LoggingStack extends BatchedComponent {
       logging,
       `${name}-logstash-${logging}`,
       logstash,
+      {
+        secrets: tls?.filesFor(
+          `logstash-${logging}`,
+          logstashCertificate(spec.stack, logstashAddress(spec)),
+        ),
+      },
     ).container;
     const proxies = new Map(plan.filebeatProxies.map((p) => [p.hostId, p.container]));
     this.declareChildren(plan.filebeats, ({ hostId, container }) => {
@@ -74,7 +85,16 @@ export class LoggingStack extends BatchedComponent {
         hostId,
         `${name}-filebeat-${hostId}`,
         container,
-        { dependsOn: [proxy, ...(args.shippedOn?.(hostId) ?? [])] },
+        {
+          dependsOn: [proxy, ...(args.shippedOn?.(hostId) ?? [])],
+          secrets: tls?.filesFor(
+            `filebeat-${hostId}`,
+            filebeatCertificate(
+              spec.stack,
+              spec.hosts.find((h) => h.id === hostId)!,
+            ),
+          ),
+        },
       ).container;
     });
     this.logstashEndpoint = logstashEndpoint(spec);

@@ -2,6 +2,7 @@
  * Logstash of a stack: one beats input, one file per service and day, as the paper's setup kept
  * the logs of every service together whatever host its instances ran on.
  */
+import { LOGGING_TLS_PROTOCOLS, TlsFilePaths } from "./logging-tls-plan";
 
 export interface LogstashPipelineOptions {
   /** Stack name: the folder under `logRoot` that holds this stack's logs. */
@@ -10,6 +11,12 @@ export interface LogstashPipelineOptions {
   beatsPort: number;
   /** Root folder of the log files inside the container. */
   logRoot: string;
+  /**
+   * Where the logging CA, Logstash's certificate and its key are: with them, the Beats input
+   * speaks TLS only and takes only a client that shows a certificate of the CA (logging-tls-plan.ts).
+   * Without them (the local stack), plain text.
+   */
+  tls?: TlsFilePaths;
 }
 
 /** The file a service's events go to, as a Logstash sprintf pattern (the date is the event's, UTC). */
@@ -23,6 +30,23 @@ export function serviceLogPathPattern(
 export const LOG_LINE_FORMAT = "%{@timestamp} %{[fields][host]} %{message}";
 
 /**
+ * The Beats input's TLS: its certificate and key (PKCS #8, which the input requires), and a client
+ * certificate of the CA required of every client.
+ */
+function beatsTlsLines(tls: TlsFilePaths): string[] {
+  const list = (values: readonly string[]) =>
+    `[${values.map((v) => JSON.stringify(v)).join(", ")}]`;
+  return [
+    "    ssl_enabled => true",
+    `    ssl_certificate => ${JSON.stringify(tls.cert)}`,
+    `    ssl_key => ${JSON.stringify(tls.key)}`,
+    `    ssl_certificate_authorities => ${list([tls.ca])}`,
+    '    ssl_client_authentication => "required"',
+    `    ssl_supported_protocols => ${list(LOGGING_TLS_PROTOCOLS)}`,
+  ];
+}
+
+/**
  * The pipeline. Events without a service field (nothing Filebeat ships here lacks it) are dropped
  * rather than written to a folder named after an unresolved pattern.
  */
@@ -32,6 +56,7 @@ export function renderLogstashPipeline(o: LogstashPipelineOptions): string {
     "input {",
     "  beats {",
     `    port => ${o.beatsPort}`,
+    ...(o.tls ? beatsTlsLines(o.tls) : []),
     "  }",
     "}",
     "",

@@ -18,7 +18,8 @@ import {
 
 const declared = installMocks("prod");
 import { ConsulTls } from "../../components/consul/consul-tls";
-import { CONSUL_TLS_PATHS, splitKeyAndCertificate } from "../../components/consul/consul-tls-plan";
+import { CONSUL_TLS_PATHS } from "../../components/consul/consul-tls-plan";
+import { splitKeyAndCertificate } from "../../components/core/openssl-certificates";
 import { CaSlot } from "../../components/core/config-schema";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { Platform } from "../../components/platform";

@@ -9,11 +9,8 @@ import { dirname } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import { CA_COMMAND, CERT_COMMAND } from "../../components/consul/consul-tls";
-import {
-  agentCertificateNames,
-  splitKeyAndCertificate,
-  subjectAltName,
-} from "../../components/consul/consul-tls-plan";
+import { agentCertificateNames } from "../../components/consul/consul-tls-plan";
+import { splitKeyAndCertificate, subjectAltName } from "../../components/core/openssl-certificates";
 import {
   PROBE_COMMAND,
   probeEnvironment,

@@ -56,6 +56,12 @@ path.data: "/usr/share/filebeat/data"
 
 output.logstash:
   hosts: ["lbops02.cern.ch:5044"]
+  ssl.enabled: true
+  ssl.certificate_authorities: ["/usr/share/filebeat/tls/ca.pem"]
+  ssl.certificate: "/usr/share/filebeat/tls/filebeat.pem"
+  ssl.key: "/usr/share/filebeat/tls/filebeat-key.pem"
+  ssl.verification_mode: "full"
+  ssl.supported_protocols: ["TLSv1.2", "TLSv1.3"]
 
 http.enabled: true
 http.host: "127.0.0.1"
@@ -125,6 +131,12 @@ test("the Logstash pipeline writes one file per stack, service and day", () => {
 input {
   beats {
     port => 5044
+    ssl_enabled => true
+    ssl_certificate => "/usr/share/logstash/config/tls/logstash.pem"
+    ssl_key => "/usr/share/logstash/config/tls/logstash-key.pem"
+    ssl_certificate_authorities => ["/usr/share/logstash/config/tls/ca.pem"]
+    ssl_client_authentication => "required"
+    ssl_supported_protocols => ["TLSv1.2", "TLSv1.3"]
   }
 }
 
@@ -191,6 +203,9 @@ test("the Filebeat container of a prod slave", () => {
         content: filebeatStartScript(prod, h),
         executable: true,
       },
+      { path: "/usr/share/filebeat/tls/ca.pem", content: "@@secret:loggingCaCert@@" },
+      { path: "/usr/share/filebeat/tls/filebeat.pem", content: "@@secret:loggingTlsCert@@" },
+      { path: "/usr/share/filebeat/tls/filebeat-key.pem", content: "@@secret:loggingTlsKey@@" },
     ],
     volumes: [
       {
@@ -234,6 +249,12 @@ test("the Logstash container on the logging host", () => {
     files: [
       { path: "/usr/share/logstash/pipeline/logstash.conf", content: logstashPipeline(prod) },
       { path: "/usr/share/logstash/config/logstash.yml", content: logstashSettings() },
+      { path: "/usr/share/logstash/config/tls/ca.pem", content: "@@secret:loggingCaCert@@" },
+      { path: "/usr/share/logstash/config/tls/logstash.pem", content: "@@secret:loggingTlsCert@@" },
+      {
+        path: "/usr/share/logstash/config/tls/logstash-key.pem",
+        content: "@@secret:loggingTlsKey@@",
+      },
     ],
     volumes: [{ volume: "prod-logstash-prod-ops-2-logs", containerPath: "/var/log/platform" }],
     healthcheck: {

@@ -6,7 +6,10 @@ import {
   countByType,
   dependenciesOf,
   installMocks,
+  isSecretInput,
+  mockKeyAndCertificate,
   ofType,
+  plainInput,
   settle,
 } from "../support/mocks";
 
@@ -20,6 +23,7 @@ import {
   logstashSettings,
 } from "../../components/logging/logging-containers";
 import { LoggingStack } from "../../components/logging/logging-stack";
+import { splitKeyAndCertificate } from "../../components/core/openssl-certificates";
 
 const spec = loadPlatformFromStackFile(process.cwd(), "prod");
 const slaveIds = spec.slaves.map((h) => h.id);
@@ -28,6 +32,24 @@ interface Upload {
   file: string;
   content: string;
   executable: boolean;
+}
+
+/** The CA's certificate as the mocks make it, and the certificate and key of `key`'s side. */
+const mockCa = splitKeyAndCertificate("ca", mockKeyAndCertificate("logging-tls-ca"));
+const mockTls = (key: string) =>
+  splitKeyAndCertificate(key, mockKeyAndCertificate(`logging-tls-cert-${key}`));
+
+/**
+ * The uploads of the logs' TLS files under `dir`: the CA, the side's certificate and key (uploads
+ * holding a secret name no mode: the provider's default, not executable).
+ */
+function tlsUploads(dir: string, side: "logstash" | "filebeat", key: string): Partial<Upload>[] {
+  const mine = mockTls(key);
+  return [
+    { file: `${dir}/ca.pem`, content: mockCa.cert },
+    { file: `${dir}/${side}.pem`, content: mine.cert },
+    { file: `${dir}/${side}-key.pem`, content: mine.key },
+  ];
 }
 
 test("prod: Logstash on the logging host, Filebeat and its Docker API proxy on each of the 8 slaves", async () => {
@@ -44,6 +66,9 @@ test("prod: Logstash on the logging host, Filebeat and its Docker API proxy on e
     "docker:index/container:Container": 17,
     "docker:index/volume:Volume": 9,
     "lhcb-platform:logging:LoggingStack": 1,
+    // The logs' TLS: a CA, a certificate for Logstash and for each slave's Filebeat.
+    "lhcb-platform:logging:LoggingTls": 1,
+    "command:local:Command": 1 + 1 + 8,
   });
   assert.equal(ofType(declared, "docker:index/container:Container").length, 17);
   assert.deepEqual(
@@ -79,7 +104,9 @@ test("prod: Logstash on the logging host, Filebeat and its Docker API proxy on e
   assert.equal(ls.inputs.networkMode, "host");
   assert.equal(ls.inputs.restart, "always");
   assert.deepEqual(ls.inputs.envs, ["LS_JAVA_OPTS=-Xms512m -Xmx512m"]);
-  assert.deepEqual(ls.inputs.uploads as Upload[], [
+  // The key makes the uploads a secret as a whole.
+  assert.ok(isSecretInput(ls.inputs.uploads));
+  assert.deepEqual(plainInput(ls.inputs.uploads) as Partial<Upload>[], [
     {
       file: "/usr/share/logstash/pipeline/logstash.conf",
       content: logstashPipeline(spec),
@@ -90,6 +117,7 @@ test("prod: Logstash on the logging host, Filebeat and its Docker API proxy on e
       content: logstashSettings(),
       executable: false,
     },
+    ...tlsUploads("/usr/share/logstash/config/tls", "logstash", "logstash-prod-ops-2"),
   ]);
   assert.deepEqual(ls.inputs.volumes, [
     {
@@ -122,7 +150,8 @@ test("prod: Logstash on the logging host, Filebeat and its Docker API proxy on e
     assert.equal(fb.inputs.image, "gitlab-registry.cern.ch/lhcb-dirac/beats/filebeat-oss:7.17.28");
     assert.equal(fb.inputs.user, "root");
     assert.equal(fb.inputs.networkMode, "host");
-    assert.deepEqual(fb.inputs.uploads as Upload[], [
+    assert.ok(isSecretInput(fb.inputs.uploads), h.id);
+    assert.deepEqual(plainInput(fb.inputs.uploads) as Partial<Upload>[], [
       {
         file: "/usr/share/filebeat/filebeat.yml",
         content: filebeatConfig(spec, h),
@@ -133,6 +162,7 @@ test("prod: Logstash on the logging host, Filebeat and its Docker API proxy on e
         content: filebeatStartScript(spec, h),
         executable: true,
       },
+      ...tlsUploads("/usr/share/filebeat/tls", "filebeat", `filebeat-${h.id}`),
     ]);
     assert.deepEqual(fb.inputs.volumes, [
       {
@@ -160,5 +190,5 @@ test("prod: Logstash on the logging host, Filebeat and its Docker API proxy on e
     "-c",
     "/usr/share/filebeat/filebeat.yml",
   ]);
-  assert.match((fb1.inputs.uploads as Upload[])[0].content, /host: "prod-slave-1"\n/);
+  assert.match((plainInput(fb1.inputs.uploads) as Upload[])[0].content, /host: "prod-slave-1"\n/);
 });

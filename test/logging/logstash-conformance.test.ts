@@ -48,8 +48,17 @@ test("the facts: Logstash 8.13.4's settings, strict, with the plugins the pipeli
   });
 });
 
-/** What a value must look like for an option's validator (those a platform's pipeline uses). */
-function fits(validate: string, values: string[] | undefined, v: PipelineValue): boolean {
+/**
+ * What a value must look like for an option's validator (those a platform's pipeline uses). An
+ * option that takes a list (`:list => true`) takes an array of such values, or one of them.
+ */
+function fits(
+  validate: string,
+  values: string[] | undefined,
+  v: PipelineValue,
+  list = false,
+): boolean {
+  if (list && v.kind === "array") return v.value.every((item) => fits(validate, values, item));
   const scalar = v.kind === "string" || v.kind === "bareword" ? v.value : undefined;
   switch (validate) {
     case "number":
@@ -86,7 +95,7 @@ function checkPlugin(kind: string, plugin: PipelinePlugin, where: string): void 
     assert.ok(!o.deprecated, `${at}: deprecated`);
     assert.ok(!given.has(name), `${at}: given twice`);
     given.add(name);
-    assert.ok(fits(o.validate, o.values, value), `${at}: not a ${o.validate}`);
+    assert.ok(fits(o.validate, o.values, value, o.list), `${at}: not a ${o.validate}`);
     if (o.validate === "codec" && value.kind === "plugin") checkPlugin("codec", value.value, where);
   }
   for (const o of p.options.filter((x) => x.required))
@@ -139,5 +148,26 @@ for (const stack of ["cert", "prod"]) {
     for (const { section, plugin } of pipeline.plugins)
       checkPlugin(section, plugin, LOGSTASH_PATHS.pipeline);
     assert.deepEqual(pipeline.conditions, ["![fields][service]"]);
+  });
+
+  test(`${stack}: the Beats input speaks TLS only and requires a client certificate, from files the container has`, () => {
+    const beats = readPipeline(file(LOGSTASH_PATHS.pipeline)).plugins[0].plugin;
+    const option = (name: string) => beats.attributes.find(([n]) => n === name)?.[1];
+    const scalar = (name: string) => {
+      const v = option(name);
+      return v?.kind === "string" || v?.kind === "bareword" ? v.value : undefined;
+    };
+    assert.equal(scalar("ssl_enabled"), "true");
+    assert.equal(scalar("ssl_client_authentication"), "required");
+    const cas = option("ssl_certificate_authorities");
+    assert.equal(cas?.kind, "array");
+    const paths = [
+      scalar("ssl_certificate"),
+      scalar("ssl_key"),
+      ...(cas?.kind === "array" ? cas.value.map((v) => (v.kind === "string" ? v.value : "")) : []),
+    ];
+    const files = new Set(logstash.files!.map((f) => f.path));
+    assert.equal(paths.length, 3);
+    for (const path of paths) assert.ok(path !== undefined && files.has(path), String(path));
   });
 }

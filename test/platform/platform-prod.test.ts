@@ -103,16 +103,32 @@ test("every part is declared, with exact counts", async () => {
   // member and Consul server (one per master), the creation of cAdvisor's database, per
   // instance its probe and drain, Consul's CA and a certificate per host (server or agent), a
   // password per InfluxDB user, a password per ZooKeeper user and the step that sets its ACLs,
-  // a secret per Mesos principal, the step that puts the gossip key in use, and per balancer the
-  // wait until it listens.
+  // a secret per Mesos principal, the step that puts the gossip key in use, per balancer the
+  // wait until it listens, and the logging CA with a certificate for Logstash and each slave's
+  // Filebeat.
   const commands = ofType(declared, "command:local:Command").map((r) => r.name);
   assert.equal(spec.masters.length, 5);
   assert.equal(
     commands.length,
-    2 + 1 + 1 + 5 + 5 + 1 + 38 + 1 + spec.hosts.length + 3 + 5 + 1 + 4 + 1 + 3,
+    2 + 1 + 1 + 5 + 5 + 1 + 38 + 1 + spec.hosts.length + 3 + 5 + 1 + 4 + 1 + 3 + 1 + 1 + 8,
   );
   assert.deepEqual(
-    commands.filter((n) => !n.endsWith("-ready") && !n.startsWith("platform-consul-tls-")).sort(),
+    commands.filter((n) => n.startsWith("platform-logging-tls-")).sort(),
+    [
+      "platform-logging-tls-ca",
+      "platform-logging-tls-cert-logstash-prod-ops-2",
+      ...spec.slaves.map((h) => `platform-logging-tls-cert-filebeat-${h.id}`),
+    ].sort(),
+  );
+  assert.deepEqual(
+    commands
+      .filter(
+        (n) =>
+          !n.endsWith("-ready") &&
+          !n.startsWith("platform-consul-tls-") &&
+          !n.startsWith("platform-logging-tls-"),
+      )
+      .sort(),
     [
       "platform-metrics-influxdb-password-admin",
       "platform-metrics-influxdb-password-reader",

@@ -6,12 +6,15 @@
 // length, then zlib-compressed frames), `J` (uint32 sequence, uint32 length, a JSON event). The
 // receiver answers `2A` and the uint32 sequence of the window's last event.
 import { createServer, Socket } from "node:net";
+import { createServer as createTlsServer, TLSSocket } from "node:tls";
 import { inflateSync } from "node:zlib";
 
 export interface LumberjackReceiver {
   port: number;
   /** Every event received, in order. */
   events: Record<string, unknown>[];
+  /** With TLS: the subject CN of each client's certificate, connection by connection. */
+  clients: string[];
   close(): Promise<void>;
 }
 
@@ -68,14 +71,26 @@ export function ackFrame(seq: number): Buffer {
   return ack;
 }
 
-/** Starts a receiver on `host:port` (port 0: any free one). */
+/**
+ * TLS as Logstash's Beats input speaks it with `ssl_client_authentication => "required"`: the
+ * receiver's key and certificate (PEM), and the CA a client's certificate must be of.
+ */
+export interface ReceiverTls {
+  key: string;
+  cert: string;
+  ca: string;
+}
+
+/** Starts a receiver on `host:port` (port 0: any free one), over TLS when `tls` is given. */
 export async function startLumberjackReceiver(
   host = "127.0.0.1",
   port = 0,
+  tls?: ReceiverTls,
 ): Promise<LumberjackReceiver> {
   const events: Record<string, unknown>[] = [];
+  const clients: string[] = [];
   const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
+  const onSocket = (socket: Socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     const c: Connection = { pending: Buffer.alloc(0), window: 0, inWindow: 0 };
@@ -103,7 +118,16 @@ export async function startLumberjackReceiver(
       }
     });
     socket.on("error", () => socket.destroy());
-  });
+  };
+  const server = tls
+    ? createTlsServer(
+        { ...tls, requestCert: true, rejectUnauthorized: true },
+        (socket: TLSSocket) => {
+          clients.push(String(socket.getPeerCertificate().subject?.CN));
+          onSocket(socket);
+        },
+      )
+    : createServer(onSocket);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, resolve);
@@ -113,6 +137,7 @@ export async function startLumberjackReceiver(
   return {
     port: address.port,
     events,
+    clients,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -311,6 +311,19 @@ export function testPlanDeclared(stack: string): void {
         .replaceAll(
           pem("PRIVATE KEY", "platform-consul-tls-cert-[\\w-]+-key"),
           secretPlaceholder("consulTlsKey"),
+        )
+        // The logs' TLS files, the same way.
+        .replaceAll(
+          pem("CERTIFICATE", "platform-logging-tls-ca-cert"),
+          secretPlaceholder("loggingCaCert"),
+        )
+        .replaceAll(
+          pem("CERTIFICATE", "platform-logging-tls-cert-[\\w-]+-cert"),
+          secretPlaceholder("loggingTlsCert"),
+        )
+        .replaceAll(
+          pem("PRIVATE KEY", "platform-logging-tls-cert-[\\w-]+-key"),
+          secretPlaceholder("loggingTlsKey"),
         );
     const rendered = renderedContainers(renderStack(spec));
     const containers = declaredContainers(declared, unsecret);
