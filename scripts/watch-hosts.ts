@@ -1,12 +1,14 @@
 // `npm run watch-hosts -- STACK [--grace SECONDS] [--consul URL] [--interval SECONDS]`: re-places a
-// failed slave's instances without an operator (docs/site.md, "Re-placing after a host loss").
+// failed slave's instances, and moves the engine's API calls off a failed master, without an
+// operator (docs/site.md, "Re-placing after a host loss").
 //
-// Every interval it asks Consul for the serfHealth of each slave's node. A slave critical for the
-// grace period is failed; one passing again for the grace period is back. When the failed set
+// Every interval it asks Consul for each host's node in the LAN gossip pool. A host failed or left
+// for the grace period is failed; one alive again for the grace period is back. When the failed set
 // changes, it writes it into the stack's config (`lhcb-platform:failedHosts`, through `pulumi config`)
-// and runs `pulumi up`: the plan keeps what the failed slaves hold as it was and places a replacement
-// for each of their instances on the healthy slaves (core/placement.ts, `placeAround`); once they
-// are back, the replacements go. An `up` that fails is retried at the next change or after a minute.
+// and runs `pulumi up`: the plan keeps what the failed hosts hold as it was, places a replacement
+// for each instance of a failed slave on the healthy slaves (core/placement.ts, `placeAround`), and
+// asks the first master not failed where it asked the first master (core/quorum.ts, `apiMaster`);
+// once they are back, the replacements go. An `up` that fails is retried at the next change or after a minute.
 // It runs the `pulumi` on PATH, in the project, with the operator's backend and passphrase. It asks
 // Consul with the stack's management token and over HTTPS checked against the stack's CA where
 // ACLs and TLS are on (CONSUL_HTTP_TOKEN and CONSUL_CACERT, a file, take their place when set).
@@ -15,7 +17,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { STATE_BUFFER } from "./engine-orphans";
 import { loadPlatformFromStackFile } from "../components/core/stack-config";
-import { consulApis, slaveNodeStates } from "./watch/consul-nodes";
+import { answeredFirst, consulApis, hostNodeStates } from "./watch/consul-nodes";
 import { HostFailures, sameHosts } from "./watch/host-failures";
 
 const USAGE =
@@ -154,7 +156,7 @@ function pulumiUp(stack: string): Promise<boolean> {
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const spec = loadPlatformFromStackFile(PROJECT, o.stack);
-  const apis = consulApis(spec, o.consul);
+  let apis = consulApis(spec, o.consul);
   let credentials = readCredentials(o.stack);
   let credentialsRead = Date.now();
   const failures = new HostFailures(o.graceMs, spec.failedHosts);
@@ -165,13 +167,15 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => (stopping = true));
   process.on("SIGINT", () => (stopping = true));
   say(
-    `stack ${o.stack}: watching ${spec.slaves.length} slaves through ${apis.join(", ")} (grace ${o.graceMs / 1000} s); failed now: ${applied.join(", ") || "none"}`,
+    `stack ${o.stack}: watching ${spec.hosts.length} hosts through ${apis.join(", ")} (grace ${o.graceMs / 1000} s); failed now: ${applied.join(", ") || "none"}`,
   );
   let unreachable = "";
   let said = 0;
   while (!stopping) {
     try {
-      failures.observe(Date.now(), await slaveNodeStates(spec, apis, credentials));
+      const { states, answered } = await hostNodeStates(spec, apis, credentials);
+      failures.observe(Date.now(), states);
+      apis = answeredFirst(apis, answered);
       unreachable = "";
     } catch (e) {
       // Said when it changes, and again each minute while it lasts.

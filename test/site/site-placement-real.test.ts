@@ -2,8 +2,9 @@
 // taken out of the inventory and added back (`pulumi up` moves only its instances), and a slave
 // lost with the watcher running (`npm run watch-hosts`), which re-places its instances without an
 // operator and takes the replacements away once the slave is back; meanwhile an `up` that changes
-// every instance leaves the lost slave's as deployed, which take the change once it is back. Each
-// test leaves the site whole.
+// every instance leaves the lost slave's as deployed, which take the change once it is back; and
+// the master the engine asks lost with the watcher running, which marks it failed, so that a change
+// to every instance goes through the next master. Each test leaves the site whole.
 import assert from "node:assert/strict";
 import { ChildProcess, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -209,74 +210,20 @@ function startWatcher(): { lines: string[]; child: ChildProcess; stop: () => Pro
   return { lines, child, stop };
 }
 
-test("a slave lost with the watcher running: its instances are re-placed without an operator, no request fails; back, the replacements go", async () => {
-  const http = spec.services.find((s) => s.protocol === "http")!;
-  const victim = http.hosts[http.hosts.length - 1];
-  const address = spec.slaves.find((h) => h.id === victim)!.address;
+/** Whether the watcher has said `text` (a probe for `timeUntil`). */
+type WatcherSaid = (text: string) => () => Promise<boolean>;
+
+/**
+ * Runs `body` under the steady client with the watcher running on the scratch stack; prints the
+ * watcher's lines after, or all of its output when `body` fails.
+ */
+async function withWatcher(body: (said: WatcherSaid) => Promise<void>): Promise<void> {
   const watcher = startWatcher();
-  const said = (text: string) => async () =>
+  const said: WatcherSaid = (text) => async () =>
     watcher.lines.some((l) => l.startsWith("watch-hosts") && l.includes(text));
   try {
     await timeUntil("the watcher watching", said("watching"), 30);
-    await steadily(async () => {
-      const lost = Date.now();
-      const dying = loseHost(site, victim);
-      await timeUntil("the watcher's pulumi up", said(`failed: ${victim} `), 60);
-      const detected = Date.now() - lost;
-      await timeUntil("the watcher's up done", said(`placed around ${victim} in`), 240);
-      const placed = Date.now() - lost;
-      const around = { ...currentSpec(), stack: spec.stack };
-      assert.deepEqual(around.failedHosts, [victim]);
-      const healthy = (s: PlatformSpec) => ({
-        ...s,
-        services: s.services.map((svc) => ({
-          ...svc,
-          hosts: svc.hosts.filter((h) => h !== victim),
-        })),
-      });
-      for (const svc of healthy(around).services)
-        assert.equal(svc.hosts.length, svc.instances, `${svc.name}: full count on healthy slaves`);
-      await timeUntil(
-        "full capacity on both balancers",
-        () => servingAsPlanned(healthy(around)),
-        60,
-      );
-      const full = Date.now() - lost;
-      const lists = await Promise.all(spec.masters.map((m) => whitelistOn(spec, m.id)));
-      for (const l of lists) assert.ok(l !== undefined && !l.includes(address), "whitelist");
-      console.log(
-        `site: ${victim} lost with the watcher: failed after ${detected} ms, re-placed by pulumi up ${placed} ms after the loss, full capacity on both balancers after ${full} ms`,
-      );
-
-      // A change to every instance and agent while the victim is down, as a release makes one:
-      // the platform image named by its digest. The up changes the healthy slaves' containers and
-      // keeps the victim's as deployed, without asking its engine.
-      const image = publishImage(PLATFORM_IMAGE, `${site.registry.name}:${site.registry.port}`);
-      await setServiceImage(image.pinned);
-      const changing = Date.now();
-      await deployed!.stack.up();
-      for (const h of spec.slaves.filter((x) => x.id !== victim))
-        assert.deepEqual(platformImagesOn(h.address), [image.published], h.id);
-      console.log(
-        `site: every instance and agent changed while ${victim} was down: pulumi up in ${Date.now() - changing} ms`,
-      );
-
-      await dying;
-      const restored = Date.now();
-      await restoreHost(site, victim);
-      await timeUntil(
-        "the watcher's up without failed hosts",
-        said("placed around no failed host"),
-        240,
-      );
-      await untilServing("the whole placement served", spec, victim);
-      console.log(
-        `site: ${victim} back: replacements gone and its own instances serving ${Date.now() - restored} ms after its restore began`,
-      );
-      assert.deepEqual(currentSpec().failedHosts, []);
-      // Back, the victim's own containers took the change the up kept from them.
-      assert.deepEqual(platformImagesOn(address), [image.published], victim);
-    });
+    await steadily(() => body(said));
     console.log(watcher.lines.filter((l) => l.startsWith("watch-hosts")).join("\n"));
   } catch (e) {
     console.error(`the watcher's output:\n${watcher.lines.join("\n")}`);
@@ -284,4 +231,118 @@ test("a slave lost with the watcher running: its instances are re-placed without
   } finally {
     await watcher.stop();
   }
+}
+
+/**
+ * Restores `victim` and waits until the watcher has unmarked it, its `pulumi up` is done and both
+ * balancers serve the whole placement; the milliseconds since the restore began.
+ */
+async function restoredUnderWatcher(victim: string, said: WatcherSaid): Promise<number> {
+  const restored = Date.now();
+  await restoreHost(site, victim);
+  await timeUntil(
+    "the watcher's up without failed hosts",
+    said("placed around no failed host"),
+    240,
+  );
+  assert.deepEqual(currentSpec().failedHosts, []);
+  await untilServing("the whole placement served", spec, victim);
+  return Date.now() - restored;
+}
+
+/**
+ * Loses `victim` and waits until the watcher has marked it failed and its `pulumi up` is done;
+ * the loss (which resolves once the host is down) and the milliseconds to each step.
+ */
+async function lostUnderWatcher(victim: string, said: WatcherSaid) {
+  const lost = Date.now();
+  const dying = loseHost(site, victim);
+  await timeUntil("the watcher's pulumi up", said(`failed: ${victim} `), 60);
+  const detected = Date.now() - lost;
+  await timeUntil("the watcher's up done", said(`placed around ${victim} in`), 240);
+  assert.deepEqual(currentSpec().failedHosts, [victim]);
+  return { dying, detected, placed: Date.now() - lost, lost };
+}
+
+test("a slave lost with the watcher running: its instances are re-placed without an operator, no request fails; back, the replacements go", async () => {
+  const http = spec.services.find((s) => s.protocol === "http")!;
+  const victim = http.hosts[http.hosts.length - 1];
+  const address = spec.slaves.find((h) => h.id === victim)!.address;
+  await withWatcher(async (said) => {
+    const { dying, detected, placed, lost } = await lostUnderWatcher(victim, said);
+    const around = { ...currentSpec(), stack: spec.stack };
+    const healthy = (s: PlatformSpec) => ({
+      ...s,
+      services: s.services.map((svc) => ({
+        ...svc,
+        hosts: svc.hosts.filter((h) => h !== victim),
+      })),
+    });
+    for (const svc of healthy(around).services)
+      assert.equal(svc.hosts.length, svc.instances, `${svc.name}: full count on healthy slaves`);
+    await timeUntil("full capacity on both balancers", () => servingAsPlanned(healthy(around)), 60);
+    const full = Date.now() - lost;
+    const lists = await Promise.all(spec.masters.map((m) => whitelistOn(spec, m.id)));
+    for (const l of lists) assert.ok(l !== undefined && !l.includes(address), "whitelist");
+    console.log(
+      `site: ${victim} lost with the watcher: failed after ${detected} ms, re-placed by pulumi up ${placed} ms after the loss, full capacity on both balancers after ${full} ms`,
+    );
+
+    // A change to every instance and agent while the victim is down, as a release makes one:
+    // the platform image named by its digest. The up changes the healthy slaves' containers and
+    // keeps the victim's as deployed, without asking its engine.
+    const image = publishImage(PLATFORM_IMAGE, `${site.registry.name}:${site.registry.port}`);
+    await setServiceImage(image.pinned);
+    const changing = Date.now();
+    await deployed!.stack.up();
+    for (const h of spec.slaves.filter((x) => x.id !== victim))
+      assert.deepEqual(platformImagesOn(h.address), [image.published], h.id);
+    console.log(
+      `site: every instance and agent changed while ${victim} was down: pulumi up in ${Date.now() - changing} ms`,
+    );
+
+    await dying;
+    const back = await restoredUnderWatcher(victim, said);
+    console.log(
+      `site: ${victim} back: replacements gone and its own instances serving ${back} ms after its restore began`,
+    );
+    // Back, the victim's own containers took the change the up kept from them.
+    assert.deepEqual(platformImagesOn(address), [image.published], victim);
+  });
+});
+
+test("the master the engine asks lost with the watcher running: marked failed, a change to every instance goes through the next master, no request fails; back, unmarked", async () => {
+  const victim = spec.masters[0].id;
+  await withWatcher(async (said) => {
+    const { dying, detected, placed: upDone } = await lostUnderWatcher(victim, said);
+    console.log(
+      `site: ${victim} lost with the watcher: failed after ${detected} ms, its up done ${upDone} ms after the loss`,
+    );
+
+    // A change to every instance and agent, as a release makes one: the platform image named
+    // by its digest, or by its tag again. Each instance's registration is replaced through the
+    // Consul API of the next master; nothing on the slaves is kept.
+    const named = currentSpec().images.service;
+    const image = named.includes("@sha256:")
+      ? PLATFORM_IMAGE
+      : publishImage(PLATFORM_IMAGE, `${site.registry.name}:${site.registry.port}`).pinned;
+    await setServiceImage(image);
+    const placed = instances({ ...currentSpec(), stack: spec.stack });
+    const ofPlaced = (all: Map<string, string>) => new Map([...all].filter(([k]) => placed.has(k)));
+    const before = ofPlaced(await slaveContainers());
+    assert.equal(before.size, placed.size);
+    const changing = Date.now();
+    await deployed!.stack.up();
+    const changed = compare(before, ofPlaced(await slaveContainers()));
+    assert.deepEqual(changed.kept, [], "every instance and agent replaced");
+    assert.deepEqual(changed.added, [...before.keys()].sort());
+    await untilServing("both balancers serving every new instance", spec, victim);
+    console.log(
+      `site: every instance and agent changed while ${victim} was down: pulumi up in ${Date.now() - changing} ms`,
+    );
+
+    await dying;
+    const back = await restoredUnderWatcher(victim, said);
+    console.log(`site: ${victim} back and unmarked ${back} ms after its restore began`);
+  });
 });
