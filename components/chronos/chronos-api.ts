@@ -3,7 +3,7 @@
  * asks for credentials (`authenticated`), curl gives those in API_CREDENTIALS
  * (`withCurlCredentials`).
  */
-import { withCurlCredentials } from "../core/curl-credentials";
+import { API_CURL, withCurlCredentials } from "../core/curl-credentials";
 import { shellQuoted } from "../core/start-with-files";
 
 function base(chronosUrl: string): string {
@@ -16,7 +16,7 @@ const asked = (curl: string, authenticated: boolean) =>
 /** Creates or replaces (same name) the ISO 8601 job read from stdin. */
 export function chronosPostCommand(chronosUrl: string, authenticated = false): string {
   return asked(
-    `curl -fsS -X POST -H 'Content-Type: application/json' --data-binary @- ${shellQuoted(`${base(chronosUrl)}/v1/scheduler/iso8601`)}`,
+    `${API_CURL} -X POST -H 'Content-Type: application/json' --data-binary @- ${shellQuoted(`${base(chronosUrl)}/v1/scheduler/iso8601`)}`,
     authenticated,
   );
 }
@@ -28,7 +28,7 @@ export function chronosDeleteCommand(
   authenticated = false,
 ): string {
   return asked(
-    `curl -fsS -X DELETE ${shellQuoted(`${base(chronosUrl)}/v1/scheduler/job/${encodeURIComponent(jobName)}`)}`,
+    `${API_CURL} -X DELETE ${shellQuoted(`${base(chronosUrl)}/v1/scheduler/job/${encodeURIComponent(jobName)}`)}`,
     authenticated,
   );
 }

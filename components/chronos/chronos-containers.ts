@@ -8,7 +8,8 @@ import {
 } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { PlatformSpec, MesosSpec } from "../core/platform-spec";
-import { FileValues, startWithFiles } from "../core/start-with-files";
+import { FileValues, setsAnything, startWithFiles } from "../core/start-with-files";
+import { advertisedAddress } from "../mesos/mesos-flags";
 import {
   FrameworkAccess,
   FrameworkAuth,
@@ -135,11 +136,15 @@ export function chronosContainer(spec: MesosSpec, host: HostSpec): ContainerSpec
   const name = containerName(spec, "chronos", host.id);
   const access = chronosAccess(spec);
   const fileValues = chronosFileValues(spec, access);
+  const start = {
+    ...fileValues,
+    ...advertisedAddress(spec, partAddress(spec, "chronos", host)),
+  };
   return {
     ...reachableAs(name),
     image: spec.images.chronos,
     hostNetwork: usesHostNetwork(spec),
-    ...(fileValues ? { entrypoint: startWithFiles(CHRONOS_ENTRYPOINT, fileValues) } : {}),
+    ...(setsAnything(start) ? { entrypoint: startWithFiles(CHRONOS_ENTRYPOINT, start) } : {}),
     command: chronosArgs(spec, host, access),
     env: chronosEnv(),
     ...filesOf([...access.zookeeper.files, ...(access.auth?.files ?? [])]),

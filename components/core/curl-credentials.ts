@@ -4,6 +4,17 @@
  * state): curl reads a `user = "..."` line of configuration (`-K`). Pure.
  */
 
+/**
+ * `curl` as the library's calls to a framework's API run it (Marathon's, Chronos'): failing on an
+ * HTTP error, and asking again, every 2 s for about two minutes, while the API refuses the
+ * connection or answers 5xx, as it does while the framework starts, elects a leader or registers
+ * with Mesos: an `up` submits its apps right after creating their framework's container. Another
+ * answer (a 4xx: the app refused) fails at once. A request is sent whole each time (curl reads a
+ * body from standard input before the first).
+ */
+export const API_CURL =
+  "curl -fsS --connect-timeout 5 --retry 60 --retry-delay 2 --retry-connrefused";
+
 /** The variable a command's API credentials (`user:password`, a secret) are in. */
 export const API_CREDENTIALS_VARIABLE = "API_CREDENTIALS";
 

@@ -5,12 +5,48 @@
  * container's configuration (`docker inspect`). Pure.
  */
 
-/** What is read from which file: variables exported, options appended after the command's arguments. */
+/**
+ * What the entrypoint sets before the program runs: variables exported and options appended
+ * after the command's arguments, each read from a file; the address the program advertises.
+ */
 export interface FileValues {
   /** Variable name → file. */
   env?: Record<string, string>;
   /** Option (`--flag`) → file. */
   options?: Record<string, string>;
+  /**
+   * For a program of the Mesos side on a host's network (`advertiseLines`): the host's address,
+   * an IPv4 address or a DNS name, whose IPv4 address it advertises.
+   */
+  advertiseAddress?: string;
+}
+
+/** Whether `values` asks the entrypoint for anything. */
+export function setsAnything(values: FileValues): boolean {
+  return (
+    Object.keys(values.env ?? {}).length > 0 ||
+    Object.keys(values.options ?? {}).length > 0 ||
+    values.advertiseAddress !== undefined
+  );
+}
+
+/**
+ * The lines that export LIBPROCESS_ADVERTISE_IP: the first IPv4 address `address` resolves to
+ * where the container starts, a loopback one aside. Mesos' masters, agents and frameworks
+ * (libprocess) listen on every address and, without one to advertise, resolve their own
+ * hostname to find one (3rdparty/libprocess/src/process.cpp, `initialize`): on a host's network
+ * the container's name resolves to nothing, and the start stops ("Failed to obtain the IP
+ * address"), and a host name that /etc/hosts maps to 127.0.1.1 would be advertised to every
+ * other host as such. With no address to give, the start stops, saying why.
+ */
+function advertiseLines(address: string): string[] {
+  const word = shellWord(address);
+  return [
+    `advertised=$(getent ahostsv4 ${word} | while read -r ip _; do case $ip in 127.*) ;; *) echo "$ip"; break ;; esac; done)`,
+    `[ -n "$advertised" ] || { echo ${shellQuoted(`no IPv4 address of ${address} but a loopback one, to advertise to the other hosts (LIBPROCESS_ADVERTISE_IP): give ${address} its address in DNS or in the host's /etc/hosts`)} >&2; exit 1; }`,
+    "LIBPROCESS_ADVERTISE_IP=$advertised",
+    "export LIBPROCESS_ADVERTISE_IP",
+  ];
 }
 
 const SAFE_WORD = /^[A-Za-z0-9_./:=@%+-]+$/;
@@ -33,6 +69,7 @@ export function shellWord(word: string): string {
  */
 export function startWithFiles(entrypoint: readonly string[], values: FileValues): string[] {
   const lines = ["set -e"];
+  if (values.advertiseAddress !== undefined) lines.push(...advertiseLines(values.advertiseAddress));
   for (const [name, file] of Object.entries(values.env ?? {}))
     lines.push(`${name}=$(cat ${shellWord(file)})`, `export ${name}`);
   const appended: string[] = [];

@@ -3,7 +3,7 @@
  * Marathon asks for credentials (`authenticated`), curl gives those in API_CREDENTIALS
  * (`withCurlCredentials`).
  */
-import { withCurlCredentials } from "../core/curl-credentials";
+import { API_CURL, withCurlCredentials } from "../core/curl-credentials";
 import { shellQuoted } from "../core/start-with-files";
 
 function appUrl(marathonUrl: string, appId: string): string {
@@ -23,7 +23,7 @@ export function marathonPutCommand(
   authenticated = false,
 ): string {
   return asked(
-    `curl -fsS -X PUT -H 'Content-Type: application/json' --data-binary @- ${shellQuoted(`${appUrl(marathonUrl, appId)}?force=true`)}`,
+    `${API_CURL} -X PUT -H 'Content-Type: application/json' --data-binary @- ${shellQuoted(`${appUrl(marathonUrl, appId)}?force=true`)}`,
     authenticated,
   );
 }
@@ -34,5 +34,5 @@ export function marathonDeleteCommand(
   appId: string,
   authenticated = false,
 ): string {
-  return asked(`curl -fsS -X DELETE ${shellQuoted(appUrl(marathonUrl, appId))}`, authenticated);
+  return asked(`${API_CURL} -X DELETE ${shellQuoted(appUrl(marathonUrl, appId))}`, authenticated);
 }

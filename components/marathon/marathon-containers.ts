@@ -8,7 +8,8 @@ import {
 } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { PlatformSpec, MesosSpec } from "../core/platform-spec";
-import { FileValues, startWithFiles } from "../core/start-with-files";
+import { FileValues, setsAnything, startWithFiles } from "../core/start-with-files";
+import { advertisedAddress } from "../mesos/mesos-flags";
 import {
   FrameworkAccess,
   FrameworkAuth,
@@ -116,11 +117,15 @@ export function marathonContainer(spec: MesosSpec, host: HostSpec): ContainerSpe
   const name = containerName(spec, "marathon", host.id);
   const access = marathonAccess(spec);
   const fileValues = marathonFileValues(spec, access);
+  const start = {
+    ...fileValues,
+    ...advertisedAddress(spec, partAddress(spec, "marathon", host)),
+  };
   return {
     ...reachableAs(name),
     image: spec.images.marathon,
     hostNetwork: usesHostNetwork(spec),
-    ...(fileValues ? { entrypoint: startWithFiles(MARATHON_ENTRYPOINT, fileValues) } : {}),
+    ...(setsAnything(start) ? { entrypoint: startWithFiles(MARATHON_ENTRYPOINT, start) } : {}),
     env: marathonEnv(spec, host, access),
     ...filesOf([...access.zookeeper.files, ...(access.auth?.files ?? [])]),
     healthcheck: frameworkHealthcheck(`http://127.0.0.1:${PORTS.marathon}/ping`, access.auth),

@@ -11,7 +11,35 @@ import { containerName, PORTS, usesHostNetwork } from "../core/endpoints";
 import { MesosSpec } from "../core/platform-spec";
 import { agentWorkDir, whitelistHostDir } from "./host-paths";
 import { agentCredentialFiles, masterCredentialsFile, mesosAuthEnforced } from "./mesos-auth-plan";
-import { MESOS_PATHS, mesosAgentEnv, mesosMasterEnv, mesosZkFlag } from "./mesos-flags";
+import {
+  advertisedAddress,
+  MESOS_PATHS,
+  mesosAgentEnv,
+  mesosMasterEnv,
+  mesosZkFlag,
+} from "./mesos-flags";
+import { setsAnything, startWithFiles } from "../core/start-with-files";
+
+/**
+ * The images' entrypoints (mesosphere/docker-containers, mesos/dockerfile-templates). The master's
+ * image also has `CMD ["--registry=in_memory"]`, which would win over `MESOS_REGISTRY` (a flag on
+ * the command line takes precedence over its variable): an entrypoint of the container's own
+ * starts it without that command.
+ */
+export const MESOS_ENTRYPOINTS = {
+  master: ["mesos-master"],
+  agent: ["mesos-slave"],
+} as const;
+
+/**
+ * The entrypoint of a Mesos master or agent: the image's, started by a script that sets the
+ * address it advertises on a host's network (`advertisedAddress`), or as it is with no command
+ * on the local stack.
+ */
+function mesosEntrypoint(spec: MesosSpec, host: HostSpec, entrypoint: readonly string[]): string[] {
+  const start = advertisedAddress(spec, host.address);
+  return setsAnything(start) ? startWithFiles(entrypoint, start) : [...entrypoint];
+}
 
 /** Docker health check on a Mesos process's `/health` endpoint (200 while the process serves). */
 function mesosHealth(port: number) {
@@ -37,6 +65,7 @@ export function mesosMasterContainer(spec: MesosSpec, host: HostSpec): Container
     ...reachableAs(name),
     image: spec.images.mesosMaster,
     hostNetwork: usesHostNetwork(spec),
+    entrypoint: mesosEntrypoint(spec, host, MESOS_ENTRYPOINTS.master),
     env: mesosMasterEnv(spec, host, zk.value),
     ...filesOf([...zk.files, ...(mesosAuthEnforced(spec) ? [masterCredentialsFile()] : [])]),
     volumes: [
@@ -68,6 +97,7 @@ export function mesosAgentContainer(spec: MesosSpec, host: HostSpec): ContainerS
     ...reachableAs(name),
     image: spec.images.mesosAgent,
     hostNetwork: usesHostNetwork(spec),
+    entrypoint: mesosEntrypoint(spec, host, MESOS_ENTRYPOINTS.agent),
     privileged: true,
     env: mesosAgentEnv(spec, host, zk.value),
     ...filesOf([...zk.files, ...(mesosAuthEnforced(spec) ? agentCredentialFiles() : [])]),

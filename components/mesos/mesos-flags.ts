@@ -4,7 +4,8 @@
  */
 import { HostSpec } from "../core/config-schema";
 import { MESOS_ATTRIBUTE_TEXT } from "../core/input-formats";
-import { partAddress, PORTS, Site } from "../core/endpoints";
+import { partAddress, PORTS, Site, usesHostNetwork } from "../core/endpoints";
+import { FileValues } from "../core/start-with-files";
 import { PlatformSpec, MesosSpec } from "../core/platform-spec";
 import { MESOS_AGENT_RESERVE } from "../core/site-checks";
 import { ZNODE_ROOTS } from "../zookeeper/zookeeper-auth-plan";
@@ -190,4 +191,13 @@ export function mesosAgentEnv(
     ...mesosAgentAuthEnv(spec),
   });
   return env;
+}
+
+/**
+ * What a part of the Mesos side (a master, an agent, Marathon, Chronos) is started with on a
+ * host's network: the address it advertises, resolved where it starts (`advertiseLines` in
+ * core/start-with-files.ts). None on the local stack, whose containers' names resolve.
+ */
+export function advertisedAddress(spec: Site, address: string): FileValues {
+  return usesHostNetwork(spec) ? { advertiseAddress: address } : {};
 }

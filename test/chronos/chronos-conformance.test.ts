@@ -78,7 +78,11 @@ for (const stack of ["cert", "prod"]) {
     );
     for (const host of spec.masters) {
       const c = chronosContainer(spec, host);
-      assert.deepEqual(c.entrypoint, startWithFiles(facts.entrypoint, fileValues));
+      // It advertises its host's address to the masters (startWithFiles' advertiseAddress).
+      assert.deepEqual(
+        c.entrypoint,
+        startWithFiles(facts.entrypoint, { ...fileValues, advertiseAddress: host.address }),
+      );
       const fromFiles = Object.entries(fileValues.options).flatMap(([flag, path]) => [
         flag,
         c.files!.find((f) => f.path === path)!.content,

@@ -109,14 +109,14 @@ test("a pulumi-mode agent has no Chronos job", () => {
 test("submit and delete commands", () => {
   assert.equal(
     chronosPostCommand("http://lbcertmaster01.cern.ch:4400/"),
-    "curl -fsS -X POST -H 'Content-Type: application/json' --data-binary @- 'http://lbcertmaster01.cern.ch:4400/v1/scheduler/iso8601'",
+    "curl -fsS --connect-timeout 5 --retry 60 --retry-delay 2 --retry-connrefused -X POST -H 'Content-Type: application/json' --data-binary @- 'http://lbcertmaster01.cern.ch:4400/v1/scheduler/iso8601'",
   );
   assert.equal(
     chronosDeleteCommand(
       "http://lbcertmaster01.cern.ch:4400",
       "cert-transformation-transformationagent",
     ),
-    "curl -fsS -X DELETE 'http://lbcertmaster01.cern.ch:4400/v1/scheduler/job/cert-transformation-transformationagent'",
+    "curl -fsS --connect-timeout 5 --retry 60 --retry-delay 2 --retry-connrefused -X DELETE 'http://lbcertmaster01.cern.ch:4400/v1/scheduler/job/cert-transformation-transformationagent'",
   );
 });
 
@@ -149,6 +149,11 @@ test("Chronos on a master: options for the ZooKeeper hosts, its address, how lat
     "-c",
     [
       "set -e",
+      // The address it advertises to the masters: its host's, resolved where it starts.
+      'advertised=$(getent ahostsv4 lbcertmaster02.cern.ch | while read -r ip _; do case $ip in 127.*) ;; *) echo "$ip"; break ;; esac; done)',
+      `[ -n "$advertised" ] || { echo 'no IPv4 address of lbcertmaster02.cern.ch but a loopback one, to advertise to the other hosts (LIBPROCESS_ADVERTISE_IP): give lbcertmaster02.cern.ch its address in DNS or in the host'\\''s /etc/hosts' >&2; exit 1; }`,
+      "LIBPROCESS_ADVERTISE_IP=$advertised",
+      "export LIBPROCESS_ADVERTISE_IP",
       "MESOSPHERE_HTTP_CREDENTIALS=$(cat /etc/platform/mesos/http-credentials)",
       "export MESOSPHERE_HTTP_CREDENTIALS",
       "option0=$(cat /etc/platform/zookeeper/mesos-url)",

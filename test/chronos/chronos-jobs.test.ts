@@ -90,10 +90,14 @@ test("cert: Chronos on the 3 masters, one submitted job per marathon-mode agent"
   assert.equal(c.inputs.networkMode, "host");
   assert.deepEqual(c.inputs.envs, ["PORT0=4400", "PORT1=4401"]);
   assert.deepEqual(c.inputs.command, chronosArgs(spec, spec.masters[2]));
-  // The start script runs once the options holding ZooKeeper's credentials are read from files.
+  // The start script runs once the options holding ZooKeeper's credentials are read from files
+  // and the address it advertises to the masters is resolved.
   assert.deepEqual(
     c.inputs.entrypoints,
-    startWithFiles(CHRONOS_ENTRYPOINT, chronosFileValues(spec)!),
+    startWithFiles(CHRONOS_ENTRYPOINT, {
+      ...chronosFileValues(spec)!,
+      advertiseAddress: spec.masters[2].address,
+    }),
   );
   const zkHosts = spec.masters.map((m) => `${m.address}:2181`).join(",");
   assert.deepEqual(Object.fromEntries(uploadsByPath(declared, "chronos-cert-master-3")), {
@@ -107,14 +111,14 @@ test("cert: Chronos on the 3 masters, one submitted job per marathon-mode agent"
   const job = byName(declared, "jobs-workloadmanagement-pilotstatusagent");
   // Chronos asks for credentials on cert: curl reads them from a file made of API_CREDENTIALS.
   const post = withCurlCredentials(
-    "curl -fsS -X POST -H 'Content-Type: application/json' --data-binary @- 'http://lbcertmaster01.cern.ch:4400/v1/scheduler/iso8601'",
+    "curl -fsS --connect-timeout 5 --retry 60 --retry-delay 2 --retry-connrefused -X POST -H 'Content-Type: application/json' --data-binary @- 'http://lbcertmaster01.cern.ch:4400/v1/scheduler/iso8601'",
   );
   assert.equal(job.inputs.create, post);
   assert.equal(job.inputs.update, post);
   assert.equal(
     job.inputs.delete,
     withCurlCredentials(
-      "curl -fsS -X DELETE 'http://lbcertmaster01.cern.ch:4400/v1/scheduler/job/cert-workloadmanagement-pilotstatusagent'",
+      "curl -fsS --connect-timeout 5 --retry 60 --retry-delay 2 --retry-connrefused -X DELETE 'http://lbcertmaster01.cern.ch:4400/v1/scheduler/job/cert-workloadmanagement-pilotstatusagent'",
     ),
   );
   assert.deepEqual(plainInput(job.inputs.environment), {

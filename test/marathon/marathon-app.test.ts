@@ -239,11 +239,11 @@ test("the app JSON is the definition, pretty-printed with a final newline", () =
 test("submit and delete commands", () => {
   assert.equal(
     marathonPutCommand("http://lbcertmaster01.cern.ch:8080/", "/cert/framework-monitoring"),
-    "curl -fsS -X PUT -H 'Content-Type: application/json' --data-binary @- 'http://lbcertmaster01.cern.ch:8080/v2/apps/cert/framework-monitoring?force=true'",
+    "curl -fsS --connect-timeout 5 --retry 60 --retry-delay 2 --retry-connrefused -X PUT -H 'Content-Type: application/json' --data-binary @- 'http://lbcertmaster01.cern.ch:8080/v2/apps/cert/framework-monitoring?force=true'",
   );
   assert.equal(
     marathonDeleteCommand("http://lbcertmaster01.cern.ch:8080", "/cert/framework-monitoring"),
-    "curl -fsS -X DELETE 'http://lbcertmaster01.cern.ch:8080/v2/apps/cert/framework-monitoring'",
+    "curl -fsS --connect-timeout 5 --retry 60 --retry-delay 2 --retry-connrefused -X DELETE 'http://lbcertmaster01.cern.ch:8080/v2/apps/cert/framework-monitoring'",
   );
 });
 
@@ -263,6 +263,11 @@ test("Marathon on a master: zk urls for Mesos and for its own state, its Mesos p
     "-c",
     [
       "set -e",
+      // The address it advertises to the masters: its host's, resolved where it starts.
+      'advertised=$(getent ahostsv4 lbcertmaster01.cern.ch | while read -r ip _; do case $ip in 127.*) ;; *) echo "$ip"; break ;; esac; done)',
+      `[ -n "$advertised" ] || { echo 'no IPv4 address of lbcertmaster01.cern.ch but a loopback one, to advertise to the other hosts (LIBPROCESS_ADVERTISE_IP): give lbcertmaster01.cern.ch its address in DNS or in the host'\\''s /etc/hosts' >&2; exit 1; }`,
+      "LIBPROCESS_ADVERTISE_IP=$advertised",
+      "export LIBPROCESS_ADVERTISE_IP",
       "MARATHON_MASTER=$(cat /etc/platform/zookeeper/mesos-url)",
       "export MARATHON_MASTER",
       "MARATHON_ZK=$(cat /etc/platform/zookeeper/marathon-url)",

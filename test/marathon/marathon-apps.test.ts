@@ -98,14 +98,14 @@ test("cert: Marathon on the 3 masters, one submitted app per marathon-mode servi
   const withCredentials = (curl: string) =>
     `cfg=$(mktemp) && printf 'user = "%s"\\n' "$API_CREDENTIALS" > "$cfg" || exit 1; curl -K "$cfg" ${curl}; s=$?; rm -f "$cfg"; exit $s`;
   const put = withCredentials(
-    "-fsS -X PUT -H 'Content-Type: application/json' --data-binary @- 'http://lbcertmaster01.cern.ch:8080/v2/apps/cert/datamanagement-filecatalog?force=true'",
+    "-fsS --connect-timeout 5 --retry 60 --retry-delay 2 --retry-connrefused -X PUT -H 'Content-Type: application/json' --data-binary @- 'http://lbcertmaster01.cern.ch:8080/v2/apps/cert/datamanagement-filecatalog?force=true'",
   );
   assert.equal(cmd.inputs.create, put);
   assert.equal(cmd.inputs.update, put);
   assert.equal(
     cmd.inputs.delete,
     withCredentials(
-      "-fsS -X DELETE 'http://lbcertmaster01.cern.ch:8080/v2/apps/cert/datamanagement-filecatalog'",
+      "-fsS --connect-timeout 5 --retry 60 --retry-delay 2 --retry-connrefused -X DELETE 'http://lbcertmaster01.cern.ch:8080/v2/apps/cert/datamanagement-filecatalog'",
     ),
   );
   assert.ok(isSecretInput(cmd.inputs.environment));

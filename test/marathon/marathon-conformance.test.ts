@@ -87,7 +87,11 @@ for (const stack of ["cert", "prod"]) {
     assert.equal(httpCredentials?.default, "httpCredentialsEnvValue");
     for (const host of spec.masters) {
       const c = marathonContainer(spec, host);
-      assert.deepEqual(c.entrypoint, startWithFiles(facts.entrypoint, fileValues));
+      // It advertises its host's address to the masters (startWithFiles' advertiseAddress).
+      assert.deepEqual(
+        c.entrypoint,
+        startWithFiles(facts.entrypoint, { ...fileValues, advertiseAddress: host.address }),
+      );
       assert.equal(c.command, undefined);
       const fromFiles: Record<string, string> = Object.fromEntries(
         Object.entries(fileValues.env).map(([name, path]) => [

@@ -10,6 +10,7 @@ import { ContainerSpec } from "../../components/core/container-spec";
 import { DEFAULT_IMAGES } from "../../components/core/images";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { mesosAgentContainer, mesosMasterContainer } from "../../components/mesos/mesos-containers";
+import { startWithFiles } from "../../components/core/start-with-files";
 import { StoutFlag } from "../../scripts/upstream/stout-flags";
 import { assertImageIs } from "../support/upstream-facts";
 
@@ -94,6 +95,22 @@ for (const stack of ["cert", "prod"]) {
     assert.deepEqual(facts.images, [DEFAULT_IMAGES.mesosMaster, DEFAULT_IMAGES.mesosAgent]);
     assertImageIs(spec.images.mesosMaster, facts.images[0]);
     assertImageIs(spec.images.mesosAgent, facts.images[1]);
+  });
+
+  test(`${stack}: masters and agents start from the image's program with no command (the master image's CMD, --registry=in_memory, would win over MESOS_REGISTRY), advertising their host's address`, () => {
+    for (const [hosts, container, program] of [
+      [spec.masters, mesosMasterContainer, "mesos-master"],
+      [spec.slaves, mesosAgentContainer, "mesos-slave"],
+    ] as const)
+      for (const h of hosts) {
+        const c = container(spec, h);
+        assert.equal(c.command, undefined, h.id);
+        assert.deepEqual(
+          c.entrypoint,
+          startWithFiles([program], { advertiseAddress: h.address }),
+          h.id,
+        );
+      }
   });
 
   test(`${stack}: every MESOS_* variable of the masters and agents names a flag of that version, with a value of its type, and what Mesos insists on is there`, () => {
