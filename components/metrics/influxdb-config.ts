@@ -56,6 +56,9 @@ export function renderInfluxdbConfig(o: InfluxdbConfigOptions): string {
     "  enabled = true",
     `  bind-address = ":${o.httpPort}"`,
     `  auth-enabled = ${o.authEnabled}`,
+    // With users, the debug endpoints too: /debug/vars and /debug/requests (the users and the
+    // addresses that write and read) ask for an admin; /debug/pprof answers no one.
+    ...(o.authEnabled ? ["  pprof-auth-enabled = true"] : []),
     "  log-enabled = false",
     "",
     "[continuous_queries]",

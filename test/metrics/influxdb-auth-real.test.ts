@@ -101,6 +101,17 @@ test("without credentials, or with a wrong password, nothing is read or written"
   assert.equal((await ask("/ping")).status, 204);
 });
 
+test("the debug endpoints answer no stranger: the statistics and the requests by user and address ask for an admin, the profiles answer no one", async () => {
+  assert.equal(setup(passwords).status, 0);
+  for (const path of ["/debug/vars", "/debug/requests"]) {
+    assert.equal((await ask(path)).status, 401, path);
+    assert.equal((await ask(path, as("writer"))).status, 403, path);
+    assert.equal((await ask(path, as("admin"))).status, 200, path);
+  }
+  assert.equal((await ask("/debug/pprof/")).status, 404);
+  assert.equal((await ask("/debug/pprof/", as("admin"))).status, 404);
+});
+
 test("the writer writes and cannot read; the reader reads what was written and cannot write", async () => {
   assert.equal(setup(passwords).status, 0);
   assert.equal((await ask(write, as("writer"), "probe,t=w value=7i")).status, 204);

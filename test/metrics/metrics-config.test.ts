@@ -45,12 +45,15 @@ interface Dashboard {
   }[];
 }
 
-test("influxdb.conf in the 1.x format; it asks for credentials on cert and prod, not on local", () => {
+test("influxdb.conf in the 1.x format; it asks for credentials on cert and prod, on the debug endpoints too, not on local", () => {
   assert.equal(
-    influxdbConfig(prod).replace("auth-enabled = true", "auth-enabled = false"),
+    influxdbConfig(prod).replace(
+      "auth-enabled = true\n  pprof-auth-enabled = true\n",
+      "auth-enabled = false\n",
+    ),
     influxdbConfig(local),
   );
-  assert.match(influxdbConfig(prod), /\n {2}auth-enabled = true\n/);
+  assert.match(influxdbConfig(prod), /\n {2}auth-enabled = true\n {2}pprof-auth-enabled = true\n/);
   assert.equal(
     influxdbConfig(local),
     `# InfluxDB 1.x; generated, do not edit
