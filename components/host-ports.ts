@@ -3,6 +3,7 @@
 // same host with ports in common. Pure: from the plan of each stack.
 import { PORTS } from "./core/endpoints";
 import { InputProblem } from "./core/errors";
+import { MESOS_TASK_PORTS } from "./core/site-checks";
 import { PlatformSpec } from "./core/platform-spec";
 import { FILEBEAT_MONITORING_PORT, LOGSTASH_API_PORT } from "./logging/logging-containers";
 import { INFLUXDB_RPC_BIND } from "./metrics/influxdb-config";
@@ -18,11 +19,12 @@ import {
 } from "./plan";
 import { bridgePort } from "./services/service-containers";
 
-/** A port a part listens on: `8501/tcp (consul-agent)`. */
+/** A port a part listens on: `8501/tcp (consul-agent)`; with `last`, the ports from `port` to it. */
 export interface HostPort {
   port: number;
   protocol: "tcp" | "udp";
   part: string;
+  last?: number;
 }
 
 const tcp = (part: string, ...ports: number[]): HostPort[] =>
@@ -76,8 +78,17 @@ export function hostPorts(spec: PlatformSpec): Map<string, HostPort[]> {
   on(loadBalancersPlan(spec), tcp("lb", spec.loadBalancer.statsPort, ...frontends));
   on(databasePlan(spec), tcp("dirac-database", PORTS.mariadb));
   on(mesosPlan.masters(spec), tcp("mesos-master", PORTS.mesosMaster));
-  on(mesosPlan.agents(spec), tcp("mesos-agent", PORTS.mesosAgent));
-  on(mesosPlan.marathon(spec), tcp("marathon", PORTS.marathon));
+  on(mesosPlan.agents(spec), [
+    ...tcp("mesos-agent", PORTS.mesosAgent),
+    // Marathon's tasks: each gets host ports the agent offers (bridge network, `hostPort: 0`).
+    {
+      port: MESOS_TASK_PORTS.first,
+      last: MESOS_TASK_PORTS.last,
+      protocol: "tcp",
+      part: "mesos tasks",
+    },
+  ]);
+  on(mesosPlan.marathon(spec), tcp("marathon", PORTS.marathon, PORTS.marathonLibprocess));
   on(mesosPlan.chronos(spec), tcp("chronos", PORTS.chronos, PORTS.chronosLibprocess));
   if (spec.features.logging) {
     const logging = loggingPlan(spec);

@@ -110,15 +110,21 @@ export interface PlatformParts {
 
 /**
  * Throws, before anything is declared, when a secret the spec's parts need is not given: the part
- * that needs it would otherwise stop the run after the parts before it were declared.
+ * that needs it would otherwise stop the run after the parts before it were declared. The message
+ * names `file` (the arguments) and each missing secret at `pathOf(key)` in them.
  */
-function assertSecretsGiven(args: PlatformArgs): void {
-  const missing = missingSecrets(args.spec, (key) => args.secrets?.[key] !== undefined);
+export function assertPlatformSecretsGiven(
+  spec: PlatformSpec,
+  secrets: PlatformArgs["secrets"],
+  file: string,
+  pathOf: (key: string) => string,
+): void {
+  const missing = missingSecrets(spec, (key) => secrets?.[key] !== undefined);
   if (missing.length > 0)
     throw new PlatformInputError(
       missing.map(([key, why]) => ({
-        file: "PlatformArgs",
-        path: `secrets.${key}`,
+        file,
+        path: pathOf(key),
         expected: `the secret, required because ${why}`,
       })),
     );
@@ -141,7 +147,7 @@ export class Platform extends pulumi.ComponentResource implements PlatformParts 
   public readonly declared: Promise<void>;
 
   constructor(name: string, args: PlatformArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    assertSecretsGiven(args);
+    assertPlatformSecretsGiven(args.spec, args.secrets, "PlatformArgs", (key) => `secrets.${key}`);
     super("lhcb-platform:index:Platform", name, {}, opts);
     const parts = declarePlatform(this, name, args);
     this.inventory = parts.inventory;

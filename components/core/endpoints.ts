@@ -14,6 +14,8 @@ export const PORTS = {
   mesosMaster: 5050,
   mesosAgent: 5051,
   marathon: 8080,
+  /** Where the Mesos masters call Marathon back (its `LIBPROCESS_PORT`): fixed, for a firewall. */
+  marathonLibprocess: 8081,
   chronos: 4400,
   chronosLibprocess: 4401,
   influxdb: 8086,

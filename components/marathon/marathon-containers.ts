@@ -97,6 +97,9 @@ export function marathonEnv(
     MARATHON_HTTP_PORT: String(PORTS.marathon),
     MARATHON_HOSTNAME: partAddress(spec, "marathon", host),
     MARATHON_FRAMEWORK_NAME: `${spec.stack}-marathon`,
+    // The port the Mesos masters call Marathon back on (libprocess, which Marathon embeds, reads
+    // it): fixed, as Chronos' is, so that a host's firewall can name it; else it is any port.
+    LIBPROCESS_PORT: String(PORTS.marathonLibprocess),
     ...marathonMesosAuthEnv(access.auth),
   };
 }

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformValues } from "../core/platform-input";
 import { platformFromValues } from "../platform-values";
-import { declarePlatform, PlatformEndpoints } from "../platform";
+import { assertPlatformSecretsGiven, declarePlatform, PlatformEndpoints } from "../platform";
 
 /** The arguments of the platform from other languages: its settings and catalog as values. */
 export interface PlatformArgs {
@@ -32,9 +32,10 @@ export interface PlatformArgs {
 }
 
 /**
- * The whole platform of one environment from its settings and catalog as values. Bad values fail
- * the component before any of its children is declared, with one message naming `config` or
- * `catalog`, the path inside it and what was expected. Its outputs resolve once every part is declared.
+ * The whole platform of one environment from its settings and catalog as values. Bad values, or
+ * a secret the settings need and the arguments lack, fail the component before any of its
+ * children is declared, with one message naming `config`, `catalog` or the argument, the path
+ * inside it and what was expected. Its outputs resolve once every part is declared.
  */
 export class Platform extends pulumi.ComponentResource {
   /** The addresses an operator needs: load balancers, their stats pages, Consul, ZooKeeper, ... */
@@ -51,15 +52,17 @@ export class Platform extends pulumi.ComponentResource {
       catalog: args.catalog as PlatformValues["catalog"],
       sources: { config: `${name}: config`, catalog: `${name}: catalog` },
     });
+    const secrets = {
+      consulGossipKey: args.consulGossipKey,
+      consulManagementToken: args.consulManagementToken,
+      grafanaAdminPassword: args.grafanaAdminPassword,
+      sshPrivateKey: args.sshPrivateKey,
+    };
+    assertPlatformSecretsGiven(spec, secrets, `${name}: PlatformArgs`, (key) => key);
     super("lhcb-platform:index:Platform", name, {}, opts);
     const parts = declarePlatform(this, name, {
       spec,
-      secrets: {
-        consulGossipKey: args.consulGossipKey,
-        consulManagementToken: args.consulManagementToken,
-        grafanaAdminPassword: args.grafanaAdminPassword,
-        sshPrivateKey: args.sshPrivateKey,
-      },
+      secrets,
       localDockerHost: args.localDockerHost,
     });
     // The endpoints are given once every part is declared (`PlatformParts.declared`).

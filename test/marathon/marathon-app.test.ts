@@ -253,6 +253,7 @@ test("Marathon on a master: zk urls for Mesos and for its own state, its Mesos p
     MARATHON_HTTP_PORT: "8080",
     MARATHON_HOSTNAME: "lbcertmaster03.cern.ch",
     MARATHON_FRAMEWORK_NAME: "cert-marathon",
+    LIBPROCESS_PORT: "8081",
     MARATHON_MESOS_AUTHENTICATION: "",
     MARATHON_MESOS_AUTHENTICATION_PRINCIPAL: "marathon",
     MARATHON_MESOS_AUTHENTICATION_SECRET_FILE: "/etc/platform/mesos/framework-secret",

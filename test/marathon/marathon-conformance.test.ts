@@ -108,11 +108,13 @@ for (const stack of ["cert", "prod"]) {
       assert.equal(api, "platform-admin:@@secret:mesosAdminSecret@@");
       const env = { ...(c.env ?? {}), ...zookeeper };
       assert.equal(JSON.stringify(c.env).includes("@@secret:"), false);
+      // Marathon's own variables, and libprocess' (Mesos' library, which Marathon embeds).
       for (const name of Object.keys(env))
         assert.ok(
-          name.startsWith(facts.environment.prefix),
+          name.startsWith(facts.environment.prefix) || name === "LIBPROCESS_PORT",
           `${name}: Marathon reads no such variable`,
         );
+      assert.equal(c.env?.LIBPROCESS_PORT, "8081");
       const options = checkOptions(facts, envToArgs(env));
       assert.equal(options.get("http_port"), "8080");
       // It registers with the masters as its principal, its secret read from a file as is.

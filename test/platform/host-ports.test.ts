@@ -11,8 +11,12 @@ import { hostPorts } from "../../components/host-ports";
 import { loadCheckedPlatform } from "../../components/stack-checks";
 import { tempDir } from "../../scripts/temp-dir";
 
-const listed = (ports: { port: number; protocol: string; part: string }[] | undefined) =>
-  (ports ?? []).map((p) => `${p.port}/${p.protocol} ${p.part}`);
+const listed = (
+  ports: { port: number; last?: number; protocol: string; part: string }[] | undefined,
+) =>
+  (ports ?? []).map(
+    (p) => `${p.port}${p.last === undefined ? "" : `-${p.last}`}/${p.protocol} ${p.part}`,
+  );
 
 test("site: what each kind of host listens on", () => {
   const ports = hostPorts(loadPlatformFromStackFile(process.cwd(), "site"));
@@ -69,6 +73,22 @@ test("prod: the metrics and logging parts on their hosts", () => {
     "5066/tcp filebeat",
     "8088/tcp cadvisor",
   ]);
+});
+
+test("cert: the Mesos side's ports, the ones its parts are called back on and its tasks' among them", () => {
+  const spec = loadPlatformFromStackFile(process.cwd(), "cert");
+  const ports = hostPorts(spec);
+  const mesos = (id: string) =>
+    listed(ports.get(id)).filter((p) => /mesos|marathon|chronos/.test(p));
+  assert.deepEqual(mesos(spec.masters[0].id), [
+    "4400/tcp chronos",
+    "4401/tcp chronos",
+    "5050/tcp mesos-master",
+    "8080/tcp marathon",
+    "8081/tcp marathon",
+  ]);
+  for (const h of spec.slaves)
+    assert.deepEqual(mesos(h.id), ["5051/tcp mesos-agent", "31000-32000/tcp mesos tasks"], h.id);
 });
 
 /**
