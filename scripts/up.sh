@@ -1,18 +1,41 @@
 #!/usr/bin/env bash
-# npm run up [-- STACK]: prepare what is missing (Docker Engine, the Pulumi toolchain and provider
-# plugins, images), then `pulumi up --stack STACK` (default local) through the CLI, as an operator
-# runs it. Idempotent: a second run finds everything cached and only converges the stack.
+# npm run up [-- STACK [PULUMI_UP_OPTIONS...]]: prepare what is missing, then `pulumi up --stack
+# STACK` (default local) through the CLI, as an operator runs it. Idempotent: a second run finds
+# everything cached and only converges the stack.
+# - local: the Docker Engine, the Pulumi toolchain and provider plugins, the images; then the up,
+#   without a preview.
+# - a stack on real hosts (cert, prod): the toolchain alone (its hosts pull their images from its
+#   registry); its state must be in a backend the operator logged in to, not in this clone; the
+#   up shows its preview and asks before it changes anything, unless given `--yes`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stack="${1:-local}"
+[ $# -gt 0 ] && shift
 t0=$(date +%s)
 say() { echo "up: $* ($(( $(date +%s) - t0 ))s)"; }
 
-say "Docker Engine"
-scripts/docker/ensure-dockerd.sh
+# The backend env.sh chooses: the operator's (`pulumi login`, PULUMI_BACKEND_URL), else the clone's.
+backend=$(. scripts/toolchain/env.sh && echo "${PULUMI_BACKEND_URL:-}")
+if [ "$stack" != local ] && [ "$stack" != site ] && [ "$backend" = "file://$PWD/.pulumi-state" ]; then
+  echo "up: stack $stack runs on real hosts, and its state, secrets among them, would be kept in this clone's .pulumi-state (git-ignored: \`git clean -X\` deletes it, and no other clone can read it)" >&2
+  echo "up: log in to the site's backend first (\`pulumi login URL\`), or set PULUMI_BACKEND_URL (docs/toolchain.md)" >&2
+  exit 1
+fi
+if [ "$stack" = local ]; then
+  say "Docker Engine"
+  scripts/docker/ensure-dockerd.sh
+fi
 say "Pulumi CLI, language host, provider plugins and consul-esm (scripts/toolchain/build.sh)"
 scripts/toolchain/build.sh
 scripts/toolchain/install-plugins.sh
+if [ "$stack" != local ]; then
+  . scripts/toolchain/env.sh
+  say "pulumi up --stack $stack"
+  pulumi stack select --create --non-interactive "$stack"
+  pulumi up --stack "$stack" "$@"
+  say "done"
+  exit 0
+fi
 say "images"
 scripts/docker/build-images.sh --no-dockerd base zookeeper haproxy consul consul-esm influxdb service cadvisor filebeat dirac mariadb
 . scripts/toolchain/env.sh
