@@ -124,7 +124,12 @@ export class HostInventory extends BatchedComponent {
     this.registerOutputs({ networkName: this.networkName });
   }
 
-  /** The host's `prepare` commands, run once over SSH before anything is placed on it. */
+  /**
+   * The host's `prepare` commands, run once over SSH before anything is placed on it, and again
+   * only when they change (`triggers`: the command is made anew). A new connection (the operator's
+   * key rotated, another user or port) only checks that the host answers on it (`update`), and is
+   * kept for the next run: without an update command, @pulumi/command runs `create` again.
+   */
   private prepare(
     name: string,
     host: HostSpec,
@@ -138,6 +143,7 @@ export class HostInventory extends BatchedComponent {
       {
         connection: { host: host.address, user, port, privateKey },
         create: commands.join(" && "),
+        update: "true",
         triggers: [commands.join("\n")],
       },
       { ...kept, parent: this },

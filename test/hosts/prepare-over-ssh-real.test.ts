@@ -23,6 +23,8 @@ const dir = tempDir("lhcb-ssh-host-");
 const marker = join(dir, "prepared", "marker");
 let sshd: ChildProcess | undefined;
 let stack: Stack | undefined;
+/** The operator's key the program gives the host's connection: rotated by a test. */
+let operatorKey = "";
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -100,6 +102,7 @@ before(async () => {
   );
   const port = await freePort();
   const key = await startSshd(port);
+  operatorKey = key;
   const sshOpts = [
     "-i",
     key,
@@ -127,7 +130,11 @@ before(async () => {
     const site = new pulumi.ComponentResource("lhcb-platform:test:Site", "site", {});
     const inventory = new HostInventory(
       "hosts",
-      { stack: STACK, hosts: [host], sshPrivateKey: pulumi.secret(readFileSync(key, "utf8")) },
+      {
+        stack: STACK,
+        hosts: [host],
+        sshPrivateKey: pulumi.secret(readFileSync(operatorKey, "utf8")),
+      },
       { parent: site },
     );
     declareContainer(site, inventory, "site-1", "probe", {
@@ -187,6 +194,22 @@ test(
       Object.entries(preview.changeSummary).filter(([op, n]) => op !== "same" && (n ?? 0) > 0),
       [],
     );
+
+    // The operator's key rotated: the host is asked on the new key, and its prepare commands do
+    // not run again (they would write the marker anew).
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "rotated_key")]);
+    writeFileSync(
+      join(dir, "authorized_keys"),
+      readFileSync(join(dir, "client_key.pub"), "utf8") +
+        readFileSync(join(dir, "rotated_key.pub"), "utf8"),
+    );
+    operatorKey = join(dir, "rotated_key");
+    rmSync(marker);
+    const rotated = await stack!.up({ color: "never" });
+    assert.equal(rotated.summary.result, "succeeded");
+    assert.deepEqual(rotated.summary.resourceChanges, { same: 6, update: 1 });
+    assert.equal(existsSync(marker), false, "the prepare commands ran again");
+    writeFileSync(marker, "prepared\n");
 
     rmSync(marker);
     const down = await stack!.destroy({ color: "never" });
