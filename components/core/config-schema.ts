@@ -81,6 +81,17 @@ export const sshPrepareSchema = z.strictObject({
   port: z.number().int().min(1).max(65535).default(22),
   /** Shell commands run once on the host before anything is placed on it. */
   commands: z.array(processText.pipe(z.string().min(1))).min(1, "expected at least one command"),
+  /**
+   * The host's SSH public key (a line of its /etc/ssh/ssh_host_*_key.pub): the commands run only
+   * on a host that shows it. Without it, whatever answers at the address is trusted.
+   */
+  hostKey: z
+    .string()
+    .regex(
+      /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( [^\n]*)?$/,
+      "expected the host's SSH public key, a line of its /etc/ssh/ssh_host_*_key.pub ('ssh-ed25519 AAAA...')",
+    )
+    .optional(),
 });
 
 export const hostSchema = z.strictObject({

@@ -137,11 +137,11 @@ export class HostInventory extends BatchedComponent {
     privateKey: pulumi.Input<string>,
     kept: pulumi.CustomResourceOptions,
   ): command.remote.Command {
-    const { user, port, commands } = prepare;
+    const { user, port, commands, hostKey } = prepare;
     return new command.remote.Command(
       `${name}-${host.id}-prepare`,
       {
-        connection: { host: host.address, user, port, privateKey },
+        connection: { host: host.address, user, port, privateKey, ...(hostKey ? { hostKey } : {}) },
         create: commands.join(" && "),
         update: "true",
         triggers: [commands.join("\n")],

@@ -19,6 +19,11 @@ export interface HostPreparation {
   port?: number;
   /** Shell commands, in order. */
   commands: string[];
+  /**
+   * The host's SSH public key (a line of its /etc/ssh/ssh_host_*_key.pub): the commands run only
+   * on a host that shows it. Absent: whatever answers at the address is trusted.
+   */
+  hostKey?: string;
 }
 
 /** One host of the quorum. */

@@ -376,6 +376,32 @@ test("Docker hosts: shell metacharacters, tcp:// without TLS", () => {
     assert.equal(attemptProd(docker(host!, certPath)), "ok", host);
 });
 
+test("a host's SSH key for its prepare commands that is not one", () => {
+  const KEY =
+    "the host's SSH public key, a line of its /etc/ssh/ssh_host_*_key.pub ('ssh-ed25519 AAAA...')";
+  const prepare = (hostKey: string) => ({
+    hosts: hostsWith(0, { prepare: { commands: ["true"], hostKey } }),
+  });
+  table(
+    [
+      "AAAAC3NzaC1lZDI1NTE5AAAAIJ",
+      "ssh-dss AAAAB3NzaC1kc3M=",
+      "ssh-ed25519 AAAA\nssh-ed25519 BBBB",
+      "ssh-ed25519 AAAA$(id)",
+      "",
+    ].map((v) => ({
+      value: JSON.stringify(v),
+      config: prepare(v),
+      expected: [`${S}hosts[0].prepare.hostKey: expected ${KEY}`],
+    })),
+  );
+  for (const key of [
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ5xR4m2bq0Kq1k8lD3Y6pW4T0oZ2yq8hB9uF1cV7nXq root@m1",
+    "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTY=",
+  ])
+    assert.equal(attemptProd(prepare(key)), "ok", key);
+});
+
 test("numbers that would overflow what they are rendered into", () => {
   table([
     {

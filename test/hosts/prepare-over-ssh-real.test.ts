@@ -25,6 +25,10 @@ let sshd: ChildProcess | undefined;
 let stack: Stack | undefined;
 /** The operator's key the program gives the host's connection: rotated by a test. */
 let operatorKey = "";
+/** The host key the stack file names for the host (`prepare.hostKey`): the sshd's, or another. */
+let hostKey = "";
+/** A command added to the prepare commands, so that they run again. */
+let extraCommand: string[] = [];
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -113,20 +117,28 @@ before(async () => {
     "-o",
     "LogLevel=ERROR",
   ];
-  const host = hostSchema.parse({
-    id: "site-1",
-    address: "127.0.0.1",
-    roles: ["slave"],
-    cpus: 1,
-    memoryMb: 512,
-    docker: { host: `ssh://root@127.0.0.1:${port}`, sshOpts },
-    prepare: {
-      user: "root",
-      port,
-      commands: [`mkdir -p ${join(dir, "prepared")}`, `echo "prepared on $(hostname)" > ${marker}`],
-    },
-  });
+  hostKey = readFileSync(join(dir, "host_key.pub"), "utf8").trim();
+  const siteHost = () =>
+    hostSchema.parse({
+      id: "site-1",
+      address: "127.0.0.1",
+      roles: ["slave"],
+      cpus: 1,
+      memoryMb: 512,
+      docker: { host: `ssh://root@127.0.0.1:${port}`, sshOpts },
+      prepare: {
+        user: "root",
+        port,
+        commands: [
+          `mkdir -p ${join(dir, "prepared")}`,
+          `echo "prepared on $(hostname)" > ${marker}`,
+          ...extraCommand,
+        ],
+        hostKey,
+      },
+    });
   const program = async () => {
+    const host = siteHost();
     const site = new pulumi.ComponentResource("lhcb-platform:test:Site", "site", {});
     const inventory = new HostInventory(
       "hosts",
@@ -210,6 +222,25 @@ test(
     assert.deepEqual(rotated.summary.resourceChanges, { same: 6, update: 1 });
     assert.equal(existsSync(marker), false, "the prepare commands ran again");
     writeFileSync(marker, "prepared\n");
+
+    // Commands that changed, for a host that shows another key than the stack file names: the
+    // up stops before they run on it.
+    const stranger = join(dir, "stranger_key");
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", stranger]);
+    const ownKey = hostKey;
+    hostKey = readFileSync(`${stranger}.pub`, "utf8").trim();
+    extraCommand = [`echo again > ${marker}`];
+    const refused = await stack!.up({ color: "never" }).then(
+      () => "",
+      (e: Error) => e.message,
+    );
+    assert.match(refused, /ssh: handshake failed: ssh: host key mismatch/);
+    assert.equal(readFileSync(marker, "utf8"), "prepared\n");
+    // With the host's own key, they run.
+    hostKey = ownKey;
+    const again = await stack!.up({ color: "never" });
+    assert.equal(again.summary.result, "succeeded");
+    assert.equal(readFileSync(marker, "utf8"), "again\n");
 
     rmSync(marker);
     const down = await stack!.destroy({ color: "never" });

@@ -145,6 +145,7 @@ test("the quorum's host type carries every field a platform host has but roles a
     user: "string",
     port: "number",
     commands: "array<string>",
+    hostKey: "string",
   });
   for (const [name, t] of Object.entries(types))
     for (const [k, p] of Object.entries(t.properties))
