@@ -125,8 +125,9 @@ export function quorumSpec(
  * secret: the gossip key, required but on `local`. Every problem in one `PlatformInputError`.
  */
 export function quorumSpecOf(args: MasterQuorumArgs): PlatformSpec {
-  const missingKey: InputProblem[] =
-    args.environment !== "local" && args.gossipKey === undefined
+  const prepared = args.hosts.find((h) => h.prepare !== undefined);
+  const missingKey: InputProblem[] = [
+    ...(args.environment !== "local" && args.gossipKey === undefined
       ? [
           {
             file: "MasterQuorumArgs",
@@ -134,7 +135,17 @@ export function quorumSpecOf(args: MasterQuorumArgs): PlatformSpec {
             expected: `Consul's gossip encryption key (a secret, \`consul keygen\`): gossip is encrypted on ${args.environment}`,
           },
         ]
-      : [];
+      : []),
+    ...(prepared !== undefined && args.sshPrivateKey === undefined
+      ? [
+          {
+            file: "MasterQuorumArgs",
+            path: "sshPrivateKey",
+            expected: `the SSH private key the hosts' prepare commands run with (a secret): host ${prepared.id} has prepare`,
+          },
+        ]
+      : []),
+  ];
   let spec: PlatformSpec;
   try {
     spec = quorumSpec({

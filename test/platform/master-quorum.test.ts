@@ -144,6 +144,25 @@ test("bad arguments: every problem at once, naming MasterQuorumArgs and the path
       },
     ]),
   );
+  // A host prepared over SSH, and no key to prepare it with.
+  const prepared = [{ ...hosts[0], prepare: { commands: ["true"] } }, ...hosts.slice(1)];
+  assert.throws(
+    () =>
+      new MasterQuorum("p", {
+        stack: "site",
+        environment: "prod",
+        hosts: prepared,
+        images,
+        gossipKey: pulumi.secret("a2V5LWtleS1rZXkta2V5LWtleS1rZXkta2V5LWtleTA="),
+      }),
+    new PlatformInputError([
+      {
+        file: "MasterQuorumArgs",
+        path: "sshPrivateKey",
+        expected: `the SSH private key the hosts' prepare commands run with (a secret): host ${hosts[0].id} has prepare`,
+      },
+    ]),
+  );
   await settle(declared);
   assert.equal(declared.length, before, "nothing is declared");
 });
