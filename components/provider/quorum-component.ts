@@ -1,5 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { declareMasterQuorum, quorumSpecOf } from "../master-quorum";
+import {
+  declareMasterQuorum,
+  MasterQuorumArgs as TypedQuorumArgs,
+  quorumSpecOf,
+} from "../master-quorum";
 
 /** How the platform reaches a host's Docker Engine. */
 export interface DockerEndpoint {
@@ -46,6 +50,14 @@ export interface QuorumImages {
   consul: string;
 }
 
+/** Which of Consul's two CA slots signs, and which are trusted. */
+export interface QuorumTlsCa {
+  /** `a` or `b`. Default `a`. */
+  issuer?: string;
+  /** Slots trusted, each `a` or `b`. Default `[a]`. */
+  trusted?: string[];
+}
+
 /** The arguments of the quorum from other languages: `MasterQuorumArgs` as plain values. */
 export interface MasterQuorumArgs {
   /** Part of every physical name (`<stack>-zookeeper-<host id>`). */
@@ -60,6 +72,12 @@ export interface MasterQuorumArgs {
   images: QuorumImages;
   /** Consul's datacenter. Default `dc1`. */
   datacenter?: string;
+  /**
+   * Consul's CAs (not on `local`): the slot that signs the certificates (`issuer`, `a` or `b`)
+   * and the slots trusted (`trusted`), one step of a rotation (docs/security.md). Default: slot `a`
+   * for both.
+   */
+  consulTlsCa?: QuorumTlsCa;
   /** Consul's gossip encryption key (`consul keygen`), a secret: required but on `local`. */
   gossipKey?: pulumi.Input<string>;
   /**
@@ -89,8 +107,12 @@ export class MasterQuorum extends pulumi.ComponentResource {
   public readonly consulCaCertificate: pulumi.Output<string>;
 
   constructor(name: string, args: MasterQuorumArgs, opts?: pulumi.ComponentResourceOptions) {
-    // The environment is one of three names; quorumSpec checks it with the rest.
-    const plain = { ...args, environment: args.environment as "local" | "cert" | "prod" };
+    // The environment and the CA slots are names of a few; quorumSpec checks them with the rest.
+    const plain = {
+      ...args,
+      environment: args.environment as TypedQuorumArgs["environment"],
+      consulTlsCa: args.consulTlsCa as TypedQuorumArgs["consulTlsCa"],
+    };
     const spec = quorumSpecOf(plain);
     super("lhcb-platform:index:MasterQuorum", name, {}, opts);
     const parts = declareMasterQuorum(this, name, spec, plain);

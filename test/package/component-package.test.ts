@@ -110,6 +110,7 @@ test("MasterQuorum takes plain typed hosts and images and Input secrets, and giv
       hosts: "array<QuorumHost>",
       images: "QuorumImages",
       datacenter: "string",
+      consulTlsCa: "QuorumTlsCa",
       gossipKey: "string",
       consulManagementToken: "string",
       sshPrivateKey: "string",
@@ -140,6 +141,10 @@ test("the quorum's host type carries every field a platform host has but roles a
     host: "string",
     certPath: "string",
     sshOpts: "array<string>",
+  });
+  assert.deepEqual(typesOf(types["lhcb-platform:index:QuorumTlsCa"].properties), {
+    issuer: "string",
+    trusted: "array<string>",
   });
   assert.deepEqual(typesOf(types["lhcb-platform:index:HostPreparation"].properties), {
     user: "string",

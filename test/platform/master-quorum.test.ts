@@ -17,6 +17,7 @@ const declared = installMocks("quorum");
 import { PlatformInputError } from "../../components/core/errors";
 import { PASSWORD_COMMAND } from "../../components/core/generated-secret";
 import { MasterQuorum, quorumSpec, quorumSpecOf } from "../../components/master-quorum";
+import { MasterQuorum as PackageMasterQuorum } from "../../components/provider/quorum-component";
 
 const images = {
   zookeeper: "registry.example/zookeeper:3.8",
@@ -180,4 +181,23 @@ test("the arguments' Consul CAs reach the spec (a rotation's step); without them
     { issuer: "b", trusted: ["a", "b"] },
   );
   assert.deepEqual(quorumSpecOf(args).consul.tlsCa, { issuer: "a", trusted: ["a"] });
+});
+
+test("the package's MasterQuorum passes its Consul CAs on: a step of a rotation makes CA b", async () => {
+  new PackageMasterQuorum("pkg", {
+    stack: "site",
+    environment: "prod",
+    hosts,
+    images,
+    gossipKey: pulumi.secret("a2V5LWtleS1rZXkta2V5LWtleS1rZXkta2V5LWtleTA="),
+    consulTlsCa: { issuer: "b", trusted: ["a", "b"] },
+  });
+  await settle(declared);
+  assert.deepEqual(
+    declared
+      .map((r) => r.name)
+      .filter((n) => n.startsWith("pkg-consul-tls-ca"))
+      .sort(),
+    ["pkg-consul-tls-ca", "pkg-consul-tls-ca-b"],
+  );
 });
