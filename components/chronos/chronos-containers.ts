@@ -8,7 +8,7 @@ import {
 } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { PlatformSpec, MesosSpec } from "../core/platform-spec";
-import { FileValues, setsAnything, startWithFiles } from "../core/start-with-files";
+import { FileValues, startEntrypoint } from "../core/start-with-files";
 import { advertisedAddress } from "../mesos/mesos-flags";
 import {
   FrameworkAccess,
@@ -136,15 +136,15 @@ export function chronosContainer(spec: MesosSpec, host: HostSpec): ContainerSpec
   const name = containerName(spec, "chronos", host.id);
   const access = chronosAccess(spec);
   const fileValues = chronosFileValues(spec, access);
-  const start = {
+  const entrypoint = startEntrypoint(CHRONOS_ENTRYPOINT, {
     ...fileValues,
     ...advertisedAddress(spec, partAddress(spec, "chronos", host)),
-  };
+  });
   return {
     ...reachableAs(name),
     image: spec.images.chronos,
     hostNetwork: usesHostNetwork(spec),
-    ...(setsAnything(start) ? { entrypoint: startWithFiles(CHRONOS_ENTRYPOINT, start) } : {}),
+    ...(entrypoint ? { entrypoint } : {}),
     command: chronosArgs(spec, host, access),
     env: chronosEnv(),
     ...filesOf([...access.zookeeper.files, ...(access.auth?.files ?? [])]),

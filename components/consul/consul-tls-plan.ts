@@ -5,7 +5,7 @@
 import { HostSpec } from "../core/config-schema";
 import { ContainerFile, secretPlaceholder } from "../core/container-spec";
 import { PORTS } from "../core/endpoints";
-import { addressIsIp, CertificateNames } from "../core/openssl-certificates";
+import { addressNames, CertificateNames } from "../core/openssl-certificates";
 import { PlatformSpec } from "../core/platform-spec";
 
 /**
@@ -100,9 +100,9 @@ export function agentCertificateNames(
   server: boolean,
 ): CertificateNames {
   const role = `${server ? "server" : "client"}.${datacenter}.consul`;
-  const isIp = addressIsIp(host.address);
+  const own = addressNames(host.address);
   return {
-    dns: [role, ...(isIp ? [] : [host.address]), "host.docker.internal", "localhost"],
-    ips: [...(isIp ? [host.address] : []), "127.0.0.1"],
+    dns: [role, ...own.dns, "host.docker.internal", "localhost"],
+    ips: [...own.ips, "127.0.0.1"],
   };
 }

@@ -12,9 +12,10 @@ export interface CertificateNames {
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
-/** Whether a host's address is an IP address rather than a DNS name. */
-export function addressIsIp(address: string): boolean {
-  return IPV4.test(address) || address.includes(":");
+/** The names of a host's `address` in a certificate: an IP address, or a DNS name. */
+export function addressNames(address: string): CertificateNames {
+  const isIp = IPV4.test(address) || address.includes(":");
+  return isIp ? { dns: [], ips: [address] } : { dns: [address], ips: [] };
 }
 
 /** OpenSSL's `subjectAltName` value for `names`: `DNS:a,DNS:b,IP:10.0.0.1`. */

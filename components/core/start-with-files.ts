@@ -22,7 +22,7 @@ export interface FileValues {
 }
 
 /** Whether `values` asks the entrypoint for anything. */
-export function setsAnything(values: FileValues): boolean {
+function setsAnything(values: FileValues): boolean {
   return (
     Object.keys(values.env ?? {}).length > 0 ||
     Object.keys(values.options ?? {}).length > 0 ||
@@ -59,6 +59,17 @@ export function shellQuoted(text: string): string {
 /** `word` as one shell word: as it is when nothing in it is special, else single-quoted. */
 export function shellWord(word: string): string {
   return SAFE_WORD.test(word) ? word : shellQuoted(word);
+}
+
+/**
+ * The entrypoint a container is given for `values`: `startWithFiles` of the image's `entrypoint`,
+ * or none when `values` sets nothing (the image's own runs).
+ */
+export function startEntrypoint(
+  entrypoint: readonly string[],
+  values: FileValues,
+): string[] | undefined {
+  return setsAnything(values) ? startWithFiles(entrypoint, values) : undefined;
 }
 
 /**

@@ -3,7 +3,7 @@
 // (`LoggingTls`); the plan holds their placeholders.
 import { HostSpec } from "../core/config-schema";
 import { ContainerFile, secretPlaceholder } from "../core/container-spec";
-import { addressIsIp, CertificateNames } from "../core/openssl-certificates";
+import { addressNames, CertificateNames } from "../core/openssl-certificates";
 import { PlatformSpec } from "../core/platform-spec";
 
 /**
@@ -55,17 +55,12 @@ export interface CertificateRequest {
   names: CertificateNames;
 }
 
-/** The names of `address`: as an IP address or as a DNS name. */
-function namesOf(address: string): CertificateNames {
-  return addressIsIp(address) ? { dns: [], ips: [address] } : { dns: [address], ips: [] };
-}
-
 /**
  * Logstash's certificate: `logstash.<stack>`, and the address every Filebeat dials, which
  * Filebeat checks the certificate against (`ssl.verification_mode: full`).
  */
 export function logstashCertificate(stack: string, dialedAs: string): CertificateRequest {
-  return { subject: `logstash.${stack}`, names: namesOf(dialedAs) };
+  return { subject: `logstash.${stack}`, names: addressNames(dialedAs) };
 }
 
 /** The certificate of the Filebeat on `host`: `filebeat.<host id>.<stack>`, and its host's address. */
@@ -73,5 +68,5 @@ export function filebeatCertificate(
   stack: string,
   host: Pick<HostSpec, "id" | "address">,
 ): CertificateRequest {
-  return { subject: `filebeat.${host.id}.${stack}`, names: namesOf(host.address) };
+  return { subject: `filebeat.${host.id}.${stack}`, names: addressNames(host.address) };
 }

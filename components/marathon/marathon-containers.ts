@@ -8,7 +8,7 @@ import {
 } from "../core/container-spec";
 import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endpoints";
 import { PlatformSpec, MesosSpec } from "../core/platform-spec";
-import { FileValues, setsAnything, startWithFiles } from "../core/start-with-files";
+import { FileValues, startEntrypoint } from "../core/start-with-files";
 import { advertisedAddress } from "../mesos/mesos-flags";
 import {
   FrameworkAccess,
@@ -120,15 +120,15 @@ export function marathonContainer(spec: MesosSpec, host: HostSpec): ContainerSpe
   const name = containerName(spec, "marathon", host.id);
   const access = marathonAccess(spec);
   const fileValues = marathonFileValues(spec, access);
-  const start = {
+  const entrypoint = startEntrypoint(MARATHON_ENTRYPOINT, {
     ...fileValues,
     ...advertisedAddress(spec, partAddress(spec, "marathon", host)),
-  };
+  });
   return {
     ...reachableAs(name),
     image: spec.images.marathon,
     hostNetwork: usesHostNetwork(spec),
-    ...(setsAnything(start) ? { entrypoint: startWithFiles(MARATHON_ENTRYPOINT, start) } : {}),
+    ...(entrypoint ? { entrypoint } : {}),
     env: marathonEnv(spec, host, access),
     ...filesOf([...access.zookeeper.files, ...(access.auth?.files ?? [])]),
     healthcheck: frameworkHealthcheck(`http://127.0.0.1:${PORTS.marathon}/ping`, access.auth),

@@ -18,7 +18,7 @@ import {
   mesosMasterEnv,
   mesosZkFlag,
 } from "./mesos-flags";
-import { setsAnything, startWithFiles } from "../core/start-with-files";
+import { startEntrypoint } from "../core/start-with-files";
 
 /**
  * The images' entrypoints (mesosphere/docker-containers, mesos/dockerfile-templates). The master's
@@ -37,8 +37,7 @@ export const MESOS_ENTRYPOINTS = {
  * on the local stack.
  */
 function mesosEntrypoint(spec: MesosSpec, host: HostSpec, entrypoint: readonly string[]): string[] {
-  const start = advertisedAddress(spec, host.address);
-  return setsAnything(start) ? startWithFiles(entrypoint, start) : [...entrypoint];
+  return startEntrypoint(entrypoint, advertisedAddress(spec, host.address)) ?? [...entrypoint];
 }
 
 /** Docker health check on a Mesos process's `/health` endpoint (200 while the process serves). */

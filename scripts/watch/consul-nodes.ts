@@ -35,8 +35,8 @@ const ALIVE = 1;
  * other host its agent's. A member alive is passing; one failed, left or leaving is critical (the
  * catalog is no use here: autopilot removes a failed server from it within seconds, and an agent
  * stopped cleanly leaves it, so both would pass for never seen); one not in the pool is absent
- * (never joined, or gone longer than Serf remembers). `token`: the ACL token to ask with, where Consul's ACLs
- * are on. Without one that may read the nodes, Consul hides them all (it answers an empty list):
+ * (never joined, or gone longer than Serf remembers). `token`: the ACL token to ask with, where
+ * Consul's ACLs are on. Without one that may read the nodes, Consul hides them all (an empty list):
  * that throws too, rather than pass for every node absent. Also says which API answered: the
  * caller asks it first next time, so that a lost master's API does not delay every round.
  */
