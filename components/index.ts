@@ -65,6 +65,8 @@ export * from "./marathon/marathon-app";
 export * from "./marathon/marathon-containers";
 export * from "./marathon/marathon-framework";
 export * from "./marathon/marathon-apps";
+export * from "./marathon/task-registrar";
+export * from "./marathon/task-registrars";
 
 export * from "./chronos/chronos-job";
 export * from "./chronos/chronos-containers";

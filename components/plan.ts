@@ -39,6 +39,7 @@ import {
   ChronosJobOptions,
 } from "./chronos/chronos-job";
 import { marathonAppId, marathonAppJson } from "./marathon/marathon-app";
+import { registrarHosts, RegistrarSpec, taskRegistrarContainer } from "./marathon/task-registrar";
 import { whitelistRendererContainer } from "./whitelist/whitelist-containers";
 import {
   filebeatContainer,
@@ -134,6 +135,10 @@ export const mesosPlan = {
     on(spec, mesosOn(spec, spec.slaves), mesosAgentContainer),
 };
 
+/** A task registrar on each slave, where the Mesos side runs `marathon`-mode services (`registrarHosts`). */
+export const taskRegistrarsPlan = (spec: RegistrarSpec): PlannedContainer[] =>
+  on(spec, registrarHosts(spec), taskRegistrarContainer);
+
 /** The Marathon apps of the `marathon`-mode services (none unless `features.mesos`): their key, app id and JSON. */
 export function marathonAppsPlan(spec: MesosSpec): { key: string; id: string; json: string }[] {
   if (!spec.features.mesos) return [];
@@ -224,6 +229,7 @@ export function plannedContainers(spec: PlatformSpec): PlannedContainer[] {
     ...mesosPlan.marathon(spec),
     ...mesosPlan.chronos(spec),
     ...mesosPlan.agents(spec),
+    ...taskRegistrarsPlan(spec),
     ...(logging ? [logging.logstash, ...logging.filebeatProxies, ...logging.filebeats] : []),
     ...(metrics
       ? [

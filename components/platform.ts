@@ -20,6 +20,9 @@ import { MESOS_PRINCIPALS, mesosAuthEnforced, MesosPrincipal } from "./mesos/mes
 import { mesosSecrets } from "./mesos/mesos-secrets";
 import { Marathon } from "./marathon/marathon-framework";
 import { MarathonApps } from "./marathon/marathon-apps";
+import { marathonServices, registrarHosts, taskNodeName } from "./marathon/task-registrar";
+import { TaskRegistrars } from "./marathon/task-registrars";
+import { TaskRegistrarGrants } from "./consul/consul-acl";
 import { Chronos } from "./chronos/chronos-framework";
 import { ChronosJobs } from "./chronos/chronos-jobs";
 import { CHRONOS_EPOCH } from "./chronos/chronos-job";
@@ -81,6 +84,8 @@ export interface MesosParts {
   chronos: Chronos;
   apps: MarathonApps;
   jobs: ChronosJobs;
+  /** On each slave, what registers Marathon's tasks in Consul (where `marathon`-mode services run). */
+  registrars: TaskRegistrars;
 }
 
 /** What `declarePlatform` declares: the platform's parts, its endpoints, and when all is declared. */
@@ -246,6 +251,7 @@ function declareCoreParts(
       gossipKey: secrets.consulGossipKey,
       managementToken: secrets.consulManagementToken,
       services: spec.services.map((s) => s.key),
+      ...taskRegistrarGrants(spec),
     },
     opts,
   );
@@ -281,7 +287,7 @@ function declareOptionalParts(
   const { features } = base.spec;
   const opts = { parent };
   return {
-    mesos: features.mesos ? declareMesosParts(parent, name, base, core.zookeeper) : undefined,
+    mesos: features.mesos ? declareMesosParts(parent, name, base, core) : undefined,
     whitelist: features.whitelist
       ? new HostWhitelist(
           `${name}-whitelist`,
@@ -318,9 +324,10 @@ function declareMesosParts(
   parent: pulumi.ComponentResource,
   name: string,
   base: { spec: PlatformSpec; inventory: HostInventory },
-  zookeeper: ZooKeeperEnsemble,
+  core: Pick<CoreParts, "zookeeper" | "consul">,
 ): MesosParts {
   const { spec } = base;
+  const { zookeeper, consul } = core;
   const opts = { parent };
   const passwords = zookeeper.passwords ?? {};
   const secrets = mesosAuthEnforced(spec) ? mesosSecrets(parent, `${name}-mesos`) : undefined;
@@ -334,12 +341,39 @@ function declareMesosParts(
     },
     opts,
   );
+  const registrars = new TaskRegistrars(
+    `${name}-task-registrars`,
+    {
+      ...base,
+      dependsOn: [cluster, ...Object.values(consul.servers)],
+      consulToken: consul.registrarToken,
+      consulCaCert: consul.caCertificate,
+      mesosAdminSecret: secrets?.admin,
+    },
+    opts,
+  );
   return {
     cluster,
+    registrars,
     ...declareFrameworks(parent, name, base, cluster, {
       zookeeper: passwords,
       mesos: secrets,
     }),
+  };
+}
+
+/**
+ * What the task registrars may write, where any run (`registrarHosts`): their slaves' nodes and
+ * the `marathon`-mode services.
+ */
+function taskRegistrarGrants(spec: PlatformSpec): { taskRegistrars?: TaskRegistrarGrants } {
+  const hosts = registrarHosts(spec);
+  if (hosts.length === 0) return {};
+  return {
+    taskRegistrars: {
+      nodes: hosts.map((h) => taskNodeName(spec, h.id)),
+      services: marathonServices(spec).map((s) => s.key),
+    },
   };
 }
 
@@ -353,7 +387,7 @@ function declareFrameworks(
     zookeeper: Partial<Record<ZookeeperRole, pulumi.Output<string>>>;
     mesos?: Record<MesosPrincipal, pulumi.Output<string>>;
   },
-): Omit<MesosParts, "cluster"> {
+): Omit<MesosParts, "cluster" | "registrars"> {
   const { spec } = base;
   const opts = { parent };
   const passwords = credentials.zookeeper;

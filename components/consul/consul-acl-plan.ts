@@ -88,6 +88,20 @@ export function slaveHostRules(): string {
   return rule("service", SLAVE_SERVICE, "write") + "\n";
 }
 
+/**
+ * The rules of the task registrars' token (marathon/task-registrar.ts): writing their own nodes
+ * (`nodes`, one per slave) and the `marathon`-mode services (`services`), nothing else.
+ */
+export function registrarRules(nodes: readonly string[], services: readonly string[]): string {
+  const sorted = (names: readonly string[]) => [...new Set(names)].sort();
+  return (
+    [
+      ...sorted(nodes).map((node) => rule("node", node, "write")),
+      ...sorted(services).map((key) => rule("service", key, "write")),
+    ].join("\n") + "\n"
+  );
+}
+
 /** The name of an ACL object of stack `stack` (policies and tokens of several stacks share a datacenter). */
 export function aclObjectName(stack: string, what: string): string {
   return `${stack}-${what}`;

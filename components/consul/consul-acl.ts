@@ -8,6 +8,7 @@ import {
   CONSUL_ROLES,
   ConsulRole,
   ROLE_PURPOSE,
+  registrarRules,
   roleRules,
   slaveHostRules,
 } from "./consul-acl-plan";
@@ -20,10 +21,21 @@ export interface ConsulAclArgs {
   spec: Pick<ConsulSiteSpec, "stack" | "consul">;
   /** The keys of the stack's services: the `catalog-read` token reads them. */
   services: readonly string[];
+  /**
+   * The task registrars' nodes and the services they register (`registrarRules`), where any run:
+   * their token is made then (`registrarToken`).
+   */
+  taskRegistrars?: TaskRegistrarGrants;
   /** A provider holding the management token, pointed at the servers' API. */
   provider: consul.Provider;
   /** Exists once the servers have elected a leader (and so bootstrapped the ACL system). */
   leader: pulumi.Resource;
+}
+
+/** What the task registrars may write: their Consul nodes and the `marathon`-mode services' keys. */
+export interface TaskRegistrarGrants {
+  nodes: readonly string[];
+  services: readonly string[];
 }
 
 /**
@@ -35,6 +47,8 @@ export interface ConsulAclArgs {
 export class ConsulAcl extends pulumi.ComponentResource {
   /** The value of each role's token (a secret). */
   public readonly roleTokens: Record<ConsulRole, pulumi.Output<string>>;
+  /** The task registrars' token (a secret), where `taskRegistrars` is given. */
+  public readonly registrarToken?: pulumi.Output<string>;
   private readonly key: string;
   private readonly stack: string;
   private readonly datacenter: string;
@@ -57,6 +71,19 @@ export class ConsulAcl extends pulumi.ComponentResource {
       });
     }
     this.roleTokens = tokens as Record<ConsulRole, pulumi.Output<string>>;
+    const grants = args.taskRegistrars;
+    if (grants !== undefined) {
+      const what = "task-registrar";
+      const policy = this.policy(
+        `${name}-policy-${what}`,
+        what,
+        registrarRules(grants.nodes, grants.services),
+      );
+      this.registrarToken = this.token(`${name}-token-${what}`, {
+        description: `${this.stack}: the task registrars, Marathon's tasks into the catalog`,
+        policies: [policy.name],
+      });
+    }
     this.slavePolicy = this.policy(`${name}-policy-slave-host`, "slave-host", slaveHostRules());
     this.registerOutputs({});
   }

@@ -24,7 +24,7 @@ import { HostInventory } from "../hosts/host-inventory";
 import { consulPlan } from "../plan";
 import { apiMaster, assertQuorum } from "../core/quorum";
 import { ConsulAccess, ConsulCatalog } from "./consul-access";
-import { ConsulAcl, generatedManagementToken } from "./consul-acl";
+import { ConsulAcl, generatedManagementToken, TaskRegistrarGrants } from "./consul-acl";
 import { aclEnforced, ConsulRole } from "./consul-acl-plan";
 import { consulServerTarget, gossipEncrypted } from "./consul-containers";
 import {
@@ -64,6 +64,11 @@ export interface ConsulClusterArgs {
    * `catalog-read` token may read those, and the slave hosts' service. Default: none.
    */
   services?: readonly string[];
+  /**
+   * The task registrars' Consul nodes and the `marathon`-mode services they register, where any
+   * run (marathon/task-registrar.ts): their token (`registrarToken`) may write those alone.
+   */
+  taskRegistrars?: TaskRegistrarGrants;
 }
 
 /**
@@ -141,6 +146,7 @@ export class ConsulCluster extends BatchedComponent implements ConsulAccess, Con
         {
           spec,
           services: args.services ?? [],
+          ...(args.taskRegistrars ? { taskRegistrars: args.taskRegistrars } : {}),
           provider: this.provider,
           leader: this.leader,
         },
@@ -226,6 +232,11 @@ export class ConsulCluster extends BatchedComponent implements ConsulAccess, Con
 
   public tokenFor(role: ConsulRole): pulumi.Output<string> | undefined {
     return this.acl?.roleTokens[role];
+  }
+
+  /** The task registrars' token (a secret), where ACLs are on and `taskRegistrars` was given. */
+  public get registrarToken(): pulumi.Output<string> | undefined {
+    return this.acl?.registrarToken;
   }
 
   /** The certificate and key of the Consul process on `host`, for its files' placeholders (none where TLS is off). */

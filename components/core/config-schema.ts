@@ -127,6 +127,8 @@ export const imagesSchema = z.strictObject({
   service: imageReference.optional(),
   /** The image holding `platform-metrics`, which ships a slave's cAdvisor metrics to InfluxDB. */
   metricsShipper: imageReference.optional(),
+  /** The image holding `platform-registrar`, which registers Marathon's tasks in Consul on each slave. */
+  taskRegistrar: imageReference.optional(),
   influxdb: imageReference.optional(),
   /** MariaDB, the DIRAC installation's database (`dirac.database`). */
   database: imageReference.optional(),

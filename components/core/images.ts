@@ -13,6 +13,7 @@ export const DEFAULT_IMAGES: Required<ImageOverrides> = {
   loadBalancer: "lhcb-platform/haproxy:2.6",
   service: "lhcb-platform/service:1.0.0",
   metricsShipper: "lhcb-platform/service:1.0.0",
+  taskRegistrar: "lhcb-platform/service:1.0.0",
   influxdb: "influxdb:1.8.10",
   database: "lhcb-platform/mariadb:10.11",
   grafana: "grafana/grafana:10.4.2",

@@ -5,12 +5,12 @@
 import { HealthCheck } from "../core/catalog-schema";
 import { entryLabelParameters } from "../core/container-spec";
 import { PlacedService, PlatformSpec } from "../core/platform-spec";
+import { bridgePort } from "../services/service-containers";
 
 export interface MarathonHealthCheck {
-  protocol: "MESOS_HTTP" | "MESOS_TCP" | "COMMAND";
+  protocol: "MESOS_HTTP" | "MESOS_TCP";
   path?: string;
-  portIndex?: number;
-  command?: { value: string };
+  portIndex: number;
   gracePeriodSeconds: number;
   intervalSeconds: number;
   timeoutSeconds: number;
@@ -52,9 +52,11 @@ export function marathonAppId(stack: string, service: Pick<PlacedService, "key">
 }
 
 /**
- * The health check of an app, from the catalog check: `http` → MESOS_HTTP on the path, `tcp` →
- * MESOS_TCP, `command` → COMMAND (run inside the task's container, like the paper's DISET ping).
- * The grace period is the Docker start period the `pulumi`-mode containers use.
+ * The health check of an app, the same the instance's Consul check asks: `http` → MESOS_HTTP on
+ * the path, `tcp` → MESOS_TCP, `command` → MESOS_HTTP on the task's HTTP bridge (its second port,
+ * which runs the command's ping, as a `pulumi`-mode instance's bridge does), not a COMMAND check,
+ * which would start a process in the container at every interval. The grace period is the Docker
+ * start period the `pulumi`-mode containers use.
  */
 export function marathonHealthCheck(check: HealthCheck): MarathonHealthCheck {
   const timing = {
@@ -66,7 +68,21 @@ export function marathonHealthCheck(check: HealthCheck): MarathonHealthCheck {
   if (check.http !== undefined)
     return { protocol: "MESOS_HTTP", path: check.http, portIndex: 0, ...timing };
   if (check.tcp !== undefined) return { protocol: "MESOS_TCP", portIndex: 0, ...timing };
-  return { protocol: "COMMAND", command: { value: (check.command ?? []).join(" ") }, ...timing };
+  return { protocol: "MESOS_HTTP", path: check.bridgePath, portIndex: 1, ...timing };
+}
+
+/** The app's ports: the service's, and its HTTP bridge's for a command check; each on a host port the agent picks. */
+function appPortMappings(service: PlacedService): MarathonApp["container"]["portMappings"] {
+  const mapping = (containerPort: number, name: string) => ({
+    containerPort,
+    hostPort: 0,
+    protocol: "tcp" as const,
+    name,
+  });
+  return [
+    mapping(service.port, service.key),
+    ...(service.check.command ? [mapping(bridgePort(service), `${service.key}-check`)] : []),
+  ];
 }
 
 /**
@@ -90,19 +106,12 @@ export function rollingUpgrade(instances: number): {
   };
 }
 
-/** Consul tags of a service, the same whichever way it runs. */
-export function serviceTags(
-  stack: string,
-  service: Pick<PlacedService, "protocol" | "proxyProtocol">,
-): string[] {
-  return [stack, service.protocol, ...(service.proxyProtocol ? ["proxy-protocol"] : [])];
-}
-
 /**
  * The app of a `marathon`-mode service. Marathon places the instances (one per agent: `hostname
  * UNIQUE`, on agents whose attributes match the catalog constraints) on a random host port
- * (`hostPort 0`). mesos-consul registers every task in Consul under the `overrideTaskName` label
- * (the service key, as the `pulumi`-mode registrations) with the comma-separated `tags` label.
+ * (`hostPort 0`). The task registrar of the agent's host registers each running, healthy task in
+ * Consul under its `platform.service` label (the service key, as the `pulumi`-mode registrations;
+ * marathon/task-registrar.ts).
  */
 export function marathonApp(
   spec: Pick<PlatformSpec, "stack" | "images">,
@@ -117,6 +126,7 @@ export function marathonApp(
     PLATFORM_STACK: spec.stack,
   };
   if (service.proxyProtocol) env.SERVICE_PROXY_PROTOCOL = "1";
+  if (service.check.command) env.SERVICE_CHECK_PORT = String(bridgePort(service));
   Object.assign(env, service.env);
   const constraints = Object.keys(service.constraints)
     .sort()
@@ -136,9 +146,7 @@ export function marathonApp(
         forcePullImage: false,
         parameters: entryLabelParameters(spec.stack, service.key),
       },
-      portMappings: [
-        { containerPort: service.port, hostPort: 0, protocol: "tcp", name: service.key },
-      ],
+      portMappings: appPortMappings(service),
     },
     networks: [{ mode: "container/bridge" }],
     constraints: [["hostname", "UNIQUE"], ...constraints],
@@ -153,8 +161,6 @@ export function marathonApp(
     backoffFactor: 1.15,
     maxLaunchDelaySeconds: 300,
     labels: {
-      overrideTaskName: service.key,
-      tags: serviceTags(spec.stack, service).join(","),
       "platform.stack": spec.stack,
       "platform.service": service.key,
     },

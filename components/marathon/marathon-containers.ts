@@ -21,13 +21,6 @@ import { ZNODE_ROOTS, zookeeperAuthEnforced } from "../zookeeper/zookeeper-auth-
 import { zookeeperClientFile, zookeeperUrlFor } from "../zookeeper/zookeeper-clients";
 import { zookeeperMembers } from "../zookeeper/zookeeper-containers";
 
-/*
- * mesos-consul (the paper's bridge registering Mesos tasks in Consul) is not declared here: the
- * image set has no role for it, and adding one is the config schema's business. The apps carry
- * the labels it reads (`overrideTaskName`, `tags`, see marathon-app.ts), so a site that runs it
- * (one instance, pointed at the same ZooKeeper `zk://…/mesos`) gets the registrations.
- */
-
 /** Marathon's state in ZooKeeper: `zk://…/marathon`. */
 export function marathonZkUrl(spec: Pick<PlatformSpec, "stack" | "local" | "masters">): string {
   return zkUrl(zookeeperMembers(spec), ZNODE_ROOTS.marathon);

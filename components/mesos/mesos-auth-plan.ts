@@ -94,6 +94,14 @@ export function agentCredentialFiles(): ContainerFile[] {
   ];
 }
 
+/** The operator's `user:password` for an HTTP API of the Mesos side, in a file of the part that asks. */
+export function adminHttpCredentialsFile(): ContainerFile {
+  return {
+    path: MESOS_AUTH_FILES.httpCredentials,
+    content: `${MESOS_PRINCIPALS.admin}:${secretPlaceholder("mesosAdminSecret")}`,
+  };
+}
+
 /** A framework's secret file (no newline: Marathon and Chronos read it as is) and its API's `user:password`. */
 export function frameworkCredentialFiles(framework: "marathon" | "chronos"): ContainerFile[] {
   return [
@@ -101,10 +109,7 @@ export function frameworkCredentialFiles(framework: "marathon" | "chronos"): Con
       path: MESOS_AUTH_FILES.frameworkSecret,
       content: secretPlaceholder(framework === "marathon" ? "marathonSecret" : "chronosSecret"),
     },
-    {
-      path: MESOS_AUTH_FILES.httpCredentials,
-      content: `${MESOS_PRINCIPALS.admin}:${secretPlaceholder("mesosAdminSecret")}`,
-    },
+    adminHttpCredentialsFile(),
   ];
 }
 

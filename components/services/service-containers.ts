@@ -188,6 +188,14 @@ export interface Registration {
   checks: RegistrationCheck[];
 }
 
+/** Consul tags of a service's instances, the same whichever way they run. */
+export function serviceTags(
+  stack: string,
+  service: Pick<PlacedService, "protocol" | "proxyProtocol">,
+): string[] {
+  return [stack, service.protocol, ...(service.proxyProtocol ? ["proxy-protocol"] : [])];
+}
+
 /**
  * The registration of instance `id` (its container's name) with its check: HTTP path, TCP
  * connect, or the HTTP bridge of a command check.
@@ -199,15 +207,9 @@ export function serviceRegistration(
   id: string,
 ): Registration {
   const address = instanceAddress(spec, host, id);
-  const c = service.check;
   const check: RegistrationCheck = {
     checkId: `${id}:health`,
-    name: c.command
-      ? `${service.name} ping (${c.command.join(" ")}) via HTTP bridge`
-      : `${service.name} ${c.http ? "HTTP" : "TCP"} check`,
-    interval: goDuration(Math.min(spec.consul.checkIntervalSeconds, c.intervalSeconds)),
-    timeout: goDuration(c.timeoutSeconds),
-    deregisterCriticalServiceAfter: goDuration(30 * 60),
+    ...instanceCheckBasics(spec, service),
     status: "passing",
     ...checkTarget(service, address),
   };
@@ -217,7 +219,7 @@ export function serviceRegistration(
     node: instanceNodeName(spec, host.id),
     address,
     port: service.port,
-    tags: [spec.stack, service.protocol, ...(service.proxyProtocol ? ["proxy-protocol"] : [])],
+    tags: serviceTags(spec.stack, service),
     meta: { catalog_name: service.name, stack: spec.stack, host: host.id, container: id },
     checks: [check],
   };
@@ -246,10 +248,42 @@ export function instanceDrain(spec: ServicesSpec, service: PlacedService): strin
   return isDiracEntry(spec, service) ? undefined : DRAIN_COMMAND;
 }
 
+/**
+ * An instance's Consul check, wherever the instance runs: its name and timing (Go durations). It
+ * runs as often as the catalog asks, or as `consul.checkIntervalSeconds` if that is sooner.
+ */
+export function instanceCheckBasics(
+  spec: Pick<ServicesSpec, "consul">,
+  service: PlacedService,
+): Pick<RegistrationCheck, "name" | "interval" | "timeout" | "deregisterCriticalServiceAfter"> {
+  const c = service.check;
+  return {
+    name: c.command
+      ? `${service.name} ping (${c.command.join(" ")}) via HTTP bridge`
+      : `${service.name} ${c.http ? "HTTP" : "TCP"} check`,
+    interval: goDuration(Math.min(spec.consul.checkIntervalSeconds, c.intervalSeconds)),
+    timeout: goDuration(c.timeoutSeconds),
+    deregisterCriticalServiceAfter: goDuration(30 * 60),
+  };
+}
+
+/**
+ * Where an instance's check asks, in the instance's own terms: an HTTP path on the service's port,
+ * a TCP connect to it, or the HTTP bridge of a command check (its own port and path).
+ */
+export function checkEndpoint(
+  service: PlacedService,
+): { kind: "http"; port: number; path: string } | { kind: "tcp"; port: number } {
+  const c = service.check;
+  if (c.http) return { kind: "http", port: service.port, path: c.http };
+  if (c.tcp) return { kind: "tcp", port: service.port };
+  return { kind: "http", port: bridgePort(service), path: c.bridgePath };
+}
+
 /** What an instance's check reaches at `address`: its HTTP path, its TCP port, or the HTTP bridge of a command check. */
 function checkTarget(service: PlacedService, address: string): { http: string } | { tcp: string } {
-  const c = service.check;
-  if (c.http) return { http: `http://${address}:${service.port}${c.http}` };
-  if (c.tcp) return { tcp: `${address}:${service.port}` };
-  return { http: `http://${address}:${bridgePort(service)}${c.bridgePath}` };
+  const at = checkEndpoint(service);
+  return at.kind === "tcp"
+    ? { tcp: `${address}:${at.port}` }
+    : { http: `http://${address}:${at.port}${at.path}` };
 }

@@ -45,6 +45,7 @@ test("policies: one per client role and the slave hosts', named after the stack,
       ["platform-consul-acl-policy-catalog-read", "prod-catalog-read"],
       ["platform-consul-acl-policy-agent-locks", "prod-agent-locks"],
       ["platform-consul-acl-policy-esm", "prod-esm"],
+      ["platform-consul-acl-policy-task-registrar", "prod-task-registrar"],
       ["platform-consul-acl-policy-slave-host", "prod-slave-host"],
     ],
   );
@@ -87,6 +88,22 @@ test("policies: one per client role and the slave hosts', named after the stack,
       "",
     ].join("\n"),
   );
+  // The task registrars write their own nodes, one per slave, and the marathon-mode services.
+  const marathonKeys = spec.services.filter((s) => s.mode === "marathon").map((s) => s.key);
+  assert.ok(marathonKeys.length > 0 && marathonKeys.length < spec.services.length);
+  assert.equal(
+    byName(declared, "platform-consul-acl-policy-task-registrar").inputs.rules,
+    [
+      ...spec.slaves
+        .map((h) => `prod-${h.id}-tasks`)
+        .sort()
+        .map((node) => `node "${node}" {\n  policy = "write"\n}`),
+      ...[...new Set(marathonKeys)]
+        .sort()
+        .map((key) => `service "${key}" {\n  policy = "write"\n}`),
+      "",
+    ].join("\n"),
+  );
   assert.equal(
     byName(declared, "platform-consul-acl-policy-slave-host").inputs.rules,
     'service "mesos-slave-host" {\n  policy = "write"\n}\n',
@@ -109,6 +126,7 @@ test("tokens: one per role with its policy, one per Consul agent with its node i
       ["platform-consul-acl-token-catalog-read", ["prod-catalog-read"]],
       ["platform-consul-acl-token-agent-locks", ["prod-agent-locks"]],
       ["platform-consul-acl-token-esm", ["prod-esm"]],
+      ["platform-consul-acl-token-task-registrar", ["prod-task-registrar"]],
     ],
   );
   const agentHosts = spec.hosts.filter((h) => !h.roles.includes("master"));
@@ -203,6 +221,15 @@ test("each part gets its own token, in a file uploaded as a secret, never in its
       tokenOf("platform-consul-acl-token-agent-locks"),
     );
     assert.ok((a.inputs.envs as string[]).includes(`CONSUL_HTTP_TOKEN_FILE=${AGENT_TOKEN_FILE}`));
+  }
+  // The task registrars, one per slave: theirs, and the Mesos agents' credentials beside it.
+  for (const slave of spec.slaves) {
+    const uploads = uploadsOf(`platform-task-registrars-${slave.id}`);
+    assert.equal(
+      uploads.get("/etc/platform/registrar/consul-token"),
+      tokenOf("platform-consul-acl-token-task-registrar"),
+    );
+    assert.match(uploads.get("/etc/platform/mesos/http-credentials")!, /^platform-admin:.+/);
   }
   // No container has a token in its environment.
   const tokens = [MANAGEMENT, "-accessor-secret"];

@@ -45,6 +45,7 @@ test("prod: each part's capabilities, privileges and user", () => {
     `mesos-whitelist: drop ALL add - ${OPT} user 0:0`,
     `metrics-shipper: drop ALL add - ${OPT} user nobody`,
     `service: drop ALL add - ${OPT} user 65534:65534`,
+    `task-registrar: drop ALL add - ${OPT} user 65534:65534`,
     `zookeeper: drop ALL add ${HANDOVER} ${OPT} user (image)`,
   ]);
 });

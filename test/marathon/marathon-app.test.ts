@@ -73,8 +73,6 @@ test("http check → MESOS_HTTP on the path, with the catalog timing", () => {
     upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 0.75 },
     ...common,
     labels: {
-      overrideTaskName: "framework-monitoring",
-      tags: "cert,http",
       "platform.stack": "cert",
       "platform.service": "framework-monitoring",
     },
@@ -128,15 +126,13 @@ test("tcp check → MESOS_TCP", () => {
     upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 0.75 },
     ...common,
     labels: {
-      overrideTaskName: "datamanagement-storageelement",
-      tags: "cert,tcp",
       "platform.stack": "cert",
       "platform.service": "datamanagement-storageelement",
     },
   });
 });
 
-test("command check → COMMAND; PROXY protocol, catalog env and constraints carried over", () => {
+test("command check → MESOS_HTTP on the HTTP bridge, its own port; PROXY protocol, catalog env and constraints carried over", () => {
   assert.deepEqual(marathonApp(cert, service("datamanagement-filecatalog")), {
     id: "/cert/datamanagement-filecatalog",
     instances: 4,
@@ -149,6 +145,7 @@ test("command check → COMMAND; PROXY protocol, catalog env and constraints car
       SERVICE_PROTOCOL: "tcp",
       PLATFORM_STACK: "cert",
       SERVICE_PROXY_PROTOCOL: "1",
+      SERVICE_CHECK_PORT: "19197",
       DIRAC_DB_POOL: "20",
     },
     container: {
@@ -163,6 +160,12 @@ test("command check → COMMAND; PROXY protocol, catalog env and constraints car
       },
       portMappings: [
         { containerPort: 9197, hostPort: 0, protocol: "tcp", name: "datamanagement-filecatalog" },
+        {
+          containerPort: 19197,
+          hostPort: 0,
+          protocol: "tcp",
+          name: "datamanagement-filecatalog-check",
+        },
       ],
     },
     networks: [{ mode: "container/bridge" }],
@@ -172,8 +175,9 @@ test("command check → COMMAND; PROXY protocol, catalog env and constraints car
     ],
     healthChecks: [
       {
-        protocol: "COMMAND",
-        command: { value: "platform-service ping" },
+        protocol: "MESOS_HTTP",
+        path: "/ping",
+        portIndex: 1,
         gracePeriodSeconds: 5,
         intervalSeconds: 2,
         timeoutSeconds: 1,
@@ -183,8 +187,6 @@ test("command check → COMMAND; PROXY protocol, catalog env and constraints car
     upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 0.375 },
     ...common,
     labels: {
-      overrideTaskName: "datamanagement-filecatalog",
-      tags: "cert,tcp,proxy-protocol",
       "platform.stack": "cert",
       "platform.service": "datamanagement-filecatalog",
     },

@@ -67,6 +67,8 @@ test("every part is declared, with exact counts", async () => {
     ["prod-grafana-", 1],
     // cAdvisor and its Docker API proxy.
     ["prod-cadvisor-", 16],
+    // Marathon's tasks into Consul, on each slave.
+    ["prod-task-registrar-", 8],
   ];
   for (const [prefix, n] of parts) assert.equal(withPrefix(prefix).length, n, prefix);
   // Catalog: 15 pulumi-mode services with 38 instances, 9 pulumi-mode agents on 2 hosts each.
@@ -83,7 +85,7 @@ test("every part is declared, with exact counts", async () => {
   assert.equal(services.length, 38);
   assert.equal(agents.length, 18);
   const counts = countByType(declared);
-  assert.equal(counts["docker:index/container:Container"], 139 + 16);
+  assert.equal(counts["docker:index/container:Container"], 139 + 16 + 8);
   assert.equal(counts["pulumi:providers:docker"], 18);
   assert.equal(counts["docker:index/network:Network"], 18);
   assert.equal(counts["pulumi:providers:consul"], 1);
@@ -94,10 +96,11 @@ test("every part is declared, with exact counts", async () => {
     spec.services.some((s) => s.hosts.includes("prod-slave-6")),
     false,
   );
-  // Consul's ACLs: a policy per client role and the slave hosts'; a token per role and one per
-  // Consul agent (every host but the 5 masters, which run servers).
-  assert.equal(counts["consul:index/aclPolicy:AclPolicy"], 4);
-  assert.equal(counts["consul:index/aclToken:AclToken"], 3 + (spec.hosts.length - 5));
+  // Consul's ACLs: a policy per client role, the task registrars' and the slave hosts'; a token
+  // per role, the registrars', and one per Consul agent (every host but the 5 masters, which run
+  // servers).
+  assert.equal(counts["consul:index/aclPolicy:AclPolicy"], 5);
+  assert.equal(counts["consul:index/aclToken:AclToken"], 4 + (spec.hosts.length - 5));
   // One Marathon app (Framework/Monitoring) and one Chronos job (PilotStatusAgent) in marathon mode,
   // the wait for a Consul leader, the Consul management token, the readiness of each ZooKeeper
   // member and Consul server (one per master), the creation of cAdvisor's database, per
