@@ -72,6 +72,10 @@ export function platformProgram(projectDir: string) {
       ...(platform.consul.caCertificate
         ? { consulCaCertificate: platform.consul.caCertificate }
         : {}),
+      // Where InfluxDB speaks HTTPS: the CA its certificate is checked against (PEM, not a secret).
+      ...(platform.metrics?.caCertificate
+        ? { metricsCaCertificate: platform.metrics.caCertificate }
+        : {}),
       // What the deployed plan placed around: the watcher (scripts/watch-hosts.ts) starts from it.
       failedHosts: spec.failedHosts,
       placement: Object.fromEntries(

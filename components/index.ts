@@ -19,6 +19,7 @@ export * from "./core/declare-in-batches";
 export * from "./core/start-with-files";
 export * from "./core/curl-credentials";
 export * from "./core/openssl-certificates";
+export * from "./core/tls-authority";
 
 export * from "./hosts/host-inventory";
 export * from "./hosts/declare-container";
@@ -87,6 +88,8 @@ export * from "./logging/logging-tls-plan";
 export * from "./metrics/cadvisor";
 export * from "./metrics/influxdb-config";
 export * from "./metrics/influxdb-auth-plan";
+export * from "./metrics/metrics-tls";
+export * from "./metrics/metrics-tls-plan";
 export * from "./metrics/grafana";
 export * from "./metrics/grafana-dashboards";
 export * from "./metrics/grafana-provisioning";

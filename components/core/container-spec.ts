@@ -98,7 +98,10 @@ export type SecretName =
   | "diracDatabasePassword"
   | "loggingCaCert"
   | "loggingTlsCert"
-  | "loggingTlsKey";
+  | "loggingTlsKey"
+  | "metricsCaCert"
+  | "influxdbTlsCert"
+  | "influxdbTlsKey";
 
 /**
  * Where a secret's value goes in a file's content or an environment value of a planned container:

@@ -3,7 +3,8 @@
 // (`LoggingTls`); the plan holds their placeholders.
 import { HostSpec } from "../core/config-schema";
 import { ContainerFile, secretPlaceholder } from "../core/container-spec";
-import { addressNames, CertificateNames } from "../core/openssl-certificates";
+import { addressNames } from "../core/openssl-certificates";
+import { CertificateRequest } from "../core/tls-authority";
 import { PlatformSpec } from "../core/platform-spec";
 
 /**
@@ -49,11 +50,7 @@ export function loggingTlsFiles(paths: TlsFilePaths): ContainerFile[] {
   ];
 }
 
-/** A certificate's subject and names. */
-export interface CertificateRequest {
-  subject: string;
-  names: CertificateNames;
-}
+export type { CertificateRequest } from "../core/tls-authority";
 
 /**
  * Logstash's certificate: `logstash.<stack>`, and the address every Filebeat dials, which

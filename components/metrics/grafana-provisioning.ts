@@ -23,6 +23,12 @@ export interface DatasourceOptions {
   database: string;
   /** The InfluxDB user Grafana reads as, and its password (a placeholder), where InfluxDB asks for them. */
   credentials?: { user: string; password: string };
+  /**
+   * Where InfluxDB speaks HTTPS: the environment variable holding the CA (PEM) its certificate is
+   * checked against. Grafana expands `$NAME` in provisioning values once the file is parsed, so
+   * the PEM's lines need no quoting here.
+   */
+  caFromEnvironment?: string;
 }
 
 /** The InfluxDB data source (InfluxQL), the default one, not editable in the UI. */
@@ -42,13 +48,11 @@ export function renderDatasourceProvisioning(o: DatasourceOptions): string {
     "    jsonData:",
     `      dbName: "${o.database}"`,
     "      httpMode: GET",
-    ...(o.credentials
-      ? [
-          `    user: "${o.credentials.user}"`,
-          "    secureJsonData:",
-          `      password: "${o.credentials.password}"`,
-        ]
-      : []),
+    ...(o.caFromEnvironment ? ["      tlsAuthWithCACert: true"] : []),
+    ...(o.credentials ? [`    user: "${o.credentials.user}"`] : []),
+    ...(o.credentials || o.caFromEnvironment ? ["    secureJsonData:"] : []),
+    ...(o.credentials ? [`      password: "${o.credentials.password}"`] : []),
+    ...(o.caFromEnvironment ? [`      tlsCACert: "$${o.caFromEnvironment}"`] : []),
   ];
   return lines.join("\n") + "\n";
 }

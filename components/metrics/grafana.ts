@@ -10,6 +10,7 @@ import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endp
 import { MetricsSpec } from "../core/platform-spec";
 import { influxdbAuthEnforced, INFLUXDB_USERS } from "./influxdb-auth-plan";
 import { influxdbUrl, METRICS_DATABASE, monitoringHost } from "./influxdb-config";
+import { metricsTlsOn } from "./metrics-tls-plan";
 import {
   DASHBOARD_FOLDER,
   GRAFANA_PATHS,
@@ -30,6 +31,7 @@ function grafanaDatasourceFile(spec: MetricsSpec): ContainerFile {
       influxUrl: influxdbUrl(spec),
       database: METRICS_DATABASE,
       ...(influxdbAuthEnforced(spec) ? { credentials } : {}),
+      ...(metricsTlsOn(spec) ? { caFromEnvironment: GRAFANA_METRICS_CA_ENV } : {}),
     }),
   };
 }
@@ -40,6 +42,9 @@ function grafanaDatasourceFile(spec: MetricsSpec): ContainerFile {
  * environment Docker shows (`docker inspect`), only in a file uploaded as a secret.
  */
 export const GRAFANA_ADMIN_PASSWORD_ENV = "GF_SECURITY_ADMIN_PASSWORD__FILE";
+
+/** The variable that holds the metrics CA (PEM, not a secret) for the data source, where InfluxDB speaks HTTPS. */
+export const GRAFANA_METRICS_CA_ENV = "METRICS_CA_PEM";
 
 /** Grafana's URL. */
 export function grafanaUrl(spec: MetricsSpec): string {
@@ -68,6 +73,9 @@ export function grafanaContainer(spec: MetricsSpec): ContainerSpec {
       GF_USERS_ALLOW_SIGN_UP: "false",
       GF_ANALYTICS_REPORTING_ENABLED: "false",
       GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
+      ...(metricsTlsOn(spec)
+        ? { [GRAFANA_METRICS_CA_ENV]: secretPlaceholder("metricsCaCert") }
+        : {}),
     },
     files: [
       { path: GRAFANA_PATHS.adminPassword, content: secretPlaceholder("grafanaAdminPassword") },

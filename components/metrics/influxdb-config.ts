@@ -9,6 +9,7 @@ import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endp
 import { MetricsSpec } from "../core/platform-spec";
 import { ProbeTarget } from "../core/readiness";
 import { influxdbAuthEnforced } from "./influxdb-auth-plan";
+import { INFLUXDB_TLS_PATHS, influxdbTlsFiles, metricsTlsOn } from "./metrics-tls-plan";
 
 /** The database cAdvisor writes to and Grafana reads. */
 export const METRICS_DATABASE = "cadvisor";
@@ -36,6 +37,8 @@ export interface InfluxdbConfigOptions {
   rpcBindAddress: string;
   /** Whether every request but the ping needs a user and a password (`influxdbAuthEnforced`). */
   authEnabled: boolean;
+  /** HTTPS only, with this certificate and key (`metricsTlsOn`); plain HTTP without. */
+  https?: { certificate: string; privateKey: string };
 }
 
 /** influxdb.conf in the 1.x format. */
@@ -59,6 +62,13 @@ export function renderInfluxdbConfig(o: InfluxdbConfigOptions): string {
     // With users, the debug endpoints too: /debug/vars and /debug/requests (the users and the
     // addresses that write and read) ask for an admin; /debug/pprof answers no one.
     ...(o.authEnabled ? ["  pprof-auth-enabled = true"] : []),
+    ...(o.https
+      ? [
+          "  https-enabled = true",
+          `  https-certificate = "${o.https.certificate}"`,
+          `  https-private-key = "${o.https.privateKey}"`,
+        ]
+      : []),
     "  log-enabled = false",
     "",
     "[continuous_queries]",
@@ -79,9 +89,14 @@ export function influxdbAddress(spec: MetricsSpec): string {
   return `${partAddress(spec, "influxdb", monitoringHost(spec))}:${PORTS.influxdb}`;
 }
 
-/** The HTTP URL of InfluxDB. */
+/** The URL of InfluxDB's API: HTTPS where `metricsTlsOn`, HTTP on the local stack. */
 export function influxdbUrl(spec: MetricsSpec): string {
-  return `http://${influxdbAddress(spec)}`;
+  return `${influxdbScheme(spec)}://${influxdbAddress(spec)}`;
+}
+
+/** `https` where InfluxDB speaks TLS (`metricsTlsOn`), else `http`. */
+export function influxdbScheme(spec: Pick<MetricsSpec, "local">): "http" | "https" {
+  return metricsTlsOn(spec) ? "https" : "http";
 }
 
 /** influxdb.conf of the stack's InfluxDB. */
@@ -93,6 +108,9 @@ export function influxdbConfig(spec: Pick<MetricsSpec, "local">): string {
     walDir: INFLUXDB_PATHS.wal,
     httpPort: PORTS.influxdb,
     rpcBindAddress: INFLUXDB_RPC_BIND,
+    ...(metricsTlsOn(spec)
+      ? { https: { certificate: INFLUXDB_TLS_PATHS.cert, privateKey: INFLUXDB_TLS_PATHS.key } }
+      : {}),
   });
 }
 
@@ -102,8 +120,10 @@ export function influxdbConfig(spec: Pick<MetricsSpec, "local">): string {
  * check holds none: the deploy-time setup makes the database (`influxdbSetupEnvironment`).
  */
 export function influxdbHealthTest(spec: Pick<MetricsSpec, "local">): string[] {
-  const base = `http://127.0.0.1:${PORTS.influxdb}`;
-  if (influxdbAuthEnforced(spec)) return ["CMD", "curl", "-fs", "-o", "/dev/null", `${base}/ping`];
+  const base = `${influxdbScheme(spec)}://127.0.0.1:${PORTS.influxdb}`;
+  const ca = metricsTlsOn(spec) ? ["--cacert", INFLUXDB_TLS_PATHS.ca] : [];
+  if (influxdbAuthEnforced(spec))
+    return ["CMD", "curl", "-fs", ...ca, "-o", "/dev/null", `${base}/ping`];
   return [
     "CMD-SHELL",
     `curl -fs -o /dev/null ${base}/ping && curl -fs -o /dev/null -XPOST ${base}/query --data-urlencode 'q=CREATE DATABASE ${METRICS_DATABASE}'`,
@@ -133,7 +153,10 @@ export function influxdbContainer(spec: MetricsSpec): ContainerSpec {
     hostNetwork: usesHostNetwork(spec),
     command: ["influxd", "-config", INFLUXDB_PATHS.config],
     restart: "always",
-    files: [{ path: INFLUXDB_PATHS.config, content: influxdbConfig(spec) }],
+    files: [
+      { path: INFLUXDB_PATHS.config, content: influxdbConfig(spec) },
+      ...influxdbTlsFiles(spec),
+    ],
     volumes: [{ volume: `${name}-data`, containerPath: INFLUXDB_PATHS.root }],
     healthcheck: {
       test: influxdbHealthTest(spec),

@@ -2,6 +2,7 @@ import { HostSpec } from "../core/config-schema";
 import {
   ContainerSpec,
   DOCKER_HEALTH_INTERVAL_SECONDS,
+  filesOf,
   platformLabels,
   reachableAs,
 } from "../core/container-spec";
@@ -15,6 +16,7 @@ import {
 } from "./influxdb-auth-plan";
 import { influxdbUrl, METRICS_DATABASE } from "./influxdb-config";
 import { cadvisorHostFor } from "./cadvisor";
+import { METRICS_CA_FILE, metricsCaFiles, metricsTlsOn } from "./metrics-tls-plan";
 
 /** The metrics shipper of the sample image (images/service/platform-metrics.py; `images.metricsShipper`). */
 export const METRICS_SHIPPER = "/usr/local/bin/platform-metrics";
@@ -51,8 +53,10 @@ export function metricsShipperContainer(spec: MetricsSpec, host: HostSpec): Cont
       ...(influxdbAuthEnforced(spec)
         ? { INFLUXDB_USER: INFLUXDB_USERS.writer, INFLUXDB_PASSWORD_FILE }
         : {}),
+      // Where InfluxDB speaks HTTPS: the CA its certificate is checked against.
+      ...(metricsTlsOn(spec) ? { INFLUXDB_CACERT: METRICS_CA_FILE } : {}),
     },
-    ...(influxdbAuthEnforced(spec) ? { files: influxdbPasswordFiles(spec) } : {}),
+    ...filesOf([...influxdbPasswordFiles(spec), ...metricsCaFiles(spec)]),
     restart: "always",
     user: "nobody",
     healthcheck: {

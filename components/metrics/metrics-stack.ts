@@ -3,7 +3,12 @@ import { BatchedComponent } from "../core/declare-in-batches";
 import { MetricsSpec } from "../core/platform-spec";
 import { LocalCommand } from "../core/local-command";
 import { generatedSecret, PASSWORD_COMMAND } from "../core/generated-secret";
-import { PROBE_COMMAND, probeEnvironment } from "../core/readiness";
+import {
+  commandTrustingCa,
+  PROBE_COMMAND,
+  probeCaEnvironment,
+  probeEnvironment,
+} from "../core/readiness";
 import { atProbeAddress, containerReadiness } from "../hosts/container-readiness";
 import { ContainerResource, declareContainer } from "../hosts/declare-container";
 import { ContainerSpec } from "../core/container-spec";
@@ -18,11 +23,14 @@ import {
 } from "./influxdb-auth-plan";
 import {
   influxdbDatabaseProbe,
+  influxdbScheme,
   influxdbUrl,
   METRICS_DATABASE,
   monitoringHost,
 } from "./influxdb-config";
 import { metricsPlan } from "../plan";
+import { MetricsTls } from "./metrics-tls";
+import { metricsTlsOn } from "./metrics-tls-plan";
 
 export interface MetricsStackArgs {
   /**
@@ -51,6 +59,10 @@ export class MetricsStack extends BatchedComponent {
   public readonly database: LocalCommand;
   /** The password of each InfluxDB user (secrets), where InfluxDB asks for them; made at `up`. */
   public readonly influxdbPasswords?: Record<InfluxdbRole, pulumi.Output<string>>;
+  /** The metrics CA and InfluxDB's certificate, where InfluxDB speaks HTTPS (`metricsTlsOn`). */
+  public readonly tls?: MetricsTls;
+  /** The metrics CA's certificate (PEM), which InfluxDB's clients check it with, where it speaks HTTPS. */
+  public readonly caCertificate?: pulumi.Output<string>;
   /** The Grafana container; undefined when Grafana is off. */
   public readonly grafana?: ContainerResource;
   /** cAdvisor container per slave host id: every slave, or the local stack's first (`cadvisorHosts`). */
@@ -71,7 +83,7 @@ export class MetricsStack extends BatchedComponent {
     return this.proxyContainers;
   }
   private readonly proxyContainers: Record<string, ContainerResource> = {};
-  /** `http://host:8086`. */
+  /** `https://host:8086` (`http://` on the local stack). */
   public readonly influxdbUrl: string;
   /** `http://host:3000`; undefined when Grafana is off. */
   public readonly grafanaUrl?: string;
@@ -88,12 +100,17 @@ export class MetricsStack extends BatchedComponent {
     super("lhcb-platform:metrics:MetricsStack", name, {}, opts);
 
     const influxdbSpec = plan.influxdb.container;
+    if (metricsTlsOn(spec)) {
+      this.tls = new MetricsTls(`${name}-tls`, { stack: spec.stack }, { parent: this });
+      this.caCertificate = this.tls.caCert;
+    }
     this.influxdb = declareContainer(
       this,
       inventory,
       monitoring.id,
       `${name}-influxdb-${monitoring.id}`,
       influxdbSpec,
+      this.tls ? { secrets: this.tls.influxdbFiles(spec.stack, monitoring) } : {},
     ).container;
     if (influxdbAuthEnforced(spec)) this.influxdbPasswords = influxdbPasswords(this, name);
     this.database = this.declareDatabase(name, spec, influxdbSpec);
@@ -109,6 +126,7 @@ export class MetricsStack extends BatchedComponent {
           secrets: {
             grafanaAdminPassword: args.grafanaAdminPassword,
             influxdbPassword: this.influxdbPasswords?.reader,
+            metricsCaCert: this.caCertificate,
           },
           dependsOn: [this.influxdb],
         },
@@ -143,18 +161,22 @@ export class MetricsStack extends BatchedComponent {
           probeEnvironment(influxdbDatabaseProbe(spec, address)),
         ),
       });
+    // Over HTTPS where InfluxDB speaks it, trusting the metrics CA: the passwords go in the clear
+    // nowhere.
+    const ca = this.caCertificate;
     const environment = pulumi
-      .all([pulumi.output(atProbeAddress(where, (a) => a)), passwords])
-      .apply(([address, p]) =>
-        influxdbSetupEnvironment(
+      .all([pulumi.output(atProbeAddress(where, (a) => a)), passwords, ca])
+      .apply(([address, p, caPem]) => ({
+        ...influxdbSetupEnvironment(
           `the users and the ${METRICS_DATABASE} database of InfluxDB at ${address}`,
-          `http://${address}:${PORTS.influxdb}`,
+          `${influxdbScheme(spec)}://${address}:${PORTS.influxdb}`,
           METRICS_DATABASE,
           p,
         ),
-      );
+        ...probeCaEnvironment(caPem),
+      }));
     return containerReadiness(this, `${name}-influxdb-database`, this.influxdb, {
-      create: INFLUXDB_SETUP_COMMAND,
+      create: commandTrustingCa(INFLUXDB_SETUP_COMMAND, ca),
       environment: pulumi.secret(environment),
     });
   }
@@ -190,7 +212,10 @@ export class MetricsStack extends BatchedComponent {
         // cAdvisor waits for its proxy's socket itself (cadvisorEntrypoint).
         {
           dependsOn: [this.database],
-          secrets: { influxdbPassword: this.influxdbPasswords?.writer },
+          secrets: {
+            influxdbPassword: this.influxdbPasswords?.writer,
+            metricsCaCert: this.caCertificate,
+          },
         },
       ).container;
     });

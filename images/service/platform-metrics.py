@@ -16,7 +16,9 @@ where it has them. cAdvisor's storage writes the first two only, so a container 
 
 Environment:
   CADVISOR_URL      http://HOST:PORT of the host's cAdvisor
-  INFLUXDB_URL      http://HOST:PORT of InfluxDB
+  INFLUXDB_URL      http://HOST:PORT or https://HOST:PORT of InfluxDB
+  INFLUXDB_CACERT   the CA file an https:// InfluxDB's certificate is checked against (else the
+                    system's CAs)
   INFLUXDB_DB       the database
   INFLUXDB_USER     the user to write as, where InfluxDB asks for credentials; its password
                     is read from the file INFLUXDB_PASSWORD_FILE (so it is in no environment)
@@ -34,6 +36,7 @@ import http.client
 import json
 import os
 import signal
+import ssl
 import sys
 import time
 import urllib.parse
@@ -48,10 +51,19 @@ def log(msg):
     sys.stderr.flush()
 
 
-def request(base, method, path, body=None, headers=None, timeout=5.0):
-    """(status, body bytes) of one HTTP request to `base` (http://host:port)."""
+def connection(base, timeout):
+    """A connection to `base`: HTTP, or HTTPS checked against INFLUXDB_CACERT (its names too)."""
     url = urllib.parse.urlsplit(base)
-    conn = http.client.HTTPConnection(url.hostname, url.port or 80, timeout=timeout)
+    if url.scheme != "https":
+        return http.client.HTTPConnection(url.hostname, url.port or 80, timeout=timeout)
+    ca = os.environ.get("INFLUXDB_CACERT", "").strip()
+    tls = ssl.create_default_context(cafile=ca or None)
+    return http.client.HTTPSConnection(url.hostname, url.port or 443, timeout=timeout, context=tls)
+
+
+def request(base, method, path, body=None, headers=None, timeout=5.0):
+    """(status, body bytes) of one HTTP request to `base` (http:// or https://host:port)."""
+    conn = connection(base, timeout)
     try:
         conn.request(method, path, body=body, headers=headers or {})
         resp = conn.getresponse()

@@ -10,7 +10,6 @@ import { rmSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { ContainerSpec, secretPlaceholder } from "../../components/core/container-spec";
 import { PORTS } from "../../components/core/endpoints";
-import { splitKeyAndCertificate, subjectAltName } from "../../components/core/openssl-certificates";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import {
   filebeatContainer,
@@ -26,7 +25,7 @@ import {
 import { containerLogs, docker, eventually } from "../../scripts/bench/probes";
 import { PROJECT_ROOT } from "../../scripts/engine-stack";
 import { tempDir } from "../../scripts/temp-dir";
-import { runCertificateCommand } from "../support/certificate-commands";
+import { makeCa, MadePem, signCertificate } from "../support/certificate-commands";
 import {
   LumberjackReceiver,
   ReceiverTls,
@@ -47,23 +46,10 @@ const spec = {
 const slave = spec.slaves[0];
 const dialed = logstashAddress(spec);
 
-type Made = { key: string; cert: string };
-const newCa = (name: string): Made =>
-  splitKeyAndCertificate(
-    name,
-    runCertificateCommand(LOGGING_CA_COMMAND, { CA_NAME: name, VALID_DAYS: "2" }),
-  );
+type Made = MadePem;
+const newCa = (name: string): Made => makeCa(LOGGING_CA_COMMAND, name);
 const signed = (ca: Made, request: CertificateRequest): Made =>
-  splitKeyAndCertificate(
-    request.subject,
-    runCertificateCommand(LOGGING_CERT_COMMAND, {
-      CA_KEY: ca.key,
-      CA_CERT: ca.cert,
-      CERT_NAME: request.subject,
-      CERT_SANS: subjectAltName(request.names),
-      VALID_DAYS: "2",
-    }),
-  );
+  signCertificate(LOGGING_CERT_COMMAND, ca, request);
 const ca = newCa(`${spec.stack} logging CA`);
 const stranger = newCa("another CA");
 const logstashCert = signed(ca, logstashCertificate(spec.stack, dialed));

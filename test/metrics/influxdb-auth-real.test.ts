@@ -1,10 +1,15 @@
-// InfluxDB's authentication for real: the image built here runs with the prod stack's
-// configuration (`auth-enabled = true`) on this machine's Docker Engine; the setup program runs as
-// `pulumi up` runs it, and the users it makes may do what their role needs and no more. The
-// shipper of the platform image writes with its user and the password from its file.
+// InfluxDB's authentication and HTTPS for real: the image built here runs with the prod stack's
+// configuration (`auth-enabled = true`, `https-enabled = true`) and a certificate made by the
+// metrics CA's own commands for prod's monitoring host, on this machine's Docker Engine. The setup
+// program runs as `pulumi up` runs it (trusting the CA), and the users it makes may do what their
+// role needs and no more. The shipper of the platform image writes with its user, the password
+// from its file, checking InfluxDB's certificate against the CA. Every request here goes over
+// HTTPS checked against the CA, as the platform's clients' do.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
@@ -13,10 +18,23 @@ import {
   INFLUXDB_USERS,
   influxdbSetupEnvironment,
 } from "../../components/metrics/influxdb-auth-plan";
-import { influxdbConfig, INFLUXDB_PATHS } from "../../components/metrics/influxdb-config";
+import {
+  influxdbConfig,
+  influxdbHealthTest,
+  INFLUXDB_PATHS,
+  monitoringHost,
+} from "../../components/metrics/influxdb-config";
+import { METRICS_CA_COMMAND, METRICS_CERT_COMMAND } from "../../components/metrics/metrics-tls";
+import {
+  influxdbCertificate,
+  INFLUXDB_TLS_PATHS,
+  METRICS_CA_FILE,
+} from "../../components/metrics/metrics-tls-plan";
+import { commandTrustingCa, probeCaEnvironment } from "../../components/core/readiness";
 import { docker } from "../../scripts/bench/probes";
 import { PROJECT_ROOT } from "../../scripts/engine-stack";
 import { tempDir } from "../../scripts/temp-dir";
+import { makeCa, signCertificate } from "../support/certificate-commands";
 
 const IMAGE = "lhcb-platform/influxdb:1.8.10";
 const SERVICE_IMAGE = "lhcb-platform/service:1.0.0";
@@ -25,32 +43,60 @@ const name = `influxdb-auth-test-${process.pid}`;
 const dir = tempDir("influxdb-auth-real-");
 const passwords = { admin: "a".repeat(48), writer: "b".repeat(48), reader: "c".repeat(48) };
 let url = "";
+// The metrics CA, InfluxDB's certificate for prod's monitoring host, and a CA of no one's.
+const ca = makeCa(METRICS_CA_COMMAND, "prod metrics CA");
+const stranger = makeCa(METRICS_CA_COMMAND, "another CA");
+const certificate = signCertificate(
+  METRICS_CERT_COMMAND,
+  ca,
+  influxdbCertificate(prod.stack, monitoringHost(prod)),
+);
 
 /** Runs the setup program as `pulumi up` runs it, with `given` passwords; its exit status and stderr. */
-function setup(given: typeof passwords): { status: number | null; stderr: string } {
-  const env = influxdbSetupEnvironment("InfluxDB under test", url, "cadvisor", given, 60);
-  const r = spawnSync("/bin/sh", ["-c", INFLUXDB_SETUP_COMMAND], {
+function setup(
+  given: typeof passwords,
+  trusted = ca.cert,
+  timeoutSeconds = 60,
+): { status: number | null; stderr: string } {
+  const env = {
+    ...influxdbSetupEnvironment("InfluxDB under test", url, "cadvisor", given, timeoutSeconds),
+    ...probeCaEnvironment(trusted),
+  };
+  const r = spawnSync("/bin/sh", ["-c", commandTrustingCa(INFLUXDB_SETUP_COMMAND, trusted)], {
     env: { PATH: process.env.PATH ?? "", ...env },
     encoding: "utf8",
   });
   return { status: r.status, stderr: r.stderr };
 }
 
-/** One request to InfluxDB as `user` (none: no credentials); its status and body. */
-async function ask(
+/**
+ * One request to InfluxDB as `user` (none: no credentials), over HTTPS checked against `trusted`
+ * (or in plain HTTP to the same port with `plain`); its status and body.
+ */
+function ask(
   path: string,
   user?: { name: string; password: string },
   body?: string,
+  { trusted = ca.cert, plain = false } = {},
 ): Promise<{ status: number; body: string }> {
   const headers: Record<string, string> = user
     ? { authorization: `Basic ${Buffer.from(`${user.name}:${user.password}`).toString("base64")}` }
     : {};
-  const r = await fetch(`${url}${path}`, {
-    method: body === undefined ? "GET" : "POST",
-    headers,
-    body,
+  const method = body === undefined ? "GET" : "POST";
+  const target = plain ? url.replace(/^https:/, "http:") : url;
+  return new Promise((resolve, reject) => {
+    const done = (res: import("node:http").IncomingMessage) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (text += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+    };
+    const req = plain
+      ? httpRequest(`${target}${path}`, { method, headers }, done)
+      : httpsRequest(`${target}${path}`, { method, headers, ca: trusted }, done);
+    req.on("error", reject);
+    req.end(body);
   });
-  return { status: r.status, body: await r.text() };
 }
 
 const as = (role: "admin" | "writer" | "reader", password = passwords[role]) => ({
@@ -63,6 +109,16 @@ const write = "/write?db=cadvisor";
 before(() => {
   const config = join(dir, "influxdb.conf");
   writeFileSync(config, influxdbConfig(prod));
+  const files: [string, string][] = [
+    [INFLUXDB_TLS_PATHS.ca, ca.cert],
+    [INFLUXDB_TLS_PATHS.cert, certificate.cert],
+    [INFLUXDB_TLS_PATHS.key, certificate.key],
+  ];
+  const mounts = files.flatMap(([path, content], i) => {
+    const file = join(dir, `tls-${i}.pem`);
+    writeFileSync(file, content);
+    return ["-v", `${file}:${path}:ro`];
+  });
   docker(
     "run",
     "-d",
@@ -72,24 +128,58 @@ before(() => {
     "127.0.0.1::8086",
     "-v",
     `${config}:${INFLUXDB_PATHS.config}:ro`,
+    ...mounts,
     IMAGE,
     "influxd",
     "-config",
     INFLUXDB_PATHS.config,
   );
   const port = docker("port", name, "8086/tcp").trim().split(":").pop();
-  url = `http://127.0.0.1:${port}`;
+  url = `https://127.0.0.1:${port}`;
 });
 
 after(() => {
   spawnSync("docker", ["rm", "-f", name]);
 });
 
-test("the setup makes the users and the database, and runs again without a change", () => {
+test("the setup makes the users and the database over HTTPS, and runs again without a change", () => {
   const first = setup(passwords);
   assert.equal(first.status, 0, first.stderr);
   const again = setup(passwords);
   assert.equal(again.status, 0, again.stderr);
+});
+
+test("HTTPS only, with a certificate of the metrics CA: a client trusting another CA is refused before it sends anything, so is plain HTTP", async () => {
+  assert.equal(setup(passwords).status, 0);
+  await assert.rejects(ask("/ping", undefined, undefined, { trusted: stranger.cert }), {
+    code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  });
+  const plain = await ask("/ping", undefined, undefined, { plain: true });
+  assert.equal(plain.status, 400);
+  assert.match(plain.body, /Client sent an HTTP request to an HTTPS server/);
+  // The setup trusting another CA stops at its first ask, naming why.
+  const r = setup(passwords, stranger.cert, 2);
+  assert.equal(r.status, 1);
+  assert.match(
+    r.stderr,
+    /^InfluxDB under test: no answer after 2s \(https:\/\/127\.0\.0\.1:\d+\/ping: unable to verify the first certificate\)\n$/,
+  );
+});
+
+test("the container's health check asks over HTTPS on its loopback, trusting the CA: its certificate names 127.0.0.1", () => {
+  const check = influxdbHealthTest(prod);
+  assert.deepEqual(check, [
+    "CMD",
+    "curl",
+    "-fs",
+    "--cacert",
+    INFLUXDB_TLS_PATHS.ca,
+    "-o",
+    "/dev/null",
+    "https://127.0.0.1:8086/ping",
+  ]);
+  const r = spawnSync("docker", ["exec", name, ...check.slice(1)], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
 });
 
 test("without credentials, or with a wrong password, nothing is read or written", async () => {
@@ -149,10 +239,12 @@ test("a setup with a wrong password of the library's user stops, naming the stat
   for (const p of Object.values(wrong)) assert.equal(r.stderr.includes(p), false);
 });
 
-test("the platform image's shipper writes as the writer, its password read from its file", async () => {
+test("the platform image's shipper writes as the writer over HTTPS, its password read from its file, InfluxDB's certificate checked against the CA", async () => {
   assert.equal(setup(passwords).status, 0);
   const file = join(dir, "influxdb-password");
   writeFileSync(file, `${passwords.writer}\n`);
+  const caFile = join(dir, "metrics-ca.pem");
+  writeFileSync(caFile, ca.cert);
   const program = [
     "from importlib.machinery import SourceFileLoader",
     'm = SourceFileLoader("pm", "/usr/local/bin/platform-metrics").load_module()',
@@ -169,8 +261,12 @@ test("the platform image's shipper writes as the writer, its password read from 
       `INFLUXDB_USER=${INFLUXDB_USERS.writer}`,
       "-e",
       "INFLUXDB_PASSWORD_FILE=/etc/platform/influxdb-password",
+      "-e",
+      `INFLUXDB_CACERT=${METRICS_CA_FILE}`,
       "-v",
       `${file}:/etc/platform/influxdb-password:ro`,
+      "-v",
+      `${caFile}:${METRICS_CA_FILE}:ro`,
       "--entrypoint",
       "python3",
       SERVICE_IMAGE,

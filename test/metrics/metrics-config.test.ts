@@ -45,15 +45,20 @@ interface Dashboard {
   }[];
 }
 
-test("influxdb.conf in the 1.x format; it asks for credentials on cert and prod, on the debug endpoints too, not on local", () => {
+test("influxdb.conf in the 1.x format; on cert and prod it asks for credentials, on the debug endpoints too, and speaks HTTPS only; on local neither", () => {
+  const prodOnly = [
+    "  auth-enabled = true",
+    "  pprof-auth-enabled = true",
+    "  https-enabled = true",
+    '  https-certificate = "/etc/influxdb/tls/influxdb.pem"',
+    '  https-private-key = "/etc/influxdb/tls/influxdb-key.pem"',
+    "",
+  ].join("\n");
   assert.equal(
-    influxdbConfig(prod).replace(
-      "auth-enabled = true\n  pprof-auth-enabled = true\n",
-      "auth-enabled = false\n",
-    ),
+    influxdbConfig(prod).replace(prodOnly, "  auth-enabled = false\n"),
     influxdbConfig(local),
   );
-  assert.match(influxdbConfig(prod), /\n {2}auth-enabled = true\n {2}pprof-auth-enabled = true\n/);
+  assert.ok(influxdbConfig(prod).includes(`\n${prodOnly}`));
   assert.equal(
     influxdbConfig(local),
     `# InfluxDB 1.x; generated, do not edit
@@ -88,10 +93,25 @@ test("the InfluxDB container: config uploaded, data in a volume; its health chec
     hostNetwork: true,
     command: ["influxd", "-config", "/etc/influxdb/influxdb.conf"],
     restart: "always",
-    files: [{ path: "/etc/influxdb/influxdb.conf", content: influxdbConfig(prod) }],
+    files: [
+      { path: "/etc/influxdb/influxdb.conf", content: influxdbConfig(prod) },
+      // Its TLS files, the values put in when it is declared (MetricsTls).
+      { path: "/etc/influxdb/tls/ca.pem", content: secretPlaceholder("metricsCaCert") },
+      { path: "/etc/influxdb/tls/influxdb.pem", content: secretPlaceholder("influxdbTlsCert") },
+      { path: "/etc/influxdb/tls/influxdb-key.pem", content: secretPlaceholder("influxdbTlsKey") },
+    ],
     volumes: [{ volume: "prod-influxdb-prod-ops-1-data", containerPath: "/var/lib/influxdb" }],
     healthcheck: {
-      test: ["CMD", "curl", "-fs", "-o", "/dev/null", "http://127.0.0.1:8086/ping"],
+      test: [
+        "CMD",
+        "curl",
+        "-fs",
+        "--cacert",
+        "/etc/influxdb/tls/ca.pem",
+        "-o",
+        "/dev/null",
+        "https://127.0.0.1:8086/ping",
+      ],
       intervalSeconds: 300,
       timeoutSeconds: 3,
       retries: 5,
@@ -104,7 +124,7 @@ test("the InfluxDB container: config uploaded, data in a volume; its health chec
     },
     stopGraceSeconds: 10,
   });
-  assert.equal(influxdbUrl(prod), "http://lbops01.cern.ch:8086");
+  assert.equal(influxdbUrl(prod), "https://lbops01.cern.ch:8086");
   assert.equal(influxdbUrl(local), "http://local-influxdb-ops-1:8086");
   assert.equal(influxdbContainer(local).image, "lhcb-platform/influxdb:1.8.10");
   assert.deepEqual(influxdbContainer(local).healthcheck?.test, [
@@ -188,14 +208,18 @@ test("the metrics shipper of a slave: the platform image's shipper, from its Eng
     command: ["ship"],
     env: {
       CADVISOR_URL: "http://127.0.0.1:8088",
-      INFLUXDB_URL: "http://lbops01.cern.ch:8086",
+      INFLUXDB_URL: "https://lbops01.cern.ch:8086",
       INFLUXDB_DB: "cadvisor",
       PLATFORM_HOST: "prod-slave-4",
       SHIP_INTERVAL: "10",
       INFLUXDB_USER: "metrics-writer",
       INFLUXDB_PASSWORD_FILE: "/etc/platform/influxdb-password",
+      INFLUXDB_CACERT: "/etc/platform/metrics-ca.pem",
     },
-    files: [{ path: "/etc/platform/influxdb-password", content: "@@secret:influxdbPassword@@" }],
+    files: [
+      { path: "/etc/platform/influxdb-password", content: "@@secret:influxdbPassword@@" },
+      { path: "/etc/platform/metrics-ca.pem", content: "@@secret:metricsCaCert@@" },
+    ],
     restart: "always",
     user: "nobody",
     healthcheck: {
@@ -260,6 +284,26 @@ datasources:
     user: "metrics-reader"
     secureJsonData:
       password: "@@secret:influxdbPassword@@"
+`,
+  );
+  // Where InfluxDB speaks HTTPS: its certificate checked against the CA in Grafana's environment.
+  assert.equal(
+    renderDatasourceProvisioning({
+      influxUrl: "https://h:8086",
+      database: "cadvisor",
+      credentials: { user: "metrics-reader", password: "@@secret:influxdbPassword@@" },
+      caFromEnvironment: "METRICS_CA_PEM",
+    })
+      .split("\n")
+      .slice(-8)
+      .join("\n"),
+    `      dbName: "cadvisor"
+      httpMode: GET
+      tlsAuthWithCACert: true
+    user: "metrics-reader"
+    secureJsonData:
+      password: "@@secret:influxdbPassword@@"
+      tlsCACert: "$METRICS_CA_PEM"
 `,
   );
   assert.equal(
@@ -433,6 +477,8 @@ test("the Grafana container: provisioning and dashboards as files, the admin pas
     GF_USERS_ALLOW_SIGN_UP: "false",
     GF_ANALYTICS_REPORTING_ENABLED: "false",
     GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
+    // The metrics CA (not a secret), which the data source's `$METRICS_CA_PEM` reads.
+    METRICS_CA_PEM: secretPlaceholder("metricsCaCert"),
   });
   assert.equal(g.env![GRAFANA_ADMIN_PASSWORD_ENV], "/etc/grafana/secrets/admin-password");
   const dashboards = stackDashboards(prod);
@@ -444,9 +490,10 @@ test("the Grafana container: provisioning and dashboards as files, the admin pas
     {
       path: "/etc/grafana/provisioning/datasources/influxdb.yaml",
       content: renderDatasourceProvisioning({
-        influxUrl: "http://lbops01.cern.ch:8086",
+        influxUrl: "https://lbops01.cern.ch:8086",
         database: "cadvisor",
         credentials: { user: "metrics-reader", password: "@@secret:influxdbPassword@@" },
+        caFromEnvironment: "METRICS_CA_PEM",
       }),
     },
     {

@@ -16,6 +16,7 @@ import {
 
 const declared = installMocks("prod");
 import { PASSWORD_COMMAND } from "../../components/core/generated-secret";
+import { trustingProbeCa } from "../../components/core/readiness";
 import {
   INFLUXDB_SETUP_COMMAND,
   INFLUXDB_SETUP_PROGRAM,
@@ -35,6 +36,10 @@ const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 /** The password the mocks make for InfluxDB's user `role` (its command's stdout). */
 const pw = (role: string) => `metrics-influxdb-password-${role}-stdout`;
+/** A PEM block as the mocks' certificate commands print it (`mockKeyAndCertificate`). */
+const pemOf = (label: string, body: string) =>
+  `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
+const CA_PEM = pemOf("CERTIFICATE", "metrics-tls-ca-cert");
 
 interface Upload {
   file: string;
@@ -55,13 +60,23 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor, its Docker AP
   await settle(declared);
 
   const ours = declared.filter((r) => r.name.startsWith("metrics"));
-  // The commands: a password per InfluxDB user, and the setup of its users and database.
+  // The commands: a password per InfluxDB user, the setup of its users and database, the metrics
+  // CA and InfluxDB's certificate.
   assert.deepEqual(countByType(ours), {
-    "command:local:Command": 4,
+    "command:local:Command": 6,
     "docker:index/container:Container": 26,
     "docker:index/volume:Volume": 2,
     "lhcb-platform:metrics:MetricsStack": 1,
+    "lhcb-platform:metrics:MetricsTls": 1,
   });
+  for (const made of ["metrics-tls-ca", "metrics-tls-cert-influxdb"]) {
+    assert.equal(byName(declared, made).inputs.logging, "none");
+    assert.deepEqual(secretOutputsOf(made), ["stdout"]);
+  }
+  assert.match(
+    String(byName(declared, "metrics-tls-cert-influxdb").inputs.create),
+    /the metrics' TLS certificates/,
+  );
   assert.deepEqual(
     ofType(ours, "docker:index/container:Container")
       .map((r) => r.name)
@@ -78,7 +93,7 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor, its Docker AP
     Object.keys(metrics.cadvisorProxies).sort(),
     prod.slaves.map((h) => h.id).sort(),
   );
-  assert.equal(metrics.influxdbUrl, "http://lbops01.cern.ch:8086");
+  assert.equal(metrics.influxdbUrl, "https://lbops01.cern.ch:8086");
   assert.equal(metrics.grafanaUrl, "http://lbops01.cern.ch:3000");
   assert.deepEqual(Object.keys(metrics.cadvisors).sort(), prod.slaves.map((h) => h.id).sort());
   assert.deepEqual(Object.keys(metrics.shippers).sort(), prod.slaves.map((h) => h.id).sort());
@@ -90,8 +105,19 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor, its Docker AP
   assert.equal(influx.inputs.networkMode, "host");
   // Nothing waits on a Docker health check: readiness is judged by what the platform checks itself.
   assert.equal(influx.inputs.wait, undefined);
-  assert.deepEqual(influx.inputs.uploads, [
+  // Its configuration, then its TLS files: the CA, its certificate and its key, a secret.
+  assert.ok(isSecretInput(influx.inputs.uploads));
+  assert.deepEqual(plainInput(influx.inputs.uploads), [
     { file: "/etc/influxdb/influxdb.conf", content: influxdbConfig(prod), executable: false },
+    { file: "/etc/influxdb/tls/ca.pem", content: CA_PEM },
+    {
+      file: "/etc/influxdb/tls/influxdb.pem",
+      content: pemOf("CERTIFICATE", "metrics-tls-cert-influxdb-cert"),
+    },
+    {
+      file: "/etc/influxdb/tls/influxdb-key.pem",
+      content: pemOf("PRIVATE KEY", "metrics-tls-cert-influxdb-key"),
+    },
   ]);
   // InfluxDB asks for credentials on prod: a password per user, made at `up`, never logged; its
   // users and the metrics database made at deploy time once it answers at its host's address.
@@ -101,13 +127,14 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor, its Docker AP
     assert.deepEqual(secretOutputsOf(`metrics-influxdb-password-${role}`), ["stdout"]);
   }
   const database = byName(declared, "metrics-influxdb-database").inputs;
-  assert.equal(database.create, INFLUXDB_SETUP_COMMAND);
+  // Over HTTPS, trusting the metrics CA.
+  assert.equal(database.create, trustingProbeCa(INFLUXDB_SETUP_COMMAND));
   assert.ok(isSecretInput(database.environment));
   assert.deepEqual(plainInput(database.environment), {
     INFLUXDB_SETUP_PROGRAM,
     PROBE_WHAT: "the users and the cadvisor database of InfluxDB at lbops01.cern.ch",
     PROBE_TIMEOUT_SECONDS: "120",
-    INFLUX_URL: "http://lbops01.cern.ch:8086",
+    INFLUX_URL: "https://lbops01.cern.ch:8086",
     INFLUX_ADMIN_USER: "platform-admin",
     INFLUX_ADMIN_PASSWORD: pw("admin"),
     INFLUX_ADMIN_STATEMENT: `CREATE USER "platform-admin" WITH PASSWORD '${pw("admin")}' WITH ALL PRIVILEGES`,
@@ -120,6 +147,7 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor, its Docker AP
       `SET PASSWORD FOR "metrics-reader" = '${pw("reader")}'`,
       'GRANT READ ON "cadvisor" TO "metrics-reader"',
     ]),
+    PROBE_CA_PEM: CA_PEM,
   });
   assert.deepEqual(influx.inputs.volumes, [
     {
@@ -160,10 +188,14 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor, its Docker AP
       ],
     ],
   );
+  // Its environment holds the metrics CA (the data source's): put in when declared.
   assert.deepEqual(
-    grafana.inputs.envs,
-    Object.entries(spec.env!).map(([k, v]) => `${k}=${v}`),
+    plainInput(grafana.inputs.envs),
+    Object.entries(spec.env!).map(
+      ([k, v]) => `${k}=${v.replace("@@secret:metricsCaCert@@", CA_PEM)}`,
+    ),
   );
+  assert.ok(spec.env!.METRICS_CA_PEM === "@@secret:metricsCaCert@@");
   assert.equal(JSON.stringify(grafana.inputs.envs).includes("correct-horse"), false);
   assert.equal(JSON.stringify(spec).includes("correct-horse"), false);
   assert.equal(await pulumi.isSecret((metrics.grafana as docker.Container).uploads), true);
@@ -188,6 +220,7 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor, its Docker AP
     assert.ok(isSecretInput(shipper.inputs.uploads));
     assert.deepEqual(plainInput(shipper.inputs.uploads), [
       { file: "/etc/platform/influxdb-password", content: pw("writer") },
+      { file: "/etc/platform/metrics-ca.pem", content: CA_PEM },
     ]);
     assert.equal(JSON.stringify(shipper.inputs.envs).includes(pw("writer")), false);
     assert.deepEqual(c.inputs.volumes, [

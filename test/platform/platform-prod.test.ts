@@ -107,13 +107,13 @@ test("every part is declared, with exact counts", async () => {
   // instance its probe and drain, Consul's CA and a certificate per host (server or agent), a
   // password per InfluxDB user, a password per ZooKeeper user and the step that sets its ACLs,
   // a secret per Mesos principal, the step that puts the gossip key in use, per balancer the
-  // wait until it listens, and the logging CA with a certificate for Logstash and each slave's
-  // Filebeat.
+  // wait until it listens, the logging CA with a certificate for Logstash and each slave's
+  // Filebeat, and the metrics CA with InfluxDB's certificate.
   const commands = ofType(declared, "command:local:Command").map((r) => r.name);
   assert.equal(spec.masters.length, 5);
   assert.equal(
     commands.length,
-    2 + 1 + 1 + 5 + 5 + 1 + 38 + 1 + spec.hosts.length + 3 + 5 + 1 + 4 + 1 + 3 + 1 + 1 + 8,
+    2 + 1 + 1 + 5 + 5 + 1 + 38 + 1 + spec.hosts.length + 3 + 5 + 1 + 4 + 1 + 3 + 1 + 1 + 8 + 2,
   );
   assert.deepEqual(
     commands.filter((n) => n.startsWith("platform-logging-tls-")).sort(),
@@ -142,6 +142,8 @@ test("every part is declared, with exact counts", async () => {
       "platform-consul-management-token",
       "platform-marathon-apps-framework-monitoring",
       "platform-metrics-influxdb-database",
+      "platform-metrics-tls-ca",
+      "platform-metrics-tls-cert-influxdb",
       "platform-zookeeper-acl",
       ...["platform-admin", "mesos-master", "mesos-agent", "marathon", "chronos"].map(
         (user) => `platform-zookeeper-password-${user}`,
@@ -306,7 +308,7 @@ test("the endpoints an operator needs", async () => {
     "lbmaster01.cern.ch:2181,lbmaster02.cern.ch:2181,lbmaster03.cern.ch:2181,lbmaster04.cern.ch:2181,lbmaster05.cern.ch:2181",
   );
   assert.equal(e.marathon, "http://lbmaster01.cern.ch:8080");
-  assert.equal(e.influxdb, "http://lbops01.cern.ch:8086");
+  assert.equal(e.influxdb, "https://lbops01.cern.ch:8086");
   assert.equal(e.grafana, "http://lbops01.cern.ch:3000");
   assert.equal(e.logstash, "lbops02.cern.ch:5044");
   assert.equal(await valueOf(platform.consul.apiAddress), "https://lbmaster01.cern.ch:8501");

@@ -324,6 +324,19 @@ export function testPlanDeclared(stack: string): void {
         .replaceAll(
           pem("PRIVATE KEY", "platform-logging-tls-cert-[\\w-]+-key"),
           secretPlaceholder("loggingTlsKey"),
+        )
+        // InfluxDB's TLS files and the metrics CA of its clients, the same way.
+        .replaceAll(
+          pem("CERTIFICATE", "platform-metrics-tls-ca-cert"),
+          secretPlaceholder("metricsCaCert"),
+        )
+        .replaceAll(
+          pem("CERTIFICATE", "platform-metrics-tls-cert-influxdb-cert"),
+          secretPlaceholder("influxdbTlsCert"),
+        )
+        .replaceAll(
+          pem("PRIVATE KEY", "platform-metrics-tls-cert-influxdb-key"),
+          secretPlaceholder("influxdbTlsKey"),
         );
     const rendered = renderedContainers(renderStack(spec));
     const containers = declaredContainers(declared, unsecret);
