@@ -93,6 +93,10 @@ export function marathonEnv(
     // The port the Mesos masters call Marathon back on (libprocess, which Marathon embeds, reads
     // it): fixed, as Chronos' is, so that a host's firewall can name it; else it is any port.
     LIBPROCESS_PORT: String(PORTS.marathonLibprocess),
+    // A task being killed says so first (TASK_KILLING, which the Docker executor sends only to a
+    // framework with that capability), so its host's task registrar takes it out of the balancers
+    // while it stops, not after (marathon/task-registrar.ts).
+    MARATHON_ENABLE_FEATURES: "task_killing",
     ...marathonMesosAuthEnv(access.auth),
   };
 }

@@ -256,6 +256,9 @@ test("Marathon on a master: zk urls for Mesos and for its own state, its Mesos p
     MARATHON_HOSTNAME: "lbcertmaster03.cern.ch",
     MARATHON_FRAMEWORK_NAME: "cert-marathon",
     LIBPROCESS_PORT: "8081",
+    // TASK_KILLING first, so the task registrar deregisters a task as its stop begins (Marathon
+    // 1.11's Features.TASK_KILLING; the Docker executor sends it to a framework that asked).
+    MARATHON_ENABLE_FEATURES: "task_killing",
     MARATHON_MESOS_AUTHENTICATION: "",
     MARATHON_MESOS_AUTHENTICATION_PRINCIPAL: "marathon",
     MARATHON_MESOS_AUTHENTICATION_SECRET_FILE: "/etc/platform/mesos/framework-secret",

@@ -34,6 +34,8 @@ const VALUE: Record<string, RegExp> = {
   Long: /^-?\d+$/,
   Double: /^-?\d+(\.\d+)?$/,
   String: /^.+$/,
+  /** Scallop's set of strings as Marathon parses it (`parseList`): comma-separated words. */
+  "Set[String]": /^[a-z_]+(,[a-z_]+)*$/,
   ZkUrl: /^zk:\/\/[^/\s]+\/\S+$/,
   MesosMasterConnection: /^(zk:\/\/[^/\s]+\/\S+|[^\s:/]+:\d+)$/,
 };
