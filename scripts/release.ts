@@ -11,6 +11,8 @@
 // as another image, is refused (scripts/same-tag-rebuild.ts).
 import { ConsulCredentials, consulHttp } from "../components/consul/consul-http";
 import { physicalName } from "../components/core/naming";
+import { loadPlatformFromStackFile } from "../components/core/stack-config";
+import { taskRolloutGoals, waitTaskRollout } from "./marathon-rollout";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -170,6 +172,13 @@ export function instanceChecks(
   };
 }
 
+/**
+ * How long Marathon's upgrade of the marathon-mode services may take after the up: one instance
+ * at a time, each pulled, started and healthy before the next (the paper: "in the order of a
+ * minute").
+ */
+const TASK_ROLLOUT_TIMEOUT_S = 600;
+
 async function waitAllPassing(
   consul: ConsulReader,
   expected: number,
@@ -252,6 +261,13 @@ export async function rollOut(
     (c) => !failedHosts.includes(labelOf(c, "platform.host") ?? ""),
   ).length;
   if (consul.api !== "") await waitAllPassing(consul, instances, 60);
+  // The marathon-mode services: Marathon took the new apps during the up, and upgrades their
+  // tasks one at a time after it; done once Consul shows them all on the new image.
+  const goals = taskRolloutGoals(loadPlatformFromStackFile(PROJECT_ROOT, stack.name));
+  if (consul.api !== "" && goals.length > 0) {
+    log(`waiting for Marathon's upgrade of ${goals.length} service(s)`);
+    await waitTaskRollout(consul.api, consul, goals, log, { timeoutS: TASK_ROLLOUT_TIMEOUT_S });
+  }
   return { seconds: (Date.now() - startedAt) / 1000, replacements: timeline.replacements() };
 }
 

@@ -12,7 +12,8 @@ executors -> tasks). A task of this stack's catalog is one labelled `platform.st
 stack and `platform.service` = one of the services of REGISTRAR_CONFIG. Such a task is
 registered while it is TASK_RUNNING and its latest status says Marathon's health check passed
 (`healthy`): under its own id, as an instance of the service, at the host's address and the
-host port the agent mapped to the service's port (`container.docker.port_mappings`), with the
+host port the agent mapped to the service's port (`container.docker.port_mappings`), its image
+in the registration's meta (`image`: the release waits for every task on the new one), with the
 service's check at that port (or at its HTTP bridge's) for consul-esm to run, passing, the same
 check having just passed in Mesos. It is deregistered as soon as it is anything else (killing,
 unhealthy, gone): Marathon's rolling upgrades send TASK_KILLING first, so a replaced task leaves
@@ -128,7 +129,8 @@ def registration(config, task, service_key):
         missing = service["port"] if port is None else check["port"]
         return None, "task %s maps no host port to its port %d" % (task["id"], missing)
     address, node = config["address"], config["node"]
-    meta = dict(service["meta"], task_id=task["id"], registered_by=REGISTERED_BY)
+    image = ((task.get("container") or {}).get("docker") or {}).get("image", "")
+    meta = dict(service["meta"], task_id=task["id"], registered_by=REGISTERED_BY, image=image)
     return {
         "Node": node,
         "Address": address,

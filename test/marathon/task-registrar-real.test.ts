@@ -21,6 +21,7 @@ import {
   REGISTRAR_INTERVAL_SECONDS,
   taskNodeName,
 } from "../../components/marathon/task-registrar";
+import { waitTaskRollout } from "../../scripts/marathon-rollout";
 import { tempDir } from "../../scripts/temp-dir";
 
 const IMAGE = "lhcb-platform/consul:1.16.6";
@@ -31,6 +32,8 @@ const hasImage =
 const skip = hasImage ? false : `no ${IMAGE}: run npm run up first`;
 
 const cert = loadPlatformFromStackFile(ROOT, "cert");
+/** A fifth slave of cert's kind, whose node only the upgrade's test uses. */
+const UPGRADED = { ...cert.slaves[0], id: "cert-slave-5", address: "lbcertvobox05.cern.ch" };
 const MANAGEMENT = randomUUID();
 const AGENT_CREDENTIALS = "platform-admin:agent-secret-1";
 const CONTAINER = `task-registrar-test-${process.pid}`;
@@ -81,7 +84,7 @@ before(async () => {
   }
   // The registrars' policy as cert plans it: every slave's node, the marathon-mode services.
   const rules = registrarRules(
-    cert.slaves.map((h) => taskNodeName(cert, h.id)),
+    [...cert.slaves, UPGRADED].map((h) => taskNodeName(cert, h.id)),
     marathonServices(cert).map((s) => s.key),
   );
   await consul("PUT", "/v1/acl/policy", { Name: "cert-task-registrar", Rules: rules });
@@ -103,6 +106,7 @@ function task(
   healthy: boolean | undefined,
   ports: [containerPort: number, hostPort: number][],
   stack = "cert",
+  image = "lhcb-platform/service:1.0.0",
 ) {
   const id = `${stack}_${key}.instance-0000000${n}-7d4f-11ef-9b7c-0242ac110002._app.1`;
   const status = {
@@ -145,7 +149,7 @@ function task(
     container: {
       type: "DOCKER",
       docker: {
-        image: "lhcb-platform/service:1.0.0",
+        image,
         network: "BRIDGE",
         port_mappings: ports.map(([c, h]) => ({
           host_port: h,
@@ -193,7 +197,7 @@ function registrarEnv(
   over: { credentials?: string; token?: string } = {},
 ) {
   const dir = tempDir("task-registrar-");
-  const host = cert.slaves.find((h) => h.id === hostId)!;
+  const host = [...cert.slaves, UPGRADED].find((h) => h.id === hostId)!;
   writeFileSync(join(dir, "registrar.json"), JSON.stringify(registrarConfig(cert, host)));
   writeFileSync(join(dir, "http-credentials"), over.credentials ?? AGENT_CREDENTIALS);
   writeFileSync(join(dir, "consul-token"), over.token ?? registrarToken);
@@ -250,6 +254,7 @@ async function nodeOf(hostId: string) {
 const HTTP = "framework-monitoring"; // an HTTP check on /ping, port 9142
 const TCP = "datamanagement-storageelement"; // a TCP check, port 9148
 const COMMAND = "datamanagement-filecatalog"; // a command check: its HTTP bridge on 19197
+const UPGRADE = "framework-systemadministrator"; // 2 instances on 9162, upgraded by one test alone
 
 test(
   "a pass registers each running, healthy task of cert's marathon-mode services at its host port, with its service's check; nothing else",
@@ -290,6 +295,8 @@ test(
         host: hostId,
         task_id: t.id,
         registered_by: "platform-registrar",
+        // The image the task runs: the release waits for every task on the new one.
+        image: "lhcb-platform/service:1.0.0",
       });
       const at = (t: Task, key: string, tags: string[], hostPort: number): CatalogService => ({
         ID: t.id,
@@ -514,5 +521,87 @@ test(
       child?.kill("SIGKILL");
       agent.server.close();
     }
+  },
+);
+
+test(
+  "a rolling upgrade as Marathon makes it, one task at a time: the release's wait follows it through the registrar and Consul, and ends with both instances on the new image",
+  { skip },
+  async () => {
+    const OLD = "lhcb-platform/dirac:9.1.22-1.0.0";
+    const NEW = "lhcb-platform/dirac:9.1.22-1.0.1";
+    const at = (n: number, state: string, healthy: boolean | undefined, image: string) =>
+      task(UPGRADE, n, state, healthy, [[9162, 31040 + n]], "cert", image);
+    const agent = await fakeAgent([
+      at(1, "TASK_RUNNING", true, OLD),
+      at(2, "TASK_RUNNING", true, OLD),
+    ]);
+    const child = spawn("python3", [PROGRAM, "run"], {
+      env: registrarEnv(UPGRADED.id, agent.url),
+      stdio: "ignore",
+    });
+    const lines: string[] = [];
+    try {
+      // The release starts once the old tasks are in the catalog.
+      const registered = async () =>
+        Object.keys((await nodeOf(UPGRADED.id)).catalog?.Services ?? {}).length;
+      for (let i = 0; (await registered()) < 2; i++) {
+        assert.ok(i < 100, "the old tasks registered within 10 s");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const waited = waitTaskRollout(
+        consulUrl,
+        { token: MANAGEMENT },
+        [{ key: UPGRADE, instances: 2, image: NEW }],
+        (m) => lines.push(m),
+        { timeoutS: 60, everyMs: 200 },
+      );
+      // Marathon's steps (minimumHealthCapacity 1, one extra task): start one new task, kill an
+      // old one once the new one is healthy, and again; each step once the registrar has shown
+      // the one before in Consul.
+      const steps = [
+        [
+          at(1, "TASK_RUNNING", true, OLD),
+          at(2, "TASK_RUNNING", true, OLD),
+          at(3, "TASK_RUNNING", undefined, NEW),
+        ],
+        [
+          at(1, "TASK_RUNNING", true, OLD),
+          at(2, "TASK_RUNNING", true, OLD),
+          at(3, "TASK_RUNNING", true, NEW),
+        ],
+        [
+          at(1, "TASK_KILLING", true, OLD),
+          at(2, "TASK_RUNNING", true, OLD),
+          at(3, "TASK_RUNNING", true, NEW),
+        ],
+        [
+          at(2, "TASK_RUNNING", true, OLD),
+          at(3, "TASK_RUNNING", true, NEW),
+          at(4, "TASK_RUNNING", true, NEW),
+        ],
+        [
+          at(2, "TASK_KILLING", true, OLD),
+          at(3, "TASK_RUNNING", true, NEW),
+          at(4, "TASK_RUNNING", true, NEW),
+        ],
+        [at(3, "TASK_RUNNING", true, NEW), at(4, "TASK_RUNNING", true, NEW)],
+      ];
+      for (const step of steps) {
+        await new Promise((r) => setTimeout(r, 2 * REGISTRAR_INTERVAL_SECONDS * 1000));
+        agent.tasks = step;
+      }
+      await waited;
+    } finally {
+      child.kill("SIGKILL");
+      agent.server.close();
+    }
+    assert.deepEqual(lines, [
+      `marathon: ${UPGRADE}: 0 of 2 on the new image, 2 on another`,
+      `marathon: ${UPGRADE}: 1 of 2 on the new image, 2 on another`,
+      `marathon: ${UPGRADE}: 1 of 2 on the new image, 1 on another`,
+      `marathon: ${UPGRADE}: 2 of 2 on the new image, 1 on another`,
+      `marathon: ${UPGRADE}: 2 of 2 on the new image`,
+    ]);
   },
 );
