@@ -3,11 +3,12 @@
 // healthy, and deregisters it once it is being killed (components/marathon/task-registrar.ts). The
 // `up` ends when Marathon has taken the new apps; the upgrade goes on after it.
 import { ConsulCredentials, consulHttp } from "../components/consul/consul-http";
-import { PlatformSpec } from "../components/core/platform-spec";
-import { marathonServices } from "../components/marathon/task-registrar";
+import { MarathonApp } from "../components/marathon/marathon-app";
 
-/** What a service's upgrade ends with: `instances` tasks, each running `image`. */
+/** What a service's upgrade ends with: `instances` tasks of `stack`, each running `image`. */
 export interface TaskRolloutGoal {
+  /** Stacks can share a Consul datacenter, and a service's key is the same in each. */
+  stack: string;
   key: string;
   instances: number;
   image: string;
@@ -28,26 +29,37 @@ export interface TaskRolloutProgress {
   done: boolean;
 }
 
-/** The goals of a release of `spec`'s `marathon`-mode services: each at its instances, on its image. */
-export function taskRolloutGoals(spec: Pick<PlatformSpec, "services">): TaskRolloutGoal[] {
-  return marathonServices(spec).map((s) => ({
-    key: s.key,
-    instances: s.instances,
-    image: s.image,
-  }));
+/**
+ * The goals of a release from the Marathon apps the `up` submitted (their JSON, as the state
+ * holds it: what Marathon upgrades to): each service at its instances, on its image.
+ */
+export function taskRolloutGoals(appJsons: readonly string[]): TaskRolloutGoal[] {
+  return appJsons.map((json) => {
+    const app = JSON.parse(json) as Pick<MarathonApp, "instances" | "labels" | "container">;
+    return {
+      stack: app.labels["platform.stack"],
+      key: app.labels["platform.service"],
+      instances: app.instances,
+      image: app.container.docker.image,
+    };
+  });
 }
 
 /**
- * A service's progress from its health entries: only the registrars' (on a `-tasks` node), only
- * the passing ones (a task on a lost host stays registered, failing, until it is reaped). Done
- * when exactly its instances pass on the new image and none on another.
+ * A service's progress from its health entries: only its stack's registrars' (on a `-tasks`
+ * node, its stack in their meta), only the passing ones (a task on a lost host stays
+ * registered, failing, until it is reaped). Done when exactly its instances pass on the new image
+ * and none on another.
  */
 export function taskRolloutProgress(
   goal: TaskRolloutGoal,
   entries: readonly ServiceHealthEntry[],
 ): TaskRolloutProgress {
   const passing = entries.filter(
-    (e) => e.Node.Node.endsWith("-tasks") && e.Checks.every((c) => c.Status === "passing"),
+    (e) =>
+      e.Node.Node.endsWith("-tasks") &&
+      e.Service.Meta?.stack === goal.stack &&
+      e.Checks.every((c) => c.Status === "passing"),
   );
   const onNew = passing.filter((e) => e.Service.Meta?.image === goal.image).length;
   const onOld = passing.length - onNew;

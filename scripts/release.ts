@@ -11,7 +11,6 @@
 // as another image, is refused (scripts/same-tag-rebuild.ts).
 import { ConsulCredentials, consulHttp } from "../components/consul/consul-http";
 import { physicalName } from "../components/core/naming";
-import { loadPlatformFromStackFile } from "../components/core/stack-config";
 import { taskRolloutGoals, waitTaskRollout } from "./marathon-rollout";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -117,6 +116,24 @@ export async function containersInState(
         (l) => l.label === "platform.component" && l.value === component,
       ),
   );
+}
+
+/**
+ * The JSON of every Marathon app the stack's state holds (`MarathonApps`' submissions: the app
+ * Marathon was given, in the command's standard input).
+ */
+export async function marathonAppsInState(stack: Stack): Promise<string[]> {
+  type StateResource = { urn: string; type?: string; inputs?: { stdin?: string } };
+  const resources =
+    ((await stack.exportStack()).deployment as { resources?: StateResource[] }).resources ?? [];
+  return resources
+    .filter(
+      (r) =>
+        r.type === "command:local:Command" &&
+        r.urn.includes("lhcb-platform:marathon:MarathonApps$command:local:Command::") &&
+        typeof r.inputs?.stdin === "string",
+    )
+    .map((r) => r.inputs!.stdin!);
 }
 
 /** The value of a container's label `label`, as the stack's state records it. */
@@ -263,7 +280,7 @@ export async function rollOut(
   if (consul.api !== "") await waitAllPassing(consul, instances, 60);
   // The marathon-mode services: Marathon took the new apps during the up, and upgrades their
   // tasks one at a time after it; done once Consul shows them all on the new image.
-  const goals = taskRolloutGoals(loadPlatformFromStackFile(PROJECT_ROOT, stack.name));
+  const goals = taskRolloutGoals(await marathonAppsInState(stack));
   if (consul.api !== "" && goals.length > 0) {
     log(`waiting for Marathon's upgrade of ${goals.length} service(s)`);
     await waitTaskRollout(consul.api, consul, goals, log, { timeoutS: TASK_ROLLOUT_TIMEOUT_S });

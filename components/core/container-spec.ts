@@ -78,7 +78,9 @@ export type RestartPolicy = "always" | "unless-stopped" | "on-failure" | "no";
  * ZooKeeper digest password of the container's own part; `mesosAdminSecret`, `mesosAgentSecret`,
  * `marathonSecret` and `chronosSecret` the secrets of the Mesos principals (mesos-auth-plan.ts);
  * `loggingCaCert` the logging CA (not a secret), `loggingTlsCert` and `loggingTlsKey` the
- * certificate and key of the container's own side of the logs' TLS (logging-tls-plan.ts).
+ * certificate and key of the container's own side of the logs' TLS (logging-tls-plan.ts);
+ * `metricsCaCert` the metrics CA (not a secret), `influxdbTlsCert` and `influxdbTlsKey` InfluxDB's
+ * certificate and key (metrics-tls-plan.ts).
  */
 export type SecretName =
   | "consulGossipKey"

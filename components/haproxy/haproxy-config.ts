@@ -8,6 +8,8 @@ export interface BackendServer {
   port: number;
   /** False for an instance registered but not passing in Consul: a fallback only. Default true. */
   passing?: boolean;
+  /** Where its HTTP bridge answers, for a command-checked service: its bridge port by default. */
+  checkPort?: number;
 }
 
 export interface HaproxyOptions {
@@ -57,6 +59,7 @@ function sendsProxy(service: PlacedService): boolean {
 export function serverOptions(
   service: PlacedService,
   o: Pick<HaproxyOptions, "reResolve">,
+  checkPort: number | string = bridgePort(service),
 ): string {
   const opts = [
     "check",
@@ -72,7 +75,7 @@ export function serverOptions(
     ...(o.reResolve ? ["resolvers docker"] : []),
   ];
   if (sendsProxy(service)) opts.push("send-proxy-v2");
-  if (service.check.command) opts.push(`port ${bridgePort(service)}`);
+  if (service.check.command) opts.push(`port ${checkPort}`);
   return opts.join(" ");
 }
 
@@ -189,14 +192,24 @@ export const FALLBACK_SUFFIX = "-fallback";
 /** The health states of the instances that get a fallback: all but an operator's maintenance. */
 const REGISTERED_STATES = "passing,warning,critical";
 
-/** The checked server line of an instance at `address` (`host:port`). */
+/** The checked server line of an instance at `address` (`host:port`), its bridge at `checkPort`. */
 function checkedServerLine(
   s: PlacedService,
   o: Pick<HaproxyOptions, "reResolve">,
   id: string,
   address: string,
+  checkPort?: number | string,
 ): string {
-  return `    server ${id} ${address} ${serverOptions(s, o)}`;
+  return `    server ${id} ${address} ${serverOptions(s, o, checkPort)}`;
+}
+
+/**
+ * Where consul-template finds an instance's HTTP bridge: a `pulumi`-mode instance publishes it on
+ * its fixed port (`bridgePort`); a Marathon task on the host port the agent gave it, which its
+ * task registrar puts in the registration (`check_port`).
+ */
+function templateCheckPort(s: PlacedService): number | string {
+  return s.mode === "marathon" ? "{{ .ServiceMeta.check_port }}" : bridgePort(s);
 }
 
 /** The unchecked backup line of an instance at `address` (`host:port`). */
@@ -227,7 +240,7 @@ export function consulTemplateServers(
   const at = "{{ .Address }}:{{ .Port }}";
   return (s, o) => [
     `{{- range service "${stack}.${s.key}" }}`,
-    checkedServerLine(s, o, "{{ .ID }}", at),
+    checkedServerLine(s, o, "{{ .ID }}", at, templateCheckPort(s)),
     "{{- end }}",
     `{{- range service "${stack}.${s.key}|${REGISTERED_STATES}" }}`,
     fallbackServerLine(s, "{{ .ID }}", at),
@@ -247,7 +260,7 @@ export function sampleServers(
     return [
       ...all
         .filter((i) => i.passing !== false)
-        .map((i) => checkedServerLine(s, o, i.id, `${i.address}:${i.port}`)),
+        .map((i) => checkedServerLine(s, o, i.id, `${i.address}:${i.port}`, i.checkPort)),
       ...all.map((i) => fallbackServerLine(s, i.id, `${i.address}:${i.port}`)),
     ];
   };

@@ -93,9 +93,10 @@ export function marathonEnv(
     // The port the Mesos masters call Marathon back on (libprocess, which Marathon embeds, reads
     // it): fixed, as Chronos' is, so that a host's firewall can name it; else it is any port.
     LIBPROCESS_PORT: String(PORTS.marathonLibprocess),
-    // A task being killed says so first (TASK_KILLING, which the Docker executor sends only to a
-    // framework with that capability), so its host's task registrar takes it out of the balancers
-    // while it stops, not after (marathon/task-registrar.ts).
+    // A task being killed says so (TASK_KILLING, which the Docker executor sends only to a
+    // framework with that capability, as it sends the task SIGTERM), so its host's task registrar
+    // takes it out of the balancers as its stop begins, not once it has ended
+    // (marathon/task-registrar.ts).
     MARATHON_ENABLE_FEATURES: "task_killing",
     ...marathonMesosAuthEnv(access.auth),
   };

@@ -18,7 +18,7 @@ export const GRAFANA_PATHS = {
 export const DASHBOARD_FOLDER = "Services";
 
 export interface DatasourceOptions {
-  /** `http://host:8086`. */
+  /** `https://host:8086` (`http://` on the local stack). */
   influxUrl: string;
   database: string;
   /** The InfluxDB user Grafana reads as, and its password (a placeholder), where InfluxDB asks for them. */

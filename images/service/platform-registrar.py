@@ -16,8 +16,11 @@ host port the agent mapped to the service's port (`container.docker.port_mapping
 in the registration's meta (`image`: the release waits for every task on the new one), with the
 service's check at that port (or at its HTTP bridge's) for consul-esm to run, passing, the same
 check having just passed in Mesos. It is deregistered as soon as it is anything else (killing,
-unhealthy, gone): Marathon's rolling upgrades send TASK_KILLING first, so a replaced task leaves
-the balancers while its grace period lets it finish what it serves.
+unhealthy, gone). Marathon asks for TASK_KILLING (its `task_killing` feature), which Mesos says
+as it sends the task SIGTERM, so a replaced task leaves the catalog within a pass of its stop's
+start rather than after its stop. What it does after SIGTERM is its image's business: a DIRAC
+service keeps serving until no balancer has sent it anything for 1 s; the sample service stops
+accepting at once, and the balancers try a refused connection again on another server.
 
 Every registration is on one Consul node of its own, REGISTRAR_CONFIG's `node` (an external node
 consul-esm runs the checks of), and nothing else writes there. When the agent or Consul does not
@@ -41,6 +44,7 @@ Python 3 standard library only.
 """
 
 import base64
+import http.client
 import json
 import os
 import signal
@@ -51,6 +55,9 @@ import urllib.parse
 import urllib.request
 
 from platform_agent import CONSUL_ERRORS, Consul, log
+
+# What a call to the agent or to Consul may raise: the network's, HTTP's and the answers' errors.
+ERRORS = CONSUL_ERRORS + (http.client.HTTPException,)
 
 INTERVAL = float(os.environ.get("REGISTRAR_INTERVAL", "2"))
 MARK = os.environ.get("REGISTRAR_MARK", "/tmp/platform-registrar.synced")
@@ -131,6 +138,11 @@ def registration(config, task, service_key):
     address, node = config["address"], config["node"]
     image = ((task.get("container") or {}).get("docker") or {}).get("image", "")
     meta = dict(service["meta"], task_id=task["id"], registered_by=REGISTERED_BY, image=image)
+    if check_port != port:  # the HTTP bridge's host port, which the balancers check
+        meta["check_port"] = str(check_port)
+    definition = check_definition(check, address, check_port)
+    # Which check it has, so that a new interval or timeout registers it again (`same`).
+    meta["check"] = "%s %s %s" % (definition.get("HTTP") or definition["TCP"], check["interval"], check["timeout"])
     return {
         "Node": node,
         "Address": address,
@@ -139,7 +151,7 @@ def registration(config, task, service_key):
                     "Address": address, "Port": port, "Meta": meta},
         "Checks": [{"Node": node, "CheckID": "%s:health" % task["id"], "Name": check["name"],
                     "Status": "passing", "ServiceID": task["id"],
-                    "Definition": check_definition(check, address, check_port)}],
+                    "Definition": definition}],
     }, None
 
 
@@ -170,26 +182,47 @@ def registered(consul, node):
 
 
 def same(present, body):
+    """Whether a registration already says what `body` would: then it is left alone, so the check
+    consul-esm has set keeps its status. Its meta says which check it has (`check`)."""
     s = body["Service"]
-    return (present.get("Service"), present.get("Port"), present.get("Address"), present.get("Tags") or []) == (
-        s["Service"], s["Port"], s["Address"], s["Tags"])
+    return (present.get("Service"), present.get("Port"), present.get("Address"), present.get("Tags") or [],
+            present.get("Meta") or {}) == (s["Service"], s["Port"], s["Address"], s["Tags"], s["Meta"])
+
+
+def why(e):
+    """What a failed call says: the URL, the status and Consul's or Mesos' answer where it has one."""
+    if isinstance(e, urllib.error.HTTPError):
+        answer = e.read()[:200].decode(errors="replace").strip()
+        return "%s answered HTTP %d %s" % (e.geturl(), e.code, answer)
+    return str(e) or type(e).__name__
 
 
 def sync(config, agent, consul):
-    """One pass: the catalog made to say what the agent runs. Returns what changed and the problems."""
+    """One pass: the catalog made to say what the agent runs. Returns what changed, the problems,
+    and whether every call succeeded. A failed registration or deregistration is tried again at
+    the next pass and does not stop the others; an agent or a catalog that cannot be read stops
+    the pass (raises)."""
     want, problems = wanted(config, agent.state())
     have = registered(consul, config["node"])
-    changes = []
+    changes, ok = [], True
     for sid in sorted(set(have) - set(want)):
-        consul.call("PUT", "/v1/catalog/deregister", {"Node": config["node"], "ServiceID": sid})
-        changes.append("deregistered %s (%s)" % (sid, have[sid].get("Service")))
+        try:
+            consul.call("PUT", "/v1/catalog/deregister", {"Node": config["node"], "ServiceID": sid})
+            changes.append("deregistered %s (%s)" % (sid, have[sid].get("Service")))
+        except ERRORS as e:
+            problems.append("could not deregister %s: %s" % (sid, why(e)))
+            ok = False
     for sid in sorted(want):
         if sid in have and same(have[sid], want[sid]):
             continue
-        consul.call("PUT", "/v1/catalog/register", want[sid])
-        s = want[sid]["Service"]
-        changes.append("registered %s (%s) at %s:%d" % (sid, s["Service"], s["Address"], s["Port"]))
-    return changes, problems
+        try:
+            consul.call("PUT", "/v1/catalog/register", want[sid])
+            s = want[sid]["Service"]
+            changes.append("registered %s (%s) at %s:%d" % (sid, s["Service"], s["Address"], s["Port"]))
+        except ERRORS as e:
+            problems.append("could not register %s: %s" % (sid, why(e)))
+            ok = False
+    return changes, problems, ok
 
 
 def mark_synced():
@@ -200,14 +233,10 @@ def mark_synced():
 def pass_once(config, agent, consul, said):
     """A pass, its changes and problems logged (a problem once until it goes); True when it succeeded."""
     try:
-        changes, problems = sync(config, agent, consul)
-    except urllib.error.HTTPError as e:
-        answer = e.read()[:200].decode(errors="replace").strip()
-        problems, changes, failed = ["no pass: %s answered HTTP %d %s" % (e.geturl(), e.code, answer)], [], True
-    except CONSUL_ERRORS as e:
-        problems, changes, failed = ["no pass: %s" % e], [], True
-    else:
-        failed = False
+        changes, problems, ok = sync(config, agent, consul)
+        failed = not ok
+    except ERRORS as e:
+        problems, changes, failed = ["no pass: %s" % why(e)], [], True
     for line in changes:
         log(line)
     for problem in problems:

@@ -129,6 +129,29 @@ test("the template checks the instances Consul holds passing and keeps every reg
   );
 });
 
+test("a Marathon task of a command-checked service is checked at the bridge port its registration names; a pulumi-mode instance at its fixed one", () => {
+  const cert = loadPlatformFromStackFile(process.cwd(), "cert");
+  const t = haproxyTemplate(cert);
+  const serverOf = (key: string) => {
+    const be = t.slice(t.indexOf(`{{- range service "cert.${key}" }}`));
+    return be.slice(be.indexOf("\n") + 1, be.indexOf("\n{{- end }}"));
+  };
+  const proxymanager = cert.services.find((s) => s.key === "framework-proxymanager")!;
+  assert.equal(proxymanager.mode, "marathon");
+  assert.ok(proxymanager.check.command);
+  assert.match(serverOf("framework-proxymanager"), / port \{\{ \.ServiceMeta\.check_port \}\}$/);
+  // An HTTP-checked task is checked on its own port, as an instance is.
+  assert.doesNotMatch(serverOf("framework-monitoring"), / port /);
+  const [config] = local.services;
+  assert.equal(config.mode, "pulumi");
+  assert.match(haproxyTemplate(local), / port 19135\n/);
+  // A sample rendering takes an instance's bridge port where it has one.
+  const lines = sampleServers(() => [
+    { id: "t", address: "10.0.0.1", port: 31003, checkPort: 31004 },
+  ])(proxymanager, { ...haproxyOptions(cert), reResolve: false });
+  assert.match(lines[0], / port 31004$/);
+});
+
 test("an instance Consul does not hold passing is a fallback only", () => {
   const web = local.services.find((s) => s.key === "sample-web")!;
   const lines = sampleServers(() => [

@@ -10,11 +10,12 @@ import { ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { createServer, Server } from "node:http";
 import { AddressInfo } from "node:net";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { registrarRules } from "../../components/consul/consul-acl-plan";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
+import { haproxyTemplate } from "../../components/haproxy/lb-containers";
 import {
   marathonServices,
   registrarConfig,
@@ -25,11 +26,14 @@ import { waitTaskRollout } from "../../scripts/marathon-rollout";
 import { tempDir } from "../../scripts/temp-dir";
 
 const IMAGE = "lhcb-platform/consul:1.16.6";
+/** The platform image, whose consul-template renders the balancers' template. */
+const SERVICE_IMAGE = "lhcb-platform/service:1.0.0";
 const ROOT = join(__dirname, "..", "..");
 const PROGRAM = join(ROOT, "images", "service", "platform-registrar.py");
-const hasImage =
-  spawnSync("docker", ["image", "inspect", IMAGE], { encoding: "utf8" }).status === 0;
-const skip = hasImage ? false : `no ${IMAGE}: run npm run up first`;
+const hasImage = [IMAGE, SERVICE_IMAGE].every(
+  (image) => spawnSync("docker", ["image", "inspect", image], { encoding: "utf8" }).status === 0,
+);
+const skip = hasImage ? false : `no ${IMAGE} or ${SERVICE_IMAGE}: run npm run up first`;
 
 const cert = loadPlatformFromStackFile(ROOT, "cert");
 /** A fifth slave of cert's kind, whose node only the upgrade's test uses. */
@@ -240,6 +244,34 @@ interface Check {
   Definition: Record<string, unknown>;
 }
 
+/**
+ * cert's balancer template (`haproxyTemplate`) rendered once by the real consul-template (the
+ * platform image's) from the test's Consul: its `server` lines, trimmed.
+ */
+function balancerServerLines(): string[] {
+  const dir = tempDir("task-registrar-template-");
+  writeFileSync(join(dir, "haproxy.cfg.ctmpl"), haproxyTemplate(cert));
+  const r = spawnSync(
+    "docker",
+    ["run", "--rm", "--network", "host", "--user", "0:0", "-v", `${dir}:/w`]
+      .concat(["--entrypoint", "consul-template"])
+      .concat([SERVICE_IMAGE, "-consul-addr", consulUrl.replace("http://", "")])
+      .concat([
+        "-consul-token",
+        MANAGEMENT,
+        "-template",
+        "/w/haproxy.cfg.ctmpl:/w/haproxy.cfg",
+        "-once",
+      ]),
+    { encoding: "utf8", timeout: 60_000 },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  return readFileSync(join(dir, "haproxy.cfg"), "utf8")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith("server "));
+}
+
 /** The registrar's node: its address and meta, its services by id, its checks by id. */
 async function nodeOf(hostId: string) {
   const node = taskNodeName(cert, hostId);
@@ -319,9 +351,23 @@ test(
           .map(pick)
           .sort((a, b) => a.Port - b.Port),
         [
-          at(tasks[0], HTTP, ["cert", "http"], 31001),
-          at(tasks[1], TCP, ["cert", "tcp"], 31002),
-          at(tasks[2], COMMAND, ["cert", "tcp", "proxy-protocol"], 31003),
+          {
+            ...at(tasks[0], HTTP, ["cert", "http"], 31001),
+            Meta: { ...meta(tasks[0], HTTP), check: `http://${address}:31001/ping 2s 2s` },
+          },
+          {
+            ...at(tasks[1], TCP, ["cert", "tcp"], 31002),
+            Meta: { ...meta(tasks[1], TCP), check: `${address}:31002 2s 2s` },
+          },
+          {
+            ...at(tasks[2], COMMAND, ["cert", "tcp", "proxy-protocol"], 31003),
+            // Its HTTP bridge's host port, which the balancers check it at.
+            Meta: {
+              ...meta(tasks[2], COMMAND),
+              check_port: "31004",
+              check: `http://${address}:31004/ping 2s 1s`,
+            },
+          },
         ],
       );
       const check = (
@@ -387,6 +433,20 @@ test(
           `registered ${tasks[0].id.replace(/\./g, "\\.")} \\(${HTTP}\\) at ${address}:31001`,
         ),
       );
+      // The balancers' own template, rendered by consul-template from these registrations: each
+      // task a checked server at its host port, the command-checked one checked at its bridge's.
+      const servers = balancerServerLines();
+      for (const [t, hostPort] of [
+        [tasks[0], 31001],
+        [tasks[1], 31002],
+        [tasks[2], 31003],
+      ] as const)
+        assert.ok(
+          servers.some((l) => l.startsWith(`server ${t.id} ${address}:${hostPort} check `)),
+          `${t.id} in:\n${servers.join("\n")}`,
+        );
+      const bridged = servers.find((l) => l.startsWith(`server ${tasks[2].id} `))!;
+      assert.match(bridged, / send-proxy-v2 port 31004$/);
     } finally {
       agent.server.close();
     }
@@ -462,7 +522,7 @@ test(
       assert.equal(badToken.code, 1);
       assert.match(
         badToken.log,
-        /no pass: .*\/v1\/catalog\/register answered HTTP 403 Permission denied/,
+        /could not register cert_framework-monitoring\.\S+: .*\/v1\/catalog\/register answered HTTP 403 Permission denied/,
       );
       assert.equal((await nodeOf(hostId)).catalog, null, "no node, no registration");
     } finally {
@@ -552,7 +612,7 @@ test(
       const waited = waitTaskRollout(
         consulUrl,
         { token: MANAGEMENT },
-        [{ key: UPGRADE, instances: 2, image: NEW }],
+        [{ stack: "cert", key: UPGRADE, instances: 2, image: NEW }],
         (m) => lines.push(m),
         { timeoutS: 60, everyMs: 200 },
       );

@@ -8,6 +8,9 @@ import { createServer } from "node:http";
 import { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
+import { marathonAppsPlan } from "../../components/plan";
+import { Stack } from "@pulumi/pulumi/automation";
+import { marathonAppsInState } from "../../scripts/release";
 import {
   ServiceHealthEntry,
   taskRolloutGoals,
@@ -25,31 +28,59 @@ function entry(
   image: string,
   status = "passing",
   node = "cert-cert-slave-1-tasks",
+  stack = "cert",
 ): ServiceHealthEntry {
   return {
     Node: { Node: node },
-    Service: { ID: id, Meta: { image } },
+    Service: { ID: id, Meta: { image, stack } },
     Checks: [{ Status: status }],
   };
 }
 
-test("cert's release waits for each of its 16 marathon-mode services, at its instances, on its image", () => {
-  const goals = taskRolloutGoals(cert);
+test("cert's release waits for each of its 16 marathon-mode services, at its instances, on its image, as its apps were submitted", () => {
+  const goals = taskRolloutGoals(marathonAppsPlan(cert).map((a) => a.json));
   assert.equal(goals.length, 16);
   assert.deepEqual(
     goals.find((g) => g.key === "framework-monitoring"),
     {
+      stack: "cert",
       key: "framework-monitoring",
       instances: 2,
       image: "gitlab-registry.cern.ch/lhcb-dirac/lhcb-platform/service:1.0.0",
     },
   );
   const local = loadPlatformFromStackFile(process.cwd(), "local");
-  assert.deepEqual(taskRolloutGoals(local), []);
+  assert.deepEqual(taskRolloutGoals(marathonAppsPlan(local).map((a) => a.json)), []);
+});
+
+test("the apps are read from the stack's state: MarathonApps' submissions, nothing else", async () => {
+  const apps = marathonAppsPlan(cert).slice(0, 2);
+  const urn = (parent: string, name: string) =>
+    `urn:pulumi:cert::lhcb-platform::lhcb-platform:index:Platform$${parent}$command:local:Command::${name}`;
+  const resources = [
+    ...apps.map((a) => ({
+      urn: urn("lhcb-platform:marathon:MarathonApps", `platform-marathon-apps-${a.key}`),
+      type: "command:local:Command",
+      inputs: { stdin: a.json },
+    })),
+    // A Chronos job is submitted the same way, and is no task of Marathon's.
+    {
+      urn: urn("lhcb-platform:chronos:ChronosJobs", "platform-chronos-jobs-x"),
+      type: "command:local:Command",
+      inputs: { stdin: "{}" },
+    },
+  ];
+  const stack = { exportStack: () => Promise.resolve({ deployment: { resources } }) };
+  const read = await marathonAppsInState(stack as unknown as Stack);
+  assert.deepEqual(read, [apps[0].json, apps[1].json]);
+  assert.deepEqual(
+    taskRolloutGoals(read).map((g) => g.key),
+    apps.map((a) => a.key),
+  );
 });
 
 test("a service's progress counts the passing tasks on the registrars' nodes, on the new image and on another", () => {
-  const goal = { key: "framework-monitoring", instances: 2, image: NEW };
+  const goal = { stack: "cert", key: "framework-monitoring", instances: 2, image: NEW };
   assert.deepEqual(
     taskRolloutProgress(goal, [
       entry("t1", OLD),
@@ -57,6 +88,8 @@ test("a service's progress counts the passing tasks on the registrars' nodes, on
       entry("t3", NEW, "critical"), // started, not yet passing in consul-esm's eyes
       entry("t4", OLD, "critical", "cert-cert-slave-3-tasks"), // on a lost host
       entry("i1", NEW, "passing", "cert-cert-slave-2-instances"), // not a Marathon task
+      entry("p1", NEW, "passing", "prod-prod-slave-1-tasks", "prod"), // another stack's task
+      entry("p2", OLD, "passing", "prod-prod-slave-2-tasks", "prod"),
     ]),
     { key: "framework-monitoring", onNew: 1, onOld: 1, done: false },
   );
@@ -101,7 +134,7 @@ test("the wait follows an upgrade one task at a time, saying each step once, and
     await waitTaskRollout(
       consul.url,
       { token: "the-token" },
-      [{ key: "framework-monitoring", instances: 2, image: NEW }],
+      [{ stack: "cert", key: "framework-monitoring", instances: 2, image: NEW }],
       (m) => lines.push(m),
       { timeoutS: 10, everyMs: 10 },
     );
@@ -125,7 +158,7 @@ test("an upgrade that does not end: the wait stops after its time, naming the se
       waitTaskRollout(
         consul.url,
         {},
-        [{ key: "framework-monitoring", instances: 2, image: NEW }],
+        [{ stack: "cert", key: "framework-monitoring", instances: 2, image: NEW }],
         () => undefined,
         { timeoutS: 0.2, everyMs: 20 },
       ),

@@ -87,6 +87,7 @@ export function listenPorts(
     case "consul-esm":
     case "mesos-whitelist":
     case "metrics-shipper":
+    case "task-registrar":
     case "agent":
       return [];
     default:
