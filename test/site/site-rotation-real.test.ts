@@ -92,8 +92,17 @@ test("one pulumi up: a new gossip key in use on every member alone, a new balanc
   console.log(`site: the rotating up in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   assert.doesNotMatch(out, new RegExp(key.replace(/[+/=]/g, "\\$&")));
 
-  // Gossip: the new key alone, on every member of the LAN and every server of the WAN.
-  const pools = JSON.parse((await consulGet(manager, "/v1/operator/keyring")).out) as {
+  // Gossip: the new key alone, on every member of the LAN and every server of the WAN. (The
+  // keyring is a gossip query of every member: just after the up, with an agent just replaced,
+  // it can take longer than one probe's 2 s on a busy machine, as a fresh-clone CI saw once.)
+  const keyring = await answerOnceItHolds(
+    "the keyring of every member",
+    () => consulGet(manager, "/v1/operator/keyring"),
+    (r) => r.status === 200,
+    statusAndBody,
+    30,
+  );
+  const pools = JSON.parse(keyring.out) as {
     WAN: boolean;
     Keys: Record<string, number>;
     PrimaryKeys: Record<string, number>;
