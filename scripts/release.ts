@@ -101,15 +101,22 @@ export interface StateContainer {
   inputs?: { image?: string; labels?: { label: string; value: string }[] };
 }
 
+/** A resource as the stack's state records it, as far as the release reads it. */
+type StateResource = StateContainer & { type?: string; inputs?: { stdin?: string } };
+
+/** Every resource of `stack`'s state. */
+async function stateResources(stack: Stack): Promise<StateResource[]> {
+  return (
+    ((await stack.exportStack()).deployment as { resources?: StateResource[] }).resources ?? []
+  );
+}
+
 /** The containers of `stack`'s state labelled `platform.component` `component`. */
 export async function containersInState(
   stack: Stack,
   component: string,
 ): Promise<StateContainer[]> {
-  type StateResource = StateContainer & { type?: string };
-  const resources =
-    ((await stack.exportStack()).deployment as { resources?: StateResource[] }).resources ?? [];
-  return resources.filter(
+  return (await stateResources(stack)).filter(
     (r) =>
       r.type === "docker:index/container:Container" &&
       (r.inputs?.labels ?? []).some(
@@ -123,10 +130,7 @@ export async function containersInState(
  * Marathon was given, in the command's standard input).
  */
 export async function marathonAppsInState(stack: Stack): Promise<string[]> {
-  type StateResource = { urn: string; type?: string; inputs?: { stdin?: string } };
-  const resources =
-    ((await stack.exportStack()).deployment as { resources?: StateResource[] }).resources ?? [];
-  return resources
+  return (await stateResources(stack))
     .filter(
       (r) =>
         r.type === "command:local:Command" &&
