@@ -258,20 +258,21 @@ function declareCoreParts(
   const database = databaseHost(spec)
     ? new DiracDatabase(`${name}-dirac-database`, base, opts)
     : undefined;
+  // The agents and load balancers talk to their host's Consul agent.
+  const nearConsul = { ...base, consul };
+  const loadBalancers = new LoadBalancers(`${name}-lb`, nearConsul, opts);
   const services = new ServiceInstances(
     `${name}-services`,
     // The registrations go to the catalog through the API once it has a leader. Neither
     // consul-esm nor the host's agent is needed for that: consul-esm runs the checks of
     // whatever the catalog holds when it starts, and an instance is registered passing, its
     // probe having passed. Waiting for them made the first instance of every service, and so
-    // the next ones, wait for the slowest agent.
-    { ...base, catalog: consul, database },
+    // the next ones, wait for the slowest agent. An instance replaced in its place waits for the
+    // balancers to serve it (`served`), so for them to run.
+    { ...base, catalog: consul, database, balancers: Object.values(loadBalancers.ready) },
     opts,
   );
-  // The agents and load balancers talk to their host's Consul agent.
-  const nearConsul = { ...base, consul };
   const agents = new ScheduledAgents(`${name}-agents`, nearConsul, opts);
-  const loadBalancers = new LoadBalancers(`${name}-lb`, nearConsul, opts);
   return { inventory, zookeeper, consul, database, services, agents, loadBalancers };
 }
 

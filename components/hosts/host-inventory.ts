@@ -1,6 +1,7 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { EngineEndpoint } from "../haproxy/balancer-gate";
 import { HostSpec } from "../core/config-schema";
 import { BatchedComponent } from "../core/declare-in-batches";
 import { DeclaredOnUse } from "../core/declared-on-use";
@@ -74,6 +75,8 @@ export class HostInventory extends BatchedComponent {
   private readonly engineOf: Map<string, string>;
   /** The hosts that are down. */
   private readonly failed: ReadonlySet<string>;
+  /** How each host's Engine is reached, as its provider reaches it, by host id. */
+  private readonly endpoints: Map<string, EngineEndpoint>;
 
   constructor(name: string, args: HostInventoryArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lhcb-platform:hosts:HostInventory", name, {}, opts);
@@ -89,6 +92,17 @@ export class HostInventory extends BatchedComponent {
     const localDockerHost = args.localDockerHost ?? "unix:///var/run/docker.sock";
     this.engineOf = new Map(args.hosts.map((h) => [h.id, args.local ? "" : h.id]));
     this.failed = new Set(args.failedHosts ?? []);
+    this.endpoints = new Map(
+      args.hosts.map((h) => [
+        h.id,
+        args.local
+          ? { host: localDockerHost }
+          : {
+              host: h.docker!.host,
+              ...(h.docker!.certPath ? { certPath: h.docker!.certPath } : {}),
+            },
+      ]),
+    );
 
     const declareEngine = (key: string): HostEngine => {
       const host = byId.get(key);
@@ -182,6 +196,22 @@ export class HostInventory extends BatchedComponent {
    */
   public keptOn(hostId: string): pulumi.CustomResourceOptions {
     return this.failed.has(hostId) ? keptAsDeployed() : {};
+  }
+
+  /** True when `hostId` is down (failedHosts). */
+  public isFailed(hostId: string): boolean {
+    return this.failed.has(hostId);
+  }
+
+  /**
+   * How the machine running `pulumi up` reaches `hostId`'s Engine, as its provider does (the
+   * provider's `sshOpts` aside: the Docker CLI reaches an `ssh://` host as the machine's ssh
+   * configuration says).
+   */
+  public engineEndpoint(hostId: string): EngineEndpoint {
+    const endpoint = this.endpoints.get(hostId);
+    if (endpoint === undefined) throw new Error(`unknown host "${hostId}"`);
+    return endpoint;
   }
 
   /** The engine of `hostId` (declared now if no part was placed there yet). */

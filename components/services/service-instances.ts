@@ -6,8 +6,14 @@ import { LocalCommand } from "../core/local-command";
 import { ServicesSpec } from "../core/platform-spec";
 import { PROBE_COMMAND, probeEnvironment } from "../core/readiness";
 import { atProbeAddress, containerReadiness } from "../hosts/container-readiness";
-import { ContainerResource, declareContainer } from "../hosts/declare-container";
-import { HostInventory } from "../hosts/host-inventory";
+import { ContainerResource, declareContainer, isKeptAsDeployed } from "../hosts/declare-container";
+import { HostInventory, keptAsDeployed } from "../hosts/host-inventory";
+import {
+  GATE_COMMAND,
+  gateBalancers,
+  gateEnvironment,
+  UNGATED_COMMAND,
+} from "../haproxy/balancer-gate";
 import { CatalogService } from "./catalog-service";
 import { PlannedInstance, servicesPlan } from "../plan";
 import { HostSpec } from "../core/config-schema";
@@ -22,6 +28,11 @@ export interface ServiceInstancesArgs {
   catalog: ConsulCatalog;
   /** Further resources the registrations wait for. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /**
+   * The balancers' readiness: an instance replaced in its place waits for them before it asks
+   * them whether they serve it (`served`).
+   */
+  balancers?: pulumi.Input<pulumi.Resource>[];
   /**
    * The DIRAC installation's database: an instance of a service that names databases waits for
    * it, and its configuration holds the password.
@@ -38,8 +49,14 @@ export interface InstanceResources {
    * itself (`instanceDrain`).
    */
   ready: LocalCommand;
-  /** In the Consul catalog, with the check consul-esm runs; the next instance waits for it. */
+  /** In the Consul catalog, with the check consul-esm runs. */
   registration: CatalogService;
+  /**
+   * Replaced in its place only (`startsBeside` false): created once every balancer serves the new
+   * instance (its checked server UP, as the balancer's admin socket says); the next instance waits
+   * for it, so none is stopped while a balancer has not yet taken up the one before.
+   */
+  served?: LocalCommand;
 }
 
 /**
@@ -54,8 +71,10 @@ export interface InstanceResources {
  * drain and stop the old ones (its replacements create before they delete). At a site, where an
  * instance publishes its service's port on its host, and for a service whose instances hold the
  * database's password, the instances of a service follow one another (container, ready,
- * registration; then the next instance), so a release replaces one instance at a time:
- * deregistered, drained, stopped, started, probed, registered, then the next.
+ * registration, served; then the next instance), so a release replaces one instance at a time:
+ * deregistered, drained, stopped, started, probed, registered, served by every balancer, then the
+ * next. A balancer that takes a moment longer to render and reload (a busy host) holds the next
+ * instance back, instead of finding itself with no instance to send to.
  *
  * The instances are declared a few services per turn of the event loop (`BatchedComponent`);
  * reading `containers`, `registrations` or `instances` declares the rest at once, so a record is
@@ -109,12 +128,12 @@ export class ServiceInstances extends BatchedComponent {
       (i) => i.key,
     );
     this.declareChildren(plan, ({ service, instances }) => {
-      // Beside: no order among the instances. In place: each container waits for the
-      // registration of the one before it. A release (a new image for every instance) then
-      // replaces one instance at a time in a single `pulumi up`: the engine first deletes what
-      // depends on the replaced container (its registration: the instance leaves the load
-      // balancers; its ready step: the drain), stops the old container, starts the new one,
-      // probes it, registers it, and only then does the next instance begin. (A `dependsOn` edge
+      // Beside: no order among the instances. In place: each container waits for the served
+      // step of the one before it. A release (a new image for every instance) then replaces one
+      // instance at a time in a single `pulumi up`: the engine first deletes what depends on the
+      // replaced container (its registration: the instance leaves the load balancers; its ready
+      // step: the drain), stops the old container, starts the new one, probes it, registers it,
+      // waits until every balancer serves it, and only then does the next instance begin. (A `dependsOn` edge
       // does not make the engine replace the next instance along with this one; only property
       // dependencies do, such as the container id and address these carry.)
       // An instance whose configuration holds a secret (the database password) takes the old
@@ -128,7 +147,7 @@ export class ServiceInstances extends BatchedComponent {
         this.instanceContainers[at] = declared.container;
         this.instanceRegistrations[at] = declared.registration;
         this.instanceResources[at] = declared;
-        if (!beside) previous = declared.registration;
+        if (!beside) previous = declared.served;
       }
     });
     this.registerOutputs({});
@@ -181,7 +200,47 @@ export class ServiceInstances extends BatchedComponent {
         replaceWith: [container],
       },
     );
-    return { container, ready, registration };
+    if (beside) return { container, ready, registration };
+    const served = this.declareServed(`${name}-${key}-served`, args, service, container, {
+      serverId: reg.serviceId,
+      hostId,
+      registration,
+    });
+    return { container, ready, registration, served };
+  }
+
+  /**
+   * The step created once every balancer (but those on failed hosts) serves instance `serverId`
+   * of `service`, after its registration; made anew with its container; kept as deployed with it.
+   * Made on a failed host (new there), it passes at once (`UNGATED_COMMAND`).
+   */
+  private declareServed(
+    name: string,
+    args: ServiceInstancesArgs,
+    service: PlacedService,
+    container: ContainerResource,
+    instance: { serverId: string; hostId: string; registration: CatalogService },
+  ): LocalCommand {
+    const { inventory } = args;
+    const { hostId } = instance;
+    const balancers = gateBalancers(
+      args.spec,
+      (id) => inventory.isFailed(id),
+      (id) => inventory.engineEndpoint(id),
+    );
+    return new LocalCommand(
+      name,
+      {
+        create: inventory.isFailed(hostId) ? UNGATED_COMMAND : GATE_COMMAND,
+        environment: gateEnvironment(service, instance.serverId, balancers),
+        triggers: [container.id],
+      },
+      {
+        ...(isKeptAsDeployed(container) ? keptAsDeployed() : {}),
+        parent: this,
+        dependsOn: [instance.registration, ...(args.balancers ?? [])],
+      },
+    );
   }
 
   /** True when the instances of `service` get the database's password in their configuration. */

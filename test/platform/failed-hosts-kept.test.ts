@@ -4,6 +4,7 @@
 // them, never reaches its engine; nothing of any other host is.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { GATE_COMMAND, UNGATED_COMMAND } from "../../components/haproxy/balancer-gate";
 import { ignoreChangesOf, installMocks, settle } from "../support/mocks";
 
 const declared = installMocks("site");
@@ -16,7 +17,9 @@ test("site with slave-2 failed: what is on slave-2 is kept as deployed, nothing 
   const kept = declared.filter((r) => keptAsDeployed(r.name)).map((r) => `${r.type} ${r.name}`);
   assert.deepEqual(kept.sort(), [
     "command:local:Command platform-services-configuration-server-slave-2-ready",
+    "command:local:Command platform-services-configuration-server-slave-2-served",
     "command:local:Command platform-services-framework-systemadministrator-slave-2-ready",
+    "command:local:Command platform-services-framework-systemadministrator-slave-2-served",
     "command:remote:Command platform-hosts-slave-2-prepare",
     "docker:index/container:Container platform-consul-agent-slave-2",
     "docker:index/container:Container platform-services-configuration-server-slave-2",
@@ -25,7 +28,7 @@ test("site with slave-2 failed: what is on slave-2 is kept as deployed, nothing 
     "docker:index/volume:Volume platform-consul-agent-slave-2-consul-data",
     "pulumi:providers:docker platform-hosts-slave-2",
   ]);
-  // Every resource on slave-2's engine is among them, and every readiness step of a container there.
+  // Every resource on slave-2's engine is among them, and every readiness and served step of a container there.
   const onSlave2 = declared.filter((r) => r.provider?.includes("::platform-hosts-slave-2::"));
   assert.equal(onSlave2.length, 5);
   for (const r of onSlave2) assert.ok(keptAsDeployed(r.name), r.name);
@@ -33,6 +36,16 @@ test("site with slave-2 failed: what is on slave-2 is kept as deployed, nothing 
     assert.equal(
       keptAsDeployed(r.name),
       onSlave2.some((c) => `${c.name}-ready` === r.name),
+      r.name,
+    );
+  // A served step made on slave-2 for the first time (a platform upgrade while it is down) passes
+  // at once; every other waits for the balancers.
+  const served = declared.filter((r) => r.name.endsWith("-served"));
+  assert.ok(served.length > 2);
+  for (const r of served)
+    assert.equal(
+      r.inputs.create,
+      r.name.includes("-slave-2-") ? UNGATED_COMMAND : GATE_COMMAND,
       r.name,
     );
 });

@@ -23,6 +23,11 @@ import {
   QUORUM_PROBE_PROGRAM,
 } from "../../components/core/quorum-probe";
 import { DRAIN_COMMAND, PROBE_COMMAND, PROBE_PROGRAM } from "../../components/core/readiness";
+import {
+  GATE_COMMAND,
+  GATE_PROGRAM,
+  IN_BALANCER_SCRIPT,
+} from "../../components/haproxy/balancer-gate";
 
 const spec = loadPlatformFromStackFile(process.cwd(), "local");
 const platform = new Platform("platform", { spec });
@@ -35,8 +40,9 @@ test("the local stack declares provider resources and components only", async ()
     [
       // The wait for a Consul leader, the readiness of each ZooKeeper member and Consul server,
       // the creation of cAdvisor's database, MariaDB's password and readiness, per instance its
-      // probe and drain, and per balancer the wait until it listens.
-      ["command:local:Command", 1 + 3 + 3 + 1 + 2 + 12 + 2],
+      // probe and drain, per balancer the wait until it listens, and per instance replaced in its
+      // place (ResourceStatus' 2) the wait until both balancers serve it.
+      ["command:local:Command", 1 + 3 + 3 + 1 + 2 + 12 + 2 + 2],
       // One external node per slave that holds service instances.
       ["consul:index/node:Node", 3],
       ["consul:index/service:Service", 12],
@@ -153,7 +159,7 @@ test("every instance is registered in the Consul catalog once a direct probe of 
   // platform network (where this machine reaches it; the mocks give no address, so the container name).
   const ready = Object.fromEntries(
     ofType(declared, "command:local:Command")
-      .filter((r) => r.name.startsWith("platform-services-"))
+      .filter((r) => r.name.startsWith("platform-services-") && r.name.endsWith("-ready"))
       .map((r) => [r.name, r.inputs]),
   );
   assert.equal(Object.keys(ready).length, 12);
@@ -190,6 +196,30 @@ test("every instance is registered in the Consul catalog once a direct probe of 
     `sample-proxied | ${PROBE_COMMAND} | ${DRAIN_COMMAND}`,
     `sample-web | ${PROBE_COMMAND} | ${DRAIN_COMMAND}`,
   ]);
+  // The instances replaced in their place (they hold the database's password) are each served
+  // by both balancers, as the balancers' admin sockets on the one local Engine say, before the
+  // next instance begins; the others have no such step.
+  const served = ofType(declared, "command:local:Command").filter((r) =>
+    r.name.endsWith("-served"),
+  );
+  assert.deepEqual(served.map((r) => r.name).sort(), [
+    "platform-services-resourcestatus-resourcestatus-slave-1-served",
+    "platform-services-resourcestatus-resourcestatus-slave-3-served",
+  ]);
+  const gate = served.find((r) => r.name.includes("slave-3"))!.inputs;
+  assert.equal(gate.create, GATE_COMMAND);
+  assert.deepEqual(gate.environment, {
+    GATE_PROGRAM,
+    GATE_SCRIPT: IN_BALANCER_SCRIPT,
+    GATE_WHAT: `instance ${named("resourcestatus-resourcestatus-slave-3")} of ResourceStatus/ResourceStatus`,
+    GATE_BACKEND: "be_resourcestatus_resourcestatus",
+    GATE_SERVER: named("resourcestatus-resourcestatus-slave-3"),
+    GATE_BALANCERS: JSON.stringify([
+      { id: "lb-1", engine: { host: "unix:///var/run/docker.sock" }, container: "local-lb-lb-1" },
+      { id: "lb-2", engine: { host: "unix:///var/run/docker.sock" }, container: "local-lb-lb-2" },
+    ]),
+    GATE_TIMEOUT_SECONDS: "120",
+  });
   assert.deepEqual(
     ofType(declared, "docker:index/network:Network").map((r) => r.name),
     ["platform-hosts-net"],
@@ -242,7 +272,14 @@ test("registrations wait for a Consul leader, not for consul-esm or the host's a
   const rs = "platform-services-resourcestatus-resourcestatus";
   for (const part of ["", "-ready", "-registration"])
     assert.equal(deleteBeforeReplaceOf(`${rs}-slave-3${part}`), true, part);
-  assert.ok(dependenciesOf(`${rs}-slave-3`).includes(`${rs}-slave-1-registration`));
+  // The next instance begins once both balancers serve the one before, which waits for them.
+  assert.ok(dependenciesOf(`${rs}-slave-3`).includes(`${rs}-slave-1-served`));
+  assert.deepEqual(dependenciesOf(`${rs}-slave-1-served`), [
+    "platform-lb-lb-1-ready",
+    "platform-lb-lb-2-ready",
+    `${rs}-slave-1`,
+    `${rs}-slave-1-registration`,
+  ]);
   assert.equal(deleteBeforeReplaceOf("platform-consul-server-master-1"), true);
   // Configured once the API has an address (the first server's), long before there is a leader.
   assert.deepEqual(dependenciesOf("platform-consul-api"), ["platform-consul-server-master-1"]);

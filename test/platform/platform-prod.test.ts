@@ -104,7 +104,7 @@ test("every part is declared, with exact counts", async () => {
   // One Marathon app (Framework/Monitoring) and one Chronos job (PilotStatusAgent) in marathon mode,
   // the wait for a Consul leader, the Consul management token, the readiness of each ZooKeeper
   // member and Consul server (one per master), the creation of cAdvisor's database, per
-  // instance its probe and drain, Consul's CA and a certificate per host (server or agent), a
+  // instance its probe and drain and the wait until every balancer serves it, Consul's CA and a certificate per host (server or agent), a
   // password per InfluxDB user, a password per ZooKeeper user and the step that sets its ACLs,
   // a secret per Mesos principal, the step that puts the gossip key in use, per balancer the
   // wait until it listens, the logging CA with a certificate for Logstash and each slave's
@@ -113,7 +113,13 @@ test("every part is declared, with exact counts", async () => {
   assert.equal(spec.masters.length, 5);
   assert.equal(
     commands.length,
-    2 + 1 + 1 + 5 + 5 + 1 + 38 + 1 + spec.hosts.length + 3 + 5 + 1 + 4 + 1 + 3 + 1 + 1 + 8 + 2,
+    2 + 1 + 1 + 5 + 5 + 1 + 38 + 38 + 1 + spec.hosts.length + 3 + 5 + 1 + 4 + 1 + 3 + 1 + 1 + 8 + 2,
+  );
+  assert.deepEqual(
+    commands.filter((n) => n.endsWith("-served")).sort(),
+    Object.keys(platform.services.containers)
+      .map((at) => `platform-services-${at.replace("/", "-")}-served`)
+      .sort(),
   );
   assert.deepEqual(
     commands.filter((n) => n.startsWith("platform-logging-tls-")).sort(),
@@ -128,6 +134,7 @@ test("every part is declared, with exact counts", async () => {
       .filter(
         (n) =>
           !n.endsWith("-ready") &&
+          !n.endsWith("-served") &&
           !n.startsWith("platform-consul-tls-") &&
           !n.startsWith("platform-logging-tls-"),
       )
@@ -230,10 +237,29 @@ test("at a site a service's instances are replaced in their place, one after ano
   // Its host port is held by one container at a time: the old one goes before the new one comes.
   for (const part of ["", "-ready", "-registration"])
     assert.equal(deleteBeforeReplaceOf(`${instance(first)}${part}`), true, part);
-  // The next instance waits for the one before it to be registered again.
+  // The next instance waits until every balancer serves the one before it again, which waits
+  // for its registration and for the balancers; the step is made anew with its container.
   assert.ok(
-    dependenciesOf(instance(second)).includes(`${instance(first)}-registration`),
+    dependenciesOf(instance(second)).includes(`${instance(first)}-served`),
     dependenciesOf(instance(second)).join(" "),
+  );
+  assert.deepEqual(dependenciesOf(`${instance(first)}-served`), [
+    "platform-lb-prod-lb-1-ready",
+    "platform-lb-prod-lb-2-ready",
+    "platform-lb-prod-lb-3-ready",
+    instance(first),
+    `${instance(first)}-registration`,
+  ]);
+  const served = byName(declared, `${instance(first)}-served`);
+  assert.deepEqual(served.inputs.triggers, [`${instance(first)}-id`]);
+  // Each balancer asked through its host's Engine, as the host's provider reaches it.
+  assert.deepEqual(
+    JSON.parse((served.inputs.environment as Record<string, string>).GATE_BALANCERS),
+    spec.loadBalancers.map((lb) => ({
+      id: lb.id,
+      engine: { host: lb.docker!.host },
+      container: `prod-lb-${lb.id}`,
+    })),
   );
 });
 

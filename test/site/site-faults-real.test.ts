@@ -64,7 +64,7 @@ test("a slave host lost under a steady client through both balancers: no request
       console.error(await whitelistDiagnosis(site, spec, victim, deployed!.consul));
       throw e;
     });
-  const summary = await underSteadyClient(urls, async (load) => {
+  const summary = await underSteadyClient(urls, { site, spec }, async (load) => {
     const lost = Date.now();
     // The host is cut off and killed at once; the rest of the loss (processes and namespaces
     // gone) is awaited before the restore.
@@ -141,7 +141,7 @@ async function masterAwayAndBack(
   assert.ok(victim !== undefined && masters.includes(victim), "a Consul leader among the masters");
   const others = masters.filter((m) => m !== victim);
   const api = addressOf(others[0]);
-  const summary = await underSteadyClient(steadyTargets().urls, async () => {
+  const summary = await underSteadyClient(steadyTargets().urls, { site, spec }, async () => {
     const at = Date.now();
     const away = fault(victim);
     // Both quorums watched at once, each time from the fault itself.
@@ -199,7 +199,7 @@ test("the Consul leader's master partitioned (its traffic dropped, all running):
 test("a load balancer lost: the other serves with every instance up and no request to it fails; back, the lost one serves again", async () => {
   const [lost, other] = spec.loadBalancers;
   const [lostUrl, otherUrl] = steadyTargets().urls;
-  const summary = await underSteadyClient([otherUrl], async () => {
+  const summary = await underSteadyClient([otherUrl], { site, spec }, async () => {
     await loseHost(site, lost.id);
     await new Promise((r) => setTimeout(r, 3000));
     assert.ok([...(await servers(other.id)).values()].every((st) => st === "UP"));

@@ -64,7 +64,7 @@ async function slaveContainers(): Promise<Map<string, string>> {
 async function steadily(change: () => Promise<void>): Promise<void> {
   const http = spec.services.find((s) => s.protocol === "http")!;
   const urls = spec.loadBalancers.map((lb) => `http://${lb.address}:${http.port}/`);
-  const summary = await underSteadyClient(urls, change);
+  const summary = await underSteadyClient(urls, { site, spec }, change);
   assert.equal(summary.failed, 0, summary.failures.join("\n"));
 }
 

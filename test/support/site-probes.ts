@@ -7,14 +7,14 @@ import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { ConsulCredentials, consulHttp } from "../../components/consul/consul-http";
 import { consulApiUrl } from "../../components/consul/consul-tls-plan";
-import { Site } from "../../components/core/endpoints";
+import { containerName, Site } from "../../components/core/endpoints";
 import { statsHost } from "../../components/haproxy/lb-containers";
 import { FALLBACK_SUFFIX } from "../../components/haproxy/haproxy-config";
 import { LB_PATHS } from "../../components/haproxy/lb-files";
 import { PlatformSpec } from "../../components/core/platform-spec";
 import { whitelistHostDir } from "../../components/mesos/host-paths";
 import { MESOS_PATHS } from "../../components/mesos/mesos-flags";
-import { LoadSummary, Sample, summarize } from "../../scripts/bench/load";
+import { LoadSummary, ok, Sample, summarize } from "../../scripts/bench/load";
 import { inNetnsArgs, SiteHost, SiteLayout } from "../../scripts/site/layout";
 import { SteadyClient } from "../../scripts/bench/steady-client";
 
@@ -244,6 +244,33 @@ function dockerOn(site: SiteLayout, id: string, args: string[]): ReturnType<type
   return probe("docker", ["-H", `unix://${h.dockerSocket}`, ...args]);
 }
 
+/** What each balancer of `spec` logged from `from` to `to` (ms since the epoch), with times. */
+export async function balancerLogs(
+  site: SiteLayout,
+  spec: PlatformSpec,
+  from: number,
+  to: number,
+): Promise<string> {
+  const out = [];
+  for (const lb of spec.loadBalancers) {
+    const name = containerName(spec, "lb", lb.id);
+    const window = ["--since", new Date(from).toISOString(), "--until", new Date(to).toISOString()];
+    const socket = site.hosts.find((h) => h.id === lb.id)!.dockerSocket;
+    const args = ["-H", `unix://${socket}`, "logs", "--timestamps", ...window, name];
+    // stdout (HAProxy's requests, the reloads) and stderr (consul-template), merged by time.
+    const lines = await execFileAsync("docker", args, { encoding: "utf8", timeout: 10_000 })
+      .then((r) =>
+        `${r.stdout}${r.stderr}`
+          .split("\n")
+          .filter((l) => l !== "")
+          .sort(),
+      )
+      .catch((e: Error) => [`(its engine does not answer: ${e.message})`]);
+    out.push(`${lb.id}'s log from ${window[1]} to ${window[3]}:\n${lines.join("\n")}`);
+  }
+  return out.join("\n");
+}
+
 /** `ARGS` run in the network namespace of the site host `host`. */
 function inNetns(host: SiteHost, args: string[]): ReturnType<typeof probe> {
   return probe("nsenter", inNetnsArgs(host, args));
@@ -272,9 +299,14 @@ export async function containersOn(
   );
 }
 
-/** Runs `fault` under a steady client over `urls`; returns its summary, once it checked the client kept its rate. */
+/**
+ * Runs `fault` under a steady client over `urls`; returns its summary, once it checked the client
+ * kept its rate. When a request failed, prints what the balancers of `spec` on `site` logged
+ * around the failures first (each request's server and termination state, each reload).
+ */
 export async function underSteadyClient(
   urls: string[],
+  balancers: { site: SiteLayout; spec: PlatformSpec },
   fault: (client: SteadyClient) => Promise<void>,
 ): Promise<LoadSummary> {
   const client = new SteadyClient({ targets: urls, rate: 100, timeoutMs: 5000 });
@@ -290,6 +322,12 @@ export async function underSteadyClient(
   console.log(
     `site: steady client: ${summary.requests} requests at ${summary.rate}/s, ${summary.failed} failed, p99 ${summary.p99Ms} ms, max ${summary.maxMs} ms`,
   );
+  const failed = samples.filter((s) => s.method === "GET" && !ok(s));
+  if (failed.length > 0) {
+    const from = Math.min(...failed.map((s) => s.sent)) - 3000;
+    const to = Math.max(...failed.map((s) => s.done)) + 1000;
+    console.error(await balancerLogs(balancers.site, balancers.spec, from, to));
+  }
   // A client held up would send nothing during the fault, and see no failure.
   assert.ok(
     summary.rate >= 80,
