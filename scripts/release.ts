@@ -5,8 +5,8 @@
 // local stack every new instance starts beside the old one and is registered once healthy, and
 // only then are the old ones deregistered, drained and stopped; at a site one instance of a
 // service at a time (every service in parallel, so each keeps its other instances serving), each
-// drained before it stops and sent traffic only once healthy, the next one starting only once it
-// is registered again (ServiceInstances). The agents on the image follow in the same run. Prints
+// drained before it stops and sent traffic only once healthy, the next one starting only once
+// every balancer serves it again (ServiceInstances' served step). The agents on the image follow in the same run. Prints
 // each step as it goes. On a stack without a registry, a VERSION its containers run, built again
 // as another image, is refused (scripts/same-tag-rebuild.ts).
 import { ConsulCredentials, consulHttp } from "../components/consul/consul-http";

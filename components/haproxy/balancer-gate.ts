@@ -13,6 +13,8 @@ export interface EngineEndpoint {
   host: string;
   /** For `tcp://` with TLS: the folder of `ca.pem`, `cert.pem` and `key.pem`. */
   certPath?: string;
+  /** For `ssh://`: the options the host's provider gives `ssh` (a key, a port, a config). */
+  sshOpts?: string[];
 }
 
 /** A balancer as the gate asks it: its host's id, its Engine and its container's name. */
@@ -24,37 +26,54 @@ export interface GateBalancer {
 
 /**
  * Run in a balancer's container (`sh -c SCRIPT gate BACKEND SERVER SECONDS`): asks HAProxy's
- * admin socket every 100 ms until the server's status is UP; after SECONDS, says what it saw and
- * fails.
+ * admin socket for the backend's servers (`show servers state BACKEND`: operational state 2 is
+ * running, administrative state 0 is in service) every 250 ms until the server is UP; after
+ * SECONDS, says what it saw last and fails.
  */
 export const IN_BALANCER_SCRIPT = [
-  'b="$1"; s="$2"; end=$(( $(date +%s) + $3 )); st=""',
+  'b="$1"; s="$2"; end=$(( $(date +%s) + $3 )); seen=""',
   "while :; do",
-  `  st=$(echo "show stat" | socat -t 2 stdio unix-connect:${LB_PATHS.runDir}/admin.sock 2>/dev/null | awk -F, -v b="$b" -v s="$s" '$1 == b && $2 == s { print $18 }')`,
-  '  [ "$st" = UP ] && exit 0',
-  '  [ "$(date +%s)" -ge "$end" ] && { echo "$s in $b: ${st:-not in its configuration}"; exit 1; }',
-  "  sleep 0.1",
+  `  if out=$(echo "show servers state $b" | socat -t 2 stdio unix-connect:${LB_PATHS.runDir}/admin.sock 2>&1); then`,
+  `    seen=$(printf '%s\\n' "$out" | awk -v s="$s" '$4 == s { st = "DOWN"; if ($6 == 1) st = "STARTING"; if ($6 == 2) st = "UP"; if ($6 == 3) st = "STOPPING"; if ($7 != 0) st = "MAINT"; print st; exit }')`,
+  '    [ "$seen" = UP ] && exit 0',
+  "    seen=${seen:-not in its configuration}",
+  "  else",
+  '    seen="its admin socket did not answer"',
+  "  fi",
+  '  [ "$(date +%s)" -ge "$end" ] && { echo "$s in $b: $seen"; exit 1; }',
+  "  sleep 0.25",
   "done",
 ].join("\n");
 
 /**
- * The gate program (Node, where `pulumi up` runs): one `docker exec` of `IN_BALANCER_SCRIPT` per
- * balancer, all at once, each through that balancer's Engine; passes when every one has passed.
- * A balancer whose Engine does not answer is asked again until the time is up. On failure it
- * names each balancer that did not pass and why.
+ * The gate program (Node, where `pulumi up` runs): `IN_BALANCER_SCRIPT` in every balancer's
+ * container at once, each through that balancer's Engine: over `ssh` with the host's `sshOpts`
+ * and the host's own Docker CLI for an `ssh://` Engine (one SSH session), with the Docker CLI
+ * here for any other. Passes when every one has passed. A balancer whose Engine does not answer
+ * is asked again every 0.5 s until the time is up; each ask is cut 10 s past it, and the whole
+ * program 30 s past it, so no Engine holds the `up` much longer. A missing `ssh` or `docker`
+ * here fails at once. On failure it names each balancer that did not pass and why.
  */
 export const GATE_PROGRAM = [
-  'const { execFile } = require("node:child_process"); const e = process.env;',
-  "const balancers = JSON.parse(e.GATE_BALANCERS), end = Date.now() + Number(e.GATE_TIMEOUT_SECONDS) * 1000;",
+  'const { execFile } = require("node:child_process"); const e = process.env, T = Number(e.GATE_TIMEOUT_SECONDS);',
+  "const balancers = JSON.parse(e.GATE_BALANCERS), end = Date.now() + T * 1000, why = new Map();",
+  "const q = (a) => `'${a.replace(/'/g, `'\\\\''`)}'`;",
+  'const argv = (b, left) => { const run = ["exec", b.container, "sh", "-c", e.GATE_SCRIPT, "gate", e.GATE_BACKEND, e.GATE_SERVER, left];',
+  '  const u = new URL(b.engine.host); if (u.protocol !== "ssh:") return ["docker", ["-H", b.engine.host, ...run]];',
+  '  const at = `${u.username ? `${decodeURIComponent(u.username)}@` : ""}${u.hostname}`;',
+  '  return ["ssh", [...(b.engine.sshOpts ?? []), ...(u.port ? ["-p", u.port] : []), at, "--", ["docker", ...run].map(q).join(" ")]]; };',
   "const ask = (b) => new Promise((done) => {",
-  "  const left = String(Math.max(1, Math.ceil((end - Date.now()) / 1000)));",
+  "  const left = Math.max(1, Math.ceil((end - Date.now()) / 1000)), [cmd, args] = argv(b, String(left));",
   '  const env = { ...process.env, ...(b.engine.certPath ? { DOCKER_CERT_PATH: b.engine.certPath, DOCKER_TLS_VERIFY: "1" } : {}) };',
-  '  execFile("docker", ["-H", b.engine.host, "exec", b.container, "sh", "-c", e.GATE_SCRIPT, "gate", e.GATE_BACKEND, e.GATE_SERVER, left],',
-  '    { env, encoding: "utf8" }, (x, out, err) => done(x ? `${out}${err}`.trim() || x.message : undefined)); });',
-  "const until = async (b) => { for (;;) { const why = await ask(b); if (why === undefined) return;",
-  "  if (Date.now() >= end) return `${b.id}: ${why}`; await new Promise((r) => setTimeout(r, 500)); } };",
-  "Promise.all(balancers.map(until)).then((whys) => { const bad = whys.filter((w) => w !== undefined); if (bad.length === 0) return;",
-  "  console.error(`${e.GATE_WHAT}: not served by every balancer after ${e.GATE_TIMEOUT_SECONDS}s (${bad.join('; ')})`); process.exit(1); });",
+  '  execFile(cmd, args, { env, encoding: "utf8", timeout: (left + 10) * 1000, killSignal: "SIGKILL" }, (x, out, err) => {',
+  '    if (x && x.code === "ENOENT") { console.error(`${e.GATE_WHAT}: no ${cmd} on this machine to ask ${b.id} with`); process.exit(1); }',
+  "    done(!x ? undefined : x.killed ? `no answer within ${left + 10}s` : `${out}${err}`.trim() || `exit status ${x.code}`); }); });",
+  "const until = async (b) => { for (;;) { const w = await ask(b); if (w === undefined) return why.delete(b.id);",
+  "  why.set(b.id, w); if (Date.now() >= end) return; await new Promise((r) => setTimeout(r, 500)); } };",
+  'const fail = () => { console.error(`${e.GATE_WHAT}: not served by every balancer after ${T}s (${[...why].map(([id, w]) => `${id}: ${w}`).join("; ")})`); process.exit(1); };',
+  'for (const b of balancers) why.set(b.id, "no answer");',
+  "const dog = setTimeout(fail, (T + 30) * 1000);",
+  "Promise.all(balancers.map(until)).then(() => { clearTimeout(dog); if (why.size > 0) fail(); });",
 ].join("\n");
 
 /** The shell command of the gate; what it waits for is in its environment (`gateEnvironment`). */
@@ -62,8 +81,9 @@ export const GATE_COMMAND = 'node -e "$GATE_PROGRAM"';
 
 /**
  * The gate of an instance on a failed host, made there for the first time (a platform upgrade
- * while the host is down): nothing can serve it, so it passes at once. Its environment is the
- * gate's, so once the host is back the step changes to `GATE_COMMAND` and runs it.
+ * while the host is down): nothing can serve it, so it passes at once. And the step's update: a
+ * change of its environment alone (a balancer added, removed, failed or back) asks nothing; the
+ * gate runs whenever its instance's container is new (the step is made anew with it).
  */
 export const UNGATED_COMMAND = "exit 0";
 

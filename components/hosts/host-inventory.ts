@@ -75,8 +75,9 @@ export class HostInventory extends BatchedComponent {
   private readonly engineOf: Map<string, string>;
   /** The hosts that are down. */
   private readonly failed: ReadonlySet<string>;
-  /** How each host's Engine is reached, as its provider reaches it, by host id. */
-  private readonly endpoints: Map<string, EngineEndpoint>;
+  /** The hosts by id, and the Engine of the local stack's hosts (`engineEndpoint`). */
+  private readonly hostsById: Map<string, HostSpec>;
+  private readonly localDockerHost: string | undefined;
 
   constructor(name: string, args: HostInventoryArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lhcb-platform:hosts:HostInventory", name, {}, opts);
@@ -92,17 +93,8 @@ export class HostInventory extends BatchedComponent {
     const localDockerHost = args.localDockerHost ?? "unix:///var/run/docker.sock";
     this.engineOf = new Map(args.hosts.map((h) => [h.id, args.local ? "" : h.id]));
     this.failed = new Set(args.failedHosts ?? []);
-    this.endpoints = new Map(
-      args.hosts.map((h) => [
-        h.id,
-        args.local
-          ? { host: localDockerHost }
-          : {
-              host: h.docker!.host,
-              ...(h.docker!.certPath ? { certPath: h.docker!.certPath } : {}),
-            },
-      ]),
-    );
+    this.hostsById = byId;
+    this.localDockerHost = args.local ? localDockerHost : undefined;
 
     const declareEngine = (key: string): HostEngine => {
       const host = byId.get(key);
@@ -204,14 +196,14 @@ export class HostInventory extends BatchedComponent {
   }
 
   /**
-   * How the machine running `pulumi up` reaches `hostId`'s Engine, as its provider does (the
-   * provider's `sshOpts` aside: the Docker CLI reaches an `ssh://` host as the machine's ssh
-   * configuration says).
+   * How the machine running `pulumi up` reaches `hostId`'s Engine, as its provider does.
    */
   public engineEndpoint(hostId: string): EngineEndpoint {
-    const endpoint = this.endpoints.get(hostId);
-    if (endpoint === undefined) throw new Error(`unknown host "${hostId}"`);
-    return endpoint;
+    const host = this.hostsById.get(hostId);
+    if (host === undefined) throw new Error(`unknown host "${hostId}"`);
+    if (this.localDockerHost !== undefined) return { host: this.localDockerHost };
+    const { host: url, certPath, sshOpts } = host.docker!;
+    return { host: url, ...(certPath ? { certPath } : {}), ...(sshOpts ? { sshOpts } : {}) };
   }
 
   /** The engine of `hostId` (declared now if no part was placed there yet). */

@@ -29,8 +29,10 @@ export interface ServiceInstancesArgs {
   /** Further resources the registrations wait for. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
   /**
-   * The balancers' readiness: an instance replaced in its place waits for them before it asks
-   * them whether they serve it (`served`).
+   * The readiness of the stack's balancers (`LoadBalancers.ready`), where the platform's own run.
+   * Given, an instance replaced in its place waits for them and then until each serves it
+   * (`served`) before the next instance goes; without them the next instance waits for its
+   * registration only (balancers of a project's own, or none).
    */
   balancers?: pulumi.Input<pulumi.Resource>[];
   /**
@@ -52,9 +54,10 @@ export interface InstanceResources {
   /** In the Consul catalog, with the check consul-esm runs. */
   registration: CatalogService;
   /**
-   * Replaced in its place only (`startsBeside` false): created once every balancer serves the new
-   * instance (its checked server UP, as the balancer's admin socket says); the next instance waits
-   * for it, so none is stopped while a balancer has not yet taken up the one before.
+   * Replaced in its place only (`startsBeside` false), where the balancers are given: created
+   * once every balancer serves the new instance (its checked server UP, as the balancer's admin
+   * socket says); the next instance waits for it, so none is stopped while a balancer has not yet
+   * taken up the one before.
    */
   served?: LocalCommand;
 }
@@ -147,7 +150,7 @@ export class ServiceInstances extends BatchedComponent {
         this.instanceContainers[at] = declared.container;
         this.instanceRegistrations[at] = declared.registration;
         this.instanceResources[at] = declared;
-        if (!beside) previous = declared.served;
+        if (!beside) previous = declared.served ?? declared.registration;
       }
     });
     this.registerOutputs({});
@@ -200,7 +203,7 @@ export class ServiceInstances extends BatchedComponent {
         replaceWith: [container],
       },
     );
-    if (beside) return { container, ready, registration };
+    if (beside || args.balancers === undefined) return { container, ready, registration };
     const served = this.declareServed(`${name}-${key}-served`, args, service, container, {
       serverId: reg.serviceId,
       hostId,
@@ -232,6 +235,7 @@ export class ServiceInstances extends BatchedComponent {
       name,
       {
         create: inventory.isFailed(hostId) ? UNGATED_COMMAND : GATE_COMMAND,
+        update: UNGATED_COMMAND,
         environment: gateEnvironment(service, instance.serverId, balancers),
         triggers: [container.id],
       },

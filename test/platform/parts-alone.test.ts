@@ -196,4 +196,10 @@ test("service instances register through the ConsulCatalog they are given: its p
   );
   // The registration waits for its node, which waits for the catalog's leader.
   assert.ok(dependenciesOf("own-services-node-s1").includes("own-consul-leader"));
+  // Given no balancers (a project's own, or none), no instance waits for the platform's.
+  assert.deepEqual(
+    declared.filter((r) => r.name.startsWith("own-services-") && r.name.endsWith("-served")),
+    [],
+  );
+  assert.equal(services.instances["framework-systemadministrator/s1"].served, undefined);
 });
