@@ -106,13 +106,8 @@ export class HostInventory extends BatchedComponent {
           : this.prepare(name, host, host.prepare, args.sshPrivateKey!, kept);
       const provider = new docker.Provider(
         `${name}-${key === "" ? "local" : key}`,
-        host === undefined
-          ? { host: localDockerHost }
-          : {
-              host: host.docker!.host,
-              certPath: host.docker!.certPath,
-              sshOpts: host.docker!.sshOpts,
-            },
+        // The one Engine of the local stack (key ""), else the host's own.
+        host === undefined ? { host: localDockerHost } : this.engineEndpoint(host.id),
         { ...kept, parent: this, dependsOn: preparation ? [preparation] : [] },
       );
       return {
@@ -196,7 +191,8 @@ export class HostInventory extends BatchedComponent {
   }
 
   /**
-   * How the machine running `pulumi up` reaches `hostId`'s Engine, as its provider does.
+   * How `hostId`'s Engine is reached: its provider's arguments, and how the machine running
+   * `pulumi up` reaches it otherwise (the balancers' served gate).
    */
   public engineEndpoint(hostId: string): EngineEndpoint {
     const host = this.hostsById.get(hostId);
