@@ -1,7 +1,10 @@
 // npm run release -- VERSION [STACK]: the paper's single script. Builds release VERSION of the
-// platform image (lhcb-platform/dirac:<DIRAC version>-VERSION), publishes it to the stack's
-// registry where the stack names one (`registry`: each host's Engine pulls it from there, by the
-// digest it got there), then rolls it out on STACK (default local) in one `pulumi up`: on the
+// image the stack's services run (`releaseKindOf`): the DIRAC platform image
+// (lhcb-platform/dirac:<DIRAC version>-VERSION) on a stack that runs DIRAC, the platform's own
+// service image (lhcb-platform/service:VERSION) on any other (cert, prod and the site today).
+// Publishes it to the stack's registry where the stack names one (`registry`: each host's Engine
+// pulls it from there, by the digest it got there), then rolls it out on STACK (default local) in
+// one `pulumi up`: on the
 // local stack every new instance starts beside the old one and is registered once healthy, and
 // only then are the old ones deregistered, drained and stopped; at a site one instance of a
 // service at a time (every service in parallel, so each keeps its other instances serving), each
@@ -78,21 +81,51 @@ export function pinnedDiracVersion(): string {
   return version;
 }
 
-/** The platform image of release `release`: `lhcb-platform/dirac:<DIRAC version>-<release>`. */
-export function releaseImage(release: string): string {
-  return `lhcb-platform/dirac:${pinnedDiracVersion()}-${release}`;
+/** An image the release builds: its repository, its name for a release, how it is built. */
+export interface ReleaseKind {
+  /** `lhcb-platform/dirac` or `lhcb-platform/service`. */
+  repository: string;
+  /** The image of release `release`. */
+  image(release: string): string;
+  /** What scripts/docker/build-images.sh is given (besides `--no-dockerd`) to build it. */
+  buildArgs(release: string): string[];
 }
 
 /**
- * Builds release `release` of the platform image (the same pinned DIRAC under a tag of its own;
- * every layer but the last few comes from the cache); returns the image.
+ * The DIRAC platform image (images/dirac), on a stack that runs DIRAC: the same pinned DIRAC
+ * under a tag of its own, `lhcb-platform/dirac:<DIRAC version>-<release>`.
  */
-export function buildReleaseImage(release: string): string {
-  execFileSync("scripts/docker/build-images.sh", ["--no-dockerd", "--release", release, "dirac"], {
+export const DIRAC_RELEASE: ReleaseKind = {
+  repository: "lhcb-platform/dirac",
+  image: (release) => `lhcb-platform/dirac:${pinnedDiracVersion()}-${release}`,
+  buildArgs: (release) => ["--release", release, "dirac"],
+};
+
+/**
+ * The platform's own service image (images/service), on a stack whose services run it:
+ * `lhcb-platform/service:<release>`, its `PLATFORM_VERSION` the release (each instance reports it).
+ */
+export const SERVICE_RELEASE: ReleaseKind = {
+  repository: "lhcb-platform/service",
+  image: (release) => `lhcb-platform/service:${release}`,
+  buildArgs: (release) => ["--service-version", release, "service"],
+};
+
+/** The image of release `release` (of the DIRAC platform image unless `kind` says another). */
+export function releaseImage(release: string, kind: ReleaseKind = DIRAC_RELEASE): string {
+  return kind.image(release);
+}
+
+/**
+ * Builds release `release` of `kind`'s image (every layer but the last few comes from the cache);
+ * returns the image.
+ */
+export function buildReleaseImage(release: string, kind: ReleaseKind = DIRAC_RELEASE): string {
+  execFileSync("scripts/docker/build-images.sh", ["--no-dockerd", ...kind.buildArgs(release)], {
     cwd: PROJECT_ROOT,
     stdio: "inherit",
   });
-  return releaseImage(release);
+  return kind.image(release);
 }
 
 /** A container as the stack's state records it. */
@@ -293,14 +326,27 @@ export async function rollOut(
 }
 
 /**
- * Throws unless stack `stackName`'s config (`config`) runs DIRAC (`lhcb-platform:dirac`): the
- * release builds the DIRAC platform image, which serves none of another catalog's services.
+ * What the release builds for stack `stackName` (its config `config`): the DIRAC platform image
+ * where it runs DIRAC (`lhcb-platform:dirac`); the platform's service image where its services
+ * run that (`lhcb-platform:images.service` unset, or naming `lhcb-platform/service` under any tag
+ * or digest). Throws for a stack whose services run another image: the release would replace it
+ * with one that serves none of them.
  */
-export function refuseNonDiracStack(stackName: string, config: ConfigMap): void {
-  if (config["lhcb-platform:dirac"] !== undefined) return;
+export function releaseKindOf(stackName: string, config: ConfigMap): ReleaseKind {
+  if (config["lhcb-platform:dirac"] !== undefined) return DIRAC_RELEASE;
+  const image = serviceImageOf(config);
+  if (image === undefined || repositoryOf(image) === SERVICE_RELEASE.repository)
+    return SERVICE_RELEASE;
   throw new Error(
-    `stack ${stackName} does not run DIRAC (Pulumi.${stackName}.yaml sets no lhcb-platform:dirac): its services run ${serviceImageOf(config) ?? "the default service image"}, and the DIRAC image this release builds would serve none of them`,
+    `stack ${stackName}'s services run ${image} (lhcb-platform:images.service in Pulumi.${stackName}.yaml), which this release does not build: it builds ${DIRAC_RELEASE.repository} for a stack that sets lhcb-platform:dirac and ${SERVICE_RELEASE.repository} for one whose services run it`,
   );
+}
+
+/** An image's repository: `name:tag@sha256:...`, `name:tag` or `name` → `name`. */
+function repositoryOf(image: string): string {
+  const name = image.split("@")[0];
+  const tag = name.lastIndexOf(":");
+  return tag > name.lastIndexOf("/") ? name.slice(0, tag) : name;
 }
 
 /** The last lines of an engine's error, where it says what failed. */
@@ -332,11 +378,11 @@ async function main(version: string | undefined, stackName: string): Promise<num
     console.log(`release: ${m} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
   const stack = await openExistingStack(stackName);
   const config = await stack.getAllConfig();
-  refuseNonDiracStack(stackName, config);
+  const kind = releaseKindOf(stackName, config);
   const registry = stackRegistry(config);
-  const before = localImageId(releaseImage(version));
-  log(`building ${releaseImage(version)}`);
-  let image = buildReleaseImage(version);
+  const before = localImageId(kind.image(version));
+  log(`building ${kind.image(version)}`);
+  let image = buildReleaseImage(version, kind);
   if (registry === undefined) refuseSameTagRebuild(stackName, image, before);
   else {
     log(`publishing ${image} to ${registry}`);

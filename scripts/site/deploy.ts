@@ -1,5 +1,6 @@
 // `site deploy` and `site destroy`: the site stack through the CLI as an operator runs it, its
-// secrets made once when missing (a new gossip key; the site's operator key for the preparation).
+// secrets made once when missing (a new gossip key; the site's operator key for the preparation),
+// each prepared host's SSH key named (`prepare.hostKey`).
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -60,6 +61,33 @@ export function ensureSiteStack(site: SiteLayout, name = site.stack): void {
     );
     say(`stack: the site's operator key (secret lhcb-platform:sshPrivateKey)`);
   }
+  pinHostKeys(site, name);
+}
+
+/**
+ * Sets `prepare.hostKey` of each of stack `name`'s prepared hosts to the key that host's sshd
+ * shows (`npm run site -- up` made it): the preparation then runs only on a host that shows it,
+ * as cert and prod should name their hosts' keys. One `pulumi config set-all`.
+ */
+function pinHostKeys(site: SiteLayout, name: string): void {
+  const hosts = (
+    JSON.parse(must(["config", "get", "lhcb-platform:hosts", "--json", "--stack", name])) as {
+      objectValue: { id: string; prepare?: unknown }[];
+    }
+  ).objectValue;
+  const ssh = sshPaths(site);
+  const pins = site.hosts.flatMap((h) => {
+    const at = hosts.findIndex((c) => c.id === h.id && c.prepare !== undefined);
+    if (at < 0) return [];
+    const key = readFileSync(`${ssh.hostKey(h)}.pub`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .slice(0, 2);
+    return ["--plaintext", `lhcb-platform:hosts[${at}].prepare.hostKey=${key.join(" ")}`];
+  });
+  if (pins.length === 0) return;
+  must(["config", "set-all", "--path", ...pins, "--stack", name]);
+  say(`stack: ${pins.length / 2} hosts' SSH keys (prepare.hostKey)`);
 }
 
 /** `pulumi up` of the site stack (its secrets made first when missing). */

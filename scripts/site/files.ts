@@ -74,7 +74,9 @@ export function sshdConfig(site: SiteLayout, host: SiteHost): string {
 
 /**
  * The SSH client's settings for the site's hosts (/etc/ssh/ssh_config.d): the site's key, its
- * known hosts checked strictly, and one connection per host reused by every command.
+ * known hosts checked strictly, a connection given up after 5 s. Each command opens a connection
+ * of its own (no `ControlMaster`): a shared one to a host that is lost would hold every command
+ * after it until its keep-alives gave up, where a new one fails within the 5 s.
  */
 export function sshClientConfig(site: SiteLayout): string {
   const ssh = sshPaths(site);

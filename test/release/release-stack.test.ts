@@ -1,12 +1,17 @@
 // What the release checks of its stack before it builds anything: the stack exists (a mistyped
-// name creates nothing), and it runs DIRAC, the image the release builds; and which instances
-// it waits for in Consul.
+// name creates nothing), and which image it builds for it (the one its services run); and which
+// instances it waits for in Consul.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { openExistingStack, PROJECT_ROOT } from "../../scripts/engine-stack";
-import { instanceChecks, refuseNonDiracStack } from "../../scripts/release";
+import {
+  DIRAC_RELEASE,
+  instanceChecks,
+  releaseKindOf,
+  SERVICE_RELEASE,
+} from "../../scripts/release";
 
 test("a stack without a stack file is refused, naming the file, and none is made", async () => {
   const file = join(PROJECT_ROOT, "Pulumi.prdo.yaml");
@@ -16,20 +21,40 @@ test("a stack without a stack file is refused, naming the file, and none is made
   assert.equal(existsSync(file), false);
 });
 
-test("a stack that sets no lhcb-platform:dirac is refused, naming its services' image", () => {
-  const images = { value: JSON.stringify({ service: "lhcb-platform/service:1.0.0" }) };
-  assert.throws(() => refuseNonDiracStack("cert", { "lhcb-platform:images": images }), {
-    message:
-      "stack cert does not run DIRAC (Pulumi.cert.yaml sets no lhcb-platform:dirac): its services run lhcb-platform/service:1.0.0, and the DIRAC image this release builds would serve none of them",
+test("the release builds the image the stack's services run: DIRAC's where it runs DIRAC, the platform's service image where they run that", () => {
+  const images = (service: string) => ({
+    "lhcb-platform:images": { value: JSON.stringify({ service }) },
   });
-  assert.throws(() => refuseNonDiracStack("prod", {}), {
-    message:
-      "stack prod does not run DIRAC (Pulumi.prod.yaml sets no lhcb-platform:dirac): its services run the default service image, and the DIRAC image this release builds would serve none of them",
-  });
-  const dirac = { value: JSON.stringify({ installation: "Local" }) };
-  assert.doesNotThrow(() =>
-    refuseNonDiracStack("local", { "lhcb-platform:dirac": dirac, "lhcb-platform:images": images }),
+  const dirac = { "lhcb-platform:dirac": { value: JSON.stringify({ installation: "Local" }) } };
+  assert.equal(
+    releaseKindOf("local", { ...dirac, ...images("lhcb-platform/dirac:9.1.22") }),
+    DIRAC_RELEASE,
   );
+  // cert and prod set no image: their services run the default, the platform's service image.
+  assert.equal(releaseKindOf("prod", {}), SERVICE_RELEASE);
+  assert.equal(releaseKindOf("cert", images("lhcb-platform/service:1.0.0")), SERVICE_RELEASE);
+  // After a release at a site: the published image, named by its digest.
+  const published = `lhcb-platform/service:1.0.1@sha256:${"a".repeat(64)}`;
+  assert.equal(releaseKindOf("site", images(published)), SERVICE_RELEASE);
+  assert.equal(SERVICE_RELEASE.image("1.0.2"), "lhcb-platform/service:1.0.2");
+  assert.deepEqual(SERVICE_RELEASE.buildArgs("1.0.2"), ["--service-version", "1.0.2", "service"]);
+  assert.match(DIRAC_RELEASE.image("1.0.2"), /^lhcb-platform\/dirac:[0-9][0-9.]*-1\.0\.2$/);
+  assert.deepEqual(DIRAC_RELEASE.buildArgs("1.0.2"), ["--release", "1.0.2", "dirac"]);
+});
+
+test("a stack whose services run another image is refused, naming the image and the file", () => {
+  const config = (service: string) => ({
+    "lhcb-platform:images": { value: JSON.stringify({ service }) },
+  });
+  const others = [
+    "registry.example.org/ops/dirac-services:7",
+    "lhcb-platform/dirac:9.1.22", // DIRAC's image on a stack that sets no lhcb-platform:dirac
+    "localhost:5000/lhcb-platform/service", // a registry's port is not a tag
+  ];
+  for (const image of others)
+    assert.throws(() => releaseKindOf("cert", config(image)), {
+      message: `stack cert's services run ${image} (lhcb-platform:images.service in Pulumi.cert.yaml), which this release does not build: it builds lhcb-platform/dirac for a stack that sets lhcb-platform:dirac and lhcb-platform/service for one whose services run it`,
+    });
 });
 
 test("the instances' checks the release waits for: those of their external nodes, but a failed host's", () => {

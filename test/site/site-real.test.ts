@@ -367,6 +367,32 @@ test("Consul's TLS: its API only as HTTPS with a certificate of the platform's C
 
 /** The private key of the stack's Consul CA, read from its state with the secrets shown. */
 /** What the stack's command `name` printed (a secret made at `up`), from its state. */
+test("each host is prepared only where it shows the SSH key the site made for it (prepare.hostKey)", async () => {
+  const stack = deployed!.stack;
+  const state = JSON.parse(
+    await stack.pulumi(["stack", "export", "--show-secrets", "--stack", stack.name]),
+  ) as { deployment: { resources: { type: string; inputs?: { connection?: unknown } }[] } };
+  // The connection holds the operator's key, a secret: exported as an object whose `plaintext`
+  // holds the connection as JSON.
+  type Connection = { host: string; hostKey?: string };
+  const pinned = new Map(
+    state.deployment.resources
+      .filter((r) => r.type === "command:remote:Command")
+      .map((r) => {
+        const c = r.inputs!.connection as Connection | { plaintext: string };
+        const connection = "plaintext" in c ? (JSON.parse(c.plaintext) as Connection) : c;
+        return [connection.host, connection.hostKey];
+      }),
+  );
+  const shown = (h: (typeof site.hosts)[number]) =>
+    readFileSync(`${sshPaths(site).hostKey(h)}.pub`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .slice(0, 2)
+      .join(" ");
+  assert.deepEqual(pinned, new Map(site.hosts.map((h) => [h.address, shown(h)])));
+});
+
 async function madeStdout(stack: DeployedSite["stack"], name: string): Promise<string> {
   const state = JSON.parse(
     await stack.pulumi(["stack", "export", "--show-secrets", "--stack", stack.name]),

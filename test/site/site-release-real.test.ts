@@ -1,22 +1,29 @@
-// A release's publish and rollout at the multi-host site for real, as `npm run release` does them
-// (the site runs the sample image, not DIRAC's, so the image here is the sample one with a label
-// more): published to the site's registry and named by its digest (scripts/publish-image.ts),
-// rolled out over ssh:// to every host's Engine, which pulls it by that digest; then built again
-// under the same tag and published again, which names another digest, so every container on it
-// is replaced. The site's image push takes an image named by digest from the registry, and
-// refuses one the registry lacks.
+// A release at the multi-host site for real. First `npm run release -- VERSION STACK` itself, as
+// an operator runs it on cert or prod, under a steady client through both balancers: it builds
+// the platform's service image (the one the site's services run) under VERSION, publishes it to
+// the site's registry, names it by its digest in the stack file and rolls it out over ssh:// to
+// every host's Engine, one instance of a service at a time. Then the publish and rollout as the
+// release does them (scripts/publish-image.ts), with the same tag built again: another digest,
+// so every container on it is replaced. The site's image push takes an image named by digest from
+// the registry, and refuses one the registry lacks.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { after, before, test } from "node:test";
+import { promisify } from "node:util";
+import { PROJECT_ROOT } from "../../scripts/engine-stack";
 import { publishImage } from "../../scripts/publish-image";
+import { SERVICE_RELEASE } from "../../scripts/release";
 import { pushImages } from "../../scripts/site/registry";
 import { DeployedSite, deploySite, removeSite, site } from "../support/site-fixture";
-import { onHost, serversOf } from "../support/site-probes";
+import { onHost, serversOf, underSteadyClient } from "../support/site-probes";
 
 /** The release under test: the sample image the site runs, with one label more per build. */
 const SOURCE = "lhcb-platform/service:1.0.0";
 const IMAGE = `${SOURCE}-site-release`;
 const REGISTRY = `${site.registry.name}:${site.registry.port}`;
+/** The release `npm run release` builds, publishes and rolls out. */
+const VERSION = "1.0.1-site";
+const RELEASED = SERVICE_RELEASE.image(VERSION);
 
 let deployed: DeployedSite | undefined;
 
@@ -25,8 +32,112 @@ before(async () => {
 });
 
 after(async () => {
-  execFileSync("docker", ["rmi", "-f", IMAGE], { stdio: "ignore" });
+  execFileSync("docker", ["rmi", "-f", IMAGE, RELEASED], { stdio: "ignore" });
   await removeSite(deployed);
+});
+
+/** The images the stack's service instances and agents run on every host: `host/name → image`. */
+function instancesAndAgents(stack: string): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const h of site.hosts)
+    for (const component of ["service", "agent"]) {
+      const filters = ["--filter", `label=platform.stack=${stack}`];
+      const ids = onHost(
+        h.address,
+        "ps",
+        "-q",
+        ...filters,
+        "--filter",
+        `label=platform.component=${component}`,
+      );
+      if (ids.trim() === "") continue;
+      const lines = onHost(
+        h.address,
+        "inspect",
+        "-f",
+        "{{.Name}} {{.Config.Image}}",
+        ...ids.trim().split("\n"),
+      );
+      for (const [name, image] of lines
+        .trim()
+        .split("\n")
+        .map((l) => l.split(" ")))
+        found.set(`${h.id}${name}`, image);
+    }
+  return found;
+}
+
+/** `npm run release -- ARGS` in the project directory: its exit status and its output. */
+async function npmRelease(args: string[]): Promise<{ code: number; output: string }> {
+  try {
+    const r = await promisify(execFile)("npm", ["run", "--silent", "release", "--", ...args], {
+      cwd: PROJECT_ROOT,
+      maxBuffer: 64 * 2 ** 20,
+    });
+    return { code: 0, output: r.stdout + r.stderr };
+  } catch (e) {
+    const x = e as { code?: number; stdout?: string; stderr?: string };
+    return { code: x.code ?? -1, output: `${x.stdout ?? ""}${x.stderr ?? ""}` };
+  }
+}
+
+test("npm run release -- VERSION STACK at the site: the service image built, published by its digest, rolled out to every host while both balancers keep serving", async () => {
+  const { stack, spec } = deployed!;
+  const instances = spec.services.reduce((n, s) => n + s.hosts.length, 0);
+  const containers = instancesAndAgents(spec.stack).size;
+  assert.ok(containers > instances, `${containers} service and agent containers`);
+  const http = spec.services.find((s) => s.protocol === "http")!;
+  const urls = spec.loadBalancers.map((lb) => `http://${lb.address}:${http.port}/`);
+  let release = { code: -1, output: "" };
+  const t = Date.now();
+  const summary = await underSteadyClient(urls, { site, spec }, async () => {
+    release = await npmRelease([VERSION, stack.name]);
+  });
+  const seconds = (Date.now() - t) / 1000;
+  console.log(release.output);
+  assert.equal(release.code, 0, release.output.trimEnd().split("\n").slice(-20).join("\n"));
+  console.log(
+    `site release: npm run release in ${seconds.toFixed(1)} s; steady client p99 ${summary.p99Ms} ms, max ${summary.maxMs} ms`,
+  );
+  assert.equal(summary.failed, 0, summary.failures.join("\n"));
+
+  const line = (text: string) =>
+    new RegExp(`^release: ${text.replace(/[.()]/g, "\\$&")} \\([0-9.]+s\\)$`, "m");
+  assert.match(release.output, line(`building ${RELEASED}`));
+  assert.match(release.output, line(`publishing ${RELEASED} to ${REGISTRY}`));
+  const digest = new RegExp(
+    `^release: published ${REGISTRY.replace(/[.]/g, "\\.")}/${RELEASED.replace(/[.]/g, "\\.")}@(sha256:[0-9a-f]{64}) `,
+    "m",
+  ).exec(release.output)?.[1];
+  assert.ok(digest !== undefined, "the release names what it published");
+  assert.match(
+    release.output,
+    new RegExp(
+      `^release: rolled out ${VERSION.replace(/[.]/g, "\\.")} on ${stack.name}: ${instances} instance\\(s\\) replaced in [0-9.]+s `,
+      "m",
+    ),
+  );
+  const named = await stack.pulumi([
+    "config",
+    "get",
+    "--path",
+    "lhcb-platform:images.service",
+    "--stack",
+    stack.name,
+  ]);
+  assert.equal(named.trim(), `${RELEASED}@${digest}`);
+
+  const running = instancesAndAgents(spec.stack);
+  assert.equal(running.size, containers);
+  for (const [at, image] of running) assert.equal(image, `${REGISTRY}/${RELEASED}@${digest}`, at);
+  for (const lb of spec.loadBalancers) {
+    for (const [server, status] of await serversOf(site, spec, lb.id))
+      assert.equal(status, "UP", `${lb.id}: ${server}`);
+    const answer = (await (await fetch(`http://${lb.address}:${http.port}/`)).json()) as {
+      version: string;
+    };
+    assert.equal(answer.version, VERSION, `${http.name} through ${lb.id}`);
+  }
 });
 
 /** Builds IMAGE again, `build` in a label of its own; returns the image's id. */
@@ -65,8 +176,8 @@ function containersByImage(): Map<string, string[][]> {
 
 test("a release published by its digest runs on every host; built again under the same tag, it replaces every container on it", async () => {
   const { stack, spec } = deployed!;
-  const onPlatformImage = containersByImage().get(`${REGISTRY}/${SOURCE}`)!.length;
-  assert.ok(onPlatformImage >= 6, `${onPlatformImage} containers on ${SOURCE}`);
+  const platformContainers = instancesAndAgents(spec.stack).size;
+  assert.ok(platformContainers >= 6, `${platformContainers} service and agent containers`);
   const published: string[] = [];
   for (const round of [1, 2]) {
     const id = build(round);
@@ -87,14 +198,11 @@ test("a release published by its digest runs on every host; built again under th
     console.log(
       `site release: round ${round} rolled out in ${((Date.now() - t) / 1000).toFixed(1)} s`,
     );
-    const now = containersByImage();
-    assert.equal(
-      now.get(`${REGISTRY}/${SOURCE}`),
-      undefined,
-      `round ${round}: none left on ${SOURCE}`,
-    );
-    const released = now.get(p.published) ?? [];
-    assert.equal(released.length, onPlatformImage, `round ${round}: on ${p.published}`);
+    const now = instancesAndAgents(spec.stack);
+    assert.equal(now.size, platformContainers, `round ${round}: service and agent containers`);
+    for (const [at, image] of now) assert.equal(image, p.published, `round ${round}: ${at}`);
+    const released = containersByImage().get(p.published) ?? [];
+    assert.equal(released.length, platformContainers, `round ${round}: on ${p.published}`);
     for (const [name, runs] of released) assert.equal(runs, id, `round ${round}: ${name}`);
     for (const lb of spec.loadBalancers)
       for (const [server, status] of await serversOf(site, spec, lb.id))
