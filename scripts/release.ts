@@ -1,7 +1,8 @@
 // npm run release -- VERSION [STACK]: the paper's single script. Builds release VERSION of the
 // image the stack's services run (`releaseKindOf`): the DIRAC platform image
 // (lhcb-platform/dirac:<DIRAC version>-VERSION) on a stack that runs DIRAC, the platform's own
-// service image (lhcb-platform/service:VERSION) on any other (cert, prod and the site today).
+// service image (lhcb-platform/service:VERSION) on one whose services run that (cert, prod and
+// the site today); a stack whose services run another image is refused.
 // Publishes it to the stack's registry where the stack names one (`registry`: each host's Engine
 // pulls it from there, by the digest it got there), then rolls it out on STACK (default local) in
 // one `pulumi up`: on the

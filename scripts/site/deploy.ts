@@ -3,7 +3,7 @@
 // each prepared host's SSH key named (`prepare.hostKey`).
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { engineEnv, operatorCli, PROJECT_ROOT } from "../engine-stack";
 import { sshPaths } from "./files";
 import { SiteLayout } from "./layout";
@@ -13,7 +13,7 @@ import { say } from "./system";
 function pulumi(
   args: string[],
   opts: { input?: string; show?: boolean } = {},
-): { ok: boolean; out: string } {
+): { ok: boolean; out: string; stdout: string } {
   const r = spawnSync(operatorCli(), [...args, "--non-interactive"], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...engineEnv() },
@@ -22,13 +22,21 @@ function pulumi(
     stdio: opts.show ? ["pipe", "inherit", "inherit"] : "pipe",
     maxBuffer: 64 * 2 ** 20,
   });
-  return { ok: r.status === 0, out: `${r.stdout ?? ""}${r.stderr ?? ""}` };
+  return { ok: r.status === 0, out: `${r.stdout ?? ""}${r.stderr ?? ""}`, stdout: r.stdout ?? "" };
 }
 
 function must(args: string[], opts: { input?: string; show?: boolean } = {}): string {
+  return mustRun(args, opts).out;
+}
+
+/** `pulumi ARGS`, which must succeed; what it printed (`out`) and its standard output alone. */
+function mustRun(
+  args: string[],
+  opts: { input?: string; show?: boolean } = {},
+): { out: string; stdout: string } {
   const r = pulumi(args, opts);
   if (!r.ok) throw new Error(`pulumi ${args.join(" ")} failed:\n${r.out}`);
-  return r.out;
+  return r;
 }
 
 /** Sets the secret `key` of stack `name` to `value` through stdin: never on a command line. */
@@ -71,7 +79,9 @@ export function ensureSiteStack(site: SiteLayout, name = site.stack): void {
  */
 function pinHostKeys(site: SiteLayout, name: string): void {
   const hosts = (
-    JSON.parse(must(["config", "get", "lhcb-platform:hosts", "--json", "--stack", name])) as {
+    JSON.parse(
+      mustRun(["config", "get", "lhcb-platform:hosts", "--json", "--stack", name]).stdout,
+    ) as {
       objectValue: { id: string; prepare?: unknown }[];
     }
   ).objectValue;
@@ -79,10 +89,12 @@ function pinHostKeys(site: SiteLayout, name: string): void {
   const pins = site.hosts.flatMap((h) => {
     const at = hosts.findIndex((c) => c.id === h.id && c.prepare !== undefined);
     if (at < 0) return [];
-    const key = readFileSync(`${ssh.hostKey(h)}.pub`, "utf8")
-      .trim()
-      .split(/\s+/)
-      .slice(0, 2);
+    const file = `${ssh.hostKey(h)}.pub`;
+    if (!existsSync(file))
+      throw new Error(
+        `${h.id}'s SSH host key ${file} does not exist: \`npm run site -- up\` makes it, before a deploy`,
+      );
+    const key = readFileSync(file, "utf8").trim().split(/\s+/).slice(0, 2);
     return ["--plaintext", `lhcb-platform:hosts[${at}].prepare.hostKey=${key.join(" ")}`];
   });
   if (pins.length === 0) return;

@@ -365,8 +365,6 @@ test("Consul's TLS: its API only as HTTPS with a certificate of the platform's C
   assert.equal(outcomes.plain, "refused: closed by the server");
 });
 
-/** The private key of the stack's Consul CA, read from its state with the secrets shown. */
-/** What the stack's command `name` printed (a secret made at `up`), from its state. */
 test("each host is prepared only where it shows the SSH key the site made for it (prepare.hostKey)", async () => {
   const stack = deployed!.stack;
   const state = JSON.parse(
@@ -393,6 +391,7 @@ test("each host is prepared only where it shows the SSH key the site made for it
   assert.deepEqual(pinned, new Map(site.hosts.map((h) => [h.address, shown(h)])));
 });
 
+/** What the stack's command `name` printed (a secret made at `up`), from its state. */
 async function madeStdout(stack: DeployedSite["stack"], name: string): Promise<string> {
   const state = JSON.parse(
     await stack.pulumi(["stack", "export", "--show-secrets", "--stack", stack.name]),
@@ -405,6 +404,7 @@ async function madeStdout(stack: DeployedSite["stack"], name: string): Promise<s
   return text;
 }
 
+/** The private key of the stack's Consul CA, read from its state with the secrets shown. */
 async function madeCaKey(stack: DeployedSite["stack"]): Promise<string> {
   const made = await madeStdout(stack, "platform-consul-tls-ca");
   return splitKeyAndCertificate("the stack's CA", made).key;
