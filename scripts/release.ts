@@ -14,6 +14,7 @@
 // each step as it goes. On a stack without a registry, a VERSION its containers run, built again
 // as another image, is refused (scripts/same-tag-rebuild.ts).
 import { ConsulCredentials, consulHttp } from "../components/consul/consul-http";
+import { withoutRegistryHost } from "../components/core/images";
 import { physicalName } from "../components/core/naming";
 import { taskRolloutGoals, waitTaskRollout } from "./marathon-rollout";
 import { execFileSync } from "node:child_process";
@@ -330,14 +331,20 @@ export async function rollOut(
  * What the release builds for stack `stackName` (its config `config`): the DIRAC platform image
  * where it runs DIRAC (`lhcb-platform:dirac`); the platform's service image where its services
  * run that (`lhcb-platform:images.service` unset, or naming `lhcb-platform/service` under any tag
- * or digest). Throws for a stack whose services run another image: the release would replace it
- * with one that serves none of them.
+ * or digest; behind any registry host on a stack with a `registry`, which the plan puts in that
+ * host's place). Throws for a stack whose services run another image: the release would replace
+ * it with one that serves none of them.
  */
 export function releaseKindOf(stackName: string, config: ConfigMap): ReleaseKind {
   if (config["lhcb-platform:dirac"] !== undefined) return DIRAC_RELEASE;
   const image = serviceImageOf(config);
-  if (image === undefined || repositoryOf(image) === SERVICE_RELEASE.repository)
+  const named = image !== undefined && stackRegistry(config) ? withoutRegistryHost(image) : image;
+  if (named === undefined || repositoryOf(named) === SERVICE_RELEASE.repository)
     return SERVICE_RELEASE;
+  if (repositoryOf(withoutRegistryHost(named)) === SERVICE_RELEASE.repository)
+    throw new Error(
+      `stack ${stackName}'s services run ${named} (lhcb-platform:images.service in Pulumi.${stackName}.yaml), from a registry the stack does not name: the release publishes to lhcb-platform:registry, so set that to the registry, or name the image ${withoutRegistryHost(named)}`,
+    );
   throw new Error(
     `stack ${stackName}'s services run ${image} (lhcb-platform:images.service in Pulumi.${stackName}.yaml), which this release does not build: it builds ${DIRAC_RELEASE.repository} for a stack that sets lhcb-platform:dirac and ${SERVICE_RELEASE.repository} for one whose services run it`,
   );

@@ -44,6 +44,11 @@ function hasRegistryHost(image: string): boolean {
   );
 }
 
+/** An image's name past its registry host: `gcr.io/a/b:1` → `a/b:1`; `a/b:1` as it is. */
+export function withoutRegistryHost(image: string): string {
+  return hasRegistryHost(image) ? image.split("/").slice(1).join("/") : image;
+}
+
 /**
  * Puts an image under a site registry: `registry.cern.ch/lhcb` + `hashicorp/consul:1.16.6` →
  * `registry.cern.ch/lhcb/hashicorp/consul:1.16.6`; an upstream registry host is replaced.
@@ -51,8 +56,7 @@ function hasRegistryHost(image: string): boolean {
 export function withRegistry(image: string, registry: string): string {
   const prefix = registry.replace(/\/+$/, "");
   if (prefix === "") return image;
-  const path = hasRegistryHost(image) ? image.split("/").slice(1).join("/") : image;
-  return `${prefix}/${path}`;
+  return `${prefix}/${withoutRegistryHost(image)}`;
 }
 
 /** Every image the stack uses: defaults, then overrides, then the registry prefix. */

@@ -89,6 +89,7 @@ export class HostInventory extends BatchedComponent {
         throw new Error(
           `host ${unprepared.id} has prepare commands but no sshPrivateKey was given`,
         );
+      for (const warning of unpinnedHostKeys(args.hosts)) pulumi.log.warn(warning, this);
     }
     const localDockerHost = args.localDockerHost ?? "unix:///var/run/docker.sock";
     this.engineOf = new Map(args.hosts.map((h) => [h.id, args.local ? "" : h.id]));
@@ -245,4 +246,17 @@ export class HostInventory extends BatchedComponent {
       dependsOn: [...deps, ...(extraDeps as pulumi.Input<pulumi.Resource>[])],
     };
   }
+}
+
+/**
+ * A warning for each host prepared over SSH without `prepare.hostKey`: @pulumi/command then runs
+ * its commands, with the operator's key, on whatever answers at its address.
+ */
+export function unpinnedHostKeys(hosts: readonly HostSpec[]): string[] {
+  return hosts
+    .filter((h) => h.prepare !== undefined && h.prepare.hostKey === undefined)
+    .map(
+      (h) =>
+        `host ${h.id} is prepared over SSH without prepare.hostKey: its commands run on whatever answers at ${h.address}:${h.prepare!.port}. Set it to the key its sshd shows, a line of its /etc/ssh/ssh_host_*_key.pub ('ssh-ed25519 AAAA...')`,
+    );
 }

@@ -3,10 +3,11 @@
 // each prepared host's SSH key named (`prepare.hostKey`).
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { engineEnv, operatorCli, PROJECT_ROOT } from "../engine-stack";
 import { sshPaths } from "./files";
 import { SiteLayout } from "./layout";
+import { hostPublicKey } from "./ssh";
 import { say } from "./system";
 
 /** Runs the CLI in the project; `show`: its output goes to the terminal (progress of an up). */
@@ -85,17 +86,11 @@ function pinHostKeys(site: SiteLayout, name: string): void {
       objectValue: { id: string; prepare?: unknown }[];
     }
   ).objectValue;
-  const ssh = sshPaths(site);
   const pins = site.hosts.flatMap((h) => {
     const at = hosts.findIndex((c) => c.id === h.id && c.prepare !== undefined);
     if (at < 0) return [];
-    const file = `${ssh.hostKey(h)}.pub`;
-    if (!existsSync(file))
-      throw new Error(
-        `${h.id}'s SSH host key ${file} does not exist: \`npm run site -- up\` makes it, before a deploy`,
-      );
-    const key = readFileSync(file, "utf8").trim().split(/\s+/).slice(0, 2);
-    return ["--plaintext", `lhcb-platform:hosts[${at}].prepare.hostKey=${key.join(" ")}`];
+    const key = hostPublicKey(site, h);
+    return ["--plaintext", `lhcb-platform:hosts[${at}].prepare.hostKey=${key}`];
   });
   if (pins.length === 0) return;
   must(["config", "set-all", "--path", ...pins, "--stack", name]);

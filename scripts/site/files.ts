@@ -93,11 +93,14 @@ export function sshClientConfig(site: SiteLayout): string {
   ].join("\n");
 }
 
+/** A public key file's text (`ssh-ed25519 AAAA... comment`) as the key alone (`ssh-ed25519 AAAA...`). */
+export function publicKeyLine(text: string): string {
+  return text.trim().split(/\s+/).slice(0, 2).join(" ");
+}
+
 /** `known_hosts` lines: each host's name and its host key (`ssh-ed25519 AAAA...`). */
 export function knownHosts(entries: { address: string; publicKey: string }[]): string {
-  return entries
-    .map((e) => `${e.address} ${e.publicKey.trim().split(/\s+/).slice(0, 2).join(" ")}\n`)
-    .join("");
+  return entries.map((e) => `${e.address} ${publicKeyLine(e.publicKey)}\n`).join("");
 }
 
 /** The registry (Debian's docker-registry), plain HTTP on the gateway: see docs/site.md for a real site's TLS. */

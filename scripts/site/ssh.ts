@@ -2,8 +2,8 @@
 // namespace, and the machine's SSH client told the site's key and known hosts.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { knownHosts, sshClientConfig, sshdConfig, sshPaths } from "./files";
-import { inNetnsArgs, SiteLayout } from "./layout";
+import { knownHosts, publicKeyLine, sshClientConfig, sshdConfig, sshPaths } from "./files";
+import { inNetnsArgs, SiteHost, SiteLayout } from "./layout";
 import { livePid, run, say, succeeds, waitFor } from "./system";
 
 /** The machine's SSH client settings for the site (Debian's ssh_config includes this folder). */
@@ -15,6 +15,19 @@ function keyPair(path: string, comment: string): string {
     run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", path]);
   }
   return readFileSync(`${path}.pub`, "utf8");
+}
+
+/**
+ * The key host `h`'s sshd shows (`ssh-ed25519 AAAA...`), as `npm run site -- up` made it; an error
+ * saying so where it has not.
+ */
+export function hostPublicKey(site: SiteLayout, h: SiteHost): string {
+  const file = `${sshPaths(site).hostKey(h)}.pub`;
+  if (!existsSync(file))
+    throw new Error(
+      `${h.id}'s SSH host key ${file} does not exist: \`npm run site -- up\` makes it`,
+    );
+  return publicKeyLine(readFileSync(file, "utf8"));
 }
 
 /** Keys, configs, and an sshd per host; returns once every host answers over SSH. */

@@ -36,6 +36,14 @@ test("the release builds the image the stack's services run: DIRAC's where it ru
   // After a release at a site: the published image, named by its digest.
   const published = `lhcb-platform/service:1.0.1@sha256:${"a".repeat(64)}`;
   assert.equal(releaseKindOf("site", images(published)), SERVICE_RELEASE);
+  // Behind a registry host, on a stack whose `registry` the plan puts in that host's place.
+  const registry = { "lhcb-platform:registry": { value: "registry.example.org:5000" } };
+  const hosted = [
+    "docker.io/lhcb-platform/service:1.0.0",
+    `registry.example.org:5000/${published}`,
+  ];
+  for (const image of hosted)
+    assert.equal(releaseKindOf("site", { ...registry, ...images(image) }), SERVICE_RELEASE, image);
   assert.equal(SERVICE_RELEASE.image("1.0.2"), "lhcb-platform/service:1.0.2");
   assert.deepEqual(SERVICE_RELEASE.buildArgs("1.0.2"), ["--service-version", "1.0.2", "service"]);
   assert.match(DIRAC_RELEASE.image("1.0.2"), /^lhcb-platform\/dirac:[0-9][0-9.]*-1\.0\.2$/);
@@ -49,11 +57,19 @@ test("a stack whose services run another image is refused, naming the image and 
   const others = [
     "registry.example.org/ops/dirac-services:7",
     "lhcb-platform/dirac:9.1.22", // DIRAC's image on a stack that sets no lhcb-platform:dirac
-    "localhost:5000/lhcb-platform/service", // a registry's port is not a tag
   ];
   for (const image of others)
     assert.throws(() => releaseKindOf("cert", config(image)), {
       message: `stack cert's services run ${image} (lhcb-platform:images.service in Pulumi.cert.yaml), which this release does not build: it builds lhcb-platform/dirac for a stack that sets lhcb-platform:dirac and lhcb-platform/service for one whose services run it`,
+    });
+  // The platform's image behind a registry host on a stack without a `registry`: its hosts pull
+  // it from there, where the release would not publish.
+  for (const image of [
+    "docker.io/lhcb-platform/service:1.0.0",
+    "localhost:5000/lhcb-platform/service",
+  ])
+    assert.throws(() => releaseKindOf("cert", config(image)), {
+      message: `stack cert's services run ${image} (lhcb-platform:images.service in Pulumi.cert.yaml), from a registry the stack does not name: the release publishes to lhcb-platform:registry, so set that to the registry, or name the image ${image.replace(/^[^/]+\//, "")}`,
     });
 });
 

@@ -1,5 +1,7 @@
 // The site's layout and files, computed from the site stack without touching the machine.
 import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { PlatformSpec } from "../../components/core/platform-spec";
@@ -15,6 +17,8 @@ import {
   sshdConfig,
   withoutSiteLines,
 } from "../../scripts/site/files";
+import { hostPublicKey } from "../../scripts/site/ssh";
+import { tempDir } from "../../scripts/temp-dir";
 
 const spec = loadPlatformFromStackFile(process.cwd(), "site");
 const REGISTRY = "registry.site.lhcb.test:5000";
@@ -139,6 +143,24 @@ test("a host's sshd: on its address, keys only, its own engine for every session
   assert.equal(
     knownHosts([{ address: "a.b", publicKey: "ssh-ed25519 AAAAC3 root@a.b\n" }]),
     "a.b ssh-ed25519 AAAAC3\n",
+  );
+});
+
+test("a host's SSH key as its sshd shows it, read from the key `npm run site -- up` made; a host without one is named", () => {
+  const dataDir = tempDir("lhcb-site-keys-");
+  const made = siteLayout(spec, REGISTRY, { dataDir, runDir: "/r" });
+  const [first, second] = made.hosts;
+  mkdirSync(first.dataDir, { recursive: true });
+  writeFileSync(
+    join(first.dataDir, "ssh_host_ed25519_key.pub"),
+    "ssh-ed25519 AAAAC3NzaC1 root@master-1.site.lhcb.test\n",
+  );
+  assert.equal(hostPublicKey(made, first), "ssh-ed25519 AAAAC3NzaC1");
+  assert.throws(
+    () => hostPublicKey(made, second),
+    new Error(
+      `master-2's SSH host key ${second.dataDir}/ssh_host_ed25519_key.pub does not exist: \`npm run site -- up\` makes it`,
+    ),
   );
 });
 

@@ -24,6 +24,7 @@ import {
 } from "../support/site-probes";
 import { inNetnsArgs } from "../../scripts/site/layout";
 import { sshPaths } from "../../scripts/site/files";
+import { hostPublicKey } from "../../scripts/site/ssh";
 import { CONSUL_CONFIG_FILE } from "../../components/consul/consul-containers";
 import { consulHttp } from "../../components/consul/consul-http";
 import { CA_COMMAND, CERT_COMMAND } from "../../components/consul/consul-tls";
@@ -382,13 +383,7 @@ test("each host is prepared only where it shows the SSH key the site made for it
         return [connection.host, connection.hostKey];
       }),
   );
-  const shown = (h: (typeof site.hosts)[number]) =>
-    readFileSync(`${sshPaths(site).hostKey(h)}.pub`, "utf8")
-      .trim()
-      .split(/\s+/)
-      .slice(0, 2)
-      .join(" ");
-  assert.deepEqual(pinned, new Map(site.hosts.map((h) => [h.address, shown(h)])));
+  assert.deepEqual(pinned, new Map(site.hosts.map((h) => [h.address, hostPublicKey(site, h)])));
 });
 
 /** What the stack's command `name` printed (a secret made at `up`), from its state. */
