@@ -57,6 +57,7 @@ export function platformProgram(projectDir: string) {
         consulManagementToken: config.getSecret("consulManagementToken"),
         grafanaAdminPassword: config.getSecret("grafanaAdminPassword"),
         sshPrivateKey: config.getSecret("sshPrivateKey"),
+        registryPassword: config.getSecret("registryPassword"),
       },
     });
     return {

@@ -8,9 +8,10 @@ import {
   HostSpec,
   idPattern,
   loadBalancerSchema,
+  registryUserSchema,
 } from "./core/config-schema";
 import { InputProblem, PlatformInputError } from "./core/errors";
-import { resolveImages } from "./core/images";
+import { imageRegistryHost, resolveImages } from "./core/images";
 import { place } from "./core/placement";
 import { hostProblems, PlatformSpec, resolveLoadBalancer } from "./core/platform-spec";
 import { quorumProblem, quorumSize } from "./core/quorum";
@@ -28,6 +29,7 @@ const quorumArgsSchema = z.strictObject({
   images: z.strictObject({ zookeeper: z.string().min(1), consul: z.string().min(1) }),
   datacenter: consulSchema.shape.datacenter,
   consulTlsCa: consulSchema.shape.tlsCa,
+  registryUser: registryUserSchema.optional(),
 });
 
 /** One host of the quorum. */
@@ -63,20 +65,28 @@ export interface MasterQuorumArgs {
   consulManagementToken?: pulumi.Input<string>;
   /** SSH key for the hosts' `prepare` commands (a secret). */
   sshPrivateKey?: pulumi.Input<string>;
+  /**
+   * The user the hosts' Engines pull the two images as, from the registry host they name (both
+   * the same one). Unset: they pull without a login.
+   */
+  registryUser?: string;
+  /** `registryUser`'s password (a secret): required with it. */
+  registryPassword?: pulumi.Input<string>;
   /** Docker host of the local Engine (`local`). Default `unix:///var/run/docker.sock`. */
   localDockerHost?: string;
 }
+
+/** The arguments' secrets and Engine socket, which `quorumSpec` does not read. */
+type QuorumAccess = Pick<
+  MasterQuorumArgs,
+  "gossipKey" | "consulManagementToken" | "sshPrivateKey" | "registryPassword" | "localDockerHost"
+>;
 
 /**
  * The validated arguments as the parts' common spec: the masters alone, no catalog, no optional
  * part. Throws one `PlatformInputError` listing every problem, each naming `MasterQuorumArgs` and the path.
  */
-export function quorumSpec(
-  args: Omit<
-    MasterQuorumArgs,
-    "gossipKey" | "consulManagementToken" | "sshPrivateKey" | "localDockerHost"
-  >,
-): PlatformSpec {
+export function quorumSpec(args: Omit<MasterQuorumArgs, keyof QuorumAccess>): PlatformSpec {
   const file = "MasterQuorumArgs";
   const a = parseWith(quorumArgsSchema, args, file);
   const problems: InputProblem[] = [];
@@ -84,6 +94,7 @@ export function quorumSpec(
   const quorum = quorumProblem(a.hosts.length, a.environment);
   if (quorum) problem("hosts", quorum);
   hostProblems(a.hosts, a.environment, problem);
+  const login = quorumRegistryLogin(a.registryUser, a.images, problem);
   if (problems.length > 0) throw new PlatformInputError(problems);
   // Only the masters' parts read cpus and memory (none of them does); they are the schema's minimum.
   const masters: HostSpec[] = a.hosts.map((h) => ({
@@ -117,7 +128,29 @@ export function quorumSpec(
     agents: [],
     failedHosts: [],
     placement: place([], []),
+    ...login,
   };
+}
+
+/**
+ * The quorum's registry login, where `registryUser` is given: that user at the one registry host
+ * both images name; a problem where they name none, or two.
+ */
+function quorumRegistryLogin(
+  username: string | undefined,
+  images: { zookeeper: string; consul: string },
+  problem: (path: string, expected: string) => void,
+): Pick<PlatformSpec, "registryLogin"> {
+  if (username === undefined) return {};
+  const hosts = [...new Set([images.zookeeper, images.consul].map(imageRegistryHost))];
+  if (hosts.length !== 1 || hosts[0] === undefined) {
+    problem(
+      "registryUser",
+      `both images from the one registry host registryUser logs in to (registry.example.org[:port]/...); they name ${hosts.map((h) => h ?? "Docker Hub").join(" and ")}`,
+    );
+    return {};
+  }
+  return { registryLogin: { address: hosts[0], username } };
 }
 
 /**
@@ -145,6 +178,15 @@ export function quorumSpecOf(args: MasterQuorumArgs): PlatformSpec {
           },
         ]
       : []),
+    ...(args.registryUser !== undefined && args.registryPassword === undefined
+      ? [
+          {
+            file: "MasterQuorumArgs",
+            path: "registryPassword",
+            expected: `registryUser's password (a secret): the hosts pull the images as ${args.registryUser}`,
+          },
+        ]
+      : []),
   ];
   let spec: PlatformSpec;
   try {
@@ -155,6 +197,7 @@ export function quorumSpecOf(args: MasterQuorumArgs): PlatformSpec {
       images: args.images,
       datacenter: args.datacenter,
       consulTlsCa: args.consulTlsCa,
+      registryUser: args.registryUser,
     });
   } catch (e) {
     if (e instanceof PlatformInputError && missingKey.length > 0)
@@ -186,16 +229,21 @@ export function declareMasterQuorum(
   parent: pulumi.ComponentResource,
   name: string,
   spec: PlatformSpec,
-  access: Pick<
-    MasterQuorumArgs,
-    "gossipKey" | "consulManagementToken" | "sshPrivateKey" | "localDockerHost"
-  >,
+  access: QuorumAccess,
 ): MasterQuorumParts {
   const { gossipKey, consulManagementToken, sshPrivateKey, localDockerHost } = access;
   const opts = { parent };
+  const { registryLogin } = spec;
+  const password = access.registryPassword;
   const inventory = new HostInventory(
     `${name}-hosts`,
-    inventoryOf(spec, { localDockerHost, sshPrivateKey }),
+    inventoryOf(spec, {
+      localDockerHost,
+      sshPrivateKey,
+      ...(registryLogin && password !== undefined
+        ? { registryLogin: { ...registryLogin, password } }
+        : {}),
+    }),
     opts,
   );
   const zookeeper = new ZooKeeperEnsemble(`${name}-zookeeper`, { spec, inventory }, opts);

@@ -42,6 +42,8 @@ export interface PlatformSecrets {
   grafanaAdminPassword?: pulumi.Input<string>;
   /** SSH key for host preparation. Required when a host has `prepare`. */
   sshPrivateKey?: pulumi.Input<string>;
+  /** The password of the spec's `registryLogin`. Required when the spec has one. */
+  registryPassword?: pulumi.Input<string>;
 }
 
 export interface PlatformArgs {
@@ -239,6 +241,9 @@ function declareCoreParts(
     inventoryOf(spec, {
       localDockerHost: args.localDockerHost,
       sshPrivateKey: secrets.sshPrivateKey,
+      ...(spec.registryLogin && secrets.registryPassword !== undefined
+        ? { registryLogin: { ...spec.registryLogin, password: secrets.registryPassword } }
+        : {}),
     }),
     opts,
   );

@@ -6,6 +6,12 @@ import { InputProblem } from "./core/errors";
 import { SecretKey } from "./core/stack-config";
 import { gossipEncrypted } from "./consul/consul-containers";
 
+/** What of the platform says which secrets it needs. */
+type SecretsSpec = Pick<
+  PlatformSpec,
+  "local" | "environment" | "features" | "hosts" | "registryLogin"
+>;
+
 /** How each secret is set, for messages. */
 const HOW_TO_SET: Record<SecretKey, string> = {
   consulGossipKey: 'pulumi config set --secret lhcb-platform:consulGossipKey "$(consul keygen)"',
@@ -13,15 +19,14 @@ const HOW_TO_SET: Record<SecretKey, string> = {
     'pulumi config set --secret lhcb-platform:consulManagementToken "$(cat /proc/sys/kernel/random/uuid)"',
   grafanaAdminPassword: "pulumi config set --secret lhcb-platform:grafanaAdminPassword",
   sshPrivateKey: "pulumi config set --secret lhcb-platform:sshPrivateKey < KEYFILE",
+  registryPassword: "pulumi config set --secret lhcb-platform:registryPassword",
 };
 
 /** The shortest Grafana admin password accepted outside the local stack. */
 export const MIN_GRAFANA_PASSWORD = 12;
 
 /** The secrets the stack's parts need, each with why. */
-export function requiredSecrets(
-  spec: Pick<PlatformSpec, "local" | "environment" | "features" | "hosts">,
-): Map<SecretKey, string> {
+export function requiredSecrets(spec: SecretsSpec): Map<SecretKey, string> {
   const out = new Map<SecretKey, string>();
   if (gossipEncrypted(spec))
     out.set("consulGossipKey", `Consul's gossip is encrypted on ${spec.environment}`);
@@ -30,12 +35,17 @@ export function requiredSecrets(
   const prepared = spec.hosts.find((h) => h.prepare !== undefined);
   if (prepared !== undefined && !spec.local)
     out.set("sshPrivateKey", `host ${prepared.id} has prepare commands, run over SSH`);
+  if (spec.registryLogin !== undefined)
+    out.set(
+      "registryPassword",
+      `the hosts pull the images from ${spec.registryLogin.address} as registryUser ${spec.registryLogin.username}`,
+    );
   return out;
 }
 
 /** The required secrets `given` says are not there, each with why it is required. */
 export function missingSecrets(
-  spec: Pick<PlatformSpec, "local" | "environment" | "features" | "hosts">,
+  spec: SecretsSpec,
   given: (key: SecretKey) => boolean,
 ): [SecretKey, string][] {
   return [...requiredSecrets(spec)].filter(([key]) => !given(key));
@@ -72,6 +82,12 @@ export function secretValueProblem(
         return `a password of at least ${min} characters; the value given has ${value.length}`;
       return undefined;
     }
+    case "registryPassword": {
+      if (/[\r\n\0]/.test(value))
+        return "a password on one line; the value given has a line break or NUL";
+      if (value === "") return "a password; the value given is empty";
+      return undefined;
+    }
     case "sshPrivateKey": {
       const pem =
         /-----BEGIN ((?:OPENSSH|RSA|EC|DSA) )?PRIVATE KEY-----[\s\S]+-----END \1PRIVATE KEY-----/;
@@ -94,7 +110,7 @@ export interface GivenSecret {
  * value would be refused, and each held in plain text instead of as a Pulumi secret.
  */
 export function secretProblems(
-  spec: Pick<PlatformSpec, "local" | "environment" | "features" | "hosts">,
+  spec: SecretsSpec,
   given: Partial<Record<SecretKey, GivenSecret>>,
   file: string,
   prefix: string,

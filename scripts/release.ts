@@ -14,7 +14,7 @@
 // each step as it goes. On a stack without a registry, a VERSION its containers run, built again
 // as another image, is refused (scripts/same-tag-rebuild.ts).
 import { ConsulCredentials, consulHttp } from "../components/consul/consul-http";
-import { withoutRegistryHost } from "../components/core/images";
+import { registryHostOf, withoutRegistryHost } from "../components/core/images";
 import { physicalName } from "../components/core/naming";
 import { taskRolloutGoals, waitTaskRollout } from "./marathon-rollout";
 import { execFileSync } from "node:child_process";
@@ -22,7 +22,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigMap, EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { openExistingStack, PROJECT_ROOT } from "./engine-stack";
-import { publishImage } from "./publish-image";
+import { publishImage, RegistryCredentials } from "./publish-image";
 import { localImageId, refuseSameTagRebuild } from "./same-tag-rebuild";
 
 /** One instance's replacement, as the engine reported it: seconds since the rollout began. */
@@ -374,6 +374,23 @@ export function stackRegistry(config: ConfigMap): string | undefined {
   return value === undefined || value === "" ? undefined : value;
 }
 
+/**
+ * The login the stack's hosts pull with (`registryUser` at its registry's host, the secret
+ * `registryPassword`), which the release publishes with; undefined where it names none (the
+ * machine's own logins are used).
+ */
+export function stackRegistryLogin(config: ConfigMap): RegistryCredentials | undefined {
+  const username = config["lhcb-platform:registryUser"]?.value;
+  const password = config["lhcb-platform:registryPassword"]?.value;
+  const address = registryHostOf(stackRegistry(config) ?? "");
+  if (username === undefined || address === undefined) return undefined;
+  if (password === undefined)
+    throw new Error(
+      "the stack names lhcb-platform:registryUser but no lhcb-platform:registryPassword: `pulumi config set --secret lhcb-platform:registryPassword`",
+    );
+  return { address, username, password };
+}
+
 async function main(version: string | undefined, stackName: string): Promise<number> {
   if (!version || !/^[0-9A-Za-z][0-9A-Za-z._-]*$/.test(version)) {
     console.error(
@@ -388,13 +405,14 @@ async function main(version: string | undefined, stackName: string): Promise<num
   const config = await stack.getAllConfig();
   const kind = releaseKindOf(stackName, config);
   const registry = stackRegistry(config);
+  const login = stackRegistryLogin(config);
   const before = localImageId(kind.image(version));
   log(`building ${kind.image(version)}`);
   let image = buildReleaseImage(version, kind);
   if (registry === undefined) refuseSameTagRebuild(stackName, image, before);
   else {
     log(`publishing ${image} to ${registry}`);
-    const published = publishImage(image, registry);
+    const published = publishImage(image, registry, login);
     log(`published ${published.published}`);
     image = published.pinned;
   }

@@ -94,6 +94,11 @@ export const sshPrepareSchema = z.strictObject({
     .optional(),
 });
 
+/** A registry's user name, as Docker's basic authentication sends it (`user:password`). */
+export const registryUserSchema = z
+  .string()
+  .regex(/^[^\s:]+$/, "expected a registry user name: no space, line break or ':'");
+
 export const hostSchema = z.strictObject({
   /** Stable id: names every resource placed on the host. */
   id: z.string().regex(idPattern, "expected a lower-case id of letters, digits and '-'"),
@@ -250,6 +255,11 @@ export const stackConfigSchema = z.strictObject({
         "a registry prefix: registry[:port][/path], the path in lower case (letters, digits, '.', '_', '-')",
     })
     .default(""),
+  /**
+   * The user each host's Engine pulls the images as, from the registry `registry` names (its
+   * password: the secret `registryPassword`). Unset: the Engines pull without a login.
+   */
+  registryUser: registryUserSchema.optional(),
   images: imagesSchema.default({}),
   hosts: z.array(hostSchema).min(1, "expected at least one host"),
   /**

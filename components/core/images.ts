@@ -44,6 +44,20 @@ function hasRegistryHost(image: string): boolean {
   );
 }
 
+/**
+ * The registry host a registry prefix names (`registry.cern.ch/lhcb` → `registry.cern.ch`,
+ * `localhost:5000` → `localhost:5000`); undefined for a prefix under Docker Hub (`lhcb`) or none.
+ */
+export function registryHostOf(prefix: string): string | undefined {
+  const trimmed = prefix.replace(/\/+$/, "");
+  return trimmed !== "" && hasRegistryHost(`${trimmed}/x`) ? trimmed.split("/")[0] : undefined;
+}
+
+/** The registry host an image names (`gcr.io/a/b:1` → `gcr.io`); undefined for one under Docker Hub. */
+export function imageRegistryHost(image: string): string | undefined {
+  return hasRegistryHost(image) ? image.split("/")[0] : undefined;
+}
+
 /** An image's name past its registry host: `gcr.io/a/b:1` → `a/b:1`; `a/b:1` as it is. */
 export function withoutRegistryHost(image: string): string {
   return hasRegistryHost(image) ? image.split("/").slice(1).join("/") : image;

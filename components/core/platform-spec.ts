@@ -1,7 +1,7 @@
 import { AgentSpec, Catalog, ServiceSpec } from "./catalog";
 import { DiracSettings, EnvironmentKind, HostSpec, RunMode, StackConfig } from "./config-schema";
 import { InputProblem, PlatformInputError } from "./errors";
-import { ImageSet, resolveImages, withRegistry } from "./images";
+import { ImageSet, registryHostOf, resolveImages, withRegistry } from "./images";
 import { Placement, PlacementError, placeAround, PlacementRequest } from "./placement";
 import { quorumProblem, quorumSize } from "./quorum";
 import { diracProblems } from "./dirac-checks";
@@ -38,6 +38,12 @@ export interface ResolvedFeatures {
   consulEsm: boolean;
 }
 
+/** A registry login without its password: the registry's host (`registry.cern.ch[:port]`) and the user. */
+export interface RegistryLogin {
+  address: string;
+  username: string;
+}
+
 /** Everything the components need, computed without Pulumi from the stack config and catalog. */
 export interface PlatformSpec {
   stack: string;
@@ -58,6 +64,11 @@ export interface PlatformSpec {
   consul: StackConfig["consul"];
   /** Set when the platform image runs DIRAC: its entries get the installation's configuration. */
   dirac?: DiracSettings;
+  /**
+   * The login each host's Engine pulls the images with (`registryUser` at the registry's host);
+   * its password is the secret `registryPassword`. Unset: pulls without a login.
+   */
+  registryLogin?: RegistryLogin;
   services: PlacedService[];
   agents: PlacedAgent[];
   /** Ids of the hosts that are down (`failedHosts`): nothing new is placed on them. */
@@ -242,6 +253,23 @@ function checkRolesAndFeatures(
   return mesos;
 }
 
+/** The stack's registry login, where it sets `registryUser`; a problem where no registry host is named. */
+function registryLoginOf(
+  config: StackConfig,
+  problem: (path: string, expected: string) => void,
+): Pick<PlatformSpec, "registryLogin"> {
+  if (config.registryUser === undefined) return {};
+  const address = registryHostOf(config.registry);
+  if (address === undefined) {
+    problem(
+      "registry",
+      `a registry prefix that names the registry's host (registry.example.org[:port][/path]), which registryUser logs in to; ${config.registry === "" ? "none is set" : `"${config.registry}" names none`}`,
+    );
+    return {};
+  }
+  return { registryLogin: { address, username: config.registryUser } };
+}
+
 /** Tells `problem` about a failed host that is not in the inventory or is named twice. */
 function failedHostProblems(
   config: StackConfig,
@@ -338,9 +366,9 @@ export function resolvePlatform(
   const images = resolveImages(config.images, config.registry);
   const entries = catalogUnderRegistry(catalog, config.registry);
   diracProblems(config, entries, images.service, modeOf, problem, catalogProblem);
+  const login = registryLoginOf(config, problem);
   if (mesos) mesosProblems(config, catalog, roles.slaves, modeOf, problem, catalogProblem);
   if (problems.length > 0) throw new PlatformInputError(problems);
-
   const placement = placeEntries(roles.slaves, new Set(config.failedHosts), catalog, modeOf);
   const placed = <E extends { key: string; mode?: RunMode; image?: string }>(e: E) => ({
     ...e,
@@ -367,6 +395,7 @@ export function resolvePlatform(
     loadBalancer: resolveLoadBalancer(config.loadBalancer, environment),
     consul: config.consul,
     ...(config.dirac ? { dirac: config.dirac } : {}),
+    ...login,
     services: entries.services.map(placed),
     agents: entries.agents.map(placed),
     failedHosts: config.failedHosts,

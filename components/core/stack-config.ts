@@ -16,6 +16,7 @@ export const SECRET_KEYS = [
   "consulGossipKey",
   "consulManagementToken",
   "sshPrivateKey",
+  "registryPassword",
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 

@@ -7,6 +7,7 @@ import { BatchedComponent } from "../core/declare-in-batches";
 import { DeclaredOnUse } from "../core/declared-on-use";
 import { localNetwork } from "../core/local-network";
 import { physicalName } from "../core/naming";
+import { RegistryLogin } from "../core/platform-spec";
 
 export interface HostInventoryArgs {
   /** Stack name: part of every physical name. */
@@ -23,6 +24,11 @@ export interface HostInventoryArgs {
   /** Private key for host preparation over SSH; needed when any host has `prepare`. */
   sshPrivateKey?: pulumi.Input<string>;
   /**
+   * The login every host's Engine pulls images with from the registry at `address` (the password
+   * a secret). Without it, the Engines pull without one.
+   */
+  registryLogin?: RegistryLogin & { password: pulumi.Input<string> };
+  /**
    * Ids of the hosts that are down (`failedHosts`): what is declared on them is kept as it was
    * deployed (`keptOn`), so that `pulumi up` never reaches their engines to change it.
    */
@@ -32,7 +38,7 @@ export interface HostInventoryArgs {
 /** The inventory of a resolved spec's hosts, their engines reached with `access`. */
 export function inventoryOf(
   spec: { stack: string; hosts: HostSpec[]; local: boolean; failedHosts?: string[] },
-  access: Pick<HostInventoryArgs, "localDockerHost" | "sshPrivateKey">,
+  access: Pick<HostInventoryArgs, "localDockerHost" | "sshPrivateKey" | "registryLogin">,
 ): HostInventoryArgs {
   const { stack, hosts, local, failedHosts } = spec;
   return { stack, hosts, local, ...(failedHosts ? { failedHosts } : {}), ...access };
@@ -92,6 +98,11 @@ export class HostInventory extends BatchedComponent {
       for (const warning of unpinnedHostKeys(args.hosts)) pulumi.log.warn(warning, this);
     }
     const localDockerHost = args.localDockerHost ?? "unix:///var/run/docker.sock";
+    // Where the stack names a login, each Engine is handed it for every image it pulls.
+    const login = args.registryLogin;
+    const registryAuth = login
+      ? { registryAuth: [{ ...login, password: pulumi.secret(login.password) }] }
+      : {};
     this.engineOf = new Map(args.hosts.map((h) => [h.id, args.local ? "" : h.id]));
     this.failed = new Set(args.failedHosts ?? []);
     this.hostsById = byId;
@@ -108,7 +119,9 @@ export class HostInventory extends BatchedComponent {
       const provider = new docker.Provider(
         `${name}-${key === "" ? "local" : key}`,
         // The one Engine of the local stack (key ""), else the host's own.
-        host === undefined ? { host: localDockerHost } : this.engineEndpoint(host.id),
+        host === undefined
+          ? { host: localDockerHost, ...registryAuth }
+          : { ...this.engineEndpoint(host.id), ...registryAuth },
         { ...kept, parent: this, dependsOn: preparation ? [preparation] : [] },
       );
       return {

@@ -27,6 +27,11 @@ export interface PlatformArgs {
   grafanaAdminPassword?: pulumi.Input<string>;
   /** SSH key for host preparation, a secret. Required when a host has `prepare`. */
   sshPrivateKey?: pulumi.Input<string>;
+  /**
+   * The password of `config.registryUser` at the registry `config.registry` names, a secret, with
+   * which every host's Engine pulls the images. Required when `config` names a `registryUser`.
+   */
+  registryPassword?: pulumi.Input<string>;
   /** Docker host of the local Engine, for the local stack. Default `unix:///var/run/docker.sock`. */
   localDockerHost?: string;
 }
@@ -57,6 +62,7 @@ export class Platform extends pulumi.ComponentResource {
       consulManagementToken: args.consulManagementToken,
       grafanaAdminPassword: args.grafanaAdminPassword,
       sshPrivateKey: args.sshPrivateKey,
+      registryPassword: args.registryPassword,
     };
     assertPlatformSecretsGiven(spec, secrets, `${name}: PlatformArgs`, (key) => key);
     super("lhcb-platform:index:Platform", name, {}, opts);

@@ -87,6 +87,13 @@ export interface MasterQuorumArgs {
   consulManagementToken?: pulumi.Input<string>;
   /** SSH key for the hosts' `prepare` commands, a secret. */
   sshPrivateKey?: pulumi.Input<string>;
+  /**
+   * The user the hosts' Engines pull the two images as, from the one registry host they name.
+   * Absent: they pull without a login.
+   */
+  registryUser?: string;
+  /** `registryUser`'s password, a secret: required with it. */
+  registryPassword?: pulumi.Input<string>;
   /** Docker host of the local Engine (`local`). Default `unix:///var/run/docker.sock`. */
   localDockerHost?: string;
 }

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { engineEnv, operatorCli, PROJECT_ROOT } from "../engine-stack";
 import { sshPaths } from "./files";
 import { SiteLayout } from "./layout";
+import { siteRegistryLogin } from "./registry";
 import { hostPublicKey } from "./ssh";
 import { say } from "./system";
 
@@ -52,7 +53,9 @@ export function newGossipKey(): string {
 
 /**
  * Creates the stack `name` (default: the site's) when it does not exist, and sets each of its
- * secrets that is missing, through stdin: never on a command line or into a message.
+ * secrets that is missing, through stdin: never on a command line or into a message. The
+ * registry's password is set each time, so that the stack pulls with the login the site's
+ * registry asks for now (a purged site makes a new one).
  */
 export function ensureSiteStack(site: SiteLayout, name = site.stack): void {
   const stack = ["--stack", name];
@@ -70,6 +73,10 @@ export function ensureSiteStack(site: SiteLayout, name = site.stack): void {
     );
     say(`stack: the site's operator key (secret lhcb-platform:sshPrivateKey)`);
   }
+  setSecretConfig(name, "lhcb-platform:registryPassword", siteRegistryLogin(site).password);
+  say(
+    `stack: the site registry's password for ${site.registry.user} (secret lhcb-platform:registryPassword)`,
+  );
   pinHostKeys(site, name);
 }
 

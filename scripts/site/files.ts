@@ -103,7 +103,17 @@ export function knownHosts(entries: { address: string; publicKey: string }[]): s
   return entries.map((e) => `${e.address} ${publicKeyLine(e.publicKey)}\n`).join("");
 }
 
-/** The registry (Debian's docker-registry), plain HTTP on the gateway: see docs/site.md for a real site's TLS. */
+/** Where the site registry's password (the stack's `registryPassword`) and htpasswd file are. */
+export const registryLoginPaths = (site: SiteLayout) => ({
+  password: `${site.registry.loginDir}/password`,
+  htpasswd: `${site.registry.loginDir}/htpasswd`,
+});
+
+/**
+ * The registry (Debian's docker-registry), plain HTTP on the gateway, asking every client for
+ * the site's login (basic authentication against its htpasswd file): see docs/site.md for a real
+ * site's TLS.
+ */
 export function registryConfig(site: SiteLayout): string {
   return [
     "version: 0.1",
@@ -116,6 +126,10 @@ export function registryConfig(site: SiteLayout): string {
     "    enabled: true",
     "http:",
     `  addr: ${site.gateway}:${site.registry.port}`,
+    "auth:",
+    "  htpasswd:",
+    `    realm: ${site.registry.name}`,
+    `    path: ${registryLoginPaths(site).htpasswd}`,
     "",
   ].join("\n");
 }

@@ -37,8 +37,12 @@ export interface SiteLayout {
   bridge: string;
   gateway: string;
   prefixLength: number;
-  /** The site registry: its DNS name and port (the stack's `registry` prefix), served at `gateway`. */
-  registry: { name: string; port: number; dataDir: string };
+  /**
+   * The site registry: its DNS name and port (the stack's `registry` prefix), served at `gateway`;
+   * the user it lets pull and push (the stack's `registryUser`), and where its password and its
+   * htpasswd file are kept (`loginDir`).
+   */
+  registry: { name: string; port: number; dataDir: string; user: string; loginDir: string };
   hosts: SiteHost[];
   /** Every image the stack's containers use: from the machine's Docker (`source`) to the registry. */
   images: { source: string; target: string }[];
@@ -105,6 +109,10 @@ export function siteLayout(
   if (spec.hosts.length > 200) throw new Error(`${where(spec.stack, "hosts")}: at most 200 hosts`);
   spec.hosts.forEach((_, i) => checkHost(spec, i));
   const registry = registryOf(spec, registryPrefix);
+  if (spec.registryLogin === undefined)
+    throw new Error(
+      `${where(spec.stack, "registryUser")}: expected the user the hosts pull as: the site's registry asks for a login`,
+    );
   const prefix = `${registryPrefix.replace(/\/+$/, "")}/`;
   const images = [...new Set(plannedContainers(spec).map((c) => c.container.image))].sort();
   for (const image of images)
@@ -117,7 +125,12 @@ export function siteLayout(
     bridge: "lhcbsite0",
     gateway: `${subnet}.1`,
     prefixLength: 24,
-    registry: { ...registry, dataDir: `${dataDir}/registry` },
+    registry: {
+      ...registry,
+      dataDir: `${dataDir}/registry`,
+      user: spec.registryLogin.username,
+      loginDir: `${dataDir}/registry-login`,
+    },
     hosts: spec.hosts.map((h, i) => ({
       id: h.id,
       address: h.address,

@@ -11,10 +11,11 @@ import { run, say } from "./system";
 
 const HOSTS_FILE = "/etc/hosts";
 
-/** Debian packages the site needs: each host's sshd, the registry, the image copier. */
+/** Debian packages the site needs: each host's sshd, the registry and its login's htpasswd entry, the image copier. */
 const PACKAGES: Record<string, string> = {
   "/usr/sbin/sshd": "openssh-server",
   "/usr/bin/docker-registry": "docker-registry",
+  "/usr/bin/htpasswd": "apache2-utils",
   "/usr/bin/skopeo": "skopeo",
 };
 

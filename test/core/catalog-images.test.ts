@@ -28,6 +28,7 @@ test("without a registry an entry's image is as the catalog names it", () => {
   const spec = siteWith({
     "lhcb-platform:catalog": "catalog/local.yaml",
     "lhcb-platform:registry": "",
+    "lhcb-platform:registryUser": undefined,
   });
   assert.equal(
     spec.services.find((s) => s.name === "Sample/Web")!.image,

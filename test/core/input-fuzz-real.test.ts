@@ -78,12 +78,16 @@ function engineEntries(config: Record<string, unknown>): Record<string, string> 
   out[`${NAMESPACE}grafanaAdminPassword`] = "a password for the fuzz test";
   out[`${NAMESPACE}sshPrivateKey`] =
     "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+  out[`${NAMESPACE}registryPassword`] = "a registry password for the fuzz test";
   return out;
 }
 
-const SECRET_KEYS = ["consulGossipKey", "grafanaAdminPassword", "sshPrivateKey"].map(
-  (k) => `${NAMESPACE}${k}`,
-);
+const SECRET_KEYS = [
+  "consulGossipKey",
+  "grafanaAdminPassword",
+  "sshPrivateKey",
+  "registryPassword",
+].map((k) => `${NAMESPACE}${k}`);
 
 /** A DNS label: what a container's name and hostname must be. */
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;

@@ -201,3 +201,72 @@ test("the package's MasterQuorum passes its Consul CAs on: a step of a rotation 
     ["pkg-consul-tls-ca", "pkg-consul-tls-ca-b"],
   );
 });
+
+test("a registry login: each host's Engine pulls as registryUser with its secret password, from the host both images name", async () => {
+  new PackageMasterQuorum("login", {
+    stack: "site",
+    environment: "prod",
+    hosts,
+    images,
+    gossipKey: pulumi.secret("a2V5LWtleS1rZXkta2V5LWtleS1rZXkta2V5LWtleTA="),
+    registryUser: "deploy",
+    registryPassword: pulumi.secret("s3cret-pass"),
+  });
+  await settle(declared);
+  const providers = declared.filter(
+    (r) => r.type === "pulumi:providers:docker" && r.name.startsWith("login-"),
+  );
+  assert.deepEqual(providers.map((p) => p.name).sort(), [
+    "login-hosts-q1",
+    "login-hosts-q2",
+    "login-hosts-q3",
+  ]);
+  for (const p of providers) {
+    assert.ok(isSecretInput(p.inputs.registryAuth), p.name);
+    assert.deepEqual(JSON.parse(plainInput(p.inputs.registryAuth) as string), [
+      { address: "registry.example", username: "deploy", password: "s3cret-pass" },
+    ]);
+  }
+  // None without a user.
+  for (const p of declared.filter((r) => r.name.startsWith("coord-hosts-")))
+    assert.equal(p.inputs.registryAuth, undefined, p.name);
+});
+
+test("a registry login without its password, or with images from no registry host or two, is refused naming the argument", () => {
+  const base = { stack: "site", environment: "prod" as const, hosts, images, gossipKey: "k" };
+  const problems = (args: Parameters<typeof quorumSpecOf>[0]) => {
+    try {
+      quorumSpecOf(args);
+    } catch (e) {
+      if (e instanceof PlatformInputError) return e.problems.map((p) => `${p.path}: ${p.expected}`);
+      throw e;
+    }
+    return [];
+  };
+  assert.deepEqual(problems({ ...base, registryUser: "deploy" }), [
+    "registryPassword: registryUser's password (a secret): the hosts pull the images as deploy",
+  ]);
+  assert.deepEqual(
+    problems({
+      ...base,
+      images: { zookeeper: "zookeeper:3.8", consul: "registry.example/consul:1.16.6" },
+      registryUser: "deploy",
+      registryPassword: "p",
+    }),
+    [
+      "registryUser: both images from the one registry host registryUser logs in to (registry.example.org[:port]/...); they name Docker Hub and registry.example",
+    ],
+  );
+  assert.deepEqual(
+    problems({
+      ...base,
+      images: { ...images, consul: "other.example:5000/consul:1.16.6" },
+      registryUser: "deploy",
+      registryPassword: "p",
+    }),
+    [
+      "registryUser: both images from the one registry host registryUser logs in to (registry.example.org[:port]/...); they name registry.example and other.example:5000",
+    ],
+  );
+  assert.deepEqual(problems({ ...base, registryUser: "deploy", registryPassword: "p" }), []);
+});

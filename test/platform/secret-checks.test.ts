@@ -16,7 +16,7 @@ test("each stack file's required secrets", () => {
   ]);
   assert.deepEqual(
     required("site").map(([k]) => k),
-    ["consulGossipKey", "sshPrivateKey"],
+    ["consulGossipKey", "sshPrivateKey", "registryPassword"],
   );
   const prod = loadPlatformFromStackFile(ROOT, "prod");
   const prepared = {

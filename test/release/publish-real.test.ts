@@ -1,9 +1,11 @@
 // The release's publishing step for real: an image of this machine's Docker copied by skopeo into
 // a registry (Debian's docker-registry, on the loopback) under a stack's registry prefix, as each
 // host's Engine then pulls it; refused, with what to do, while the registry is not marked as
-// serving plain HTTP.
+// serving plain HTTP. A registry that asks for a login takes the stack's (`registryUser`,
+// `registryPassword`), and an Engine pulls with it as the hosts' Docker providers hand it over.
 import assert from "node:assert/strict";
-import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import { ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -19,6 +21,7 @@ const dir = tempDir("publish-real-");
 const dropIn = `/etc/containers/registries.conf.d/lhcb-platform-publish-test-${process.pid}.conf`;
 let registry: ChildProcess;
 let port: number;
+let loginRegistry: ChildProcess | undefined;
 
 /** A free TCP port of the loopback. */
 function freePort(): Promise<number> {
@@ -39,30 +42,42 @@ async function registryGet(path: string, accept?: string): Promise<unknown> {
   return r.json();
 }
 
-before(async () => {
-  ensurePackages();
-  port = await freePort();
-  const config = join(dir, "registry.yml");
+/**
+ * Starts docker-registry on a free loopback port, its data in `name` under the test's folder and
+ * `auth` as its config's `auth:` section; returns once its API root answers with `status`.
+ */
+async function startRegistry(
+  name: string,
+  auth: string,
+  status: number,
+): Promise<{ child: ChildProcess; port: number }> {
+  const at = await freePort();
+  const config = join(dir, `${name}.yml`);
   writeFileSync(
     config,
-    `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: 127.0.0.1:${port}\n`,
+    `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/${name}\nhttp:\n  addr: 127.0.0.1:${at}\n${auth}`,
   );
-  registry = spawn("docker-registry", ["serve", config], { stdio: "ignore" });
+  const child = spawn("docker-registry", ["serve", config], { stdio: "ignore" });
   for (let i = 0; i < 100; i++) {
-    if (
-      await fetch(`http://127.0.0.1:${port}/v2/`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return;
+    const answered = await fetch(`http://127.0.0.1:${at}/v2/`).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (answered === status) return { child, port: at };
     await new Promise((r) => setTimeout(r, 100));
   }
-  assert.fail(`docker-registry did not answer on 127.0.0.1:${port}`);
+  child.kill();
+  return assert.fail(`docker-registry did not answer ${status} on 127.0.0.1:${at}`);
+}
+
+before(async () => {
+  ensurePackages();
+  ({ child: registry, port } = await startRegistry("data", "", 200));
 });
 
 after(() => {
   registry?.kill();
+  loginRegistry?.kill();
   rmSync(dropIn, { force: true });
   rmSync(dir, { recursive: true, force: true });
 });
@@ -82,10 +97,10 @@ test("an image published to a plain-HTTP registry not marked so is refused, sayi
   );
 });
 
-/** Runs `body` with the registry marked as serving plain HTTP. */
-function marked<T>(body: () => T): T {
+/** Runs `body` with the registry at `at` (default the test's first) marked as serving plain HTTP. */
+function marked<T>(body: () => T, at = port): T {
   mkdirSync("/etc/containers/registries.conf.d", { recursive: true });
-  writeFileSync(dropIn, `[[registry]]\nlocation = "127.0.0.1:${port}"\ninsecure = true\n`);
+  writeFileSync(dropIn, `[[registry]]\nlocation = "127.0.0.1:${at}"\ninsecure = true\n`);
   try {
     return body();
   } finally {
@@ -158,5 +173,88 @@ test("an image published again under the same tag gets a name of its own, and th
     });
   } finally {
     docker("rmi", image);
+  }
+});
+
+/** The header Docker's API takes a login in: its JSON in base64's URL alphabet, padded. */
+function xRegistryAuth(auth: object): string {
+  return Buffer.from(JSON.stringify(auth))
+    .toString("base64")
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_");
+}
+
+test("a registry that asks for a login: refused without one, saying what to set; published with the stack's, which an Engine pulls with; a stranger is turned away", async () => {
+  const login = {
+    address: "",
+    username: "lhcb-deploy",
+    password: randomBytes(18).toString("base64url"),
+  };
+  const htpasswd = join(dir, "htpasswd");
+  writeFileSync(
+    htpasswd,
+    execFileSync("htpasswd", ["-niB", login.username], { input: login.password }),
+  );
+  const started = await startRegistry(
+    "login",
+    `auth:\n  htpasswd:\n    realm: test\n    path: ${htpasswd}\n`,
+    401,
+  );
+  loginRegistry = started.child;
+  login.address = `127.0.0.1:${started.port}`;
+  const prefix = `${login.address}/site`;
+  assert.throws(
+    () => marked(() => publishImage(IMAGE, prefix), started.port),
+    (e: Error) => {
+      assert.match(e.message, /skopeo failed .*(authentication required|unauthorized)/is);
+      assert.match(e.message, /lhcb-platform:registryUser and registryPassword in the stack/);
+      return true;
+    },
+  );
+  const wrong = { ...login, password: "not-the-password" };
+  assert.throws(
+    () => marked(() => publishImage(IMAGE, prefix, wrong), started.port),
+    /takes lhcb-deploy's password \(lhcb-platform:registryUser, registryPassword\)/,
+  );
+  const published = marked(() => publishImage(IMAGE, prefix, login), started.port);
+  marked(() => {
+    assert.equal(registryHolds(published.published, login), true);
+    assert.equal(registryHolds(published.published), false);
+  }, started.port);
+  // A stranger's request, and one with a wrong password: refused.
+  const api = `http://${login.address}/v2/_catalog`;
+  assert.equal((await fetch(api)).status, 401);
+  const basic = (user: string, password: string) => ({
+    authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`,
+  });
+  assert.equal((await fetch(api, { headers: basic(login.username, "wrong") })).status, 401);
+  assert.equal((await fetch(api, { headers: basic(login.username, login.password) })).status, 200);
+  // What a host's Docker provider does for each image it lacks: the Engine's pull, with the login
+  // in X-Registry-Auth; without one the Engine is refused.
+  const [name, digest] = published.published.split("@");
+  const pull = (auth: object | undefined) =>
+    spawnSync("curl", [
+      "-sS",
+      "--unix-socket",
+      "/var/run/docker.sock",
+      "-X",
+      "POST",
+      ...(auth ? ["-H", `X-Registry-Auth: ${xRegistryAuth(auth)}`] : []),
+      `http://localhost/images/create?fromImage=${encodeURIComponent(name.slice(0, name.lastIndexOf(":")))}&tag=${digest}`,
+    ]).stdout.toString();
+  assert.match(pull(undefined), /no basic auth credentials|unauthorized|authentication required/i);
+  const pulled = pull({
+    username: login.username,
+    password: login.password,
+    serveraddress: login.address,
+  });
+  try {
+    assert.match(pulled, /Digest: sha256:[0-9a-f]{64}/, pulled.slice(-500));
+    assert.equal(
+      docker("image", "inspect", "-f", "{{.Id}}", published.published),
+      docker("image", "inspect", "-f", "{{.Id}}", IMAGE),
+    );
+  } finally {
+    spawnSync("docker", ["rmi", `${name.slice(0, name.lastIndexOf(":"))}@${digest}`]);
   }
 });

@@ -11,6 +11,7 @@ import {
   instanceChecks,
   releaseKindOf,
   SERVICE_RELEASE,
+  stackRegistryLogin,
 } from "../../scripts/release";
 
 test("a stack without a stack file is refused, naming the file, and none is made", async () => {
@@ -85,4 +86,21 @@ test("the instances' checks the release waits for: those of their external nodes
   ];
   assert.deepEqual(instanceChecks(checks, []), { total: 4, passing: 2 });
   assert.deepEqual(instanceChecks(checks, ["site-slave-2-instances"]), { total: 3, passing: 2 });
+});
+
+test("the login the release publishes with: the stack's registryUser at its registry's host, with registryPassword", () => {
+  const registry = { "lhcb-platform:registry": { value: "registry.example.org:5000/lhcb" } };
+  const user = { "lhcb-platform:registryUser": { value: "deploy" } };
+  const password = { "lhcb-platform:registryPassword": { value: "s3cret", secret: true } };
+  assert.deepEqual(stackRegistryLogin({ ...registry, ...user, ...password }), {
+    address: "registry.example.org:5000",
+    username: "deploy",
+    password: "s3cret",
+  });
+  // No user: the machine's own logins.
+  assert.equal(stackRegistryLogin({ ...registry, ...password }), undefined);
+  assert.throws(() => stackRegistryLogin({ ...registry, ...user }), {
+    message:
+      "the stack names lhcb-platform:registryUser but no lhcb-platform:registryPassword: `pulumi config set --secret lhcb-platform:registryPassword`",
+  });
 });

@@ -42,6 +42,8 @@ test("the site stack: 8 hosts, each a namespace at its own address on one /24, t
     name: "registry.site.lhcb.test",
     port: 5000,
     dataDir: "/d/registry",
+    user: "lhcb-site",
+    loginDir: "/d/registry-login",
   });
   assert.equal(site.gateway, "10.231.0.1");
   for (const h of site.hosts) assert.ok(h.veth.length <= 15);
@@ -90,6 +92,13 @@ test("a stack the site cannot hold is refused, naming the stack file and the pat
   assert.throws(
     () => siteLayout(spec, "registry.site.lhcb.test"),
     /^Error: Pulumi.site.yaml: lhcb-platform:registry: expected the site registry as name:port/,
+  );
+  // The site's registry asks every client for a login: a stack without a user is refused.
+  assert.throws(
+    () => siteLayout({ ...spec, registryLogin: undefined }, REGISTRY),
+    new Error(
+      "Pulumi.site.yaml: lhcb-platform:registryUser: expected the user the hosts pull as: the site's registry asks for a login",
+    ),
   );
 });
 
@@ -190,6 +199,24 @@ test("each engine: its own roots, socket and cgroup; the registry trusted over H
   assert.deepEqual(JSON.parse(daemonJson(site))["insecure-registries"], [
     "registry.site.lhcb.test:5000",
   ]);
-  assert.match(registryConfig(site), /^ {2}addr: 10\.231\.0\.1:5000$/m);
-  assert.match(registryConfig(site), /^ {4}rootdirectory: \/d\/registry$/m);
+  assert.equal(
+    registryConfig(site),
+    [
+      "version: 0.1",
+      "log:",
+      "  level: warn",
+      "storage:",
+      "  filesystem:",
+      "    rootdirectory: /d/registry",
+      "  delete:",
+      "    enabled: true",
+      "http:",
+      "  addr: 10.231.0.1:5000",
+      "auth:",
+      "  htpasswd:",
+      "    realm: registry.site.lhcb.test",
+      "    path: /d/registry-login/htpasswd",
+      "",
+    ].join("\n"),
+  );
 });

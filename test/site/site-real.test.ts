@@ -24,6 +24,7 @@ import {
 } from "../support/site-probes";
 import { inNetnsArgs } from "../../scripts/site/layout";
 import { sshPaths } from "../../scripts/site/files";
+import { siteRegistryLogin } from "../../scripts/site/registry";
 import { hostPublicKey } from "../../scripts/site/ssh";
 import { CONSUL_CONFIG_FILE } from "../../components/consul/consul-containers";
 import { consulHttp } from "../../components/consul/consul-http";
@@ -43,6 +44,43 @@ before(async () => {
 });
 
 after(() => removeSite(deployed));
+
+test("the site registry asks for the login: a stranger, a wrong password and an Engine without it are refused; every host pulled with the stack's", async () => {
+  const login = siteRegistryLogin(site);
+  const catalog = `http://${login.address}/v2/_catalog`;
+  const basic = (password: string) => ({
+    authorization: `Basic ${Buffer.from(`${login.username}:${password}`).toString("base64")}`,
+  });
+  assert.equal((await fetch(catalog)).status, 401);
+  assert.equal((await fetch(catalog, { headers: basic("not-the-password") })).status, 401);
+  const held = await fetch(catalog, { headers: basic(login.password) });
+  assert.equal(held.status, 200);
+  assert.ok(
+    ((await held.json()) as { repositories: string[] }).repositories.includes(
+      "lhcb-platform/service",
+    ),
+  );
+  // An Engine asked to pull without a login (`docker pull` on a host, no `docker login` there).
+  const slave = site.hosts.find((h) => h.id === spec.slaves[0].id)!;
+  const pull = spawnSync(
+    "docker",
+    ["-H", `ssh://root@${slave.address}`, "pull", "-q", spec.images.service],
+    { encoding: "utf8" },
+  );
+  assert.notEqual(pull.status, 0);
+  assert.match(pull.stderr, /no basic auth credentials/);
+  // Every host's Docker provider holds the login, its password kept secret in the state.
+  const state = JSON.parse(
+    await deployed!.stack.pulumi(["stack", "export", "--stack", deployed!.stack.name]),
+  ) as { deployment: { resources: { type: string; inputs?: Record<string, unknown> }[] } };
+  const providers = state.deployment.resources.filter((r) => r.type === "pulumi:providers:docker");
+  assert.equal(providers.length, site.hosts.length);
+  for (const p of providers)
+    assert.deepEqual(Object.keys(p.inputs!.registryAuth as object).sort(), [
+      "4dabf18193072939515e22adb298388d",
+      "ciphertext",
+    ]);
+});
 
 test("each host runs exactly the containers the plan places on it, pulled from the site registry", () => {
   for (const h of site.hosts) {
@@ -457,8 +495,9 @@ test("no secret in plain text: not in the state, not in any container's definiti
     slaveKey,
     caKey,
     zookeeperPassword,
+    siteRegistryLogin(site).password,
   ];
-  assert.equal(new Set(secrets).size, 8);
+  assert.equal(new Set(secrets).size, 9);
   const leaks = (where: string, text: string) =>
     secrets.flatMap((s, i) => (text.includes(s) ? [`${where} (secret ${i})`] : []));
 

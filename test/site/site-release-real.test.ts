@@ -1,8 +1,9 @@
 // A release at the multi-host site for real. First `npm run release -- VERSION STACK` itself, as
 // an operator runs it on cert or prod, under a steady client through both balancers: it builds
 // the platform's service image (the one the site's services run) under VERSION, publishes it to
-// the site's registry, names it by its digest in the stack file and rolls it out over ssh:// to
-// every host's Engine, one instance of a service at a time. Then the publish and rollout as the
+// the site's registry with the login the stack names, names it by its digest in the stack file
+// and rolls it out over ssh:// to every host's Engine (each pulls it with that login), one
+// instance of a service at a time. Then the publish and rollout as the
 // release does them (scripts/publish-image.ts), with the same tag built again: another digest,
 // so every container on it is replaced. The site's image push takes an image named by digest from
 // the registry, and refuses one the registry lacks.
@@ -13,7 +14,7 @@ import { promisify } from "node:util";
 import { PROJECT_ROOT } from "../../scripts/engine-stack";
 import { publishImage } from "../../scripts/publish-image";
 import { SERVICE_RELEASE } from "../../scripts/release";
-import { pushImages } from "../../scripts/site/registry";
+import { pushImages, siteRegistryLogin } from "../../scripts/site/registry";
 import { DeployedSite, deploySite, removeSite, site } from "../support/site-fixture";
 import { onHost, serversOf, underSteadyClient } from "../support/site-probes";
 
@@ -167,7 +168,7 @@ test("a release published by its digest runs on every host; built again under th
   const published: string[] = [];
   for (const round of [1, 2]) {
     const id = build(round);
-    const p = publishImage(IMAGE, REGISTRY);
+    const p = publishImage(IMAGE, REGISTRY, siteRegistryLogin(site));
     assert.match(
       p.published,
       new RegExp(`^${literal(`${REGISTRY}/${IMAGE}`)}@sha256:[0-9a-f]{64}$`),

@@ -7,7 +7,7 @@ import {
   loadPlatformFromStackFile,
   readStackFile,
 } from "../../components/core/stack-config";
-import { Platform } from "../../components/platform";
+import { Platform, PlatformSecrets } from "../../components/platform";
 
 /**
  * Pulumi.prod.yaml's spec (changed by `change` where given) and its `Platform`, named `platform`,
@@ -30,19 +30,26 @@ export function declareProdPlatform(change: (spec: PlatformSpec) => PlatformSpec
 
 /**
  * Pulumi.site.yaml's spec with `entries` (full keys) set over its config, and its `Platform`,
- * named `platform`, with a gossip key and an operator key.
+ * named `name` (default `platform`), with a gossip key, an operator key, the registry's password
+ * and `secrets`.
  */
-export function declareSitePlatform(entries: Record<string, unknown>): {
+export function declareSitePlatform(
+  entries: Record<string, unknown>,
+  secrets: PlatformSecrets = {},
+  name = "platform",
+): {
   spec: PlatformSpec;
   platform: Platform;
 } {
   const { file, entries: own } = readStackFile(process.cwd(), "site");
   const spec = loadPlatform(process.cwd(), "site", { ...own, ...entries }, file);
-  const platform = new Platform("platform", {
+  const platform = new Platform(name, {
     spec,
     secrets: {
       consulGossipKey: pulumi.secret("c2l0ZS1nb3NzaXAta2V5LTMyLWJ5dGVzLWxvbmctLS0="),
       sshPrivateKey: pulumi.secret("not-a-real-key"),
+      registryPassword: pulumi.secret("not-a-real-password"),
+      ...secrets,
     },
   });
   return { spec, platform };

@@ -21,6 +21,7 @@ const platform = new Platform("platform", {
   secrets: {
     consulGossipKey: pulumi.secret("c2l0ZS1nb3NzaXAta2V5LTMyLWJ5dGVzLWxvbmctLS0="),
     sshPrivateKey: pulumi.secret("not-a-real-key"),
+    registryPassword: pulumi.secret("not-a-real-password"),
   },
 });
 
