@@ -145,7 +145,7 @@ function quorumRegistryLogin(
   const hosts = [...new Set([images.zookeeper, images.consul].map(imageRegistryHost))];
   if (hosts.length !== 1 || hosts[0] === undefined) {
     problem(
-      "registryUser",
+      "images",
       `both images from the one registry host registryUser logs in to (registry.example.org[:port]/...); they name ${hosts.map((h) => h ?? "Docker Hub").join(" and ")}`,
     );
     return {};

@@ -332,13 +332,16 @@ export async function rollOut(
  * where it runs DIRAC (`lhcb-platform:dirac`); the platform's service image where its services
  * run that (`lhcb-platform:images.service` unset, or naming `lhcb-platform/service` under any tag
  * or digest; behind any registry host on a stack with a `registry`, which the plan puts in that
- * host's place). Throws for a stack whose services run another image: the release would replace
+ * host's place, and behind Docker Hub's, which Docker takes as none). Throws for a stack whose services run another image: the release would replace
  * it with one that serves none of them.
  */
 export function releaseKindOf(stackName: string, config: ConfigMap): ReleaseKind {
   if (config["lhcb-platform:dirac"] !== undefined) return DIRAC_RELEASE;
   const image = serviceImageOf(config);
-  const named = image !== undefined && stackRegistry(config) ? withoutRegistryHost(image) : image;
+  const named =
+    image !== undefined && (stackRegistry(config) || onDockerHub(image))
+      ? withoutRegistryHost(image)
+      : image;
   if (named === undefined || repositoryOf(named) === SERVICE_RELEASE.repository)
     return SERVICE_RELEASE;
   if (repositoryOf(withoutRegistryHost(named)) === SERVICE_RELEASE.repository)
@@ -348,6 +351,11 @@ export function releaseKindOf(stackName: string, config: ConfigMap): ReleaseKind
   throw new Error(
     `stack ${stackName}'s services run ${image} (lhcb-platform:images.service in Pulumi.${stackName}.yaml), which this release does not build: it builds ${DIRAC_RELEASE.repository} for a stack that sets lhcb-platform:dirac and ${SERVICE_RELEASE.repository} for one whose services run it`,
   );
+}
+
+/** Whether `image` names Docker Hub's host, which Docker takes as no host at all. */
+function onDockerHub(image: string): boolean {
+  return /^(docker\.io|index\.docker\.io|registry-1\.docker\.io)\//.test(image);
 }
 
 /** An image's repository: `name:tag@sha256:...`, `name:tag` or `name` → `name`. */
@@ -377,18 +385,27 @@ export function stackRegistry(config: ConfigMap): string | undefined {
 /**
  * The login the stack's hosts pull with (`registryUser` at its registry's host, the secret
  * `registryPassword`), which the release publishes with; undefined where it names none (the
- * machine's own logins are used).
+ * machine's own logins are used). Throws, before anything is built, where the stack's `up`
+ * would refuse the login: no registry host, no password, or one in plain text.
  */
-export function stackRegistryLogin(config: ConfigMap): RegistryCredentials | undefined {
+export function stackRegistryLogin(
+  stackName: string,
+  config: ConfigMap,
+): RegistryCredentials | undefined {
   const username = config["lhcb-platform:registryUser"]?.value;
-  const password = config["lhcb-platform:registryPassword"]?.value;
+  if (username === undefined) return undefined;
+  const file = `Pulumi.${stackName}.yaml`;
   const address = registryHostOf(stackRegistry(config) ?? "");
-  if (username === undefined || address === undefined) return undefined;
-  if (password === undefined)
+  if (address === undefined)
     throw new Error(
-      "the stack names lhcb-platform:registryUser but no lhcb-platform:registryPassword: `pulumi config set --secret lhcb-platform:registryPassword`",
+      `stack ${stackName} names lhcb-platform:registryUser without a registry host to log in to: expected lhcb-platform:registry in ${file} to name one (registry.example.org[:port][/path])`,
     );
-  return { address, username, password };
+  const password = config["lhcb-platform:registryPassword"];
+  if (password?.value === undefined || !password.secret)
+    throw new Error(
+      `stack ${stackName} names lhcb-platform:registryUser without ${password === undefined ? "a" : "an encrypted"} lhcb-platform:registryPassword in ${file}: \`pulumi config set --secret lhcb-platform:registryPassword --stack ${stackName}\``,
+    );
+  return { address, username, password: password.value };
 }
 
 async function main(version: string | undefined, stackName: string): Promise<number> {
@@ -405,7 +422,7 @@ async function main(version: string | undefined, stackName: string): Promise<num
   const config = await stack.getAllConfig();
   const kind = releaseKindOf(stackName, config);
   const registry = stackRegistry(config);
-  const login = stackRegistryLogin(config);
+  const login = stackRegistryLogin(stackName, config);
   const before = localImageId(kind.image(version));
   log(`building ${kind.image(version)}`);
   let image = buildReleaseImage(version, kind);

@@ -97,6 +97,7 @@ export const sshPrepareSchema = z.strictObject({
 /** A registry's user name, as Docker's basic authentication sends it (`user:password`). */
 export const registryUserSchema = z
   .string()
+  .min(1, "expected a registry user name, not an empty one")
   .regex(/^[^\s:]+$/, "expected a registry user name: no space, line break or ':'");
 
 export const hostSchema = z.strictObject({

@@ -54,8 +54,8 @@ export function newGossipKey(): string {
 /**
  * Creates the stack `name` (default: the site's) when it does not exist, and sets each of its
  * secrets that is missing, through stdin: never on a command line or into a message. The
- * registry's password is set each time, so that the stack pulls with the login the site's
- * registry asks for now (a purged site makes a new one).
+ * registry's password is set wherever it is not the one the site's registry asks for now (a
+ * purged site makes a new one).
  */
 export function ensureSiteStack(site: SiteLayout, name = site.stack): void {
   const stack = ["--stack", name];
@@ -73,10 +73,14 @@ export function ensureSiteStack(site: SiteLayout, name = site.stack): void {
     );
     say(`stack: the site's operator key (secret lhcb-platform:sshPrivateKey)`);
   }
-  setSecretConfig(name, "lhcb-platform:registryPassword", siteRegistryLogin(site).password);
-  say(
-    `stack: the site registry's password for ${site.registry.user} (secret lhcb-platform:registryPassword)`,
-  );
+  const registryPassword = siteRegistryLogin(site).password;
+  const given = pulumi(["config", "get", "lhcb-platform:registryPassword", ...stack]);
+  if (!given.ok || given.stdout.trim() !== registryPassword) {
+    setSecretConfig(name, "lhcb-platform:registryPassword", registryPassword);
+    say(
+      `stack: the site registry's password for ${site.registry.user} (secret lhcb-platform:registryPassword)`,
+    );
+  }
   pinHostKeys(site, name);
 }
 

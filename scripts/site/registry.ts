@@ -2,7 +2,7 @@
 // bridge, closed to anyone without the site's login, and the stack's images copied into it from
 // the machine's Docker (skopeo).
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { registryConfig, registryLoginPaths } from "./files";
 import { SiteLayout } from "./layout";
 import { copyToRegistry, RegistryCredentials, registryHolds } from "../publish-image";
@@ -11,27 +11,50 @@ import { run, say, startDetached, succeeds, waitFor } from "./system";
 const configPath = (site: SiteLayout) => `${site.runDir}/registry.yml`;
 const registryUrl = (site: SiteLayout) => `http://${site.gateway}:${site.registry.port}`;
 
+/** A file written whole or not at all (a new name renamed over it), readable by root alone. */
+function writePrivate(path: string, text: string): void {
+  writeFileSync(`${path}.new`, text, { mode: 0o600 });
+  chmodSync(`${path}.new`, 0o600);
+  renameSync(`${path}.new`, path);
+}
+
 /**
- * The site registry's login: its user (the stack's `registryUser`) and password, made once with
- * its htpasswd entry (bcrypt, by Debian's apache2-utils) and kept in the site's data, readable by
- * root alone. The site's stacks are given it as their secret `registryPassword`.
+ * Makes the site registry's password where the site has none (24 random bytes), kept in the
+ * site's data, root's alone; true when it made one. The password file is the login's one
+ * record: the htpasswd file is written from it each time the registry starts.
+ */
+function ensureRegistryPassword(site: SiteLayout): boolean {
+  const paths = registryLoginPaths(site);
+  mkdirSync(site.registry.loginDir, { recursive: true, mode: 0o700 });
+  chmodSync(site.registry.loginDir, 0o700);
+  if (existsSync(paths.password)) return false;
+  writePrivate(paths.password, randomBytes(24).toString("base64url"));
+  say(`registry: a new password for ${site.registry.user} (${paths.password})`);
+  return true;
+}
+
+/**
+ * The site registry's login: its user (the stack's `registryUser`) and the password `npm run
+ * site -- up` made. The site's stacks are given it as their secret `registryPassword`. Throws,
+ * saying what makes it, where the site has none.
  */
 export function siteRegistryLogin(site: SiteLayout): RegistryCredentials {
-  const paths = registryLoginPaths(site);
-  if (!existsSync(paths.password) || !existsSync(paths.htpasswd)) {
-    mkdirSync(site.registry.loginDir, { recursive: true, mode: 0o700 });
-    const password = randomBytes(24).toString("base64url");
-    // The password on stdin (-i), never on a command line.
-    const entry = run("htpasswd", ["-niB", site.registry.user], { input: password });
-    writeFileSync(paths.htpasswd, entry, { mode: 0o600 });
-    writeFileSync(paths.password, password, { mode: 0o600 });
-    say(`registry: a new login for ${site.registry.user} (${paths.password})`);
-  }
+  const { password } = registryLoginPaths(site);
+  if (!existsSync(password))
+    throw new Error(
+      `the site registry has no password (${password}): \`npm run site -- up\` makes it`,
+    );
   return {
     address: `${site.registry.name}:${site.registry.port}`,
     username: site.registry.user,
-    password: readFileSync(paths.password, "utf8"),
+    password: readFileSync(password, "utf8"),
   };
+}
+
+/** The user the registry's htpasswd file names, undefined where there is none. */
+function htpasswdUser(site: SiteLayout): string | undefined {
+  const { htpasswd } = registryLoginPaths(site);
+  return existsSync(htpasswd) ? readFileSync(htpasswd, "utf8").split(":")[0] : undefined;
 }
 
 /** The HTTP status the registry's API root answers with, "000" when nothing answers. */
@@ -53,23 +76,33 @@ function registryStatus(site: SiteLayout): string {
 }
 
 /**
- * Starts the registry unless it answers asking for a login; one that answers anyone (started by
- * an earlier version of this script) is stopped and started again with the login. Returns once
- * it answers.
+ * Starts the registry unless it answers asking for the site's current login. One that answers
+ * anyone (started by an earlier version of this script), or holds another login (a new password,
+ * another user), is stopped and started again with the current one, its htpasswd entry (bcrypt,
+ * by Debian's apache2-utils) written from the password file. Returns once it answers.
  */
 export async function startRegistry(site: SiteLayout): Promise<void> {
-  siteRegistryLogin(site);
+  const made = ensureRegistryPassword(site);
+  const current = !made && htpasswdUser(site) === site.registry.user;
   const status = registryStatus(site);
-  if (status !== "401") {
+  if (status !== "401" || !current) {
     if (status !== "000") {
-      say(`registry: answered anyone (HTTP ${status}); started again, asking for the login`);
+      say(
+        status === "401"
+          ? `registry: holds another login; started again with ${site.registry.user}'s`
+          : `registry: answered anyone (HTTP ${status}); started again, asking for the login`,
+      );
       stopRegistry(site);
       await waitFor(
-        `the registry at ${registryUrl(site)} to stop`,
+        `${registryUrl(site)} to stop answering (the site's registry was stopped; if it still answers, another process listens there)`,
         () => registryStatus(site) === "000",
         10,
       );
     }
+    // The password on stdin (-i), never on a command line.
+    const login = siteRegistryLogin(site);
+    const entry = run("htpasswd", ["-niB", login.username], { input: login.password });
+    writePrivate(registryLoginPaths(site).htpasswd, entry);
     mkdirSync(site.registry.dataDir, { recursive: true });
     mkdirSync(site.runDir, { recursive: true });
     writeFileSync(configPath(site), registryConfig(site));

@@ -28,15 +28,17 @@ const hosts = ["q1", "q2", "q3"].map((id) => ({
   address: `${id}.example.org`,
   docker: { host: `ssh://root@${id}.example.org` },
 }));
+/** The quorum of three site hosts on prod, with its gossip key. */
+const siteQuorum = {
+  stack: "site",
+  environment: "prod" as const,
+  hosts,
+  images,
+  gossipKey: pulumi.secret("a2V5LWtleS1rZXkta2V5LWtleS1rZXkta2V5LWtleTA="),
+};
 
 test("three hosts of a site: a ZooKeeper member and a Consul server on each, through each host's engine, nothing else", async () => {
-  const quorum = new MasterQuorum("coord", {
-    stack: "site",
-    environment: "prod",
-    hosts,
-    images,
-    gossipKey: pulumi.secret("a2V5LWtleS1rZXkta2V5LWtleS1rZXkta2V5LWtleTA="),
-  });
+  const quorum = new MasterQuorum("coord", siteQuorum);
   await settle(declared);
   assert.deepEqual(countByType(declared), {
     "lhcb-platform:index:MasterQuorum": 1,
@@ -204,11 +206,7 @@ test("the package's MasterQuorum passes its Consul CAs on: a step of a rotation 
 
 test("a registry login: each host's Engine pulls as registryUser with its secret password, from the host both images name", async () => {
   new PackageMasterQuorum("login", {
-    stack: "site",
-    environment: "prod",
-    hosts,
-    images,
-    gossipKey: pulumi.secret("a2V5LWtleS1rZXkta2V5LWtleS1rZXkta2V5LWtleTA="),
+    ...siteQuorum,
     registryUser: "deploy",
     registryPassword: pulumi.secret("s3cret-pass"),
   });
@@ -228,8 +226,13 @@ test("a registry login: each host's Engine pulls as registryUser with its secret
     ]);
   }
   // None without a user.
-  for (const p of declared.filter((r) => r.name.startsWith("coord-hosts-")))
-    assert.equal(p.inputs.registryAuth, undefined, p.name);
+  new PackageMasterQuorum("anon", siteQuorum);
+  await settle(declared);
+  const anonymous = declared.filter(
+    (r) => r.type === "pulumi:providers:docker" && r.name.startsWith("anon-hosts-"),
+  );
+  assert.equal(anonymous.length, 3);
+  for (const p of anonymous) assert.equal(p.inputs.registryAuth, undefined, p.name);
 });
 
 test("a registry login without its password, or with images from no registry host or two, is refused naming the argument", () => {
@@ -254,7 +257,7 @@ test("a registry login without its password, or with images from no registry hos
       registryPassword: "p",
     }),
     [
-      "registryUser: both images from the one registry host registryUser logs in to (registry.example.org[:port]/...); they name Docker Hub and registry.example",
+      "images: both images from the one registry host registryUser logs in to (registry.example.org[:port]/...); they name Docker Hub and registry.example",
     ],
   );
   assert.deepEqual(
@@ -265,7 +268,7 @@ test("a registry login without its password, or with images from no registry hos
       registryPassword: "p",
     }),
     [
-      "registryUser: both images from the one registry host registryUser logs in to (registry.example.org[:port]/...); they name registry.example and other.example:5000",
+      "images: both images from the one registry host registryUser logs in to (registry.example.org[:port]/...); they name registry.example and other.example:5000",
     ],
   );
   assert.deepEqual(problems({ ...base, registryUser: "deploy", registryPassword: "p" }), []);

@@ -84,6 +84,12 @@ test("registryUser without a registry host to log in to, or not a user name, is 
     ],
   );
   assert.deepEqual(
+    problemsOf(() => specOf("prod", { "lhcb-platform:registryUser": "" })),
+    [
+      "Pulumi.prod.yaml config.lhcb-platform:registryUser: expected a registry user name, not an empty one",
+    ],
+  );
+  assert.deepEqual(
     problemsOf(() => specOf("prod", { "lhcb-platform:registryUser": "two words" })),
     [
       "Pulumi.prod.yaml config.lhcb-platform:registryUser: expected a registry user name: no space, line break or ':'",

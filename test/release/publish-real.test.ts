@@ -229,8 +229,8 @@ test("a registry that asks for a login: refused without one, saying what to set;
   });
   assert.equal((await fetch(api, { headers: basic(login.username, "wrong") })).status, 401);
   assert.equal((await fetch(api, { headers: basic(login.username, login.password) })).status, 200);
-  // What a host's Docker provider does for each image it lacks: the Engine's pull, with the login
-  // in X-Registry-Auth; without one the Engine is refused.
+  // What a host's Docker provider asks its Engine for each image it lacks: a pull, with the login
+  // in X-Registry-Auth (site-real runs the provider itself); without one the Engine is refused.
   const [name, digest] = published.published.split("@");
   const pull = (auth: object | undefined) =>
     spawnSync("curl", [

@@ -37,6 +37,11 @@ test("the release builds the image the stack's services run: DIRAC's where it ru
   // After a release at a site: the published image, named by its digest.
   const published = `lhcb-platform/service:1.0.1@sha256:${"a".repeat(64)}`;
   assert.equal(releaseKindOf("site", images(published)), SERVICE_RELEASE);
+  // Docker Hub's host is no host to Docker: the same image as without it.
+  assert.equal(
+    releaseKindOf("cert", images("docker.io/lhcb-platform/service:1.0.0")),
+    SERVICE_RELEASE,
+  );
   // Behind a registry host, on a stack whose `registry` the plan puts in that host's place.
   const registry = { "lhcb-platform:registry": { value: "registry.example.org:5000" } };
   const hosted = [
@@ -66,7 +71,7 @@ test("a stack whose services run another image is refused, naming the image and 
   // The platform's image behind a registry host on a stack without a `registry`: its hosts pull
   // it from there, where the release would not publish.
   for (const image of [
-    "docker.io/lhcb-platform/service:1.0.0",
+    "registry.example.org/lhcb-platform/service:1.0.0",
     "localhost:5000/lhcb-platform/service",
   ])
     assert.throws(() => releaseKindOf("cert", config(image)), {
@@ -92,15 +97,25 @@ test("the login the release publishes with: the stack's registryUser at its regi
   const registry = { "lhcb-platform:registry": { value: "registry.example.org:5000/lhcb" } };
   const user = { "lhcb-platform:registryUser": { value: "deploy" } };
   const password = { "lhcb-platform:registryPassword": { value: "s3cret", secret: true } };
-  assert.deepEqual(stackRegistryLogin({ ...registry, ...user, ...password }), {
+  assert.deepEqual(stackRegistryLogin("cert", { ...registry, ...user, ...password }), {
     address: "registry.example.org:5000",
     username: "deploy",
     password: "s3cret",
   });
   // No user: the machine's own logins.
-  assert.equal(stackRegistryLogin({ ...registry, ...password }), undefined);
-  assert.throws(() => stackRegistryLogin({ ...registry, ...user }), {
+  assert.equal(stackRegistryLogin("cert", { ...registry, ...password }), undefined);
+  // What the stack's `up` would refuse is refused before anything is built.
+  assert.throws(() => stackRegistryLogin("cert", { ...registry, ...user }), {
     message:
-      "the stack names lhcb-platform:registryUser but no lhcb-platform:registryPassword: `pulumi config set --secret lhcb-platform:registryPassword`",
+      "stack cert names lhcb-platform:registryUser without a lhcb-platform:registryPassword in Pulumi.cert.yaml: `pulumi config set --secret lhcb-platform:registryPassword --stack cert`",
+  });
+  const plain = { "lhcb-platform:registryPassword": { value: "s3cret", secret: false } };
+  assert.throws(() => stackRegistryLogin("cert", { ...registry, ...user, ...plain }), {
+    message:
+      "stack cert names lhcb-platform:registryUser without an encrypted lhcb-platform:registryPassword in Pulumi.cert.yaml: `pulumi config set --secret lhcb-platform:registryPassword --stack cert`",
+  });
+  assert.throws(() => stackRegistryLogin("cert", { ...user, ...password }), {
+    message:
+      "stack cert names lhcb-platform:registryUser without a registry host to log in to: expected lhcb-platform:registry in Pulumi.cert.yaml to name one (registry.example.org[:port][/path])",
   });
 });

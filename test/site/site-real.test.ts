@@ -24,6 +24,7 @@ import {
 } from "../support/site-probes";
 import { inNetnsArgs } from "../../scripts/site/layout";
 import { sshPaths } from "../../scripts/site/files";
+import { setSecretConfig } from "../../scripts/site/deploy";
 import { siteRegistryLogin } from "../../scripts/site/registry";
 import { hostPublicKey } from "../../scripts/site/ssh";
 import { CONSUL_CONFIG_FILE } from "../../components/consul/consul-containers";
@@ -70,16 +71,46 @@ test("the site registry asks for the login: a stranger, a wrong password and an 
   assert.notEqual(pull.status, 0);
   assert.match(pull.stderr, /no basic auth credentials/);
   // Every host's Docker provider holds the login, its password kept secret in the state.
-  const state = JSON.parse(
-    await deployed!.stack.pulumi(["stack", "export", "--stack", deployed!.stack.name]),
-  ) as { deployment: { resources: { type: string; inputs?: Record<string, unknown> }[] } };
-  const providers = state.deployment.resources.filter((r) => r.type === "pulumi:providers:docker");
-  assert.equal(providers.length, site.hosts.length);
-  for (const p of providers)
+  type State = {
+    deployment: { resources: { type: string; inputs?: { registryAuth?: unknown } }[] };
+  };
+  const providersIn = async (args: string[]) =>
+    (
+      JSON.parse(await deployed!.stack.pulumi(["stack", "export", ...args])) as State
+    ).deployment.resources.filter((r) => r.type === "pulumi:providers:docker");
+  const stored = await providersIn(["--stack", deployed!.stack.name]);
+  assert.equal(stored.length, site.hosts.length);
+  for (const p of stored)
     assert.deepEqual(Object.keys(p.inputs!.registryAuth as object).sort(), [
       "4dabf18193072939515e22adb298388d",
       "ciphertext",
     ]);
+  for (const p of await providersIn(["--show-secrets", "--stack", deployed!.stack.name])) {
+    const { plaintext } = p.inputs!.registryAuth as { plaintext: string };
+    assert.deepEqual(JSON.parse(JSON.parse(plaintext) as string), [login]);
+  }
+});
+
+test("a new registry password (a rotation) changes every host's Docker provider and nothing placed on it", async () => {
+  const stack = deployed!.stack;
+  setSecretConfig(stack.name, "lhcb-platform:registryPassword", "a-rotated-password");
+  try {
+    const preview = await stack.preview();
+    const summary = preview.slice(preview.lastIndexOf("Resources:"));
+    assert.match(summary, new RegExp(`^ +~ ${site.hosts.length} to update$`, "m"), summary);
+    assert.doesNotMatch(summary, /to (replace|create|delete)/, summary);
+    const updated = preview
+      .slice(0, preview.lastIndexOf("Resources:"))
+      .split("\n")
+      .filter((l) => /^ +~ /.test(l))
+      .map((l) => l.trim().split(/\s+/).slice(1, 3).join(" "));
+    assert.deepEqual(
+      updated.sort(),
+      site.hosts.map((h) => `pulumi:providers:docker platform-hosts-${h.id}`).sort(),
+    );
+  } finally {
+    setSecretConfig(stack.name, "lhcb-platform:registryPassword", siteRegistryLogin(site).password);
+  }
 });
 
 test("each host runs exactly the containers the plan places on it, pulled from the site registry", () => {
