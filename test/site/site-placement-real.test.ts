@@ -17,6 +17,7 @@ import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { engineEnv, PROJECT_ROOT } from "../../scripts/engine-stack";
 import { publishImage } from "../../scripts/publish-image";
 import { loseHost, restoreHost } from "../../scripts/site/faults";
+import { siteRegistryLogin } from "../../scripts/site/registry";
 import { DeployedSite, deploySite, removeSite, site } from "../support/site-fixture";
 import {
   containersOn,
@@ -190,6 +191,15 @@ test("a slave out of the inventory: pulumi up moves only its instances; added ba
   });
 });
 
+/** `image` published to the site's registry with its login, as the release publishes. */
+function publishToSite(image: string) {
+  return publishImage(
+    image,
+    `${site.registry.name}:${site.registry.port}`,
+    siteRegistryLogin(site),
+  );
+}
+
 /** The watcher on the scratch stack, its output's lines kept, until `stop`. */
 function startWatcher(): { lines: string[]; child: ChildProcess; stop: () => Promise<void> } {
   const lines: string[] = [];
@@ -291,7 +301,7 @@ test("a slave lost with the watcher running: its instances are re-placed without
     // A change to every instance and agent while the victim is down, as a release makes one:
     // the platform image named by its digest. The up changes the healthy slaves' containers and
     // keeps the victim's as deployed, without asking its engine.
-    const image = publishImage(PLATFORM_IMAGE, `${site.registry.name}:${site.registry.port}`);
+    const image = publishToSite(PLATFORM_IMAGE);
     await setServiceImage(image.pinned);
     const changing = Date.now();
     await deployed!.stack.up();
@@ -325,7 +335,7 @@ test("the master the engine asks lost with the watcher running: marked failed, a
     const named = currentSpec().images.service;
     const image = named.includes("@sha256:")
       ? PLATFORM_IMAGE
-      : publishImage(PLATFORM_IMAGE, `${site.registry.name}:${site.registry.port}`).pinned;
+      : publishToSite(PLATFORM_IMAGE).pinned;
     await setServiceImage(image);
     const placed = instances({ ...currentSpec(), stack: spec.stack });
     const ofPlaced = (all: Map<string, string>) => new Map([...all].filter(([k]) => placed.has(k)));
