@@ -233,16 +233,12 @@ export function declareMasterQuorum(
 ): MasterQuorumParts {
   const { gossipKey, consulManagementToken, sshPrivateKey, localDockerHost } = access;
   const opts = { parent };
-  const { registryLogin } = spec;
-  const password = access.registryPassword;
   const inventory = new HostInventory(
     `${name}-hosts`,
     inventoryOf(spec, {
       localDockerHost,
       sshPrivateKey,
-      ...(registryLogin && password !== undefined
-        ? { registryLogin: { ...registryLogin, password } }
-        : {}),
+      registryPassword: access.registryPassword,
     }),
     opts,
   );

@@ -241,9 +241,7 @@ function declareCoreParts(
     inventoryOf(spec, {
       localDockerHost: args.localDockerHost,
       sshPrivateKey: secrets.sshPrivateKey,
-      ...(spec.registryLogin && secrets.registryPassword !== undefined
-        ? { registryLogin: { ...spec.registryLogin, password: secrets.registryPassword } }
-        : {}),
+      registryPassword: secrets.registryPassword,
     }),
     opts,
   );

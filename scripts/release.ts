@@ -332,8 +332,8 @@ export async function rollOut(
  * where it runs DIRAC (`lhcb-platform:dirac`); the platform's service image where its services
  * run that (`lhcb-platform:images.service` unset, or naming `lhcb-platform/service` under any tag
  * or digest; behind any registry host on a stack with a `registry`, which the plan puts in that
- * host's place, and behind Docker Hub's, which Docker takes as none). Throws for a stack whose services run another image: the release would replace
- * it with one that serves none of them.
+ * host's place, and behind Docker Hub's, which Docker takes as none). Throws for a stack whose
+ * services run another image: the release would replace it with one that serves none of them.
  */
 export function releaseKindOf(stackName: string, config: ConfigMap): ReleaseKind {
   if (config["lhcb-platform:dirac"] !== undefined) return DIRAC_RELEASE;

@@ -50,7 +50,7 @@ function hasRegistryHost(image: string): boolean {
  */
 export function registryHostOf(prefix: string): string | undefined {
   const trimmed = prefix.replace(/\/+$/, "");
-  return trimmed !== "" && hasRegistryHost(`${trimmed}/x`) ? trimmed.split("/")[0] : undefined;
+  return trimmed === "" ? undefined : imageRegistryHost(`${trimmed}/x`);
 }
 
 /** The registry host an image names (`gcr.io/a/b:1` → `gcr.io`); undefined for one under Docker Hub. */

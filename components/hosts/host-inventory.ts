@@ -35,13 +35,34 @@ export interface HostInventoryArgs {
   failedHosts?: string[];
 }
 
-/** The inventory of a resolved spec's hosts, their engines reached with `access`. */
+/**
+ * The inventory of a resolved spec's hosts, their engines reached with `access`; the spec's
+ * registry login with `registryPassword`, where both are there.
+ */
 export function inventoryOf(
-  spec: { stack: string; hosts: HostSpec[]; local: boolean; failedHosts?: string[] },
-  access: Pick<HostInventoryArgs, "localDockerHost" | "sshPrivateKey" | "registryLogin">,
+  spec: {
+    stack: string;
+    hosts: HostSpec[];
+    local: boolean;
+    failedHosts?: string[];
+    registryLogin?: RegistryLogin;
+  },
+  access: Pick<HostInventoryArgs, "localDockerHost" | "sshPrivateKey"> & {
+    registryPassword?: pulumi.Input<string>;
+  },
 ): HostInventoryArgs {
-  const { stack, hosts, local, failedHosts } = spec;
-  return { stack, hosts, local, ...(failedHosts ? { failedHosts } : {}), ...access };
+  const { stack, hosts, local, failedHosts, registryLogin } = spec;
+  const { registryPassword, ...reach } = access;
+  return {
+    stack,
+    hosts,
+    local,
+    ...(failedHosts ? { failedHosts } : {}),
+    ...reach,
+    ...(registryLogin && registryPassword !== undefined
+      ? { registryLogin: { ...registryLogin, password: registryPassword } }
+      : {}),
+  };
 }
 
 /**
@@ -119,9 +140,10 @@ export class HostInventory extends BatchedComponent {
       const provider = new docker.Provider(
         `${name}-${key === "" ? "local" : key}`,
         // The one Engine of the local stack (key ""), else the host's own.
-        host === undefined
-          ? { host: localDockerHost, ...registryAuth }
-          : { ...this.engineEndpoint(host.id), ...registryAuth },
+        {
+          ...(host === undefined ? { host: localDockerHost } : this.engineEndpoint(host.id)),
+          ...registryAuth,
+        },
         { ...kept, parent: this, dependsOn: preparation ? [preparation] : [] },
       );
       return {
