@@ -124,6 +124,7 @@ export function quorumSpec(args: Omit<MasterQuorumArgs, keyof QuorumAccess>): Pl
     },
     loadBalancer: resolveLoadBalancer(loadBalancerSchema.parse({}), a.environment),
     consul: consulSchema.parse({ datacenter: a.datacenter, tlsCa: a.consulTlsCa }),
+    adminNetworks: [],
     services: [],
     agents: [],
     failedHosts: [],

@@ -51,6 +51,7 @@ import { cadvisorContainer, cadvisorDockerApiProxy, cadvisorHosts } from "./metr
 import { metricsShipperContainer } from "./metrics/metrics-shipper";
 import { influxdbContainer, monitoringHost } from "./metrics/influxdb-config";
 import { grafanaContainer } from "./metrics/grafana";
+import { portGuardContainer, portGuardHosts, PortGuardSpec } from "./hosts/port-guard";
 
 const on = <Spec>(
   spec: Spec,
@@ -199,6 +200,10 @@ export function metricsPlan(spec: MetricsSpec): {
   };
 }
 
+/** A port guard on each slave of a site where instances or Mesos's tasks publish ports. */
+export const portGuardsPlan = (spec: PortGuardSpec): PlannedContainer[] =>
+  on(spec, portGuardHosts(spec), portGuardContainer);
+
 /** The DIRAC installation's MariaDB, where the stack names its host (`dirac.database`). */
 export function databasePlan(spec: DatabaseSpec): PlannedContainer[] {
   const host = databaseHost(spec);
@@ -219,6 +224,7 @@ export function plannedContainers(spec: PlatformSpec): PlannedContainer[] {
     ...consul.agents,
     ...consul.esm,
     ...databasePlan(spec),
+    ...portGuardsPlan(spec),
     ...servicesPlan(spec).flatMap((s) =>
       s.instances.map(({ hostId, container }) => ({ hostId, container })),
     ),

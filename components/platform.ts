@@ -10,6 +10,7 @@ import { pauseStackTraces, withStack } from "./core/stack-traces";
 import { PlatformSpec } from "./core/platform-spec";
 import { LoadBalancers } from "./haproxy/load-balancers";
 import { HostInventory, inventoryOf } from "./hosts/host-inventory";
+import { PortGuards } from "./hosts/port-guards";
 import { ServiceInstances } from "./services/service-instances";
 import { DiracDatabase } from "./dirac/dirac-database-component";
 import { databaseHost } from "./dirac/dirac-database";
@@ -93,6 +94,8 @@ export interface MesosParts {
 /** What `declarePlatform` declares: the platform's parts, its endpoints, and when all is declared. */
 export interface PlatformParts {
   inventory: HostInventory;
+  /** On each slave of a site, the guard that closes the instances' ports to strangers. */
+  portGuards: PortGuards;
   zookeeper: ZooKeeperEnsemble;
   consul: ConsulCluster;
   /** The DIRAC installation's MariaDB, where the stack's `dirac.database` names its host. */
@@ -140,6 +143,7 @@ export function assertPlatformSecretsGiven(
 /** The whole platform of one environment, composed from one typed spec. */
 export class Platform extends pulumi.ComponentResource implements PlatformParts {
   public readonly inventory: HostInventory;
+  public readonly portGuards: PortGuards;
   public readonly zookeeper: ZooKeeperEnsemble;
   public readonly consul: ConsulCluster;
   public readonly services: ServiceInstances;
@@ -158,6 +162,7 @@ export class Platform extends pulumi.ComponentResource implements PlatformParts 
     super("lhcb-platform:index:Platform", name, {}, opts);
     const parts = declarePlatform(this, name, args);
     this.inventory = parts.inventory;
+    this.portGuards = parts.portGuards;
     this.zookeeper = parts.zookeeper;
     this.consul = parts.consul;
     this.services = parts.services;
@@ -224,10 +229,20 @@ function warnOfShortfalls(parent: pulumi.Resource, spec: PlatformSpec): void {
 
 type CoreParts = Pick<
   PlatformParts,
-  "inventory" | "zookeeper" | "consul" | "database" | "services" | "agents" | "loadBalancers"
+  | "inventory"
+  | "portGuards"
+  | "zookeeper"
+  | "consul"
+  | "database"
+  | "services"
+  | "agents"
+  | "loadBalancers"
 >;
 
-/** The parts every platform has: hosts, the quorum, the instances, the agents, the balancers. */
+/**
+ * The parts every platform has: hosts, the slaves' port guards, the quorum, the instances, the
+ * agents, the balancers.
+ */
 function declareCoreParts(
   parent: pulumi.ComponentResource,
   name: string,
@@ -246,6 +261,7 @@ function declareCoreParts(
     opts,
   );
   const base = { spec, inventory };
+  const portGuards = new PortGuards(`${name}-port-guards`, base, opts);
   const zookeeper = new ZooKeeperEnsemble(`${name}-zookeeper`, base, opts);
   const consul = new ConsulCluster(
     `${name}-consul`,
@@ -272,11 +288,17 @@ function declareCoreParts(
     // probe having passed. Waiting for them made the first instance of every service, and so
     // the next ones, wait for the slowest agent. An instance replaced in its place waits for the
     // balancers to serve it (`served`), so for them to run.
-    { ...base, catalog: consul, database, balancers: Object.values(loadBalancers.ready) },
+    {
+      ...base,
+      catalog: consul,
+      database,
+      balancers: Object.values(loadBalancers.ready),
+      guards: portGuards.guards,
+    },
     opts,
   );
   const agents = new ScheduledAgents(`${name}-agents`, nearConsul, opts);
-  return { inventory, zookeeper, consul, database, services, agents, loadBalancers };
+  return { inventory, portGuards, zookeeper, consul, database, services, agents, loadBalancers };
 }
 
 /** The parts the spec's features switch on: the Mesos side, the whitelist, logging, metrics. */
@@ -328,7 +350,7 @@ function declareMesosParts(
   parent: pulumi.ComponentResource,
   name: string,
   base: { spec: PlatformSpec; inventory: HostInventory },
-  core: Pick<CoreParts, "zookeeper" | "consul">,
+  core: Pick<CoreParts, "zookeeper" | "consul" | "portGuards">,
 ): MesosParts {
   const { spec } = base;
   const { zookeeper, consul } = core;
@@ -342,6 +364,7 @@ function declareMesosParts(
       dependsOn: zookeeper.forClients,
       zookeeperPasswords: passwords,
       mesosSecrets: secrets,
+      guards: core.portGuards.guards,
     },
     opts,
   );

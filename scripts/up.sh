@@ -37,7 +37,7 @@ if [ "$stack" != local ]; then
   exit 0
 fi
 say "images"
-scripts/docker/build-images.sh --no-dockerd base zookeeper haproxy consul consul-esm influxdb service cadvisor filebeat dirac mariadb
+scripts/docker/build-images.sh --no-dockerd base zookeeper haproxy consul consul-esm influxdb service port-guard cadvisor filebeat dirac mariadb
 . scripts/toolchain/env.sh
 say "pulumi up --stack $stack"
 pulumi stack select --create --non-interactive "$stack"

@@ -294,6 +294,7 @@ export function stackEntries(
     "lhcb-platform:mode": "pulumi",
     "lhcb-platform:catalog": catalogPath,
     "lhcb-platform:registry": "gitlab-registry.cern.ch/lhcb-dirac",
+    "lhcb-platform:adminNetworks": ["192.0.2.0/28"],
     "lhcb-platform:features": { mesos: true },
     "lhcb-platform:loadBalancer": { statsPort: 8404, maxconn: 20000 },
     "lhcb-platform:hosts": hosts,

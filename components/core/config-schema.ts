@@ -7,8 +7,10 @@ import {
   IMAGE_REFERENCE_EXPECTED,
   isHostAddress,
   isImageReference,
+  isNetworkSource,
   isRegistryPrefix,
   MESOS_ATTRIBUTE_TEXT,
+  NETWORK_SOURCE_EXPECTED,
 } from "./input-formats";
 
 /** Roles a host can play; a host may hold several. */
@@ -142,6 +144,8 @@ export const imagesSchema = z.strictObject({
   cadvisor: imageReference.optional(),
   filebeat: imageReference.optional(),
   logstash: imageReference.optional(),
+  /** The image holding `platform-port-guard` and iptables, which closes the instances' ports on each slave of a site. */
+  portGuard: imageReference.optional(),
 });
 
 export const featuresSchema = z.strictObject({
@@ -262,6 +266,16 @@ export const stackConfigSchema = z.strictObject({
    */
   registryUser: registryUserSchema.optional(),
   images: imagesSchema.default({}),
+  /**
+   * Besides the platform's masters and balancers, who may reach the ports the instances publish on
+   * the slaves of a site (every other source is refused there, `components/hosts/port-guard.ts`):
+   * addresses, CIDR networks or DNS names. The machines that run `pulumi up` for the stack must be
+   * among them (their readiness probes ask each new instance directly). Required where a slave
+   * publishes a port: on a site whose catalog has a `pulumi`-mode service, or with Mesos.
+   */
+  adminNetworks: z
+    .array(z.string().refine(isNetworkSource, { message: NETWORK_SOURCE_EXPECTED }))
+    .optional(),
   hosts: z.array(hostSchema).min(1, "expected at least one host"),
   /**
    * Ids of hosts of `hosts` that are down (set by an operator, or by `npm run watch-hosts`). What

@@ -50,7 +50,8 @@ export interface HealthcheckSpec {
  * The capabilities a part of the platform may keep (Docker's default set has these and more),
  * named as Docker reports them back, so a preview sees no change.
  */
-export type LinuxCapability = "CAP_CHOWN" | "CAP_SETUID" | "CAP_SETGID";
+export type LinuxCapability =
+  "CAP_CHOWN" | "CAP_SETUID" | "CAP_SETGID" | "CAP_NET_ADMIN" | "CAP_NET_RAW";
 
 /**
  * What the image's entrypoint needs when it starts as root and hands over to its own user (the

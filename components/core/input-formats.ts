@@ -23,6 +23,22 @@ export function isHostAddress(value: string): boolean {
   return isIPv4(value) || isDnsName(value);
 }
 
+/**
+ * True for a source a firewall rule can name: an IPv4 or IPv6 address, a network of either in
+ * CIDR notation (`192.0.2.0/24`, `2001:db8::/32`), or a DNS name.
+ */
+export function isNetworkSource(value: string): boolean {
+  const [address, prefix, ...rest] = value.split("/");
+  if (rest.length > 0) return false;
+  if (prefix === undefined) return isIPv4(address) || isIPv6(address) || isDnsName(address);
+  if (!/^[0-9]{1,3}$/.test(prefix)) return false;
+  const bits = Number(prefix);
+  return (isIPv4(address) && bits <= 32) || (isIPv6(address) && bits <= 128);
+}
+
+export const NETWORK_SOURCE_EXPECTED =
+  "an IPv4 or IPv6 address, a network in CIDR notation (192.0.2.0/24, 2001:db8::/32) or a DNS name";
+
 export const HOST_ADDRESS_EXPECTED =
   "a DNS name (letters, digits, inner '-', labels of at most 63 characters separated by '.') or an IPv4 address (a host on IPv6 is named by DNS)";
 

@@ -69,6 +69,11 @@ export interface PlatformSpec {
    * its password is the secret `registryPassword`. Unset: pulls without a login.
    */
   registryLogin?: RegistryLogin;
+  /**
+   * Who besides the masters and balancers may reach the ports instances publish on a site's slaves
+   * (`adminNetworks`; hosts/port-guard.ts). Empty on the local stack, where nothing is published.
+   */
+  adminNetworks: string[];
   services: PlacedService[];
   agents: PlacedAgent[];
   /** Ids of the hosts that are down (`failedHosts`): nothing new is placed on them. */
@@ -250,6 +255,7 @@ function checkRolesAndFeatures(
   const needSlaves = mesos || catalog.services.length + catalog.agents.length > 0;
   if (needSlaves && roles.slaves.length === 0)
     problem("hosts", "at least one host with role slave");
+  adminNetworksProblem(config, environment, mesos, catalog, modeOf, problem);
   return mesos;
 }
 
@@ -268,6 +274,28 @@ function registryLoginOf(
     return {};
   }
   return { registryLogin: { address, username: config.registryUser } };
+}
+
+/**
+ * A problem where the slaves of a site publish ports (a `pulumi`-mode service, or Mesos's tasks)
+ * and `adminNetworks` names no one: the port guard would then refuse the machine that runs
+ * `pulumi up` its readiness probes, and the `up` would stop at the first new instance.
+ */
+function adminNetworksProblem(
+  config: StackConfig,
+  environment: EnvironmentKind,
+  mesos: boolean,
+  catalog: Catalog,
+  modeOf: (m: RunMode | undefined) => RunMode,
+  problem: (path: string, expected: string) => void,
+): void {
+  if (environment === "local" || (config.adminNetworks ?? []).length > 0) return;
+  const published = catalog.services.some((s) => modeOf(s.mode) === "pulumi");
+  if (!published && !mesos) return;
+  problem(
+    "adminNetworks",
+    `the addresses, CIDR networks or DNS names of the machines that run \`pulumi up\` for this stack (e.g. [deploy.example.org, 192.0.2.0/24]): ${published ? "its instances publish their ports" : "Mesos's tasks publish theirs"} on the slaves, where every source but the masters, the balancers and these is refused`,
+  );
 }
 
 /** Tells `problem` about a failed host that is not in the inventory or is named twice. */
@@ -342,6 +370,12 @@ function catalogUnderRegistry(catalog: Catalog, registry: string): Catalog {
   return { ...catalog, services: catalog.services.map(under), agents: catalog.agents.map(under) };
 }
 
+/** The stack's `environment`, else the stack's name where it names one, else prod. */
+function environmentOf(config: StackConfig, stack: string): EnvironmentKind {
+  if (config.environment !== undefined) return config.environment;
+  return ["local", "cert", "prod"].includes(stack) ? (stack as EnvironmentKind) : "prod";
+}
+
 /** Resolves a validated stack config and catalog into a `PlatformSpec`, or throws every problem at once. */
 export function resolvePlatform(
   config: StackConfig,
@@ -351,9 +385,7 @@ export function resolvePlatform(
   const problems: InputProblem[] = [];
   const problem = (path: string, expected: string) =>
     problems.push({ file: opts.configFile, path: `${opts.configPrefix}${path}`, expected });
-  const environment: EnvironmentKind =
-    config.environment ??
-    (["local", "cert", "prod"].includes(opts.stack) ? (opts.stack as EnvironmentKind) : "prod");
+  const environment = environmentOf(config, opts.stack);
   const catalogProblem = (path: string, expected: string) =>
     problems.push({ file: catalog.file, path, expected });
   const modeOf = (m: RunMode | undefined): RunMode => m ?? config.mode;
@@ -396,6 +428,7 @@ export function resolvePlatform(
     consul: config.consul,
     ...(config.dirac ? { dirac: config.dirac } : {}),
     ...login,
+    adminNetworks: config.adminNetworks ?? [],
     services: entries.services.map(placed),
     agents: entries.agents.map(placed),
     failedHosts: config.failedHosts,

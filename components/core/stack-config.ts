@@ -24,6 +24,7 @@ const STRUCTURED = new Set([
   "images",
   "hosts",
   "failedHosts",
+  "adminNetworks",
   "features",
   "loadBalancer",
   "consul",

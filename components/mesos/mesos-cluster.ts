@@ -21,6 +21,11 @@ export interface MesosClusterArgs {
   zookeeperPasswords?: { mesosMaster?: pulumi.Input<string>; mesosAgent?: pulumi.Input<string> };
   /** The secrets of every Mesos principal (`mesosSecrets`), where Mesos asks for credentials: the masters hold them all. */
   mesosSecrets?: MesosSecrets<pulumi.Input<string>>;
+  /**
+   * The port guard of each slave by host id (`PortGuards.guards`): an agent, which starts tasks
+   * that publish ports, is created once its host's guard runs.
+   */
+  guards?: Record<string, pulumi.Resource>;
 }
 
 /** The Mesos cluster of the paper: masters (`--quorum` of the masters) elected through ZooKeeper, and agents offering the slaves' resources. */
@@ -74,7 +79,11 @@ export class MesosCluster extends BatchedComponent {
         `${name}-agent-${hostId}`,
         container,
         {
-          dependsOn: [...(args.dependsOn ?? []), ...masters],
+          dependsOn: [
+            ...(args.dependsOn ?? []),
+            ...masters,
+            ...(args.guards?.[hostId] === undefined ? [] : [args.guards[hostId]]),
+          ],
           secrets: {
             zookeeperPassword: args.zookeeperPasswords?.mesosAgent,
             ...mesosSecretValues({

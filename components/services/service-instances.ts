@@ -40,6 +40,11 @@ export interface ServiceInstancesArgs {
    * it, and its configuration holds the password.
    */
   database?: { ready: pulumi.Resource; password: pulumi.Input<string> };
+  /**
+   * The port guard of each slave by host id (`PortGuards.guards`): an instance's container is
+   * created once its host's guard runs, so that its ports are never open to every source.
+   */
+  guards?: Record<string, pulumi.Resource>;
 }
 
 /** The resources of one instance, in the order they are created (and deleted in reverse). */
@@ -177,6 +182,7 @@ export class ServiceInstances extends BatchedComponent {
       dependsOn: [
         ...(previous === undefined ? [] : [previous]),
         ...(usesDatabase ? [args.database!.ready] : []),
+        ...(args.guards?.[hostId] === undefined ? [] : [args.guards[hostId]]),
       ],
       ...(usesDatabase ? { secrets: { diracDatabasePassword: args.database!.password } } : {}),
       deleteBeforeReplace: !beside,

@@ -3,7 +3,7 @@
 #
 #   scripts/docker/build-images.sh [--force] [--service-version X] [--optional] [IMAGE ...]
 #
-#   IMAGE            any of: base zookeeper haproxy consul consul-esm influxdb service
+#   IMAGE            any of: base zookeeper haproxy consul consul-esm influxdb service port-guard
 #                    (default: all of them, in that order);
 #                    optional: cadvisor filebeat dirac mariadb (also built with --optional)
 #   --force          rebuild images (and the base tarball) even if they are up to date
@@ -20,7 +20,8 @@
 #       lhcb-platform/consul-esm:$CONSUL_ESM_VERSION (binary from scripts/toolchain/build.sh),
 #       lhcb-platform/influxdb:<influxdb-version>, lhcb-platform/service:<service-version>,
 #       lhcb-platform/dirac:<the dirac version images/dirac/requirements.txt pins>[-<release>],
-#       lhcb-platform/mariadb:10.11 (Debian bookworm's MariaDB)
+#       lhcb-platform/mariadb:10.11 (Debian bookworm's MariaDB),
+#       lhcb-platform/port-guard:$PORT_GUARD_VERSION (Debian bookworm's iptables)
 # Progress lines carry the elapsed seconds since the script started.
 set -euo pipefail
 # shellcheck source=scripts/docker/lib.sh source-path=SCRIPTDIR
@@ -39,6 +40,9 @@ CONSUL_ESM_VERSION="${CONSUL_ESM_VERSION:-$(default_version CONSUL_ESM_VERSION t
 # shellcheck source=../toolchain/paths.sh
 . "$REPO_ROOT/scripts/toolchain/paths.sh"
 SERVICE_VERSION="${SERVICE_VERSION:-1.0.0}"
+# The port guard's tag (components/core/images.ts names it): a new one with each change of
+# images/port-guard, so that a site's slaves pull the new guard.
+PORT_GUARD_VERSION="${PORT_GUARD_VERSION:-1.0.0}"
 RELEASE=""
 SUITE=bookworm
 FORCE=0
@@ -64,7 +68,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 if [ ${#WANT[@]} -eq 0 ]; then
-  WANT=(base zookeeper haproxy consul consul-esm influxdb service)
+  WANT=(base zookeeper haproxy consul consul-esm influxdb service port-guard)
   [ "$OPTIONAL" = 0 ] || WANT+=(cadvisor filebeat dirac mariadb)
 fi
 
@@ -81,6 +85,7 @@ tag_of() {
     filebeat) echo "lhcb-platform/filebeat:$FILEBEAT_VERSION" ;;
     dirac) echo "lhcb-platform/dirac:$(pinned_version dirac dirac)${RELEASE:+-$RELEASE}" ;;
     mariadb) echo "lhcb-platform/mariadb:10.11" ;;
+    port-guard) echo "lhcb-platform/port-guard:$PORT_GUARD_VERSION" ;;
     *) die "unknown image: $1" ;;
   esac
 }

@@ -70,6 +70,7 @@ function attempt(config: Record<string, unknown>, catalog = GOOD_CATALOG): strin
   const entries: Record<string, unknown> = {
     "lhcb-platform:catalog": "catalog.yaml",
     "lhcb-platform:hosts": [...masters(3), ...slaves, ...others],
+    "lhcb-platform:adminNetworks": ["ops.example.org"],
   };
   for (const [k, v] of Object.entries(config)) entries[`lhcb-platform:${k}`] = v;
   try {
@@ -238,6 +239,7 @@ test("failed hosts: ids of the inventory, each once; their instances get replace
   const entries = (failedHosts: string[]) => ({
     "lhcb-platform:catalog": "catalog.yaml",
     "lhcb-platform:hosts": [...masters(3), ...slaves, ...others],
+    "lhcb-platform:adminNetworks": ["ops.example.org"],
     "lhcb-platform:failedHosts": failedHosts,
   });
   const whole = loadPlatform(dir, "prod", entries([]), FILE);

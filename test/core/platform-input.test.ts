@@ -69,7 +69,11 @@ test("the plan's checks, as a stack file's: an entry named like a platform part,
   const problems = problemsOf(() =>
     platformFromValues({
       stack: "prod",
-      config: { hosts: prodHosts(), features: { mesos: true } } as never,
+      config: {
+        hosts: prodHosts(),
+        features: { mesos: true },
+        adminNetworks: ["192.0.2.10"],
+      } as never,
       catalog: {
         ...catalog,
         // Consul's HTTPS API port on every host, and the Consul agents' container name on a slave.

@@ -44,6 +44,7 @@ test("prod: each part's capabilities, privileges and user", () => {
     `mesos-master: drop ALL add - ${OPT} user (image)`,
     `mesos-whitelist: drop ALL add - ${OPT} user 0:0`,
     `metrics-shipper: drop ALL add - ${OPT} user nobody`,
+    `port-guard: drop ALL add CAP_NET_ADMIN,CAP_NET_RAW ${OPT} user 0:0`,
     `service: drop ALL add - ${OPT} user 65534:65534`,
     `task-registrar: drop ALL add - ${OPT} user 65534:65534`,
     `zookeeper: drop ALL add ${HANDOVER} ${OPT} user (image)`,

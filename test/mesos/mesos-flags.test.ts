@@ -34,6 +34,7 @@ function withMasters(n: number): PlatformSpec {
   const config = stackConfigSchema.parse({
     environment,
     features: { mesos: true, logging: false, metrics: false, grafana: false },
+    adminNetworks: ["192.0.2.10"],
     hosts: [
       ...Array.from({ length: n }, (_, i) => host(`m${i + 1}`, ["master"])),
       host("s1", ["slave"]),

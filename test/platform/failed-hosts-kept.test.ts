@@ -22,6 +22,7 @@ test("site with slave-2 failed: what is on slave-2 is kept as deployed, nothing 
     "command:local:Command platform-services-framework-systemadministrator-slave-2-served",
     "command:remote:Command platform-hosts-slave-2-prepare",
     "docker:index/container:Container platform-consul-agent-slave-2",
+    "docker:index/container:Container platform-port-guards-slave-2",
     "docker:index/container:Container platform-services-configuration-server-slave-2",
     "docker:index/container:Container platform-services-framework-systemadministrator-slave-2",
     "docker:index/network:Network platform-hosts-slave-2-net",
@@ -30,7 +31,7 @@ test("site with slave-2 failed: what is on slave-2 is kept as deployed, nothing 
   ]);
   // Every resource on slave-2's engine is among them, and every readiness and served step of a container there.
   const onSlave2 = declared.filter((r) => r.provider?.includes("::platform-hosts-slave-2::"));
-  assert.equal(onSlave2.length, 5);
+  assert.equal(onSlave2.length, 6);
   for (const r of onSlave2) assert.ok(keptAsDeployed(r.name), r.name);
   for (const r of declared.filter((r) => r.name.endsWith("-ready")))
     assert.equal(

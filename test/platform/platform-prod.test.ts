@@ -31,6 +31,10 @@ test("every part is declared, with exact counts", async () => {
   assert.equal(Object.keys(platform.services.registrations).length, 38);
   assert.equal(Object.keys(platform.agents.containers).length, 18);
   assert.deepEqual(
+    Object.keys(platform.portGuards.guards).sort(),
+    spec.slaves.map((h) => h.id).sort(),
+  );
+  assert.deepEqual(
     Object.keys(platform.mesos!.cluster.agents).sort(),
     spec.slaves.map((h) => h.id).sort(),
   );
@@ -69,6 +73,8 @@ test("every part is declared, with exact counts", async () => {
     ["prod-cadvisor-", 16],
     // Marathon's tasks into Consul, on each slave.
     ["prod-task-registrar-", 8],
+    // The guard of the instances' and Mesos tasks' ports, on each slave.
+    ["prod-port-guard-", 8],
   ];
   for (const [prefix, n] of parts) assert.equal(withPrefix(prefix).length, n, prefix);
   // Catalog: 15 pulumi-mode services with 38 instances, 9 pulumi-mode agents on 2 hosts each.
@@ -85,7 +91,7 @@ test("every part is declared, with exact counts", async () => {
   assert.equal(services.length, 38);
   assert.equal(agents.length, 18);
   const counts = countByType(declared);
-  assert.equal(counts["docker:index/container:Container"], 139 + 16 + 8);
+  assert.equal(counts["docker:index/container:Container"], 139 + 16 + 8 + 8);
   assert.equal(counts["pulumi:providers:docker"], 18);
   assert.equal(counts["docker:index/network:Network"], 18);
   assert.equal(counts["pulumi:providers:consul"], 1);

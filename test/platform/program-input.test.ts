@@ -20,6 +20,7 @@ test("an even quorum in the prod stack file stops the run with nothing declared"
   }));
   pulumi.runtime.setAllConfig({
     "lhcb-platform:hosts": JSON.stringify(hosts),
+    "lhcb-platform:adminNetworks": JSON.stringify(["192.0.2.10"]),
     "lhcb-platform:catalog": "catalog/dirac.yaml",
   });
   await assert.rejects(platformProgram(process.cwd())(), (e: unknown) => {

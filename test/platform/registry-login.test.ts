@@ -4,46 +4,26 @@
 // password are refused before anything is declared, naming the file and the field.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { PlatformInputError } from "../../components/core/errors";
-import { loadPlatform, readStackFile } from "../../components/core/stack-config";
+import { inputProblems, specWith } from "../support/stack-input";
 import { requiredSecrets, secretProblems } from "../../components/secret-checks";
 import { installMocks, isSecretInput, plainInput, settle } from "../support/mocks";
 
 const declared = installMocks("site");
 import { declareSitePlatform } from "../support/prod-platform";
 
-const ROOT = process.cwd();
 const USER = "lhcb-deploy";
 
-/** Stack `stack`'s spec with `entries` (full keys) set over its stack file's. */
-function specOf(stack: string, entries: Record<string, unknown>) {
-  const { file, entries: own } = readStackFile(ROOT, stack);
-  return loadPlatform(ROOT, stack, { ...own, ...entries }, file);
-}
-
-/** The problems `f` throws, as `path: expected`. */
-function problemsOf(f: () => unknown): string[] {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof PlatformInputError)
-      return e.problems.map((p) => `${p.file} ${p.path}: ${p.expected}`);
-    throw e;
-  }
-  assert.fail("no problem was found");
-}
-
 test("registryUser: the login is the user at the host the registry prefix names; its password a required secret", () => {
-  const site = specOf("site", { "lhcb-platform:registryUser": USER });
+  const site = specWith("site", { "lhcb-platform:registryUser": USER });
   assert.deepEqual(site.registryLogin, { address: "registry.site.lhcb.test:5000", username: USER });
-  const prod = specOf("prod", { "lhcb-platform:registryUser": USER });
+  const prod = specWith("prod", { "lhcb-platform:registryUser": USER });
   assert.deepEqual(prod.registryLogin, { address: "gitlab-registry.cern.ch", username: USER });
-  assert.equal(specOf("prod", {}).registryLogin, undefined);
+  assert.equal(specWith("prod", {}).registryLogin, undefined);
   assert.equal(
     requiredSecrets(site).get("registryPassword"),
     `the hosts pull the images from registry.site.lhcb.test:5000 as registryUser ${USER}`,
   );
-  const anonymous = specOf("site", { "lhcb-platform:registryUser": undefined });
+  const anonymous = specWith("site", { "lhcb-platform:registryUser": undefined });
   assert.equal(requiredSecrets(anonymous).has("registryPassword"), false);
 
   const problems = (given: Parameters<typeof secretProblems>[1]) =>
@@ -67,14 +47,14 @@ test("registryUser: the login is the user at the host the registry prefix names;
 
 test("registryUser without a registry host to log in to, or not a user name, is refused naming the field", () => {
   assert.deepEqual(
-    problemsOf(() => specOf("local", { "lhcb-platform:registryUser": USER })),
+    inputProblems(() => specWith("local", { "lhcb-platform:registryUser": USER })),
     [
       "Pulumi.local.yaml config.lhcb-platform:registry: a registry prefix that names the registry's host (registry.example.org[:port][/path]), which registryUser logs in to; none is set",
     ],
   );
   assert.deepEqual(
-    problemsOf(() =>
-      specOf("prod", {
+    inputProblems(() =>
+      specWith("prod", {
         "lhcb-platform:registry": "lhcb-dirac",
         "lhcb-platform:registryUser": USER,
       }),
@@ -84,13 +64,13 @@ test("registryUser without a registry host to log in to, or not a user name, is 
     ],
   );
   assert.deepEqual(
-    problemsOf(() => specOf("prod", { "lhcb-platform:registryUser": "" })),
+    inputProblems(() => specWith("prod", { "lhcb-platform:registryUser": "" })),
     [
       "Pulumi.prod.yaml config.lhcb-platform:registryUser: expected a registry user name, not an empty one",
     ],
   );
   assert.deepEqual(
-    problemsOf(() => specOf("prod", { "lhcb-platform:registryUser": "two words" })),
+    inputProblems(() => specWith("prod", { "lhcb-platform:registryUser": "two words" })),
     [
       "Pulumi.prod.yaml config.lhcb-platform:registryUser: expected a registry user name: no space, line break or ':'",
     ],

@@ -35,6 +35,9 @@ import { splitKeyAndCertificate } from "../../components/core/openssl-certificat
 import { rpcConnection } from "../support/consul-rpc-probe";
 import { runCertificateCommand } from "../support/certificate-commands";
 import { AUTHENTICATION_REQUIRED, NOT_AUTHORIZED, zookeeperAs } from "../support/zookeeper-client";
+import { addStranger, linkLocalOf, removeStranger, tcpFrom } from "../support/site-stranger";
+import { guardChain } from "../../components/hosts/port-guard";
+import { bridgePort } from "../../components/services/service-containers";
 
 let deployed: DeployedSite | undefined;
 let spec: PlatformSpec;
@@ -293,6 +296,59 @@ test("each host listens on exactly the ports the plan gives its parts (hostPorts
       ).trim() !== "",
   );
   assert.equal(peers.length, 1, "one ZooKeeper leader listens on the peer port");
+});
+
+test("a slave's instance ports answer the masters, the balancers and the machine (adminNetworks), and refuse a stranger, also with the guard stopped or its rules flushed", async () => {
+  const stranger = addStranger(site);
+  try {
+    const hostOf = (id: string) => site.hosts.find((h) => h.id === id)!;
+    const slave = hostOf("slave-1");
+    const ports = spec.services
+      .filter((s) => s.hosts.includes(slave.id))
+      .flatMap((s) => (s.check.command ? [s.port, bridgePort(s)] : [s.port]));
+    assert.ok(ports.length >= 2, `instances on ${slave.id}: ${ports.join(", ")}`);
+    const from = (who: string | undefined) => ports.map((p) => tcpFrom(who, slave.ip, p));
+    const all = (outcome: string) => ports.map(() => outcome);
+    assert.deepEqual(from(stranger.netns), all("refused"), "a stranger");
+    assert.deepEqual(from(hostOf("lb-1").netns), all("open"), "a balancer");
+    assert.deepEqual(from(hostOf("master-2").netns), all("open"), "a master");
+    assert.deepEqual(from(undefined), all("open"), "the machine, the stack's adminNetworks");
+    // The instances publish on IPv4 only (0.0.0.0), so nothing answers a stranger at the slave's
+    // IPv6 address either (the guard's IPv6 chain is for what Docker's proxy publishes there:
+    // Mesos's tasks).
+    const v6 = linkLocalOf(slave.netns);
+    assert.deepEqual(
+      ports.map((p) => tcpFrom(stranger.netns, v6, p, "eth0")),
+      all("refused"),
+      "a stranger over IPv6",
+    );
+    // What is not an instance's port is not the guard's: the host's sshd answers the stranger.
+    assert.equal(tcpFrom(stranger.netns, slave.ip, 22), "open");
+
+    // A stopped guard leaves its ports closed.
+    const guard = `${spec.stack}-port-guard-${slave.id}`;
+    const written = () =>
+      (onHost(slave.address, "logs", guard).match(/^port guard: IPv/gm) ?? []).length;
+    const before = written();
+    onHost(slave.address, "stop", guard);
+    assert.deepEqual(from(stranger.netns), all("refused"), "a stranger, the guard stopped");
+    onHost(slave.address, "start", guard);
+    // Its chain flushed by hand (as a firewall's reload would), once the restarted guard has
+    // written its rules (IPv4 and IPv6): open, until the guard puts them back, within its check
+    // every 15 s.
+    await timeUntil("the restarted guard's rules", async () => written() >= before + 2, 20);
+    execFileSync("nsenter", inNetnsArgs(slave, ["iptables", "-F", guardChain(spec.stack)]));
+    assert.equal(tcpFrom(stranger.netns, slave.ip, ports[0]), "open");
+    const ms = await timeUntil(
+      "the guard's rules back",
+      async () => tcpFrom(stranger.netns, slave.ip, ports[0]) === "refused",
+      25,
+    );
+    console.log(`the guard's rules were back ${ms} ms after the flush`);
+    assert.deepEqual(from(stranger.netns), all("refused"), "a stranger, the rules back");
+  } finally {
+    removeStranger(stranger);
+  }
 });
 
 test("Consul's ACLs: without a token nothing is written and nothing is seen; each part's token does its part's work, and no more", async () => {

@@ -81,6 +81,7 @@ export function attemptProd(
   const entries: Record<string, unknown> = {
     "lhcb-platform:catalog": CATALOG_FILE,
     "lhcb-platform:hosts": prodHosts(),
+    "lhcb-platform:adminNetworks": ["192.0.2.10"],
     "lhcb-platform:features": { mesos: true },
   };
   for (const [k, v] of Object.entries(config)) entries[`lhcb-platform:${k}`] = v;
