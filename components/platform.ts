@@ -293,7 +293,7 @@ function declareCoreParts(
       catalog: consul,
       database,
       balancers: Object.values(loadBalancers.ready),
-      guards: portGuards.guards,
+      guards: portGuards.ready,
     },
     opts,
   );
@@ -364,7 +364,7 @@ function declareMesosParts(
       dependsOn: zookeeper.forClients,
       zookeeperPasswords: passwords,
       mesosSecrets: secrets,
-      guards: core.portGuards.guards,
+      guards: core.portGuards.ready,
     },
     opts,
   );

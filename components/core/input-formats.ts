@@ -29,8 +29,11 @@ export function isHostAddress(value: string): boolean {
  */
 export function isNetworkSource(value: string): boolean {
   const [address, prefix, ...rest] = value.split("/");
-  if (rest.length > 0) return false;
-  if (prefix === undefined) return isIPv4(address) || isIPv6(address) || isDnsName(address);
+  // No zone (`fe80::1%eth0`) and no IPv4 address written as IPv6 (`::ffff:192.0.2.1`): iptables
+  // takes neither. A name has a letter (`10.0.0` is no address, and would read as one).
+  if (rest.length > 0 || address.includes("%") || /^::ffff:/i.test(address)) return false;
+  if (prefix === undefined)
+    return isIPv4(address) || isIPv6(address) || (isDnsName(address) && /[a-z]/i.test(address));
   if (!/^[0-9]{1,3}$/.test(prefix)) return false;
   const bits = Number(prefix);
   return (isIPv4(address) && bits <= 32) || (isIPv6(address) && bits <= 128);

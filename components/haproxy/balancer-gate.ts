@@ -52,7 +52,9 @@ export const IN_BALANCER_SCRIPT = [
  * here for any other. Passes when every one has passed. A balancer whose Engine does not answer
  * is asked again every 0.5 s until the time is up; each ask is cut 10 s past it, and the whole
  * program 30 s past it, so no Engine holds the `up` much longer. A missing `ssh` or `docker`
- * here fails at once. On failure it names each balancer that did not pass and why.
+ * here fails at once. On failure it names each balancer that did not pass and why. The port
+ * guards' readiness (hosts/port-guard.ts) runs it with a script of theirs in each guard's
+ * container, and `GATE_FAILURE` for what its failure says.
  */
 export const GATE_PROGRAM = [
   'const { execFile } = require("node:child_process"); const e = process.env, T = Number(e.GATE_TIMEOUT_SECONDS);',
@@ -70,7 +72,7 @@ export const GATE_PROGRAM = [
   "    done(!x ? undefined : x.killed ? `no answer within ${left + 10}s` : `${out}${err}`.trim() || `exit status ${x.code}`); }); });",
   "const until = async (b) => { for (;;) { const w = await ask(b); if (w === undefined) return why.delete(b.id);",
   "  why.set(b.id, w); if (Date.now() >= end) return; await new Promise((r) => setTimeout(r, 500)); } };",
-  'const fail = () => { console.error(`${e.GATE_WHAT}: not served by every balancer after ${T}s (${[...why].map(([id, w]) => `${id}: ${w}`).join("; ")})`); process.exit(1); };',
+  'const fail = () => { console.error(`${e.GATE_WHAT}: ${e.GATE_FAILURE ?? "not served by every balancer"} after ${T}s (${[...why].map(([id, w]) => `${id}: ${w}`).join("; ")})`); process.exit(1); };',
   'for (const b of balancers) why.set(b.id, "no answer");',
   "const dog = setTimeout(fail, (T + 30) * 1000);",
   "Promise.all(balancers.map(until)).then(() => { clearTimeout(dog); if (why.size > 0) fail(); });",

@@ -10,6 +10,9 @@ import {
 } from "../core/container-spec";
 import { containerName } from "../core/endpoints";
 import { PlatformSpec } from "../core/platform-spec";
+import { READY_TIMEOUT_SECONDS } from "../core/readiness";
+import { MESOS_TASK_PORTS } from "../core/site-checks";
+import { EngineEndpoint, GATE_PROGRAM } from "../haproxy/balancer-gate";
 import { bridgePort } from "../services/service-containers";
 
 /**
@@ -28,41 +31,49 @@ export type PortGuardSpec = Pick<
   | "adminNetworks"
 > & { features: Pick<PlatformSpec["features"], "mesos"> };
 
-/**
- * The host ports Mesos gives Marathon's tasks when an agent's `--resources` names none
- * (mesos/mesos-flags.ts, `agentResources`), as iptables writes a range.
- */
-export const MESOS_TASK_PORTS = "31000:32000";
+/** Mesos's task ports (core/site-checks.ts) as iptables writes a range. */
+export const MESOS_TASK_RANGE = `${MESOS_TASK_PORTS.first}:${MESOS_TASK_PORTS.last}`;
 
 /**
- * Every TCP port an instance may publish on a slave, as the guard takes them (`8080`,
- * `31000:32000`), sorted: each `pulumi`-mode service's port and its check bridge's, wherever
- * placement put its instances (an instance that moves finds its port closed on its new host
- * already), and Mesos's task ports where Mesos runs. Empty on the local stack, whose instances
- * publish nothing.
+ * Every TCP port a stranger could reach an instance at on a slave, as the guard takes them
+ * (`8080`, `31000:32000`), sorted: each service's port and its check bridge's (published as they
+ * are by a `pulumi`-mode instance, wherever placement put it, so that an instance that moves finds
+ * its port closed on its new host already; a container's own port, routed to straight, for a
+ * Marathon task), and Mesos's task ports where Mesos runs. Empty on the local stack, whose
+ * instances publish nothing.
  */
 export function guardedPorts(spec: PortGuardSpec): string[] {
   if (spec.local) return [];
   const ports = new Set<number>();
   for (const s of spec.services) {
-    if (s.mode !== "pulumi") continue;
     ports.add(s.port);
     if (s.check.command) ports.add(bridgePort(s));
   }
   const listed = [...ports].sort((a, b) => a - b).map(String);
-  return spec.features.mesos ? [...listed, MESOS_TASK_PORTS] : listed;
+  return spec.features.mesos ? [...listed, MESOS_TASK_RANGE] : listed;
 }
 
-/** The slaves that get a guard: every one, where any port is guarded. */
+/**
+ * The ports the guard on `host` closes: `guardedPorts`, but on a slave that is also a balancer,
+ * whose HAProxy serves every service's port there to everyone, those ports (no instance can hold
+ * them there).
+ */
+export function guardedPortsOn(spec: PortGuardSpec, host: HostSpec): string[] {
+  if (!host.roles.includes("lb")) return guardedPorts(spec);
+  const served = new Set(spec.services.map((s) => String(s.port)));
+  return guardedPorts(spec).filter((p) => !served.has(p));
+}
+
+/** The slaves that get a guard: every one with a port to close. */
 export function portGuardHosts(spec: PortGuardSpec): HostSpec[] {
-  return guardedPorts(spec).length > 0 ? spec.slaves : [];
+  return spec.slaves.filter((h) => guardedPortsOn(spec, h).length > 0);
 }
 
 /**
  * Who may reach the guarded ports, in this order: the masters (consul-esm runs the instances'
- * catalog checks there, Marathon's tasks are asked from there), the balancers (they send every
- * call and check every instance), then the stack's `adminNetworks` (the machines that run
- * `pulumi up`, whose readiness probes ask each new instance directly). Each once.
+ * catalog checks there), the balancers (they send every call and check every instance), then the
+ * stack's `adminNetworks` (the machines that run `pulumi up`, whose readiness probes ask each new
+ * instance directly). Each once.
  */
 export function guardAllowed(spec: PortGuardSpec): string[] {
   const hosts = [...spec.masters, ...spec.loadBalancers].map((h) => h.address);
@@ -98,7 +109,7 @@ export function portGuardContainer(spec: PortGuardSpec, host: HostSpec): Contain
     command: [PORT_GUARD_COMMAND, "run"],
     env: {
       GUARD_CHAIN: guardChain(spec.stack),
-      GUARD_PORTS: guardedPorts(spec).join(" "),
+      GUARD_PORTS: guardedPortsOn(spec, host).join(" "),
       GUARD_ALLOW: guardAllowed(spec).join(" "),
       GUARD_STACK: spec.stack,
     },
@@ -111,5 +122,44 @@ export function portGuardContainer(spec: PortGuardSpec, host: HostSpec): Contain
     memoryMb: 32,
     labels: platformLabels(spec.stack, "port-guard", { "platform.host": host.id }),
     stopGraceSeconds: 2,
+  };
+}
+
+/**
+ * Run in a guard's container (`sh -c SCRIPT gate - - SECONDS`, as `GATE_PROGRAM` runs its
+ * scripts): `platform-port-guard check` every 250 ms until the chain refuses every port and its
+ * jumps are in place; after SECONDS, says what the check saw last and fails.
+ */
+export const GUARD_READY_SCRIPT = [
+  "end=$(( $(date +%s) + $3 ))",
+  "while :; do",
+  `  out=$(${PORT_GUARD_COMMAND} check 2>&1) && exit 0`,
+  '  [ "$(date +%s)" -ge "$end" ] && { echo "$out"; exit 1; }',
+  "  sleep 0.25",
+  "done",
+].join("\n");
+
+/**
+ * The environment of the step that waits until the guard on `host` has closed its ports
+ * (`GATE_COMMAND` with `GUARD_READY_SCRIPT`), asked through `engine`, as the host's provider
+ * reaches it. What publishes a port on the host waits for that step, not for the container's
+ * start alone: a guard that cannot write its chain stops the `up` before any port is open.
+ */
+export function guardReadyEnvironment(
+  spec: Pick<PortGuardSpec, "stack" | "local">,
+  host: HostSpec,
+  engine: EngineEndpoint,
+  timeoutSeconds = READY_TIMEOUT_SECONDS,
+): Record<string, string> {
+  const container = containerName(spec, "port-guard", host.id);
+  return {
+    GATE_PROGRAM,
+    GATE_SCRIPT: GUARD_READY_SCRIPT,
+    GATE_WHAT: `the port guard on ${host.id}`,
+    GATE_FAILURE: "its chain not in place",
+    GATE_BACKEND: "-",
+    GATE_SERVER: "-",
+    GATE_BALANCERS: JSON.stringify([{ id: host.id, engine, container }]),
+    GATE_TIMEOUT_SECONDS: String(timeoutSeconds),
   };
 }

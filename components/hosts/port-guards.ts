@@ -1,8 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
+import { LocalCommand } from "../core/local-command";
+import { GATE_COMMAND } from "../haproxy/balancer-gate";
 import { portGuardsPlan } from "../plan";
+import { containerReadiness } from "./container-readiness";
 import { ContainerResource, declarePlanned } from "./declare-container";
 import { HostInventory } from "./host-inventory";
-import { PortGuardSpec } from "./port-guard";
+import { guardReadyEnvironment, PortGuardSpec } from "./port-guard";
 
 export interface PortGuardsArgs {
   /** What it reads of the site (`resolvePlatform`, `platformFromValues`; a `PlatformSpec` is one): a guard runs on each slave where instances or Mesos's tasks publish ports. Nothing is declared on the local stack. */
@@ -14,22 +17,38 @@ export interface PortGuardsArgs {
  * The ports the instances publish on each slave, closed to every source but the platform's
  * masters, its balancers and the stack's `adminNetworks`: a guard container per slave keeps an
  * iptables chain that Docker's `DOCKER-USER` and the host's `INPUT` jump to first
- * (images/port-guard/platform-port-guard). What runs on a slave waits for its guard.
+ * (images/port-guard/platform-port-guard). What publishes ports on a slave waits until its guard
+ * has closed them (`ready`).
  */
 export class PortGuards extends pulumi.ComponentResource {
   /** The guard container by slave host id. */
   public readonly guards: Record<string, ContainerResource>;
+  /**
+   * By slave host id, the step created once that host's guard has closed its ports (its chain
+   * refuses every port, its jumps in place), asked in the guard's container through the host's
+   * Engine; made anew with the container.
+   */
+  public readonly ready: Record<string, LocalCommand>;
 
   constructor(name: string, args: PortGuardsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const planned = portGuardsPlan(args.spec);
     super("lhcb-platform:hosts:PortGuards", name, {}, opts);
-    this.guards = declarePlanned(this, args.inventory, `${name}-`, planned);
+    const { inventory } = args;
+    this.guards = declarePlanned(this, inventory, `${name}-`, planned);
+    const byId = new Map(args.spec.slaves.map((h) => [h.id, h]));
+    this.ready = Object.fromEntries(
+      Object.entries(this.guards).map(([hostId, guard]) => [
+        hostId,
+        containerReadiness(this, `${name}-${hostId}-ready`, guard, {
+          create: GATE_COMMAND,
+          environment: guardReadyEnvironment(
+            args.spec,
+            byId.get(hostId)!,
+            inventory.engineEndpoint(hostId),
+          ),
+        }),
+      ]),
+    );
     this.registerOutputs({});
-  }
-
-  /** The guard of `hostId`, as a list for `dependsOn` (empty where the host has none). */
-  public on(hostId: string): pulumi.Resource[] {
-    const guard = this.guards[hostId];
-    return guard === undefined ? [] : [guard];
   }
 }

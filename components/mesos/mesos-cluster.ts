@@ -22,8 +22,8 @@ export interface MesosClusterArgs {
   /** The secrets of every Mesos principal (`mesosSecrets`), where Mesos asks for credentials: the masters hold them all. */
   mesosSecrets?: MesosSecrets<pulumi.Input<string>>;
   /**
-   * The port guard of each slave by host id (`PortGuards.guards`): an agent, which starts tasks
-   * that publish ports, is created once its host's guard runs.
+   * By slave host id, the step that passes once the host's port guard has closed the task ports
+   * (`PortGuards.ready`): an agent, which starts tasks that publish ports, is created after it.
    */
   guards?: Record<string, pulumi.Resource>;
 }

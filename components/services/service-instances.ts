@@ -41,8 +41,8 @@ export interface ServiceInstancesArgs {
    */
   database?: { ready: pulumi.Resource; password: pulumi.Input<string> };
   /**
-   * The port guard of each slave by host id (`PortGuards.guards`): an instance's container is
-   * created once its host's guard runs, so that its ports are never open to every source.
+   * By slave host id, the step that passes once the host's port guard has closed the instances'
+   * ports (`PortGuards.ready`): an instance's container is created after it.
    */
   guards?: Record<string, pulumi.Resource>;
 }

@@ -6,6 +6,15 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { inputProblems, specWith } from "../support/stack-input";
 import { portGuardsPlan } from "../../components/plan";
+import {
+  GUARD_READY_SCRIPT,
+  guardedPortsOn,
+  portGuardHosts,
+} from "../../components/hosts/port-guard";
+import { spawnSync } from "node:child_process";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tempDir } from "../../scripts/temp-dir";
 import { byName, dependenciesOf, installMocks, plainInput, settle } from "../support/mocks";
 
 const declared = installMocks("site");
@@ -74,15 +83,36 @@ test("prod: Mesos's task ports are closed as well; the local stack, which publis
     ...prod.loadBalancers.map((h) => h.address),
     "lbproddeploy01.cern.ch",
   ]);
-  // Only pulumi-mode services publish fixed ports: every such port is guarded, no other.
-  const fixed = prod.services
-    .filter((s) => s.mode === "pulumi")
-    .flatMap((s) => (s.check.command ? [s.port, s.port + 10000] : [s.port]));
+  // Every service's port and its bridge's: published as they are by a pulumi-mode instance, a
+  // Marathon task's container port where it is routed to straight.
+  const fixed = prod.services.flatMap((s) =>
+    s.check.command ? [s.port, s.port + 10000] : [s.port],
+  );
+  assert.ok(prod.services.some((s) => s.mode === "marathon"));
   assert.deepEqual(
     env.GUARD_PORTS.split(" ").slice(0, -1),
     [...new Set(fixed)].sort((a, b) => a - b).map(String),
   );
   assert.deepEqual(portGuardsPlan(specWith("local")), []);
+});
+
+test("a slave that is also a balancer: the services' ports its HAProxy serves are not closed there; with nothing else to close, it has no guard", () => {
+  const site = specWith("site");
+  const both = { ...site.slaves[0], roles: ["slave" as const, "lb" as const] };
+  assert.deepEqual(guardedPortsOn(site, both), ["19135"]);
+  assert.deepEqual(guardedPortsOn({ ...site, features: { ...site.features, mesos: true } }, both), [
+    "19135",
+    "31000:32000",
+  ]);
+  const noBridge = {
+    ...site,
+    services: site.services.map((s) => ({ ...s, check: { ...s.check, command: undefined } })),
+    slaves: [both, ...site.slaves.slice(1)],
+  };
+  assert.deepEqual(
+    portGuardHosts(noBridge).map((h) => h.id),
+    ["slave-2", "slave-3"],
+  );
 });
 
 test("adminNetworks: required where slaves publish ports, each an address, a CIDR network or a DNS name", () => {
@@ -105,10 +135,13 @@ test("adminNetworks: required where slaves publish ports, each an address, a CID
           "a b",
           "10.1.2.3/8/1",
           "-j ACCEPT",
+          "fe80::1%eth0",
+          "::ffff:192.0.2.1",
+          "10.0.0",
         ],
       }),
     ),
-    [0, 1, 2, 3, 4].map(
+    [0, 1, 2, 3, 4, 5, 6, 7].map(
       (i) =>
         `Pulumi.site.yaml config.lhcb-platform:adminNetworks[${i}]: an IPv4 or IPv6 address, a network in CIDR notation (192.0.2.0/24, 2001:db8::/32) or a DNS name`,
     ),
@@ -122,7 +155,7 @@ test("adminNetworks: required where slaves publish ports, each an address, a CID
   assert.deepEqual(specWith("local").adminNetworks, []);
 });
 
-test("what publishes ports on a slave waits for that slave's guard; the guard's container as declared", async () => {
+test("what publishes ports on a slave waits until that slave's guard has closed them; the guard's container and readiness as declared", async () => {
   const { platform } = declareSitePlatform({});
   await platform.declared;
   await settle(declared);
@@ -139,6 +172,21 @@ test("what publishes ports on a slave waits for that slave's guard; the guard's 
     adds: ["CAP_NET_ADMIN", "CAP_NET_RAW"],
   });
   assert.ok(guard.provider?.includes("::platform-hosts-slave-1::"), guard.provider);
+  // Its readiness: the guard's own check, run in its container through the slave's Engine.
+  const ready = byName(declared, "platform-port-guards-slave-1-ready");
+  assert.equal(ready.type, "command:local:Command");
+  assert.deepEqual(dependenciesOf(ready.name), ["platform-port-guards-slave-1"]);
+  const env = plainInput(ready.inputs.environment) as Record<string, string>;
+  assert.equal(env.GATE_WHAT, "the port guard on slave-1");
+  assert.equal(env.GATE_FAILURE, "its chain not in place");
+  assert.match(env.GATE_SCRIPT, /out=\$\(platform-port-guard check 2>&1\) && exit 0/);
+  assert.deepEqual(JSON.parse(env.GATE_BALANCERS), [
+    {
+      id: "slave-1",
+      engine: { host: "ssh://root@slave-1.site.lhcb.test" },
+      container: "site-port-guard-slave-1",
+    },
+  ]);
   const instances = declared.filter(
     (r) =>
       r.type === "docker:index/container:Container" &&
@@ -152,8 +200,36 @@ test("what publishes ports on a slave waits for that slave's guard; the guard's 
       (l) => l.label === "platform.host",
     )!.value;
     assert.ok(
-      dependenciesOf(i.name).includes(`platform-port-guards-${host}`),
-      `${i.name} waits for the guard of ${host}`,
+      dependenciesOf(i.name).includes(`platform-port-guards-${host}-ready`),
+      `${i.name} waits until the guard of ${host} has closed its ports`,
     );
   }
+});
+
+test("the readiness script passes once the guard's check does, and past its time says what the check said last", () => {
+  const dir = tempDir("guard-ready-");
+  const calls = join(dir, "calls");
+  writeFileSync(
+    join(dir, "platform-port-guard"),
+    `#!/bin/sh\necho x >> ${calls}\n[ "$(wc -l < ${calls})" -ge "$PASS_AT" ] && exit 0\necho "IPv4: 0 of the 4 ports refused in LHCB-PORTS-fbae041b" >&2\nexit 1\n`,
+    { mode: 0o755 },
+  );
+  const run = (passAt: number, seconds: number) => {
+    rmSync(calls, { force: true });
+    const r = spawnSync("sh", ["-c", GUARD_READY_SCRIPT, "gate", "-", "-", String(seconds)], {
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, PASS_AT: String(passAt) },
+    });
+    return {
+      status: r.status,
+      out: r.stdout.trim(),
+      calls: readFileSync(calls, "utf8").split("\n").length - 1,
+    };
+  };
+  assert.deepEqual(run(3, 10), { status: 0, out: "", calls: 3 });
+  const late = run(1000, 2);
+  assert.equal(late.status, 1);
+  assert.equal(late.out, "IPv4: 0 of the 4 ports refused in LHCB-PORTS-fbae041b");
+  // Asked again and again until its time was up (whole seconds of `date +%s`: 2 s is 1 to 2 s).
+  assert.ok(late.calls >= 2, `${late.calls} checks`);
 });

@@ -114,12 +114,37 @@ test("every part is declared, with exact counts", async () => {
   // password per InfluxDB user, a password per ZooKeeper user and the step that sets its ACLs,
   // a secret per Mesos principal, the step that puts the gossip key in use, per balancer the
   // wait until it listens, the logging CA with a certificate for Logstash and each slave's
-  // Filebeat, and the metrics CA with InfluxDB's certificate.
+  // Filebeat, the metrics CA with InfluxDB's certificate, and per slave the wait until its port
+  // guard has closed its ports.
   const commands = ofType(declared, "command:local:Command").map((r) => r.name);
   assert.equal(spec.masters.length, 5);
   assert.equal(
     commands.length,
-    2 + 1 + 1 + 5 + 5 + 1 + 38 + 38 + 1 + spec.hosts.length + 3 + 5 + 1 + 4 + 1 + 3 + 1 + 1 + 8 + 2,
+    2 +
+      1 +
+      1 +
+      5 +
+      5 +
+      1 +
+      38 +
+      38 +
+      1 +
+      spec.hosts.length +
+      3 +
+      5 +
+      1 +
+      4 +
+      1 +
+      3 +
+      1 +
+      1 +
+      8 +
+      2 +
+      8,
+  );
+  assert.deepEqual(
+    commands.filter((n) => n.startsWith("platform-port-guards-")).sort(),
+    spec.slaves.map((h) => `platform-port-guards-${h.id}-ready`).sort(),
   );
   assert.deepEqual(
     commands.filter((n) => n.endsWith("-served")).sort(),
