@@ -298,7 +298,7 @@ test("each host listens on exactly the ports the plan gives its parts (hostPorts
   assert.equal(peers.length, 1, "one ZooKeeper leader listens on the peer port");
 });
 
-test("a slave's instance ports answer the masters, the balancers and the machine (adminNetworks), and refuse a stranger, also with the guard stopped or its rules flushed", async () => {
+test("a slave's instance ports answer the masters, the balancers and the machine (adminNetworks), and refuse a stranger, also routed straight to a container, with the guard stopped or its rules flushed", async () => {
   const stranger = addStranger(site);
   try {
     const hostOf = (id: string) => site.hosts.find((h) => h.id === id)!;
@@ -322,6 +322,34 @@ test("a slave's instance ports answer the masters, the balancers and the machine
       all("refused"),
       "a stranger over IPv6",
     );
+    // Routed straight to an instance's container address (a neighbour with a route through the
+    // slave), past Docker's NAT: refused to the stranger, while a balancer so routed gets through.
+    const instance = plannedContainers(spec).find(
+      (c) => c.hostId === slave.id && c.container.labels?.["platform.component"] === "service",
+    )!.container;
+    const inside = onHost(
+      slave.address,
+      "inspect",
+      "-f",
+      "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+      instance.name,
+    ).trim();
+    const port = instance.ports![0].internal;
+    const lb = hostOf("lb-1");
+    const route = (netns: string, verb: string) =>
+      execFileSync("ip", ["-n", netns, "route", verb, `${inside}/32`, "via", slave.ip]);
+    route(stranger.netns, "add");
+    route(lb.netns, "add");
+    try {
+      assert.equal(
+        tcpFrom(stranger.netns, inside, port),
+        "refused",
+        `${instance.name} at ${inside}`,
+      );
+      assert.equal(tcpFrom(lb.netns, inside, port), "open", `${instance.name} at ${inside}`);
+    } finally {
+      route(lb.netns, "del");
+    }
     // What is not an instance's port is not the guard's: the host's sshd answers the stranger.
     assert.equal(tcpFrom(stranger.netns, slave.ip, 22), "open");
 
