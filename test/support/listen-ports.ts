@@ -84,6 +84,8 @@ export function listenPorts(
     case "cadvisor-docker-api":
     case "filebeat-docker-api":
       return numbers(file(c, "haproxy.cfg"), /^\s*bind \S*:(\d+)/gm);
+    // The port guard closes ports; it listens on none.
+    case "port-guard":
     case "consul-esm":
     case "mesos-whitelist":
     case "metrics-shipper":
