@@ -351,7 +351,15 @@ test("a slave's instance ports answer the masters, the balancers and the machine
       route(lb.netns, "del");
     }
     // What is not an instance's port is not the guard's: the host's sshd answers the stranger.
-    assert.equal(tcpFrom(stranger.netns, slave.ip, 22), "open");
+    const seen = () =>
+      ["ss -Hlnt", "iptables -S INPUT", `iptables -S ${guardChain(spec.stack)}`]
+        .map(
+          (c) =>
+            `${c}:\n${execFileSync("nsenter", inNetnsArgs(slave, c.split(" ")), { encoding: "utf8" })}`,
+        )
+        .join("");
+    const ssh = tcpFrom(stranger.netns, slave.ip, 22);
+    assert.equal(ssh, "open", `the stranger to ${slave.id}'s sshd; on ${slave.id}, ${seen()}`);
 
     // A stopped guard leaves its ports closed.
     const guard = `${spec.stack}-port-guard-${slave.id}`;
@@ -366,7 +374,8 @@ test("a slave's instance ports answer the masters, the balancers and the machine
     // every 15 s.
     await timeUntil("the restarted guard's rules", async () => written() >= before + 2, 20);
     execFileSync("nsenter", inNetnsArgs(slave, ["iptables", "-F", guardChain(spec.stack)]));
-    assert.equal(tcpFrom(stranger.netns, slave.ip, ports[0]), "open");
+    const flushed = tcpFrom(stranger.netns, slave.ip, ports[0]);
+    assert.equal(flushed, "open", `the stranger, the chain flushed; on ${slave.id}, ${seen()}`);
     const ms = await timeUntil(
       "the guard's rules back",
       async () => tcpFrom(stranger.netns, slave.ip, ports[0]) === "refused",
