@@ -358,8 +358,12 @@ test("a slave's instance ports answer the masters, the balancers and the machine
             `${c}:\n${execFileSync("nsenter", inNetnsArgs(slave, c.split(" ")), { encoding: "utf8" })}`,
         )
         .join("");
-    const ssh = tcpFrom(stranger.netns, slave.ip, 22);
-    assert.equal(ssh, "open", `the stranger to ${slave.id}'s sshd; on ${slave.id}, ${seen()}`);
+    // Open, or a failure that says what the slave had (read only then).
+    const open = (outcome: string, what: string) => {
+      if (outcome !== "open")
+        assert.fail(`${what}: ${outcome}, expected open; on ${slave.id}, ${seen()}`);
+    };
+    open(tcpFrom(stranger.netns, slave.ip, 22), `the stranger to ${slave.id}'s sshd`);
 
     // A stopped guard leaves its ports closed.
     const guard = `${spec.stack}-port-guard-${slave.id}`;
@@ -374,8 +378,7 @@ test("a slave's instance ports answer the masters, the balancers and the machine
     // every 15 s.
     await timeUntil("the restarted guard's rules", async () => written() >= before + 2, 20);
     execFileSync("nsenter", inNetnsArgs(slave, ["iptables", "-F", guardChain(spec.stack)]));
-    const flushed = tcpFrom(stranger.netns, slave.ip, ports[0]);
-    assert.equal(flushed, "open", `the stranger, the chain flushed; on ${slave.id}, ${seen()}`);
+    open(tcpFrom(stranger.netns, slave.ip, ports[0]), "the stranger, the chain flushed");
     const ms = await timeUntil(
       "the guard's rules back",
       async () => tcpFrom(stranger.netns, slave.ip, ports[0]) === "refused",
