@@ -81,7 +81,7 @@ export type RestartPolicy = "always" | "unless-stopped" | "on-failure" | "no";
  * `loggingCaCert` the logging CA (not a secret), `loggingTlsCert` and `loggingTlsKey` the
  * certificate and key of the container's own side of the logs' TLS (logging-tls-plan.ts);
  * `metricsCaCert` the metrics CA (not a secret), `influxdbTlsCert` and `influxdbTlsKey` InfluxDB's
- * certificate and key (metrics-tls-plan.ts).
+ * certificate and key, `grafanaTlsCert` and `grafanaTlsKey` Grafana's (metrics-tls-plan.ts).
  */
 export type SecretName =
   | "consulGossipKey"
@@ -104,7 +104,9 @@ export type SecretName =
   | "loggingTlsKey"
   | "metricsCaCert"
   | "influxdbTlsCert"
-  | "influxdbTlsKey";
+  | "influxdbTlsKey"
+  | "grafanaTlsCert"
+  | "grafanaTlsKey";
 
 /**
  * Where a secret's value goes in a file's content or an environment value of a planned container:

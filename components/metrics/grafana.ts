@@ -10,7 +10,7 @@ import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endp
 import { MetricsSpec } from "../core/platform-spec";
 import { influxdbAuthEnforced, INFLUXDB_USERS } from "./influxdb-auth-plan";
 import { influxdbUrl, METRICS_DATABASE, monitoringHost } from "./influxdb-config";
-import { metricsTlsOn } from "./metrics-tls-plan";
+import { GRAFANA_TLS_PATHS, grafanaTlsFiles, metricsTlsOn } from "./metrics-tls-plan";
 import {
   DASHBOARD_FOLDER,
   GRAFANA_PATHS,
@@ -46,20 +46,54 @@ export const GRAFANA_ADMIN_PASSWORD_ENV = "GF_SECURITY_ADMIN_PASSWORD__FILE";
 /** The variable that holds the metrics CA (PEM, not a secret) for the data source, where InfluxDB speaks HTTPS. */
 export const GRAFANA_METRICS_CA_ENV = "METRICS_CA_PEM";
 
-/** Grafana's URL. */
+/** `https` where Grafana speaks TLS (`metricsTlsOn`), else `http`. */
+function grafanaScheme(spec: MetricsSpec): "https" | "http" {
+  return metricsTlsOn(spec) ? "https" : "http";
+}
+
+/** Grafana's URL: HTTPS where `metricsTlsOn`, HTTP on the local stack. */
 export function grafanaUrl(spec: MetricsSpec): string {
-  return `http://${partAddress(spec, "grafana", monitoringHost(spec))}:${PORTS.grafana}`;
+  const address = partAddress(spec, "grafana", monitoringHost(spec));
+  return `${grafanaScheme(spec)}://${address}:${PORTS.grafana}`;
+}
+
+/**
+ * Where `metricsTlsOn`, Grafana serves HTTPS only, with its certificate of the metrics CA, and
+ * its session cookie is sent over HTTPS only: the admin's and the users' logins never cross the
+ * network in the clear.
+ */
+function grafanaTlsEnvironment(spec: MetricsSpec): Record<string, string> {
+  if (!metricsTlsOn(spec)) return {};
+  return {
+    GF_SERVER_PROTOCOL: "https",
+    GF_SERVER_CERT_FILE: GRAFANA_TLS_PATHS.cert,
+    GF_SERVER_CERT_KEY: GRAFANA_TLS_PATHS.key,
+    GF_SECURITY_COOKIE_SECURE: "true",
+  };
+}
+
+/**
+ * Grafana's Docker health check: `/api/health` on its own loopback. Over HTTPS it does not check
+ * the certificate (`-k`): it asks whether Grafana answers, and the image's busybox `wget` cannot
+ * be given a CA.
+ */
+function grafanaHealthTest(spec: MetricsSpec): string {
+  const probe = `${grafanaScheme(spec)}://127.0.0.1:${PORTS.grafana}/api/health`;
+  const [wget, curl] = metricsTlsOn(spec)
+    ? ["wget -q --no-check-certificate", "curl -fsk"]
+    : ["wget -q", "curl -fs"];
+  return `${wget} -O /dev/null ${probe} || ${curl} -o /dev/null ${probe}`;
 }
 
 /**
  * Grafana on the monitoring host: data source and dashboards provisioned from files. The admin
  * password is the secret `grafanaAdminPassword`: its placeholder here, in a file the container
- * reads at start, its value put in (as a secret) when the container is declared.
+ * reads at start, its value put in (as a secret) when the container is declared. HTTPS only where
+ * `metricsTlsOn` (`grafanaTlsEnvironment`).
  */
 export function grafanaContainer(spec: MetricsSpec): ContainerSpec {
   const host = monitoringHost(spec);
   const name = containerName(spec, "grafana", host.id);
-  const probe = `http://127.0.0.1:${PORTS.grafana}/api/health`;
   return {
     ...reachableAs(name),
     image: spec.images.grafana,
@@ -73,6 +107,7 @@ export function grafanaContainer(spec: MetricsSpec): ContainerSpec {
       GF_USERS_ALLOW_SIGN_UP: "false",
       GF_ANALYTICS_REPORTING_ENABLED: "false",
       GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
+      ...grafanaTlsEnvironment(spec),
       ...(metricsTlsOn(spec)
         ? { [GRAFANA_METRICS_CA_ENV]: secretPlaceholder("metricsCaCert") }
         : {}),
@@ -80,6 +115,7 @@ export function grafanaContainer(spec: MetricsSpec): ContainerSpec {
     files: [
       { path: GRAFANA_PATHS.adminPassword, content: secretPlaceholder("grafanaAdminPassword") },
       grafanaDatasourceFile(spec),
+      ...grafanaTlsFiles(spec),
       {
         path: GRAFANA_PATHS.dashboardProvider,
         content: renderDashboardProvider({
@@ -94,7 +130,7 @@ export function grafanaContainer(spec: MetricsSpec): ContainerSpec {
     ],
     volumes: [{ volume: `${name}-data`, containerPath: GRAFANA_PATHS.data }],
     healthcheck: {
-      test: ["CMD-SHELL", `wget -q -O /dev/null ${probe} || curl -fs -o /dev/null ${probe}`],
+      test: ["CMD-SHELL", grafanaHealthTest(spec)],
       intervalSeconds: DOCKER_HEALTH_INTERVAL_SECONDS,
       timeoutSeconds: 3,
       retries: 5,

@@ -59,9 +59,9 @@ export class MetricsStack extends BatchedComponent {
   public readonly database: LocalCommand;
   /** The password of each InfluxDB user (secrets), where InfluxDB asks for them; made at `up`. */
   public readonly influxdbPasswords?: Record<InfluxdbRole, pulumi.Output<string>>;
-  /** The metrics CA and InfluxDB's certificate, where InfluxDB speaks HTTPS (`metricsTlsOn`). */
+  /** The metrics CA, InfluxDB's certificate and Grafana's, where they speak HTTPS (`metricsTlsOn`). */
   public readonly tls?: MetricsTls;
-  /** The metrics CA's certificate (PEM), which InfluxDB's clients check it with, where it speaks HTTPS. */
+  /** The metrics CA's certificate (PEM), which InfluxDB's clients and Grafana's check them with, where they speak HTTPS. */
   public readonly caCertificate?: pulumi.Output<string>;
   /** The Grafana container; undefined when Grafana is off. */
   public readonly grafana?: ContainerResource;
@@ -85,7 +85,7 @@ export class MetricsStack extends BatchedComponent {
   private readonly proxyContainers: Record<string, ContainerResource> = {};
   /** `https://host:8086` (`http://` on the local stack). */
   public readonly influxdbUrl: string;
-  /** `http://host:3000`; undefined when Grafana is off. */
+  /** `https://host:3000` (`http://` on the local stack); undefined when Grafana is off. */
   public readonly grafanaUrl?: string;
 
   constructor(name: string, args: MetricsStackArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -127,6 +127,7 @@ export class MetricsStack extends BatchedComponent {
             grafanaAdminPassword: args.grafanaAdminPassword,
             influxdbPassword: this.influxdbPasswords?.reader,
             metricsCaCert: this.caCertificate,
+            ...this.tls?.grafanaFiles(spec.stack, monitoring),
           },
           dependsOn: [this.influxdb],
         },

@@ -1,6 +1,6 @@
-// HTTPS to InfluxDB as the platform plans it (pure): where it is on, the files InfluxDB and its
-// clients are given, and the names InfluxDB's certificate holds. The certificates are made at `up`
-// (`MetricsTls`); the plan holds their placeholders.
+// HTTPS to InfluxDB and Grafana as the platform plans it (pure): where it is on, the files InfluxDB,
+// Grafana and InfluxDB's clients are given, and the names their certificates hold. The
+// certificates are made at `up` (`MetricsTls`); the plan holds their placeholders.
 import { HostSpec } from "../core/config-schema";
 import { ContainerFile, secretPlaceholder } from "../core/container-spec";
 import { addressNames } from "../core/openssl-certificates";
@@ -8,10 +8,10 @@ import { PlatformSpec } from "../core/platform-spec";
 import { CertificateRequest } from "../core/tls-authority";
 
 /**
- * Whether InfluxDB answers over HTTPS only, with a certificate of the metrics CA that every
- * client (the shippers, Grafana, the setup at `up`) checks: everywhere but on the local stack,
- * whose parts are all on one machine's private network (docs/security.md). Its users' passwords
- * then never cross the network in the clear.
+ * Whether InfluxDB and Grafana answer over HTTPS only, each with a certificate of the metrics CA
+ * (which InfluxDB's clients, the shippers, Grafana and the setup at `up`, check): everywhere but
+ * on the local stack, whose parts are all on one machine's private network (docs/security.md).
+ * InfluxDB's users' passwords and Grafana's logins then never cross the network in the clear.
  */
 export function metricsTlsOn(spec: Pick<PlatformSpec, "local">): boolean {
   return !spec.local;
@@ -22,6 +22,12 @@ export const INFLUXDB_TLS_PATHS = {
   ca: "/etc/influxdb/tls/ca.pem",
   cert: "/etc/influxdb/tls/influxdb.pem",
   key: "/etc/influxdb/tls/influxdb-key.pem",
+} as const;
+
+/** Grafana's certificate and key, outside its data volume. */
+export const GRAFANA_TLS_PATHS = {
+  cert: "/etc/grafana/tls/grafana.pem",
+  key: "/etc/grafana/tls/grafana-key.pem",
 } as const;
 
 /** Where a client of InfluxDB (a shipper) finds the metrics CA (`INFLUXDB_CACERT`). */
@@ -37,6 +43,15 @@ export function influxdbTlsFiles(spec: Pick<PlatformSpec, "local">): ContainerFi
   ];
 }
 
+/** Grafana's certificate and key (placeholders), where HTTPS is on. */
+export function grafanaTlsFiles(spec: Pick<PlatformSpec, "local">): ContainerFile[] {
+  if (!metricsTlsOn(spec)) return [];
+  return [
+    { path: GRAFANA_TLS_PATHS.cert, content: secretPlaceholder("grafanaTlsCert") },
+    { path: GRAFANA_TLS_PATHS.key, content: secretPlaceholder("grafanaTlsKey") },
+  ];
+}
+
 /** A client's copy of the metrics CA (`METRICS_CA_FILE`), where HTTPS is on. */
 export function metricsCaFiles(spec: Pick<PlatformSpec, "local">): ContainerFile[] {
   return metricsTlsOn(spec)
@@ -45,16 +60,33 @@ export function metricsCaFiles(spec: Pick<PlatformSpec, "local">): ContainerFile
 }
 
 /**
- * InfluxDB's certificate: `influxdb.<stack>`, the monitoring host's address (which the shippers,
- * Grafana and the setup dial, and check), and 127.0.0.1 and `localhost` (its health check's).
+ * The certificate of a part on the monitoring host, `<part>.<stack>`: it names the host's address
+ * (which its clients dial and check), and 127.0.0.1 and `localhost` (its health check's).
  */
-export function influxdbCertificate(
+function monitoringCertificate(
+  part: string,
   stack: string,
   host: Pick<HostSpec, "address">,
 ): CertificateRequest {
   const own = addressNames(host.address);
   return {
-    subject: `influxdb.${stack}`,
+    subject: `${part}.${stack}`,
     names: { dns: [...own.dns, "localhost"], ips: [...own.ips, "127.0.0.1"] },
   };
+}
+
+/** InfluxDB's certificate, `influxdb.<stack>`, which the shippers, Grafana and the setup check. */
+export function influxdbCertificate(
+  stack: string,
+  host: Pick<HostSpec, "address">,
+): CertificateRequest {
+  return monitoringCertificate("influxdb", stack, host);
+}
+
+/** Grafana's certificate, `grafana.<stack>`, which the operators' browsers check. */
+export function grafanaCertificate(
+  stack: string,
+  host: Pick<HostSpec, "address">,
+): CertificateRequest {
+  return monitoringCertificate("grafana", stack, host);
 }

@@ -1,13 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HostSpec } from "../core/config-schema";
 import { TlsAuthority, tlsCommands } from "../core/tls-authority";
-import { influxdbCertificate } from "./metrics-tls-plan";
+import { grafanaCertificate, influxdbCertificate } from "./metrics-tls-plan";
 
 /** The values of InfluxDB's TLS files (`influxdbTlsFiles`); the key is a secret. */
 export type InfluxdbTlsValues = Record<
   "metricsCaCert" | "influxdbTlsCert" | "influxdbTlsKey",
   pulumi.Output<string>
 >;
+
+/** The values of Grafana's TLS files (`grafanaTlsFiles`); the key is a secret. */
+export type GrafanaTlsValues = Record<"grafanaTlsCert" | "grafanaTlsKey", pulumi.Output<string>>;
 
 /** What the metrics' TLS authority is for, in its resources' and messages' words. */
 const METRICS_TLS = {
@@ -21,8 +24,9 @@ export const METRICS_CA_COMMAND = tlsCommands(METRICS_TLS).ca;
 export const METRICS_CERT_COMMAND = tlsCommands(METRICS_TLS).certificate;
 
 /**
- * HTTPS to InfluxDB (`TlsAuthority`): the metrics CA (`<name>-ca`), whose certificate every client
- * checks InfluxDB's with, and InfluxDB's certificate (`<name>-cert-influxdb`).
+ * HTTPS to InfluxDB and Grafana (`TlsAuthority`): the metrics CA (`<name>-ca`), whose certificate
+ * every client checks theirs with, InfluxDB's certificate (`<name>-cert-influxdb`) and, where
+ * Grafana runs, Grafana's (`<name>-cert-grafana`).
  */
 export class MetricsTls extends TlsAuthority {
   constructor(name: string, args: { stack: string }, opts: pulumi.ComponentResourceOptions = {}) {
@@ -38,5 +42,11 @@ export class MetricsTls extends TlsAuthority {
   public influxdbFiles(stack: string, host: Pick<HostSpec, "address">): InfluxdbTlsValues {
     const { cert, key } = this.issue("influxdb", influxdbCertificate(stack, host));
     return { metricsCaCert: this.caCert, influxdbTlsCert: cert, influxdbTlsKey: key };
+  }
+
+  /** The values of Grafana's TLS files on the monitoring host `host`. */
+  public grafanaFiles(stack: string, host: Pick<HostSpec, "address">): GrafanaTlsValues {
+    const { cert, key } = this.issue("grafana", grafanaCertificate(stack, host));
+    return { grafanaTlsCert: cert, grafanaTlsKey: key };
   }
 }

@@ -31,16 +31,23 @@ export async function startEngines(site: SiteLayout): Promise<void> {
     writeFileSync(`${h.runDir}/daemon.json`, daemonJson(site));
     startDetached("nsenter", inNetnsArgs(h, dockerdCommand(h)), `${h.runDir}/dockerd.log`);
   }
+  const started = Date.now();
   await Promise.all(
     site.hosts.map((h) =>
-      waitFor(
-        `the Docker Engine of ${h.id} (log: ${h.runDir}/dockerd.log)`,
-        () => engineAnswers(h),
-        60,
-      ),
+      waitFor(`the Docker Engine of ${h.id}`, () => engineAnswers(h), 60).catch((e: Error) => {
+        throw new Error(`${e.message}; the end of ${h.runDir}/dockerd.log:\n${logTail(h)}`);
+      }),
     ),
   );
-  say(`engines: ${site.hosts.length} Docker Engines answer`);
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  say(`engines: ${site.hosts.length} Docker Engines answer (${seconds} s)`);
+}
+
+/** The last lines of the host's engine log, for a message: what it did before it failed to answer. */
+function logTail(h: SiteHost, lines = 20): string {
+  const log = `${h.runDir}/dockerd.log`;
+  if (!existsSync(log)) return "(no log)";
+  return readFileSync(log, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
 }
 
 /**

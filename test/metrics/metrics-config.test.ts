@@ -464,7 +464,7 @@ test("the host overview: whole-host series of the slaves, by cAdvisor's machine 
   );
 });
 
-test("the Grafana container: provisioning and dashboards as files, the admin password's placeholder in its spec; on prod it reads InfluxDB as its reader", () => {
+test("the Grafana container: provisioning and dashboards as files, the admin password's placeholder in its spec; on prod it reads InfluxDB as its reader and serves HTTPS only", () => {
   const g = grafanaContainer(prod);
   assert.equal(g.name, "prod-grafana-prod-ops-1");
   assert.equal(g.image, "gitlab-registry.cern.ch/lhcb-dirac/grafana/grafana:10.4.2");
@@ -477,6 +477,11 @@ test("the Grafana container: provisioning and dashboards as files, the admin pas
     GF_USERS_ALLOW_SIGN_UP: "false",
     GF_ANALYTICS_REPORTING_ENABLED: "false",
     GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
+    // HTTPS only, with its certificate of the metrics CA; the session cookie over HTTPS only.
+    GF_SERVER_PROTOCOL: "https",
+    GF_SERVER_CERT_FILE: "/etc/grafana/tls/grafana.pem",
+    GF_SERVER_CERT_KEY: "/etc/grafana/tls/grafana-key.pem",
+    GF_SECURITY_COOKIE_SECURE: "true",
     // The metrics CA (not a secret), which the data source's `$METRICS_CA_PEM` reads.
     METRICS_CA_PEM: secretPlaceholder("metricsCaCert"),
   });
@@ -496,6 +501,8 @@ test("the Grafana container: provisioning and dashboards as files, the admin pas
         caFromEnvironment: "METRICS_CA_PEM",
       }),
     },
+    { path: "/etc/grafana/tls/grafana.pem", content: secretPlaceholder("grafanaTlsCert") },
+    { path: "/etc/grafana/tls/grafana-key.pem", content: secretPlaceholder("grafanaTlsKey") },
     {
       path: "/etc/grafana/provisioning/dashboards/services.yaml",
       content: renderDashboardProvider({ folder: "Services", path: "/etc/grafana/dashboards" }),
@@ -507,8 +514,24 @@ test("the Grafana container: provisioning and dashboards as files, the admin pas
   ]);
   assert.deepEqual(g.healthcheck?.test, [
     "CMD-SHELL",
+    "wget -q --no-check-certificate -O /dev/null https://127.0.0.1:3000/api/health || curl -fsk -o /dev/null https://127.0.0.1:3000/api/health",
+  ]);
+  assert.equal(grafanaUrl(prod), "https://lbops01.cern.ch:3000");
+});
+
+test("the local stack's Grafana speaks plain HTTP, as its InfluxDB does: no certificate, no TLS setting", () => {
+  const g = grafanaContainer(local);
+  assert.equal(grafanaUrl(local), "http://local-grafana-ops-1:3000");
+  assert.deepEqual(
+    Object.keys(g.env!).filter((k) => k.startsWith("GF_SERVER_") || k.includes("COOKIE")),
+    ["GF_SERVER_HTTP_PORT"],
+  );
+  assert.deepEqual(
+    g.files!.filter((f) => f.path.startsWith("/etc/grafana/tls/")),
+    [],
+  );
+  assert.deepEqual(g.healthcheck?.test, [
+    "CMD-SHELL",
     "wget -q -O /dev/null http://127.0.0.1:3000/api/health || curl -fs -o /dev/null http://127.0.0.1:3000/api/health",
   ]);
-  assert.equal(grafanaUrl(prod), "http://lbops01.cern.ch:3000");
-  assert.equal(grafanaUrl(local), "http://local-grafana-ops-1:3000");
 });

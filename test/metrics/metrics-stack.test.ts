@@ -61,22 +61,26 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor, its Docker AP
 
   const ours = declared.filter((r) => r.name.startsWith("metrics"));
   // The commands: a password per InfluxDB user, the setup of its users and database, the metrics
-  // CA and InfluxDB's certificate.
+  // CA, InfluxDB's certificate and Grafana's.
   assert.deepEqual(countByType(ours), {
-    "command:local:Command": 6,
+    "command:local:Command": 7,
     "docker:index/container:Container": 26,
     "docker:index/volume:Volume": 2,
     "lhcb-platform:metrics:MetricsStack": 1,
     "lhcb-platform:metrics:MetricsTls": 1,
   });
-  for (const made of ["metrics-tls-ca", "metrics-tls-cert-influxdb"]) {
+  for (const made of ["metrics-tls-ca", "metrics-tls-cert-influxdb", "metrics-tls-cert-grafana"]) {
     assert.equal(byName(declared, made).inputs.logging, "none");
     assert.deepEqual(secretOutputsOf(made), ["stdout"]);
   }
-  assert.match(
-    String(byName(declared, "metrics-tls-cert-influxdb").inputs.create),
-    /the metrics' TLS certificates/,
-  );
+  for (const part of ["influxdb", "grafana"]) {
+    const cert = byName(declared, `metrics-tls-cert-${part}`).inputs;
+    assert.match(String(cert.create), /the metrics' TLS certificates/);
+    // Its own subject; the names its clients dial (the monitoring host), and its health check's.
+    const environment = plainInput(cert.environment) as Record<string, string>;
+    assert.equal(environment.CERT_NAME, `${part}.prod`);
+    assert.equal(environment.CERT_SANS, "DNS:lbops01.cern.ch,DNS:localhost,IP:127.0.0.1");
+  }
   assert.deepEqual(
     ofType(ours, "docker:index/container:Container")
       .map((r) => r.name)
@@ -94,7 +98,7 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor, its Docker AP
     prod.slaves.map((h) => h.id).sort(),
   );
   assert.equal(metrics.influxdbUrl, "https://lbops01.cern.ch:8086");
-  assert.equal(metrics.grafanaUrl, "http://lbops01.cern.ch:3000");
+  assert.equal(metrics.grafanaUrl, "https://lbops01.cern.ch:3000");
   assert.deepEqual(Object.keys(metrics.cadvisors).sort(), prod.slaves.map((h) => h.id).sort());
   assert.deepEqual(Object.keys(metrics.shippers).sort(), prod.slaves.map((h) => h.id).sort());
 
@@ -167,11 +171,11 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor, its Docker AP
   assert.equal(grafana.inputs.networkMode, "host");
   const spec = grafanaContainer(prod);
   // The plan holds the passwords' placeholders in files (the admin's, and the data source's
-  // InfluxDB reader's); the declared uploads are a secret with the values put in (those files
-  // last), and no environment value holds them.
+  // InfluxDB reader's), and its certificate's and key's; the declared uploads are a secret with
+  // the values put in (those files last), and no environment value holds them.
   const uploads = grafana.inputs.uploads as Record<string, unknown> & { value: Upload[] };
   assert.equal(uploads[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270");
-  const [password, datasource, ...open] = spec.files!;
+  const [password, datasource, cert, key, ...open] = spec.files!;
   assert.equal(password.path, "/etc/grafana/secrets/admin-password");
   assert.equal(datasource.path, "/etc/grafana/provisioning/datasources/influxdb.yaml");
   assert.deepEqual(
@@ -186,7 +190,13 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor, its Docker AP
           "metrics-influxdb-password-reader-stdout",
         ),
       ],
+      ["/etc/grafana/tls/grafana.pem", pemOf("CERTIFICATE", "metrics-tls-cert-grafana-cert")],
+      ["/etc/grafana/tls/grafana-key.pem", pemOf("PRIVATE KEY", "metrics-tls-cert-grafana-key")],
     ],
+  );
+  assert.deepEqual(
+    [cert.path, key.path],
+    ["/etc/grafana/tls/grafana.pem", "/etc/grafana/tls/grafana-key.pem"],
   );
   // Its environment holds the metrics CA (the data source's): put in when declared.
   assert.deepEqual(

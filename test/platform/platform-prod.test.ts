@@ -114,8 +114,8 @@ test("every part is declared, with exact counts", async () => {
   // password per InfluxDB user, a password per ZooKeeper user and the step that sets its ACLs,
   // a secret per Mesos principal, the step that puts the gossip key in use, per balancer the
   // wait until it listens, the logging CA with a certificate for Logstash and each slave's
-  // Filebeat, the metrics CA with InfluxDB's certificate, and per slave the wait until its port
-  // guard has closed its ports.
+  // Filebeat, the metrics CA with InfluxDB's and Grafana's certificates, and per slave the wait
+  // until its port guard has closed its ports.
   const commands = ofType(declared, "command:local:Command").map((r) => r.name);
   assert.equal(spec.masters.length, 5);
   assert.equal(
@@ -139,7 +139,7 @@ test("every part is declared, with exact counts", async () => {
       1 +
       1 +
       8 +
-      2 +
+      3 +
       8,
   );
   assert.deepEqual(
@@ -181,6 +181,7 @@ test("every part is declared, with exact counts", async () => {
       "platform-marathon-apps-framework-monitoring",
       "platform-metrics-influxdb-database",
       "platform-metrics-tls-ca",
+      "platform-metrics-tls-cert-grafana",
       "platform-metrics-tls-cert-influxdb",
       "platform-zookeeper-acl",
       ...["platform-admin", "mesos-master", "mesos-agent", "marathon", "chronos"].map(
@@ -366,7 +367,7 @@ test("the endpoints an operator needs", async () => {
   );
   assert.equal(e.marathon, "http://lbmaster01.cern.ch:8080");
   assert.equal(e.influxdb, "https://lbops01.cern.ch:8086");
-  assert.equal(e.grafana, "http://lbops01.cern.ch:3000");
+  assert.equal(e.grafana, "https://lbops01.cern.ch:3000");
   assert.equal(e.logstash, "lbops02.cern.ch:5044");
   assert.equal(await valueOf(platform.consul.apiAddress), "https://lbmaster01.cern.ch:8501");
 });

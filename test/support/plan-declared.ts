@@ -337,6 +337,14 @@ export function testPlanDeclared(stack: string): void {
         .replaceAll(
           pem("PRIVATE KEY", "platform-metrics-tls-cert-influxdb-key"),
           secretPlaceholder("influxdbTlsKey"),
+        )
+        .replaceAll(
+          pem("CERTIFICATE", "platform-metrics-tls-cert-grafana-cert"),
+          secretPlaceholder("grafanaTlsCert"),
+        )
+        .replaceAll(
+          pem("PRIVATE KEY", "platform-metrics-tls-cert-grafana-key"),
+          secretPlaceholder("grafanaTlsKey"),
         );
     const rendered = renderedContainers(renderStack(spec));
     const containers = declaredContainers(declared, unsecret);
