@@ -58,6 +58,7 @@ export function platformProgram(projectDir: string) {
         grafanaAdminPassword: config.getSecret("grafanaAdminPassword"),
         sshPrivateKey: config.getSecret("sshPrivateKey"),
         registryPassword: config.getSecret("registryPassword"),
+        grafanaCertificateKey: config.getSecret("grafanaCertificateKey"),
       },
     });
     return {

@@ -45,6 +45,8 @@ export interface PlatformSecrets {
   sshPrivateKey?: pulumi.Input<string>;
   /** The password of the spec's `registryLogin`. Required when the spec has one. */
   registryPassword?: pulumi.Input<string>;
+  /** The private key (PEM) of the spec's `grafanaCertificate`. Required when the spec has one. */
+  grafanaCertificateKey?: pulumi.Input<string>;
 }
 
 export interface PlatformArgs {
@@ -309,7 +311,10 @@ function declareOptionalParts(
   core: CoreParts,
 ): Pick<PlatformParts, "mesos" | "whitelist" | "logging" | "metrics"> {
   const base = { spec: args.spec, inventory: core.inventory };
-  const grafanaAdminPassword = args.secrets?.grafanaAdminPassword;
+  const grafana = {
+    grafanaAdminPassword: args.secrets?.grafanaAdminPassword,
+    grafanaCertificateKey: args.secrets?.grafanaCertificateKey,
+  };
   const { features } = base.spec;
   const opts = { parent };
   return {
@@ -340,7 +345,7 @@ function declareOptionalParts(
         )
       : undefined,
     metrics: features.metrics
-      ? new MetricsStack(`${name}-metrics`, { ...base, grafanaAdminPassword }, opts)
+      ? new MetricsStack(`${name}-metrics`, { ...base, ...grafana }, opts)
       : undefined,
   };
 }

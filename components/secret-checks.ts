@@ -5,11 +5,12 @@ import { PlatformSpec } from "./core/platform-spec";
 import { InputProblem } from "./core/errors";
 import { SecretKey } from "./core/stack-config";
 import { gossipEncrypted } from "./consul/consul-containers";
+import { certificateKeyProblem } from "./core/certificate-checks";
 
 /** What of the platform says which secrets it needs. */
 type SecretsSpec = Pick<
   PlatformSpec,
-  "local" | "environment" | "features" | "hosts" | "registryLogin"
+  "local" | "environment" | "features" | "hosts" | "registryLogin" | "grafanaCertificate"
 >;
 
 /** How each secret is set, for messages. */
@@ -20,6 +21,7 @@ const HOW_TO_SET: Record<SecretKey, string> = {
   grafanaAdminPassword: "pulumi config set --secret lhcb-platform:grafanaAdminPassword",
   sshPrivateKey: "pulumi config set --secret lhcb-platform:sshPrivateKey < KEYFILE",
   registryPassword: "pulumi config set --secret lhcb-platform:registryPassword",
+  grafanaCertificateKey: "pulumi config set --secret lhcb-platform:grafanaCertificateKey < KEYFILE",
 };
 
 /** The shortest Grafana admin password accepted outside the local stack. */
@@ -40,6 +42,8 @@ export function requiredSecrets(spec: SecretsSpec): Map<SecretKey, string> {
       "registryPassword",
       `the hosts pull the images from ${spec.registryLogin.address} as registryUser ${spec.registryLogin.username}`,
     );
+  if (spec.grafanaCertificate !== undefined)
+    out.set("grafanaCertificateKey", "grafanaCertificate gives Grafana a certificate of its own");
   return out;
 }
 
@@ -55,7 +59,7 @@ export function missingSecrets(
 export function secretValueProblem(
   key: SecretKey,
   value: string,
-  spec: Pick<PlatformSpec, "local">,
+  spec: Pick<PlatformSpec, "local" | "grafanaCertificate">,
 ): string | undefined {
   switch (key) {
     case "consulGossipKey": {
@@ -87,6 +91,11 @@ export function secretValueProblem(
         return "a password on one line; the value given has a line break or NUL";
       if (value === "") return "a password; the value given is empty";
       return undefined;
+    }
+    case "grafanaCertificateKey": {
+      if (spec.grafanaCertificate === undefined)
+        return "unset, or grafanaCertificate set beside it: it is the key of that certificate, and none is given";
+      return certificateKeyProblem(value, spec.grafanaCertificate);
     }
     case "sshPrivateKey": {
       const pem =

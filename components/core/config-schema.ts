@@ -1,5 +1,6 @@
 import { isIPv4 } from "node:net";
 import { z } from "zod";
+import { CERTIFICATE_PEM_EXPECTED, isCertificatePem } from "./certificate-checks";
 import {
   dockerHostProblem,
   hasNul,
@@ -275,6 +276,16 @@ export const stackConfigSchema = z.strictObject({
    */
   adminNetworks: z
     .array(z.string().refine(isNetworkSource, { message: NETWORK_SOURCE_EXPECTED }))
+    .optional(),
+  /**
+   * Grafana's certificate (PEM: its own, then any intermediate CA's), from a CA the operators'
+   * browsers trust, for the monitoring host's address; its key is the secret
+   * `grafanaCertificateKey`. Unset: Grafana's certificate is made by the stack's metrics CA. Only
+   * where Grafana serves HTTPS (cert and prod, `features.grafana`).
+   */
+  grafanaCertificate: z
+    .string()
+    .refine(isCertificatePem, { message: CERTIFICATE_PEM_EXPECTED })
     .optional(),
   hosts: z.array(hostSchema).min(1, "expected at least one host"),
   /**

@@ -5,6 +5,7 @@ import { ImageSet, registryHostOf, resolveImages, withRegistry } from "./images"
 import { Placement, PlacementError, placeAround, PlacementRequest } from "./placement";
 import { quorumProblem, quorumSize } from "./quorum";
 import { diracProblems } from "./dirac-checks";
+import { serverCertificateProblem } from "./certificate-checks";
 import {
   addressProblems,
   statsAddressProblems,
@@ -74,6 +75,11 @@ export interface PlatformSpec {
    * (`adminNetworks`; hosts/port-guard.ts). Empty on the local stack, where nothing is published.
    */
   adminNetworks: string[];
+  /**
+   * Grafana's certificate (PEM) where the stack gives one (`grafanaCertificate`, its key the
+   * secret `grafanaCertificateKey`); unset: the metrics CA makes it.
+   */
+  grafanaCertificate?: string;
   services: PlacedService[];
   agents: PlacedAgent[];
   /** Ids of the hosts that are down (`failedHosts`): nothing new is placed on them. */
@@ -157,7 +163,15 @@ export type LoggingSpec = Pick<
  */
 export type MetricsSpec = Pick<
   PlatformSpec,
-  "stack" | "local" | "hosts" | "slaves" | "monitoring" | "services" | "agents" | "images"
+  | "stack"
+  | "local"
+  | "hosts"
+  | "slaves"
+  | "monitoring"
+  | "services"
+  | "agents"
+  | "images"
+  | "grafanaCertificate"
 > & { features: Pick<ResolvedFeatures, "grafana"> };
 
 export interface ResolveOptions {
@@ -256,7 +270,33 @@ function checkRolesAndFeatures(
   if (needSlaves && roles.slaves.length === 0)
     problem("hosts", "at least one host with role slave");
   adminNetworksProblem(config, environment, mesos, catalog, modeOf, problem);
+  grafanaCertificateProblem(config, environment, roles, problem);
   return mesos;
+}
+
+/**
+ * A problem where the stack gives Grafana a certificate (`grafanaCertificate`) that it cannot
+ * serve: Grafana off or on plain HTTP (the local stack), or a certificate that is not a server's,
+ * names not the monitoring host's address, or is not valid now.
+ */
+function grafanaCertificateProblem(
+  config: StackConfig,
+  environment: EnvironmentKind,
+  roles: HostRoles,
+  problem: (path: string, expected: string) => void,
+): void {
+  const pem = config.grafanaCertificate;
+  if (pem === undefined) return;
+  if (environment === "local" || !config.features.grafana || !config.features.metrics) {
+    problem(
+      "grafanaCertificate",
+      `unset: Grafana serves HTTPS only on cert and prod with features.metrics and features.grafana on; ${environment === "local" ? "this is the local stack" : "Grafana is off"}`,
+    );
+    return;
+  }
+  if (roles.monitoring === undefined) return;
+  const wrong = serverCertificateProblem(pem, roles.monitoring.address, new Date());
+  if (wrong !== undefined) problem("grafanaCertificate", wrong);
 }
 
 /** The stack's registry login, where it sets `registryUser`; a problem where no registry host is named. */
@@ -429,6 +469,7 @@ export function resolvePlatform(
     ...(config.dirac ? { dirac: config.dirac } : {}),
     ...login,
     adminNetworks: config.adminNetworks ?? [],
+    ...(config.grafanaCertificate ? { grafanaCertificate: config.grafanaCertificate } : {}),
     services: entries.services.map(placed),
     agents: entries.agents.map(placed),
     failedHosts: config.failedHosts,

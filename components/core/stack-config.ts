@@ -17,6 +17,7 @@ export const SECRET_KEYS = [
   "consulManagementToken",
   "sshPrivateKey",
   "registryPassword",
+  "grafanaCertificateKey",
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 

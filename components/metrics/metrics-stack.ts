@@ -43,6 +43,11 @@ export interface MetricsStackArgs {
   inventory: HostInventory;
   /** Grafana's admin password, a Pulumi secret. Required when `spec.features.grafana` is on. */
   grafanaAdminPassword?: pulumi.Input<string>;
+  /**
+   * The private key (PEM, a Pulumi secret) of `spec.grafanaCertificate`. Required when the spec
+   * gives one; without, Grafana's certificate is made by the metrics CA.
+   */
+  grafanaCertificateKey?: pulumi.Input<string>;
 }
 
 /**
@@ -96,6 +101,11 @@ export class MetricsStack extends BatchedComponent {
         `stack ${spec.stack}: the secret lhcb-platform:grafanaAdminPassword is required when Grafana is on`,
       );
     }
+    if (spec.grafanaCertificate !== undefined && args.grafanaCertificateKey === undefined) {
+      throw new Error(
+        `stack ${spec.stack}: the secret lhcb-platform:grafanaCertificateKey is required when grafanaCertificate is set`,
+      );
+    }
     const plan = metricsPlan(spec);
     super("lhcb-platform:metrics:MetricsStack", name, {}, opts);
 
@@ -127,7 +137,7 @@ export class MetricsStack extends BatchedComponent {
             grafanaAdminPassword: args.grafanaAdminPassword,
             influxdbPassword: this.influxdbPasswords?.reader,
             metricsCaCert: this.caCertificate,
-            ...this.tls?.grafanaFiles(spec.stack, monitoring),
+            ...this.grafanaTlsValues(spec, args.grafanaCertificateKey),
           },
           dependsOn: [this.influxdb],
         },
@@ -136,6 +146,20 @@ export class MetricsStack extends BatchedComponent {
     }
     this.declarePerSlave(name, inventory, plan);
     this.registerOutputs({ influxdbUrl: this.influxdbUrl, grafanaUrl: this.grafanaUrl });
+  }
+
+  /**
+   * Grafana's certificate and key where it serves HTTPS: the stack's own (`grafanaCertificate`,
+   * its key a secret), or one the metrics CA makes.
+   */
+  private grafanaTlsValues(
+    spec: MetricsSpec,
+    givenKey: pulumi.Input<string> | undefined,
+  ): Partial<Record<"grafanaTlsCert" | "grafanaTlsKey", pulumi.Input<string>>> {
+    if (this.tls === undefined) return {};
+    if (spec.grafanaCertificate !== undefined && givenKey !== undefined)
+      return { grafanaTlsCert: spec.grafanaCertificate, grafanaTlsKey: pulumi.secret(givenKey) };
+    return this.tls.grafanaFiles(spec.stack, monitoringHost(spec));
   }
 
   /**

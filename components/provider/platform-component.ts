@@ -32,6 +32,11 @@ export interface PlatformArgs {
    * which every host's Engine pulls the images. Required when `config` names a `registryUser`.
    */
   registryPassword?: pulumi.Input<string>;
+  /**
+   * The private key (PEM) of `config.grafanaCertificate`, a secret. Required when `config` gives
+   * Grafana a certificate of its own.
+   */
+  grafanaCertificateKey?: pulumi.Input<string>;
   /** Docker host of the local Engine, for the local stack. Default `unix:///var/run/docker.sock`. */
   localDockerHost?: string;
 }
@@ -63,6 +68,7 @@ export class Platform extends pulumi.ComponentResource {
       grafanaAdminPassword: args.grafanaAdminPassword,
       sshPrivateKey: args.sshPrivateKey,
       registryPassword: args.registryPassword,
+      grafanaCertificateKey: args.grafanaCertificateKey,
     };
     assertPlatformSecretsGiven(spec, secrets, `${name}: PlatformArgs`, (key) => key);
     super("lhcb-platform:index:Platform", name, {}, opts);

@@ -170,6 +170,7 @@ test("Platform takes its settings and catalog as values and the three secrets, a
       grafanaAdminPassword: "string",
       sshPrivateKey: "string",
       registryPassword: "string",
+      grafanaCertificateKey: "string",
       localDockerHost: "string",
     },
     required: ["catalog", "config", "stack"],
@@ -179,6 +180,7 @@ test("Platform takes its settings and catalog as values and the three secrets, a
       "grafanaAdminPassword",
       "sshPrivateKey",
       "registryPassword",
+      "grafanaCertificateKey",
     ],
     outputs: {
       consulCaCertificate: "string",
