@@ -20,7 +20,7 @@ export const DEFAULT_IMAGES: Required<ImageOverrides> = {
   cadvisor: "gcr.io/cadvisor/cadvisor:v0.47.2",
   filebeat: "docker.elastic.co/beats/filebeat-oss:7.17.28",
   logstash: "docker.elastic.co/logstash/logstash:8.13.4",
-  portGuard: "lhcb-platform/port-guard:1.0.0",
+  portGuard: "lhcb-platform/port-guard:1.1.0",
 };
 
 export type ImageRole = keyof typeof DEFAULT_IMAGES;

@@ -20,16 +20,18 @@ export function containerReadiness(
     delete?: string;
     environment: pulumi.Input<Record<string, pulumi.Input<string>>>;
     deleteBeforeReplace?: boolean;
+    /** What else the step waits for, besides the container. */
+    dependsOn?: pulumi.Resource[];
   },
 ): LocalCommand {
-  const { deleteBeforeReplace = true, ...args } = command;
+  const { deleteBeforeReplace = true, dependsOn = [], ...args } = command;
   return new LocalCommand(
     name,
     { ...args, triggers: [container.id] },
     {
       ...(isKeptAsDeployed(container) ? keptAsDeployed() : {}),
       parent,
-      dependsOn: [container],
+      dependsOn: [container, ...dependsOn],
       deleteBeforeReplace,
     },
   );

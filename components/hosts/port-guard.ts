@@ -140,6 +140,39 @@ export const GUARD_READY_SCRIPT = [
 ].join("\n");
 
 /**
+ * Run in a guard's container (`sh -c SCRIPT gate - - SECONDS`): `platform-port-guard retire`,
+ * which has the guard remove its chain and jumps and write nothing more.
+ */
+export const GUARD_RETIRE_SCRIPT = `exec ${PORT_GUARD_COMMAND} retire`;
+
+/** How long the step that retires a guard asks its container before it fails. */
+export const GUARD_RETIRE_TIMEOUT_SECONDS = 60;
+
+/**
+ * The environment of `GATE_COMMAND` running `script` in the guard's container on `host`, asked
+ * through `engine`, as the host's provider reaches it: what it waits for (`failure`, for its
+ * message) and for how long.
+ */
+function guardStepEnvironment(
+  spec: Pick<PortGuardSpec, "stack" | "local">,
+  host: HostSpec,
+  engine: EngineEndpoint,
+  step: { script: string; failure: string; timeoutSeconds: number },
+): Record<string, string> {
+  const container = containerName(spec, "port-guard", host.id);
+  return {
+    GATE_PROGRAM,
+    GATE_SCRIPT: step.script,
+    GATE_WHAT: `the port guard on ${host.id}`,
+    GATE_FAILURE: step.failure,
+    GATE_BACKEND: "-",
+    GATE_SERVER: "-",
+    GATE_BALANCERS: JSON.stringify([{ id: host.id, engine, container }]),
+    GATE_TIMEOUT_SECONDS: String(step.timeoutSeconds),
+  };
+}
+
+/**
  * The environment of the step that waits until the guard on `host` has closed its ports
  * (`GATE_COMMAND` with `GUARD_READY_SCRIPT`), asked through `engine`, as the host's provider
  * reaches it. What publishes a port on the host waits for that step, not for the container's
@@ -151,15 +184,27 @@ export function guardReadyEnvironment(
   engine: EngineEndpoint,
   timeoutSeconds = READY_TIMEOUT_SECONDS,
 ): Record<string, string> {
-  const container = containerName(spec, "port-guard", host.id);
-  return {
-    GATE_PROGRAM,
-    GATE_SCRIPT: GUARD_READY_SCRIPT,
-    GATE_WHAT: `the port guard on ${host.id}`,
-    GATE_FAILURE: "its chain not in place",
-    GATE_BACKEND: "-",
-    GATE_SERVER: "-",
-    GATE_BALANCERS: JSON.stringify([{ id: host.id, engine, container }]),
-    GATE_TIMEOUT_SECONDS: String(timeoutSeconds),
-  };
+  return guardStepEnvironment(spec, host, engine, {
+    script: GUARD_READY_SCRIPT,
+    failure: "its chain not in place",
+    timeoutSeconds,
+  });
+}
+
+/**
+ * The environment of the step whose deletion retires the guard on `host` (`GATE_COMMAND` with
+ * `GUARD_RETIRE_SCRIPT`): once nothing of the stack publishes a port there any more, the guard
+ * removes its chain and its jumps, so that a destroyed stack, or a host taken out of it, leaves
+ * no rule behind that would refuse another stack's balancers.
+ */
+export function guardRetireEnvironment(
+  spec: Pick<PortGuardSpec, "stack" | "local">,
+  host: HostSpec,
+  engine: EngineEndpoint,
+): Record<string, string> {
+  return guardStepEnvironment(spec, host, engine, {
+    script: GUARD_RETIRE_SCRIPT,
+    failure: "its chain not removed",
+    timeoutSeconds: GUARD_RETIRE_TIMEOUT_SECONDS,
+  });
 }

@@ -3,9 +3,9 @@ import { LocalCommand } from "../core/local-command";
 import { GATE_COMMAND } from "../haproxy/balancer-gate";
 import { portGuardsPlan } from "../plan";
 import { containerReadiness } from "./container-readiness";
-import { ContainerResource, declarePlanned } from "./declare-container";
-import { HostInventory } from "./host-inventory";
-import { guardReadyEnvironment, PortGuardSpec } from "./port-guard";
+import { ContainerResource, declarePlanned, isKeptAsDeployed } from "./declare-container";
+import { HostInventory, keptAsDeployed } from "./host-inventory";
+import { guardReadyEnvironment, guardRetireEnvironment, PortGuardSpec } from "./port-guard";
 
 export interface PortGuardsArgs {
   /** What it reads of the site (`resolvePlatform`, `platformFromValues`; a `PlatformSpec` is one): a guard runs on each slave where instances or Mesos's tasks publish ports. Nothing is declared on the local stack. */
@@ -18,7 +18,8 @@ export interface PortGuardsArgs {
  * masters, its balancers and the stack's `adminNetworks`: a guard container per slave keeps an
  * iptables chain that Docker's `DOCKER-USER` and the host's `INPUT` jump to first
  * (images/port-guard/platform-port-guard). What publishes ports on a slave waits until its guard
- * has closed them (`ready`).
+ * has closed them (`ready`). When the stack is destroyed, or a slave taken out of it, each guard
+ * removes its chain once nothing of the stack publishes a port there any more (`retire`).
  */
 export class PortGuards extends pulumi.ComponentResource {
   /** The guard container by slave host id. */
@@ -29,6 +30,13 @@ export class PortGuards extends pulumi.ComponentResource {
    * Engine; made anew with the container.
    */
   public readonly ready: Record<string, LocalCommand>;
+  /**
+   * By slave host id, the step whose deletion retires that host's guard: it has the guard remove
+   * its chain and jumps (`platform-port-guard retire`, through the host's Engine). Deleted after
+   * everything that waits on `ready` and before the guard's container. It has no create command,
+   * and no input that replaces it: only the stack's destruction or the host's removal deletes it.
+   */
+  public readonly retire: Record<string, LocalCommand>;
 
   constructor(name: string, args: PortGuardsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const planned = portGuardsPlan(args.spec);
@@ -36,16 +44,39 @@ export class PortGuards extends pulumi.ComponentResource {
     const { inventory } = args;
     this.guards = declarePlanned(this, inventory, `${name}-`, planned);
     const byId = new Map(args.spec.slaves.map((h) => [h.id, h]));
-    this.ready = Object.fromEntries(
-      Object.entries(this.guards).map(([hostId, guard]) => [
+    const hostIds = Object.keys(this.guards);
+    this.retire = Object.fromEntries(
+      hostIds.map((hostId) => [
         hostId,
-        containerReadiness(this, `${name}-${hostId}-ready`, guard, {
+        new LocalCommand(
+          `${name}-${hostId}-retire`,
+          {
+            delete: GATE_COMMAND,
+            environment: guardRetireEnvironment(
+              args.spec,
+              byId.get(hostId)!,
+              inventory.engineEndpoint(hostId),
+            ),
+          },
+          {
+            ...(isKeptAsDeployed(this.guards[hostId]) ? keptAsDeployed() : {}),
+            parent: this,
+            dependsOn: [this.guards[hostId]],
+          },
+        ),
+      ]),
+    );
+    this.ready = Object.fromEntries(
+      hostIds.map((hostId) => [
+        hostId,
+        containerReadiness(this, `${name}-${hostId}-ready`, this.guards[hostId], {
           create: GATE_COMMAND,
           environment: guardReadyEnvironment(
             args.spec,
             byId.get(hostId)!,
             inventory.engineEndpoint(hostId),
           ),
+          dependsOn: [this.retire[hostId]],
         }),
       ]),
     );

@@ -42,7 +42,7 @@ CONSUL_ESM_VERSION="${CONSUL_ESM_VERSION:-$(default_version CONSUL_ESM_VERSION t
 SERVICE_VERSION="${SERVICE_VERSION:-1.0.0}"
 # The port guard's tag (components/core/images.ts names it): a new one with each change of
 # images/port-guard, so that a site's slaves pull the new guard.
-PORT_GUARD_VERSION="${PORT_GUARD_VERSION:-1.0.0}"
+PORT_GUARD_VERSION="${PORT_GUARD_VERSION:-1.1.0}"
 RELEASE=""
 SUITE=bookworm
 FORCE=0

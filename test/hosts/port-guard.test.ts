@@ -19,6 +19,7 @@ import { byName, dependenciesOf, installMocks, plainInput, settle } from "../sup
 
 const declared = installMocks("site");
 import { declareSitePlatform } from "../support/prod-platform";
+import { GATE_COMMAND, GATE_PROGRAM } from "../../components/haproxy/balancer-gate";
 
 const SITE_ALLOWED = [
   "master-1.site.lhcb.test",
@@ -39,7 +40,7 @@ test("the site: a guard on each slave, closing every service's port and its chec
   assert.deepEqual(container, {
     name: "site-port-guard-slave-1",
     hostname: "site-port-guard-slave-1",
-    image: "registry.site.lhcb.test:5000/lhcb-platform/port-guard:1.0.0",
+    image: "registry.site.lhcb.test:5000/lhcb-platform/port-guard:1.1.0",
     hostNetwork: true,
     user: "0:0",
     capabilities: ["CAP_NET_ADMIN", "CAP_NET_RAW"],
@@ -175,7 +176,10 @@ test("what publishes ports on a slave waits until that slave's guard has closed 
   // Its readiness: the guard's own check, run in its container through the slave's Engine.
   const ready = byName(declared, "platform-port-guards-slave-1-ready");
   assert.equal(ready.type, "command:local:Command");
-  assert.deepEqual(dependenciesOf(ready.name), ["platform-port-guards-slave-1"]);
+  assert.deepEqual(dependenciesOf(ready.name).sort(), [
+    "platform-port-guards-slave-1",
+    "platform-port-guards-slave-1-retire",
+  ]);
   const env = plainInput(ready.inputs.environment) as Record<string, string>;
   assert.equal(env.GATE_WHAT, "the port guard on slave-1");
   assert.equal(env.GATE_FAILURE, "its chain not in place");
@@ -186,6 +190,29 @@ test("what publishes ports on a slave waits until that slave's guard has closed 
       engine: { host: "ssh://root@slave-1.site.lhcb.test" },
       container: "site-port-guard-slave-1",
     },
+  ]);
+  // Its retirement: nothing at create; deleted after the instances (which wait on `ready`, which
+  // waits on it) and before the guard, it runs `platform-port-guard retire` in the guard's
+  // container through the slave's Engine. No trigger: nothing but a deletion runs it.
+  const retire = byName(declared, "platform-port-guards-slave-1-retire");
+  assert.equal(retire.type, "command:local:Command");
+  assert.deepEqual(dependenciesOf(retire.name), ["platform-port-guards-slave-1"]);
+  assert.deepEqual(Object.keys(retire.inputs).sort(), ["delete", "environment"]);
+  assert.equal(retire.inputs.delete, GATE_COMMAND);
+  assert.deepEqual(plainInput(retire.inputs.environment), {
+    GATE_PROGRAM,
+    GATE_SCRIPT: "exec platform-port-guard retire",
+    GATE_WHAT: "the port guard on slave-1",
+    GATE_FAILURE: "its chain not removed",
+    GATE_BACKEND: "-",
+    GATE_SERVER: "-",
+    GATE_BALANCERS: env.GATE_BALANCERS,
+    GATE_TIMEOUT_SECONDS: "60",
+  });
+  assert.deepEqual(Object.keys(platform.portGuards.retire).sort(), [
+    "slave-1",
+    "slave-2",
+    "slave-3",
   ]);
   const instances = declared.filter(
     (r) =>

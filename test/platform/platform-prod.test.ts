@@ -115,7 +115,8 @@ test("every part is declared, with exact counts", async () => {
   // a secret per Mesos principal, the step that puts the gossip key in use, per balancer the
   // wait until it listens, the logging CA with a certificate for Logstash and each slave's
   // Filebeat, the metrics CA with InfluxDB's and Grafana's certificates, and per slave the wait
-  // until its port guard has closed its ports.
+  // until its port guard has closed its ports and the step that retires the guard when the stack
+  // is destroyed.
   const commands = ofType(declared, "command:local:Command").map((r) => r.name);
   assert.equal(spec.masters.length, 5);
   assert.equal(
@@ -140,11 +141,14 @@ test("every part is declared, with exact counts", async () => {
       1 +
       8 +
       3 +
+      8 +
       8,
   );
   assert.deepEqual(
     commands.filter((n) => n.startsWith("platform-port-guards-")).sort(),
-    spec.slaves.map((h) => `platform-port-guards-${h.id}-ready`).sort(),
+    spec.slaves
+      .flatMap((h) => [`platform-port-guards-${h.id}-ready`, `platform-port-guards-${h.id}-retire`])
+      .sort(),
   );
   assert.deepEqual(
     commands.filter((n) => n.endsWith("-served")).sort(),
@@ -165,6 +169,7 @@ test("every part is declared, with exact counts", async () => {
       .filter(
         (n) =>
           !n.endsWith("-ready") &&
+          !n.endsWith("-retire") &&
           !n.endsWith("-served") &&
           !n.startsWith("platform-consul-tls-") &&
           !n.startsWith("platform-logging-tls-"),

@@ -56,7 +56,7 @@ test("every image the stack's containers use is copied from the machine's Docker
       "lhcb-platform/consul-esm:0.9.1",
       "lhcb-platform/consul:1.16.6",
       "lhcb-platform/haproxy:2.6",
-      "lhcb-platform/port-guard:1.0.0",
+      "lhcb-platform/port-guard:1.1.0",
       "lhcb-platform/service:1.0.0",
       "lhcb-platform/zookeeper:3.8.4",
     ],

@@ -11,7 +11,8 @@ import { CliStack } from "../../scripts/cli-stack";
 import { engineObjectsOf, orphansOf, removeOrphans } from "../../scripts/engine-orphans";
 import { PROJECT_ROOT, pulumiCli } from "../../scripts/engine-stack";
 import { ensureSiteStack } from "../../scripts/site/deploy";
-import { SiteLayout, siteLayout } from "../../scripts/site/layout";
+import { inNetnsArgs, SiteLayout, siteLayout } from "../../scripts/site/layout";
+import { guardChain } from "../../components/hosts/port-guard";
 
 /** The site of Pulumi.site.yaml. */
 export const site: SiteLayout = siteLayout(
@@ -90,10 +91,37 @@ export async function deploySite(label: string): Promise<DeployedSite> {
   };
 }
 
-/** Destroys the stack, takes the site down, and asserts nothing of it is left. */
+/**
+ * The lines of `stack`'s port guard (its chain, its rules, the jumps to it) in each host's IPv4
+ * and IPv6 filter tables, as `host family: line`.
+ */
+export function guardRulesLeft(stack: string): string[] {
+  const chain = guardChain(stack);
+  return site.hosts.flatMap((h) =>
+    (["iptables-save", "ip6tables-save"] as const).flatMap((tool) =>
+      execFileSync("nsenter", inNetnsArgs(h, [tool, "-t", "filter"]), { encoding: "utf8" })
+        .split("\n")
+        .filter((l) => l.includes(chain))
+        .map((l) => `${h.id} ${tool === "iptables-save" ? "IPv4" : "IPv6"}: ${l}`),
+    ),
+  );
+}
+
+/**
+ * Destroys the stack, takes the site down, and asserts nothing of it is left: the destroy
+ * removed every slave's port guard chain before the engines and namespaces went.
+ */
 export async function removeSite(deployed: DeployedSite | undefined): Promise<void> {
+  const destroyed = deployed?.stack.name;
   if (deployed) await deployed.stack.remove((e) => console.error(e));
+  let guardRules: string[] = [];
+  try {
+    if (destroyed !== undefined) guardRules = guardRulesLeft(destroyed);
+  } catch (e) {
+    guardRules = [`the hosts' filter tables could not be read: ${(e as Error).message}`];
+  }
   siteCommand("down");
+  assert.deepEqual(guardRules, [], "pulumi destroy leaves no port guard rule on any host");
   const namespaces = execFileSync("ip", ["netns", "list"], { encoding: "utf8" })
     .split("\n")
     .filter((l) => l.startsWith("lhcb-site-"));
