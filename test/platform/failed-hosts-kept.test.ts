@@ -17,6 +17,7 @@ test("site with slave-2 failed: what is on slave-2 is kept as deployed, nothing 
   const kept = declared.filter((r) => keptAsDeployed(r.name)).map((r) => `${r.type} ${r.name}`);
   assert.deepEqual(kept.sort(), [
     "command:local:Command platform-port-guards-slave-2-ready",
+    "command:local:Command platform-port-guards-slave-2-retire",
     "command:local:Command platform-services-configuration-server-slave-2-ready",
     "command:local:Command platform-services-configuration-server-slave-2-served",
     "command:local:Command platform-services-framework-systemadministrator-slave-2-ready",
