@@ -16,29 +16,26 @@ function certificateBlocks(pem: string): string[] {
   return pem.match(CERTIFICATE_BLOCK) ?? [];
 }
 
-/** The first certificate of `pem` (the server's own), or undefined where none parses. */
-export function serverCertificate(pem: string): X509Certificate | undefined {
-  const [first] = certificateBlocks(pem);
-  if (first === undefined) return undefined;
+/** The certificate one PEM block holds, or undefined where it does not parse. */
+function parsedCertificate(block: string): X509Certificate | undefined {
   try {
-    return new X509Certificate(first);
+    return new X509Certificate(block);
   } catch {
     return undefined;
   }
+}
+
+/** The first certificate of `pem` (the server's own), or undefined where none parses. */
+export function serverCertificate(pem: string): X509Certificate | undefined {
+  const [first] = certificateBlocks(pem);
+  return first === undefined ? undefined : parsedCertificate(first);
 }
 
 /** True where `pem` holds certificate blocks alone, one at least, each of which parses. */
 export function isCertificatePem(pem: string): boolean {
   const blocks = certificateBlocks(pem);
   if (blocks.length === 0 || pem.replace(CERTIFICATE_BLOCK, "").trim() !== "") return false;
-  return blocks.every((b) => {
-    try {
-      new X509Certificate(b);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return blocks.every((b) => parsedCertificate(b) !== undefined);
 }
 
 /**

@@ -44,42 +44,28 @@ export class PortGuards extends pulumi.ComponentResource {
     const { inventory } = args;
     this.guards = declarePlanned(this, inventory, `${name}-`, planned);
     const byId = new Map(args.spec.slaves.map((h) => [h.id, h]));
-    const hostIds = Object.keys(this.guards);
-    this.retire = Object.fromEntries(
-      hostIds.map((hostId) => [
-        hostId,
-        new LocalCommand(
-          `${name}-${hostId}-retire`,
-          {
-            delete: GATE_COMMAND,
-            environment: guardRetireEnvironment(
-              args.spec,
-              byId.get(hostId)!,
-              inventory.engineEndpoint(hostId),
-            ),
-          },
-          {
-            ...(isKeptAsDeployed(this.guards[hostId]) ? keptAsDeployed() : {}),
-            parent: this,
-            dependsOn: [this.guards[hostId]],
-          },
-        ),
-      ]),
-    );
-    this.ready = Object.fromEntries(
-      hostIds.map((hostId) => [
-        hostId,
-        containerReadiness(this, `${name}-${hostId}-ready`, this.guards[hostId], {
-          create: GATE_COMMAND,
-          environment: guardReadyEnvironment(
-            args.spec,
-            byId.get(hostId)!,
-            inventory.engineEndpoint(hostId),
-          ),
-          dependsOn: [this.retire[hostId]],
-        }),
-      ]),
-    );
+    const steps = Object.keys(this.guards).map((hostId) => {
+      const host = byId.get(hostId)!;
+      const engine = inventory.engineEndpoint(hostId);
+      const guard = this.guards[hostId];
+      const retire = new LocalCommand(
+        `${name}-${hostId}-retire`,
+        { delete: GATE_COMMAND, environment: guardRetireEnvironment(args.spec, host, engine) },
+        {
+          ...(isKeptAsDeployed(guard) ? keptAsDeployed() : {}),
+          parent: this,
+          dependsOn: [guard],
+        },
+      );
+      const ready = containerReadiness(this, `${name}-${hostId}-ready`, guard, {
+        create: GATE_COMMAND,
+        environment: guardReadyEnvironment(args.spec, host, engine),
+        dependsOn: [retire],
+      });
+      return { hostId, retire, ready };
+    });
+    this.retire = Object.fromEntries(steps.map((s) => [s.hostId, s.retire]));
+    this.ready = Object.fromEntries(steps.map((s) => [s.hostId, s.ready]));
     this.registerOutputs({});
   }
 }

@@ -10,7 +10,12 @@ import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endp
 import { MetricsSpec } from "../core/platform-spec";
 import { influxdbAuthEnforced, INFLUXDB_USERS } from "./influxdb-auth-plan";
 import { influxdbUrl, METRICS_DATABASE, monitoringHost } from "./influxdb-config";
-import { GRAFANA_TLS_PATHS, grafanaTlsFiles, metricsTlsOn } from "./metrics-tls-plan";
+import {
+  GRAFANA_TLS_PATHS,
+  grafanaTlsFiles,
+  metricsScheme,
+  metricsTlsOn,
+} from "./metrics-tls-plan";
 import {
   DASHBOARD_FOLDER,
   GRAFANA_PATHS,
@@ -46,15 +51,10 @@ export const GRAFANA_ADMIN_PASSWORD_ENV = "GF_SECURITY_ADMIN_PASSWORD__FILE";
 /** The variable that holds the metrics CA (PEM, not a secret) for the data source, where InfluxDB speaks HTTPS. */
 export const GRAFANA_METRICS_CA_ENV = "METRICS_CA_PEM";
 
-/** `https` where Grafana speaks TLS (`metricsTlsOn`), else `http`. */
-function grafanaScheme(spec: MetricsSpec): "https" | "http" {
-  return metricsTlsOn(spec) ? "https" : "http";
-}
-
 /** Grafana's URL: HTTPS where `metricsTlsOn`, HTTP on the local stack. */
 export function grafanaUrl(spec: MetricsSpec): string {
   const address = partAddress(spec, "grafana", monitoringHost(spec));
-  return `${grafanaScheme(spec)}://${address}:${PORTS.grafana}`;
+  return `${metricsScheme(spec)}://${address}:${PORTS.grafana}`;
 }
 
 /**
@@ -78,7 +78,7 @@ function grafanaTlsEnvironment(spec: MetricsSpec): Record<string, string> {
  * be given a CA.
  */
 function grafanaHealthTest(spec: MetricsSpec): string {
-  const probe = `${grafanaScheme(spec)}://127.0.0.1:${PORTS.grafana}/api/health`;
+  const probe = `${metricsScheme(spec)}://127.0.0.1:${PORTS.grafana}/api/health`;
   const [wget, curl] = metricsTlsOn(spec)
     ? ["wget -q --no-check-certificate", "curl -fsk"]
     : ["wget -q", "curl -fs"];

@@ -9,7 +9,12 @@ import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endp
 import { MetricsSpec } from "../core/platform-spec";
 import { ProbeTarget } from "../core/readiness";
 import { influxdbAuthEnforced } from "./influxdb-auth-plan";
-import { INFLUXDB_TLS_PATHS, influxdbTlsFiles, metricsTlsOn } from "./metrics-tls-plan";
+import {
+  INFLUXDB_TLS_PATHS,
+  influxdbTlsFiles,
+  metricsScheme,
+  metricsTlsOn,
+} from "./metrics-tls-plan";
 
 /** The database cAdvisor writes to and Grafana reads. */
 export const METRICS_DATABASE = "cadvisor";
@@ -91,12 +96,7 @@ export function influxdbAddress(spec: MetricsSpec): string {
 
 /** The URL of InfluxDB's API: HTTPS where `metricsTlsOn`, HTTP on the local stack. */
 export function influxdbUrl(spec: MetricsSpec): string {
-  return `${influxdbScheme(spec)}://${influxdbAddress(spec)}`;
-}
-
-/** `https` where InfluxDB speaks TLS (`metricsTlsOn`), else `http`. */
-export function influxdbScheme(spec: Pick<MetricsSpec, "local">): "http" | "https" {
-  return metricsTlsOn(spec) ? "https" : "http";
+  return `${metricsScheme(spec)}://${influxdbAddress(spec)}`;
 }
 
 /** influxdb.conf of the stack's InfluxDB. */
@@ -120,7 +120,7 @@ export function influxdbConfig(spec: Pick<MetricsSpec, "local">): string {
  * check holds none: the deploy-time setup makes the database (`influxdbSetupEnvironment`).
  */
 export function influxdbHealthTest(spec: Pick<MetricsSpec, "local">): string[] {
-  const base = `${influxdbScheme(spec)}://127.0.0.1:${PORTS.influxdb}`;
+  const base = `${metricsScheme(spec)}://127.0.0.1:${PORTS.influxdb}`;
   const ca = metricsTlsOn(spec) ? ["--cacert", INFLUXDB_TLS_PATHS.ca] : [];
   if (influxdbAuthEnforced(spec))
     return ["CMD", "curl", "-fs", ...ca, "-o", "/dev/null", `${base}/ping`];

@@ -23,14 +23,13 @@ import {
 } from "./influxdb-auth-plan";
 import {
   influxdbDatabaseProbe,
-  influxdbScheme,
   influxdbUrl,
   METRICS_DATABASE,
   monitoringHost,
 } from "./influxdb-config";
 import { metricsPlan } from "../plan";
 import { MetricsTls } from "./metrics-tls";
-import { metricsTlsOn } from "./metrics-tls-plan";
+import { metricsScheme, metricsTlsOn } from "./metrics-tls-plan";
 
 export interface MetricsStackArgs {
   /**
@@ -194,7 +193,7 @@ export class MetricsStack extends BatchedComponent {
       .apply(([address, p, caPem]) => ({
         ...influxdbSetupEnvironment(
           `the users and the ${METRICS_DATABASE} database of InfluxDB at ${address}`,
-          `${influxdbScheme(spec)}://${address}:${PORTS.influxdb}`,
+          `${metricsScheme(spec)}://${address}:${PORTS.influxdb}`,
           METRICS_DATABASE,
           p,
         ),

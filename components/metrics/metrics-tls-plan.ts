@@ -17,6 +17,11 @@ export function metricsTlsOn(spec: Pick<PlatformSpec, "local">): boolean {
   return !spec.local;
 }
 
+/** `https` where InfluxDB and Grafana speak TLS (`metricsTlsOn`), else `http`. */
+export function metricsScheme(spec: Pick<PlatformSpec, "local">): "http" | "https" {
+  return metricsTlsOn(spec) ? "https" : "http";
+}
+
 /** InfluxDB's TLS files, beside its configuration: the CA (its health check's), its certificate and key. */
 export const INFLUXDB_TLS_PATHS = {
   ca: "/etc/influxdb/tls/ca.pem",
