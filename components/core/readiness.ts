@@ -18,7 +18,14 @@ export const READY_TIMEOUT_SECONDS = 120;
 export const DRAIN_SECONDS = 1.5;
 
 /**
- * Run when an instance's readiness step is deleted, which comes between its deregistration and its
+ * Seconds an instance that does not drain itself stays up once every balancer has let it go
+ * (`DRAIN_GATE_COMMAND`): for the calls a balancer's old process still has under way to it.
+ */
+export const DRAIN_TAIL_SECONDS = 0.5;
+
+/**
+ * Run when an instance's readiness step is deleted, where nothing says when the balancers let it
+ * go (no balancers given), which comes between its deregistration and its
  * container's stop: consul-template waits up to 0.5 s for quiet, then HAProxy reloads; the rest is margin.
  */
 export const DRAIN_COMMAND = `sleep ${DRAIN_SECONDS}`;

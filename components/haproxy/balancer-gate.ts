@@ -4,7 +4,7 @@
 import { containerName } from "../core/endpoints";
 import { LoadBalancersSpec, PlacedService } from "../core/platform-spec";
 import { READY_TIMEOUT_SECONDS } from "../core/readiness";
-import { backendName } from "./haproxy-config";
+import { backendName, FALLBACK_SUFFIX } from "./haproxy-config";
 import { LB_PATHS } from "./lb-files";
 
 /** How the machine running `pulumi up` reaches a host's Docker Engine: as its provider does. */
@@ -46,19 +46,44 @@ export const IN_BALANCER_SCRIPT = [
 ].join("\n");
 
 /**
+ * Run in a balancer's container like `IN_BALANCER_SCRIPT`: passes once HAProxy no longer has the
+ * server in service in the backend, neither checked nor as its fallback (`<server>-fallback`):
+ * both gone from its configuration (consul-template rendered the deregistration and HAProxy
+ * reloaded), or put in maintenance; also once the backend itself is gone. After SECONDS, says
+ * what it saw last and fails.
+ */
+export const DRAINED_IN_BALANCER_SCRIPT = [
+  'b="$1"; s="$2"; end=$(( $(date +%s) + $3 )); seen=""',
+  "while :; do",
+  `  if out=$(echo "show servers state $b" | socat -t 2 stdio unix-connect:${LB_PATHS.runDir}/admin.sock 2>&1); then`,
+  `    seen=$(printf '%s\\n' "$out" | awk -v s="$s" -v f="$s${FALLBACK_SUFFIX}" '($4 == s || $4 == f) && $7 == 0 { print $4; exit }')`,
+  '    [ -z "$seen" ] && exit 0',
+  '    seen="$seen in $b still in service"',
+  "  else",
+  '    seen="its admin socket did not answer"',
+  "  fi",
+  '  [ "$(date +%s)" -ge "$end" ] && { echo "$seen"; exit 1; }',
+  "  sleep 0.25",
+  "done",
+].join("\n");
+
+/**
  * The gate program (Node, where `pulumi up` runs): `IN_BALANCER_SCRIPT` in every balancer's
  * container at once, each through that balancer's Engine: over `ssh` with the host's `sshOpts`
  * and the host's own Docker CLI for an `ssh://` Engine (one SSH session), with the Docker CLI
  * here for any other. Passes when every one has passed. A balancer whose Engine does not answer
  * is asked again every 0.5 s until the time is up; each ask is cut 10 s past it, and the whole
  * program 30 s past it, so no Engine holds the `up` much longer. A missing `ssh` or `docker`
- * here fails at once. On failure it names each balancer that did not pass and why. The port
+ * here fails at once. On failure it names each balancer that did not pass and why. With
+ * `GATE_GONE_PASSES`, a balancer whose container does not exist or is not running passes (it
+ * sends nothing: what a drain asks). The port
  * guards' readiness (hosts/port-guard.ts) runs it with a script of theirs in each guard's
  * container, and `GATE_FAILURE` for what its failure says.
  */
 export const GATE_PROGRAM = [
   'const { execFile } = require("node:child_process"); const e = process.env, T = Number(e.GATE_TIMEOUT_SECONDS);',
   "const balancers = JSON.parse(e.GATE_BALANCERS), end = Date.now() + T * 1000, why = new Map();",
+  "const GONE = /No such container|is not running/i;",
   "const q = (a) => `'${a.replace(/'/g, `'\\\\''`)}'`;",
   'const argv = (b, left) => { const run = ["exec", b.container, "sh", "-c", e.GATE_SCRIPT, "gate", e.GATE_BACKEND, e.GATE_SERVER, left];',
   '  const u = new URL(b.engine.host); if (u.protocol !== "ssh:") return ["docker", ["-H", b.engine.host, ...run]];',
@@ -69,7 +94,8 @@ export const GATE_PROGRAM = [
   '  const env = { ...process.env, ...(b.engine.certPath ? { DOCKER_CERT_PATH: b.engine.certPath, DOCKER_TLS_VERIFY: "1" } : {}) };',
   '  execFile(cmd, args, { env, encoding: "utf8", timeout: (left + 10) * 1000, killSignal: "SIGKILL" }, (x, out, err) => {',
   '    if (x && x.code === "ENOENT") { console.error(`${e.GATE_WHAT}: no ${cmd} on this machine to ask ${b.id} with`); process.exit(1); }',
-  "    done(!x ? undefined : x.killed ? `no answer within ${left + 10}s` : `${out}${err}`.trim() || `exit status ${x.code}`); }); });",
+  "    const said = `${out}${err}`.trim(); if (x && !x.killed && e.GATE_GONE_PASSES && GONE.test(said)) return done(undefined);",
+  "    done(!x ? undefined : x.killed ? `no answer within ${left + 10}s` : said || `exit status ${x.code}`); }); });",
   "const until = async (b) => { for (;;) { const w = await ask(b); if (w === undefined) return why.delete(b.id);",
   "  why.set(b.id, w); if (Date.now() >= end) return; await new Promise((r) => setTimeout(r, 500)); } };",
   'const fail = () => { console.error(`${e.GATE_WHAT}: ${e.GATE_FAILURE ?? "not served by every balancer"} after ${T}s (${[...why].map(([id, w]) => `${id}: ${w}`).join("; ")})`); process.exit(1); };',
@@ -122,5 +148,36 @@ export function gateEnvironment(
     GATE_SERVER: serverId,
     GATE_BALANCERS: JSON.stringify(balancers),
     GATE_TIMEOUT_SECONDS: String(timeoutSeconds),
+  };
+}
+
+/**
+ * Seconds a drain waits for every balancer to let an instance go before its container stops
+ * anyway: a drain never fails the `up`; it says which balancer still had the instance.
+ */
+export const DRAIN_GATE_SECONDS = 20;
+
+/**
+ * The drain of an instance, run between its deregistration and its container's stop: passes once
+ * no balancer has it in service any more (`DRAINED_IN_BALANCER_SCRIPT`), at most
+ * `DRAIN_GATE_SECONDS`, and never fails.
+ */
+export const DRAIN_GATE_COMMAND = `${GATE_COMMAND} || true`;
+
+/**
+ * The environment of `DRAIN_GATE_COMMAND` for instance `serverId` of `service`: the balancers as
+ * `gateBalancers` gives them; one whose container is gone or stopped counts as drained.
+ */
+export function drainEnvironment(
+  service: PlacedService,
+  serverId: string,
+  balancers: GateBalancer[],
+  timeoutSeconds = DRAIN_GATE_SECONDS,
+): Record<string, string> {
+  return {
+    ...gateEnvironment(service, serverId, balancers, timeoutSeconds),
+    GATE_SCRIPT: DRAINED_IN_BALANCER_SCRIPT,
+    GATE_FAILURE: "still in service on a balancer; stopped anyway",
+    GATE_GONE_PASSES: "1",
   };
 }

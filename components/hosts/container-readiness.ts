@@ -17,6 +17,8 @@ export function containerReadiness(
   container: ContainerResource,
   command: {
     create: string;
+    /** Run on a change of the environment alone (the container unchanged); `create` where not given. */
+    update?: string;
     delete?: string;
     environment: pulumi.Input<Record<string, pulumi.Input<string>>>;
     deleteBeforeReplace?: boolean;

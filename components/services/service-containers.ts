@@ -13,9 +13,9 @@ import { goDuration } from "../core/go-duration";
 import { usesPlatformImage } from "../core/images";
 import { MAX_CONTAINER_NAME, physicalName } from "../core/naming";
 import { PlacedService, ServicesSpec } from "../core/platform-spec";
-import { DRAIN_COMMAND, ProbeTarget } from "../core/readiness";
+import { ProbeTarget } from "../core/readiness";
 import { BRIDGE_PORT_OFFSET } from "../core/site-checks";
-import { diracFiles, isDiracEntry } from "../dirac/dirac-plan";
+import { diracFiles } from "../dirac/dirac-plan";
 
 /** Port of the HTTP health bridge of a service with a `command` check (the paper's HTTP-to-DISET converter). */
 export function bridgePort(service: Pick<PlacedService, "port">): number {
@@ -235,17 +235,6 @@ export function instanceProbe(service: PlacedService, name: string, address: str
     what: `instance ${name} of ${service.name}`,
     ...checkTarget(service, address),
   };
-}
-
-/**
- * What runs between an instance's deregistration and its container's stop: nothing for a DIRAC
- * service, which drains itself once its container is told to stop (dirac-platform waits until no
- * balancer has sent it a call or a check for 1 s, docs/dirac.md), so its stop comes as soon as the
- * balancers have let it go and no later; a fixed wait (`DRAIN_COMMAND`) for any other image, which
- * may stop at once.
- */
-export function instanceDrain(spec: ServicesSpec, service: PlacedService): string | undefined {
-  return isDiracEntry(spec, service) ? undefined : DRAIN_COMMAND;
 }
 
 /**

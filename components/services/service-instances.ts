@@ -9,7 +9,9 @@ import { atProbeAddress, containerReadiness } from "../hosts/container-readiness
 import { ContainerResource, declareContainer, isKeptAsDeployed } from "../hosts/declare-container";
 import { HostInventory, keptAsDeployed } from "../hosts/host-inventory";
 import {
+  drainEnvironment,
   GATE_COMMAND,
+  GateBalancer,
   gateBalancers,
   gateEnvironment,
   UNGATED_COMMAND,
@@ -18,7 +20,8 @@ import { CatalogService } from "./catalog-service";
 import { PlannedInstance, servicesPlan } from "../plan";
 import { HostSpec } from "../core/config-schema";
 import { PlacedService } from "../core/platform-spec";
-import { instanceDrain, instanceNodeName, instanceProbe, startsBeside } from "./service-containers";
+import { instanceDrain } from "./instance-drain";
+import { instanceNodeName, instanceProbe, startsBeside } from "./service-containers";
 
 export interface ServiceInstancesArgs {
   /** The site (`resolvePlatform`, `platformFromValues`): its `pulumi`-mode services, already placed on slave hosts. */
@@ -52,8 +55,8 @@ export interface InstanceResources {
   container: ContainerResource;
   /**
    * Created once a direct probe of the instance's check passes; deleted after its deregistration
-   * and before its container stops: the drain, a fixed wait for an instance that does not drain
-   * itself (`instanceDrain`).
+   * and before its container stops: the drain (`instanceDrain`), which waits until no balancer
+   * has the instance in service any more, where the balancers are given.
    */
   ready: LocalCommand;
   /** In the Consul catalog, with the check consul-esm runs. */
@@ -117,6 +120,11 @@ export class ServiceInstances extends BatchedComponent {
   private readonly nodes = new Map<string, consul.Node>();
   /** The spec's hosts by id (each instance looks its host up: thousands of times at paper scale). */
   private readonly hostsById: Map<string, HostSpec>;
+  /**
+   * The balancers an instance's drain and served steps ask (`gateBalancers`), where the
+   * balancers are given; undefined otherwise.
+   */
+  private readonly gated: GateBalancer[] | undefined;
 
   constructor(
     name: string,
@@ -126,6 +134,15 @@ export class ServiceInstances extends BatchedComponent {
     super("lhcb-platform:services:ServiceInstances", name, {}, opts);
     const { spec } = args;
     this.hostsById = new Map(spec.hosts.map((h) => [h.id, h]));
+    const { inventory } = args;
+    this.gated =
+      args.balancers === undefined
+        ? undefined
+        : gateBalancers(
+            spec,
+            (id) => inventory.isFailed(id),
+            (id) => inventory.engineEndpoint(id),
+          );
     // What each instance is (pure, and where a bad spec throws) is computed here, before anything
     // is declared; the resources are then declared a few services at a time (core/declare-in-batches.ts).
     const plan = servicesPlan(spec);
@@ -187,13 +204,19 @@ export class ServiceInstances extends BatchedComponent {
       ...(usesDatabase ? { secrets: { diracDatabasePassword: args.database!.password } } : {}),
       deleteBeforeReplace: !beside,
     }).container;
+    const drain = this.gated && drainEnvironment(service, reg.serviceId, this.gated);
     const ready = containerReadiness(this, `${name}-${key}-ready`, container, {
       create: PROBE_COMMAND,
-      delete: instanceDrain(spec, service),
+      // A change of the environment alone (a balancer added, failed or back) probes nothing.
+      update: UNGATED_COMMAND,
+      delete: instanceDrain(spec, service, drain !== undefined),
       deleteBeforeReplace: !beside,
       environment: atProbeAddress(
         { local: spec.local, container, containerSpec, hostAddress: host.address },
-        (address) => probeEnvironment(instanceProbe(service, containerSpec.name, address)),
+        (address) => ({
+          ...probeEnvironment(instanceProbe(service, containerSpec.name, address)),
+          ...drain,
+        }),
       ),
     });
     const node = this.nodeOn(name, args, hostId);
@@ -232,11 +255,7 @@ export class ServiceInstances extends BatchedComponent {
   ): LocalCommand {
     const { inventory } = args;
     const { hostId } = instance;
-    const balancers = gateBalancers(
-      args.spec,
-      (id) => inventory.isFailed(id),
-      (id) => inventory.engineEndpoint(id),
-    );
+    const balancers = this.gated ?? [];
     return new LocalCommand(
       name,
       {

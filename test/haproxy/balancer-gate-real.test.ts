@@ -7,34 +7,22 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import {
   GATE_COMMAND,
   GateBalancer,
   gateEnvironment,
 } from "../../components/haproxy/balancer-gate";
 import { renderHaproxyConfig, sampleServers } from "../../components/haproxy/haproxy-config";
-import {
-  frontedServices,
-  haproxyOptions,
-  loadBalancerContainer,
-} from "../../components/haproxy/lb-containers";
+import { frontedServices, haproxyOptions } from "../../components/haproxy/lb-containers";
 import { LB_PATHS } from "../../components/haproxy/lb-files";
 import { containerLogs, docker, eventually, execSucceeds } from "../../scripts/bench/probes";
-import { PROJECT_ROOT } from "../../scripts/engine-stack";
 import { tempDir } from "../../scripts/temp-dir";
 import { renderInto } from "../support/balancer-rendering";
 import { runPlanned } from "../support/run-planned";
+import { balancerUnderTest, ENGINE, LIVE, liveFrontend } from "../support/balancer-under-test";
 
-const local = loadPlatformFromStackFile(PROJECT_ROOT, "local");
-const spec = { ...local, stack: `gate${process.pid}` };
+const { spec, lb, web, balancer } = balancerUnderTest(`gate${process.pid}`);
 const dir = tempDir("balancer-gate-real-");
-const lb = loadBalancerContainer(spec, spec.loadBalancers[0]);
-const web = frontedServices(spec).find((s) => s.key === "sample-web")!;
-/** Inside the balancer, a frontend of its own answers `GET /ping` with 200: a live instance. */
-const LIVE = { address: "127.0.0.1", port: 18080 };
-const ENGINE = { host: "unix:///var/run/docker.sock" };
-const balancer: GateBalancer = { id: "lb-1", engine: ENGINE, container: lb.name };
 
 /**
  * The balancer's rendering: Sample/Web's `up-web` at the live frontend, `down-web` and `later-web`
@@ -54,8 +42,7 @@ function rendering(): string {
         : [],
     ),
   );
-  const live = `${LIVE.address}:${LIVE.port}`;
-  return `${config}\nfrontend live\n    mode http\n    bind ${live}\n    http-request return status 200 content-type text/plain string pong\n`;
+  return `${config}${liveFrontend()}`;
 }
 
 /** Sample/Web's server `id`'s status on the balancer's admin socket. */

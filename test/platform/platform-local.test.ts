@@ -22,8 +22,10 @@ import {
   QUORUM_PROBE_COMMAND,
   QUORUM_PROBE_PROGRAM,
 } from "../../components/core/quorum-probe";
-import { DRAIN_COMMAND, PROBE_COMMAND, PROBE_PROGRAM } from "../../components/core/readiness";
+import { PROBE_COMMAND, PROBE_PROGRAM } from "../../components/core/readiness";
 import {
+  DRAIN_GATE_COMMAND,
+  DRAINED_IN_BALANCER_SCRIPT,
   GATE_COMMAND,
   GATE_PROGRAM,
   IN_BALANCER_SCRIPT,
@@ -170,11 +172,25 @@ test("every instance is registered in the Consul catalog once a direct probe of 
       environment: Record<string, string>;
     };
   const named = (key: string) => containerNames.get(`platform-services-${key}`) as string;
+  const localBalancers = JSON.stringify([
+    { id: "lb-1", engine: { host: "unix:///var/run/docker.sock" }, container: "local-lb-lb-1" },
+    { id: "lb-2", engine: { host: "unix:///var/run/docker.sock" }, container: "local-lb-lb-2" },
+  ]);
+  // Its drain asks both balancers, through the one local Engine, until neither has it in service.
   assert.deepEqual(probe("sample-web-slave-2").environment, {
     PROBE_PROGRAM,
     PROBE_WHAT: `instance ${named("sample-web-slave-2")} of Sample/Web`,
     PROBE_TIMEOUT_SECONDS: "120",
     PROBE_HTTP: `http://${named("sample-web-slave-2")}:9162/ping`,
+    GATE_PROGRAM,
+    GATE_SCRIPT: DRAINED_IN_BALANCER_SCRIPT,
+    GATE_WHAT: `instance ${named("sample-web-slave-2")} of Sample/Web`,
+    GATE_FAILURE: "still in service on a balancer; stopped anyway",
+    GATE_BACKEND: "be_sample_web",
+    GATE_SERVER: named("sample-web-slave-2"),
+    GATE_BALANCERS: localBalancers,
+    GATE_TIMEOUT_SECONDS: "20",
+    GATE_GONE_PASSES: "1",
   });
   assert.equal(
     probe("datamanagement-storageelement-slave-3").environment.PROBE_HTTP,
@@ -184,18 +200,25 @@ test("every instance is registered in the Consul catalog once a direct probe of 
     probe("configuration-server-slave-1").environment.PROBE_HTTP,
     `http://${named("configuration-server-slave-1")}:19135/ping`,
   );
-  // DIRAC's instances drain themselves when their container stops; the sample's get a fixed wait.
+  // Every drain waits until no balancer has the instance in service (at most 20 s, never failing);
+  // DIRAC's instances then drain themselves when their container stops, the sample's get 0.5 s
+  // for the calls still under way. A change of the environment alone probes nothing.
   const commands = Object.entries(ready).map(([name, r]) => {
-    const { create, delete: drain } = r as { create: string; delete?: string };
-    return [name.replace(/^platform-services-|-slave-\d-ready$/g, ""), create, drain ?? "none"];
+    const { create, update, delete: drain } = r as Record<string, string>;
+    return [name.replace(/^platform-services-|-slave-\d-ready$/g, ""), create, update, drain];
   });
+  assert.equal(DRAIN_GATE_COMMAND, 'node -e "$GATE_PROGRAM" || true');
   assert.deepEqual([...new Set(commands.map((c) => c.join(" | ")))].sort(), [
-    `configuration-server | ${PROBE_COMMAND} | none`,
-    `datamanagement-storageelement | ${PROBE_COMMAND} | none`,
-    `resourcestatus-resourcestatus | ${PROBE_COMMAND} | none`,
-    `sample-proxied | ${PROBE_COMMAND} | ${DRAIN_COMMAND}`,
-    `sample-web | ${PROBE_COMMAND} | ${DRAIN_COMMAND}`,
+    `configuration-server | ${PROBE_COMMAND} | exit 0 | ${DRAIN_GATE_COMMAND}`,
+    `datamanagement-storageelement | ${PROBE_COMMAND} | exit 0 | ${DRAIN_GATE_COMMAND}`,
+    `resourcestatus-resourcestatus | ${PROBE_COMMAND} | exit 0 | ${DRAIN_GATE_COMMAND}`,
+    `sample-proxied | ${PROBE_COMMAND} | exit 0 | ${DRAIN_GATE_COMMAND}; sleep 0.5`,
+    `sample-web | ${PROBE_COMMAND} | exit 0 | ${DRAIN_GATE_COMMAND}; sleep 0.5`,
   ]);
+  assert.equal(
+    probe("configuration-server-slave-1").environment.GATE_BACKEND,
+    "be_configuration_server",
+  );
   // The instances replaced in their place (they hold the database's password) are each served
   // by both balancers, as the balancers' admin sockets on the one local Engine say, before the
   // next instance begins; the others have no such step.
@@ -214,10 +237,7 @@ test("every instance is registered in the Consul catalog once a direct probe of 
     GATE_WHAT: `instance ${named("resourcestatus-resourcestatus-slave-3")} of ResourceStatus/ResourceStatus`,
     GATE_BACKEND: "be_resourcestatus_resourcestatus",
     GATE_SERVER: named("resourcestatus-resourcestatus-slave-3"),
-    GATE_BALANCERS: JSON.stringify([
-      { id: "lb-1", engine: { host: "unix:///var/run/docker.sock" }, container: "local-lb-lb-1" },
-      { id: "lb-2", engine: { host: "unix:///var/run/docker.sock" }, container: "local-lb-lb-2" },
-    ]),
+    GATE_BALANCERS: localBalancers,
     GATE_TIMEOUT_SECONDS: "120",
   });
   assert.deepEqual(
