@@ -64,24 +64,27 @@ export function influxdbSetupStatements(
   ];
 }
 
-/** The statement that makes the library's user, allowed without credentials only while InfluxDB has no user. */
+/**
+ * The statement that makes the library's user, allowed without credentials only while InfluxDB
+ * has no user: InfluxDB's container runs it on its loopback before it listens
+ * (influxdb-first-user.ts).
+ */
 export function influxdbAdminStatement(password: string): string {
   return `CREATE USER ${JSON.stringify(INFLUXDB_USERS.admin)} WITH PASSWORD ${influxqlString(password)} WITH ALL PRIVILEGES`;
 }
 
 /**
  * The setup program, run where `pulumi up` runs: waits (every 100 ms, up to its timeout) until
- * InfluxDB answers its ping; makes the library's user (InfluxDB takes that without credentials
- * while it has no user; later runs are refused, the user being there); then runs each statement
- * of INFLUX_STATEMENTS as that user. A statement that fails stops it, named with its passwords
- * masked.
+ * InfluxDB answers its ping, then runs each statement of INFLUX_STATEMENTS as the library's user,
+ * which InfluxDB's container made before it listened (influxdb-first-user.ts). A statement that
+ * fails stops it, named with its passwords masked.
  */
 export const INFLUXDB_SETUP_PROGRAM = [
   "const e = process.env, end = Date.now() + Number(e.PROBE_TIMEOUT_SECONDS) * 1000;",
   "const mask = (s) => s.replace(/'[^']*'/g, \"'…'\");",
   'const auth = "Basic " + Buffer.from(`${e.INFLUX_ADMIN_USER}:${e.INFLUX_ADMIN_PASSWORD}`).toString("base64");',
-  "const query = async (q, withAuth) => {",
-  '  const r = await fetch(`${e.INFLUX_URL}/query`, { method: "POST", headers: withAuth ? { authorization: auth } : {}, body: new URLSearchParams({ q }), signal: AbortSignal.timeout(5000) });',
+  "const query = async (q) => {",
+  '  const r = await fetch(`${e.INFLUX_URL}/query`, { method: "POST", headers: { authorization: auth }, body: new URLSearchParams({ q }), signal: AbortSignal.timeout(5000) });',
   "  return { status: r.status, body: await r.text() }; };",
   "const fail = (m) => { console.error(`${e.PROBE_WHAT}: ${m}`); process.exit(1); };",
   "(async () => {",
@@ -89,9 +92,8 @@ export const INFLUXDB_SETUP_PROGRAM = [
   "    try { const r = await fetch(`${e.INFLUX_URL}/ping`, { signal: AbortSignal.timeout(1000) }); if (r.status === 204) break; last = `HTTP ${r.status}`; } catch (x) { last = x.cause?.message ?? x.message; }",
   "    if (Date.now() > end) fail(`no answer after ${e.PROBE_TIMEOUT_SECONDS}s (${e.INFLUX_URL}/ping: ${last})`);",
   "    await new Promise((r) => setTimeout(r, 100)); }",
-  "  await query(e.INFLUX_ADMIN_STATEMENT, false);",
   "  for (const q of JSON.parse(e.INFLUX_STATEMENTS)) {",
-  "    const r = await query(q, true);",
+  "    const r = await query(q);",
   "    const error = r.status === 200 ? JSON.parse(r.body).results?.[0]?.error : r.body.trim();",
   '    if (error !== undefined && !(q.startsWith("CREATE USER") && error === "user already exists")) fail(`${mask(q)}: HTTP ${r.status} ${mask(String(error))}`);',
   "  } })();",
@@ -115,7 +117,6 @@ export function influxdbSetupEnvironment(
     INFLUX_URL: url,
     INFLUX_ADMIN_USER: INFLUXDB_USERS.admin,
     INFLUX_ADMIN_PASSWORD: passwords.admin,
-    INFLUX_ADMIN_STATEMENT: influxdbAdminStatement(passwords.admin),
     INFLUX_STATEMENTS: JSON.stringify(influxdbSetupStatements(database, passwords)),
   };
 }

@@ -9,6 +9,7 @@ import { containerName, partAddress, PORTS, usesHostNetwork } from "../core/endp
 import { MetricsSpec } from "../core/platform-spec";
 import { ProbeTarget } from "../core/readiness";
 import { influxdbAuthEnforced } from "./influxdb-auth-plan";
+import { influxdbCommand, influxdbFirstUserFiles } from "./influxdb-first-user";
 import {
   INFLUXDB_TLS_PATHS,
   influxdbTlsFiles,
@@ -151,11 +152,12 @@ export function influxdbContainer(spec: MetricsSpec): ContainerSpec {
     ...reachableAs(name),
     image: spec.images.influxdb,
     hostNetwork: usesHostNetwork(spec),
-    command: ["influxd", "-config", INFLUXDB_PATHS.config],
+    command: influxdbCommand(spec, INFLUXDB_PATHS.config),
     restart: "always",
     files: [
       { path: INFLUXDB_PATHS.config, content: influxdbConfig(spec) },
       ...influxdbTlsFiles(spec),
+      ...influxdbFirstUserFiles(spec),
     ],
     volumes: [{ volume: `${name}-data`, containerPath: INFLUXDB_PATHS.root }],
     healthcheck: {

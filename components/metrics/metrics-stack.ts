@@ -95,16 +95,7 @@ export class MetricsStack extends BatchedComponent {
   constructor(name: string, args: MetricsStackArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const { spec, inventory } = args;
     const monitoring = monitoringHost(spec);
-    if (spec.features.grafana && args.grafanaAdminPassword === undefined) {
-      throw new Error(
-        `stack ${spec.stack}: the secret lhcb-platform:grafanaAdminPassword is required when Grafana is on`,
-      );
-    }
-    if (spec.grafanaCertificate !== undefined && args.grafanaCertificateKey === undefined) {
-      throw new Error(
-        `stack ${spec.stack}: the secret lhcb-platform:grafanaCertificateKey is required when grafanaCertificate is set`,
-      );
-    }
+    assertGrafanaSecrets(args);
     const plan = metricsPlan(spec);
     super("lhcb-platform:metrics:MetricsStack", name, {}, opts);
 
@@ -113,15 +104,22 @@ export class MetricsStack extends BatchedComponent {
       this.tls = new MetricsTls(`${name}-tls`, { stack: spec.stack }, { parent: this });
       this.caCertificate = this.tls.caCert;
     }
+    if (influxdbAuthEnforced(spec)) this.influxdbPasswords = influxdbPasswords(this, name);
+    // Where InfluxDB asks for credentials, its container makes the library's user itself before
+    // it listens (influxdb-first-user.ts): the admin's password is its `influxdbPassword`.
     this.influxdb = declareContainer(
       this,
       inventory,
       monitoring.id,
       `${name}-influxdb-${monitoring.id}`,
       influxdbSpec,
-      this.tls ? { secrets: this.tls.influxdbFiles(spec.stack, monitoring) } : {},
+      {
+        secrets: {
+          ...this.tls?.influxdbFiles(spec.stack, monitoring),
+          influxdbPassword: this.influxdbPasswords?.admin,
+        },
+      },
     ).container;
-    if (influxdbAuthEnforced(spec)) this.influxdbPasswords = influxdbPasswords(this, name);
     this.database = this.declareDatabase(name, spec, influxdbSpec);
     this.influxdbUrl = influxdbUrl(spec);
     if (plan.grafana) {
@@ -243,6 +241,21 @@ export class MetricsStack extends BatchedComponent {
         },
       ).container;
     });
+  }
+}
+
+/** Throws, naming the secret, where Grafana is on without its admin's password, or given a certificate without its key. */
+function assertGrafanaSecrets(args: MetricsStackArgs): void {
+  const { spec } = args;
+  if (spec.features.grafana && args.grafanaAdminPassword === undefined) {
+    throw new Error(
+      `stack ${spec.stack}: the secret lhcb-platform:grafanaAdminPassword is required when Grafana is on`,
+    );
+  }
+  if (spec.grafanaCertificate !== undefined && args.grafanaCertificateKey === undefined) {
+    throw new Error(
+      `stack ${spec.stack}: the secret lhcb-platform:grafanaCertificateKey is required when grafanaCertificate is set`,
+    );
   }
 }
 

@@ -19,11 +19,11 @@ import {
   influxdbSetupEnvironment,
 } from "../../components/metrics/influxdb-auth-plan";
 import {
-  influxdbConfig,
+  influxdbContainer,
   influxdbHealthTest,
-  INFLUXDB_PATHS,
   monitoringHost,
 } from "../../components/metrics/influxdb-config";
+import { INFLUXDB_FIRST_USER_PATHS } from "../../components/metrics/influxdb-first-user";
 import { METRICS_CA_COMMAND, METRICS_CERT_COMMAND } from "../../components/metrics/metrics-tls";
 import {
   influxdbCertificate,
@@ -34,6 +34,7 @@ import { commandTrustingCa, probeCaEnvironment } from "../../components/core/rea
 import { docker } from "../../scripts/bench/probes";
 import { PROJECT_ROOT } from "../../scripts/engine-stack";
 import { tempDir } from "../../scripts/temp-dir";
+import { runPlanned } from "../support/run-planned";
 import { makeCa, signCertificate } from "../support/certificate-commands";
 
 const IMAGE = "lhcb-platform/influxdb:1.8.10";
@@ -77,13 +78,13 @@ function ask(
   path: string,
   user?: { name: string; password: string },
   body?: string,
-  { trusted = ca.cert, plain = false } = {},
+  { trusted = ca.cert, plain = false, base = url } = {},
 ): Promise<{ status: number; body: string }> {
   const headers: Record<string, string> = user
     ? { authorization: `Basic ${Buffer.from(`${user.name}:${user.password}`).toString("base64")}` }
     : {};
   const method = body === undefined ? "GET" : "POST";
-  const target = plain ? url.replace(/^https:/, "http:") : url;
+  const target = plain ? base.replace(/^https:/, "http:") : base;
   return new Promise((resolve, reject) => {
     const done = (res: import("node:http").IncomingMessage) => {
       let text = "";
@@ -106,36 +107,36 @@ const as = (role: "admin" | "writer" | "reader", password = passwords[role]) => 
 const read = "/query?db=cadvisor&q=" + encodeURIComponent("SELECT * FROM probe");
 const write = "/write?db=cadvisor";
 
-before(() => {
-  const config = join(dir, "influxdb.conf");
-  writeFileSync(config, influxdbConfig(prod));
-  const files: [string, string][] = [
-    [INFLUXDB_TLS_PATHS.ca, ca.cert],
-    [INFLUXDB_TLS_PATHS.cert, certificate.cert],
-    [INFLUXDB_TLS_PATHS.key, certificate.key],
-  ];
-  const mounts = files.flatMap(([path, content], i) => {
-    const file = join(dir, `tls-${i}.pem`);
-    writeFileSync(file, content);
-    return ["-v", `${file}:${path}:ro`];
+/**
+ * InfluxDB as prod plans it (its configuration, certificate, start and first user), as container
+ * `container` with its data in the container itself, its port published on this machine's
+ * loopback; its URL.
+ */
+function runInfluxdb(container: string): string {
+  const planned = {
+    ...influxdbContainer(prod),
+    name: container,
+    image: IMAGE,
+    hostNetwork: false,
+    volumes: [],
+  };
+  runPlanned(planned, dir, ["-p", "127.0.0.1::8086"], {
+    metricsCaCert: ca.cert,
+    influxdbTlsCert: certificate.cert,
+    influxdbTlsKey: certificate.key,
+    influxdbPassword: passwords.admin,
   });
-  docker(
-    "run",
-    "-d",
-    "--name",
-    name,
-    "-p",
-    "127.0.0.1::8086",
-    "-v",
-    `${config}:${INFLUXDB_PATHS.config}:ro`,
-    ...mounts,
-    IMAGE,
-    "influxd",
-    "-config",
-    INFLUXDB_PATHS.config,
-  );
-  const port = docker("port", name, "8086/tcp").trim().split(":").pop();
-  url = `https://127.0.0.1:${port}`;
+  return urlOf(container);
+}
+
+/** The URL of InfluxDB in `container`, at the port it publishes on this machine (anew at each start). */
+function urlOf(container: string): string {
+  const port = docker("port", container, "8086/tcp").trim().split(":").pop();
+  return `https://127.0.0.1:${port}`;
+}
+
+before(() => {
+  url = runInfluxdb(name);
 });
 
 after(() => {
@@ -147,6 +148,54 @@ test("the setup makes the users and the database over HTTPS, and runs again with
   assert.equal(first.status, 0, first.stderr);
   const again = setup(passwords);
   assert.equal(again.status, 0, again.stderr);
+});
+
+/** The first answer of InfluxDB at `base` to `path` (POST `body`), asked every 20 ms from now, within 60 s. */
+async function firstAnswer(container: string, path: string, body?: string) {
+  const base = urlOf(container);
+  for (const end = Date.now() + 60_000; ; await new Promise((r) => setTimeout(r, 20))) {
+    const r = await ask(path, undefined, body, { base }).catch(() => undefined);
+    if (r !== undefined) return r;
+    const logs = spawnSync("docker", ["logs", container], { encoding: "utf8" });
+    assert.ok(
+      Date.now() < end,
+      `InfluxDB at ${base} answered within 60 s\n${logs.stdout}${logs.stderr}`,
+    );
+  }
+}
+
+test("no stranger makes InfluxDB's first admin: its container made the library's user on its loopback before it listened, and keeps it across restarts", async () => {
+  const fresh = `${name}-fresh`;
+  const intruder = `CREATE USER "intruder" WITH PASSWORD 'x' WITH ALL PRIVILEGES`;
+  const stranger = "/query?q=" + encodeURIComponent(intruder);
+  const logs = () => spawnSync("docker", ["logs", fresh], { encoding: "utf8" }).stdout;
+  try {
+    runInfluxdb(fresh);
+    // Asked from the moment the container starts: the very first answer refuses it.
+    const first = await firstAnswer(fresh, stranger, "");
+    assert.equal(first.status, 401, first.body);
+    const users = () =>
+      ask("/query?q=SHOW%20USERS", as("admin"), undefined, { base: urlOf(fresh) }).then(
+        (r) => r.body,
+      );
+    assert.equal(
+      await users(),
+      '{"results":[{"statement_id":0,"series":[{"columns":["user","admin"],"values":[["platform-admin",true]]}]}]}\n',
+    );
+    assert.match(logs(), /^platform-start: InfluxDB's first user made on the loopback$/m);
+    // Restarted, it starts at once as configured: the mark in its data says the user is made.
+    docker("restart", fresh);
+    assert.equal((await firstAnswer(fresh, "/ping")).status, 204);
+    assert.equal(logs().match(/platform-start:/g)?.length, 1);
+    // Data from before the mark (its users made by an earlier version's setup) will do as well.
+    docker("exec", fresh, "rm", INFLUXDB_FIRST_USER_PATHS.made);
+    docker("restart", fresh);
+    assert.equal((await firstAnswer(fresh, stranger, "")).status, 401);
+    assert.match(logs(), /^platform-start: InfluxDB has its users already$/m);
+    assert.match(await users(), /"values":\[\["platform-admin",true\]\]/);
+  } finally {
+    spawnSync("docker", ["rm", "-f", fresh]);
+  }
 });
 
 test("HTTPS only, with a certificate of the metrics CA: a client trusting another CA is refused before it sends anything, so is plain HTTP", async () => {

@@ -7,6 +7,7 @@ import { test } from "node:test";
 import { DEFAULT_IMAGES } from "../../components/core/images";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { INFLUXDB_PATHS, influxdbContainer } from "../../components/metrics/influxdb-config";
+import { INFLUXDB_FIRST_USER_PATHS } from "../../components/metrics/influxdb-first-user";
 import { GoFlag } from "../../scripts/upstream/go-flags";
 import { TomlKey } from "../../scripts/upstream/go-toml-keys";
 import { assertImageIs, GO_DURATION, upstreamFacts } from "../support/upstream-facts";
@@ -72,16 +73,38 @@ for (const stack of ["cert", "prod"]) {
     assertImageIs(spec.images.influxdb, facts.image);
   });
 
-  test(`${stack}: influxd runs with flags it has, and the file it reads is the rendered one`, () => {
-    const [binary, ...args] = influxdb.command ?? [];
-    assert.equal(binary, "influxd");
-    const flags = new Set(facts.runFlags.map((f) => f.name));
-    for (let i = 0; i < args.length; i += 2) {
-      assert.ok(flags.has(args[i].replace(/^--?/, "")), `${args[i]}: influxd run has no such flag`);
-      assert.ok(args[i + 1] !== undefined, `${args[i]}: needs a value`);
-    }
-    assert.deepEqual(args, ["-config", INFLUXDB_PATHS.config]);
+  test(`${stack}: its start runs influxd with flags it has, on the rendered file, each setting it overrides one InfluxDB has`, () => {
+    // The container's start (it makes the first user on the loopback, then runs influxd) is given
+    // the rendered file; every influxd it runs reads that file.
+    assert.deepEqual(influxdb.command, [
+      "sh",
+      INFLUXDB_FIRST_USER_PATHS.script,
+      INFLUXDB_PATHS.config,
+    ]);
     assert.ok(influxdb.files?.some((f) => f.path === INFLUXDB_PATHS.config));
+    const script = influxdb.files!.find((f) => f.path === INFLUXDB_FIRST_USER_PATHS.script)!;
+    const runs = [...script.content.matchAll(/^(.*?)\binfluxd (.+?)(?: &)?$/gm)];
+    assert.equal(runs.length, 2, "influxd on the loopback, then as configured");
+    const flags = new Set(facts.runFlags.map((f) => f.name));
+    for (const [, before, args] of runs) {
+      const words = args.split(" ");
+      for (let i = 0; i < words.length; i += 2)
+        assert.ok(flags.has(words[i].replace(/^--?/, "")), `${words[i]}: influxd has no such flag`);
+      assert.deepEqual(words, ["-config", '"$config"']);
+      // InfluxDB 1.x takes INFLUXDB_<TABLE>_<KEY> for a key of its file ('-' as '_').
+      const envNames = new Map(
+        facts.keys
+          .filter((k) => k.kind === "value")
+          .map((k) => [`INFLUXDB_${k.key.toUpperCase().replace(/[.-]/g, "_")}`, k.key]),
+      );
+      for (const [, name] of before.matchAll(/(\w+)=\S+/g))
+        assert.ok(envNames.has(name), `${name}: InfluxDB has no such setting`);
+    }
+    assert.match(
+      runs[0][1],
+      /^\s*INFLUXDB_HTTP_BIND_ADDRESS=127\.0\.0\.1:8086 INFLUXDB_HTTP_HTTPS_ENABLED=false $/,
+    );
+    assert.equal(runs[1][1], "exec ");
   });
 
   test(`${stack}: every table and key of influxdb.conf is one InfluxDB decodes, with a value of its type`, () => {

@@ -28,6 +28,7 @@ import {
   influxdbContainer,
   influxdbUrl,
 } from "../../components/metrics/influxdb-config";
+import { INFLUXDB_START_SCRIPT } from "../../components/metrics/influxdb-first-user";
 
 const prod = loadPlatformFromStackFile(process.cwd(), "prod");
 const local = loadPlatformFromStackFile(process.cwd(), "local");
@@ -91,7 +92,8 @@ test("the InfluxDB container: config uploaded, data in a volume; its health chec
     hostname: "prod-influxdb-prod-ops-1",
     aliases: ["prod-influxdb-prod-ops-1"],
     hostNetwork: true,
-    command: ["influxd", "-config", "/etc/influxdb/influxdb.conf"],
+    // Its start makes the library's user on its loopback before it listens, then runs influxd.
+    command: ["sh", "/etc/influxdb/platform-start.sh", "/etc/influxdb/influxdb.conf"],
     restart: "always",
     files: [
       { path: "/etc/influxdb/influxdb.conf", content: influxdbConfig(prod) },
@@ -99,6 +101,11 @@ test("the InfluxDB container: config uploaded, data in a volume; its health chec
       { path: "/etc/influxdb/tls/ca.pem", content: secretPlaceholder("metricsCaCert") },
       { path: "/etc/influxdb/tls/influxdb.pem", content: secretPlaceholder("influxdbTlsCert") },
       { path: "/etc/influxdb/tls/influxdb-key.pem", content: secretPlaceholder("influxdbTlsKey") },
+      { path: "/etc/influxdb/platform-start.sh", content: INFLUXDB_START_SCRIPT },
+      {
+        path: "/etc/influxdb/first-user.influxql",
+        content: `CREATE USER "platform-admin" WITH PASSWORD '${secretPlaceholder("influxdbPassword")}' WITH ALL PRIVILEGES\n`,
+      },
     ],
     volumes: [{ volume: "prod-influxdb-prod-ops-1-data", containerPath: "/var/lib/influxdb" }],
     healthcheck: {
@@ -127,6 +134,16 @@ test("the InfluxDB container: config uploaded, data in a volume; its health chec
   assert.equal(influxdbUrl(prod), "https://lbops01.cern.ch:8086");
   assert.equal(influxdbUrl(local), "http://local-influxdb-ops-1:8086");
   assert.equal(influxdbContainer(local).image, "lhcb-platform/influxdb:1.8.10");
+  // The local stack's InfluxDB asks for no credentials: it starts at once, with no first user.
+  assert.deepEqual(influxdbContainer(local).command, [
+    "influxd",
+    "-config",
+    "/etc/influxdb/influxdb.conf",
+  ]);
+  assert.deepEqual(
+    influxdbContainer(local).files?.map((f) => f.path),
+    ["/etc/influxdb/influxdb.conf"],
+  );
   assert.deepEqual(influxdbContainer(local).healthcheck?.test, [
     "CMD-SHELL",
     "curl -fs -o /dev/null http://127.0.0.1:8086/ping && curl -fs -o /dev/null -XPOST http://127.0.0.1:8086/query --data-urlencode 'q=CREATE DATABASE cadvisor'",

@@ -26,6 +26,7 @@ import { HostInventory } from "../../components/hosts/host-inventory";
 import { cadvisorArgs } from "../../components/metrics/cadvisor";
 import { grafanaContainer } from "../../components/metrics/grafana";
 import { influxdbConfig } from "../../components/metrics/influxdb-config";
+import { INFLUXDB_START_SCRIPT } from "../../components/metrics/influxdb-first-user";
 import { MetricsStack } from "../../components/metrics/metrics-stack";
 
 const prod = loadPlatformFromStackFile(process.cwd(), "prod");
@@ -109,10 +110,12 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor, its Docker AP
   assert.equal(influx.inputs.networkMode, "host");
   // Nothing waits on a Docker health check: readiness is judged by what the platform checks itself.
   assert.equal(influx.inputs.wait, undefined);
-  // Its configuration, then its TLS files: the CA, its certificate and its key, a secret.
+  // Its configuration and start, then what is secret: its TLS files (the CA, its certificate and
+  // its key) and its first user's statement.
   assert.ok(isSecretInput(influx.inputs.uploads));
   assert.deepEqual(plainInput(influx.inputs.uploads), [
     { file: "/etc/influxdb/influxdb.conf", content: influxdbConfig(prod), executable: false },
+    { file: "/etc/influxdb/platform-start.sh", content: INFLUXDB_START_SCRIPT, executable: false },
     { file: "/etc/influxdb/tls/ca.pem", content: CA_PEM },
     {
       file: "/etc/influxdb/tls/influxdb.pem",
@@ -122,6 +125,16 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor, its Docker AP
       file: "/etc/influxdb/tls/influxdb-key.pem",
       content: pemOf("PRIVATE KEY", "metrics-tls-cert-influxdb-key"),
     },
+    // The statement its start runs on its loopback before it listens: the library's user.
+    {
+      file: "/etc/influxdb/first-user.influxql",
+      content: `CREATE USER "platform-admin" WITH PASSWORD '${pw("admin")}' WITH ALL PRIVILEGES\n`,
+    },
+  ]);
+  assert.deepEqual(influx.inputs.command, [
+    "sh",
+    "/etc/influxdb/platform-start.sh",
+    "/etc/influxdb/influxdb.conf",
   ]);
   // InfluxDB asks for credentials on prod: a password per user, made at `up`, never logged; its
   // users and the metrics database made at deploy time once it answers at its host's address.
@@ -141,7 +154,6 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor, its Docker AP
     INFLUX_URL: "https://lbops01.cern.ch:8086",
     INFLUX_ADMIN_USER: "platform-admin",
     INFLUX_ADMIN_PASSWORD: pw("admin"),
-    INFLUX_ADMIN_STATEMENT: `CREATE USER "platform-admin" WITH PASSWORD '${pw("admin")}' WITH ALL PRIVILEGES`,
     INFLUX_STATEMENTS: JSON.stringify([
       'CREATE DATABASE "cadvisor"',
       `CREATE USER "metrics-writer" WITH PASSWORD '${pw("writer")}'`,

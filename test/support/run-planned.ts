@@ -3,7 +3,12 @@
 // volumes, entrypoint and command; its files are written under a directory and mounted read-only.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ContainerSpec } from "../../components/core/container-spec";
+import {
+  ContainerSpec,
+  SecretName,
+  secretPlaceholder,
+  secretsIn,
+} from "../../components/core/container-spec";
 import { toContainerArgs } from "../../components/hosts/container-args";
 import { docker } from "../../scripts/bench/probes";
 
@@ -45,12 +50,24 @@ function dockerRunOptions(a: PlainContainerArgs): string[] {
   return options;
 }
 
-/** Runs `c` (its files written under `dir`), with `extra` options of `docker run`. */
-export function runPlanned(c: ContainerSpec, dir: string, extra: string[] = []): void {
+/**
+ * Runs `c` (its files written under `dir`, each secret's placeholder replaced by its value in
+ * `secrets`, as `declareContainer` does), with `extra` options of `docker run`.
+ */
+export function runPlanned(
+  c: ContainerSpec,
+  dir: string,
+  extra: string[] = [],
+  secrets: Partial<Record<SecretName, string>> = {},
+): void {
   const args = toContainerArgs(c, undefined) as unknown as PlainContainerArgs;
   const files = (c.files ?? []).flatMap((f, i) => {
     const path = join(dir, `${c.name}-${i}`);
-    writeFileSync(path, f.content, { mode: f.executable ? 0o755 : 0o644 });
+    const content = secretsIn(f.content).reduce(
+      (text, n) => text.split(secretPlaceholder(n)).join(secrets[n] ?? secretPlaceholder(n)),
+      f.content,
+    );
+    writeFileSync(path, content, { mode: f.executable ? 0o755 : 0o644 });
     return ["-v", `${path}:${f.path}:ro`];
   });
   const entrypoint = args.entrypoints ?? [];
