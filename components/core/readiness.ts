@@ -13,7 +13,8 @@ export const READY_TIMEOUT_SECONDS = 120;
 
 /**
  * Seconds an instance that does not drain itself stays up after it left Consul, before its
- * container stops (`instanceDrain`: a DIRAC instance drains itself and gets no fixed wait).
+ * container stops, where the balancers are not known (`instanceDrain`: a DIRAC instance drains
+ * itself and gets no fixed wait).
  */
 export const DRAIN_SECONDS = 1.5;
 
@@ -24,9 +25,9 @@ export const DRAIN_SECONDS = 1.5;
 export const DRAIN_TAIL_SECONDS = 0.5;
 
 /**
- * Run when an instance's readiness step is deleted, where nothing says when the balancers let it
- * go (no balancers given), which comes between its deregistration and its
- * container's stop: consul-template waits up to 0.5 s for quiet, then HAProxy reloads; the rest is margin.
+ * Run when an instance's readiness step is deleted, between its deregistration and its
+ * container's stop, where nothing says when the balancers let it go (no balancers given):
+ * consul-template waits up to 0.5 s for quiet, then HAProxy reloads; the rest is margin.
  */
 export const DRAIN_COMMAND = `sleep ${DRAIN_SECONDS}`;
 

@@ -25,47 +25,54 @@ export interface GateBalancer {
 }
 
 /**
- * Run in a balancer's container (`sh -c SCRIPT gate BACKEND SERVER SECONDS`): asks HAProxy's
- * admin socket for the backend's servers (`show servers state BACKEND`: operational state 2 is
- * running, administrative state 0 is in service) every 250 ms until the server is UP; after
- * SECONDS, says what it saw last and fails.
+ * A script run in a balancer's container (`sh -c SCRIPT gate BACKEND SERVER SECONDS`): asks
+ * HAProxy's admin socket for the backend's servers (`show servers state BACKEND`: field 4 the
+ * server's name, 6 its operational state, 7 its administrative state) every 250 ms, and judges
+ * each answer with `judge` (shell lines that exit 0 when it passes and otherwise set `seen`);
+ * after SECONDS, echoes `report` (what it saw last) and fails.
  */
-export const IN_BALANCER_SCRIPT = [
-  'b="$1"; s="$2"; end=$(( $(date +%s) + $3 )); seen=""',
-  "while :; do",
-  `  if out=$(echo "show servers state $b" | socat -t 2 stdio unix-connect:${LB_PATHS.runDir}/admin.sock 2>&1); then`,
-  `    seen=$(printf '%s\\n' "$out" | awk -v s="$s" '$4 == s { st = "DOWN"; if ($6 == 1) st = "STARTING"; if ($6 == 2) st = "UP"; if ($6 == 3) st = "STOPPING"; if ($7 != 0) st = "MAINT"; print st; exit }')`,
-  '    [ "$seen" = UP ] && exit 0',
-  "    seen=${seen:-not in its configuration}",
-  "  else",
-  '    seen="its admin socket did not answer"',
-  "  fi",
-  '  [ "$(date +%s)" -ge "$end" ] && { echo "$s in $b: $seen"; exit 1; }',
-  "  sleep 0.25",
-  "done",
-].join("\n");
+function adminSocketWait(judge: string[], report: string): string {
+  return [
+    'b="$1"; s="$2"; end=$(( $(date +%s) + $3 )); seen=""',
+    "while :; do",
+    `  if out=$(echo "show servers state $b" | socat -t 2 stdio unix-connect:${LB_PATHS.runDir}/admin.sock 2>&1); then`,
+    ...judge,
+    "  else",
+    '    seen="its admin socket did not answer"',
+    "  fi",
+    `  [ "$(date +%s)" -ge "$end" ] && { echo "${report}"; exit 1; }`,
+    "  sleep 0.25",
+    "done",
+  ].join("\n");
+}
 
 /**
- * Run in a balancer's container like `IN_BALANCER_SCRIPT`: passes once HAProxy no longer has the
- * server in service in the backend, neither checked nor as its fallback (`<server>-fallback`):
- * both gone from its configuration (consul-template rendered the deregistration and HAProxy
- * reloaded), or put in maintenance; also once the backend itself is gone. After SECONDS, says
- * what it saw last and fails.
+ * The served gate's wait (`adminSocketWait`): passes once the server is UP (operational state 2
+ * is running, administrative state 0 in service).
  */
-export const DRAINED_IN_BALANCER_SCRIPT = [
-  'b="$1"; s="$2"; end=$(( $(date +%s) + $3 )); seen=""',
-  "while :; do",
-  `  if out=$(echo "show servers state $b" | socat -t 2 stdio unix-connect:${LB_PATHS.runDir}/admin.sock 2>&1); then`,
-  `    seen=$(printf '%s\\n' "$out" | awk -v s="$s" -v f="$s${FALLBACK_SUFFIX}" '($4 == s || $4 == f) && $7 == 0 { print $4; exit }')`,
-  '    [ -z "$seen" ] && exit 0',
-  '    seen="$seen in $b still in service"',
-  "  else",
-  '    seen="its admin socket did not answer"',
-  "  fi",
-  '  [ "$(date +%s)" -ge "$end" ] && { echo "$seen"; exit 1; }',
-  "  sleep 0.25",
-  "done",
-].join("\n");
+export const IN_BALANCER_SCRIPT = adminSocketWait(
+  [
+    `    seen=$(printf '%s\\n' "$out" | awk -v s="$s" '$4 == s { st = "DOWN"; if ($6 == 1) st = "STARTING"; if ($6 == 2) st = "UP"; if ($6 == 3) st = "STOPPING"; if ($7 != 0) st = "MAINT"; print st; exit }')`,
+    '    [ "$seen" = UP ] && exit 0',
+    "    seen=${seen:-not in its configuration}",
+  ],
+  "$s in $b: $seen",
+);
+
+/**
+ * The drain's wait (`adminSocketWait`): passes once HAProxy no longer has the server in service
+ * in the backend, neither checked nor as its fallback (`<server>-fallback`): both gone from its
+ * configuration (consul-template rendered the deregistration and HAProxy reloaded), or put in
+ * maintenance; also once the backend itself is gone.
+ */
+export const DRAINED_IN_BALANCER_SCRIPT = adminSocketWait(
+  [
+    `    seen=$(printf '%s\\n' "$out" | awk -v s="$s" -v f="$s${FALLBACK_SUFFIX}" '($4 == s || $4 == f) && $7 == 0 { print $4; exit }')`,
+    '    [ -z "$seen" ] && exit 0',
+    '    seen="$seen in $b still in service"',
+  ],
+  "$seen",
+);
 
 /**
  * The gate program (Node, where `pulumi up` runs): `IN_BALANCER_SCRIPT` in every balancer's
