@@ -128,6 +128,7 @@ export function quorumSpec(args: Omit<MasterQuorumArgs, keyof QuorumAccess>): Pl
     services: [],
     agents: [],
     failedHosts: [],
+    lostHosts: [],
     placement: place([], []),
     ...login,
   };

@@ -294,6 +294,13 @@ export const stackConfigSchema = z.strictObject({
    * healthy slaves (core/placement.ts, `placeAround`).
    */
   failedHosts: z.array(z.string().regex(idPattern, "expected a host id")).default([]),
+  /**
+   * Ids of hosts of `hosts` gone for good, about to leave `hosts`: treated as failed, and what is
+   * on them is registered to be forgotten rather than deleted once no longer declared
+   * (`retainOnDelete`), so that taking them out of `hosts` in the next `up`, or `pulumi destroy`,
+   * asks nothing of them (docs/site.md, "A host gone for good").
+   */
+  lostHosts: z.array(z.string().regex(idPattern, "expected a host id")).default([]),
   features: featuresSchema.default({
     logging: true,
     metrics: true,

@@ -82,8 +82,13 @@ export interface PlatformSpec {
   grafanaCertificate?: string;
   services: PlacedService[];
   agents: PlacedAgent[];
-  /** Ids of the hosts that are down (`failedHosts`): nothing new is placed on them. */
+  /**
+   * Ids of the hosts that are down (`failedHosts`, and `lostHosts`, which are down for good):
+   * nothing new is placed on them, and what is on them is kept as deployed.
+   */
   failedHosts: string[];
+  /** Ids of the hosts gone for good (`lostHosts`): what is on them is forgotten, not deleted, once no longer declared. */
+  lostHosts: string[];
   placement: Placement;
   /** The catalog file the entries come from, for messages (absent on a spec made by hand). */
   catalogFile?: string;
@@ -97,7 +102,7 @@ export type QuorumSiteSpec = Pick<
   PlatformSpec,
   "stack" | "environment" | "local" | "hosts" | "masters" | "quorum" | "images"
 > &
-  Partial<Pick<PlatformSpec, "failedHosts">>;
+  Partial<Pick<PlatformSpec, "failedHosts" | "lostHosts">>;
 
 /**
  * What Consul's parts (servers on the masters, agents on every other host, consul-esm) read of the
@@ -338,18 +343,33 @@ function adminNetworksProblem(
   );
 }
 
-/** Tells `problem` about a failed host that is not in the inventory or is named twice. */
-function failedHostProblems(
+/** Tells `problem` about a failed or lost host that is not in the inventory or is named twice. */
+function downHostProblems(
   config: StackConfig,
   problem: (path: string, expected: string) => void,
 ): void {
   const ids = new Set(config.hosts.map((h) => h.id));
-  const seen = new Set<string>();
-  config.failedHosts.forEach((id, i) => {
-    if (!ids.has(id)) problem(`failedHosts[${i}]`, `the id of a host in hosts; "${id}" is not one`);
-    else if (seen.has(id)) problem(`failedHosts[${i}]`, `each host once; "${id}" appears twice`);
-    seen.add(id);
-  });
+  for (const key of ["failedHosts", "lostHosts"] as const) {
+    const seen = new Set<string>();
+    config[key].forEach((id, i) => {
+      if (!ids.has(id)) problem(`${key}[${i}]`, `the id of a host in hosts; "${id}" is not one`);
+      else if (seen.has(id)) problem(`${key}[${i}]`, `each host once; "${id}" appears twice`);
+      seen.add(id);
+    });
+  }
+}
+
+/** The spec's hosts that are down (`downHosts`), and those of them lost for good. */
+function downHostsOf(config: StackConfig): Pick<PlatformSpec, "failedHosts" | "lostHosts"> {
+  return { failedHosts: downHosts(config), lostHosts: config.lostHosts };
+}
+
+/** The hosts that are down: the failed ones, then the lost ones not also failed. */
+function downHosts(config: StackConfig): string[] {
+  return [
+    ...config.failedHosts,
+    ...config.lostHosts.filter((id) => !config.failedHosts.includes(id)),
+  ];
 }
 
 /**
@@ -396,7 +416,8 @@ function mesosProblems(
   catalogProblem: (path: string, expected: string) => void,
 ): void {
   mesosReserveProblems(config.hosts, new Set(slaves.map((h) => h.id)), problem);
-  const working = slaves.filter((h) => !config.failedHosts.includes(h.id));
+  const down = downHosts(config);
+  const working = slaves.filter((h) => !down.includes(h.id));
   mesosPlacementProblems(catalog, working, modeOf, catalogProblem);
 }
 
@@ -431,7 +452,7 @@ export function resolvePlatform(
   const modeOf = (m: RunMode | undefined): RunMode => m ?? config.mode;
   const roles = hostRoles(config, environment, problem);
   const mesos = checkRolesAndFeatures(config, catalog, environment, roles, problem);
-  failedHostProblems(config, problem);
+  downHostProblems(config, problem);
   addressProblems(config.hosts, problem);
   statsAddressProblems(config.loadBalancer.statsAddress, roles.loadBalancers.length, problem);
   portProblems(config, catalog, mesos, problem, catalogProblem);
@@ -441,7 +462,7 @@ export function resolvePlatform(
   const login = registryLoginOf(config, problem);
   if (mesos) mesosProblems(config, catalog, roles.slaves, modeOf, problem, catalogProblem);
   if (problems.length > 0) throw new PlatformInputError(problems);
-  const placement = placeEntries(roles.slaves, new Set(config.failedHosts), catalog, modeOf);
+  const placement = placeEntries(roles.slaves, new Set(downHosts(config)), catalog, modeOf);
   const placed = <E extends { key: string; mode?: RunMode; image?: string }>(e: E) => ({
     ...e,
     mode: modeOf(e.mode),
@@ -472,7 +493,7 @@ export function resolvePlatform(
     ...(config.grafanaCertificate ? { grafanaCertificate: config.grafanaCertificate } : {}),
     services: entries.services.map(placed),
     agents: entries.agents.map(placed),
-    failedHosts: config.failedHosts,
+    ...downHostsOf(config),
     placement,
     catalogFile: catalog.file,
   };

@@ -25,6 +25,7 @@ const STRUCTURED = new Set([
   "images",
   "hosts",
   "failedHosts",
+  "lostHosts",
   "adminNetworks",
   "features",
   "loadBalancer",

@@ -85,7 +85,7 @@ export const DRAINED_IN_BALANCER_SCRIPT = adminSocketWait(
  * `GATE_GONE_PASSES`, a balancer whose container does not exist or is not running passes (it
  * sends nothing: what a drain asks). The port
  * guards' readiness (hosts/port-guard.ts) runs it with a script of theirs in each guard's
- * container, and `GATE_FAILURE` for what its failure says.
+ * container, and `GATE_FAILURE` for what its failure says, `GATE_HINT` for what to do then.
  */
 export const GATE_PROGRAM = [
   'const { execFile } = require("node:child_process"); const e = process.env, T = Number(e.GATE_TIMEOUT_SECONDS);',
@@ -105,7 +105,7 @@ export const GATE_PROGRAM = [
   "    done(!x ? undefined : x.killed ? `no answer within ${left + 10}s` : said || `exit status ${x.code}`); }); });",
   "const until = async (b) => { for (;;) { const w = await ask(b); if (w === undefined) return why.delete(b.id);",
   "  why.set(b.id, w); if (Date.now() >= end) return; await new Promise((r) => setTimeout(r, 500)); } };",
-  'const fail = () => { console.error(`${e.GATE_WHAT}: ${e.GATE_FAILURE ?? "not served by every balancer"} after ${T}s (${[...why].map(([id, w]) => `${id}: ${w}`).join("; ")})`); process.exit(1); };',
+  'const fail = () => { console.error(`${e.GATE_WHAT}: ${e.GATE_FAILURE ?? "not served by every balancer"} after ${T}s (${[...why].map(([id, w]) => `${id}: ${w}`).join("; ")})${e.GATE_HINT ? `; ${e.GATE_HINT}` : ""}`); process.exit(1); };',
   'for (const b of balancers) why.set(b.id, "no answer");',
   "const dog = setTimeout(fail, (T + 30) * 1000);",
   "Promise.all(balancers.map(until)).then(() => { clearTimeout(dog); if (why.size > 0) fail(); });",

@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerSpec } from "../core/container-spec";
 import { LocalCommand } from "../core/local-command";
-import { containerAddress, ContainerResource, isKeptAsDeployed } from "./declare-container";
-import { keptAsDeployed } from "./host-inventory";
+import { containerAddress, ContainerResource, keptLike } from "./declare-container";
 
 /**
  * A step run where `pulumi up` runs that waits on a container's part (core/readiness.ts,
@@ -31,7 +30,7 @@ export function containerReadiness(
     name,
     { ...args, triggers: [container.id] },
     {
-      ...(isKeptAsDeployed(container) ? keptAsDeployed() : {}),
+      ...keptLike(container),
       parent,
       dependsOn: [container, ...dependsOn],
       deleteBeforeReplace,

@@ -33,12 +33,16 @@ export interface DeclareOptions {
   deleteBeforeReplace?: boolean;
 }
 
-/** The containers declared on a failed host, kept as deployed (`HostInventory.keptOn`). */
-const keptContainers = new WeakSet<ContainerResource>();
+/** The containers declared on a failed host, with the options that keep them (`HostInventory.keptOn`). */
+const keptContainers = new WeakMap<ContainerResource, pulumi.CustomResourceOptions>();
 
-/** True when `c` is on a failed host and kept as deployed: so is what waits on it. */
-export function isKeptAsDeployed(c: ContainerResource): boolean {
-  return keptContainers.has(c);
+/**
+ * The options that keep `c` as deployed where it is on a failed host, for what waits on it (its
+ * readiness and served steps, its guard's retire step): a new object each time; none elsewhere.
+ */
+export function keptLike(c: ContainerResource): pulumi.CustomResourceOptions {
+  const kept = keptContainers.get(c);
+  return kept === undefined ? {} : { ...kept };
 }
 
 /** Logical name of a volume: the container's logical name and the mount path. */
@@ -96,7 +100,8 @@ export function declareContainer(
     args,
     resourceOpts([...volumes, ...(opts.dependsOn ?? [])]),
   );
-  if (inventory.keptOn(hostId).ignoreChanges !== undefined) keptContainers.add(container);
+  const kept = inventory.keptOn(hostId);
+  if (kept.ignoreChanges !== undefined) keptContainers.set(container, kept);
   return { container, volumes };
 }
 

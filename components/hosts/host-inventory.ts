@@ -33,6 +33,11 @@ export interface HostInventoryArgs {
    * deployed (`keptOn`), so that `pulumi up` never reaches their engines to change it.
    */
   failedHosts?: string[];
+  /**
+   * Ids of the hosts gone for good (`lostHosts`, failed too): what is declared on them is also
+   * forgotten rather than deleted once no longer declared (`keptOn`).
+   */
+  lostHosts?: string[];
 }
 
 /**
@@ -45,19 +50,21 @@ export function inventoryOf(
     hosts: HostSpec[];
     local: boolean;
     failedHosts?: string[];
+    lostHosts?: string[];
     registryLogin?: RegistryLogin;
   },
   access: Pick<HostInventoryArgs, "localDockerHost" | "sshPrivateKey"> & {
     registryPassword?: pulumi.Input<string>;
   },
 ): HostInventoryArgs {
-  const { stack, hosts, local, failedHosts, registryLogin } = spec;
+  const { stack, hosts, local, failedHosts, lostHosts, registryLogin } = spec;
   const { registryPassword, ...reach } = access;
   return {
     stack,
     hosts,
     local,
     ...(failedHosts ? { failedHosts } : {}),
+    ...(lostHosts && lostHosts.length > 0 ? { lostHosts } : {}),
     ...reach,
     ...(registryLogin && registryPassword !== undefined
       ? { registryLogin: { ...registryLogin, password: registryPassword } }
@@ -66,12 +73,17 @@ export function inventoryOf(
 }
 
 /**
- * Options that keep a resource as it was deployed: the engine compares none of its inputs (the
- * state's are used), so it is neither updated nor replaced. A resource not yet deployed is
- * created as declared. A new object each time: the options are the caller's to extend.
+ * Options that keep a resource of a failed host as it was deployed: the engine compares none of
+ * its inputs (the state's are used), so it is neither updated nor replaced. A resource not yet
+ * deployed is created as declared. On a host gone for good (`lost`), also forgotten rather than
+ * deleted once no longer declared (`retainOnDelete`, which the state records at the `up` that
+ * declares it so): the host taken out of `hosts`, or the stack destroyed, asks nothing of it.
+ * Not on a host that is only failed: once it is back, a change kept from its containers replaces
+ * them, and a replacement honours the old state's `retainOnDelete`, which would leave the old
+ * container holding its name. A new object each time: the options are the caller's to extend.
  */
-export function keptAsDeployed(): pulumi.CustomResourceOptions {
-  return { ignoreChanges: ["*"] };
+export function keptAsDeployed(lost = false): pulumi.CustomResourceOptions {
+  return { ignoreChanges: ["*"], ...(lost ? { retainOnDelete: true } : {}) };
 }
 
 /** A host's Docker Engine as the platform uses it. */
@@ -100,8 +112,9 @@ export class HostInventory extends BatchedComponent {
   private readonly engines: DeclaredOnUse<HostEngine>;
   /** Engine key per host id. */
   private readonly engineOf: Map<string, string>;
-  /** The hosts that are down. */
+  /** The hosts that are down, and those of them gone for good. */
   private readonly failed: ReadonlySet<string>;
+  private readonly lost: ReadonlySet<string>;
   /** The hosts by id, and the Engine of the local stack's hosts (`engineEndpoint`). */
   private readonly hostsById: Map<string, HostSpec>;
   private readonly localDockerHost: string | undefined;
@@ -125,7 +138,8 @@ export class HostInventory extends BatchedComponent {
       ? { registryAuth: [{ ...login, password: pulumi.secret(login.password) }] }
       : {};
     this.engineOf = new Map(args.hosts.map((h) => [h.id, args.local ? "" : h.id]));
-    this.failed = new Set(args.failedHosts ?? []);
+    this.lost = new Set(args.lostHosts ?? []);
+    this.failed = new Set([...(args.failedHosts ?? []), ...this.lost]);
     this.hostsById = byId;
     this.localDockerHost = args.local ? localDockerHost : undefined;
 
@@ -214,11 +228,12 @@ export class HostInventory extends BatchedComponent {
   }
 
   /**
-   * `keptAsDeployed()` for a resource of failed host `hostId` (failedHosts), nothing for any
-   * other. On the local stack, whose hosts share one engine, the engine itself is never kept.
+   * `keptAsDeployed()` for a resource of failed host `hostId` (failedHosts; lostHosts forgotten
+   * rather than deleted), nothing for any other. On the local stack, whose hosts share one
+   * engine, the engine itself is never kept.
    */
   public keptOn(hostId: string): pulumi.CustomResourceOptions {
-    return this.failed.has(hostId) ? keptAsDeployed() : {};
+    return this.failed.has(hostId) ? keptAsDeployed(this.lost.has(hostId)) : {};
   }
 
   /** True when `hostId` is down (failedHosts). */

@@ -14,6 +14,7 @@ import { READY_TIMEOUT_SECONDS } from "../core/readiness";
 import { MESOS_TASK_PORTS } from "../core/site-checks";
 import { EngineEndpoint, GATE_PROGRAM } from "../haproxy/balancer-gate";
 import { bridgePort } from "../services/service-containers";
+import { PORT_GUARD_COMMAND, PORT_GUARD_COMPONENT } from "./port-guard-names";
 
 /**
  * What the port guard reads of the platform: the site's hosts by role, the services whose
@@ -89,16 +90,13 @@ export function guardChain(stack: string): string {
   return `LHCB-PORTS-${createHash("sha256").update(stack).digest("hex").slice(0, 8)}`;
 }
 
-/** The guard's program in its image (images/port-guard/platform-port-guard). */
-export const PORT_GUARD_COMMAND = "platform-port-guard";
-
 /**
  * The guard on slave `host`: the port-guard image on the host's network, root with no capability
  * but CAP_NET_ADMIN (its chain) and CAP_NET_RAW (the raw socket iptables-legacy writes through).
  * Its Docker health check, seldom, sees that the chain and its jumps are in place.
  */
 export function portGuardContainer(spec: PortGuardSpec, host: HostSpec): ContainerSpec {
-  const name = containerName(spec, "port-guard", host.id);
+  const name = containerName(spec, PORT_GUARD_COMPONENT, host.id);
   return {
     name,
     hostname: name,
@@ -120,7 +118,7 @@ export function portGuardContainer(spec: PortGuardSpec, host: HostSpec): Contain
     }),
     restart: "always",
     memoryMb: 32,
-    labels: platformLabels(spec.stack, "port-guard", { "platform.host": host.id }),
+    labels: platformLabels(spec.stack, PORT_GUARD_COMPONENT, { "platform.host": host.id }),
     stopGraceSeconds: 2,
   };
 }
@@ -157,9 +155,9 @@ function guardStepEnvironment(
   spec: Pick<PortGuardSpec, "stack" | "local">,
   host: HostSpec,
   engine: EngineEndpoint,
-  step: { script: string; failure: string; timeoutSeconds: number },
+  step: { script: string; failure: string; timeoutSeconds: number; hint?: string },
 ): Record<string, string> {
-  const container = containerName(spec, "port-guard", host.id);
+  const container = containerName(spec, PORT_GUARD_COMPONENT, host.id);
   return {
     GATE_PROGRAM,
     GATE_SCRIPT: step.script,
@@ -169,6 +167,7 @@ function guardStepEnvironment(
     GATE_SERVER: "-",
     GATE_BALANCERS: JSON.stringify([{ id: host.id, engine, container }]),
     GATE_TIMEOUT_SECONDS: String(step.timeoutSeconds),
+    ...(step.hint ? { GATE_HINT: step.hint } : {}),
   };
 }
 
@@ -192,6 +191,14 @@ export function guardReadyEnvironment(
 }
 
 /**
+ * What the failed retire step tells the operator: a host that does not answer because it is gone
+ * is put in `lostHosts` first, and what is on it is then forgotten, not deleted.
+ */
+export function retireHint(hostId: string): string {
+  return `if ${hostId} is down for good, list it in lostHosts and run pulumi up first: what is on it is then forgotten, not deleted, and it can leave hosts (docs/site.md, "A host gone for good")`;
+}
+
+/**
  * The environment of the step whose deletion retires the guard on `host` (`GATE_COMMAND` with
  * `GUARD_RETIRE_SCRIPT`): once nothing of the stack publishes a port there any more, the guard
  * removes its chain and its jumps, so that a destroyed stack, or a host taken out of it, leaves
@@ -206,5 +213,6 @@ export function guardRetireEnvironment(
     script: GUARD_RETIRE_SCRIPT,
     failure: "its chain not removed",
     timeoutSeconds: GUARD_RETIRE_TIMEOUT_SECONDS,
+    hint: retireHint(host.id),
   });
 }

@@ -3,8 +3,8 @@ import { LocalCommand } from "../core/local-command";
 import { GATE_COMMAND } from "../haproxy/balancer-gate";
 import { portGuardsPlan } from "../plan";
 import { containerReadiness } from "./container-readiness";
-import { ContainerResource, declarePlanned, isKeptAsDeployed } from "./declare-container";
-import { HostInventory, keptAsDeployed } from "./host-inventory";
+import { ContainerResource, declarePlanned, keptLike } from "./declare-container";
+import { HostInventory } from "./host-inventory";
 import { guardReadyEnvironment, guardRetireEnvironment, PortGuardSpec } from "./port-guard";
 
 export interface PortGuardsArgs {
@@ -52,7 +52,7 @@ export class PortGuards extends pulumi.ComponentResource {
         `${name}-${hostId}-retire`,
         { delete: GATE_COMMAND, environment: guardRetireEnvironment(args.spec, host, engine) },
         {
-          ...(isKeptAsDeployed(guard) ? keptAsDeployed() : {}),
+          ...keptLike(guard),
           parent: this,
           dependsOn: [guard],
         },

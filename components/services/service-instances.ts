@@ -6,8 +6,8 @@ import { LocalCommand } from "../core/local-command";
 import { ServicesSpec } from "../core/platform-spec";
 import { PROBE_COMMAND, probeEnvironment } from "../core/readiness";
 import { atProbeAddress, containerReadiness } from "../hosts/container-readiness";
-import { ContainerResource, declareContainer, isKeptAsDeployed } from "../hosts/declare-container";
-import { HostInventory, keptAsDeployed } from "../hosts/host-inventory";
+import { ContainerResource, declareContainer, keptLike } from "../hosts/declare-container";
+import { HostInventory } from "../hosts/host-inventory";
 import {
   drainEnvironment,
   GATE_COMMAND,
@@ -265,7 +265,7 @@ export class ServiceInstances extends BatchedComponent {
         triggers: [container.id],
       },
       {
-        ...(isKeptAsDeployed(container) ? keptAsDeployed() : {}),
+        ...keptLike(container),
         parent: this,
         dependsOn: [instance.registration, ...(args.balancers ?? [])],
       },

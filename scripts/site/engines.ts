@@ -7,6 +7,7 @@ import {
   readdirSync,
   readFileSync,
   rmdirSync,
+  rmSync,
   writeFileSync,
 } from "node:fs";
 import { daemonJson, dockerdCommand } from "./files";
@@ -22,10 +23,31 @@ const engineAnswers = (h: SiteHost) =>
     "{{.Server.Version}}",
   ]);
 
-/** Starts every host's engine that is not running; returns once each answers on its socket. */
+/**
+ * The pid of the host's running engine, from its pid file: undefined where the file names no
+ * process, or one that is not this host's dockerd (its pid taken by another process since).
+ */
+function enginePid(h: SiteHost): number | undefined {
+  const pid = livePid(`${h.runDir}/docker.pid`);
+  if (pid === undefined) return undefined;
+  try {
+    const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    return args.includes(`${h.runDir}/docker.pid`) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts every host's engine that is not running; returns once each answers on its socket. Pid
+ * files of an engine that is not running are removed first: dockerd would not start while
+ * another process had the pid they name.
+ */
 export async function startEngines(site: SiteLayout): Promise<void> {
   for (const h of site.hosts) {
     if (engineAnswers(h)) continue;
+    if (enginePid(h) === undefined)
+      for (const file of enginePidFiles(h)) rmSync(file, { force: true });
     mkdirSync(h.runDir, { recursive: true });
     mkdirSync(`${h.dataDir}/docker`, { recursive: true });
     writeFileSync(`${h.runDir}/daemon.json`, daemonJson(site));
@@ -55,9 +77,7 @@ function logTail(h: SiteHost, lines = 20): string {
  * 30 s; and any dockerd or containerd left by a run that was killed, found by the site's paths.
  */
 export async function stopEngines(site: SiteLayout): Promise<void> {
-  const pids = site.hosts
-    .map((h) => livePid(`${h.runDir}/docker.pid`))
-    .filter((p): p is number => p !== undefined);
+  const pids = site.hosts.map(enginePid).filter((p): p is number => p !== undefined);
   for (const pid of pids) succeeds("kill", ["-TERM", String(pid)]);
   try {
     await waitFor("the site's engines to stop", () => !pids.some(running), 30);
@@ -117,7 +137,8 @@ function membersOf(dir: string): string[] {
  * whole (`cgroup.kill`); then its engine, containerd and shims (found by the host's paths, with or
  * without a pid file) and every process in its cgroups are killed until none is left. Then what a
  * host that died loses with its memory: its engine's mounts (the containers' root file systems,
- * and the bind mounts that keep each container's network namespace), and its containers' links.
+ * and the bind mounts that keep each container's network namespace), its pid files, and its
+ * containers' links.
  *
  * The links go by hand: a container's network namespace outlives its processes while the kernel
  * still holds a TCP connection of it (one that was in flight, closed by the kill, retried for
@@ -132,7 +153,7 @@ export async function killEngine(host: SiteHost): Promise<number> {
   setFreezer(cgroups, "FROZEN");
   for (const dir of cgroups)
     if (existsSync(`${dir}/cgroup.kill`)) writeFileSync(`${dir}/cgroup.kill`, "1");
-  const pid = livePid(`${host.runDir}/docker.pid`);
+  const pid = enginePid(host);
   if (pid !== undefined) succeeds("kill", ["-KILL", String(pid)]);
   killEngineProcessesUnder(host.runDir);
   const killMembers = () => {
@@ -144,6 +165,9 @@ export async function killEngine(host: SiteHost): Promise<number> {
   setFreezer(cgroups, "THAWED");
   await waitFor(`every process of ${host.id} gone`, killMembers, 10);
   unmountUnder([host.runDir, host.dataDir]);
+  // Its pid files, as a host's /run goes with it: left, the engine would not start again once
+  // another process had the dead one's pid (dockerd: "pid file found, ensure docker is not running").
+  for (const file of enginePidFiles(host)) rmSync(file, { force: true });
   // A namespace without a process or a mount goes at once, its veth with it; what is left after
   // a moment is held by the kernel's connections.
   let held: string[] = [];
@@ -157,6 +181,11 @@ export async function killEngine(host: SiteHost): Promise<number> {
   if (left.length > 0)
     throw new Error(`${host.id}: links left on its bridges after the loss: ${left.join(", ")}`);
   return held.length;
+}
+
+/** The pid files of the host's engine and of the containerd it runs. */
+function enginePidFiles(host: SiteHost): string[] {
+  return [`${host.runDir}/docker.pid`, `${host.runDir}/exec/containerd/containerd.pid`];
 }
 
 /** `cmd` run in the host's network namespace; its stdout. */

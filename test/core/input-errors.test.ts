@@ -253,3 +253,39 @@ test("failed hosts: ids of the inventory, each once; their instances get replace
   );
   assert.deepEqual(around.placement.shortfalls, []);
 });
+
+test("lost hosts: ids of the inventory, each once; down as failed hosts are, and listed apart", () => {
+  assert.equal(
+    attempt({ lostHosts: ["s9", "s2", "s2"] }),
+    [
+      'Pulumi.prod.yaml: config.lhcb-platform:lostHosts[0]: the id of a host in hosts; "s9" is not one',
+      'Pulumi.prod.yaml: config.lhcb-platform:lostHosts[2]: each host once; "s2" appears twice',
+    ].join("\n"),
+  );
+  assert.equal(
+    attempt({ lostHosts: "s2" }),
+    "Pulumi.prod.yaml: config.lhcb-platform:lostHosts: a structured value (map or list)",
+  );
+  const dir = tempDir("platform-input-");
+  writeFileSync(join(dir, "catalog.yaml"), GOOD_CATALOG);
+  const entries = (down: Record<string, string[]>) => ({
+    "lhcb-platform:catalog": "catalog.yaml",
+    "lhcb-platform:hosts": [...masters(3), ...slaves, ...others],
+    "lhcb-platform:adminNetworks": ["ops.example.org"],
+    ...Object.fromEntries(Object.entries(down).map(([k, v]) => [`lhcb-platform:${k}`, v])),
+  });
+  const [first] = loadPlatform(dir, "prod", entries({}), FILE).services[0].hosts;
+  const failed = loadPlatform(dir, "prod", entries({ failedHosts: [first] }), FILE);
+  const lost = loadPlatform(dir, "prod", entries({ lostHosts: [first] }), FILE);
+  assert.deepEqual([lost.failedHosts, lost.lostHosts], [[first], [first]]);
+  assert.deepEqual([failed.failedHosts, failed.lostHosts], [[first], []]);
+  assert.deepEqual(lost.services, failed.services, "placed around as a failed host is");
+  // In both lists, it is down once.
+  const both = loadPlatform(
+    dir,
+    "prod",
+    entries({ failedHosts: [first], lostHosts: [first] }),
+    FILE,
+  );
+  assert.deepEqual([both.failedHosts, both.lostHosts], [[first], [first]]);
+});

@@ -9,7 +9,9 @@ import { portGuardsPlan } from "../../components/plan";
 import {
   GUARD_READY_SCRIPT,
   guardedPortsOn,
+  guardRetireEnvironment,
   portGuardHosts,
+  retireHint,
 } from "../../components/hosts/port-guard";
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -208,6 +210,7 @@ test("what publishes ports on a slave waits until that slave's guard has closed 
     GATE_SERVER: "-",
     GATE_BALANCERS: env.GATE_BALANCERS,
     GATE_TIMEOUT_SECONDS: "60",
+    GATE_HINT: retireHint("slave-1"),
   });
   assert.deepEqual(Object.keys(platform.portGuards.retire).sort(), [
     "slave-1",
@@ -259,4 +262,27 @@ test("the readiness script passes once the guard's check does, and past its time
   assert.equal(late.out, "IPv4: 0 of the 4 ports refused in LHCB-PORTS-fbae041b");
   // Asked again and again until its time was up (whole seconds of `date +%s`: 2 s is 1 to 2 s).
   assert.ok(late.calls >= 2, `${late.calls} checks`);
+});
+
+test("a retire step whose host does not answer fails past its time, naming the host, what ssh said and what to do for a host gone for good", () => {
+  const dir = tempDir("guard-retire-");
+  // The host's sshd unreachable, as a dead host's is.
+  writeFileSync(
+    join(dir, "ssh"),
+    "#!/bin/sh\necho 'ssh: connect to host slave-1.site.lhcb.test port 22: No route to host' >&2\nexit 255\n",
+    { mode: 0o755 },
+  );
+  const spec = specWith("site");
+  const host = spec.slaves.find((h) => h.id === "slave-1")!;
+  const env = guardRetireEnvironment(spec, host, { host: "ssh://root@slave-1.site.lhcb.test" });
+  const r = spawnSync("sh", ["-c", GATE_COMMAND], {
+    encoding: "utf8",
+    env: { ...process.env, ...env, GATE_TIMEOUT_SECONDS: "1", PATH: `${dir}:${process.env.PATH}` },
+  });
+  assert.equal(r.status, 1);
+  assert.equal(
+    r.stderr.trim(),
+    "the port guard on slave-1: its chain not removed after 1s (slave-1: ssh: connect to host slave-1.site.lhcb.test port 22: No route to host); " +
+      'if slave-1 is down for good, list it in lostHosts and run pulumi up first: what is on it is then forgotten, not deleted, and it can leave hosts (docs/site.md, "A host gone for good")',
+  );
 });

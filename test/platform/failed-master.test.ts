@@ -7,6 +7,7 @@ import {
   byName,
   ignoreChangesOf,
   installMocks,
+  retainOnDeleteOf,
   ofType,
   plainInput,
   settle,
@@ -46,4 +47,7 @@ test("prod with its first master failed: Consul's provider, the leader probe, Ma
   assert.deepEqual(ignoreChangesOf(`platform-consul-server-${lost.id}`), ["*"]);
   assert.deepEqual(ignoreChangesOf(`platform-consul-server-${lost.id}-ready`), ["*"]);
   assert.deepEqual(ignoreChangesOf(`platform-consul-server-${next.id}`), []);
+  // Failed, not lost: deleted as usual once back and changed (lost-hosts-forgotten.test.ts).
+  assert.equal(retainOnDeleteOf(`platform-consul-server-${lost.id}`), false);
+  assert.equal(retainOnDeleteOf(`platform-consul-server-${next.id}`), false);
 });

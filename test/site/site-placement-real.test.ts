@@ -4,9 +4,11 @@
 // operator and takes the replacements away once the slave is back; meanwhile an `up` that changes
 // every instance leaves the lost slave's as deployed, which take the change once it is back; and
 // the master the engine asks lost with the watcher running, which marks it failed, so that a change
-// to every instance goes through the next master. Each test leaves the site whole.
+// to every instance goes through the next master; and a slave gone for good, listed in `lostHosts`
+// and then taken out of the inventory, which `pulumi up` forgets without reaching it. Each test leaves the site
+// whole.
 import assert from "node:assert/strict";
-import { ChildProcess, spawn } from "node:child_process";
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -18,7 +20,13 @@ import { engineEnv, PROJECT_ROOT } from "../../scripts/engine-stack";
 import { publishImage } from "../../scripts/publish-image";
 import { loseHost, restoreHost } from "../../scripts/site/faults";
 import { siteRegistryLogin } from "../../scripts/site/registry";
-import { DeployedSite, deploySite, removeSite, site } from "../support/site-fixture";
+import {
+  DeployedSite,
+  deploySite,
+  guardRulesLeft,
+  removeSite,
+  site,
+} from "../support/site-fixture";
 import {
   containersOn,
   onHost,
@@ -92,10 +100,17 @@ async function untilServing(what: string, s: PlatformSpec, hostId: string): Prom
   }
 }
 
-/** `pulumi up` of the scratch stack with `hosts` as its inventory; resolves with its seconds. */
-async function upWithHosts(hosts: unknown[]): Promise<number> {
+/**
+ * `pulumi up` of the scratch stack with `hosts` as its inventory, and the hosts that are down
+ * (`failedHosts`, `lostHosts`) where given; resolves with its seconds.
+ */
+async function upWithHosts(
+  hosts: unknown[],
+  down: { failedHosts?: string[]; lostHosts?: string[] } = {},
+): Promise<number> {
   const doc = parseDocument(readFileSync(stackFile(), "utf8"));
   doc.setIn(["config", "lhcb-platform:hosts"], hosts);
+  for (const [key, ids] of Object.entries(down)) doc.setIn(["config", `lhcb-platform:${key}`], ids);
   writeFileSync(stackFile(), doc.toString());
   const t = Date.now();
   await deployed!.stack.up();
@@ -143,10 +158,7 @@ function compare(before: Map<string, string>, after: Map<string, string>) {
 
 test("a slave out of the inventory: pulumi up moves only its instances; added back, only the ones it takes over move; no request fails", async () => {
   const victim = spec.slaves[spec.slaves.length - 1].id;
-  const doc = parseDocument(readFileSync(stackFile(), "utf8"));
-  const allHosts = (
-    doc.getIn(["config", "lhcb-platform:hosts"], false) as { toJSON(): unknown }
-  ).toJSON() as { id: string }[];
+  const allHosts = hostsOfStackFile();
   const whole = instances(spec);
   const onVictim = [...whole].filter((k) => k.startsWith(`${victim}/`)).sort();
   assert.ok(onVictim.length > 0, `${victim} holds instances`);
@@ -188,6 +200,97 @@ test("a slave out of the inventory: pulumi up moves only its instances; added ba
     );
     assert.deepEqual(returned, onVictim);
     await untilServing("both balancers serving the whole placement", spec, victim);
+  });
+});
+
+/** The hosts of the scratch stack's file, as written there. */
+function hostsOfStackFile(): { id: string }[] {
+  const doc = parseDocument(readFileSync(stackFile(), "utf8"));
+  return (
+    doc.getIn(["config", "lhcb-platform:hosts"], false) as { toJSON(): unknown }
+  ).toJSON() as {
+    id: string;
+  }[];
+}
+
+/** The URNs of the scratch stack's state that name host `id` (as their stable key). */
+async function urnsNaming(id: string): Promise<string[]> {
+  const { resources } = await deployed!.stack.exportState();
+  return resources.map((r) => r.urn).filter((urn) => urn.includes(`-${id}`));
+}
+
+/** What the stack labels on the engine at `address`: containers, networks and volumes, by name. */
+function labelledOn(address: string): string[] {
+  const filter = ["--filter", `label=platform.stack=${spec.stack}`];
+  return [
+    ...onHost(address, "ps", "-a", ...filter, "--format", "container {{.Names}}").split("\n"),
+    ...onHost(address, "network", "ls", ...filter, "--format", "network {{.Name}}").split("\n"),
+    ...onHost(address, "volume", "ls", ...filter, "--format", "volume {{.Name}}").split("\n"),
+  ].filter((l) => l !== "");
+}
+
+test("a slave gone for good: in lostHosts, then out of the inventory; pulumi up forgets what was on it without reaching it; back, `npm run orphans` clears it and it is added again; no request fails", async () => {
+  const victim = spec.slaves[spec.slaves.length - 1].id;
+  const address = spec.slaves.find((h) => h.id === victim)!.address;
+  const allHosts = hostsOfStackFile();
+  const onVictim = await urnsNaming(victim);
+  assert.ok(onVictim.length > 0, `the state holds what is on ${victim}`);
+
+  await steadily(async () => {
+    await loseHost(site, victim);
+    const lost = await upWithHosts(allHosts, { lostHosts: [victim] });
+    // Out of the inventory while its engine does not answer: an up that asked it would fail.
+    const out = await upWithHosts(
+      allHosts.filter((h) => h.id !== victim),
+      { lostHosts: [] },
+    );
+    assert.deepEqual(await urnsNaming(victim), [], `nothing of ${victim} left in the state`);
+    await untilServing(
+      "both balancers serving the placement without it",
+      { ...currentSpec(), stack: spec.stack },
+      victim,
+    );
+    console.log(
+      `site: ${victim} gone for good: in lostHosts in ${lost.toFixed(1)} s, out of the inventory in ${out.toFixed(1)} s; ${onVictim.length} resources of it forgotten, its engine never asked`,
+    );
+
+    // Back (repaired), it still holds the stack's containers, which its engine restarts, and its
+    // guard's chain. The operator clears them before it joins again.
+    await restoreHost(site, victim);
+    const left = labelledOn(address);
+    assert.ok(
+      left.some((l) => l.startsWith("container ")),
+      `${victim} holds the stack's containers`,
+    );
+    const t = Date.now();
+    const cleared = spawnSync(
+      process.execPath,
+      ["--import", "tsx", join(PROJECT_ROOT, "scripts", "engine-orphans.ts")].concat([
+        deployed!.stack.name,
+        "--host",
+        `ssh://root@${address}`,
+      ]),
+      { cwd: PROJECT_ROOT, env: { ...process.env, ...engineEnv() }, encoding: "utf8" },
+    );
+    const clearing = (Date.now() - t) / 1000;
+    console.log(cleared.stdout + cleared.stderr);
+    assert.equal(cleared.status, 0, cleared.stderr);
+    assert.deepEqual(labelledOn(address), [], `nothing of the stack on ${victim}`);
+    assert.deepEqual(
+      guardRulesLeft(deployed!.stack.name).filter((l) => l.startsWith(`${victim} `)),
+      [],
+      `no rule of the stack's guard on ${victim}`,
+    );
+    assert.match(
+      cleared.stdout,
+      new RegExp(`port guard \\S+-port-guard-${victim}: its chain removed`),
+    );
+
+    const back = await upWithHosts(allHosts);
+    await untilServing("both balancers serving the whole placement", spec, victim);
+    console.log(
+      `site: ${victim} cleared by npm run orphans in ${clearing.toFixed(1)} s (${left.length} objects), added again: pulumi up in ${back.toFixed(1)} s`,
+    );
   });
 });
 

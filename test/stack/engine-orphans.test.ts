@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { EngineObjects, idsInState, orphansOf } from "../../scripts/engine-orphans";
+import { EngineObjects, idsInState, orphansArgs, orphansOf } from "../../scripts/engine-orphans";
 
 const exported = {
   version: 3,
@@ -48,4 +48,27 @@ test("orphans: what the engine has of the stack that the state does not hold, ne
     networks: [],
     volumes: [],
   });
+});
+
+test("the command line: the stack, and the engine to clear where one is named", () => {
+  assert.deepEqual(orphansArgs(["site"]), { stack: "site" });
+  assert.deepEqual(orphansArgs(["site", "--host", "ssh://root@slave-3"]), {
+    stack: "site",
+    host: "ssh://root@slave-3",
+  });
+  assert.deepEqual(orphansArgs(["site", "--host", "unix:///run/docker.sock"]), {
+    stack: "site",
+    host: "unix:///run/docker.sock",
+  });
+  const usage = "usage: tsx scripts/engine-orphans.ts STACK [--host DOCKER_HOST]";
+  assert.throws(() => orphansArgs([]), { message: usage });
+  assert.throws(() => orphansArgs(["--host", "ssh://root@slave-3"]), { message: usage });
+  for (const wrong of [
+    ["site", "--host"],
+    ["site", "--host", "slave-3"],
+    ["site", "slave-3"],
+  ])
+    assert.throws(() => orphansArgs(wrong), {
+      message: `${usage} (DOCKER_HOST: ssh://, tcp:// or unix://, as a host's docker.host)`,
+    });
 });

@@ -61,6 +61,8 @@ const dependenciesByName = new Map<string, string[]>();
 const deleteBeforeReplaceByName = new Map<string, boolean | undefined>();
 /** Each registration's `ignoreChanges` option, by resource name. */
 const ignoreChangesByName = new Map<string, string[]>();
+/** Each registration's `retainOnDelete` option, by resource name (false where not set). */
+const retainOnDeleteByName = new Map<string, boolean>();
 /** The outputs each registration asked the engine to keep secret, by resource name. */
 const secretOutputsByName = new Map<string, string[]>();
 
@@ -75,6 +77,7 @@ function recordDependencies(): void {
         getDeletebeforereplace(): boolean;
         getDeletebeforereplacedefined(): boolean;
         getIgnorechangesList(): string[];
+        getRetainondelete(): boolean | undefined;
       },
       cb: unknown,
     ): void;
@@ -83,6 +86,7 @@ function recordDependencies(): void {
   monitor.registerResource = (req, cb) => {
     secretOutputsByName.set(req.getName(), req.getAdditionalsecretoutputsList());
     ignoreChangesByName.set(req.getName(), req.getIgnorechangesList());
+    retainOnDeleteByName.set(req.getName(), req.getRetainondelete() === true);
     deleteBeforeReplaceByName.set(
       req.getName(),
       req.getDeletebeforereplacedefined() ? req.getDeletebeforereplace() : undefined,
@@ -110,6 +114,13 @@ export function ignoreChangesOf(name: string): string[] {
   const ignored = ignoreChangesByName.get(name);
   if (ignored === undefined) throw new Error(`no registration of ${name} was recorded`);
   return ignored;
+}
+
+/** Whether `name` was registered to be forgotten rather than deleted (`retainOnDelete`). */
+export function retainOnDeleteOf(name: string): boolean {
+  const retained = retainOnDeleteByName.get(name);
+  if (retained === undefined) throw new Error(`no registration of ${name} was recorded`);
+  return retained;
 }
 
 /** The outputs `name` was registered as keeping secret (`additionalSecretOutputs`). */

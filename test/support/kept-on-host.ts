@@ -1,0 +1,19 @@
+// What the site's plan keeps as deployed on slave-2 while it is down (failedHosts or lostHosts):
+// every resource on its engine, its preparation, and the steps that probe, serve or retire its
+// containers; `type name`, sorted.
+export const KEPT_ON_SLAVE_2 = [
+  "command:local:Command platform-port-guards-slave-2-ready",
+  "command:local:Command platform-port-guards-slave-2-retire",
+  "command:local:Command platform-services-configuration-server-slave-2-ready",
+  "command:local:Command platform-services-configuration-server-slave-2-served",
+  "command:local:Command platform-services-framework-systemadministrator-slave-2-ready",
+  "command:local:Command platform-services-framework-systemadministrator-slave-2-served",
+  "command:remote:Command platform-hosts-slave-2-prepare",
+  "docker:index/container:Container platform-consul-agent-slave-2",
+  "docker:index/container:Container platform-port-guards-slave-2",
+  "docker:index/container:Container platform-services-configuration-server-slave-2",
+  "docker:index/container:Container platform-services-framework-systemadministrator-slave-2",
+  "docker:index/network:Network platform-hosts-slave-2-net",
+  "docker:index/volume:Volume platform-consul-agent-slave-2-consul-data",
+  "pulumi:providers:docker platform-hosts-slave-2",
+];
