@@ -73,6 +73,11 @@ export function influxdbAdminStatement(password: string): string {
   return `CREATE USER ${JSON.stringify(INFLUXDB_USERS.admin)} WITH PASSWORD ${influxqlString(password)} WITH ALL PRIVILEGES`;
 }
 
+/** The statement that gives the library's user `password`, run by InfluxDB's start as the user with the password it had (influxdb-first-user.ts). */
+export function influxdbAdminPasswordStatement(password: string): string {
+  return `SET PASSWORD FOR ${JSON.stringify(INFLUXDB_USERS.admin)} = ${influxqlString(password)}`;
+}
+
 /**
  * The setup program, run where `pulumi up` runs: waits (every 100 ms, up to its timeout) until
  * InfluxDB answers its ping, then runs each statement of INFLUX_STATEMENTS as the library's user,

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import {
+  influxdbAdminPasswordStatement,
   INFLUXDB_SETUP_COMMAND,
   INFLUXDB_USERS,
   influxdbSetupEnvironment,
@@ -23,7 +24,10 @@ import {
   influxdbHealthTest,
   monitoringHost,
 } from "../../components/metrics/influxdb-config";
-import { INFLUXDB_FIRST_USER_PATHS } from "../../components/metrics/influxdb-first-user";
+import {
+  influxdbAdminCredential,
+  INFLUXDB_FIRST_USER_PATHS,
+} from "../../components/metrics/influxdb-first-user";
 import { METRICS_CA_COMMAND, METRICS_CERT_COMMAND } from "../../components/metrics/metrics-tls";
 import {
   influxdbCertificate,
@@ -195,6 +199,70 @@ test("no stranger makes InfluxDB's first admin: its container made the library's
     assert.match(await users(), /"values":\[\["platform-admin",true\]\]/);
   } finally {
     spawnSync("docker", ["rm", "-f", fresh]);
+  }
+});
+
+test("the admin's password made anew takes at the container's next start, set with the one kept in its data; the old one is refused after", async () => {
+  const rotated = `${name}-rotated`;
+  const renewed = "d".repeat(48);
+  const logs = () => {
+    const r = spawnSync("docker", ["logs", rotated], { encoding: "utf8" });
+    return r.stdout + r.stderr;
+  };
+  /**
+   * Puts `text` at `path` in the container: a planned file through the file it is mounted from
+   * (as a new container with the new secret would hold it), else in the container itself.
+   */
+  const place = (path: string, text: string) => {
+    const planned = influxdbContainer(prod).files!.findIndex((f) => f.path === path);
+    if (planned >= 0) return writeFileSync(join(dir, `${rotated}-${planned}`), text);
+    const r = spawnSync("docker", ["exec", "-i", rotated, "sh", "-c", `cat > ${path}`], {
+      input: text,
+      encoding: "utf8",
+    });
+    assert.equal(r.status, 0, r.stderr);
+  };
+  const users = (password: string) =>
+    ask("/query?q=SHOW%20USERS", as("admin", password), undefined, { base: urlOf(rotated) });
+  try {
+    runInfluxdb(rotated);
+    assert.equal((await firstAnswer(rotated, "/ping")).status, 204);
+    assert.equal((await users(passwords.admin)).status, 200);
+    // Its start kept the admin's credential in its data, root's alone.
+    assert.equal(
+      docker("exec", rotated, "stat", "-c", "%a %U", INFLUXDB_FIRST_USER_PATHS.kept).trim(),
+      "600 root",
+    );
+    place(INFLUXDB_FIRST_USER_PATHS.credential, influxdbAdminCredential(renewed));
+    place(
+      INFLUXDB_FIRST_USER_PATHS.passwordStatement,
+      `${influxdbAdminPasswordStatement(renewed)}\n`,
+    );
+    docker("restart", rotated);
+    assert.equal((await firstAnswer(rotated, "/ping")).status, 204);
+    assert.equal((await users(passwords.admin)).status, 401, "the old password is refused");
+    const now = await users(renewed);
+    assert.equal(now.status, 200, now.body);
+    assert.match(now.body, /"values":\[\["platform-admin",true\]\]/);
+    assert.match(logs(), /^platform-start: InfluxDB's admin has its new password$/m);
+    // Started again with the same password, it sets nothing.
+    docker("restart", rotated);
+    assert.equal((await firstAnswer(rotated, "/ping")).status, 204);
+    assert.equal(logs().match(/has its new password/g)?.length, 1);
+    // A kept credential InfluxDB refuses stops the start, saying so; nothing is set.
+    place(INFLUXDB_FIRST_USER_PATHS.kept, influxdbAdminCredential("wrong"));
+    place(INFLUXDB_FIRST_USER_PATHS.credential, influxdbAdminCredential(passwords.admin));
+    docker("restart", rotated);
+    for (const end = Date.now() + 30_000; !/not set anew/.test(logs());) {
+      assert.ok(Date.now() < end, `the start said why it stopped within 30 s\n${logs()}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.match(
+      logs(),
+      /^platform-start: InfluxDB's admin password not set anew with the one kept in \/var\/lib\/influxdb\/\.platform-admin\.curl: .* HTTP 401$/m,
+    );
+  } finally {
+    spawnSync("docker", ["rm", "-f", rotated]);
   }
 });
 

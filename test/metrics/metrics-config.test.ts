@@ -106,6 +106,14 @@ test("the InfluxDB container: config uploaded, data in a volume; its health chec
         path: "/etc/influxdb/first-user.influxql",
         content: `CREATE USER "platform-admin" WITH PASSWORD '${secretPlaceholder("influxdbPassword")}' WITH ALL PRIVILEGES\n`,
       },
+      {
+        path: "/etc/influxdb/admin-password.influxql",
+        content: `SET PASSWORD FOR "platform-admin" = '${secretPlaceholder("influxdbPassword")}'\n`,
+      },
+      {
+        path: "/etc/influxdb/admin.curl",
+        content: `user = "platform-admin:${secretPlaceholder("influxdbPassword")}"\n`,
+      },
     ],
     volumes: [{ volume: "prod-influxdb-prod-ops-1-data", containerPath: "/var/lib/influxdb" }],
     healthcheck: {

@@ -111,7 +111,7 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor, its Docker AP
   // Nothing waits on a Docker health check: readiness is judged by what the platform checks itself.
   assert.equal(influx.inputs.wait, undefined);
   // Its configuration and start, then what is secret: its TLS files (the CA, its certificate and
-  // its key) and its first user's statement.
+  // its key) and the library's user's statements and credential.
   assert.ok(isSecretInput(influx.inputs.uploads));
   assert.deepEqual(plainInput(influx.inputs.uploads), [
     { file: "/etc/influxdb/influxdb.conf", content: influxdbConfig(prod), executable: false },
@@ -130,6 +130,13 @@ test("prod: InfluxDB and Grafana on the monitoring host, cAdvisor, its Docker AP
       file: "/etc/influxdb/first-user.influxql",
       content: `CREATE USER "platform-admin" WITH PASSWORD '${pw("admin")}' WITH ALL PRIVILEGES\n`,
     },
+    // What its start sets the library's user's password with, where the one kept differs, and
+    // the user's credential as curl reads it.
+    {
+      file: "/etc/influxdb/admin-password.influxql",
+      content: `SET PASSWORD FOR "platform-admin" = '${pw("admin")}'\n`,
+    },
+    { file: "/etc/influxdb/admin.curl", content: `user = "platform-admin:${pw("admin")}"\n` },
   ]);
   assert.deepEqual(influx.inputs.command, [
     "sh",
