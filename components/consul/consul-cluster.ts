@@ -26,7 +26,8 @@ import { apiMaster, assertQuorum } from "../core/quorum";
 import { ConsulAccess, ConsulCatalog } from "./consul-access";
 import { ConsulAcl, generatedManagementToken, TaskRegistrarGrants } from "./consul-acl";
 import { aclEnforced, ConsulRole } from "./consul-acl-plan";
-import { consulServerTarget, gossipEncrypted } from "./consul-containers";
+import { consulNodeName, consulServerTarget, gossipEncrypted } from "./consul-containers";
+import { CONSUL_FORGET_COMMAND, consulForgetEnvironment } from "./consul-forget-program";
 import {
   CONSUL_KEYRING_COMMAND,
   consulKeyringEnvironment,
@@ -153,11 +154,12 @@ export class ConsulCluster extends BatchedComponent implements ConsulAccess, Con
         { parent: this },
       );
     this.esm = this.declareEsm(name, inventory, plan.esm, serverList);
+    this.declareForgets(name, spec, plan.agents);
     // The agents, then the step that puts the gossip key in use once every member is declared.
     const children = this.agents.keys.map((hostId) => () => void this.agents.get(hostId));
     if (gossipEncrypted(spec) && args.gossipKey !== undefined) {
       const gossipKey = args.gossipKey;
-      const members = { lan: plan.servers.length + plan.agents.length, wan: plan.servers.length };
+      const members = plannedMembers(plan, new Set(spec.lostHosts ?? []));
       children.push(() => void (this.keyringStep = this.declareKeyring(name, gossipKey, members)));
     }
     this.declareChildren(children, (declare) => declare());
@@ -171,6 +173,38 @@ export class ConsulCluster extends BatchedComponent implements ConsulAccess, Con
   public get keyring(): LocalCommand | undefined {
     this.completeNow();
     return this.keyringStep;
+  }
+
+  /**
+   * For each host gone for good (`lostHosts`) with an agent of the plan: a step that does nothing
+   * when made and whose deletion, once the host leaves `hosts` (or the stack is destroyed), has
+   * the servers forget its node at once (consul-forget-program.ts). Not a lost master's server,
+   * which is a member of the raft quorum.
+   */
+  private declareForgets(name: string, spec: ConsulSiteSpec, agents: PlannedContainer[]): void {
+    const lost = new Set(spec.lostHosts ?? []);
+    for (const { hostId } of agents.filter((a) => lost.has(a.hostId))) {
+      const node = consulNodeName(spec, hostId);
+      const environment = pulumi
+        .all([this.apiAddress, this.managementToken, this.caCertificate])
+        .apply(([api, token, ca]) => ({
+          ...consulForgetEnvironment(
+            `Consul's node ${node} of ${hostId}, gone for good`,
+            api,
+            node,
+            token,
+          ),
+          ...probeCaEnvironment(ca),
+        }));
+      new LocalCommand(
+        `${name}-forget-${hostId}`,
+        {
+          delete: commandTrustingCa(CONSUL_FORGET_COMMAND, this.caCertificate),
+          environment: pulumi.secret(environment),
+        },
+        { parent: this, dependsOn: [this.leader] },
+      );
+    }
   }
 
   private declareKeyring(name: string, key: pulumi.Input<string>, members: PlannedMembers) {
@@ -378,4 +412,16 @@ function leaderProbe(
     { create, environment, triggers: servers.map((c) => c.id) },
     { parent, dependsOn: servers },
   );
+}
+
+/**
+ * The members the gossip key step waits for: every server and agent of the plan but those on
+ * hosts gone for good, which never answer again.
+ */
+function plannedMembers(
+  plan: { servers: PlannedContainer[]; agents: PlannedContainer[] },
+  lost: ReadonlySet<string>,
+): PlannedMembers {
+  const servers = plan.servers.filter((s) => !lost.has(s.hostId)).length;
+  return { lan: servers + plan.agents.filter((a) => !lost.has(a.hostId)).length, wan: servers };
 }

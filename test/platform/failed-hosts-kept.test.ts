@@ -8,7 +8,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { GATE_COMMAND, UNGATED_COMMAND } from "../../components/haproxy/balancer-gate";
 import { KEPT_ON_SLAVE_2 } from "../support/kept-on-host";
-import { ignoreChangesOf, installMocks, retainOnDeleteOf, settle } from "../support/mocks";
+import {
+  byName,
+  ignoreChangesOf,
+  installMocks,
+  plainInput,
+  retainOnDeleteOf,
+  settle,
+} from "../support/mocks";
 
 const declared = installMocks("site");
 import { declareSitePlatform } from "../support/prod-platform";
@@ -20,11 +27,15 @@ test("site with slave-2 failed: what is on slave-2 is kept as deployed, nothing 
   const kept = declared.filter((r) => keptAsDeployed(r.name)).map((r) => `${r.type} ${r.name}`);
   assert.deepEqual(kept.sort(), KEPT_ON_SLAVE_2);
   // Failed, not lost: nothing is to be forgotten (back, a kept container's replacement must
-  // delete the old one).
+  // delete the old one), its Consul node neither; the gossip key step waits for it too.
   assert.deepEqual(
-    declared.filter((r) => retainOnDeleteOf(r.name)).map((r) => r.name),
+    declared
+      .filter((r) => retainOnDeleteOf(r.name) || r.name.includes("-forget-"))
+      .map((r) => r.name),
     [],
   );
+  const keyring = plainInput(byName(declared, "platform-consul-keyring").inputs.environment);
+  assert.equal((keyring as Record<string, string>).CONSUL_MEMBERS, '{"lan":8,"wan":3}');
   // Every resource on slave-2's engine is among them, and every readiness and served step of a container there.
   const onSlave2 = declared.filter((r) => r.provider?.includes("::platform-hosts-slave-2::"));
   assert.equal(onSlave2.length, 6);

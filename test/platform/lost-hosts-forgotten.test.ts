@@ -5,10 +5,25 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { KEPT_ON_SLAVE_2 } from "../support/kept-on-host";
-import { ignoreChangesOf, installMocks, retainOnDeleteOf, settle } from "../support/mocks";
+import {
+  byName,
+  ignoreChangesOf,
+  installMocks,
+  isSecretInput,
+  plainInput,
+  retainOnDeleteOf,
+  settle,
+} from "../support/mocks";
+import { trustingProbeCa } from "../../components/core/readiness";
+import {
+  CONSUL_FORGET_COMMAND,
+  CONSUL_FORGET_PROGRAM,
+} from "../../components/consul/consul-forget-program";
 import { specWith } from "../support/stack-input";
 
 const declared = installMocks("site");
+/** The site's 3 servers and its 5 agents but slave-2's. */
+const KEYRING_MEMBERS = { lan: 7, wan: 3 };
 import { declareSitePlatform } from "../support/prod-platform";
 
 test("site with slave-2 lost: what is on slave-2 is kept as deployed and forgotten rather than deleted, nothing else", async () => {
@@ -25,6 +40,33 @@ test("site with slave-2 lost: what is on slave-2 is kept as deployed and forgott
     KEPT_ON_SLAVE_2,
   );
   assert.deepEqual(named(retainOnDeleteOf), KEPT_ON_SLAVE_2);
+  // Its Consul node is forgotten by the servers once it leaves the stack: a step whose deletion
+  // asks for its force-leave; the gossip key step waits for every member but it.
+  const forget = byName(declared, "platform-consul-forget-slave-2");
+  assert.equal(forget.type, "command:local:Command");
+  assert.deepEqual(Object.keys(forget.inputs).sort(), ["delete", "environment"]);
+  assert.equal(forget.inputs.delete, trustingProbeCa(CONSUL_FORGET_COMMAND));
+  assert.ok(isSecretInput(forget.inputs.environment));
+  const env = plainInput(forget.inputs.environment) as Record<string, string>;
+  assert.deepEqual(
+    { ...env, PROBE_CA_PEM: env.PROBE_CA_PEM?.startsWith("-----BEGIN CERTIFICATE-----") },
+    {
+      CONSUL_FORGET_PROGRAM,
+      PROBE_WHAT: "Consul's node site-slave-2 of slave-2, gone for good",
+      PROBE_TIMEOUT_SECONDS: "15",
+      CONSUL_API: "https://master-1.site.lhcb.test:8501",
+      CONSUL_NODE: "site-slave-2",
+      CONSUL_HTTP_TOKEN: env.CONSUL_HTTP_TOKEN,
+      PROBE_CA_PEM: true,
+    },
+  );
+  assert.ok(env.CONSUL_HTTP_TOKEN.length > 0);
+  assert.deepEqual(
+    declared.filter((r) => r.name.includes("-forget-")).map((r) => r.name),
+    ["platform-consul-forget-slave-2"],
+  );
+  const keyring = plainInput(byName(declared, "platform-consul-keyring").inputs.environment);
+  assert.equal((keyring as Record<string, string>).CONSUL_MEMBERS, JSON.stringify(KEYRING_MEMBERS));
   // Its instances are placed around it, as a failed host's are.
   const failed = specWith("site", { "lhcb-platform:failedHosts": ["slave-2"] });
   const whole = specWith("site");

@@ -13,6 +13,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { parseDocument } from "yaml";
+import { consulNodeName } from "../../components/consul/consul-containers";
 import { containerName } from "../../components/core/endpoints";
 import { PlatformSpec } from "../../components/core/platform-spec";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
@@ -28,6 +29,7 @@ import {
   site,
 } from "../support/site-fixture";
 import {
+  consulGet,
   containersOn,
   onHost,
   serversOf,
@@ -245,13 +247,31 @@ test("a slave gone for good: in lostHosts, then out of the inventory; pulumi up 
       { lostHosts: [] },
     );
     assert.deepEqual(await urnsNaming(victim), [], `nothing of ${victim} left in the state`);
+    // Consul's servers forgot its node (force-leave, pruned), where they would have kept it
+    // failed for 72 h; asked of another server than the one the step asked.
+    const consul = { address: spec.masters[1].address, ...deployed!.consul };
+    const members = async () => {
+      const r = await consulGet(consul, "/v1/agent/members");
+      return r.ok ? (JSON.parse(r.out) as { Name: string }[]).map((m) => m.Name) : [];
+    };
+    const forgotten = await timeUntil(
+      `${victim}'s Consul node forgotten`,
+      async () => {
+        const names = await members();
+        return (
+          names.includes(consulNodeName(spec, spec.slaves[0].id)) &&
+          !names.includes(consulNodeName(spec, victim))
+        );
+      },
+      30,
+    );
     await untilServing(
       "both balancers serving the placement without it",
       { ...currentSpec(), stack: spec.stack },
       victim,
     );
     console.log(
-      `site: ${victim} gone for good: in lostHosts in ${lost.toFixed(1)} s, out of the inventory in ${out.toFixed(1)} s; ${onVictim.length} resources of it forgotten, its engine never asked`,
+      `site: ${victim} gone for good: in lostHosts in ${lost.toFixed(1)} s, out of the inventory in ${out.toFixed(1)} s; ${onVictim.length} resources of it forgotten, its engine never asked; its Consul node gone from the members ${forgotten} ms after`,
     );
 
     // Back (repaired), it still holds the stack's containers, which its engine restarts, and its
