@@ -3,16 +3,16 @@
 // interrupted between Docker's create and the state's write, from the same stack run from another
 // clone (each clone keeps its state in its own .pulumi-state) whose state is gone or was never
 // destroyed, or from a host the stack forgot while it was down (taken out of `hosts` while in
-// `failedHosts`, or the stack destroyed meanwhile: docs/site.md). Left, they make the next
+// `lostHosts`, or the stack destroyed meanwhile: docs/site.md). Left, they make the next
 // `pulumi up` fail (a container's name in use, the network's name taken) and `pulumi destroy`
 // fail (a volume in use), and a forgotten slave's port guard keeps its ports closed.
 //
 //   tsx scripts/engine-orphans.ts STACK                 (run by `npm run up` before `pulumi up`)
 //   npm run orphans -- STACK --host ssh://root@slave-3  (a host the stack forgot, once it is back)
 //
-// removes them, naming each, and prints nothing when there are none; a port guard among them first
-// removes its chain from the host's firewall (`platform-port-guard retire`). Containers Mesos
-// started (`mesos-*`, not declared by the stack) are never touched.
+// removes them, naming each, and prints nothing when there are none (with `--host`, says so); a
+// port guard among them first removes its chain from the host's firewall (`platform-port-guard
+// retire`). Containers Mesos started (`mesos-*`, not declared by the stack) are never touched.
 import { execFileSync } from "node:child_process";
 import { PORT_GUARD_COMMAND, PORT_GUARD_COMPONENT } from "../components/hosts/port-guard-names";
 
