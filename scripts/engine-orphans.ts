@@ -116,16 +116,17 @@ function retireGuards(
 /**
  * Removes `orphans` from the engine (at `host`, else this machine's), containers first: they hold
  * the networks and volumes; a port guard among them retires its chain before (`retireGuards`).
- * `why` heads the list of what goes, one line each, given to `say`.
+ * `why` heads the list of what goes, one line each, given to `say`. Returns whether there was
+ * anything to remove.
  */
 export function removeOrphans(
   orphans: EngineObjects,
   why: string,
   say: (line: string) => void,
   host?: string,
-): void {
+): boolean {
   const { containers, networks, volumes } = orphans;
-  if (containers.length + networks.length + volumes.length === 0) return;
+  if (containers.length + networks.length + volumes.length === 0) return false;
   say(
     `${why}: ${containers.length} container(s), ${networks.length} network(s) and ${volumes.length} volume(s); removing them`,
   );
@@ -136,6 +137,7 @@ export function removeOrphans(
   if (containers.length > 0) docker(["rm", "-f", "-v", ...containers.map((c) => c.id)], host);
   if (networks.length > 0) docker(["network", "rm", ...networks.map((n) => n.id)], host);
   if (volumes.length > 0) docker(["volume", "rm", ...volumes], host);
+  return true;
 }
 
 /** The most a `pulumi stack export` may print here. */
@@ -165,11 +167,7 @@ function main(): void {
   const where = host ?? "this machine's engine";
   const why = `stack ${stack}: ${where} has what is labelled platform.stack=${stack} and this clone's state does not hold (an interrupted up, the stack run from another clone, or a host the stack forgot)`;
   const say = (line: string) => console.log(`${host === undefined ? "up" : "orphans"}: ${line}`);
-  removeOrphans(orphans, why, say, host);
-  if (
-    host !== undefined &&
-    orphans.containers.length + orphans.networks.length + orphans.volumes.length === 0
-  )
+  if (!removeOrphans(orphans, why, say, host) && host !== undefined)
     say(`${where} holds nothing of stack ${stack} that its state does not`);
 }
 

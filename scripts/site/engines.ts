@@ -137,8 +137,8 @@ function membersOf(dir: string): string[] {
  * whole (`cgroup.kill`); then its engine, containerd and shims (found by the host's paths, with or
  * without a pid file) and every process in its cgroups are killed until none is left. Then what a
  * host that died loses with its memory: its engine's mounts (the containers' root file systems,
- * and the bind mounts that keep each container's network namespace), its pid files, and its
- * containers' links.
+ * and the bind mounts that keep each container's network namespace), and its containers' links.
+ * Its pid files stay, naming no engine: `startEngines` removes them (a host's /run goes with it).
  *
  * The links go by hand: a container's network namespace outlives its processes while the kernel
  * still holds a TCP connection of it (one that was in flight, closed by the kill, retried for
@@ -165,9 +165,6 @@ export async function killEngine(host: SiteHost): Promise<number> {
   setFreezer(cgroups, "THAWED");
   await waitFor(`every process of ${host.id} gone`, killMembers, 10);
   unmountUnder([host.runDir, host.dataDir]);
-  // Its pid files, as a host's /run goes with it: left, the engine would not start again once
-  // another process had the dead one's pid (dockerd: "pid file found, ensure docker is not running").
-  for (const file of enginePidFiles(host)) rmSync(file, { force: true });
   // A namespace without a process or a mount goes at once, its veth with it; what is left after
   // a moment is held by the kernel's connections.
   let held: string[] = [];
