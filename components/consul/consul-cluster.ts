@@ -1,6 +1,7 @@
 import * as command from "@pulumi/command";
 import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
 import { BatchedComponent } from "../core/declare-in-batches";
 import { DeclaredOnUse } from "../core/declared-on-use";
 import { HostSpec } from "../core/config-schema";
@@ -154,7 +155,7 @@ export class ConsulCluster extends BatchedComponent implements ConsulAccess, Con
         { parent: this },
       );
     this.esm = this.declareEsm(name, inventory, plan.esm, serverList);
-    this.declareForgets(name, spec, plan.agents);
+    this.declareForgets(name, spec, [...plan.servers, ...plan.agents]);
     // The agents, then the step that puts the gossip key in use once every member is declared.
     const children = this.agents.keys.map((hostId) => () => void this.agents.get(hostId));
     if (gossipEncrypted(spec) && args.gossipKey !== undefined) {
@@ -176,14 +177,16 @@ export class ConsulCluster extends BatchedComponent implements ConsulAccess, Con
   }
 
   /**
-   * For each host gone for good (`lostHosts`) with an agent of the plan: a step that does nothing
-   * when made and whose deletion, once the host leaves `hosts` (or the stack is destroyed), has
-   * the servers forget its node at once (consul-forget-program.ts). Not a lost master's server,
-   * which is a member of the raft quorum.
+   * For each host gone for good (`lostHosts`) with a Consul process of the plan, agent or server:
+   * a step that does nothing when made and whose deletion, once the host leaves `hosts` (or the
+   * stack is destroyed), has the servers forget its node at once (consul-forget-program.ts). A
+   * lost master leaves `hosts` only as the machine that replaces it joins, in the same `up`, whose
+   * deletions come after: its server is then dropped from the raft peers as well, which holds
+   * the three that serve.
    */
-  private declareForgets(name: string, spec: ConsulSiteSpec, agents: PlannedContainer[]): void {
+  private declareForgets(name: string, spec: ConsulSiteSpec, members: PlannedContainer[]): void {
     const lost = new Set(spec.lostHosts ?? []);
-    for (const { hostId } of agents.filter((a) => lost.has(a.hostId))) {
+    for (const { hostId } of members.filter((a) => lost.has(a.hostId))) {
       const node = consulNodeName(spec, hostId);
       const environment = pulumi
         .all([this.apiAddress, this.managementToken, this.caCertificate])
@@ -216,9 +219,13 @@ export class ConsulCluster extends BatchedComponent implements ConsulAccess, Con
         ...probeCaEnvironment(ca),
       }));
     const create = commandTrustingCa(CONSUL_KEYRING_COMMAND, this.caCertificate);
+    // Run for a new key only: with the same key in use, a change of the plan's members, the API,
+    // the token or the CA leaves nothing to do (a new agent starts with the key it is configured
+    // with), where a run would wait on a member just lost until gossip counts it failed.
+    const triggers = [pulumi.secret(pulumi.output(key).apply(keyDigest))];
     return new LocalCommand(
       `${name}-keyring`,
-      { create, environment: pulumi.secret(environment) },
+      { create, update: KEYRING_KEPT_COMMAND, triggers, environment: pulumi.secret(environment) },
       { parent: this, dependsOn: [this.leader, ...Object.values(this.servers), ...agents] },
     );
   }
@@ -418,6 +425,14 @@ function leaderProbe(
  * The members the gossip key step waits for: every server and agent of the plan but those on
  * hosts gone for good, which never answer again.
  */
+/** What the gossip key step runs when only its environment changed: nothing, the key is the same. */
+export const KEYRING_KEPT_COMMAND = "true";
+
+/** The gossip key step's trigger: the key's SHA-256, so that the step runs again for a new key. */
+function keyDigest(key: string): string {
+  return createHash("sha256").update(key).digest("hex");
+}
+
 function plannedMembers(
   plan: { servers: PlannedContainer[]; agents: PlannedContainer[] },
   lost: ReadonlySet<string>,

@@ -27,7 +27,7 @@ const engineAnswers = (h: SiteHost) =>
  * The pid of the host's running engine, from its pid file: undefined where the file names no
  * process, or one that is not this host's dockerd (its pid taken by another process since).
  */
-function enginePid(h: SiteHost): number | undefined {
+export function enginePid(h: SiteHost): number | undefined {
   const pid = livePid(`${h.runDir}/docker.pid`);
   if (pid === undefined) return undefined;
   try {

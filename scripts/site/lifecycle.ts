@@ -2,7 +2,13 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { startEngines, stopEngines } from "./engines";
-import { hostsLines, REGISTRIES_DROP_IN, registriesDropIn, withoutSiteLines } from "./files";
+import {
+  hostsLines,
+  REGISTRIES_DROP_IN,
+  registriesDropIn,
+  SITE_MARK,
+  withoutSiteLines,
+} from "./files";
 import { SiteLayout } from "./layout";
 import { createNetwork, removeNetwork } from "./network";
 import { pushImages, startRegistry, stopRegistry } from "./registry";
@@ -60,10 +66,14 @@ export function ensurePackages(): void {
   }
 }
 
-/** The site's names in /etc/hosts (replacing its earlier lines); `nsenter` leaves /etc/netns alone. */
-function writeHosts(site: SiteLayout): void {
+/**
+ * The site's names in /etc/hosts (replacing its earlier lines), and `extra` names (`ip name`);
+ * `nsenter` leaves /etc/netns alone.
+ */
+export function writeHosts(site: SiteLayout, extra: string[] = []): void {
   const kept = withoutSiteLines(readFileSync(HOSTS_FILE, "utf8")).replace(/\n*$/, "\n");
-  writeFileSync(HOSTS_FILE, kept + hostsLines(site).join("\n") + "\n");
+  const lines = [...hostsLines(site), ...extra.map((l) => `${l} ${SITE_MARK}`)];
+  writeFileSync(HOSTS_FILE, kept + lines.join("\n") + "\n");
 }
 
 function removeHosts(): void {

@@ -2,6 +2,7 @@
 // the first server's HTTPS API with the management token and the CA, the key and the whole
 // environment secret; none on the local stack, whose gossip is not encrypted.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { test } from "node:test";
 import {
   byName,
@@ -21,7 +22,7 @@ import {
 import { consulPlan } from "../../components/plan";
 import { trustingProbeCa } from "../../components/core/readiness";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
-import { ConsulCluster } from "../../components/consul/consul-cluster";
+import { ConsulCluster, KEYRING_KEPT_COMMAND } from "../../components/consul/consul-cluster";
 import { HostInventory, inventoryOf } from "../../components/hosts/host-inventory";
 import { declareProdPlatform } from "../support/prod-platform";
 
@@ -34,6 +35,13 @@ test("prod: one gossip key step after the leader, every server and every agent, 
   const step = byName(declared, "platform-consul-keyring");
   assert.equal(step.type, "command:local:Command");
   assert.equal(step.inputs.create, trustingProbeCa(CONSUL_KEYRING_COMMAND));
+  // Run again for a new key only (its digest, a secret, the trigger); a change of the rest of its
+  // environment alone (the members, the API, the token) runs nothing.
+  assert.equal(step.inputs.update, KEYRING_KEPT_COMMAND);
+  assert.ok(isSecretInput(step.inputs.triggers));
+  assert.deepEqual(plainInput(step.inputs.triggers), [
+    createHash("sha256").update(GOSSIP_KEY).digest("hex"),
+  ]);
   assert.ok(isSecretInput(step.inputs.environment));
   const plan = consulPlan(spec);
   assert.deepEqual([plan.servers.length, plan.agents.length, spec.hosts.length], [5, 13, 18]);

@@ -1,12 +1,29 @@
 // Hosts lost and partitioned on the multi-host site, each under a steady client (100 requests a
-// second): a slave, the Consul leader's master (lost, then partitioned), a load balancer. Every
-// fault is repaired within its test, which waits until the platform is whole again.
+// second): a slave, the Consul leader's master (lost, then partitioned), a load balancer; each
+// repaired within its test, which waits until the platform is whole again. Last, a master gone for
+// good and replaced by a new machine under a new name, after which the site keeps that name.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { PlatformSpec } from "../../components/core/platform-spec";
-import { healHost, loseHost, partitionHost, restoreHost } from "../../scripts/site/faults";
-import { DeployedSite, deploySite, removeSite, site } from "../support/site-fixture";
+import { consulNodeName } from "../../components/consul/consul-containers";
 import {
+  healHost,
+  loseHost,
+  partitionHost,
+  replaceLostHost,
+  restoreHost,
+} from "../../scripts/site/faults";
+import {
+  DeployedSite,
+  deploySite,
+  hostsOfStackFile,
+  removeSite,
+  site,
+  upWithHosts,
+  urnsNaming,
+} from "../support/site-fixture";
+import {
+  consulGet,
   consulLeader,
   probe,
   whitelistDiagnosis,
@@ -210,6 +227,63 @@ test("a load balancer lost: the other serves with every instance up and no reque
       60,
     );
     console.log(`site: ${lost.id} back: serving ${back} ms after its restore began`);
+  });
+  assert.equal(summary.failed, 0, summary.failures.join("\n"));
+});
+
+/** The node names Consul's `path` lists (`/v1/agent/members`, the raft configuration's servers), sorted. */
+async function consulNodes(
+  address: string,
+  path: "/v1/agent/members" | "/v1/operator/raft/configuration",
+): Promise<string[]> {
+  const r = await consulGet({ address, ...deployed!.consul }, path);
+  if (!r.ok) return [];
+  const body = JSON.parse(r.out) as { Name: string }[] | { Servers: { Node: string }[] };
+  return (Array.isArray(body) ? body.map((m) => m.Name) : body.Servers.map((x) => x.Node)).sort();
+}
+
+test("a master gone for good: in lostHosts, then replaced in its place by a new machine under a new name; both quorums take the new member, the lost one is forgotten, no request fails", async () => {
+  const victim = spec.masters[1].id;
+  const machine = { id: "master-4", address: "master-4.site.lhcb.test" };
+  const allHosts = hostsOfStackFile(deployed!);
+  const replaced = allHosts.map((h) =>
+    h.id === victim ? { ...h, ...machine, docker: { host: `ssh://root@${machine.address}` } } : h,
+  );
+  const masters = spec.masters.map((m) => (m.id === victim ? machine.id : m.id));
+  const api = addressOf(spec.masters[0].id);
+  const node = (id: string) => consulNodeName(spec, id);
+  const summary = await underSteadyClient(steadyTargets().urls, { site, spec }, async () => {
+    await loseHost(site, victim);
+    const lost = await upWithHosts(deployed!, allHosts, { lostHosts: [victim] });
+    const now = await replaceLostHost(site, victim, machine);
+    const replacing = await upWithHosts(deployed!, replaced, { lostHosts: [] });
+    assert.deepEqual(await urnsNaming(deployed!, victim), [], `nothing of ${victim} in the state`);
+    const healthy = await timeUntil(
+      "three healthy Consul servers",
+      () => serversHealthy({ address: api, ...deployed!.consul }, 3),
+      60,
+    );
+    assert.deepEqual(
+      await consulNodes(api, "/v1/operator/raft/configuration"),
+      masters.map(node).sort(),
+    );
+    const members = await consulNodes(api, "/v1/agent/members");
+    assert.ok(members.includes(node(machine.id)), members.join());
+    assert.ok(!members.includes(node(victim)), `${victim}'s node forgotten: ${members.join()}`);
+    const modes = await Promise.all(masters.map((m) => zookeeperMode(now, spec, m)));
+    assert.deepEqual(modes.map(String).sort(), ["follower", "follower", "leader"]);
+    const slaves = spec.slaves.map((h) => h.address);
+    await timeUntil(
+      `every slave in ${machine.id}'s whitelist`,
+      async () => {
+        const listed = await whitelistOn(spec, machine.id);
+        return listed !== undefined && slaves.every((a) => listed.includes(a));
+      },
+      30,
+    );
+    console.log(
+      `site: ${victim} gone for good: in lostHosts in ${lost.toFixed(1)} s; ${machine.id} in its place: pulumi up in ${replacing.toFixed(1)} s, three healthy Consul servers ${healthy} ms after`,
+    );
   });
   assert.equal(summary.failed, 0, summary.failures.join("\n"));
 });

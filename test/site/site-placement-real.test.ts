@@ -9,10 +9,8 @@
 // whole.
 import assert from "node:assert/strict";
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { parseDocument } from "yaml";
 import { consulNodeName } from "../../components/consul/consul-containers";
 import { containerName } from "../../components/core/endpoints";
 import { PlatformSpec } from "../../components/core/platform-spec";
@@ -25,8 +23,11 @@ import {
   DeployedSite,
   deploySite,
   guardRulesLeft,
+  hostsOfStackFile,
   removeSite,
   site,
+  upWithHosts,
+  urnsNaming,
 } from "../support/site-fixture";
 import {
   consulGet,
@@ -48,8 +49,6 @@ before(async () => {
 });
 
 after(() => removeSite(deployed));
-
-const stackFile = () => join(PROJECT_ROOT, `Pulumi.${deployed!.stack.name}.yaml`);
 
 /** The plan of the scratch stack's file as it is now (physical names from the scratch stack). */
 const currentSpec = () => loadPlatformFromStackFile(PROJECT_ROOT, deployed!.stack.name);
@@ -102,23 +101,6 @@ async function untilServing(what: string, s: PlatformSpec, hostId: string): Prom
   }
 }
 
-/**
- * `pulumi up` of the scratch stack with `hosts` as its inventory, and the hosts that are down
- * (`failedHosts`, `lostHosts`) where given; resolves with its seconds.
- */
-async function upWithHosts(
-  hosts: unknown[],
-  down: { failedHosts?: string[]; lostHosts?: string[] } = {},
-): Promise<number> {
-  const doc = parseDocument(readFileSync(stackFile(), "utf8"));
-  doc.setIn(["config", "lhcb-platform:hosts"], hosts);
-  for (const [key, ids] of Object.entries(down)) doc.setIn(["config", `lhcb-platform:${key}`], ids);
-  writeFileSync(stackFile(), doc.toString());
-  const t = Date.now();
-  await deployed!.stack.up();
-  return (Date.now() - t) / 1000;
-}
-
 /** The platform image as the site stack names it (before a release names one by its digest). */
 const PLATFORM_IMAGE = "lhcb-platform/service:1.0.0";
 
@@ -160,14 +142,17 @@ function compare(before: Map<string, string>, after: Map<string, string>) {
 
 test("a slave out of the inventory: pulumi up moves only its instances; added back, only the ones it takes over move; no request fails", async () => {
   const victim = spec.slaves[spec.slaves.length - 1].id;
-  const allHosts = hostsOfStackFile();
+  const allHosts = hostsOfStackFile(deployed!);
   const whole = instances(spec);
   const onVictim = [...whole].filter((k) => k.startsWith(`${victim}/`)).sort();
   assert.ok(onVictim.length > 0, `${victim} holds instances`);
 
   await steadily(async () => {
     const before = await slaveContainers();
-    const took = await upWithHosts(allHosts.filter((h) => h.id !== victim));
+    const took = await upWithHosts(
+      deployed!,
+      allHosts.filter((h) => h.id !== victim),
+    );
     const without = instances({ ...currentSpec(), stack: spec.stack });
     const moved = [...without].filter((k) => !whole.has(k)).sort();
     const afterOut = await slaveContainers();
@@ -188,7 +173,7 @@ test("a slave out of the inventory: pulumi up moves only its instances; added ba
       victim,
     );
 
-    const tookBack = await upWithHosts(allHosts);
+    const tookBack = await upWithHosts(deployed!, allHosts);
     const back = compare(afterOut, await slaveContainers());
     const returned = back.added.filter((k) => whole.has(k) && k.startsWith(`${victim}/`));
     console.log(
@@ -205,22 +190,6 @@ test("a slave out of the inventory: pulumi up moves only its instances; added ba
   });
 });
 
-/** The hosts of the scratch stack's file, as written there. */
-function hostsOfStackFile(): { id: string }[] {
-  const doc = parseDocument(readFileSync(stackFile(), "utf8"));
-  return (
-    doc.getIn(["config", "lhcb-platform:hosts"], false) as { toJSON(): unknown }
-  ).toJSON() as {
-    id: string;
-  }[];
-}
-
-/** The URNs of the scratch stack's state that name host `id` (as their stable key). */
-async function urnsNaming(id: string): Promise<string[]> {
-  const { resources } = await deployed!.stack.exportState();
-  return resources.map((r) => r.urn).filter((urn) => urn.includes(`-${id}`));
-}
-
 /** What the stack labels on the engine at `address`: containers, networks and volumes, by name. */
 function labelledOn(address: string): string[] {
   const filter = ["--filter", `label=platform.stack=${spec.stack}`];
@@ -234,19 +203,24 @@ function labelledOn(address: string): string[] {
 test("a slave gone for good: in lostHosts, then out of the inventory; pulumi up forgets what was on it without reaching it; back, `npm run orphans` clears it and it is added again; no request fails", async () => {
   const victim = spec.slaves[spec.slaves.length - 1].id;
   const address = spec.slaves.find((h) => h.id === victim)!.address;
-  const allHosts = hostsOfStackFile();
-  const onVictim = await urnsNaming(victim);
+  const allHosts = hostsOfStackFile(deployed!);
+  const onVictim = await urnsNaming(deployed!, victim);
   assert.ok(onVictim.length > 0, `the state holds what is on ${victim}`);
 
   await steadily(async () => {
     await loseHost(site, victim);
-    const lost = await upWithHosts(allHosts, { lostHosts: [victim] });
+    const lost = await upWithHosts(deployed!, allHosts, { lostHosts: [victim] });
     // Out of the inventory while its engine does not answer: an up that asked it would fail.
     const out = await upWithHosts(
+      deployed!,
       allHosts.filter((h) => h.id !== victim),
       { lostHosts: [] },
     );
-    assert.deepEqual(await urnsNaming(victim), [], `nothing of ${victim} left in the state`);
+    assert.deepEqual(
+      await urnsNaming(deployed!, victim),
+      [],
+      `nothing of ${victim} left in the state`,
+    );
     // Consul's servers forgot its node (force-leave, pruned), where they would have kept it
     // failed for 72 h; asked of another server than the one the step asked.
     const consul = { address: spec.masters[1].address, ...deployed!.consul };
@@ -306,7 +280,7 @@ test("a slave gone for good: in lostHosts, then out of the inventory; pulumi up 
       new RegExp(`port guard \\S+-port-guard-${victim}: its chain removed`),
     );
 
-    const back = await upWithHosts(allHosts);
+    const back = await upWithHosts(deployed!, allHosts);
     await untilServing("both balancers serving the whole placement", spec, victim);
     console.log(
       `site: ${victim} cleared by npm run orphans in ${clearing.toFixed(1)} s (${left.length} objects), added again: pulumi up in ${back.toFixed(1)} s`,

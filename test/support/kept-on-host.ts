@@ -1,6 +1,8 @@
 // What the site's plan keeps as deployed on slave-2 while it is down (failedHosts or lostHosts):
 // every resource on its engine, its preparation, and the steps that probe, serve or retire its
-// containers; `type name`, sorted.
+// containers; `type name`, sorted. And what a test reads of the declared resources to compare.
+import { DeclaredResource, ignoreChangesOf, retainOnDeleteOf } from "./mocks";
+
 export const KEPT_ON_SLAVE_2 = [
   "command:local:Command platform-port-guards-slave-2-ready",
   "command:local:Command platform-port-guards-slave-2-retire",
@@ -17,3 +19,22 @@ export const KEPT_ON_SLAVE_2 = [
   "docker:index/volume:Volume platform-consul-agent-slave-2-consul-data",
   "pulumi:providers:docker platform-hosts-slave-2",
 ];
+
+/**
+ * Of `declared`, those kept as deployed (`ignoreChanges: ["*"]`) and those forgotten rather than
+ * deleted (`retainOnDelete`): `type name`, sorted.
+ */
+export function keptAndRetained(declared: DeclaredResource[]): {
+  kept: string[];
+  retained: string[];
+} {
+  const named = (names: (name: string) => boolean) =>
+    declared
+      .filter((r) => names(r.name))
+      .map((r) => `${r.type} ${r.name}`)
+      .sort();
+  return {
+    kept: named((n) => ignoreChangesOf(n).join() === "*"),
+    retained: named(retainOnDeleteOf),
+  };
+}

@@ -3,8 +3,9 @@
 // down`, and a check that nothing of the site is left on the machine.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { parseDocument } from "yaml";
 import { PlatformSpec } from "../../components/core/platform-spec";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { CliStack } from "../../scripts/cli-stack";
@@ -89,6 +90,43 @@ export async function deploySite(label: string): Promise<DeployedSite> {
       caCert: await output("consulCaCertificate"),
     },
   };
+}
+
+/** The file of the deployed scratch stack, `Pulumi.<stack>.yaml`. */
+const stackFileOf = (d: DeployedSite) => join(PROJECT_ROOT, `Pulumi.${d.stack.name}.yaml`);
+
+/** A host's entry in a stack file, as written there. */
+export type HostEntry = { id: string; address: string } & Record<string, unknown>;
+
+/** The hosts of the scratch stack's file, as written there. */
+export function hostsOfStackFile(d: DeployedSite): HostEntry[] {
+  const doc = parseDocument(readFileSync(stackFileOf(d), "utf8"));
+  const hosts = doc.getIn(["config", "lhcb-platform:hosts"], false) as { toJSON(): unknown };
+  return hosts.toJSON() as HostEntry[];
+}
+
+/**
+ * `pulumi up` of the scratch stack with `hosts` as its inventory, and the hosts that are down
+ * (`failedHosts`, `lostHosts`) where given; resolves with its seconds.
+ */
+export async function upWithHosts(
+  d: DeployedSite,
+  hosts: unknown[],
+  down: { failedHosts?: string[]; lostHosts?: string[] } = {},
+): Promise<number> {
+  const doc = parseDocument(readFileSync(stackFileOf(d), "utf8"));
+  doc.setIn(["config", "lhcb-platform:hosts"], hosts);
+  for (const [key, ids] of Object.entries(down)) doc.setIn(["config", `lhcb-platform:${key}`], ids);
+  writeFileSync(stackFileOf(d), doc.toString());
+  const t = Date.now();
+  await d.stack.up();
+  return (Date.now() - t) / 1000;
+}
+
+/** The URNs of the scratch stack's state that name host `id` (as their stable key). */
+export async function urnsNaming(d: DeployedSite, id: string): Promise<string[]> {
+  const { resources } = await d.stack.exportState();
+  return resources.map((r) => r.urn).filter((urn) => urn.includes(`-${id}`));
 }
 
 /**
