@@ -181,8 +181,8 @@ export class ConsulCluster extends BatchedComponent implements ConsulAccess, Con
    * a step that does nothing when made and whose deletion, once the host leaves `hosts` (or the
    * stack is destroyed), has the servers forget its node at once (consul-forget-program.ts). A
    * lost master leaves `hosts` only as the machine that replaces it joins, in the same `up`, whose
-   * deletions come after: its server is then dropped from the raft peers as well, which holds
-   * the three that serve.
+   * deletions come after the new server's creation: the lost server then leaves the raft peers
+   * too, where autopilot has not already removed it.
    */
   private declareForgets(name: string, spec: ConsulSiteSpec, members: PlannedContainer[]): void {
     const lost = new Set(spec.lostHosts ?? []);
@@ -421,10 +421,6 @@ function leaderProbe(
   );
 }
 
-/**
- * The members the gossip key step waits for: every server and agent of the plan but those on
- * hosts gone for good, which never answer again.
- */
 /** What the gossip key step runs when only its environment changed: nothing, the key is the same. */
 export const KEYRING_KEPT_COMMAND = "true";
 
@@ -433,6 +429,10 @@ function keyDigest(key: string): string {
   return createHash("sha256").update(key).digest("hex");
 }
 
+/**
+ * The members the gossip key step waits for: every server and agent of the plan but those on
+ * hosts gone for good, which never answer again.
+ */
 function plannedMembers(
   plan: { servers: PlannedContainer[]; agents: PlannedContainer[] },
   lost: ReadonlySet<string>,
