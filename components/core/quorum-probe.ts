@@ -39,6 +39,12 @@ export interface QuorumMemberTarget {
   resolveWithDocker: boolean;
   /** Ready only once it serves, even when no other member does (the members before it and it form a quorum). */
   mustServe: boolean;
+  /**
+   * ZooKeeper: the member's `myid`. A member that the serving members list at another address
+   * (its host replaced by a new machine) is ready as soon as it answers: they cannot reach it
+   * until their own turn gives them the new list, so waiting for it to serve would wait for ever.
+   */
+  myid?: number;
 }
 
 /**
@@ -55,10 +61,12 @@ export function masterMemberTarget(
     port: number;
     tls?: boolean;
     mustServe: boolean;
+    myid?: number;
   },
 ): QuorumMemberTarget {
   return {
     ...(member.tls ? { tls: true } : {}),
+    ...(member.myid !== undefined ? { myid: member.myid } : {}),
     kind: member.kind,
     what: `${member.label} ${containerName(spec, member.part, host.id)}`,
     self: partAddress(spec, member.part, host),
@@ -79,8 +87,9 @@ const MEMBER_ACCESS = [
   "const found = new Map();",
   'const addr = (m) => { if (found.has(m)) return found.get(m); const a = e.PROBE_RESOLVE !== "docker" ? m : cp.execFileSync("docker", ["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", m], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();',
   '  if (a === "") throw new Error(`${m} has no address`); found.set(m, a); return a; };',
-  'const srvr = (a) => new Promise((ok, fail) => { let b = ""; const s = net.connect(port, a, () => s.end("srvr"));',
-  '  s.setTimeout(1000, () => { s.destroy(); fail(new Error("srvr timed out")); }); s.on("data", (d) => (b += d)); s.on("end", () => ok(b)); s.on("error", fail); });',
+  'const word = (a, w) => new Promise((ok, fail) => { let b = ""; const s = net.connect(port, a, () => s.end(w));',
+  '  s.setTimeout(1000, () => { s.destroy(); fail(new Error(`${w} timed out`)); }); s.on("data", (d) => (b += d)); s.on("end", () => ok(b)); s.on("error", fail); });',
+  'const srvr = (a) => word(a, "srvr");',
   'const base = (a) => `${e.PROBE_TLS ? "https" : "http"}://${a}:${port}`;',
   ...HTTP_ASK_LINES,
   "const get = async (a, p) => { const r = await ask(`${base(a)}${p}`); if (!r.ok) throw new Error(`${p}: HTTP ${r.status}`); return JSON.parse(r.body); };",
@@ -106,13 +115,19 @@ export const QUORUM_PROBE_PROGRAM = [
   '  if (!(await serves(a))) return no("no leader known"); const mine = await ipsOf(a);',
   '  return (await get(a, "/v1/status/peers")).some((p) => isOneOf(mine, p)) || no(`${mine.join(" or ")} not among the raft peers`);',
   "};",
+  // ZooKeeper: the address a serving member lists for this member's myid (its `conf` membership).
+  'const listedAt = async (a) => (await word(a, "conf")).split("\\n").map((l) => l.split("=")).find(([k]) => k === `server.${e.PROBE_ZK_MYID}`)?.[1]?.split(":")[0];',
   "const quietly = (f) => f().catch((x) => { last = x.message; return false; });",
   "(async () => { for (;;) {",
   "  const self = await quietly(async () => addr(e.PROBE_SELF));",
   "  if (self && (await quietly(() => selfServes(self)))) return;",
   '  const others = (e.PROBE_OTHERS ?? "").split(",").filter((m) => m !== "");',
-  "  let anyServes = false;",
-  "  for (const m of others) if (await quietly(async () => serves(addr(m)))) { anyServes = true; break; }",
+  "  let anyServes = false, elsewhere;",
+  "  for (const m of others) if (await quietly(async () => serves(addr(m)))) {",
+  "    anyServes = true;",
+  "    if (e.PROBE_ZK_MYID) { const at = await quietly(async () => listedAt(addr(m))); if (at && at !== e.PROBE_SELF) elsewhere = `${m} lists it at ${at}`; }",
+  "    break; }",
+  "  if (self && elsewhere && (await quietly(() => answers(self)))) { console.log(`${e.PROBE_WHAT}: answers; joins as the others take the new list (${elsewhere})`); return; }",
   "  if (self && !anyServes && !e.PROBE_MUST_SERVE && (await quietly(() => answers(self)))) return;",
   "  if (Date.now() > end) { console.error(`${e.PROBE_WHAT}: not back in its quorum after ${e.PROBE_TIMEOUT_SECONDS}s (${last})`); process.exit(1); }",
   "  await new Promise((r) => setTimeout(r, 100)); } })();",
@@ -162,5 +177,6 @@ export function quorumProbeEnvironment(
     PROBE_TIMEOUT_SECONDS: String(timeoutSeconds),
     ...(target.resolveWithDocker ? { PROBE_RESOLVE: "docker" } : {}),
     ...(target.mustServe ? { PROBE_MUST_SERVE: "1" } : {}),
+    ...(target.myid !== undefined ? { PROBE_ZK_MYID: String(target.myid) } : {}),
   };
 }

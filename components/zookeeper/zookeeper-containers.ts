@@ -40,6 +40,7 @@ export function zookeeperMemberTarget(spec: QuorumSiteSpec, host: HostSpec): Quo
     mustServe:
       spec.masters.findIndex((h) => h.id === host.id) + 1 >=
       Math.floor(spec.masters.length / 2) + 1,
+    myid: spec.masters.findIndex((h) => h.id === host.id) + 1,
   });
 }
 

@@ -40,8 +40,17 @@ function answerConsul(address: string) {
   });
 }
 
+/** Each member's ZooKeeper `conf` answer, where it has one (else its `srvr` answer). */
+let zookeeperConf: Record<string, string> = {};
+
 function answerZookeeper(address: string) {
-  return createTcpServer((s) => s.once("data", () => s.end(zookeeper[address] ?? "")));
+  return createTcpServer((s) =>
+    s.once("data", (word) =>
+      s.end(
+        (String(word) === "conf" ? zookeeperConf[address] : undefined) ?? zookeeper[address] ?? "",
+      ),
+    ),
+  );
 }
 
 /** Listens on every member's address at one port (the first free one at 127.0.0.1). */
@@ -183,6 +192,28 @@ test("a ZooKeeper member that must serve waits for Mode: leader or follower", as
     stderr:
       "zookeeper member 127.0.0.3: not back in its quorum after 1s (not serving: its srvr answer has no Mode: leader or follower)\n",
   });
+});
+
+test("a ZooKeeper member the serving members list at another address (its host replaced) is ready once it answers; listed at its own, it must serve", async () => {
+  const notServing = "This ZooKeeper instance is not currently serving requests\n";
+  const listing = (first: string) =>
+    ["serverId=2", "membership: ", `server.1=${first}:2888:3888:participant`].join("\n") +
+    "\nserver.2=127.0.0.2:2888:3888:participant\nserver.3=127.0.0.3:2888:3888:participant\nversion=0\n";
+  zookeeper = { "127.0.0.1": notServing, "127.0.0.2": "Mode: leader\n" };
+  zookeeperConf = { "127.0.0.2": listing("master-1.example.org") };
+  const replaced = { ...target("zookeeper", "127.0.0.1", true), myid: 1 };
+  const { stdout } = await runAs(QUORUM_PROBE_COMMAND, replaced, 5);
+  assert.equal(
+    stdout,
+    "zookeeper member 127.0.0.1: answers; joins as the others take the new list (127.0.0.2 lists it at master-1.example.org)\n",
+  );
+  zookeeperConf = { "127.0.0.2": listing("127.0.0.1") };
+  await assert.rejects(runAs(QUORUM_PROBE_COMMAND, replaced, 1), {
+    code: 1,
+    stderr:
+      "zookeeper member 127.0.0.1: not back in its quorum after 1s (not serving: its srvr answer has no Mode: leader or follower)\n",
+  });
+  zookeeperConf = {};
 });
 
 test("a leading Consul server hands its leadership over and waits for the new leader", async () => {

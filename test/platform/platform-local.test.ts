@@ -337,6 +337,8 @@ test("quorum members are ready one after another: back in their quorum, the othe
     PROBE_TIMEOUT_SECONDS: "120",
     PROBE_RESOLVE: "docker",
     PROBE_MUST_SERVE: "1",
+    // Its id, to find itself in a serving member's membership (a replaced host's member).
+    PROBE_ZK_MYID: "2",
   });
   // On a first deployment the first members cannot form a quorum alone: from ZooKeeper's majority
   // (2 of 3) and Consul's expected servers (all 3) on, a member must serve to be ready.
