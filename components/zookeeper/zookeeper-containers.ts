@@ -12,6 +12,7 @@ import { HostSpec } from "../core/config-schema";
 import { PlatformSpec, QuorumSiteSpec } from "../core/platform-spec";
 import { localQuorumAddress } from "../core/local-network";
 import { masterMemberTarget, QuorumMemberTarget } from "../core/quorum-probe";
+import { quorumSize } from "../core/quorum";
 import { renderJavaSecurity, renderMyId, renderZooCfg, ZooKeeperMember } from "./zoo-cfg";
 import { zookeeperAuthEnforced } from "./zookeeper-auth-plan";
 
@@ -29,25 +30,29 @@ export function zookeeperMembers(
   return spec.masters.map((h, i) => ({ id: i + 1, address: partAddress(spec, "zookeeper", h) }));
 }
 
+/** The `myid` of the member on `host`: its place among the masters, from 1. */
+function zookeeperMyId(spec: Pick<PlatformSpec, "masters">, host: HostSpec): number {
+  return spec.masters.findIndex((h) => h.id === host.id) + 1;
+}
+
 /** What the readiness of the member on `host` asks (core/quorum-probe.ts): back in the ensemble. */
 export function zookeeperMemberTarget(spec: QuorumSiteSpec, host: HostSpec): QuorumMemberTarget {
+  const myid = zookeeperMyId(spec, host);
   return masterMemberTarget(spec, host, {
     kind: "zookeeper",
     part: "zookeeper",
     label: "ZooKeeper member",
     port: PORTS.zookeeperClient,
     // The members up to this one are a majority: they elect a leader on their own.
-    mustServe:
-      spec.masters.findIndex((h) => h.id === host.id) + 1 >=
-      Math.floor(spec.masters.length / 2) + 1,
-    myid: spec.masters.findIndex((h) => h.id === host.id) + 1,
+    mustServe: myid >= quorumSize(spec.masters.length),
+    myid,
   });
 }
 
 /** The container of the ZooKeeper member on `host`. */
 export function zookeeperContainer(spec: QuorumSiteSpec, host: HostSpec): ContainerSpec {
   const members = zookeeperMembers(spec);
-  const id = spec.masters.findIndex((h) => h.id === host.id) + 1;
+  const id = zookeeperMyId(spec, host);
   const name = containerName(spec, "zookeeper", host.id);
   return {
     ...reachableAs(name),

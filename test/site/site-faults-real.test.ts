@@ -23,8 +23,8 @@ import {
   urnsNaming,
 } from "../support/site-fixture";
 import {
-  consulGet,
   consulLeader,
+  consulNodes,
   probe,
   whitelistDiagnosis,
   serfHealth,
@@ -231,17 +231,6 @@ test("a load balancer lost: the other serves with every instance up and no reque
   assert.equal(summary.failed, 0, summary.failures.join("\n"));
 });
 
-/** The node names Consul's `path` lists (`/v1/agent/members`, the raft configuration's servers), sorted. */
-async function consulNodes(
-  address: string,
-  path: "/v1/agent/members" | "/v1/operator/raft/configuration",
-): Promise<string[]> {
-  const r = await consulGet({ address, ...deployed!.consul }, path);
-  if (!r.ok) return [];
-  const body = JSON.parse(r.out) as { Name: string }[] | { Servers: { Node: string }[] };
-  return (Array.isArray(body) ? body.map((m) => m.Name) : body.Servers.map((x) => x.Node)).sort();
-}
-
 test("the first master gone for good: in lostHosts, then replaced in its place by a new machine under a new name; both quorums take the new member, the lost one is forgotten, no request fails", async () => {
   // The first master: the one the engine asks Consul at, and ZooKeeper's member 1, which the
   // others reach (a lower id never connects to a higher one) only once they have the new list.
@@ -265,11 +254,12 @@ test("the first master gone for good: in lostHosts, then replaced in its place b
       () => serversHealthy({ address: api, ...deployed!.consul }, 3),
       60,
     );
+    const consul = { address: api, ...deployed!.consul };
     assert.deepEqual(
-      await consulNodes(api, "/v1/operator/raft/configuration"),
+      await consulNodes(consul, "/v1/operator/raft/configuration"),
       masters.map(node).sort(),
     );
-    const members = await consulNodes(api, "/v1/agent/members");
+    const members = await consulNodes(consul, "/v1/agent/members");
     assert.ok(members.includes(node(machine.id)), members.join());
     assert.ok(!members.includes(node(victim)), `${victim}'s node forgotten: ${members.join()}`);
     const modes = await Promise.all(masters.map((m) => zookeeperMode(now, spec, m)));

@@ -30,7 +30,7 @@ import {
   urnsNaming,
 } from "../support/site-fixture";
 import {
-  consulGet,
+  consulNodes,
   containersOn,
   onHost,
   serversOf,
@@ -224,10 +224,7 @@ test("a slave gone for good: in lostHosts, then out of the inventory; pulumi up 
     // Consul's servers forgot its node (force-leave, pruned), where they would have kept it
     // failed for 72 h; asked of another server than the one the step asked.
     const consul = { address: spec.masters[1].address, ...deployed!.consul };
-    const members = async () => {
-      const r = await consulGet(consul, "/v1/agent/members");
-      return r.ok ? (JSON.parse(r.out) as { Name: string }[]).map((m) => m.Name) : [];
-    };
+    const members = () => consulNodes(consul, "/v1/agent/members");
     const forgotten = await timeUntil(
       `${victim}'s Consul node forgotten`,
       async () => {

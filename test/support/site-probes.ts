@@ -145,6 +145,20 @@ export function consulGet(
   return consulRequest(consul, "GET", path, undefined, 2000);
 }
 
+/**
+ * The node names Consul lists at `path` (the LAN members, or the raft configuration's servers),
+ * sorted; none where it does not answer.
+ */
+export async function consulNodes(
+  consul: SiteConsul,
+  path: "/v1/agent/members" | "/v1/operator/raft/configuration",
+): Promise<string[]> {
+  const r = await consulGet(consul, path);
+  if (!r.ok) return [];
+  const body = JSON.parse(r.out) as { Name: string }[] | { Servers: { Node: string }[] };
+  return (Array.isArray(body) ? body.map((m) => m.Name) : body.Servers.map((x) => x.Node)).sort();
+}
+
 /** `method` of `path` on `consul` with a JSON (or text) body, within 5 s: its status (0: no answer) and body. */
 export function consulSend(
   consul: SiteConsul,
