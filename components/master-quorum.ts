@@ -16,11 +16,18 @@ import { place } from "./core/placement";
 import { hostProblems, PlatformSpec, resolveLoadBalancer } from "./core/platform-spec";
 import { quorumProblem, quorumSize } from "./core/quorum";
 import { parseWith } from "./core/validate";
+import { zookeeperIdProblems } from "./core/zookeeper-ids";
 import { HostInventory, inventoryOf } from "./hosts/host-inventory";
 import { ZooKeeperEnsemble } from "./zookeeper/zookeeper-ensemble";
 
-/** What a quorum host is: a platform host's id, address, Docker endpoint and preparation. */
-const quorumHostSchema = hostSchema.pick({ id: true, address: true, docker: true, prepare: true });
+/** What a quorum host is: a platform host's id, address, Docker endpoint, preparation and ZooKeeper id. */
+const quorumHostSchema = hostSchema.pick({
+  id: true,
+  address: true,
+  docker: true,
+  prepare: true,
+  zookeeperId: true,
+});
 
 const quorumArgsSchema = z.strictObject({
   stack: z.string().regex(idPattern, "expected a lower-case stack name"),
@@ -44,7 +51,11 @@ export interface MasterQuorumArgs {
    * endpoint, the members on the host network (an odd number of at least 3 hosts, the gossip key required).
    */
   environment: "local" | "cert" | "prod";
-  /** The quorum's hosts, in order: ZooKeeper's `myid` follows it. */
+  /**
+   * The quorum's hosts, in order: a host's ZooKeeper `myid` is its place in it unless its
+   * `zookeeperId` sets it, and must not change while the ensemble runs (a host moved or removed
+   * in the list stops the `up` before any member changes: zookeeper-ids-guard.ts).
+   */
   hosts: QuorumHost[];
   /** The two parts' images. */
   images: { zookeeper: string; consul: string };
@@ -94,6 +105,10 @@ export function quorumSpec(args: Omit<MasterQuorumArgs, keyof QuorumAccess>): Pl
   const quorum = quorumProblem(a.hosts.length, a.environment);
   if (quorum) problem("hosts", quorum);
   hostProblems(a.hosts, a.environment, problem);
+  zookeeperIdProblems(
+    a.hosts.map((h) => ({ ...h, roles: ["master" as const] })),
+    problem,
+  );
   const login = quorumRegistryLogin(a.registryUser, a.images, problem);
   if (problems.length > 0) throw new PlatformInputError(problems);
   // Only the masters' parts read cpus and memory (none of them does); they are the schema's minimum.

@@ -1,6 +1,7 @@
 import { isIPv4 } from "node:net";
 import { z } from "zod";
 import { CERTIFICATE_PEM_EXPECTED, isCertificatePem } from "./certificate-checks";
+import { ZOOKEEPER_ID_MAX } from "./zookeeper-ids";
 import {
   dockerHostProblem,
   hasNul,
@@ -121,6 +122,17 @@ export const hostSchema = z.strictObject({
   labels: labelMap.default({}),
   docker: dockerEndpointSchema.optional(),
   prepare: sshPrepareSchema.optional(),
+  /**
+   * A master's ZooKeeper id (`myid`), where it must not follow the master's place among the
+   * masters: a master removed or moved in `hosts` would change the ids of those after it
+   * (core/zookeeper-ids.ts).
+   */
+  zookeeperId: z
+    .number()
+    .int("expected a whole number from 1 to 255")
+    .min(1, "expected a whole number from 1 to 255")
+    .max(ZOOKEEPER_ID_MAX, "expected a whole number from 1 to 255")
+    .optional(),
 });
 
 export const imagesSchema = z.strictObject({

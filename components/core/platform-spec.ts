@@ -13,6 +13,7 @@ import {
   mesosReserveProblems,
   portProblems,
 } from "./site-checks";
+import { zookeeperIdProblems } from "./zookeeper-ids";
 
 /** A service with its run mode, image and (in `pulumi` mode) its hosts decided. */
 export interface PlacedService extends ServiceSpec {
@@ -217,13 +218,17 @@ export function hostProblems(
   });
 }
 
-/** Splits the hosts by role, telling `problem` about ids used twice and missing Docker endpoints. */
+/**
+ * Splits the hosts by role, telling `problem` about ids used twice, missing Docker endpoints and
+ * ZooKeeper ids that two masters would have.
+ */
 function hostRoles(
   config: StackConfig,
   environment: EnvironmentKind,
   problem: (path: string, expected: string) => void,
 ): HostRoles {
   hostProblems(config.hosts, environment, problem);
+  zookeeperIdProblems(config.hosts, problem);
   const withRole = (role: string) =>
     config.hosts.filter((h) => (h.roles as string[]).includes(role));
   return {

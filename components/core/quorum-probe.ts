@@ -79,8 +79,8 @@ export function masterMemberTarget(
   };
 }
 
-/** What both programs start with: a member's address and how to ask it. */
-const MEMBER_ACCESS = [
+/** What the programs that ask a quorum's members start with: a member's address and how to ask it. */
+export const MEMBER_ACCESS = [
   'const e = process.env, net = require("node:net"), cp = require("node:child_process");',
   'const end = Date.now() + Number(e.PROBE_TIMEOUT_SECONDS) * 1000, port = Number(e.PROBE_PORT); let last = "no answer";',
   // A container once found keeps its address (the local stack gives each member a fixed one): asked of Docker once.

@@ -13,6 +13,7 @@ import { PlatformSpec, QuorumSiteSpec } from "../core/platform-spec";
 import { localQuorumAddress } from "../core/local-network";
 import { masterMemberTarget, QuorumMemberTarget } from "../core/quorum-probe";
 import { quorumSize } from "../core/quorum";
+import { zookeeperIds } from "../core/zookeeper-ids";
 import { renderJavaSecurity, renderMyId, renderZooCfg, ZooKeeperMember } from "./zoo-cfg";
 import { zookeeperAuthEnforced } from "./zookeeper-auth-plan";
 
@@ -23,15 +24,24 @@ export const ZK_DATA_DIR = "/data";
 /** The health probe: the member answers the `srvr` four-letter word with its mode. */
 export const ZK_PROBE = `exec 3<>/dev/tcp/127.0.0.1/${PORTS.zookeeperClient} && echo srvr >&3 && grep -q '^Mode: ' <&3`;
 
-/** Members of the ensemble: one per master host, `myid` following the order of the masters. */
+/** Members of the ensemble: one per master host, with its id (core/zookeeper-ids.ts). */
 export function zookeeperMembers(
   spec: Pick<PlatformSpec, "stack" | "local" | "masters">,
 ): ZooKeeperMember[] {
-  return spec.masters.map((h, i) => ({ id: i + 1, address: partAddress(spec, "zookeeper", h) }));
+  const ids = zookeeperIds(spec.masters);
+  return spec.masters.map((h, i) => ({
+    id: ids[i],
+    address: partAddress(spec, "zookeeper", h),
+  }));
 }
 
-/** The `myid` of the member on `host`: its place among the masters, from 1. */
+/** The `myid` of the member on `host`. */
 function zookeeperMyId(spec: Pick<PlatformSpec, "masters">, host: HostSpec): number {
+  return zookeeperIds(spec.masters)[placeAmongMasters(spec, host) - 1];
+}
+
+/** The place of `host` among the masters, from 1: the members are declared in that order. */
+function placeAmongMasters(spec: Pick<PlatformSpec, "masters">, host: HostSpec): number {
   return spec.masters.findIndex((h) => h.id === host.id) + 1;
 }
 
@@ -44,7 +54,7 @@ export function zookeeperMemberTarget(spec: QuorumSiteSpec, host: HostSpec): Quo
     label: "ZooKeeper member",
     port: PORTS.zookeeperClient,
     // The members up to this one are a majority: they elect a leader on their own.
-    mustServe: myid >= quorumSize(spec.masters.length),
+    mustServe: placeAmongMasters(spec, host) >= quorumSize(spec.masters.length),
     myid,
   });
 }

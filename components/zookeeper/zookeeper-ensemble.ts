@@ -20,6 +20,11 @@ import {
   zookeeperRoles,
 } from "./zookeeper-auth-plan";
 import { ZOOKEEPER_ACL_COMMAND, zookeeperAclEnvironment } from "./zookeeper-acl-program";
+import {
+  plannedZooKeeperMembers,
+  ZOOKEEPER_IDS_GUARD_COMMAND,
+  zookeeperIdsGuardEnvironment,
+} from "./zookeeper-ids-guard";
 
 /** What the ensemble reads of the site: the quorum, and whether Mesos's side uses it. */
 export type ZooKeeperSiteSpec = QuorumSiteSpec & ZookeeperClientsSpec;
@@ -35,8 +40,9 @@ export interface ZooKeeperEnsembleArgs {
 }
 
 /**
- * The ZooKeeper ensemble of the master quorum: one member per master, each with its `myid`. The
- * members follow one another (container, then its readiness: back in the ensemble; then the next),
+ * The ZooKeeper ensemble of the master quorum: one member per master, each with its `myid`
+ * (core/zookeeper-ids.ts), which a step before the first member keeps from changing under the
+ * running ensemble (zookeeper-ids-guard.ts). The members follow one another (container, then its readiness: back in the ensemble; then the next),
  * so a change that replaces them all never has two away at once; replacing the leader still costs
  * an election (ZooKeeper cannot hand its leadership over). Where clients must authenticate
  * (zookeeper-auth-plan.ts), each part's password is made at the first `up`, and a last step sets
@@ -53,6 +59,8 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
   public readonly passwords?: Partial<Record<ZookeeperRole, pulumi.Output<string>>>;
   /** Where clients authenticate: the step that set the ACLs, after the last member. */
   public readonly acl?: LocalCommand;
+  /** The step before the first member: no running member's id changes (zookeeper-ids-guard.ts). */
+  public readonly idsGuard: LocalCommand;
   /** What a client waits for: the members, and the ACLs where they are set. */
   public readonly forClients: pulumi.Resource[];
 
@@ -73,12 +81,13 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     const secrets = admin && {
       zookeeperSuperDigest: admin.apply((p) => zookeeperDigestId(ZOOKEEPER_USERS.admin, p)),
     };
-    let previous: LocalCommand | undefined;
+    this.idsGuard = this.declareIdsGuard(name, args.spec);
+    let previous: LocalCommand = this.idsGuard;
     const byId = new Map(args.spec.hosts.map((h) => [h.id, h]));
     for (const { hostId, container: member } of zookeeperPlan(args.spec)) {
       const key = `${name}-${hostId}`;
       const container = declareContainer(this, args.inventory, hostId, key, member, {
-        dependsOn: previous ? [previous] : [],
+        dependsOn: [previous],
         secrets,
       }).container;
       previous = quorumMemberReady(
@@ -91,9 +100,26 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       this.ready[hostId] = previous;
     }
     this.connectString = zkConnect(zookeeperMembers(args.spec));
-    if (this.passwords) this.acl = this.declareAcl(name, args.spec, previous!);
+    if (this.passwords) this.acl = this.declareAcl(name, args.spec, previous);
     this.forClients = [...Object.values(this.members), ...(this.acl ? [this.acl] : [])];
     this.registerOutputs({ connectString: this.connectString });
+  }
+
+  /**
+   * The step that stops the `up` before any member changes where a running member's id would
+   * change (zookeeper-ids-guard.ts). Run again whenever the planned list changes.
+   */
+  private declareIdsGuard(name: string, spec: ZooKeeperSiteSpec): LocalCommand {
+    const planned = plannedZooKeeperMembers(spec);
+    return new LocalCommand(
+      `${name}-ids`,
+      {
+        create: ZOOKEEPER_IDS_GUARD_COMMAND,
+        environment: zookeeperIdsGuardEnvironment(planned, spec.local),
+        triggers: [JSON.stringify(planned)],
+      },
+      { parent: this },
+    );
   }
 
   /**

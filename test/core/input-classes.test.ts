@@ -185,6 +185,49 @@ test("two hosts at one address", () => {
   ]);
 });
 
+test("ZooKeeper ids out of range, on a host without a member, or held by two masters", () => {
+  const pinned = (...ids: (number | undefined)[]) =>
+    prodHosts().map((h, i) =>
+      i < ids.length && ids[i] !== undefined ? { ...h, zookeeperId: ids[i] } : h,
+    );
+  const RANGE = "expected a whole number from 1 to 255";
+  table([
+    ...[0, 256, 1.5, -1].map((v) => ({
+      value: `zookeeperId ${v}`,
+      config: { hosts: hostsWith(0, { zookeeperId: v }) },
+      expected: [`${S}hosts[0].zookeeperId: ${RANGE}`],
+    })),
+    {
+      value: "zookeeperId on a slave",
+      config: { hosts: hostsWith(3, { zookeeperId: 4 }) },
+      expected: [
+        `${S}hosts[3].zookeeperId: unset: only a host with role master runs a ZooKeeper member; s1 has roles slave`,
+      ],
+    },
+    {
+      value: "two masters pinned to one id",
+      config: { hosts: pinned(1, 1) },
+      expected: [
+        `${S}hosts[1].zookeeperId: a ZooKeeper id no other master has; m2 would have 1, as hosts[0] (m1) has`,
+      ],
+    },
+    {
+      value: "a pinned id that is another master's place",
+      config: { hosts: pinned(undefined, undefined, 2) },
+      expected: [
+        `${S}hosts[2].zookeeperId: a ZooKeeper id no other master has; m3 would have 2, as hosts[1] (m2) has (its place among the masters)`,
+      ],
+    },
+    {
+      value: "a place that is a pinned id of a master before it",
+      config: { hosts: pinned(2) },
+      expected: [
+        `${S}hosts[1].zookeeperId: a ZooKeeper id no other master has; m2 would have 2 (its place among the masters), as hosts[0] (m1) has`,
+      ],
+    },
+  ]);
+});
+
 test("marathon-mode entries Mesos could never place", () => {
   table([
     {

@@ -18,6 +18,7 @@ import { PlatformInputError } from "../../components/core/errors";
 import { PASSWORD_COMMAND } from "../../components/core/generated-secret";
 import { MasterQuorum, quorumSpec, quorumSpecOf } from "../../components/master-quorum";
 import { MasterQuorum as PackageMasterQuorum } from "../../components/provider/quorum-component";
+import { ZOOKEEPER_IDS_GUARD_COMMAND } from "../../components/zookeeper/zookeeper-ids-guard";
 
 const images = {
   zookeeper: "registry.example/zookeeper:3.8",
@@ -53,8 +54,8 @@ test("three hosts of a site: a ZooKeeper member and a Consul server on each, thr
     "docker:index/volume:Volume": 6,
     // Each member's readiness, the Consul leader, the management token made at `up`,
     // Consul's TLS (the CA and a certificate per server), the step that puts the gossip key in
-    // use, and ZooKeeper's admin password and the step that sets its ACLs.
-    "command:local:Command": 15,
+    // use, and ZooKeeper's admin password, the step that keeps its ids and the one that sets its ACLs.
+    "command:local:Command": 16,
     "lhcb-platform:consul:ConsulTls": 1,
     // Consul's ACLs (prod): a policy per client role and the slave hosts', a token per role.
     "lhcb-platform:consul:ConsulAcl": 1,
@@ -105,6 +106,70 @@ test("three hosts of a site: a ZooKeeper member and a Consul server on each, thr
     create: PASSWORD_COMMAND,
     logging: "none",
   });
+  // Before the first member: the step that stops an `up` changing a running member's id.
+  const planned = JSON.stringify(
+    ["q1", "q2", "q3"].map((h, i) => ({ id: i + 1, address: `${h}.example.org`, host: h })),
+  );
+  const ids = byName(declared, "coord-zookeeper-ids");
+  assert.equal(ids.inputs.create, ZOOKEEPER_IDS_GUARD_COMMAND);
+  assert.deepEqual(ids.inputs.triggers, [planned]);
+  assert.equal((ids.inputs.environment as Record<string, string>).ZK_PLANNED, planned);
+  assert.deepEqual(dependenciesOf("coord-zookeeper-ids"), []);
+  assert.ok(dependenciesOf("coord-zookeeper-q1").includes("coord-zookeeper-ids"));
+});
+
+test("masters moved, each with its zookeeperId: every member keeps its id; two with one id are refused", async () => {
+  const [q1, q2, q3] = hosts;
+  const moved = [
+    { ...q3, zookeeperId: 3 },
+    { ...q1, zookeeperId: 1 },
+    { ...q2, zookeeperId: 2 },
+  ];
+  new MasterQuorum("moved", { ...siteQuorum, stack: "moved", hosts: moved });
+  await settle(declared);
+  for (const [host, id] of [
+    ["q3", "3"],
+    ["q1", "1"],
+    ["q2", "2"],
+  ]) {
+    const envs = byName(declared, `moved-zookeeper-${host}`).inputs.envs as string[];
+    assert.ok(envs.includes(`ZOO_MY_ID=${id}`), host);
+    const ready = byName(declared, `moved-zookeeper-${host}-ready`).inputs.environment;
+    assert.equal((ready as Record<string, string>).PROBE_ZK_MYID, id, host);
+  }
+  // The members follow the list: the second (q1) completes a majority and must serve.
+  const mustServe = (h: string) =>
+    (byName(declared, `moved-zookeeper-${h}-ready`).inputs.environment as Record<string, string>)
+      .PROBE_MUST_SERVE;
+  assert.deepEqual(["q3", "q1", "q2"].map(mustServe), [undefined, "1", "1"]);
+  assert.deepEqual(
+    JSON.parse(
+      (byName(declared, "moved-zookeeper-ids").inputs.environment as Record<string, string>)
+        .ZK_PLANNED,
+    ).map((m: { id: number; host: string }) => [m.host, m.id]),
+    [
+      ["q3", 3],
+      ["q1", 1],
+      ["q2", 2],
+    ],
+  );
+  assert.throws(
+    () =>
+      quorumSpec({
+        stack: "site",
+        environment: "prod",
+        images,
+        hosts: [{ ...q1, zookeeperId: 2 }, q2, q3],
+      }),
+    new PlatformInputError([
+      {
+        file: "MasterQuorumArgs",
+        path: "hosts[1].zookeeperId",
+        expected:
+          "a ZooKeeper id no other master has; q2 would have 2 (its place among the masters), as hosts[0] (q1) has",
+      },
+    ]),
+  );
 });
 
 test("bad arguments: every problem at once, naming MasterQuorumArgs and the path", async () => {

@@ -108,8 +108,8 @@ test("every part is declared, with exact counts", async () => {
   assert.equal(counts["consul:index/aclPolicy:AclPolicy"], 5);
   assert.equal(counts["consul:index/aclToken:AclToken"], 4 + (spec.hosts.length - 5));
   // One Marathon app (Framework/Monitoring) and one Chronos job (PilotStatusAgent) in marathon mode,
-  // the wait for a Consul leader, the Consul management token, the readiness of each ZooKeeper
-  // member and Consul server (one per master), the creation of cAdvisor's database, per
+  // the wait for a Consul leader, the Consul management token, the step that keeps ZooKeeper's
+  // ids, the readiness of each ZooKeeper member and Consul server (one per master), the creation of cAdvisor's database, per
   // instance its probe and drain and the wait until every balancer serves it, Consul's CA and a certificate per host (server or agent), a
   // password per InfluxDB user, a password per ZooKeeper user and the step that sets its ACLs,
   // a secret per Mesos principal, the step that puts the gossip key in use, per balancer the
@@ -122,6 +122,7 @@ test("every part is declared, with exact counts", async () => {
   assert.equal(
     commands.length,
     2 +
+      1 +
       1 +
       1 +
       5 +
@@ -189,6 +190,7 @@ test("every part is declared, with exact counts", async () => {
       "platform-metrics-tls-cert-grafana",
       "platform-metrics-tls-cert-influxdb",
       "platform-zookeeper-acl",
+      "platform-zookeeper-ids",
       ...["platform-admin", "mesos-master", "mesos-agent", "marathon", "chronos"].map(
         (user) => `platform-zookeeper-password-${user}`,
       ),

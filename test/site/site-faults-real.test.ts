@@ -1,7 +1,9 @@
 // Hosts lost and partitioned on the multi-host site, each under a steady client (100 requests a
 // second): a slave, the Consul leader's master (lost, then partitioned), a load balancer; each
-// repaired within its test, which waits until the platform is whole again. Last, the first master
-// gone for good and replaced by a new machine under a new name, after which the site keeps that name.
+// repaired within its test, which waits until the platform is whole again. Then two masters
+// swapped in the stack file, which the `up` refuses before ZooKeeper's ids change. Last, the first
+// master gone for good and replaced by a new machine under a new name, after which the site keeps
+// that name.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { PlatformSpec } from "../../components/core/platform-spec";
@@ -229,6 +231,49 @@ test("a load balancer lost: the other serves with every instance up and no reque
     console.log(`site: ${lost.id} back: serving ${back} ms after its restore began`);
   });
   assert.equal(summary.failed, 0, summary.failures.join("\n"));
+});
+
+test("two masters swapped in hosts: the up stops before any ZooKeeper member changes, naming both; put back, the up goes through and no member changed", async () => {
+  // Whatever the masters are now (the master replacement below may have run first).
+  const hosts = hostsOfStackFile(deployed!);
+  const masters = hosts.filter((h) => (h.roles as string[]).includes("master"));
+  const [, a, b] = masters;
+  const swapped = hosts.map((h) => (h.id === a.id ? b : h.id === b.id ? a : h));
+  const memberIds = () =>
+    Promise.all(
+      masters.map(async (m) => {
+        const container = `${spec.stack}-zookeeper-${m.id}`;
+        const r = await probe("docker", [
+          "-H",
+          `ssh://root@${m.address}`,
+          "inspect",
+          "-f",
+          "{{.Id}} {{.State.StartedAt}}",
+          container,
+        ]);
+        assert.ok(r.ok, `${container} on ${m.id}`);
+        return r.out.trim();
+      }),
+    );
+  const before = await memberIds();
+  const refused = await upWithHosts(deployed!, swapped).then(
+    () => "",
+    (e: Error) => e.message,
+  );
+  assert.ok(
+    refused.includes(
+      `ZooKeeper's ids: would change, so nothing of the ensemble was changed: ${a.id} (${a.address}) serves as server.2 and would be server.3; ${b.id} (${b.address}) serves as server.3 and would be server.2. A member's id is its master's place among the masters in hosts unless hosts[i].zookeeperId sets it`,
+    ),
+    refused === "" ? "the up went through" : refused,
+  );
+  assert.deepEqual(await memberIds(), before, "no ZooKeeper member replaced or restarted");
+  const t = Date.now();
+  await upWithHosts(deployed!, hosts);
+  const back = (Date.now() - t) / 1000;
+  assert.deepEqual(await memberIds(), before, "no ZooKeeper member replaced or restarted");
+  const modes = await Promise.all(masters.map((m) => zookeeperMode({ hosts }, spec, m.id)));
+  assert.deepEqual(modes.map(String).sort(), ["follower", "follower", "leader"]);
+  console.log(`site: masters swapped refused; put back, pulumi up in ${back.toFixed(1)} s`);
 });
 
 test("the first master gone for good: in lostHosts, then replaced in its place by a new machine under a new name; both quorums take the new member, the lost one is forgotten, no request fails", async () => {

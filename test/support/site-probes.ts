@@ -224,7 +224,7 @@ export async function serversHealthy(consul: SiteConsul, servers: number): Promi
 
 /** The mode (`leader`, `follower`) of the ZooKeeper member on host `id`, or undefined when it does not serve. */
 export async function zookeeperMode(
-  site: SiteLayout,
+  site: { hosts: readonly { id: string; address: string }[] },
   spec: Pick<PlatformSpec, "stack">,
   id: string,
 ): Promise<string | undefined> {

@@ -118,3 +118,25 @@ test("every member asks its clients to authenticate (digest) on cert and prod, n
     "zk://mesos-master:secret@zk-a:2181,zk-b:2181,zk-c:2181/mesos",
   );
 });
+
+test("masters that keep their ZooKeeper ids (zookeeperId) after the second and fourth left: ids 1, 3, 5 everywhere", () => {
+  const spec = loadPlatformFromStackFile(process.cwd(), "prod");
+  const [m1, , m3, , m5] = spec.masters;
+  const kept = { ...spec, masters: [m1, { ...m3, zookeeperId: 3 }, { ...m5, zookeeperId: 5 }] };
+  assert.deepEqual(zookeeperMembers(kept), [
+    { id: 1, address: "lbmaster01.cern.ch" },
+    { id: 3, address: "lbmaster03.cern.ch" },
+    { id: 5, address: "lbmaster05.cern.ch" },
+  ]);
+  const c = zookeeperContainer(kept, kept.masters[2]);
+  assert.equal(c.env!.ZOO_MY_ID, "5");
+  assert.equal(c.files![1].content, "5\n");
+  assert.deepEqual(
+    c.files![0].content.split("\n").filter((l) => l.startsWith("server.")),
+    [
+      "server.1=lbmaster01.cern.ch:2888:3888",
+      "server.3=lbmaster03.cern.ch:2888:3888",
+      "server.5=lbmaster05.cern.ch:2888:3888",
+    ],
+  );
+});
