@@ -107,6 +107,7 @@ export function quorumSpec(args: Omit<MasterQuorumArgs, keyof QuorumAccess>): Pl
   hostProblems(a.hosts, a.environment, problem);
   zookeeperIdProblems(
     a.hosts.map((h) => ({ ...h, roles: ["master" as const] })),
+    a.environment === "local",
     problem,
   );
   const login = quorumRegistryLogin(a.registryUser, a.images, problem);

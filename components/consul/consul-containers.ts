@@ -1,3 +1,4 @@
+import { zookeeperIds } from "../core/zookeeper-ids";
 import { HostSpec } from "../core/config-schema";
 import {
   ContainerSpec,
@@ -133,7 +134,6 @@ export function consulServerTarget(spec: ConsulSiteSpec, host: HostSpec): Quorum
   });
 }
 
-/** A Consul server container; its config (`consulServerConfig`) may hold the secret key, so the component uploads it. */
 /** A Consul server's container, its config file included (the gossip key's placeholder where `gossipEncrypted`). */
 export function consulServerContainer(spec: ConsulSiteSpec, host: HostSpec): ContainerSpec {
   const container = withConfig(
@@ -141,9 +141,10 @@ export function consulServerContainer(spec: ConsulSiteSpec, host: HostSpec): Con
     consulServerConfig(spec, host),
   );
   if (!spec.local) return container;
-  // On the local stack, the same address whenever the server is replaced, as a host keeps its own.
-  const index = spec.masters.findIndex((h) => h.id === host.id);
-  return { ...container, ipv4Address: localQuorumAddress(spec.stack, "consul-server", index) };
+  // On the local stack, the same address whenever the server is replaced, as a host keeps its own:
+  // the one its master's ZooKeeper id gives, so that masters moved with their ids keep theirs.
+  const id = zookeeperIds(spec.masters)[spec.masters.findIndex((h) => h.id === host.id)];
+  return { ...container, ipv4Address: localQuorumAddress(spec.stack, "consul-server", id - 1) };
 }
 
 function withConfig(container: ContainerSpec, config: string): ContainerSpec {

@@ -228,7 +228,7 @@ function hostRoles(
   problem: (path: string, expected: string) => void,
 ): HostRoles {
   hostProblems(config.hosts, environment, problem);
-  zookeeperIdProblems(config.hosts, problem);
+  zookeeperIdProblems(config.hosts, environment === "local", problem);
   const withRole = (role: string) =>
     config.hosts.filter((h) => (h.roles as string[]).includes(role));
   return {

@@ -9,17 +9,25 @@ import type { HostSpec } from "./config-schema";
 /** The highest id ZooKeeper's documentation allows. */
 export const ZOOKEEPER_ID_MAX = 255;
 
+/**
+ * The highest id on the local stack, whose members' fixed addresses (core/local-network.ts,
+ * `localQuorumAddress`) follow their ids.
+ */
+export const LOCAL_ZOOKEEPER_ID_MAX = 19;
+
 /** The id of each master, in the masters' order: `zookeeperId` where set, else its place from 1. */
 export function zookeeperIds(masters: readonly Pick<HostSpec, "zookeeperId">[]): number[] {
   return masters.map((h, i) => h.zookeeperId ?? i + 1);
 }
 
 /**
- * Tells `problem` about an id set on a host that runs no ZooKeeper member, and about two masters
- * that would have the same id (a pinned one, or a pinned one and another's place).
+ * Tells `problem` about an id set on a host that runs no ZooKeeper member, about two masters
+ * that would have the same id (a pinned one, or a pinned one and another's place), and on the
+ * local stack about an id beyond its fixed addresses.
  */
 export function zookeeperIdProblems(
   hosts: readonly Pick<HostSpec, "id" | "roles" | "zookeeperId">[],
+  local: boolean,
   problem: (path: string, expected: string) => void,
 ): void {
   const masterIndex = hosts.flatMap((h, i) =>
@@ -30,6 +38,11 @@ export function zookeeperIdProblems(
       problem(
         `hosts[${i}].zookeeperId`,
         `unset: only a host with role master runs a ZooKeeper member; ${h.id} has roles ${h.roles.join(", ")}`,
+      );
+    else if (local && (h.zookeeperId ?? 0) > LOCAL_ZOOKEEPER_ID_MAX)
+      problem(
+        `hosts[${i}].zookeeperId`,
+        `at most ${LOCAL_ZOOKEEPER_ID_MAX} on the local stack, whose network has fixed addresses for ${LOCAL_ZOOKEEPER_ID_MAX} members; got ${h.zookeeperId}`,
       );
   });
   const ids = zookeeperIds(masterIndex.map((i) => hosts[i]));

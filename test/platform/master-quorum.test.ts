@@ -170,6 +170,24 @@ test("masters moved, each with its zookeeperId: every member keeps its id; two w
       },
     ]),
   );
+  // On one Docker Engine the members' fixed addresses follow their ids: 19 of them.
+  assert.throws(
+    () =>
+      quorumSpec({
+        stack: "dev",
+        environment: "local",
+        images,
+        hosts: [{ ...q1, zookeeperId: 20 }, q2, q3],
+      }),
+    new PlatformInputError([
+      {
+        file: "MasterQuorumArgs",
+        path: "hosts[0].zookeeperId",
+        expected:
+          "at most 19 on the local stack, whose network has fixed addresses for 19 members; got 20",
+      },
+    ]),
+  );
 });
 
 test("bad arguments: every problem at once, naming MasterQuorumArgs and the path", async () => {

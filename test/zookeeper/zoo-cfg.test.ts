@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { secretPlaceholder } from "../../components/core/container-spec";
+import { consulServerContainer } from "../../components/consul/consul-containers";
 import { renderMyId, renderZooCfg, zkConnect, zkUrl } from "../../components/zookeeper/zoo-cfg";
 import {
   zookeeperContainer,
@@ -139,4 +140,25 @@ test("masters that keep their ZooKeeper ids (zookeeperId) after the second and f
       "server.5=lbmaster05.cern.ch:2888:3888",
     ],
   );
+});
+
+test("on the local stack, masters moved with their zookeeperId keep their members' fixed addresses, ZooKeeper's and Consul's", () => {
+  const spec = loadPlatformFromStackFile(process.cwd(), "local");
+  const [m1, m2, m3] = spec.masters;
+  const moved = {
+    ...spec,
+    masters: [m1, { ...m3, zookeeperId: 3 }, { ...m2, zookeeperId: 2 }],
+  };
+  const addresses = (s: typeof spec) =>
+    Object.fromEntries(
+      s.masters.map((h) => [
+        h.id,
+        [zookeeperContainer(s, h).ipv4Address, consulServerContainer(s, h).ipv4Address],
+      ]),
+    );
+  assert.deepEqual(addresses(moved), addresses(spec));
+  assert.deepEqual(addresses(spec)["master-3"], [
+    zookeeperContainer(spec, m1).ipv4Address!.replace(/\.11$/, ".13"),
+    zookeeperContainer(spec, m1).ipv4Address!.replace(/\.11$/, ".33"),
+  ]);
 });
