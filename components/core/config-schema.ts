@@ -308,9 +308,10 @@ export const stackConfigSchema = z.strictObject({
   failedHosts: z.array(z.string().regex(idPattern, "expected a host id")).default([]),
   /**
    * Ids of hosts of `hosts` gone for good, about to leave `hosts`: treated as failed, and what is
-   * on them is registered to be forgotten rather than deleted once no longer declared
-   * (`retainOnDelete`), so that taking them out of `hosts` in the next `up`, or `pulumi destroy`,
-   * asks nothing of them (docs/site.md, "A host gone for good").
+   * on them is registered as deleted with their engine's provider (`deletedWith`), so that taking
+   * them out of `hosts` in the next `up`, or `pulumi destroy`, asks nothing of them, while one
+   * that comes back and only leaves `lostHosts` is changed through its engine as any host is
+   * (docs/site.md, "A host gone for good").
    */
   lostHosts: z.array(z.string().regex(idPattern, "expected a host id")).default([]),
   features: featuresSchema.default({

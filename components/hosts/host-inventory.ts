@@ -75,15 +75,17 @@ export function inventoryOf(
 /**
  * Options that keep a resource of a failed host as it was deployed: the engine compares none of
  * its inputs (the state's are used), so it is neither updated nor replaced. A resource not yet
- * deployed is created as declared. On a host gone for good (`lost`), also forgotten rather than
- * deleted once no longer declared (`retainOnDelete`, which the state records at the `up` that
- * declares it so): the host taken out of `hosts`, or the stack destroyed, asks nothing of it.
- * Not on a host that is only failed: once it is back, a change kept from its containers replaces
- * them, and a replacement honours the old state's `retainOnDelete`, which would leave the old
- * container holding its name. A new object each time: the options are the caller's to extend.
+ * deployed is created as declared. On a host gone for good, `lostWith` is its engine's provider:
+ * the resource is then not deleted through the engine when that provider goes in the same run
+ * (`deletedWith`, which the state records at the `up` that declares it so), so the host taken out
+ * of `hosts`, or the stack destroyed, asks nothing of it. A lost host that comes back instead
+ * (out of `lostHosts`, still in `hosts`) keeps its provider: a change kept from its containers
+ * then replaces them, deleting the old ones through its engine as on any host. (Forgotten
+ * whatever happens, `retainOnDelete`, the old container would keep its name and its replacement
+ * could not be created.) A new object each time: the options are the caller's to extend.
  */
-export function keptAsDeployed(lost = false): pulumi.CustomResourceOptions {
-  return { ignoreChanges: ["*"], ...(lost ? { retainOnDelete: true } : {}) };
+export function keptAsDeployed(lostWith?: pulumi.Resource): pulumi.CustomResourceOptions {
+  return { ignoreChanges: ["*"], ...(lostWith ? { deletedWith: lostWith } : {}) };
 }
 
 /** A host's Docker Engine as the platform uses it. */
@@ -146,7 +148,8 @@ export class HostInventory extends BatchedComponent {
     const declareEngine = (key: string): HostEngine => {
       const host = byId.get(key);
       // A failed host's engine, preparation and network stay as deployed, as all that is on it.
-      const kept = this.keptOn(key);
+      // Deleting a provider, or a preparation (it has no delete command), asks nothing of the host.
+      const kept = this.failed.has(key) ? keptAsDeployed() : {};
       const preparation =
         host?.prepare === undefined
           ? undefined
@@ -160,9 +163,13 @@ export class HostInventory extends BatchedComponent {
         },
         { ...kept, parent: this, dependsOn: preparation ? [preparation] : [] },
       );
+      // The network as what is placed on the host (`keptOn`), which needs the provider.
+      const keptNetwork = this.failed.has(key)
+        ? keptAsDeployed(this.lost.has(key) ? provider : undefined)
+        : {};
       return {
         provider,
-        network: this.platformNetwork(name, key, args.stack, provider, kept),
+        network: this.platformNetwork(name, key, args.stack, provider, keptNetwork),
         preparation,
       };
     };
@@ -228,12 +235,14 @@ export class HostInventory extends BatchedComponent {
   }
 
   /**
-   * `keptAsDeployed()` for a resource of failed host `hostId` (failedHosts; lostHosts forgotten
-   * rather than deleted), nothing for any other. On the local stack, whose hosts share one
-   * engine, the engine itself is never kept.
+   * `keptAsDeployed` for a resource of failed host `hostId` (failedHosts; on lostHosts, not
+   * deleted through its engine when its provider goes too), nothing for any other. On the local
+   * stack, whose hosts share one engine, the engine itself is never kept, and a lost host's
+   * containers are deleted through it once they leave the stack.
    */
   public keptOn(hostId: string): pulumi.CustomResourceOptions {
-    return this.failed.has(hostId) ? keptAsDeployed(this.lost.has(hostId)) : {};
+    if (!this.failed.has(hostId)) return {};
+    return keptAsDeployed(this.lost.has(hostId) ? this.engineOn(hostId).provider : undefined);
   }
 
   /** True when `hostId` is down (failedHosts). */

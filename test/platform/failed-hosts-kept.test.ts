@@ -14,6 +14,7 @@ import {
   installMocks,
   plainInput,
   retainOnDeleteOf,
+  deletedWithOf,
   settle,
 } from "../support/mocks";
 
@@ -30,7 +31,10 @@ test("site with slave-2 failed: what is on slave-2 is kept as deployed, nothing 
   // delete the old one), its Consul node neither; the gossip key step waits for it too.
   assert.deepEqual(
     declared
-      .filter((r) => retainOnDeleteOf(r.name) || r.name.includes("-forget-"))
+      .filter(
+        (r) =>
+          retainOnDeleteOf(r.name) || deletedWithOf(r.name) !== "" || r.name.includes("-forget-"),
+      )
       .map((r) => r.name),
     [],
   );

@@ -8,6 +8,7 @@ import {
   ignoreChangesOf,
   installMocks,
   retainOnDeleteOf,
+  deletedWithOf,
   ofType,
   plainInput,
   settle,
@@ -50,4 +51,5 @@ test("prod with its first master failed: Consul's provider, the leader probe, Ma
   // Failed, not lost: deleted as usual once back and changed (lost-hosts-forgotten.test.ts).
   assert.equal(retainOnDeleteOf(`platform-consul-server-${lost.id}`), false);
   assert.equal(retainOnDeleteOf(`platform-consul-server-${next.id}`), false);
+  assert.equal(deletedWithOf(`platform-consul-server-${lost.id}`), "");
 });

@@ -1,11 +1,19 @@
 // A host gone for good under mocks (`lostHosts`): down as a failed host is, its instances placed
-// around it, and everything kept as deployed on it also registered to be forgotten rather than
-// deleted (`retainOnDelete`), so that taking it out of `hosts` in the next `up`, or `pulumi
-// destroy`, asks nothing of its engine; nothing of any other host is.
+// around it, and everything kept as deployed on it also registered as deleted with its engine's
+// provider (`deletedWith`), so that taking it out of `hosts` in the next `up`, or `pulumi
+// destroy`, asks nothing of its engine; nothing is forgotten whatever happens (`retainOnDelete`),
+// so that if it comes back, a replacement deletes the old container; nothing of any other host is.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { KEPT_ON_SLAVE_2, keptAndRetained } from "../support/kept-on-host";
-import { byName, installMocks, isSecretInput, plainInput, settle } from "../support/mocks";
+import { KEPT_ON_SLAVE_2, keptAndLeftWith } from "../support/kept-on-host";
+import {
+  byName,
+  deletedWithOf,
+  installMocks,
+  isSecretInput,
+  plainInput,
+  settle,
+} from "../support/mocks";
 import { trustingProbeCa } from "../../components/core/readiness";
 import {
   CONSUL_FORGET_COMMAND,
@@ -18,16 +26,25 @@ const declared = installMocks("site");
 const KEYRING_MEMBERS = { lan: 7, wan: 3 };
 import { declareSitePlatform } from "../support/prod-platform";
 
-test("site with slave-2 lost: what is on slave-2 is kept as deployed and forgotten rather than deleted, nothing else", async () => {
+test("site with slave-2 lost: what is on slave-2 is kept as deployed and deleted with its engine's provider, nothing else", async () => {
   const { spec } = declareSitePlatform({ "lhcb-platform:lostHosts": ["slave-2"] });
   await settle(declared);
   assert.deepEqual([spec.failedHosts, spec.lostHosts], [["slave-2"], ["slave-2"]]);
-  assert.deepEqual(keptAndRetained(declared), { kept: KEPT_ON_SLAVE_2, retained: KEPT_ON_SLAVE_2 });
+  // All but the provider itself and the preparation, whose deletions ask nothing of the host.
+  assert.deepEqual(keptAndLeftWith(declared, "platform-hosts-slave-2"), {
+    kept: KEPT_ON_SLAVE_2,
+    leftWithEngine: KEPT_ON_SLAVE_2.filter(
+      (r) => !r.startsWith("pulumi:providers:") && !r.startsWith("command:remote:"),
+    ),
+    retained: [],
+  });
   // Its Consul node is forgotten by the servers once it leaves the stack: a step whose deletion
   // asks for its force-leave; the gossip key step waits for every member but it.
   const forget = byName(declared, "platform-consul-forget-slave-2");
   assert.equal(forget.type, "command:local:Command");
   assert.deepEqual(Object.keys(forget.inputs).sort(), ["delete", "environment"]);
+  // Its deletion runs where `pulumi up` runs, whatever becomes of slave-2's engine.
+  assert.equal(deletedWithOf("platform-consul-forget-slave-2"), "");
   assert.equal(forget.inputs.delete, trustingProbeCa(CONSUL_FORGET_COMMAND));
   assert.ok(isSecretInput(forget.inputs.environment));
   const env = plainInput(forget.inputs.environment) as Record<string, string>;

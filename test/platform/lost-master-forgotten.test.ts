@@ -1,5 +1,5 @@
 // A master gone for good under mocks (site, master-2 in `lostHosts`): what is on it kept as
-// deployed and forgotten rather than deleted, as on a lost slave; its Consul server's node is
+// deployed and deleted with its engine's provider, as on a lost slave; its Consul server's node is
 // forgotten by the others as it leaves the stack (as the machine that replaces it joins), and
 // the gossip key step waits for every member but it. The engine asks the first master still.
 import assert from "node:assert/strict";
@@ -8,7 +8,7 @@ import { byName, installMocks, plainInput, settle } from "../support/mocks";
 
 const declared = installMocks("site");
 import { declareSitePlatform } from "../support/prod-platform";
-import { keptAndRetained } from "../support/kept-on-host";
+import { keptAndLeftWith } from "../support/kept-on-host";
 
 /** What the site's plan keeps as deployed on master-2 while it is down: `type name`, sorted. */
 const KEPT_ON_MASTER_2 = [
@@ -25,12 +25,15 @@ const KEPT_ON_MASTER_2 = [
   "pulumi:providers:docker platform-hosts-master-2",
 ];
 
-test("site with master-2 lost: kept and forgotten rather than deleted, its server's node forgotten as it leaves, the APIs asked at master-1", async () => {
+test("site with master-2 lost: kept and deleted with its engine's provider, its server's node forgotten as it leaves, the APIs asked at master-1", async () => {
   const { spec } = declareSitePlatform({ "lhcb-platform:lostHosts": ["master-2"] });
   await settle(declared);
-  assert.deepEqual(keptAndRetained(declared), {
+  assert.deepEqual(keptAndLeftWith(declared, "platform-hosts-master-2"), {
     kept: KEPT_ON_MASTER_2,
-    retained: KEPT_ON_MASTER_2,
+    leftWithEngine: KEPT_ON_MASTER_2.filter(
+      (r) => !r.startsWith("pulumi:providers:") && !r.startsWith("command:remote:"),
+    ),
+    retained: [],
   });
   assert.deepEqual(
     declared.filter((r) => r.name.includes("-forget-")).map((r) => r.name),

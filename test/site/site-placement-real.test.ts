@@ -5,8 +5,9 @@
 // every instance leaves the lost slave's as deployed, which take the change once it is back; and
 // the master the engine asks lost with the watcher running, which marks it failed, so that a change
 // to every instance goes through the next master; and a slave gone for good, listed in `lostHosts`
-// and then taken out of the inventory, which `pulumi up` forgets without reaching it. Each test leaves the site
-// whole.
+// and then taken out of the inventory, which `pulumi up` forgets without reaching it; and one in
+// `lostHosts` that comes back after all, whose containers a change made meanwhile replaces once it
+// is out of `lostHosts`. Each test leaves the site whole.
 import assert from "node:assert/strict";
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -367,6 +368,46 @@ async function lostUnderWatcher(victim: string, said: WatcherSaid) {
   assert.deepEqual(currentSpec().failedHosts, [victim]);
   return { dying, detected, placed: Date.now() - lost, lost };
 }
+
+test("a slave in lostHosts that comes back after all: out of lostHosts, the change made while it was lost replaces its containers through its engine; no request fails", async () => {
+  const victim = spec.slaves[spec.slaves.length - 1].id;
+  const address = spec.slaves.find((h) => h.id === victim)!.address;
+  const allHosts = hostsOfStackFile(deployed!);
+  const onVictim = async () =>
+    new Map([...(await slaveContainers())].filter(([k]) => k.startsWith(`${victim}/`)));
+  await steadily(async () => {
+    await loseHost(site, victim);
+    const lost = await upWithHosts(deployed!, allHosts, { lostHosts: [victim] });
+    // A change to every instance and agent while it is lost, as a release makes one: the
+    // platform image named by its digest, or by its tag again. Its own are kept as deployed.
+    const image = currentSpec().images.service.includes("@sha256:")
+      ? PLATFORM_IMAGE
+      : publishToSite(PLATFORM_IMAGE).pinned;
+    await setServiceImage(image);
+    await deployed!.stack.up();
+    await restoreHost(site, victim);
+    const before = await onVictim();
+    const t = Date.now();
+    await upWithHosts(deployed!, allHosts, { lostHosts: [] });
+    const back = (Date.now() - t) / 1000;
+    const now = { ...currentSpec(), stack: spec.stack };
+    const placed = [...instances(now)].filter((k) => k.startsWith(`${victim}/`));
+    assert.ok(placed.length > 0, `${victim} holds instances`);
+    const after = await onVictim();
+    for (const k of placed) {
+      assert.ok(before.has(k), `${k} was there, kept as deployed`);
+      assert.ok(after.has(k) && after.get(k) !== before.get(k), `${k} replaced`);
+    }
+    // Its containers run the new image, as the other slaves' do.
+    const images = platformImagesOn(spec.slaves[0].address);
+    assert.equal(images.length, 1, images.join());
+    assert.deepEqual(platformImagesOn(address), images);
+    await untilServing("both balancers serving every instance as planned", now, victim);
+    console.log(
+      `site: ${victim} in lostHosts in ${lost.toFixed(1)} s; back and out of lostHosts, its ${placed.length} instances and agents replaced through its engine: pulumi up in ${back.toFixed(1)} s`,
+    );
+  });
+});
 
 test("a slave lost with the watcher running: its instances are re-placed without an operator, no request fails; back, the replacements go", async () => {
   const http = spec.services.find((s) => s.protocol === "http")!;

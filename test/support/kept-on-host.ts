@@ -1,7 +1,7 @@
 // What the site's plan keeps as deployed on slave-2 while it is down (failedHosts or lostHosts):
 // every resource on its engine, its preparation, and the steps that probe, serve or retire its
 // containers; `type name`, sorted. And what a test reads of the declared resources to compare.
-import { DeclaredResource, ignoreChangesOf, retainOnDeleteOf } from "./mocks";
+import { DeclaredResource, deletedWithOf, ignoreChangesOf, retainOnDeleteOf } from "./mocks";
 
 export const KEPT_ON_SLAVE_2 = [
   "command:local:Command platform-port-guards-slave-2-ready",
@@ -21,13 +21,14 @@ export const KEPT_ON_SLAVE_2 = [
 ];
 
 /**
- * Of `declared`, those kept as deployed (`ignoreChanges: ["*"]`) and those forgotten rather than
- * deleted (`retainOnDelete`): `type name`, sorted.
+ * Of `declared`, those kept as deployed (`ignoreChanges: ["*"]`), those not deleted through the
+ * host's engine when its provider `provider` goes in the same run (`deletedWith`), and those
+ * forgotten whatever happens (`retainOnDelete`): `type name`, sorted.
  */
-export function keptAndRetained(declared: DeclaredResource[]): {
-  kept: string[];
-  retained: string[];
-} {
+export function keptAndLeftWith(
+  declared: DeclaredResource[],
+  provider: string,
+): { kept: string[]; leftWithEngine: string[]; retained: string[] } {
   const named = (names: (name: string) => boolean) =>
     declared
       .filter((r) => names(r.name))
@@ -35,6 +36,7 @@ export function keptAndRetained(declared: DeclaredResource[]): {
       .sort();
   return {
     kept: named((n) => ignoreChangesOf(n).join() === "*"),
+    leftWithEngine: named((n) => deletedWithOf(n) === provider),
     retained: named(retainOnDeleteOf),
   };
 }

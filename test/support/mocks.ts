@@ -63,6 +63,8 @@ const deleteBeforeReplaceByName = new Map<string, boolean | undefined>();
 const ignoreChangesByName = new Map<string, string[]>();
 /** Each registration's `retainOnDelete` option, by resource name (false where not set). */
 const retainOnDeleteByName = new Map<string, boolean>();
+/** The name of each registration's `deletedWith` resource, by resource name ("" where not set). */
+const deletedWithByName = new Map<string, string>();
 /** The outputs each registration asked the engine to keep secret, by resource name. */
 const secretOutputsByName = new Map<string, string[]>();
 
@@ -78,6 +80,7 @@ function recordDependencies(): void {
         getDeletebeforereplacedefined(): boolean;
         getIgnorechangesList(): string[];
         getRetainondelete(): boolean | undefined;
+        getDeletedwith(): string;
       },
       cb: unknown,
     ): void;
@@ -87,6 +90,8 @@ function recordDependencies(): void {
     secretOutputsByName.set(req.getName(), req.getAdditionalsecretoutputsList());
     ignoreChangesByName.set(req.getName(), req.getIgnorechangesList());
     retainOnDeleteByName.set(req.getName(), req.getRetainondelete() === true);
+    const deletedWith = req.getDeletedwith();
+    deletedWithByName.set(req.getName(), deletedWith.slice(deletedWith.lastIndexOf("::") + 2));
     deleteBeforeReplaceByName.set(
       req.getName(),
       req.getDeletebeforereplacedefined() ? req.getDeletebeforereplace() : undefined,
@@ -114,6 +119,16 @@ export function ignoreChangesOf(name: string): string[] {
   const ignored = ignoreChangesByName.get(name);
   if (ignored === undefined) throw new Error(`no registration of ${name} was recorded`);
   return ignored;
+}
+
+/**
+ * The name of the resource `name` was registered as deleted with (`deletedWith`: not deleted
+ * itself when that one goes in the same run), "" where none.
+ */
+export function deletedWithOf(name: string): string {
+  const with_ = deletedWithByName.get(name);
+  if (with_ === undefined) throw new Error(`no registration of ${name} was recorded`);
+  return with_;
 }
 
 /** Whether `name` was registered to be forgotten rather than deleted (`retainOnDelete`). */
