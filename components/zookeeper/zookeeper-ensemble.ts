@@ -42,11 +42,11 @@ export interface ZooKeeperEnsembleArgs {
 /**
  * The ZooKeeper ensemble of the master quorum: one member per master, each with its `myid`
  * (core/zookeeper-ids.ts), which a step before the first member keeps from changing under the
- * running ensemble (zookeeper-ids-guard.ts). The members follow one another (container, then its readiness: back in the ensemble; then the next),
- * so a change that replaces them all never has two away at once; replacing the leader still costs
- * an election (ZooKeeper cannot hand its leadership over). Where clients must authenticate
- * (zookeeper-auth-plan.ts), each part's password is made at the first `up`, and a last step sets
- * the ACLs once the ensemble serves.
+ * running ensemble (zookeeper-ids-guard.ts). The members follow one another (container, then its
+ * readiness: back in the ensemble; then the next), so a change that replaces them all never has
+ * two away at once; replacing the leader still costs an election (ZooKeeper cannot hand its
+ * leadership over). Where clients must authenticate (zookeeper-auth-plan.ts), each part's
+ * password is made at the first `up`, and a last step sets the ACLs once the ensemble serves.
  */
 export class ZooKeeperEnsemble extends pulumi.ComponentResource {
   /** Member container per master host id. */
