@@ -1,4 +1,4 @@
-import { zookeeperIds } from "../core/zookeeper-ids";
+import { zookeeperIdOf } from "../core/zookeeper-ids";
 import { HostSpec } from "../core/config-schema";
 import {
   ContainerSpec,
@@ -143,7 +143,7 @@ export function consulServerContainer(spec: ConsulSiteSpec, host: HostSpec): Con
   if (!spec.local) return container;
   // On the local stack, the same address whenever the server is replaced, as a host keeps its own:
   // the one its master's ZooKeeper id gives, so that masters moved with their ids keep theirs.
-  const id = zookeeperIds(spec.masters)[spec.masters.findIndex((h) => h.id === host.id)];
+  const id = zookeeperIdOf(spec.masters, host.id);
   return { ...container, ipv4Address: localQuorumAddress(spec.stack, "consul-server", id - 1) };
 }
 

@@ -90,6 +90,9 @@ export const MEMBER_ACCESS = [
   'const word = (a, w) => new Promise((ok, fail) => { let b = ""; const s = net.connect(port, a, () => s.end(w));',
   '  s.setTimeout(1000, () => { s.destroy(); fail(new Error(`${w} timed out`)); }); s.on("data", (d) => (b += d)); s.on("end", () => ok(b)); s.on("error", fail); });',
   'const srvr = (a) => word(a, "srvr");',
+  // ZooKeeper: the members a serving member's `conf` lists, each `{ id, address }`, from its lines
+  // `server.<id>=<address>:<peer>:<election>[:<role>][;<client>]`.
+  'const confMembers = async (a) => (await word(a, "conf")).split("\\n").flatMap((l) => { const m = /^server\\.(\\d+)=([^:;\\s]+)/.exec(l); return m ? [{ id: Number(m[1]), address: m[2] }] : []; });',
   'const base = (a) => `${e.PROBE_TLS ? "https" : "http"}://${a}:${port}`;',
   ...HTTP_ASK_LINES,
   "const get = async (a, p) => { const r = await ask(`${base(a)}${p}`); if (!r.ok) throw new Error(`${p}: HTTP ${r.status}`); return JSON.parse(r.body); };",
@@ -115,8 +118,8 @@ export const QUORUM_PROBE_PROGRAM = [
   '  if (!(await serves(a))) return no("no leader known"); const mine = await ipsOf(a);',
   '  return (await get(a, "/v1/status/peers")).some((p) => isOneOf(mine, p)) || no(`${mine.join(" or ")} not among the raft peers`);',
   "};",
-  // ZooKeeper: the address a serving member lists for this member's myid (its `conf` membership).
-  'const listedAt = async (a) => (await word(a, "conf")).split("\\n").map((l) => l.split("=")).find(([k]) => k === `server.${e.PROBE_ZK_MYID}`)?.[1]?.split(":")[0];',
+  // ZooKeeper: the address a serving member lists for this member's myid.
+  "const listedAt = async (a) => (await confMembers(a)).find((l) => l.id === Number(e.PROBE_ZK_MYID))?.address;",
   "const quietly = (f) => f().catch((x) => { last = x.message; return false; });",
   "(async () => { for (;;) {",
   "  const self = await quietly(async () => addr(e.PROBE_SELF));",

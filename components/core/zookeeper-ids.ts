@@ -20,6 +20,16 @@ export function zookeeperIds(masters: readonly Pick<HostSpec, "zookeeperId">[]):
   return masters.map((h, i) => h.zookeeperId ?? i + 1);
 }
 
+/** The id of master `hostId`: its `zookeeperId` where set, else its place among `masters` from 1. */
+export function zookeeperIdOf(
+  masters: readonly Pick<HostSpec, "id" | "zookeeperId">[],
+  hostId: string,
+): number {
+  const place = masters.findIndex((h) => h.id === hostId);
+  if (place < 0) throw new Error(`${hostId} is no master: it has no ZooKeeper id`);
+  return zookeeperIds(masters)[place];
+}
+
 /**
  * Tells `problem` about an id set on a host that runs no ZooKeeper member, about two masters
  * that would have the same id (a pinned one, or a pinned one and another's place), and on the

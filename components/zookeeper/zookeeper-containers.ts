@@ -13,7 +13,7 @@ import { PlatformSpec, QuorumSiteSpec } from "../core/platform-spec";
 import { localQuorumAddress } from "../core/local-network";
 import { masterMemberTarget, QuorumMemberTarget } from "../core/quorum-probe";
 import { quorumSize } from "../core/quorum";
-import { zookeeperIds } from "../core/zookeeper-ids";
+import { zookeeperIdOf, zookeeperIds } from "../core/zookeeper-ids";
 import { renderJavaSecurity, renderMyId, renderZooCfg, ZooKeeperMember } from "./zoo-cfg";
 import { zookeeperAuthEnforced } from "./zookeeper-auth-plan";
 
@@ -35,11 +35,6 @@ export function zookeeperMembers(
   }));
 }
 
-/** The `myid` of the member on `host`. */
-function zookeeperMyId(spec: Pick<PlatformSpec, "masters">, host: HostSpec): number {
-  return zookeeperIds(spec.masters)[placeAmongMasters(spec, host) - 1];
-}
-
 /** The place of `host` among the masters, from 1: the members are declared in that order. */
 function placeAmongMasters(spec: Pick<PlatformSpec, "masters">, host: HostSpec): number {
   return spec.masters.findIndex((h) => h.id === host.id) + 1;
@@ -47,7 +42,7 @@ function placeAmongMasters(spec: Pick<PlatformSpec, "masters">, host: HostSpec):
 
 /** What the readiness of the member on `host` asks (core/quorum-probe.ts): back in the ensemble. */
 export function zookeeperMemberTarget(spec: QuorumSiteSpec, host: HostSpec): QuorumMemberTarget {
-  const myid = zookeeperMyId(spec, host);
+  const myid = zookeeperIdOf(spec.masters, host.id);
   return masterMemberTarget(spec, host, {
     kind: "zookeeper",
     part: "zookeeper",
@@ -62,7 +57,7 @@ export function zookeeperMemberTarget(spec: QuorumSiteSpec, host: HostSpec): Quo
 /** The container of the ZooKeeper member on `host`. */
 export function zookeeperContainer(spec: QuorumSiteSpec, host: HostSpec): ContainerSpec {
   const members = zookeeperMembers(spec);
-  const id = zookeeperMyId(spec, host);
+  const id = zookeeperIdOf(spec.masters, host.id);
   const name = containerName(spec, "zookeeper", host.id);
   return {
     ...reachableAs(name),

@@ -4,13 +4,14 @@
  * from the middle of `hosts`, or the masters put in another order, would give a running member
  * another member's id: the members are then replaced one after another, each told that some
  * other address holds its id, and the ensemble may lose its leader until the last one has the
- * new list. The step runs where `pulumi up` runs, before any member is created or replaced (every
- * member depends on it), and again whenever the planned list changes. It asks the members for
- * the list they serve with (`conf`, from the first that serves) and stops the `up`, before
- * anything of the ensemble changes, where an address the ensemble lists under one id is planned
- * under another. An address it lists that the plan no longer has (a lost master's, whose new
- * machine takes its id) and an id it does not list (a new master) change no one's id. With no
- * member serving (the first `up`, or the quorum lost) there is nothing to compare: it says so.
+ * new list. The step runs where `pulumi up` runs, before any member is created or replaced (the
+ * first member depends on it, and each one after on the one before), and again whenever the
+ * planned list changes. It asks the members for the list they serve with (`conf`, from the first
+ * that serves) and stops the `up`, before anything of the ensemble changes, where an address the
+ * ensemble lists under one id is planned under another. An address it lists that the plan no
+ * longer has (a lost master's, whose new machine takes its id) and an id it does not list (a new
+ * master) change no one's id. With no member serving (the first `up`, or the quorum lost) there
+ * is nothing to compare: it says so.
  */
 import { MEMBER_ACCESS } from "../core/quorum-probe";
 import { PORTS } from "../core/endpoints";
@@ -27,14 +28,12 @@ export const ZOOKEEPER_IDS_GUARD_PROGRAM = [
   ...MEMBER_ACCESS,
   "const planned = JSON.parse(e.ZK_PLANNED);",
   "const plannedAt = new Map(planned.map((p) => [p.address.toLowerCase(), p]));",
-  // `server.<id>=<address>:<peer>:<election>[:<role>][;<client>]`, as `conf` prints each member.
-  'const listed = (conf) => conf.split("\\n").flatMap((l) => { const m = /^server\\.(\\d+)=([^:;\\s]+)/.exec(l); return m ? [{ id: Number(m[1]), address: m[2].toLowerCase() }] : []; });',
-  'const serving = async (a) => /^Mode: (leader|follower|standalone)$/m.test(await word(a, "srvr"));',
+  "const serving = async (a) => /^Mode: (leader|follower|standalone)$/m.test(await srvr(a));",
   "(async () => {",
   "  for (const p of planned) {",
-  "    let conf;",
-  '    try { const a = addr(p.address); if (!(await serving(a))) continue; conf = await word(a, "conf"); } catch { continue; }',
-  "    const moved = listed(conf).flatMap((l) => { const q = plannedAt.get(l.address);",
+  "    let listed;",
+  "    try { const a = addr(p.address); if (!(await serving(a))) continue; listed = await confMembers(a); } catch { continue; }",
+  "    const moved = listed.flatMap((l) => { const q = plannedAt.get(l.address.toLowerCase());",
   "      return q && q.id !== l.id ? [`${q.host} (${q.address}) serves as server.${l.id} and would be server.${q.id}`] : []; });",
   "    if (moved.length === 0) { console.log(`${e.PROBE_WHAT}: kept (the list ${p.host}'s member serves with)`); return; }",
   "    console.error(`${e.PROBE_WHAT}: would change, so nothing of the ensemble was changed: ${moved.join('; ')}. A member's id is its master's place among the masters in hosts unless hosts[i].zookeeperId sets it: put the masters back in the order they were deployed in, or set each master's zookeeperId to the id it serves as`);",
