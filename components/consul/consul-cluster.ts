@@ -177,23 +177,40 @@ export class ConsulCluster extends BatchedComponent implements ConsulAccess, Con
   }
 
   /**
-   * For each host gone for good (`lostHosts`) with a Consul process of the plan, agent or server:
-   * a step that does nothing when made and whose deletion, once the host leaves `hosts` (or the
-   * stack is destroyed), has the servers forget its node at once (consul-forget-program.ts). A
-   * lost master leaves `hosts` only as the machine that replaces it joins, in the same `up`, whose
-   * deletions come after the new server's creation: the lost server then leaves the raft peers
-   * too, where autopilot has not already removed it.
+   * For each host with a Consul process of the plan, agent or server, a step that does nothing
+   * when made and carries, from one `up` to the next, whether its host was gone for good. While
+   * the host is in `lostHosts`, the step's deletion, once the host leaves `hosts` (or the stack is
+   * destroyed), has the servers forget its node at once (consul-forget-program.ts), each server
+   * but a lost one asked. Otherwise it has no command at all: a host that comes back and only
+   * leaves `lostHosts` updates it to none (no command runs on an update), so the node of an agent
+   * that runs again is never forced out of the gossip pool and the catalog; and a host taken out
+   * of `hosts` while it runs needs none, its agent leaving as its container stops. A lost master
+   * leaves `hosts` only as the machine that replaces it joins, in the same `up`, whose deletions
+   * come after the new server's creation: the lost server then leaves the raft peers too, where
+   * autopilot has not already removed it.
    */
   private declareForgets(name: string, spec: ConsulSiteSpec, members: PlannedContainer[]): void {
     const lost = new Set(spec.lostHosts ?? []);
-    for (const { hostId } of members.filter((a) => lost.has(a.hostId))) {
+    // The API the stack asks first, then every server's but a lost one's.
+    const apis = pulumi.all([
+      this.apiAddress,
+      ...Object.entries(this.serverApis)
+        .filter(([hostId]) => !lost.has(hostId))
+        .map(([, api]) => api),
+    ]);
+    for (const { hostId } of members) {
+      const opts = { parent: this, dependsOn: [this.leader] };
+      if (!lost.has(hostId)) {
+        new LocalCommand(`${name}-forget-${hostId}`, {}, opts);
+        continue;
+      }
       const node = consulNodeName(spec, hostId);
       const environment = pulumi
-        .all([this.apiAddress, this.managementToken, this.caCertificate])
-        .apply(([api, token, ca]) => ({
+        .all([apis, this.managementToken, this.caCertificate])
+        .apply(([asked, token, ca]) => ({
           ...consulForgetEnvironment(
             `Consul's node ${node} of ${hostId}, gone for good`,
-            api,
+            asked,
             node,
             token,
           ),
@@ -205,7 +222,7 @@ export class ConsulCluster extends BatchedComponent implements ConsulAccess, Con
           delete: commandTrustingCa(CONSUL_FORGET_COMMAND, this.caCertificate),
           environment: pulumi.secret(environment),
         },
-        { parent: this, dependsOn: [this.leader] },
+        opts,
       );
     }
   }

@@ -27,6 +27,6 @@ test("one bench:scale measurement at the paper's scale declares and renders the 
       resources: run.resources,
       files: run.files,
     },
-    { services: 138, agents: 116, slaves: 40, instances: 636, resources: 2794, files: 3124 },
+    { services: 138, agents: 116, slaves: 40, instances: 636, resources: 2844, files: 3124 },
   );
 });

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { GATE_COMMAND, UNGATED_COMMAND } from "../../components/haproxy/balancer-gate";
-import { KEPT_ON_SLAVE_2 } from "../support/kept-on-host";
+import { forgetStepInputs, KEPT_ON_SLAVE_2, siteForgetSteps } from "../support/kept-on-host";
 import {
   byName,
   ignoreChangesOf,
@@ -31,13 +31,11 @@ test("site with slave-2 failed: what is on slave-2 is kept as deployed, nothing 
   // delete the old one), its Consul node neither; the gossip key step waits for it too.
   assert.deepEqual(
     declared
-      .filter(
-        (r) =>
-          retainOnDeleteOf(r.name) || deletedWithOf(r.name) !== "" || r.name.includes("-forget-"),
-      )
+      .filter((r) => retainOnDeleteOf(r.name) || deletedWithOf(r.name) !== "")
       .map((r) => r.name),
     [],
   );
+  assert.deepEqual(forgetStepInputs(declared), siteForgetSteps([]));
   const keyring = plainInput(byName(declared, "platform-consul-keyring").inputs.environment);
   assert.equal((keyring as Record<string, string>).CONSUL_MEMBERS, '{"lan":8,"wan":3}');
   // Every resource on slave-2's engine is among them, and every readiness and served step of a container there.

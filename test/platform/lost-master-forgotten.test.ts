@@ -8,7 +8,7 @@ import { byName, installMocks, plainInput, settle } from "../support/mocks";
 
 const declared = installMocks("site");
 import { declareSitePlatform } from "../support/prod-platform";
-import { keptAndLeftWith } from "../support/kept-on-host";
+import { forgetStepInputs, keptAndLeftWith, siteForgetSteps } from "../support/kept-on-host";
 
 /** What the site's plan keeps as deployed on master-2 while it is down: `type name`, sorted. */
 const KEPT_ON_MASTER_2 = [
@@ -35,17 +35,15 @@ test("site with master-2 lost: kept and deleted with its engine's provider, its 
     ),
     retained: [],
   });
-  assert.deepEqual(
-    declared.filter((r) => r.name.includes("-forget-")).map((r) => r.name),
-    ["platform-consul-forget-master-2"],
-  );
+  assert.deepEqual(forgetStepInputs(declared), siteForgetSteps(["master-2"]));
   const forget = plainInput(byName(declared, "platform-consul-forget-master-2").inputs.environment);
   const env = forget as Record<string, string>;
+  // Asked of the API master first, then of each server but the lost one.
   assert.deepEqual(
-    [env.PROBE_WHAT, env.CONSUL_API, env.CONSUL_NODE],
+    [env.PROBE_WHAT, JSON.parse(env.CONSUL_APIS), env.CONSUL_NODE],
     [
       "Consul's node site-master-2 of master-2, gone for good",
-      "https://master-1.site.lhcb.test:8501",
+      [1, 1, 3].map((m) => `https://master-${m}.site.lhcb.test:8501`),
       "site-master-2",
     ],
   );

@@ -54,8 +54,9 @@ test("three hosts of a site: a ZooKeeper member and a Consul server on each, thr
     "docker:index/volume:Volume": 6,
     // Each member's readiness, the Consul leader, the management token made at `up`,
     // Consul's TLS (the CA and a certificate per server), the step that puts the gossip key in
-    // use, and ZooKeeper's admin password, the step that keeps its ids and the one that sets its ACLs.
-    "command:local:Command": 16,
+    // use, ZooKeeper's admin password, the step that keeps its ids and the one that sets its ACLs,
+    // and per server the step that forgets its Consul node once it goes, if lost.
+    "command:local:Command": 19,
     "lhcb-platform:consul:ConsulTls": 1,
     // Consul's ACLs (prod): a policy per client role and the slave hosts', a token per role.
     "lhcb-platform:consul:ConsulAcl": 1,

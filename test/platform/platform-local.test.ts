@@ -43,8 +43,9 @@ test("the local stack declares provider resources and components only", async ()
       // The wait for a Consul leader, the step that keeps ZooKeeper's ids, the readiness of each
       // ZooKeeper member and Consul server, the creation of cAdvisor's database, MariaDB's password and readiness, per instance its
       // probe and drain, per balancer the wait until it listens, and per instance replaced in its
-      // place (ResourceStatus' 2) the wait until both balancers serve it.
-      ["command:local:Command", 1 + 1 + 3 + 3 + 1 + 2 + 12 + 2 + 2],
+      // place (ResourceStatus' 2) the wait until both balancers serve it; per host with a Consul
+      // process (3 servers, 6 agents) the step that forgets its node once it goes, if lost.
+      ["command:local:Command", 1 + 1 + 3 + 3 + 1 + 2 + 12 + 2 + 2 + 9],
       // One external node per slave that holds service instances.
       ["consul:index/node:Node", 3],
       ["consul:index/service:Service", 12],

@@ -116,7 +116,8 @@ test("every part is declared, with exact counts", async () => {
   // wait until it listens, the logging CA with a certificate for Logstash and each slave's
   // Filebeat, the metrics CA with InfluxDB's and Grafana's certificates, and per slave the wait
   // until its port guard has closed its ports and the step that retires the guard when the stack
-  // is destroyed.
+  // is destroyed, and per host (each runs a Consul server or agent) the step that forgets its
+  // Consul node once it goes, if lost.
   const commands = ofType(declared, "command:local:Command").map((r) => r.name);
   assert.equal(spec.masters.length, 5);
   assert.equal(
@@ -143,7 +144,8 @@ test("every part is declared, with exact counts", async () => {
       8 +
       3 +
       8 +
-      8,
+      8 +
+      spec.hosts.length,
   );
   assert.deepEqual(
     commands.filter((n) => n.startsWith("platform-port-guards-")).sort(),
@@ -183,6 +185,7 @@ test("every part is declared, with exact counts", async () => {
       "platform-chronos-jobs-workloadmanagement-pilotstatusagent",
       "platform-consul-keyring",
       "platform-consul-leader",
+      ...spec.hosts.map((h) => `platform-consul-forget-${h.id}`),
       "platform-consul-management-token",
       "platform-marathon-apps-framework-monitoring",
       "platform-metrics-influxdb-database",

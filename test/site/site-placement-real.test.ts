@@ -24,14 +24,17 @@ import {
   DeployedSite,
   deploySite,
   guardRulesLeft,
+  HostEntry,
   hostsOfStackFile,
   removeSite,
   site,
   upWithHosts,
+  upWithHostsSaying,
   urnsNaming,
 } from "../support/site-fixture";
 import {
-  consulNodes,
+  answerOnceItHolds,
+  consulMemberStatuses,
   containersOn,
   onHost,
   serversOf,
@@ -71,12 +74,61 @@ async function slaveContainers(): Promise<Map<string, string>> {
   return all;
 }
 
-/** Runs `change` under a steady client on the HTTP service through both balancers; asserts none failed. */
-async function steadily(change: () => Promise<void>): Promise<void> {
+/**
+ * Runs `change` under a steady client on the HTTP service through both balancers; asserts none
+ * failed. Where `change` fails with `victim` given, the site is put back first (`putBack`).
+ */
+async function steadily(change: () => Promise<void>, victim?: string): Promise<void> {
   const http = spec.services.find((s) => s.protocol === "http")!;
   const urls = spec.loadBalancers.map((lb) => `http://${lb.address}:${http.port}/`);
-  const summary = await underSteadyClient(urls, { site, spec }, change);
+  const summary = await underSteadyClient(urls, { site, spec }, () =>
+    victim === undefined ? change() : puttingBackOnFailure(victim, change),
+  );
   assert.equal(summary.failed, 0, summary.failures.join("\n"));
+}
+
+/** `npm run orphans` of the scratch stack on the engine at `address`: its result and seconds. */
+function clearOrphans(address: string) {
+  const t = Date.now();
+  const cleared = spawnSync(
+    process.execPath,
+    ["--import", "tsx", join(PROJECT_ROOT, "scripts", "engine-orphans.ts")].concat([
+      deployed!.stack.name,
+      "--host",
+      `ssh://root@${address}`,
+    ]),
+    { cwd: PROJECT_ROOT, env: { ...process.env, ...engineEnv() }, encoding: "utf8" },
+  );
+  return { cleared, seconds: (Date.now() - t) / 1000 };
+}
+
+/**
+ * After a test failed partway: `victim` up again, cleared of the stack's containers where it had
+ * left the inventory, and an `up` with every host of `allHosts` and none down, so that the next
+ * test starts from the whole site and the destroy reaches every host. Says what it could not do.
+ */
+async function putBack(victim: string, allHosts: HostEntry[]): Promise<void> {
+  try {
+    await restoreHost(site, victim);
+    if (!hostsOfStackFile(deployed!).some((h) => h.id === victim)) {
+      const { cleared } = clearOrphans(allHosts.find((h) => h.id === victim)!.address);
+      if (cleared.status !== 0) throw new Error(`npm run orphans: ${cleared.stderr}`);
+    }
+    await upWithHosts(deployed!, allHosts, { failedHosts: [], lostHosts: [] });
+  } catch (e) {
+    console.error(`the site not put back after the failure: ${(e as Error).message}`);
+  }
+}
+
+/** Runs `body`; where it fails, puts the site back (`putBack`) before rethrowing. */
+async function puttingBackOnFailure(victim: string, body: () => Promise<void>): Promise<void> {
+  const allHosts = hostsOfStackFile(deployed!);
+  try {
+    await body();
+  } catch (e) {
+    await putBack(victim, allHosts);
+    throw e;
+  }
 }
 
 /** Whether both balancers hold, for every service, exactly its planned instances, all up. */
@@ -188,7 +240,7 @@ test("a slave out of the inventory: pulumi up moves only its instances; added ba
     );
     assert.deepEqual(returned, onVictim);
     await untilServing("both balancers serving the whole placement", spec, victim);
-  });
+  }, victim);
 });
 
 /** What the stack labels on the engine at `address`: containers, networks and volumes, by name. */
@@ -212,7 +264,7 @@ test("a slave gone for good: in lostHosts, then out of the inventory; pulumi up 
     await loseHost(site, victim);
     const lost = await upWithHosts(deployed!, allHosts, { lostHosts: [victim] });
     // Out of the inventory while its engine does not answer: an up that asked it would fail.
-    const out = await upWithHosts(
+    const { seconds: out, output } = await upWithHostsSaying(
       deployed!,
       allHosts.filter((h) => h.id !== victim),
       { lostHosts: [] },
@@ -225,25 +277,32 @@ test("a slave gone for good: in lostHosts, then out of the inventory; pulumi up 
     // Consul's servers forgot its node (force-leave, pruned), where they would have kept it
     // failed for 72 h; asked of another server than the one the step asked.
     const consul = { address: spec.masters[1].address, ...deployed!.consul };
-    const members = () => consulNodes(consul, "/v1/agent/members");
-    const forgotten = await timeUntil(
+    const node = (id: string) => consulNodeName(spec, id);
+    // What the step said, as the `up` printed it (its line names the host gone for good).
+    const said = output
+      .split("\n")
+      .filter((l) => l.includes("gone for good"))
+      .map((l) => l.trim())
+      .join(" / ");
+    const asked = Date.now();
+    await answerOnceItHolds(
       `${victim}'s Consul node forgotten`,
-      async () => {
-        const names = await members();
-        return (
-          names.includes(consulNodeName(spec, spec.slaves[0].id)) &&
-          !names.includes(consulNodeName(spec, victim))
-        );
-      },
+      () => consulMemberStatuses(consul),
+      (members) =>
+        Array.isArray(members) &&
+        members.some((m) => m.startsWith(`${node(spec.slaves[0].id)} `)) &&
+        !members.some((m) => m.startsWith(`${node(victim)} `)),
+      (members) => `${JSON.stringify(members)}; the step said: ${said}`,
       30,
     );
+    const forgotten = Date.now() - asked;
     await untilServing(
       "both balancers serving the placement without it",
       { ...currentSpec(), stack: spec.stack },
       victim,
     );
     console.log(
-      `site: ${victim} gone for good: in lostHosts in ${lost.toFixed(1)} s, out of the inventory in ${out.toFixed(1)} s; ${onVictim.length} resources of it forgotten, its engine never asked; its Consul node gone from the members ${forgotten} ms after`,
+      `site: ${victim} gone for good: in lostHosts in ${lost.toFixed(1)} s, out of the inventory in ${out.toFixed(1)} s; ${onVictim.length} resources of it forgotten, its engine never asked; its Consul node gone from the members ${forgotten} ms after (the step: ${said})`,
     );
 
     // Back (repaired), it still holds the stack's containers, which its engine restarts, and its
@@ -254,17 +313,7 @@ test("a slave gone for good: in lostHosts, then out of the inventory; pulumi up 
       left.some((l) => l.startsWith("container ")),
       `${victim} holds the stack's containers`,
     );
-    const t = Date.now();
-    const cleared = spawnSync(
-      process.execPath,
-      ["--import", "tsx", join(PROJECT_ROOT, "scripts", "engine-orphans.ts")].concat([
-        deployed!.stack.name,
-        "--host",
-        `ssh://root@${address}`,
-      ]),
-      { cwd: PROJECT_ROOT, env: { ...process.env, ...engineEnv() }, encoding: "utf8" },
-    );
-    const clearing = (Date.now() - t) / 1000;
+    const { cleared, seconds: clearing } = clearOrphans(address);
     console.log(cleared.stdout + cleared.stderr);
     assert.equal(cleared.status, 0, cleared.stderr);
     assert.deepEqual(labelledOn(address), [], `nothing of the stack on ${victim}`);
@@ -283,7 +332,7 @@ test("a slave gone for good: in lostHosts, then out of the inventory; pulumi up 
     console.log(
       `site: ${victim} cleared by npm run orphans in ${clearing.toFixed(1)} s (${left.length} objects), added again: pulumi up in ${back.toFixed(1)} s`,
     );
-  });
+  }, victim);
 });
 
 /** `image` published to the site's registry with its login, as the release publishes. */
@@ -320,9 +369,14 @@ type WatcherSaid = (text: string) => () => Promise<boolean>;
 
 /**
  * Runs `body` under the steady client with the watcher running on the scratch stack; prints the
- * watcher's lines after, or all of its output when `body` fails.
+ * watcher's lines after, or all of its output when `body` fails, and then stops the watcher and
+ * puts the site back around `victim` (`putBack`).
  */
-async function withWatcher(body: (said: WatcherSaid) => Promise<void>): Promise<void> {
+async function withWatcher(
+  victim: string,
+  body: (said: WatcherSaid) => Promise<void>,
+): Promise<void> {
+  const allHosts = hostsOfStackFile(deployed!);
   const watcher = startWatcher();
   const said: WatcherSaid = (text) => async () =>
     watcher.lines.some((l) => l.startsWith("watch-hosts") && l.includes(text));
@@ -332,6 +386,8 @@ async function withWatcher(body: (said: WatcherSaid) => Promise<void>): Promise<
     console.log(watcher.lines.filter((l) => l.startsWith("watch-hosts")).join("\n"));
   } catch (e) {
     console.error(`the watcher's output:\n${watcher.lines.join("\n")}`);
+    await watcher.stop();
+    await putBack(victim, allHosts);
     throw e;
   } finally {
     await watcher.stop();
@@ -387,9 +443,9 @@ test("a slave in lostHosts that comes back after all: out of lostHosts, the chan
     await deployed!.stack.up();
     await restoreHost(site, victim);
     const before = await onVictim();
-    const t = Date.now();
-    await upWithHosts(deployed!, allHosts, { lostHosts: [] });
-    const back = (Date.now() - t) / 1000;
+    const { seconds: back, output } = await upWithHostsSaying(deployed!, allHosts, {
+      lostHosts: [],
+    });
     const now = { ...currentSpec(), stack: spec.stack };
     const placed = [...instances(now)].filter((k) => k.startsWith(`${victim}/`));
     assert.ok(placed.length > 0, `${victim} holds instances`);
@@ -403,17 +459,39 @@ test("a slave in lostHosts that comes back after all: out of lostHosts, the chan
     assert.equal(images.length, 1, images.join());
     assert.deepEqual(platformImagesOn(address), images);
     await untilServing("both balancers serving every instance as planned", now, victim);
+    // Its Consul node is not forced out as its forget step goes (a force-leave of its running
+    // agent would drop it from the members and the catalog, and so from every master's
+    // whitelist): listed alive by another server and whitelisted, and still 10 s later.
+    const consul = { address: spec.masters[1].address, ...deployed!.consul };
+    const node = consulNodeName(spec, victim);
+    const seen = async () => {
+      const members = await consulMemberStatuses(consul);
+      const lists = await Promise.all(spec.masters.map((m) => whitelistOn(spec, m.id)));
+      return { members, whitelisted: lists.every((l) => l?.includes(address) === true) };
+    };
+    const holds = ({ members, whitelisted }: Awaited<ReturnType<typeof seen>>) =>
+      Array.isArray(members) && members.includes(`${node} alive`) && whitelisted;
+    const show = (x: Awaited<ReturnType<typeof seen>>) => JSON.stringify(x);
+    const asked = Date.now();
+    await answerOnceItHolds(`${node} alive and whitelisted`, seen, holds, show, 30);
+    const listed = Date.now() - asked;
+    for (let i = 0; i < 10; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const x = await seen();
+      assert.ok(holds(x), `${node} no longer alive and whitelisted: ${show(x)}`);
+    }
+    assert.doesNotMatch(output, /gone for good/, "no forget step ran");
     console.log(
-      `site: ${victim} in lostHosts in ${lost.toFixed(1)} s; back and out of lostHosts, its ${placed.length} instances and agents replaced through its engine: pulumi up in ${back.toFixed(1)} s`,
+      `site: ${victim} in lostHosts in ${lost.toFixed(1)} s; back and out of lostHosts, its ${placed.length} instances and agents replaced through its engine: pulumi up in ${back.toFixed(1)} s; its Consul node alive and whitelisted ${listed} ms after, and 10 s later`,
     );
-  });
+  }, victim);
 });
 
 test("a slave lost with the watcher running: its instances are re-placed without an operator, no request fails; back, the replacements go", async () => {
   const http = spec.services.find((s) => s.protocol === "http")!;
   const victim = http.hosts[http.hosts.length - 1];
   const address = spec.slaves.find((h) => h.id === victim)!.address;
-  await withWatcher(async (said) => {
+  await withWatcher(victim, async (said) => {
     const { dying, detected, placed, lost } = await lostUnderWatcher(victim, said);
     const around = { ...currentSpec(), stack: spec.stack };
     const healthy = (s: PlatformSpec) => ({
@@ -458,7 +536,7 @@ test("a slave lost with the watcher running: its instances are re-placed without
 
 test("the master the engine asks lost with the watcher running: marked failed, a change to every instance goes through the next master, no request fails; back, unmarked", async () => {
   const victim = spec.masters[0].id;
-  await withWatcher(async (said) => {
+  await withWatcher(victim, async (said) => {
     const { dying, detected, placed: upDone } = await lostUnderWatcher(victim, said);
     console.log(
       `site: ${victim} lost with the watcher: failed after ${detected} ms, its up done ${upDone} ms after the loss`,

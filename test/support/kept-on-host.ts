@@ -40,3 +40,32 @@ export function keptAndLeftWith(
     retained: named(retainOnDeleteOf),
   };
 }
+
+/**
+ * The Consul forget steps declared (`<platform>-consul-forget-<host>`), by host: the inputs each
+ * has, sorted. A lost host's has its deletion's command and environment; every other has none.
+ */
+export function forgetStepInputs(declared: DeclaredResource[]): Record<string, string[]> {
+  return Object.fromEntries(
+    declared
+      .filter((r) => r.name.includes("-consul-forget-"))
+      .map((r) => [r.name.replace(/^.*-consul-forget-/, ""), Object.keys(r.inputs).sort()]),
+  );
+}
+
+/** What `forgetStepInputs` gives for the site's hosts with `lost` among them. */
+export function siteForgetSteps(lost: string[]): Record<string, string[]> {
+  const hosts = [
+    "master-1",
+    "master-2",
+    "master-3",
+    "slave-1",
+    "slave-2",
+    "slave-3",
+    "lb-1",
+    "lb-2",
+  ];
+  return Object.fromEntries(
+    hosts.map((h) => [h, lost.includes(h) ? ["delete", "environment"] : []]),
+  );
+}

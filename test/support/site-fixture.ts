@@ -105,22 +105,34 @@ export function hostsOfStackFile(d: DeployedSite): HostEntry[] {
   return hosts.toJSON() as HostEntry[];
 }
 
+/** The hosts that are down, as a stack file lists them. */
+export type HostsDown = { failedHosts?: string[]; lostHosts?: string[] };
+
 /**
  * `pulumi up` of the scratch stack with `hosts` as its inventory, and the hosts that are down
- * (`failedHosts`, `lostHosts`) where given; resolves with its seconds.
+ * (`failedHosts`, `lostHosts`) where given; resolves with its seconds and what it printed.
  */
-export async function upWithHosts(
+export async function upWithHostsSaying(
   d: DeployedSite,
   hosts: unknown[],
-  down: { failedHosts?: string[]; lostHosts?: string[] } = {},
-): Promise<number> {
+  down: HostsDown = {},
+): Promise<{ seconds: number; output: string }> {
   const doc = parseDocument(readFileSync(stackFileOf(d), "utf8"));
   doc.setIn(["config", "lhcb-platform:hosts"], hosts);
   for (const [key, ids] of Object.entries(down)) doc.setIn(["config", `lhcb-platform:${key}`], ids);
   writeFileSync(stackFileOf(d), doc.toString());
   const t = Date.now();
-  await d.stack.up();
-  return (Date.now() - t) / 1000;
+  const output = await d.stack.up();
+  return { seconds: (Date.now() - t) / 1000, output };
+}
+
+/** `upWithHostsSaying`, resolving with its seconds only. */
+export async function upWithHosts(
+  d: DeployedSite,
+  hosts: unknown[],
+  down: HostsDown = {},
+): Promise<number> {
+  return (await upWithHostsSaying(d, hosts, down)).seconds;
 }
 
 /** The URNs of the scratch stack's state that name host `id` (as their stable key). */

@@ -159,6 +159,20 @@ export async function consulNodes(
   return (Array.isArray(body) ? body.map((m) => m.Name) : body.Servers.map((x) => x.Node)).sort();
 }
 
+/** Serf's member statuses, by the number `/v1/agent/members` gives. */
+const MEMBER_STATUS = ["none", "alive", "leaving", "left", "failed"];
+
+/**
+ * The LAN members `consul` lists, as `node status` (alive, leaving, left, failed), sorted; or
+ * what it answered where that is not a list.
+ */
+export async function consulMemberStatuses(consul: SiteConsul): Promise<string[] | string> {
+  const r = await consulGet(consul, "/v1/agent/members");
+  if (!r.ok) return `HTTP ${r.status} ${r.out}`;
+  const body = JSON.parse(r.out) as { Name: string; Status: number }[];
+  return body.map((m) => `${m.Name} ${MEMBER_STATUS[m.Status] ?? m.Status}`).sort();
+}
+
 /** `method` of `path` on `consul` with a JSON (or text) body, within 5 s: its status (0: no answer) and body. */
 export function consulSend(
   consul: SiteConsul,
