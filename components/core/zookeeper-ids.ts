@@ -20,14 +20,19 @@ export function zookeeperIds(masters: readonly Pick<HostSpec, "zookeeperId">[]):
   return masters.map((h, i) => h.zookeeperId ?? i + 1);
 }
 
+/** The place of master `hostId` among `masters`, from 1; throws for a host that is no master. */
+export function masterPlace(masters: readonly Pick<HostSpec, "id">[], hostId: string): number {
+  const index = masters.findIndex((h) => h.id === hostId);
+  if (index < 0) throw new Error(`${hostId} is no master: it has no ZooKeeper id`);
+  return index + 1;
+}
+
 /** The id of master `hostId`: its `zookeeperId` where set, else its place among `masters` from 1. */
 export function zookeeperIdOf(
   masters: readonly Pick<HostSpec, "id" | "zookeeperId">[],
   hostId: string,
 ): number {
-  const place = masters.findIndex((h) => h.id === hostId);
-  if (place < 0) throw new Error(`${hostId} is no master: it has no ZooKeeper id`);
-  return zookeeperIds(masters)[place];
+  return zookeeperIds(masters)[masterPlace(masters, hostId) - 1];
 }
 
 /**

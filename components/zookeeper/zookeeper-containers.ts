@@ -13,7 +13,7 @@ import { PlatformSpec, QuorumSiteSpec } from "../core/platform-spec";
 import { localQuorumAddress } from "../core/local-network";
 import { masterMemberTarget, QuorumMemberTarget } from "../core/quorum-probe";
 import { quorumSize } from "../core/quorum";
-import { zookeeperIdOf, zookeeperIds } from "../core/zookeeper-ids";
+import { masterPlace, zookeeperIdOf, zookeeperIds } from "../core/zookeeper-ids";
 import { renderJavaSecurity, renderMyId, renderZooCfg, ZooKeeperMember } from "./zoo-cfg";
 import { zookeeperAuthEnforced } from "./zookeeper-auth-plan";
 
@@ -35,11 +35,6 @@ export function zookeeperMembers(
   }));
 }
 
-/** The place of `host` among the masters, from 1: the members are declared in that order. */
-function placeAmongMasters(spec: Pick<PlatformSpec, "masters">, host: HostSpec): number {
-  return spec.masters.findIndex((h) => h.id === host.id) + 1;
-}
-
 /** What the readiness of the member on `host` asks (core/quorum-probe.ts): back in the ensemble. */
 export function zookeeperMemberTarget(spec: QuorumSiteSpec, host: HostSpec): QuorumMemberTarget {
   const myid = zookeeperIdOf(spec.masters, host.id);
@@ -48,8 +43,9 @@ export function zookeeperMemberTarget(spec: QuorumSiteSpec, host: HostSpec): Quo
     part: "zookeeper",
     label: "ZooKeeper member",
     port: PORTS.zookeeperClient,
-    // The members up to this one are a majority: they elect a leader on their own.
-    mustServe: placeAmongMasters(spec, host) >= quorumSize(spec.masters.length),
+    // The members are declared in the masters' order; those up to this one are a majority: they
+    // elect a leader on their own.
+    mustServe: masterPlace(spec.masters, host.id) >= quorumSize(spec.masters.length),
     myid,
   });
 }

@@ -12,62 +12,25 @@ import {
   CONSUL_KEYRING_COMMAND,
   consulKeyringEnvironment,
 } from "../../components/consul/consul-keyring-program";
-import { loadPlatformFromStackFile } from "../../components/core/stack-config";
 import { docker } from "../../scripts/bench/probes";
-import { PROJECT_ROOT } from "../../scripts/engine-stack";
 import { newGossipKey } from "../../scripts/site/deploy";
+import { ConsulContainers, until } from "../support/consul-containers";
 
 const execFileAsync = promisify(execFile);
-const image = loadPlatformFromStackFile(PROJECT_ROOT, "local").images.consul;
-const prefix = `kr${process.pid}`;
-const network = `${prefix}-net`;
-const names = { server: `${prefix}-server`, a1: `${prefix}-a1`, a2: `${prefix}-a2` };
 const newKey = newGossipKey;
 const keys = { first: newKey(), second: newKey(), third: newKey() };
-const started: string[] = [];
-let api = "";
-
-/** Starts a Consul agent (or the server) named `name` gossiping with `key` only. */
-function agent(name: string, key: string, server = false): void {
-  started.push(name);
-  docker(
-    ...["run", "-d", "--name", name, "--hostname", name, "--network", network, image],
-    ...["agent", `-node=${name}`, "-data-dir=/consul/data", `-encrypt=${key}`],
-    ...(server
-      ? ["-server", "-bootstrap-expect=1", "-client=0.0.0.0"]
-      : [`-retry-join=${names.server}`, "-retry-interval=1s"]),
-  );
-}
+const consul = new ConsulContainers(`kr${process.pid}`, keys.first);
+const prefix = consul.prefix;
+const names = { server: consul.server, a1: `${prefix}-a1`, a2: `${prefix}-a2` };
 
 /** The members the server sees alive. */
-function alive(): string[] {
-  return docker("exec", names.server, "consul", "members")
-    .split("\n")
-    .slice(1)
-    .map((l) => l.trim().split(/\s+/))
-    .filter((f) => f[2] === "alive")
-    .map((f) => f[0])
-    .sort();
-}
-
-async function until(what: string, ok: () => boolean, seconds = 60): Promise<void> {
-  const end = Date.now() + seconds * 1000;
-  for (;;) {
-    try {
-      if (ok()) return;
-    } catch {
-      // not answering yet
-    }
-    assert.ok(Date.now() < end, `${what}: not after ${seconds} s`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const alive = () => consul.alive(names.server);
 
 /** Each pool's keys and primary keys with their member counts, as the API lists them. */
 async function keyring(): Promise<
   { WAN: boolean; Keys: Record<string, number>; PrimaryKeys: Record<string, number> }[]
 > {
-  const r = await fetch(`${api}/v1/operator/keyring`);
+  const r = await fetch(`${consul.api}/v1/operator/keyring`);
   assert.equal(r.status, 200);
   const pools = (await r.json()) as {
     WAN: boolean;
@@ -84,7 +47,7 @@ async function step(
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const env = {
     ...process.env,
-    ...consulKeyringEnvironment("the test's keyring", api, key, { lan: 3, wan: 1 }),
+    ...consulKeyringEnvironment("the test's keyring", consul.api, key, { lan: 3, wan: 1 }),
   };
   env.PROBE_TIMEOUT_SECONDS = String(timeoutSeconds);
   const result = await execFileAsync("sh", ["-c", CONSUL_KEYRING_COMMAND], { env }).then(
@@ -101,25 +64,9 @@ async function step(
   return result;
 }
 
-before(async () => {
-  docker("network", "create", network);
-  agent(names.server, keys.first, true);
-  agent(names.a1, keys.first);
-  agent(names.a2, keys.first);
-  const ip = docker(
-    "inspect",
-    "-f",
-    "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
-    names.server,
-  );
-  api = `http://${ip}:8500`;
-  await until("three members alive", () => alive().length === 3);
-});
+before(() => consul.start([names.a1, names.a2]));
 
-after(() => {
-  for (const name of started) docker("rm", "-f", "-v", name);
-  docker("network", "rm", network);
-});
+after(() => consul.remove());
 
 test("a new key: installed, put in use and the old one removed on every member; an agent with the old key alone no longer joins, one with the new key does", async () => {
   const run = await step(keys.second);
@@ -134,8 +81,8 @@ test("a new key: installed, put in use and the old one removed on every member; 
     { WAN: true, Keys: { [keys.second]: 1 }, PrimaryKeys: { [keys.second]: 1 } },
     { WAN: false, Keys: { [keys.second]: 3 }, PrimaryKeys: { [keys.second]: 3 } },
   ]);
-  agent(`${prefix}-new`, keys.second);
-  agent(`${prefix}-old`, keys.first);
+  consul.agent(`${prefix}-new`, { key: keys.second });
+  consul.agent(`${prefix}-old`, { key: keys.first });
   await until("the agent with the new key alive", () => alive().includes(`${prefix}-new`));
   // The agent with the old key retries its join every second: give it five more.
   await new Promise((r) => setTimeout(r, 5000));

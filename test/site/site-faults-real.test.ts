@@ -26,7 +26,8 @@ import {
 } from "../support/site-fixture";
 import {
   consulLeader,
-  consulNodes,
+  consulMemberNames,
+  consulRaftServers,
   probe,
   whitelistDiagnosis,
   serfHealth,
@@ -304,11 +305,8 @@ test("the first master gone for good: in lostHosts, then replaced in its place b
       60,
     );
     const consul = { address: api, ...deployed!.consul };
-    assert.deepEqual(
-      await consulNodes(consul, "/v1/operator/raft/configuration"),
-      masters.map(node).sort(),
-    );
-    const members = await consulNodes(consul, "/v1/agent/members");
+    assert.deepEqual(await consulRaftServers(consul), masters.map(node).sort());
+    const members = await consulMemberNames(consul);
     assert.ok(members.includes(node(machine.id)), members.join());
     assert.ok(!members.includes(node(victim)), `${victim}'s node forgotten: ${members.join()}`);
     const modes = await Promise.all(masters.map((m) => zookeeperMode(now, spec, m)));

@@ -145,18 +145,12 @@ export function consulGet(
   return consulRequest(consul, "GET", path, undefined, 2000);
 }
 
-/**
- * The node names Consul lists at `path` (the LAN members, or the raft configuration's servers),
- * sorted; none where it does not answer.
- */
-export async function consulNodes(
-  consul: SiteConsul,
-  path: "/v1/agent/members" | "/v1/operator/raft/configuration",
-): Promise<string[]> {
-  const r = await consulGet(consul, path);
+/** The servers in the raft configuration `consul` answers with, sorted; none where it does not answer. */
+export async function consulRaftServers(consul: SiteConsul): Promise<string[]> {
+  const r = await consulGet(consul, "/v1/operator/raft/configuration");
   if (!r.ok) return [];
-  const body = JSON.parse(r.out) as { Name: string }[] | { Servers: { Node: string }[] };
-  return (Array.isArray(body) ? body.map((m) => m.Name) : body.Servers.map((x) => x.Node)).sort();
+  const body = JSON.parse(r.out) as { Servers: { Node: string }[] };
+  return body.Servers.map((x) => x.Node).sort();
 }
 
 /** Serf's member statuses, by the number `/v1/agent/members` gives. */
@@ -171,6 +165,12 @@ export async function consulMemberStatuses(consul: SiteConsul): Promise<string[]
   if (!r.ok) return `HTTP ${r.status} ${r.out}`;
   const body = JSON.parse(r.out) as { Name: string; Status: number }[];
   return body.map((m) => `${m.Name} ${MEMBER_STATUS[m.Status] ?? m.Status}`).sort();
+}
+
+/** The LAN members' names `consul` lists, in any status, sorted; none where it does not answer. */
+export async function consulMemberNames(consul: SiteConsul): Promise<string[]> {
+  const statuses = await consulMemberStatuses(consul);
+  return typeof statuses === "string" ? [] : statuses.map((m) => m.split(" ")[0]);
 }
 
 /** `method` of `path` on `consul` with a JSON (or text) body, within 5 s: its status (0: no answer) and body. */
