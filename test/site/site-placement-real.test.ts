@@ -376,22 +376,21 @@ async function withWatcher(
   victim: string,
   body: (said: WatcherSaid) => Promise<void>,
 ): Promise<void> {
-  const allHosts = hostsOfStackFile(deployed!);
-  const watcher = startWatcher();
-  const said: WatcherSaid = (text) => async () =>
-    watcher.lines.some((l) => l.startsWith("watch-hosts") && l.includes(text));
-  try {
-    await timeUntil("the watcher watching", said("watching"), 30);
-    await steadily(() => body(said));
-    console.log(watcher.lines.filter((l) => l.startsWith("watch-hosts")).join("\n"));
-  } catch (e) {
-    console.error(`the watcher's output:\n${watcher.lines.join("\n")}`);
-    await watcher.stop();
-    await putBack(victim, allHosts);
-    throw e;
-  } finally {
-    await watcher.stop();
-  }
+  await puttingBackOnFailure(victim, async () => {
+    const watcher = startWatcher();
+    const said: WatcherSaid = (text) => async () =>
+      watcher.lines.some((l) => l.startsWith("watch-hosts") && l.includes(text));
+    try {
+      await timeUntil("the watcher watching", said("watching"), 30);
+      await steadily(() => body(said));
+      console.log(watcher.lines.filter((l) => l.startsWith("watch-hosts")).join("\n"));
+    } catch (e) {
+      console.error(`the watcher's output:\n${watcher.lines.join("\n")}`);
+      throw e;
+    } finally {
+      await watcher.stop();
+    }
+  });
 }
 
 /**
