@@ -18,6 +18,8 @@ TC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$TC_DIR/../.." && pwd)
 # shellcheck source=paths.sh
 . "$TC_DIR/paths.sh"
+# shellcheck source=docker-provider-edits.sh
+. "$TC_DIR/docker-provider-edits.sh"
 OUT=$TOOLCHAIN_CACHE
 BIN_DIR=$OUT/bin
 PLUGIN_DIR=$OUT/plugins
@@ -224,26 +226,9 @@ build_consul() {
   write_stamp consul "$stamp"
 }
 
-# The one change the platform makes to the Terraform provider's source: what it logs of an object
-# it has read (a container's, a volume's or a network's inspection) on one line, not one line per
-# field of indented JSON. The bridge hands every line the provider logs to the engine as a gRPC
-# call of its own (tfbridge's LogRedirector; debug level, which the CLI drops unless asked), and a
-# container's read was about 250 of them: 10,600 calls in an `up` of the local stack, about 2.9
-# core-seconds of the CLI and the provider (docs/scale.md). Fails where the source no longer has
-# exactly the one indented inspection per file that it edits.
-one_line_inspections() {
-  local dir=$1/internal/provider f n
-  local indented='json\.MarshalIndent(\(container\|volume\|retNetwork\), "", "\\t")'
-  for f in resource_docker_container_funcs.go resource_docker_volume.go resource_docker_network_funcs.go; do
-    n=$(grep -c "$indented" "$dir/$f") || true
-    [ "$n" = 1 ] || { echo "one_line_inspections: $dir/$f has $n indented inspections, expected 1" >&2; return 1; }
-    sed -i "s/$indented/json.Marshal(\1)/" "$dir/$f" || return 1
-  done
-}
-
 build_docker() {
   local ver=$DOCKER_PLUGIN_VERSION out; out=$(provider_out docker "$ver")
-  local stamp; stamp="docker $ver one-line-inspections $(archives_sum pulumi-docker- terraform-provider-docker-)" || return 1
+  local stamp; stamp="docker $ver one-line-inspections no-first-waits $(archives_sum pulumi-docker- terraform-provider-docker-)" || return 1
   if stamp_ok docker "$stamp" && [ -x "$out" ]; then log "docker provider $ver is up to date ($out)"; return 0; fi
   local d; d=$(new_workdir docker) || return 1
   unpack pulumi-docker- "$d" && unpack terraform-provider-docker- "$d" || return 1
@@ -252,7 +237,7 @@ build_docker() {
   local p; for p in "$d"/pulumi-docker/patches/*.patch; do
     (cd "$d/pulumi-docker/upstream" && patch -p1 --forward --quiet <"$p") || { echo "patch failed: $p" >&2; return 1; }
   done
-  one_line_inspections "$d/pulumi-docker/upstream" || return 1
+  one_line_inspections "$d/pulumi-docker/upstream" && no_first_waits "$d/pulumi-docker/upstream" || return 1
   cd "$d/pulumi-docker/provider" || return 1
   (cd cmd/pulumi-resource-docker && VERSION=$ver go run generate.go) || return 1
   mkdir -p "$(dirname "$out")"

@@ -1,9 +1,9 @@
 // The docker provider plugin as scripts/toolchain/build.sh builds it, on the real engine: what it
-// logs of a container or a volume it has read is one message, a whole JSON document, not one
-// message per line of indented JSON. The bridge sends each line the provider logs to the engine
-// as a gRPC call of its own, so the indented form cost about 250 calls per container read
-// (docs/scale.md). `pulumi up --debug` shows those messages; a scratch project with one volume and
-// one container, on a file backend of its own, is brought up and destroyed.
+// logs of a container, a volume or a network it has read is one message, a whole JSON document,
+// not one message per line of indented JSON. The bridge sends each line the provider logs to the
+// engine as a gRPC call of its own, so the indented form cost about 250 calls per container read
+// (docs/scale.md). `pulumi up --debug` shows those messages; a scratch project with one network,
+// one volume and one container on them, on a file backend of its own, is brought up and destroyed.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { symlinkSync, writeFileSync } from "node:fs";
@@ -36,12 +36,14 @@ writeFileSync(
   `const docker = require("@pulumi/docker");
 const labels = [{ label: "platform.stack", value: ${JSON.stringify(stack)} }];
 const volume = new docker.Volume("v", { name: "${stack}-v", labels });
+const network = new docker.Network("n", { name: "${stack}-n", labels });
 new docker.Container("c", {
   name: "${stack}-c",
   image: "lhcb-platform/base:bookworm",
   command: ["sleep", "infinity"],
   labels,
   volumes: [{ volumeName: volume.name, containerPath: "/data" }],
+  networksAdvanced: [{ name: network.name }],
 });
 `,
 );
@@ -84,20 +86,25 @@ function debugMessages(output: string): string[] {
     .map((l) => l.slice("    debug: ".length));
 }
 
-test("the docker provider logs each inspection it reads as one message holding the whole JSON, and no message is a piece of one", (t) => {
+test("the docker provider logs each inspection it reads (container, volume, network) as one message holding the whole JSON, and no message is a piece of one", (t) => {
   const missing = engineMissing();
   if (missing !== undefined) return t.skip(missing);
   pulumi("stack", "init");
   const messages = debugMessages(pulumi("up", "--yes", "--skip-preview", "--debug"));
   const inspections = (what: string) =>
     messages.flatMap((m) => {
-      const match = new RegExp(`^\\[DEBUG\\] Docker ${what} inspect from \\w+: (.*)$`).exec(m);
+      const match = new RegExp(`^\\[DEBUG\\] Docker ${what} inspect(?: from \\w+)?: (.*)$`).exec(m);
       return match ? [match[1]] : [];
     });
   const containers = inspections("container");
   const volumes = inspections("volume");
-  assert.ok(containers.length >= 1, `no container inspection among: ${messages.join("\n")}`);
-  assert.ok(volumes.length >= 1, `no volume inspection among: ${messages.join("\n")}`);
+  const networks = inspections("network");
+  for (const [what, found] of Object.entries({
+    container: containers,
+    volume: volumes,
+    network: networks,
+  }))
+    assert.ok(found.length >= 1, `no ${what} inspection among: ${messages.join("\n")}`);
   for (const c of containers) {
     const read = wholeJson<{ Name: string; Config: { Cmd: string[] } }>("container", c);
     assert.equal(read.Name, `/${stack}-c`);
@@ -105,6 +112,8 @@ test("the docker provider logs each inspection it reads as one message holding t
   }
   for (const v of volumes)
     assert.equal(wholeJson<{ Name: string }>("volume", v).Name, `${stack}-v`);
+  for (const n of networks)
+    assert.equal(wholeJson<{ Name: string }>("network", n).Name, `${stack}-n`);
   const pieces = messages.filter((m) => /^\s*("\w+":|[{}[\]],?$)/.test(m));
   assert.deepEqual(pieces, []);
 });
