@@ -226,9 +226,12 @@ build_consul() {
   write_stamp consul "$stamp"
 }
 
+# The docker plugin's stamp names the platform's edits and holds a digest of the file that makes
+# them, so that a cache built before any change to them rebuilds the plugin once.
 build_docker() {
   local ver=$DOCKER_PLUGIN_VERSION out; out=$(provider_out docker "$ver")
-  local stamp; stamp="docker $ver one-line-inspections no-first-waits $(archives_sum pulumi-docker- terraform-provider-docker-)" || return 1
+  local edits; edits=$(sha256sum "$TC_DIR/docker-provider-edits.sh" | cut -c1-16) || return 1
+  local stamp; stamp="docker $ver one-line-inspections no-first-waits edits $edits $(archives_sum pulumi-docker- terraform-provider-docker-)" || return 1
   if stamp_ok docker "$stamp" && [ -x "$out" ]; then log "docker provider $ver is up to date ($out)"; return 0; fi
   local d; d=$(new_workdir docker) || return 1
   unpack pulumi-docker- "$d" && unpack terraform-provider-docker- "$d" || return 1
